@@ -1,0 +1,79 @@
+import type { Metadata } from "next";
+import { formatDate } from "@/components/projects/format";
+import { ProjectHeader } from "@/components/projects/project-header";
+import { getDb } from "@/db/client";
+import { listProjectMembers } from "@/lib/projects/members";
+import { getProjectForPage } from "@/lib/projects/page-access";
+import { planLabel, regionLabel } from "@/lib/projects/regions";
+
+type Props = { params: Promise<{ projectId: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { access } = await getProjectForPage((await params).projectId);
+  return { title: access.project.title };
+}
+
+const roleLabel = { admin: "Admin", contributor: "Contributor", viewer: "Viewer", none: "No access" } as const;
+
+export default async function ProjectPage({ params }: Props) {
+  const { access } = await getProjectForPage((await params).projectId);
+  const { project } = access;
+  const members = await listProjectMembers(await getDb(), access);
+
+  return (
+    <>
+      <ProjectHeader project={project} />
+      <div className="grid gap-6 lg:grid-cols-3">
+        <section aria-labelledby="environments-heading" className="lg:col-span-2">
+          <h2 id="environments-heading" className="mb-3 text-lg font-semibold">
+            Environments
+          </h2>
+          <div className="rounded-lg border border-dashed border-border bg-surface px-6 py-10 text-center text-sm text-muted">
+            This project has no environments yet.
+          </div>
+        </section>
+        <aside className="space-y-6">
+          <section aria-labelledby="details-heading" className="rounded-lg border border-border bg-surface p-4">
+            <h2 id="details-heading" className="mb-3 font-semibold">
+              Details
+            </h2>
+            <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1.5 text-sm">
+              <dt className="text-muted">Project id</dt>
+              <dd className="font-mono">{project.id}</dd>
+              <dt className="text-muted">Plan</dt>
+              <dd>{planLabel(project.plan)}</dd>
+              <dt className="text-muted">Region</dt>
+              <dd>
+                {project.region} <span className="text-muted">({regionLabel(project.region)})</span>
+              </dd>
+              <dt className="text-muted">Created</dt>
+              <dd>
+                <time dateTime={project.createdAt.toISOString()}>{formatDate(project.createdAt)}</time>
+              </dd>
+              <dt className="text-muted">Members</dt>
+              <dd>{members.length}</dd>
+            </dl>
+          </section>
+          <section aria-labelledby="members-heading" className="rounded-lg border border-border bg-surface p-4">
+            <h2 id="members-heading" className="mb-3 font-semibold">
+              Members
+            </h2>
+            <ul className="space-y-3 text-sm">
+              {members.map((m) => (
+                <li key={m.userId}>
+                  <p className="font-medium">
+                    {m.name || m.email} <span className="font-normal text-muted">· {m.role === "admin" ? "Project admin" : "Project viewer"}</span>
+                  </p>
+                  <p className="text-muted">{m.email}</p>
+                  <p className="text-xs text-muted">
+                    Production: {roleLabel[m.productionRole]} · Staging: {roleLabel[m.stagingRole]} · Development: {roleLabel[m.developmentRole]}
+                  </p>
+                </li>
+              ))}
+            </ul>
+          </section>
+        </aside>
+      </div>
+    </>
+  );
+}

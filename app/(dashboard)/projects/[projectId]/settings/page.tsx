@@ -1,0 +1,42 @@
+import type { Metadata } from "next";
+import { DeleteProjectDialog } from "@/components/projects/delete-project-dialog";
+import { ProjectHeader } from "@/components/projects/project-header";
+import { RenameProjectForm } from "@/components/projects/rename-project-form";
+import { canManageProject } from "@/lib/auth/permissions";
+import { getProjectForPage } from "@/lib/projects/page-access";
+
+type Props = { params: Promise<{ projectId: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { access } = await getProjectForPage((await params).projectId);
+  return { title: `Settings · ${access.project.title}` };
+}
+
+export default async function ProjectSettingsPage({ params }: Props) {
+  const { access } = await getProjectForPage((await params).projectId);
+  const { project } = access;
+  const notAdmin = canManageProject(access) ? undefined : "Only a project admin can change these settings.";
+
+  return (
+    <>
+      <ProjectHeader project={project} />
+      <div className="space-y-8">
+        <section aria-labelledby="general-heading" className="rounded-lg border border-border bg-surface p-5">
+          <h2 id="general-heading" className="mb-4 text-lg font-semibold">
+            General
+          </h2>
+          <RenameProjectForm key={project.title} projectId={project.id} title={project.title} disabledReason={notAdmin} />
+        </section>
+        <section aria-labelledby="danger-heading" className="rounded-lg border border-danger/40 bg-surface p-5">
+          <h2 id="danger-heading" className="text-lg font-semibold">
+            Delete project
+          </h2>
+          <p className="mb-4 mt-1 text-sm text-muted">
+            {notAdmin ?? "Deletes the project, its members and everything it holds. You will be asked to type the project id."}
+          </p>
+          <DeleteProjectDialog projectId={project.id} disabledReason={notAdmin} />
+        </section>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,42 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import type { SessionUser } from "@/lib/auth/permissions";
+import { EnvironmentSwitcher, ProjectSwitcher, type SwitcherProject } from "./project-switcher";
+import { UserMenu } from "./user-menu";
+
+export const PRODUCT_NAME = "Project Web Interface";
+
+export function AppShell({ user, projects, children }: { user: SessionUser; projects: SwitcherProject[]; children: ReactNode }) {
+  return (
+    <div className="min-h-dvh">
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-surface focus:px-3 focus:py-2">
+        Skip to content
+      </a>
+      <header className="sticky top-0 z-40 border-b border-border bg-surface/95 backdrop-blur">
+        <nav aria-label="Main" className="mx-auto flex h-14 max-w-6xl items-center gap-3 px-4">
+          <Link href="/projects" className="mr-2 flex items-center gap-2 font-semibold tracking-tight">
+            <Logo />
+            <span className="hidden md:inline">{PRODUCT_NAME}</span>
+          </Link>
+          <ProjectSwitcher initialProjects={projects} />
+          <EnvironmentSwitcher />
+          <div className="ml-auto">
+            <UserMenu name={user.name} email={user.email} isAdmin={user.isAdmin} />
+          </div>
+        </nav>
+      </header>
+      <main id="main" className="mx-auto max-w-6xl px-4 py-8">
+        {children}
+      </main>
+    </div>
+  );
+}
+
+export function Logo() {
+  return (
+    <svg aria-hidden viewBox="0 0 24 24" className="size-6 text-accent" fill="currentColor">
+      <path d="M12 2 3 7v10l3 1.7V8.7l6-3.4 6 3.4v10L21 17V7z" />
+      <path d="M10.5 9.8 12 9l1.5.8v11.5L12 22l-1.5-.7z" />
+    </svg>
+  );
+}

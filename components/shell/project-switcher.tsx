@@ -1,0 +1,78 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useParams } from "next/navigation";
+import { Menu, MenuContent, MenuItem, MenuLabel, MenuSeparator, MenuTrigger } from "@/components/ui/menu";
+
+export interface SwitcherProject {
+  id: string;
+  title: string;
+}
+
+async function fetchProjects(): Promise<SwitcherProject[]> {
+  const res = await fetch("/api/projects", { headers: { accept: "application/json" } });
+  if (!res.ok) throw new Error(`Could not load projects (${res.status})`);
+  const body = (await res.json()) as { projects: SwitcherProject[] };
+  return body.projects;
+}
+
+const triggerClass =
+  "inline-flex max-w-56 items-center gap-1.5 rounded-md border border-border bg-surface px-2.5 py-1.5 text-sm hover:bg-surface-muted disabled:opacity-60";
+
+export function ProjectSwitcher({ initialProjects }: { initialProjects: SwitcherProject[] }) {
+  const params = useParams<{ projectId?: string }>();
+  const { data: projects = initialProjects, refetch } = useQuery({
+    queryKey: ["projects"],
+    queryFn: fetchProjects,
+    initialData: initialProjects,
+  });
+  const current = projects.find((p) => p.id === params.projectId);
+
+  return (
+    <Menu onOpenChange={(open) => open && void refetch()}>
+      <MenuTrigger className={triggerClass} aria-label={`Project: ${current ? current.title : "none selected"}. Switch project`}>
+        <span className="text-muted">Project</span>
+        <span className="truncate font-medium">{current ? current.title : "All projects"}</span>
+        <Chevron />
+      </MenuTrigger>
+      <MenuContent>
+        <MenuLabel>Switch project</MenuLabel>
+        {projects.length === 0 ? <MenuItem disabled>No projects yet</MenuItem> : null}
+        {projects.map((p) => (
+          <MenuItem key={p.id} asChild>
+            <Link href={`/projects/${p.id}`} aria-current={p.id === current?.id ? "page" : undefined}>
+              <span className="truncate">{p.title}</span>
+              <span className="ml-auto font-mono text-xs text-muted">{p.id}</span>
+            </Link>
+          </MenuItem>
+        ))}
+        <MenuSeparator />
+        <MenuItem asChild>
+          <Link href="/projects">All projects</Link>
+        </MenuItem>
+      </MenuContent>
+    </Menu>
+  );
+}
+
+/** Environments arrive with the environments issue; until then the switcher says so and is disabled. */
+export function EnvironmentSwitcher() {
+  const params = useParams<{ projectId?: string }>();
+  if (!params.projectId) return null;
+  return (
+    <button type="button" disabled className={triggerClass} title="This project has no environments yet">
+      <span className="text-muted">Environment</span>
+      <span className="truncate">None yet</span>
+      <Chevron />
+    </button>
+  );
+}
+
+export function Chevron() {
+  return (
+    <svg aria-hidden viewBox="0 0 16 16" className="size-3.5 shrink-0 text-muted" fill="none" stroke="currentColor" strokeWidth="1.8">
+      <path d="m4 6 4 4 4-4" />
+    </svg>
+  );
+}

@@ -1,0 +1,180 @@
+/**
+ * Opens the database: embedded PGlite in DATA_DIR when DATABASE_URL is unset, a
+ * node-postgres pool when it is set. Everything else receives a `Db` and never
+ * learns which one it is.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import pg from "pg";
+import { env } from "@/lib/env";
+import * as schema from "./schema";
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface Database {
+  db: Db;
+  /** Applies db/migrations that have not been applied yet; returns how many it applied. */
+  migrate(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions =
+  | { databaseUrl: string; poolSize?: number }
+  | { dataDir: string }
+  | { inMemory: true };
+
+export const migrationsFolder = path.join(process.cwd(), "db", "migrations");
+const MIGRATION_LOCK = 727_001; // pg_advisory_lock key: one migrator at a time across servers
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if ("databaseUrl" in options) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  if ("dataDir" in options) return openPglite(options.dataDir);
+  return openPglite(undefined);
+}
+
+async function openPostgres(connectionString: string, max: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString, max });
+  pool.on("error", (err) => console.error("[db] idle client error:", err.message));
+  const db = drizzlePg(pool, { schema, casing: "snake_case" }) as unknown as Db;
+  return {
+    db,
+    async migrate() {
+      const client = await pool.connect();
+      try {
+        await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
+        const onClient = drizzlePg(client, { schema, casing: "snake_case" });
+        const before = await countApplied((q) => client.query(q).then((r) => r.rows));
+        await migratePg(onClient, { migrationsFolder });
+        const after = await countApplied((q) => client.query(q).then((r) => r.rows));
+        return after - before;
+      } finally {
+        await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => undefined);
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Database> {
+  let releaseLock = () => {};
+  let dir: string | undefined;
+  if (dataDir) {
+    dir = path.join(dataDir, "pglite");
+    fs.mkdirSync(dir, { recursive: true });
+    releaseLock = lockDataDir(dataDir);
+  }
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dir);
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+  const db = drizzlePglite(client, { schema, casing: "snake_case" }) as unknown as Db;
+  return {
+    db,
+    async migrate() {
+      const read = (q: string) => client.query<Record<string, unknown>>(q).then((r) => r.rows);
+      const before = await countApplied(read);
+      await migratePglite(drizzlePglite(client, { schema, casing: "snake_case" }), { migrationsFolder });
+      return (await countApplied(read)) - before;
+    },
+    async close() {
+      try {
+        if (!client.closed) await client.close();
+      } finally {
+        releaseLock();
+      }
+    },
+  };
+}
+
+async function countApplied(read: (sql: string) => Promise<Record<string, unknown>[]>): Promise<number> {
+  try {
+    const rows = await read('select count(*)::int as n from drizzle."__drizzle_migrations"');
+    return Number(rows[0]?.n ?? 0);
+  } catch {
+    return 0; // first run: the bookkeeping table does not exist yet
+  }
+}
+
+/**
+ * PGlite is a single-process database: two processes opening one directory would corrupt
+ * it. A lock file with the owner's pid refuses the second one with a sentence to act on.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lockPath = path.join(dataDir, "pglite.lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lockPath, String(process.pid), { flag: "wx" });
+      const release = () => {
+        try {
+          if (fs.readFileSync(lockPath, "utf8") === String(process.pid)) fs.unlinkSync(lockPath);
+        } catch {
+          /* already gone */
+        }
+      };
+      process.once("exit", release);
+      return release;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const owner = Number(fs.readFileSync(lockPath, "utf8").trim());
+      if (owner && owner !== process.pid && isAlive(owner)) {
+        throw new Error(
+          `The embedded database in ${dataDir} is in use by process ${owner} (is the dashboard already running?). ` +
+            `Stop that process, use another DATA_DIR, or set DATABASE_URL to share a PostgreSQL server.`,
+        );
+      }
+      fs.rmSync(lockPath, { force: true }); // stale: its owner is gone
+    }
+  }
+  throw new Error(`Could not lock ${lockPath}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The process-wide database. Kept on globalThis because Next.js may load this module
+// in more than one bundle (instrumentation and routes) within one process.
+// ---------------------------------------------------------------------------
+
+const globalKey = Symbol.for("pwi.database");
+type GlobalWithDb = typeof globalThis & { [globalKey]?: Promise<Database> };
+
+export function getDatabase(): Promise<Database> {
+  const g = globalThis as GlobalWithDb;
+  if (!g[globalKey]) {
+    const { DATABASE_URL, dataDir } = env();
+    const opening = openDatabase(DATABASE_URL ? { databaseUrl: DATABASE_URL } : { dataDir });
+    opening.catch(() => {
+      if (g[globalKey] === opening) delete g[globalKey];
+    });
+    g[globalKey] = opening;
+  }
+  return g[globalKey];
+}
+
+export async function getDb(): Promise<Db> {
+  return (await getDatabase()).db;
+}
+
+export async function closeDatabase(): Promise<void> {
+  const g = globalThis as GlobalWithDb;
+  const opening = g[globalKey];
+  delete g[globalKey];
+  if (opening) await (await opening).close();
+}

@@ -1,0 +1,53 @@
+"use server";
+
+import { AuthError, CredentialsSignin } from "next-auth";
+import { getDb } from "@/db/client";
+import { signIn, signOut } from "@/lib/auth/auth";
+import { WRONG_CREDENTIALS, normalizeEmail } from "@/lib/auth/authenticate";
+import { describeLockout, getLockout } from "@/lib/auth/sign-in-throttle";
+import { fail, fieldErrorsOf, formValues, toActionFailure, type FormState } from "@/lib/errors";
+import { createFirstAdministrator } from "@/lib/users/create-user";
+import { firstAdministratorSchema, signInSchema } from "@/lib/users/validation";
+
+/** Only same-site paths may be returned to after signing in. */
+function safeCallbackUrl(value: FormDataEntryValue | null): string {
+  return typeof value === "string" && value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") ? value : "/projects";
+}
+
+export async function signInAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const values = formValues(formData, ["email"]);
+  const parsed = signInSchema.safeParse({ email: formData.get("email"), password: formData.get("password") });
+  if (!parsed.success) return { ...fail("Check the highlighted fields.", fieldErrorsOf(parsed.error.issues)), values };
+
+  const email = normalizeEmail(parsed.data.email);
+  try {
+    await signIn("credentials", { email, password: parsed.data.password, redirectTo: safeCallbackUrl(formData.get("callbackUrl")) });
+    return null; // not reached: a successful sign-in redirects
+  } catch (error) {
+    if (error instanceof CredentialsSignin && error.code === "locked") {
+      const lockout = await getLockout(await getDb(), email);
+      return { ...fail(describeLockout(lockout.isLocked ? lockout.retryAfterSeconds : 15 * 60)), values };
+    }
+    if (error instanceof AuthError) {
+      return { ...fail(error.type === "CredentialsSignin" ? WRONG_CREDENTIALS : "Sign-in failed. Try again."), values };
+    }
+    throw error; // the redirect that signals success
+  }
+}
+
+export async function signOutAction(): Promise<void> {
+  await signOut({ redirectTo: "/sign-in" });
+}
+
+export async function createFirstAdministratorAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const values = formValues(formData, ["name", "email"]);
+  const parsed = firstAdministratorSchema.safeParse(Object.fromEntries(formData));
+  if (!parsed.success) return { ...fail("Check the highlighted fields.", fieldErrorsOf(parsed.error.issues)), values };
+  try {
+    await createFirstAdministrator(await getDb(), parsed.data);
+  } catch (err) {
+    return { ...toActionFailure(err), values };
+  }
+  await signIn("credentials", { email: parsed.data.email, password: parsed.data.password, redirectTo: "/projects" });
+  return null;
+}

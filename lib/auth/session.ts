@@ -1,0 +1,29 @@
+import "server-only";
+import { redirect } from "next/navigation";
+import { cache } from "react";
+import { getDb } from "@/db/client";
+import { getUserById } from "@/lib/users/create-user";
+import { auth } from "./auth";
+import type { SessionUser } from "./permissions";
+
+/**
+ * The signed-in user, re-read from the database on every request (once per render),
+ * so a deleted user or a revoked administrator loses access at once.
+ */
+export const getSessionUser = cache(async (): Promise<SessionUser | null> => {
+  const session = await auth();
+  const id = session?.user?.id;
+  if (!id) return null;
+  const user = await getUserById(await getDb(), id);
+  if (!user) return null;
+  return { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin };
+});
+
+/** For pages: the signed-in user, or a redirect to the sign-in page. */
+export async function requireSessionUser(): Promise<SessionUser> {
+  const user = await getSessionUser();
+  if (!user) redirect("/sign-in");
+  return user;
+}
+
+export const SESSION_EXPIRED = "Your session has ended. Sign in again.";

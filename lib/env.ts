@@ -1,0 +1,65 @@
+/**
+ * The only module that reads process.env. Values are validated once, on first use,
+ * so a build (which imports modules without running them) never needs them.
+ */
+import path from "node:path";
+import { z } from "zod";
+
+const schema = z.object({
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+      message: "DATABASE_URL must start with postgres:// or postgresql://",
+    }),
+  DATA_DIR: z.string().trim().default("./.data"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  AUTH_SECRET: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .refine((v) => v === undefined || v.length >= 32, { message: "AUTH_SECRET must be at least 32 characters" }),
+  ADMIN_EMAIL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v.toLowerCase() : undefined))
+    .refine((v) => v === undefined || z.email().safeParse(v).success, { message: "ADMIN_EMAIL is not an email address" }),
+  ADMIN_PASSWORD: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .refine((v) => v === undefined || v.length >= 8, { message: "ADMIN_PASSWORD must be at least 8 characters" }),
+  SEED_DEMO: z
+    .string()
+    .optional()
+    .transform((v) => !(v !== undefined && ["0", "false", "no", "off"].includes(v.trim().toLowerCase()))),
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+});
+
+export type Env = z.infer<typeof schema> & { dataDir: string };
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  if (cached) return cached;
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  cached = { ...parsed.data, dataDir: path.resolve(parsed.data.DATA_DIR) };
+  return cached;
+}
+
+/** The Node.js runtime, not the Edge runtime and not a build worker. */
+export function isNodeServerRuntime(): boolean {
+  return process.env.NEXT_RUNTIME === "nodejs" && process.env.NEXT_PHASE !== "phase-production-build";
+}
+
+/** For tests: forget the cached configuration after changing process.env. */
+export function resetEnvForTests(): void {
+  cached = undefined;
+}

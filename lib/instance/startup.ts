@@ -1,0 +1,55 @@
+import "server-only";
+import crypto from "node:crypto";
+import { getDatabase } from "@/db/client";
+import { getAuthSecret } from "@/lib/auth/secret";
+import { env } from "@/lib/env";
+import { countUsers, createUser, getUserByEmail, upsertAdministrator } from "@/lib/users/create-user";
+import { markFirstStart, seedDemoIfPending } from "./demo";
+
+export interface StartupReport {
+  migrationsApplied: number;
+  firstStart: boolean;
+  generatedAdmin?: { email: string; password: string };
+  needsFirstAdministrator: boolean;
+}
+
+/**
+ * Runs once per server process before it serves requests: applies pending migrations,
+ * creates (or resets) the administrator from ADMIN_EMAIL/ADMIN_PASSWORD, marks the
+ * first start (for the demo project) and makes sure the session secret exists.
+ */
+export async function startInstance(log: (line: string) => void = console.log): Promise<StartupReport> {
+  const config = env();
+  const database = await getDatabase();
+  const migrationsApplied = await database.migrate();
+  const db = database.db;
+  getAuthSecret();
+  const firstStart = await markFirstStart(db, config.SEED_DEMO);
+
+  const report: StartupReport = { migrationsApplied, firstStart, needsFirstAdministrator: false };
+  if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
+    const { created } = await upsertAdministrator(db, config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+    log(`[startup] Administrator ${config.ADMIN_EMAIL} ${created ? "created" : "password reset"} from ADMIN_EMAIL/ADMIN_PASSWORD.`);
+  } else if (config.ADMIN_EMAIL) {
+    if (!(await getUserByEmail(db, config.ADMIN_EMAIL))) {
+      const password = crypto.randomBytes(12).toString("base64url");
+      const user = await createUser(db, { name: config.ADMIN_EMAIL.split("@")[0] ?? "Administrator", email: config.ADMIN_EMAIL, password, isAdmin: true });
+      await seedDemoIfPending(db, user);
+      report.generatedAdmin = { email: config.ADMIN_EMAIL, password };
+    }
+  } else if (config.ADMIN_PASSWORD) {
+    log("[startup] ADMIN_PASSWORD is set without ADMIN_EMAIL; ignoring it. Set both to create an administrator.");
+  }
+  report.needsFirstAdministrator = (await countUsers(db)) === 0;
+
+  const url = `http://localhost:${config.PORT}`;
+  log(`[startup] Database ${config.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : `embedded PGlite in ${config.dataDir}`}; ${migrationsApplied} migration(s) applied.`);
+  if (report.generatedAdmin) {
+    log(`[startup] Generated the first administrator. Sign in at ${url}/sign-in with`);
+    log(`[startup]   email:    ${report.generatedAdmin.email}`);
+    log(`[startup]   password: ${report.generatedAdmin.password}`);
+  }
+  if (report.needsFirstAdministrator) log(`[startup] No user yet: open ${url}/setup to create the first administrator.`);
+  log(`[startup] Ready on ${url}`);
+  return report;
+}

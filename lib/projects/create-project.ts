@@ -1,0 +1,51 @@
+import "server-only";
+import { eq, like, or } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { projectMembers, projects, type Project } from "@/db/schema";
+import { canCreateProjects, type SessionUser } from "@/lib/auth/permissions";
+import { DomainError } from "@/lib/errors";
+import { nextFreeProjectId } from "./project-id";
+import type { CreateProjectInput } from "./validation";
+
+/**
+ * Creates a project and makes its creator project admin with admin on every environment
+ * type, in one transaction. A taken id is a field error that suggests a free one.
+ */
+export async function createProject(db: Db, creator: SessionUser, input: CreateProjectInput): Promise<Project> {
+  if (!canCreateProjects(creator)) {
+    throw new DomainError("forbidden", "Only instance administrators can create projects. Ask one to create it for you.");
+  }
+  const created = await db.transaction(async (tx) => {
+    const [project] = await tx
+      .insert(projects)
+      .values({ id: input.id, title: input.title, plan: input.plan, region: input.region, createdBy: creator.id })
+      .onConflictDoNothing({ target: projects.id })
+      .returning();
+    if (!project) return null;
+    await tx.insert(projectMembers).values({
+      projectId: project.id,
+      userId: creator.id,
+      role: "admin",
+      productionRole: "admin",
+      stagingRole: "admin",
+      developmentRole: "admin",
+    });
+    return project;
+  });
+  if (!created) {
+    const suggestion = await suggestProjectId(db, input.id);
+    throw new DomainError("conflict", `The project id “${input.id}” is taken.`, {
+      id: [`The project id “${input.id}” is taken. Choose another, for example “${suggestion}”.`],
+    });
+  }
+  return created;
+}
+
+/** The id itself when free, else the first free id-N. */
+export async function suggestProjectId(db: Db, id: string): Promise<string> {
+  const rows = await db
+    .select({ id: projects.id })
+    .from(projects)
+    .where(or(eq(projects.id, id), like(projects.id, `${id}-%`)));
+  return nextFreeProjectId(id, new Set(rows.map((r) => r.id)));
+}

@@ -1,0 +1,35 @@
+import "server-only";
+import { eq } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { projects, type Project } from "@/db/schema";
+import { canManageProject, type SessionUser } from "@/lib/auth/permissions";
+import { DomainError } from "@/lib/errors";
+import { requireProjectAccess } from "./access";
+
+export async function renameProject(db: Db, user: SessionUser, projectId: string, title: string): Promise<Project> {
+  const access = await requireProjectAccess(db, user, projectId);
+  if (!canManageProject(access)) {
+    throw new DomainError("forbidden", "Only a project admin can rename this project.");
+  }
+  const [updated] = await db
+    .update(projects)
+    .set({ title, updatedAt: new Date() })
+    .where(eq(projects.id, access.project.id))
+    .returning();
+  if (!updated) throw new DomainError("not_found", "This project no longer exists.");
+  return updated;
+}
+
+/** Deletes a project and (by cascade) everything it owns. The user types the id to confirm. */
+export async function deleteProject(db: Db, user: SessionUser, projectId: string, confirmation: string): Promise<void> {
+  const access = await requireProjectAccess(db, user, projectId);
+  if (!canManageProject(access)) {
+    throw new DomainError("forbidden", "Only a project admin can delete this project.");
+  }
+  if (confirmation.trim() !== access.project.id) {
+    throw new DomainError("invalid", "Type the project id exactly to confirm.", {
+      confirmation: [`Type “${access.project.id}” to confirm the deletion.`],
+    });
+  }
+  await db.delete(projects).where(eq(projects.id, access.project.id));
+}

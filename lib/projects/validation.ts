@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { projectIdProblem } from "./project-id";
+import { REGION_IDS } from "./regions";
+
+export const projectTitleSchema = z
+  .string({ error: "Enter a title." })
+  .trim()
+  .min(1, "Enter a title.")
+  .max(100, "Use at most 100 characters for the title.")
+  .refine((v) => !/\p{Cc}/u.test(v), "The title cannot contain control characters (such as tabs or line breaks).");
+
+export const projectIdSchema = z
+  .string({ error: "Enter a project id." })
+  .trim()
+  .superRefine((v, ctx) => {
+    const problem = projectIdProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+export const createProjectSchema = z.object({
+  title: projectTitleSchema,
+  id: projectIdSchema,
+  plan: z.enum(["starter", "pro"], { error: "Choose the Starter or the Pro plan." }),
+  region: z.enum(REGION_IDS, { error: `Choose a region from the list (${REGION_IDS.join(", ")}).` }),
+});
+export type CreateProjectInput = z.infer<typeof createProjectSchema>;
+
+export const renameProjectSchema = z.object({ projectId: z.string().min(1), title: projectTitleSchema });
+export const deleteProjectSchema = z.object({ projectId: z.string().min(1), confirmation: z.string() });
