@@ -1,0 +1,30 @@
+import { sql } from "drizzle-orm";
+import { expect, it } from "vitest";
+import { describeEachDatabase } from "./testing/databases";
+
+describeEachDatabase("migrations", ({ db, database }) => {
+  it("created every table", async () => {
+    const result = await db().execute<{ table_name: string }>(
+      sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
+    );
+    expect(result.rows.map((r) => r.table_name)).toEqual([
+      "accounts",
+      "instance_settings",
+      "project_members",
+      "projects",
+      "sessions",
+      "sign_in_attempts",
+      "users",
+      "verification_tokens",
+    ]);
+  });
+
+  it("applies nothing on a second run", async () => {
+    const count = async () =>
+      Number((await db().execute<{ n: number }>(sql`select count(*)::int as n from drizzle.__drizzle_migrations`)).rows[0]!.n);
+    const before = await count();
+    expect(before).toBeGreaterThan(0);
+    expect(await database().migrate()).toBe(0);
+    expect(await count()).toBe(before);
+  });
+});

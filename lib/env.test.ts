@@ -1,0 +1,40 @@
+import path from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { env, resetEnvForTests } from "./env";
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  resetEnvForTests();
+});
+
+describe("env", () => {
+  it("defaults to the embedded database in ./.data on port 3000 with the demo", () => {
+    vi.stubEnv("DATABASE_URL", "");
+    vi.stubEnv("DATA_DIR", "");
+    vi.stubEnv("PORT", "");
+    vi.stubEnv("SEED_DEMO", "");
+    resetEnvForTests();
+    const e = env();
+    expect(e.DATABASE_URL).toBeUndefined();
+    expect(e.dataDir).toBe(path.resolve(".data"));
+    expect(e.PORT).toBe(3000);
+    expect(e.SEED_DEMO).toBe(true);
+  });
+  it("reads SEED_DEMO=0 as no demo and lower-cases ADMIN_EMAIL", () => {
+    vi.stubEnv("SEED_DEMO", "0");
+    vi.stubEnv("ADMIN_EMAIL", "Root@Example.com");
+    resetEnvForTests();
+    expect(env().SEED_DEMO).toBe(false);
+    expect(env().ADMIN_EMAIL).toBe("root@example.com");
+  });
+  it("names the variable that is wrong", () => {
+    vi.stubEnv("DATABASE_URL", "mysql://nope");
+    resetEnvForTests();
+    expect(() => env()).toThrow(/DATABASE_URL must start with postgres/);
+  });
+  it("refuses a short AUTH_SECRET", () => {
+    vi.stubEnv("AUTH_SECRET", "short");
+    resetEnvForTests();
+    expect(() => env()).toThrow(/AUTH_SECRET must be at least 32 characters/);
+  });
+});

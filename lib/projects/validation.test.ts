@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { createProjectSchema } from "./validation";
+
+const valid = { title: "My Store", id: "my-store", plan: "pro", region: "eu-5" };
+
+describe("createProjectSchema", () => {
+  it("accepts a valid project and trims the title", () => {
+    expect(createProjectSchema.parse({ ...valid, title: "  My Store  " }).title).toBe("My Store");
+  });
+  it.each([
+    ["an empty title", { title: "   " }, "title", "Enter a title."],
+    ["a 500-character title", { title: "x".repeat(500) }, "title", "Use at most 100 characters for the title."],
+    ["a title with a control character", { title: "My\u0007Store" }, "title", "control characters"],
+    ["a title with a line break", { title: "My\nStore" }, "title", "control characters"],
+    ["an unknown plan", { plan: "enterprise" }, "plan", "Choose the Starter or the Pro plan."],
+    ["an unknown region", { region: "mars-1" }, "region", "Choose a region from the list"],
+    ["an invalid id", { id: "My Store" }, "id", "lowercase letters"],
+    ["a reserved id", { id: "new" }, "id", "reserved"],
+  ])("refuses %s with a message for that field", (_name, change, field, message) => {
+    const result = createProjectSchema.safeParse({ ...valid, ...change });
+    expect(result.success).toBe(false);
+    const issue = result.error!.issues.find((i) => i.path[0] === field);
+    expect(issue?.message).toContain(message);
+  });
+  it("accepts exactly 100 characters", () => {
+    expect(createProjectSchema.safeParse({ ...valid, title: "x".repeat(100) }).success).toBe(true);
+  });
+});
