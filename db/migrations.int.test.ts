@@ -1,13 +1,15 @@
 import { sql } from "drizzle-orm";
 import { expect, it } from "vitest";
+import { selectRows } from "./client";
 import { describeEachDatabase } from "./testing/databases";
 
 describeEachDatabase("migrations", ({ db, database }) => {
   it("created every table", async () => {
-    const result = await db().execute<{ table_name: string }>(
+    const rows = await selectRows<{ table_name: string }>(
+      db(),
       sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
     );
-    expect(result.rows.map((r) => r.table_name)).toEqual([
+    expect(rows.map((r) => r.table_name)).toEqual([
       "accounts",
       "instance_settings",
       "project_members",
@@ -21,7 +23,7 @@ describeEachDatabase("migrations", ({ db, database }) => {
 
   it("applies nothing on a second run", async () => {
     const count = async () =>
-      Number((await db().execute<{ n: number }>(sql`select count(*)::int as n from drizzle.__drizzle_migrations`)).rows[0]!.n);
+      Number((await selectRows<{ n: number }>(db(), sql`select count(*)::int as n from drizzle.__drizzle_migrations`))[0]!.n);
     const before = await count();
     expect(before).toBeGreaterThan(0);
     expect(await database().migrate()).toBe(0);

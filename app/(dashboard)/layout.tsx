@@ -1,5 +1,7 @@
+import { HydrationBoundary, QueryClient, dehydrate } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { AppShell } from "@/components/shell/app-shell";
+import { PROJECTS_QUERY_KEY, type SwitcherProject } from "@/components/shell/project-switcher";
 import { getDb } from "@/db/client";
 import { requireSessionUser } from "@/lib/auth/session";
 import { listProjectsForUser } from "@/lib/projects/access";
@@ -7,9 +9,13 @@ import { listProjectsForUser } from "@/lib/projects/access";
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
   const user = await requireSessionUser();
   const projects = await listProjectsForUser(await getDb(), user);
+  // Hand the list to the client cache; each server render is newer than what the cache
+  // holds, so a created, renamed or deleted project shows in the switcher at once.
+  const queryClient = new QueryClient();
+  queryClient.setQueryData<SwitcherProject[]>(PROJECTS_QUERY_KEY, projects.map((p) => ({ id: p.id, title: p.title })));
   return (
-    <AppShell user={user} projects={projects.map((p) => ({ id: p.id, title: p.title }))}>
-      {children}
-    </AppShell>
+    <HydrationBoundary state={dehydrate(queryClient)}>
+      <AppShell user={user}>{children}</AppShell>
+    </HydrationBoundary>
   );
 }

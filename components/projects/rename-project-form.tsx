@@ -1,6 +1,8 @@
 "use client";
 
-import { useActionState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { useActionState, useEffect } from "react";
+import { PROJECTS_QUERY_KEY } from "@/components/shell/project-switcher";
 import { Alert } from "@/components/ui/alert";
 import { Field, Input, describedBy } from "@/components/ui/field";
 import { SubmitButton } from "@/components/ui/submit-button";
@@ -9,6 +11,10 @@ import { renameProjectAction } from "@/lib/actions/project-actions";
 export function RenameProjectForm({ projectId, title, disabledReason }: { projectId: string; title: string; disabledReason?: string }) {
   const [state, action] = useActionState(renameProjectAction, null);
   const errors = state && !state.ok ? state.fieldErrors : undefined;
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    if (state?.ok) void queryClient.invalidateQueries({ queryKey: PROJECTS_QUERY_KEY });
+  }, [state, queryClient]);
   return (
     <form action={action} className="max-w-xl space-y-4" noValidate>
       <input type="hidden" name="projectId" value={projectId} />

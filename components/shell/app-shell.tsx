@@ -1,12 +1,12 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import type { SessionUser } from "@/lib/auth/permissions";
-import { EnvironmentSwitcher, ProjectSwitcher, type SwitcherProject } from "./project-switcher";
+import { EnvironmentSwitcher, ProjectSwitcher } from "./project-switcher";
 import { UserMenu } from "./user-menu";
 
 export const PRODUCT_NAME = "Project Web Interface";
 
-export function AppShell({ user, projects, children }: { user: SessionUser; projects: SwitcherProject[]; children: ReactNode }) {
+export function AppShell({ user, children }: { user: SessionUser; children: ReactNode }) {
   return (
     <div className="min-h-dvh">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-surface focus:px-3 focus:py-2">
@@ -18,7 +18,7 @@ export function AppShell({ user, projects, children }: { user: SessionUser; proj
             <Logo />
             <span className="hidden md:inline">{PRODUCT_NAME}</span>
           </Link>
-          <ProjectSwitcher initialProjects={projects} />
+          <ProjectSwitcher />
           <EnvironmentSwitcher />
           <div className="ml-auto">
             <UserMenu name={user.name} email={user.email} isAdmin={user.isAdmin} />

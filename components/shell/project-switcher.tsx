@@ -3,7 +3,10 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams } from "next/navigation";
+import { useEffect } from "react";
 import { Menu, MenuContent, MenuItem, MenuLabel, MenuSeparator, MenuTrigger } from "@/components/ui/menu";
+
+export const PROJECTS_QUERY_KEY = ["projects"];
 
 export interface SwitcherProject {
   id: string;
@@ -20,14 +23,16 @@ async function fetchProjects(): Promise<SwitcherProject[]> {
 const triggerClass =
   "inline-flex max-w-56 items-center gap-1.5 rounded-md border border-border bg-surface px-2.5 py-1.5 text-sm hover:bg-surface-muted disabled:opacity-60";
 
-export function ProjectSwitcher({ initialProjects }: { initialProjects: SwitcherProject[] }) {
+/** Lists the user's projects; the dashboard layout hydrates the list, opening the menu refreshes it. */
+export function ProjectSwitcher() {
   const params = useParams<{ projectId?: string }>();
-  const { data: projects = initialProjects, refetch } = useQuery({
-    queryKey: ["projects"],
-    queryFn: fetchProjects,
-    initialData: initialProjects,
-  });
+  const { data: projects = [], refetch, isFetching } = useQuery({ queryKey: PROJECTS_QUERY_KEY, queryFn: fetchProjects });
   const current = projects.find((p) => p.id === params.projectId);
+  // Layouts survive client navigation, so a project created a moment ago may be missing.
+  const isMissing = Boolean(params.projectId) && !current;
+  useEffect(() => {
+    if (isMissing && !isFetching) void refetch();
+  }, [isMissing, params.projectId]); // eslint-disable-line react-hooks/exhaustive-deps
 
   return (
     <Menu onOpenChange={(open) => open && void refetch()}>

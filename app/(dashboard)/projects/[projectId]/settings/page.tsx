@@ -25,7 +25,7 @@ export default async function ProjectSettingsPage({ params }: Props) {
           <h2 id="general-heading" className="mb-4 text-lg font-semibold">
             General
           </h2>
-          <RenameProjectForm key={project.title} projectId={project.id} title={project.title} disabledReason={notAdmin} />
+          <RenameProjectForm projectId={project.id} title={project.title} disabledReason={notAdmin} />
         </section>
         <section aria-labelledby="danger-heading" className="rounded-lg border border-danger/40 bg-surface p-5">
           <h2 id="danger-heading" className="text-lg font-semibold">

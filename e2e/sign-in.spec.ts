@@ -1,0 +1,45 @@
+import { expect, test } from "@playwright/test";
+import { ADMIN } from "./support/accounts";
+import { signIn, signOut, uniqueSuffix } from "./support/pages";
+
+test("a wrong password says only that email or password is wrong", async ({ page }) => {
+  await page.goto("/sign-in");
+  await expect(page).toHaveTitle("Sign in · Project Web Interface");
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password").fill("not-the-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator("form").getByRole("alert")).toHaveText("Email or password is wrong.");
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await expect(page.getByLabel("Email")).toHaveValue(ADMIN.email);
+
+  await page.getByLabel("Email").fill(`nobody-${uniqueSuffix()}@example.com`);
+  await page.getByLabel("Password").fill("not-the-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator("form").getByRole("alert")).toHaveText("Email or password is wrong.");
+});
+
+test("pages need a session; sign in, then sign out", async ({ page }) => {
+  const response = await page.goto("/projects");
+  expect(response?.url()).toMatch(/\/sign-in$/);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await expect(page.getByRole("heading", { name: "Projects", level: 1 })).toBeVisible();
+  await signOut(page);
+  await page.goto("/projects");
+  await expect(page).toHaveURL(/\/sign-in$/);
+});
+
+test("ten failures lock the email with a clear message", async ({ page }) => {
+  const email = `locked-${uniqueSuffix()}@example.com`;
+  await page.goto("/sign-in");
+  for (let i = 0; i < 10; i++) {
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(`wrong-${i}`);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.locator("form").getByRole("alert")).toHaveText("Email or password is wrong.");
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+  }
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("anything");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator("form").getByRole("alert")).toContainText("Too many failed sign-ins for this email. Try again in 15 minutes");
+});

@@ -1,0 +1,3 @@
+/** The administrator the global setup's server is started with. */
+export const ADMIN = { email: "admin@example.com", password: "admin-password-1", name: "admin" };
+export const ADMIN_STATE = "e2e/.auth/admin.json";

@@ -1,0 +1,28 @@
+import { expect, type Page } from "@playwright/test";
+
+export async function signIn(page: Page, email: string, password: string) {
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/projects$/);
+}
+
+export async function signOut(page: Page) {
+  await page.getByRole("button", { name: /Account menu/ }).click();
+  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+}
+
+/** `base` is the server's URL when the test runs its own server, else the shared one. */
+export async function createProject(page: Page, title: string, plan: "Starter" | "Pro" = "Starter", id?: string, base = "") {
+  await page.goto(`${base}/projects/new`);
+  await page.getByLabel("Title").fill(title);
+  if (id) await page.getByLabel("Project id").fill(id);
+  await page.getByRole("radio", { name: new RegExp(`^${plan}`) }).check();
+  await page.getByRole("button", { name: "Create project" }).click();
+}
+
+export function uniqueSuffix(): string {
+  return Math.random().toString(36).slice(2, 8);
+}
