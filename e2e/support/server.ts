@@ -34,11 +34,15 @@ export function makeDataDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "pwi-e2e-"));
 }
 
-export async function startServer(options: { dataDir?: string; port?: number; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startServer(
+  options: { dataDir?: string; port?: number; env?: Record<string, string>; databaseUrl?: string } = {},
+): Promise<TestServer> {
   const dataDir = options.dataDir ?? makeDataDir();
   const port = options.port ?? (await freePort());
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, DATA_DIR: dataDir, PORT: String(port), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
-  delete env.DATABASE_URL; // end-to-end servers always run on their own embedded database
+  // End-to-end servers run on their own embedded database unless a test names a server.
+  if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
+  else delete env.DATABASE_URL;
   if (!options.env?.AUTH_SECRET) delete env.AUTH_SECRET;
   if (!options.env?.ADMIN_EMAIL) delete env.ADMIN_EMAIL;
   if (!options.env?.ADMIN_PASSWORD) delete env.ADMIN_PASSWORD;
