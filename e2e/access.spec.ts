@@ -37,3 +37,51 @@ test("a user who is not a member gets 404 on the project's URLs and never sees i
   expect(await api.json()).toEqual({ projects: [] });
   await context.close();
 });
+
+test("a project admin grants access; the member sees the project but cannot manage it", async ({ browser }) => {
+  const suffix = uniqueSuffix();
+  const projectId = `shared-${suffix}`;
+  const member = { email: `member-${suffix}@example.com`, password: "member-password-1" };
+
+  const adminContext = await browser.newContext({ storageState: ADMIN_STATE });
+  const admin = await adminContext.newPage();
+  await admin.goto("/admin/users");
+  await admin.getByLabel("Name").fill("Mia Member");
+  await admin.getByLabel("Email").fill(member.email);
+  await admin.getByLabel("Initial password").fill(member.password);
+  await admin.getByRole("button", { name: "Add user" }).click();
+  await expect(admin.getByRole("cell", { name: member.email })).toBeVisible();
+
+  await createProject(admin, "Shared store", "Starter", projectId);
+  await admin.getByRole("link", { name: "Access" }).click();
+  await expect(admin).toHaveTitle("Access · Shared store · Project Web Interface");
+  const addForm = admin.getByRole("region", { name: "Add a member" });
+  await addForm.getByLabel("Email").fill("nobody-at-all@example.com");
+  await addForm.getByRole("button", { name: "Add member" }).click();
+  await expect(addForm.getByText("No account has this email.")).toBeVisible();
+
+  await addForm.getByLabel("Email").fill(member.email);
+  await addForm.getByLabel("Project role").selectOption("viewer");
+  await addForm.getByLabel("Production environments").selectOption("none");
+  await addForm.getByLabel("Development environments").selectOption("contributor");
+  await addForm.getByRole("button", { name: "Add member" }).click();
+  const row = admin.getByRole("listitem", { name: "Mia Member" });
+  await expect(row).toBeVisible();
+  await expect(row.getByLabel("Production environments")).toHaveValue("none");
+  await expect(row.getByLabel("Development environments")).toHaveValue("contributor");
+  await adminContext.close();
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, member.email, member.password);
+  await page.getByRole("link", { name: /Shared store/ }).click();
+  await expect(page.getByRole("heading", { name: "Shared store", level: 1 })).toBeVisible();
+  await page.getByRole("link", { name: "Settings" }).click();
+  await expect(page.getByText("Only a project admin can change these settings.").first()).toBeVisible();
+  await expect(page.getByLabel("Title")).toBeDisabled();
+  await expect(page.getByRole("button", { name: "Delete project" })).toBeDisabled();
+  await page.getByRole("link", { name: "Access" }).click();
+  await expect(page.getByText("Only a project admin can change who has access to this project.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Add member" })).toHaveCount(0);
+  await context.close();
+});

@@ -33,6 +33,21 @@ try {
     }
     await page.goto("/projects");
     await page.screenshot({ path: `${out}/projects-${colorScheme}.png` });
+    if (colorScheme === "light") {
+      await page.goto("/admin/users");
+      await page.getByLabel("Name").fill("Dana Developer");
+      await page.getByLabel("Email").fill("dana@example.com");
+      await page.getByLabel("Initial password").fill("dana-password");
+      await page.getByRole("button", { name: "Add user" }).click();
+      await page.getByRole("cell", { name: "dana@example.com" }).waitFor();
+      await page.goto("/projects/luma-storefront/access");
+      const form = page.getByRole("region", { name: "Add a member" });
+      await form.getByLabel("Email").fill("dana@example.com");
+      await form.getByRole("button", { name: "Add member" }).click();
+      await page.getByRole("listitem", { name: "Dana Developer" }).waitFor();
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: `${out}/access.png`, fullPage: true });
+    }
     await page.goto("/projects/luma-storefront");
     await page.getByRole("button", { name: /Switch project/ }).click();
     await page.screenshot({ path: `${out}/project-${colorScheme}.png` });

@@ -43,7 +43,7 @@ if (!step("lint", [bin("eslint/bin/eslint.js"), "--max-warnings=0", "."])) finis
 const vitestJson = path.join(reports, "vitest.json");
 const vitestOk = step("unit and integration tests (Vitest)", [bin("vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`]);
 const vitest = readJson(vitestJson);
-if (vitest) {
+if (vitest && vitest.numTotalTests > 0) {
   totals.passed += vitest.numPassedTests;
   totals.failed += vitest.numFailedTests;
   totals.skipped += vitest.numPendingTests + vitest.numTodoTests;
@@ -56,7 +56,13 @@ if (vitest) {
       : "PostgreSQL integration tests: SKIPPED (no PostgreSQL server binaries and no TEST_DATABASE_URL; see above).",
   );
 }
-if (!vitestOk) finish(false);
+if (!vitestOk) {
+  if (!vitest || vitest.numFailedTests === 0) {
+    totals.failed += 1; // Vitest failed outside any test (configuration, unhandled error)
+    notes.push("Vitest failed outside the tests; see its output above.");
+  }
+  finish(false);
+}
 
 const playwrightJson = path.join(reports, "playwright.json");
 const e2eOk = step("end-to-end tests (Playwright, production build)", [path.join(root, "scripts/test-e2e.mjs")], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson });

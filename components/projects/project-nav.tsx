@@ -7,6 +7,7 @@ export function ProjectNav({ projectId }: { projectId: string }) {
   const pathname = usePathname();
   const tabs = [
     { href: `/projects/${projectId}`, label: "Overview" },
+    { href: `/projects/${projectId}/access`, label: "Access" },
     { href: `/projects/${projectId}/settings`, label: "Settings" },
   ];
   return (

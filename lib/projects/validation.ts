@@ -27,3 +27,20 @@ export type CreateProjectInput = z.infer<typeof createProjectSchema>;
 
 export const renameProjectSchema = z.object({ projectId: z.string().min(1), title: projectTitleSchema });
 export const deleteProjectSchema = z.object({ projectId: z.string().min(1), confirmation: z.string() });
+
+const environmentRole = z.enum(["admin", "contributor", "viewer", "none"], { error: "Choose admin, contributor, viewer or no access." });
+
+export const memberRolesSchema = z.object({
+  role: z.enum(["admin", "viewer"], { error: "Choose project admin or project viewer." }),
+  production: environmentRole,
+  staging: environmentRole,
+  development: environmentRole,
+});
+export type MemberRolesInput = z.infer<typeof memberRolesSchema>;
+
+export const addMemberSchema = memberRolesSchema.extend({
+  projectId: z.string().min(1),
+  email: z.string().trim().toLowerCase().min(1, "Enter the email of the person to add.").pipe(z.email("Enter a valid email address.")),
+});
+export const updateMemberSchema = memberRolesSchema.extend({ projectId: z.string().min(1), userId: z.string().min(1) });
+export const removeMemberSchema = z.object({ projectId: z.string().min(1), userId: z.string().min(1) });
