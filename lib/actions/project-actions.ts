@@ -2,55 +2,38 @@
 
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import { getDb } from "@/db/client";
-import { SESSION_EXPIRED, getSessionUser } from "@/lib/auth/session";
-import { fail, fieldErrorsOf, formValues, ok, toActionFailure, type FormState } from "@/lib/errors";
+import type { FormState } from "@/lib/errors";
 import { createProject } from "@/lib/projects/create-project";
 import { deleteProject, renameProject } from "@/lib/projects/update-project";
 import { createProjectSchema, deleteProjectSchema, renameProjectSchema } from "@/lib/projects/validation";
+import { runFormAction } from "./run-form-action";
 
 export async function createProjectAction(_prev: FormState, formData: FormData): Promise<FormState> {
-  const values = formValues(formData, ["title", "id", "plan", "region"]);
-  const user = await getSessionUser();
-  if (!user) return { ...fail(SESSION_EXPIRED), values };
-  const parsed = createProjectSchema.safeParse(values);
-  if (!parsed.success) return { ...fail("Check the highlighted fields.", fieldErrorsOf(parsed.error.issues)), values };
-  let projectId: string;
-  try {
-    projectId = (await createProject(await getDb(), user, parsed.data)).id;
-  } catch (err) {
-    return { ...toActionFailure(err), values };
-  }
+  const result = await runFormAction(formData, ["title", "id", "plan", "region"], createProjectSchema, (db, user, input) =>
+    createProject(db, user, input),
+  );
+  if (!result.ok) return result;
   revalidatePath("/", "layout");
-  redirect(`/projects/${projectId}`);
+  redirect(`/projects/${result.data.id}`);
 }
 
 export async function renameProjectAction(_prev: FormState, formData: FormData): Promise<FormState> {
-  const values = formValues(formData, ["projectId", "title"]);
-  const user = await getSessionUser();
-  if (!user) return { ...fail(SESSION_EXPIRED), values };
-  const parsed = renameProjectSchema.safeParse(values);
-  if (!parsed.success) return { ...fail("Check the highlighted fields.", fieldErrorsOf(parsed.error.issues)), values };
-  try {
-    await renameProject(await getDb(), user, parsed.data.projectId, parsed.data.title);
-  } catch (err) {
-    return { ...toActionFailure(err), values };
-  }
-  revalidatePath("/", "layout");
-  return { ...ok(undefined), values };
+  const result = await runFormAction(formData, ["projectId", "title"], renameProjectSchema, async (db, user, input) => {
+    await renameProject(db, user, input.projectId, input.title);
+  });
+  if (result.ok) revalidatePath("/", "layout");
+  return result;
 }
 
 export async function deleteProjectAction(_prev: FormState, formData: FormData): Promise<FormState> {
-  const values = formValues(formData, ["projectId", "confirmation"]);
-  const user = await getSessionUser();
-  if (!user) return { ...fail(SESSION_EXPIRED), values };
-  const parsed = deleteProjectSchema.safeParse(values);
-  if (!parsed.success) return { ...fail("Type the project id to confirm."), values };
-  try {
-    await deleteProject(await getDb(), user, parsed.data.projectId, parsed.data.confirmation);
-  } catch (err) {
-    return { ...toActionFailure(err), values };
-  }
+  const result = await runFormAction(
+    formData,
+    ["projectId", "confirmation"],
+    deleteProjectSchema,
+    (db, user, input) => deleteProject(db, user, input.projectId, input.confirmation),
+    "Type the project id to confirm.",
+  );
+  if (!result.ok) return result;
   revalidatePath("/", "layout");
   redirect("/projects");
 }

@@ -60,32 +60,27 @@ export async function addProjectMember(db: Db, user: SessionUser, projectId: str
 export async function updateProjectMember(db: Db, user: SessionUser, projectId: string, memberId: string, roles: MemberRolesInput): Promise<void> {
   const access = await requireAdminAccess(db, user, projectId);
   await db.transaction(async (tx) => {
-    const [member] = await tx
-      .select()
-      .from(projectMembers)
-      .where(and(eq(projectMembers.projectId, access.project.id), eq(projectMembers.userId, memberId)))
-      .for("update");
-    if (!member) throw new DomainError("not_found", "This person is no longer a member of the project.");
+    const { member, where } = await lockMember(tx, access.project.id, memberId);
     if (member.role === "admin" && roles.role !== "admin") await assertAnotherAdmin(tx, access.project.id);
-    await tx
-      .update(projectMembers)
-      .set(rolesToStore(roles))
-      .where(and(eq(projectMembers.projectId, access.project.id), eq(projectMembers.userId, memberId)));
+    await tx.update(projectMembers).set(rolesToStore(roles)).where(where);
   });
 }
 
 export async function removeProjectMember(db: Db, user: SessionUser, projectId: string, memberId: string): Promise<void> {
   const access = await requireAdminAccess(db, user, projectId);
   await db.transaction(async (tx) => {
-    const [member] = await tx
-      .select()
-      .from(projectMembers)
-      .where(and(eq(projectMembers.projectId, access.project.id), eq(projectMembers.userId, memberId)))
-      .for("update");
-    if (!member) throw new DomainError("not_found", "This person is no longer a member of the project.");
+    const { member, where } = await lockMember(tx, access.project.id, memberId);
     if (member.role === "admin") await assertAnotherAdmin(tx, access.project.id);
-    await tx.delete(projectMembers).where(and(eq(projectMembers.projectId, access.project.id), eq(projectMembers.userId, memberId)));
+    await tx.delete(projectMembers).where(where);
   });
+}
+
+/** Reads and locks one membership row for the rest of the transaction. */
+async function lockMember(tx: Pick<Db, "select">, projectId: string, memberId: string) {
+  const where = and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, memberId));
+  const [member] = await tx.select().from(projectMembers).where(where).for("update");
+  if (!member) throw new DomainError("not_found", "This person is no longer a member of the project.");
+  return { member, where };
 }
 
 async function assertAnotherAdmin(tx: Pick<Db, "select">, projectId: string): Promise<void> {
