@@ -56,6 +56,11 @@ export function env(): Env {
   return cached;
 }
 
+/** PATH and HOME, for child processes (git, hooks) that must find programs. */
+export function systemEnv(): { PATH: string; HOME: string } {
+  return { PATH: process.env.PATH || "/usr/local/bin:/usr/bin:/bin", HOME: process.env.HOME || "/tmp" };
+}
+
 /** The Node.js runtime, not the Edge runtime and not a build worker. */
 export function isNodeServerRuntime(): boolean {
   return process.env.NEXT_RUNTIME === "nodejs" && process.env.NEXT_PHASE !== "phase-production-build";

@@ -1,0 +1,85 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { resetEnvForTests } from "@/lib/env";
+import { git } from "./git";
+import {
+  branchHead,
+  checkoutInto,
+  commitsBetween,
+  createBranch,
+  createRepository,
+  fsck,
+  isValidBranchName,
+  mergeBranches,
+  readFileAt,
+  repositoryPath,
+} from "./repository";
+
+let dataDir: string;
+beforeAll(() => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-git-"));
+  vi.stubEnv("DATA_DIR", dataDir);
+  resetEnvForTests();
+});
+afterAll(() => {
+  vi.unstubAllEnvs();
+  resetEnvForTests();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Commits `files` on top of `branch` through a clone, like a developer would, and pushes. */
+async function commitOn(projectId: string, branch: string, files: Record<string, string>, message: string): Promise<string> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-clone-"));
+  await git(["clone", "--quiet", "--branch", branch, repositoryPath(projectId), work]);
+  for (const [file, content] of Object.entries(files)) fs.writeFileSync(path.join(work, file), content);
+  await git(["add", "--all"], { cwd: work });
+  await git(["commit", "--quiet", "-m", message], { cwd: work });
+  await git(["push", "--quiet", "origin", branch], { cwd: work });
+  const sha = (await git(["rev-parse", "HEAD"], { cwd: work })).trim();
+  fs.rmSync(work, { recursive: true, force: true });
+  return sha;
+}
+
+describe("project repository", () => {
+  it("starts with the template on master and the plan's branches at the same commit", async () => {
+    const { commit } = await createRepository("shop", "Shop", ["master", "staging"]);
+    expect(await branchHead("shop", "master")).toBe(commit);
+    expect(await branchHead("shop", "staging")).toBe(commit);
+    expect(await readFileAt("shop", commit, ".magento.app.yaml")).toContain("name: mymagento");
+    expect(await readFileAt("shop", commit, ".magento/services.yaml")).toContain("mysql:10.6");
+    expect(await readFileAt("shop", commit, ".magento/routes.yaml")).toContain("mymagento:http");
+    await expect(createRepository("shop", "Shop", [])).rejects.toThrow("already exists");
+    await fsck("shop");
+  });
+
+  it("validates branch names with git", async () => {
+    for (const ok of ["feature-1", "fix-cart"]) expect(await isValidBranchName(ok)).toBe(true);
+    for (const bad of ["a..b", "with space", "end.lock", "-x", "a~b", "a:b"]) expect(await isValidBranchName(bad)).toBe(false);
+  });
+
+  it("fast-forwards, merges with a commit, and refuses a conflict leaving both branches as they were", async () => {
+    const { commit } = await createRepository("merge", "Merge", ["master", "staging"]);
+    await createBranch("merge", "feature", commit);
+    const f1 = await commitOn("merge", "feature", { "a.txt": "one\n" }, "Add a");
+    expect(await commitsBetween("merge", "staging", "feature")).toMatchObject([{ sha: f1, subject: "Add a" }]);
+    expect(await mergeBranches("merge", "staging", "feature", "Merge")).toEqual({ kind: "fast-forward", commit: f1 });
+    expect(await mergeBranches("merge", "staging", "feature", "Merge")).toEqual({ kind: "up-to-date", commit: f1 });
+
+    await commitOn("merge", "staging", { "b.txt": "staging\n" }, "Add b on staging");
+    await commitOn("merge", "feature", { "c.txt": "feature\n" }, "Add c on feature");
+    const merged = await mergeBranches("merge", "staging", "feature", "Merge feature into staging");
+    expect(merged.kind).toBe("merge-commit");
+    const dir = path.join(dataDir, "checkout");
+    await checkoutInto("merge", (merged as { commit: string }).commit, dir);
+    expect(fs.readdirSync(dir).sort()).toEqual(expect.arrayContaining(["a.txt", "b.txt", "c.txt", ".magento.app.yaml"]));
+
+    await commitOn("merge", "staging", { "a.txt": "staging's a\n" }, "Change a on staging");
+    await commitOn("merge", "feature", { "a.txt": "feature's a\n" }, "Change a on feature");
+    const before = [await branchHead("merge", "staging"), await branchHead("merge", "feature")];
+    expect(await mergeBranches("merge", "staging", "feature", "Merge")).toEqual({ kind: "conflict", paths: ["a.txt"] });
+    expect([await branchHead("merge", "staging"), await branchHead("merge", "feature")]).toEqual(before);
+    await fsck("merge");
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * The first commit of every project: a Magento-style application whose hooks are plain
+ * shell, so a deploy runs on any Linux machine without PHP. Pure: path → content.
+ */
+export function projectTemplate(projectTitle: string): Record<string, string> {
+  const appYaml = `# The application: how it is built, deployed and connected to its services.
+name: mymagento
+type: php:8.3
+
+relationships:
+  database: "mysql:mysql"
+  redis: "redis:redis"
+  opensearch: "opensearch:opensearch"
+
+disk: 5120
+
+mounts:
+  "var": "shared:files/var"
+  "pub/media": "shared:files/media"
+
+web:
+  locations:
+    "/":
+      root: "public"
+      passthru: "/index.html"
+      index:
+        - index.html
+
+hooks:
+  build: |
+    set -e
+    echo "Building ${"$"}{MAGENTO_CLOUD_APPLICATION_NAME} for ${"$"}{MAGENTO_CLOUD_ENVIRONMENT} (tree ${"$"}{MAGENTO_CLOUD_TREE_ID})"
+    mkdir -p public
+    commit=$(cat .deploy-commit 2>/dev/null || echo unknown)
+    sed -e "s/@COMMIT@/$commit/g" -e "s/@ENVIRONMENT@/${"$"}{MAGENTO_CLOUD_ENVIRONMENT}/g" -e "s/@BUILT_AT@/$(date -u +%Y-%m-%dT%H:%M:%SZ)/g" \\
+      templates/index.html > public/index.html
+    echo "Wrote public/index.html ($(wc -c < public/index.html) bytes)"
+  deploy: |
+    set -e
+    echo "Deploying ${"$"}{MAGENTO_CLOUD_APPLICATION_NAME} to ${"$"}{MAGENTO_CLOUD_ENVIRONMENT}"
+    echo "Enabling maintenance mode"
+    echo "Relationships: $(echo "${"$"}{MAGENTO_CLOUD_RELATIONSHIPS}" | base64 -d | head -c 200)"
+    echo "Maintenance mode is disabled"
+  post_deploy: |
+    echo "Warming up the cache for ${"$"}{MAGENTO_CLOUD_ENVIRONMENT}"
+    echo "Post-deploy is complete"
+
+crons:
+  cronrun:
+    spec: "*/5 * * * *"
+    cmd: "echo cron"
+`;
+
+  const servicesYaml = `# The services the application's relationships point to.
+mysql:
+  type: mysql:10.6
+  disk: 2048
+
+redis:
+  type: redis:7.0
+
+opensearch:
+  type: opensearch:2
+  disk: 1024
+
+rabbitmq:
+  type: rabbitmq:3.9
+  disk: 1024
+`;
+
+  const routesYaml = `# How requests reach the application.
+"http://{default}/":
+  type: upstream
+  upstream: "mymagento:http"
+
+"http://www.{default}/":
+  type: redirect
+  to: "http://{default}/"
+`;
+
+  const indexHtml = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${escapeHtml(projectTitle)}</title></head>
+<body>
+  <h1>${escapeHtml(projectTitle)}</h1>
+  <p>Environment: <strong>@ENVIRONMENT@</strong></p>
+  <p>Commit: <code>@COMMIT@</code></p>
+  <p>Built at @BUILT_AT@</p>
+</body>
+</html>
+`;
+
+  return {
+    ".magento.app.yaml": appYaml,
+    ".magento/services.yaml": servicesYaml,
+    ".magento/routes.yaml": routesYaml,
+    "templates/index.html": indexHtml,
+    "README.md": `# ${projectTitle}\n\nPush to a branch to deploy it. The hooks in .magento.app.yaml build and deploy the site.\n`,
+    ".gitignore": "public/\n",
+  };
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
