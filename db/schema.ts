@@ -16,6 +16,7 @@ import {
   serial,
   text,
   timestamp,
+  uniqueIndex,
 } from "drizzle-orm/pg-core";
 
 export const planEnum = pgEnum("plan", ["starter", "pro"]);
@@ -152,3 +153,126 @@ export type ProjectMember = typeof projectMembers.$inferSelect;
 export type Plan = (typeof planEnum.enumValues)[number];
 export type ProjectRole = (typeof projectRoleEnum.enumValues)[number];
 export type EnvironmentRole = (typeof environmentRoleEnum.enumValues)[number];
+
+// ---------------------------------------------------------------------------
+// Environments, activities and deployments
+// ---------------------------------------------------------------------------
+
+export const environmentTypeEnum = pgEnum("environment_type", ["production", "staging", "development"]);
+export const environmentStatusEnum = pgEnum("environment_status", ["active", "inactive", "dirty", "deleting"]);
+export const activityStateEnum = pgEnum("activity_state", ["pending", "in_progress", "complete", "cancelled"]);
+export const activityResultEnum = pgEnum("activity_result", ["success", "failure"]);
+
+/** One environment per git branch of a project. */
+export const environments = pgTable(
+  "environments",
+  {
+    id: text()
+      .primaryKey()
+      .$defaultFn(() => crypto.randomUUID()),
+    projectId: text()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    /** The machine name, which is also the git branch. */
+    name: text().notNull(),
+    title: text().notNull(),
+    parentId: text(),
+    type: environmentTypeEnum().notNull(),
+    status: environmentStatusEnum().notNull(),
+    /** The commit of the current deployment; null before the first deploy and after Deactivate. */
+    deployedCommit: text(),
+    deployedAt: timestamp({ withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+    updatedAt: createdAt(),
+  },
+  (t) => [uniqueIndex().on(t.projectId, t.name), index().on(t.projectId, t.parentId)],
+);
+
+/** The record of every action: queued, run by a worker, logged. */
+export const activities = pgTable(
+  "activities",
+  {
+    id: text()
+      .primaryKey()
+      .$defaultFn(() => crypto.randomUUID()),
+    projectId: text()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    /** The environment the activity is about (null once that environment is deleted). */
+    environmentId: text().references(() => environments.id, { onDelete: "set null" }),
+    environmentName: text().notNull(),
+    type: text().notNull(),
+    state: activityStateEnum().notNull().default("pending"),
+    result: activityResultEnum(),
+    description: text().notNull(),
+    parameters: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    /** Production's activities are claimed before others. */
+    priority: integer().notNull().default(0),
+    createdBy: text().references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    startedAt: timestamp({ withTimezone: true, mode: "date" }),
+    completedAt: timestamp({ withTimezone: true, mode: "date" }),
+    workerId: text(),
+    heartbeatAt: timestamp({ withTimezone: true, mode: "date" }),
+    cancelRequested: boolean().notNull().default(false),
+  },
+  (t) => [index().on(t.projectId, t.createdAt), index().on(t.state, t.priority, t.createdAt), index().on(t.environmentId, t.createdAt)],
+);
+
+/** Every environment an activity occupies (a merge occupies the child and the parent). */
+export const activityEnvironments = pgTable(
+  "activity_environments",
+  {
+    activityId: text()
+      .notNull()
+      .references(() => activities.id, { onDelete: "cascade" }),
+    environmentId: text()
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.activityId, t.environmentId] }), index().on(t.environmentId)],
+);
+
+/** The log of an activity, one row per line, numbered from 1. */
+export const activityLogLines = pgTable(
+  "activity_log_lines",
+  {
+    activityId: text()
+      .notNull()
+      .references(() => activities.id, { onDelete: "cascade" }),
+    seq: integer().notNull(),
+    at: timestamp({ withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    stream: text().$type<"stdout" | "stderr" | "system">().notNull(),
+    section: text(),
+    text: text().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.activityId, t.seq] })],
+);
+
+/** A successful deploy of an environment: what ran and with which configuration. */
+export const deployments = pgTable(
+  "deployments",
+  {
+    id: text()
+      .primaryKey()
+      .$defaultFn(() => crypto.randomUUID()),
+    environmentId: text()
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    activityId: text().references(() => activities.id, { onDelete: "set null" }),
+    commit: text().notNull(),
+    treeId: text().notNull(),
+    config: jsonb().$type<Record<string, unknown>>().notNull(),
+    buildReused: boolean().notNull(),
+    buildMs: integer().notNull(),
+    deployMs: integer().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index().on(t.environmentId, t.createdAt)],
+);
+
+export type Environment = typeof environments.$inferSelect;
+export type EnvironmentType = (typeof environmentTypeEnum.enumValues)[number];
+export type EnvironmentStatus = (typeof environmentStatusEnum.enumValues)[number];
+export type Activity = typeof activities.$inferSelect;
+export type Deployment = typeof deployments.$inferSelect;
