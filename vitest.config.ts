@@ -29,6 +29,7 @@ export default defineConfig({
           include: ["{lib,db}/**/*.int.test.ts"],
           environment: "node",
           globalSetup: ["db/testing/postgres-global-setup.ts"],
+          setupFiles: ["db/testing/setup-data-dir.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
           // PGlite instances are memory-hungry; two files at a time suit a 2-core machine.

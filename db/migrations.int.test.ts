@@ -11,6 +11,11 @@ describeEachDatabase("migrations", ({ db, database }) => {
     );
     expect(rows.map((r) => r.table_name)).toEqual([
       "accounts",
+      "activities",
+      "activity_environments",
+      "activity_log_lines",
+      "deployments",
+      "environments",
       "instance_settings",
       "project_members",
       "projects",

@@ -61,6 +61,11 @@ export function systemEnv(): { PATH: string; HOME: string } {
   return { PATH: process.env.PATH || "/usr/local/bin:/usr/bin:/bin", HOME: process.env.HOME || "/tmp" };
 }
 
+/** The environment for a child process: PATH and HOME, plus `extra`; nothing else leaks in. */
+export function childProcessEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...systemEnv(), ...extra } as unknown as NodeJS.ProcessEnv;
+}
+
 /** The Node.js runtime, not the Edge runtime and not a build worker. */
 export function isNodeServerRuntime(): boolean {
   return process.env.NEXT_RUNTIME === "nodejs" && process.env.NEXT_PHASE !== "phase-production-build";

@@ -1,6 +1,6 @@
 import "server-only";
 import { execFile, type ExecFileOptions } from "node:child_process";
-import { systemEnv } from "@/lib/env";
+import { childProcessEnv } from "@/lib/env";
 
 /** A git command that failed, with what git printed. */
 export class GitError extends Error {
@@ -45,7 +45,7 @@ export function git(args: readonly string[], options: GitOptions = {}): Promise<
   const fullArgs = options.gitDir ? [`--git-dir=${options.gitDir}`, ...args] : [...args];
   const execOptions: ExecFileOptions = {
     cwd: options.cwd,
-    env: { ...systemEnv(), ...BASE_ENV, ...options.env } as unknown as NodeJS.ProcessEnv,
+    env: childProcessEnv({ ...BASE_ENV, ...options.env }),
     maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024,
     encoding: "utf8",
   };

@@ -1,9 +1,7 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { resetEnvForTests } from "@/lib/env";
-import { git } from "./git";
+import { describe, expect, it } from "vitest";
+import { commitOn } from "@/lib/testing-git";
 import {
   branchHead,
   checkoutInto,
@@ -17,30 +15,7 @@ import {
   repositoryPath,
 } from "./repository";
 
-let dataDir: string;
-beforeAll(() => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-git-"));
-  vi.stubEnv("DATA_DIR", dataDir);
-  resetEnvForTests();
-});
-afterAll(() => {
-  vi.unstubAllEnvs();
-  resetEnvForTests();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
-
-/** Commits `files` on top of `branch` through a clone, like a developer would, and pushes. */
-async function commitOn(projectId: string, branch: string, files: Record<string, string>, message: string): Promise<string> {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-clone-"));
-  await git(["clone", "--quiet", "--branch", branch, repositoryPath(projectId), work]);
-  for (const [file, content] of Object.entries(files)) fs.writeFileSync(path.join(work, file), content);
-  await git(["add", "--all"], { cwd: work });
-  await git(["commit", "--quiet", "-m", message], { cwd: work });
-  await git(["push", "--quiet", "origin", branch], { cwd: work });
-  const sha = (await git(["rev-parse", "HEAD"], { cwd: work })).trim();
-  fs.rmSync(work, { recursive: true, force: true });
-  return sha;
-}
+const dataDir = process.env.DATA_DIR!; // a temporary directory per test file (db/testing/setup-data-dir.ts)
 
 describe("project repository", () => {
   it("starts with the template on master and the plan's branches at the same commit", async () => {

@@ -29,17 +29,16 @@ web:
 hooks:
   build: |
     set -e
-    echo "Building ${"$"}{MAGENTO_CLOUD_APPLICATION_NAME} for ${"$"}{MAGENTO_CLOUD_ENVIRONMENT} (tree ${"$"}{MAGENTO_CLOUD_TREE_ID})"
+    echo "Building ${"$"}{MAGENTO_CLOUD_APPLICATION_NAME} (tree ${"$"}{MAGENTO_CLOUD_TREE_ID})"
     mkdir -p public
-    commit=$(cat .deploy-commit 2>/dev/null || echo unknown)
-    sed -e "s/@COMMIT@/$commit/g" -e "s/@ENVIRONMENT@/${"$"}{MAGENTO_CLOUD_ENVIRONMENT}/g" -e "s/@BUILT_AT@/$(date -u +%Y-%m-%dT%H:%M:%SZ)/g" \\
-      templates/index.html > public/index.html
+    sed -e "s/@TREE@/${"$"}{MAGENTO_CLOUD_TREE_ID}/g" -e "s/@BUILT_AT@/$(date -u +%Y-%m-%dT%H:%M:%SZ)/g" templates/index.html > public/index.html
     echo "Wrote public/index.html ($(wc -c < public/index.html) bytes)"
   deploy: |
     set -e
     echo "Deploying ${"$"}{MAGENTO_CLOUD_APPLICATION_NAME} to ${"$"}{MAGENTO_CLOUD_ENVIRONMENT}"
     echo "Enabling maintenance mode"
-    echo "Relationships: $(echo "${"$"}{MAGENTO_CLOUD_RELATIONSHIPS}" | base64 -d | head -c 200)"
+    sed -i -e "s/@ENVIRONMENT@/${"$"}{MAGENTO_CLOUD_ENVIRONMENT}/g" -e "s/@COMMIT@/$(cat .deploy-commit)/g" public/index.html
+    echo "Services: $(echo "${"$"}{MAGENTO_CLOUD_RELATIONSHIPS}" | base64 -d | head -c 160)"
     echo "Maintenance mode is disabled"
   post_deploy: |
     echo "Warming up the cache for ${"$"}{MAGENTO_CLOUD_ENVIRONMENT}"
@@ -85,7 +84,7 @@ rabbitmq:
   <h1>${escapeHtml(projectTitle)}</h1>
   <p>Environment: <strong>@ENVIRONMENT@</strong></p>
   <p>Commit: <code>@COMMIT@</code></p>
-  <p>Built at @BUILT_AT@</p>
+  <p>Tree: <code>@TREE@</code>, built at @BUILT_AT@</p>
 </body>
 </html>
 `;

@@ -3,7 +3,10 @@ import { eq, like, or } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { projectMembers, projects, type Project } from "@/db/schema";
 import { canCreateProjects, type SessionUser } from "@/lib/auth/permissions";
+import { notifyWorkers } from "@/lib/activities/wake";
 import { DomainError } from "@/lib/errors";
+import { createRepository, deleteRepository } from "@/lib/git/repository";
+import { createInitialEnvironments, initialEnvironments } from "./initial-environments";
 import { nextFreeProjectId } from "./project-id";
 import type { CreateProjectInput } from "./validation";
 
@@ -15,23 +18,37 @@ export async function createProject(db: Db, creator: SessionUser, input: CreateP
   if (!canCreateProjects(creator)) {
     throw new DomainError("forbidden", "Only instance administrators can create projects. Ask one to create it for you.");
   }
-  const created = await db.transaction(async (tx) => {
-    const [project] = await tx
-      .insert(projects)
-      .values({ id: input.id, title: input.title, plan: input.plan, region: input.region, createdBy: creator.id })
-      .onConflictDoNothing({ target: projects.id })
-      .returning();
-    if (!project) return null;
-    await tx.insert(projectMembers).values({
-      projectId: project.id,
-      userId: creator.id,
-      role: "admin",
-      productionRole: "admin",
-      stagingRole: "admin",
-      developmentRole: "admin",
+  let repositoryCreated = false;
+  let created: Project | null;
+  try {
+    created = await db.transaction(async (tx) => {
+      const [project] = await tx
+        .insert(projects)
+        .values({ id: input.id, title: input.title, plan: input.plan, region: input.region, createdBy: creator.id })
+        .onConflictDoNothing({ target: projects.id })
+        .returning();
+      if (!project) return null;
+      await tx.insert(projectMembers).values({
+        projectId: project.id,
+        userId: creator.id,
+        role: "admin",
+        productionRole: "admin",
+        stagingRole: "admin",
+        developmentRole: "admin",
+      });
+      // The id is ours now; a repository left at this path by a crash is an orphan.
+      deleteRepository(project.id);
+      const layout = initialEnvironments(project.plan);
+      await createRepository(project.id, project.title, layout.map((e) => e.name));
+      repositoryCreated = true;
+      await createInitialEnvironments(tx, project, creator, layout);
+      return project;
     });
-    return project;
-  });
+  } catch (err) {
+    if (repositoryCreated) deleteRepository(input.id);
+    throw err;
+  }
+  notifyWorkers();
   if (!created) {
     const suggestion = await suggestProjectId(db, input.id);
     throw new DomainError("conflict", `The project id “${input.id}” is taken.`, {

@@ -1,0 +1,121 @@
+import "server-only";
+import { eq } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { environments, type Activity, type Environment } from "@/db/schema";
+import { branchHead, createBranch, deleteBranch, isAncestor, mergeBranches, repositoryPath } from "@/lib/git/repository";
+import { git } from "@/lib/git/git";
+import { deployCommit, removeEnvironmentDeploys } from "@/lib/runtime/deploy";
+import type { ActivityLog } from "./activity-log";
+
+export interface HandlerContext {
+  db: Db;
+  activity: Activity;
+  environment: Environment;
+  log: ActivityLog;
+  signal: AbortSignal;
+}
+
+export type HandlerOutcome = { ok: true; statusAfter?: Environment["status"] } | { ok: false; message: string; cancelled?: boolean };
+type Handler = (ctx: HandlerContext) => Promise<HandlerOutcome>;
+
+const params = (ctx: HandlerContext) => ctx.activity.parameters as Record<string, unknown>;
+
+async function deployHead(ctx: HandlerContext, envName = ctx.environment.name, env = ctx.environment): Promise<HandlerOutcome> {
+  const commit = await branchHead(ctx.activity.projectId, envName);
+  if (!commit) return { ok: false, message: `The branch ${envName} does not exist.` };
+  return deployCommit({ db: ctx.db, log: ctx.log, activityId: ctx.activity.id, projectId: ctx.activity.projectId, environment: env, commit, signal: ctx.signal });
+}
+
+function dataNotice(ctx: HandlerContext, from: string) {
+  ctx.log.line(`Data: ${ctx.environment.name} would receive a copy of ${from}'s data (database and mounts); environment data arrives with snapshots.`);
+}
+
+export const HANDLERS: Record<string, Handler> = {
+  "environment.initialize": (ctx) => deployHead(ctx),
+
+  async "environment.branch"(ctx) {
+    const p = params(ctx);
+    await createBranch(ctx.activity.projectId, ctx.environment.name, String(p.commit));
+    ctx.log.line(`Created branch ${ctx.environment.name} from ${String(p.parent)} at ${String(p.commit).slice(0, 12)}.`);
+    if (!p.activate) {
+      ctx.log.line(String(p.inactiveReason ?? "The environment was created inactive."));
+      return { ok: true, statusAfter: "inactive" };
+    }
+    dataNotice(ctx, String(p.parent));
+    return deployHead(ctx);
+  },
+
+  async "environment.activate"(ctx) {
+    const parent = ctx.environment.parentId
+      ? (await ctx.db.select().from(environments).where(eq(environments.id, ctx.environment.parentId)))[0]
+      : undefined;
+    if (parent) dataNotice(ctx, parent.name);
+    return deployHead(ctx);
+  },
+
+  async "environment.deactivate"(ctx) {
+    removeEnvironmentDeploys(ctx.activity.projectId, ctx.environment.name);
+    await ctx.db.update(environments).set({ deployedCommit: null, deployedAt: null }).where(eq(environments.id, ctx.environment.id));
+    ctx.log.line(`Deleted ${ctx.environment.name}'s deployment and data; the branch ${ctx.environment.name} stays.`);
+    return { ok: true };
+  },
+
+  async "environment.delete"(ctx) {
+    const head = await branchHead(ctx.activity.projectId, ctx.environment.name);
+    if (head) await deleteBranch(ctx.activity.projectId, ctx.environment.name, head);
+    removeEnvironmentDeploys(ctx.activity.projectId, ctx.environment.name);
+    await ctx.db.delete(environments).where(eq(environments.id, ctx.environment.id));
+    ctx.log.line(`Deleted the environment and its branch ${ctx.environment.name}.`);
+    return { ok: true };
+  },
+
+  async "environment.merge"(ctx) {
+    const { source, target } = params(ctx) as { source: string; target: string };
+    const result = await mergeBranches(ctx.activity.projectId, target, source, `Merge ${source} into ${target}`);
+    if (result.kind === "conflict") {
+      ctx.log.line(`Merging ${source} into ${target} conflicts in ${result.paths.length} path(s):`, "stderr");
+      for (const p of result.paths) ctx.log.line(`  ${p}`, "stderr");
+      ctx.log.line(`Nothing was changed: ${source} and ${target} are as they were. Sync ${source} from ${target} and resolve the conflicts, then merge again.`);
+      return { ok: false, message: "The merge has conflicts." };
+    }
+    ctx.log.line(
+      result.kind === "up-to-date"
+        ? `${target} already contains every commit of ${source}.`
+        : `Merged ${source} into ${target} (${result.kind === "fast-forward" ? "fast-forward" : "merge commit"} ${result.commit.slice(0, 12)}).`,
+    );
+    ctx.log.line(`${target} keeps its own data.`);
+    return deployHead(ctx, target);
+  },
+
+  async "environment.synchronize"(ctx) {
+    const p = params(ctx) as { source: string; code: boolean; data: boolean; rebase: boolean };
+    const projectId = ctx.activity.projectId;
+    if (p.code) {
+      const parentHead = await branchHead(projectId, p.source);
+      const childHead = await branchHead(projectId, ctx.environment.name);
+      if (!parentHead || !childHead) return { ok: false, message: "A branch is missing." };
+      if (await isAncestor(projectId, parentHead, childHead)) {
+        ctx.log.line(`${ctx.environment.name} already has every commit of ${p.source}.`);
+      } else if (await isAncestor(projectId, childHead, parentHead)) {
+        await git(["update-ref", `refs/heads/${ctx.environment.name}`, parentHead, childHead], { gitDir: repositoryPath(projectId) });
+        ctx.log.line(`Fast-forwarded ${ctx.environment.name} to ${p.source} (${parentHead.slice(0, 12)}).`);
+      } else if (p.rebase) {
+        return { ok: false, message: "Sync with rebase is not available yet: merge the parent into this branch with git, then push." };
+      } else {
+        ctx.log.line(`${ctx.environment.name} has commits that ${p.source} does not, so it cannot be fast-forwarded.`, "stderr");
+        return { ok: false, message: `${ctx.environment.name} has its own commits: merge it into ${p.source} first, or sync with rebase.` };
+      }
+    }
+    if (p.data) ctx.log.line(`Data: ${ctx.environment.name}'s data would be replaced by a copy of ${p.source}'s; environment data arrives with snapshots.`);
+    return deployHead(ctx);
+  },
+
+  "environment.redeploy": async (ctx) => {
+    const commit = ctx.environment.deployedCommit ?? (await branchHead(ctx.activity.projectId, ctx.environment.name));
+    if (!commit) return { ok: false, message: "There is nothing to deploy yet." };
+    ctx.log.line(`Redeploying ${ctx.environment.name} at its current commit; no new commit is needed.`);
+    return deployCommit({ db: ctx.db, log: ctx.log, activityId: ctx.activity.id, projectId: ctx.activity.projectId, environment: ctx.environment, commit, signal: ctx.signal });
+  },
+
+  "environment.push": (ctx) => deployHead(ctx),
+};

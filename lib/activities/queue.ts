@@ -1,0 +1,151 @@
+import "server-only";
+import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { selectRows, type Db } from "@/db/client";
+import { activities, activityEnvironments, activityLogLines, type Activity } from "@/db/schema";
+
+/** A transaction or the database: queue writes join the caller's transaction. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0] | Db;
+
+export const MAX_RUNNING_PER_PROJECT = 2;
+/** A running activity whose worker has not sent a heartbeat for this long is declared dead. */
+export const STALE_AFTER_MS = 45_000;
+
+export interface NewActivity {
+  projectId: string;
+  environmentId: string;
+  environmentName: string;
+  /** Every environment the activity occupies, including `environmentId`. */
+  occupies: string[];
+  type: string;
+  description: string;
+  parameters?: Record<string, unknown>;
+  createdBy: string | null;
+  isProduction?: boolean;
+}
+
+/** Records a pending activity; a worker picks it up when its environments and project allow. */
+export async function enqueueActivity(tx: Tx, input: NewActivity): Promise<Activity> {
+  const [activity] = await tx
+    .insert(activities)
+    .values({
+      projectId: input.projectId,
+      environmentId: input.environmentId,
+      environmentName: input.environmentName,
+      type: input.type,
+      description: input.description,
+      parameters: input.parameters ?? {},
+      createdBy: input.createdBy,
+      priority: input.isProduction ? 1 : 0,
+    })
+    .returning();
+  await tx.insert(activityEnvironments).values([...new Set(input.occupies)].map((environmentId) => ({ activityId: activity!.id, environmentId })));
+  return activity!;
+}
+
+/**
+ * Claims the next activity that may run: oldest first, production first; none of its
+ * environments has a running or an earlier pending activity (first in, first out per
+ * environment); fewer than two already run in its project. One claim at a time across
+ * all workers (an advisory lock), so the limits hold with many workers.
+ */
+export async function claimNextActivity(db: Db, workerId: string): Promise<Activity | null> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(727003)`);
+    const rows = await selectRows<{ id: string }>(
+      tx as unknown as Db,
+      sql`
+        select a.id from activities a
+        where a.state = 'pending'
+          and not exists (
+            select 1 from activity_environments mine
+            join activity_environments theirs on theirs.environment_id = mine.environment_id and theirs.activity_id <> mine.activity_id
+            join activities b on b.id = theirs.activity_id
+            where mine.activity_id = a.id
+              and (b.state = 'in_progress' or (b.state = 'pending' and (b.created_at, b.id) < (a.created_at, a.id)))
+          )
+          and (select count(*) from activities r where r.project_id = a.project_id and r.state = 'in_progress') < ${MAX_RUNNING_PER_PROJECT}
+        order by a.priority desc, a.created_at, a.id
+        limit 1`,
+    );
+    const id = rows[0]?.id;
+    if (!id) return null;
+    const [claimed] = await tx
+      .update(activities)
+      .set({ state: "in_progress", startedAt: new Date(), workerId, heartbeatAt: new Date() })
+      .where(and(eq(activities.id, id), eq(activities.state, "pending")))
+      .returning();
+    return claimed ?? null;
+  });
+}
+
+export async function heartbeat(db: Db, activityId: string, workerId: string): Promise<{ cancelRequested: boolean }> {
+  const [row] = await db
+    .update(activities)
+    .set({ heartbeatAt: new Date() })
+    .where(and(eq(activities.id, activityId), eq(activities.workerId, workerId)))
+    .returning({ cancelRequested: activities.cancelRequested });
+  return { cancelRequested: row?.cancelRequested ?? false };
+}
+
+export async function finishActivity(db: Db, activityId: string, outcome: { state: "complete" | "cancelled"; result: "success" | "failure" }): Promise<void> {
+  await db
+    .update(activities)
+    .set({ state: outcome.state, result: outcome.result, completedAt: new Date(), heartbeatAt: null })
+    .where(eq(activities.id, activityId));
+}
+
+/** Appends a line after the last one (for notices outside a running hook). */
+export async function appendLogLine(db: Tx, activityId: string, text: string, stream: "stdout" | "stderr" | "system" = "system"): Promise<void> {
+  await db.execute(sql`
+    insert into activity_log_lines (activity_id, seq, stream, text)
+    select ${activityId}, coalesce(max(seq), 0) + 1, ${stream}, ${text} from activity_log_lines where activity_id = ${activityId}`);
+}
+
+/**
+ * Activities whose worker died (no heartbeat for STALE_AFTER_MS) are failed with a log
+ * line that says so, and their environments are put back as they were before. Returns
+ * how many it recovered.
+ */
+export async function recoverStaleActivities(db: Db, now = new Date(), restore: (tx: Tx, activity: Activity) => Promise<void>): Promise<number> {
+  const stale = await db
+    .select()
+    .from(activities)
+    .where(and(eq(activities.state, "in_progress"), lt(activities.heartbeatAt, new Date(now.getTime() - STALE_AFTER_MS))))
+    .orderBy(asc(activities.startedAt));
+  for (const activity of stale) {
+    await db.transaction(async (tx) => {
+      const [still] = await tx
+        .update(activities)
+        .set({ state: "complete", result: "failure", completedAt: now, heartbeatAt: null })
+        .where(and(eq(activities.id, activity.id), eq(activities.state, "in_progress")))
+        .returning();
+      if (!still) return;
+      await appendLogLine(tx, activity.id, `The worker running this activity (${activity.workerId}) stopped responding; the activity was marked failed.`);
+      await restore(tx, activity);
+    });
+  }
+  return stale.length;
+}
+
+/** The first pending or running activity occupying each environment of a project. */
+export async function busyEnvironments(db: Db, projectId: string): Promise<Map<string, { state: "pending" | "in_progress"; description: string }>> {
+  const rows = await db
+    .select({ environmentId: activityEnvironments.environmentId, state: activities.state, description: activities.description })
+    .from(activityEnvironments)
+    .innerJoin(activities, eq(activities.id, activityEnvironments.activityId))
+    .where(and(eq(activities.projectId, projectId), inArray(activities.state, ["pending", "in_progress"])))
+    .orderBy(sql`case when ${activities.state} = 'in_progress' then 0 else 1 end`, asc(activities.createdAt));
+  const busy = new Map<string, { state: "pending" | "in_progress"; description: string }>();
+  for (const r of rows) if (!busy.has(r.environmentId)) busy.set(r.environmentId, { state: r.state as "pending" | "in_progress", description: r.description });
+  return busy;
+}
+
+export async function getActivityLog(db: Db, activityId: string, afterSeq = 0, limit = 10_000) {
+  return db
+    .select()
+    .from(activityLogLines)
+    .where(and(eq(activityLogLines.activityId, activityId), gt(activityLogLines.seq, afterSeq)))
+    .orderBy(asc(activityLogLines.seq))
+    .limit(limit);
+}
+

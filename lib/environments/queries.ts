@@ -1,0 +1,35 @@
+import "server-only";
+import { and, asc, desc, eq } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { activities, deployments, environments, type Environment } from "@/db/schema";
+import type { Tx } from "@/lib/activities/queue";
+
+export async function listEnvironments(db: Tx, projectId: string): Promise<Environment[]> {
+  return db.select().from(environments).where(eq(environments.projectId, projectId)).orderBy(asc(environments.createdAt), asc(environments.name));
+}
+
+export async function getEnvironmentByName(db: Tx, projectId: string, name: string): Promise<Environment | null> {
+  if (typeof name !== "string" || name.length === 0 || name.length > 200) return null;
+  const [row] = await db.select().from(environments).where(and(eq(environments.projectId, projectId), eq(environments.name, name))).limit(1);
+  return row ?? null;
+}
+
+export async function listActivities(db: Db, projectId: string, opts: { environmentId?: string; limit?: number } = {}) {
+  return db
+    .select()
+    .from(activities)
+    .where(opts.environmentId ? and(eq(activities.projectId, projectId), eq(activities.environmentId, opts.environmentId)) : eq(activities.projectId, projectId))
+    .orderBy(desc(activities.createdAt), desc(activities.id))
+    .limit(opts.limit ?? 50);
+}
+
+export async function getActivity(db: Db, projectId: string, activityId: string) {
+  if (!/^[0-9a-f-]{36}$/.test(activityId)) return null;
+  const [row] = await db.select().from(activities).where(and(eq(activities.projectId, projectId), eq(activities.id, activityId))).limit(1);
+  return row ?? null;
+}
+
+export async function latestDeployment(db: Db, environmentId: string) {
+  const [row] = await db.select().from(deployments).where(eq(deployments.environmentId, environmentId)).orderBy(desc(deployments.createdAt)).limit(1);
+  return row ?? null;
+}

@@ -1,0 +1,148 @@
+import "server-only";
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { environments, type Activity, type Environment } from "@/db/schema";
+import { busyEnvironments, enqueueActivity, type Tx } from "@/lib/activities/queue";
+import { notifyWorkers } from "@/lib/activities/wake";
+import type { SessionUser } from "@/lib/auth/permissions";
+import { DomainError } from "@/lib/errors";
+import { branchHead, isValidBranchName } from "@/lib/git/repository";
+import { requireProjectAccess } from "@/lib/projects/access";
+import { getEnvironmentByName, listEnvironments } from "./queries";
+import { allowedActions, environmentNameProblem, planUsage, type EnvironmentAction } from "./rules";
+
+export type ActionRequest =
+  | { action: "branch"; name: string; title: string; type: "development" | "staging" }
+  | { action: "activate" }
+  | { action: "deactivate"; confirmation: string }
+  | { action: "delete"; confirmation: string }
+  | { action: "merge" }
+  | { action: "sync"; code: boolean; data: boolean; rebase: boolean }
+  | { action: "redeploy" };
+
+/** The environment statuses each activity type leaves behind, on success and on failure. */
+export const STATUS_AFTER: Record<string, { success: Environment["status"]; failure: Environment["status"] }> = {
+  "environment.initialize": { success: "active", failure: "inactive" },
+  "environment.branch": { success: "active", failure: "inactive" },
+  "environment.activate": { success: "active", failure: "inactive" },
+  "environment.deactivate": { success: "inactive", failure: "active" },
+  "environment.delete": { success: "inactive", failure: "inactive" },
+  "environment.merge": { success: "active", failure: "active" },
+  "environment.synchronize": { success: "active", failure: "active" },
+  "environment.redeploy": { success: "active", failure: "active" },
+  "environment.push": { success: "active", failure: "active" },
+};
+
+async function lockProject(tx: Tx, projectId: string) {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`project:${projectId}`}))`);
+}
+
+/**
+ * Checks the request against the rules (recomputed here, never trusted from the
+ * browser) and records the activity, in one transaction under a per-project lock, so
+ * concurrent requests see each other: of 20 Activate requests for one free slot, one wins.
+ */
+export async function requestEnvironmentAction(db: Db, user: SessionUser, projectId: string, environmentName: string, req: ActionRequest): Promise<Activity> {
+  const access = await requireProjectAccess(db, user, projectId);
+  const project = access.project;
+  if (req.action === "branch") await validateBranchName(projectId, req.name);
+
+  const activity = await db.transaction(async (tx) => {
+    await lockProject(tx, projectId);
+    const env = await getEnvironmentByName(tx, projectId, environmentName);
+    if (!env) throw new DomainError("not_found", `There is no environment “${String(environmentName).slice(0, 40)}” in this project.`);
+    const all = await listEnvironments(tx, projectId);
+    const busy = await busyEnvironments(tx as Db, projectId);
+    const permission = allowedActions(env, { plan: project.plan, environments: all, busy, roles: access.environmentRoles })[req.action as EnvironmentAction];
+    if (!permission.allowed) throw new DomainError("forbidden", permission.reason);
+    const base = { projectId, createdBy: user.id };
+
+    switch (req.action) {
+      case "branch": {
+        const problem = environmentNameProblem(req.name, all);
+        if (problem) throw new DomainError("invalid", problem, { name: [problem] });
+        if (await branchHead(projectId, req.name)) {
+          const msg = `“${req.name}” is already a git branch of this project. Choose another name.`;
+          throw new DomainError("conflict", msg, { name: [msg] });
+        }
+        const commit = env.deployedCommit ?? (await branchHead(projectId, env.name));
+        if (!commit) throw new DomainError("conflict", `${env.title} has no commit to branch from.`);
+        const [child] = await tx
+          .insert(environments)
+          .values({ projectId, name: req.name, title: req.title || req.name, parentId: env.id, type: req.type, status: "dirty" })
+          .returning();
+        const usage = planUsage(project.plan, [...all, child!]);
+        const activate = usage.used <= usage.limit;
+        if (!activate) await tx.update(environments).set({ status: "inactive" }).where(eq(environments.id, child!.id));
+        return enqueueActivity(tx, {
+          ...base,
+          environmentId: child!.id,
+          environmentName: child!.name,
+          occupies: [child!.id, env.id],
+          type: "environment.branch",
+          description: `Branch ${child!.name} from ${env.name}`,
+          parameters: {
+            parent: env.name,
+            commit,
+            activate,
+            ...(activate ? {} : { inactiveReason: `${project.plan === "starter" ? "Starter" : "Pro"} allows ${usage.limit} active ${project.plan === "pro" ? "Integration " : ""}environments (${usage.names.filter((n) => n !== child!.name).join(", ")}): the new environment was created inactive.` }),
+          },
+        });
+      }
+      case "activate":
+      case "deactivate":
+      case "delete":
+      case "redeploy": {
+        if ((req.action === "deactivate" || req.action === "delete") && req.confirmation.trim() !== env.name) {
+          const msg = `Type “${env.name}” to confirm.`;
+          throw new DomainError("invalid", msg, { confirmation: [msg] });
+        }
+        const status = req.action === "delete" ? "deleting" : "dirty";
+        if (req.action !== "redeploy") await tx.update(environments).set({ status, updatedAt: new Date() }).where(eq(environments.id, env.id));
+        const verb = { activate: "Activate", deactivate: "Deactivate", delete: "Delete", redeploy: "Redeploy" }[req.action];
+        return enqueueActivity(tx, {
+          ...base,
+          environmentId: env.id,
+          environmentName: env.name,
+          occupies: [env.id],
+          type: `environment.${req.action}`,
+          description: `${verb} ${env.name}`,
+          isProduction: env.type === "production",
+        });
+      }
+      case "merge":
+      case "sync": {
+        const parent = all.find((e) => e.id === env.parentId)!;
+        if (req.action === "sync" && !req.code && !req.data) {
+          throw new DomainError("invalid", "Choose what to sync: code, data or both.", { code: ["Choose code, data or both."] });
+        }
+        const isMerge = req.action === "merge";
+        return enqueueActivity(tx, {
+          ...base,
+          environmentId: isMerge ? parent.id : env.id,
+          environmentName: isMerge ? parent.name : env.name,
+          occupies: [env.id, parent.id],
+          type: isMerge ? "environment.merge" : "environment.synchronize",
+          description: isMerge
+            ? `Merge ${env.name} into ${parent.name}`
+            : `Sync ${[req.code && "code", req.data && "data"].filter(Boolean).join(" and ")} from ${parent.name} into ${env.name}`,
+          parameters: isMerge ? { source: env.name, target: parent.name } : { source: parent.name, code: req.code, data: req.data, rebase: req.rebase },
+          isProduction: (isMerge ? parent : env).type === "production",
+        });
+      }
+    }
+  });
+  notifyWorkers();
+  return activity;
+}
+
+async function validateBranchName(projectId: string, name: string) {
+  const problem = environmentNameProblem(name, []);
+  if (problem) throw new DomainError("invalid", problem, { name: [problem] });
+  if (!(await isValidBranchName(name))) {
+    const msg = "git does not accept this branch name. Use lowercase letters, digits and dashes.";
+    throw new DomainError("invalid", msg, { name: [msg] });
+  }
+}
+
+

@@ -1,0 +1,189 @@
+import "server-only";
+import fs from "node:fs";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { deployments, environments, type Environment } from "@/db/schema";
+import type { ActivityLog } from "@/lib/activities/activity-log";
+import { CONFIG_FILES, formatConfigError, parseProjectConfig, type ProjectConfig } from "@/lib/config/parse-config";
+import { env as appEnv } from "@/lib/env";
+import { checkoutInto, readFileAt, treeOf } from "@/lib/git/repository";
+import { runHook, type HookResult } from "./run-hook";
+
+export const ENV_PORT = 3001;
+
+export interface DeployContext {
+  db: Db;
+  log: ActivityLog;
+  activityId: string;
+  projectId: string;
+  environment: Environment;
+  commit: string;
+  signal?: AbortSignal;
+  variables?: Record<string, string>;
+}
+
+export type DeployOutcome = { ok: true } | { ok: false; message: string; cancelled?: boolean };
+
+export function buildsDir(projectId: string) {
+  return path.join(appEnv().dataDir, "builds", projectId);
+}
+export function environmentDeployDir(projectId: string, environmentName: string) {
+  return path.join(appEnv().dataDir, "deploys", projectId, environmentName);
+}
+
+function b64(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString("base64");
+}
+
+/** The URLs of an environment's routes on this machine's environment router. */
+export function resolveRoutes(config: ProjectConfig, projectId: string, environmentName: string): Record<string, unknown> {
+  const host = `${environmentName}.${projectId}.localhost:${ENV_PORT}`;
+  return Object.fromEntries(
+    Object.entries(config.routes).map(([template, route]) => [
+      template.replace("{default}", host).replace("{all}", host),
+      { ...route, original_url: template, ...(route.type === "redirect" ? { to: route.to.replace("{default}", host) } : {}) },
+    ]),
+  );
+}
+
+function hookEnv(ctx: DeployContext, config: ProjectConfig, treeId: string): Record<string, string> {
+  const relationships = Object.fromEntries(
+    Object.entries(config.app.relationships).map(([name, target]) => {
+      const [service, endpoint] = target.split(":") as [string, string];
+      const type = config.services[service]?.type ?? "unknown";
+      return [name, [{ service, rel: endpoint, type, host: `${service}.internal`, scheme: type.split(":")[0] }]];
+    }),
+  );
+  return {
+    MAGENTO_CLOUD_PROJECT: ctx.projectId,
+    MAGENTO_CLOUD_ENVIRONMENT: ctx.environment.name,
+    MAGENTO_CLOUD_BRANCH: ctx.environment.name,
+    MAGENTO_CLOUD_TREE_ID: treeId,
+    MAGENTO_CLOUD_APPLICATION_NAME: config.app.name,
+    MAGENTO_CLOUD_APPLICATION: b64(config.app),
+    MAGENTO_CLOUD_RELATIONSHIPS: b64(relationships),
+    MAGENTO_CLOUD_ROUTES: b64(resolveRoutes(config, ctx.projectId, ctx.environment.name)),
+    MAGENTO_CLOUD_VARIABLES: b64(ctx.variables ?? {}),
+  };
+}
+
+function describeFailure(hook: string, r: HookResult): string {
+  if (r.cancelled) return `The ${hook} hook was cancelled.`;
+  if (r.timedOut) return `The ${hook} hook timed out and was stopped.`;
+  return `The ${hook} hook failed (exit code ${r.exitCode ?? r.signal}).`;
+}
+
+/**
+ * A real deploy: validate the configuration at the commit, build (or reuse the build of
+ * the same tree), run deploy and post_deploy in a fresh copy, then switch the
+ * environment's `current` link to it. Any failure leaves the previous deployment current.
+ */
+export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
+  const { log } = ctx;
+  const started = Date.now();
+  const treeId = await treeOf(ctx.projectId, ctx.commit);
+  log.line(`Deploying commit ${ctx.commit.slice(0, 12)} (tree ${treeId.slice(0, 12)}) to ${ctx.environment.name}`);
+
+  const files = await Promise.all(Object.values(CONFIG_FILES).map((f) => readFileAt(ctx.projectId, ctx.commit, f)));
+  const parsed = parseProjectConfig({ app: files[0]!, services: files[1]!, routes: files[2]! });
+  if (!parsed.ok) {
+    for (const e of parsed.errors) log.line(`Configuration error: ${formatConfigError(e)}`, "stderr");
+    return { ok: false, message: `The configuration is invalid: ${formatConfigError(parsed.errors[0]!)}` };
+  }
+  const config = parsed.config;
+  const env = hookEnv(ctx, config, treeId);
+
+  // Build ------------------------------------------------------------------
+  log.setSection("build");
+  const buildStarted = Date.now();
+  const buildDir = path.join(buildsDir(ctx.projectId), treeId);
+  const marker = path.join(buildDir, ".build-complete");
+  let buildReused = false;
+  if (fs.existsSync(marker)) {
+    buildReused = true;
+    log.line(`Reusing the build of tree ${treeId.slice(0, 12)}: this tree was already built.`);
+  } else {
+    const tmp = `${buildDir}.tmp-${ctx.activityId}`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    await checkoutInto(ctx.projectId, ctx.commit, tmp);
+    log.line(`Building application '${config.app.name}' (runtime type: ${config.app.type}, tree: ${treeId.slice(0, 7)})`);
+    if (config.app.hooks.build) {
+      log.line("Executing build hook…");
+      const r = await runHook({ script: config.app.hooks.build, cwd: tmp, env, log, signal: ctx.signal });
+      if (r.exitCode !== 0) {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        return { ok: false, message: describeFailure("build", r), cancelled: r.cancelled };
+      }
+    }
+    fs.writeFileSync(path.join(tmp, ".build-complete"), new Date().toISOString());
+    try {
+      fs.renameSync(tmp, buildDir);
+    } catch {
+      fs.rmSync(tmp, { recursive: true, force: true }); // another deploy built the same tree first
+    }
+  }
+  const buildMs = Date.now() - buildStarted;
+  log.line(`Build finished in ${(buildMs / 1000).toFixed(1)} s.`);
+
+  // Deploy and post-deploy, in a fresh copy -----------------------------------
+  log.setSection("deploy");
+  const deployStarted = Date.now();
+  const envDir = environmentDeployDir(ctx.projectId, ctx.environment.name);
+  const target = path.join(envDir, ctx.activityId);
+  fs.mkdirSync(envDir, { recursive: true });
+  fs.rmSync(target, { recursive: true, force: true });
+  fs.cpSync(buildDir, target, { recursive: true });
+  fs.writeFileSync(path.join(target, ".deploy-commit"), ctx.commit);
+  const steps: [string, string, string | undefined][] = [
+    ["deploy", "deploy", config.app.hooks.deploy],
+    ["post_deploy", "post-deploy", config.app.hooks.post_deploy],
+  ];
+  for (const [hook, section, script] of steps) {
+    log.setSection(section);
+    if (!script) continue;
+    log.line(`Executing ${hook.replace("_", " ")} hook for application ${config.app.name}`);
+    const r = await runHook({ script, cwd: target, env, log, signal: ctx.signal });
+    if (r.exitCode !== 0) {
+      fs.rmSync(target, { recursive: true, force: true });
+      log.line("The previous deployment stays current.");
+      return { ok: false, message: describeFailure(hook, r), cancelled: r.cancelled };
+    }
+  }
+
+  // Switch atomically: a new symlink renamed over `current`.
+  const current = path.join(envDir, "current");
+  const previous = fs.existsSync(current) ? fs.realpathSync(current) : null;
+  const link = path.join(envDir, `.current-${ctx.activityId}`);
+  fs.rmSync(link, { force: true });
+  fs.symlinkSync(target, link);
+  fs.renameSync(link, current);
+  for (const entry of fs.readdirSync(envDir)) {
+    const full = path.join(envDir, entry);
+    if (entry !== "current" && full !== target && full !== previous) fs.rmSync(full, { recursive: true, force: true });
+  }
+  const deployMs = Date.now() - deployStarted;
+  log.setSection(null);
+  log.line(`Environment ${ctx.environment.name} now serves commit ${ctx.commit.slice(0, 12)} (deploy ${(deployMs / 1000).toFixed(1)} s, total ${((Date.now() - started) / 1000).toFixed(1)} s).`);
+  for (const url of Object.keys(resolveRoutes(config, ctx.projectId, ctx.environment.name))) log.line(`  ${url}`);
+
+  await ctx.db.transaction(async (tx) => {
+    await tx.insert(deployments).values({
+      environmentId: ctx.environment.id,
+      activityId: ctx.activityId,
+      commit: ctx.commit,
+      treeId,
+      config: config as unknown as Record<string, unknown>,
+      buildReused,
+      buildMs,
+      deployMs,
+    });
+    await tx.update(environments).set({ deployedCommit: ctx.commit, deployedAt: new Date(), updatedAt: new Date() }).where(eq(environments.id, ctx.environment.id));
+  });
+  return { ok: true };
+}
+
+/** Deactivate: the environment's deployments go away (its branch stays). */
+export function removeEnvironmentDeploys(projectId: string, environmentName: string): void {
+  fs.rmSync(environmentDeployDir(projectId, environmentName), { recursive: true, force: true });
+}
