@@ -12,7 +12,6 @@ import {
   isValidBranchName,
   mergeBranches,
   readFileAt,
-  repositoryPath,
 } from "./repository";
 
 const dataDir = process.env.DATA_DIR!; // a temporary directory per test file (db/testing/setup-data-dir.ts)
