@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useParams } from "next/navigation";
 import { useEffect } from "react";
 import { Menu, MenuContent, MenuItem, MenuLabel, MenuSeparator, MenuTrigger } from "@/components/ui/menu";
+import type { ProjectOverview } from "@/lib/environments/overview";
 
 export const PROJECTS_QUERY_KEY = ["projects"];
 
@@ -61,16 +62,50 @@ export function ProjectSwitcher() {
   );
 }
 
-/** Environments arrive with the environments issue; until then the switcher says so and is disabled. */
+/** The current project's environments (shares the overview cache with the project page). */
 export function EnvironmentSwitcher() {
-  const params = useParams<{ projectId?: string }>();
-  if (!params.projectId) return null;
+  const params = useParams<{ projectId?: string; environmentName?: string }>();
+  const projectId = params.projectId;
+  const { data } = useQuery({
+    queryKey: ["overview", projectId ?? "", null],
+    queryFn: async (): Promise<ProjectOverview> => {
+      const res = await fetch(`/api/projects/${encodeURIComponent(projectId!)}/overview`);
+      if (!res.ok) throw new Error(`Could not load environments (${res.status})`);
+      return res.json();
+    },
+    enabled: Boolean(projectId),
+  });
+  if (!projectId) return null;
+  const envs = data?.environments ?? [];
+  const current = envs.find((e) => e.name === params.environmentName);
+  if (envs.length === 0) {
+    return (
+      <button type="button" disabled className={triggerClass} title="This project has no environments yet">
+        <span className="text-muted">Environment</span>
+        <span className="truncate">None yet</span>
+        <Chevron />
+      </button>
+    );
+  }
   return (
-    <button type="button" disabled className={triggerClass} title="This project has no environments yet">
-      <span className="text-muted">Environment</span>
-      <span className="truncate">None yet</span>
-      <Chevron />
-    </button>
+    <Menu>
+      <MenuTrigger className={triggerClass} aria-label={`Environment: ${current ? current.title : "none selected"}. Switch environment`}>
+        <span className="text-muted">Environment</span>
+        <span className="truncate font-medium">{current ? current.title : "Choose"}</span>
+        <Chevron />
+      </MenuTrigger>
+      <MenuContent>
+        <MenuLabel>Switch environment</MenuLabel>
+        {envs.map((e) => (
+          <MenuItem key={e.id} asChild>
+            <Link href={`/projects/${projectId}/environments/${e.name}`} aria-current={e.name === current?.name ? "page" : undefined} className={e.status === "inactive" ? "opacity-60" : ""}>
+              <span className="truncate">{e.title}</span>
+              <span className="ml-auto font-mono text-xs text-muted">{e.name}</span>
+            </Link>
+          </MenuItem>
+        ))}
+      </MenuContent>
+    </Menu>
   );
 }
 

@@ -5,6 +5,7 @@ import { getAuthSecret } from "@/lib/auth/secret";
 import { env } from "@/lib/env";
 import { countUsers, createUser, getUserByEmail, upsertAdministrator } from "@/lib/users/create-user";
 import { markFirstStart, seedDemoIfPending } from "./demo";
+import { startBackgroundWorker } from "@/lib/activities/background-worker";
 
 export interface StartupReport {
   migrationsApplied: number;
@@ -50,6 +51,8 @@ export async function startInstance(log: (line: string) => void = console.log): 
     log(`[startup]   password: ${report.generatedAdmin.password}`);
   }
   if (report.needsFirstAdministrator) log(`[startup] No user yet: open ${url}/setup to create the first administrator.`);
+  startBackgroundWorker(db);
+  log(`[startup] Activity worker running in this process.`);
   log(`[startup] Ready on ${url}`);
   return report;
 }

@@ -1,7 +1,10 @@
 import type { Metadata } from "next";
+import { ActivityList } from "@/components/activities/activity-list";
+import { EnvironmentTree } from "@/components/environments/environment-tree";
 import { formatDate } from "@/components/projects/format";
 import { ProjectHeader } from "@/components/projects/project-header";
 import { getDb } from "@/db/client";
+import { getProjectOverview } from "@/lib/environments/overview";
 import { listProjectMembers } from "@/lib/projects/members";
 import { getProjectForPage } from "@/lib/projects/page-access";
 import { planLabel, regionLabel } from "@/lib/projects/regions";
@@ -18,7 +21,8 @@ const roleLabel = { admin: "Admin", contributor: "Contributor", viewer: "Viewer"
 export default async function ProjectPage({ params }: Props) {
   const { access } = await getProjectForPage((await params).projectId);
   const { project } = access;
-  const members = await listProjectMembers(await getDb(), access);
+  const db = await getDb();
+  const [members, overview] = await Promise.all([listProjectMembers(db, access), getProjectOverview(db, access)]);
 
   return (
     <>
@@ -28,9 +32,9 @@ export default async function ProjectPage({ params }: Props) {
           <h2 id="environments-heading" className="mb-3 text-lg font-semibold">
             Environments
           </h2>
-          <div className="rounded-lg border border-dashed border-border bg-surface px-6 py-10 text-center text-sm text-muted">
-            This project has no environments yet.
-          </div>
+          <EnvironmentTree projectId={project.id} initial={overview} />
+          <h2 className="mb-3 mt-8 text-lg font-semibold">Activity</h2>
+          <ActivityList projectId={project.id} initial={overview} />
         </section>
         <aside className="space-y-6">
           <section aria-labelledby="details-heading" className="rounded-lg border border-border bg-surface p-4">

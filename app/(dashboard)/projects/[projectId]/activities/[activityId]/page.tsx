@@ -1,0 +1,50 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { ActivityLogView } from "@/components/activities/activity-log-view";
+import { PageHeader } from "@/components/ui/page-header";
+import { getDb } from "@/db/client";
+import { getActivityLog } from "@/lib/activities/queue";
+import { getActivity } from "@/lib/environments/queries";
+import { toActivityView } from "@/lib/environments/overview";
+import { getProjectForPage } from "@/lib/projects/page-access";
+
+type Props = { params: Promise<{ projectId: string; activityId: string }> };
+
+async function load(params: Props["params"]) {
+  const { projectId, activityId } = await params;
+  const { access } = await getProjectForPage(projectId);
+  const db = await getDb();
+  const activity = await getActivity(db, access.project.id, activityId);
+  if (!activity) notFound();
+  return { access, activity, db };
+}
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { activity } = await load(params);
+  return { title: activity.description };
+}
+
+export default async function ActivityPage({ params }: Props) {
+  const { access, activity, db } = await load(params);
+  const lines = await getActivityLog(db, activity.id);
+  return (
+    <>
+      <p className="mb-2 text-sm">
+        <Link href={`/projects/${access.project.id}`} className="text-muted hover:text-foreground">
+          {access.project.title}
+        </Link>
+        <span className="text-muted"> / </span>
+        <Link href={`/projects/${access.project.id}/environments/${activity.environmentName}`} className="text-muted hover:text-foreground">
+          {activity.environmentName}
+        </Link>
+      </p>
+      <PageHeader title={activity.description} description={`Activity ${activity.type} · created ${activity.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC`} />
+      <ActivityLogView
+        projectId={access.project.id}
+        initialActivity={toActivityView(activity)}
+        initialLines={lines.map((l) => ({ n: l.seq, at: l.at.toISOString(), stream: l.stream, section: l.section, text: l.text }))}
+      />
+    </>
+  );
+}

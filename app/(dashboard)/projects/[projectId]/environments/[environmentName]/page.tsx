@@ -1,0 +1,129 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { ActivityList } from "@/components/activities/activity-list";
+import { EnvironmentActions } from "@/components/environments/environment-actions";
+import { TypeBadge, statusText } from "@/components/environments/environment-status";
+import { formatDateTime } from "@/components/projects/format";
+import { PageHeader } from "@/components/ui/page-header";
+import { getDb } from "@/db/client";
+import { getEnvironmentByName, latestDeployment } from "@/lib/environments/queries";
+import { getProjectOverview } from "@/lib/environments/overview";
+import { branchHead, commitsBetween, countCommitsBetween } from "@/lib/git/repository";
+import { getProjectForPage } from "@/lib/projects/page-access";
+
+type Props = { params: Promise<{ projectId: string; environmentName: string }> };
+
+async function load(params: Props["params"]) {
+  const { projectId, environmentName } = await params;
+  const { access } = await getProjectForPage(projectId);
+  const db = await getDb();
+  const env = await getEnvironmentByName(db, access.project.id, decodeURIComponent(environmentName));
+  if (!env) notFound();
+  return { access, env, db };
+}
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { access, env } = await load(params);
+  return { title: `${env.title} · ${access.project.title}` };
+}
+
+export default async function EnvironmentPage({ params }: Props) {
+  const { access, env, db } = await load(params);
+  const projectId = access.project.id;
+  const overview = await getProjectOverview(db, access, { environmentId: env.id });
+  const view = overview.environments.find((e) => e.id === env.id)!;
+  const parent = overview.environments.find((e) => e.id === env.parentId);
+  const [head, deployment] = await Promise.all([branchHead(projectId, env.name), latestDeployment(db, env.id)]);
+  const git =
+    parent && head
+      ? {
+          ahead: (await commitsBetween(projectId, parent.name, env.name, 30)).map((c) => ({ sha: c.sha, subject: c.subject, author: c.author })),
+          behind: await countCommitsBetween(projectId, env.name, parent.name),
+        }
+      : { ahead: [], behind: 0 };
+  const routes = deployment ? Object.keys((deployment.config as { routes?: Record<string, unknown> }).routes ?? {}) : [];
+
+  return (
+    <>
+      <p className="mb-2 text-sm">
+        <Link href={`/projects/${projectId}`} className="text-muted hover:text-foreground">
+          {access.project.title}
+        </Link>
+        {parent ? (
+          <>
+            <span className="text-muted"> / </span>
+            <Link href={`/projects/${projectId}/environments/${parent.name}`} className="text-muted hover:text-foreground">
+              {parent.title}
+            </Link>
+          </>
+        ) : null}
+      </p>
+      <PageHeader
+        title={env.title}
+        description={
+          <span className="flex flex-wrap items-center gap-2">
+            <span className="font-mono">{env.name}</span>
+            <TypeBadge type={env.type} />
+            <span>{statusText(view)}</span>
+          </span>
+        }
+      />
+      <EnvironmentActions projectId={projectId} environmentName={env.name} initial={overview} git={git} />
+      <div className="mt-6 grid gap-6 lg:grid-cols-3">
+        <section aria-labelledby="env-activity" className="lg:col-span-2">
+          <h2 id="env-activity" className="mb-3 text-lg font-semibold">
+            Activity
+          </h2>
+          <ActivityList projectId={projectId} initial={overview} environment={env.name} />
+        </section>
+        <aside className="space-y-4">
+          <section aria-labelledby="env-details" className="rounded-lg border border-border bg-surface p-4 text-sm">
+            <h2 id="env-details" className="mb-3 font-semibold">
+              Details
+            </h2>
+            <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1.5">
+              <dt className="text-muted">Branch</dt>
+              <dd className="font-mono">{env.name}</dd>
+              <dt className="text-muted">Parent</dt>
+              <dd>{parent ? parent.name : "—"}</dd>
+              <dt className="text-muted">Deployed</dt>
+              <dd>{env.deployedCommit ? <code>{env.deployedCommit.slice(0, 12)}</code> : "Not deployed"}</dd>
+              <dt className="text-muted">Branch head</dt>
+              <dd>{head ? <code>{head.slice(0, 12)}</code> : "—"}</dd>
+              {env.deployedAt ? (
+                <>
+                  <dt className="text-muted">Deployed at</dt>
+                  <dd>{formatDateTime(env.deployedAt)}</dd>
+                </>
+              ) : null}
+              {deployment ? (
+                <>
+                  <dt className="text-muted">Last deploy</dt>
+                  <dd>
+                    build {deployment.buildReused ? "reused" : `${(deployment.buildMs / 1000).toFixed(1)} s`}, deploy {(deployment.deployMs / 1000).toFixed(1)} s
+                  </dd>
+                </>
+              ) : null}
+            </dl>
+            {head && env.deployedCommit && head !== env.deployedCommit ? (
+              <p className="mt-3 text-xs text-muted">The branch has commits that are not deployed yet: Redeploy deploys the deployed commit again; a push deploys the head.</p>
+            ) : null}
+          </section>
+          {routes.length > 0 ? (
+            <section aria-labelledby="env-urls" className="rounded-lg border border-border bg-surface p-4 text-sm">
+              <h2 id="env-urls" className="mb-2 font-semibold">
+                Routes
+              </h2>
+              <ul className="space-y-1 font-mono text-xs">
+                {routes.map((r) => (
+                  <li key={r}>{r.replace("{default}", `${env.name}.${projectId}.localhost:3001`)}</li>
+                ))}
+              </ul>
+            </section>
+          ) : null}
+        </aside>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,236 @@
+"use client";
+
+import { useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useActionState, useEffect, useState, type ReactNode } from "react";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Dialog, DialogClose } from "@/components/ui/dialog";
+import { Field, Input, Select, describedBy } from "@/components/ui/field";
+import { SubmitButton } from "@/components/ui/submit-button";
+import { environmentAction } from "@/lib/actions/environment-actions";
+import type { EnvironmentView, ProjectOverview } from "@/lib/environments/overview";
+import type { EnvironmentAction } from "@/lib/environments/rules";
+import { useProjectOverview } from "./use-project-overview";
+
+export interface CommitSummary {
+  sha: string;
+  subject: string;
+  author: string;
+}
+
+export interface EnvironmentGitFacts {
+  /** Commits the parent does not have (what Merge brings in). */
+  ahead: CommitSummary[];
+  /** How many commits the parent has that this environment does not. */
+  behind: number;
+}
+
+const LABEL: Record<EnvironmentAction, string> = {
+  branch: "Branch",
+  merge: "Merge",
+  sync: "Sync",
+  activate: "Activate",
+  redeploy: "Redeploy",
+  deactivate: "Deactivate",
+  delete: "Delete",
+  edit: "Edit",
+};
+
+/** The environment's buttons. A disabled one stays focusable and says why when pressed. */
+export function EnvironmentActions({ projectId, environmentName, initial, git }: { projectId: string; environmentName: string; initial: ProjectOverview; git: EnvironmentGitFacts }) {
+  const { data } = useProjectOverview(projectId, initial, environmentName);
+  const env = data.environments.find((e) => e.name === environmentName);
+  const [why, setWhy] = useState<string | null>(null);
+  if (!env) return <Alert tone="info">This environment no longer exists.</Alert>;
+
+  const order: EnvironmentAction[] = ["branch", "merge", "sync", "activate", "redeploy", "deactivate", "delete"];
+  return (
+    <div className="space-y-2">
+      <div className="flex flex-wrap gap-2" role="toolbar" aria-label={`Actions for ${env.title}`}>
+        {order.map((action) => {
+          const permission = env.actions[action];
+          if (!permission.allowed) {
+            return (
+              <Button key={action} variant="secondary" aria-disabled="true" title={permission.reason} onClick={() => setWhy(`${LABEL[action]}: ${permission.reason}`)}>
+                {LABEL[action]}
+              </Button>
+            );
+          }
+          return <ActionDialog key={action} action={action} projectId={projectId} env={env} git={git} onDone={() => setWhy(null)} />;
+        })}
+      </div>
+      <p role="status" className="min-h-5 text-sm text-muted">
+        {why}
+      </p>
+    </div>
+  );
+}
+
+function ActionDialog({ action, projectId, env, git, onDone }: { action: EnvironmentAction; projectId: string; env: EnvironmentView; git: EnvironmentGitFacts; onDone: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [state, formAction] = useActionState(environmentAction, null);
+  const queryClient = useQueryClient();
+  const errors = state && !state.ok ? state.fieldErrors : undefined;
+  useEffect(() => {
+    if (state?.ok) {
+      void queryClient.invalidateQueries({ queryKey: ["overview", projectId] });
+      onDone();
+    }
+  }, [state, queryClient, projectId, onDone]);
+
+  const { title, description, fields, submit, danger } = dialogContent(action, env, git, errors, state?.values);
+  return (
+    <Dialog
+      open={open}
+      onOpenChange={setOpen}
+      trigger={<Button variant={action === "branch" ? "primary" : "secondary"}>{LABEL[action]}</Button>}
+      title={title}
+      description={description}
+    >
+      {state?.ok ? (
+        <div className="space-y-4">
+          <Alert tone="success">
+            The activity is queued.{" "}
+            <Link className="underline" href={`/projects/${projectId}/activities/${state.data.activityId}`}>
+              Open its log
+            </Link>
+          </Alert>
+          <div className="flex justify-end">
+            <DialogClose asChild>
+              <Button variant="secondary">Close</Button>
+            </DialogClose>
+          </div>
+        </div>
+      ) : (
+        <form action={formAction} className="space-y-4" noValidate>
+          <input type="hidden" name="projectId" value={projectId} />
+          <input type="hidden" name="environment" value={env.name} />
+          <input type="hidden" name="action" value={action} />
+          {state && !state.ok && !state.fieldErrors ? <Alert tone="error">{state.error}</Alert> : null}
+          {fields}
+          <div className="flex justify-end gap-2">
+            <DialogClose asChild>
+              <Button variant="secondary">Cancel</Button>
+            </DialogClose>
+            <SubmitButton variant={danger ? "danger" : "primary"} pendingText="Queuing…">
+              {submit}
+            </SubmitButton>
+          </div>
+        </form>
+      )}
+    </Dialog>
+  );
+}
+
+function dialogContent(action: EnvironmentAction, env: EnvironmentView, git: EnvironmentGitFacts, errors?: Record<string, string[]>, values?: Record<string, string>) {
+  const parent = env.parentName ?? "its parent";
+  const confirm = (verb: string): ReactNode => (
+    <Field id={`${action}-confirmation`} label={`Type ${env.name} to ${verb}`} errors={errors?.confirmation}>
+      <Input id={`${action}-confirmation`} name="confirmation" autoComplete="off" spellCheck={false} className="font-mono" {...describedBy(`${action}-confirmation`, errors?.confirmation)} />
+    </Field>
+  );
+  switch (action) {
+    case "branch":
+      return {
+        title: `Branch from ${env.title}`,
+        description: `Creates a git branch at ${env.title}'s deployed commit and a child environment with a copy of its data, then deploys it when the plan has room.`,
+        submit: "Branch",
+        fields: (
+          <>
+            <Field id="branch-name" label="Name" hint="1–32 characters: lowercase letters, digits and dashes. It is also the git branch." errors={errors?.name}>
+              <Input id="branch-name" name="name" required autoComplete="off" spellCheck={false} className="font-mono" defaultValue={values?.name} {...describedBy("branch-name", errors?.name, true)} />
+            </Field>
+            <Field id="branch-title" label="Title" hint="Optional; the name is used when empty." errors={errors?.title}>
+              <Input id="branch-title" name="title" defaultValue={values?.title} {...describedBy("branch-title", errors?.title, true)} />
+            </Field>
+            <Field id="branch-type" label="Type" errors={errors?.type}>
+              <Select id="branch-type" name="type" defaultValue={values?.type ?? "development"}>
+                <option value="development">Integration (development)</option>
+                <option value="staging">Staging</option>
+              </Select>
+            </Field>
+          </>
+        ),
+      };
+    case "merge":
+      return {
+        title: `Merge ${env.name} into ${parent}`,
+        description: `A git merge of ${env.name} into ${parent} (fast-forward when possible), then ${parent} redeploys and keeps its own data. A conflict changes nothing.`,
+        submit: `Merge into ${parent}`,
+        fields:
+          git.ahead.length === 0 ? (
+            <Alert tone="info">{parent} already has every commit of {env.name}: the merge will only redeploy {parent}.</Alert>
+          ) : (
+            <div>
+              <p className="mb-2 text-sm font-medium">
+                {git.ahead.length} commit{git.ahead.length === 1 ? "" : "s"} will be merged:
+              </p>
+              <ul className="max-h-48 space-y-1 overflow-auto rounded border border-border p-2 text-sm">
+                {git.ahead.map((c) => (
+                  <li key={c.sha}>
+                    <code className="text-xs text-muted">{c.sha.slice(0, 7)}</code> {c.subject} <span className="text-muted">— {c.author}</span>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ),
+      };
+    case "sync":
+      return {
+        title: `Sync ${env.name} from ${parent}`,
+        description: `Brings ${parent}'s code and/or data into ${env.name}, then ${env.name} redeploys. ${parent} does not change.`,
+        submit: "Sync",
+        danger: false,
+        fields: (
+          <>
+            <p className="text-sm">
+              {env.name} is <strong>{git.behind}</strong> commit{git.behind === 1 ? "" : "s"} behind and <strong>{git.ahead.length}</strong> ahead of {parent}.
+              {git.ahead.length > 0 ? ` Its own commits block a fast-forward; merge them into ${parent} first.` : ""}
+            </p>
+            <fieldset className="space-y-2 text-sm" aria-describedby={errors?.code ? "sync-error" : undefined}>
+              <legend className="font-medium">What to sync</legend>
+              <label className="flex items-center gap-2">
+                <input type="checkbox" name="code" defaultChecked /> Code: fast-forward {env.name} to {parent}
+              </label>
+              <label className="flex items-center gap-2">
+                <input type="checkbox" name="data" /> Data: <strong>replace {env.name}&apos;s data</strong> (database and files) with a copy of {parent}&apos;s
+              </label>
+              {errors?.code ? (
+                <p id="sync-error" className="text-danger">
+                  {errors.code.join(" ")}
+                </p>
+              ) : null}
+            </fieldset>
+          </>
+        ),
+      };
+    case "activate":
+      return {
+        title: `Activate ${env.title}`,
+        description: `Copies ${parent}'s data into ${env.name} and deploys its branch. It counts towards the plan's active environments.`,
+        submit: "Activate",
+        fields: null,
+      };
+    case "redeploy":
+      return { title: `Redeploy ${env.title}`, description: "Builds (or reuses the build) and deploys the current commit again. No new commit is needed.", submit: "Redeploy", fields: null };
+    case "deactivate":
+      return {
+        title: `Deactivate ${env.title}?`,
+        description: `Destroys ${env.name}'s data and deployment. The git branch stays, so it can be activated again later (with a fresh copy of ${parent}'s data).`,
+        submit: "Deactivate and delete data",
+        danger: true,
+        fields: confirm("deactivate it"),
+      };
+    case "delete":
+      return {
+        title: `Delete ${env.title}?`,
+        description: `Deletes the environment and its git branch ${env.name}. This cannot be undone.`,
+        submit: "Delete environment and branch",
+        danger: true,
+        fields: confirm("delete it"),
+      };
+    default:
+      return { title: LABEL[action], description: "", submit: LABEL[action], fields: null };
+  }
+}

@@ -1,0 +1,21 @@
+import type { EnvironmentView } from "@/lib/environments/overview";
+
+const TYPE_LABEL = { production: "Production", staging: "Staging", development: "Integration" } as const;
+
+export function TypeBadge({ type }: { type: EnvironmentView["type"] }) {
+  const tone = type === "production" ? "border-accent/40 text-accent" : type === "staging" ? "border-focus/40 text-focus" : "border-border text-muted";
+  return <span className={`rounded-full border px-2 py-0.5 text-xs font-medium ${tone}`}>{TYPE_LABEL[type]}</span>;
+}
+
+export function StatusDot({ env }: { env: Pick<EnvironmentView, "status" | "busy"> }) {
+  if (env.busy || env.status === "dirty" || env.status === "deleting") {
+    return <span aria-hidden className="inline-block size-2.5 animate-spin rounded-full border-2 border-accent border-r-transparent" />;
+  }
+  const color = env.status === "active" ? "bg-success" : "bg-muted/50";
+  return <span aria-hidden className={`inline-block size-2.5 rounded-full ${color}`} />;
+}
+
+export function statusText(env: Pick<EnvironmentView, "status" | "busy">): string {
+  if (env.busy) return `${env.busy.state === "in_progress" ? "Running" : "Pending"}: ${env.busy.description}`;
+  return { active: "Active", inactive: "Inactive", dirty: "Changing", deleting: "Deleting" }[env.status];
+}

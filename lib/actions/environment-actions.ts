@@ -1,0 +1,20 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import type { FormState } from "@/lib/errors";
+import { requestEnvironmentAction, type ActionRequest } from "@/lib/environments/request-action";
+import { environmentActionSchema } from "@/lib/environments/validation";
+import { runFormAction } from "./run-form-action";
+
+const FIELDS = ["projectId", "environment", "action", "name", "title", "type", "confirmation", "code", "data", "rebase"];
+
+/** Every environment button posts here; the rules are checked again on the server. */
+export async function environmentAction(_prev: FormState<{ activityId: string }>, formData: FormData): Promise<FormState<{ activityId: string }>> {
+  const result = await runFormAction(formData, FIELDS, environmentActionSchema, async (db, user, input) => {
+    const { projectId, environment, ...request } = input;
+    const activity = await requestEnvironmentAction(db, user, projectId, environment, request as ActionRequest);
+    return { activityId: activity.id };
+  });
+  if (result.ok) revalidatePath(`/projects/${result.values.projectId}`, "layout");
+  return result;
+}

@@ -1,0 +1,86 @@
+import "server-only";
+import type { Db } from "@/db/client";
+import type { Activity } from "@/db/schema";
+import { busyEnvironments } from "@/lib/activities/queue";
+import type { ProjectAccess } from "@/lib/auth/permissions";
+import { listActivities, listEnvironments } from "./queries";
+import { allowedActions, planUsage, type AllowedActions } from "./rules";
+
+export interface EnvironmentView {
+  id: string;
+  name: string;
+  title: string;
+  type: "production" | "staging" | "development";
+  status: "active" | "inactive" | "dirty" | "deleting";
+  parentId: string | null;
+  parentName: string | null;
+  deployedCommit: string | null;
+  deployedAt: string | null;
+  busy: { state: "pending" | "in_progress"; description: string } | null;
+  actions: AllowedActions;
+}
+
+export interface ActivityView {
+  id: string;
+  type: string;
+  state: Activity["state"];
+  result: Activity["result"];
+  description: string;
+  environmentName: string;
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+}
+
+export interface ProjectOverview {
+  usage: { used: number; limit: number; label: string };
+  environments: EnvironmentView[];
+  activities: ActivityView[];
+  isBusy: boolean;
+}
+
+export function toActivityView(a: Activity): ActivityView {
+  return {
+    id: a.id,
+    type: a.type,
+    state: a.state,
+    result: a.result,
+    description: a.description,
+    environmentName: a.environmentName,
+    createdAt: a.createdAt.toISOString(),
+    startedAt: a.startedAt?.toISOString() ?? null,
+    completedAt: a.completedAt?.toISOString() ?? null,
+  };
+}
+
+/** Everything the project page shows, computed for this user (allowed actions included). */
+export async function getProjectOverview(db: Db, access: ProjectAccess, options: { environmentId?: string } = {}): Promise<ProjectOverview> {
+  const projectId = access.project.id;
+  const [all, busy, recent] = await Promise.all([
+    listEnvironments(db, projectId),
+    busyEnvironments(db, projectId),
+    listActivities(db, projectId, { environmentId: options.environmentId, limit: 30 }),
+  ]);
+  const ctx = { plan: access.project.plan, environments: all, busy, roles: access.environmentRoles };
+  const names = new Map(all.map((e) => [e.id, e.name]));
+  const order = { in_progress: 0, pending: 1, complete: 2, cancelled: 2 } as const;
+  const activities = [...recent].sort((a, b) => order[a.state] - order[b.state] || (order[a.state] === 1 ? a.createdAt.getTime() - b.createdAt.getTime() : 0));
+  return {
+    usage: planUsage(access.project.plan, all),
+    environments: all.map((e) => ({
+      id: e.id,
+      name: e.name,
+      title: e.title,
+      type: e.type,
+      status: e.status,
+      parentId: e.parentId,
+      parentName: e.parentId ? (names.get(e.parentId) ?? null) : null,
+      deployedCommit: e.deployedCommit,
+      deployedAt: e.deployedAt?.toISOString() ?? null,
+      busy: busy.get(e.id) ?? null,
+      actions: allowedActions(e, ctx),
+    })),
+    activities: activities.map(toActivityView),
+    isBusy: busy.size > 0,
+  };
+}

@@ -1,0 +1,25 @@
+// `npm run worker`: a separate activity worker. Several may run, on several machines,
+// against one PostgreSQL server (DATABASE_URL). With the embedded database the dashboard
+// process runs the only worker, since PGlite allows one process at a time.
+import { openDatabase } from "@/db/client";
+import { startWorker } from "@/lib/activities/worker";
+import { env } from "@/lib/env";
+
+const { DATABASE_URL } = env();
+if (!DATABASE_URL) {
+  console.error(
+    "npm run worker needs DATABASE_URL: the embedded database belongs to the dashboard process, which already runs a worker. " +
+      "Set DATABASE_URL (the same for the dashboard and every worker) to run workers separately.",
+  );
+  process.exit(1);
+}
+const database = await openDatabase({ databaseUrl: DATABASE_URL, poolSize: 5 });
+await database.migrate();
+const worker = startWorker(database.db);
+console.log(`[worker] ${worker.id} is running activities. Stop it with Ctrl-C.`);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    console.log("[worker] finishing running activities, then stopping…");
+    void worker.stop().then(() => database.close()).then(() => process.exit(0));
+  });
+}
