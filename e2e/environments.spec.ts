@@ -1,0 +1,84 @@
+import { expect, test, type Page } from "@playwright/test";
+import { ADMIN_STATE } from "./support/accounts";
+import { createProject, signIn, uniqueSuffix } from "./support/pages";
+
+async function waitForActive(page: Page, projectId: string, name: string) {
+  await expect(async () => {
+    const res = await page.request.get(`/api/projects/${projectId}/overview`);
+    const body = (await res.json()) as { environments: { name: string; status: string; busy: unknown }[] };
+    const env = body.environments.find((e) => e.name === name);
+    expect(env?.status).toBe("active");
+    expect(env?.busy).toBeNull();
+  }).toPass({ timeout: 30_000 });
+}
+
+test("branch from staging, watch the deploy log, merge back; a viewer finds Merge disabled with its reason", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const suffix = uniqueSuffix();
+  const projectId = `envs-${suffix}`;
+  const viewer = { email: `viewer-${suffix}@example.com`, password: "viewer-password-1" };
+
+  const context = await browser.newContext({ storageState: ADMIN_STATE });
+  const page = await context.newPage();
+  await createProject(page, "Env store", "Starter", projectId);
+  await expect(page.getByText("2 of 4 active environments")).toBeVisible();
+  await waitForActive(page, projectId, "staging");
+
+  await page.goto(`/projects/${projectId}/environments/staging`);
+  await expect(page).toHaveTitle(`Staging · Env store · Project Web Interface`);
+  await page.getByRole("button", { name: "Branch", exact: true }).click();
+  const dialog = page.getByRole("dialog", { name: "Branch from Staging" });
+  await dialog.getByLabel("Name").fill("Bad Name");
+  await dialog.getByRole("button", { name: "Branch" }).click();
+  await expect(dialog.getByText("Use lowercase letters, digits and single dashes")).toBeVisible();
+  await dialog.getByLabel("Name").fill("fix-cart");
+  await dialog.getByLabel("Title").fill("Fix cart");
+  await dialog.getByRole("button", { name: "Branch" }).click();
+  await dialog.getByRole("link", { name: "Open its log" }).click();
+  await expect(page.getByRole("heading", { name: "Branch fix-cart from staging" })).toBeVisible();
+  await expect(page.getByText("Success", { exact: true })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole("region", { name: "Build", exact: true })).toContainText("Reusing the build of tree");
+  await expect(page.getByRole("region", { name: "Deploy", exact: true })).toContainText("Deploying mymagento to fix-cart");
+
+  await page.goto(`/projects/${projectId}`);
+  await expect(page.getByText("3 of 4 active environments")).toBeVisible();
+  await expect(page.getByRole("link", { name: /^Fix cart \(fix-cart\)/ })).toBeVisible();
+
+  // Viewer: sees everything, may do nothing, and is told why.
+  await page.goto("/admin/users");
+  await page.getByLabel("Name").fill("Vera Viewer");
+  await page.getByLabel("Email").fill(viewer.email);
+  await page.getByLabel("Initial password").fill(viewer.password);
+  await page.getByRole("button", { name: "Add user" }).click();
+  await expect(page.getByRole("cell", { name: viewer.email })).toBeVisible();
+  await page.goto(`/projects/${projectId}/access`);
+  const add = page.getByRole("region", { name: "Add a member" });
+  await add.getByLabel("Email").fill(viewer.email);
+  await add.getByLabel("Project role").selectOption("viewer");
+  await add.getByLabel("Staging environments").selectOption("viewer");
+  await add.getByLabel("Development environments").selectOption("viewer");
+  await add.getByRole("button", { name: "Add member" }).click();
+  await expect(page.getByRole("listitem", { name: "Vera Viewer" })).toBeVisible();
+
+  const viewerContext = await browser.newContext();
+  const viewerPage = await viewerContext.newPage();
+  await signIn(viewerPage, viewer.email, viewer.password);
+  await viewerPage.goto(`/projects/${projectId}/environments/fix-cart`);
+  const merge = viewerPage.getByRole("button", { name: "Merge" });
+  await expect(merge).toHaveAttribute("aria-disabled", "true");
+  await expect(merge).toHaveAttribute("title", "Viewers cannot merge into Staging: it needs the admin role on Staging environments.");
+  await merge.click({ force: true });
+  await expect(viewerPage.getByRole("status").filter({ hasText: "Merge: Viewers cannot merge" })).toBeVisible();
+  await viewerContext.close();
+
+  // Admin merges: staging redeploys with the merged commit.
+  await page.goto(`/projects/${projectId}/environments/fix-cart`);
+  await page.getByRole("button", { name: "Merge" }).click();
+  const mergeDialog = page.getByRole("dialog", { name: "Merge fix-cart into staging" });
+  await expect(mergeDialog).toContainText("already has every commit of fix-cart");
+  await mergeDialog.getByRole("button", { name: "Merge into staging" }).click();
+  await mergeDialog.getByRole("link", { name: "Open its log" }).click();
+  await expect(page.getByText("Success", { exact: true })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText("staging already contains every commit of fix-cart.")).toBeVisible();
+  await context.close();
+});
