@@ -276,3 +276,26 @@ export type EnvironmentType = (typeof environmentTypeEnum.enumValues)[number];
 export type EnvironmentStatus = (typeof environmentStatusEnum.enumValues)[number];
 export type Activity = typeof activities.$inferSelect;
 export type Deployment = typeof deployments.$inferSelect;
+
+/** API tokens for the git remote (and scripts): shown once, stored as a SHA-256 hash. */
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    id: text()
+      .primaryKey()
+      .$defaultFn(() => crypto.randomUUID()),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    tokenHash: text().notNull().unique(),
+    /** The first characters, so a user can tell tokens apart. */
+    prefix: text().notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp({ withTimezone: true, mode: "date" }),
+    revokedAt: timestamp({ withTimezone: true, mode: "date" }),
+  },
+  (t) => [index().on(t.userId)],
+);
+
+export type ApiToken = typeof apiTokens.$inferSelect;

@@ -31,6 +31,9 @@ export function UserMenu({ name, email, isAdmin }: { name: string | null; email:
         <MenuItem asChild>
           <Link href="/projects">Projects</Link>
         </MenuItem>
+        <MenuItem asChild>
+          <Link href="/account">Account and API tokens</Link>
+        </MenuItem>
         {isAdmin ? (
           <MenuItem asChild>
             <Link href="/admin/users">Users</Link>

@@ -1,0 +1,85 @@
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { expect, test, type Page } from "@playwright/test";
+import { ADMIN, ADMIN_STATE } from "./support/accounts";
+import { createProject, uniqueSuffix } from "./support/pages";
+
+const run = promisify(execFile);
+const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", GIT_AUTHOR_NAME: "Dev", GIT_AUTHOR_EMAIL: "dev@example.com", GIT_COMMITTER_NAME: "Dev", GIT_COMMITTER_EMAIL: "dev@example.com" };
+const git = (args: string[], cwd?: string) => run("git", args, { cwd, env: gitEnv });
+
+async function waitFor(page: Page, projectId: string, check: (body: { environments: { name: string; status: string; busy: unknown; deployedCommit: string | null }[]; activities: { description: string; state: string; result: string | null; id: string }[] }) => void) {
+  await expect(async () => {
+    const res = await page.request.get(`/api/projects/${projectId}/overview`);
+    check(await res.json());
+  }).toPass({ timeout: 40_000 });
+}
+
+test("clone with a token, push to a branch, watch it deploy, merge it into staging", async ({ browser, baseURL }) => {
+  test.setTimeout(150_000);
+  const projectId = `git-${uniqueSuffix()}`;
+  const context = await browser.newContext({ storageState: ADMIN_STATE });
+  const page = await context.newPage();
+  await createProject(page, "Git store", "Starter", projectId);
+  await waitFor(page, projectId, (b) => expect(b.environments.find((e) => e.name === "staging")).toMatchObject({ status: "active", busy: null }));
+
+  await page.goto(`/projects/${projectId}/environments/staging`);
+  await page.getByRole("button", { name: "Branch", exact: true }).click();
+  await page.getByRole("dialog").getByLabel("Name").fill("push-test");
+  await page.getByRole("dialog").getByRole("button", { name: "Branch" }).click();
+  await expect(page.getByRole("dialog").getByText("The activity is queued.")).toBeVisible();
+  await waitFor(page, projectId, (b) => expect(b.environments.find((e) => e.name === "push-test")).toMatchObject({ status: "active", busy: null }));
+
+  await page.goto("/account");
+  await page.getByLabel("Token name").fill("e2e");
+  await page.getByRole("button", { name: "Create token" }).click();
+  const token = (await page.getByTestId("new-token").textContent())!.trim();
+  expect(token).toMatch(/^pwi_/);
+
+  const remote = new URL(`/git/${projectId}.git`, baseURL);
+  const bad = new URL(remote);
+  bad.username = encodeURIComponent(ADMIN.email);
+  bad.password = "wrong-token";
+  const refused = await git(["ls-remote", bad.toString()]).catch((e: { stderr: string }) => e);
+  expect(String((refused as { stderr: string }).stderr)).toMatch(/Authentication failed|401/);
+
+  remote.username = encodeURIComponent(ADMIN.email);
+  remote.password = token;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-e2e-clone-"));
+  try {
+    await git(["clone", "--quiet", remote.toString(), work]);
+    await git(["checkout", "--quiet", "push-test"], work);
+    const index = path.join(work, "templates", "index.html");
+    fs.writeFileSync(index, fs.readFileSync(index, "utf8").replace("</body>", "  <p>Hello from a push</p>\n</body>"));
+    await git(["commit", "--quiet", "-am", "Say hello"], work);
+    const sha = (await git(["rev-parse", "HEAD"], work)).stdout.trim();
+    await git(["push", "--quiet", "origin", "push-test"], work);
+
+    await waitFor(page, projectId, (b) => {
+      expect(b.activities.find((a) => a.description === `Push to push-test (${sha.slice(0, 7)})`)).toMatchObject({ state: "complete", result: "success" });
+    });
+    await page.goto(`/projects/${projectId}/environments/push-test`);
+    await page.getByRole("link", { name: /Push to push-test/ }).click();
+    await expect(page.getByRole("region", { name: "Build", exact: true })).toContainText("Wrote public/index.html");
+
+    await page.goto(`/projects/${projectId}/environments/push-test`);
+    await page.getByRole("button", { name: "Merge" }).click();
+    await expect(page.getByRole("dialog")).toContainText("1 commit will be merged");
+    await expect(page.getByRole("dialog")).toContainText("Say hello");
+    await page.getByRole("dialog").getByRole("button", { name: "Merge into staging" }).click();
+    await waitFor(page, projectId, (b) => expect(b.environments.find((e) => e.name === "staging")).toMatchObject({ deployedCommit: sha, busy: null }));
+    await page.goto(`/projects/${projectId}/environments/staging`);
+    await expect(page.getByText(sha.slice(0, 12)).first()).toBeVisible();
+
+    // A new branch pushed becomes an inactive environment.
+    await git(["checkout", "--quiet", "-b", "from-laptop"], work);
+    await git(["push", "--quiet", "origin", "from-laptop"], work);
+    await waitFor(page, projectId, (b) => expect(b.environments.find((e) => e.name === "from-laptop")).toMatchObject({ status: "inactive" }));
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+    await context.close();
+  }
+});

@@ -1,0 +1,75 @@
+import "server-only";
+import { sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { activities, environments, type User } from "@/db/schema";
+import { enqueueActivity } from "@/lib/activities/queue";
+import { notifyWorkers } from "@/lib/activities/wake";
+import type { ProjectAccess } from "@/lib/auth/permissions";
+import { ZERO_SHA, type RefUpdate } from "@/lib/git/http-backend";
+import { branchHead } from "@/lib/git/repository";
+import { listEnvironments } from "./queries";
+import { ENVIRONMENT_NAME_PATTERN, typeLabel } from "./rules";
+
+const RANK = { none: 0, viewer: 1, contributor: 2, admin: 3 } as const;
+
+/** Why this push may not happen (checked before git receives anything), or null. */
+export async function pushProblem(db: Db, access: ProjectAccess, updates: RefUpdate[]): Promise<string | null> {
+  const envs = new Map((await listEnvironments(db, access.project.id)).map((e) => [e.name, e]));
+  for (const u of updates) {
+    if (!u.ref.startsWith("refs/heads/")) return `Only branches can be pushed (not ${u.ref}).`;
+    const name = u.ref.slice("refs/heads/".length);
+    const env = envs.get(name);
+    const type = env?.type ?? "development";
+    if (RANK[access.environmentRoles[type]] < RANK.contributor) {
+      return `Pushing to ${typeLabel(type)} environments needs the contributor role; you are ${access.environmentRoles[type] === "none" ? "without access" : `a ${access.environmentRoles[type]}`}.`;
+    }
+    if (u.newSha === ZERO_SHA && env) return `${name} has an environment: delete it in the console instead of deleting the branch.`;
+    if (!env && u.newSha !== ZERO_SHA && (name.length > 32 || !ENVIRONMENT_NAME_PATTERN.test(name))) {
+      return `“${name}” cannot become an environment: use 1–32 lowercase letters, digits and dashes.`;
+    }
+  }
+  return null;
+}
+
+/**
+ * After git accepted a push: a new branch becomes an inactive environment under the
+ * root branch; a push to an active environment deploys it; a push to an inactive one is
+ * recorded. Every push is an activity.
+ */
+export async function recordPush(db: Db, user: User, access: ProjectAccess, updates: RefUpdate[]): Promise<void> {
+  const projectId = access.project.id;
+  for (const u of updates) {
+    const name = u.ref.slice("refs/heads/".length);
+    if (u.newSha === ZERO_SHA || (await branchHead(projectId, name)) !== u.newSha) continue; // deleted, or refused by git
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`project:${projectId}`}))`);
+      const all = await listEnvironments(tx, projectId);
+      let env = all.find((e) => e.name === name);
+      const short = u.newSha.slice(0, 7);
+      if (!env) {
+        const root = all.find((e) => e.name === "master") ?? all[0];
+        [env] = await tx
+          .insert(environments)
+          .values({ projectId, name, title: name, parentId: root?.id ?? null, type: "development", status: "inactive" })
+          .returning();
+        await tx.insert(activities).values({
+          projectId, environmentId: env!.id, environmentName: name, type: "environment.push", state: "complete", result: "success",
+          description: `Push created branch ${name} (${short}); the environment is inactive`, createdBy: user.id, startedAt: new Date(), completedAt: new Date(),
+        });
+        return;
+      }
+      if (env.status === "active") {
+        await enqueueActivity(tx, {
+          projectId, environmentId: env.id, environmentName: name, occupies: [env.id], type: "environment.push",
+          description: `Push to ${name} (${short})`, parameters: { before: u.oldSha, after: u.newSha }, createdBy: user.id, isProduction: env.type === "production",
+        });
+      } else {
+        await tx.insert(activities).values({
+          projectId, environmentId: env.id, environmentName: name, type: "environment.push", state: "complete", result: "success",
+          description: `Push to ${name} (${short}); not deployed: the environment is ${env.status}`, createdBy: user.id, startedAt: new Date(), completedAt: new Date(),
+        });
+      }
+    });
+  }
+  notifyWorkers();
+}
