@@ -14,6 +14,7 @@ describeEachDatabase("migrations", ({ db, database }) => {
       "activities",
       "activity_environments",
       "activity_log_lines",
+      "api_tokens",
       "deployments",
       "environments",
       "instance_settings",
