@@ -8,9 +8,9 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogClose } from "@/components/ui/dialog";
 import { Field, Input, Select, describedBy } from "@/components/ui/field";
 import { SubmitButton } from "@/components/ui/submit-button";
-import { environmentAction } from "@/lib/actions/environment-actions";
+import { editEnvironmentAction, environmentAction } from "@/lib/actions/environment-actions";
 import type { EnvironmentView, ProjectOverview } from "@/lib/environments/overview";
-import type { EnvironmentAction } from "@/lib/environments/rules";
+import { possibleParents, type EnvironmentAction } from "@/lib/environments/rules";
 import { useProjectOverview } from "./use-project-overview";
 
 export interface CommitSummary {
@@ -59,6 +59,13 @@ export function EnvironmentActions({ projectId, environmentName, initial, git }:
           }
           return <ActionDialog key={action} action={action} projectId={projectId} env={env} git={git} onDone={() => setWhy(null)} />;
         })}
+        {env.actions.edit.allowed ? (
+          <EditEnvironmentDialog projectId={projectId} env={env} parents={possibleParents(env, data.environments).map((e) => e.name)} />
+        ) : (
+          <Button variant="ghost" aria-disabled="true" title={env.actions.edit.reason} onClick={() => setWhy(`Edit: ${env.actions.edit.allowed ? "" : env.actions.edit.reason}`)}>
+            Edit
+          </Button>
+        )}
       </div>
       <p role="status" className="min-h-5 text-sm text-muted">
         {why}
@@ -233,4 +240,39 @@ function dialogContent(action: EnvironmentAction, env: EnvironmentView, git: Env
     default:
       return { title: LABEL[action], description: "", submit: LABEL[action], fields: null };
   }
+}
+
+function EditEnvironmentDialog({ projectId, env, parents }: { projectId: string; env: EnvironmentView; parents: string[] }) {
+  const [state, formAction] = useActionState(editEnvironmentAction, null);
+  const errors = state && !state.ok ? state.fieldErrors : undefined;
+  return (
+    <Dialog trigger={<Button variant="ghost">Edit</Button>} title={`Edit ${env.title}`} description="The title shown in the console, and the environment this one branches from, merges into and syncs from.">
+      <form action={formAction} className="space-y-4" noValidate>
+        <input type="hidden" name="projectId" value={projectId} />
+        <input type="hidden" name="environment" value={env.name} />
+        {state?.ok ? <Alert tone="success">Saved.</Alert> : null}
+        {state && !state.ok && !state.fieldErrors ? <Alert tone="error">{state.error}</Alert> : null}
+        <Field id="edit-title" label="Title" errors={errors?.title}>
+          <Input id="edit-title" name="title" defaultValue={state?.values?.title ?? env.title} {...describedBy("edit-title", errors?.title)} />
+        </Field>
+        {env.parentName ? (
+          <Field id="edit-parent" label="Parent" hint="Not itself or one of its descendants." errors={errors?.parent}>
+            <Select id="edit-parent" name="parent" defaultValue={state?.values?.parent ?? env.parentName} {...describedBy("edit-parent", errors?.parent, true)}>
+              {parents.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </Select>
+          </Field>
+        ) : null}
+        <div className="flex justify-end gap-2">
+          <DialogClose asChild>
+            <Button variant="secondary">Close</Button>
+          </DialogClose>
+          <SubmitButton pendingText="Saving…">Save</SubmitButton>
+        </div>
+      </form>
+    </Dialog>
+  );
 }

@@ -3,7 +3,8 @@
 import { revalidatePath } from "next/cache";
 import type { FormState } from "@/lib/errors";
 import { requestEnvironmentAction, type ActionRequest } from "@/lib/environments/request-action";
-import { environmentActionSchema } from "@/lib/environments/validation";
+import { updateEnvironment } from "@/lib/environments/update-environment";
+import { editEnvironmentSchema, environmentActionSchema } from "@/lib/environments/validation";
 import { runFormAction } from "./run-form-action";
 
 const FIELDS = ["projectId", "environment", "action", "name", "title", "type", "confirmation", "code", "data", "rebase"];
@@ -15,6 +16,14 @@ export async function environmentAction(_prev: FormState<{ activityId: string }>
     const activity = await requestEnvironmentAction(db, user, projectId, environment, request as ActionRequest);
     return { activityId: activity.id };
   });
+  if (result.ok) revalidatePath(`/projects/${result.values.projectId}`, "layout");
+  return result;
+}
+
+export async function editEnvironmentAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const result = await runFormAction(formData, ["projectId", "environment", "title", "parent"], editEnvironmentSchema, (db, user, input) =>
+    updateEnvironment(db, user, input.projectId, input.environment, { title: input.title, parent: input.parent }),
+  );
   if (result.ok) revalidatePath(`/projects/${result.values.projectId}`, "layout");
   return result;
 }

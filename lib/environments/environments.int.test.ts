@@ -14,6 +14,7 @@ import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
 import { listActivities, listEnvironments } from "./queries";
 import { requestEnvironmentAction } from "./request-action";
+import { updateEnvironment } from "./update-environment";
 
 describeEachDatabase("environments on real git", ({ db }) => {
   let worker: Worker;
@@ -169,6 +170,32 @@ describeEachDatabase("environments on real git", ({ db }) => {
       expect(staging!.status).toBe("active");
     } finally {
       worker = startWorker(db(), { concurrency: 2 });
+    }
+  });
+});
+
+
+describeEachDatabase("editing environments", ({ db }) => {
+  it("renames and re-parents, refusing cycles and Production", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("edit");
+    await createProject(db(), admin, { id, title: "Edit", plan: "starter", region: "us-3" });
+    const worker = startWorker(db());
+    try {
+      await worker.idle();
+      await requestEnvironmentAction(db(), admin, id, "staging", { action: "branch", name: "a", title: "", type: "development" });
+      await worker.idle();
+      await requestEnvironmentAction(db(), admin, id, "a", { action: "branch", name: "b", title: "", type: "development" });
+      await worker.idle();
+      await expect(updateEnvironment(db(), admin, id, "a", { title: "A", parent: "b" })).rejects.toThrow("one of its descendants");
+      await expect(updateEnvironment(db(), admin, id, "a", { title: "A", parent: "a" })).rejects.toThrow("the environment itself");
+      await expect(updateEnvironment(db(), admin, id, "master", { title: "Prod", parent: "" })).rejects.toThrow("Production's title and parent are fixed.");
+      await updateEnvironment(db(), admin, id, "b", { title: "Bee", parent: "staging" });
+      const all = await listEnvironments(db(), id);
+      const b = all.find((e) => e.name === "b")!;
+      expect(b).toMatchObject({ title: "Bee", parentId: all.find((e) => e.name === "staging")!.id });
+    } finally {
+      await worker.stop();
     }
   });
 });

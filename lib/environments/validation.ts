@@ -18,3 +18,10 @@ export const environmentActionSchema = z.discriminatedUnion("action", [
   z.object({ ...base, action: z.literal("sync"), code: checkbox, data: checkbox, rebase: checkbox }),
   z.object({ ...base, action: z.literal("redeploy") }),
 ], { error: "Choose an action." });
+
+export const editEnvironmentSchema = z.object({
+  projectId: z.string().min(1),
+  environment: z.string().min(1),
+  title: z.string().trim().min(1, "Enter a title.").max(100, "Use at most 100 characters for the title.").refine((v) => !/\p{Cc}/u.test(v), "The title cannot contain control characters."),
+  parent: z.string().default(""),
+});
