@@ -215,6 +215,8 @@ export const activities = pgTable(
     workerId: text(),
     heartbeatAt: timestamp({ withTimezone: true, mode: "date" }),
     cancelRequested: boolean().notNull().default(false),
+    /** Where a running deploy is: build, deploy (cancel is allowed only while building). */
+    phase: text(),
   },
   (t) => [index().on(t.projectId, t.createdAt), index().on(t.state, t.priority, t.createdAt), index().on(t.environmentId, t.createdAt)],
 );

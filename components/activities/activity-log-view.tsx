@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { ActivityView } from "@/lib/environments/overview";
 import { ActivityStateBadge, formatDuration } from "./activity-list";
+import { CancelActivityButton } from "./cancel-activity-button";
 
 export interface LogLine {
   n: number;
@@ -58,6 +59,7 @@ export function ActivityLogView({ projectId, initialActivity, initialLines }: { 
         <span className="text-muted">{activity.environmentName}</span>
         {duration ? <span className="text-muted">Duration {duration}</span> : null}
         <span className="text-muted">{lines.length} lines</span>
+        {isOpen ? <CancelActivityButton projectId={projectId} activity={activity} /> : null}
       </div>
       <div className="overflow-x-auto rounded-lg border border-border bg-[#0f1115] p-3 font-mono text-xs leading-5 text-[#e8eaee]">
         {lines.length === 0 ? <p className="text-[#a2a9b6]">{isOpen ? "Waiting for the worker…" : "This activity wrote no log."}</p> : null}

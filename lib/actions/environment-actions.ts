@@ -1,6 +1,8 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { cancelActivity } from "@/lib/activities/cancel-activity";
 import type { FormState } from "@/lib/errors";
 import { requestEnvironmentAction, type ActionRequest } from "@/lib/environments/request-action";
 import { updateEnvironment } from "@/lib/environments/update-environment";
@@ -23,6 +25,14 @@ export async function environmentAction(_prev: FormState<{ activityId: string }>
 export async function editEnvironmentAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const result = await runFormAction(formData, ["projectId", "environment", "title", "parent"], editEnvironmentSchema, (db, user, input) =>
     updateEnvironment(db, user, input.projectId, input.environment, { title: input.title, parent: input.parent }),
+  );
+  if (result.ok) revalidatePath(`/projects/${result.values.projectId}`, "layout");
+  return result;
+}
+
+export async function cancelActivityAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const result = await runFormAction(formData, ["projectId", "activityId"], z.object({ projectId: z.string().min(1), activityId: z.string().min(1) }), (db, user, input) =>
+    cancelActivity(db, user, input.projectId, input.activityId),
   );
   if (result.ok) revalidatePath(`/projects/${result.values.projectId}`, "layout");
   return result;

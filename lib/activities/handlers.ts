@@ -13,6 +13,7 @@ export interface HandlerContext {
   environment: Environment;
   log: ActivityLog;
   signal: AbortSignal;
+  onPhase: (phase: "build" | "deploy") => Promise<void>;
 }
 
 export type HandlerOutcome = { ok: true; statusAfter?: Environment["status"] } | { ok: false; message: string; cancelled?: boolean };
@@ -23,7 +24,7 @@ const params = (ctx: HandlerContext) => ctx.activity.parameters as Record<string
 async function deployHead(ctx: HandlerContext, envName = ctx.environment.name, env = ctx.environment): Promise<HandlerOutcome> {
   const commit = await branchHead(ctx.activity.projectId, envName);
   if (!commit) return { ok: false, message: `The branch ${envName} does not exist.` };
-  return deployCommit({ db: ctx.db, log: ctx.log, activityId: ctx.activity.id, projectId: ctx.activity.projectId, environment: env, commit, signal: ctx.signal });
+  return deployCommit({ db: ctx.db, log: ctx.log, activityId: ctx.activity.id, projectId: ctx.activity.projectId, environment: env, commit, signal: ctx.signal, onPhase: ctx.onPhase });
 }
 
 function dataNotice(ctx: HandlerContext, from: string) {
@@ -114,7 +115,7 @@ export const HANDLERS: Record<string, Handler> = {
     const commit = ctx.environment.deployedCommit ?? (await branchHead(ctx.activity.projectId, ctx.environment.name));
     if (!commit) return { ok: false, message: "There is nothing to deploy yet." };
     ctx.log.line(`Redeploying ${ctx.environment.name} at its current commit; no new commit is needed.`);
-    return deployCommit({ db: ctx.db, log: ctx.log, activityId: ctx.activity.id, projectId: ctx.activity.projectId, environment: ctx.environment, commit, signal: ctx.signal });
+    return deployCommit({ db: ctx.db, log: ctx.log, activityId: ctx.activity.id, projectId: ctx.activity.projectId, environment: ctx.environment, commit, signal: ctx.signal, onPhase: ctx.onPhase });
   },
 
   "environment.push": (ctx) => deployHead(ctx),

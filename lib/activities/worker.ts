@@ -3,7 +3,7 @@ import crypto from "node:crypto";
 import os from "node:os";
 import { eq, max } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { activityLogLines, environments, type Activity, type Environment } from "@/db/schema";
+import { activities, activityLogLines, environments, type Activity, type Environment } from "@/db/schema";
 import { STATUS_AFTER } from "@/lib/environments/request-action";
 import { ActivityLog } from "./activity-log";
 import { HANDLERS, type HandlerOutcome } from "./handlers";
@@ -50,11 +50,24 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
     const [{ last } = { last: 0 }] = await db.select({ last: max(activityLogLines.seq) }).from(activityLogLines).where(eq(activityLogLines.activityId, activity.id));
     const log = new ActivityLog(db, activity.id, last ?? 0);
     const abort = new AbortController();
-    const beat = setInterval(() => {
-      void heartbeat(db, activity.id, id).then((r) => {
-        if (r.cancelRequested) abort.abort();
-      });
-    }, HEARTBEAT_MS);
+    const beat = setInterval(() => void heartbeat(db, activity.id, id).catch(() => undefined), HEARTBEAT_MS);
+    // A cancel reaches a running build within a second.
+    const cancelPoll = setInterval(() => {
+      void db
+        .select({ cancelRequested: activities.cancelRequested })
+        .from(activities)
+        .where(eq(activities.id, activity.id))
+        .then(([row]) => {
+          if (row?.cancelRequested && !abort.signal.aborted) {
+            log.line("Cancel requested: stopping the build.");
+            abort.abort();
+          }
+        })
+        .catch(() => undefined);
+    }, 1000);
+    const onPhase = async (phase: "build" | "deploy") => {
+      await db.update(activities).set({ phase }).where(eq(activities.id, activity.id));
+    };
     let outcome: HandlerOutcome;
     try {
       const [environment] = activity.environmentId ? await db.select().from(environments).where(eq(environments.id, activity.environmentId)) : [];
@@ -65,13 +78,14 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
         if (environment.status === "active" && activity.type !== "environment.deactivate") {
           await db.update(environments).set({ status: "dirty" }).where(eq(environments.id, environment.id));
         }
-        outcome = await handler({ db, activity, environment, log, signal: abort.signal });
+        outcome = await handler({ db, activity, environment, log, signal: abort.signal, onPhase });
       }
     } catch (err) {
       console.error(`[worker] activity ${activity.id} failed:`, err);
       outcome = { ok: false, message: `Unexpected error: ${err instanceof Error ? err.message : String(err)}` };
     } finally {
       clearInterval(beat);
+      clearInterval(cancelPoll);
     }
     log.setSection(null);
     log.line(outcome.ok ? "Activity completed successfully." : outcome.message, outcome.ok ? "system" : "stderr");

@@ -30,6 +30,8 @@ export interface ActivityView {
   createdAt: string;
   startedAt: string | null;
   completedAt: string | null;
+  phase: string | null;
+  cancelRequested: boolean;
 }
 
 export interface ProjectOverview {
@@ -50,6 +52,8 @@ export function toActivityView(a: Activity): ActivityView {
     createdAt: a.createdAt.toISOString(),
     startedAt: a.startedAt?.toISOString() ?? null,
     completedAt: a.completedAt?.toISOString() ?? null,
+    phase: a.phase,
+    cancelRequested: a.cancelRequested,
   };
 }
 

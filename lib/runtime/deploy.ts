@@ -19,8 +19,10 @@ export interface DeployContext {
   projectId: string;
   environment: Environment;
   commit: string;
+  /** Aborts the build hook (cancel); deploy hooks are never interrupted. */
   signal?: AbortSignal;
   variables?: Record<string, string>;
+  onPhase?: (phase: "build" | "deploy") => Promise<void>;
 }
 
 export type DeployOutcome = { ok: true } | { ok: false; message: string; cancelled?: boolean };
@@ -96,6 +98,7 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
 
   // Build ------------------------------------------------------------------
   log.setSection("build");
+  await ctx.onPhase?.("build");
   const buildStarted = Date.now();
   const buildDir = path.join(buildsDir(ctx.projectId), treeId);
   const marker = path.join(buildDir, ".build-complete");
@@ -127,7 +130,9 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
   log.line(`Build finished in ${(buildMs / 1000).toFixed(1)} s.`);
 
   // Deploy and post-deploy, in a fresh copy -----------------------------------
+  if (ctx.signal?.aborted) return { ok: false, message: "Cancelled during the build.", cancelled: true };
   log.setSection("deploy");
+  await ctx.onPhase?.("deploy");
   const deployStarted = Date.now();
   const envDir = environmentDeployDir(ctx.projectId, ctx.environment.name);
   const target = path.join(envDir, ctx.activityId);
@@ -143,7 +148,7 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
     log.setSection(section);
     if (!script) continue;
     log.line(`Executing ${hook.replace("_", " ")} hook for application ${config.app.name}`);
-    const r = await runHook({ script, cwd: target, env, log, signal: ctx.signal });
+    const r = await runHook({ script, cwd: target, env, log });
     if (r.exitCode !== 0) {
       fs.rmSync(target, { recursive: true, force: true });
       log.line("The previous deployment stays current.");

@@ -1,0 +1,35 @@
+"use client";
+
+import { useActionState } from "react";
+import { Button } from "@/components/ui/button";
+import { SubmitButton } from "@/components/ui/submit-button";
+import { cancelActivityAction } from "@/lib/actions/environment-actions";
+import type { ActivityView } from "@/lib/environments/overview";
+
+/** Cancel while pending or building; otherwise a disabled button that says why. */
+export function CancelActivityButton({ projectId, activity }: { projectId: string; activity: ActivityView }) {
+  const [state, action] = useActionState(cancelActivityAction, null);
+  const reason =
+    activity.state === "in_progress" && activity.phase !== "build"
+      ? activity.phase === "deploy"
+        ? "It is deploying: only pending activities, or ones still building, can be cancelled."
+        : "Only pending activities, or ones still building, can be cancelled."
+      : null;
+  if (activity.cancelRequested) return <span className="text-muted">Cancelling…</span>;
+  return (
+    <form action={action} className="ml-auto flex items-center gap-2">
+      <input type="hidden" name="projectId" value={projectId} />
+      <input type="hidden" name="activityId" value={activity.id} />
+      {reason ? (
+        <Button variant="secondary" aria-disabled="true" title={reason}>
+          Cancel
+        </Button>
+      ) : (
+        <SubmitButton variant="secondary" pendingText="Cancelling…">
+          Cancel
+        </SubmitButton>
+      )}
+      {state && !state.ok ? <span role="alert" className="text-sm text-danger">{state.error}</span> : null}
+    </form>
+  );
+}

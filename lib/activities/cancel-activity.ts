@@ -1,0 +1,55 @@
+import "server-only";
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { activities, environments } from "@/db/schema";
+import type { SessionUser } from "@/lib/auth/permissions";
+import { DomainError } from "@/lib/errors";
+import { requireProjectAccess } from "@/lib/projects/access";
+import { appendLogLine } from "./queue";
+import { notifyWorkers } from "./wake";
+import { settleEnvironment } from "./worker";
+
+const RANK = { none: 0, viewer: 1, contributor: 2, admin: 3 } as const;
+
+/** Why an activity cannot be cancelled now, or null. Pure. */
+export function cancelProblem(a: { state: string; phase: string | null; type: string }): string | null {
+  if (a.state === "pending") return null;
+  if (a.state !== "in_progress") return "This activity has already ended.";
+  if (a.phase === "build") return null;
+  return a.phase === "deploy" ? "It is deploying: only pending activities, or ones still building, can be cancelled." : "Only pending activities, or ones still building, can be cancelled.";
+}
+
+/**
+ * Cancels a pending activity at once, or asks the worker to stop one that is still in
+ * its build phase (the build's whole process group is killed; the previous deployment
+ * stays). Contributors and above on the environment's type may cancel.
+ */
+export async function cancelActivity(db: Db, user: SessionUser, projectId: string, activityId: string): Promise<void> {
+  const access = await requireProjectAccess(db, user, projectId);
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(727003)`); // no claim races this
+    const [row] = await tx
+      .select({ activity: activities, envType: environments.type })
+      .from(activities)
+      .leftJoin(environments, eq(environments.id, activities.environmentId))
+      .where(and(eq(activities.id, activityId), eq(activities.projectId, access.project.id)));
+    if (!row) throw new DomainError("not_found", "This activity does not exist.");
+    const problem = cancelProblem(row.activity);
+    if (problem) throw new DomainError("conflict", problem);
+    const role = access.environmentRoles[row.envType ?? "development"];
+    if (RANK[role] < RANK.contributor) throw new DomainError("forbidden", "Cancelling needs the contributor role on this environment's type.");
+    if (row.activity.state === "in_progress") {
+      await tx.update(activities).set({ cancelRequested: true }).where(eq(activities.id, activityId));
+      return;
+    }
+    await tx.update(activities).set({ state: "cancelled", result: "failure", completedAt: new Date(), cancelRequested: true }).where(eq(activities.id, activityId));
+    await appendLogLine(tx, activityId, `Cancelled by ${user.email} before it started.`);
+    if (row.activity.type === "environment.branch" && row.activity.environmentId) {
+      // The branch was never created: the reserved environment goes away with the request.
+      await tx.delete(environments).where(eq(environments.id, row.activity.environmentId));
+    } else {
+      await settleEnvironment(tx, row.activity, "failure");
+    }
+  });
+  notifyWorkers();
+}
