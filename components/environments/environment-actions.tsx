@@ -42,14 +42,15 @@ export function EnvironmentActions({ projectId, environmentName, initial, git }:
   const { data } = useProjectOverview(projectId, initial, environmentName);
   const env = data.environments.find((e) => e.name === environmentName);
   const [why, setWhy] = useState<string | null>(null);
-  if (!env) return <Alert tone="info">This environment no longer exists.</Alert>;
+  if (!env?.actions) return <Alert tone="info">This environment no longer exists.</Alert>;
+  const actions = env.actions;
 
   const order: EnvironmentAction[] = ["branch", "merge", "sync", "activate", "redeploy", "deactivate", "delete"];
   return (
     <div className="space-y-2">
       <div className="flex flex-wrap gap-2" role="toolbar" aria-label={`Actions for ${env.title}`}>
         {order.map((action) => {
-          const permission = env.actions[action];
+          const permission = actions[action];
           if (!permission.allowed) {
             return (
               <Button key={action} variant="secondary" aria-disabled="true" title={permission.reason} onClick={() => setWhy(`${LABEL[action]}: ${permission.reason}`)}>
@@ -59,10 +60,10 @@ export function EnvironmentActions({ projectId, environmentName, initial, git }:
           }
           return <ActionDialog key={action} action={action} projectId={projectId} env={env} git={git} onDone={() => setWhy(null)} />;
         })}
-        {env.actions.edit.allowed ? (
+        {actions.edit.allowed ? (
           <EditEnvironmentDialog projectId={projectId} env={env} parents={possibleParents(env, data.environments).map((e) => e.name)} />
         ) : (
-          <Button variant="ghost" aria-disabled="true" title={env.actions.edit.reason} onClick={() => setWhy(`Edit: ${env.actions.edit.allowed ? "" : env.actions.edit.reason}`)}>
+          <Button variant="ghost" aria-disabled="true" title={actions.edit.reason} onClick={() => setWhy(`Edit: ${actions.edit.allowed ? "" : actions.edit.reason}`)}>
             Edit
           </Button>
         )}

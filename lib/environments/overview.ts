@@ -17,7 +17,8 @@ export interface EnvironmentView {
   deployedCommit: string | null;
   deployedAt: string | null;
   busy: { state: "pending" | "in_progress"; description: string } | null;
-  actions: AllowedActions;
+  /** Computed only for the environment a page is about (null for the others). */
+  actions: AllowedActions | null;
 }
 
 export interface ActivityView {
@@ -57,7 +58,10 @@ export function toActivityView(a: Activity): ActivityView {
   };
 }
 
-/** Everything the project page shows, computed for this user (allowed actions included). */
+/**
+ * Everything the project and environment pages show, for this user. Allowed actions are
+ * computed for `environmentId` only: a project of 1,000 environments stays cheap.
+ */
 export async function getProjectOverview(db: Db, access: ProjectAccess, options: { environmentId?: string } = {}): Promise<ProjectOverview> {
   const projectId = access.project.id;
   const [all, busy, recent] = await Promise.all([
@@ -82,7 +86,7 @@ export async function getProjectOverview(db: Db, access: ProjectAccess, options:
       deployedCommit: e.deployedCommit,
       deployedAt: e.deployedAt?.toISOString() ?? null,
       busy: busy.get(e.id) ?? null,
-      actions: allowedActions(e, ctx),
+      actions: e.id === options.environmentId ? allowedActions(e, ctx) : null,
     })),
     activities: activities.map(toActivityView),
     isBusy: busy.size > 0,

@@ -1,7 +1,7 @@
 import "server-only";
-import { and, asc, desc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, exists, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { activities, deployments, environments, type Environment } from "@/db/schema";
+import { activities, activityEnvironments, deployments, environments, type Environment } from "@/db/schema";
 import type { Tx } from "@/lib/activities/queue";
 
 export async function listEnvironments(db: Tx, projectId: string): Promise<Environment[]> {
@@ -14,11 +14,26 @@ export async function getEnvironmentByName(db: Tx, projectId: string, name: stri
   return row ?? null;
 }
 
+/** A project's activities, newest first; for one environment, every activity that occupies it. */
 export async function listActivities(db: Db, projectId: string, opts: { environmentId?: string; limit?: number } = {}) {
+  const where = opts.environmentId
+    ? and(
+        eq(activities.projectId, projectId),
+        or(
+          eq(activities.environmentId, opts.environmentId),
+          exists(
+            db
+              .select({ one: sql`1` })
+              .from(activityEnvironments)
+              .where(and(eq(activityEnvironments.activityId, activities.id), eq(activityEnvironments.environmentId, opts.environmentId))),
+          ),
+        ),
+      )
+    : eq(activities.projectId, projectId);
   return db
     .select()
     .from(activities)
-    .where(opts.environmentId ? and(eq(activities.projectId, projectId), eq(activities.environmentId, opts.environmentId)) : eq(activities.projectId, projectId))
+    .where(where)
     .orderBy(desc(activities.createdAt), desc(activities.id))
     .limit(opts.limit ?? 50);
 }

@@ -97,10 +97,9 @@ export function planUsage(plan: Plan, environments: readonly RuleEnvironment[]):
   return { used: counted.length, limit, names, label };
 }
 
-function planLimitReason(plan: Plan, environments: readonly RuleEnvironment[], subject: RuleEnvironment): string | null {
+function planLimitReason(plan: Plan, usage: ReturnType<typeof planUsage>, subject: RuleEnvironment): string | null {
   const counts = plan === "starter" || (subject.type === "development" && !isRoot(subject));
   if (!counts) return null;
-  const usage = planUsage(plan, environments);
   if (usage.used < usage.limit) return null;
   return plan === "starter"
     ? `Starter allows ${usage.limit} active environments (${usage.names.join(", ")}): deactivate one first.`
@@ -111,9 +110,27 @@ export function childrenOf(env: RuleEnvironment, environments: readonly RuleEnvi
   return environments.filter((e) => e.parentId === env.id);
 }
 
+interface Derived {
+  byId: Map<string, RuleEnvironment>;
+  children: Map<string, RuleEnvironment[]>;
+  usage: ReturnType<typeof planUsage>;
+}
+// Computed once per context, so a project of 1,000 environments costs O(n), not O(n²).
+const derivedCache = new WeakMap<readonly RuleEnvironment[], Derived>();
+function derive(ctx: RuleContext): Derived {
+  let d = derivedCache.get(ctx.environments);
+  if (!d) {
+    const children = new Map<string, RuleEnvironment[]>();
+    for (const e of ctx.environments) if (e.parentId) children.set(e.parentId, [...(children.get(e.parentId) ?? []), e]);
+    d = { byId: new Map(ctx.environments.map((e) => [e.id, e])), children, usage: planUsage(ctx.plan, ctx.environments) };
+    derivedCache.set(ctx.environments, d);
+  }
+  return d;
+}
+
 export function allowedActions(env: RuleEnvironment, ctx: RuleContext): AllowedActions {
-  const byId = new Map(ctx.environments.map((e) => [e.id, e]));
-  const parent = env.parentId ? byId.get(env.parentId) : undefined;
+  const derived = derive(ctx);
+  const parent = env.parentId ? derived.byId.get(env.parentId) : undefined;
   const result = {} as AllowedActions;
 
   for (const action of ENVIRONMENT_ACTIONS) {
@@ -147,7 +164,7 @@ export function allowedActions(env: RuleEnvironment, ctx: RuleContext): AllowedA
         if (env.status !== "inactive") return busy ? no(busy) : no(`${env.title} is ${env.status}.`);
         if (busy) return no(busy);
         if (parent && parent.status !== "active") return no(`Its parent ${parent.title} is not active: activate the parent first.`);
-        const limit = planLimitReason(ctx.plan, ctx.environments, env);
+        const limit = planLimitReason(ctx.plan, derived.usage, env);
         return limit ? no(limit) : ok;
       }
       case "deactivate": {
@@ -160,7 +177,7 @@ export function allowedActions(env: RuleEnvironment, ctx: RuleContext): AllowedA
         if (env.type === "production" || isRoot(env)) return no(`${env.title} cannot be deleted.`);
         if (env.status !== "inactive") return no("Only inactive environments can be deleted: deactivate it first.");
         if (busy) return no(busy);
-        const children = childrenOf(env, ctx.environments);
+        const children = derived.children.get(env.id) ?? [];
         if (children.length > 0) {
           return no(`It has ${children.length} child environment${children.length === 1 ? "" : "s"} (${children.map((c) => c.name).join(", ")}): re-parent or delete ${children.length === 1 ? "it" : "them"} first.`);
         }

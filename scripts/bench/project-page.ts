@@ -1,0 +1,97 @@
+// Benchmark (issue 3): the project page with 1,000 environments (4 active, 996 inactive):
+// server response time over 200 requests at concurrency 10, against a static file and a
+// minimal route of the same server; and the time from clicking Branch to the new
+// activity showing in the stream. Run: npx tsx scripts/bench/project-page.ts
+import { chromium } from "@playwright/test";
+import { openDatabase } from "@/db/client";
+import { environments, projects } from "@/db/schema";
+import { eq } from "drizzle-orm";
+import { CHROMIUM_ARGS, chromiumPath } from "../../e2e/support/chromium";
+import { startServer } from "../../e2e/support/server";
+import { resetEnvForTests } from "@/lib/env";
+
+const admin = { email: "bench@example.com", password: "bench-password" };
+const REQUESTS = 200;
+const CONCURRENCY = 10;
+
+async function measure(url: string, cookie: string) {
+  const times: number[] = [];
+  let next = 0;
+  let errors = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < REQUESTS) {
+        next++;
+        const t0 = performance.now();
+        const res = await fetch(url, { headers: { cookie } });
+        await res.arrayBuffer();
+        if (!res.ok) errors++;
+        times.push(performance.now() - t0);
+      }
+    }),
+  );
+  times.sort((a, b) => a - b);
+  const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))]!;
+  return { median: pct(50), p95: pct(95), errors };
+}
+
+let server = await startServer({ env: { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password, SEED_DEMO: "1" } });
+const { dataDir, port } = server;
+const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+try {
+  const context = await browser.newContext({ baseURL: server.url });
+  const page = await context.newPage();
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(admin.email);
+  await page.getByLabel("Password").fill(admin.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/projects$/);
+  // Let the demo's first deploys finish, then add 998 inactive environments directly.
+  await page.waitForTimeout(4000);
+  await server.stop();
+  process.env.DATA_DIR = dataDir;
+  resetEnvForTests();
+  const database = await openDatabase({ dataDir });
+  const [staging] = await database.db.select().from(environments).where(eq(environments.name, "staging"));
+  const [project] = await database.db.select().from(projects).where(eq(projects.id, "demo-store"));
+  const rows = Array.from({ length: 998 }, (_, i) => ({
+    projectId: project!.id,
+    name: `feature-${String(i).padStart(4, "0")}`,
+    title: `Feature ${i}`,
+    parentId: staging!.id,
+    type: "development" as const,
+    status: (i < 2 ? "active" : "inactive") as "active" | "inactive",
+  }));
+  for (let i = 0; i < rows.length; i += 200) await database.db.insert(environments).values(rows.slice(i, i + 200));
+  await database.close();
+  server = await startServer({ dataDir, port });
+
+  const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  await measure(`${server.url}/projects/demo-store`, cookie); // warm up
+  const size = (await (await fetch(`${server.url}/projects/demo-store`, { headers: { cookie } })).arrayBuffer()).byteLength;
+  console.log(`Project page HTML: ${(size / 1024).toFixed(0)} KiB`);
+  const projectPage = await measure(`${server.url}/projects/demo-store`, cookie);
+  const staticFile = await measure(`${server.url}/favicon.svg`, cookie);
+  const health = await measure(`${server.url}/api/health`, cookie);
+
+  // Click Branch → the new activity in the environment's stream.
+  await page.goto("/projects/demo-store/environments/staging");
+  await page.getByRole("button", { name: "Branch", exact: true }).click();
+  await page.getByRole("dialog").getByLabel("Name").fill("bench-branch");
+  const t0 = Date.now();
+  await page.getByRole("dialog").getByRole("button", { name: "Branch" }).click();
+  await page.getByRole("dialog").getByText("The activity is queued.").waitFor();
+  const queued = Date.now() - t0;
+  await page.keyboard.press("Escape");
+  await page.getByRole("list", { name: "Activities" }).getByText("Branch bench-branch from staging").waitFor();
+  const inStream = Date.now() - t0;
+
+  const f = (n: number) => `${n.toFixed(1)} ms`;
+  console.log(`Project page, 1,000 environments (${REQUESTS} requests, concurrency ${CONCURRENCY}): median ${f(projectPage.median)}, p95 ${f(projectPage.p95)}, errors ${projectPage.errors}`);
+  console.log(`Static file /favicon.svg: median ${f(staticFile.median)}, p95 ${f(staticFile.p95)}; ratio project/static: median ${(projectPage.median / staticFile.median).toFixed(1)}×, p95 ${(projectPage.p95 / staticFile.p95).toFixed(1)}×`);
+  console.log(`Minimal route /api/health: median ${f(health.median)}, p95 ${f(health.p95)}; ratio project/health: median ${(projectPage.median / health.median).toFixed(1)}×`);
+  console.log(`Branch click → activity queued (dialog): ${queued} ms; → activity row in the environment's stream: ${inStream} ms`);
+} finally {
+  await browser.close();
+  await server.stop();
+}
