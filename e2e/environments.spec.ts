@@ -35,8 +35,9 @@ test("branch from staging, watch the deploy log, merge back; a viewer finds Merg
   await dialog.getByLabel("Title").fill("Fix cart");
   await dialog.getByRole("button", { name: "Branch" }).click();
   await dialog.getByRole("link", { name: "Open its log" }).click();
+  await expect(page).toHaveURL(/\/activities\//);
   await expect(page.getByRole("heading", { name: "Branch fix-cart from staging" })).toBeVisible();
-  await expect(page.getByText("Success", { exact: true })).toBeVisible({ timeout: 30_000 });
+  await expect(page.locator("[aria-live=polite]").getByText("Success", { exact: true })).toBeVisible({ timeout: 30_000 });
   await expect(page.getByRole("region", { name: "Build", exact: true })).toContainText("Reusing the build of tree");
   await expect(page.getByRole("region", { name: "Deploy", exact: true })).toContainText("Deploying mymagento to fix-cart");
 
@@ -78,7 +79,8 @@ test("branch from staging, watch the deploy log, merge back; a viewer finds Merg
   await expect(mergeDialog).toContainText("already has every commit of fix-cart");
   await mergeDialog.getByRole("button", { name: "Merge into staging" }).click();
   await mergeDialog.getByRole("link", { name: "Open its log" }).click();
-  await expect(page.getByText("Success", { exact: true })).toBeVisible({ timeout: 30_000 });
+  await expect(page).toHaveURL(/\/activities\//);
+  await expect(page.locator("[aria-live=polite]").getByText("Success", { exact: true })).toBeVisible({ timeout: 30_000 });
   await expect(page.getByText("staging already contains every commit of fix-cart.")).toBeVisible();
   await context.close();
 });

@@ -194,7 +194,7 @@ function dialogContent(action: EnvironmentAction, env: EnvironmentView, git: Env
           <>
             <p className="text-sm">
               {env.name} is <strong>{git.behind}</strong> commit{git.behind === 1 ? "" : "s"} behind and <strong>{git.ahead.length}</strong> ahead of {parent}.
-              {git.ahead.length > 0 ? ` Its own commits block a fast-forward; merge them into ${parent} first.` : ""}
+              {git.ahead.length > 0 ? ` Its own commits block a fast-forward: rebase them on ${parent}, or merge them into ${parent} first.` : ""}
             </p>
             <fieldset className="space-y-2 text-sm" aria-describedby={errors?.code ? "sync-error" : undefined}>
               <legend className="font-medium">What to sync</legend>
@@ -203,6 +203,9 @@ function dialogContent(action: EnvironmentAction, env: EnvironmentView, git: Env
               </label>
               <label className="flex items-center gap-2">
                 <input type="checkbox" name="data" /> Data: <strong>replace {env.name}&apos;s data</strong> (database and files) with a copy of {parent}&apos;s
+              </label>
+              <label className="flex items-center gap-2">
+                <input type="checkbox" name="rebase" defaultChecked={git.ahead.length > 0} /> Rebase {env.name}&apos;s own commits on {parent} (instead of refusing when it has any)
               </label>
               {errors?.code ? (
                 <p id="sync-error" className="text-danger">

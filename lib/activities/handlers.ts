@@ -2,7 +2,7 @@ import "server-only";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { environments, type Activity, type Environment } from "@/db/schema";
-import { branchHead, createBranch, deleteBranch, isAncestor, mergeBranches, repositoryPath } from "@/lib/git/repository";
+import { branchHead, createBranch, deleteBranch, isAncestor, mergeBranches, rebaseBranch, repositoryPath } from "@/lib/git/repository";
 import { git } from "@/lib/git/git";
 import { deployCommit, removeEnvironmentDeploys } from "@/lib/runtime/deploy";
 import type { ActivityLog } from "./activity-log";
@@ -101,10 +101,17 @@ export const HANDLERS: Record<string, Handler> = {
         await git(["update-ref", `refs/heads/${ctx.environment.name}`, parentHead, childHead], { gitDir: repositoryPath(projectId) });
         ctx.log.line(`Fast-forwarded ${ctx.environment.name} to ${p.source} (${parentHead.slice(0, 12)}).`);
       } else if (p.rebase) {
-        return { ok: false, message: "Sync with rebase is not available yet: merge the parent into this branch with git, then push." };
+        const rebased = await rebaseBranch(projectId, ctx.environment.name, parentHead);
+        if (rebased.kind === "conflict") {
+          ctx.log.line(`Rebasing ${ctx.environment.name} on ${p.source} conflicts in ${rebased.paths.length} path(s):`, "stderr");
+          for (const path of rebased.paths) ctx.log.line(`  ${path}`, "stderr");
+          ctx.log.line(`Nothing was changed: ${ctx.environment.name} is as it was.`);
+          return { ok: false, message: "The rebase has conflicts." };
+        }
+        ctx.log.line(`Rebased ${ctx.environment.name}'s own commits on ${p.source} (${rebased.commit.slice(0, 12)}).`);
       } else {
         ctx.log.line(`${ctx.environment.name} has commits that ${p.source} does not, so it cannot be fast-forwarded.`, "stderr");
-        return { ok: false, message: `${ctx.environment.name} has its own commits: merge it into ${p.source} first, or sync with rebase.` };
+        return { ok: false, message: `${ctx.environment.name} has its own commits: merge it into ${p.source} first, or sync with “rebase” checked.` };
       }
     }
     if (p.data) ctx.log.line(`Data: ${ctx.environment.name}'s data would be replaced by a copy of ${p.source}'s; environment data arrives with snapshots.`);

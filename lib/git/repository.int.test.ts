@@ -11,6 +11,7 @@ import {
   fsck,
   isValidBranchName,
   mergeBranches,
+  rebaseBranch,
   readFileAt,
 } from "./repository";
 
@@ -55,5 +56,26 @@ describe("project repository", () => {
     expect(await mergeBranches("merge", "staging", "feature", "Merge")).toEqual({ kind: "conflict", paths: ["a.txt"] });
     expect([await branchHead("merge", "staging"), await branchHead("merge", "feature")]).toEqual(before);
     await fsck("merge");
+  });
+});
+
+describe("rebase", () => {
+  it("replays a branch's own commits on its parent, and aborts cleanly on a conflict", async () => {
+    const { commit } = await createRepository("rebase", "Rebase", ["master", "staging"]);
+    await createBranch("rebase", "child", commit);
+    await commitOn("rebase", "child", { "child.txt": "child\n" }, "Child work");
+    const parentHead = await commitOn("rebase", "staging", { "parent.txt": "parent\n" }, "Parent work");
+    const result = await rebaseBranch("rebase", "child", parentHead);
+    expect(result.kind).toBe("rebased");
+    const head = await branchHead("rebase", "child");
+    expect(await commitsBetween("rebase", "staging", "child")).toMatchObject([{ subject: "Child work" }]);
+    expect((await commitsBetween("rebase", head!, "staging")).length).toBe(0);
+
+    await commitOn("rebase", "child", { "same.txt": "child\n" }, "Child same");
+    const p2 = await commitOn("rebase", "staging", { "same.txt": "parent\n" }, "Parent same");
+    const before = await branchHead("rebase", "child");
+    expect(await rebaseBranch("rebase", "child", p2)).toEqual({ kind: "conflict", paths: ["same.txt"] });
+    expect(await branchHead("rebase", "child")).toBe(before);
+    await fsck("rebase");
   });
 });

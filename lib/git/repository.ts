@@ -170,3 +170,35 @@ export async function readFileAt(projectId: string, commit: string, file: string
 export async function fsck(projectId: string): Promise<void> {
   await git(["fsck", "--strict", "--no-progress"], { gitDir: repositoryPath(projectId) });
 }
+
+export type RebaseResult = { kind: "rebased"; commit: string } | { kind: "conflict"; paths: string[] };
+
+/**
+ * Replays `branch`'s own commits on top of `onto` in a throwaway worktree, then moves the
+ * branch with compare-and-swap. A conflict aborts the rebase and leaves the branch as it was.
+ */
+export async function rebaseBranch(projectId: string, branch: string, onto: string): Promise<RebaseResult> {
+  const gitDir = repositoryPath(projectId);
+  const head = await branchHead(projectId, branch);
+  if (!head) throw new Error(`Branch ${branch} does not exist`);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-rebase-"));
+  fs.rmSync(work, { recursive: true, force: true });
+  await git(["worktree", "add", "--quiet", "--detach", work, head], { gitDir });
+  try {
+    try {
+      await git(["rebase", "--quiet", onto], { cwd: work });
+    } catch (err) {
+      if (!(err instanceof GitError)) throw err;
+      const conflicted = await gitOrNull(["diff", "--name-only", "--diff-filter=U"], { cwd: work });
+      await gitOrNull(["rebase", "--abort"], { cwd: work });
+      return { kind: "conflict", paths: (conflicted ?? "").split("\n").filter(Boolean) };
+    }
+    const commit = (await git(["rev-parse", "HEAD"], { cwd: work })).trim();
+    await git(["update-ref", `refs/heads/${branch}`, commit, head], { gitDir });
+    return { kind: "rebased", commit };
+  } finally {
+    await gitOrNull(["worktree", "remove", "--force", work], { gitDir });
+    fs.rmSync(work, { recursive: true, force: true });
+    await gitOrNull(["worktree", "prune"], { gitDir });
+  }
+}
