@@ -70,17 +70,29 @@ test("branch from staging, watch the deploy log, merge back; a viewer finds Merg
   await expect(merge).toHaveAttribute("title", "Viewers cannot merge into Staging: it needs the admin role on Staging environments.");
   await merge.click({ force: true });
   await expect(viewerPage.getByRole("status").filter({ hasText: "Merge: Viewers cannot merge" })).toBeVisible();
-  await viewerContext.close();
 
   // Admin merges: staging redeploys with the merged commit.
   await page.goto(`/projects/${projectId}/environments/fix-cart`);
   await page.getByRole("button", { name: "Merge" }).click();
   const mergeDialog = page.getByRole("dialog", { name: "Merge fix-cart into staging" });
   await expect(mergeDialog).toContainText("already has every commit of fix-cart");
-  await mergeDialog.getByRole("button", { name: "Merge into staging" }).click();
+  const [mergeRequest] = await Promise.all([
+    page.waitForRequest((r) => r.method() === "POST" && Boolean(r.headers()["next-action"])),
+    mergeDialog.getByRole("button", { name: "Merge into staging" }).click(),
+  ]);
   await mergeDialog.getByRole("link", { name: "Open its log" }).click();
   await expect(page).toHaveURL(/\/activities\//);
   await expect(page.locator("[aria-live=polite]").getByText("Success", { exact: true })).toBeVisible({ timeout: 30_000 });
   await expect(page.getByText("staging already contains every commit of fix-cart.")).toBeVisible();
+
+  // The viewer replays the admin's server-action POST with their own session: refused, nothing queued.
+  const forged = await viewerPage.request.post(mergeRequest.url(), {
+    headers: { "next-action": mergeRequest.headers()["next-action"]!, "content-type": mergeRequest.headers()["content-type"]!, accept: "text/x-component" },
+    data: mergeRequest.postDataBuffer()!,
+  });
+  expect(await forged.text()).toContain("Viewers cannot merge into Staging");
+  const overview = (await (await page.request.get(`/api/projects/${projectId}/overview`)).json()) as { activities: { description: string }[] };
+  expect(overview.activities.filter((a) => a.description === "Merge fix-cart into staging")).toHaveLength(1);
+  await viewerContext.close();
   await context.close();
 });
