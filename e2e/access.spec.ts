@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { ADMIN_STATE } from "./support/accounts";
-import { createProject, signIn, uniqueSuffix } from "./support/pages";
+import { addUser, createProject, signIn, uniqueSuffix } from "./support/pages";
 
 test("a user who is not a member gets 404 on the project's URLs and never sees it", async ({ browser }) => {
   const suffix = uniqueSuffix();
@@ -12,13 +12,7 @@ test("a user who is not a member gets 404 on the project's URLs and never sees i
   await createProject(admin, "Private store", "Pro", projectId);
   await expect(admin).toHaveURL(new RegExp(`/projects/${projectId}$`));
 
-  await admin.goto("/admin/users");
-  await admin.getByLabel("Name").fill("Second User");
-  await admin.getByLabel("Email").fill(member.email);
-  await admin.getByLabel("Initial password").fill(member.password);
-  await admin.getByRole("button", { name: "Add user" }).click();
-  await expect(admin.getByRole("status").filter({ hasText: "User added." })).toBeVisible();
-  await expect(admin.getByRole("cell", { name: member.email })).toBeVisible();
+  await addUser(admin, { name: "Second User", ...member });
   await adminContext.close();
 
   const context = await browser.newContext();
@@ -45,12 +39,7 @@ test("a project admin grants access; the member sees the project but cannot mana
 
   const adminContext = await browser.newContext({ storageState: ADMIN_STATE });
   const admin = await adminContext.newPage();
-  await admin.goto("/admin/users");
-  await admin.getByLabel("Name").fill("Mia Member");
-  await admin.getByLabel("Email").fill(member.email);
-  await admin.getByLabel("Initial password").fill(member.password);
-  await admin.getByRole("button", { name: "Add user" }).click();
-  await expect(admin.getByRole("cell", { name: member.email })).toBeVisible();
+  await addUser(admin, { name: "Mia Member", ...member });
 
   await createProject(admin, "Shared store", "Starter", projectId);
   await admin.getByRole("link", { name: "Access" }).click();

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { ADMIN_STATE } from "./support/accounts";
-import { createProject, signIn, uniqueSuffix } from "./support/pages";
+import { addUser, createProject, signIn, uniqueSuffix } from "./support/pages";
 
 async function waitForActive(page: Page, projectId: string, name: string) {
   await expect(async () => {
@@ -46,12 +46,7 @@ test("branch from staging, watch the deploy log, merge back; a viewer finds Merg
   await expect(page.getByRole("link", { name: /^Fix cart \(fix-cart\)/ })).toBeVisible();
 
   // Viewer: sees everything, may do nothing, and is told why.
-  await page.goto("/admin/users");
-  await page.getByLabel("Name").fill("Vera Viewer");
-  await page.getByLabel("Email").fill(viewer.email);
-  await page.getByLabel("Initial password").fill(viewer.password);
-  await page.getByRole("button", { name: "Add user" }).click();
-  await expect(page.getByRole("cell", { name: viewer.email })).toBeVisible();
+  await addUser(page, { name: "Vera Viewer", ...viewer });
   await page.goto(`/projects/${projectId}/access`);
   const add = page.getByRole("region", { name: "Add a member" });
   await add.getByLabel("Email").fill(viewer.email);

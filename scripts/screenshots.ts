@@ -2,6 +2,7 @@
 // signs in, creates a project and saves screenshots to public/screenshots/ (light and dark).
 import { chromium } from "@playwright/test";
 import { CHROMIUM_ARGS, chromiumPath } from "../e2e/support/chromium";
+import { addUser } from "../e2e/support/pages";
 import { startServer } from "../e2e/support/server";
 
 const out = "public/screenshots";
@@ -34,12 +35,7 @@ try {
     await page.goto("/projects");
     await page.screenshot({ path: `${out}/projects-${colorScheme}.png` });
     if (colorScheme === "light") {
-      await page.goto("/admin/users");
-      await page.getByLabel("Name").fill("Dana Developer");
-      await page.getByLabel("Email").fill("dana@example.com");
-      await page.getByLabel("Initial password").fill("dana-password");
-      await page.getByRole("button", { name: "Add user" }).click();
-      await page.getByRole("cell", { name: "dana@example.com" }).waitFor();
+      await addUser(page, { name: "Dana Developer", email: "dana@example.com", password: "dana-password" });
       await page.goto("/projects/luma-storefront/access");
       const form = page.getByRole("region", { name: "Add a member" });
       await form.getByLabel("Email").fill("dana@example.com");
@@ -47,6 +43,22 @@ try {
       await page.getByRole("listitem", { name: "Dana Developer" }).waitFor();
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: `${out}/access.png`, fullPage: true });
+    }
+    if (colorScheme === "light") {
+      // Environments: branch from staging, then the project page, the branch's deploy log.
+      await page.goto("/projects/demo-store/environments/staging");
+      await page.getByRole("button", { name: "Branch", exact: true }).click();
+      await page.getByRole("dialog").getByLabel("Name").fill("fix-cart");
+      await page.getByRole("dialog").getByLabel("Title").fill("Fix cart");
+      await page.getByRole("dialog").getByRole("button", { name: "Branch" }).click();
+      await page.getByRole("dialog").getByRole("link", { name: "Open its log" }).click();
+      await page.locator("[aria-live=polite]").getByText("Success", { exact: true }).waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: `${out}/deploy-log.png`, fullPage: true });
+      await page.goto("/projects/demo-store");
+      await page.screenshot({ path: `${out}/environments.png` });
+      await page.goto("/projects/demo-store/environments/master");
+      await page.getByRole("button", { name: "Deactivate" }).click({ force: true });
+      await page.screenshot({ path: `${out}/disabled-reason.png` });
     }
     await page.goto("/projects/luma-storefront");
     await page.getByRole("button", { name: /Switch project/ }).click();

@@ -7,6 +7,26 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, inject } from "vitest";
 import { openDatabase, type Database, type Db } from "@/db/client";
 
+/** A fresh database on the throwaway PostgreSQL server, and how to drop it. */
+export async function createPostgresTestDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `test_${crypto.randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
+
 interface Backend {
   name: string;
   available: boolean;
@@ -28,23 +48,9 @@ function backends(): Backend[] {
       name: "PostgreSQL",
       available: Boolean(postgresUrl),
       async open() {
-        const name = `test_${crypto.randomBytes(6).toString("hex")}`;
-        const admin = new pg.Client({ connectionString: postgresUrl! });
-        await admin.connect();
-        await admin.query(`create database ${name}`);
-        await admin.end();
-        const url = new URL(postgresUrl!);
-        url.pathname = `/${name}`;
-        const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 4 });
-        return {
-          ...database,
-          async drop() {
-            const client = new pg.Client({ connectionString: postgresUrl! });
-            await client.connect();
-            await client.query(`drop database if exists ${name} with (force)`);
-            await client.end();
-          },
-        };
+        const created = await createPostgresTestDatabase(postgresUrl!);
+        const database = await openDatabase({ databaseUrl: created.url, poolSize: 4 });
+        return { ...database, drop: created.drop };
       },
     },
   ];

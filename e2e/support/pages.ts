@@ -26,3 +26,14 @@ export async function createProject(page: Page, title: string, plan: "Starter" |
 export function uniqueSuffix(): string {
   return Math.random().toString(36).slice(2, 8);
 }
+
+/** As an instance administrator: add a user on the Users page. */
+export async function addUser(page: Page, user: { name: string; email: string; password: string }) {
+  await page.goto("/admin/users");
+  await page.getByLabel("Name").fill(user.name);
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Initial password").fill(user.password);
+  await page.getByRole("button", { name: "Add user" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "User added." })).toBeVisible();
+  await expect(page.getByRole("cell", { name: user.email })).toBeVisible();
+}

@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openDatabase, type Database } from "@/db/client";
+import { createPostgresTestDatabase } from "@/db/testing/databases";
 import { activities } from "@/db/schema";
 import { listActivities, listEnvironments } from "@/lib/environments/queries";
 import { requestEnvironmentAction } from "@/lib/environments/request-action";
@@ -41,20 +40,15 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
 describe.skipIf(!postgresUrl)("a separate worker process killed with SIGKILL [PostgreSQL]", () => {
   let database: Database;
   let url: string;
-  const name = `test_${crypto.randomBytes(6).toString("hex")}`;
+  let drop: () => Promise<void>;
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: postgresUrl! });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const u = new URL(postgresUrl!);
-    u.pathname = `/${name}`;
-    url = u.toString();
+    ({ url, drop } = await createPostgresTestDatabase(postgresUrl!));
     database = await openDatabase({ databaseUrl: url, poolSize: 4 });
     await database.migrate();
   });
   afterAll(async () => {
     await database?.close();
+    await drop?.();
   });
 
   it("leaves an activity that recovery fails with a log line, and the previous deployment serving", async () => {
