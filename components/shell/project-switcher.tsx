@@ -66,7 +66,7 @@ export function ProjectSwitcher() {
 export function EnvironmentSwitcher() {
   const params = useParams<{ projectId?: string; environmentName?: string }>();
   const projectId = params.projectId;
-  const { data } = useQuery({
+  const { data, isPending } = useQuery({
     queryKey: ["overview", projectId ?? "", null],
     queryFn: async (): Promise<ProjectOverview> => {
       const res = await fetch(`/api/projects/${encodeURIComponent(projectId!)}/overview`);
@@ -80,9 +80,9 @@ export function EnvironmentSwitcher() {
   const current = envs.find((e) => e.name === params.environmentName);
   if (envs.length === 0) {
     return (
-      <button type="button" disabled className={triggerClass} title="This project has no environments yet">
+      <button type="button" disabled className={triggerClass} title={isPending ? "Loading the environments" : "This project has no environments yet"}>
         <span className="text-muted">Environment</span>
-        <span className="truncate">None yet</span>
+        <span className="truncate">{isPending ? "Loading…" : "None yet"}</span>
         <Chevron />
       </button>
     );
