@@ -5,7 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { expect, test, type Page } from "@playwright/test";
 import { ADMIN, ADMIN_STATE } from "./support/accounts";
-import { createProject, uniqueSuffix } from "./support/pages";
+import { addUser, createProject, signIn, uniqueSuffix } from "./support/pages";
 
 const run = promisify(execFile);
 const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", GIT_AUTHOR_NAME: "Dev", GIT_AUTHOR_EMAIL: "dev@example.com", GIT_COMMITTER_NAME: "Dev", GIT_COMMITTER_EMAIL: "dev@example.com" };
@@ -82,4 +82,62 @@ test("clone with a token, push to a branch, watch it deploy, merge it into stagi
     fs.rmSync(work, { recursive: true, force: true });
     await context.close();
   }
+});
+
+test("a viewer may fetch but gets 403 on push; a non-member gets 403", async ({ browser, baseURL }) => {
+  test.setTimeout(120_000);
+  const suffix = uniqueSuffix();
+  const projectId = `gitv-${suffix}`;
+  const viewer = { name: "Gina Viewer", email: `gina-${suffix}@example.com`, password: "gina-password-1" };
+  const outsider = { name: "Otto Outsider", email: `otto-${suffix}@example.com`, password: "otto-password-1" };
+  const adminContext = await browser.newContext({ storageState: ADMIN_STATE });
+  const admin = await adminContext.newPage();
+  await createProject(admin, "Git viewer store", "Starter", projectId);
+  await addUser(admin, viewer);
+  await addUser(admin, outsider);
+  await admin.goto(`/projects/${projectId}/access`);
+  const add = admin.getByRole("region", { name: "Add a member" });
+  await add.getByLabel("Email").fill(viewer.email);
+  await add.getByLabel("Project role").selectOption("viewer");
+  await add.getByLabel("Development environments").selectOption("viewer");
+  await add.getByRole("button", { name: "Add member" }).click();
+  await expect(admin.getByRole("listitem", { name: viewer.name })).toBeVisible();
+  await adminContext.close();
+
+  async function tokenFor(user: { email: string; password: string }) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, user.email, user.password);
+    await page.goto("/account");
+    await page.getByLabel("Token name").fill("cli");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const token = (await page.getByTestId("new-token").textContent())!.trim();
+    await context.close();
+    const remote = new URL(`/git/${projectId}.git`, baseURL);
+    remote.username = encodeURIComponent(user.email);
+    remote.password = token;
+    return remote.toString();
+  }
+
+  const viewerRemote = await tokenFor(viewer);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-e2e-viewer-"));
+  try {
+    await git(["clone", "--quiet", viewerRemote, work]);
+    await git(["checkout", "--quiet", "-b", "viewer-change"], work);
+    fs.writeFileSync(path.join(work, "viewer.txt"), "not allowed\n");
+    await git(["add", "viewer.txt"], work);
+    await git(["commit", "--quiet", "-m", "Viewer change"], work);
+    const push = await git(["push", "origin", "viewer-change"], work).then(() => null, (e: { stderr: string }) => e.stderr);
+    expect(push).toContain("403");
+    expect((await git(["ls-remote", "--heads", viewerRemote])).stdout).not.toContain("viewer-change");
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+
+  const outsiderRemote = await tokenFor(outsider);
+  const refused = await git(["ls-remote", outsiderRemote]).then(() => null, (e: { stderr: string }) => e.stderr);
+  expect(refused).toContain("403");
+  const missing = new URL(outsiderRemote);
+  missing.pathname = "/git/no-such-project.git";
+  expect(await git(["ls-remote", missing.toString()]).then(() => null, (e: { stderr: string }) => e.stderr)).toContain("403");
 });

@@ -32,7 +32,8 @@ async function handle(request: Request, { params }: { params: Promise<{ path: st
   const user = colon > 0 ? await authenticateToken(db, decoded.slice(0, colon), decoded.slice(colon + 1)) : null;
   if (!user) return challenge();
   const access = await getProjectAccess(db, { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin }, projectId);
-  if (!access) return text(404, "Repository not found.");
+  // The same answer whether the project is missing or not yours: nobody learns which.
+  if (!access) return text(403, "You have no access to this repository.");
   const roles = Object.values(access.environmentRoles);
   if (!roles.some((r) => r !== "none")) return text(403, "You have no access to this project's environments.");
   if (wanted === "git-receive-pack" && !roles.some((r) => r === "admin" || r === "contributor")) {
