@@ -32,6 +32,12 @@ export function EnvironmentTree({ projectId, initial }: { projectId: string; ini
               <span className="font-mono text-xs text-muted">{env.name}</span>
               <TypeBadge type={env.type} />
               <span className="text-xs text-muted">{statusText(env)}</span>
+              {!env.busy && env.lastActivity ? (
+                <span className={`text-xs ${env.lastActivity.result === "failure" ? "text-danger" : "text-muted"}`}>
+                  · Last: {env.lastActivity.description}
+                  {env.lastActivity.result === "failure" ? " (failed)" : env.lastActivity.state === "cancelled" ? " (cancelled)" : ""}
+                </span>
+              ) : null}
               {env.deployedCommit ? <code className="ml-auto text-xs text-muted">{env.deployedCommit.slice(0, 7)}</code> : null}
             </Link>
             {branch(env.id, depth + 1)}

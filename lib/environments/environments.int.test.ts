@@ -12,6 +12,8 @@ import { createProject } from "@/lib/projects/create-project";
 import { environmentDeployDir } from "@/lib/runtime/deploy";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
+import { getProjectAccess } from "@/lib/projects/access";
+import { getProjectOverview } from "./overview";
 import { listActivities, listEnvironments } from "./queries";
 import { requestEnvironmentAction } from "./request-action";
 import { updateEnvironment } from "./update-environment";
@@ -49,6 +51,10 @@ describeEachDatabase("environments on real git", ({ db }) => {
       ["master", "complete", "success"],
       ["staging", "complete", "success"],
     ]);
+    const access = (await getProjectAccess(db(), await makeUser(db(), { isAdmin: true }), id))!; // an instance admin sees it
+    const overview = await getProjectOverview(db(), access);
+    expect(overview.environments.find((x) => x.name === "staging")!.lastActivity).toMatchObject({ description: "Deploy staging for the first time", result: "success" });
+    expect(overview.usage.label).toBe("2 of 4 active environments");
     // One of the two built the template's tree; the other built it too or reused that build.
     const logs = await Promise.all(initial.map((a) => logOf(a.id)));
     expect(logs.join("\n")).toContain("Wrote public/index.html");

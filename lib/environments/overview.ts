@@ -3,7 +3,7 @@ import type { Db } from "@/db/client";
 import type { Activity } from "@/db/schema";
 import { busyEnvironments } from "@/lib/activities/queue";
 import type { ProjectAccess } from "@/lib/auth/permissions";
-import { listActivities, listEnvironments } from "./queries";
+import { lastActivityByEnvironment, listActivities, listEnvironments } from "./queries";
 import { allowedActions, planUsage, type AllowedActions } from "./rules";
 
 export interface EnvironmentView {
@@ -19,6 +19,7 @@ export interface EnvironmentView {
   busy: { state: "pending" | "in_progress"; description: string } | null;
   /** Computed only for the environment a page is about (null for the others). */
   actions: AllowedActions | null;
+  lastActivity: { description: string; state: Activity["state"]; result: Activity["result"]; at: string } | null;
 }
 
 export interface ActivityView {
@@ -64,10 +65,11 @@ export function toActivityView(a: Activity): ActivityView {
  */
 export async function getProjectOverview(db: Db, access: ProjectAccess, options: { environmentId?: string } = {}): Promise<ProjectOverview> {
   const projectId = access.project.id;
-  const [all, busy, recent] = await Promise.all([
+  const [all, busy, recent, last] = await Promise.all([
     listEnvironments(db, projectId),
     busyEnvironments(db, projectId),
     listActivities(db, projectId, { environmentId: options.environmentId, limit: 30 }),
+    lastActivityByEnvironment(db, projectId),
   ]);
   const ctx = { plan: access.project.plan, environments: all, busy, roles: access.environmentRoles };
   const names = new Map(all.map((e) => [e.id, e.name]));
@@ -87,6 +89,10 @@ export async function getProjectOverview(db: Db, access: ProjectAccess, options:
       deployedAt: e.deployedAt?.toISOString() ?? null,
       busy: busy.get(e.id) ?? null,
       actions: e.id === options.environmentId ? allowedActions(e, ctx) : null,
+      lastActivity: (() => {
+        const a = last.get(e.id);
+        return a ? { description: a.description, state: a.state, result: a.result, at: a.createdAt.toISOString() } : null;
+      })(),
     })),
     activities: activities.map(toActivityView),
     isBusy: busy.size > 0,

@@ -48,3 +48,19 @@ export async function latestDeployment(db: Db, environmentId: string) {
   const [row] = await db.select().from(deployments).where(eq(deployments.environmentId, environmentId)).orderBy(desc(deployments.createdAt)).limit(1);
   return row ?? null;
 }
+
+/** Each environment's most recent activity (one row per environment). */
+export async function lastActivityByEnvironment(db: Db, projectId: string) {
+  const rows = await db
+    .selectDistinctOn([activities.environmentId], {
+      environmentId: activities.environmentId,
+      description: activities.description,
+      state: activities.state,
+      result: activities.result,
+      createdAt: activities.createdAt,
+    })
+    .from(activities)
+    .where(eq(activities.projectId, projectId))
+    .orderBy(activities.environmentId, desc(activities.createdAt));
+  return new Map(rows.filter((r) => r.environmentId).map((r) => [r.environmentId!, r]));
+}
