@@ -65,6 +65,12 @@ test("a project admin grants access; the member sees the project but cannot mana
   await signIn(page, member.email, member.password);
   await page.getByRole("link", { name: /Shared store/ }).click();
   await expect(page.getByRole("heading", { name: "Shared store", level: 1 })).toBeVisible();
+  // No access to Production: it is not listed, and its pages answer 404.
+  await expect(page.getByRole("link", { name: /^Staging \(staging\)/ })).toBeVisible();
+  await expect(page.getByRole("link", { name: /^Production \(master\)/ })).toHaveCount(0);
+  expect((await page.goto(`/projects/${projectId}/environments/master`))?.status()).toBe(404);
+  expect((await page.goto(`/projects/${projectId}/environments/staging`))?.status()).toBe(200);
+  await page.goto(`/projects/${projectId}`);
   await page.getByRole("link", { name: "Settings" }).click();
   await expect(page.getByText("Only a project admin can change these settings.").first()).toBeVisible();
   await expect(page.getByLabel("Title")).toBeDisabled();

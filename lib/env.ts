@@ -66,11 +66,6 @@ export function childProcessEnv(extra: Record<string, string>): NodeJS.ProcessEn
   return { ...systemEnv(), ...extra } as unknown as NodeJS.ProcessEnv;
 }
 
-/** The Node.js runtime, not the Edge runtime and not a build worker. */
-export function isNodeServerRuntime(): boolean {
-  return process.env.NEXT_RUNTIME === "nodejs" && process.env.NEXT_PHASE !== "phase-production-build";
-}
-
 /** For tests: forget the cached configuration after changing process.env. */
 export function resetEnvForTests(): void {
   cached = undefined;

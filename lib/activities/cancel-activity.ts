@@ -1,15 +1,13 @@
 import "server-only";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { activities, environments } from "@/db/schema";
-import type { SessionUser } from "@/lib/auth/permissions";
+import { hasRole, type SessionUser } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
 import { requireProjectAccess } from "@/lib/projects/access";
-import { appendLogLine } from "./queue";
+import { appendLogLine, lockClaims } from "./queue";
 import { notifyWorkers } from "./wake";
 import { settleEnvironment } from "./worker";
-
-const RANK = { none: 0, viewer: 1, contributor: 2, admin: 3 } as const;
 
 /** Why an activity cannot be cancelled now, or null. Pure. */
 export function cancelProblem(a: { state: string; phase: string | null; type: string }): string | null {
@@ -27,7 +25,7 @@ export function cancelProblem(a: { state: string; phase: string | null; type: st
 export async function cancelActivity(db: Db, user: SessionUser, projectId: string, activityId: string): Promise<void> {
   const access = await requireProjectAccess(db, user, projectId);
   await db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(727003)`); // no claim races this
+    await lockClaims(tx); // no worker claims it meanwhile
     const [row] = await tx
       .select({ activity: activities, envType: environments.type })
       .from(activities)
@@ -37,7 +35,7 @@ export async function cancelActivity(db: Db, user: SessionUser, projectId: strin
     const problem = cancelProblem(row.activity);
     if (problem) throw new DomainError("conflict", problem);
     const role = access.environmentRoles[row.envType ?? "development"];
-    if (RANK[role] < RANK.contributor) throw new DomainError("forbidden", "Cancelling needs the contributor role on this environment's type.");
+    if (!hasRole(role, "contributor")) throw new DomainError("forbidden", "Cancelling needs the contributor role on this environment's type.");
     if (row.activity.state === "in_progress") {
       await tx.update(activities).set({ cancelRequested: true }).where(eq(activities.id, activityId));
       return;

@@ -23,6 +23,16 @@ export interface NewActivity {
   isProduction?: boolean;
 }
 
+/** Serializes every change to one project's environments (rules are checked under it). */
+export async function lockProject(tx: Tx, projectId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`project:${projectId}`}))`);
+}
+
+/** Serializes claims across all workers (and cancels, which must not race a claim). */
+export async function lockClaims(tx: Tx): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(727003)`);
+}
+
 /** Records a pending activity; a worker picks it up when its environments and project allow. */
 export async function enqueueActivity(tx: Tx, input: NewActivity): Promise<Activity> {
   const [activity] = await tx
@@ -50,7 +60,7 @@ export async function enqueueActivity(tx: Tx, input: NewActivity): Promise<Activ
  */
 export async function claimNextActivity(db: Db, workerId: string): Promise<Activity | null> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(727003)`);
+    await lockClaims(tx);
     const rows = await selectRows<{ id: string }>(
       tx as unknown as Db,
       sql`
@@ -78,13 +88,8 @@ export async function claimNextActivity(db: Db, workerId: string): Promise<Activ
   });
 }
 
-export async function heartbeat(db: Db, activityId: string, workerId: string): Promise<{ cancelRequested: boolean }> {
-  const [row] = await db
-    .update(activities)
-    .set({ heartbeatAt: new Date() })
-    .where(and(eq(activities.id, activityId), eq(activities.workerId, workerId)))
-    .returning({ cancelRequested: activities.cancelRequested });
-  return { cancelRequested: row?.cancelRequested ?? false };
+export async function heartbeat(db: Db, activityId: string, workerId: string): Promise<void> {
+  await db.update(activities).set({ heartbeatAt: new Date() }).where(and(eq(activities.id, activityId), eq(activities.workerId, workerId)));
 }
 
 export async function finishActivity(db: Db, activityId: string, outcome: { state: "complete" | "cancelled"; result: "success" | "failure" }): Promise<void> {

@@ -17,6 +17,18 @@ export interface ProjectAccess {
   environmentRoles: Record<EnvironmentType, EnvironmentRole>;
 }
 
+const ROLE_RANK: Record<EnvironmentRole, number> = { none: 0, viewer: 1, contributor: 2, admin: 3 };
+
+/** Whether `role` on an environment type is at least `needed`. */
+export function hasRole(role: EnvironmentRole, needed: EnvironmentRole): boolean {
+  return ROLE_RANK[role] >= ROLE_RANK[needed];
+}
+
+/** "No access" on an environment type hides its environments and their activities (404). */
+export function canSeeEnvironmentType(access: ProjectAccess, type: EnvironmentType): boolean {
+  return hasRole(access.environmentRoles[type], "viewer");
+}
+
 export function canCreateProjects(user: SessionUser): boolean {
   return user.isAdmin;
 }
@@ -28,12 +40,6 @@ export function canManageProject(access: ProjectAccess): boolean {
 export function canManageUsers(user: SessionUser): boolean {
   return user.isAdmin;
 }
-
-export const NO_ENVIRONMENT_ACCESS: Record<EnvironmentType, EnvironmentRole> = {
-  production: "none",
-  staging: "none",
-  development: "none",
-};
 
 export const FULL_ENVIRONMENT_ACCESS: Record<EnvironmentType, EnvironmentRole> = {
   production: "admin",

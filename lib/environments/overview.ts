@@ -2,7 +2,7 @@ import "server-only";
 import type { Db } from "@/db/client";
 import type { Activity } from "@/db/schema";
 import { busyEnvironments } from "@/lib/activities/queue";
-import type { ProjectAccess } from "@/lib/auth/permissions";
+import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
 import { lastActivityByEnvironment, listActivities, listEnvironments } from "./queries";
 import { allowedActions, planUsage, type AllowedActions } from "./rules";
 
@@ -73,17 +73,21 @@ export async function getProjectOverview(db: Db, access: ProjectAccess, options:
   ]);
   const ctx = { plan: access.project.plan, environments: all, busy, roles: access.environmentRoles };
   const names = new Map(all.map((e) => [e.id, e.name]));
+  // Environment types the user has no access to are left out (rules still see them all).
+  const visible = all.filter((e) => canSeeEnvironmentType(access, e.type));
+  const visibleIds = new Set(visible.map((e) => e.id));
+  const typeById = new Map(all.map((e) => [e.id, e.type]));
   const order = { in_progress: 0, pending: 1, complete: 2, cancelled: 2 } as const;
-  const activities = [...recent].sort((a, b) => order[a.state] - order[b.state] || (order[a.state] === 1 ? a.createdAt.getTime() - b.createdAt.getTime() : 0));
+  const activities = recent.filter((a) => canSeeEnvironmentType(access, (a.environmentId && typeById.get(a.environmentId)) || "development")).sort((a, b) => order[a.state] - order[b.state] || (order[a.state] === 1 ? a.createdAt.getTime() - b.createdAt.getTime() : 0));
   return {
     usage: planUsage(access.project.plan, all),
-    environments: all.map((e) => ({
+    environments: visible.map((e) => ({
       id: e.id,
       name: e.name,
       title: e.title,
       type: e.type,
       status: e.status,
-      parentId: e.parentId,
+      parentId: e.parentId && visibleIds.has(e.parentId) ? e.parentId : null,
       parentName: e.parentId ? (names.get(e.parentId) ?? null) : null,
       deployedCommit: e.deployedCommit,
       deployedAt: e.deployedAt?.toISOString() ?? null,

@@ -3,6 +3,7 @@ import { and, asc, desc, eq, exists, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { activities, activityEnvironments, deployments, environments, type Environment } from "@/db/schema";
 import type { Tx } from "@/lib/activities/queue";
+import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
 
 export async function listEnvironments(db: Tx, projectId: string): Promise<Environment[]> {
   return db.select().from(environments).where(eq(environments.projectId, projectId)).orderBy(asc(environments.createdAt), asc(environments.name));
@@ -38,10 +39,17 @@ export async function listActivities(db: Db, projectId: string, opts: { environm
     .limit(opts.limit ?? 50);
 }
 
-export async function getActivity(db: Db, projectId: string, activityId: string) {
+/** An activity the user may see: null when missing or on an environment type they have no access to. */
+export async function getVisibleActivity(db: Db, access: ProjectAccess, activityId: string) {
   if (!/^[0-9a-f-]{36}$/.test(activityId)) return null;
-  const [row] = await db.select().from(activities).where(and(eq(activities.projectId, projectId), eq(activities.id, activityId))).limit(1);
-  return row ?? null;
+  const [row] = await db
+    .select({ activity: activities, type: environments.type })
+    .from(activities)
+    .leftJoin(environments, eq(environments.id, activities.environmentId))
+    .where(and(eq(activities.projectId, access.project.id), eq(activities.id, activityId)))
+    .limit(1);
+  if (!row || !canSeeEnvironmentType(access, row.type ?? "development")) return null;
+  return row.activity;
 }
 
 export async function latestDeployment(db: Db, environmentId: string) {

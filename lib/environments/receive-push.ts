@@ -1,16 +1,13 @@
 import "server-only";
-import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { activities, environments, type User } from "@/db/schema";
-import { enqueueActivity } from "@/lib/activities/queue";
+import { enqueueActivity, lockProject, type Tx } from "@/lib/activities/queue";
 import { notifyWorkers } from "@/lib/activities/wake";
-import type { ProjectAccess } from "@/lib/auth/permissions";
+import { hasRole, type ProjectAccess } from "@/lib/auth/permissions";
 import { ZERO_SHA, type RefUpdate } from "@/lib/git/http-backend";
 import { branchHead } from "@/lib/git/repository";
 import { listEnvironments } from "./queries";
 import { ENVIRONMENT_NAME_PATTERN, typeLabel } from "./rules";
-
-const RANK = { none: 0, viewer: 1, contributor: 2, admin: 3 } as const;
 
 /** Why this push may not happen (checked before git receives anything), or null. */
 export async function pushProblem(db: Db, access: ProjectAccess, updates: RefUpdate[]): Promise<string | null> {
@@ -20,7 +17,7 @@ export async function pushProblem(db: Db, access: ProjectAccess, updates: RefUpd
     const name = u.ref.slice("refs/heads/".length);
     const env = envs.get(name);
     const type = env?.type ?? "development";
-    if (RANK[access.environmentRoles[type]] < RANK.contributor) {
+    if (!hasRole(access.environmentRoles[type], "contributor")) {
       return `Pushing to ${typeLabel(type)} environments needs the contributor role; you are ${access.environmentRoles[type] === "none" ? "without access" : `a ${access.environmentRoles[type]}`}.`;
     }
     if (u.newSha === ZERO_SHA && env) return `${name} has an environment: delete it in the console instead of deleting the branch.`;
@@ -42,7 +39,7 @@ export async function recordPush(db: Db, user: User, access: ProjectAccess, upda
     const name = u.ref.slice("refs/heads/".length);
     if (u.newSha === ZERO_SHA || (await branchHead(projectId, name)) !== u.newSha) continue; // deleted, or refused by git
     await db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`project:${projectId}`}))`);
+      await lockProject(tx, projectId);
       const all = await listEnvironments(tx, projectId);
       let env = all.find((e) => e.name === name);
       const short = u.newSha.slice(0, 7);
@@ -52,10 +49,7 @@ export async function recordPush(db: Db, user: User, access: ProjectAccess, upda
           .insert(environments)
           .values({ projectId, name, title: name, parentId: root?.id ?? null, type: "development", status: "inactive" })
           .returning();
-        await tx.insert(activities).values({
-          projectId, environmentId: env!.id, environmentName: name, type: "environment.push", state: "complete", result: "success",
-          description: `Push created branch ${name} (${short}); the environment is inactive`, createdBy: user.id, startedAt: new Date(), completedAt: new Date(),
-        });
+        await recordDone(tx, env!, `Push created branch ${name} (${short}); the environment is inactive`);
         return;
       }
       if (env.status === "active") {
@@ -64,12 +58,18 @@ export async function recordPush(db: Db, user: User, access: ProjectAccess, upda
           description: `Push to ${name} (${short})`, parameters: { before: u.oldSha, after: u.newSha }, createdBy: user.id, isProduction: env.type === "production",
         });
       } else {
-        await tx.insert(activities).values({
-          projectId, environmentId: env.id, environmentName: name, type: "environment.push", state: "complete", result: "success",
-          description: `Push to ${name} (${short}); not deployed: the environment is ${env.status}`, createdBy: user.id, startedAt: new Date(), completedAt: new Date(),
-        });
+        await recordDone(tx, env, `Push to ${name} (${short}); not deployed: the environment is ${env.status}`);
       }
     });
   }
   notifyWorkers();
+
+  /** A push that needs no work is still an activity, recorded as done. */
+  async function recordDone(tx: Tx, env: { id: string; name: string }, description: string) {
+    const now = new Date();
+    await tx.insert(activities).values({
+      projectId, environmentId: env.id, environmentName: env.name, type: "environment.push", state: "complete", result: "success",
+      description, createdBy: user.id, startedAt: now, completedAt: now,
+    });
+  }
 }

@@ -1,8 +1,8 @@
 import "server-only";
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { environments, type Activity, type Environment } from "@/db/schema";
-import { busyEnvironments, enqueueActivity, type Tx } from "@/lib/activities/queue";
+import { busyEnvironments, enqueueActivity, lockProject } from "@/lib/activities/queue";
 import { notifyWorkers } from "@/lib/activities/wake";
 import type { SessionUser } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
@@ -32,10 +32,6 @@ export const STATUS_AFTER: Record<string, { success: Environment["status"]; fail
   "environment.redeploy": { success: "active", failure: "active" },
   "environment.push": { success: "active", failure: "active" },
 };
-
-async function lockProject(tx: Tx, projectId: string) {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`project:${projectId}`}))`);
-}
 
 /**
  * Checks the request against the rules (recomputed here, never trusted from the

@@ -4,6 +4,7 @@
  * The UI shows these reasons; the server recomputes them when an action is requested.
  */
 import type { EnvironmentRole, EnvironmentStatus, EnvironmentType, Plan } from "@/db/schema";
+import { hasRole } from "@/lib/auth/permissions";
 
 export const ENVIRONMENT_ACTIONS = ["branch", "activate", "deactivate", "delete", "merge", "sync", "redeploy", "edit"] as const;
 export type EnvironmentAction = (typeof ENVIRONMENT_ACTIONS)[number];
@@ -36,7 +37,6 @@ export interface RuleContext {
 export const STARTER_ACTIVE_LIMIT = 4;
 export const PRO_DEVELOPMENT_ACTIVE_LIMIT = 2;
 
-const ROLE_RANK: Record<EnvironmentRole, number> = { none: 0, viewer: 1, contributor: 2, admin: 3 };
 const ROLE_PLURAL: Record<EnvironmentRole, string> = { none: "Users without access", viewer: "Viewers", contributor: "Contributors", admin: "Admins" };
 const VERB: Record<EnvironmentAction, string> = {
   branch: "branch",
@@ -106,10 +106,6 @@ function planLimitReason(plan: Plan, usage: ReturnType<typeof planUsage>, subjec
     : `Pro allows ${usage.limit} active Integration environments (${usage.names.join(", ")}): deactivate one first.`;
 }
 
-export function childrenOf(env: RuleEnvironment, environments: readonly RuleEnvironment[]): RuleEnvironment[] {
-  return environments.filter((e) => e.parentId === env.id);
-}
-
 interface Derived {
   byId: Map<string, RuleEnvironment>;
   children: Map<string, RuleEnvironment[]>;
@@ -137,7 +133,7 @@ export function allowedActions(env: RuleEnvironment, ctx: RuleContext): AllowedA
     // Merge writes the parent; everything else acts on this environment's type.
     const roleType = action === "merge" && parent ? parent.type : env.type;
     const role = ctx.roles[roleType];
-    if (ROLE_RANK[role] < ROLE_RANK[NEEDS[action]]) {
+    if (!hasRole(role, NEEDS[action])) {
       result[action] = no(
         role === "none"
           ? `You have no access to ${typeLabel(roleType)} environments.`

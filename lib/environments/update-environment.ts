@@ -1,8 +1,8 @@
 import "server-only";
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { environments } from "@/db/schema";
-import { busyEnvironments } from "@/lib/activities/queue";
+import { busyEnvironments, lockProject } from "@/lib/activities/queue";
 import type { SessionUser } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
 import { requireProjectAccess } from "@/lib/projects/access";
@@ -13,7 +13,7 @@ import { allowedActions, possibleParents } from "./rules";
 export async function updateEnvironment(db: Db, user: SessionUser, projectId: string, name: string, input: { title: string; parent: string }): Promise<void> {
   const access = await requireProjectAccess(db, user, projectId);
   await db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`project:${projectId}`}))`);
+    await lockProject(tx, projectId);
     const env = await getEnvironmentByName(tx, projectId, name);
     if (!env) throw new DomainError("not_found", `There is no environment “${String(name).slice(0, 40)}” in this project.`);
     const all = await listEnvironments(tx, projectId);

@@ -1,5 +1,6 @@
 import zlib from "node:zlib";
 import { getDb } from "@/db/client";
+import { hasRole } from "@/lib/auth/permissions";
 import { getProjectAccess } from "@/lib/projects/access";
 import { pushProblem, recordPush } from "@/lib/environments/receive-push";
 import { parseReceivePackCommands, runHttpBackend } from "@/lib/git/http-backend";
@@ -35,8 +36,8 @@ async function handle(request: Request, { params }: { params: Promise<{ path: st
   // The same answer whether the project is missing or not yours: nobody learns which.
   if (!access) return text(403, "You have no access to this repository.");
   const roles = Object.values(access.environmentRoles);
-  if (!roles.some((r) => r !== "none")) return text(403, "You have no access to this project's environments.");
-  if (wanted === "git-receive-pack" && !roles.some((r) => r === "admin" || r === "contributor")) {
+  if (!roles.some((r) => hasRole(r, "viewer"))) return text(403, "You have no access to this project's environments.");
+  if (wanted === "git-receive-pack" && !roles.some((r) => hasRole(r, "contributor"))) {
     return text(403, "Viewers may fetch but not push: pushing needs the contributor role.");
   }
 

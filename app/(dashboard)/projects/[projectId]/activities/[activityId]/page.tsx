@@ -5,7 +5,7 @@ import { ActivityLogView } from "@/components/activities/activity-log-view";
 import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
 import { getActivityLog } from "@/lib/activities/queue";
-import { getActivity } from "@/lib/environments/queries";
+import { getVisibleActivity } from "@/lib/environments/queries";
 import { toActivityView } from "@/lib/environments/overview";
 import { getProjectForPage } from "@/lib/projects/page-access";
 
@@ -15,7 +15,7 @@ async function load(params: Props["params"]) {
   const { projectId, activityId } = await params;
   const { access } = await getProjectForPage(projectId);
   const db = await getDb();
-  const activity = await getActivity(db, access.project.id, activityId);
+  const activity = await getVisibleActivity(db, access, activityId);
   if (!activity) notFound();
   return { access, activity, db };
 }

@@ -10,6 +10,7 @@ import { getDb } from "@/db/client";
 import { getEnvironmentByName, latestDeployment } from "@/lib/environments/queries";
 import { getProjectOverview } from "@/lib/environments/overview";
 import { branchHead, commitsBetween, countCommitsBetween } from "@/lib/git/repository";
+import { canSeeEnvironmentType } from "@/lib/auth/permissions";
 import { getProjectForPage } from "@/lib/projects/page-access";
 
 type Props = { params: Promise<{ projectId: string; environmentName: string }> };
@@ -19,7 +20,7 @@ async function load(params: Props["params"]) {
   const { access } = await getProjectForPage(projectId);
   const db = await getDb();
   const env = await getEnvironmentByName(db, access.project.id, decodeURIComponent(environmentName));
-  if (!env) notFound();
+  if (!env || !canSeeEnvironmentType(access, env.type)) notFound();
   return { access, env, db };
 }
 

@@ -1,7 +1,7 @@
 import { getDb } from "@/db/client";
 import { getActivityLog } from "@/lib/activities/queue";
 import { getSessionUser } from "@/lib/auth/session";
-import { getActivity } from "@/lib/environments/queries";
+import { getVisibleActivity } from "@/lib/environments/queries";
 import { toActivityView } from "@/lib/environments/overview";
 import { getProjectAccess } from "@/lib/projects/access";
 
@@ -12,7 +12,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ proj
   const { projectId, activityId } = await params;
   const db = await getDb();
   const access = await getProjectAccess(db, user, projectId);
-  const activity = access ? await getActivity(db, access.project.id, activityId) : null;
+  const activity = access ? await getVisibleActivity(db, access, activityId) : null;
   if (!access || !activity) return Response.json({ error: "Not found." }, { status: 404 });
   const after = Math.max(0, Number.parseInt(new URL(request.url).searchParams.get("after") ?? "0", 10) || 0);
   const lines = await getActivityLog(db, activity.id, after, 5000);
