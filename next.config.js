@@ -4,7 +4,7 @@
 const nextConfig = {
   // PGlite loads its WebAssembly and data files relative to its own module, and pg
   // has optional native bindings: keep both out of the server bundle.
-  serverExternalPackages: ["@electric-sql/pglite", "pg", "bcryptjs"],
+  serverExternalPackages: ["pg-boss", "@electric-sql/pglite", "pg", "bcryptjs"],
   poweredByHeader: false,
   reactStrictMode: true,
   // `npm test` type-checks the whole tree with tsc first; checking again inside every

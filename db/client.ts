@@ -185,3 +185,30 @@ export async function selectRows<T>(db: Db, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };
   return result.rows;
 }
+
+/** Raw SQL for libraries that bring their own statements (pg-boss), on whichever driver `db` uses. */
+export interface SqlExecutor {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+export function sqlExecutor(db: Db): SqlExecutor {
+  const client = (db as unknown as { $client: PGlite | pg.Pool }).$client;
+  if (client instanceof PGlite) {
+    return {
+      async executeSql(text, values) {
+        if (values && values.length > 0) return client.query(text, values);
+        // Without parameters the text may hold several statements (pg-boss's schema and
+        // its BEGIN … COMMIT blocks): PGlite runs those with exec. A failure inside such a
+        // block must not leave the shared session in an aborted transaction.
+        try {
+          const results = await client.exec(text);
+          return { rows: results.at(-1)?.rows ?? [] };
+        } catch (err) {
+          if (client.isInTransaction()) await client.exec("ROLLBACK").catch(() => undefined);
+          throw err;
+        }
+      },
+    };
+  }
+  return { executeSql: (text, values) => client.query(text, values) };
+}

@@ -217,6 +217,9 @@ export const activities = pgTable(
     cancelRequested: boolean().notNull().default(false),
     /** Where a running deploy is: build, deploy (cancel is allowed only while building). */
     phase: text(),
+    /** The pg-boss job that will run this pending activity (set when its turn comes). */
+    jobId: text(),
+    dispatchedAt: timestamp({ withTimezone: true, mode: "date" }),
   },
   (t) => [index().on(t.projectId, t.createdAt), index().on(t.state, t.priority, t.createdAt), index().on(t.environmentId, t.createdAt)],
 );

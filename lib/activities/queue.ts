@@ -1,5 +1,6 @@
 import "server-only";
-import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import crypto from "node:crypto";
+import { and, asc, eq, gt, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import { selectRows, type Db } from "@/db/client";
 import { activities, activityEnvironments, activityLogLines, type Activity } from "@/db/schema";
 
@@ -52,40 +53,76 @@ export async function enqueueActivity(tx: Tx, input: NewActivity): Promise<Activ
   return activity!;
 }
 
+export interface DispatchedActivity {
+  activityId: string;
+  jobId: string;
+  priority: number;
+}
+
 /**
- * Claims the next activity that may run: oldest first, production first; none of its
- * environments has a running or an earlier pending activity (first in, first out per
- * environment); fewer than two already run in its project. One claim at a time across
- * all workers (an advisory lock), so the limits hold with many workers.
+ * Decides which pending activities may start now and gives each a job id (the caller
+ * sends them to pg-boss): oldest first, production first; none of its environments has a
+ * running, dispatched or earlier pending activity (first in, first out per environment);
+ * fewer than two are running or dispatched in its project. One dispatcher at a time
+ * across all workers (an advisory lock), so the limits hold with many workers.
  */
-export async function claimNextActivity(db: Db, workerId: string): Promise<Activity | null> {
+export async function dispatchActivities(db: Db, now = new Date()): Promise<DispatchedActivity[]> {
   return db.transaction(async (tx) => {
     await lockClaims(tx);
-    const rows = await selectRows<{ id: string }>(
-      tx as unknown as Db,
-      sql`
-        select a.id from activities a
-        where a.state = 'pending'
-          and not exists (
-            select 1 from activity_environments mine
-            join activity_environments theirs on theirs.environment_id = mine.environment_id and theirs.activity_id <> mine.activity_id
-            join activities b on b.id = theirs.activity_id
-            where mine.activity_id = a.id
-              and (b.state = 'in_progress' or (b.state = 'pending' and (b.created_at, b.id) < (a.created_at, a.id)))
-          )
-          and (select count(*) from activities r where r.project_id = a.project_id and r.state = 'in_progress') < ${MAX_RUNNING_PER_PROJECT}
-        order by a.priority desc, a.created_at, a.id
-        limit 1`,
-    );
-    const id = rows[0]?.id;
-    if (!id) return null;
-    const [claimed] = await tx
-      .update(activities)
-      .set({ state: "in_progress", startedAt: new Date(), workerId, heartbeatAt: new Date() })
-      .where(and(eq(activities.id, id), eq(activities.state, "pending")))
-      .returning();
-    return claimed ?? null;
+    const picked: DispatchedActivity[] = [];
+    for (;;) {
+      const rows = await selectRows<{ id: string; priority: number }>(
+        tx as unknown as Db,
+        sql`
+          select a.id, a.priority from activities a
+          where a.state = 'pending' and a.job_id is null
+            and not exists (
+              select 1 from activity_environments mine
+              join activity_environments theirs on theirs.environment_id = mine.environment_id and theirs.activity_id <> mine.activity_id
+              join activities b on b.id = theirs.activity_id
+              where mine.activity_id = a.id
+                and (b.state = 'in_progress'
+                  or (b.state = 'pending' and (b.job_id is not null or (b.created_at, b.id) < (a.created_at, a.id))))
+            )
+            and (select count(*) from activities r
+                 where r.project_id = a.project_id and (r.state = 'in_progress' or (r.state = 'pending' and r.job_id is not null))) < ${MAX_RUNNING_PER_PROJECT}
+          order by a.priority desc, a.created_at, a.id
+          limit 1`,
+      );
+      const next = rows[0];
+      if (!next) return picked;
+      const jobId = crypto.randomUUID();
+      await tx.update(activities).set({ jobId, dispatchedAt: now }).where(eq(activities.id, next.id));
+      picked.push({ activityId: next.id, jobId, priority: next.priority });
+    }
   });
+}
+
+/** Starts a dispatched activity for the worker holding its job; null when the job is stale (cancelled, or re-dispatched). */
+export async function claimDispatchedActivity(db: Db, activityId: string, jobId: string, workerId: string): Promise<Activity | null> {
+  const [claimed] = await db
+    .update(activities)
+    .set({ state: "in_progress", startedAt: new Date(), workerId, heartbeatAt: new Date() })
+    .where(and(eq(activities.id, activityId), eq(activities.state, "pending"), eq(activities.jobId, jobId)))
+    .returning();
+  return claimed ?? null;
+}
+
+/** Pending activities dispatched before `before`: the caller checks that their jobs still exist. */
+export async function listDispatchedSince(db: Db, before: Date): Promise<{ id: string; jobId: string }[]> {
+  const rows = await db
+    .select({ id: activities.id, jobId: activities.jobId })
+    .from(activities)
+    .where(and(eq(activities.state, "pending"), isNotNull(activities.jobId), lt(activities.dispatchedAt, before)));
+  return rows.map((r) => ({ id: r.id, jobId: r.jobId! }));
+}
+
+/** Forgets a dispatch whose job was lost (its worker died before starting it), so it is dispatched again. */
+export async function undispatchActivity(db: Db, activityId: string, jobId: string): Promise<void> {
+  await db
+    .update(activities)
+    .set({ jobId: null, dispatchedAt: null })
+    .where(and(eq(activities.id, activityId), eq(activities.state, "pending"), eq(activities.jobId, jobId)));
 }
 
 export async function heartbeat(db: Db, activityId: string, workerId: string): Promise<void> {

@@ -1,18 +1,36 @@
 import "server-only";
 import crypto from "node:crypto";
 import os from "node:os";
-import { eq, max } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import { eq, max, sql } from "drizzle-orm";
+import type PgBoss from "pg-boss";
+import { selectRows, type Db } from "@/db/client";
 import { activities, activityLogLines, environments, type Activity, type Environment } from "@/db/schema";
 import { STATUS_AFTER } from "@/lib/environments/request-action";
 import { ActivityLog } from "./activity-log";
 import { HANDLERS, type HandlerOutcome } from "./handlers";
-import { claimNextActivity, finishActivity, heartbeat, recoverStaleActivities, type Tx } from "./queue";
+import { ACTIVITY_QUEUE, isJobLive, sendActivityJobs, startJobQueue, type ActivityJob } from "./job-queue";
+import {
+  claimDispatchedActivity,
+  dispatchActivities,
+  finishActivity,
+  heartbeat,
+  listDispatchedSince,
+  recoverStaleActivities,
+  undispatchActivity,
+  type Tx,
+} from "./queue";
 import { activityEvents, notifyWorkers } from "./wake";
 
 export const HEARTBEAT_MS = 10_000;
+/** How often an idle dispatcher looks for work another process queued (in-process work wakes it at once). */
 const IDLE_POLL_MS = 1_000;
+/** While something was just dispatched, or a test waits for idleness, look again sooner. */
+const IDLE_CHECK_MS = 100;
+/** How often a pg-boss worker asks for jobs another process dispatched (in-process ones are notified at once). */
+const JOB_POLL_SECONDS = 1;
 const RECOVERY_EVERY_MS = 15_000;
+/** A dispatched activity not started after this long is checked: was its job lost with a dead worker? */
+const LOST_JOB_AFTER_MS = 60_000;
 
 export interface Worker {
   id: string;
@@ -31,9 +49,11 @@ export async function settleEnvironment(tx: Tx, activity: Activity, outcome: "su
 }
 
 /**
- * Runs activities: claims what may run (see claimNextActivity), runs up to
- * `concurrency` at once, sends heartbeats, and every 15 s fails activities whose worker
- * died. Several workers, in one process or many, may share one database.
+ * Runs activities through pg-boss. A dispatcher (every second, and at once when woken in
+ * this process) decides what may start (see dispatchActivities) and sends one pg-boss job
+ * per activity; `concurrency` pg-boss workers fetch those jobs, from this process or any
+ * other sharing the database, and run them with heartbeats. Every 15 s it also fails
+ * activities whose worker died and re-dispatches jobs that were lost with their worker.
  */
 export function startWorker(db: Db, options: { concurrency?: number; id?: string } = {}): Worker {
   const id = options.id ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`;
@@ -41,10 +61,16 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
   const running = new Set<Promise<void>>();
   let stopped = false;
   let wakeUp: (() => void) | null = null;
-  const onWake = () => wakeUp?.();
+  let woken = false;
+  const onWake = () => {
+    woken = true;
+    wakeUp?.();
+  };
   activityEvents.on("wake", onWake);
   let lastRecovery = 0;
   const idleWaiters: (() => void)[] = [];
+  const bossReady = startJobQueue(db);
+  const workIds: string[] = [];
 
   async function runActivity(activity: Activity) {
     const [{ last } = { last: 0 }] = await db.select({ last: max(activityLogLines.seq) }).from(activityLogLines).where(eq(activityLogLines.activityId, activity.id));
@@ -98,39 +124,75 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
     notifyWorkers();
   }
 
-  async function recover() {
+  /** A pg-boss job: start its activity unless the job is stale, and run it to the end. */
+  async function runJob(jobs: PgBoss.Job<ActivityJob>[]) {
+    for (const job of jobs) {
+      if (stopped) {
+        await undispatchActivity(db, job.data.activityId, job.id); // another worker takes it at once
+        continue;
+      }
+      const activity = await claimDispatchedActivity(db, job.data.activityId, job.id, id);
+      if (!activity) continue; // cancelled while waiting, or re-dispatched under another job
+      const p = runActivity(activity).catch((err) => console.error("[worker] run failed:", err));
+      running.add(p);
+      try {
+        await p;
+      } finally {
+        running.delete(p);
+      }
+    }
+  }
+
+  async function recover(boss: PgBoss) {
     lastRecovery = Date.now();
     const n = await recoverStaleActivities(db, new Date(), async (tx, activity) => settleEnvironment(tx, activity, "failure"));
-    if (n > 0) notifyWorkers();
+    let lost = 0;
+    for (const d of await listDispatchedSince(db, new Date(Date.now() - LOST_JOB_AFTER_MS))) {
+      if (await isJobLive(boss, d.jobId)) continue;
+      await undispatchActivity(db, d.id, d.jobId);
+      lost++;
+    }
+    if (n + lost > 0) notifyWorkers();
+  }
+
+  async function isIdle(): Promise<boolean> {
+    if (running.size > 0) return false;
+    const [busy] = await selectRows<{ n: number }>(db, sql`select count(*)::int as n from activities where state = 'in_progress' or (state = 'pending' and job_id is not null)`);
+    return (busy?.n ?? 0) === 0;
   }
 
   const loop = (async () => {
-    await recover().catch((err) => console.error("[worker] recovery failed:", err));
+    let boss: PgBoss;
+    try {
+      boss = await bossReady;
+      for (let i = 0; i < concurrency; i++) {
+        workIds.push(await boss.work<ActivityJob>(ACTIVITY_QUEUE, { batchSize: 1, pollingIntervalSeconds: JOB_POLL_SECONDS }, runJob));
+      }
+    } catch (err) {
+      console.error("[worker] could not start the job queue:", err);
+      return;
+    }
+    await recover(boss).catch((err) => console.error("[worker] recovery failed:", err));
     while (!stopped) {
-      if (Date.now() - lastRecovery > RECOVERY_EVERY_MS) await recover().catch((err) => console.error("[worker] recovery failed:", err));
-      let claimed: Activity | null = null;
-      if (running.size < concurrency) {
-        try {
-          claimed = await claimNextActivity(db, id);
-        } catch (err) {
-          if (!stopped) console.error("[worker] claim failed:", err);
-        }
+      woken = false;
+      if (Date.now() - lastRecovery > RECOVERY_EVERY_MS) await recover(boss).catch((err) => console.error("[worker] recovery failed:", err));
+      let dispatched = 0;
+      try {
+        const jobs = await dispatchActivities(db);
+        await sendActivityJobs(boss, jobs);
+        dispatched = jobs.length;
+        if (dispatched > 0) for (const w of workIds) boss.notifyWorker(w);
+      } catch (err) {
+        if (!stopped) console.error("[worker] dispatch failed:", err);
       }
-      if (claimed) {
-        const p: Promise<void> = runActivity(claimed)
-          .catch((err) => console.error("[worker] run failed:", err))
-          .finally(() => running.delete(p));
-        running.add(p);
-        continue;
-      }
-      if (running.size === 0) idleWaiters.splice(0).forEach((r) => r());
+      if (idleWaiters.length > 0 && dispatched === 0 && (await isIdle().catch(() => false))) idleWaiters.splice(0).forEach((r) => r());
+      if (woken) continue;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, IDLE_POLL_MS);
+        const t = setTimeout(resolve, dispatched > 0 || idleWaiters.length > 0 ? IDLE_CHECK_MS : IDLE_POLL_MS);
         wakeUp = () => {
           clearTimeout(t);
           resolve();
         };
-        for (const p of running) void p.then(() => wakeUp?.());
       });
       wakeUp = null;
     }
@@ -143,7 +205,10 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
       wakeUp?.();
       activityEvents.off("wake", onWake);
       await loop;
+      const boss = await bossReady.catch(() => null);
+      if (boss) for (const w of workIds) await boss.offWork({ id: w });
       await Promise.all(running);
+      await boss?.stop({ close: false, graceful: true, wait: true, timeout: 5_000 });
     },
     idle: () =>
       new Promise<void>((resolve) => {
@@ -152,4 +217,3 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
       }),
   };
 }
-

@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { activities, environments } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
-import { claimNextActivity, getActivityLog, recoverStaleActivities } from "@/lib/activities/queue";
+import { claimDispatchedActivity, dispatchActivities, getActivityLog, recoverStaleActivities } from "@/lib/activities/queue";
 import { settleEnvironment, startWorker, type Worker } from "@/lib/activities/worker";
 import { branchHead, fsck } from "@/lib/git/repository";
 import { addProjectMember } from "@/lib/projects/members";
@@ -165,7 +165,9 @@ describeEachDatabase("environments on real git", ({ db }) => {
     await worker.stop();
     try {
       const act = await requestEnvironmentAction(db(), admin, id, "staging", { action: "redeploy" });
-      const claimed = await claimNextActivity(db(), "dead-worker");
+      const [dispatched] = await dispatchActivities(db());
+      expect(dispatched?.activityId).toBe(act.id);
+      const claimed = await claimDispatchedActivity(db(), act.id, dispatched!.jobId, "dead-worker");
       expect(claimed?.id).toBe(act.id);
       await db().update(activities).set({ heartbeatAt: new Date(Date.now() - 60_000) }).where(eq(activities.id, act.id));
       expect(await recoverStaleActivities(db(), new Date(), (tx, a) => settleEnvironment(tx, a, "failure"))).toBe(1);

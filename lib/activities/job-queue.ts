@@ -1,0 +1,55 @@
+import "server-only";
+import PgBoss from "pg-boss";
+import { sqlExecutor, type Db } from "@/db/client";
+import type { DispatchedActivity } from "./queue";
+
+/** The pg-boss queue whose jobs run activities: one job per dispatched activity. */
+export const ACTIVITY_QUEUE = "activity-run";
+/**
+ * pg-boss fails a job whose handler runs longer than this (its maximum is 24 hours). Our
+ * own heartbeat decides whether an activity is alive; this only bounds how long a job
+ * fetched by a worker that died before starting the activity stays "active".
+ */
+const JOB_EXPIRE_SECONDS = 6 * 60 * 60;
+
+export interface ActivityJob {
+  activityId: string;
+}
+
+/**
+ * A pg-boss instance on the app's own database connection: the PGlite instance in
+ * embedded mode, the node-postgres pool when DATABASE_URL is set. Its tables live in the
+ * `pgboss` schema, created and migrated by pg-boss on start.
+ */
+export async function startJobQueue(db: Db): Promise<PgBoss> {
+  const executor = sqlExecutor(db);
+  const boss = new PgBoss({
+    db: { executeSql: (text, values) => executor.executeSql(text, values) },
+    schema: "pgboss",
+    schedule: false,
+  });
+  boss.on("error", (err) => console.error("[queue]", err.message));
+  await boss.start();
+  await boss.createQueue(ACTIVITY_QUEUE, { name: ACTIVITY_QUEUE, policy: "standard", retryLimit: 0, expireInSeconds: JOB_EXPIRE_SECONDS });
+  return boss;
+}
+
+export async function sendActivityJobs(boss: PgBoss, dispatched: DispatchedActivity[]): Promise<void> {
+  if (dispatched.length === 0) return;
+  await boss.insert(
+    dispatched.map((d) => ({
+      id: d.jobId,
+      name: ACTIVITY_QUEUE,
+      data: { activityId: d.activityId } satisfies ActivityJob,
+      priority: d.priority,
+      retryLimit: 0,
+      expireInSeconds: JOB_EXPIRE_SECONDS,
+    })),
+  );
+}
+
+/** Whether pg-boss still holds the job for delivery or running (not completed, failed, cancelled or gone). */
+export async function isJobLive(boss: PgBoss, jobId: string): Promise<boolean> {
+  const job = await boss.getJobById(ACTIVITY_QUEUE, jobId);
+  return !!job && (job.state === "created" || job.state === "retry" || job.state === "active");
+}
