@@ -212,3 +212,36 @@ export function sqlExecutor(db: Db): SqlExecutor {
   }
   return { executeSql: (text, values) => client.query(text, values) };
 }
+
+/**
+ * Calls `onMessage` for every NOTIFY on `channel`, from any process on the same database:
+ * PGlite delivers its own notifications in-process; on PostgreSQL a dedicated connection
+ * LISTENs (and reconnects after a second when it drops). Returns the unsubscribe function.
+ */
+export async function listenToChannel(db: Db, channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+  const client = (db as unknown as { $client: PGlite | pg.Pool }).$client;
+  if (client instanceof PGlite) return client.listen(channel, onMessage);
+  const options = (client as unknown as { options: pg.ClientConfig }).options;
+  let stopped = false;
+  let current: pg.Client | null = null;
+  const connect = async (): Promise<void> => {
+    const listener = new pg.Client(options);
+    listener.on("notification", (n) => {
+      if (n.channel === channel) onMessage(n.payload ?? "");
+    });
+    const retry = () => {
+      if (current === listener) current = null;
+      listener.end().catch(() => undefined);
+      if (!stopped) setTimeout(() => void connect().catch(retry), 1000);
+    };
+    listener.on("error", retry);
+    await listener.connect();
+    await listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    current = listener;
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    await current?.end().catch(() => undefined);
+  };
+}

@@ -1,29 +1,57 @@
 import "server-only";
 import type { Db } from "@/db/client";
 import { activityLogLines } from "@/db/schema";
+import { notifyActivity } from "./notify";
 
 export const MAX_LINE_BYTES = 16 * 1024;
+/** What a cut line keeps, so that with its marker it stays within MAX_LINE_BYTES. */
+export const CUT_KEEP_BYTES = MAX_LINE_BYTES - 64;
+export const MAX_LOG_BYTES = 50 * 1024 * 1024;
 const FLUSH_MS = 50;
 const FLUSH_LINES = 500;
+/** Past this many lines waiting to be stored, producers are asked to pause (see `isBackedUp`). */
+const HIGH_WATER_LINES = 20_000;
 
 type Row = typeof activityLogLines.$inferInsert;
 
+/** Cuts a line over MAX_LINE_BYTES with a visible marker. */
+export function cutLine(text: string, bytes = Buffer.byteLength(text)): string {
+  if (bytes <= MAX_LINE_BYTES) return text;
+  // Cut on a character boundary: drop a partial UTF-8 sequence at the end.
+  const head = Buffer.from(text).subarray(0, CUT_KEEP_BYTES).toString("utf8").replace(/\uFFFD$/, "");
+  return `${head} … [line cut: ${bytes} bytes]`;
+}
+
+/** Replaces every secret value with ******. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let clean = text;
+  for (const secret of secrets) if (secret) clean = clean.split(secret).join("******");
+  return clean;
+}
+
 /**
  * Writes an activity's log: numbered lines, in order, in batches (every 50 ms or 500
- * lines), with the stream and section they came from. Secret values are replaced by
- * ****** before anything is stored; over-long lines are cut with a visible marker.
+ * lines), with the time, the stream and the section they came from, and NOTIFYs viewers
+ * after each batch. Secret values are replaced by ****** before anything is stored;
+ * over-long lines are cut with a visible marker; past 50 MB the hook's output is no
+ * longer stored (one notice line says so) while the activity's own lines still are.
  */
 export class ActivityLog {
   private buffer: Row[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private section: string | null = null;
+  private unflushed = 0;
+  private storedBytes = 0;
+  private capped = false;
+  private drainWaiters: (() => void)[] = [];
 
   constructor(
     private readonly db: Db,
     private readonly activityId: string,
     private seq = 0,
     private readonly secrets: readonly string[] = [],
+    private readonly maxBytes = MAX_LOG_BYTES,
   ) {}
 
   setSection(name: string | null): void {
@@ -31,15 +59,36 @@ export class ActivityLog {
   }
 
   line(text: string, stream: "stdout" | "stderr" | "system" = "system"): void {
-    let clean = text;
-    for (const secret of this.secrets) if (secret) clean = clean.split(secret).join("******");
-    if (Buffer.byteLength(clean) > MAX_LINE_BYTES) {
-      const bytes = Buffer.byteLength(clean);
-      clean = `${Buffer.from(clean).subarray(0, MAX_LINE_BYTES).toString("utf8")} … [line cut: ${bytes} bytes]`;
+    const clean = cutLine(redact(text, this.secrets));
+    const bytes = Buffer.byteLength(clean) + 1;
+    if (stream !== "system") {
+      if (this.capped) return;
+      if (this.storedBytes + bytes > this.maxBytes) {
+        this.capped = true;
+        this.push(`Log limit reached: ${formatBytes(this.maxBytes)} are stored; further output of this activity is not stored (it keeps running).`, "system");
+        return;
+      }
     }
-    this.buffer.push({ activityId: this.activityId, seq: ++this.seq, at: new Date(), stream, section: this.section, text: clean });
+    this.storedBytes += bytes;
+    this.push(clean, stream);
+  }
+
+  private push(text: string, stream: "stdout" | "stderr" | "system") {
+    this.buffer.push({ activityId: this.activityId, seq: ++this.seq, at: new Date(), stream, section: this.section, text });
+    this.unflushed++;
     if (this.buffer.length >= FLUSH_LINES) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+  }
+
+  /** True while so many lines wait to be stored that the producer should pause reading. */
+  isBackedUp(): boolean {
+    return this.unflushed >= HIGH_WATER_LINES;
+  }
+
+  /** Resolves once fewer than the high-water mark of lines wait to be stored. */
+  drained(): Promise<void> {
+    if (!this.isBackedUp()) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
   /** Writes what is buffered; resolves when everything logged so far is stored. */
@@ -49,8 +98,17 @@ export class ActivityLog {
     const rows = this.buffer;
     this.buffer = [];
     this.flushing = this.flushing.then(async () => {
-      if (rows.length > 0) await this.db.insert(activityLogLines).values(rows);
+      if (rows.length === 0) return;
+      // Large batches are split so one statement stays well under the parameter limit.
+      for (let i = 0; i < rows.length; i += 2000) await this.db.insert(activityLogLines).values(rows.slice(i, i + 2000));
+      this.unflushed -= rows.length;
+      await notifyActivity(this.db, this.activityId, "lines").catch(() => undefined);
+      if (!this.isBackedUp()) this.drainWaiters.splice(0).forEach((r) => r());
     });
     return this.flushing;
   }
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MB` : `${Math.round(n / 1024)} KiB`;
 }

@@ -6,6 +6,7 @@ import { hasRole, type SessionUser } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
 import { requireProjectAccess } from "@/lib/projects/access";
 import { appendLogLine, lockClaims } from "./queue";
+import { notifyActivity } from "./notify";
 import { notifyWorkers } from "./wake";
 import { settleEnvironment } from "./worker";
 
@@ -38,10 +39,12 @@ export async function cancelActivity(db: Db, user: SessionUser, projectId: strin
     if (!hasRole(role, "contributor")) throw new DomainError("forbidden", "Cancelling needs the contributor role on this environment's type.");
     if (row.activity.state === "in_progress") {
       await tx.update(activities).set({ cancelRequested: true }).where(eq(activities.id, activityId));
+      await notifyActivity(tx, activityId, "state");
       return;
     }
     await tx.update(activities).set({ state: "cancelled", result: "failure", completedAt: new Date(), cancelRequested: true }).where(eq(activities.id, activityId));
     await appendLogLine(tx, activityId, `Cancelled by ${user.email} before it started.`);
+    await notifyActivity(tx, activityId, "state");
     if (row.activity.type === "environment.branch" && row.activity.environmentId) {
       // The branch was never created: the reserved environment goes away with the request.
       await tx.delete(environments).where(eq(environments.id, row.activity.environmentId));

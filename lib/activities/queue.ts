@@ -3,6 +3,7 @@ import crypto from "node:crypto";
 import { and, asc, eq, gt, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import { selectRows, type Db } from "@/db/client";
 import { activities, activityEnvironments, activityLogLines, type Activity } from "@/db/schema";
+import { notifyActivity } from "./notify";
 
 /** A transaction or the database: queue writes join the caller's transaction. */
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0] | Db;
@@ -105,6 +106,7 @@ export async function claimDispatchedActivity(db: Db, activityId: string, jobId:
     .set({ state: "in_progress", startedAt: new Date(), workerId, heartbeatAt: new Date() })
     .where(and(eq(activities.id, activityId), eq(activities.state, "pending"), eq(activities.jobId, jobId)))
     .returning();
+  if (claimed) await notifyActivity(db, activityId, "state");
   return claimed ?? null;
 }
 
@@ -134,6 +136,7 @@ export async function finishActivity(db: Db, activityId: string, outcome: { stat
     .update(activities)
     .set({ state: outcome.state, result: outcome.result, completedAt: new Date(), heartbeatAt: null })
     .where(eq(activities.id, activityId));
+  await notifyActivity(db, activityId, "state");
 }
 
 /** Appends a line after the last one (for notices outside a running hook). */
@@ -164,6 +167,7 @@ export async function recoverStaleActivities(db: Db, now = new Date(), restore: 
       if (!still) return;
       await appendLogLine(tx, activity.id, `The worker running this activity (${activity.workerId}) stopped responding; the activity was marked failed.`);
       await restore(tx, activity);
+      await notifyActivity(tx, activity.id, "state");
     });
   }
   return stale.length;

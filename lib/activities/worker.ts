@@ -19,6 +19,7 @@ import {
   undispatchActivity,
   type Tx,
 } from "./queue";
+import { notifyActivity } from "./notify";
 import { activityEvents, notifyWorkers } from "./wake";
 
 export const HEARTBEAT_MS = 10_000;
@@ -93,6 +94,7 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
     }, 1000);
     const onPhase = async (phase: "build" | "deploy") => {
       await db.update(activities).set({ phase }).where(eq(activities.id, activity.id));
+      await notifyActivity(db, activity.id, "state");
     };
     let outcome: HandlerOutcome;
     try {

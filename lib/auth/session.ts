@@ -19,6 +19,12 @@ export const getSessionUser = cache(async (): Promise<SessionUser | null> => {
   return { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin };
 });
 
+/** When the current session ends (streams close then), or null without one. */
+export async function getSessionExpiry(): Promise<Date | null> {
+  const session = await auth();
+  return session?.expires ? new Date(session.expires) : null;
+}
+
 /** For pages: the signed-in user, or a redirect to the sign-in page. */
 export async function requireSessionUser(): Promise<SessionUser> {
   const user = await getSessionUser();

@@ -1,8 +1,8 @@
 import "server-only";
 import { spawn } from "node:child_process";
-import readline from "node:readline";
+import type { Readable } from "node:stream";
 import { childProcessEnv } from "@/lib/env";
-import type { ActivityLog } from "@/lib/activities/activity-log";
+import { CUT_KEEP_BYTES, MAX_LINE_BYTES, type ActivityLog } from "@/lib/activities/activity-log";
 
 export const DEFAULT_HOOK_TIMEOUT_MS = 30 * 60 * 1000;
 
@@ -52,13 +52,10 @@ export function runHook(options: {
     };
     options.signal?.addEventListener("abort", onAbort, { once: true });
 
-    const streams = [
-      readline.createInterface({ input: child.stdout!, crlfDelay: Infinity }),
-      readline.createInterface({ input: child.stderr!, crlfDelay: Infinity }),
+    const closed = [
+      pipeLines(child.stdout!, options.log, "stdout"),
+      pipeLines(child.stderr!, options.log, "stderr"),
     ];
-    streams[0]!.on("line", (l) => options.log.line(l, "stdout"));
-    streams[1]!.on("line", (l) => options.log.line(l, "stderr"));
-    const closed = streams.map((s) => new Promise<void>((r) => s.once("close", () => r())));
 
     child.once("error", (err) => {
       clearTimeout(timer);
@@ -68,6 +65,57 @@ export function runHook(options: {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
       void Promise.all(closed).then(() => resolve({ exitCode, signal, timedOut, cancelled }));
+    });
+  });
+}
+
+/**
+ * Splits a pipe into lines for the log. Memory stays bounded: a line longer than the
+ * log keeps is cut while it is read (the rest is counted, not held), and reading pauses
+ * while the log has too many lines waiting to be stored (the hook then waits on its pipe).
+ */
+function pipeLines(input: Readable, log: ActivityLog, stream: "stdout" | "stderr"): Promise<void> {
+  const decoder = new TextDecoder("utf-8");
+  let partial = "";
+  let partialBytes = 0;
+  let cutBytes = 0; // bytes of the current over-long line beyond what `partial` keeps
+  const emit = (text: string, bytes: number) => {
+    const line = text.endsWith("\r") ? text.slice(0, -1) : text;
+    log.line(cutBytes > 0 ? `${line} … [line cut: ${bytes + cutBytes} bytes]` : line, stream);
+    cutBytes = 0;
+  };
+  return new Promise((resolve) => {
+    input.on("data", (chunk: Buffer) => {
+      const text = decoder.decode(chunk, { stream: true });
+      let start = 0;
+      for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
+        const piece = partial + text.slice(start, nl);
+        emit(cutBytes > 0 ? partial : piece, cutBytes > 0 ? partialBytes + Buffer.byteLength(text.slice(start, nl)) : Buffer.byteLength(piece));
+        partial = "";
+        partialBytes = 0;
+        start = nl + 1;
+      }
+      const rest = text.slice(start);
+      if (cutBytes > 0) cutBytes += Buffer.byteLength(rest);
+      else {
+        partial += rest;
+        partialBytes += Buffer.byteLength(rest);
+        if (partialBytes > MAX_LINE_BYTES) {
+          const kept = Buffer.from(partial).subarray(0, CUT_KEEP_BYTES).toString("utf8").replace(/\uFFFD$/, "");
+          cutBytes = partialBytes - Buffer.byteLength(kept);
+          partial = kept;
+          partialBytes = Buffer.byteLength(kept);
+        }
+      }
+      if (log.isBackedUp()) {
+        input.pause();
+        void log.drained().then(() => input.resume());
+      }
+    });
+    input.once("close", () => {
+      const tail = partial + decoder.decode();
+      if (tail.length > 0 || cutBytes > 0) emit(tail, partialBytes);
+      resolve();
     });
   });
 }

@@ -1,11 +1,19 @@
 import { getDb } from "@/db/client";
-import { getActivityLog } from "@/lib/activities/queue";
-import { getSessionUser } from "@/lib/auth/session";
+import { openActivityStream, streamHeaders, type StreamFormat } from "@/lib/activities/log-stream";
+import { openLogDownload } from "@/lib/activities/log-download";
+import { getSessionExpiry, getSessionUser } from "@/lib/auth/session";
 import { getVisibleActivity } from "@/lib/environments/queries";
-import { toActivityView } from "@/lib/environments/overview";
 import { getProjectAccess } from "@/lib/projects/access";
 
-/** An activity's state and its log lines after `?after=N` (NDJSON-friendly JSON). */
+export const dynamic = "force-dynamic";
+
+/**
+ * An activity's log, live. Server-Sent Events by default (one `line` event per line with
+ * `id` = its number, `state` when the activity changes, `seal` when it has ended); a
+ * reconnect with Last-Event-ID or `?after=N` resumes right after that line.
+ * `?format=ndjson` answers the same as JSON lines (`&follow=0`: what is stored now, then
+ * close), `?format=text` the raw text as a download.
+ */
 export async function GET(request: Request, { params }: { params: Promise<{ projectId: string; activityId: string }> }) {
   const user = await getSessionUser();
   if (!user) return Response.json({ error: "Sign in first." }, { status: 401 });
@@ -14,10 +22,20 @@ export async function GET(request: Request, { params }: { params: Promise<{ proj
   const access = await getProjectAccess(db, user, projectId);
   const activity = access ? await getVisibleActivity(db, access, activityId) : null;
   if (!access || !activity) return Response.json({ error: "Not found." }, { status: 404 });
-  const after = Math.max(0, Number.parseInt(new URL(request.url).searchParams.get("after") ?? "0", 10) || 0);
-  const lines = await getActivityLog(db, activity.id, after, 5000);
-  return Response.json(
-    { activity: toActivityView(activity), lines: lines.map((l) => ({ n: l.seq, at: l.at.toISOString(), stream: l.stream, section: l.section, text: l.text })) },
-    { headers: { "cache-control": "no-store" } },
-  );
+
+  const url = new URL(request.url);
+  const format = url.searchParams.get("format") ?? "sse";
+  if (format === "text") {
+    const name = `${activity.environmentName}-${activity.type.replace("environment.", "")}-${activity.id.slice(0, 8)}.log`;
+    return new Response(openLogDownload(db, activity.id), {
+      headers: { "content-type": "text/plain; charset=utf-8", "content-disposition": `attachment; filename="${name}"`, "cache-control": "no-store" },
+    });
+  }
+  if (format !== "sse" && format !== "ndjson") return Response.json({ error: "format must be sse, ndjson or text." }, { status: 400 });
+  const lastEventId = request.headers.get("last-event-id");
+  const afterText = lastEventId ?? url.searchParams.get("after") ?? "0";
+  if (!/^\d{1,10}$/.test(afterText)) return Response.json({ error: "after (or Last-Event-ID) must be a line number: 0 or more." }, { status: 400 });
+  const follow = url.searchParams.get("follow") !== "0";
+  const stream = openActivityStream(db, activity, { after: Number(afterText), format: format as StreamFormat, follow, closeAt: await getSessionExpiry() });
+  return new Response(stream, { headers: streamHeaders(format as StreamFormat) });
 }
