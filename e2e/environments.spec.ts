@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { ADMIN_STATE } from "./support/accounts";
-import { addUser, createProject, signIn, uniqueSuffix } from "./support/pages";
+import { addUser, createProject, expectLogLine, signIn, uniqueSuffix } from "./support/pages";
 
 async function waitForActive(page: Page, projectId: string, name: string) {
   await expect(async () => {
@@ -38,8 +38,8 @@ test("branch from staging, watch the deploy log, merge back; a viewer finds Merg
   await expect(page).toHaveURL(/\/activities\//);
   await expect(page.getByRole("heading", { name: "Branch fix-cart from staging" })).toBeVisible();
   await expect(page.locator("[aria-live=polite]").getByText("Success", { exact: true })).toBeVisible({ timeout: 30_000 });
-  await expect(page.getByRole("region", { name: "Build", exact: true })).toContainText("Reusing the build of tree");
-  await expect(page.getByRole("region", { name: "Deploy", exact: true })).toContainText("Deploying mymagento to fix-cart");
+  await expectLogLine(page, "Reusing the build of tree");
+  await expectLogLine(page, "Deploying mymagento to fix-cart");
 
   await page.goto(`/projects/${projectId}`);
   await expect(page.getByText("3 of 4 active environments")).toBeVisible();

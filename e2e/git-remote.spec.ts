@@ -1,15 +1,11 @@
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { expect, test, type Page } from "@playwright/test";
 import { ADMIN, ADMIN_STATE } from "./support/accounts";
-import { addUser, createProject, signIn, uniqueSuffix } from "./support/pages";
+import { git } from "./support/git";
+import { addUser, createProject, expectLogLine, signIn, uniqueSuffix } from "./support/pages";
 
-const run = promisify(execFile);
-const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", GIT_AUTHOR_NAME: "Dev", GIT_AUTHOR_EMAIL: "dev@example.com", GIT_COMMITTER_NAME: "Dev", GIT_COMMITTER_EMAIL: "dev@example.com" };
-const git = (args: string[], cwd?: string) => run("git", args, { cwd, env: gitEnv });
 
 async function waitFor(page: Page, projectId: string, check: (body: { environments: { name: string; status: string; busy: unknown; deployedCommit: string | null }[]; activities: { description: string; state: string; result: string | null; id: string }[] }) => void) {
   await expect(async () => {
@@ -63,7 +59,7 @@ test("clone with a token, push to a branch, watch it deploy, merge it into stagi
     });
     await page.goto(`/projects/${projectId}/environments/push-test`);
     await page.getByRole("link", { name: /Push to push-test/ }).click();
-    await expect(page.getByRole("region", { name: "Build", exact: true })).toContainText("Wrote public/index.html");
+    await expectLogLine(page, "Wrote public/index.html");
 
     await page.goto(`/projects/${projectId}/environments/push-test`);
     await page.getByRole("button", { name: "Merge" }).click();

@@ -36,6 +36,14 @@ const schema = z.object({
     .string()
     .optional()
     .transform((v) => !(v !== undefined && ["0", "false", "no", "off"].includes(v.trim().toLowerCase()))),
+  /**
+   * Values that never reach a stored log, the stream or a download (shown as ******),
+   * comma-separated. Sensitive project variables will be added to this list.
+   */
+  LOG_REDACT_VALUES: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(",").map((s) => s.trim()).filter((s) => s.length >= 4) : [])),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
 });
 

@@ -51,14 +51,13 @@ export function EnvironmentActions({ projectId, environmentName, initial, git }:
       <div className="flex flex-wrap gap-2" role="toolbar" aria-label={`Actions for ${env.title}`}>
         {order.map((action) => {
           const permission = actions[action];
-          if (!permission.allowed) {
-            return (
-              <Button key={action} variant="secondary" aria-disabled="true" title={permission.reason} onClick={() => setWhy(`${LABEL[action]}: ${permission.reason}`)}>
-                {LABEL[action]}
-              </Button>
-            );
-          }
-          return <ActionDialog key={action} action={action} projectId={projectId} env={env} git={git} onDone={() => setWhy(null)} />;
+          const disabled = permission.allowed ? null : (
+            <Button key={action} variant="secondary" aria-disabled="true" title={permission.reason} onClick={() => setWhy(`${LABEL[action]}: ${permission.reason}`)}>
+              {LABEL[action]}
+            </Button>
+          );
+          // An open dialog stays open when its action stops being allowed (its own activity makes the environment busy).
+          return <ActionDialog key={action} action={action} projectId={projectId} env={env} git={git} disabled={disabled} onDone={() => setWhy(null)} />;
         })}
         {actions.edit.allowed ? (
           <EditEnvironmentDialog projectId={projectId} env={env} parents={possibleParents(env, data.environments).map((e) => e.name)} />
@@ -75,7 +74,21 @@ export function EnvironmentActions({ projectId, environmentName, initial, git }:
   );
 }
 
-function ActionDialog({ action, projectId, env, git, onDone }: { action: EnvironmentAction; projectId: string; env: EnvironmentView; git: EnvironmentGitFacts; onDone: () => void }) {
+function ActionDialog({
+  action,
+  projectId,
+  env,
+  git,
+  disabled,
+  onDone,
+}: {
+  action: EnvironmentAction;
+  projectId: string;
+  env: EnvironmentView;
+  git: EnvironmentGitFacts;
+  disabled: ReactNode;
+  onDone: () => void;
+}) {
   const [open, setOpen] = useState(false);
   const [state, formAction] = useActionState(environmentAction, null);
   const queryClient = useQueryClient();
@@ -88,6 +101,7 @@ function ActionDialog({ action, projectId, env, git, onDone }: { action: Environ
   }, [state, queryClient, projectId, onDone]);
 
   const { title, description, fields, submit, danger } = dialogContent(action, env, git, errors, state?.values);
+  if (disabled && !open) return disabled;
   return (
     <Dialog
       open={open}

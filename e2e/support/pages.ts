@@ -37,3 +37,11 @@ export async function addUser(page: Page, user: { name: string; email: string; p
   await expect(page.getByRole("status").filter({ hasText: "User added." })).toBeVisible();
   await expect(page.getByRole("cell", { name: user.email })).toBeVisible();
 }
+
+/** The log viewer is virtualised: search brings a line into view, then it must be in the log. */
+export async function expectLogLine(page: Page, text: string) {
+  const search = page.getByRole("searchbox", { name: "Search the log" });
+  await search.fill(text);
+  await search.press("Enter");
+  await expect(page.getByRole("log", { name: "Activity log" })).toContainText(text);
+}

@@ -6,6 +6,7 @@ import type PgBoss from "pg-boss";
 import { selectRows, type Db } from "@/db/client";
 import { activities, activityLogLines, environments, type Activity, type Environment } from "@/db/schema";
 import { STATUS_AFTER } from "@/lib/environments/request-action";
+import { env } from "@/lib/env";
 import { ActivityLog } from "./activity-log";
 import { HANDLERS, type HandlerOutcome } from "./handlers";
 import { ACTIVITY_QUEUE, isJobLive, sendActivityJobs, startJobQueue, type ActivityJob } from "./job-queue";
@@ -75,7 +76,7 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
 
   async function runActivity(activity: Activity) {
     const [{ last } = { last: 0 }] = await db.select({ last: max(activityLogLines.seq) }).from(activityLogLines).where(eq(activityLogLines.activityId, activity.id));
-    const log = new ActivityLog(db, activity.id, last ?? 0);
+    const log = new ActivityLog(db, activity.id, last ?? 0, env().LOG_REDACT_VALUES);
     const abort = new AbortController();
     const beat = setInterval(() => void heartbeat(db, activity.id, id).catch(() => undefined), HEARTBEAT_MS);
     // A cancel reaches a running build within a second.

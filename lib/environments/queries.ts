@@ -1,7 +1,7 @@
 import "server-only";
 import { and, asc, desc, eq, exists, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { activities, activityEnvironments, deployments, environments, type Environment } from "@/db/schema";
+import { activities, activityEnvironments, deployments, environments, users, type Environment } from "@/db/schema";
 import type { Tx } from "@/lib/activities/queue";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
 
@@ -71,4 +71,11 @@ export async function lastActivityByEnvironment(db: Db, projectId: string) {
     .where(eq(activities.projectId, projectId))
     .orderBy(activities.environmentId, desc(activities.createdAt));
   return new Map(rows.filter((r) => r.environmentId).map((r) => [r.environmentId!, r]));
+}
+
+/** Who started an activity and the commits it deployed, for its log page. */
+export async function getActivityDetails(db: Db, activity: { id: string; createdBy: string | null }): Promise<{ createdBy: string | null; commits: string[] }> {
+  const [user] = activity.createdBy ? await db.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, activity.createdBy)) : [];
+  const deployed = await db.select({ commit: deployments.commit }).from(deployments).where(eq(deployments.activityId, activity.id)).orderBy(asc(deployments.createdAt));
+  return { createdBy: user ? (user.name ? `${user.name} (${user.email})` : user.email) : null, commits: [...new Set(deployed.map((d) => d.commit))] };
 }

@@ -1,11 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { ActivityLogView } from "@/components/activities/activity-log-view";
+import { LogViewer } from "@/components/log-viewer/log-viewer";
 import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
-import { getActivityLog } from "@/lib/activities/queue";
-import { getVisibleActivity } from "@/lib/environments/queries";
+import { getActivityDetails, getVisibleActivity } from "@/lib/environments/queries";
 import { toActivityView } from "@/lib/environments/overview";
 import { getProjectForPage } from "@/lib/projects/page-access";
 
@@ -27,7 +26,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 export default async function ActivityPage({ params }: Props) {
   const { access, activity, db } = await load(params);
-  const lines = await getActivityLog(db, activity.id);
+  const details = await getActivityDetails(db, activity);
   return (
     <>
       <p className="mb-2 text-sm">
@@ -40,11 +39,7 @@ export default async function ActivityPage({ params }: Props) {
         </Link>
       </p>
       <PageHeader title={activity.description} description={`Activity ${activity.type} · created ${activity.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC`} />
-      <ActivityLogView
-        projectId={access.project.id}
-        initialActivity={toActivityView(activity)}
-        initialLines={lines.map((l) => ({ n: l.seq, at: l.at.toISOString(), stream: l.stream, section: l.section, text: l.text }))}
-      />
+      <LogViewer projectId={access.project.id} initialActivity={toActivityView(activity)} details={details} />
     </>
   );
 }

@@ -1,0 +1,112 @@
+import fs from "node:fs";
+import path from "node:path";
+import { expect, test, type Page } from "@playwright/test";
+import { ADMIN_STATE, E2E_SECRET } from "./support/accounts";
+import { commitInRepository } from "./support/git";
+import { addUser, createProject, expectLogLine, signIn, uniqueSuffix } from "./support/pages";
+
+async function waitForIdle(page: Page, projectId: string, name: string) {
+  await expect(async () => {
+    const res = await page.request.get(`/api/projects/${projectId}/overview`);
+    const env = ((await res.json()) as { environments: { name: string; status: string; busy: unknown }[] }).environments.find((e) => e.name === name);
+    expect(env).toMatchObject({ status: "active", busy: null });
+  }).toPass({ timeout: 40_000 });
+}
+
+/** Server-Sent Events of a finished activity's stream, parsed. */
+function parseSse(body: string) {
+  return body
+    .split("\n\n")
+    .filter((b) => b.includes("data: "))
+    .map((b) => ({
+      id: /^id: (\d+)$/m.exec(b)?.[1],
+      event: /^event: (\w+)$/m.exec(b)?.[1] ?? "message",
+      data: JSON.parse(/^data: (.*)$/m.exec(b)![1]!) as Record<string, unknown>,
+    }));
+}
+
+test("a deploy's lines appear while its hook still runs; the log resumes after a line, seals, and never shows a redacted value", async ({ browser, baseURL }) => {
+  test.setTimeout(150_000);
+  const projectId = `logs-${uniqueSuffix()}`;
+  const context = await browser.newContext({ storageState: ADMIN_STATE });
+  const page = await context.newPage();
+  await createProject(page, "Log store", "Starter", projectId);
+  await waitForIdle(page, projectId, "staging");
+  await page.goto(`/projects/${projectId}/environments/staging`);
+  await page.getByRole("button", { name: "Branch", exact: true }).click();
+  await page.getByRole("dialog").getByLabel("Name").fill("slow");
+  await page.getByRole("dialog").getByRole("button", { name: "Branch" }).click();
+  await waitForIdle(page, projectId, "slow");
+
+  // Staging gets a build hook that prints, then sleeps; syncing `slow` deploys it.
+  await commitInRepository(
+    projectId,
+    "staging",
+    (dir) => {
+      const file = path.join(dir, ".magento.app.yaml");
+      const yaml = fs.readFileSync(file, "utf8");
+      fs.writeFileSync(file, yaml.replace('set -e\n    echo "Building', `set -e\n    echo "slow build starts token=${E2E_SECRET}"; sleep 6; echo "slow build ends"\n    echo "Building`));
+    },
+    "A slow build",
+  );
+  await page.goto(`/projects/${projectId}/environments/slow`);
+  await page.getByRole("button", { name: "Sync" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Sync" }).click();
+  await page.getByRole("dialog").getByRole("link", { name: "Open its log" }).click();
+  const log = page.getByRole("log", { name: "Activity log" });
+
+  // The line is there while the hook sleeps: the activity is still running, the last line not yet written.
+  await expect(log).toContainText("slow build starts token=******", { timeout: 20_000 });
+  await expect(page.getByText("Running", { exact: true })).toBeVisible();
+  await expect(log).not.toContainText("slow build ends");
+  await expect(page.getByText("Live", { exact: true })).toBeVisible();
+
+  // The seal arrives and the stream says so.
+  await expect(page.getByText("Complete log")).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText("Success", { exact: true })).toBeVisible();
+  await expectLogLine(page, "slow build ends");
+  expect(await page.content()).not.toContain(E2E_SECRET);
+
+  // Line links highlight and survive a reload.
+  const url = page.url().replace(/#.*$/, "");
+  await page.goto(`${url}#L2-L3`);
+  await expect(page.locator("#L2")).toHaveClass(/bg-/);
+  await page.reload();
+  await expect(page.locator("#L3")).toHaveClass(/bg-/);
+  await expect(page.locator("#L4")).not.toHaveClass(/bg-/);
+  await expect(page.getByRole("button", { name: "Copy lines" })).toBeVisible();
+
+  // NDJSON, SSE from the start and after a line, and the download: contiguous, sealed, redacted.
+  const streamUrl = `${baseURL}/api/projects/${projectId}/activities/${url.split("/").at(-1)}/log`;
+  const ndjson = await (await page.request.get(`${streamUrl}?format=ndjson&follow=0`)).text();
+  expect(ndjson).not.toContain(E2E_SECRET);
+  expect(ndjson).toContain("token=******");
+  const objects = ndjson.trim().split("\n").map((l) => JSON.parse(l) as { type: string; n?: number });
+  const numbers = objects.filter((o) => o.type === "line").map((o) => o.n);
+  expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => i + 1));
+  expect(objects.at(-1)).toMatchObject({ type: "seal", state: "complete", result: "success", lines: numbers.length });
+
+  const all = parseSse(await (await page.request.get(streamUrl)).text());
+  expect(all.filter((e) => e.event === "line").map((e) => Number(e.id))).toEqual(numbers);
+  const resumed = parseSse(await (await page.request.get(streamUrl, { headers: { "Last-Event-ID": "3" } })).text());
+  expect(resumed.filter((e) => e.event === "line").map((e) => Number(e.id))).toEqual(numbers.slice(3));
+  expect(resumed.at(-1)).toMatchObject({ event: "seal", data: { state: "complete", result: "success" } });
+
+  const download = await page.request.get(`${streamUrl}?format=text`);
+  expect(download.headers()["content-disposition"]).toMatch(/^attachment; filename="slow-synchronize-/);
+  const text = await download.text();
+  expect(text).toContain("slow build starts token=******");
+  expect(text).not.toContain(E2E_SECRET);
+
+  // Someone without access to the project gets 404 from the stream, whatever the format.
+  const outsider = { name: "Olga Outsider", email: `olga-${uniqueSuffix()}@example.com`, password: "olga-password-1" };
+  await addUser(page, outsider);
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await signIn(otherPage, outsider.email, outsider.password);
+  expect((await otherPage.request.get(streamUrl)).status()).toBe(404);
+  expect((await otherPage.request.get(`${streamUrl}?format=ndjson`)).status()).toBe(404);
+  expect((await otherPage.request.get(`${streamUrl}?format=text`)).status()).toBe(404);
+  await other.close();
+  await context.close();
+});
