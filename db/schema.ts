@@ -273,7 +273,7 @@ export const deployments = pgTable(
     deployMs: integer().notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index().on(t.environmentId, t.createdAt)],
+  (t) => [index().on(t.environmentId, t.createdAt), index().on(t.activityId)],
 );
 
 export type Environment = typeof environments.$inferSelect;

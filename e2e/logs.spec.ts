@@ -64,6 +64,8 @@ test("a deploy's lines appear while its hook still runs; the log resumes after a
   // The seal arrives and the stream says so.
   await expect(page.getByText("Complete log")).toBeVisible({ timeout: 30_000 });
   await expect(page.getByText("Success", { exact: true })).toBeVisible();
+  // The user started it, so a notice says it ended, with a link to its log.
+  await expect(page.getByRole("region", { name: "Notifications" })).toContainText("Completed: Sync code from staging into slow.", { timeout: 10_000 });
   await expectLogLine(page, "slow build ends");
   expect(await page.content()).not.toContain(E2E_SECRET);
 
@@ -97,6 +99,17 @@ test("a deploy's lines appear while its hook still runs; the log resumes after a
   const text = await download.text();
   expect(text).toContain("slow build starts token=******");
   expect(text).not.toContain(E2E_SECRET);
+
+  // The environment's activity stream: recent first, filters, an empty result said in words.
+  await page.goto(`/projects/${projectId}/environments/slow`);
+  const recent = page.getByRole("region", { name: "Recent activities" });
+  await expect(recent.getByRole("link").first()).toContainText("Sync code from staging into slow");
+  await expect(recent.getByRole("link").first()).toContainText(/build \d|build reused/);
+  await page.getByRole("group", { name: "Filter activities" }).getByLabel("Result").selectOption("failure");
+  await expect(page.getByText("No activity matches these filters.")).toBeVisible();
+  await page.getByRole("group", { name: "Filter activities" }).getByLabel("Type").selectOption("environment.synchronize");
+  await page.getByRole("group", { name: "Filter activities" }).getByLabel("Result").selectOption("success");
+  await expect(recent.getByRole("link")).toHaveCount(1);
 
   // Someone without access to the project gets 404 from the stream, whatever the format.
   const outsider = { name: "Olga Outsider", email: `olga-${uniqueSuffix()}@example.com`, password: "olga-password-1" };

@@ -1,5 +1,6 @@
 import { HydrationBoundary, QueryClient, dehydrate } from "@tanstack/react-query";
 import type { ReactNode } from "react";
+import { ActivityToasts } from "@/components/activities/activity-toasts";
 import { AppShell } from "@/components/shell/app-shell";
 import { PROJECTS_QUERY_KEY, type SwitcherProject } from "@/components/shell/project-switcher";
 import { getDb } from "@/db/client";
@@ -15,7 +16,9 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   queryClient.setQueryData<SwitcherProject[]>(PROJECTS_QUERY_KEY, projects.map((p) => ({ id: p.id, title: p.title })));
   return (
     <HydrationBoundary state={dehydrate(queryClient)}>
-      <AppShell user={user}>{children}</AppShell>
+      <ActivityToasts>
+        <AppShell user={user}>{children}</AppShell>
+      </ActivityToasts>
     </HydrationBoundary>
   );
 }

@@ -2,7 +2,8 @@
 
 import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useActionState, useEffect, useState, type ReactNode } from "react";
+import { useActionState, useEffect, useRef, useState, type ReactNode } from "react";
+import { useWatchActivity } from "@/components/activities/activity-toasts";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogClose } from "@/components/ui/dialog";
@@ -92,13 +93,18 @@ function ActionDialog({
   const [open, setOpen] = useState(false);
   const [state, formAction] = useActionState(environmentAction, null);
   const queryClient = useQueryClient();
+  const watchActivity = useWatchActivity();
   const errors = state && !state.ok ? state.fieldErrors : undefined;
+  const handled = useRef<unknown>(null);
   useEffect(() => {
-    if (state?.ok) {
+    if (state?.ok && handled.current !== state) {
+      handled.current = state;
       void queryClient.invalidateQueries({ queryKey: ["overview", projectId] });
+      void queryClient.invalidateQueries({ queryKey: ["activity-stream", projectId] });
+      watchActivity({ projectId, activityId: state.data.activityId });
       onDone();
     }
-  }, [state, queryClient, projectId, onDone]);
+  }, [state, queryClient, projectId, onDone, watchActivity]);
 
   const { title, description, fields, submit, danger } = dialogContent(action, env, git, errors, state?.values);
   if (disabled && !open) return disabled;

@@ -3,7 +3,7 @@
 import Anser from "anser";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import { ActivityStateBadge, formatDuration } from "@/components/activities/activity-list";
+import { ActivityStateBadge, formatDuration } from "@/components/activities/activity-state";
 import { CancelActivityButton } from "@/components/activities/cancel-activity-button";
 import type { ActivityView } from "@/lib/environments/overview";
 import { LogModel, SECTION_LABEL, lineHash, parseLineHash, sectionDurationMs, type LogLine, type LogSection } from "./log-model";

@@ -1,9 +1,10 @@
 import type { Metadata } from "next";
-import { ActivityList } from "@/components/activities/activity-list";
+import { ActivityStream } from "@/components/activities/activity-stream";
 import { EnvironmentTree } from "@/components/environments/environment-tree";
 import { formatDate } from "@/components/projects/format";
 import { ProjectHeader } from "@/components/projects/project-header";
 import { getDb } from "@/db/client";
+import { listActivityStream } from "@/lib/activities/activity-stream";
 import { getProjectOverview } from "@/lib/environments/overview";
 import { listProjectMembers } from "@/lib/projects/members";
 import { getProjectForPage } from "@/lib/projects/page-access";
@@ -22,7 +23,7 @@ export default async function ProjectPage({ params }: Props) {
   const { access } = await getProjectForPage((await params).projectId);
   const { project } = access;
   const db = await getDb();
-  const [members, overview] = await Promise.all([listProjectMembers(db, access), getProjectOverview(db, access)]);
+  const [members, overview, stream] = await Promise.all([listProjectMembers(db, access), getProjectOverview(db, access), listActivityStream(db, access, {})]);
 
   return (
     <>
@@ -34,7 +35,7 @@ export default async function ProjectPage({ params }: Props) {
           </h2>
           <EnvironmentTree projectId={project.id} initial={overview} />
           <h2 className="mb-3 mt-8 text-lg font-semibold">Activity</h2>
-          <ActivityList projectId={project.id} initial={overview} />
+          <ActivityStream projectId={project.id} initial={stream} />
         </section>
         <aside className="space-y-6">
           <section aria-labelledby="details-heading" className="rounded-lg border border-border bg-surface p-4">

@@ -1,13 +1,14 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { ActivityList } from "@/components/activities/activity-list";
+import { ActivityStream } from "@/components/activities/activity-stream";
 import { EnvironmentActions } from "@/components/environments/environment-actions";
 import { TypeBadge, statusText } from "@/components/environments/environment-status";
 import { formatDateTime } from "@/components/projects/format";
 import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
 import { getEnvironmentByName, latestDeployment } from "@/lib/environments/queries";
+import { listActivityStream } from "@/lib/activities/activity-stream";
 import { getProjectOverview } from "@/lib/environments/overview";
 import { branchHead, commitsBetween, countCommitsBetween } from "@/lib/git/repository";
 import { canSeeEnvironmentType } from "@/lib/auth/permissions";
@@ -32,7 +33,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function EnvironmentPage({ params }: Props) {
   const { access, env, db } = await load(params);
   const projectId = access.project.id;
-  const overview = await getProjectOverview(db, access, { environmentId: env.id });
+  const [overview, stream] = await Promise.all([getProjectOverview(db, access, { environmentId: env.id }), listActivityStream(db, access, { environmentId: env.id })]);
   const view = overview.environments.find((e) => e.id === env.id)!;
   const parent = overview.environments.find((e) => e.id === env.parentId);
   const [head, deployment] = await Promise.all([branchHead(projectId, env.name), latestDeployment(db, env.id)]);
@@ -76,7 +77,7 @@ export default async function EnvironmentPage({ params }: Props) {
           <h2 id="env-activity" className="mb-3 text-lg font-semibold">
             Activity
           </h2>
-          <ActivityList projectId={projectId} initial={overview} environment={env.name} />
+          <ActivityStream projectId={projectId} initial={stream} environment={env.name} />
         </section>
         <aside className="space-y-4">
           <section aria-labelledby="env-details" className="rounded-lg border border-border bg-surface p-4 text-sm">

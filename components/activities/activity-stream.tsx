@@ -1,0 +1,144 @@
+"use client";
+
+import { useInfiniteQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState } from "react";
+import type { ActivityStreamPage, StreamActivity } from "@/lib/activities/activity-stream";
+import { ActivityStateBadge, formatDuration } from "./activity-state";
+
+const TYPE_LABEL: Record<string, string> = {
+  "environment.initialize": "Initialize",
+  "environment.branch": "Branch",
+  "environment.activate": "Activate",
+  "environment.deactivate": "Deactivate",
+  "environment.delete": "Delete",
+  "environment.merge": "Merge",
+  "environment.synchronize": "Sync",
+  "environment.redeploy": "Redeploy",
+  "environment.push": "Push",
+};
+
+interface Filters {
+  type: string;
+  state: string;
+  result: string;
+}
+
+function durations(a: StreamActivity): string {
+  const parts: string[] = [];
+  if (a.waitMs !== null && a.waitMs >= 1000) parts.push(`waited ${formatDuration(a.waitMs)}`);
+  if (a.buildMs !== null) parts.push(a.buildReused ? "build reused" : `build ${formatDuration(a.buildMs)}`);
+  if (a.deployMs !== null) parts.push(`deploy ${formatDuration(a.deployMs)}`);
+  if (a.startedAt && a.completedAt) parts.push(`total ${formatDuration(Date.parse(a.completedAt) - Date.parse(a.startedAt))}`);
+  return parts.join(" · ");
+}
+
+/**
+ * Running first, then pending (in the order they will run), then recent ones with
+ * "Show older" (a keyset cursor, fast at any depth); filters by type, state and result.
+ * Refreshes every second while something runs or waits, every 10 seconds otherwise.
+ */
+export function ActivityStream({ projectId, environment, initial }: { projectId: string; environment?: string; initial: ActivityStreamPage }) {
+  const [filters, setFilters] = useState<Filters>({ type: "", state: "", result: "" });
+  const isDefault = !filters.type && !filters.state && !filters.result;
+  const query = useInfiniteQuery({
+    queryKey: ["activity-stream", projectId, environment ?? null, filters],
+    queryFn: async ({ pageParam }): Promise<ActivityStreamPage> => {
+      const qs = new URLSearchParams({ ...(environment ? { environment } : {}), ...filters, ...(pageParam ? { cursor: pageParam } : {}) });
+      const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/activities?${qs}`, { cache: "no-store" });
+      if (!res.ok) throw new Error(((await res.json().catch(() => null)) as { error?: string } | null)?.error ?? `Could not load activities (${res.status}).`);
+      return res.json();
+    },
+    initialPageParam: "",
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    initialData: isDefault ? { pages: [initial], pageParams: [""] } : undefined,
+    refetchInterval: (q) => {
+      const first = q.state.data?.pages[0];
+      return first && (first.running.length > 0 || first.pending.length > 0) ? 1000 : 10_000;
+    },
+  });
+  const first = query.data?.pages[0];
+  const recent = query.data?.pages.flatMap((p) => p.recent) ?? [];
+  const set = (key: keyof Filters) => (e: React.ChangeEvent<HTMLSelectElement>) => setFilters((f) => ({ ...f, [key]: e.target.value }));
+  const empty = first && first.running.length + first.pending.length + recent.length === 0;
+
+  return (
+    <div className="space-y-3">
+      <div className="flex flex-wrap items-center gap-2 text-sm" role="group" aria-label="Filter activities">
+        <select aria-label="Type" value={filters.type} onChange={set("type")} className="rounded-md border border-border bg-surface px-2 py-1">
+          <option value="">All types</option>
+          {Object.entries(TYPE_LABEL).map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+        <select aria-label="State" value={filters.state} onChange={set("state")} className="rounded-md border border-border bg-surface px-2 py-1">
+          <option value="">All states</option>
+          <option value="in_progress">Running</option>
+          <option value="pending">Pending</option>
+          <option value="complete">Complete</option>
+          <option value="cancelled">Cancelled</option>
+        </select>
+        <select aria-label="Result" value={filters.result} onChange={set("result")} className="rounded-md border border-border bg-surface px-2 py-1">
+          <option value="">All results</option>
+          <option value="success">Success</option>
+          <option value="failure">Failure</option>
+        </select>
+        {!isDefault ? (
+          <button type="button" className="text-accent hover:underline" onClick={() => setFilters({ type: "", state: "", result: "" })}>
+            Clear filters
+          </button>
+        ) : null}
+        {query.isFetching && !query.isFetchingNextPage ? <span className="text-xs text-muted">Updating…</span> : null}
+      </div>
+      {query.error ? (
+        <p role="alert" className="text-sm text-danger">
+          {query.error.message}
+        </p>
+      ) : null}
+      {!first ? <p className="text-sm text-muted">Loading activities…</p> : null}
+      {empty ? <p className="text-sm text-muted">{isDefault ? "No activity yet." : "No activity matches these filters."}</p> : null}
+      {first && first.running.length > 0 ? <Group label="Running" items={first.running} projectId={projectId} showEnvironment={!environment} /> : null}
+      {first && first.pending.length > 0 ? <Group label="Pending" items={first.pending} projectId={projectId} showEnvironment={!environment} /> : null}
+      {recent.length > 0 ? <Group label="Recent" items={recent} projectId={projectId} showEnvironment={!environment} /> : null}
+      {query.hasNextPage ? (
+        <button
+          type="button"
+          className="rounded-md border border-border px-3 py-1.5 text-sm hover:bg-surface-muted disabled:opacity-60"
+          onClick={() => void query.fetchNextPage()}
+          disabled={query.isFetchingNextPage}
+        >
+          {query.isFetchingNextPage ? "Loading…" : "Show older activities"}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+function Group({ label, items, projectId, showEnvironment }: { label: string; items: StreamActivity[]; projectId: string; showEnvironment: boolean }) {
+  return (
+    <section aria-label={`${label} activities`}>
+      <h3 className="mb-1 text-xs font-semibold uppercase tracking-wide text-muted">{label}</h3>
+      <ul className="divide-y divide-border rounded-lg border border-border bg-surface" aria-label="Activities">
+        {items.map((a) => (
+          <li key={a.id}>
+            <Link href={`/projects/${projectId}/activities/${a.id}`} className="flex flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2 text-sm hover:bg-surface-muted">
+              <ActivityStateBadge activity={a} />
+              <span className="font-medium">{a.description}</span>
+              {showEnvironment ? <span className="font-mono text-xs text-muted">{a.environmentName}</span> : null}
+              {a.state === "in_progress" && a.phase ? <span className="text-xs text-muted">{a.phase === "build" ? "building" : "deploying"}</span> : null}
+              <span className="ml-auto text-xs text-muted">
+                {durations(a) ? `${durations(a)} · ` : ""}
+                {a.createdBy ? `${a.createdBy} · ` : ""}
+                <time dateTime={a.createdAt} suppressHydrationWarning>
+                  {new Date(a.createdAt).toLocaleString()}
+                </time>
+              </span>
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,1 @@
+CREATE INDEX "deployments_activity_id_index" ON "deployments" USING btree ("activity_id");

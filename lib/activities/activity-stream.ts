@@ -1,0 +1,144 @@
+import "server-only";
+import { and, asc, desc, eq, exists, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { activities, activityEnvironments, deployments, environments, users, type Activity, type EnvironmentType } from "@/db/schema";
+import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
+import { DomainError } from "@/lib/errors";
+import { STATUS_AFTER } from "@/lib/environments/request-action";
+
+export const ACTIVITY_TYPES = Object.keys(STATUS_AFTER);
+export const PAGE_SIZE = 20;
+
+export const streamFilterSchema = z.object({
+  environment: z.string().max(100).optional(),
+  type: z.enum(ACTIVITY_TYPES as [string, ...string[]], { message: `type must be one of ${ACTIVITY_TYPES.join(", ")}.` }).optional(),
+  state: z.enum(["in_progress", "pending", "complete", "cancelled"], { message: "state must be in_progress, pending, complete or cancelled." }).optional(),
+  result: z.enum(["success", "failure"], { message: "result must be success or failure." }).optional(),
+  cursor: z
+    .string()
+    .max(200)
+    .regex(/^[A-Za-z0-9_-]+$/, "cursor is not one this server gave out: start again without it.")
+    .optional(),
+});
+export type StreamFilter = z.infer<typeof streamFilterSchema>;
+
+export interface StreamActivity {
+  id: string;
+  type: string;
+  state: Activity["state"];
+  result: Activity["result"];
+  description: string;
+  environmentName: string;
+  createdBy: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+  phase: string | null;
+  /** Milliseconds between queued and started; of the build (0 when reused) and of the deploy hooks. */
+  waitMs: number | null;
+  buildMs: number | null;
+  buildReused: boolean | null;
+  deployMs: number | null;
+}
+
+export interface ActivityStreamPage {
+  running: StreamActivity[];
+  pending: StreamActivity[];
+  recent: StreamActivity[];
+  nextCursor: string | null;
+}
+
+function encodeCursor(a: { createdAt: Date; id: string }): string {
+  return Buffer.from(`${a.createdAt.toISOString()}|${a.id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  const createdAt = new Date(at ?? "");
+  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
+    throw new DomainError("invalid", "cursor is not one this server gave out: start again without it.");
+  }
+  return { createdAt, id };
+}
+
+/**
+ * A project's (or one environment's) activities as the stream shows them: running first,
+ * then pending in the order they will run, then recent ones newest first, 20 at a time
+ * with a keyset cursor (fast at any depth). Only environment types the user may see.
+ */
+export async function listActivityStream(db: Db, access: ProjectAccess, filter: StreamFilter & { environmentId?: string }): Promise<ActivityStreamPage> {
+  const visibleTypes = (["production", "staging", "development"] as EnvironmentType[]).filter((t) => canSeeEnvironmentType(access, t));
+  const conditions: SQL[] = [eq(activities.projectId, access.project.id)];
+  // An activity whose environment was deleted counts as an Integration one (as its pages do).
+  const typeCondition = visibleTypes.includes("development")
+    ? or(isNull(environments.type), inArray(environments.type, visibleTypes))
+    : inArray(environments.type, visibleTypes.length ? visibleTypes : ["production"]);
+  if (visibleTypes.length === 0) return { running: [], pending: [], recent: [], nextCursor: null };
+  conditions.push(typeCondition!);
+  if (filter.environmentId) {
+    conditions.push(
+      or(
+        eq(activities.environmentId, filter.environmentId),
+        exists(db.select({ one: sql`1` }).from(activityEnvironments).where(and(eq(activityEnvironments.activityId, activities.id), eq(activityEnvironments.environmentId, filter.environmentId)))),
+      )!,
+    );
+  }
+  if (filter.type) conditions.push(eq(activities.type, filter.type));
+  if (filter.result) conditions.push(eq(activities.result, filter.result));
+
+  const select = () =>
+    db
+      .select({ activity: activities, buildMs: deployments.buildMs, deployMs: deployments.deployMs, buildReused: deployments.buildReused, userName: users.name, userEmail: users.email })
+      .from(activities)
+      .leftJoin(environments, eq(environments.id, activities.environmentId))
+      .leftJoin(deployments, eq(deployments.activityId, activities.id))
+      .leftJoin(users, eq(users.id, activities.createdBy));
+
+  const wants = (state: Activity["state"]) => !filter.state || filter.state === state;
+  const [running, pending] = filter.cursor
+    ? [[], []]
+    : await Promise.all([
+        wants("in_progress") ? select().where(and(...conditions, eq(activities.state, "in_progress"))).orderBy(asc(activities.startedAt)).limit(50) : [],
+        wants("pending") ? select().where(and(...conditions, eq(activities.state, "pending"))).orderBy(desc(activities.priority), asc(activities.createdAt), asc(activities.id)).limit(50) : [],
+      ]);
+
+  const ended = filter.state === "complete" || filter.state === "cancelled" ? [filter.state] : !filter.state ? ["complete", "cancelled"] : [];
+  let recent: Awaited<ReturnType<ReturnType<typeof select>["where"]>> = [];
+  if (ended.length > 0) {
+    const recentConditions = [...conditions, inArray(activities.state, ended as Activity["state"][])];
+    if (filter.cursor) {
+      const c = decodeCursor(filter.cursor);
+      recentConditions.push(sql`(${activities.createdAt}, ${activities.id}) < (${c.createdAt.toISOString()}::timestamptz, ${c.id})`);
+    }
+    recent = await select()
+      .where(and(...recentConditions))
+      .orderBy(desc(activities.createdAt), desc(activities.id))
+      .limit(PAGE_SIZE + 1);
+  }
+  const hasMore = recent.length > PAGE_SIZE;
+  if (hasMore) recent = recent.slice(0, PAGE_SIZE);
+  const view = (r: (typeof recent)[number]): StreamActivity => ({
+    id: r.activity.id,
+    type: r.activity.type,
+    state: r.activity.state,
+    result: r.activity.result,
+    description: r.activity.description,
+    environmentName: r.activity.environmentName,
+    createdBy: r.userName || r.userEmail || null,
+    createdAt: r.activity.createdAt.toISOString(),
+    startedAt: r.activity.startedAt?.toISOString() ?? null,
+    completedAt: r.activity.completedAt?.toISOString() ?? null,
+    phase: r.activity.phase,
+    waitMs: r.activity.startedAt ? r.activity.startedAt.getTime() - r.activity.createdAt.getTime() : null,
+    buildMs: r.buildMs,
+    buildReused: r.buildReused,
+    deployMs: r.deployMs,
+  });
+  return {
+    running: running.map(view),
+    pending: pending.map(view),
+    recent: recent.map(view),
+    nextCursor: hasMore ? encodeCursor(recent.at(-1)!.activity) : null,
+  };
+}
