@@ -13,7 +13,7 @@ describeEachDatabase("migrations", ({ db, database }) => {
       "accounts",
       "activities",
       "activity_environments",
-      "activity_log_lines",
+      "activity_log_chunks",
       "api_tokens",
       "deployments",
       "environments",

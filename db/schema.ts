@@ -238,20 +238,22 @@ export const activityEnvironments = pgTable(
   (t) => [primaryKey({ columns: [t.activityId, t.environmentId] }), index().on(t.environmentId)],
 );
 
-/** The log of an activity, one row per line, numbered from 1. */
-export const activityLogLines = pgTable(
-  "activity_log_lines",
+/**
+ * The log of an activity, its lines numbered from 1, stored in chunks: one row per batch
+ * the worker wrote (up to 500 lines), so a 100,000-line log is a few hundred rows.
+ * `lines` is a JSON array of [number, epoch ms, stream ("o" | "e" | "s"), section, text].
+ */
+export const activityLogChunks = pgTable(
+  "activity_log_chunks",
   {
     activityId: text()
       .notNull()
       .references(() => activities.id, { onDelete: "cascade" }),
-    seq: integer().notNull(),
-    at: timestamp({ withTimezone: true, mode: "date" }).notNull().defaultNow(),
-    stream: text().$type<"stdout" | "stderr" | "system">().notNull(),
-    section: text(),
-    text: text().notNull(),
+    firstSeq: integer().notNull(),
+    lastSeq: integer().notNull(),
+    lines: text().notNull(),
   },
-  (t) => [primaryKey({ columns: [t.activityId, t.seq] })],
+  (t) => [primaryKey({ columns: [t.activityId, t.firstSeq] }), index().on(t.activityId, t.lastSeq)],
 );
 
 /** A successful deploy of an environment: what ran and with which configuration. */

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "@/db/client";
-import { activityLogLines } from "@/db/schema";
+import { insertLogChunk, type LogRow } from "./log-store";
 import { notifyActivity } from "./notify";
 
 export const MAX_LINE_BYTES = 16 * 1024;
@@ -12,7 +12,7 @@ const FLUSH_LINES = 500;
 /** Past this many lines waiting to be stored, producers are asked to pause (see `isBackedUp`). */
 const HIGH_WATER_LINES = 20_000;
 
-type Row = typeof activityLogLines.$inferInsert;
+type Row = LogRow;
 
 /** Cuts a line over MAX_LINE_BYTES with a visible marker. */
 export function cutLine(text: string, bytes = Buffer.byteLength(text)): string {
@@ -74,7 +74,7 @@ export class ActivityLog {
   }
 
   private push(text: string, stream: "stdout" | "stderr" | "system") {
-    this.buffer.push({ activityId: this.activityId, seq: ++this.seq, at: new Date(), stream, section: this.section, text });
+    this.buffer.push({ seq: ++this.seq, at: new Date(), stream, section: this.section, text });
     this.unflushed++;
     if (this.buffer.length >= FLUSH_LINES) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
@@ -99,8 +99,7 @@ export class ActivityLog {
     this.buffer = [];
     this.flushing = this.flushing.then(async () => {
       if (rows.length === 0) return;
-      // Large batches are split so one statement stays well under the parameter limit.
-      for (let i = 0; i < rows.length; i += 2000) await this.db.insert(activityLogLines).values(rows.slice(i, i + 2000));
+      await insertLogChunk(this.db, this.activityId, rows);
       this.unflushed -= rows.length;
       await notifyActivity(this.db, this.activityId, "lines").catch(() => undefined);
       if (!this.isBackedUp()) this.drainWaiters.splice(0).forEach((r) => r());

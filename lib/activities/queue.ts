@@ -2,7 +2,8 @@ import "server-only";
 import crypto from "node:crypto";
 import { and, asc, eq, gt, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import { selectRows, type Db } from "@/db/client";
-import { activities, activityEnvironments, activityLogLines, type Activity } from "@/db/schema";
+import { activities, activityEnvironments, type Activity } from "@/db/schema";
+import { appendLogLine } from "./log-store";
 import { notifyActivity } from "./notify";
 
 /** A transaction or the database: queue writes join the caller's transaction. */
@@ -139,13 +140,6 @@ export async function finishActivity(db: Db, activityId: string, outcome: { stat
   await notifyActivity(db, activityId, "state");
 }
 
-/** Appends a line after the last one (for notices outside a running hook). */
-export async function appendLogLine(db: Tx, activityId: string, text: string, stream: "stdout" | "stderr" | "system" = "system"): Promise<void> {
-  await db.execute(sql`
-    insert into activity_log_lines (activity_id, seq, stream, text)
-    select ${activityId}, coalesce(max(seq), 0) + 1, ${stream}, ${text} from activity_log_lines where activity_id = ${activityId}`);
-}
-
 /**
  * Activities whose worker died (no heartbeat for STALE_AFTER_MS) are failed with a log
  * line that says so, and their environments are put back as they were before. Returns
@@ -186,12 +180,4 @@ export async function busyEnvironments(db: Db, projectId: string): Promise<Map<s
   return busy;
 }
 
-export async function getActivityLog(db: Db, activityId: string, afterSeq = 0, limit = 10_000) {
-  return db
-    .select()
-    .from(activityLogLines)
-    .where(and(eq(activityLogLines.activityId, activityId), gt(activityLogLines.seq, afterSeq)))
-    .orderBy(asc(activityLogLines.seq))
-    .limit(limit);
-}
-
+export { appendLogLine, getActivityLog } from "./log-store";

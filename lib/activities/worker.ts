@@ -1,10 +1,10 @@
 import "server-only";
 import crypto from "node:crypto";
 import os from "node:os";
-import { eq, max, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type PgBoss from "pg-boss";
 import { selectRows, type Db } from "@/db/client";
-import { activities, activityLogLines, environments, type Activity, type Environment } from "@/db/schema";
+import { activities, environments, type Activity, type Environment } from "@/db/schema";
 import { STATUS_AFTER } from "@/lib/environments/request-action";
 import { env } from "@/lib/env";
 import { ActivityLog } from "./activity-log";
@@ -20,6 +20,7 @@ import {
   undispatchActivity,
   type Tx,
 } from "./queue";
+import { lastLogSeq } from "./log-store";
 import { notifyActivity } from "./notify";
 import { activityEvents, notifyWorkers } from "./wake";
 
@@ -75,8 +76,7 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
   const workIds: string[] = [];
 
   async function runActivity(activity: Activity) {
-    const [{ last } = { last: 0 }] = await db.select({ last: max(activityLogLines.seq) }).from(activityLogLines).where(eq(activityLogLines.activityId, activity.id));
-    const log = new ActivityLog(db, activity.id, last ?? 0, env().LOG_REDACT_VALUES);
+    const log = new ActivityLog(db, activity.id, await lastLogSeq(db, activity.id), env().LOG_REDACT_VALUES);
     const abort = new AbortController();
     const beat = setInterval(() => void heartbeat(db, activity.id, id).catch(() => undefined), HEARTBEAT_MS);
     // A cancel reaches a running build within a second.

@@ -1,0 +1,65 @@
+import "server-only";
+import { and, asc, eq, gt, max, sql } from "drizzle-orm";
+import { selectRows, type Db } from "@/db/client";
+import { activityLogChunks } from "@/db/schema";
+
+export type LogStream = "stdout" | "stderr" | "system";
+
+export interface LogRow {
+  seq: number;
+  at: Date;
+  stream: LogStream;
+  section: string | null;
+  text: string;
+}
+
+type Executor = Pick<Db, "execute">;
+type Packed = [number, number, "o" | "e" | "s", string | null, string];
+
+const PACK: Record<LogStream, Packed[2]> = { stdout: "o", stderr: "e", system: "s" };
+const UNPACK: Record<Packed[2], LogStream> = { o: "stdout", e: "stderr", s: "system" };
+
+/** Stores consecutive lines as one chunk (see activityLogChunks). */
+export async function insertLogChunk(db: Executor, activityId: string, rows: readonly LogRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const lines = JSON.stringify(rows.map((r): Packed => [r.seq, r.at.getTime(), PACK[r.stream], r.section, r.text]));
+  await db.execute(sql`
+    insert into activity_log_chunks (activity_id, first_seq, last_seq, lines)
+    values (${activityId}, ${rows[0]!.seq}, ${rows.at(-1)!.seq}, ${lines})`);
+}
+
+/** Appends one line after the last (for notices outside a running hook). Joins the caller's transaction. */
+export async function appendLogLine(db: Executor, activityId: string, text: string, stream: LogStream = "system"): Promise<void> {
+  await db.execute(sql`
+    insert into activity_log_chunks (activity_id, first_seq, last_seq, lines)
+    select ${activityId}, n, n, json_build_array(json_build_array(n, ${Date.now()}::bigint, ${PACK[stream]}::text, null, ${text}::text))::text
+    from (select coalesce(max(last_seq), 0) + 1 as n from activity_log_chunks where activity_id = ${activityId}) as next`);
+}
+
+export async function lastLogSeq(db: Db, activityId: string): Promise<number> {
+  const [row] = await db.select({ last: max(activityLogChunks.lastSeq) }).from(activityLogChunks).where(eq(activityLogChunks.activityId, activityId));
+  return row?.last ?? 0;
+}
+
+/** Lines numbered after `afterSeq`, in order, at most `limit`. */
+export async function getActivityLog(db: Db, activityId: string, afterSeq = 0, limit = 10_000): Promise<LogRow[]> {
+  const out: LogRow[] = [];
+  let after = afterSeq;
+  while (out.length < limit) {
+    const chunks = await selectRows<{ lines: string; last_seq: number }>(
+      db,
+      sql`select lines, last_seq from ${activityLogChunks}
+          where ${and(eq(activityLogChunks.activityId, activityId), gt(activityLogChunks.lastSeq, after))}
+          order by ${asc(activityLogChunks.firstSeq)} limit 50`,
+    );
+    for (const chunk of chunks) {
+      for (const [seq, at, stream, section, text] of JSON.parse(chunk.lines) as Packed[]) {
+        if (seq <= after || out.length >= limit) continue;
+        out.push({ seq, at: new Date(at), stream: UNPACK[stream], section, text });
+      }
+      after = Math.max(after, chunk.last_seq);
+    }
+    if (chunks.length < 50) break;
+  }
+  return out;
+}

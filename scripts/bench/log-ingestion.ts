@@ -1,0 +1,75 @@
+// Benchmark (issue 4, #4): a build hook printing 100,000 lines, run through the worker's
+// log writer (batched inserts, NOTIFY per batch) against the same hook writing to
+// /dev/null. Reports both times and their ratio (the budget is 1.5×).
+// Run: npm run bench:log-ingestion   (PGlite; set BENCH_DATABASE_URL for PostgreSQL)
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import { openDatabase } from "@/db/client";
+import { activities, environments } from "@/db/schema";
+import { ActivityLog } from "@/lib/activities/activity-log";
+import { enqueueActivity, getActivityLog } from "@/lib/activities/queue";
+import { resetEnvForTests } from "@/lib/env";
+import { createProject } from "@/lib/projects/create-project";
+import { makeUser } from "@/lib/testing-fixtures";
+import { runHook } from "@/lib/runtime/run-hook";
+
+const LINES = 100_000;
+const SCRIPT = `for i in $(seq 1 ${LINES}); do echo "[build] compiling module $i of ${LINES}: app/code/Vendor/Module$i/etc/di.xml ok"; done`;
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-ingest-"));
+process.env.DATA_DIR = dataDir;
+resetEnvForTests();
+const url = process.env.BENCH_DATABASE_URL;
+const database = await openDatabase(url ? { databaseUrl: url } : { dataDir });
+await database.migrate();
+const db = database.db;
+const admin = await makeUser(db, { isAdmin: true });
+await createProject(db, admin, { id: "ingest", title: "Ingest", plan: "starter", region: "us-3" });
+const [staging] = await db.select().from(environments).where(eq(environments.name, "staging"));
+
+function devNull(): number {
+  const t0 = performance.now();
+  const r = spawnSync("bash", ["-c", `${SCRIPT} > /dev/null`]);
+  if (r.status !== 0) throw new Error(String(r.stderr));
+  return performance.now() - t0;
+}
+
+async function throughWorker(): Promise<number> {
+  const activity = await enqueueActivity(db, {
+    projectId: "ingest",
+    environmentId: staging!.id,
+    environmentName: "staging",
+    occupies: [staging!.id],
+    type: "environment.redeploy",
+    description: "ingestion bench",
+    createdBy: admin.id,
+  });
+  await db.update(activities).set({ state: "in_progress" }).where(eq(activities.id, activity.id));
+  const log = new ActivityLog(db, activity.id);
+  const t0 = performance.now();
+  const result = await runHook({ script: SCRIPT, cwd: dataDir, env: {}, log });
+  await log.flush(); // every line stored
+  const ms = performance.now() - t0;
+  if (result.exitCode !== 0) throw new Error("hook failed");
+  const stored = await getActivityLog(db, activity.id, LINES - 1, 10);
+  if (stored.at(-1)?.seq !== LINES) throw new Error(`expected ${LINES} lines, the last is ${stored.at(-1)?.seq}`);
+  return ms;
+}
+
+const rounds = 3;
+const base: number[] = [];
+const worker: number[] = [];
+for (let i = 0; i < rounds; i++) {
+  base.push(devNull());
+  worker.push(await throughWorker());
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(`database: ${url ? "PostgreSQL" : "PGlite"}; ${LINES.toLocaleString("en-US")} lines, ${rounds} rounds`);
+console.log(`hook to /dev/null:      ${base.map((x) => x.toFixed(0)).join(", ")} ms (median ${median(base).toFixed(0)} ms)`);
+console.log(`hook through the log:   ${worker.map((x) => x.toFixed(0)).join(", ")} ms (median ${median(worker).toFixed(0)} ms)`);
+console.log(`ratio: ${(median(worker) / median(base)).toFixed(2)}× (budget 1.5×)`);
+await database.close();
+fs.rmSync(dataDir, { recursive: true, force: true });
