@@ -1,6 +1,6 @@
 import "server-only";
 import crypto from "node:crypto";
-import { and, asc, eq, gt, inArray, isNotNull, lt, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import { selectRows, type Db } from "@/db/client";
 import { activities, activityEnvironments, type Activity } from "@/db/schema";
 import { appendLogLine } from "./log-store";
