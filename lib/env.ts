@@ -44,6 +44,11 @@ const schema = z.object({
     .string()
     .optional()
     .transform((v) => (v ? v.split(",").map((s) => s.trim()).filter((s) => s.length >= 4) : [])),
+  /** RUN_WORKER=0: this dashboard process runs no activities (separate `npm run worker` processes do; needs DATABASE_URL). */
+  RUN_WORKER: z
+    .string()
+    .optional()
+    .transform((v) => !(v !== undefined && ["0", "false", "no", "off"].includes(v.trim().toLowerCase()))),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
 });
 

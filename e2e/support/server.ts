@@ -14,6 +14,7 @@ const root = path.resolve(import.meta.dirname, "..", "..");
 export interface TestServer {
   url: string;
   port: number;
+  pid: number;
   dataDir: string;
   output(): string;
   stop(): Promise<void>;
@@ -77,6 +78,7 @@ export async function startServer(
   return {
     url,
     port,
+    pid: child.pid!,
     dataDir,
     output: () => output,
     async stop() {

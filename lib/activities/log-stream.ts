@@ -4,7 +4,7 @@ import { listenToChannel, type Db } from "@/db/client";
 import { activities, type Activity } from "@/db/schema";
 import { toActivityView, type ActivityView } from "@/lib/environments/overview";
 import { ACTIVITY_CHANNEL, parseActivityEvent } from "./notify";
-import { getActivityLog } from "./queue";
+import { getActivityLog, lastLogSeq } from "./log-store";
 
 export interface LogLineView {
   n: number;
@@ -44,7 +44,6 @@ function isEnded(a: Activity): boolean {
  */
 class ActivityTail {
   private ring: LogLineView[] = [];
-  cursor = 0;
   stateVersion = 0;
   refs = 0;
   private refreshing: Promise<void> | null = null;
@@ -55,6 +54,7 @@ class ActivityTail {
   constructor(
     private readonly db: Db,
     public activity: Activity,
+    public cursor: number,
   ) {
     this.poll = setInterval(() => {
       if (this.waiters.size > 0) void this.refresh(true);
@@ -150,7 +150,8 @@ async function acquireTail(db: Db, activity: Activity): Promise<ActivityTail> {
   await r.listening;
   let tail = r.tails.get(activity.id);
   if (!tail) {
-    tail = new ActivityTail(db, activity);
+    // The tail starts at the end of what is stored: older lines are read only by viewers that ask for them.
+    tail = new ActivityTail(db, activity, await lastLogSeq(db, activity.id));
     r.tails.set(activity.id, tail);
     await tail.refresh(true);
   }
@@ -239,7 +240,7 @@ export function openActivityStream(
             sentStateVersion = tail.stateVersion;
             send(controller, encodeEvent(options.format, { type: "state", activity: toActivityView(tail.activity) }));
           }
-          const lines = await tail.linesAfter(after, 1_000);
+          const lines = await tail.linesAfter(after, 2_000);
           if (lines.length > 0) {
             send(controller, lines.map((line) => encodeEvent(options.format, { type: "line", line })).join(""));
             after = lines.at(-1)!.n;

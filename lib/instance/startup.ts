@@ -51,8 +51,13 @@ export async function startInstance(log: (line: string) => void = console.log): 
     log(`[startup]   password: ${report.generatedAdmin.password}`);
   }
   if (report.needsFirstAdministrator) log(`[startup] No user yet: open ${url}/setup to create the first administrator.`);
-  startBackgroundWorker(db);
-  log(`[startup] Activity worker running in this process.`);
+  if (config.RUN_WORKER || !config.DATABASE_URL) {
+    if (!config.RUN_WORKER) log("[startup] RUN_WORKER=0 needs DATABASE_URL (the embedded database allows no other process); running the worker here anyway.");
+    startBackgroundWorker(db);
+    log(`[startup] Activity worker running in this process.`);
+  } else {
+    log("[startup] RUN_WORKER=0: activities run in separate `npm run worker` processes.");
+  }
   log(`[startup] Ready on ${url}`);
   return report;
 }
