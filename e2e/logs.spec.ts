@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { ADMIN_STATE, E2E_SECRET } from "./support/accounts";
+import { ADMIN, ADMIN_STATE, E2E_SECRET } from "./support/accounts";
 import { commitInRepository } from "./support/git";
 import { addUser, createProject, expectLogLine, signIn, uniqueSuffix } from "./support/pages";
 
@@ -25,7 +25,7 @@ function parseSse(body: string) {
     }));
 }
 
-test("a deploy's lines appear while its hook still runs; the log resumes after a line, seals, and never shows a redacted value", async ({ browser, baseURL }) => {
+test("a deploy's lines appear while its hook still runs; the log resumes after a line, seals, and never shows a redacted value", async ({ browser, baseURL, request }) => {
   test.setTimeout(150_000);
   const projectId = `logs-${uniqueSuffix()}`;
   const context = await browser.newContext({ storageState: ADMIN_STATE });
@@ -61,9 +61,15 @@ test("a deploy's lines appear while its hook still runs; the log resumes after a
   await expect(log).not.toContainText("slow build ends");
   await expect(page.getByText("Live", { exact: true })).toBeVisible();
 
+  // The connection drops while the hook sleeps; the viewer reconnects and resumes after its last line.
+  await context.setOffline(true);
+  await page.waitForTimeout(1500);
+  await context.setOffline(false);
+
   // The seal arrives and the stream says so.
   await expect(page.getByText("Complete log")).toBeVisible({ timeout: 30_000 });
   await expect(page.getByText("Success", { exact: true })).toBeVisible();
+  const shownLive = await page.locator("dt", { hasText: "Lines" }).locator("xpath=following-sibling::dd").textContent();
   // The user started it, so a notice says it ended, with a link to its log.
   await expect(page.getByRole("region", { name: "Notifications" })).toContainText("Completed: Sync code from staging into slow.", { timeout: 10_000 });
   await expectLogLine(page, "slow build ends");
@@ -88,6 +94,9 @@ test("a deploy's lines appear while its hook still runs; the log resumes after a
   expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => i + 1));
   expect(objects.at(-1)).toMatchObject({ type: "seal", state: "complete", result: "success", lines: numbers.length });
 
+  // The live page held every line exactly once, across the disconnect.
+  expect(Number(shownLive!.replace(/,/g, ""))).toBe(numbers.length);
+
   const all = parseSse(await (await page.request.get(streamUrl)).text());
   expect(all.filter((e) => e.event === "line").map((e) => Number(e.id))).toEqual(numbers);
   const resumed = parseSse(await (await page.request.get(streamUrl, { headers: { "Last-Event-ID": "3" } })).text());
@@ -110,6 +119,17 @@ test("a deploy's lines appear while its hook still runs; the log resumes after a
   await page.getByRole("group", { name: "Filter activities" }).getByLabel("Type").selectOption("environment.synchronize");
   await page.getByRole("group", { name: "Filter activities" }).getByLabel("Result").selectOption("success");
   await expect(recent.getByRole("link")).toHaveCount(1);
+
+  // A script follows the same log with an API token (HTTP basic auth) instead of a session.
+  await page.goto("/account");
+  await page.getByLabel("Token name").fill("logs");
+  await page.getByRole("button", { name: "Create token" }).click();
+  const token = (await page.getByTestId("new-token").textContent())!.trim();
+  const basic = (secret: string) => ({ authorization: `Basic ${Buffer.from(`${ADMIN.email}:${secret}`).toString("base64")}` });
+  const scripted = await request.get(`${streamUrl}?format=ndjson&follow=0`, { headers: basic(token) });
+  expect(scripted.status()).toBe(200);
+  expect(await scripted.text()).toContain('"type":"seal"');
+  expect((await request.get(`${streamUrl}?format=ndjson`, { headers: basic("pwi_wrong") })).status()).toBe(401);
 
   // Someone without access to the project gets 404 from the stream, whatever the format.
   const outsider = { name: "Olga Outsider", email: `olga-${uniqueSuffix()}@example.com`, password: "olga-password-1" };

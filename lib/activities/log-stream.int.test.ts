@@ -102,6 +102,16 @@ describeEachDatabase("live activity logs", ({ db }) => {
     expect(JSON.parse(seal.data)).toMatchObject({ state: "complete", result: "success", lines: 301 });
   });
 
+  it("ends a followed stream when the session expires, without a seal", async () => {
+    const activity = await runningActivity();
+    const log = new ActivityLog(db(), activity.id);
+    log.line("before expiry", "stdout");
+    await log.flush();
+    const reader = sseReader(openActivityStream(db(), activity, { after: 0, format: "sse", follow: true, closeAt: new Date(Date.now() + 300) }));
+    await reader.until(() => reader.isDone(), 5_000);
+    expect(reader.events.map((e) => e.event)).toEqual(["state", "line"]);
+  });
+
   it("answers NDJSON of what is stored, and cuts long lines and stops storing past the size limit", async () => {
     const activity = await runningActivity();
     const log = new ActivityLog(db(), activity.id, 0, [], 64 * 1024);

@@ -37,7 +37,7 @@ function devNull(): number {
   return performance.now() - t0;
 }
 
-async function throughWorker(): Promise<number> {
+async function throughWorker(): Promise<{ hook: number; stored: number }> {
   const activity = await enqueueActivity(db, {
     projectId: "ingest",
     environmentId: staging!.id,
@@ -51,25 +51,29 @@ async function throughWorker(): Promise<number> {
   const log = new ActivityLog(db, activity.id);
   const t0 = performance.now();
   const result = await runHook({ script: SCRIPT, cwd: dataDir, env: {}, log });
+  const hook = performance.now() - t0; // the hook has exited and both pipes are read
   await log.flush(); // every line stored
-  const ms = performance.now() - t0;
+  const stored = performance.now() - t0;
   if (result.exitCode !== 0) throw new Error("hook failed");
-  const stored = await getActivityLog(db, activity.id, LINES - 1, 10);
-  if (stored.at(-1)?.seq !== LINES) throw new Error(`expected ${LINES} lines, the last is ${stored.at(-1)?.seq}`);
-  return ms;
+  const last = await getActivityLog(db, activity.id, LINES - 1, 10);
+  if (last.at(-1)?.seq !== LINES) throw new Error(`expected ${LINES} lines, the last is ${last.at(-1)?.seq}`);
+  return { hook, stored };
 }
 
 const rounds = 3;
 const base: number[] = [];
-const worker: number[] = [];
+const hooks: number[] = [];
+const stored: number[] = [];
 for (let i = 0; i < rounds; i++) {
   base.push(devNull());
-  worker.push(await throughWorker());
+  const r = await throughWorker();
+  hooks.push(r.hook);
+  stored.push(r.stored);
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`database: ${url ? "PostgreSQL" : "PGlite"}; ${LINES.toLocaleString("en-US")} lines, ${rounds} rounds`);
 console.log(`hook to /dev/null:      ${base.map((x) => x.toFixed(0)).join(", ")} ms (median ${median(base).toFixed(0)} ms)`);
-console.log(`hook through the log:   ${worker.map((x) => x.toFixed(0)).join(", ")} ms (median ${median(worker).toFixed(0)} ms)`);
-console.log(`ratio: ${(median(worker) / median(base)).toFixed(2)}× (budget 1.5×)`);
+console.log(`hook through the worker, until the hook has finished: ${hooks.map((x) => x.toFixed(0)).join(", ")} ms (median ${median(hooks).toFixed(0)} ms), ratio ${(median(hooks) / median(base)).toFixed(2)}× (budget 1.5×)`);
+console.log(`… until every line is stored:     ${stored.map((x) => x.toFixed(0)).join(", ")} ms (median ${median(stored).toFixed(0)} ms), ratio ${(median(stored) / median(base)).toFixed(2)}×`);
 await database.close();
 fs.rmSync(dataDir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { getDb } from "@/db/client";
 import { listActivityStream, streamFilterSchema } from "@/lib/activities/activity-stream";
-import { getSessionUser } from "@/lib/auth/session";
+import { getRequestUser } from "@/lib/auth/request-user";
 import { DomainError } from "@/lib/errors";
 import { getEnvironmentByName } from "@/lib/environments/queries";
 import { getProjectAccess } from "@/lib/projects/access";
@@ -10,8 +10,9 @@ import { getProjectAccess } from "@/lib/projects/access";
  * the next page). Filters: environment, type, state, result.
  */
 export async function GET(request: Request, { params }: { params: Promise<{ projectId: string }> }) {
-  const user = await getSessionUser();
-  if (!user) return Response.json({ error: "Sign in first." }, { status: 401 });
+  const auth = await getRequestUser(request);
+  if (!auth) return Response.json({ error: "Sign in first, or send your email and an API token (HTTP basic auth)." }, { status: 401 });
+  const { user } = auth;
   const db = await getDb();
   const access = await getProjectAccess(db, user, (await params).projectId);
   if (!access) return Response.json({ error: "Not found." }, { status: 404 });

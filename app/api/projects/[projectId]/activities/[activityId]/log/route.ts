@@ -1,7 +1,7 @@
 import { getDb } from "@/db/client";
 import { openActivityStream, streamHeaders, type StreamFormat } from "@/lib/activities/log-stream";
 import { openLogDownload } from "@/lib/activities/log-download";
-import { getSessionExpiry, getSessionUser } from "@/lib/auth/session";
+import { getRequestUser } from "@/lib/auth/request-user";
 import { getVisibleActivity } from "@/lib/environments/queries";
 import { getProjectAccess } from "@/lib/projects/access";
 
@@ -12,11 +12,13 @@ export const dynamic = "force-dynamic";
  * `id` = its number, `state` when the activity changes, `seal` when it has ended); a
  * reconnect with Last-Event-ID or `?after=N` resumes right after that line.
  * `?format=ndjson` answers the same as JSON lines (`&follow=0`: what is stored now, then
- * close), `?format=text` the raw text as a download.
+ * close), `?format=text` the raw text as a download. Scripts authenticate with HTTP basic
+ * auth: their email and an API token.
  */
 export async function GET(request: Request, { params }: { params: Promise<{ projectId: string; activityId: string }> }) {
-  const user = await getSessionUser();
-  if (!user) return Response.json({ error: "Sign in first." }, { status: 401 });
+  const auth = await getRequestUser(request);
+  if (!auth) return Response.json({ error: "Sign in first, or send your email and an API token (HTTP basic auth)." }, { status: 401 });
+  const { user } = auth;
   const { projectId, activityId } = await params;
   const db = await getDb();
   const access = await getProjectAccess(db, user, projectId);
@@ -36,6 +38,6 @@ export async function GET(request: Request, { params }: { params: Promise<{ proj
   const afterText = lastEventId ?? url.searchParams.get("after") ?? "0";
   if (!/^\d{1,10}$/.test(afterText)) return Response.json({ error: "after (or Last-Event-ID) must be a line number: 0 or more." }, { status: 400 });
   const follow = url.searchParams.get("follow") !== "0";
-  const stream = openActivityStream(db, activity, { after: Number(afterText), format: format as StreamFormat, follow, closeAt: await getSessionExpiry() });
+  const stream = openActivityStream(db, activity, { after: Number(afterText), format: format as StreamFormat, follow, closeAt: auth.expiresAt });
   return new Response(stream, { headers: streamHeaders(format as StreamFormat) });
 }
