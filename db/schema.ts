@@ -7,6 +7,7 @@
  */
 import {
   boolean,
+  customType,
   index,
   integer,
   jsonb,
@@ -18,6 +19,9 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+
+/** Binary data (PGlite answers Uint8Array, node-postgres Buffer). */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => "bytea" });
 
 export const planEnum = pgEnum("plan", ["starter", "pro"]);
 export const projectRoleEnum = pgEnum("project_role", ["admin", "viewer"]);
@@ -241,7 +245,7 @@ export const activityEnvironments = pgTable(
 /**
  * The log of an activity, its lines numbered from 1, stored in chunks: one row per batch
  * the worker wrote (up to 500 lines), so a 100,000-line log is a few hundred rows.
- * `lines` is a JSON array of [number, epoch ms, stream ("o" | "e" | "s"), section, text].
+ * The JSON array holds [number, epoch ms, stream ("o" | "e" | "s"), section, text] per line.
  */
 export const activityLogChunks = pgTable(
   "activity_log_chunks",
@@ -251,7 +255,10 @@ export const activityLogChunks = pgTable(
       .references(() => activities.id, { onDelete: "cascade" }),
     firstSeq: integer().notNull(),
     lastSeq: integer().notNull(),
-    lines: text().notNull(),
+    /** The JSON, deflated (written by workers, compressed off the main thread). */
+    packed: bytea(),
+    /** The JSON as text (lines appended in SQL, and logs from before chunks). */
+    lines: text(),
   },
   (t) => [primaryKey({ columns: [t.activityId, t.firstSeq] }), index().on(t.activityId, t.lastSeq)],
 );

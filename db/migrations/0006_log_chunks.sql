@@ -2,7 +2,8 @@ CREATE TABLE "activity_log_chunks" (
 	"activity_id" text NOT NULL,
 	"first_seq" integer NOT NULL,
 	"last_seq" integer NOT NULL,
-	"lines" text NOT NULL,
+	"packed" "bytea",
+	"lines" text,
 	CONSTRAINT "activity_log_chunks_activity_id_first_seq_pk" PRIMARY KEY("activity_id","first_seq")
 );
 --> statement-breakpoint
@@ -15,5 +16,5 @@ SELECT "activity_id", "seq", "seq",
     CASE "stream" WHEN 'stderr' THEN 'e' WHEN 'system' THEN 's' ELSE 'o' END, "section", "text"))::text
 FROM "activity_log_lines";
 --> statement-breakpoint
--- Chunks are written far more than read: skip compressing them (pglz costs more CPU than the disk it saves here).
-ALTER TABLE "activity_log_chunks" ALTER COLUMN "lines" SET STORAGE EXTERNAL;
+-- Chunks arrive deflated by the worker: Postgres need not try to compress them again.
+ALTER TABLE "activity_log_chunks" ALTER COLUMN "packed" SET STORAGE EXTERNAL;

@@ -1,7 +1,6 @@
 import "server-only";
 import type { Db } from "@/db/client";
 import { insertLogChunk, type LogRow } from "./log-store";
-import { notifyActivity } from "./notify";
 
 export const MAX_LINE_BYTES = 16 * 1024;
 /** What a cut line keeps, so that with its marker it stays within MAX_LINE_BYTES. */
@@ -9,6 +8,8 @@ export const CUT_KEEP_BYTES = MAX_LINE_BYTES - 64;
 export const MAX_LOG_BYTES = 50 * 1024 * 1024;
 const FLUSH_MS = 50;
 const FLUSH_LINES = 500;
+const MAX_CHUNK_LINES = 2_000;
+const MAX_CHUNK_CHARS = 1_000_000;
 /** Past this many lines waiting to be stored, producers are asked to pause (see `isBackedUp`). */
 const HIGH_WATER_LINES = 20_000;
 
@@ -39,7 +40,7 @@ export function redact(text: string, secrets: readonly string[]): string {
 export class ActivityLog {
   private buffer: Row[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> = Promise.resolve();
+  private writing: Promise<void> | null = null;
   private section: string | null = null;
   private unflushed = 0;
   private storedBytes = 0;
@@ -76,7 +77,8 @@ export class ActivityLog {
   private push(text: string, stream: "stdout" | "stderr" | "system") {
     this.buffer.push({ seq: ++this.seq, at: new Date(), stream, section: this.section, text });
     this.unflushed++;
-    if (this.buffer.length >= FLUSH_LINES) void this.flush();
+    // A chunk being written takes the new lines with it when it is done.
+    if (this.buffer.length >= FLUSH_LINES && !this.writing) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
   }
 
@@ -95,16 +97,27 @@ export class ActivityLog {
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const rows = this.buffer;
-    this.buffer = [];
-    this.flushing = this.flushing.then(async () => {
-      if (rows.length === 0) return;
+    this.writing ??= this.drain().finally(() => {
+      this.writing = null;
+    });
+    return this.writing;
+  }
+
+  /**
+   * Stores the buffer chunk by chunk until it is empty. While one chunk is being written,
+   * new lines gather into the next: under a flood, chunks grow (up to 2,000 lines or about
+   * 1 MB) and statements stay few; at a trickle, each line is stored within 50 ms.
+   */
+  private async drain(): Promise<void> {
+    while (this.buffer.length > 0) {
+      let take = 0;
+      let size = 0;
+      while (take < this.buffer.length && take < MAX_CHUNK_LINES && size < MAX_CHUNK_CHARS) size += this.buffer[take++]!.text.length;
+      const rows = this.buffer.splice(0, take);
       await insertLogChunk(this.db, this.activityId, rows);
       this.unflushed -= rows.length;
-      await notifyActivity(this.db, this.activityId, "lines").catch(() => undefined);
       if (!this.isBackedUp()) this.drainWaiters.splice(0).forEach((r) => r());
-    });
-    return this.flushing;
+    }
   }
 }
 

@@ -1,13 +1,14 @@
 // Benchmark (issue 4, #4): a build hook printing 100,000 lines, run through the worker's
 // log writer (batched inserts, NOTIFY per batch) against the same hook writing to
 // /dev/null. Reports both times and their ratio (the budget is 1.5×).
-// Run: npm run bench:log-ingestion   (PGlite; set BENCH_DATABASE_URL for PostgreSQL)
+// Run: npm run bench:log-ingestion [-- postgres]   (PGlite; or a throwaway PostgreSQL, or BENCH_DATABASE_URL)
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { openDatabase } from "@/db/client";
+import { findPostgresBinDir, startCluster } from "@/db/testing/postgres-cluster";
 import { activities, environments } from "@/db/schema";
 import { ActivityLog } from "@/lib/activities/activity-log";
 import { enqueueActivity, getActivityLog } from "@/lib/activities/queue";
@@ -22,7 +23,9 @@ const SCRIPT = `for i in $(seq 1 ${LINES}); do echo "[build] compiling module $i
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-ingest-"));
 process.env.DATA_DIR = dataDir;
 resetEnvForTests();
-const url = process.env.BENCH_DATABASE_URL;
+// `-- postgres`: a throwaway PostgreSQL cluster from the installed binaries.
+const cluster = process.argv.includes("postgres") ? await startCluster(findPostgresBinDir() ?? "") : null;
+const url = cluster?.url ?? process.env.BENCH_DATABASE_URL;
 const database = await openDatabase(url ? { databaseUrl: url } : { dataDir });
 await database.migrate();
 const db = database.db;
@@ -76,4 +79,5 @@ console.log(`hook to /dev/null:      ${base.map((x) => x.toFixed(0)).join(", ")}
 console.log(`hook through the worker, until the hook has finished: ${hooks.map((x) => x.toFixed(0)).join(", ")} ms (median ${median(hooks).toFixed(0)} ms), ratio ${(median(hooks) / median(base)).toFixed(2)}× (budget 1.5×)`);
 console.log(`… until every line is stored:     ${stored.map((x) => x.toFixed(0)).join(", ")} ms (median ${median(stored).toFixed(0)} ms), ratio ${(median(stored) / median(base)).toFixed(2)}×`);
 await database.close();
+await cluster?.stop();
 fs.rmSync(dataDir, { recursive: true, force: true });
