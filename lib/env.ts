@@ -16,6 +16,8 @@ const schema = z.object({
     }),
   DATA_DIR: z.string().trim().default("./.data"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** The environment router's port (each environment's site); 0 runs no router in this process. */
+  ENV_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   AUTH_SECRET: z
     .string()
     .optional()

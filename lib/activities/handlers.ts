@@ -5,6 +5,7 @@ import { environments, type Activity, type Environment } from "@/db/schema";
 import { branchHead, createBranch, deleteBranch, isAncestor, mergeBranches, rebaseBranch, repositoryPath } from "@/lib/git/repository";
 import { git } from "@/lib/git/git";
 import { deployCommit, removeEnvironmentDeploys } from "@/lib/runtime/deploy";
+import { copyVolumes, deleteVolumes } from "@/lib/runtime/volumes";
 import type { ActivityLog } from "./activity-log";
 
 export interface HandlerContext {
@@ -27,8 +28,33 @@ async function deployHead(ctx: HandlerContext, envName = ctx.environment.name, e
   return deployCommit({ db: ctx.db, log: ctx.log, activityId: ctx.activity.id, projectId: ctx.activity.projectId, environment: env, commit, signal: ctx.signal, onPhase: ctx.onPhase });
 }
 
-function dataNotice(ctx: HandlerContext, from: string) {
-  ctx.log.line(`Data: ${ctx.environment.name} would receive a copy of ${from}'s data (database and mounts); environment data arrives with snapshots.`);
+/** Replaces the environment's data with a copy of `from`'s, and says how in the log. */
+async function copyData(ctx: HandlerContext, from: string): Promise<HandlerOutcome | null> {
+  ctx.log.line(`Copying ${from}'s data (services and mounts) to ${ctx.environment.name}…`);
+  try {
+    const r = await copyVolumes(ctx.activity.projectId, from, ctx.environment.name);
+    ctx.log.line(
+      r.method === "empty"
+        ? `${from} has no data yet: ${ctx.environment.name} starts empty.`
+        : `Copied ${formatBytes(r.bytes)} from ${from} (${r.method === "reflink" ? "reflink copy: blocks are shared until written" : "plain copy: this file system has no reflinks"}).`,
+    );
+    return null;
+  } catch (err) {
+    ctx.log.line((err as Error).message, "stderr");
+    return { ok: false, message: (err as Error).message };
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]} (${n.toLocaleString("en-US")} bytes)`;
 }
 
 export const HANDLERS: Record<string, Handler> = {
@@ -42,7 +68,8 @@ export const HANDLERS: Record<string, Handler> = {
       ctx.log.line(String(p.inactiveReason ?? "The environment was created inactive."));
       return { ok: true, statusAfter: "inactive" };
     }
-    dataNotice(ctx, String(p.parent));
+    const failed = await copyData(ctx, String(p.parent));
+    if (failed) return failed;
     return deployHead(ctx);
   },
 
@@ -50,12 +77,16 @@ export const HANDLERS: Record<string, Handler> = {
     const parent = ctx.environment.parentId
       ? (await ctx.db.select().from(environments).where(eq(environments.id, ctx.environment.parentId)))[0]
       : undefined;
-    if (parent) dataNotice(ctx, parent.name);
+    if (parent) {
+      const failed = await copyData(ctx, parent.name);
+      if (failed) return failed;
+    }
     return deployHead(ctx);
   },
 
   async "environment.deactivate"(ctx) {
     removeEnvironmentDeploys(ctx.activity.projectId, ctx.environment.name);
+    deleteVolumes(ctx.activity.projectId, ctx.environment.name);
     await ctx.db.update(environments).set({ deployedCommit: null, deployedAt: null }).where(eq(environments.id, ctx.environment.id));
     ctx.log.line(`Deleted ${ctx.environment.name}'s deployment and data; the branch ${ctx.environment.name} stays.`);
     return { ok: true };
@@ -65,6 +96,7 @@ export const HANDLERS: Record<string, Handler> = {
     const head = await branchHead(ctx.activity.projectId, ctx.environment.name);
     if (head) await deleteBranch(ctx.activity.projectId, ctx.environment.name, head);
     removeEnvironmentDeploys(ctx.activity.projectId, ctx.environment.name);
+    deleteVolumes(ctx.activity.projectId, ctx.environment.name);
     await ctx.db.delete(environments).where(eq(environments.id, ctx.environment.id));
     ctx.log.line(`Deleted the environment and its branch ${ctx.environment.name}.`);
     return { ok: true };
@@ -114,7 +146,10 @@ export const HANDLERS: Record<string, Handler> = {
         return { ok: false, message: `${ctx.environment.name} has its own commits: merge it into ${p.source} first, or sync with “rebase” checked.` };
       }
     }
-    if (p.data) ctx.log.line(`Data: ${ctx.environment.name}'s data would be replaced by a copy of ${p.source}'s; environment data arrives with snapshots.`);
+    if (p.data) {
+      const failed = await copyData(ctx, p.source);
+      if (failed) return failed;
+    }
     return deployHead(ctx);
   },
 

@@ -39,6 +39,9 @@ hooks:
     echo "Enabling maintenance mode"
     sed -i -e "s/@ENVIRONMENT@/${"$"}{MAGENTO_CLOUD_ENVIRONMENT}/g" -e "s/@COMMIT@/$(cat .deploy-commit)/g" public/index.html
     echo "Services: $(echo "${"$"}{MAGENTO_CLOUD_RELATIONSHIPS}" | base64 -d | head -c 160)"
+    mkdir -p var/log
+    echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) ${"$"}{MAGENTO_CLOUD_ENVIRONMENT} deployed $(cat .deploy-commit)" >> var/log/deploy.log
+    echo "Deploy history in var/log/deploy.log: $(wc -l < var/log/deploy.log) deploy(s) of this environment's data"
     echo "Maintenance mode is disabled"
   post_deploy: |
     echo "Warming up the cache for ${"$"}{MAGENTO_CLOUD_ENVIRONMENT}"

@@ -9,8 +9,11 @@ import { CONFIG_FILES, formatConfigError, parseProjectConfig, type ProjectConfig
 import { env as appEnv } from "@/lib/env";
 import { checkoutInto, readFileAt, treeOf } from "@/lib/git/repository";
 import { runHook, type HookResult } from "./run-hook";
+import { currentDataPath, ensureVolumes, linkMounts } from "./volumes";
 
-export const ENV_PORT = 3001;
+/** In each deploy directory: the web root of `web.locations["/"]`, for the environment router. */
+export const WEB_ROOT_FILE = ".web-root";
+
 
 export interface DeployContext {
   db: Db;
@@ -38,9 +41,14 @@ function b64(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString("base64");
 }
 
+/** The host name of an environment on this machine's environment router. */
+export function environmentHost(projectId: string, environmentName: string): string {
+  return `${environmentName}.${projectId}.localhost:${appEnv().ENV_PORT}`;
+}
+
 /** The URLs of an environment's routes on this machine's environment router. */
 export function resolveRoutes(config: ProjectConfig, projectId: string, environmentName: string): Record<string, unknown> {
-  const host = `${environmentName}.${projectId}.localhost:${ENV_PORT}`;
+  const host = environmentHost(projectId, environmentName);
   return Object.fromEntries(
     Object.entries(config.routes).map(([template, route]) => [
       template.replace("{default}", host).replace("{all}", host),
@@ -50,13 +58,22 @@ export function resolveRoutes(config: ProjectConfig, projectId: string, environm
 }
 
 function hookEnv(ctx: DeployContext, config: ProjectConfig, treeId: string): Record<string, string> {
-  const relationships = Object.fromEntries(
+  // Every service of the environment, by relationship name (services no relationship names
+  // are listed under their own id), with its volume in this local runtime.
+  const data = currentDataPath(ctx.projectId, ctx.environment.name);
+  const describe = (service: string, endpoint: string) => {
+    const spec = config.services[service];
+    const type = spec?.type ?? "unknown";
+    return { service, rel: endpoint, type, host: `${service}.internal`, scheme: type.split(":")[0], ...(spec?.disk ? { path: path.join(data, "services", service), disk: spec.disk } : {}) };
+  };
+  const relationships: Record<string, unknown[]> = Object.fromEntries(
     Object.entries(config.app.relationships).map(([name, target]) => {
       const [service, endpoint] = target.split(":") as [string, string];
-      const type = config.services[service]?.type ?? "unknown";
-      return [name, [{ service, rel: endpoint, type, host: `${service}.internal`, scheme: type.split(":")[0] }]];
+      return [name, [describe(service, endpoint)]];
     }),
   );
+  const named = new Set(Object.values(config.app.relationships).map((t) => t.split(":")[0]));
+  for (const service of Object.keys(config.services)) if (!named.has(service) && !relationships[service]) relationships[service] = [describe(service, service)];
   return {
     MAGENTO_CLOUD_PROJECT: ctx.projectId,
     MAGENTO_CLOUD_ENVIRONMENT: ctx.environment.name,
@@ -140,6 +157,9 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
   fs.rmSync(target, { recursive: true, force: true });
   fs.cpSync(buildDir, target, { recursive: true });
   fs.writeFileSync(path.join(target, ".deploy-commit"), ctx.commit);
+  fs.writeFileSync(path.join(target, WEB_ROOT_FILE), config.app.web.locations["/"]?.root ?? "");
+  ensureVolumes(ctx.projectId, ctx.environment.name, config);
+  linkMounts(target, ctx.projectId, ctx.environment.name, config);
   const steps: [string, string, string | undefined][] = [
     ["deploy", "deploy", config.app.hooks.deploy],
     ["post_deploy", "post-deploy", config.app.hooks.post_deploy],

@@ -1,0 +1,58 @@
+import fs from "node:fs";
+import path from "node:path";
+import { expect, it } from "vitest";
+import { describeEachDatabase } from "@/db/testing/databases";
+import { getActivityLog } from "@/lib/activities/queue";
+import { startWorker } from "@/lib/activities/worker";
+import { requestEnvironmentAction } from "@/lib/environments/request-action";
+import { createProject } from "@/lib/projects/create-project";
+import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { environmentDeployDir } from "./deploy";
+import { currentDataPath, volumesRoot } from "./volumes";
+
+const deployLog = (projectId: string, env: string) => path.join(currentDataPath(projectId, env), "mounts", "var", "log", "deploy.log");
+
+describeEachDatabase("environment data", ({ db }) => {
+  it("branch copies the parent's data, sync with data replaces it, deactivate deletes it; deploys see the mounts", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("data");
+    await createProject(db(), admin, { id, title: "Data", plan: "starter", region: "us-3" });
+    const worker = startWorker(db());
+    try {
+      await worker.idle();
+      // staging's deploy hook wrote into its `var` mount, which lives in its data.
+      expect(fs.readFileSync(deployLog(id, "staging"), "utf8")).toMatch(/ staging deployed [0-9a-f]{40}\n$/);
+      const deployed = fs.realpathSync(path.join(environmentDeployDir(id, "staging"), "current"));
+      expect(fs.readlinkSync(path.join(deployed, "var"))).toBe(path.join(currentDataPath(id, "staging"), "mounts", "var"));
+      expect(fs.existsSync(path.join(currentDataPath(id, "staging"), "services", "mysql"))).toBe(true);
+      expect(fs.existsSync(path.join(currentDataPath(id, "staging"), "services", "redis"))).toBe(false); // no disk
+
+      const branch = await requestEnvironmentAction(db(), admin, id, "staging", { action: "branch", name: "child", title: "", type: "development" });
+      await worker.idle();
+      const childLog = fs.readFileSync(deployLog(id, "child"), "utf8").trim().split("\n");
+      expect(childLog).toHaveLength(2);
+      expect(childLog[0]).toContain(" staging deployed ");
+      expect(childLog[1]).toContain(" child deployed ");
+      const lines = (await getActivityLog(db(), branch.id)).map((l) => l.text);
+      expect(lines.find((l) => l.startsWith("Copied "))).toMatch(/^Copied .+ from staging \((reflink copy|plain copy)/);
+
+      // The parent's data changes; a code-only sync leaves the child's alone, a data sync replaces it.
+      fs.writeFileSync(path.join(currentDataPath(id, "staging"), "mounts", "var", "marker"), "from staging");
+      fs.writeFileSync(path.join(currentDataPath(id, "child"), "mounts", "var", "own"), "child's own");
+      await requestEnvironmentAction(db(), admin, id, "child", { action: "sync", code: true, data: false, rebase: false });
+      await worker.idle();
+      expect(fs.existsSync(path.join(currentDataPath(id, "child"), "mounts", "var", "marker"))).toBe(false);
+      await requestEnvironmentAction(db(), admin, id, "child", { action: "sync", code: false, data: true, rebase: false });
+      await worker.idle();
+      expect(fs.readFileSync(path.join(currentDataPath(id, "child"), "mounts", "var", "marker"), "utf8")).toBe("from staging");
+      expect(fs.existsSync(path.join(currentDataPath(id, "child"), "mounts", "var", "own"))).toBe(false);
+      expect(fs.readdirSync(volumesRoot(id, "child")).filter((e) => e.startsWith("gen-"))).toHaveLength(1); // the old generation is gone
+
+      await requestEnvironmentAction(db(), admin, id, "child", { action: "deactivate", confirmation: "child" });
+      await worker.idle();
+      expect(fs.existsSync(volumesRoot(id, "child"))).toBe(false);
+    } finally {
+      await worker.stop();
+    }
+  });
+});

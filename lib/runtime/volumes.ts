@@ -1,0 +1,168 @@
+import "server-only";
+import { execFile } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { ProjectConfig } from "@/lib/config/parse-config";
+import { childProcessEnv, env as appEnv } from "@/lib/env";
+
+const run = promisify(execFile);
+
+/**
+ * An environment's persistent data on this machine: DATA_DIR/volumes/<project>/<env>/
+ * holds generations (`gen-…`) and `current`, a symlink to the live one. A copy or restore
+ * fills a new generation and then renames a new link over `current`: the environment's
+ * data is always wholly old or wholly new. Inside a generation: `services/<id>` for every
+ * service with a disk, `mounts/<path>` for every mount of .magento.app.yaml.
+ */
+export function volumesRoot(projectId: string, environmentName: string): string {
+  return path.join(appEnv().dataDir, "volumes", projectId, environmentName);
+}
+
+export function currentDataPath(projectId: string, environmentName: string): string {
+  return path.join(volumesRoot(projectId, environmentName), "current");
+}
+
+export interface VolumeSpec {
+  kind: "service" | "mount";
+  name: string;
+  /** Relative to a generation. */
+  relPath: string;
+}
+
+/** A mount path of the configuration, normalised ("/pub/media/" → "pub/media"); null when it would leave the application. */
+export function normaliseMount(mount: string): string | null {
+  const clean = path.posix.normalize(mount.replace(/^\/+|\/+$/g, ""));
+  if (!clean || clean === "." || clean.startsWith("..") || clean.includes("\0")) return null;
+  return clean;
+}
+
+export function volumeSpecs(config: ProjectConfig): VolumeSpec[] {
+  const specs: VolumeSpec[] = [];
+  for (const [id, service] of Object.entries(config.services)) if (service.disk) specs.push({ kind: "service", name: id, relPath: path.join("services", id) });
+  for (const mount of Object.keys(config.app.mounts)) {
+    const clean = normaliseMount(mount);
+    if (clean) specs.push({ kind: "mount", name: clean, relPath: path.join("mounts", clean) });
+  }
+  return specs;
+}
+
+function newGeneration(root: string): string {
+  fs.mkdirSync(root, { recursive: true });
+  return path.join(root, `gen-${Date.now()}-${crypto.randomBytes(3).toString("hex")}`);
+}
+
+/** Points `current` at `generation` atomically, then deletes the generations no longer used. */
+export function switchGeneration(root: string, generation: string): void {
+  const link = path.join(root, `.current-${crypto.randomBytes(4).toString("hex")}`);
+  fs.symlinkSync(path.basename(generation), link);
+  fs.renameSync(link, path.join(root, "current"));
+  for (const entry of fs.readdirSync(root)) {
+    if (entry !== "current" && entry !== path.basename(generation)) fs.rmSync(path.join(root, entry), { recursive: true, force: true });
+  }
+}
+
+/** Makes sure the environment has data and every volume of `config` exists in it; returns the live generation. */
+export function ensureVolumes(projectId: string, environmentName: string, config: ProjectConfig): string {
+  const root = volumesRoot(projectId, environmentName);
+  const current = path.join(root, "current");
+  if (!fs.existsSync(current)) {
+    const generation = newGeneration(root);
+    fs.mkdirSync(generation);
+    switchGeneration(root, generation);
+  }
+  const live = fs.realpathSync(current);
+  for (const spec of volumeSpecs(config)) fs.mkdirSync(path.join(live, spec.relPath), { recursive: true });
+  return live;
+}
+
+const reflinkByDevice = new Map<number, boolean>();
+
+/** Whether `cp --reflink=always` works on the file system holding `dir` (probed once per device). */
+async function supportsReflink(dir: string): Promise<boolean> {
+  const device = fs.statSync(dir).dev;
+  const known = reflinkByDevice.get(device);
+  if (known !== undefined) return known;
+  const probe = path.join(dir, `.reflink-probe-${crypto.randomBytes(3).toString("hex")}`);
+  fs.writeFileSync(probe, "probe");
+  let ok = false;
+  try {
+    await run("cp", ["--reflink=always", probe, `${probe}.copy`], { env: childProcessEnv({}) });
+    ok = true;
+  } catch {
+    ok = false;
+  } finally {
+    fs.rmSync(probe, { force: true });
+    fs.rmSync(`${probe}.copy`, { force: true });
+  }
+  reflinkByDevice.set(device, ok);
+  return ok;
+}
+
+export async function directoryBytes(dir: string): Promise<number> {
+  if (!fs.existsSync(dir)) return 0;
+  const { stdout } = await run("du", ["-s", "-B1", "--apparent-size", dir], { env: childProcessEnv({}) });
+  return Number(stdout.split("\t")[0]) || 0;
+}
+
+export interface CopyResult {
+  bytes: number;
+  method: "reflink" | "copy" | "empty";
+}
+
+/**
+ * Replaces the target environment's data with a copy of the source's (a reflink copy when
+ * the file system allows, else a plain one). The copy goes into a new generation; only a
+ * complete copy is switched in, so a failure leaves the target as it was.
+ */
+export async function copyVolumes(projectId: string, from: string, to: string): Promise<CopyResult> {
+  const source = currentDataPath(projectId, from);
+  const root = volumesRoot(projectId, to);
+  const generation = newGeneration(root);
+  try {
+    if (!fs.existsSync(source)) {
+      fs.mkdirSync(generation);
+      switchGeneration(root, generation);
+      return { bytes: 0, method: "empty" };
+    }
+    const live = fs.realpathSync(source);
+    const reflink = await supportsReflink(path.dirname(live));
+    await run("cp", ["-a", `--reflink=${reflink ? "always" : "never"}`, `${live}/.`, generation], { env: childProcessEnv({}) });
+    const bytes = await directoryBytes(generation);
+    switchGeneration(root, generation);
+    return { bytes, method: reflink ? "reflink" : "copy" };
+  } catch (err) {
+    fs.rmSync(generation, { recursive: true, force: true });
+    const detail = (err as { stderr?: string }).stderr?.trim() || (err as Error).message;
+    throw new Error(`Copying ${from}'s data to ${to} failed: ${detail}. ${to}'s data is as it was.`);
+  }
+}
+
+export function deleteVolumes(projectId: string, environmentName: string): void {
+  fs.rmSync(volumesRoot(projectId, environmentName), { recursive: true, force: true });
+}
+
+export interface VolumeSize extends VolumeSpec {
+  bytes: number;
+}
+
+/** The size of each volume of the environment's live data (empty when it has none). */
+export async function volumeSizes(projectId: string, environmentName: string, config: ProjectConfig): Promise<VolumeSize[]> {
+  const current = currentDataPath(projectId, environmentName);
+  if (!fs.existsSync(current)) return [];
+  const live = fs.realpathSync(current);
+  return Promise.all(volumeSpecs(config).map(async (spec) => ({ ...spec, bytes: await directoryBytes(path.join(live, spec.relPath)) })));
+}
+
+/** Links each mount of a deploy directory to the environment's live data (through `current`, so a restore is seen at once). */
+export function linkMounts(deployDir: string, projectId: string, environmentName: string, config: ProjectConfig): void {
+  const current = currentDataPath(projectId, environmentName);
+  for (const spec of volumeSpecs(config)) {
+    if (spec.kind !== "mount") continue;
+    const at = path.join(deployDir, spec.name);
+    fs.rmSync(at, { recursive: true, force: true });
+    fs.mkdirSync(path.dirname(at), { recursive: true });
+    fs.symlinkSync(path.join(current, spec.relPath), at);
+  }
+}
