@@ -40,6 +40,24 @@ test("branch from staging, watch the deploy log, merge back; a viewer finds Merg
   await expect(page.locator("[aria-live=polite]").getByText("Success", { exact: true })).toBeVisible({ timeout: 30_000 });
   await expectLogLine(page, "Reusing the build of tree");
   await expectLogLine(page, "Deploying mymagento to fix-cart");
+  await expectLogLine(page, "Copied ");
+
+  // The environment's site: its own origin on the router, by host name and by path, built from its commit.
+  await page.goto(`/projects/${projectId}/environments/fix-cart`);
+  const deployed = (await page.locator("dt", { hasText: "Deployed" }).first().locator("xpath=following-sibling::dd[1]").textContent())!.trim();
+  const urls = page.getByRole("region", { name: "URLs" });
+  const envPort = process.env.E2E_ENV_PORT;
+  await expect(urls.getByRole("link", { name: `http://fix-cart.${projectId}.localhost:${envPort}/` })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Data" })).toContainText("var");
+  const site = await browser.newPage();
+  await site.goto(`http://fix-cart.${projectId}.localhost:${envPort}/`);
+  await expect(site.locator("body")).toContainText(deployed);
+  await expect(site.locator("body")).toContainText("fix-cart");
+  await site.goto(`http://localhost:${envPort}/${projectId}/fix-cart/`);
+  await expect(site.locator("body")).toContainText(deployed);
+  await site.goto(`http://localhost:${envPort}/${projectId}/no-such-env/`);
+  await expect(site.getByRole("heading", { name: "No such environment" })).toBeVisible();
+  await site.close();
 
   await page.goto(`/projects/${projectId}`);
   await expect(page.getByText("3 of 4 active environments")).toBeVisible();

@@ -9,6 +9,7 @@ export default async function globalSetup(_config: FullConfig) {
   const server = await startServer({ env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SEED_DEMO: "1", LOG_REDACT_VALUES: E2E_SECRET } });
   process.env.E2E_BASE_URL = server.url;
   process.env.E2E_DATA_DIR = server.dataDir;
+  process.env.E2E_ENV_PORT = String(server.envPort);
   return async () => {
     await server.stop();
   };

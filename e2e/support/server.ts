@@ -14,6 +14,8 @@ const root = path.resolve(import.meta.dirname, "..", "..");
 export interface TestServer {
   url: string;
   port: number;
+  /** The environment router's port (ENV_PORT). */
+  envPort: number;
   pid: number;
   dataDir: string;
   output(): string;
@@ -40,7 +42,8 @@ export async function startServer(
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? makeDataDir();
   const port = options.port ?? (await freePort());
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, DATA_DIR: dataDir, PORT: String(port), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
+  const envPort = Number(options.env?.ENV_PORT ?? (await freePort()));
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, DATA_DIR: dataDir, PORT: String(port), ENV_PORT: String(envPort), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
   // End-to-end servers run on their own embedded database unless a test names a server.
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
@@ -78,6 +81,7 @@ export async function startServer(
   return {
     url,
     port,
+    envPort,
     pid: child.pid!,
     dataDir,
     output: () => output,

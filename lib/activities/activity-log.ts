@@ -1,5 +1,6 @@
 import "server-only";
 import type { Db } from "@/db/client";
+import { formatBytes } from "@/lib/format-bytes";
 import { insertLogChunk, type LogRow } from "./log-store";
 
 export const MAX_LINE_BYTES = 16 * 1024;
@@ -121,6 +122,3 @@ export class ActivityLog {
   }
 }
 
-function formatBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MB` : `${Math.round(n / 1024)} KiB`;
-}

@@ -6,6 +6,7 @@ import { branchHead, createBranch, deleteBranch, isAncestor, mergeBranches, reba
 import { git } from "@/lib/git/git";
 import { deployCommit, removeEnvironmentDeploys } from "@/lib/runtime/deploy";
 import { copyVolumes, deleteVolumes } from "@/lib/runtime/volumes";
+import { formatBytes } from "@/lib/format-bytes";
 import type { ActivityLog } from "./activity-log";
 
 export interface HandlerContext {
@@ -36,7 +37,7 @@ async function copyData(ctx: HandlerContext, from: string): Promise<HandlerOutco
     ctx.log.line(
       r.method === "empty"
         ? `${from} has no data yet: ${ctx.environment.name} starts empty.`
-        : `Copied ${formatBytes(r.bytes)} from ${from} (${r.method === "reflink" ? "reflink copy: blocks are shared until written" : "plain copy: this file system has no reflinks"}).`,
+        : `Copied ${formatBytes(r.bytes)} (${r.bytes.toLocaleString("en-US")} bytes) from ${from} (${r.method === "reflink" ? "reflink copy: blocks are shared until written" : "plain copy: this file system has no reflinks"}).`,
     );
     return null;
   } catch (err) {
@@ -45,17 +46,6 @@ async function copyData(ctx: HandlerContext, from: string): Promise<HandlerOutco
   }
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} bytes`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]} (${n.toLocaleString("en-US")} bytes)`;
-}
 
 export const HANDLERS: Record<string, Handler> = {
   "environment.initialize": (ctx) => deployHead(ctx),

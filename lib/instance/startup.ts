@@ -6,6 +6,7 @@ import { env } from "@/lib/env";
 import { countUsers, createUser, getUserByEmail, upsertAdministrator } from "@/lib/users/create-user";
 import { markFirstStart, seedDemoIfPending } from "./demo";
 import { startBackgroundWorker } from "@/lib/activities/background-worker";
+import { startEnvironmentRouter } from "@/lib/runtime/router";
 
 export interface StartupReport {
   migrationsApplied: number;
@@ -58,6 +59,7 @@ export async function startInstance(log: (line: string) => void = console.log): 
   } else {
     log("[startup] RUN_WORKER=0: activities run in separate `npm run worker` processes.");
   }
+  startEnvironmentRouter(config.ENV_PORT, async () => (await getDatabase()).db, log);
   log(`[startup] Ready on ${url}`);
   return report;
 }

@@ -57,6 +57,15 @@ export function resolveRoutes(config: ProjectConfig, projectId: string, environm
   );
 }
 
+/** The environment's site on the router: each route of routes.yaml resolved, and the path form. */
+export function environmentUrls(config: ProjectConfig, projectId: string, environmentName: string) {
+  const routes = Object.entries(resolveRoutes(config, projectId, environmentName)).map(([url, route]) => {
+    const r = route as { original_url: string; type: string; to?: string };
+    return { url, template: r.original_url, redirect: r.type === "redirect" ? (r.to ?? null) : null };
+  });
+  return { routes, pathUrl: `http://localhost:${appEnv().ENV_PORT}/${projectId}/${environmentName}/` };
+}
+
 function hookEnv(ctx: DeployContext, config: ProjectConfig, treeId: string): Record<string, string> {
   // Every service of the environment, by relationship name (services no relationship names
   // are listed under their own id), with its volume in this local runtime.

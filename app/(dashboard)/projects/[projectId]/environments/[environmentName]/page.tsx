@@ -13,6 +13,11 @@ import { getProjectOverview } from "@/lib/environments/overview";
 import { branchHead, commitsBetween, countCommitsBetween } from "@/lib/git/repository";
 import { canSeeEnvironmentType } from "@/lib/auth/permissions";
 import { getProjectForPage } from "@/lib/projects/page-access";
+import type { ProjectConfig } from "@/lib/config/parse-config";
+import { environmentUrls } from "@/lib/runtime/deploy";
+import { volumeSizes } from "@/lib/runtime/volumes";
+import { formatBytes } from "@/lib/format-bytes";
+
 
 type Props = { params: Promise<{ projectId: string; environmentName: string }> };
 
@@ -44,7 +49,9 @@ export default async function EnvironmentPage({ params }: Props) {
           behind: await countCommitsBetween(projectId, env.name, parent.name),
         }
       : { ahead: [], behind: 0 };
-  const routes = deployment ? Object.keys((deployment.config as { routes?: Record<string, unknown> }).routes ?? {}) : [];
+  const config = deployment ? (deployment.config as unknown as ProjectConfig) : null;
+  const site = config && env.status !== "inactive" ? environmentUrls(config, projectId, env.name) : null;
+  const volumes = config && env.status !== "inactive" ? await volumeSizes(projectId, env.name, config) : [];
 
   return (
     <>
@@ -112,16 +119,52 @@ export default async function EnvironmentPage({ params }: Props) {
               <p className="mt-3 text-xs text-muted">The branch has commits that are not deployed yet: Redeploy deploys the deployed commit again; a push deploys the head.</p>
             ) : null}
           </section>
-          {routes.length > 0 ? (
+          {site ? (
             <section aria-labelledby="env-urls" className="rounded-lg border border-border bg-surface p-4 text-sm">
               <h2 id="env-urls" className="mb-2 font-semibold">
-                Routes
+                URLs
               </h2>
-              <ul className="space-y-1 font-mono text-xs">
-                {routes.map((r) => (
-                  <li key={r}>{r.replace("{default}", `${env.name}.${projectId}.localhost:3001`)}</li>
+              <ul className="space-y-1 text-xs">
+                {site.routes.map((r) => (
+                  <li key={r.url} className="flex flex-wrap items-baseline gap-x-2">
+                    <a className="font-mono text-accent hover:underline" href={r.url} target="_blank" rel="noreferrer">
+                      {r.url}
+                    </a>
+                    <span className="text-muted">{r.redirect ? `redirects to ${r.redirect}` : `from ${r.template}`}</span>
+                  </li>
                 ))}
+                <li className="flex flex-wrap items-baseline gap-x-2">
+                  <a className="font-mono text-accent hover:underline" href={site.pathUrl} target="_blank" rel="noreferrer">
+                    {site.pathUrl}
+                  </a>
+                  <span className="text-muted">the same site, for clients without *.localhost</span>
+                </li>
               </ul>
+            </section>
+          ) : null}
+          {volumes.length > 0 ? (
+            <section aria-labelledby="env-data" className="rounded-lg border border-border bg-surface p-4 text-sm">
+              <h2 id="env-data" className="mb-2 font-semibold">
+                Data
+              </h2>
+              <table className="w-full text-xs">
+                <thead className="text-left text-muted">
+                  <tr>
+                    <th className="font-normal">Volume</th>
+                    <th className="font-normal">Kind</th>
+                    <th className="text-right font-normal">Size</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {volumes.map((v) => (
+                    <tr key={v.relPath}>
+                      <td className="font-mono">{v.name}</td>
+                      <td>{v.kind === "service" ? "service" : "mount"}</td>
+                      <td className="text-right tabular-nums">{formatBytes(v.bytes)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
             </section>
           ) : null}
         </aside>
