@@ -6,6 +6,7 @@
  * issues) references projects.id with ON DELETE CASCADE, so deleting a project is one row.
  */
 import {
+  bigint,
   boolean,
   customType,
   index,
@@ -224,6 +225,8 @@ export const activities = pgTable(
     /** The pg-boss job that will run this pending activity (set when its turn comes). */
     jobId: text(),
     dispatchedAt: timestamp({ withTimezone: true, mode: "date" }),
+    /** Percent done, for activities that can tell (snapshots and restores, from bytes processed). */
+    progress: integer(),
   },
   (t) => [index().on(t.projectId, t.createdAt), index().on(t.state, t.priority, t.createdAt), index().on(t.environmentId, t.createdAt)],
 );
@@ -285,11 +288,45 @@ export const deployments = pgTable(
   (t) => [index().on(t.environmentId, t.createdAt), index().on(t.activityId)],
 );
 
+export const snapshotStateEnum = pgEnum("snapshot_state", ["in_progress", "complete", "failed"]);
+
+/**
+ * A snapshot (Backup) of an environment's data: DATA_DIR/snapshots/<project>/<id>/ holds
+ * data.tar and manifest.json (every file's size and sha256). Only `complete` ones are
+ * restorable; an archive is written under a temporary name and renamed when whole.
+ */
+export const snapshots = pgTable(
+  "snapshots",
+  {
+    id: text()
+      .primaryKey()
+      .$defaultFn(() => crypto.randomUUID()),
+    projectId: text()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    environmentId: text().references(() => environments.id, { onDelete: "set null" }),
+    environmentName: text().notNull(),
+    activityId: text().references(() => activities.id, { onDelete: "set null" }),
+    state: snapshotStateEnum().notNull().default("in_progress"),
+    /** consistent: the environment takes no other activity meanwhile; live: it may. */
+    consistency: text().$type<"consistent" | "live">().notNull(),
+    deployedCommit: text(),
+    sizeBytes: bigint({ mode: "number" }),
+    fileCount: integer(),
+    createdBy: text().references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    completedAt: timestamp({ withTimezone: true, mode: "date" }),
+    expiresAt: timestamp({ withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [index().on(t.environmentId, t.createdAt), index().on(t.expiresAt)],
+);
+
 export type Environment = typeof environments.$inferSelect;
 export type EnvironmentType = (typeof environmentTypeEnum.enumValues)[number];
 export type EnvironmentStatus = (typeof environmentStatusEnum.enumValues)[number];
 export type Activity = typeof activities.$inferSelect;
 export type Deployment = typeof deployments.$inferSelect;
+export type Snapshot = typeof snapshots.$inferSelect;
 
 /** API tokens for the git remote (and scripts): shown once, stored as a SHA-256 hash. */
 export const apiTokens = pgTable(

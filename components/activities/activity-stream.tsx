@@ -16,6 +16,8 @@ const TYPE_LABEL: Record<string, string> = {
   "environment.synchronize": "Sync",
   "environment.redeploy": "Redeploy",
   "environment.push": "Push",
+  "environment.backup": "Snapshot",
+  "environment.restore": "Restore",
 };
 
 interface Filters {

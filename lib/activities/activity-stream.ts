@@ -7,7 +7,7 @@ import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permission
 import { DomainError } from "@/lib/errors";
 import { STATUS_AFTER } from "@/lib/environments/request-action";
 
-export const ACTIVITY_TYPES = Object.keys(STATUS_AFTER);
+export const ACTIVITY_TYPES = [...Object.keys(STATUS_AFTER), "environment.backup"];
 export const PAGE_SIZE = 20;
 
 export const streamFilterSchema = z.object({

@@ -1,11 +1,14 @@
 import "server-only";
+import fs from "node:fs";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { environments, type Activity, type Environment } from "@/db/schema";
+import { environments, snapshots, type Activity, type Environment } from "@/db/schema";
 import { branchHead, createBranch, deleteBranch, isAncestor, mergeBranches, rebaseBranch, repositoryPath } from "@/lib/git/repository";
 import { git } from "@/lib/git/git";
 import { deployCommit, removeEnvironmentDeploys } from "@/lib/runtime/deploy";
-import { copyVolumes, deleteVolumes } from "@/lib/runtime/volumes";
+import { copyVolumes, currentDataPath, deleteVolumes, newGeneration, switchGeneration, volumesRoot } from "@/lib/runtime/volumes";
+import { extractSnapshotArchive, writeSnapshotArchive } from "@/lib/runtime/snapshot-archive";
+import { removeSnapshotFiles, snapshotDir, snapshotTempDir } from "@/lib/snapshots/snapshots";
 import { formatBytes } from "@/lib/format-bytes";
 import type { ActivityLog } from "./activity-log";
 
@@ -16,6 +19,8 @@ export interface HandlerContext {
   log: ActivityLog;
   signal: AbortSignal;
   onPhase: (phase: "build" | "deploy") => Promise<void>;
+  /** Percent done, for work that can tell (stored at most once a second). */
+  setProgress: (percent: number) => void;
 }
 
 export type HandlerOutcome = { ok: true; statusAfter?: Environment["status"] } | { ok: false; message: string; cancelled?: boolean };
@@ -151,4 +156,92 @@ export const HANDLERS: Record<string, Handler> = {
   },
 
   "environment.push": (ctx) => deployHead(ctx),
+
+  "environment.backup": (ctx) => createSnapshotArchive(ctx),
+  "environment.restore": (ctx) => restoreSnapshot(ctx),
 };
+
+async function createSnapshotArchive(ctx: HandlerContext): Promise<HandlerOutcome> {
+  const { snapshotId, replaces } = params(ctx) as { snapshotId: string; replaces: string | null };
+  const projectId = ctx.activity.projectId;
+  const [snapshot] = await ctx.db.select().from(snapshots).where(eq(snapshots.id, snapshotId));
+  if (!snapshot) return { ok: false, message: "The snapshot was deleted before it was made." };
+  const fail = async (message: string): Promise<HandlerOutcome> => {
+    fs.rmSync(snapshotTempDir(projectId, snapshotId), { recursive: true, force: true });
+    await ctx.db.update(snapshots).set({ state: "failed", completedAt: new Date() }).where(eq(snapshots.id, snapshotId));
+    ctx.log.line(message, "stderr");
+    return { ok: false, message };
+  };
+  const current = currentDataPath(projectId, ctx.environment.name);
+  if (!fs.existsSync(current)) return fail(`${ctx.environment.name} has no data to snapshot.`);
+  const live = fs.realpathSync(current);
+  ctx.log.line(`${snapshot.consistency === "consistent" ? "Consistent snapshot: no other activity runs on" : "Live snapshot: activities may keep running on"} ${ctx.environment.name} while its data is archived.`);
+  const tmp = snapshotTempDir(projectId, snapshotId);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  const started = Date.now();
+  let manifest;
+  try {
+    manifest = await writeSnapshotArchive({
+      sourceDir: live,
+      targetDir: tmp,
+      meta: {
+        snapshotId,
+        project: projectId,
+        environment: ctx.environment.name,
+        deployedCommit: snapshot.deployedCommit,
+        consistency: snapshot.consistency,
+        createdAt: snapshot.createdAt.toISOString(),
+        expiresAt: snapshot.expiresAt.toISOString(),
+      },
+      onProgress: (done, total) => ctx.setProgress(total > 0 ? Math.min(99, Math.floor((done / total) * 100)) : 0),
+    });
+    fs.renameSync(tmp, snapshotDir(projectId, snapshotId));
+  } catch (err) {
+    return fail(`The snapshot failed: ${(err as Error).message}`);
+  }
+  await ctx.db
+    .update(snapshots)
+    .set({ state: "complete", completedAt: new Date(), sizeBytes: manifest.archive.size, fileCount: manifest.files.filter((f) => f.type === "file").length })
+    .where(eq(snapshots.id, snapshotId));
+  ctx.setProgress(100);
+  ctx.log.line(
+    `Archived ${manifest.files.filter((f) => f.type === "file").length} files, ${formatBytes(manifest.totalBytes)} of data, into ${formatBytes(manifest.archive.size)} in ${((Date.now() - started) / 1000).toFixed(1)} s; archive sha256 ${manifest.archive.sha256.slice(0, 16)}…`,
+  );
+  ctx.log.line(`The snapshot expires ${snapshot.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC.`);
+  if (replaces) {
+    await ctx.db.delete(snapshots).where(eq(snapshots.id, replaces));
+    removeSnapshotFiles(projectId, replaces);
+    ctx.log.line("The oldest snapshot was deleted, as agreed: Starter keeps two per environment.");
+  }
+  return { ok: true };
+}
+
+async function restoreSnapshot(ctx: HandlerContext): Promise<HandlerOutcome> {
+  const { snapshotId } = params(ctx) as { snapshotId: string };
+  const projectId = ctx.activity.projectId;
+  const [snapshot] = await ctx.db.select().from(snapshots).where(eq(snapshots.id, snapshotId));
+  if (!snapshot || snapshot.state !== "complete") return { ok: false, message: "The snapshot no longer exists." };
+  const root = volumesRoot(projectId, ctx.environment.name);
+  const generation = newGeneration(root);
+  ctx.log.line(`Verifying and unpacking the snapshot of ${snapshot.createdAt.toISOString().slice(0, 16).replace("T", " ")} UTC (commit ${snapshot.deployedCommit?.slice(0, 12) ?? "none"}) into a new place…`);
+  let manifest;
+  try {
+    manifest = await extractSnapshotArchive({
+      snapshotDir: snapshotDir(projectId, snapshotId),
+      targetDir: generation,
+      onProgress: (done, total) => ctx.setProgress(total > 0 ? Math.min(95, Math.floor((done / total) * 95)) : 0),
+    });
+  } catch (err) {
+    fs.rmSync(generation, { recursive: true, force: true });
+    const message = `${(err as Error).message} ${ctx.environment.name}'s data stays as it was.`;
+    ctx.log.line(message, "stderr");
+    return { ok: false, message };
+  }
+  switchGeneration(root, generation);
+  ctx.log.line(`Every checksum matched (${manifest.files.filter((f) => f.type === "file").length} files, ${formatBytes(manifest.totalBytes)}); ${ctx.environment.name}'s data is now the snapshot's. Git is untouched.`);
+  const commit = ctx.environment.deployedCommit ?? (await branchHead(projectId, ctx.environment.name));
+  if (!commit) return { ok: true };
+  const outcome = await deployCommit({ db: ctx.db, log: ctx.log, activityId: ctx.activity.id, projectId, environment: ctx.environment, commit, signal: ctx.signal, onPhase: ctx.onPhase });
+  ctx.setProgress(100);
+  return outcome;
+}

@@ -51,7 +51,8 @@ export async function enqueueActivity(tx: Tx, input: NewActivity): Promise<Activ
       priority: input.isProduction ? 1 : 0,
     })
     .returning();
-  await tx.insert(activityEnvironments).values([...new Set(input.occupies)].map((environmentId) => ({ activityId: activity!.id, environmentId })));
+  const occupies = [...new Set(input.occupies)];
+  if (occupies.length > 0) await tx.insert(activityEnvironments).values(occupies.map((environmentId) => ({ activityId: activity!.id, environmentId })));
   return activity!;
 }
 

@@ -1,10 +1,12 @@
 import "server-only";
 import crypto from "node:crypto";
 import os from "node:os";
-import { eq, sql } from "drizzle-orm";
+import fs from "node:fs";
+import { and, eq, sql } from "drizzle-orm";
 import type PgBoss from "pg-boss";
 import { selectRows, type Db } from "@/db/client";
-import { activities, environments, type Activity, type Environment } from "@/db/schema";
+import { activities, environments, snapshots, type Activity, type Environment } from "@/db/schema";
+import { snapshotTempDir } from "@/lib/snapshots/snapshots";
 import { STATUS_AFTER } from "@/lib/environments/request-action";
 import { env } from "@/lib/env";
 import { ActivityLog } from "./activity-log";
@@ -40,6 +42,15 @@ export interface Worker {
   stop(): Promise<void>;
   /** Resolves when no activity is running or claimable (for tests). */
   idle(): Promise<void>;
+}
+
+/** A snapshot whose worker died is failed and its partial archive removed: it is never listed as complete. */
+export async function abandonSnapshot(tx: Tx, activity: Activity): Promise<void> {
+  if (activity.type !== "environment.backup") return;
+  const snapshotId = (activity.parameters as { snapshotId?: string }).snapshotId;
+  if (!snapshotId) return;
+  await tx.update(snapshots).set({ state: "failed", completedAt: new Date() }).where(and(eq(snapshots.id, snapshotId), eq(snapshots.state, "in_progress")));
+  fs.rmSync(snapshotTempDir(activity.projectId, snapshotId), { recursive: true, force: true });
 }
 
 /** Puts an environment back in the state its activity's outcome implies. */
@@ -93,6 +104,28 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
         })
         .catch(() => undefined);
     }, 1000);
+    let progressAt = 0;
+    let progressTimer: NodeJS.Timeout | null = null;
+    let progressValue = -1;
+    const storeProgress = () => {
+      progressAt = Date.now();
+      progressTimer = null;
+      void db
+        .update(activities)
+        .set({ progress: progressValue })
+        .where(eq(activities.id, activity.id))
+        .then(() => notifyActivity(db, activity.id, "state"))
+        .catch(() => undefined);
+    };
+    // At most one write a second; the last value always lands.
+    const setProgress = (percent: number) => {
+      if (percent === progressValue) return;
+      progressValue = percent;
+      if (progressTimer) return;
+      const wait = 1000 - (Date.now() - progressAt);
+      if (wait <= 0 || percent === 100) storeProgress();
+      else progressTimer = setTimeout(storeProgress, wait);
+    };
     const onPhase = async (phase: "build" | "deploy") => {
       await db.update(activities).set({ phase }).where(eq(activities.id, activity.id));
       await notifyActivity(db, activity.id, "state");
@@ -104,10 +137,10 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
       if (!environment) outcome = { ok: false, message: "The environment no longer exists." };
       else if (!handler) outcome = { ok: false, message: `Unknown activity type ${activity.type}.` };
       else {
-        if (environment.status === "active" && activity.type !== "environment.deactivate") {
+        if (environment.status === "active" && activity.type !== "environment.deactivate" && activity.type !== "environment.backup") {
           await db.update(environments).set({ status: "dirty" }).where(eq(environments.id, environment.id));
         }
-        outcome = await handler({ db, activity, environment, log, signal: abort.signal, onPhase });
+        outcome = await handler({ db, activity, environment, log, signal: abort.signal, onPhase, setProgress });
       }
     } catch (err) {
       console.error(`[worker] activity ${activity.id} failed:`, err);
@@ -115,6 +148,10 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
     } finally {
       clearInterval(beat);
       clearInterval(cancelPoll);
+      if (progressTimer) {
+        clearTimeout(progressTimer);
+        storeProgress();
+      }
     }
     log.setSection(null);
     log.line(outcome.ok ? "Activity completed successfully." : outcome.message, outcome.ok ? "system" : "stderr");
@@ -148,7 +185,10 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
 
   async function recover(boss: PgBoss) {
     lastRecovery = Date.now();
-    const n = await recoverStaleActivities(db, new Date(), async (tx, activity) => settleEnvironment(tx, activity, "failure"));
+    const n = await recoverStaleActivities(db, new Date(), async (tx, activity) => {
+      await settleEnvironment(tx, activity, "failure");
+      await abandonSnapshot(tx, activity);
+    });
     let lost = 0;
     for (const d of await listDispatchedSince(db, new Date(Date.now() - LOST_JOB_AFTER_MS))) {
       if (await isJobLive(boss, d.jobId)) continue;

@@ -31,6 +31,8 @@ export const STATUS_AFTER: Record<string, { success: Environment["status"]; fail
   "environment.synchronize": { success: "active", failure: "active" },
   "environment.redeploy": { success: "active", failure: "active" },
   "environment.push": { success: "active", failure: "active" },
+  "environment.restore": { success: "active", failure: "active" },
+  // environment.backup changes no status: a live snapshot runs beside other activities.
 };
 
 /**

@@ -48,7 +48,8 @@ export function volumeSpecs(config: ProjectConfig): VolumeSpec[] {
   return specs;
 }
 
-function newGeneration(root: string): string {
+/** A fresh generation's path under `root` (not created). */
+export function newGeneration(root: string): string {
   fs.mkdirSync(root, { recursive: true });
   return path.join(root, `gen-${Date.now()}-${crypto.randomBytes(3).toString("hex")}`);
 }

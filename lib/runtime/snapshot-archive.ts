@@ -1,0 +1,202 @@
+import "server-only";
+import { spawn } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type { Readable, Writable } from "node:stream";
+import { childProcessEnv } from "@/lib/env";
+import { TarHasher, type ArchiveEntry } from "./tar-hasher";
+import { directoryBytes } from "./volumes";
+
+export const ARCHIVE_FILE = "data.tar";
+export const MANIFEST_FILE = "manifest.json";
+
+export interface SnapshotManifest {
+  version: 1;
+  snapshotId: string;
+  project: string;
+  environment: string;
+  deployedCommit: string | null;
+  consistency: "consistent" | "live";
+  createdAt: string;
+  expiresAt: string;
+  archive: { file: string; size: number; sha256: string };
+  totalBytes: number;
+  files: ArchiveEntry[];
+}
+
+type Progress = (done: number, total: number) => void;
+
+/** Copies `from` into `to` chunk by chunk, handing every chunk to `see` first; honours backpressure. */
+function pump(from: Readable, to: Writable, see: (chunk: Buffer) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    from.on("data", (chunk: Buffer) => {
+      see(chunk);
+      if (!to.write(chunk)) {
+        from.pause();
+        to.once("drain", () => from.resume());
+      }
+    });
+    from.once("error", reject);
+    to.once("error", reject);
+    from.once("end", () => to.end());
+    to.once("finish", resolve);
+    to.once("close", resolve);
+  });
+}
+
+function reason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === "ENOSPC") return "the disk is full (No space left on device)";
+  return e.message ?? String(err);
+}
+
+/**
+ * Archives `sourceDir` into `targetDir`/data.tar with `tar` and, in the same pass, hashes
+ * the archive and every file in it for the manifest. Progress is bytes archived of the
+ * data's size.
+ */
+export async function writeSnapshotArchive(options: {
+  sourceDir: string;
+  targetDir: string;
+  meta: Omit<SnapshotManifest, "version" | "archive" | "files" | "totalBytes">;
+  onProgress?: Progress;
+}): Promise<SnapshotManifest> {
+  fs.mkdirSync(options.targetDir, { recursive: true });
+  const total = await directoryBytes(options.sourceDir);
+  const tar = spawn("tar", ["-cf", "-", "--format=gnu", "-C", options.sourceDir, "."], { env: childProcessEnv({ LC_ALL: "C" }), stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  tar.stderr!.on("data", (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => tar.once("close", (code) => resolve(code)));
+  const hasher = new TarHasher();
+  const archiveHash = crypto.createHash("sha256");
+  const out = fs.createWriteStream(path.join(options.targetDir, ARCHIVE_FILE));
+  let lastReport = 0;
+  try {
+    await pump(tar.stdout!, out, (chunk) => {
+      hasher.push(chunk);
+      archiveHash.update(chunk);
+      if (options.onProgress && Date.now() - lastReport > 500) {
+        lastReport = Date.now();
+        options.onProgress(hasher.bytes, total);
+      }
+    });
+  } catch (err) {
+    tar.kill("SIGKILL");
+    throw new Error(`Writing the archive failed: ${reason(err)}.`);
+  }
+  const code = await exited;
+  if (code !== 0) throw new Error(`tar could not read the data (exit ${code}): ${stderr.trim() || "no message"}.`);
+  hasher.end();
+  try {
+    const fd = fs.openSync(path.join(options.targetDir, ARCHIVE_FILE), "r");
+    fs.fsyncSync(fd); // on disk before the snapshot is called complete
+    fs.closeSync(fd);
+  } catch (err) {
+    throw new Error(`Writing the archive failed: ${reason(err)}.`);
+  }
+  const manifest: SnapshotManifest = {
+    version: 1,
+    ...options.meta,
+    archive: { file: ARCHIVE_FILE, size: fs.statSync(path.join(options.targetDir, ARCHIVE_FILE)).size, sha256: archiveHash.digest("hex") },
+    totalBytes: hasher.entries.reduce((n, e) => n + e.size, 0),
+    files: hasher.entries,
+  };
+  try {
+    const manifestPath = path.join(options.targetDir, MANIFEST_FILE);
+    fs.writeFileSync(manifestPath, JSON.stringify(manifest));
+    const fd = fs.openSync(manifestPath, "r");
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+  } catch (err) {
+    throw new Error(`Writing the manifest failed: ${reason(err)}.`);
+  }
+  options.onProgress?.(total, total);
+  return manifest;
+}
+
+export class CorruptSnapshotError extends Error {}
+
+export function readManifest(snapshotDir: string): SnapshotManifest {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(snapshotDir, MANIFEST_FILE), "utf8");
+  } catch {
+    throw new CorruptSnapshotError("The snapshot's manifest is missing: the snapshot cannot be restored.");
+  }
+  try {
+    const manifest = JSON.parse(text) as SnapshotManifest;
+    if (manifest.version !== 1 || !Array.isArray(manifest.files)) throw new Error("shape");
+    return manifest;
+  } catch {
+    throw new CorruptSnapshotError("The snapshot's manifest is unreadable: the snapshot cannot be restored.");
+  }
+}
+
+/**
+ * Extracts a snapshot into `targetDir` (a new, empty place) and proves it: the archive's
+ * sha256 and every file's sha256 and size must match the manifest. Any difference throws
+ * CorruptSnapshotError; the caller then discards `targetDir`, so the data stays as it was.
+ */
+export async function extractSnapshotArchive(options: { snapshotDir: string; targetDir: string; onProgress?: Progress }): Promise<SnapshotManifest> {
+  const manifest = readManifest(options.snapshotDir);
+  const archivePath = path.join(options.snapshotDir, ARCHIVE_FILE);
+  const stat = fs.statSync(archivePath, { throwIfNoEntry: false });
+  if (!stat) throw new CorruptSnapshotError("The snapshot's archive is missing: the snapshot cannot be restored.");
+  if (stat.size !== manifest.archive.size) {
+    throw new CorruptSnapshotError(`The snapshot's archive is ${stat.size} bytes where its manifest says ${manifest.archive.size}: it is damaged and cannot be restored.`);
+  }
+  fs.mkdirSync(options.targetDir, { recursive: true });
+  const tar = spawn("tar", ["-xf", "-", "-C", options.targetDir], { env: childProcessEnv({ LC_ALL: "C" }), stdio: ["pipe", "ignore", "pipe"] });
+  let stderr = "";
+  tar.stderr!.on("data", (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => tar.once("close", (code) => resolve(code)));
+  const hasher = new TarHasher();
+  const archiveHash = crypto.createHash("sha256");
+  let lastReport = 0;
+  try {
+    await pump(fs.createReadStream(archivePath), tar.stdin!, (chunk) => {
+      hasher.push(chunk);
+      archiveHash.update(chunk);
+      if (options.onProgress && Date.now() - lastReport > 500) {
+        lastReport = Date.now();
+        options.onProgress(hasher.bytes, stat.size);
+      }
+    });
+  } catch (err) {
+    tar.kill("SIGKILL");
+    if ((await fileSha256(archivePath)) !== manifest.archive.sha256) {
+      throw new CorruptSnapshotError("The snapshot's archive does not match its checksum: it is damaged and cannot be restored.");
+    }
+    throw new Error(`Extracting the archive failed: ${reason(err)}.`);
+  }
+  const code = await exited;
+  if (archiveHash.digest("hex") !== manifest.archive.sha256) {
+    throw new CorruptSnapshotError("The snapshot's archive does not match its checksum: it is damaged and cannot be restored.");
+  }
+  if (code !== 0) throw new Error(`tar could not extract the archive (exit ${code}): ${stderr.trim() || "no message"}.`);
+  try {
+    hasher.end();
+  } catch (err) {
+    throw new CorruptSnapshotError((err as Error).message);
+  }
+  const seen = new Map(hasher.entries.map((e) => [e.path, e]));
+  for (const expected of manifest.files) {
+    const got = seen.get(expected.path);
+    if (!got || got.type !== expected.type || got.size !== expected.size || got.sha256 !== expected.sha256) {
+      throw new CorruptSnapshotError(`${expected.path} does not match the snapshot's manifest: the snapshot is damaged and cannot be restored.`);
+    }
+  }
+  options.onProgress?.(stat.size, stat.size);
+  return manifest;
+}
+
+function fileSha256(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = crypto.createHash("sha256");
+    fs.createReadStream(file)
+      .on("data", (c) => hash.update(c))
+      .on("error", reject)
+      .on("end", () => resolve(hash.digest("hex")));
+  });
+}

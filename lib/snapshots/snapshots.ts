@@ -1,0 +1,214 @@
+import "server-only";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { and, asc, desc, eq, lt, ne } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { environments, snapshots, users, type Activity, type Environment, type Snapshot } from "@/db/schema";
+import { enqueueActivity, lockProject } from "@/lib/activities/queue";
+import { notifyWorkers } from "@/lib/activities/wake";
+import { canSeeEnvironmentType, hasRole, type ProjectAccess, type SessionUser } from "@/lib/auth/permissions";
+import { env as appEnv } from "@/lib/env";
+import { DomainError } from "@/lib/errors";
+import { getEnvironmentByName } from "@/lib/environments/queries";
+import { requireProjectAccess } from "@/lib/projects/access";
+
+export const SNAPSHOT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/** Starter keeps this many manual snapshots per environment; a new one replaces the oldest, after asking. */
+export const STARTER_MANUAL_SNAPSHOTS = 2;
+const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function snapshotsRoot(projectId: string): string {
+  return path.join(appEnv().dataDir, "snapshots", projectId);
+}
+
+/** A snapshot's directory. Ids come from the database, and are checked anyway: nothing can point outside. */
+export function snapshotDir(projectId: string, snapshotId: string): string {
+  if (!ID.test(snapshotId)) throw new DomainError("not_found", "This snapshot does not exist.");
+  return path.join(snapshotsRoot(projectId), snapshotId);
+}
+
+export function snapshotTempDir(projectId: string, snapshotId: string): string {
+  return `${snapshotDir(projectId, snapshotId)}.partial`;
+}
+
+export interface SnapshotView {
+  id: string;
+  environmentName: string;
+  state: Snapshot["state"];
+  consistency: Snapshot["consistency"];
+  deployedCommit: string | null;
+  sizeBytes: number | null;
+  fileCount: number | null;
+  createdBy: string | null;
+  createdAt: string;
+  completedAt: string | null;
+  expiresAt: string;
+  activityId: string | null;
+}
+
+function requireAdmin(access: ProjectAccess, env: Environment, what: string) {
+  if (!canSeeEnvironmentType(access, env.type)) throw new DomainError("not_found", "This environment does not exist.");
+  if (!hasRole(access.environmentRoles[env.type], "admin")) throw new DomainError("forbidden", `${what} needs the admin role on ${env.title}'s environment type.`);
+}
+
+/** The environment's snapshots, newest first (not the failed ones older than a day). */
+export async function listSnapshots(db: Db, access: ProjectAccess, env: Environment): Promise<SnapshotView[]> {
+  if (!canSeeEnvironmentType(access, env.type)) return [];
+  const rows = await db
+    .select({ s: snapshots, userName: users.name, userEmail: users.email })
+    .from(snapshots)
+    .leftJoin(users, eq(users.id, snapshots.createdBy))
+    .where(and(eq(snapshots.projectId, access.project.id), eq(snapshots.environmentId, env.id)))
+    .orderBy(desc(snapshots.createdAt))
+    .limit(50);
+  return rows
+    .filter((r) => r.s.state !== "failed" || Date.now() - r.s.createdAt.getTime() < 86_400_000)
+    .map(({ s, userName, userEmail }) => ({
+      id: s.id,
+      environmentName: s.environmentName,
+      state: s.state,
+      consistency: s.consistency,
+      deployedCommit: s.deployedCommit,
+      sizeBytes: s.sizeBytes,
+      fileCount: s.fileCount,
+      createdBy: userName || userEmail || null,
+      createdAt: s.createdAt.toISOString(),
+      completedAt: s.completedAt?.toISOString() ?? null,
+      expiresAt: s.expiresAt.toISOString(),
+      activityId: s.activityId,
+    }));
+}
+
+/** What creating one more snapshot would do on this plan: nothing special, or replace the oldest. */
+export async function snapshotLimit(db: Db, access: ProjectAccess, env: Environment): Promise<{ replaces: SnapshotView | null }> {
+  if (access.project.plan !== "starter") return { replaces: null };
+  const kept = (await listSnapshots(db, access, env)).filter((s) => s.state !== "failed");
+  return { replaces: kept.length >= STARTER_MANUAL_SNAPSHOTS ? kept.at(-1)! : null };
+}
+
+/**
+ * Records a snapshot and the activity that makes it. Admins on the environment's type,
+ * active and deployed environments only. Consistent snapshots occupy the environment (no
+ * other activity runs meanwhile); live ones do not. On Starter, beyond two snapshots the
+ * oldest is replaced, only when `replaceOldest` says the user agreed.
+ */
+export async function requestSnapshot(
+  db: Db,
+  user: SessionUser,
+  projectId: string,
+  environmentName: string,
+  input: { consistency: "consistent" | "live"; replaceOldest: boolean },
+): Promise<{ activity: Activity; snapshot: Snapshot }> {
+  const access = await requireProjectAccess(db, user, projectId);
+  const result = await db.transaction(async (tx) => {
+    await lockProject(tx, projectId);
+    const env = await getEnvironmentByName(tx, projectId, environmentName);
+    if (!env) throw new DomainError("not_found", "This environment does not exist.");
+    requireAdmin(access, env, "Creating a snapshot");
+    if (env.status !== "active" && env.status !== "dirty") throw new DomainError("conflict", `${env.title} is ${env.status}: only active environments have data to snapshot.`);
+    if (!env.deployedCommit) throw new DomainError("conflict", `${env.title} has not been deployed yet: there is no data to snapshot.`);
+    const { replaces } = await snapshotLimit(tx as Db, access, env);
+    if (replaces && !input.replaceOldest) {
+      throw new DomainError(
+        "conflict",
+        `Starter keeps ${STARTER_MANUAL_SNAPSHOTS} snapshots per environment. Creating this one deletes the oldest (${replaces.createdAt.slice(0, 16).replace("T", " ")} UTC): confirm to go on.`,
+        { replaceOldest: ["Confirm that the oldest snapshot may be deleted."] },
+      );
+    }
+    const snapshotId = crypto.randomUUID();
+    const activity = await enqueueActivity(tx, {
+      projectId,
+      environmentId: env.id,
+      environmentName: env.name,
+      occupies: input.consistency === "consistent" ? [env.id] : [],
+      type: "environment.backup",
+      description: `${input.consistency === "consistent" ? "Snapshot" : "Live snapshot"} of ${env.name}`,
+      parameters: { snapshotId, replaces: replaces?.id ?? null },
+      createdBy: user.id,
+      isProduction: env.type === "production",
+    });
+    const [snapshot] = await tx
+      .insert(snapshots)
+      .values({
+        id: snapshotId,
+        projectId,
+        environmentId: env.id,
+        environmentName: env.name,
+        activityId: activity.id,
+        consistency: input.consistency,
+        deployedCommit: env.deployedCommit,
+        createdBy: user.id,
+        expiresAt: new Date(Date.now() + SNAPSHOT_TTL_MS),
+      })
+      .returning();
+    return { activity, snapshot: snapshot! };
+  });
+  notifyWorkers();
+  return result;
+}
+
+/** Records a restore of a complete snapshot into its environment (admin; the environment must be active). */
+export async function requestRestore(db: Db, user: SessionUser, projectId: string, snapshotId: string): Promise<Activity> {
+  const access = await requireProjectAccess(db, user, projectId);
+  if (typeof snapshotId !== "string" || !ID.test(snapshotId)) throw new DomainError("not_found", "This snapshot does not exist.");
+  const activity = await db.transaction(async (tx) => {
+    await lockProject(tx, projectId);
+    const [snapshot] = await tx.select().from(snapshots).where(and(eq(snapshots.id, snapshotId), eq(snapshots.projectId, projectId)));
+    const [env] = snapshot?.environmentId ? await tx.select().from(environments).where(eq(environments.id, snapshot.environmentId)) : [];
+    if (!snapshot || !env || !canSeeEnvironmentType(access, env.type)) throw new DomainError("not_found", "This snapshot does not exist.");
+    requireAdmin(access, env, "Restoring a snapshot");
+    if (snapshot.state !== "complete") throw new DomainError("conflict", "Only complete snapshots can be restored.");
+    if (snapshot.expiresAt.getTime() <= Date.now()) throw new DomainError("conflict", "This snapshot has expired.");
+    if (env.status !== "active") throw new DomainError("conflict", `${env.title} is ${env.status}: activate it first, then restore.`);
+    return enqueueActivity(tx, {
+      projectId,
+      environmentId: env.id,
+      environmentName: env.name,
+      occupies: [env.id],
+      type: "environment.restore",
+      description: `Restore ${env.name} from the snapshot of ${snapshot.createdAt.toISOString().slice(0, 16).replace("T", " ")} UTC`,
+      parameters: { snapshotId: snapshot.id },
+      createdBy: user.id,
+      isProduction: env.type === "production",
+    });
+  });
+  notifyWorkers();
+  return activity;
+}
+
+/** Deletes a snapshot (admin), unless an activity is writing or reading it right now. */
+export async function deleteSnapshot(db: Db, user: SessionUser, projectId: string, snapshotId: string): Promise<void> {
+  const access = await requireProjectAccess(db, user, projectId);
+  if (typeof snapshotId !== "string" || !ID.test(snapshotId)) throw new DomainError("not_found", "This snapshot does not exist.");
+  await db.transaction(async (tx) => {
+    await lockProject(tx, projectId);
+    const [snapshot] = await tx.select().from(snapshots).where(and(eq(snapshots.id, snapshotId), eq(snapshots.projectId, projectId)));
+    const [env] = snapshot?.environmentId ? await tx.select().from(environments).where(eq(environments.id, snapshot.environmentId)) : [];
+    if (!snapshot) throw new DomainError("not_found", "This snapshot does not exist.");
+    if (env) requireAdmin(access, env, "Deleting a snapshot");
+    else if (access.role !== "admin") throw new DomainError("forbidden", "Deleting a snapshot needs the project admin role.");
+    if (snapshot.state === "in_progress") throw new DomainError("conflict", "This snapshot is still being made: wait for it to finish (or cancel its activity).");
+    await tx.delete(snapshots).where(eq(snapshots.id, snapshotId));
+  });
+  removeSnapshotFiles(projectId, snapshotId);
+}
+
+export function removeSnapshotFiles(projectId: string, snapshotId: string): void {
+  fs.rmSync(snapshotDir(projectId, snapshotId), { recursive: true, force: true });
+  fs.rmSync(snapshotTempDir(projectId, snapshotId), { recursive: true, force: true });
+}
+
+/** Deletes expired snapshots (rows and files); run on a schedule. Returns how many. */
+export async function pruneExpiredSnapshots(db: Db, now = new Date()): Promise<number> {
+  const expired = await db
+    .select({ id: snapshots.id, projectId: snapshots.projectId })
+    .from(snapshots)
+    .where(and(lt(snapshots.expiresAt, now), ne(snapshots.state, "in_progress")))
+    .orderBy(asc(snapshots.expiresAt));
+  for (const s of expired) {
+    await db.delete(snapshots).where(eq(snapshots.id, s.id));
+    removeSnapshotFiles(s.projectId, s.id);
+  }
+  return expired.length;
+}
