@@ -26,12 +26,24 @@ export async function startJobQueue(db: Db): Promise<PgBoss> {
   const boss = new PgBoss({
     db: { executeSql: (text, values) => executor.executeSql(text, values) },
     schema: "pgboss",
-    schedule: false,
+    schedule: true,
   });
   boss.on("error", (err) => console.error("[queue]", err.message));
   await boss.start();
   await boss.createQueue(ACTIVITY_QUEUE, { name: ACTIVITY_QUEUE, policy: "standard", retryLimit: 0, expireInSeconds: JOB_EXPIRE_SECONDS });
   return boss;
+}
+
+/** Scheduled housekeeping (pg-boss cron, once across all workers): expired snapshots are deleted. */
+export const PRUNE_QUEUE = "snapshots-prune";
+
+export async function schedulePruning(boss: PgBoss, prune: () => Promise<number>): Promise<string> {
+  await boss.createQueue(PRUNE_QUEUE, { name: PRUNE_QUEUE, policy: "singleton", retryLimit: 1 });
+  await boss.schedule(PRUNE_QUEUE, "*/10 * * * *", {}, { singletonKey: PRUNE_QUEUE });
+  return boss.work(PRUNE_QUEUE, { pollingIntervalSeconds: 30 }, async () => {
+    const n = await prune();
+    if (n > 0) console.log(`[worker] deleted ${n} expired snapshot(s)`);
+  });
 }
 
 export async function sendActivityJobs(boss: PgBoss, dispatched: DispatchedActivity[]): Promise<void> {

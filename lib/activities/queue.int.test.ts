@@ -62,6 +62,9 @@ describeEachDatabase("the activity queue", ({ db }) => {
     expect(done).toMatchObject({ state: "complete", result: "success" });
     const [job] = await selectRows<{ state: string; name: string }>(db(), sql`select state, name from pgboss.job where id = ${done!.jobId}`);
     expect(job).toEqual({ state: "completed", name: "activity-run" });
+    // Expired snapshots are pruned by a pg-boss schedule.
+    const schedules = await selectRows<{ name: string; cron: string }>(db(), sql`select name, cron from pgboss.schedule`);
+    expect(schedules).toContainEqual({ name: "snapshots-prune", cron: "*/10 * * * *" });
 
     // A dispatch whose job never reached pg-boss (its worker died in between) is found and dispatched again.
     const lost = await enqueue(staging, "lost job");

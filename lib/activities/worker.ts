@@ -6,12 +6,12 @@ import { and, eq, sql } from "drizzle-orm";
 import type PgBoss from "pg-boss";
 import { selectRows, type Db } from "@/db/client";
 import { activities, environments, snapshots, type Activity, type Environment } from "@/db/schema";
-import { snapshotTempDir } from "@/lib/snapshots/snapshots";
+import { pruneExpiredSnapshots, snapshotTempDir } from "@/lib/snapshots/snapshots";
 import { STATUS_AFTER } from "@/lib/environments/request-action";
 import { env } from "@/lib/env";
 import { ActivityLog } from "./activity-log";
 import { HANDLERS, type HandlerOutcome } from "./handlers";
-import { ACTIVITY_QUEUE, isJobLive, sendActivityJobs, startJobQueue, type ActivityJob } from "./job-queue";
+import { ACTIVITY_QUEUE, isJobLive, schedulePruning, sendActivityJobs, startJobQueue, type ActivityJob } from "./job-queue";
 import {
   claimDispatchedActivity,
   dispatchActivities,
@@ -85,6 +85,7 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
   const idleWaiters: (() => void)[] = [];
   const bossReady = startJobQueue(db);
   const workIds: string[] = [];
+  let pruneWorkId: string | null = null;
 
   async function runActivity(activity: Activity) {
     const log = new ActivityLog(db, activity.id, await lastLogSeq(db, activity.id), env().LOG_REDACT_VALUES);
@@ -211,6 +212,7 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
       for (let i = 0; i < concurrency; i++) {
         workIds.push(await boss.work<ActivityJob>(ACTIVITY_QUEUE, { batchSize: 1, pollingIntervalSeconds: JOB_POLL_SECONDS }, runJob));
       }
+      pruneWorkId = await schedulePruning(boss, () => pruneExpiredSnapshots(db));
     } catch (err) {
       console.error("[worker] could not start the job queue:", err);
       return;
@@ -249,7 +251,7 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
       activityEvents.off("wake", onWake);
       await loop;
       const boss = await bossReady.catch(() => null);
-      if (boss) for (const w of workIds) await boss.offWork({ id: w });
+      if (boss) for (const w of [...workIds, ...(pruneWorkId ? [pruneWorkId] : [])]) await boss.offWork({ id: w });
       await Promise.all(running);
       await boss?.stop({ close: false, graceful: true, wait: true, timeout: 5_000 });
     },
