@@ -130,6 +130,7 @@ function Group({ label, items, projectId, showEnvironment }: { label: string; it
               <span className="font-medium">{a.description}</span>
               {showEnvironment ? <span className="font-mono text-xs text-muted">{a.environmentName}</span> : null}
               {a.state === "in_progress" && a.phase ? <span className="text-xs text-muted">{a.phase === "build" ? "building" : "deploying"}</span> : null}
+              {a.state === "in_progress" && a.progress !== null ? <span className="text-xs text-muted">{a.progress}%</span> : null}
               <span className="ml-auto text-xs text-muted">
                 {durations(a) ? `${durations(a)} · ` : ""}
                 {a.createdBy ? `${a.createdBy} · ` : ""}

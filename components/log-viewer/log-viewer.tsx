@@ -407,6 +407,14 @@ function ActivityHeader({
         <dd className="mt-0.5 flex items-center gap-2">
           <ActivityStateBadge activity={activity} />
           {activity.state === "in_progress" && activity.phase ? <span className="text-xs text-muted">{activity.phase === "build" ? "building" : "deploying"}</span> : null}
+          {activity.state === "in_progress" && activity.progress !== null ? (
+            <span className="flex items-center gap-1 text-xs text-muted">
+              <span className="inline-block h-1.5 w-16 overflow-hidden rounded bg-surface-muted" role="progressbar" aria-label="Progress" aria-valuenow={activity.progress} aria-valuemin={0} aria-valuemax={100}>
+                <span className="block h-full bg-accent" style={{ width: `${activity.progress}%` }} />
+              </span>
+              {activity.progress}%
+            </span>
+          ) : null}
           {isOpen ? <CancelActivityButton projectId={projectId} activity={activity} /> : null}
         </dd>
       </div>

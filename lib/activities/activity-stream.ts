@@ -35,6 +35,7 @@ export interface StreamActivity {
   startedAt: string | null;
   completedAt: string | null;
   phase: string | null;
+  progress: number | null;
   /** Milliseconds between queued and started; of the build (0 when reused) and of the deploy hooks. */
   waitMs: number | null;
   buildMs: number | null;
@@ -130,6 +131,7 @@ export async function listActivityStream(db: Db, access: ProjectAccess, filter: 
     startedAt: r.activity.startedAt?.toISOString() ?? null,
     completedAt: r.activity.completedAt?.toISOString() ?? null,
     phase: r.activity.phase,
+    progress: r.activity.progress,
     waitMs: r.activity.startedAt ? r.activity.startedAt.getTime() - r.activity.createdAt.getTime() : null,
     buildMs: r.buildMs,
     buildReused: r.buildReused,

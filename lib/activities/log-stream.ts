@@ -76,7 +76,7 @@ class ActivityTail {
       try {
         if (readState && !isEnded(this.activity)) {
           const [row] = await this.db.select().from(activities).where(eq(activities.id, this.activity.id));
-          if (row && (row.state !== this.activity.state || row.phase !== this.activity.phase || row.cancelRequested !== this.activity.cancelRequested)) {
+          if (row && (row.state !== this.activity.state || row.phase !== this.activity.phase || row.cancelRequested !== this.activity.cancelRequested || row.progress !== this.activity.progress)) {
             this.activity = row;
             this.stateVersion++;
           }

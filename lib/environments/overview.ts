@@ -34,6 +34,8 @@ export interface ActivityView {
   completedAt: string | null;
   phase: string | null;
   cancelRequested: boolean;
+  /** Percent done, for activities that report it (snapshots, restores). */
+  progress: number | null;
 }
 
 export interface ProjectOverview {
@@ -56,6 +58,7 @@ export function toActivityView(a: Activity): ActivityView {
     completedAt: a.completedAt?.toISOString() ?? null,
     phase: a.phase,
     cancelRequested: a.cancelRequested,
+    progress: a.progress,
   };
 }
 

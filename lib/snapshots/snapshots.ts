@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { and, asc, desc, eq, lt, ne } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { environments, snapshots, users, type Activity, type Environment, type Snapshot } from "@/db/schema";
+import { activities, environments, snapshots, users, type Activity, type Environment, type Snapshot } from "@/db/schema";
 import { enqueueActivity, lockProject } from "@/lib/activities/queue";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { canSeeEnvironmentType, hasRole, type ProjectAccess, type SessionUser } from "@/lib/auth/permissions";
@@ -45,6 +45,8 @@ export interface SnapshotView {
   completedAt: string | null;
   expiresAt: string;
   activityId: string | null;
+  /** Percent done while its activity runs. */
+  progress: number | null;
 }
 
 function requireAdmin(access: ProjectAccess, env: Environment, what: string) {
@@ -56,15 +58,16 @@ function requireAdmin(access: ProjectAccess, env: Environment, what: string) {
 export async function listSnapshots(db: Db, access: ProjectAccess, env: Environment): Promise<SnapshotView[]> {
   if (!canSeeEnvironmentType(access, env.type)) return [];
   const rows = await db
-    .select({ s: snapshots, userName: users.name, userEmail: users.email })
+    .select({ s: snapshots, userName: users.name, userEmail: users.email, progress: activities.progress })
     .from(snapshots)
     .leftJoin(users, eq(users.id, snapshots.createdBy))
+    .leftJoin(activities, eq(activities.id, snapshots.activityId))
     .where(and(eq(snapshots.projectId, access.project.id), eq(snapshots.environmentId, env.id)))
     .orderBy(desc(snapshots.createdAt))
     .limit(50);
   return rows
     .filter((r) => r.s.state !== "failed" || Date.now() - r.s.createdAt.getTime() < 86_400_000)
-    .map(({ s, userName, userEmail }) => ({
+    .map(({ s, userName, userEmail, progress }) => ({
       id: s.id,
       environmentName: s.environmentName,
       state: s.state,
@@ -77,6 +80,7 @@ export async function listSnapshots(db: Db, access: ProjectAccess, env: Environm
       completedAt: s.completedAt?.toISOString() ?? null,
       expiresAt: s.expiresAt.toISOString(),
       activityId: s.activityId,
+      progress: s.state === "in_progress" ? (progress ?? 0) : null,
     }));
 }
 

@@ -11,7 +11,9 @@ import { getEnvironmentByName, latestDeployment } from "@/lib/environments/queri
 import { listActivityStream } from "@/lib/activities/activity-stream";
 import { getProjectOverview } from "@/lib/environments/overview";
 import { branchHead, commitsBetween, countCommitsBetween } from "@/lib/git/repository";
-import { canSeeEnvironmentType } from "@/lib/auth/permissions";
+import { canSeeEnvironmentType, hasRole } from "@/lib/auth/permissions";
+import { SnapshotPanel } from "@/components/snapshots/snapshot-panel";
+import { listSnapshots, snapshotLimit } from "@/lib/snapshots/snapshots";
 import { getProjectForPage } from "@/lib/projects/page-access";
 import type { ProjectConfig } from "@/lib/config/parse-config";
 import { environmentUrls } from "@/lib/runtime/deploy";
@@ -51,7 +53,12 @@ export default async function EnvironmentPage({ params }: Props) {
       : { ahead: [], behind: 0 };
   const config = deployment ? (deployment.config as unknown as ProjectConfig) : null;
   const site = config && env.status !== "inactive" ? environmentUrls(config, projectId, env.name) : null;
-  const volumes = config && env.status !== "inactive" ? await volumeSizes(projectId, env.name, config) : [];
+  const [volumes, snapshotList, limit] = await Promise.all([
+    config && env.status !== "inactive" ? volumeSizes(projectId, env.name, config) : [],
+    listSnapshots(db, access, env),
+    snapshotLimit(db, access, env),
+  ]);
+  const snapshotPanel = { snapshots: snapshotList, replaces: limit.replaces, canManage: hasRole(access.environmentRoles[env.type], "admin") };
 
   return (
     <>
@@ -142,6 +149,7 @@ export default async function EnvironmentPage({ params }: Props) {
               </ul>
             </section>
           ) : null}
+          <SnapshotPanel projectId={projectId} environment={env.name} isActive={env.status === "active" && !!env.deployedCommit} initial={snapshotPanel} />
           {volumes.length > 0 ? (
             <section aria-labelledby="env-data" className="rounded-lg border border-border bg-surface p-4 text-sm">
               <h2 id="env-data" className="mb-2 font-semibold">

@@ -1,0 +1,262 @@
+"use client";
+
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useActionState, useEffect, useRef, useState } from "react";
+import { useWatchActivity } from "@/components/activities/activity-toasts";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Dialog, DialogClose } from "@/components/ui/dialog";
+import { SubmitButton } from "@/components/ui/submit-button";
+import { createSnapshotAction, deleteSnapshotAction, restoreSnapshotAction } from "@/lib/actions/snapshot-actions";
+import { formatBytes } from "@/lib/format-bytes";
+import type { SnapshotView } from "@/lib/snapshots/snapshots";
+
+interface PanelData {
+  snapshots: SnapshotView[];
+  replaces: SnapshotView | null;
+  canManage: boolean;
+}
+
+const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+/** Backups / Snapshots of one environment: create, watch progress, restore, delete. */
+export function SnapshotPanel({ projectId, environment, isActive, initial }: { projectId: string; environment: string; isActive: boolean; initial: PanelData }) {
+  const key = ["snapshots", projectId, environment];
+  const { data } = useQuery({
+    queryKey: key,
+    queryFn: async (): Promise<PanelData> => {
+      const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/environments/${encodeURIComponent(environment)}/snapshots`, { cache: "no-store" });
+      if (!res.ok) throw new Error(`Could not load snapshots (${res.status}).`);
+      return res.json();
+    },
+    initialData: initial,
+    refetchInterval: (q) => (q.state.data?.snapshots.some((s) => s.state === "in_progress") ? 1000 : 10_000),
+  });
+  const reason = !data.canManage ? "Snapshots need the admin role on this environment's type." : !isActive ? "Only active environments have data to snapshot." : null;
+
+  return (
+    <section aria-labelledby="env-backups" className="rounded-lg border border-border bg-surface p-4 text-sm">
+      <div className="mb-2 flex items-center justify-between gap-2">
+        <h2 id="env-backups" className="font-semibold">
+          Backups
+        </h2>
+        {reason ? (
+          <Button variant="secondary" aria-disabled="true" title={reason}>
+            Create snapshot
+          </Button>
+        ) : (
+          <CreateSnapshotDialog projectId={projectId} environment={environment} replaces={data.replaces} queryKey={key} />
+        )}
+      </div>
+      {reason ? <p className="mb-2 text-xs text-muted">{reason}</p> : null}
+      {data.snapshots.length === 0 ? (
+        <p className="text-xs text-muted">No snapshots yet. A snapshot holds this environment&apos;s services and mounts; it is kept for 7 days.</p>
+      ) : (
+        <ul className="divide-y divide-border" aria-label="Snapshots">
+          {data.snapshots.map((s) => (
+            <li key={s.id} className="py-2" aria-label={`Snapshot of ${when(s.createdAt)}`}>
+              <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
+                <span className="font-medium">{when(s.createdAt)}</span>
+                <SnapshotState snapshot={s} />
+                <span className="text-xs text-muted">{s.consistency}</span>
+              </div>
+              <div className="mt-0.5 text-xs text-muted">
+                {s.deployedCommit ? <code>{s.deployedCommit.slice(0, 12)}</code> : "no commit"}
+                {s.sizeBytes !== null ? ` · ${formatBytes(s.sizeBytes)}` : ""}
+                {s.fileCount !== null ? ` · ${s.fileCount.toLocaleString("en-US")} files` : ""} · expires {when(s.expiresAt)}
+                {s.createdBy ? ` · by ${s.createdBy}` : ""}
+              </div>
+              {s.state === "in_progress" ? (
+                <div className="mt-1 h-1.5 w-full overflow-hidden rounded bg-surface-muted" role="progressbar" aria-label="Snapshot progress" aria-valuenow={s.progress ?? 0} aria-valuemin={0} aria-valuemax={100}>
+                  <div className="h-full bg-accent transition-[width]" style={{ width: `${s.progress ?? 0}%` }} />
+                </div>
+              ) : null}
+              <div className="mt-1 flex gap-2">
+                {s.activityId ? (
+                  <Link className="text-xs text-accent hover:underline" href={`/projects/${projectId}/activities/${s.activityId}`}>
+                    Log
+                  </Link>
+                ) : null}
+                {s.state === "complete" && data.canManage ? <RestoreDialog projectId={projectId} environment={environment} snapshot={s} queryKey={key} /> : null}
+                {s.state !== "in_progress" && data.canManage ? <DeleteDialog projectId={projectId} snapshot={s} queryKey={key} /> : null}
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function SnapshotState({ snapshot }: { snapshot: SnapshotView }) {
+  if (snapshot.state === "in_progress") return <span className="rounded-full bg-accent-soft px-2 py-0.5 text-xs text-accent">In progress {snapshot.progress ?? 0}%</span>;
+  if (snapshot.state === "failed") return <span className="rounded-full bg-danger-soft px-2 py-0.5 text-xs text-danger">Failed</span>;
+  return <span className="rounded-full bg-success-soft px-2 py-0.5 text-xs text-success">Complete</span>;
+}
+
+function useQueued(state: { ok: boolean; data?: unknown } | null, projectId: string, queryKey: string[], onDone?: () => void) {
+  const queryClient = useQueryClient();
+  const watch = useWatchActivity();
+  const handled = useRef<unknown>(null);
+  useEffect(() => {
+    if (!state?.ok || handled.current === state) return;
+    handled.current = state;
+    void queryClient.invalidateQueries({ queryKey });
+    void queryClient.invalidateQueries({ queryKey: ["activity-stream", projectId] });
+    const activityId = (state.data as { activityId?: string } | undefined)?.activityId;
+    if (activityId) watch({ projectId, activityId });
+    onDone?.();
+  }, [state, queryClient, queryKey, projectId, watch, onDone]);
+}
+
+function CreateSnapshotDialog({ projectId, environment, replaces, queryKey }: { projectId: string; environment: string; replaces: SnapshotView | null; queryKey: string[] }) {
+  const [state, action] = useActionState(createSnapshotAction, null);
+  const [open, setOpen] = useState(false);
+  useQueued(state, projectId, queryKey);
+  return (
+    <Dialog
+      open={open}
+      onOpenChange={setOpen}
+      trigger={<Button variant="secondary">Create snapshot</Button>}
+      title={`Snapshot ${environment}`}
+      description="Archives every service volume and mount of this environment, with a checksum of every file. It is kept for 7 days."
+    >
+      {state?.ok ? (
+        <div className="space-y-4">
+          <Alert tone="success">
+            The snapshot is queued.{" "}
+            <Link className="underline" href={`/projects/${projectId}/activities/${state.data.activityId}`}>
+              Open its log
+            </Link>
+          </Alert>
+          <div className="flex justify-end">
+            <DialogClose asChild>
+              <Button variant="secondary">Close</Button>
+            </DialogClose>
+          </div>
+        </div>
+      ) : (
+        <form action={action} className="space-y-4">
+          <input type="hidden" name="projectId" value={projectId} />
+          <input type="hidden" name="environment" value={environment} />
+          {state && !state.ok && !state.fieldErrors ? <Alert tone="error">{state.error}</Alert> : null}
+          <fieldset className="space-y-2 text-sm">
+            <legend className="font-medium">Kind</legend>
+            <label className="flex items-start gap-2">
+              <input type="radio" name="consistency" value="consistent" defaultChecked className="mt-1" />
+              <span>
+                <strong>Consistent</strong>: {environment} takes no other activity while its data is copied.
+              </span>
+            </label>
+            <label className="flex items-start gap-2">
+              <input type="radio" name="consistency" value="live" className="mt-1" />
+              <span>
+                <strong>Live</strong>: activities keep running; files changing meanwhile may be caught mid-change.
+              </span>
+            </label>
+          </fieldset>
+          {replaces ? (
+            <div className="space-y-2 rounded-md border border-danger/40 p-3 text-sm">
+              <p>
+                Starter keeps two snapshots per environment. This one replaces the oldest, of <strong>{when(replaces.createdAt)}</strong>.
+              </p>
+              <label className="flex items-center gap-2">
+                <input type="checkbox" name="replaceOldest" /> Delete the oldest snapshot when this one is complete
+              </label>
+              {state && !state.ok && state.fieldErrors?.replaceOldest ? <p className="text-danger">{state.fieldErrors.replaceOldest.join(" ")}</p> : null}
+            </div>
+          ) : null}
+          <div className="flex justify-end gap-2">
+            <DialogClose asChild>
+              <Button variant="secondary">Cancel</Button>
+            </DialogClose>
+            <SubmitButton pendingText="Queuing…">Create snapshot</SubmitButton>
+          </div>
+        </form>
+      )}
+    </Dialog>
+  );
+}
+
+function RestoreDialog({ projectId, environment, snapshot, queryKey }: { projectId: string; environment: string; snapshot: SnapshotView; queryKey: string[] }) {
+  const [state, action] = useActionState(restoreSnapshotAction, null);
+  const [open, setOpen] = useState(false);
+  useQueued(state, projectId, queryKey);
+  return (
+    <Dialog
+      open={open}
+      onOpenChange={setOpen}
+      trigger={
+        <button type="button" className="text-xs text-accent hover:underline">
+          Restore
+        </button>
+      }
+      title={`Restore ${environment}?`}
+      description={`${environment}'s data (every service volume and mount) is replaced by the snapshot of ${when(snapshot.createdAt)}, after every checksum is verified. Git is untouched; ${environment} then redeploys.`}
+    >
+      {state?.ok ? (
+        <div className="space-y-4">
+          <Alert tone="success">
+            The restore is queued.{" "}
+            <Link className="underline" href={`/projects/${projectId}/activities/${state.data.activityId}`}>
+              Open its log
+            </Link>
+          </Alert>
+          <div className="flex justify-end">
+            <DialogClose asChild>
+              <Button variant="secondary">Close</Button>
+            </DialogClose>
+          </div>
+        </div>
+      ) : (
+        <form action={action} className="space-y-4">
+          <input type="hidden" name="projectId" value={projectId} />
+          <input type="hidden" name="snapshotId" value={snapshot.id} />
+          {state && !state.ok ? <Alert tone="error">{state.error}</Alert> : null}
+          <div className="flex justify-end gap-2">
+            <DialogClose asChild>
+              <Button variant="secondary">Cancel</Button>
+            </DialogClose>
+            <SubmitButton variant="danger" pendingText="Queuing…">
+              Restore and replace the data
+            </SubmitButton>
+          </div>
+        </form>
+      )}
+    </Dialog>
+  );
+}
+
+function DeleteDialog({ projectId, snapshot, queryKey }: { projectId: string; snapshot: SnapshotView; queryKey: string[] }) {
+  const [state, action] = useActionState(deleteSnapshotAction, null);
+  const [open, setOpen] = useState(false);
+  useQueued(state, projectId, queryKey, () => setOpen(false));
+  return (
+    <Dialog
+      open={open}
+      onOpenChange={setOpen}
+      trigger={
+        <button type="button" className="text-xs text-danger hover:underline">
+          Delete
+        </button>
+      }
+      title="Delete this snapshot?"
+      description={`The snapshot of ${when(snapshot.createdAt)} and its archive are deleted. This cannot be undone.`}
+    >
+      <form action={action} className="space-y-4">
+        <input type="hidden" name="projectId" value={projectId} />
+        <input type="hidden" name="snapshotId" value={snapshot.id} />
+        {state && !state.ok ? <Alert tone="error">{state.error}</Alert> : null}
+        <div className="flex justify-end gap-2">
+          <DialogClose asChild>
+            <Button variant="secondary">Cancel</Button>
+          </DialogClose>
+          <SubmitButton variant="danger" pendingText="Deleting…">
+            Delete snapshot
+          </SubmitButton>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,60 @@
+import fs from "node:fs";
+import path from "node:path";
+import { expect, test, type Page } from "@playwright/test";
+import { ADMIN_STATE } from "./support/accounts";
+import { createProject, expectLogLine, uniqueSuffix } from "./support/pages";
+
+async function waitForIdle(page: Page, projectId: string, name: string) {
+  await expect(async () => {
+    const res = await page.request.get(`/api/projects/${projectId}/overview`);
+    const env = ((await res.json()) as { environments: { name: string; status: string; busy: unknown }[] }).environments.find((e) => e.name === name);
+    expect(env).toMatchObject({ status: "active", busy: null });
+  }).toPass({ timeout: 40_000 });
+}
+
+test("take a snapshot, watch it finish, restore it after the data changed, and see the site", async ({ browser }) => {
+  test.setTimeout(150_000);
+  const projectId = `snap-${uniqueSuffix()}`;
+  const context = await browser.newContext({ storageState: ADMIN_STATE });
+  const page = await context.newPage();
+  await createProject(page, "Snapshot store", "Starter", projectId);
+  await waitForIdle(page, projectId, "staging");
+  const data = path.join(process.env.E2E_DATA_DIR!, "volumes", projectId, "staging", "current");
+  fs.mkdirSync(path.join(data, "services", "mysql", "db"), { recursive: true });
+  fs.writeFileSync(path.join(data, "services", "mysql", "db", "catalog.ibd"), Buffer.alloc(64 * 1024 * 1024, 1));
+
+  await page.goto(`/projects/${projectId}/environments/staging`);
+  const backups = page.getByRole("region", { name: "Backups" });
+  await expect(backups).toContainText("No snapshots yet.");
+  await backups.getByRole("button", { name: "Create snapshot" }).click();
+  const dialog = page.getByRole("dialog", { name: "Snapshot staging" });
+  await dialog.getByRole("button", { name: "Create snapshot" }).click();
+  await expect(dialog.getByText("The snapshot is queued.")).toBeVisible();
+  await dialog.getByRole("button", { name: "Close" }).click();
+  // Progress shows while it runs (percent of the bytes archived), then the snapshot is complete.
+  await expect(backups.getByText(/In progress \d+%|Complete/)).toBeVisible();
+  await expect(backups.getByText("Complete")).toBeVisible({ timeout: 60_000 });
+  await expect(backups).toContainText(/6[0-9]\.\d MiB|64 MiB/);
+
+  // The data changes after the snapshot; Restore brings the snapshot's back and redeploys.
+  fs.writeFileSync(path.join(data, "mounts", "var", "after-snapshot.txt"), "written after the snapshot");
+  fs.writeFileSync(path.join(data, "services", "mysql", "db", "catalog.ibd"), "changed");
+  await backups.getByRole("button", { name: "Restore" }).click();
+  const restore = page.getByRole("dialog", { name: "Restore staging?" });
+  await restore.getByRole("button", { name: "Restore and replace the data" }).click();
+  await restore.getByRole("link", { name: "Open its log" }).click();
+  await expect(page.getByText("Complete log")).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText("Success", { exact: true })).toBeVisible();
+  await expectLogLine(page, "Every checksum matched");
+  expect(fs.existsSync(path.join(data, "mounts", "var", "after-snapshot.txt"))).toBe(false);
+  expect(fs.statSync(path.join(data, "services", "mysql", "db", "catalog.ibd")).size).toBe(64 * 1024 * 1024);
+
+  // The environment's site, built from its deployed commit.
+  await page.goto(`/projects/${projectId}/environments/staging`);
+  const deployed = (await page.locator("dt", { hasText: "Deployed" }).first().locator("xpath=following-sibling::dd[1]").textContent())!.trim();
+  await expect(page.getByRole("region", { name: "Data" })).toContainText("mysql");
+  const site = await context.newPage();
+  await site.goto(`http://staging.${projectId}.localhost:${process.env.E2E_ENV_PORT}/`);
+  await expect(site.locator("body")).toContainText(deployed);
+  await context.close();
+});

@@ -1,0 +1,41 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import type { FormState } from "@/lib/errors";
+import { deleteSnapshot, requestRestore, requestSnapshot } from "@/lib/snapshots/snapshots";
+import { runFormAction } from "./run-form-action";
+
+const checkbox = z.enum(["on"]).optional().transform((v) => v === "on");
+const createSchema = z.object({
+  projectId: z.string().min(1),
+  environment: z.string().min(1).max(100),
+  consistency: z.enum(["consistent", "live"], { message: "Choose consistent or live." }),
+  replaceOldest: checkbox,
+});
+const snapshotSchema = z.object({ projectId: z.string().min(1), snapshotId: z.string().min(1).max(100) });
+
+/** Create a snapshot (Backup) of an environment; permissions and plan limits are checked on the server. */
+export async function createSnapshotAction(_prev: FormState<{ activityId: string }>, formData: FormData): Promise<FormState<{ activityId: string }>> {
+  const result = await runFormAction(formData, ["projectId", "environment", "consistency", "replaceOldest"], createSchema, async (db, user, input) => {
+    const { activity } = await requestSnapshot(db, user, input.projectId, input.environment, { consistency: input.consistency, replaceOldest: input.replaceOldest });
+    return { activityId: activity.id };
+  });
+  if (result.ok) revalidatePath(`/projects/${result.values.projectId}`, "layout");
+  return result;
+}
+
+export async function restoreSnapshotAction(_prev: FormState<{ activityId: string }>, formData: FormData): Promise<FormState<{ activityId: string }>> {
+  const result = await runFormAction(formData, ["projectId", "snapshotId"], snapshotSchema, async (db, user, input) => {
+    const activity = await requestRestore(db, user, input.projectId, input.snapshotId);
+    return { activityId: activity.id };
+  });
+  if (result.ok) revalidatePath(`/projects/${result.values.projectId}`, "layout");
+  return result;
+}
+
+export async function deleteSnapshotAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const result = await runFormAction(formData, ["projectId", "snapshotId"], snapshotSchema, (db, user, input) => deleteSnapshot(db, user, input.projectId, input.snapshotId));
+  if (result.ok) revalidatePath(`/projects/${result.values.projectId}`, "layout");
+  return result;
+}
