@@ -205,7 +205,7 @@ async function createSnapshotArchive(ctx: HandlerContext): Promise<HandlerOutcom
     .where(eq(snapshots.id, snapshotId));
   ctx.setProgress(100);
   ctx.log.line(
-    `Archived ${manifest.files.filter((f) => f.type === "file").length} files, ${formatBytes(manifest.totalBytes)} of data, into ${formatBytes(manifest.archive.size)} in ${((Date.now() - started) / 1000).toFixed(1)} s; archive sha256 ${manifest.archive.sha256.slice(0, 16)}…`,
+    `Archived ${manifest.files.filter((f) => f.type === "file").length} files, ${formatBytes(manifest.totalBytes)} of data, into ${formatBytes(manifest.archive.size)} in ${((Date.now() - started) / 1000).toFixed(1)} s, with the sha256 of every file in its manifest.`,
   );
   ctx.log.line(`The snapshot expires ${snapshot.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC.`);
   if (replaces) {
