@@ -1,19 +1,22 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openDatabase, type Database } from "@/db/client";
 import { createPostgresTestDatabase } from "@/db/testing/databases";
-import { activities } from "@/db/schema";
+import { activities, snapshots } from "@/db/schema";
 import { listActivities, listEnvironments } from "@/lib/environments/queries";
 import { requestEnvironmentAction } from "@/lib/environments/request-action";
 import { createProject } from "@/lib/projects/create-project";
 import { environmentDeployDir } from "@/lib/runtime/deploy";
 import { makeUser } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
+import { currentDataPath, directoryBytes, volumesRoot } from "@/lib/runtime/volumes";
+import { requestRestore, requestSnapshot, snapshotDir, snapshotTempDir } from "@/lib/snapshots/snapshots";
 import { getActivityLog, recoverStaleActivities, STALE_AFTER_MS } from "./queue";
-import { settleEnvironment } from "./worker";
+import { abandonPartialWork, settleEnvironment } from "./worker";
 
 const postgresUrl = inject("postgresUrl");
 
@@ -83,6 +86,73 @@ describe.skipIf(!postgresUrl)("a separate worker process killed with SIGKILL [Po
       worker = spawnWorker(url);
       const redeploy = await requestEnvironmentAction(db, admin, "killed", "victim", { action: "redeploy" });
       await until("the redeploy", async () => (await db.select().from(activities).where(eq(activities.id, redeploy.id)))[0]?.state === "complete");
+    } finally {
+      try {
+        process.kill(-worker.pid!, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
+  });
+  it("kill -9 mid-snapshot lists no complete snapshot and leaves no partial archive; kill -9 mid-restore leaves the data wholly old", async () => {
+    const db = database.db;
+    const admin = await makeUser(db, { isAdmin: true });
+    await createProject(db, admin, { id: "killsnap", title: "Kill snapshots", plan: "starter", region: "us-3" });
+    let worker = spawnWorker(url);
+    const data = () => fs.realpathSync(currentDataPath("killsnap", "staging"));
+    const fingerprint = () => {
+      const out: string[] = [];
+      const walk = (d: string) => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+          const full = path.join(d, e.name);
+          if (e.isDirectory()) walk(full);
+          else out.push(`${path.relative(data(), full)} ${crypto.createHash("sha256").update(fs.readFileSync(full)).digest("hex")}`);
+        }
+      };
+      walk(data());
+      return out.join("\n");
+    };
+    try {
+      await until("the first deploys", async () => (await listActivities(db, "killsnap")).every((a) => a.state === "complete"));
+      for (let i = 0; i < 4; i++) fs.writeFileSync(path.join(data(), "services", "mysql", `table-${i}.ibd`), crypto.randomBytes(64 * 1024 * 1024));
+
+      // Killed while archiving: after recovery the snapshot is failed and its partial archive gone.
+      const first = await requestSnapshot(db, admin, "killsnap", "staging", { consistency: "consistent", replaceOldest: false });
+      const partial = snapshotTempDir("killsnap", first.snapshot.id);
+      await until("the archive to be half written", async () => (fs.statSync(path.join(partial, "data.tar"), { throwIfNoEntry: false })?.size ?? 0) > 16 * 1024 * 1024, 60_000);
+      process.kill(-worker.pid!, "SIGKILL");
+      const later = new Date(Date.now() + STALE_AFTER_MS + 15_000);
+      expect(
+        await recoverStaleActivities(db, later, async (tx, a) => {
+          await settleEnvironment(tx, a, "failure");
+          await abandonPartialWork(tx, a);
+        }),
+      ).toBe(1);
+      expect((await db.select().from(snapshots).where(eq(snapshots.id, first.snapshot.id)))[0]!.state).toBe("failed");
+      expect(fs.existsSync(partial)).toBe(false);
+      expect(fs.existsSync(snapshotDir("killsnap", first.snapshot.id))).toBe(false);
+
+      // A complete snapshot, then different data, then a restore killed while unpacking.
+      worker = spawnWorker(url);
+      const second = await requestSnapshot(db, admin, "killsnap", "staging", { consistency: "consistent", replaceOldest: false });
+      await until("the snapshot", async () => (await db.select().from(snapshots).where(eq(snapshots.id, second.snapshot.id)))[0]?.state === "complete", 60_000);
+      fs.writeFileSync(path.join(data(), "services", "mysql", "table-0.ibd"), "changed after the snapshot");
+      const old = fingerprint();
+      await requestRestore(db, admin, "killsnap", second.snapshot.id);
+      const root = volumesRoot("killsnap", "staging");
+      await until("the new data to be half unpacked", async () => {
+        const fresh = fs.readdirSync(root).filter((e) => e.startsWith("gen-") && path.join(root, e) !== data());
+        return fresh.length > 0 && (await directoryBytes(path.join(root, fresh[0]!))) > 32 * 1024 * 1024;
+      }, 60_000);
+      process.kill(-worker.pid!, "SIGKILL");
+      expect(
+        await recoverStaleActivities(db, new Date(Date.now() + STALE_AFTER_MS + 15_000), async (tx, a) => {
+          await settleEnvironment(tx, a, "failure");
+          await abandonPartialWork(tx, a);
+        }),
+      ).toBe(1);
+      expect(fingerprint()).toBe(old); // wholly old: the half-unpacked place was never switched in
+      expect(fs.readdirSync(root).filter((e) => e.startsWith("gen-"))).toHaveLength(1); // and it is gone
     } finally {
       try {
         process.kill(-worker.pid!, "SIGKILL");

@@ -7,6 +7,7 @@ import type PgBoss from "pg-boss";
 import { selectRows, type Db } from "@/db/client";
 import { activities, environments, snapshots, type Activity, type Environment } from "@/db/schema";
 import { pruneExpiredSnapshots, snapshotTempDir } from "@/lib/snapshots/snapshots";
+import { removeStaleGenerations } from "@/lib/runtime/volumes";
 import { STATUS_AFTER } from "@/lib/environments/request-action";
 import { env } from "@/lib/env";
 import { ActivityLog } from "./activity-log";
@@ -44,8 +45,17 @@ export interface Worker {
   idle(): Promise<void>;
 }
 
-/** A snapshot whose worker died is failed and its partial archive removed: it is never listed as complete. */
-export async function abandonSnapshot(tx: Tx, activity: Activity): Promise<void> {
+/**
+ * Cleans up after an activity whose worker died: a snapshot is failed and its partial
+ * archive removed (it is never listed as complete); a half-copied or half-restored
+ * generation of data is deleted (the environment kept its old data).
+ */
+export async function abandonPartialWork(tx: Tx, activity: Activity): Promise<void> {
+  if (activity.type === "environment.restore" || activity.type === "environment.synchronize" || activity.type === "environment.branch" || activity.type === "environment.activate") {
+    // A half-filled new generation of the environment's data was never switched in: remove it.
+    removeStaleGenerations(activity.projectId, activity.environmentName);
+    return;
+  }
   if (activity.type !== "environment.backup") return;
   const snapshotId = (activity.parameters as { snapshotId?: string }).snapshotId;
   if (!snapshotId) return;
@@ -188,7 +198,7 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
     lastRecovery = Date.now();
     const n = await recoverStaleActivities(db, new Date(), async (tx, activity) => {
       await settleEnvironment(tx, activity, "failure");
-      await abandonSnapshot(tx, activity);
+      await abandonPartialWork(tx, activity);
     });
     let lost = 0;
     for (const d of await listDispatchedSince(db, new Date(Date.now() - LOST_JOB_AFTER_MS))) {

@@ -140,6 +140,16 @@ export async function copyVolumes(projectId: string, from: string, to: string): 
   }
 }
 
+/** Deletes every generation of the environment's data but the live one (left by an interrupted copy or restore). */
+export function removeStaleGenerations(projectId: string, environmentName: string): void {
+  const root = volumesRoot(projectId, environmentName);
+  if (!fs.existsSync(root)) return;
+  const live = fs.existsSync(path.join(root, "current")) ? path.basename(fs.realpathSync(path.join(root, "current"))) : null;
+  for (const entry of fs.readdirSync(root)) {
+    if (entry.startsWith("gen-") && entry !== live) fs.rmSync(path.join(root, entry), { recursive: true, force: true });
+  }
+}
+
 export function deleteVolumes(projectId: string, environmentName: string): void {
   fs.rmSync(volumesRoot(projectId, environmentName), { recursive: true, force: true });
 }

@@ -5,7 +5,7 @@ import { expect, it } from "vitest";
 import { activities, environments, snapshots } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
 import { claimDispatchedActivity, dispatchActivities, getActivityLog, recoverStaleActivities } from "@/lib/activities/queue";
-import { abandonSnapshot, settleEnvironment, startWorker } from "@/lib/activities/worker";
+import { abandonPartialWork, settleEnvironment, startWorker } from "@/lib/activities/worker";
 import { getProjectAccess } from "@/lib/projects/access";
 import { addProjectMember } from "@/lib/projects/members";
 import { createProject } from "@/lib/projects/create-project";
@@ -108,7 +108,7 @@ describeEachDatabase("snapshots", ({ db }) => {
     expect(
       await recoverStaleActivities(db(), new Date(), async (tx, a) => {
         await settleEnvironment(tx, a, "failure");
-        await abandonSnapshot(tx, a);
+        await abandonPartialWork(tx, a);
       }),
     ).toBe(1);
     expect((await db().select().from(snapshots).where(eq(snapshots.id, snapshot.id)))[0]!.state).toBe("failed");
