@@ -52,8 +52,20 @@ try {
       await page.getByRole("dialog").getByLabel("Title").fill("Fix cart");
       await page.getByRole("dialog").getByRole("button", { name: "Branch" }).click();
       await page.getByRole("dialog").getByRole("link", { name: "Open its log" }).click();
-      await page.locator("[aria-live=polite]").getByText("Success", { exact: true }).waitFor({ timeout: 30_000 });
-      await page.screenshot({ path: `${out}/deploy-log.png`, fullPage: true });
+      await page.getByText("Complete log").waitFor({ timeout: 30_000 });
+      await page.getByRole("searchbox", { name: "Search the log" }).fill("deploy");
+      await page.getByRole("searchbox", { name: "Search the log" }).press("Enter");
+      await page.screenshot({ path: `${out}/deploy-log.png` });
+      // The environment page: a snapshot, its URLs and data.
+      await page.goto("/projects/demo-store/environments/fix-cart");
+      const backups = page.getByRole("region", { name: "Backups" });
+      await backups.getByRole("button", { name: "Create snapshot" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Create snapshot" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+      await backups.getByText("Complete").waitFor({ timeout: 30_000 });
+      await page.setViewportSize({ width: 1280, height: 1000 });
+      await page.screenshot({ path: `${out}/environment.png` });
+      await page.setViewportSize({ width: 1280, height: 720 });
       await page.goto("/projects/demo-store");
       await page.screenshot({ path: `${out}/environments.png` });
       await page.goto("/projects/demo-store/environments/master");

@@ -64,7 +64,7 @@ export function SnapshotPanel({ projectId, environment, isActive, initial }: { p
               <div className="mt-0.5 text-xs text-muted">
                 {s.deployedCommit ? <code>{s.deployedCommit.slice(0, 12)}</code> : "no commit"}
                 {s.sizeBytes !== null ? ` · ${formatBytes(s.sizeBytes)}` : ""}
-                {s.fileCount !== null ? ` · ${s.fileCount.toLocaleString("en-US")} files` : ""} · expires {when(s.expiresAt)}
+                {s.fileCount !== null ? ` · ${s.fileCount.toLocaleString("en-US")} file${s.fileCount === 1 ? "" : "s"}` : ""} · expires {when(s.expiresAt)}
                 {s.createdBy ? ` · by ${s.createdBy}` : ""}
               </div>
               {s.state === "in_progress" ? (

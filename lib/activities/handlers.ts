@@ -42,7 +42,7 @@ async function copyData(ctx: HandlerContext, from: string): Promise<HandlerOutco
     ctx.log.line(
       r.method === "empty"
         ? `${from} has no data yet: ${ctx.environment.name} starts empty.`
-        : `Copied ${formatBytes(r.bytes)} (${r.bytes.toLocaleString("en-US")} bytes) from ${from} (${r.method === "reflink" ? "reflink copy: blocks are shared until written" : "plain copy: this file system has no reflinks"}).`,
+        : `Copied ${r.bytes < 1024 ? `${r.bytes} bytes` : `${formatBytes(r.bytes)} (${r.bytes.toLocaleString("en-US")} bytes)`} from ${from} (${r.method === "reflink" ? "reflink copy: blocks are shared until written" : "plain copy: this file system has no reflinks"}).`,
     );
     return null;
   } catch (err) {

@@ -101,10 +101,21 @@ async function supportsReflink(dir: string): Promise<boolean> {
   return ok;
 }
 
+/** The bytes of the files under `dir` (what a user calls the data's size; directories count nothing). */
 export async function directoryBytes(dir: string): Promise<number> {
-  if (!fs.existsSync(dir)) return 0;
-  const { stdout } = await run("du", ["-s", "-B1", "--apparent-size", dir], { env: childProcessEnv({}) });
-  return Number(stdout.split("\t")[0]) || 0;
+  let total = 0;
+  const walk = async (d: string) => {
+    const entries = await fs.promises.readdir(d, { withFileTypes: true }).catch(() => []);
+    await Promise.all(
+      entries.map(async (e) => {
+        const full = path.join(d, e.name);
+        if (e.isDirectory()) await walk(full);
+        else if (e.isFile()) total += (await fs.promises.lstat(full).catch(() => ({ size: 0 }))).size;
+      }),
+    );
+  };
+  await walk(dir);
+  return total;
 }
 
 export interface CopyResult {
