@@ -22,6 +22,7 @@ describeEachDatabase("migrations", ({ db, database }) => {
       "projects",
       "sessions",
       "sign_in_attempts",
+      "snapshots",
       "users",
       "verification_tokens",
     ]);

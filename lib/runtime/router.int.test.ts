@@ -1,0 +1,80 @@
+import { request as httpRequest } from "node:http";
+import type http from "node:http";
+import type { AddressInfo } from "node:net";
+import { and, eq } from "drizzle-orm";
+import { expect, it } from "vitest";
+import { environments } from "@/db/schema";
+import { describeEachDatabase } from "@/db/testing/databases";
+import { startWorker } from "@/lib/activities/worker";
+import { requestEnvironmentAction } from "@/lib/environments/request-action";
+import { createProject } from "@/lib/projects/create-project";
+import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { commitOn } from "@/lib/testing-git";
+import { createEnvironmentRouter } from "./router";
+
+describeEachDatabase("the environment router", ({ db }) => {
+  it("serves each environment's build by host and path, waits for a first deploy, and switches builds atomically", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("site");
+    await createProject(db(), admin, { id, title: "Site", plan: "starter", region: "us-3" });
+    const router: http.Server = createEnvironmentRouter(async () => db());
+    await new Promise<void>((r) => router.listen(0, "127.0.0.1", () => r()));
+    const port = (router.address() as AddressInfo).port;
+    // fetch() may not set Host; node:http may.
+    const get = (host: string, p = "/") =>
+      new Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>((resolve, reject) => {
+        const req = httpRequest({ host: "127.0.0.1", port, path: p, headers: { host } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            const body = Buffer.concat(chunks).toString("utf8");
+            resolve({ status: res.statusCode ?? 0, headers: { get: (n) => (res.headers[n.toLowerCase()] as string | undefined) ?? null }, text: async () => body });
+          });
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    const worker = startWorker(db());
+    try {
+      // Before the first deploy finishes (the worker has not run yet): waiting.
+      const waiting = await get(`staging.${id}.localhost:${port}`);
+      if (waiting.status === 503) expect(await waiting.text()).toContain("Waiting for deployment");
+      await worker.idle();
+
+      const [staging] = await db().select().from(environments).where(and(eq(environments.projectId, id), eq(environments.name, "staging")));
+      const byHost = await get(`staging.${id}.localhost:${port}`);
+      expect(byHost.status).toBe(200);
+      expect(byHost.headers.get("content-type")).toContain("text/html");
+      const page = await byHost.text();
+      expect(page).toContain(staging!.deployedCommit!);
+      expect(page).toContain("staging");
+      const byPath = await get(`127.0.0.1:${port}`, `/${id}/staging/`);
+      expect(await byPath.text()).toBe(page);
+      expect((await get(`www.staging.${id}.localhost:${port}`)).headers.get("location")).toBe(`http://staging.${id}.localhost:${port}/`);
+      expect((await get(`127.0.0.1:${port}`, `/${id}/staging/../../../../etc/passwd`)).status).not.toBe(500);
+      expect(await (await get(`127.0.0.1:${port}`, `/${id}/staging/%2e%2e/%2e%2e/.deploy-commit`)).text()).not.toBe(staging!.deployedCommit);
+      expect((await get(`nope.${id}.localhost:${port}`)).status).toBe(404);
+
+      // A new build is deployed while requests keep coming: each sees one whole build.
+      const next = await commitOn(id, "master", { "templates/extra.txt": "x" }, "Another build");
+      await requestEnvironmentAction(db(), admin, id, "staging", { action: "sync", code: true, data: false, rebase: false });
+      const seen = new Set<string>();
+      const deadline = Date.now() + 20_000;
+      let done = false;
+      const idle = worker.idle().then(() => (done = true));
+      while (!done && Date.now() < deadline) {
+        const body = await (await get(`staging.${id}.localhost:${port}`)).text();
+        const commit = /Commit: <code>([0-9a-f]{40})<\/code>/.exec(body)?.[1];
+        expect(commit, "every answer is a whole page with its commit").toBeTruthy();
+        expect(body.trimEnd().endsWith("</html>")).toBe(true);
+        seen.add(commit!);
+      }
+      await idle;
+      expect([...seen].every((c) => c === staging!.deployedCommit || c === next)).toBe(true);
+      expect(await (await get(`staging.${id}.localhost:${port}`)).text()).toContain(next);
+    } finally {
+      await worker.stop();
+      router.close();
+    }
+  });
+});
