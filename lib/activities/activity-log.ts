@@ -9,7 +9,7 @@ export const CUT_KEEP_BYTES = MAX_LINE_BYTES - 64;
 export const MAX_LOG_BYTES = 50 * 1024 * 1024;
 const FLUSH_MS = 50;
 const FLUSH_LINES = 500;
-const MAX_CHUNK_LINES = 2_000;
+const MAX_CHUNK_LINES = 5_000;
 const MAX_CHUNK_CHARS = 1_000_000;
 /** Past this many lines waiting to be stored, producers are asked to pause (see `isBackedUp`). */
 const HIGH_WATER_LINES = 20_000;
@@ -47,6 +47,8 @@ export class ActivityLog {
   private storedBytes = 0;
   private capped = false;
   private drainWaiters: (() => void)[] = [];
+  private lastAt = 0;
+  private lastDate = new Date(0);
 
   constructor(
     private readonly db: Db,
@@ -61,8 +63,11 @@ export class ActivityLog {
   }
 
   line(text: string, stream: "stdout" | "stderr" | "system" = "system"): void {
-    const clean = cutLine(redact(text, this.secrets));
-    const bytes = Buffer.byteLength(clean) + 1;
+    const redacted = this.secrets.length > 0 ? redact(text, this.secrets) : text;
+    // Bytes are counted once per line (for the cut and the size limit).
+    const rawBytes = Buffer.byteLength(redacted);
+    const clean = rawBytes > MAX_LINE_BYTES ? cutLine(redacted, rawBytes) : redacted;
+    const bytes = (clean === redacted ? rawBytes : Buffer.byteLength(clean)) + 1;
     if (stream !== "system") {
       if (this.capped) return;
       if (this.storedBytes + bytes > this.maxBytes) {
@@ -76,7 +81,12 @@ export class ActivityLog {
   }
 
   private push(text: string, stream: "stdout" | "stderr" | "system") {
-    this.buffer.push({ seq: ++this.seq, at: new Date(), stream, section: this.section, text });
+    const now = Date.now();
+    if (now !== this.lastAt) {
+      this.lastAt = now;
+      this.lastDate = new Date(now); // one Date per millisecond, not per line
+    }
+    this.buffer.push({ seq: ++this.seq, at: this.lastDate, stream, section: this.section, text });
     this.unflushed++;
     // A chunk being written takes the new lines with it when it is done.
     if (this.buffer.length >= FLUSH_LINES && !this.writing) void this.flush();

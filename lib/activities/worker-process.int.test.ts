@@ -20,6 +20,8 @@ import { abandonPartialWork, settleEnvironment } from "./worker";
 
 const postgresUrl = inject("postgresUrl");
 
+const spawned = new Set<ChildProcess>();
+
 /** `npm run worker` as its own process group, so kill -9 takes it down at once. */
 function spawnWorker(databaseUrl: string): ChildProcess {
   const child = spawn(path.resolve("node_modules/.bin/tsx"), ["--conditions=react-server", "scripts/worker.ts"], {
@@ -27,8 +29,20 @@ function spawnWorker(databaseUrl: string): ChildProcess {
     stdio: "ignore",
     detached: true,
   });
+  spawned.add(child);
   return child;
 }
+
+// Whatever happens to a test (a timeout skips its finally), no worker outlives the file.
+afterAll(() => {
+  for (const child of spawned) {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
+});
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -114,7 +128,7 @@ describe.skipIf(!postgresUrl)("a separate worker process killed with SIGKILL [Po
     };
     try {
       await until("the first deploys", async () => (await listActivities(db, "killsnap")).every((a) => a.state === "complete"));
-      for (let i = 0; i < 4; i++) fs.writeFileSync(path.join(data(), "services", "mysql", `table-${i}.ibd`), crypto.randomBytes(64 * 1024 * 1024));
+      for (let i = 0; i < 3; i++) fs.writeFileSync(path.join(data(), "services", "mysql", `table-${i}.ibd`), crypto.randomBytes(48 * 1024 * 1024));
 
       // Killed while archiving: after recovery the snapshot is failed and its partial archive gone.
       const first = await requestSnapshot(db, admin, "killsnap", "staging", { consistency: "consistent", replaceOldest: false });
@@ -160,5 +174,5 @@ describe.skipIf(!postgresUrl)("a separate worker process killed with SIGKILL [Po
         /* gone */
       }
     }
-  });
+  }, 180_000);
 });

@@ -63,7 +63,7 @@ async function throughWorker(): Promise<{ hook: number; stored: number }> {
   return { hook, stored };
 }
 
-const rounds = 3;
+const rounds = 5;
 const base: number[] = [];
 const hooks: number[] = [];
 const stored: number[] = [];
