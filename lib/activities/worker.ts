@@ -211,7 +211,7 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
 
   async function isIdle(): Promise<boolean> {
     if (running.size > 0) return false;
-    const [busy] = await selectRows<{ n: number }>(db, sql`select count(*)::int as n from activities where state = 'in_progress' or (state = 'pending' and job_id is not null)`);
+    const [busy] = await selectRows<{ n: number }>(db, sql`select count(*)::int as n from activities where state in ('in_progress', 'pending')`);
     return (busy?.n ?? 0) === 0;
   }
 
