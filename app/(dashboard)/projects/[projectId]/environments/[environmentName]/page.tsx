@@ -126,6 +126,9 @@ export default async function EnvironmentPage({ params }: Props) {
               <p className="mt-3 text-xs text-muted">The branch has commits that are not deployed yet: Redeploy deploys the deployed commit again; a push deploys the head.</p>
             ) : null}
           </section>
+          <Link href={`/projects/${projectId}/environments/${env.name}/topology`} className="block rounded-lg border border-border bg-surface p-4 text-sm font-medium text-accent hover:bg-surface-muted">
+            Topology: router, application and services →
+          </Link>
           {site ? (
             <section aria-labelledby="env-urls" className="rounded-lg border border-border bg-surface p-4 text-sm">
               <h2 id="env-urls" className="mb-2 font-semibold">

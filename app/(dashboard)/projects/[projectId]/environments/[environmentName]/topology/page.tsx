@@ -1,0 +1,73 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { TopologyGraph } from "@/components/topology/topology-graph";
+import { Alert } from "@/components/ui/alert";
+import { PageHeader } from "@/components/ui/page-header";
+import { getDb } from "@/db/client";
+import { canSeeEnvironmentType } from "@/lib/auth/permissions";
+import { formatConfigError } from "@/lib/config/parse-config";
+import { getEnvironmentByName } from "@/lib/environments/queries";
+import { getProjectForPage } from "@/lib/projects/page-access";
+import { getEnvironmentTopology } from "@/lib/topology/get-environment-topology";
+
+type Props = { params: Promise<{ projectId: string; environmentName: string }> };
+
+async function load(params: Props["params"]) {
+  const { projectId, environmentName } = await params;
+  const { access } = await getProjectForPage(projectId);
+  const db = await getDb();
+  const env = await getEnvironmentByName(db, access.project.id, decodeURIComponent(environmentName));
+  if (!env || !canSeeEnvironmentType(access, env.type)) notFound();
+  return { access, env, db };
+}
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { access, env } = await load(params);
+  return { title: `Topology · ${env.title} · ${access.project.title}` };
+}
+
+export default async function TopologyPage({ params }: Props) {
+  const { access, env, db } = await load(params);
+  const view = await getEnvironmentTopology(db, access, env);
+  const projectId = access.project.id;
+  return (
+    <>
+      <p className="mb-2 text-sm">
+        <Link href={`/projects/${projectId}`} className="text-muted hover:text-foreground">
+          {access.project.title}
+        </Link>
+        <span className="text-muted"> / </span>
+        <Link href={`/projects/${projectId}/environments/${env.name}`} className="text-muted hover:text-foreground">
+          {env.title}
+        </Link>
+      </p>
+      <PageHeader
+        title={`Topology of ${env.title}`}
+        description={view.deployedCommit ? `As deployed at commit ${view.deployedCommit.slice(0, 12)}: router, application and services, from the configuration kept with the deployment.` : "Not deployed yet."}
+      />
+      {view.topology?.changed ? (
+        <div className="mb-4">
+          <Alert tone="info">
+            <strong>Configuration changed — redeploy to apply.</strong> The branch head ({view.headCommit?.slice(0, 12)}) has a different configuration; changed nodes are marked.
+          </Alert>
+        </div>
+      ) : null}
+      {view.headErrors.length > 0 ? (
+        <div className="mb-4">
+          <Alert tone="error">
+            The branch head&apos;s configuration has errors; the next deploy will fail until they are fixed:
+            <ul className="mt-1 list-disc pl-5">
+              {view.headErrors.map((e) => (
+                <li key={formatConfigError(e)} className="font-mono text-xs">
+                  {formatConfigError(e)}
+                </li>
+              ))}
+            </ul>
+          </Alert>
+        </div>
+      ) : null}
+      {view.topology ? <TopologyGraph topology={view.topology} lastDeploy={view.lastDeploy} /> : <p className="text-sm text-muted">The graph appears after the first deploy.</p>}
+    </>
+  );
+}

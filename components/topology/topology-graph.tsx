@@ -1,0 +1,211 @@
+"use client";
+
+import "@xyflow/react/dist/style.css";
+import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
+import ELK from "elkjs/lib/elk.bundled.js";
+import { useEffect, useMemo, useState } from "react";
+import { stringify } from "yaml";
+import type { EnvironmentTopology, TopologyNode } from "@/lib/topology/environment-graph";
+
+const NODE_W = 220;
+const NODE_H = 84;
+const KIND_LABEL: Record<TopologyNode["kind"], string> = {
+  fastly: "CDN",
+  "load-balancer": "Load balancer",
+  node: "Node",
+  router: "Router",
+  app: "Application",
+  service: "Service",
+  filesystem: "File system",
+};
+const KIND_TONE: Record<TopologyNode["kind"], string> = {
+  fastly: "border-[#e11d48]/50",
+  "load-balancer": "border-focus/60",
+  node: "border-border",
+  router: "border-focus/60",
+  app: "border-accent",
+  service: "border-success/60",
+  filesystem: "border-muted/60",
+};
+
+type Data = { node: TopologyNode; selected: boolean };
+
+function TopologyCard({ data }: NodeProps<Node<Data>>) {
+  const n = data.node;
+  return (
+    <div
+      className={`w-[220px] rounded-lg border-2 bg-surface px-3 py-2 text-left text-xs shadow-sm ${KIND_TONE[n.kind]} ${data.selected ? "ring-2 ring-focus" : ""}`}
+      aria-label={`${KIND_LABEL[n.kind]} ${n.label}${n.changed ? ", changed since the deploy" : ""}`}
+    >
+      <Handle type="target" position={Position.Top} className="!bg-muted" />
+      <div className="flex items-center gap-1">
+        <span className="text-[10px] uppercase tracking-wide text-muted">{KIND_LABEL[n.kind]}</span>
+        {n.changed ? <span className="ml-auto rounded bg-danger-soft px-1 text-[10px] text-danger">changed</span> : null}
+      </div>
+      <div className="truncate font-semibold text-foreground">{n.label}</div>
+      <div className="truncate text-muted">{n.facts.slice(0, 2).join(" · ")}</div>
+      <Handle type="source" position={Position.Bottom} className="!bg-muted" />
+    </div>
+  );
+}
+
+const nodeTypes = { card: TopologyCard };
+const elk = new ELK();
+
+/** Lays the graph out top to bottom with elkjs; nodes of a Pro node group sit inside it. */
+async function layout(topology: EnvironmentTopology): Promise<Map<string, { x: number; y: number; w: number; h: number }>> {
+  const groups = topology.nodes.filter((n) => n.kind === "node");
+  const child = (n: TopologyNode) => ({ id: n.id, width: NODE_W, height: NODE_H });
+  const graph = {
+    id: "root",
+    layoutOptions: { "elk.algorithm": "layered", "elk.direction": "DOWN", "elk.spacing.nodeNode": "28", "elk.layered.spacing.nodeNodeBetweenLayers": "48", "elk.hierarchyHandling": "INCLUDE_CHILDREN" },
+    children: [
+      ...topology.nodes.filter((n) => n.kind !== "node" && !n.group).map(child),
+      ...groups.map((g) => ({
+        id: g.id,
+        layoutOptions: { "elk.padding": "[top=36,left=12,bottom=12,right=12]", "elk.algorithm": "layered", "elk.direction": "DOWN" },
+        children: topology.nodes.filter((n) => n.group === g.id).map(child),
+      })),
+    ],
+    edges: topology.edges.map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),
+  };
+  const out = await elk.layout(graph);
+  const positions = new Map<string, { x: number; y: number; w: number; h: number }>();
+  for (const c of out.children ?? []) {
+    positions.set(c.id, { x: c.x ?? 0, y: c.y ?? 0, w: c.width ?? NODE_W, h: c.height ?? NODE_H });
+    for (const cc of c.children ?? []) positions.set(cc.id, { x: cc.x ?? 0, y: cc.y ?? 0, w: NODE_W, h: NODE_H });
+  }
+  return positions;
+}
+
+/**
+ * The environment's topology: zoom, pan, fit; nodes reachable by keyboard (Tab, Enter opens
+ * the side panel); a table of the same data below for screen readers and copying.
+ */
+export function TopologyGraph({ topology, lastDeploy }: { topology: EnvironmentTopology; lastDeploy: { buildMs: number; deployMs: number; buildReused: boolean } | null }) {
+  const [positions, setPositions] = useState<Map<string, { x: number; y: number; w: number; h: number }> | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    void layout(topology).then((p) => live && setPositions(p));
+    return () => {
+      live = false;
+    };
+  }, [topology]);
+
+  const nodes: Node[] = useMemo(() => {
+    if (!positions) return [];
+    return topology.nodes.map((n) => {
+      const p = positions.get(n.id) ?? { x: 0, y: 0, w: NODE_W, h: NODE_H };
+      if (n.kind === "node") {
+        return {
+          id: n.id,
+          position: { x: p.x, y: p.y },
+          data: { label: n.label },
+          style: { width: p.w, height: p.h, background: "transparent", border: "2px dashed var(--color-border, #d0d4dc)", borderRadius: 12, fontSize: 12, padding: 8, textAlign: "left" as const },
+          selectable: false,
+          ariaLabel: n.label,
+        };
+      }
+      return {
+        id: n.id,
+        type: "card",
+        position: { x: p.x, y: p.y },
+        ...(n.group ? { parentId: n.group, extent: "parent" as const } : {}),
+        data: { node: n, selected: selected === n.id },
+        ariaLabel: `${KIND_LABEL[n.kind]} ${n.label}`,
+      };
+    });
+  }, [positions, topology, selected]);
+  const edges: Edge[] = useMemo(
+    () => topology.edges.map((e) => ({ id: e.id, source: e.source, target: e.target, label: e.label, labelStyle: { fontSize: 10 }, style: { strokeWidth: 1.5 } })),
+    [topology],
+  );
+  const current = topology.nodes.find((n) => n.id === selected) ?? null;
+
+  return (
+    <div className="space-y-4">
+      <div className="grid gap-4 lg:grid-cols-[1fr_20rem]">
+        <div className="h-[560px] rounded-lg border border-border bg-surface" aria-label="Topology graph" role="figure">
+          {positions ? (
+            <ReactFlow
+              nodes={nodes}
+              edges={edges}
+              nodeTypes={nodeTypes}
+              fitView
+              nodesDraggable={false}
+              nodesConnectable={false}
+              onNodeClick={(_, node) => setSelected(node.id)}
+              proOptions={{ hideAttribution: true }}
+              minZoom={0.2}
+            >
+              <Background />
+              <Controls showInteractive={false} />
+            </ReactFlow>
+          ) : (
+            <p className="p-4 text-sm text-muted">Laying out the graph…</p>
+          )}
+        </div>
+        <aside className="rounded-lg border border-border bg-surface p-4 text-sm" aria-live="polite" aria-label="Selected node">
+          {current ? (
+            <div className="space-y-2">
+              <p className="text-xs uppercase tracking-wide text-muted">{KIND_LABEL[current.kind]}</p>
+              <h2 className="text-base font-semibold">{current.label}</h2>
+              {current.changed ? <p className="text-danger">Its configuration changed at the branch head: redeploy to apply.</p> : null}
+              <ul className="space-y-0.5">
+                {current.facts.map((f) => (
+                  <li key={f}>{f}</li>
+                ))}
+              </ul>
+              {current.kind === "app" && lastDeploy ? (
+                <p className="text-muted">
+                  Last deploy: build {lastDeploy.buildReused ? "reused" : `${(lastDeploy.buildMs / 1000).toFixed(1)} s`}, deploy {(lastDeploy.deployMs / 1000).toFixed(1)} s
+                </p>
+              ) : null}
+              {current.source ? (
+                <div>
+                  <p className="text-xs text-muted">From {current.source.file}</p>
+                  <pre className="mt-1 max-h-64 overflow-auto rounded bg-surface-muted p-2 text-xs">{stringify({ [current.source.key]: current.source.value })}</pre>
+                </div>
+              ) : null}
+            </div>
+          ) : (
+            <p className="text-muted">Select a node (click, or Tab to it and press Enter) to see its configuration.</p>
+          )}
+        </aside>
+      </div>
+      <details className="rounded-lg border border-border bg-surface p-4 text-sm">
+        <summary className="cursor-pointer font-medium">Table view</summary>
+        <table className="mt-2 w-full text-left text-xs">
+          <thead className="text-muted">
+            <tr>
+              <th className="font-normal">Kind</th>
+              <th className="font-normal">Name</th>
+              <th className="font-normal">Facts</th>
+              <th className="font-normal">Connects to</th>
+            </tr>
+          </thead>
+          <tbody>
+            {topology.nodes.map((n) => (
+              <tr key={n.id} className="align-top">
+                <td>{KIND_LABEL[n.kind]}</td>
+                <td className="font-mono">
+                  {n.group ? `${n.group} / ` : ""}
+                  {n.label}
+                  {n.changed ? " (changed)" : ""}
+                </td>
+                <td>{n.facts.join("; ")}</td>
+                <td>
+                  {topology.edges
+                    .filter((e) => e.source === n.id)
+                    .map((e) => `${topology.nodes.find((x) => x.id === e.target)?.label ?? e.target}${e.label ? ` (${e.label})` : ""}`)
+                    .join(", ")}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
+    </div>
+  );
+}
