@@ -1,0 +1,64 @@
+import fs from "node:fs";
+import path from "node:path";
+import { expect, test, type Page } from "@playwright/test";
+import { ADMIN_STATE } from "./support/accounts";
+import { commitInRepository } from "./support/git";
+import { createProject, uniqueSuffix } from "./support/pages";
+
+async function waitForIdle(page: Page, projectId: string, name: string) {
+  await expect(async () => {
+    const res = await page.request.get(`/api/projects/${projectId}/overview`);
+    const env = ((await res.json()) as { environments: { name: string; status: string; busy: unknown }[] }).environments.find((e) => e.name === name);
+    expect(env).toMatchObject({ status: "active", busy: null });
+  }).toPass({ timeout: 40_000 });
+}
+
+test("the topology shows the app and its services; a changed services.yaml says 'redeploy to apply' until the deploy adds the service", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const projectId = `topo-${uniqueSuffix()}`;
+  const context = await browser.newContext({ storageState: ADMIN_STATE });
+  const page = await context.newPage();
+  await createProject(page, "Topology store", "Starter", projectId);
+  await waitForIdle(page, projectId, "staging");
+  await page.goto(`/projects/${projectId}/environments/staging`);
+  await page.getByRole("button", { name: "Branch", exact: true }).click();
+  await page.getByRole("dialog").getByLabel("Name").fill("topo");
+  await page.getByRole("dialog").getByRole("button", { name: "Branch" }).click();
+  await waitForIdle(page, projectId, "topo");
+
+  await page.goto(`/projects/${projectId}/environments/topo`);
+  await page.getByRole("link", { name: /^Topology: router/ }).click();
+  const graph = page.getByRole("figure", { name: "Topology graph" });
+  await expect(graph.getByTestId("rf__node-app")).toContainText("mymagento");
+  for (const service of ["mysql", "redis", "opensearch", "rabbitmq"]) await expect(graph.getByTestId(`rf__node-service:${service}`)).toContainText(service);
+  await expect(graph.getByTestId("rf__edge-app->service:mysql:database")).toBeVisible(); // labelled with the relationship
+  await expect(graph.getByText("Fastly")).toHaveCount(0); // Integration runs without Fastly
+  await graph.getByTestId("rf__node-app").click();
+  await expect(page.getByRole("complementary", { name: "Selected node" })).toContainText("From .magento.app.yaml");
+  await expect(page.getByText("Configuration changed — redeploy to apply.")).toHaveCount(0);
+
+  // A commit adds a service on the branch: the deployed graph is unchanged, and says a redeploy would change it.
+  await commitInRepository(
+    projectId,
+    "topo",
+    (dir) => {
+      const file = path.join(dir, ".magento", "services.yaml");
+      fs.writeFileSync(file, `${fs.readFileSync(file, "utf8")}\nvarnish:\n  type: varnish:7.1\n`);
+    },
+    "Add Varnish",
+  );
+  await page.reload();
+  await expect(page.getByText("Configuration changed — redeploy to apply.")).toBeVisible();
+  await expect(graph.getByTestId("rf__node-service:varnish")).toHaveCount(0);
+
+  // Deploying the branch head (Sync deploys it) draws the new service and drops the badge.
+  await page.goto(`/projects/${projectId}/environments/topo`);
+  await page.getByRole("button", { name: "Sync" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Sync" }).click();
+  await expect(page.getByRole("dialog").getByText("The activity is queued.")).toBeVisible();
+  await waitForIdle(page, projectId, "topo");
+  await page.goto(`/projects/${projectId}/environments/topo/topology`);
+  await expect(graph.getByTestId("rf__node-service:varnish")).toContainText("varnish 7.1");
+  await expect(page.getByText("Configuration changed — redeploy to apply.")).toHaveCount(0);
+  await context.close();
+});
