@@ -34,7 +34,12 @@ test("the topology shows the app and its services; a changed services.yaml says 
   await expect(graph.getByTestId("rf__edge-app->service:mysql:database")).toBeVisible(); // labelled with the relationship
   await expect(graph.getByText("Fastly")).toHaveCount(0); // Integration runs without Fastly
   await graph.getByTestId("rf__node-app").click();
-  await expect(page.getByRole("complementary", { name: "Selected node" })).toContainText("From .magento.app.yaml");
+  const panel = page.getByRole("complementary", { name: "Selected node" });
+  await expect(panel).toContainText("From .magento.app.yaml");
+  await expect(panel).toContainText(/Disk used: \d+(\.\d)? (B|KiB) of 5120 MB/);
+  await expect(panel).toContainText("Last deploy: build");
+  await graph.getByTestId("rf__node-service:mysql").click();
+  await expect(panel).toContainText("Disk used: 0 B of 2048 MB");
   await expect(page.getByText("Configuration changed — redeploy to apply.")).toHaveCount(0);
 
   // A commit adds a service on the branch: the deployed graph is unchanged, and says a redeploy would change it.

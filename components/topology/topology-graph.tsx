@@ -5,6 +5,7 @@ import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node
 import ELK from "elkjs/lib/elk.bundled.js";
 import { useEffect, useMemo, useState } from "react";
 import { stringify } from "yaml";
+import { formatBytes } from "@/lib/format-bytes";
 import type { EnvironmentTopology, TopologyNode } from "@/lib/topology/environment-graph";
 
 const NODE_W = 220;
@@ -50,6 +51,10 @@ function TopologyCard({ data }: NodeProps<Node<Data>>) {
 }
 
 const nodeTypes = { card: TopologyCard };
+
+/** Which entry of `used` a node's disk is: its service, or the application's mounts (every node group shares them). */
+const usedKey = (n: TopologyNode) => (n.kind === "service" ? `service:${n.id.split("service:")[1]}` : n.kind === "app" ? "app" : "");
+const diskOf = (n: TopologyNode) => (n.source?.value as { disk?: number } | undefined)?.disk;
 const elk = new ELK();
 
 /** Lays the graph out top to bottom with elkjs; nodes of a Pro node group sit inside it. */
@@ -82,7 +87,15 @@ async function layout(topology: EnvironmentTopology): Promise<Map<string, { x: n
  * The environment's topology: zoom, pan, fit; nodes reachable by keyboard (Tab, Enter opens
  * the side panel); a table of the same data below for screen readers and copying.
  */
-export function TopologyGraph({ topology, lastDeploy }: { topology: EnvironmentTopology; lastDeploy: { buildMs: number; deployMs: number; buildReused: boolean } | null }) {
+export function TopologyGraph({
+  topology,
+  lastDeploy,
+  used,
+}: {
+  topology: EnvironmentTopology;
+  lastDeploy: { buildMs: number; deployMs: number; buildReused: boolean } | null;
+  used: Record<string, number>;
+}) {
   const [positions, setPositions] = useState<Map<string, { x: number; y: number; w: number; h: number }> | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   useEffect(() => {
@@ -157,6 +170,12 @@ export function TopologyGraph({ topology, lastDeploy }: { topology: EnvironmentT
                   <li key={f}>{f}</li>
                 ))}
               </ul>
+              {usedKey(current) in used ? (
+                <p>
+                  Disk used: <strong>{formatBytes(used[usedKey(current)]!)}</strong>
+                  {diskOf(current) ? ` of ${diskOf(current)} MB` : ""}
+                </p>
+              ) : null}
               {current.kind === "app" && lastDeploy ? (
                 <p className="text-muted">
                   Last deploy: build {lastDeploy.buildReused ? "reused" : `${(lastDeploy.buildMs / 1000).toFixed(1)} s`}, deploy {(lastDeploy.deployMs / 1000).toFixed(1)} s

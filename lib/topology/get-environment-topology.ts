@@ -1,11 +1,13 @@
 import "server-only";
 import type { Db } from "@/db/client";
-import type { Environment } from "@/db/schema";
+import { and, desc, eq, inArray } from "drizzle-orm";
+import { activities, deployments, type Environment } from "@/db/schema";
 import type { ProjectAccess } from "@/lib/auth/permissions";
 import { CONFIG_FILES, parseProjectConfig, type ConfigError, type ProjectConfig } from "@/lib/config/parse-config";
 import { latestDeployment } from "@/lib/environments/queries";
 import { branchHead, readFileAt } from "@/lib/git/repository";
 import { environmentUrls } from "@/lib/runtime/deploy";
+import { volumeSizes } from "@/lib/runtime/volumes";
 import { buildEnvironmentTopology, type EnvironmentTopology } from "./environment-graph";
 
 export interface EnvironmentTopologyView {
@@ -15,6 +17,8 @@ export interface EnvironmentTopologyView {
   /** The branch head's configuration does not parse: shown with file, line and message. */
   headErrors: ConfigError[];
   lastDeploy: { buildMs: number; deployMs: number; buildReused: boolean } | null;
+  /** Bytes used on each node's disk: services by id, the application's mounts under "app". */
+  used: Record<string, number>;
 }
 
 /** The graph of the environment's deployed configuration, compared with its branch head's. */
@@ -29,7 +33,7 @@ export async function getEnvironmentTopology(db: Db, access: ProjectAccess, env:
     if (parsed.ok) headConfig = parsed.config;
     else headErrors = parsed.errors;
   }
-  if (!deployment) return { topology: null, deployedCommit: null, headCommit: head, headErrors, lastDeploy: null };
+  if (!deployment) return { topology: null, deployedCommit: null, headCommit: head, headErrors, lastDeploy: null, used: {} };
   const config = deployment.config as unknown as ProjectConfig;
   const topology = buildEnvironmentTopology({
     config,
@@ -39,11 +43,49 @@ export async function getEnvironmentTopology(db: Db, access: ProjectAccess, env:
     urls: environmentUrls(config, projectId, env.name).routes.map((r) => r.url),
   });
   if (headErrors.length) topology.changed = true;
+  const used: Record<string, number> = {};
+  for (const v of env.status === "inactive" ? [] : await volumeSizes(projectId, env.name, config)) {
+    const key = v.kind === "service" ? `service:${v.name}` : "app";
+    used[key] = (used[key] ?? 0) + v.bytes;
+  }
   return {
     topology,
     deployedCommit: deployment.commit,
     headCommit: head,
     headErrors,
     lastDeploy: { buildMs: deployment.buildMs, deployMs: deployment.deployMs, buildReused: deployment.buildReused },
+    used,
   };
+}
+
+export interface DeployHistoryEntry {
+  activityId: string;
+  description: string;
+  at: string;
+  result: "success" | "failure";
+  buildMs: number | null;
+  deployMs: number | null;
+  buildReused: boolean | null;
+}
+
+const DEPLOYING = ["environment.initialize", "environment.branch", "environment.activate", "environment.merge", "environment.synchronize", "environment.redeploy", "environment.push", "environment.restore"];
+
+/** The environment's last 30 deploys, oldest first: durations of the successful ones, failures marked. */
+export async function getDeployHistory(db: Db, env: Environment): Promise<DeployHistoryEntry[]> {
+  const rows = await db
+    .select({ activity: activities, buildMs: deployments.buildMs, deployMs: deployments.deployMs, buildReused: deployments.buildReused })
+    .from(activities)
+    .leftJoin(deployments, and(eq(deployments.activityId, activities.id), eq(deployments.environmentId, env.id)))
+    .where(and(eq(activities.environmentId, env.id), eq(activities.state, "complete"), inArray(activities.type, DEPLOYING)))
+    .orderBy(desc(activities.createdAt))
+    .limit(30);
+  return rows.reverse().map((r) => ({
+    activityId: r.activity.id,
+    description: r.activity.description,
+    at: (r.activity.completedAt ?? r.activity.createdAt).toISOString(),
+    result: r.activity.result === "success" ? "success" : "failure",
+    buildMs: r.buildMs,
+    deployMs: r.deployMs,
+    buildReused: r.buildReused,
+  }));
 }

@@ -9,7 +9,8 @@ import { canSeeEnvironmentType } from "@/lib/auth/permissions";
 import { formatConfigError } from "@/lib/config/parse-config";
 import { getEnvironmentByName } from "@/lib/environments/queries";
 import { getProjectForPage } from "@/lib/projects/page-access";
-import { getEnvironmentTopology } from "@/lib/topology/get-environment-topology";
+import { getDeployHistory, getEnvironmentTopology } from "@/lib/topology/get-environment-topology";
+import { DeployHistory } from "@/components/topology/deploy-history";
 
 type Props = { params: Promise<{ projectId: string; environmentName: string }> };
 
@@ -29,7 +30,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 export default async function TopologyPage({ params }: Props) {
   const { access, env, db } = await load(params);
-  const view = await getEnvironmentTopology(db, access, env);
+  const [view, history] = await Promise.all([getEnvironmentTopology(db, access, env), getDeployHistory(db, env)]);
   const projectId = access.project.id;
   return (
     <>
@@ -67,7 +68,10 @@ export default async function TopologyPage({ params }: Props) {
           </Alert>
         </div>
       ) : null}
-      {view.topology ? <TopologyGraph topology={view.topology} lastDeploy={view.lastDeploy} /> : <p className="text-sm text-muted">The graph appears after the first deploy.</p>}
+      {view.topology ? <TopologyGraph topology={view.topology} lastDeploy={view.lastDeploy} used={view.used} /> : <p className="text-sm text-muted">The graph appears after the first deploy.</p>}
+      <div className="mt-4">
+        <DeployHistory projectId={projectId} entries={history} />
+      </div>
     </>
   );
 }
