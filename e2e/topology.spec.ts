@@ -26,7 +26,14 @@ test("the topology shows the app and its services; a changed services.yaml says 
   await page.getByRole("dialog").getByRole("button", { name: "Branch" }).click();
   await waitForIdle(page, projectId, "topo");
 
-  await page.goto(`/projects/${projectId}/environments/topo`);
+  // The project's hierarchy graph: Production ← Staging ← topo; a node opens its environment.
+  await page.goto(`/projects/${projectId}`);
+  await page.getByText("Hierarchy graph").click();
+  const hierarchy = page.getByRole("figure", { name: "Environment hierarchy graph" });
+  for (const id of ["master", "staging", "topo"]) await expect(hierarchy.getByLabel(new RegExp(`\\(${id}\\), `))).toBeVisible();
+  await hierarchy.getByLabel(/\(topo\), /).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${projectId}/environments/topo$`));
+
   await page.getByRole("link", { name: /^Topology: router/ }).click();
   const graph = page.getByRole("figure", { name: "Topology graph" });
   await expect(graph.getByTestId("rf__node-app")).toContainText("mymagento");

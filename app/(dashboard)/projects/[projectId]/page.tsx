@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { ActivityStream } from "@/components/activities/activity-stream";
 import { EnvironmentTree } from "@/components/environments/environment-tree";
+import { HierarchyGraph } from "@/components/topology/hierarchy-graph";
 import { formatDate } from "@/components/projects/format";
 import { ProjectHeader } from "@/components/projects/project-header";
 import { getDb } from "@/db/client";
@@ -34,6 +35,7 @@ export default async function ProjectPage({ params }: Props) {
             Environments
           </h2>
           <EnvironmentTree projectId={project.id} initial={overview} />
+          <HierarchyGraph projectId={project.id} />
           <h2 className="mb-3 mt-8 text-lg font-semibold">Activity</h2>
           <ActivityStream projectId={project.id} initial={stream} />
         </section>

@@ -1,0 +1,115 @@
+"use client";
+
+import "@xyflow/react/dist/style.css";
+import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
+import { useQuery } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useMemo, useState } from "react";
+import type { HierarchyLayout, HierarchyNode } from "@/lib/topology/hierarchy";
+
+const TYPE = { production: "Production", staging: "Staging", development: "Integration" } as const;
+const STATUS_TONE = { active: "border-success", inactive: "border-border opacity-60", dirty: "border-[#d97706]", deleting: "border-danger" } as const;
+
+function EnvironmentCard({ data }: NodeProps<Node<{ node: HierarchyNode }>>) {
+  const n = data.node;
+  if (n.kind === "inactive-group") {
+    return (
+      <div className="w-[200px] rounded-lg border-2 border-dashed border-border bg-surface px-3 py-2 text-xs text-muted">
+        <Handle type="target" position={Position.Top} className="!bg-muted" />
+        <div className="font-semibold">{n.count} inactive</div>
+        <div>Show them with “Show inactive”</div>
+      </div>
+    );
+  }
+  const e = n.environment!;
+  return (
+    <div className={`w-[200px] rounded-lg border-2 bg-surface px-3 py-2 text-xs shadow-sm ${STATUS_TONE[e.status]} ${e.busy ? "animate-pulse" : ""}`}>
+      <Handle type="target" position={Position.Top} className="!bg-muted" />
+      <div className="flex items-center gap-1">
+        <span className="truncate font-semibold text-foreground">{e.title}</span>
+        <span className="ml-auto text-[10px] uppercase text-muted">{TYPE[e.type]}</span>
+      </div>
+      <div className="truncate font-mono text-muted">{e.name}</div>
+      <div className="truncate text-muted">{e.busy ?? e.status}</div>
+      <Handle type="source" position={Position.Bottom} className="!bg-muted" />
+    </div>
+  );
+}
+
+const nodeTypes = { environment: EnvironmentCard };
+
+/**
+ * Production ← Staging ← Integration ← children, laid out on the server and fetched when the
+ * panel is opened (the project page stays light at 1,000 environments); click a node to open it.
+ */
+export function HierarchyGraph({ projectId }: { projectId: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="mt-3 rounded-lg border border-border bg-surface p-3" onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary className="cursor-pointer text-sm font-medium">Hierarchy graph</summary>
+      {open ? <HierarchyPanel projectId={projectId} /> : null}
+    </details>
+  );
+}
+
+function HierarchyPanel({ projectId }: { projectId: string }) {
+  const [showInactive, setShowInactive] = useState(false);
+  const router = useRouter();
+  const { data, error } = useQuery({
+    queryKey: ["hierarchy", projectId, showInactive],
+    queryFn: async (): Promise<{ layout: HierarchyLayout; usage: string; inactive: number }> => {
+      const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/hierarchy${showInactive ? "?inactive=1" : ""}`, { cache: "no-store" });
+      if (!res.ok) throw new Error(`Could not load the graph (${res.status}).`);
+      return res.json();
+    },
+    refetchInterval: 5000,
+    placeholderData: (previous) => previous,
+  });
+  const layout = data?.layout;
+  const nodes: Node[] = useMemo(
+    () =>
+      (layout?.nodes ?? []).map((n) => ({
+        id: n.id,
+        type: "environment",
+        position: { x: n.x, y: n.y },
+        data: { node: n },
+        draggable: false,
+        ariaLabel: n.kind === "inactive-group" ? `${n.count} inactive environments` : `${n.environment!.title} (${n.environment!.name}), ${n.environment!.busy ?? n.environment!.status}`,
+      })),
+    [layout],
+  );
+  const edges: Edge[] = useMemo(() => (layout?.edges ?? []).map((e) => ({ id: e.id, source: e.source, target: e.target })), [layout]);
+  if (error) return <p className="mt-2 text-sm text-danger">{error.message}</p>;
+  if (!data) return <p className="mt-2 text-sm text-muted">Laying out the environments…</p>;
+  return (
+    <div className="mt-2 space-y-2">
+      <div className="flex items-center justify-between text-sm">
+        <span className="text-muted">{data.usage}</span>
+        {data.inactive > 0 ? (
+          <button type="button" className="text-accent hover:underline" onClick={() => setShowInactive((v) => !v)} aria-pressed={showInactive}>
+            {showInactive ? "Fold inactive" : `Show ${data.inactive} inactive`}
+          </button>
+        ) : null}
+      </div>
+      <div className="h-[420px] rounded-lg border border-border bg-surface" role="figure" aria-label="Environment hierarchy graph">
+        <ReactFlow
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          fitView
+          minZoom={0.05}
+          nodesConnectable={false}
+          onNodeClick={(_, node) => {
+            if (node.id.startsWith("inactive:")) setShowInactive(true);
+            else router.push(`/projects/${projectId}/environments/${(node.data as { node: HierarchyNode }).node.environment!.name}`);
+          }}
+          proOptions={{ hideAttribution: true }}
+          onlyRenderVisibleElements
+        >
+          <Background />
+          <Controls showInteractive={false} />
+        </ReactFlow>
+      </div>
+    </div>
+  );
+}
