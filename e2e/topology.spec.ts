@@ -31,8 +31,18 @@ test("the topology shows the app and its services; a changed services.yaml says 
   await page.getByText("Hierarchy graph").click();
   const hierarchy = page.getByRole("figure", { name: "Environment hierarchy graph" });
   for (const id of ["master", "staging", "topo"]) await expect(hierarchy.getByLabel(new RegExp(`\\(${id}\\), `))).toBeVisible();
+  // A node's menu: the same allowed/reason rules as the environment's buttons.
+  await hierarchy.getByLabel(/\(master\), /).click();
+  const masterMenu = page.getByRole("region", { name: "Actions for master" });
+  await expect(masterMenu).toContainText("Merge");
+  await expect(masterMenu.locator("[aria-disabled=true]", { hasText: "Merge" })).toBeVisible();
   await hierarchy.getByLabel(/\(topo\), /).click();
-  await expect(page).toHaveURL(new RegExp(`/projects/${projectId}/environments/topo$`));
+  const menu = page.getByRole("region", { name: "Actions for topo" });
+  await menu.getByRole("link", { name: "Branch…" }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${projectId}/environments/topo\\?action=branch$`));
+  await expect(page.getByRole("dialog", { name: /^Branch from/ })).toBeVisible();
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByRole("dialog")).toHaveCount(0);
 
   await page.getByRole("link", { name: /^Topology: router/ }).click();
   const graph = page.getByRole("figure", { name: "Topology graph" });

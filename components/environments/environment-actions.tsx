@@ -91,6 +91,14 @@ function ActionDialog({
   onDone: () => void;
 }) {
   const [open, setOpen] = useState(false);
+  // `?action=branch` (from the hierarchy graph's menu) opens that dialog on arrival.
+  const arrived = useRef(false);
+  const isDisabled = !!disabled;
+  useEffect(() => {
+    if (arrived.current) return;
+    arrived.current = true;
+    if (!isDisabled && new URLSearchParams(window.location.search).get("action") === action) setOpen(true); // eslint-disable-line react-hooks/set-state-in-effect -- the URL is only readable after mount
+  }, [action, isDisabled]);
   const [state, formAction] = useActionState(environmentAction, null);
   const queryClient = useQueryClient();
   const watchActivity = useWatchActivity();

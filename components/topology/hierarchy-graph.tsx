@@ -5,6 +5,9 @@ import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node
 import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
+import Link from "next/link";
+import type { ProjectOverview } from "@/lib/environments/overview";
+import type { EnvironmentAction } from "@/lib/environments/rules";
 import type { HierarchyLayout, HierarchyNode } from "@/lib/topology/hierarchy";
 
 const TYPE = { production: "Production", staging: "Staging", development: "Integration" } as const;
@@ -54,6 +57,7 @@ export function HierarchyGraph({ projectId }: { projectId: string }) {
 
 function HierarchyPanel({ projectId }: { projectId: string }) {
   const [showInactive, setShowInactive] = useState(false);
+  const [selected, setSelected] = useState<string | null>(null);
   const router = useRouter();
   const { data, error } = useQuery({
     queryKey: ["hierarchy", projectId, showInactive],
@@ -101,7 +105,11 @@ function HierarchyPanel({ projectId }: { projectId: string }) {
           nodesConnectable={false}
           onNodeClick={(_, node) => {
             if (node.id.startsWith("inactive:")) setShowInactive(true);
-            else router.push(`/projects/${projectId}/environments/${(node.data as { node: HierarchyNode }).node.environment!.name}`);
+            else setSelected((node.data as { node: HierarchyNode }).node.environment!.name);
+          }}
+          onNodeDoubleClick={(_, node) => {
+            const env = (node.data as { node: HierarchyNode }).node.environment;
+            if (env) router.push(`/projects/${projectId}/environments/${env.name}`);
           }}
           proOptions={{ hideAttribution: true }}
           onlyRenderVisibleElements
@@ -110,6 +118,58 @@ function HierarchyPanel({ projectId }: { projectId: string }) {
           <Controls showInteractive={false} />
         </ReactFlow>
       </div>
+      {selected ? <NodeMenu projectId={projectId} environment={selected} /> : <p className="text-xs text-muted">Select an environment for its actions; double-click opens it.</p>}
+    </div>
+  );
+}
+
+const MENU: EnvironmentAction[] = ["branch", "merge", "sync"];
+const MENU_LABEL: Record<string, string> = { branch: "Branch", merge: "Merge", sync: "Sync" };
+
+/** Branch, Merge and Sync for the selected environment, allowed or with the server's reason (the same rules as its buttons). */
+function NodeMenu({ projectId, environment }: { projectId: string; environment: string }) {
+  const { data } = useQuery({
+    queryKey: ["overview", projectId, environment],
+    queryFn: async (): Promise<ProjectOverview> => {
+      const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/overview?environment=${encodeURIComponent(environment)}`, { cache: "no-store" });
+      if (!res.ok) throw new Error(`Could not load ${environment} (${res.status}).`);
+      return res.json();
+    },
+  });
+  const env = data?.environments.find((e) => e.name === environment);
+  return (
+    <div className="rounded-md border border-border p-3 text-sm" role="region" aria-label={`Actions for ${environment}`}>
+      <div className="mb-2 flex items-center gap-2">
+        <strong>{env?.title ?? environment}</strong>
+        <Link className="ml-auto text-accent hover:underline" href={`/projects/${projectId}/environments/${environment}`}>
+          Open {environment}
+        </Link>
+      </div>
+      {!env?.actions ? (
+        <p className="text-xs text-muted">Loading its actions…</p>
+      ) : (
+        <ul className="space-y-1">
+          {MENU.map((action) => {
+            const p = env.actions![action];
+            return (
+              <li key={action} className="flex flex-wrap items-baseline gap-2">
+                {p.allowed ? (
+                  <Link className="rounded-md border border-border px-2 py-0.5 hover:bg-surface-muted" href={`/projects/${projectId}/environments/${environment}?action=${action}`}>
+                    {MENU_LABEL[action]}…
+                  </Link>
+                ) : (
+                  <>
+                    <span className="rounded-md border border-border px-2 py-0.5 text-muted" aria-disabled="true">
+                      {MENU_LABEL[action]}
+                    </span>
+                    <span className="text-xs text-muted">{p.reason}</span>
+                  </>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
     </div>
   );
 }
