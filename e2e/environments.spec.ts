@@ -1,16 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { ADMIN_STATE } from "./support/accounts";
-import { addUser, createProject, expectLogLine, signIn, uniqueSuffix } from "./support/pages";
-
-async function waitForActive(page: Page, projectId: string, name: string) {
-  await expect(async () => {
-    const res = await page.request.get(`/api/projects/${projectId}/overview`);
-    const body = (await res.json()) as { environments: { name: string; status: string; busy: unknown }[] };
-    const env = body.environments.find((e) => e.name === name);
-    expect(env?.status).toBe("active");
-    expect(env?.busy).toBeNull();
-  }).toPass({ timeout: 30_000 });
-}
+import { addUser, createProject, expectLogLine, signIn, uniqueSuffix, waitForIdle } from "./support/pages";
 
 test("branch from staging, watch the deploy log, merge back; a viewer finds Merge disabled with its reason", async ({ browser }) => {
   test.setTimeout(120_000);
@@ -22,7 +12,7 @@ test("branch from staging, watch the deploy log, merge back; a viewer finds Merg
   const page = await context.newPage();
   await createProject(page, "Env store", "Starter", projectId);
   await expect(page.getByText("2 of 4 active environments")).toBeVisible();
-  await waitForActive(page, projectId, "staging");
+  await waitForIdle(page, projectId, "staging");
 
   await page.goto(`/projects/${projectId}/environments/staging`);
   await expect(page).toHaveTitle(`Staging · Env store · Project Web Interface`);

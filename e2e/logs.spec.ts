@@ -1,17 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { ADMIN, ADMIN_STATE, E2E_SECRET } from "./support/accounts";
 import { commitInRepository } from "./support/git";
-import { addUser, createProject, expectLogLine, signIn, uniqueSuffix } from "./support/pages";
-
-async function waitForIdle(page: Page, projectId: string, name: string) {
-  await expect(async () => {
-    const res = await page.request.get(`/api/projects/${projectId}/overview`);
-    const env = ((await res.json()) as { environments: { name: string; status: string; busy: unknown }[] }).environments.find((e) => e.name === name);
-    expect(env).toMatchObject({ status: "active", busy: null });
-  }).toPass({ timeout: 40_000 });
-}
+import { addUser, branchFrom, createProject, expectLogLine, signIn, uniqueSuffix, waitForIdle } from "./support/pages";
 
 /** Server-Sent Events of a finished activity's stream, parsed. */
 function parseSse(body: string) {
@@ -32,11 +24,7 @@ test("a deploy's lines appear while its hook still runs; the log resumes after a
   const page = await context.newPage();
   await createProject(page, "Log store", "Starter", projectId);
   await waitForIdle(page, projectId, "staging");
-  await page.goto(`/projects/${projectId}/environments/staging`);
-  await page.getByRole("button", { name: "Branch", exact: true }).click();
-  await page.getByRole("dialog").getByLabel("Name").fill("slow");
-  await page.getByRole("dialog").getByRole("button", { name: "Branch" }).click();
-  await waitForIdle(page, projectId, "slow");
+  await branchFrom(page, projectId, "staging", "slow");
 
   // Staging gets a build hook that prints, then sleeps; syncing `slow` deploys it.
   await commitInRepository(

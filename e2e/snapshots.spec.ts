@@ -1,16 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { ADMIN_STATE } from "./support/accounts";
-import { createProject, expectLogLine, uniqueSuffix } from "./support/pages";
-
-async function waitForIdle(page: Page, projectId: string, name: string) {
-  await expect(async () => {
-    const res = await page.request.get(`/api/projects/${projectId}/overview`);
-    const env = ((await res.json()) as { environments: { name: string; status: string; busy: unknown }[] }).environments.find((e) => e.name === name);
-    expect(env).toMatchObject({ status: "active", busy: null });
-  }).toPass({ timeout: 40_000 });
-}
+import { createProject, expectLogLine, uniqueSuffix, waitForIdle } from "./support/pages";
 
 test("take a snapshot, watch it finish, restore it after the data changed, and see the site", async ({ browser }) => {
   test.setTimeout(150_000);

@@ -1,17 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { ADMIN_STATE } from "./support/accounts";
 import { commitInRepository } from "./support/git";
-import { createProject, uniqueSuffix } from "./support/pages";
-
-async function waitForIdle(page: Page, projectId: string, name: string) {
-  await expect(async () => {
-    const res = await page.request.get(`/api/projects/${projectId}/overview`);
-    const env = ((await res.json()) as { environments: { name: string; status: string; busy: unknown }[] }).environments.find((e) => e.name === name);
-    expect(env).toMatchObject({ status: "active", busy: null });
-  }).toPass({ timeout: 40_000 });
-}
+import { branchFrom, createProject, uniqueSuffix, waitForIdle } from "./support/pages";
 
 test("the topology shows the app and its services; a changed services.yaml says 'redeploy to apply' until the deploy adds the service", async ({ browser }) => {
   test.setTimeout(120_000);
@@ -20,11 +12,7 @@ test("the topology shows the app and its services; a changed services.yaml says 
   const page = await context.newPage();
   await createProject(page, "Topology store", "Starter", projectId);
   await waitForIdle(page, projectId, "staging");
-  await page.goto(`/projects/${projectId}/environments/staging`);
-  await page.getByRole("button", { name: "Branch", exact: true }).click();
-  await page.getByRole("dialog").getByLabel("Name").fill("topo");
-  await page.getByRole("dialog").getByRole("button", { name: "Branch" }).click();
-  await waitForIdle(page, projectId, "topo");
+  await branchFrom(page, projectId, "staging", "topo");
 
   // The project's hierarchy graph: Production ← Staging ← topo; a node opens its environment.
   await page.goto(`/projects/${projectId}`);

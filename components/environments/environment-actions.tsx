@@ -1,9 +1,9 @@
 "use client";
 
 import { useQueryClient } from "@tanstack/react-query";
-import Link from "next/link";
 import { useActionState, useEffect, useRef, useState, type ReactNode } from "react";
 import { useWatchActivity } from "@/components/activities/activity-toasts";
+import { QueuedNotice } from "@/components/activities/queued-notice";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogClose } from "@/components/ui/dialog";
@@ -125,19 +125,7 @@ function ActionDialog({
       description={description}
     >
       {state?.ok ? (
-        <div className="space-y-4">
-          <Alert tone="success">
-            The activity is queued.{" "}
-            <Link className="underline" href={`/projects/${projectId}/activities/${state.data.activityId}`}>
-              Open its log
-            </Link>
-          </Alert>
-          <div className="flex justify-end">
-            <DialogClose asChild>
-              <Button variant="secondary">Close</Button>
-            </DialogClose>
-          </div>
-        </div>
+        <QueuedNotice projectId={projectId} activityId={state.data.activityId} />
       ) : (
         <form action={formAction} className="space-y-4" noValidate>
           <input type="hidden" name="projectId" value={projectId} />

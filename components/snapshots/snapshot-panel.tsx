@@ -4,6 +4,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useActionState, useEffect, useRef, useState } from "react";
 import { useWatchActivity } from "@/components/activities/activity-toasts";
+import { QueuedNotice } from "@/components/activities/queued-notice";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogClose } from "@/components/ui/dialog";
@@ -123,19 +124,7 @@ function CreateSnapshotDialog({ projectId, environment, replaces, queryKey }: { 
       description="Archives every service volume and mount of this environment, with a checksum of every file. It is kept for 7 days."
     >
       {state?.ok ? (
-        <div className="space-y-4">
-          <Alert tone="success">
-            The snapshot is queued.{" "}
-            <Link className="underline" href={`/projects/${projectId}/activities/${state.data.activityId}`}>
-              Open its log
-            </Link>
-          </Alert>
-          <div className="flex justify-end">
-            <DialogClose asChild>
-              <Button variant="secondary">Close</Button>
-            </DialogClose>
-          </div>
-        </div>
+        <QueuedNotice projectId={projectId} activityId={state.data.activityId} what="The snapshot" />
       ) : (
         <form action={action} className="space-y-4">
           <input type="hidden" name="projectId" value={projectId} />
@@ -196,19 +185,7 @@ function RestoreDialog({ projectId, environment, snapshot, queryKey }: { project
       description={`${environment}'s data (every service volume and mount) is replaced by the snapshot of ${when(snapshot.createdAt)}, after every checksum is verified. Git is untouched; ${environment} then redeploys.`}
     >
       {state?.ok ? (
-        <div className="space-y-4">
-          <Alert tone="success">
-            The restore is queued.{" "}
-            <Link className="underline" href={`/projects/${projectId}/activities/${state.data.activityId}`}>
-              Open its log
-            </Link>
-          </Alert>
-          <div className="flex justify-end">
-            <DialogClose asChild>
-              <Button variant="secondary">Close</Button>
-            </DialogClose>
-          </div>
-        </div>
+        <QueuedNotice projectId={projectId} activityId={state.data.activityId} what="The restore" />
       ) : (
         <form action={action} className="space-y-4">
           <input type="hidden" name="projectId" value={projectId} />

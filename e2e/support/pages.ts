@@ -45,3 +45,21 @@ export async function expectLogLine(page: Page, text: string) {
   await search.press("Enter");
   await expect(page.getByRole("log", { name: "Activity log" })).toContainText(text);
 }
+
+/** Waits (through the overview API) until an environment is active and runs nothing. */
+export async function waitForIdle(page: Page, projectId: string, name: string, timeout = 40_000) {
+  await expect(async () => {
+    const res = await page.request.get(`/api/projects/${projectId}/overview`);
+    const env = ((await res.json()) as { environments: { name: string; status: string; busy: unknown }[] }).environments.find((e) => e.name === name);
+    expect(env).toMatchObject({ status: "active", busy: null });
+  }).toPass({ timeout });
+}
+
+/** Branches `name` from `parent` through its Branch dialog and waits for it to be deployed. */
+export async function branchFrom(page: Page, projectId: string, parent: string, name: string) {
+  await page.goto(`/projects/${projectId}/environments/${parent}`);
+  await page.getByRole("button", { name: "Branch", exact: true }).click();
+  await page.getByRole("dialog").getByLabel("Name").fill(name);
+  await page.getByRole("dialog").getByRole("button", { name: "Branch" }).click();
+  await waitForIdle(page, projectId, name);
+}

@@ -3,6 +3,8 @@ import { notFound } from "next/navigation";
 import { cache } from "react";
 import { getDb } from "@/db/client";
 import { requireSessionUser } from "@/lib/auth/session";
+import { canSeeEnvironmentType } from "@/lib/auth/permissions";
+import { getEnvironmentByName } from "@/lib/environments/queries";
 import { getProjectAccess } from "./access";
 
 /** For project pages and their metadata: the access, or a 404 for anyone who may not see it. */
@@ -11,4 +13,16 @@ export const getProjectForPage = cache(async (projectId: string) => {
   const access = await getProjectAccess(await getDb(), user, projectId);
   if (!access) notFound();
   return { user, access };
+});
+
+/**
+ * For environment pages: the project (as getProjectForPage) and one of its environments the
+ * user may see, or notFound() — whether missing or of a type without access.
+ */
+export const getEnvironmentForPage = cache(async (projectId: string, environmentName: string) => {
+  const { access } = await getProjectForPage(projectId);
+  const db = await getDb();
+  const env = await getEnvironmentByName(db, access.project.id, decodeURIComponent(environmentName));
+  if (!env || !canSeeEnvironmentType(access, env.type)) notFound();
+  return { access, env, db };
 });

@@ -4,15 +4,10 @@
  * the server). Inactive environments fold into one "N inactive" node per parent unless
  * `expandInactive`. Pure.
  */
-export interface HierarchyEnvironment {
-  id: string;
-  name: string;
-  title: string;
-  type: "production" | "staging" | "development";
-  status: "active" | "inactive" | "dirty" | "deleting";
-  parentId: string | null;
-  busy: string | null;
-}
+import type { EnvironmentView } from "@/lib/environments/overview";
+
+/** An environment as the graph needs it: the overview's, with its running activity in words. */
+export type HierarchyEnvironment = Pick<EnvironmentView, "id" | "name" | "title" | "type" | "status" | "parentId"> & { busy: string | null };
 
 export interface HierarchyNode {
   id: string;

@@ -1,20 +1,18 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { ActivityStream } from "@/components/activities/activity-stream";
 import { EnvironmentActions } from "@/components/environments/environment-actions";
 import { TypeBadge, statusText } from "@/components/environments/environment-status";
 import { formatDateTime } from "@/components/projects/format";
 import { PageHeader } from "@/components/ui/page-header";
-import { getDb } from "@/db/client";
-import { getEnvironmentByName, latestDeployment } from "@/lib/environments/queries";
+import { latestDeployment } from "@/lib/environments/queries";
 import { listActivityStream } from "@/lib/activities/activity-stream";
 import { getProjectOverview } from "@/lib/environments/overview";
 import { branchHead, commitsBetween, countCommitsBetween } from "@/lib/git/repository";
-import { canSeeEnvironmentType, hasRole } from "@/lib/auth/permissions";
+import { hasRole } from "@/lib/auth/permissions";
 import { SnapshotPanel } from "@/components/snapshots/snapshot-panel";
 import { listSnapshots, snapshotLimit } from "@/lib/snapshots/snapshots";
-import { getProjectForPage } from "@/lib/projects/page-access";
+import { getEnvironmentForPage } from "@/lib/projects/page-access";
 import type { ProjectConfig } from "@/lib/config/parse-config";
 import { environmentUrls } from "@/lib/runtime/deploy";
 import { volumeSizes } from "@/lib/runtime/volumes";
@@ -25,11 +23,7 @@ type Props = { params: Promise<{ projectId: string; environmentName: string }> }
 
 async function load(params: Props["params"]) {
   const { projectId, environmentName } = await params;
-  const { access } = await getProjectForPage(projectId);
-  const db = await getDb();
-  const env = await getEnvironmentByName(db, access.project.id, decodeURIComponent(environmentName));
-  if (!env || !canSeeEnvironmentType(access, env.type)) notFound();
-  return { access, env, db };
+  return getEnvironmentForPage(projectId, environmentName);
 }
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {

@@ -1,14 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { TopologyGraph } from "@/components/topology/topology-graph";
 import { Alert } from "@/components/ui/alert";
 import { PageHeader } from "@/components/ui/page-header";
-import { getDb } from "@/db/client";
-import { canSeeEnvironmentType } from "@/lib/auth/permissions";
 import { formatConfigError } from "@/lib/config/parse-config";
-import { getEnvironmentByName } from "@/lib/environments/queries";
-import { getProjectForPage } from "@/lib/projects/page-access";
+import { getEnvironmentForPage } from "@/lib/projects/page-access";
 import { getDeployHistory, getEnvironmentTopology } from "@/lib/topology/get-environment-topology";
 import { DeployHistory } from "@/components/topology/deploy-history";
 
@@ -16,11 +12,7 @@ type Props = { params: Promise<{ projectId: string; environmentName: string }> }
 
 async function load(params: Props["params"]) {
   const { projectId, environmentName } = await params;
-  const { access } = await getProjectForPage(projectId);
-  const db = await getDb();
-  const env = await getEnvironmentByName(db, access.project.id, decodeURIComponent(environmentName));
-  if (!env || !canSeeEnvironmentType(access, env.type)) notFound();
-  return { access, env, db };
+  return getEnvironmentForPage(projectId, environmentName);
 }
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
