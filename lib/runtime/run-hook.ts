@@ -1,11 +1,9 @@
 import "server-only";
 import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import type { Readable } from "node:stream";
 import { childProcessEnv } from "@/lib/env";
 import { CUT_KEEP_BYTES, MAX_LINE_BYTES, type ActivityLog } from "@/lib/activities/activity-log";
 
@@ -38,6 +36,7 @@ export async function runHook(options: {
     out.close();
     throw e;
   });
+  await growPipes(out.writeFd, err.writeFd);
   return new Promise((resolve, reject) => {
     let child: ReturnType<typeof spawn>;
     try {
@@ -47,6 +46,10 @@ export async function runHook(options: {
         detached: true,
         stdio: ["ignore", out.writeFd, err.writeFd],
       });
+    } catch (e) {
+      out.close();
+      err.close();
+      throw e;
     } finally {
       out.closeWriteEnd();
       err.closeWriteEnd();
@@ -70,13 +73,16 @@ export async function runHook(options: {
     };
     options.signal?.addEventListener("abort", onAbort, { once: true });
 
-    const closed = [pipeLines(out.reader, options.log, "stdout"), pipeLines(err.reader, options.log, "stderr")];
+    const closed = [
+      readPipe(out.readFd, new LineSplitter(options.log, "stdout"), options.log).finally(out.close),
+      readPipe(err.readFd, new LineSplitter(options.log, "stderr"), options.log).finally(err.close),
+    ];
 
+    // (The pipes end by themselves: nothing else holds their write ends.)
     child.once("error", (e) => {
       clearTimeout(timer);
-      out.close();
-      err.close();
-      reject(e);
+      options.signal?.removeEventListener("abort", onAbort);
+      void Promise.all(closed).then(() => reject(e));
     });
     child.once("exit", (exitCode, signal) => {
       clearTimeout(timer);
@@ -89,79 +95,144 @@ export async function runHook(options: {
 /**
  * A real pipe (a FIFO, unlinked at once) for a hook's output. Node's own stdio "pipes"
  * are socket pairs, and a hook printing line by line into a socket pair runs measurably
- * slower than into a pipe; the read end is still read through the event loop.
+ * slower than into a pipe. The read end is non-blocking and read by `readPipe`.
  */
-async function openPipe(): Promise<{ reader: net.Socket; writeFd: number; closeWriteEnd(): void; close(): void }> {
+async function openPipe(): Promise<{ readFd: number; writeFd: number; closeWriteEnd(): void; close(): void }> {
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "pwi-hook-"));
   const fifo = path.join(dir, "pipe");
   try {
     await run("mkfifo", ["-m", "600", fifo], { env: childProcessEnv({}) });
     const readFd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     const writeFd = fs.openSync(fifo, fs.constants.O_WRONLY);
-    const reader = new net.Socket({ fd: readFd, readable: true, writable: false });
     let writeOpen = true;
+    let readOpen = true;
     const closeWriteEnd = () => {
       if (writeOpen) fs.closeSync(writeFd);
       writeOpen = false;
     };
     const close = () => {
       closeWriteEnd();
-      reader.destroy();
+      if (readOpen) fs.closeSync(readFd);
+      readOpen = false;
     };
-    return { reader, writeFd, closeWriteEnd, close };
+    return { readFd, writeFd, closeWriteEnd, close };
   } finally {
     await fs.promises.rm(dir, { recursive: true, force: true });
   }
 }
 
+/** Linux's F_SETPIPE_SZ, and the size a user may give a pipe by default (/proc/sys/fs/pipe-max-size). */
+const F_SETPIPE_SZ = 1031;
+const PIPE_BYTES = 1024 * 1024;
+
 /**
- * Splits a pipe into lines for the log. Memory stays bounded: a line longer than the
- * log keeps is cut while it is read (the rest is counted, not held), and reading pauses
- * while the log has too many lines waiting to be stored (the hook then waits on its pipe).
+ * Gives the hook's pipes a 1 MiB buffer instead of 64 KiB, so a hook printing fast writes
+ * on while the pipe waits for its next read instead of stopping every few milliseconds.
+ * Node has no fcntl, so Perl (part of every Debian system) sets it on the pipes it is
+ * handed. Best effort: where it cannot, the pipes keep their size and only run slower.
  */
-function pipeLines(input: Readable, log: ActivityLog, stream: "stdout" | "stderr"): Promise<void> {
-  const decoder = new TextDecoder("utf-8");
-  let partial = "";
-  let partialBytes = 0;
-  let cutBytes = 0; // bytes of the current over-long line beyond what `partial` keeps
-  const emit = (text: string, bytes: number) => {
-    const line = text.endsWith("\r") ? text.slice(0, -1) : text;
-    log.line(cutBytes > 0 ? `${line} … [line cut: ${bytes + cutBytes} bytes]` : line, stream);
-    cutBytes = 0;
-  };
-  return new Promise((resolve) => {
-    input.on("data", (chunk: Buffer) => {
-      const text = decoder.decode(chunk, { stream: true });
-      let start = 0;
-      for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
-        const piece = partial + text.slice(start, nl);
-        // (The byte count matters only for a line already being cut.)
-        emit(cutBytes > 0 ? partial : piece, cutBytes > 0 ? partialBytes + Buffer.byteLength(text.slice(start, nl)) : 0);
-        partial = "";
-        partialBytes = 0;
-        start = nl + 1;
-      }
-      const rest = text.slice(start);
-      if (cutBytes > 0) cutBytes += Buffer.byteLength(rest);
-      else {
-        partial += rest;
-        partialBytes += Buffer.byteLength(rest);
-        if (partialBytes > MAX_LINE_BYTES) {
-          const kept = Buffer.from(partial).subarray(0, CUT_KEEP_BYTES).toString("utf8").replace(/\uFFFD$/, "");
-          cutBytes = partialBytes - Buffer.byteLength(kept);
-          partial = kept;
-          partialBytes = Buffer.byteLength(kept);
-        }
-      }
-      if (log.isBackedUp()) {
-        input.pause();
-        void log.drained().then(() => input.resume());
-      }
-    });
-    input.once("close", () => {
-      const tail = partial + decoder.decode();
-      if (tail.length > 0 || cutBytes > 0) emit(tail, partialBytes);
-      resolve();
-    });
+async function growPipes(stdoutFd: number, stderrFd: number): Promise<void> {
+  const script = `fcntl(STDOUT, ${F_SETPIPE_SZ}, ${PIPE_BYTES}); fcntl(STDERR, ${F_SETPIPE_SZ}, ${PIPE_BYTES});`;
+  await new Promise<void>((resolve) => {
+    const child = spawn("perl", ["-e", script], { stdio: ["ignore", stdoutFd, stderrFd], env: childProcessEnv({}) });
+    child.once("error", () => resolve());
+    child.once("exit", () => resolve());
   });
+}
+
+/** How often a hook's pipe is read: soon again while output flows, less often while it is quiet. */
+const READ_BUSY_MS = 5;
+const READ_IDLE_MS = 20;
+/** At most this much is read in one go before the event loop gets a turn. */
+const READ_SLICE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Reads a hook's pipe on a timer rather than on every write: a hook printing line by line
+ * then writes into the pipe's buffer without waking us per line (that wake-up per write
+ * was most of what logging cost a chatty hook), and each read takes everything waiting.
+ * A line is still seen within READ_IDLE_MS of being printed. Reading stops while the log
+ * is backed up (the pipe then fills and the hook waits), and ends at end of file, when
+ * every process holding the write end has closed it.
+ */
+function readPipe(fd: number, splitter: LineSplitter, log: ActivityLog): Promise<void> {
+  const buffer = Buffer.allocUnsafe(256 * 1024);
+  return new Promise((resolve) => {
+    const tick = () => {
+      let total = 0;
+      for (;;) {
+        let n: number;
+        try {
+          n = fs.readSync(fd, buffer, 0, buffer.length, null);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === "EAGAIN") break;
+          n = 0; // a read error ends the stream like end of file
+        }
+        if (n === 0) {
+          splitter.end();
+          resolve();
+          return;
+        }
+        splitter.push(buffer.subarray(0, n));
+        total += n;
+        if (log.isBackedUp()) {
+          void log.drained().then(tick);
+          return;
+        }
+        if (total >= READ_SLICE_BYTES) break;
+      }
+      setTimeout(tick, total > 0 ? READ_BUSY_MS : READ_IDLE_MS);
+    };
+    tick();
+  });
+}
+
+/**
+ * Splits a hook's output into lines for the log. Memory stays bounded: a line longer
+ * than the log keeps is cut while it is read (the rest is counted, not held).
+ */
+class LineSplitter {
+  private readonly decoder = new TextDecoder("utf-8");
+  private partial = "";
+  private partialBytes = 0;
+  private cutBytes = 0; // bytes of the current over-long line beyond what `partial` keeps
+
+  constructor(
+    private readonly log: ActivityLog,
+    private readonly stream: "stdout" | "stderr",
+  ) {}
+
+  push(chunk: Uint8Array): void {
+    const text = this.decoder.decode(chunk, { stream: true });
+    let start = 0;
+    for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
+      if (this.cutBytes > 0) this.emit(this.partial, this.partialBytes + Buffer.byteLength(text.slice(start, nl)));
+      else this.emit(this.partial + text.slice(start, nl), 0);
+      this.partial = "";
+      this.partialBytes = 0;
+      start = nl + 1;
+    }
+    const rest = text.slice(start);
+    if (this.cutBytes > 0) this.cutBytes += Buffer.byteLength(rest);
+    else if (rest.length > 0) {
+      this.partial += rest;
+      this.partialBytes += Buffer.byteLength(rest);
+      if (this.partialBytes > MAX_LINE_BYTES) {
+        const kept = Buffer.from(this.partial).subarray(0, CUT_KEEP_BYTES).toString("utf8").replace(/\uFFFD$/, "");
+        this.cutBytes = this.partialBytes - Buffer.byteLength(kept);
+        this.partial = kept;
+        this.partialBytes = Buffer.byteLength(kept);
+      }
+    }
+  }
+
+  end(): void {
+    const tail = this.partial + this.decoder.decode();
+    if (tail.length > 0 || this.cutBytes > 0) this.emit(tail, this.partialBytes);
+  }
+
+  private emit(text: string, bytes: number) {
+    const line = text.endsWith("\r") ? text.slice(0, -1) : text;
+    this.log.line(this.cutBytes > 0 ? `${line} … [line cut: ${bytes + this.cutBytes} bytes]` : line, this.stream);
+    this.cutBytes = 0;
+  }
 }
