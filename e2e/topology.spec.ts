@@ -16,7 +16,7 @@ test("the topology shows the app and its services; a changed services.yaml says 
 
   // The project's hierarchy graph: Production ← Staging ← topo; a node opens its environment.
   await page.goto(`/projects/${projectId}`);
-  await page.getByText("Hierarchy graph").click();
+  await page.getByRole("button", { name: "Hierarchy graph" }).click(); // beside the tree, remembered
   const hierarchy = page.getByRole("figure", { name: "Environment hierarchy graph" });
   for (const id of ["master", "staging", "topo"]) await expect(hierarchy.getByLabel(new RegExp(`\\(${id}\\), `))).toBeVisible();
   // A node's menu: the same allowed/reason rules as the environment's buttons.
@@ -24,7 +24,9 @@ test("the topology shows the app and its services; a changed services.yaml says 
   const masterMenu = page.getByRole("region", { name: "Actions for master" });
   await expect(masterMenu).toContainText("Merge");
   await expect(masterMenu.locator("[aria-disabled=true]", { hasText: "Merge" })).toBeVisible();
-  await hierarchy.getByLabel(/\(topo\), /).click();
+  // Keyboard: Tab to a node, Enter opens its menu.
+  await hierarchy.getByLabel(/\(topo\), /).focus();
+  await page.keyboard.press("Enter");
   const menu = page.getByRole("region", { name: "Actions for topo" });
   await menu.getByRole("link", { name: "Branch…" }).click();
   await expect(page).toHaveURL(new RegExp(`/projects/${projectId}/environments/topo\\?action=branch$`));
@@ -54,6 +56,9 @@ test("the topology shows the app and its services; a changed services.yaml says 
     (dir) => {
       const file = path.join(dir, ".magento", "services.yaml");
       fs.writeFileSync(file, `${fs.readFileSync(file, "utf8")}\nvarnish:\n  type: varnish:7.1\n`);
+      // A slower deploy, so the hierarchy graph can be seen pulsing while it runs.
+      const app = path.join(dir, ".magento.app.yaml");
+      fs.writeFileSync(app, fs.readFileSync(app, "utf8").replace("  post_deploy: |\n", "  post_deploy: |\n    sleep 4\n"));
     },
     "Add Varnish",
   );
@@ -66,6 +71,12 @@ test("the topology shows the app and its services; a changed services.yaml says 
   await page.getByRole("button", { name: "Sync" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Sync" }).click();
   await expect(page.getByRole("dialog").getByText("The activity is queued.")).toBeVisible();
+  // The hierarchy graph (still shown: the choice is remembered) pulses while it runs and stops
+  // when it ends, without a reload.
+  await page.goto(`/projects/${projectId}`);
+  await expect(hierarchy.getByLabel(/\(topo\), (Running|Pending): Sync/)).toBeVisible();
+  await expect(hierarchy.getByLabel(/\(topo\), (Running|Pending): Sync/).locator(".animate-pulse")).toBeVisible();
+  await expect(hierarchy.getByLabel(/\(topo\), active$/)).toBeVisible({ timeout: 30_000 });
   await waitForIdle(page, projectId, "topo");
   await page.goto(`/projects/${projectId}/environments/topo/topology`);
   await expect(graph.getByTestId("rf__node-service:varnish")).toContainText("varnish 7.1");

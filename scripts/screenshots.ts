@@ -72,6 +72,19 @@ try {
       await page.getByRole("button", { name: "Deactivate" }).click({ force: true });
       await page.screenshot({ path: `${out}/disabled-reason.png` });
     }
+    // The hierarchy beside the tree, and a Pro production topology, in both schemes.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto("/projects/demo-store");
+    await page.getByRole("button", { name: "Hierarchy graph" }).click();
+    await page.getByRole("figure", { name: "Environment hierarchy graph" }).locator(".react-flow__node").first().waitFor();
+    await page.getByRole("figure", { name: "Environment hierarchy graph" }).getByLabel(/\(fix-cart\), /).click();
+    await page.getByRole("region", { name: "Actions for fix-cart" }).getByText("Branch").waitFor();
+    await page.screenshot({ path: `${out}/hierarchy-${colorScheme}.png` });
+    await page.goto("/projects/luma-storefront/environments/production/topology");
+    await page.getByRole("figure", { name: "Topology graph" }).locator(".react-flow__node").first().waitFor();
+    await page.getByRole("figure", { name: "Topology graph" }).locator(".react-flow__node[data-id*=app]").first().click();
+    await page.screenshot({ path: `${out}/topology-${colorScheme}.png` });
+    await page.setViewportSize({ width: 1280, height: 720 });
     await page.goto("/projects/luma-storefront");
     await page.getByRole("button", { name: /Switch project/ }).click();
     await page.screenshot({ path: `${out}/project-${colorScheme}.png` });

@@ -6,27 +6,29 @@ import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
 import Link from "next/link";
+import { useProjectOverview } from "@/components/environments/use-project-overview";
 import type { ProjectOverview } from "@/lib/environments/overview";
 import type { EnvironmentAction } from "@/lib/environments/rules";
 import type { HierarchyLayout, HierarchyNode } from "@/lib/topology/hierarchy";
+import { onNodeKey } from "./graph-keys";
 
 const TYPE = { production: "Production", staging: "Staging", development: "Integration" } as const;
 const STATUS_TONE = { active: "border-success", inactive: "border-border opacity-60", dirty: "border-[#d97706]", deleting: "border-danger" } as const;
 
-function EnvironmentCard({ data }: NodeProps<Node<{ node: HierarchyNode }>>) {
+function EnvironmentCard({ data }: NodeProps<Node<{ node: HierarchyNode; selected: boolean }>>) {
   const n = data.node;
   if (n.kind === "inactive-group") {
     return (
       <div className="w-[200px] rounded-lg border-2 border-dashed border-border bg-surface px-3 py-2 text-xs text-muted">
         <Handle type="target" position={Position.Top} className="!bg-muted" />
         <div className="font-semibold">{n.count} inactive</div>
-        <div>Show them with “Show inactive”</div>
+        <div>Select to unfold them</div>
       </div>
     );
   }
   const e = n.environment!;
   return (
-    <div className={`w-[200px] rounded-lg border-2 bg-surface px-3 py-2 text-xs shadow-sm ${STATUS_TONE[e.status]} ${e.busy ? "animate-pulse" : ""}`}>
+    <div className={`w-[200px] rounded-lg border-2 bg-surface px-3 py-2 text-xs shadow-sm ${STATUS_TONE[e.status]} ${e.busy ? "animate-pulse" : ""} ${data.selected ? "ring-2 ring-focus" : ""}`}>
       <Handle type="target" position={Position.Top} className="!bg-muted" />
       <div className="flex items-center gap-1">
         <span className="truncate font-semibold text-foreground">{e.title}</span>
@@ -41,33 +43,33 @@ function EnvironmentCard({ data }: NodeProps<Node<{ node: HierarchyNode }>>) {
 
 const nodeTypes = { environment: EnvironmentCard };
 
-/**
- * Production ← Staging ← Integration ← children, laid out on the server and fetched when the
- * panel is opened (the project page stays light at 1,000 environments); click a node to open it.
- */
-export function HierarchyGraph({ projectId }: { projectId: string }) {
-  const [open, setOpen] = useState(false);
-  return (
-    <details className="mt-3 rounded-lg border border-border bg-surface p-3" onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
-      <summary className="cursor-pointer text-sm font-medium">Hierarchy graph</summary>
-      {open ? <HierarchyPanel projectId={projectId} /> : null}
-    </details>
-  );
+/** Which environment a hierarchy node is, or null for an "N inactive" group. */
+function environmentOf(node: Node): HierarchyNode["environment"] | null {
+  return (node.data as { node: HierarchyNode }).node.environment ?? null;
 }
 
-function HierarchyPanel({ projectId }: { projectId: string }) {
+/**
+ * Production ← Staging ← Integration ← children, laid out on the server (the project page
+ * stays light at 1,000 environments). It refreshes whenever the tree's data changes (every
+ * second while something runs), so a pulse starts and stops with the activity. Click, or
+ * Tab to a node and press Enter, for its menu; double-click opens it.
+ */
+export function HierarchyPanel({ projectId, initial }: { projectId: string; initial: ProjectOverview }) {
   const [showInactive, setShowInactive] = useState(false);
   const [selected, setSelected] = useState<string | null>(null);
   const router = useRouter();
+  const { data: overview } = useProjectOverview(projectId, initial);
+  // What the graph draws of each environment; a change fetches a new layout.
+  const version = overview.environments.map((e) => `${e.id}:${e.status}:${e.parentId}:${e.title}:${e.busy?.state ?? ""}:${e.busy?.description ?? ""}`).join("|");
   const { data, error } = useQuery({
-    queryKey: ["hierarchy", projectId, showInactive],
+    queryKey: ["hierarchy", projectId, showInactive, version],
     queryFn: async (): Promise<{ layout: HierarchyLayout; usage: string; inactive: number }> => {
       const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/hierarchy${showInactive ? "?inactive=1" : ""}`, { cache: "no-store" });
       if (!res.ok) throw new Error(`Could not load the graph (${res.status}).`);
       return res.json();
     },
-    refetchInterval: 5000,
     placeholderData: (previous) => previous,
+    staleTime: Infinity,
   });
   const layout = data?.layout;
   const nodes: Node[] = useMemo(
@@ -76,18 +78,24 @@ function HierarchyPanel({ projectId }: { projectId: string }) {
         id: n.id,
         type: "environment",
         position: { x: n.x, y: n.y },
-        data: { node: n },
+        data: { node: n, selected: n.environment?.name === selected },
         draggable: false,
         ariaLabel: n.kind === "inactive-group" ? `${n.count} inactive environments` : `${n.environment!.title} (${n.environment!.name}), ${n.environment!.busy ?? n.environment!.status}`,
       })),
-    [layout],
+    [layout, selected],
   );
   const edges: Edge[] = useMemo(() => (layout?.edges ?? []).map((e) => ({ id: e.id, source: e.source, target: e.target })), [layout]);
-  if (error) return <p className="mt-2 text-sm text-danger">{error.message}</p>;
-  if (!data) return <p className="mt-2 text-sm text-muted">Laying out the environments…</p>;
+  const choose = (node: Node | undefined) => {
+    if (!node) return;
+    const env = environmentOf(node);
+    if (env) setSelected(env.name);
+    else setShowInactive(true);
+  };
+  if (error) return <p className="text-sm text-danger">{error.message}</p>;
+  if (!data) return <p className="rounded-lg border border-border bg-surface p-3 text-sm text-muted">Laying out the environments…</p>;
   return (
-    <div className="mt-2 space-y-2">
-      <div className="flex items-center justify-between text-sm">
+    <div className="space-y-2 rounded-lg border border-border bg-surface p-3">
+      <div className="flex items-center justify-between px-1 text-sm">
         <span className="text-muted">{data.usage}</span>
         {data.inactive > 0 ? (
           <button type="button" className="text-accent hover:underline" onClick={() => setShowInactive((v) => !v)} aria-pressed={showInactive}>
@@ -95,7 +103,7 @@ function HierarchyPanel({ projectId }: { projectId: string }) {
           </button>
         ) : null}
       </div>
-      <div className="h-[420px] rounded-lg border border-border bg-surface" role="figure" aria-label="Environment hierarchy graph">
+      <div className="h-[420px] rounded-md border border-border" role="figure" aria-label="Environment hierarchy graph">
         <ReactFlow
           nodes={nodes}
           edges={edges}
@@ -103,12 +111,10 @@ function HierarchyPanel({ projectId }: { projectId: string }) {
           fitView
           minZoom={0.05}
           nodesConnectable={false}
-          onNodeClick={(_, node) => {
-            if (node.id.startsWith("inactive:")) setShowInactive(true);
-            else setSelected((node.data as { node: HierarchyNode }).node.environment!.name);
-          }}
+          onNodeClick={(_, node) => choose(node)}
+          onKeyDown={onNodeKey((id) => choose(nodes.find((n) => n.id === id)))}
           onNodeDoubleClick={(_, node) => {
-            const env = (node.data as { node: HierarchyNode }).node.environment;
+            const env = environmentOf(node);
             if (env) router.push(`/projects/${projectId}/environments/${env.name}`);
           }}
           proOptions={{ hideAttribution: true }}
@@ -118,7 +124,11 @@ function HierarchyPanel({ projectId }: { projectId: string }) {
           <Controls showInteractive={false} />
         </ReactFlow>
       </div>
-      {selected ? <NodeMenu projectId={projectId} environment={selected} /> : <p className="text-xs text-muted">Select an environment for its actions; double-click opens it.</p>}
+      {selected ? (
+        <NodeMenu projectId={projectId} environment={selected} />
+      ) : (
+        <p className="px-1 text-xs text-muted">Select an environment (click, or Tab to it and press Enter) for its actions; double-click opens it.</p>
+      )}
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { useEffect, useMemo, useState } from "react";
 import { stringify } from "yaml";
 import { formatBytes } from "@/lib/format-bytes";
 import type { EnvironmentTopology, TopologyNode } from "@/lib/topology/environment-graph";
+import { onNodeKey } from "./graph-keys";
 
 const NODE_W = 220;
 const NODE_H = 84;
@@ -63,7 +64,7 @@ async function layout(topology: EnvironmentTopology): Promise<Map<string, { x: n
   const child = (n: TopologyNode) => ({ id: n.id, width: NODE_W, height: NODE_H });
   const graph = {
     id: "root",
-    layoutOptions: { "elk.algorithm": "layered", "elk.direction": "DOWN", "elk.spacing.nodeNode": "28", "elk.layered.spacing.nodeNodeBetweenLayers": "48", "elk.hierarchyHandling": "INCLUDE_CHILDREN" },
+    layoutOptions: { "elk.algorithm": "layered", "elk.direction": "DOWN", "elk.spacing.nodeNode": "28", "elk.layered.spacing.nodeNodeBetweenLayers": "48", "elk.hierarchyHandling": "INCLUDE_CHILDREN", "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES" },
     children: [
       ...topology.nodes.filter((n) => n.kind !== "node" && !n.group).map(child),
       ...groups.map((g) => ({
@@ -135,10 +136,12 @@ export function TopologyGraph({
     [topology],
   );
   const current = topology.nodes.find((n) => n.id === selected) ?? null;
+  // A Pro production (three nodes side by side) is wide: it gets the page's full width and the panel goes below.
+  const wide = topology.nodes.some((n) => n.kind === "node");
 
   return (
     <div className="space-y-4">
-      <div className="grid gap-4 lg:grid-cols-[1fr_20rem]">
+      <div className={`grid gap-4 ${wide ? "" : "lg:grid-cols-[1fr_20rem]"}`}>
         <div className="h-[560px] rounded-lg border border-border bg-surface" aria-label="Topology graph" role="figure">
           {positions ? (
             <ReactFlow
@@ -146,9 +149,11 @@ export function TopologyGraph({
               edges={edges}
               nodeTypes={nodeTypes}
               fitView
+              fitViewOptions={{ padding: 0.04 }}
               nodesDraggable={false}
               nodesConnectable={false}
               onNodeClick={(_, node) => setSelected(node.id)}
+              onKeyDown={onNodeKey((id) => topology.nodes.some((n) => n.id === id && n.kind !== "node") && setSelected(id))}
               proOptions={{ hideAttribution: true }}
               minZoom={0.2}
             >

@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import { ActivityStream } from "@/components/activities/activity-stream";
-import { EnvironmentTree } from "@/components/environments/environment-tree";
-import { HierarchyGraph } from "@/components/topology/hierarchy-graph";
+import { EnvironmentsView } from "@/components/environments/environments-view";
 import { formatDate } from "@/components/projects/format";
 import { ProjectHeader } from "@/components/projects/project-header";
 import { getDb } from "@/db/client";
@@ -29,14 +28,14 @@ export default async function ProjectPage({ params }: Props) {
   return (
     <>
       <ProjectHeader project={project} />
+      <section aria-labelledby="environments-heading" className="mb-8">
+        <EnvironmentsView projectId={project.id} initial={overview} />
+      </section>
       <div className="grid gap-6 lg:grid-cols-3">
-        <section aria-labelledby="environments-heading" className="lg:col-span-2">
-          <h2 id="environments-heading" className="mb-3 text-lg font-semibold">
-            Environments
+        <section aria-labelledby="activity-heading" className="lg:col-span-2">
+          <h2 id="activity-heading" className="mb-3 text-lg font-semibold">
+            Activity
           </h2>
-          <EnvironmentTree projectId={project.id} initial={overview} />
-          <HierarchyGraph projectId={project.id} />
-          <h2 className="mb-3 mt-8 text-lg font-semibold">Activity</h2>
           <ActivityStream projectId={project.id} initial={stream} />
         </section>
         <aside className="space-y-6">
