@@ -20,12 +20,13 @@ test("the topology shows the app and its services; a changed services.yaml says 
   const hierarchy = page.getByRole("figure", { name: "Environment hierarchy graph" });
   for (const id of ["master", "staging", "topo"]) await expect(hierarchy.getByLabel(new RegExp(`\\(${id}\\), `))).toBeVisible();
   // A node's menu: the same allowed/reason rules as the environment's buttons.
-  await hierarchy.getByLabel(/\(master\), /).click();
+  await hierarchy.getByRole("button", { name: "Actions for master" }).click();
   const masterMenu = page.getByRole("region", { name: "Actions for master" });
   await expect(masterMenu).toContainText("Merge");
   await expect(masterMenu.locator("[aria-disabled=true]", { hasText: "Merge" })).toBeVisible();
-  // Keyboard: Tab to a node, Enter opens its menu.
+  // Keyboard: Tab from a node to its ⋯ button; Enter shows its menu.
   await hierarchy.getByLabel(/\(topo\), /).focus();
+  await page.keyboard.press("Tab");
   await page.keyboard.press("Enter");
   const menu = page.getByRole("region", { name: "Actions for topo" });
   await menu.getByRole("link", { name: "Branch…" }).click();
@@ -45,8 +46,10 @@ test("the topology shows the app and its services; a changed services.yaml says 
   await expect(panel).toContainText("From .magento.app.yaml");
   await expect(panel).toContainText(/Disk used: \d+(\.\d)? (B|KiB) of 5120 MB/);
   await expect(panel).toContainText("Last deploy: build");
+  await expect(panel).toContainText("database → mysql");
   await graph.getByTestId("rf__node-service:mysql").click();
   await expect(panel).toContainText("Disk used: 0 B of 2048 MB");
+  await expect(panel).toContainText("mymagento uses it as database");
   await expect(page.getByText("Configuration changed — redeploy to apply.")).toHaveCount(0);
 
   // A commit adds a service on the branch: the deployed graph is unchanged, and says a redeploy would change it.
@@ -77,6 +80,10 @@ test("the topology shows the app and its services; a changed services.yaml says 
   await expect(hierarchy.getByLabel(/\(topo\), (Running|Pending): Sync/)).toBeVisible();
   await expect(hierarchy.getByLabel(/\(topo\), (Running|Pending): Sync/).locator(".animate-pulse")).toBeVisible();
   await expect(hierarchy.getByLabel(/\(topo\), active$/)).toBeVisible({ timeout: 30_000 });
+  // Enter on a node (as a click) opens the environment.
+  await hierarchy.getByLabel(/\(topo\), active$/).focus();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(new RegExp(`/projects/${projectId}/environments/topo$`));
   await waitForIdle(page, projectId, "topo");
   await page.goto(`/projects/${projectId}/environments/topo/topology`);
   await expect(graph.getByTestId("rf__node-service:varnish")).toContainText("varnish 7.1");

@@ -77,7 +77,7 @@ try {
     await page.goto("/projects/demo-store");
     await page.getByRole("button", { name: "Hierarchy graph" }).click();
     await page.getByRole("figure", { name: "Environment hierarchy graph" }).locator(".react-flow__node").first().waitFor();
-    await page.getByRole("figure", { name: "Environment hierarchy graph" }).getByLabel(/\(fix-cart\), /).click();
+    await page.getByRole("figure", { name: "Environment hierarchy graph" }).getByRole("button", { name: "Actions for fix-cart" }).click();
     await page.getByRole("region", { name: "Actions for fix-cart" }).getByText("Branch").waitFor();
     await page.screenshot({ path: `${out}/hierarchy-${colorScheme}.png` });
     await page.goto("/projects/luma-storefront/environments/production/topology");

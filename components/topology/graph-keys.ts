@@ -7,7 +7,8 @@ import type { KeyboardEvent } from "react";
 export function onNodeKey(select: (id: string) => void) {
   return (event: KeyboardEvent<HTMLDivElement>) => {
     if (event.key !== "Enter" && event.key !== " ") return;
-    const id = (event.target as HTMLElement).closest<HTMLElement>(".react-flow__node")?.dataset.id;
+    const target = event.target as HTMLElement;
+    const id = target.classList.contains("react-flow__node") ? target.dataset.id : undefined; // not a button inside it
     if (!id) return;
     event.preventDefault();
     select(id);

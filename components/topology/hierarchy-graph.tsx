@@ -15,14 +15,16 @@ import { onNodeKey } from "./graph-keys";
 const TYPE = { production: "Production", staging: "Staging", development: "Integration" } as const;
 const STATUS_TONE = { active: "border-success", inactive: "border-border opacity-60", dirty: "border-[#d97706]", deleting: "border-danger" } as const;
 
-function EnvironmentCard({ data }: NodeProps<Node<{ node: HierarchyNode; selected: boolean }>>) {
+type CardData = { node: HierarchyNode; selected: boolean; onMenu: (name: string) => void };
+
+function EnvironmentCard({ data }: NodeProps<Node<CardData>>) {
   const n = data.node;
   if (n.kind === "inactive-group") {
     return (
       <div className="w-[200px] rounded-lg border-2 border-dashed border-border bg-surface px-3 py-2 text-xs text-muted">
         <Handle type="target" position={Position.Top} className="!bg-muted" />
         <div className="font-semibold">{n.count} inactive</div>
-        <div>Select to unfold them</div>
+        <div>Click to unfold them</div>
       </div>
     );
   }
@@ -33,6 +35,18 @@ function EnvironmentCard({ data }: NodeProps<Node<{ node: HierarchyNode; selecte
       <div className="flex items-center gap-1">
         <span className="truncate font-semibold text-foreground">{e.title}</span>
         <span className="ml-auto text-[10px] uppercase text-muted">{TYPE[e.type]}</span>
+        <button
+          type="button"
+          className="nodrag rounded px-1 leading-none text-muted hover:bg-surface-muted hover:text-foreground"
+          aria-label={`Actions for ${e.name}`}
+          aria-haspopup="true"
+          onClick={(event) => {
+            event.stopPropagation(); // not the node's click, which opens the environment
+            data.onMenu(e.name);
+          }}
+        >
+          ⋯
+        </button>
       </div>
       <div className="truncate font-mono text-muted">{e.name}</div>
       <div className="truncate text-muted">{e.busy ?? e.status}</div>
@@ -51,8 +65,8 @@ function environmentOf(node: Node): HierarchyNode["environment"] | null {
 /**
  * Production ← Staging ← Integration ← children, laid out on the server (the project page
  * stays light at 1,000 environments). It refreshes whenever the tree's data changes (every
- * second while something runs), so a pulse starts and stops with the activity. Click, or
- * Tab to a node and press Enter, for its menu; double-click opens it.
+ * second while something runs), so a pulse starts and stops with the activity. Clicking a
+ * node (or Enter on it) opens the environment; its ⋯ button (or a right-click) shows its menu.
  */
 export function HierarchyPanel({ projectId, initial }: { projectId: string; initial: ProjectOverview }) {
   const [showInactive, setShowInactive] = useState(false);
@@ -78,17 +92,17 @@ export function HierarchyPanel({ projectId, initial }: { projectId: string; init
         id: n.id,
         type: "environment",
         position: { x: n.x, y: n.y },
-        data: { node: n, selected: n.environment?.name === selected },
+        data: { node: n, selected: n.environment?.name === selected, onMenu: setSelected } satisfies CardData,
         draggable: false,
         ariaLabel: n.kind === "inactive-group" ? `${n.count} inactive environments` : `${n.environment!.title} (${n.environment!.name}), ${n.environment!.busy ?? n.environment!.status}`,
       })),
     [layout, selected],
   );
   const edges: Edge[] = useMemo(() => (layout?.edges ?? []).map((e) => ({ id: e.id, source: e.source, target: e.target })), [layout]);
-  const choose = (node: Node | undefined) => {
+  const open = (node: Node | undefined) => {
     if (!node) return;
     const env = environmentOf(node);
-    if (env) setSelected(env.name);
+    if (env) router.push(`/projects/${projectId}/environments/${env.name}`);
     else setShowInactive(true);
   };
   if (error) return <p className="text-sm text-danger">{error.message}</p>;
@@ -111,11 +125,13 @@ export function HierarchyPanel({ projectId, initial }: { projectId: string; init
           fitView
           minZoom={0.05}
           nodesConnectable={false}
-          onNodeClick={(_, node) => choose(node)}
-          onKeyDown={onNodeKey((id) => choose(nodes.find((n) => n.id === id)))}
-          onNodeDoubleClick={(_, node) => {
+          onNodeClick={(_, node) => open(node)}
+          onKeyDown={onNodeKey((id) => open(nodes.find((n) => n.id === id)))}
+          onNodeContextMenu={(event, node) => {
             const env = environmentOf(node);
-            if (env) router.push(`/projects/${projectId}/environments/${env.name}`);
+            if (!env) return;
+            event.preventDefault();
+            setSelected(env.name);
           }}
           proOptions={{ hideAttribution: true }}
           onlyRenderVisibleElements
@@ -127,7 +143,7 @@ export function HierarchyPanel({ projectId, initial }: { projectId: string; init
       {selected ? (
         <NodeMenu projectId={projectId} environment={selected} />
       ) : (
-        <p className="px-1 text-xs text-muted">Select an environment (click, or Tab to it and press Enter) for its actions; double-click opens it.</p>
+        <p className="px-1 text-xs text-muted">Click an environment (or Tab to it and press Enter) to open it; its ⋯ button shows Branch, Merge and Sync.</p>
       )}
     </div>
   );

@@ -175,6 +175,7 @@ export function TopologyGraph({
                   <li key={f}>{f}</li>
                 ))}
               </ul>
+              <Relationships topology={topology} node={current} />
               {usedKey(current) in used ? (
                 <p>
                   Disk used: <strong>{formatBytes(used[usedKey(current)]!)}</strong>
@@ -230,6 +231,24 @@ export function TopologyGraph({
           </tbody>
         </table>
       </details>
+    </div>
+  );
+}
+
+/** The app's relationships (name → service) or, for a service, who uses it under which name. */
+function Relationships({ topology, node }: { topology: EnvironmentTopology; node: TopologyNode }) {
+  const label = (id: string) => topology.nodes.find((n) => n.id === id)?.label ?? id;
+  const isService = (id: string) => topology.nodes.some((n) => n.id === id && n.kind === "service");
+  const links = topology.edges.filter((e) => e.label && isService(e.target) && (e.source === node.id || e.target === node.id));
+  if (links.length === 0) return null;
+  return (
+    <div>
+      <p className="text-xs text-muted">Relationships</p>
+      <ul className="font-mono text-xs">
+        {links.map((e) => (
+          <li key={e.id}>{e.source === node.id ? `${e.label} → ${label(e.target)}` : `${label(e.source)} uses it as ${e.label}`}</li>
+        ))}
+      </ul>
     </div>
   );
 }
