@@ -1,5 +1,5 @@
 import "server-only";
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -31,16 +31,12 @@ export async function runHook(options: {
   timeoutMs?: number;
   signal?: AbortSignal;
 }): Promise<HookResult> {
-  const out = await openPipe();
-  const err = await openPipe().catch((e) => {
-    out.close();
-    throw e;
-  });
-  await growPipes(out.writeFd, err.writeFd);
+  const [out, err] = await openPipes();
+  const [command, args] = hookCommand(options.script);
   return new Promise((resolve, reject) => {
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn("bash", ["-c", options.script], {
+      child = spawn(command, args, {
         cwd: options.cwd,
         env: childProcessEnv({ LANG: "C.UTF-8", ...options.env }),
         detached: true,
@@ -74,8 +70,8 @@ export async function runHook(options: {
     options.signal?.addEventListener("abort", onAbort, { once: true });
 
     const closed = [
-      readPipe(out.readFd, new LineSplitter(options.log, "stdout"), options.log).finally(out.close),
-      readPipe(err.readFd, new LineSplitter(options.log, "stderr"), options.log).finally(err.close),
+      readPipe(out.readFd, new LineSplitter(options.log, "stdout"), options.log).then(out.close),
+      readPipe(err.readFd, new LineSplitter(options.log, "stderr"), options.log).then(err.close),
     ];
 
     // (The pipes end by themselves: nothing else holds their write ends.)
@@ -92,57 +88,96 @@ export async function runHook(options: {
   });
 }
 
+interface HookPipe {
+  readFd: number;
+  writeFd: number;
+  closeWriteEnd(): void;
+  /** Closes both ends; `reusable` once the pipe reached end of file (no writer is left). */
+  close(reusable?: boolean): void;
+}
+
 /**
- * A real pipe (a FIFO, unlinked at once) for a hook's output. Node's own stdio "pipes"
- * are socket pairs, and a hook printing line by line into a socket pair runs measurably
- * slower than into a pipe. The read end is non-blocking and read by `readPipe`.
+ * FIFOs for hooks' output, made once per process in a private directory and reused: each
+ * open of a FIFO whose ends were all closed is a new pipe. Node's own stdio "pipes" are
+ * socket pairs, into which a hook printing line by line runs measurably slower than into a
+ * pipe; and forking this (large) process costs ~10 ms a time, so no `mkfifo` per hook.
  */
-async function openPipe(): Promise<{ readFd: number; writeFd: number; closeWriteEnd(): void; close(): void }> {
-  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "pwi-hook-"));
-  const fifo = path.join(dir, "pipe");
+const fifos = { dir: null as Promise<string> | null, free: [] as string[], made: 0 };
+
+async function takeFifo(): Promise<string> {
+  const free = fifos.free.pop();
+  if (free) return free;
+  fifos.dir ??= fs.promises.mkdtemp(path.join(os.tmpdir(), "pwi-hooks-")).then((dir) => {
+    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  });
+  const dir = await fifos.dir;
+  const fresh = Array.from({ length: 4 }, () => path.join(dir, `pipe-${++fifos.made}`));
+  await run("mkfifo", ["-m", "600", ...fresh], { env: childProcessEnv({}) });
+  fifos.free.push(...fresh.slice(1));
+  return fresh[0]!;
+}
+
+async function openPipe(): Promise<HookPipe> {
+  let fifo = await takeFifo();
+  let readFd: number;
   try {
-    await run("mkfifo", ["-m", "600", fifo], { env: childProcessEnv({}) });
-    const readFd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    const writeFd = fs.openSync(fifo, fs.constants.O_WRONLY);
-    let writeOpen = true;
-    let readOpen = true;
-    const closeWriteEnd = () => {
-      if (writeOpen) fs.closeSync(writeFd);
-      writeOpen = false;
-    };
-    const close = () => {
-      closeWriteEnd();
-      if (readOpen) fs.closeSync(readFd);
-      readOpen = false;
-    };
-    return { readFd, writeFd, closeWriteEnd, close };
-  } finally {
-    await fs.promises.rm(dir, { recursive: true, force: true });
+    readFd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch {
+    // The directory was cleaned away under us: start a new one.
+    fifos.dir = null;
+    fifos.free = [];
+    fifo = await takeFifo();
+    readFd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  }
+  const writeFd = fs.openSync(fifo, fs.constants.O_WRONLY);
+  let writeOpen = true;
+  let readOpen = true;
+  const closeWriteEnd = () => {
+    if (writeOpen) fs.closeSync(writeFd);
+    writeOpen = false;
+  };
+  const close = (reusable = false) => {
+    closeWriteEnd();
+    if (readOpen) fs.closeSync(readFd);
+    if (readOpen && reusable) fifos.free.push(fifo);
+    readOpen = false;
+  };
+  return { readFd, writeFd, closeWriteEnd, close };
+}
+
+async function openPipes(): Promise<[HookPipe, HookPipe]> {
+  const out = await openPipe();
+  try {
+    return [out, await openPipe()];
+  } catch (e) {
+    out.close();
+    throw e;
   }
 }
 
 /** Linux's F_SETPIPE_SZ, and the size a user may give a pipe by default (/proc/sys/fs/pipe-max-size). */
 const F_SETPIPE_SZ = 1031;
 const PIPE_BYTES = 1024 * 1024;
+let perl: boolean | undefined;
 
 /**
- * Gives the hook's pipes a 1 MiB buffer instead of 64 KiB, so a hook printing fast writes
- * on while the pipe waits for its next read instead of stopping every few milliseconds.
- * Node has no fcntl, so Perl (part of every Debian system) sets it on the pipes it is
- * handed. Best effort: where it cannot, the pipes keep their size and only run slower.
+ * `bash -c script`, started through Perl (part of every Debian system) where it is found:
+ * Perl gives the hook's pipes a 1 MiB buffer instead of 64 KiB (Node has no fcntl) and then
+ * becomes bash (exec: same process, same group). A hook printing fast then writes on while
+ * the pipe waits for its next read instead of stopping every few milliseconds. Best effort:
+ * where the size cannot be set, the pipes keep theirs and the hook only runs slower.
  */
-async function growPipes(stdoutFd: number, stderrFd: number): Promise<void> {
-  const script = `fcntl(STDOUT, ${F_SETPIPE_SZ}, ${PIPE_BYTES}); fcntl(STDERR, ${F_SETPIPE_SZ}, ${PIPE_BYTES});`;
-  await new Promise<void>((resolve) => {
-    const child = spawn("perl", ["-e", script], { stdio: ["ignore", stdoutFd, stderrFd], env: childProcessEnv({}) });
-    child.once("error", () => resolve());
-    child.once("exit", () => resolve());
-  });
+function hookCommand(script: string): [string, string[]] {
+  perl ??= spawnSync("perl", ["-e", "exit 0"], { stdio: "ignore" }).status === 0;
+  if (!perl) return ["bash", ["-c", script]];
+  const grow = `fcntl(STDOUT, ${F_SETPIPE_SZ}, ${PIPE_BYTES}); fcntl(STDERR, ${F_SETPIPE_SZ}, ${PIPE_BYTES});`;
+  return ["perl", ["-e", `${grow} exec { "bash" } "bash", "-c", $ARGV[0] or exit 127;`, "--", script]];
 }
 
 /** How often a hook's pipe is read: soon again while output flows, less often while it is quiet. */
 const READ_BUSY_MS = 5;
-const READ_IDLE_MS = 20;
+const READ_IDLE_MS = 10;
 /** At most this much is read in one go before the event loop gets a turn. */
 const READ_SLICE_BYTES = 4 * 1024 * 1024;
 
@@ -152,13 +187,14 @@ const READ_SLICE_BYTES = 4 * 1024 * 1024;
  * was most of what logging cost a chatty hook), and each read takes everything waiting.
  * A line is still seen within READ_IDLE_MS of being printed. Reading stops while the log
  * is backed up (the pipe then fills and the hook waits), and ends at end of file, when
- * every process holding the write end has closed it.
+ * every process holding the write end has closed it (true), or at a read error (false).
  */
-function readPipe(fd: number, splitter: LineSplitter, log: ActivityLog): Promise<void> {
+function readPipe(fd: number, splitter: LineSplitter, log: ActivityLog): Promise<boolean> {
   const buffer = Buffer.allocUnsafe(256 * 1024);
   return new Promise((resolve) => {
     const tick = () => {
       let total = 0;
+      let clean = true;
       for (;;) {
         let n: number;
         try {
@@ -166,10 +202,11 @@ function readPipe(fd: number, splitter: LineSplitter, log: ActivityLog): Promise
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === "EAGAIN") break;
           n = 0; // a read error ends the stream like end of file
+          clean = false;
         }
         if (n === 0) {
           splitter.end();
-          resolve();
+          resolve(clean);
           return;
         }
         splitter.push(buffer.subarray(0, n));
