@@ -1,7 +1,7 @@
 "use client";
 
 import "@xyflow/react/dist/style.css";
-import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
+import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeHandle, type NodeProps } from "@xyflow/react";
 import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
@@ -9,7 +9,7 @@ import Link from "next/link";
 import { useProjectOverview } from "@/components/environments/use-project-overview";
 import type { ProjectOverview } from "@/lib/environments/overview";
 import type { EnvironmentAction } from "@/lib/environments/rules";
-import type { HierarchyLayout, HierarchyNode } from "@/lib/topology/hierarchy";
+import { NODE_HEIGHT, NODE_WIDTH, type HierarchyLayout, type HierarchyNode } from "@/lib/topology/hierarchy";
 import { onNodeKey } from "./graph-keys";
 
 const TYPE = { production: "Production", staging: "Staging", development: "Integration" } as const;
@@ -21,7 +21,7 @@ function EnvironmentCard({ data }: NodeProps<Node<CardData>>) {
   const n = data.node;
   if (n.kind === "inactive-group") {
     return (
-      <div className="w-[200px] rounded-lg border-2 border-dashed border-border bg-surface px-3 py-2 text-xs text-muted">
+      <div className="h-full w-full overflow-hidden rounded-lg border-2 border-dashed border-border bg-surface px-3 py-1.5 text-xs leading-4 text-muted">
         <Handle type="target" position={Position.Top} className="!bg-muted" />
         <div className="font-semibold">{n.count} inactive</div>
         <div>Click to unfold them</div>
@@ -30,7 +30,7 @@ function EnvironmentCard({ data }: NodeProps<Node<CardData>>) {
   }
   const e = n.environment!;
   return (
-    <div className={`w-[200px] rounded-lg border-2 bg-surface px-3 py-2 text-xs shadow-sm ${STATUS_TONE[e.status]} ${e.busy ? "animate-pulse" : ""} ${data.selected ? "ring-2 ring-focus" : ""}`}>
+    <div className={`h-full w-full overflow-hidden rounded-lg border-2 bg-surface px-3 py-1.5 text-xs leading-4 shadow-sm ${STATUS_TONE[e.status]} ${e.busy ? "animate-pulse" : ""} ${data.selected ? "ring-2 ring-focus" : ""}`}>
       <Handle type="target" position={Position.Top} className="!bg-muted" />
       <div className="flex items-center gap-1">
         <span className="truncate font-semibold text-foreground">{e.title}</span>
@@ -56,6 +56,10 @@ function EnvironmentCard({ data }: NodeProps<Node<CardData>>) {
 }
 
 const nodeTypes = { environment: EnvironmentCard };
+const HANDLES: NodeHandle[] = [
+  { type: "target", position: Position.Top, x: NODE_WIDTH / 2 - 3, y: -3, width: 6, height: 6 },
+  { type: "source", position: Position.Bottom, x: NODE_WIDTH / 2 - 3, y: NODE_HEIGHT - 3, width: 6, height: 6 },
+];
 
 /** Which environment a hierarchy node is, or null for an "N inactive" group. */
 function environmentOf(node: Node): HierarchyNode["environment"] | null {
@@ -94,6 +98,11 @@ export function HierarchyPanel({ projectId, initial }: { projectId: string; init
         position: { x: n.x, y: n.y },
         data: { node: n, selected: n.environment?.name === selected, onMenu: setSelected } satisfies CardData,
         draggable: false,
+        // Known size and handles: React Flow then draws only the nodes in view, without
+        // first rendering every new node once to measure it (1,000 at a time when unfolding).
+        width: NODE_WIDTH,
+        height: NODE_HEIGHT,
+        handles: HANDLES,
         ariaLabel: n.kind === "inactive-group" ? `${n.count} inactive environments` : `${n.environment!.title} (${n.environment!.name}), ${n.environment!.busy ?? n.environment!.status}`,
       })),
     [layout, selected],
@@ -113,7 +122,7 @@ export function HierarchyPanel({ projectId, initial }: { projectId: string; init
         <span className="text-muted">{data.usage}</span>
         {data.inactive > 0 ? (
           <button type="button" className="text-accent hover:underline" onClick={() => setShowInactive((v) => !v)} aria-pressed={showInactive}>
-            {showInactive ? "Fold inactive" : `Show ${data.inactive} inactive`}
+            {showInactive ? "Fold inactive" : `Unfold ${data.inactive} inactive`}
           </button>
         ) : null}
       </div>
