@@ -1,16 +1,16 @@
 "use client";
 
 import "@xyflow/react/dist/style.css";
-import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeHandle, type NodeProps } from "@xyflow/react";
+import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeHandle, type NodeProps, type ReactFlowInstance } from "@xyflow/react";
 import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import Link from "next/link";
 import { useProjectOverview } from "@/components/environments/use-project-overview";
 import type { ProjectOverview } from "@/lib/environments/overview";
 import type { EnvironmentAction } from "@/lib/environments/rules";
 import { NODE_HEIGHT, NODE_WIDTH, type HierarchyLayout, type HierarchyNode } from "@/lib/topology/hierarchy";
-import { onNodeKey } from "./graph-keys";
+import { activatedNode } from "./graph-keys";
 
 const TYPE = { production: "Production", staging: "Staging", development: "Integration" } as const;
 const STATUS_TONE = { active: "border-success", inactive: "border-border opacity-60", dirty: "border-[#d97706]", deleting: "border-danger" } as const;
@@ -76,6 +76,9 @@ export function HierarchyPanel({ projectId, initial }: { projectId: string; init
   const [showInactive, setShowInactive] = useState(false);
   const [selected, setSelected] = useState<string | null>(null);
   const router = useRouter();
+  const flow = useRef<ReactFlowInstance | null>(null);
+  // The parent whose "N inactive" group was clicked: once unfolded, the view moves to them.
+  const unfoldedFrom = useRef<string | null>(null);
   const { data: overview } = useProjectOverview(projectId, initial);
   // What the graph draws of each environment; a change fetches a new layout.
   const version = overview.environments.map((e) => `${e.id}:${e.status}:${e.parentId}:${e.title}:${e.busy?.state ?? ""}:${e.busy?.description ?? ""}`).join("|");
@@ -108,11 +111,23 @@ export function HierarchyPanel({ projectId, initial }: { projectId: string; init
     [layout, selected],
   );
   const edges: Edge[] = useMemo(() => (layout?.edges ?? []).map((e) => ({ id: e.id, source: e.source, target: e.target })), [layout]);
+  useEffect(() => {
+    const parent = unfoldedFrom.current;
+    if (!parent || !layout || layout.nodes.some((n) => n.kind === "inactive-group" && n.parentId === parent)) return; // not unfolded yet
+    unfoldedFrom.current = null;
+    // Its first few children (the parent sits centred over all of them, maybe far away).
+    const children = layout.edges.filter((e) => e.source === parent).slice(0, 3);
+    const frame = requestAnimationFrame(() => void flow.current?.fitView({ nodes: children.map((e) => ({ id: e.target })), duration: 300, minZoom: 0.6, maxZoom: 1, includeHiddenNodes: true /* not drawn yet: their declared size counts */ }));
+    return () => cancelAnimationFrame(frame);
+  }, [layout]);
   const open = (node: Node | undefined) => {
     if (!node) return;
     const env = environmentOf(node);
     if (env) router.push(`/projects/${projectId}/environments/${env.name}`);
-    else setShowInactive(true);
+    else {
+      unfoldedFrom.current = (node.data as CardData).node.parentId ?? null;
+      setShowInactive(true);
+    }
   };
   if (error) return <p className="text-sm text-danger">{error.message}</p>;
   if (!data) return <p className="rounded-lg border border-border bg-surface p-3 text-sm text-muted">Laying out the environments…</p>;
@@ -132,10 +147,14 @@ export function HierarchyPanel({ projectId, initial }: { projectId: string; init
           edges={edges}
           nodeTypes={nodeTypes}
           fitView
+          onInit={(instance) => (flow.current = instance)}
           minZoom={0.05}
           nodesConnectable={false}
           onNodeClick={(_, node) => open(node)}
-          onKeyDown={onNodeKey((id) => open(nodes.find((n) => n.id === id)))}
+          onKeyDown={(event) => {
+            const id = activatedNode(event);
+            if (id) open(nodes.find((n) => n.id === id));
+          }}
           onNodeContextMenu={(event, node) => {
             const env = environmentOf(node);
             if (!env) return;

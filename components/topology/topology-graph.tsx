@@ -7,7 +7,7 @@ import { useEffect, useMemo, useState } from "react";
 import { stringify } from "yaml";
 import { formatBytes } from "@/lib/format-bytes";
 import type { EnvironmentTopology, TopologyNode } from "@/lib/topology/environment-graph";
-import { onNodeKey } from "./graph-keys";
+import { activatedNode } from "./graph-keys";
 
 const NODE_W = 220;
 const NODE_H = 84;
@@ -153,7 +153,10 @@ export function TopologyGraph({
               nodesDraggable={false}
               nodesConnectable={false}
               onNodeClick={(_, node) => setSelected(node.id)}
-              onKeyDown={onNodeKey((id) => topology.nodes.some((n) => n.id === id && n.kind !== "node") && setSelected(id))}
+              onKeyDown={(event) => {
+                const id = activatedNode(event);
+                if (id && topology.nodes.some((n) => n.id === id && n.kind !== "node")) setSelected(id);
+              }}
               proOptions={{ hideAttribution: true }}
               minZoom={0.2}
             >

@@ -86,7 +86,7 @@ try {
   await page.getByRole("list", { name: "Activities" }).getByText("Branch bench-branch from staging").waitFor();
   const inStream = Date.now() - t0;
 
-  // The hierarchy graph beside the tree (issue 6): shown, then all 996 inactive unfolded;
+  // The hierarchy graph beside the tree (issue 6): shown, then the "996 inactive" group clicked;
   // how long until drawn, and the longest main-thread task meanwhile.
   await page.goto("/projects/demo-store");
   await page.waitForLoadState("networkidle");
@@ -103,7 +103,7 @@ try {
   await page.waitForTimeout(500);
   const longestShown = await page.evaluate(() => Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks.splice(0)));
   const u0 = Date.now();
-  await page.getByRole("button", { name: /^Unfold \d+ inactive$/ }).click();
+  await graph.getByLabel(/^\d+ inactive environments$/).first().click(); // the "N inactive" group: unfolds, and the view moves to them
   await page.getByRole("button", { name: "Fold inactive" }).waitFor();
   await graph.getByLabel(/\(feature-\d+\), inactive$/).first().waitFor();
   const unfolded = Date.now() - u0;
@@ -112,7 +112,7 @@ try {
   const longest = await page.evaluate(() => Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks));
 
   const f = (n: number) => `${n.toFixed(1)} ms`;
-  console.log(`Hierarchy graph, 1,000 environments: shown ${graphShown} ms after the click; all inactive unfolded ${unfolded} ms after the click (${drawn} nodes in view are drawn); longest main-thread task while showing it ${longestShown.toFixed(0)} ms, while unfolding ${longest.toFixed(0)} ms`);
+  console.log(`Hierarchy graph, 1,000 environments: shown ${graphShown} ms after the click; the "996 inactive" group clicked: unfolded and the first of them in view ${unfolded} ms later (${drawn} nodes in view drawn); longest main-thread task while showing it ${longestShown.toFixed(0)} ms, while unfolding ${longest.toFixed(0)} ms`);
   console.log(`Project page, 1,000 environments (${REQUESTS} requests, concurrency ${CONCURRENCY}): median ${f(projectPage.median)}, p95 ${f(projectPage.p95)}, errors ${projectPage.errors}`);
   console.log(`Static file /favicon.svg: median ${f(staticFile.median)}, p95 ${f(staticFile.p95)}; ratio project/static: median ${(projectPage.median / staticFile.median).toFixed(1)}×, p95 ${(projectPage.p95 / staticFile.p95).toFixed(1)}×`);
   console.log(`Minimal route /api/health: median ${f(health.median)}, p95 ${f(health.p95)}; ratio project/health: median ${(projectPage.median / health.median).toFixed(1)}×`);
