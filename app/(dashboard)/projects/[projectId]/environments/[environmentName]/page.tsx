@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { Suspense } from "react";
 import { ActivityStream } from "@/components/activities/activity-stream";
 import { EnvironmentActions } from "@/components/environments/environment-actions";
 import { TypeBadge, statusText } from "@/components/environments/environment-status";
@@ -15,8 +16,7 @@ import { listSnapshots, snapshotLimit } from "@/lib/snapshots/snapshots";
 import { getEnvironmentForPage } from "@/lib/projects/page-access";
 import type { ProjectConfig } from "@/lib/config/parse-config";
 import { environmentUrls } from "@/lib/runtime/deploy";
-import { volumeSizes } from "@/lib/runtime/volumes";
-import { formatBytes } from "@/lib/format-bytes";
+import { DataSizes, DataSizesPending } from "@/components/environments/data-sizes";
 
 
 type Props = { params: Promise<{ projectId: string; environmentName: string }> };
@@ -47,8 +47,7 @@ export default async function EnvironmentPage({ params }: Props) {
       : { ahead: [], behind: 0 };
   const config = deployment ? (deployment.config as unknown as ProjectConfig) : null;
   const site = config && env.status !== "inactive" ? environmentUrls(config, projectId, env.name) : null;
-  const [volumes, snapshotList, limit] = await Promise.all([
-    config && env.status !== "inactive" ? volumeSizes(projectId, env.name, config) : [],
+  const [snapshotList, limit] = await Promise.all([
     listSnapshots(db, access, env),
     snapshotLimit(db, access, env),
   ]);
@@ -147,30 +146,10 @@ export default async function EnvironmentPage({ params }: Props) {
             </section>
           ) : null}
           <SnapshotPanel projectId={projectId} environment={env.name} isActive={env.status === "active" && !!env.deployedCommit} initial={snapshotPanel} />
-          {volumes.length > 0 ? (
-            <section aria-labelledby="env-data" className="rounded-lg border border-border bg-surface p-4 text-sm">
-              <h2 id="env-data" className="mb-2 font-semibold">
-                Data
-              </h2>
-              <table className="w-full text-xs">
-                <thead className="text-left text-muted">
-                  <tr>
-                    <th className="font-normal">Volume</th>
-                    <th className="font-normal">Kind</th>
-                    <th className="text-right font-normal">Size</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {volumes.map((v) => (
-                    <tr key={v.relPath}>
-                      <td className="font-mono">{v.name}</td>
-                      <td>{v.kind === "service" ? "service" : "mount"}</td>
-                      <td className="text-right tabular-nums">{formatBytes(v.bytes)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </section>
+          {config && env.status !== "inactive" ? (
+            <Suspense fallback={<DataSizesPending config={config} />}>
+              <DataSizes projectId={projectId} environment={env.name} config={config} />
+            </Suspense>
           ) : null}
         </aside>
       </div>
