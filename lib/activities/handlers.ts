@@ -1,16 +1,17 @@
 import "server-only";
 import fs from "node:fs";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { environments, snapshots, type Activity, type Environment } from "@/db/schema";
 import { branchHead, createBranch, deleteBranch, isAncestor, mergeBranches, rebaseBranch, repositoryPath } from "@/lib/git/repository";
 import { git } from "@/lib/git/git";
 import { deployCommit, removeEnvironmentDeploys } from "@/lib/runtime/deploy";
-import { copyVolumes, currentDataPath, deleteVolumes, newGeneration, switchGeneration, volumesRoot } from "@/lib/runtime/volumes";
+import { copyVolumes, currentDataPath, deleteVolumes, newGeneration, removeStaleGenerations, switchGeneration, volumesRoot } from "@/lib/runtime/volumes";
 import { extractSnapshotArchive, writeSnapshotArchive } from "@/lib/runtime/snapshot-archive";
 import { removeSnapshotFiles, snapshotDir, snapshotTempDir } from "@/lib/snapshots/snapshots";
 import { formatBytes } from "@/lib/format-bytes";
 import type { ActivityLog } from "./activity-log";
+import type { Tx } from "./queue";
 
 export interface HandlerContext {
   db: Db;
@@ -51,6 +52,28 @@ async function copyData(ctx: HandlerContext, from: string): Promise<HandlerOutco
   }
 }
 
+
+/** Removes a half-filled new generation of the environment's data that was never switched in (it kept its old data). */
+const removeUnswitchedData = async (_tx: Tx, a: Activity) => removeStaleGenerations(a.projectId, a.environmentName);
+
+/**
+ * What an activity leaves behind when its worker dies mid-way, and how recovery removes it
+ * (in the transaction that fails the activity): a half-copied or half-restored generation
+ * of data is deleted; a snapshot is failed and its partial archive removed, so it is never
+ * listed as complete.
+ */
+export const ABANDON: Record<string, (tx: Tx, activity: Activity) => Promise<void>> = {
+  "environment.branch": removeUnswitchedData,
+  "environment.activate": removeUnswitchedData,
+  "environment.synchronize": removeUnswitchedData,
+  "environment.restore": removeUnswitchedData,
+  async "environment.backup"(tx, activity) {
+    const snapshotId = (activity.parameters as { snapshotId?: string }).snapshotId;
+    if (!snapshotId) return;
+    await tx.update(snapshots).set({ state: "failed", completedAt: new Date() }).where(and(eq(snapshots.id, snapshotId), eq(snapshots.state, "in_progress")));
+    fs.rmSync(snapshotTempDir(activity.projectId, snapshotId), { recursive: true, force: true });
+  },
+};
 
 export const HANDLERS: Record<string, Handler> = {
   "environment.initialize": (ctx) => deployHead(ctx),

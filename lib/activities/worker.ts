@@ -1,17 +1,15 @@
 import "server-only";
 import crypto from "node:crypto";
 import os from "node:os";
-import fs from "node:fs";
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type PgBoss from "pg-boss";
 import { selectRows, type Db } from "@/db/client";
-import { activities, environments, snapshots, type Activity, type Environment } from "@/db/schema";
-import { pruneExpiredSnapshots, snapshotTempDir } from "@/lib/snapshots/snapshots";
-import { removeStaleGenerations } from "@/lib/runtime/volumes";
+import { activities, environments, type Activity, type Environment } from "@/db/schema";
+import { pruneExpiredSnapshots } from "@/lib/snapshots/snapshots";
 import { STATUS_AFTER } from "@/lib/environments/request-action";
 import { env } from "@/lib/env";
 import { ActivityLog } from "./activity-log";
-import { HANDLERS, type HandlerOutcome } from "./handlers";
+import { ABANDON, HANDLERS, type HandlerOutcome } from "./handlers";
 import { ACTIVITY_QUEUE, isJobLive, schedulePruning, sendActivityJobs, startJobQueue, type ActivityJob } from "./job-queue";
 import {
   claimDispatchedActivity,
@@ -45,22 +43,9 @@ export interface Worker {
   idle(): Promise<void>;
 }
 
-/**
- * Cleans up after an activity whose worker died: a snapshot is failed and its partial
- * archive removed (it is never listed as complete); a half-copied or half-restored
- * generation of data is deleted (the environment kept its old data).
- */
+/** Cleans up after an activity whose worker died, as its type's entry in ABANDON says. */
 export async function abandonPartialWork(tx: Tx, activity: Activity): Promise<void> {
-  if (activity.type === "environment.restore" || activity.type === "environment.synchronize" || activity.type === "environment.branch" || activity.type === "environment.activate") {
-    // A half-filled new generation of the environment's data was never switched in: remove it.
-    removeStaleGenerations(activity.projectId, activity.environmentName);
-    return;
-  }
-  if (activity.type !== "environment.backup") return;
-  const snapshotId = (activity.parameters as { snapshotId?: string }).snapshotId;
-  if (!snapshotId) return;
-  await tx.update(snapshots).set({ state: "failed", completedAt: new Date() }).where(and(eq(snapshots.id, snapshotId), eq(snapshots.state, "in_progress")));
-  fs.rmSync(snapshotTempDir(activity.projectId, snapshotId), { recursive: true, force: true });
+  await ABANDON[activity.type]?.(tx, activity);
 }
 
 /** Puts an environment back in the state its activity's outcome implies. */
