@@ -6,9 +6,8 @@ import { useWatchActivity } from "@/components/activities/activity-toasts";
 import { QueuedNotice } from "@/components/activities/queued-notice";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogClose } from "@/components/ui/dialog";
+import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { Field, Input, Select, describedBy } from "@/components/ui/field";
-import { SubmitButton } from "@/components/ui/submit-button";
 import { editEnvironmentAction, environmentAction } from "@/lib/actions/environment-actions";
 import type { EnvironmentView, ProjectOverview } from "@/lib/environments/overview";
 import { possibleParents, type EnvironmentAction } from "@/lib/environments/rules";
@@ -133,14 +132,7 @@ function ActionDialog({
           <input type="hidden" name="action" value={action} />
           {state && !state.ok && !state.fieldErrors ? <Alert tone="error">{state.error}</Alert> : null}
           {fields}
-          <div className="flex justify-end gap-2">
-            <DialogClose asChild>
-              <Button variant="secondary">Cancel</Button>
-            </DialogClose>
-            <SubmitButton variant={danger ? "danger" : "primary"} pendingText="Queuing…">
-              {submit}
-            </SubmitButton>
-          </div>
+          <DialogActions variant={danger ? "danger" : "primary"} pendingText="Queuing…">{submit}</DialogActions>
         </form>
       )}
     </Dialog>
@@ -286,12 +278,7 @@ function EditEnvironmentDialog({ projectId, env, parents }: { projectId: string;
             </Select>
           </Field>
         ) : null}
-        <div className="flex justify-end gap-2">
-          <DialogClose asChild>
-            <Button variant="secondary">Close</Button>
-          </DialogClose>
-          <SubmitButton pendingText="Saving…">Save</SubmitButton>
-        </div>
+        <DialogActions pendingText="Saving…" close="Close">Save</DialogActions>
       </form>
     </Dialog>
   );

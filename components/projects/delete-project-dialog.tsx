@@ -3,9 +3,8 @@
 import { useActionState, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogClose } from "@/components/ui/dialog";
+import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { Field, Input, describedBy } from "@/components/ui/field";
-import { SubmitButton } from "@/components/ui/submit-button";
 import { deleteProjectAction } from "@/lib/actions/project-actions";
 
 export function DeleteProjectDialog({ projectId, disabledReason }: { projectId: string; disabledReason?: string }) {
@@ -43,14 +42,7 @@ export function DeleteProjectDialog({ projectId, disabledReason }: { projectId: 
             {...describedBy("confirmation", errors?.confirmation)}
           />
         </Field>
-        <div className="flex justify-end gap-2">
-          <DialogClose asChild>
-            <Button variant="secondary">Cancel</Button>
-          </DialogClose>
-          <SubmitButton variant="danger" disabled={typed.trim() !== projectId} pendingText="Deleting…">
-            Delete project
-          </SubmitButton>
-        </div>
+        <DialogActions variant="danger" disabled={typed.trim() !== projectId} pendingText="Deleting…">Delete project</DialogActions>
       </form>
     </Dialog>
   );

@@ -7,8 +7,7 @@ import { useWatchActivity } from "@/components/activities/activity-toasts";
 import { QueuedNotice } from "@/components/activities/queued-notice";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogClose } from "@/components/ui/dialog";
-import { SubmitButton } from "@/components/ui/submit-button";
+import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { createSnapshotAction, deleteSnapshotAction, restoreSnapshotAction } from "@/lib/actions/snapshot-actions";
 import { formatBytes } from "@/lib/format-bytes";
 import type { SnapshotView } from "@/lib/snapshots/snapshots";
@@ -156,12 +155,7 @@ function CreateSnapshotDialog({ projectId, environment, replaces, queryKey }: { 
               {state && !state.ok && state.fieldErrors?.replaceOldest ? <p className="text-danger">{state.fieldErrors.replaceOldest.join(" ")}</p> : null}
             </div>
           ) : null}
-          <div className="flex justify-end gap-2">
-            <DialogClose asChild>
-              <Button variant="secondary">Cancel</Button>
-            </DialogClose>
-            <SubmitButton pendingText="Queuing…">Create snapshot</SubmitButton>
-          </div>
+          <DialogActions pendingText="Queuing…">Create snapshot</DialogActions>
         </form>
       )}
     </Dialog>
@@ -191,14 +185,7 @@ function RestoreDialog({ projectId, environment, snapshot, queryKey }: { project
           <input type="hidden" name="projectId" value={projectId} />
           <input type="hidden" name="snapshotId" value={snapshot.id} />
           {state && !state.ok ? <Alert tone="error">{state.error}</Alert> : null}
-          <div className="flex justify-end gap-2">
-            <DialogClose asChild>
-              <Button variant="secondary">Cancel</Button>
-            </DialogClose>
-            <SubmitButton variant="danger" pendingText="Queuing…">
-              Restore and replace the data
-            </SubmitButton>
-          </div>
+          <DialogActions variant="danger" pendingText="Queuing…">Restore and replace the data</DialogActions>
         </form>
       )}
     </Dialog>
@@ -225,14 +212,7 @@ function DeleteDialog({ projectId, snapshot, queryKey }: { projectId: string; sn
         <input type="hidden" name="projectId" value={projectId} />
         <input type="hidden" name="snapshotId" value={snapshot.id} />
         {state && !state.ok ? <Alert tone="error">{state.error}</Alert> : null}
-        <div className="flex justify-end gap-2">
-          <DialogClose asChild>
-            <Button variant="secondary">Cancel</Button>
-          </DialogClose>
-          <SubmitButton variant="danger" pendingText="Deleting…">
-            Delete snapshot
-          </SubmitButton>
-        </div>
+        <DialogActions variant="danger" pendingText="Deleting…">Delete snapshot</DialogActions>
       </form>
     </Dialog>
   );

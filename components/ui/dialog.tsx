@@ -2,6 +2,8 @@
 
 import * as RadixDialog from "@radix-ui/react-dialog";
 import type { ReactNode } from "react";
+import { Button } from "./button";
+import { SubmitButton } from "./submit-button";
 
 /** An accessible modal dialog (focus trap, Escape, labelled title) from Radix. */
 export function Dialog({
@@ -35,3 +37,29 @@ export function Dialog({
 }
 
 export const DialogClose = RadixDialog.Close;
+
+/** A dialog form's buttons: one that closes the dialog (Cancel) and the form's submit button. */
+export function DialogActions({
+  children,
+  pendingText,
+  variant = "primary",
+  disabled,
+  close = "Cancel",
+}: {
+  children: ReactNode;
+  pendingText: string;
+  variant?: "primary" | "danger";
+  disabled?: boolean;
+  close?: string;
+}) {
+  return (
+    <div className="flex justify-end gap-2">
+      <DialogClose asChild>
+        <Button variant="secondary">{close}</Button>
+      </DialogClose>
+      <SubmitButton variant={variant} disabled={disabled} pendingText={pendingText}>
+        {children}
+      </SubmitButton>
+    </div>
+  );
+}
