@@ -181,12 +181,9 @@ function RestoreDialog({ projectId, environment, snapshot, queryKey }: { project
       {state?.ok ? (
         <QueuedNotice projectId={projectId} activityId={state.data.activityId} what="The restore" />
       ) : (
-        <form action={action} className="space-y-4">
-          <input type="hidden" name="projectId" value={projectId} />
-          <input type="hidden" name="snapshotId" value={snapshot.id} />
-          {state && !state.ok ? <Alert tone="error">{state.error}</Alert> : null}
-          <DialogActions variant="danger" pendingText="Queuing…">Restore and replace the data</DialogActions>
-        </form>
+        <SnapshotForm action={action} projectId={projectId} snapshotId={snapshot.id} error={state && !state.ok ? state.error : null} pendingText="Queuing…">
+          Restore and replace the data
+        </SnapshotForm>
       )}
     </Dialog>
   );
@@ -208,12 +205,23 @@ function DeleteDialog({ projectId, snapshot, queryKey }: { projectId: string; sn
       title="Delete this snapshot?"
       description={`The snapshot of ${when(snapshot.createdAt)} and its archive are deleted. This cannot be undone.`}
     >
-      <form action={action} className="space-y-4">
-        <input type="hidden" name="projectId" value={projectId} />
-        <input type="hidden" name="snapshotId" value={snapshot.id} />
-        {state && !state.ok ? <Alert tone="error">{state.error}</Alert> : null}
-        <DialogActions variant="danger" pendingText="Deleting…">Delete snapshot</DialogActions>
-      </form>
+      <SnapshotForm action={action} projectId={projectId} snapshotId={snapshot.id} error={state && !state.ok ? state.error : null} pendingText="Deleting…">
+        Delete snapshot
+      </SnapshotForm>
     </Dialog>
+  );
+}
+
+/** The confirmation form of a snapshot's Restore or Delete: the snapshot, an error if any, Cancel and the button. */
+function SnapshotForm({ action, projectId, snapshotId, error, pendingText, children }: { action: (formData: FormData) => void; projectId: string; snapshotId: string; error: string | null; pendingText: string; children: React.ReactNode }) {
+  return (
+    <form action={action} className="space-y-4">
+      <input type="hidden" name="projectId" value={projectId} />
+      <input type="hidden" name="snapshotId" value={snapshotId} />
+      {error ? <Alert tone="error">{error}</Alert> : null}
+      <DialogActions variant="danger" pendingText={pendingText}>
+        {children}
+      </DialogActions>
+    </form>
   );
 }

@@ -5,6 +5,7 @@ import type { Db } from "@/db/client";
 import { activities, activityEnvironments, deployments, environments, users, type Activity, type EnvironmentType } from "@/db/schema";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
+import { toActivityView, type ActivityView } from "@/lib/environments/overview";
 import { STATUS_AFTER } from "@/lib/environments/request-action";
 
 export const ACTIVITY_TYPES = [...Object.keys(STATUS_AFTER), "environment.backup"];
@@ -23,19 +24,9 @@ export const streamFilterSchema = z.object({
 });
 export type StreamFilter = z.infer<typeof streamFilterSchema>;
 
-export interface StreamActivity {
-  id: string;
-  type: string;
-  state: Activity["state"];
-  result: Activity["result"];
-  description: string;
-  environmentName: string;
+/** An activity as the stream shows it: as everywhere (ActivityView), plus who started it and its durations. */
+export interface StreamActivity extends ActivityView {
   createdBy: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  completedAt: string | null;
-  phase: string | null;
-  progress: number | null;
   /** Milliseconds between queued and started; of the build (0 when reused) and of the deploy hooks. */
   waitMs: number | null;
   buildMs: number | null;
@@ -120,18 +111,8 @@ export async function listActivityStream(db: Db, access: ProjectAccess, filter: 
   const hasMore = recent.length > PAGE_SIZE;
   if (hasMore) recent = recent.slice(0, PAGE_SIZE);
   const view = (r: (typeof recent)[number]): StreamActivity => ({
-    id: r.activity.id,
-    type: r.activity.type,
-    state: r.activity.state,
-    result: r.activity.result,
-    description: r.activity.description,
-    environmentName: r.activity.environmentName,
+    ...toActivityView(r.activity),
     createdBy: r.userName || r.userEmail || null,
-    createdAt: r.activity.createdAt.toISOString(),
-    startedAt: r.activity.startedAt?.toISOString() ?? null,
-    completedAt: r.activity.completedAt?.toISOString() ?? null,
-    phase: r.activity.phase,
-    progress: r.activity.progress,
     waitMs: r.activity.startedAt ? r.activity.startedAt.getTime() - r.activity.createdAt.getTime() : null,
     buildMs: r.buildMs,
     buildReused: r.buildReused,

@@ -133,7 +133,7 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
       if (!environment) outcome = { ok: false, message: "The environment no longer exists." };
       else if (!handler) outcome = { ok: false, message: `Unknown activity type ${activity.type}.` };
       else {
-        if (environment.status === "active" && activity.type !== "environment.deactivate" && activity.type !== "environment.backup") {
+        if (environment.status === "active" && STATUS_AFTER[activity.type]?.dirtyWhileRunning) {
           await db.update(environments).set({ status: "dirty" }).where(eq(environments.id, environment.id));
         }
         outcome = await handler({ db, activity, environment, log, signal: abort.signal, onPhase, setProgress });

@@ -20,18 +20,25 @@ export type ActionRequest =
   | { action: "sync"; code: boolean; data: boolean; rebase: boolean }
   | { action: "redeploy" };
 
-/** The environment statuses each activity type leaves behind, on success and on failure. */
-export const STATUS_AFTER: Record<string, { success: Environment["status"]; failure: Environment["status"] }> = {
-  "environment.initialize": { success: "active", failure: "inactive" },
-  "environment.branch": { success: "active", failure: "inactive" },
-  "environment.activate": { success: "active", failure: "inactive" },
-  "environment.deactivate": { success: "inactive", failure: "active" },
-  "environment.delete": { success: "inactive", failure: "inactive" },
-  "environment.merge": { success: "active", failure: "active" },
-  "environment.synchronize": { success: "active", failure: "active" },
-  "environment.redeploy": { success: "active", failure: "active" },
-  "environment.push": { success: "active", failure: "active" },
-  "environment.restore": { success: "active", failure: "active" },
+type Status = Environment["status"];
+/** Changes the environment's code or data: an active one is "dirty" while it runs. */
+const changes = (success: Status, failure: Status) => ({ dirtyWhileRunning: true, success, failure });
+
+/**
+ * The environment statuses each activity type gives: "dirty" while it runs (if it changes
+ * the environment and the environment is active), then on success and on failure.
+ */
+export const STATUS_AFTER: Record<string, { dirtyWhileRunning: boolean; success: Status; failure: Status }> = {
+  "environment.initialize": changes("active", "inactive"),
+  "environment.branch": changes("active", "inactive"),
+  "environment.activate": changes("active", "inactive"),
+  "environment.deactivate": { dirtyWhileRunning: false, success: "inactive", failure: "active" },
+  "environment.delete": changes("inactive", "inactive"),
+  "environment.merge": changes("active", "active"),
+  "environment.synchronize": changes("active", "active"),
+  "environment.redeploy": changes("active", "active"),
+  "environment.push": changes("active", "active"),
+  "environment.restore": changes("active", "active"),
   // environment.backup changes no status: a live snapshot runs beside other activities.
 };
 

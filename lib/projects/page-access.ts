@@ -19,10 +19,22 @@ export const getProjectForPage = cache(async (projectId: string) => {
  * For environment pages: the project (as getProjectForPage) and one of its environments the
  * user may see, or notFound() — whether missing or of a type without access.
  */
-export const getEnvironmentForPage = cache(async (projectId: string, environmentName: string) => {
+export const getEnvironmentForPage = cache(async (projectId: string, environmentSegment: string) => {
   const { access } = await getProjectForPage(projectId);
   const db = await getDb();
-  const env = await getEnvironmentByName(db, access.project.id, decodeURIComponent(environmentName));
+  let name: string;
+  try {
+    name = decodeURIComponent(environmentSegment);
+  } catch {
+    notFound();
+  }
+  const env = await getEnvironmentByName(db, access.project.id, name);
   if (!env || !canSeeEnvironmentType(access, env.type)) notFound();
   return { access, env, db };
 });
+
+/** getEnvironmentForPage from an environment page's route params. */
+export async function getEnvironmentFromParams(params: Promise<{ projectId: string; environmentName: string }>) {
+  const { projectId, environmentName } = await params;
+  return getEnvironmentForPage(projectId, environmentName);
+}

@@ -1,17 +1,12 @@
-import { getDb } from "@/db/client";
-import { getRequestUser } from "@/lib/auth/request-user";
+import { projectRequest } from "@/lib/auth/api-access";
 import { getProjectOverview } from "@/lib/environments/overview";
-import { getProjectAccess } from "@/lib/projects/access";
 import { layoutHierarchy } from "@/lib/topology/hierarchy";
 
 /** The project's environment graph, laid out here (one pass over the tree): `?inactive=1` unfolds inactive ones. */
 export async function GET(request: Request, { params }: { params: Promise<{ projectId: string }> }) {
-  const auth = await getRequestUser(request);
-  if (!auth) return Response.json({ error: "Sign in first." }, { status: 401 });
-  const db = await getDb();
-  const access = await getProjectAccess(db, auth.user, (await params).projectId);
-  if (!access) return Response.json({ error: "Not found." }, { status: 404 });
-  const overview = await getProjectOverview(db, access);
+  const r = await projectRequest(request, (await params).projectId);
+  if ("denied" in r) return r.denied;
+  const overview = await getProjectOverview(r.db, r.access);
   const input = overview.environments.map((e) => ({
     id: e.id,
     name: e.name,

@@ -13,26 +13,20 @@ import { branchHead, commitsBetween, countCommitsBetween } from "@/lib/git/repos
 import { hasRole } from "@/lib/auth/permissions";
 import { SnapshotPanel } from "@/components/snapshots/snapshot-panel";
 import { listSnapshots, snapshotLimit } from "@/lib/snapshots/snapshots";
-import { getEnvironmentForPage } from "@/lib/projects/page-access";
+import { getEnvironmentFromParams } from "@/lib/projects/page-access";
 import type { ProjectConfig } from "@/lib/config/parse-config";
 import { environmentUrls } from "@/lib/runtime/deploy";
 import { DataSizes, DataSizesPending } from "@/components/environments/data-sizes";
 
-
 type Props = { params: Promise<{ projectId: string; environmentName: string }> };
 
-async function load(params: Props["params"]) {
-  const { projectId, environmentName } = await params;
-  return getEnvironmentForPage(projectId, environmentName);
-}
-
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const { access, env } = await load(params);
+  const { access, env } = await getEnvironmentFromParams(params);
   return { title: `${env.title} · ${access.project.title}` };
 }
 
 export default async function EnvironmentPage({ params }: Props) {
-  const { access, env, db } = await load(params);
+  const { access, env, db } = await getEnvironmentFromParams(params);
   const projectId = access.project.id;
   const [overview, stream] = await Promise.all([getProjectOverview(db, access, { environmentId: env.id }), listActivityStream(db, access, { environmentId: env.id })]);
   const view = overview.environments.find((e) => e.id === env.id)!;

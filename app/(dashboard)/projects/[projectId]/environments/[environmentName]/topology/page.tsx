@@ -4,24 +4,19 @@ import { TopologyGraph } from "@/components/topology/topology-graph";
 import { Alert } from "@/components/ui/alert";
 import { PageHeader } from "@/components/ui/page-header";
 import { formatConfigError } from "@/lib/config/parse-config";
-import { getEnvironmentForPage } from "@/lib/projects/page-access";
+import { getEnvironmentFromParams } from "@/lib/projects/page-access";
 import { getDeployHistory, getEnvironmentTopology } from "@/lib/topology/get-environment-topology";
 import { DeployHistory } from "@/components/topology/deploy-history";
 
 type Props = { params: Promise<{ projectId: string; environmentName: string }> };
 
-async function load(params: Props["params"]) {
-  const { projectId, environmentName } = await params;
-  return getEnvironmentForPage(projectId, environmentName);
-}
-
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const { access, env } = await load(params);
+  const { access, env } = await getEnvironmentFromParams(params);
   return { title: `Topology · ${env.title} · ${access.project.title}` };
 }
 
 export default async function TopologyPage({ params }: Props) {
-  const { access, env, db } = await load(params);
+  const { access, env, db } = await getEnvironmentFromParams(params);
   const [view, history] = await Promise.all([getEnvironmentTopology(db, access, env), getDeployHistory(db, env)]);
   const projectId = access.project.id;
   return (

@@ -1,9 +1,7 @@
-import { getDb } from "@/db/client";
 import { openActivityStream, streamHeaders, type StreamFormat } from "@/lib/activities/log-stream";
 import { openLogDownload } from "@/lib/activities/log-download";
-import { getRequestUser } from "@/lib/auth/request-user";
+import { projectRequest } from "@/lib/auth/api-access";
 import { getVisibleActivity } from "@/lib/environments/queries";
-import { getProjectAccess } from "@/lib/projects/access";
 
 export const dynamic = "force-dynamic";
 
@@ -16,14 +14,12 @@ export const dynamic = "force-dynamic";
  * auth: their email and an API token.
  */
 export async function GET(request: Request, { params }: { params: Promise<{ projectId: string; activityId: string }> }) {
-  const auth = await getRequestUser(request);
-  if (!auth) return Response.json({ error: "Sign in first, or send your email and an API token (HTTP basic auth)." }, { status: 401 });
-  const { user } = auth;
   const { projectId, activityId } = await params;
-  const db = await getDb();
-  const access = await getProjectAccess(db, user, projectId);
-  const activity = access ? await getVisibleActivity(db, access, activityId) : null;
-  if (!access || !activity) return Response.json({ error: "Not found." }, { status: 404 });
+  const r = await projectRequest(request, projectId);
+  if ("denied" in r) return r.denied;
+  const { db } = r;
+  const activity = await getVisibleActivity(db, r.access, activityId);
+  if (!activity) return Response.json({ error: "Not found." }, { status: 404 });
 
   const url = new URL(request.url);
   const format = url.searchParams.get("format") ?? "sse";
@@ -38,6 +34,6 @@ export async function GET(request: Request, { params }: { params: Promise<{ proj
   const afterText = lastEventId ?? url.searchParams.get("after") ?? "0";
   if (!/^\d{1,10}$/.test(afterText)) return Response.json({ error: "after (or Last-Event-ID) must be a line number: 0 or more." }, { status: 400 });
   const follow = url.searchParams.get("follow") !== "0";
-  const stream = openActivityStream(db, activity, { after: Number(afterText), format: format as StreamFormat, follow, closeAt: auth.expiresAt });
+  const stream = openActivityStream(db, activity, { after: Number(afterText), format: format as StreamFormat, follow, closeAt: r.expiresAt });
   return new Response(stream, { headers: streamHeaders(format as StreamFormat) });
 }

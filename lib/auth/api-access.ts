@@ -1,0 +1,51 @@
+import "server-only";
+import { getDb, type Db } from "@/db/client";
+import type { Environment } from "@/db/schema";
+import { getEnvironmentByName } from "@/lib/environments/queries";
+import { getProjectAccess } from "@/lib/projects/access";
+import { canSeeEnvironmentType, type ProjectAccess, type SessionUser } from "./permissions";
+import { getRequestUser } from "./request-user";
+
+export interface ProjectRequest {
+  user: SessionUser;
+  /** When the session ends (streams close then); null for an API token. */
+  expiresAt: Date | null;
+  access: ProjectAccess;
+  db: Db;
+}
+
+const notFound = () => Response.json({ error: "Not found." }, { status: 404 });
+
+/**
+ * For route handlers: the signed-in user (session or email + API token) and their access to
+ * the project, or the answer to send instead — 401 without a user, 404 for a project they
+ * may not see (whether it exists or not).
+ */
+export async function projectRequest(request: Request, projectId: string): Promise<ProjectRequest | { denied: Response }> {
+  const auth = await getRequestUser(request);
+  if (!auth) return { denied: Response.json({ error: "Sign in first, or send your email and an API token (HTTP basic auth)." }, { status: 401 }) };
+  const db = await getDb();
+  const access = await getProjectAccess(db, auth.user, projectId);
+  if (!access) return { denied: notFound() };
+  return { ...auth, access, db };
+}
+
+/** As projectRequest, plus the environment named by a route segment, of a type the user may see (else 404). */
+export async function environmentRequest(request: Request, projectId: string, environmentSegment: string): Promise<(ProjectRequest & { env: Environment }) | { denied: Response }> {
+  const r = await projectRequest(request, projectId);
+  if ("denied" in r) return r;
+  let name: string;
+  try {
+    name = decodeURIComponent(environmentSegment);
+  } catch {
+    return { denied: notFound() };
+  }
+  const env = await visibleEnvironment(r, name);
+  return env ? { ...r, env } : { denied: notFound() };
+}
+
+/** The environment of that name, if the user may see its type (for `?environment=` filters). */
+export async function visibleEnvironment(r: ProjectRequest, name: string): Promise<Environment | null> {
+  const env = await getEnvironmentByName(r.db, r.access.project.id, name);
+  return env && canSeeEnvironmentType(r.access, env.type) ? env : null;
+}
