@@ -70,6 +70,12 @@ test("a project admin grants access; the member sees the project but cannot mana
   await expect(page.getByRole("link", { name: /^Production \(master\)/ })).toHaveCount(0);
   expect((await page.goto(`/projects/${projectId}/environments/master`))?.status()).toBe(404);
   expect((await page.goto(`/projects/${projectId}/environments/staging`))?.status()).toBe(200);
+  // The same for every API that names an environment (its type decides, not only the page).
+  for (const path of [`/overview?environment=master`, `/activities?environment=master`, `/environments/master/snapshots`, `/environments/master/topology`]) {
+    const url = path.endsWith("/topology") ? `/projects/${projectId}${path}` : `/api/projects/${projectId}${path}`;
+    expect((await page.request.get(url)).status(), url).toBe(404);
+  }
+  expect((await page.request.get(`/api/projects/${projectId}/environments/staging/snapshots`)).status()).toBe(200);
   await page.goto(`/projects/${projectId}`);
   await page.getByRole("link", { name: "Settings" }).click();
   await expect(page.getByText("Only a project admin can change these settings.").first()).toBeVisible();
