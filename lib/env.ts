@@ -52,7 +52,31 @@ const schema = z.object({
     .optional()
     .transform((v) => !(v !== undefined && ["0", "false", "no", "off"].includes(v.trim().toLowerCase()))),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /**
+   * Hooks run in a bubblewrap sandbox. `auto` (default): sandboxed when bubblewrap works on
+   * this machine, else unsandboxed with a warning in every deploy log; `required`: without a
+   * working bubblewrap, hooks are refused.
+   */
+  HOOK_SANDBOX: z.enum(["auto", "required"]).default("auto"),
+  /** HOOK_BUILD_NETWORK=1 gives build hooks the host's network (package downloads); deploy hooks never get it. */
+  HOOK_BUILD_NETWORK: flag(false),
+  /** Wall-clock limits per hook, in seconds. */
+  HOOK_BUILD_TIMEOUT: z.coerce.number().int().min(1).max(24 * 3600).default(30 * 60),
+  HOOK_DEPLOY_TIMEOUT: z.coerce.number().int().min(1).max(24 * 3600).default(10 * 60),
+  /** Memory per hook (all its processes together where cgroups allow, else per process), MiB. */
+  HOOK_MEMORY_MB: z.coerce.number().int().min(16).max(1024 * 1024).default(2048),
+  /** Processes per hook. */
+  HOOK_MAX_PROCESSES: z.coerce.number().int().min(8).max(100_000).default(512),
+  /** The largest git request body accepted after decompression, MiB (fetch negotiation and pushed packs). */
+  GIT_MAX_REQUEST_MB: z.coerce.number().int().min(1).max(1024 * 1024).default(1024),
 });
+
+function flag(fallback: boolean) {
+  return z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ["1", "true", "yes", "on"].includes(v.trim().toLowerCase())));
+}
 
 export type Env = z.infer<typeof schema> & { dataDir: string };
 

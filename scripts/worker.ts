@@ -4,6 +4,8 @@
 import { openDatabase } from "@/db/client";
 import { startWorker } from "@/lib/activities/worker";
 import { env } from "@/lib/env";
+import { sweepHookProcesses } from "@/lib/runtime/run-hook";
+import { sandboxSupport, unsandboxedWarning } from "@/lib/runtime/sandbox";
 
 const { DATABASE_URL } = env();
 if (!DATABASE_URL) {
@@ -15,6 +17,10 @@ if (!DATABASE_URL) {
 }
 const database = await openDatabase({ databaseUrl: DATABASE_URL, poolSize: 5 });
 await database.migrate();
+const killed = sweepHookProcesses(); // hooks a dead process left on this machine
+if (killed > 0) console.log(`[worker] Stopped ${killed} hook(s) left running by a process that stopped unexpectedly.`);
+const sandbox = sandboxSupport();
+if (!sandbox.ok) console.warn(`[worker] ${env().HOOK_SANDBOX === "required" ? `HOOK_SANDBOX=required and ${sandbox.reason}: hooks will be refused.` : unsandboxedWarning(sandbox.reason)}`);
 const worker = startWorker(database.db);
 console.log(`[worker] ${worker.id} is running activities. Stop it with Ctrl-C.`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -6,6 +6,7 @@ import type PgBoss from "pg-boss";
 import { selectRows, type Db } from "@/db/client";
 import { activities, environments, type Activity, type Environment } from "@/db/schema";
 import { pruneExpiredSnapshots } from "@/lib/snapshots/snapshots";
+import { removeDeployLeftovers } from "@/lib/runtime/deploy";
 import { STATUS_AFTER } from "@/lib/environments/request-action";
 import { env } from "@/lib/env";
 import { ActivityLog } from "./activity-log";
@@ -46,6 +47,8 @@ export interface Worker {
 /** Cleans up after an activity whose worker died, as its type's entry in ABANDON says. */
 export async function abandonPartialWork(tx: Tx, activity: Activity): Promise<void> {
   await ABANDON[activity.type]?.(tx, activity);
+  // Any kind may have been deploying: its half-made build and deploy folder go too.
+  removeDeployLeftovers(activity.projectId, activity.environmentName, activity.id);
 }
 
 /** Puts an environment back in the state its activity's outcome implies. */

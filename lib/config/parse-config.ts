@@ -2,8 +2,8 @@
  * Reads .magento.app.yaml, .magento/services.yaml and .magento/routes.yaml into typed
  * values, or into errors with file, line and message. Pure.
  */
-import { LineCounter, parseDocument, isNode } from "yaml";
 import { z } from "zod";
+import { parseYamlFile, type ParsedYaml } from "./yaml-stage.mjs";
 
 export const CONFIG_FILES = { app: ".magento.app.yaml", services: ".magento/services.yaml", routes: ".magento/routes.yaml" } as const;
 
@@ -57,52 +57,71 @@ export interface ConfigError {
 }
 export type ConfigResult = { ok: true; config: ProjectConfig } | { ok: false; errors: ConfigError[] };
 
-function parseOne<S extends z.ZodType>(file: string, text: string | null, schema: S): { value?: z.output<S>; errors: ConfigError[] } {
-  if (text === null) return { errors: [{ file, line: null, message: "the file is missing" }] };
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    return { errors: doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line ?? null, message: e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "") })) };
-  }
-  const parsed = schema.safeParse(doc.toJS() ?? {});
-  if (parsed.success) return { value: parsed.data, errors: [] };
+/** The largest configuration file read (bytes); a larger one is a configuration error. */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+/** Schema errors reported per file. */
+const MAX_ERRORS = 20;
+
+export type ConfigFileKey = keyof typeof CONFIG_FILES;
+export type ParsedConfigFiles = Record<ConfigFileKey, ParsedYaml>;
+
+function checkOne<S extends z.ZodType>(file: string, parsed: ParsedYaml, schema: S): { value?: z.output<S>; lineOf: (path: readonly (string | number)[]) => number | null; errors: ConfigError[] } {
+  const lines = new Map(parsed.kind === "ok" ? parsed.lines : []);
+  const lineOf = (p: readonly (string | number)[]) => {
+    for (let depth = p.length; depth >= 0; depth--) {
+      const line = lines.get(JSON.stringify(p.slice(0, depth).map((k) => (typeof k === "number" ? k : String(k)))));
+      if (line !== undefined) return line;
+    }
+    return null;
+  };
+  if (parsed.kind === "missing") return { lineOf, errors: [{ file, line: null, message: "the file is missing" }] };
+  if (parsed.kind === "errors") return { lineOf, errors: parsed.errors };
+  const result = schema.safeParse(parsed.value);
+  if (result.success) return { value: result.data, lineOf, errors: [] };
   return {
-    errors: parsed.error.issues.map((issue) => {
-      let line: number | null = null;
-      for (let depth = issue.path.length; depth >= 0 && line === null; depth--) {
-        const node = doc.getIn(issue.path.slice(0, depth) as (string | number)[], true);
-        if (isNode(node) && node.range) line = lineCounter.linePos(node.range[0]).line;
-      }
+    lineOf,
+    errors: result.error.issues.slice(0, MAX_ERRORS).map((issue) => {
       const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
-      return { file, line, message: `${where}${issue.message}` };
+      return { file, line: lineOf(issue.path as (string | number)[]), message: `${where}${issue.message}` };
     }),
   };
 }
 
-/** Validates the three files together, including relationships that point at missing services. */
-export function parseProjectConfig(files: { app: string | null; services: string | null; routes: string | null }): ConfigResult {
-  const app = parseOne(CONFIG_FILES.app, files.app, appSchema);
-  const services = parseOne(CONFIG_FILES.services, files.services, servicesSchema);
-  const routes = parseOne(CONFIG_FILES.routes, files.routes, routesSchema);
+/** Validates the three files' YAML together, including relationships that point at missing services. Pure. */
+export function validateConfig(parsed: ParsedConfigFiles): ConfigResult {
+  const app = checkOne(CONFIG_FILES.app, parsed.app, appSchema);
+  const services = checkOne(CONFIG_FILES.services, parsed.services, servicesSchema);
+  const routes = checkOne(CONFIG_FILES.routes, parsed.routes, routesSchema);
   const errors = [...app.errors, ...services.errors, ...routes.errors];
   if (app.value && services.value) {
     for (const [name, target] of Object.entries(app.value.relationships)) {
       const service = target.split(":")[0]!;
       if (!(service in services.value)) {
-        const lineOf = files.app?.split("\n").findIndex((l) => l.trimStart().startsWith(`${name}:`)) ?? -1;
-        errors.push({ file: CONFIG_FILES.app, line: lineOf >= 0 ? lineOf + 1 : null, message: `relationships.${name}: service “${service}” is not defined in ${CONFIG_FILES.services}` });
+        errors.push({ file: CONFIG_FILES.app, line: app.lineOf(["relationships", name]), message: `relationships.${name}: service “${service}” is not defined in ${CONFIG_FILES.services}` });
       }
     }
   }
   if (app.value && routes.value) {
     for (const [url, route] of Object.entries(routes.value)) {
       if (route.type === "upstream" && route.upstream.split(":")[0] !== app.value.name) {
-        errors.push({ file: CONFIG_FILES.routes, line: null, message: `${url}: upstream “${route.upstream}” does not name the application “${app.value.name}”` });
+        errors.push({ file: CONFIG_FILES.routes, line: routes.lineOf([url]), message: `${url}: upstream “${route.upstream}” does not name the application “${app.value.name}”` });
       }
     }
   }
   if (errors.length > 0 || !app.value || !services.value || !routes.value) return { ok: false, errors };
   return { ok: true, config: { app: app.value, services: services.value, routes: routes.value } };
+}
+
+/**
+ * Reads the three files' text in this thread. For small, trusted text (tests, the template);
+ * the server reads a repository's files through load-config.ts (size caps, a worker thread).
+ */
+export function parseProjectConfig(files: { app: string | null; services: string | null; routes: string | null }): ConfigResult {
+  return validateConfig({
+    app: parseYamlFile(CONFIG_FILES.app, files.app),
+    services: parseYamlFile(CONFIG_FILES.services, files.services),
+    routes: parseYamlFile(CONFIG_FILES.routes, files.routes),
+  });
 }
 
 export function formatConfigError(e: ConfigError): string {

@@ -4,8 +4,10 @@ import { getProjectAccess } from "@/lib/projects/access";
 import { addProjectMember } from "@/lib/projects/members";
 import { createProject } from "@/lib/projects/create-project";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
-import { ZERO_SHA, parseReceivePackCommands } from "@/lib/git/http-backend";
+import { ZERO_SHA } from "@/lib/git/push-gate";
+import { listActivities } from "./queries";
 import { pushProblem } from "./receive-push";
+import { requestEnvironmentAction } from "./request-action";
 
 const sha = "a".repeat(40);
 const update = (ref: string, newSha = sha) => ({ oldSha: ZERO_SHA, newSha, ref });
@@ -32,11 +34,17 @@ describeEachDatabase("push permissions", ({ db }) => {
   });
 });
 
-it("reads the ref updates at the start of a receive-pack request", () => {
-  const line = (s: string) => `${(s.length + 4).toString(16).padStart(4, "0")}${s}`;
-  const body = Buffer.from(`${line(`${ZERO_SHA} ${sha} refs/heads/a\0report-status side-band-64k\n`)}${line(`${sha} ${ZERO_SHA} refs/heads/b\n`)}0000PACK...`);
-  expect(parseReceivePackCommands(body)).toEqual([
-    { oldSha: ZERO_SHA, newSha: sha, ref: "refs/heads/a" },
-    { oldSha: sha, newSha: ZERO_SHA, ref: "refs/heads/b" },
-  ]);
+describeEachDatabase("data follows access", ({ db }) => {
+  it("refuses Sync with data from Production to a member without access to Production, and records nothing", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("follow");
+    await createProject(db(), admin, { id, title: "Follow", plan: "starter", region: "us-3" });
+    const member = await makeUser(db());
+    await addProjectMember(db(), admin, id, member.email, { role: "viewer", production: "none", staging: "admin", development: "admin" });
+    const before = (await listActivities(db(), id)).length;
+    await expect(requestEnvironmentAction(db(), member, id, "staging", { action: "sync", code: false, data: true, rebase: false })).rejects.toThrow(
+      "Sync copies the code and data of its parent Production, and you have no access to Production environments.",
+    );
+    expect((await listActivities(db(), id)).length).toBe(before);
+  });
 });

@@ -4,12 +4,27 @@ import { activities, environments, type User } from "@/db/schema";
 import { enqueueActivity, lockProject, type Tx } from "@/lib/activities/queue";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { hasRole, type ProjectAccess } from "@/lib/auth/permissions";
-import { ZERO_SHA, type RefUpdate } from "@/lib/git/http-backend";
+import { ZERO_SHA, type RefUpdate } from "@/lib/git/push-gate";
 import { branchHead } from "@/lib/git/repository";
 import { listEnvironments } from "./queries";
 import { ENVIRONMENT_NAME_PATTERN, typeLabel } from "./rules";
 
-/** Why this push may not happen (checked before git receives anything), or null. */
+/**
+ * The refs a member may not fetch or see: the branches of environments whose type they
+ * have no access to (and HEAD, when that hides the root branch). git leaves them out of
+ * what it advertises and refuses to send or update them by name.
+ */
+export async function gitHiddenRefs(db: Db, access: ProjectAccess): Promise<string[]> {
+  const hidden: string[] = [];
+  for (const env of await listEnvironments(db, access.project.id)) {
+    if (hasRole(access.environmentRoles[env.type], "viewer")) continue;
+    hidden.push(`refs/heads/${env.name}`);
+    if (env.name === "master") hidden.push("HEAD");
+  }
+  return hidden;
+}
+
+/** Why this push may not happen, or null: asked by the pre-receive hook with exactly the updates git is about to apply. */
 export async function pushProblem(db: Db, access: ProjectAccess, updates: RefUpdate[]): Promise<string | null> {
   const envs = new Map((await listEnvironments(db, access.project.id)).map((e) => [e.name, e]));
   for (const u of updates) {

@@ -35,6 +35,17 @@ describe("environment rules", () => {
     expect(a.delete).toEqual({ allowed: false, reason: "Only inactive environments can be deleted: deactivate it first." });
   });
 
+  it("copies code or data only out of environments the user may see (data follows access)", () => {
+    const roles = { production: "none", staging: "admin", development: "admin" } as const;
+    const ctx = starter([env("feature", "staging", "development"), env("sleepy", "master", "staging", "inactive")], { roles });
+    expect(of(ctx, "staging").sync).toEqual({ allowed: false, reason: "Sync copies the code and data of its parent Production, and you have no access to Production environments." });
+    expect(of(ctx, "sleepy").activate).toEqual({ allowed: false, reason: "Activating copies the data of its parent Production, and you have no access to Production environments." });
+    expect(of(ctx, "feature").sync).toEqual({ allowed: true });
+    const noIntegration = starter([env("feature", "staging", "development")], { roles: { production: "admin", staging: "admin", development: "none" } });
+    // Merge writes the parent (admin there) but reads the child: no access to Integration, no merge.
+    expect(of(noIntegration, "feature").merge).toEqual({ allowed: false, reason: "Merging copies the code of Feature, and you have no access to Integration environments." });
+  });
+
   it("never deactivates or deletes Production, and fixes its title", () => {
     const a = of(starter(), "master");
     expect(a.deactivate).toEqual({ allowed: false, reason: "Production cannot be deactivated." });

@@ -145,6 +145,12 @@ export function allowedActions(env: RuleEnvironment, ctx: RuleContext): AllowedA
   }
   return result;
 
+  /** Data follows access: copying code or data out of an environment needs at least viewer access to its type. */
+  function mayCopyFrom(source: RuleEnvironment, what: string): Permission | null {
+    if (hasRole(ctx.roles[source.type], "viewer")) return null;
+    return no(`${what} ${source.title}, and you have no access to ${typeLabel(source.type)} environments.`);
+  }
+
   function check(action: EnvironmentAction): Permission {
     const busy = busyReason(env, ctx.busy.get(env.id));
     switch (action) {
@@ -160,6 +166,8 @@ export function allowedActions(env: RuleEnvironment, ctx: RuleContext): AllowedA
         if (env.status !== "inactive") return busy ? no(busy) : no(`${env.title} is ${env.status}.`);
         if (busy) return no(busy);
         if (parent && parent.status !== "active") return no(`Its parent ${parent.title} is not active: activate the parent first.`);
+        const copy = parent ? mayCopyFrom(parent, "Activating copies the data of its parent") : null;
+        if (copy) return copy;
         const limit = planLimitReason(ctx.plan, derived.usage, env);
         return limit ? no(limit) : ok;
       }
@@ -182,6 +190,8 @@ export function allowedActions(env: RuleEnvironment, ctx: RuleContext): AllowedA
       case "merge":
       case "sync": {
         if (!parent) return no(`${env.title} has no parent to ${action === "merge" ? "merge into" : "sync from"}.`);
+        const copy = action === "merge" ? mayCopyFrom(env, "Merging copies the code of") : mayCopyFrom(parent, "Sync copies the code and data of its parent");
+        if (copy) return copy;
         if (env.status !== "active") return no(`${env.title} is not active.`);
         if (parent.status !== "active") return no(`Its parent ${parent.title} is not active.`);
         if (busy) return no(busy);

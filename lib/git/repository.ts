@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { env } from "@/lib/env";
 import { git, gitOrNull, GitError } from "./git";
+import { installPushHook } from "./push-gate";
 import { projectTemplate } from "./template";
 
 /** Where a project's bare repository lives. The id is a validated slug. */
@@ -38,11 +39,24 @@ export async function createRepository(projectId: string, title: string, branche
     for (const branch of branches) {
       if (branch !== "master") await git(["update-ref", `refs/heads/${branch}`, commit, ""], { gitDir: bare });
     }
+    installPushHook(bare);
     fs.renameSync(bare, target);
     return { commit };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** At start: (re)writes the pre-receive hook of every project repository, so one made by an older version gets it too. */
+export function installPushHooks(): number {
+  const root = path.join(env().dataDir, "repos");
+  let count = 0;
+  for (const entry of fs.existsSync(root) ? fs.readdirSync(root) : []) {
+    if (!entry.endsWith(".git") || entry.startsWith(".")) continue;
+    installPushHook(path.join(root, entry));
+    count++;
+  }
+  return count;
 }
 
 export function deleteRepository(projectId: string): void {

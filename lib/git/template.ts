@@ -14,9 +14,12 @@ relationships:
 
 disk: 5120
 
+# Writable places: the application's files are read-only once built (deploy hooks
+# included), as on the platform. public/env is inside the web root, so the router serves it.
 mounts:
   "var": "shared:files/var"
   "pub/media": "shared:files/media"
+  "public/env": "shared:files/env"
 
 web:
   locations:
@@ -31,13 +34,17 @@ hooks:
     set -e
     echo "Building ${"$"}{MAGENTO_CLOUD_APPLICATION_NAME} (tree ${"$"}{MAGENTO_CLOUD_TREE_ID})"
     mkdir -p public
-    sed -e "s/@TREE@/${"$"}{MAGENTO_CLOUD_TREE_ID}/g" -e "s/@BUILT_AT@/$(date -u +%Y-%m-%dT%H:%M:%SZ)/g" templates/index.html > public/index.html
-    echo "Wrote public/index.html ($(wc -c < public/index.html) bytes)"
+    sed -e "s/@TREE@/${"$"}{MAGENTO_CLOUD_TREE_ID}/g" -e "s/@BUILT_AT@/$(date -u +%Y-%m-%dT%H:%M:%SZ)/g" templates/index.html > index.built.html
+    # The page names its environment, known only at deploy: it is written into the public/env mount then.
+    ln -sfn env/index.html public/index.html
+    echo "Wrote index.built.html ($(wc -c < index.built.html) bytes); public/index.html is written at deploy"
   deploy: |
     set -e
     echo "Deploying ${"$"}{MAGENTO_CLOUD_APPLICATION_NAME} to ${"$"}{MAGENTO_CLOUD_ENVIRONMENT}"
     echo "Enabling maintenance mode"
-    sed -i -e "s/@ENVIRONMENT@/${"$"}{MAGENTO_CLOUD_ENVIRONMENT}/g" -e "s/@COMMIT@/$(cat .deploy-commit)/g" public/index.html
+    sed -e "s/@ENVIRONMENT@/${"$"}{MAGENTO_CLOUD_ENVIRONMENT}/g" -e "s/@COMMIT@/$(cat .deploy-commit)/g" index.built.html > public/env/.index.html.new
+    mv public/env/.index.html.new public/env/index.html
+    echo "Wrote public/index.html for ${"$"}{MAGENTO_CLOUD_ENVIRONMENT}"
     echo "Services: $(echo "${"$"}{MAGENTO_CLOUD_RELATIONSHIPS}" | base64 -d | head -c 160)"
     mkdir -p var/log
     echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) ${"$"}{MAGENTO_CLOUD_ENVIRONMENT} deployed $(cat .deploy-commit)" >> var/log/deploy.log
@@ -98,7 +105,7 @@ rabbitmq:
     ".magento/routes.yaml": routesYaml,
     "templates/index.html": indexHtml,
     "README.md": `# ${projectTitle}\n\nPush to a branch to deploy it. The hooks in .magento.app.yaml build and deploy the site.\n`,
-    ".gitignore": "public/\n",
+    ".gitignore": "public/\nindex.built.html\n",
   };
 }
 

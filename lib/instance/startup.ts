@@ -7,6 +7,10 @@ import { countUsers, createUser, getUserByEmail, upsertAdministrator } from "@/l
 import { markFirstStart, seedDemoIfPending } from "./demo";
 import { startBackgroundWorker } from "@/lib/activities/background-worker";
 import { startEnvironmentRouter } from "@/lib/runtime/router";
+import { installPushHooks } from "@/lib/git/repository";
+import { cgroupsAvailable } from "@/lib/runtime/hook-cgroup";
+import { sweepHookProcesses } from "@/lib/runtime/run-hook";
+import { sandboxSupport, unsandboxedWarning } from "@/lib/runtime/sandbox";
 
 export interface StartupReport {
   migrationsApplied: number;
@@ -43,6 +47,15 @@ export async function startInstance(log: (line: string) => void = console.log): 
     log("[startup] ADMIN_PASSWORD is set without ADMIN_EMAIL; ignoring it. Set both to create an administrator.");
   }
   report.needsFirstAdministrator = (await countUsers(db)) === 0;
+
+  installPushHooks();
+  // Hooks a dead server left running are killed before anything else runs.
+  const killed = sweepHookProcesses();
+  if (killed > 0) log(`[startup] Stopped ${killed} hook(s) left running by a server that stopped unexpectedly.`);
+  const sandbox = sandboxSupport();
+  if (sandbox.ok) log(`[startup] Hooks run sandboxed by bubblewrap (${sandbox.bwrap}); ${cgroupsAvailable() ? "memory and processes limited per hook by a cgroup" : "memory and processes limited per process (no writable cgroup)"}.`);
+  else if (config.HOOK_SANDBOX === "required") log(`[startup] HOOK_SANDBOX=required and ${sandbox.reason}: every hook will be refused until it is installed.`);
+  else log(`[startup] ${unsandboxedWarning(sandbox.reason)}`);
 
   const url = `http://localhost:${config.PORT}`;
   log(`[startup] Database ${config.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : `embedded PGlite in ${config.dataDir}`}; ${migrationsApplied} migration(s) applied.`);

@@ -5,11 +5,14 @@ import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { deployments, environments, type Environment } from "@/db/schema";
 import type { ActivityLog } from "@/lib/activities/activity-log";
-import { CONFIG_FILES, formatConfigError, parseProjectConfig, type ProjectConfig } from "@/lib/config/parse-config";
+import { loadProjectConfig } from "@/lib/config/load-config";
+import { formatConfigError, type ProjectConfig } from "@/lib/config/parse-config";
 import { env as appEnv } from "@/lib/env";
-import { checkoutInto, readFileAt, treeOf } from "@/lib/git/repository";
-import { runHook, type HookResult } from "./run-hook";
-import { currentDataPath, ensureVolumes, linkMounts } from "./volumes";
+import { checkoutInto, treeOf } from "@/lib/git/repository";
+import { cgroupsAvailable } from "./hook-cgroup";
+import { hookLimits, runHook, type HookPhase, type HookResult } from "./run-hook";
+import { sandboxSupport, unsandboxedWarning } from "./sandbox";
+import { currentDataPath, ensureVolumes, linkMounts, volumesRoot } from "./volumes";
 
 /** In each deploy directory: the web root of `web.locations["/"]`, for the environment router. */
 export const WEB_ROOT_FILE = ".web-root";
@@ -22,7 +25,7 @@ export interface DeployContext {
   projectId: string;
   environment: Environment;
   commit: string;
-  /** Aborts the build hook (cancel); deploy hooks are never interrupted. */
+  /** Cancel: stops the running hook (its whole sandbox) in every phase. */
   signal?: AbortSignal;
   variables?: Record<string, string>;
   onPhase?: (phase: "build" | "deploy") => Promise<void>;
@@ -97,9 +100,23 @@ function hookEnv(ctx: DeployContext, config: ProjectConfig, treeId: string): Rec
 }
 
 function describeFailure(hook: string, r: HookResult): string {
-  if (r.cancelled) return `The ${hook} hook was cancelled.`;
-  if (r.timedOut) return `The ${hook} hook timed out and was stopped.`;
-  return `The ${hook} hook failed (exit code ${r.exitCode ?? r.signal}).`;
+  const name = hook.replace("_", " ");
+  if (r.refused) return `The ${name} hook was not run: hooks need a sandbox (HOOK_SANDBOX=required) and bubblewrap does not work on this machine.`;
+  if (r.cancelled) return `The ${name} hook was cancelled.`;
+  if (r.limit === "time") return `The ${name} hook timed out and was stopped.`;
+  if (r.limit === "memory") return `The ${name} hook ran out of memory.`;
+  if (r.limit === "processes") return `The ${name} hook reached its process limit (exit code ${r.exitCode ?? r.signal}).`;
+  return `The ${name} hook failed (exit code ${r.exitCode ?? r.signal}).`;
+}
+
+/** One line at the start of a deploy's log: how its hooks are contained. */
+function describeContainment(): string {
+  const support = sandboxSupport();
+  if (!support.ok) return unsandboxedWarning(support.reason);
+  const build = hookLimits("build");
+  const deploy = hookLimits("deploy");
+  const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
+  return `Hooks run sandboxed: /app and the environment's own mounts only, ${appEnv().HOOK_BUILD_NETWORK ? "the host network during the build (HOOK_BUILD_NETWORK=1), no network" : "no network"} during deploy; up to ${Math.round(build.memoryBytes / 1024 / 1024)} MiB and ${build.maxProcesses} processes${cgroupsAvailable() ? " per hook" : " per process"}, ${minutes(build.timeoutMs)} for the build and ${minutes(deploy.timeoutMs)} per deploy hook.`;
 }
 
 /**
@@ -113,14 +130,14 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
   const treeId = await treeOf(ctx.projectId, ctx.commit);
   log.line(`Deploying commit ${ctx.commit.slice(0, 12)} (tree ${treeId.slice(0, 12)}) to ${ctx.environment.name}`);
 
-  const files = await Promise.all(Object.values(CONFIG_FILES).map((f) => readFileAt(ctx.projectId, ctx.commit, f)));
-  const parsed = parseProjectConfig({ app: files[0]!, services: files[1]!, routes: files[2]! });
+  const parsed = await loadProjectConfig(ctx.projectId, ctx.commit);
   if (!parsed.ok) {
     for (const e of parsed.errors) log.line(`Configuration error: ${formatConfigError(e)}`, "stderr");
     return { ok: false, message: `The configuration is invalid: ${formatConfigError(parsed.errors[0]!)}` };
   }
   const config = parsed.config;
   const env = hookEnv(ctx, config, treeId);
+  log.line(describeContainment(), sandboxSupport().ok ? "stdout" : "stderr");
 
   // Build ------------------------------------------------------------------
   log.setSection("build");
@@ -139,7 +156,8 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
     log.line(`Building application '${config.app.name}' (runtime type: ${config.app.type}, tree: ${treeId.slice(0, 7)})`);
     if (config.app.hooks.build) {
       log.line("Executing build hook…");
-      const r = await runHook({ script: config.app.hooks.build, cwd: tmp, env, log, signal: ctx.signal });
+      const sandbox = { appDir: tmp, appWritable: true, writable: [], network: appEnv().HOOK_BUILD_NETWORK };
+      const r = await runHook({ script: config.app.hooks.build, phase: "build", sandbox, env, log, signal: ctx.signal });
       if (r.exitCode !== 0) {
         fs.rmSync(tmp, { recursive: true, force: true });
         return { ok: false, message: describeFailure("build", r), cancelled: r.cancelled };
@@ -164,20 +182,22 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
   const target = path.join(envDir, ctx.activityId);
   fs.mkdirSync(envDir, { recursive: true });
   fs.rmSync(target, { recursive: true, force: true });
-  fs.cpSync(buildDir, target, { recursive: true });
+  fs.cpSync(buildDir, target, { recursive: true, verbatimSymlinks: true }); // relative links stay relative
   fs.writeFileSync(path.join(target, ".deploy-commit"), ctx.commit);
   fs.writeFileSync(path.join(target, WEB_ROOT_FILE), config.app.web.locations["/"]?.root ?? "");
   ensureVolumes(ctx.projectId, ctx.environment.name, config);
   linkMounts(target, ctx.projectId, ctx.environment.name, config);
-  const steps: [string, string, string | undefined][] = [
+  const steps: [HookPhase, string, string | undefined][] = [
     ["deploy", "deploy", config.app.hooks.deploy],
     ["post_deploy", "post-deploy", config.app.hooks.post_deploy],
   ];
+  // Deploy hooks see the build read-only, and their environment's own data writable.
+  const sandbox = { appDir: target, appWritable: false, writable: [volumesRoot(ctx.projectId, ctx.environment.name)], network: false };
   for (const [hook, section, script] of steps) {
     log.setSection(section);
     if (!script) continue;
     log.line(`Executing ${hook.replace("_", " ")} hook for application ${config.app.name}`);
-    const r = await runHook({ script, cwd: target, env, log });
+    const r = await runHook({ script, phase: hook, sandbox, env, log, signal: ctx.signal });
     if (r.exitCode !== 0) {
       fs.rmSync(target, { recursive: true, force: true });
       log.line("The previous deployment stays current.");
@@ -215,6 +235,24 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
     await tx.update(environments).set({ deployedCommit: ctx.commit, deployedAt: new Date(), updatedAt: new Date() }).where(eq(environments.id, ctx.environment.id));
   });
   return { ok: true };
+}
+
+/**
+ * What a deploy of `activityId` leaves when its worker dies mid-way, removed when the
+ * activity is abandoned: its half-made build (`<tree>.tmp-<activity>`) and its deploy
+ * folder, unless that folder already became the environment's current deployment.
+ */
+export function removeDeployLeftovers(projectId: string, environmentName: string, activityId: string): void {
+  const builds = buildsDir(projectId);
+  for (const entry of fs.existsSync(builds) ? fs.readdirSync(builds) : []) {
+    if (entry.endsWith(`.tmp-${activityId}`) || entry.endsWith(`.tmp-${activityId}.index`)) fs.rmSync(path.join(builds, entry), { recursive: true, force: true });
+  }
+  const envDir = environmentDeployDir(projectId, environmentName);
+  if (!fs.existsSync(envDir)) return;
+  const target = path.join(fs.realpathSync(envDir), activityId);
+  const current = fs.existsSync(path.join(envDir, "current")) ? fs.realpathSync(path.join(envDir, "current")) : null;
+  if (current !== target) fs.rmSync(target, { recursive: true, force: true });
+  fs.rmSync(path.join(envDir, `.current-${activityId}`), { force: true });
 }
 
 /** Deactivate: the environment's deployments go away (its branch stays). */

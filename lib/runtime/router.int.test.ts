@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { request as httpRequest } from "node:http";
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -72,6 +74,27 @@ describeEachDatabase("the environment router", ({ db }) => {
       await idle;
       expect([...seen].every((c) => c === staging!.deployedCommit || c === next)).toBe(true);
       expect(await (await get(`staging.${id}.localhost:${port}`)).text()).toContain(next);
+
+      // Symlinks committed to the web root: only what resolves inside the deployment is served.
+      const dataDir = process.env.DATA_DIR!;
+      fs.writeFileSync(path.join(dataDir, "auth-secret"), "the-session-secret");
+      await commitOn(id, "master", {
+        "public/s.txt": { symlink: path.join(dataDir, "auth-secret") },
+        "public/repos": { symlink: path.join(dataDir, "repos") },
+        "public/up.txt": { symlink: "../.deploy-commit" },
+        "public/page.txt": { symlink: "env/index.html" },
+        "public/plain.txt": "plain",
+      }, "Symlinks out of the site");
+      await requestEnvironmentAction(db(), admin, id, "staging", { action: "sync", code: true, data: false, rebase: false });
+      await worker.idle();
+      for (const p of ["/s.txt", "/repos/", `/repos/${id}.git/HEAD`, "/up.txt"]) {
+        const answer = await get(`staging.${id}.localhost:${port}`, p);
+        expect(answer.status, p).toBe(404);
+        expect(await answer.text(), p).not.toMatch(/the-session-secret|ref: refs|[0-9a-f]{40}$/);
+      }
+      const plain = await get(`staging.${id}.localhost:${port}`, "/plain.txt");
+      expect([plain.status, await plain.text(), plain.headers.get("x-content-type-options")]).toEqual([200, "plain", "nosniff"]);
+      expect(await (await get(`staging.${id}.localhost:${port}`, "/page.txt")).text()).toContain("Environment: <strong>staging</strong>");
     } finally {
       await worker.stop();
       router.close();

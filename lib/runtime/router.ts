@@ -6,6 +6,7 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { environments } from "@/db/schema";
 import { environmentDeployDir, WEB_ROOT_FILE } from "./deploy";
+import { currentDataPath } from "./volumes";
 
 const NAME = /^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/;
 const TYPES: Record<string, string> = {
@@ -66,8 +67,45 @@ export function fileInRoot(root: string, sitePath: string): string | null {
   return file === root || file.startsWith(root + path.sep) ? file : null;
 }
 
+function isInside(parent: string, child: string): boolean {
+  return child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+}
+
+/**
+ * A deployment's web root: its real path, which must lie inside the deployment (a web root
+ * committed as a symlink out of it serves nothing), and its path relative to the application.
+ */
+async function siteOf(deployDir: string): Promise<{ root: string; rel: string } | null> {
+  const configured = (await fs.promises.readFile(path.join(deployDir, WEB_ROOT_FILE), "utf8").catch(() => "")).trim();
+  const candidate = configured ? fileInRoot(deployDir, configured) : deployDir;
+  if (!candidate) return null;
+  const root = await fs.promises.realpath(candidate).catch(() => null);
+  if (!root || !isInside(deployDir, root)) return null;
+  return { root, rel: path.relative(deployDir, root) };
+}
+
+/**
+ * The regular file a path names, when its real path (every symlink followed) lies inside
+ * one of `allowed`; a directory gives its index.html. "missing" when nothing is there (the
+ * passthru answers), "refused" when something is but may not be served (a symlink out of
+ * the deployment, a device, a directory without index.html).
+ */
+async function servedFile(file: string, allowed: readonly string[]): Promise<{ file: string; stat: fs.Stats } | "missing" | "refused"> {
+  if (!(await fs.promises.lstat(file).catch(() => null))) return "missing";
+  let real = await fs.promises.realpath(file).catch(() => null);
+  if (!real) return "refused"; // a dangling symlink
+  let stat = await fs.promises.stat(real).catch(() => null);
+  if (stat?.isDirectory()) {
+    real = await fs.promises.realpath(path.join(real, "index.html")).catch(() => null);
+    if (!real) return "refused";
+    stat = await fs.promises.stat(real).catch(() => null);
+  }
+  if (!stat?.isFile() || !allowed.some((root) => isInside(root, real))) return "refused";
+  return { file: real, stat };
+}
+
 function page(res: http.ServerResponse, status: number, title: string, body: string) {
-  res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+  res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-content-type-options": "nosniff" });
   res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><meta http-equiv="refresh" content="${status === 503 ? 5 : 3600}">
 <style>body{font:16px system-ui,sans-serif;margin:20vh auto;max-width:36rem;color:#1b1f27}h1{font-size:1.4rem}</style></head><body><h1>${title}</h1><p>${body}</p></body></html>`);
 }
@@ -78,7 +116,7 @@ function page(res: http.ServerResponse, status: number, title: string, body: str
  * request sees the old build or the new one, never a mix.
  */
 export function createEnvironmentRouter(getDb: () => Promise<Db>): http.Server {
-  const roots = new Map<string, string>(); // deploy directory → web root (a deploy never changes)
+  const sites = new Map<string, { root: string; rel: string } | null>(); // deploy directory → its web root (a deploy never changes)
   return http.createServer((req, res) => {
     void (async () => {
       const target = resolveTarget(req.headers.host, req.url ?? "/");
@@ -104,30 +142,29 @@ export function createEnvironmentRouter(getDb: () => Promise<Db>): http.Server {
         if (env && env.status !== "inactive") return page(res, 503, "Waiting for deployment", `${target.environment} has not been deployed yet. This page reloads by itself.`);
         return page(res, 404, "No such environment", `There is no active environment ${target.environment} in project ${target.projectId}.`);
       }
-      let root = roots.get(deployDir);
-      if (root === undefined) {
-        const configured = fs.readFileSync(path.join(deployDir, WEB_ROOT_FILE), "utf8").trim();
-        root = configured ? fileInRoot(deployDir, configured) ?? deployDir : deployDir;
-        roots.set(deployDir, root);
+      let site = sites.get(deployDir);
+      if (site === undefined) {
+        site = await siteOf(deployDir);
+        sites.set(deployDir, site);
       }
-      let file = fileInRoot(root, target.sitePath);
-      if (!file) return page(res, 404, "Not found", "This path is outside the site.");
-      let stat = await fs.promises.stat(file).catch(() => null);
-      if (stat?.isDirectory()) {
-        file = path.join(file, "index.html");
-        stat = await fs.promises.stat(file).catch(() => null);
-      }
-      if (!stat?.isFile()) {
-        // passthru: like the platform's "/index.html" passthru, unknown paths get the front page.
-        file = path.join(root, "index.html");
-        stat = await fs.promises.stat(file).catch(() => null);
-        if (!stat?.isFile()) return page(res, 404, "Not found", "The deployed build has no such file.");
-      }
+      if (!site) return page(res, 404, "Not found", "The deployed web root lies outside the deployment.");
+      // Files inside the web root, or inside the environment's own mounts under it (as pub/media).
+      const dataRoot = await fs.promises.realpath(currentDataPath(target.projectId, target.environment)).catch(() => null);
+      const allowed = [site.root, ...(dataRoot ? [path.join(dataRoot, "mounts", site.rel)] : [])];
+      const requested = fileInRoot(site.root, target.sitePath);
+      if (!requested) return page(res, 404, "Not found", "This path is outside the site.");
+      let found = await servedFile(requested, allowed);
+      // passthru: like the platform's "/index.html" passthru, unknown paths get the front page.
+      if (found === "missing") found = await servedFile(path.join(site.root, "index.html"), allowed);
+      if (found === "refused") return page(res, 404, "Not found", "This path is not a file of the deployed site.");
+      if (found === "missing") return page(res, 404, "Not found", "The deployed build has no such file.");
+      const { file, stat } = found;
       res.writeHead(200, {
         "content-type": TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream",
         "content-length": stat.size,
         "cache-control": "no-cache",
         "x-environment": `${target.projectId}/${target.environment}`,
+        "x-content-type-options": "nosniff",
       });
       if (req.method === "HEAD") return res.end();
       fs.createReadStream(file).pipe(res);

@@ -21,7 +21,7 @@ function recordingLog(backedUp = false) {
   return { log, lines, release };
 }
 
-const hook = (script: string, log: ActivityLog) => runHook({ script, cwd: os.tmpdir(), env: {}, log });
+const hook = (script: string, log: ActivityLog) => runHook({ script, phase: "build", sandbox: { appDir: os.tmpdir(), appWritable: true, writable: [], network: false }, env: {}, log });
 
 describe("runHook", () => {
   it("logs every stdout and stderr line in order, cuts an over-long line while reading it, keeps a last line without a newline", async () => {

@@ -4,86 +4,162 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { childProcessEnv } from "@/lib/env";
+import { childProcessEnv, env as appEnv } from "@/lib/env";
 import { CUT_KEEP_BYTES, MAX_LINE_BYTES, type ActivityLog } from "@/lib/activities/activity-log";
+import { createHookCgroup, sweepHookCgroups, type HookCgroup } from "./hook-cgroup";
+import { hookBaseEnv, SANDBOX_APP_DIR, sandboxArgs, sandboxSupport, unsandboxedWarning, type SandboxSpec } from "./sandbox";
 
 const run = promisify(execFile);
 
-export const DEFAULT_HOOK_TIMEOUT_MS = 30 * 60 * 1000;
+/** The hooks of .magento.app.yaml (crons and operations will use the same runner). */
+export type HookPhase = "build" | "deploy" | "post_deploy";
+
+export interface HookLimits {
+  timeoutMs: number;
+  memoryBytes: number;
+  maxProcesses: number;
+}
 
 export interface HookResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   timedOut: boolean;
   cancelled: boolean;
+  /** Which limit stopped the hook, when one did (also said in the log). */
+  limit?: "time" | "memory" | "processes";
+  /** The hook was not started: HOOK_SANDBOX=required and no working sandbox (said in the log). */
+  refused?: boolean;
+}
+
+const MIB = 1024 * 1024;
+
+/** The limits of a hook of this phase, from the settings. */
+export function hookLimits(phase: HookPhase): HookLimits {
+  const config = appEnv();
+  return {
+    timeoutMs: (phase === "build" ? config.HOOK_BUILD_TIMEOUT : config.HOOK_DEPLOY_TIMEOUT) * 1000,
+    memoryBytes: config.HOOK_MEMORY_MB * MIB,
+    maxProcesses: config.HOOK_MAX_PROCESSES,
+  };
+}
+
+function describeDuration(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`;
 }
 
 /**
  * Runs one hook of the repository's .magento.app.yaml as a real process (`bash -c`, the
- * repository's own script), in its own process group so a timeout or a cancel can kill
- * everything it started. Every stdout and stderr line goes to the log, in order.
+ * repository's own script) inside a bubblewrap sandbox (see sandbox.ts): it sees /app, its
+ * environment's writable directories and read-only system directories, nothing of the
+ * server. Its processes share one cgroup's memory and process limits where the machine
+ * allows (else rlimits per process); a timeout or a cancel kills all of them at once, and
+ * so does the end of the hook's main process: nothing outlives the hook, and no process
+ * left holding its output keeps the activity running. Every stdout and stderr line goes to
+ * the log, in order.
  */
 export async function runHook(options: {
   script: string;
-  cwd: string;
+  phase: HookPhase;
+  sandbox: SandboxSpec;
+  /** The hook's own variables (MAGENTO_CLOUD_*); PATH, HOME, LANG and TZ are added. */
   env: Record<string, string>;
   log: ActivityLog;
-  timeoutMs?: number;
+  limits?: Partial<HookLimits>;
   signal?: AbortSignal;
 }): Promise<HookResult> {
+  const { log, phase } = options;
+  const limits = { ...hookLimits(phase), ...options.limits };
+  const support = sandboxSupport();
+  if (!support.ok) {
+    if (appEnv().HOOK_SANDBOX === "required") {
+      log.line(`The ${phase.replace("_", " ")} hook was not run: HOOK_SANDBOX=required and ${support.reason}.`, "stderr");
+      return { exitCode: null, signal: null, timedOut: false, cancelled: false, refused: true };
+    }
+    log.line(unsandboxedWarning(support.reason), "stderr");
+  }
+  const cgroup = createHookCgroup(limits.memoryBytes, limits.maxProcesses);
   const [out, err] = await openPipes();
-  const [command, args] = hookCommand(options.script);
+  const [command, args] = hookCommand(options.script, support.ok ? support.bwrap : null, options.sandbox, limits, cgroup);
+  const home = support.ok ? SANDBOX_APP_DIR : options.sandbox.appDir;
   return new Promise((resolve, reject) => {
     let child: ReturnType<typeof spawn>;
     try {
       child = spawn(command, args, {
-        cwd: options.cwd,
-        env: childProcessEnv({ LANG: "C.UTF-8", ...options.env }),
+        cwd: options.sandbox.appDir,
+        env: { ...options.env, ...hookBaseEnv(home) } as unknown as NodeJS.ProcessEnv,
         detached: true,
         stdio: ["ignore", out.writeFd, err.writeFd],
       });
     } catch (e) {
       out.close();
       err.close();
+      cgroup?.remove();
       throw e;
     } finally {
       out.closeWriteEnd();
       err.closeWriteEnd();
     }
+    const record = child.pid ? recordHookProcess(child.pid) : null;
     let timedOut = false;
     let cancelled = false;
-    const killGroup = () => {
+    // The sandbox's processes die with its outer process (bwrap --die-with-parent, PID
+    // namespace); unsandboxed ones share its process group; the cgroup holds them all.
+    const killAll = () => {
       try {
         if (child.pid) process.kill(-child.pid, "SIGKILL");
       } catch {
         /* already gone */
       }
+      cgroup?.kill();
     };
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup();
-    }, options.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS);
+      killAll();
+    }, limits.timeoutMs);
     const onAbort = () => {
       cancelled = true;
-      killGroup();
+      killAll();
     };
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener("abort", onAbort, { once: true });
 
     const closed = [
-      readPipe(out.readFd, new LineSplitter(options.log, "stdout"), options.log).then(out.close),
-      readPipe(err.readFd, new LineSplitter(options.log, "stderr"), options.log).then(err.close),
+      readPipe(out.readFd, new LineSplitter(log, "stdout"), log).then(out.close),
+      readPipe(err.readFd, new LineSplitter(log, "stderr"), log).then(err.close),
     ];
-
-    // (The pipes end by themselves: nothing else holds their write ends.)
-    child.once("error", (e) => {
+    const finish = () => {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
-      void Promise.all(closed).then(() => reject(e));
+      killAll(); // whatever the main process left behind
+      record?.remove();
+    };
+
+    child.once("error", (e) => {
+      finish();
+      void Promise.all(closed).then(() => {
+        cgroup?.remove();
+        reject(e);
+      });
     });
     child.once("exit", (exitCode, signal) => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
-      void Promise.all(closed).then(() => resolve({ exitCode, signal, timedOut, cancelled }));
+      finish();
+      void Promise.all(closed).then(() => {
+        const events = cgroup?.events() ?? { oomKills: 0, pidsRefused: 0 };
+        cgroup?.remove();
+        const name = `The ${phase.replace("_", " ")} hook`;
+        let limit: HookResult["limit"];
+        if (timedOut) {
+          limit = "time";
+          log.line(`${name} ran longer than its limit of ${describeDuration(limits.timeoutMs)} (${phase === "build" ? "HOOK_BUILD_TIMEOUT" : "HOOK_DEPLOY_TIMEOUT"}) and was stopped with every process it started.`, "stderr");
+        } else if (events.oomKills > 0) {
+          limit = "memory";
+          log.line(`${name} ran out of memory: its processes together may use ${Math.round(limits.memoryBytes / MIB)} MiB (HOOK_MEMORY_MB); the kernel stopped ${events.oomKills === 1 ? "one of them" : `${events.oomKills} of them`}.`, "stderr");
+        } else if (events.pidsRefused > 0) {
+          limit = "processes";
+          log.line(`${name} reached its limit of ${limits.maxProcesses} processes (HOOK_MAX_PROCESSES): starting more failed ${events.pidsRefused} time${events.pidsRefused === 1 ? "" : "s"}.`, "stderr");
+        }
+        resolve({ exitCode: timedOut || cancelled ? null : exitCode, signal, timedOut, cancelled, ...(limit ? { limit } : {}) });
+      });
     });
   });
 }
@@ -160,19 +236,97 @@ async function openPipes(): Promise<[HookPipe, HookPipe]> {
 const F_SETPIPE_SZ = 1031;
 const PIPE_BYTES = 1024 * 1024;
 let perl: boolean | undefined;
+let prlimit: string | null | undefined;
 
 /**
- * `bash -c script`, started through Perl (part of every Debian system) where it is found:
- * Perl gives the hook's pipes a 1 MiB buffer instead of 64 KiB (Node has no fcntl) and then
- * becomes bash (exec: same process, same group). A hook printing fast then writes on while
- * the pipe waits for its next read instead of stopping every few milliseconds. Best effort:
- * where the size cannot be set, the pipes keep theirs and the hook only runs slower.
+ * Perl (part of every Debian system) starts each hook: it moves itself into the hook's
+ * cgroup (so everything the hook starts is counted), gives the hook's pipes a 1 MiB buffer
+ * instead of 64 KiB (Node has no fcntl), then becomes the sandbox (exec: same process,
+ * same group). A hook printing fast then writes on while the pipe waits for its next read.
  */
-function hookCommand(script: string): [string, string[]] {
+const PRELUDE = [
+  'my @cg; while (@ARGV && $ARGV[0] ne "--") { push @cg, shift @ARGV } shift @ARGV;',
+  'for my $f (@cg) { my $h; (open($h, ">", $f) and print($h "$$\n") and close($h)) or die "The hook could not join its cgroup ($f): $!\n" }',
+  `fcntl(STDOUT, ${F_SETPIPE_SZ}, ${PIPE_BYTES}); fcntl(STDERR, ${F_SETPIPE_SZ}, ${PIPE_BYTES});`,
+  'exec { $ARGV[0] } @ARGV or die "Cannot start $ARGV[0]: $!\n";',
+].join(" ");
+
+/**
+ * The command line of a hook: [perl prelude] → [bwrap sandbox] → prlimit → bash -c script.
+ * prlimit sets the process limit (per user namespace inside the sandbox) and, where no
+ * cgroup limits memory, an address-space limit per process.
+ */
+function hookCommand(script: string, bwrap: string | null, sandbox: SandboxSpec, limits: HookLimits, cgroup: HookCgroup | null): [string, string[]] {
   perl ??= spawnSync("perl", ["-e", "exit 0"], { stdio: "ignore" }).status === 0;
-  if (!perl) return ["bash", ["-c", script]];
-  const grow = `fcntl(STDOUT, ${F_SETPIPE_SZ}, ${PIPE_BYTES}); fcntl(STDERR, ${F_SETPIPE_SZ}, ${PIPE_BYTES});`;
-  return ["perl", ["-e", `${grow} exec { "bash" } "bash", "-c", $ARGV[0] or exit 127;`, "--", script]];
+  prlimit ??= ["/usr/bin/prlimit", "/bin/prlimit"].find((p) => fs.existsSync(p)) ?? null;
+  const inner: string[] = [];
+  if (prlimit) inner.push(prlimit, `--nproc=${limits.maxProcesses}`, ...(cgroup ? [] : [`--as=${limits.memoryBytes}`]), "--");
+  inner.push("/bin/bash", "-c", script);
+  const sandboxed = bwrap ? [bwrap, ...sandboxArgs(sandbox), "--", ...inner] : inner;
+  if (!perl) {
+    cgroup?.remove();
+    return [sandboxed[0]!, sandboxed.slice(1)];
+  }
+  return ["perl", ["-e", PRELUDE, ...(cgroup?.procsFiles ?? []), "--", ...sandboxed]];
+}
+
+/**
+ * Each running hook's outer process, recorded in DATA_DIR/run/hooks as `<pid>-<start time>`,
+ * so a server restarted after a crash can kill what a dead one left (sweepHookProcesses).
+ */
+function hookRecordsDir(): string {
+  return path.join(appEnv().dataDir, "run", "hooks");
+}
+
+function processStartTime(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function recordHookProcess(pid: number): { remove(): void } | null {
+  const started = processStartTime(pid);
+  if (!started) return null;
+  const file = path.join(hookRecordsDir(), `${pid}-${started}`);
+  try {
+    fs.mkdirSync(hookRecordsDir(), { recursive: true });
+    fs.writeFileSync(file, "");
+  } catch {
+    return null;
+  }
+  return { remove: () => fs.rmSync(file, { force: true }) };
+}
+
+/**
+ * At start: kills every hook a dead server left running (its process group, and its
+ * cgroup's processes), so nothing of an interrupted deploy keeps running. Returns how many.
+ */
+export function sweepHookProcesses(): number {
+  let killed = sweepHookCgroups();
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync(hookRecordsDir());
+  } catch {
+    return killed;
+  }
+  for (const entry of entries) {
+    const [pid, started] = entry.split("-").map(Number) as [number, number];
+    if (Number.isInteger(pid) && pid !== process.pid && processStartTime(pid) === String(started)) {
+      for (const target of [-pid, pid]) {
+        try {
+          process.kill(target, "SIGKILL");
+        } catch {
+          /* gone */
+        }
+      }
+      killed++;
+    }
+    fs.rmSync(path.join(hookRecordsDir(), entry), { force: true });
+  }
+  return killed;
 }
 
 /** How often a hook's pipe is read: soon again while output flows, less often while it is quiet. */

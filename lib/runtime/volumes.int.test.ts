@@ -7,8 +7,8 @@ import { startWorker } from "@/lib/activities/worker";
 import { requestEnvironmentAction } from "@/lib/environments/request-action";
 import { createProject } from "@/lib/projects/create-project";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
-import { environmentDeployDir } from "./deploy";
-import { currentDataPath, volumesRoot } from "./volumes";
+import { environmentDeployDir, removeDeployLeftovers } from "./deploy";
+import { currentDataPath, directoryBytes, volumesRoot } from "./volumes";
 
 const deployLog = (projectId: string, env: string) => path.join(currentDataPath(projectId, env), "mounts", "var", "log", "deploy.log");
 
@@ -55,4 +55,37 @@ describeEachDatabase("environment data", ({ db }) => {
       await worker.stop();
     }
   });
+});
+
+it("measures a tree's bytes exactly while many files are read at once", async () => {
+  const dir = fs.mkdtempSync(path.join(process.env.DATA_DIR!, "sizes-"));
+  let expected = 0;
+  for (let d = 0; d < 20; d++) {
+    fs.mkdirSync(path.join(dir, `d${d}`, "nested"), { recursive: true });
+    for (let f = 0; f < 50; f++) {
+      const size = 1000 + d * 50 + f;
+      fs.writeFileSync(path.join(dir, `d${d}`, f % 2 ? "nested" : "", `f${f}`), Buffer.alloc(size));
+      expected += size;
+    }
+  }
+  fs.symlinkSync("/etc/passwd", path.join(dir, "link")); // a symlink is not followed nor counted
+  expect(await directoryBytes(dir)).toBe(expected);
+});
+
+it("removes what a dead worker's deploy left half-made, never the current deployment", () => {
+  const dir = (p: string) => {
+    fs.mkdirSync(p, { recursive: true });
+    fs.writeFileSync(path.join(p, "file"), "x");
+    return p;
+  };
+  const builds = path.join(process.env.DATA_DIR!, "builds", "leftovers");
+  const halfBuilt = dir(path.join(builds, "tree1.tmp-dead"));
+  const otherBuild = dir(path.join(builds, "tree2.tmp-alive"));
+  const envDir = environmentDeployDir("leftovers", "staging");
+  const halfDeployed = dir(path.join(envDir, "dead"));
+  const live = dir(path.join(envDir, "live"));
+  fs.symlinkSync(live, path.join(envDir, "current"));
+  removeDeployLeftovers("leftovers", "staging", "dead");
+  removeDeployLeftovers("leftovers", "staging", "live"); // finished its switch before dying: kept
+  expect([fs.existsSync(halfBuilt), fs.existsSync(halfDeployed), fs.existsSync(otherBuild), fs.existsSync(live)]).toEqual([false, false, true, true]);
 });

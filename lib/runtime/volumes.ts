@@ -110,7 +110,12 @@ export async function directoryBytes(dir: string): Promise<number> {
       entries.map(async (e) => {
         const full = path.join(d, e.name);
         if (e.isDirectory()) await walk(full);
-        else if (e.isFile()) total += (await fs.promises.lstat(full).catch(() => ({ size: 0 }))).size;
+        else if (e.isFile()) {
+          // Read first, then add: `total += await …` would read `total` before the await and
+          // lose every size added by the walks running meanwhile.
+          const { size } = await fs.promises.lstat(full).catch(() => ({ size: 0 }));
+          total += size;
+        }
       }),
     );
   };

@@ -3,9 +3,10 @@ import type { Db } from "@/db/client";
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { activities, deployments, type Environment } from "@/db/schema";
 import type { ProjectAccess } from "@/lib/auth/permissions";
-import { CONFIG_FILES, parseProjectConfig, type ConfigError, type ProjectConfig } from "@/lib/config/parse-config";
+import { loadProjectConfig } from "@/lib/config/load-config";
+import type { ConfigError, ProjectConfig } from "@/lib/config/parse-config";
 import { latestDeployment } from "@/lib/environments/queries";
-import { branchHead, readFileAt } from "@/lib/git/repository";
+import { branchHead } from "@/lib/git/repository";
 import { environmentUrls } from "@/lib/runtime/deploy";
 import { volumeSizes } from "@/lib/runtime/volumes";
 import { buildEnvironmentTopology, type EnvironmentTopology } from "./environment-graph";
@@ -28,8 +29,7 @@ export async function getEnvironmentTopology(db: Db, access: ProjectAccess, env:
   let headConfig: ProjectConfig | null = null;
   let headErrors: ConfigError[] = [];
   if (head && head !== deployment?.commit) {
-    const files = await Promise.all(Object.values(CONFIG_FILES).map((f) => readFileAt(projectId, head, f)));
-    const parsed = parseProjectConfig({ app: files[0]!, services: files[1]!, routes: files[2]! });
+    const parsed = await loadProjectConfig(projectId, head);
     if (parsed.ok) headConfig = parsed.config;
     else headErrors = parsed.errors;
   }

@@ -1,9 +1,10 @@
-import zlib from "node:zlib";
 import { getDb } from "@/db/client";
 import { hasRole } from "@/lib/auth/permissions";
+import { env } from "@/lib/env";
+import { gitHiddenRefs, pushProblem, recordPush } from "@/lib/environments/receive-push";
+import { MAX_FETCH_REQUEST_BYTES, runHttpBackend, type GitService } from "@/lib/git/http-backend";
+import { pushGate } from "@/lib/git/push-gate";
 import { getProjectAccess } from "@/lib/projects/access";
-import { pushProblem, recordPush } from "@/lib/environments/receive-push";
-import { parseReceivePackCommands, runHttpBackend } from "@/lib/git/http-backend";
 import { authenticateToken } from "@/lib/tokens/api-tokens";
 
 export const dynamic = "force-dynamic";
@@ -15,15 +16,21 @@ const challenge = () =>
     headers: { "WWW-Authenticate": 'Basic realm="Project Web Interface git", charset="UTF-8"' },
   });
 const text = (status: number, message: string) => new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+const mib = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`;
 
-/** The project's git remote: `git clone http://host/git/<project>.git` with email + API token. */
+/**
+ * The project's git remote: `git clone http://host/git/<project>.git` with email + API token.
+ * Who may push what is decided by the repository's pre-receive hook, which sees exactly the
+ * updates git is about to apply, and asks the same rules as the console (push-gate.ts).
+ */
 async function handle(request: Request, { params }: { params: Promise<{ path: string[] }> }) {
   const match = PATH.exec((await params).path.join("/"));
   if (!match) return text(404, "Not found.");
-  const [, projectId, service] = match as unknown as [string, string, "info/refs" | "git-upload-pack" | "git-receive-pack"];
+  const [, projectId, service] = match as unknown as [string, string, GitService];
   const url = new URL(request.url);
   const wanted = service === "info/refs" ? url.searchParams.get("service") : service;
   if (wanted !== "git-upload-pack" && wanted !== "git-receive-pack") return text(403, "Only the smart HTTP protocol is served.");
+  if ((service === "info/refs") !== (request.method === "GET")) return text(405, "Use GET for info/refs and POST for the git services.");
 
   const auth = request.headers.get("authorization");
   if (!auth?.startsWith("Basic ")) return challenge();
@@ -41,25 +48,38 @@ async function handle(request: Request, { params }: { params: Promise<{ path: st
     return text(403, "Viewers may fetch but not push: pushing needs the contributor role.");
   }
 
-  let body: Buffer | null = request.method === "POST" ? Buffer.from(await request.arrayBuffer()) : null;
-  if (body && request.headers.get("content-encoding") === "gzip") body = zlib.gunzipSync(body);
-  const updates = service === "git-receive-pack" && body ? parseReceivePackCommands(body) : [];
-  if (service === "git-receive-pack") {
-    const problem = await pushProblem(db, access, updates);
-    if (problem) return text(403, problem);
+  const encoding = request.headers.get("content-encoding");
+  if (encoding && encoding !== "gzip") return text(415, `Content-Encoding ${encoding.slice(0, 40)} is not supported: send the body plain or gzip-compressed.`);
+  const isPush = service === "git-receive-pack";
+  const maxBodyBytes = isPush ? env().GIT_MAX_REQUEST_MB * 1024 * 1024 : MAX_FETCH_REQUEST_BYTES;
+  const gate = isPush ? await pushGate() : null;
+  const ticket = gate?.issue((updates) => pushProblem(db, access, updates)) ?? null;
+  try {
+    const answer = await runHttpBackend({
+      projectId: access.project.id,
+      service,
+      method: request.method,
+      query: url.searchParams.toString(),
+      contentType: request.headers.get("content-type"),
+      body: request.method === "POST" ? request.body : null,
+      gzip: encoding === "gzip",
+      maxBodyBytes,
+      remoteUser: user.email,
+      hiddenRefs: await gitHiddenRefs(db, access),
+      push: gate && ticket ? { socketPath: gate.socketPath, ticket: ticket.id } : undefined,
+    });
+    if (answer.kind === "too-large") {
+      return text(413, `This request is larger than ${mib(answer.limitBytes)} once decompressed, the most this server accepts${isPush ? " (GIT_MAX_REQUEST_MB): push fewer or smaller commits at a time" : ""}. Nothing was changed.`);
+    }
+    if (answer.kind === "bad-body") return text(400, `${answer.message} Nothing was changed.`);
+    if (isPush && answer.status === 200 && ticket && ticket.accepted.length > 0) await recordPush(db, user, access, ticket.accepted);
+    return new Response(answer.body as BodyInit, { status: answer.status, headers: answer.headers });
+  } catch (err) {
+    console.error("[git]", err);
+    return text(500, "The git remote failed to answer this request; see the server log. Nothing was changed by it.");
+  } finally {
+    ticket?.close();
   }
-
-  const result = await runHttpBackend({
-    projectId: access.project.id,
-    service,
-    method: request.method,
-    query: url.searchParams.toString(),
-    contentType: request.headers.get("content-type"),
-    body,
-    remoteUser: user.email,
-  });
-  if (service === "git-receive-pack" && result.status === 200 && updates.length > 0) await recordPush(db, user, access, updates);
-  return new Response(new Uint8Array(result.body), { status: result.status, headers: result.headers });
 }
 
 export { handle as GET, handle as POST };

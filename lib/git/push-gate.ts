@@ -1,0 +1,183 @@
+import "server-only";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { env } from "@/lib/env";
+
+export interface RefUpdate {
+  oldSha: string;
+  newSha: string;
+  ref: string;
+}
+
+export const ZERO_SHA = "0".repeat(40);
+
+/** Decides one push from the ref updates git is about to apply: a refusal sentence, or null to accept. */
+export type PushDecision = (updates: RefUpdate[]) => Promise<string | null>;
+
+export interface PushTicket {
+  /** Given to git (PWI_PUSH_TICKET) for its pre-receive hook. */
+  id: string;
+  /** The updates the hook presented and the gate accepted (empty until then). */
+  accepted: RefUpdate[];
+  /** Forget the ticket (after the request, whatever happened). */
+  close(): void;
+}
+
+/**
+ * The pre-receive hook installed in every project repository. git runs it with exactly the
+ * ref updates it is about to apply (however the request was framed: several pkt-lines, a
+ * push certificate…); it asks the server over a Unix socket only the server's user can
+ * open, with the one-time ticket of this request's user, and git applies nothing unless
+ * the answer is "ok". Without a ticket (a push that did not come through the dashboard's
+ * git remote) or with a push certificate (not verified here), the push is refused.
+ */
+export const PRE_RECEIVE_HOOK = `#!/usr/bin/perl
+# Installed by the Project Web Interface; rewritten at every start. Do not edit.
+use strict;
+use warnings;
+use IO::Socket::UNIX;
+
+my ($socket, $ticket) = ($ENV{PWI_PUSH_SOCKET}, $ENV{PWI_PUSH_TICKET});
+if (!$socket || !$ticket) {
+  print STDERR "Pushes are accepted only through the project's git remote (http://<dashboard>/git/<project>.git).\\n";
+  exit 1;
+}
+if (defined $ENV{GIT_PUSH_CERT} && $ENV{GIT_PUSH_CERT} ne "") {
+  print STDERR "Signed pushes (push certificates) are not accepted: push without --signed.\\n";
+  exit 1;
+}
+my @lines = ("ticket $ticket");
+while (my $line = <STDIN>) {
+  chomp $line;
+  push @lines, "update $line";
+}
+my $conn = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $socket);
+if (!$conn) {
+  print STDERR "The server could not check this push (its push gate is not answering); nothing was changed. Try again.\\n";
+  exit 1;
+}
+print $conn join("\\n", @lines, "end"), "\\n";
+my $verdict = <$conn> // "";
+chomp $verdict;
+my @message = <$conn>;
+print STDERR @message;
+exit($verdict eq "ok" ? 0 : 1);
+`;
+
+const MAX_UPDATES = 10_000;
+const TICKET_TTL_MS = 60 * 60 * 1000;
+
+interface Pending {
+  decide: PushDecision;
+  ticket: PushTicket;
+  used: boolean;
+  expires: number;
+}
+
+interface Gate {
+  socketPath: string;
+  pending: Map<string, Pending>;
+  ready: Promise<void>;
+}
+
+const key = Symbol.for("pwi.push-gate");
+type G = typeof globalThis & { [key]?: Gate };
+
+/** The socket's path: in DATA_DIR/run (a private directory), or a private temporary one where that path is too long for a socket. */
+function socketPathFor(dataDir: string): string {
+  const preferred = path.join(dataDir, "run", "git-push.sock");
+  if (Buffer.byteLength(preferred) < 100) {
+    fs.mkdirSync(path.dirname(preferred), { recursive: true, mode: 0o700 });
+    fs.chmodSync(path.dirname(preferred), 0o700);
+    return preferred;
+  }
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pwi-push-")), "git-push.sock");
+}
+
+function answer(conn: net.Socket, ok: boolean, message: string) {
+  conn.end(`${ok ? "ok" : "refused"}\n${message ? `${message}\n` : ""}`);
+}
+
+/** Reads one hook's request (bounded), asks the ticket's decision, answers. */
+function serve(gate: Gate, conn: net.Socket) {
+  let text = "";
+  conn.setEncoding("utf8");
+  conn.setTimeout(60_000, () => conn.destroy());
+  conn.on("error", () => {});
+  conn.on("data", (chunk: string) => {
+    text += chunk;
+    if (text.length > (MAX_UPDATES + 2) * 400) {
+      conn.removeAllListeners("data");
+      return answer(conn, false, "Too many ref updates in one push.");
+    }
+    if (!text.endsWith("end\n")) return;
+    conn.removeAllListeners("data");
+    const lines = text.split("\n").filter(Boolean);
+    const ticketId = /^ticket ([A-Za-z0-9_-]{20,})$/.exec(lines[0] ?? "")?.[1];
+    const pending = ticketId ? gate.pending.get(ticketId) : undefined;
+    if (!pending || pending.used || pending.expires < Date.now()) return answer(conn, false, "This push's authorisation is not valid (expired or used); push again.");
+    pending.used = true; // one ticket, one decision
+    const updates: RefUpdate[] = [];
+    for (const line of lines.slice(1, -1)) {
+      const m = /^update ([0-9a-f]{40}) ([0-9a-f]{40}) (\S+)$/.exec(line);
+      if (!m) return answer(conn, false, "git sent an update this server cannot read; nothing was changed.");
+      updates.push({ oldSha: m[1]!, newSha: m[2]!, ref: m[3]! });
+    }
+    pending
+      .decide(updates)
+      .then((problem) => {
+        if (!problem) pending.ticket.accepted = updates;
+        answer(conn, !problem, problem ?? "");
+      })
+      .catch((err: unknown) => {
+        console.error("[push-gate]", err);
+        answer(conn, false, "The server failed while checking this push; nothing was changed.");
+      });
+  });
+}
+
+/** The process's push gate: a Unix socket (mode 0600) the pre-receive hooks ask. Started on first use. */
+export async function pushGate(): Promise<{ socketPath: string; issue(decide: PushDecision): PushTicket }> {
+  const g = globalThis as G;
+  if (!g[key]) {
+    const socketPath = socketPathFor(env().dataDir);
+    fs.rmSync(socketPath, { force: true }); // left by a dead server
+    const gate: Gate = { socketPath, pending: new Map(), ready: Promise.resolve() };
+    const server = net.createServer((conn) => serve(gate, conn));
+    gate.ready = new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(socketPath, () => {
+        fs.chmodSync(socketPath, 0o600);
+        resolve();
+      });
+    });
+    server.unref();
+    g[key] = gate;
+  }
+  const gate = g[key];
+  await gate.ready;
+  return {
+    socketPath: gate.socketPath,
+    issue(decide) {
+      const now = Date.now();
+      for (const [id, p] of gate.pending) if (p.expires < now) gate.pending.delete(id);
+      const id = crypto.randomBytes(24).toString("base64url");
+      const ticket: PushTicket = { id, accepted: [], close: () => gate.pending.delete(id) };
+      gate.pending.set(id, { decide, ticket, used: false, expires: now + TICKET_TTL_MS });
+      return ticket;
+    },
+  };
+}
+
+/** Writes the pre-receive hook into a bare repository (at creation, and into every repository at start). */
+export function installPushHook(gitDir: string): void {
+  const hooks = path.join(gitDir, "hooks");
+  fs.mkdirSync(hooks, { recursive: true });
+  const file = path.join(hooks, "pre-receive");
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, PRE_RECEIVE_HOOK, { mode: 0o755 });
+  fs.renameSync(tmp, file);
+}

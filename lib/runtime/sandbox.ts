@@ -1,0 +1,106 @@
+import "server-only";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import { env as appEnv } from "@/lib/env";
+
+/** Where the application's files are inside the sandbox (as on the platform). */
+export const SANDBOX_APP_DIR = "/app";
+/** The unprivileged user a hook runs as inside the sandbox. */
+export const SANDBOX_UID = 10000;
+
+const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+export const INSTALL_HINT = "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)";
+
+/** What a sandboxed hook sees and may write. Every path is a host path. */
+export interface SandboxSpec {
+  /** The application's files, shown at /app. */
+  appDir: string;
+  /** Build: writable. Deploy and post_deploy: read-only, as on the platform. */
+  appWritable: boolean;
+  /** Further directories shown writable at their own path (the environment's mounts and service volumes). */
+  writable: readonly string[];
+  /** The host's network (builds when HOOK_BUILD_NETWORK=1); otherwise loopback only. */
+  network: boolean;
+}
+
+export type SandboxSupport = { ok: true; bwrap: string } | { ok: false; reason: string };
+
+let support: SandboxSupport | undefined;
+
+/**
+ * Whether bubblewrap runs here (found on PATH and able to make its namespaces), probed once
+ * per process with the same namespaces a hook gets.
+ */
+export function sandboxSupport(): SandboxSupport {
+  if (support) return support;
+  const bwrap = ["/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap"].find((p) => fs.existsSync(p));
+  if (!bwrap) return (support = { ok: false, reason: `bubblewrap (bwrap) is not installed: ${INSTALL_HINT}` });
+  const probe = spawnSync(bwrap, [...systemBinds(), "--unshare-all", "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev", "--", "/bin/true"], {
+    env: { PATH } as unknown as NodeJS.ProcessEnv,
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  if (probe.status === 0) return (support = { ok: true, bwrap });
+  const why = (probe.stderr || probe.error?.message || `exit ${probe.status}`).trim().split("\n")[0];
+  return (support = { ok: false, reason: `bubblewrap cannot create its namespaces here (${why}); allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) or run the server where they are allowed` });
+}
+
+/** The sentence the server prints at start and every deploy log repeats while hooks run unsandboxed. */
+export function unsandboxedWarning(reason: string): string {
+  return `Warning: hooks run WITHOUT a sandbox: ${reason}. A hook can then read and change everything the server can. Set HOOK_SANDBOX=required to refuse hooks instead.`;
+}
+
+/** The variables a hook gets: these and nothing of the server's environment. */
+export function hookBaseEnv(home: string): Record<string, string> {
+  return { PATH, HOME: home, LANG: "C.UTF-8", TZ: "UTC" };
+}
+
+/** System directories shown read-only; /bin and friends are kept as the symlinks they are on merged-/usr systems. */
+function systemBinds(): string[] {
+  const args = ["--ro-bind", "/usr", "/usr"];
+  for (const dir of ["bin", "sbin", "lib", "lib32", "lib64", "libx32"]) {
+    const full = `/${dir}`;
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(full);
+    } catch {
+      continue;
+    }
+    if (stat.isSymbolicLink()) args.push("--symlink", fs.readlinkSync(full), full);
+    else if (stat.isDirectory()) args.push("--ro-bind", full, full);
+  }
+  return args;
+}
+
+/** Of /etc, only what programs need to run, resolve names and check TLS certificates (no shadow files, no server config). */
+const ETC = [
+  "alternatives", "ssl", "ca-certificates", "ca-certificates.conf", "resolv.conf", "hosts", "host.conf", "nsswitch.conf", "gai.conf",
+  "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "mime.types", "protocols", "services", "passwd", "group", "bash.bashrc",
+  "profile", "inputrc", "perl", "python3", "magic", "magic.mime", "os-release", "debian_version", "gitconfig", "npmrc", "java-17-openjdk",
+];
+
+/** Paths the server keeps its secrets and code in, hidden even if they lie under a system directory. */
+function hiddenPaths(): string[] {
+  const under = (p: string) => ["/usr", "/etc"].some((root) => p === root || p.startsWith(`${root}/`));
+  return [appEnv().dataDir, process.cwd()].filter(under);
+}
+
+/**
+ * The bwrap arguments for a hook: new user (an unprivileged uid), PID, IPC, UTS, cgroup and
+ * (unless `network`) network namespaces; a new session; killed with its parent; read-only
+ * system directories, a private /tmp, /app and the writable directories; nothing else of
+ * the host. The hook's main process is not PID 1: bwrap's init is, and when the hook's
+ * main process ends every process left in the namespace is killed with it.
+ */
+export function sandboxArgs(spec: SandboxSpec): string[] {
+  const args = ["--unshare-all", ...(spec.network ? ["--share-net"] : []), "--uid", String(SANDBOX_UID), "--gid", String(SANDBOX_UID)];
+  args.push("--hostname", "sandbox", "--die-with-parent", "--new-session", "--cap-drop", "ALL");
+  args.push(...systemBinds());
+  for (const name of ETC) args.push("--ro-bind-try", `/etc/${name}`, `/etc/${name}`);
+  for (const hidden of hiddenPaths()) args.push("--tmpfs", hidden);
+  args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run");
+  args.push(spec.appWritable ? "--bind" : "--ro-bind", spec.appDir, SANDBOX_APP_DIR);
+  for (const dir of spec.writable) args.push("--bind", dir, dir);
+  args.push("--chdir", SANDBOX_APP_DIR);
+  return args;
+}
