@@ -104,3 +104,8 @@ export function sandboxArgs(spec: SandboxSpec): string[] {
   args.push("--chdir", SANDBOX_APP_DIR);
   return args;
 }
+
+/** Benchmarks and tests only: decide sandbox support instead of probing (undefined probes again). */
+export function setSandboxSupportForTesting(value: SandboxSupport | undefined): void {
+  support = value;
+}
