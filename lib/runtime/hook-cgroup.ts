@@ -181,6 +181,11 @@ function create(l: Layout, memoryBytes: number, maxProcesses: number, name: stri
   };
 }
 
+/** Tests only: use no cgroups (per-process rlimits), as on a machine where none is writable; undefined detects again. */
+export function disableCgroupsForTesting(disabled: boolean): void {
+  layout = disabled ? null : undefined;
+}
+
 /** Whether hooks' memory and processes are limited together (a cgroup) rather than per process. */
 export function cgroupsAvailable(): boolean {
   layout ??= detect();

@@ -267,7 +267,8 @@ function hookCommand(script: string, bwrap: string | null, sandbox: SandboxSpec,
     cgroup?.remove();
     return [sandboxed[0]!, sandboxed.slice(1)];
   }
-  return ["perl", ["-e", PRELUDE, ...(cgroup?.procsFiles ?? []), "--", ...sandboxed]];
+  // (perl takes the first "--" as the end of its own options; the prelude reads up to the second.)
+  return ["perl", ["-e", PRELUDE, "--", ...(cgroup?.procsFiles ?? []), "--", ...sandboxed]];
 }
 
 /**

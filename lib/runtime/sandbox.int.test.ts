@@ -4,7 +4,7 @@ import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ActivityLog } from "@/lib/activities/activity-log";
-import { cgroupsAvailable } from "./hook-cgroup";
+import { cgroupsAvailable, disableCgroupsForTesting } from "./hook-cgroup";
 import { runHook, sweepHookProcesses, type HookLimits, type HookPhase } from "./run-hook";
 import { sandboxSupport } from "./sandbox";
 
@@ -171,6 +171,26 @@ sandboxed("a hook in its sandbox", () => {
     const started = Number(/started (\d+)/.exec(text())?.[1]);
     expect(started).toBeLessThan(20);
     if (cgroupsAvailable()) expect(r.limit).toBe("processes");
+  });
+});
+
+sandboxed("a hook in its sandbox where no cgroup can be made (rlimits per process)", () => {
+  beforeAll(() => disableCgroupsForTesting(true));
+  afterAll(() => disableCgroupsForTesting(false));
+
+  it("still ends with its main process, and is held by the memory and process limits", async () => {
+    const marker = `sleep 600.${process.pid}5`;
+    const background = hook(`setsid ${marker} & echo started`);
+    expect((await background.result).exitCode).toBe(0);
+    expect(await until(() => processesMatching(marker).length === 0)).toBe(true);
+
+    const memory = hook(`perl -e '$x = "a" x (512 * 1024 * 1024); print "ESCAPED memory\\n"'`, { limits: { memoryBytes: 128 * 1024 * 1024 } });
+    expect((await memory.result).exitCode).not.toBe(0);
+    expect(memory.text()).not.toContain("ESCAPED");
+
+    const secret = hook(`cat '${dataDir()}/auth-secret' || echo BLOCKED`);
+    await secret.result;
+    expect(secret.text()).toContain("BLOCKED");
   });
 });
 
