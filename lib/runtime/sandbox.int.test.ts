@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ActivityLog } from "@/lib/activities/activity-log";
 import { cgroupsAvailable, disableCgroupsForTesting } from "./hook-cgroup";
 import { runHook, sweepHookProcesses, type HookLimits, type HookPhase } from "./run-hook";
-import { sandboxSupport } from "./sandbox";
+import { resetEnvForTests } from "@/lib/env";
+import { sandboxSupport, setSandboxSupportForTesting } from "./sandbox";
 
 // Every attempt a hostile repository's hook makes to leave its sandbox. Run in CI with
 // bubblewrap installed (.ci/run installs it); without it these tests are skipped and say so.
@@ -220,4 +221,27 @@ sandboxed("after the server dies mid-hook", () => {
     expect(await until(() => processesMatching(marker).length === 0)).toBe(true);
     expect(fs.readdirSync(path.join(dataDir(), "run", "hooks"))).toEqual([]);
   }, 60_000);
+});
+
+describe("without a working sandbox", () => {
+  afterAll(() => {
+    delete process.env.HOOK_SANDBOX;
+    resetEnvForTests();
+    setSandboxSupportForTesting(undefined);
+  });
+
+  it("warns in the log and runs the hook (auto), or refuses it (HOOK_SANDBOX=required)", async () => {
+    setSandboxSupportForTesting({ ok: false, reason: "bubblewrap (bwrap) is not installed: install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)" });
+    const auto = hook("echo ran");
+    expect((await auto.result).exitCode).toBe(0);
+    expect(auto.lines.map((l) => l.text)).toEqual([
+      "Warning: hooks run WITHOUT a sandbox: bubblewrap (bwrap) is not installed: install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap). A hook can then read and change everything the server can. Set HOOK_SANDBOX=required to refuse hooks instead.",
+      "ran",
+    ]);
+    process.env.HOOK_SANDBOX = "required";
+    resetEnvForTests();
+    const required = hook("echo ran");
+    expect(await required.result).toMatchObject({ refused: true, exitCode: null });
+    expect(required.lines.map((l) => l.text)).toEqual(["The deploy hook was not run: HOOK_SANDBOX=required and bubblewrap (bwrap) is not installed: install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)."]);
+  });
 });
