@@ -4,17 +4,13 @@ import { useActionState } from "react";
 import { Button } from "@/components/ui/button";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { cancelActivityAction } from "@/lib/actions/environment-actions";
+import { cancelProblem } from "@/lib/activities/cancel-rules";
 import type { ActivityView } from "@/lib/environments/overview";
 
-/** Cancel while pending or building; otherwise a disabled button that says why. */
+/** Cancel while pending, building or deploying; otherwise a disabled button that says why. */
 export function CancelActivityButton({ projectId, activity }: { projectId: string; activity: ActivityView }) {
   const [state, action] = useActionState(cancelActivityAction, null);
-  const reason =
-    activity.state === "in_progress" && activity.phase !== "build"
-      ? activity.phase === "deploy"
-        ? "It is deploying: only pending activities, or ones still building, can be cancelled."
-        : "Only pending activities, or ones still building, can be cancelled."
-      : null;
+  const reason = cancelProblem(activity);
   if (activity.cancelRequested) return <span className="text-muted">Cancelling…</span>;
   return (
     <form action={action} className="ml-auto flex items-center gap-2">

@@ -8,20 +8,13 @@ import { requireProjectAccess } from "@/lib/projects/access";
 import { appendLogLine, lockClaims } from "./queue";
 import { notifyActivity } from "./notify";
 import { notifyWorkers } from "./wake";
+import { cancelProblem } from "./cancel-rules";
 import { settleEnvironment } from "./worker";
 
-/** Why an activity cannot be cancelled now, or null. Pure. */
-export function cancelProblem(a: { state: string; phase: string | null; type: string }): string | null {
-  if (a.state === "pending") return null;
-  if (a.state !== "in_progress") return "This activity has already ended.";
-  if (a.phase === "build") return null;
-  return a.phase === "deploy" ? "It is deploying: only pending activities, or ones still building, can be cancelled." : "Only pending activities, or ones still building, can be cancelled.";
-}
-
 /**
- * Cancels a pending activity at once, or asks the worker to stop one that is still in
- * its build phase (the build's whole process group is killed; the previous deployment
- * stays). Contributors and above on the environment's type may cancel.
+ * Cancels a pending activity at once, or asks the worker to stop one that is building or
+ * deploying (the running hook's whole sandbox is killed; the previous deployment stays).
+ * Contributors and above on the environment's type may cancel.
  */
 export async function cancelActivity(db: Db, user: SessionUser, projectId: string, activityId: string): Promise<void> {
   const access = await requireProjectAccess(db, user, projectId);

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
@@ -61,6 +62,42 @@ describeEachDatabase("cancel", ({ db }) => {
       const [slow] = await db().select().from(environments).where(eq(environments.id, merge.environmentId!));
       expect(slow).toMatchObject({ status: "active", deployedCommit: before.deployedCommit });
       await expect(cancelActivity(db(), admin, id, merge.id)).rejects.toThrow("already ended");
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it("stops a deploy hook in progress with everything it started, and keeps the previous deployment", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("cancel");
+    await createProject(db(), admin, { id, title: "Cancel", plan: "starter", region: "us-3" });
+    const worker = startWorker(db());
+    const marker = `sleep 600.${process.pid}9`;
+    try {
+      await worker.idle();
+      const before = (await listEnvironments(db(), id)).find((e) => e.name === "staging")!;
+      const yaml = fs.readFileSync(path.join(environmentDeployDir(id, "staging"), "current", ".magento.app.yaml"), "utf8");
+      await commitOn(id, "master", { ".magento.app.yaml": yaml.replace('  deploy: |\n    set -e\n', `  deploy: |\n    set -e\n    echo "slow deploy starts"; setsid ${marker} & ${marker}\n`) }, "Slow deploy");
+      const sync = await requestEnvironmentAction(db(), admin, id, "staging", { action: "sync", code: true, data: false, rebase: false });
+      const started = Date.now();
+      for (;;) {
+        const [a] = await db().select().from(activities).where(eq(activities.id, sync.id));
+        const log = (await getActivityLog(db(), sync.id)).map((l) => l.text);
+        if (a!.phase === "deploy" && log.includes("slow deploy starts")) break;
+        if (Date.now() - started > 20_000) throw new Error(`never reached the deploy hook: ${a!.state} ${log.join(" | ")}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await cancelActivity(db(), admin, id, sync.id);
+      await worker.idle();
+      const [done] = await db().select().from(activities).where(eq(activities.id, sync.id));
+      expect(done).toMatchObject({ state: "cancelled", result: "failure" });
+      const [staging] = await db().select().from(environments).where(eq(environments.id, before.id));
+      expect(staging).toMatchObject({ status: "active", deployedCommit: before.deployedCommit });
+      const gone = Date.now() + 5000; // the kernel reaps a killed sandbox's processes at once; allow it a moment
+      while (execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).includes(marker) && Date.now() < gone) await new Promise((r) => setTimeout(r, 50));
+      expect(execFileSync("ps", ["-eo", "args"], { encoding: "utf8" })).not.toContain(marker);
+      const log = (await getActivityLog(db(), sync.id)).map((l) => l.text);
+      expect(log).toContain("Cancel requested: stopping the running hook and everything it started.");
     } finally {
       await worker.stop();
     }

@@ -89,7 +89,7 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
     const log = new ActivityLog(db, activity.id, await lastLogSeq(db, activity.id), env().LOG_REDACT_VALUES);
     const abort = new AbortController();
     const beat = setInterval(() => void heartbeat(db, activity.id, id).catch(() => undefined), HEARTBEAT_MS);
-    // A cancel reaches a running build within a second.
+    // A cancel reaches a running hook within a second.
     const cancelPoll = setInterval(() => {
       void db
         .select({ cancelRequested: activities.cancelRequested })
@@ -97,7 +97,7 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
         .where(eq(activities.id, activity.id))
         .then(([row]) => {
           if (row?.cancelRequested && !abort.signal.aborted) {
-            log.line("Cancel requested: stopping the build.");
+            log.line("Cancel requested: stopping the running hook and everything it started.");
             abort.abort();
           }
         })

@@ -200,7 +200,7 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
     const r = await runHook({ script, phase: hook, sandbox, env, log, signal: ctx.signal });
     if (r.exitCode !== 0) {
       fs.rmSync(target, { recursive: true, force: true });
-      log.line("The previous deployment stays current.");
+      log.line(`The previous deployment stays current.${r.cancelled ? " What the deploy hook changed in the environment's mounts before it was stopped stays changed." : ""}`);
       return { ok: false, message: describeFailure(hook, r), cancelled: r.cancelled };
     }
   }
