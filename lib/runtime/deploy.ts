@@ -116,7 +116,8 @@ function describeContainment(): string {
   const build = hookLimits("build");
   const deploy = hookLimits("deploy");
   const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
-  return `Hooks run sandboxed: /app and the environment's own mounts only, ${appEnv().HOOK_BUILD_NETWORK ? "the host network during the build (HOOK_BUILD_NETWORK=1), no network" : "no network"} during deploy; up to ${Math.round(build.memoryBytes / 1024 / 1024)} MiB and ${build.maxProcesses} processes${cgroupsAvailable() ? " per hook" : " per process"}, ${minutes(build.timeoutMs)} for the build and ${minutes(deploy.timeoutMs)} per deploy hook.`;
+  const network = appEnv().HOOK_BUILD_NETWORK ? "the build has the host network (HOOK_BUILD_NETWORK=1), deploy hooks none" : "no network";
+  return `Hooks run sandboxed: they see /app and this environment's mounts only; ${network}; ${Math.round(build.memoryBytes / 1024 / 1024)} MiB and ${build.maxProcesses} processes ${cgroupsAvailable() ? "per hook" : "per process"}; ${minutes(build.timeoutMs)} for the build, ${minutes(deploy.timeoutMs)} per deploy hook.`;
 }
 
 /**
