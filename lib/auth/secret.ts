@@ -1,8 +1,8 @@
 import "server-only";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import path from "node:path";
 import { env } from "@/lib/env";
+import { dataPaths } from "@/lib/paths";
 
 let cached: string | undefined;
 
@@ -14,7 +14,7 @@ export function getAuthSecret(): string {
   if (cached) return cached;
   const { AUTH_SECRET, dataDir } = env();
   if (AUTH_SECRET) return (cached = AUTH_SECRET);
-  const file = path.join(dataDir, "auth-secret");
+  const file = dataPaths.authSecret();
   fs.mkdirSync(dataDir, { recursive: true });
   try {
     fs.writeFileSync(file, crypto.randomBytes(48).toString("base64url"), { flag: "wx", mode: 0o600 });

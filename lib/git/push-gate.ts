@@ -4,7 +4,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { env } from "@/lib/env";
+import { dataPaths } from "@/lib/paths";
 
 export interface RefUpdate {
   oldSha: string;
@@ -87,8 +87,8 @@ const key = Symbol.for("pwi.push-gate");
 type G = typeof globalThis & { [key]?: Gate };
 
 /** The socket's path: in DATA_DIR/run (a private directory), or a private temporary one where that path is too long for a socket. */
-function socketPathFor(dataDir: string): string {
-  const preferred = path.join(dataDir, "run", "git-push.sock");
+function socketPath(): string {
+  const preferred = path.join(dataPaths.run(), "git-push.sock");
   if (Buffer.byteLength(preferred) < 100) {
     fs.mkdirSync(path.dirname(preferred), { recursive: true, mode: 0o700 });
     fs.chmodSync(path.dirname(preferred), 0o700);
@@ -143,14 +143,14 @@ function serve(gate: Gate, conn: net.Socket) {
 export async function pushGate(): Promise<{ socketPath: string; issue(decide: PushDecision): PushTicket }> {
   const g = globalThis as G;
   if (!g[key]) {
-    const socketPath = socketPathFor(env().dataDir);
-    fs.rmSync(socketPath, { force: true }); // left by a dead server
-    const gate: Gate = { socketPath, pending: new Map(), ready: Promise.resolve() };
+    const at = socketPath();
+    fs.rmSync(at, { force: true }); // left by a dead server
+    const gate: Gate = { socketPath: at, pending: new Map(), ready: Promise.resolve() };
     const server = net.createServer((conn) => serve(gate, conn));
     gate.ready = new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(socketPath, () => {
-        fs.chmodSync(socketPath, 0o600);
+      server.listen(at, () => {
+        fs.chmodSync(at, 0o600);
         resolve();
       });
     });

@@ -2,14 +2,14 @@ import "server-only";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { env } from "@/lib/env";
+import { dataPaths } from "@/lib/paths";
 import { git, gitOrNull, GitError } from "./git";
 import { installPushHook } from "./push-gate";
 import { projectTemplate } from "./template";
 
 /** Where a project's bare repository lives. The id is a validated slug. */
 export function repositoryPath(projectId: string): string {
-  return path.join(env().dataDir, "repos", `${projectId}.git`);
+  return dataPaths.repository(projectId);
 }
 
 /**
@@ -49,7 +49,7 @@ export async function createRepository(projectId: string, title: string, branche
 
 /** At start: (re)writes the pre-receive hook of every project repository, so one made by an older version gets it too. */
 export function installPushHooks(): number {
-  const root = path.join(env().dataDir, "repos");
+  const root = dataPaths.repositories();
   let count = 0;
   for (const entry of fs.existsSync(root) ? fs.readdirSync(root) : []) {
     if (!entry.endsWith(".git") || entry.startsWith(".")) continue;

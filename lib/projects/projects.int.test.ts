@@ -1,7 +1,14 @@
+import fs from "node:fs";
+import path from "node:path";
 import { eq } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { projectMembers, projects } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
+import { startWorker } from "@/lib/activities/worker";
+import { listEnvironments } from "@/lib/environments/queries";
+import { dataPaths, projectPaths } from "@/lib/paths";
+import { currentDataPath } from "@/lib/runtime/volumes";
+import { listSnapshots, requestSnapshot } from "@/lib/snapshots/snapshots";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { getProjectAccess, listProjectsForUser } from "./access";
 import { createProject } from "./create-project";
@@ -78,5 +85,30 @@ describeEachDatabase("projects", ({ db }) => {
     await deleteProject(db(), admin, id, ` ${id} `);
     expect(await getProjectAccess(db(), admin, id)).toBeNull();
     expect(await db().select().from(projectMembers).where(eq(projectMembers.projectId, id))).toEqual([]);
+  });
+
+  it("deletes everything a project keeps on disk: the same id made again finds nothing of the old one", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("again");
+    await createProject(db(), admin, input(id, "starter"));
+    const worker = startWorker(db());
+    try {
+      await worker.idle(); // deployed: builds, deploys and volumes exist
+      fs.writeFileSync(path.join(currentDataPath(id, "staging"), "mounts", "var", "customers.csv"), "old customers");
+      await requestSnapshot(db(), admin, id, "staging", { consistency: "live", replaceOldest: false });
+      await worker.idle();
+      for (const dir of projectPaths(id)) expect(fs.existsSync(dir), dir).toBe(true);
+      await deleteProject(db(), admin, id, id);
+      for (const dir of projectPaths(id)) expect(fs.existsSync(dir), dir).toBe(false);
+
+      await createProject(db(), admin, input(id, "starter"));
+      await worker.idle();
+      expect(fs.existsSync(path.join(currentDataPath(id, "staging"), "mounts", "var", "customers.csv"))).toBe(false);
+      expect(fs.existsSync(dataPaths.snapshots(id)) ? fs.readdirSync(dataPaths.snapshots(id)) : []).toEqual([]);
+      const staging = (await listEnvironments(db(), id)).find((e) => e.name === "staging")!;
+      expect(await listSnapshots(db(), (await getProjectAccess(db(), admin, id))!, staging)).toEqual([]);
+    } finally {
+      await worker.stop();
+    }
   });
 });

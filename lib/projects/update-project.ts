@@ -1,20 +1,11 @@
 import "server-only";
-import fs from "node:fs";
-import path from "node:path";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { projects, type Project } from "@/db/schema";
 import { canManageProject, type SessionUser } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
-import { deleteRepository } from "@/lib/git/repository";
-import { buildsDir, environmentDeployDir } from "@/lib/runtime/deploy";
+import { deleteProjectPaths } from "@/lib/paths";
 import { requireProjectAccess } from "./access";
-
-function deleteProjectFiles(projectId: string) {
-  deleteRepository(projectId);
-  fs.rmSync(buildsDir(projectId), { recursive: true, force: true });
-  fs.rmSync(path.dirname(environmentDeployDir(projectId, "x")), { recursive: true, force: true });
-}
 
 export async function renameProject(db: Db, user: SessionUser, projectId: string, title: string): Promise<Project> {
   const access = await requireProjectAccess(db, user, projectId);
@@ -43,5 +34,5 @@ export async function deleteProject(db: Db, user: SessionUser, projectId: string
   }
   await db.delete(projects).where(eq(projects.id, access.project.id));
   // Files last: a failure above leaves everything; a failure here leaves only orphaned files.
-  deleteProjectFiles(access.project.id);
+  deleteProjectPaths(access.project.id);
 }

@@ -8,6 +8,7 @@ import type { ActivityLog } from "@/lib/activities/activity-log";
 import { loadProjectConfig } from "@/lib/config/load-config";
 import { formatConfigError, type ProjectConfig } from "@/lib/config/parse-config";
 import { env as appEnv } from "@/lib/env";
+import { dataPaths } from "@/lib/paths";
 import { checkoutInto, treeOf } from "@/lib/git/repository";
 import { cgroupsAvailable } from "./hook-cgroup";
 import { hookLimits, runHook, type HookPhase, type HookResult } from "./run-hook";
@@ -34,10 +35,10 @@ export interface DeployContext {
 export type DeployOutcome = { ok: true } | { ok: false; message: string; cancelled?: boolean };
 
 export function buildsDir(projectId: string) {
-  return path.join(appEnv().dataDir, "builds", projectId);
+  return dataPaths.builds(projectId);
 }
 export function environmentDeployDir(projectId: string, environmentName: string) {
-  return path.join(appEnv().dataDir, "deploys", projectId, environmentName);
+  return dataPaths.environmentDeploys(projectId, environmentName);
 }
 
 function b64(value: unknown): string {

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { childProcessEnv, env as appEnv } from "@/lib/env";
+import { dataPaths } from "@/lib/paths";
 import { CUT_KEEP_BYTES, MAX_LINE_BYTES, type ActivityLog } from "@/lib/activities/activity-log";
 import { createHookCgroup, sweepHookCgroups, type HookCgroup } from "./hook-cgroup";
 import { hookBaseEnv, SANDBOX_APP_DIR, sandboxArgs, sandboxSupport, unsandboxedWarning, type SandboxSpec } from "./sandbox";
@@ -276,7 +277,7 @@ function hookCommand(script: string, bwrap: string | null, sandbox: SandboxSpec,
  * so a server restarted after a crash can kill what a dead one left (sweepHookProcesses).
  */
 function hookRecordsDir(): string {
-  return path.join(appEnv().dataDir, "run", "hooks");
+  return dataPaths.hookRecords();
 }
 
 function processStartTime(pid: number): string | null {

@@ -5,7 +5,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { ProjectConfig } from "@/lib/config/parse-config";
-import { childProcessEnv, env as appEnv } from "@/lib/env";
+import { childProcessEnv } from "@/lib/env";
+import { dataPaths } from "@/lib/paths";
 
 const run = promisify(execFile);
 
@@ -17,7 +18,7 @@ const run = promisify(execFile);
  * service with a disk, `mounts/<path>` for every mount of .magento.app.yaml.
  */
 export function volumesRoot(projectId: string, environmentName: string): string {
-  return path.join(appEnv().dataDir, "volumes", projectId, environmentName);
+  return dataPaths.environmentVolumes(projectId, environmentName);
 }
 
 export function currentDataPath(projectId: string, environmentName: string): string {

@@ -8,7 +8,7 @@ import { activities, environments, snapshots, users, type Activity, type Environ
 import { enqueueActivity, lockProject } from "@/lib/activities/queue";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { canSeeEnvironmentType, hasRole, type ProjectAccess, type SessionUser } from "@/lib/auth/permissions";
-import { env as appEnv } from "@/lib/env";
+import { dataPaths } from "@/lib/paths";
 import { DomainError } from "@/lib/errors";
 import { getEnvironmentByName } from "@/lib/environments/queries";
 import { requireProjectAccess } from "@/lib/projects/access";
@@ -19,7 +19,7 @@ export const STARTER_MANUAL_SNAPSHOTS = 2;
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function snapshotsRoot(projectId: string): string {
-  return path.join(appEnv().dataDir, "snapshots", projectId);
+  return dataPaths.snapshots(projectId);
 }
 
 /** A snapshot's directory. Ids come from the database, and are checked anyway: nothing can point outside. */

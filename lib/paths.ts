@@ -1,0 +1,44 @@
+import "server-only";
+import fs from "node:fs";
+import path from "node:path";
+import { env } from "@/lib/env";
+
+/**
+ * The one owner of DATA_DIR's layout. Every file the server keeps is found through here:
+ *
+ *   repos/<project>.git                 the project's bare repository
+ *   builds/<project>/<tree>             builds, shared by the project's environments
+ *   deploys/<project>/<env>/<activity>  deployments, `current` the live one
+ *   volumes/<project>/<env>/gen-*       each environment's data, `current` the live generation
+ *   snapshots/<project>/<snapshot>      snapshot archives and manifests
+ *   auth-secret                         the generated session secret
+ *   run/                                sockets and records of running hooks (this machine)
+ *   pglite/, pglite.lock                the embedded database (db/client.ts)
+ *
+ * Project ids and environment names are validated slugs before they reach these functions.
+ */
+const root = () => env().dataDir;
+
+export const dataPaths = {
+  repositories: () => path.join(root(), "repos"),
+  repository: (projectId: string) => path.join(root(), "repos", `${projectId}.git`),
+  builds: (projectId: string) => path.join(root(), "builds", projectId),
+  deploys: (projectId: string) => path.join(root(), "deploys", projectId),
+  environmentDeploys: (projectId: string, environmentName: string) => path.join(root(), "deploys", projectId, environmentName),
+  volumes: (projectId: string) => path.join(root(), "volumes", projectId),
+  environmentVolumes: (projectId: string, environmentName: string) => path.join(root(), "volumes", projectId, environmentName),
+  snapshots: (projectId: string) => path.join(root(), "snapshots", projectId),
+  authSecret: () => path.join(root(), "auth-secret"),
+  run: () => path.join(root(), "run"),
+  hookRecords: () => path.join(root(), "run", "hooks"),
+} as const;
+
+/** Every directory that holds something of a project. */
+export function projectPaths(projectId: string): string[] {
+  return [dataPaths.repository(projectId), dataPaths.builds(projectId), dataPaths.deploys(projectId), dataPaths.volumes(projectId), dataPaths.snapshots(projectId)];
+}
+
+/** Deletes everything a project keeps on disk: a project made again with the same id starts empty. */
+export function deleteProjectPaths(projectId: string): void {
+  for (const dir of projectPaths(projectId)) fs.rmSync(dir, { recursive: true, force: true });
+}
