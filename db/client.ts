@@ -17,6 +17,8 @@ import { env } from "@/lib/env";
 import * as schema from "./schema";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** The database or a transaction of it: every query function takes either, so no caller casts. */
+export type Executor = Db | Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 export interface Database {
   db: Db;
@@ -181,7 +183,7 @@ export async function closeDatabase(): Promise<void> {
 }
 
 /** Rows of a raw SQL query; both drivers answer `{ rows }`. */
-export async function selectRows<T>(db: Db, query: SQL): Promise<T[]> {
+export async function selectRows<T>(db: Executor, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };
   return result.rows;
 }

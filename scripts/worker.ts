@@ -2,7 +2,7 @@
 // against one PostgreSQL server (DATABASE_URL). With the embedded database the dashboard
 // process runs the only worker, since PGlite allows one process at a time.
 import { openDatabase } from "@/db/client";
-import { startWorker } from "@/lib/activities/worker";
+import { startActivityWorker } from "@/lib/activity-runners";
 import { env } from "@/lib/env";
 import { sweepHookProcesses } from "@/lib/runtime/run-hook";
 import { sandboxSupport, unsandboxedWarning } from "@/lib/runtime/sandbox";
@@ -21,7 +21,7 @@ const killed = sweepHookProcesses(); // hooks a dead process left on this machin
 if (killed > 0) console.log(`[worker] Stopped ${killed} hook(s) left running by a process that stopped unexpectedly.`);
 const sandbox = sandboxSupport();
 if (!sandbox.ok) console.warn(`[worker] ${env().HOOK_SANDBOX === "required" ? `HOOK_SANDBOX=required and ${sandbox.reason}: hooks will be refused.` : unsandboxedWarning(sandbox.reason)}`);
-const worker = startWorker(database.db);
+const worker = startActivityWorker(database.db);
 console.log(`[worker] ${worker.id} is running activities. Stop it with Ctrl-C.`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

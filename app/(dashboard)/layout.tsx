@@ -2,10 +2,11 @@ import { HydrationBoundary, QueryClient, dehydrate } from "@tanstack/react-query
 import type { ReactNode } from "react";
 import { ActivityToasts } from "@/components/activities/activity-toasts";
 import { AppShell } from "@/components/shell/app-shell";
-import { PROJECTS_QUERY_KEY, type SwitcherProject } from "@/components/shell/project-switcher";
+import type { SwitcherProject } from "@/components/shell/project-switcher";
 import { getDb } from "@/db/client";
-import { requireSessionUser } from "@/lib/auth/session";
-import { listProjectsForUser } from "@/lib/projects/access";
+import { requireSessionUser } from "@/lib/session/session";
+import { listProjectsForUser } from "@/lib/auth/project-access";
+import { queryKeys } from "@/components/query-keys";
 
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
   const user = await requireSessionUser();
@@ -13,7 +14,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   // Hand the list to the client cache; each server render is newer than what the cache
   // holds, so a created, renamed or deleted project shows in the switcher at once.
   const queryClient = new QueryClient();
-  queryClient.setQueryData<SwitcherProject[]>(PROJECTS_QUERY_KEY, projects.map((p) => ({ id: p.id, title: p.title })));
+  queryClient.setQueryData<SwitcherProject[]>(queryKeys.projects(), projects.map((p) => ({ id: p.id, title: p.title })));
   return (
     <HydrationBoundary state={dehydrate(queryClient)}>
       <ActivityToasts>

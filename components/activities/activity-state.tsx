@@ -1,6 +1,6 @@
 "use client";
 
-import type { ActivityView } from "@/lib/environments/overview";
+import type { ActivityView } from "@/lib/activities/activity-view";
 
 export function ActivityStateBadge({ activity }: { activity: Pick<ActivityView, "state" | "result"> }) {
   const [label, tone] =

@@ -3,22 +3,12 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import type { ActivityStreamPage, StreamActivity } from "@/lib/activities/activity-stream";
+import { ACTIVITY_KINDS, ACTIVITY_TYPES } from "@/lib/activity-kinds";
+import type { ActivityStreamPage, StreamActivity } from "@/lib/environments/activity-stream";
 import { ActivityStateBadge, formatDuration } from "./activity-state";
+import { queryKeys } from "@/components/query-keys";
 
-const TYPE_LABEL: Record<string, string> = {
-  "environment.initialize": "Initialize",
-  "environment.branch": "Branch",
-  "environment.activate": "Activate",
-  "environment.deactivate": "Deactivate",
-  "environment.delete": "Delete",
-  "environment.merge": "Merge",
-  "environment.synchronize": "Sync",
-  "environment.redeploy": "Redeploy",
-  "environment.push": "Push",
-  "environment.backup": "Snapshot",
-  "environment.restore": "Restore",
-};
+const TYPE_LABEL: [string, string][] = ACTIVITY_TYPES.map((type) => [type, ACTIVITY_KINDS[type].label]);
 
 interface Filters {
   type: string;
@@ -44,7 +34,7 @@ export function ActivityStream({ projectId, environment, initial }: { projectId:
   const [filters, setFilters] = useState<Filters>({ type: "", state: "", result: "" });
   const isDefault = !filters.type && !filters.state && !filters.result;
   const query = useInfiniteQuery({
-    queryKey: ["activity-stream", projectId, environment ?? null, filters],
+    queryKey: queryKeys.activityStream(projectId, environment ?? null, filters),
     queryFn: async ({ pageParam }): Promise<ActivityStreamPage> => {
       const qs = new URLSearchParams({ ...(environment ? { environment } : {}), ...filters, ...(pageParam ? { cursor: pageParam } : {}) });
       const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/activities?${qs}`, { cache: "no-store" });
@@ -69,7 +59,7 @@ export function ActivityStream({ projectId, environment, initial }: { projectId:
       <div className="flex flex-wrap items-center gap-2 text-sm" role="group" aria-label="Filter activities">
         <select aria-label="Type" value={filters.type} onChange={set("type")} className="rounded-md border border-border bg-surface px-2 py-1">
           <option value="">All types</option>
-          {Object.entries(TYPE_LABEL).map(([value, label]) => (
+          {TYPE_LABEL.map(([value, label]) => (
             <option key={value} value={value}>
               {label}
             </option>

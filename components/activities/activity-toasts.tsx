@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
-import type { ActivityStateView } from "@/lib/activities/activity-states";
+import type { ActivityStateView } from "@/lib/environments/activity-states";
 
 interface Watched {
   projectId: string;

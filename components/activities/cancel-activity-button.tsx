@@ -5,7 +5,7 @@ import { Button } from "@/components/ui/button";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { cancelActivityAction } from "@/lib/actions/environment-actions";
 import { cancelProblem } from "@/lib/activities/cancel-rules";
-import type { ActivityView } from "@/lib/environments/overview";
+import type { ActivityView } from "@/lib/activities/activity-view";
 
 /** Cancel while pending, building or deploying; otherwise a disabled button that says why. */
 export function CancelActivityButton({ projectId, activity }: { projectId: string; activity: ActivityView }) {

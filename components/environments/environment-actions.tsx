@@ -12,6 +12,7 @@ import { editEnvironmentAction, environmentAction } from "@/lib/actions/environm
 import type { EnvironmentView, ProjectOverview } from "@/lib/environments/overview";
 import { possibleParents, type EnvironmentAction } from "@/lib/environments/rules";
 import { useProjectOverview } from "./use-project-overview";
+import { queryKeys } from "@/components/query-keys";
 
 export interface CommitSummary {
   sha: string;
@@ -106,8 +107,8 @@ function ActionDialog({
   useEffect(() => {
     if (state?.ok && handled.current !== state) {
       handled.current = state;
-      void queryClient.invalidateQueries({ queryKey: ["overview", projectId] });
-      void queryClient.invalidateQueries({ queryKey: ["activity-stream", projectId] });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.overview(projectId) });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.activityStream(projectId) });
       watchActivity({ projectId, activityId: state.data.activityId });
       onDone();
     }

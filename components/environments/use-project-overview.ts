@@ -2,15 +2,12 @@
 
 import { useQuery } from "@tanstack/react-query";
 import type { ProjectOverview } from "@/lib/environments/overview";
-
-export function overviewKey(projectId: string, environment?: string) {
-  return ["overview", projectId, environment ?? null] as const;
-}
+import { queryKeys } from "@/components/query-keys";
 
 /** The project's environments and activities; refreshes every second while something runs. */
 export function useProjectOverview(projectId: string, initial: ProjectOverview, environment?: string) {
   return useQuery({
-    queryKey: overviewKey(projectId, environment),
+    queryKey: queryKeys.overview(projectId, environment ?? null),
     queryFn: async (): Promise<ProjectOverview> => {
       const qs = environment ? `?environment=${encodeURIComponent(environment)}` : "";
       const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/overview${qs}`);

@@ -5,7 +5,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { ActivityStateBadge, formatDuration } from "@/components/activities/activity-state";
 import { CancelActivityButton } from "@/components/activities/cancel-activity-button";
-import type { ActivityView } from "@/lib/environments/overview";
+import type { ActivityView } from "@/lib/activities/activity-view";
 import { LogModel, SECTION_LABEL, lineHash, parseLineHash, sectionDurationMs, type LogLine, type LogSection } from "./log-model";
 import { useLogStream, type Connection } from "./use-log-stream";
 

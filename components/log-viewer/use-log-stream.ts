@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
-import type { ActivityView } from "@/lib/environments/overview";
+import type { ActivityView } from "@/lib/activities/activity-view";
 import type { LogLine, LogModel } from "./log-model";
 
 export interface Seal {

@@ -2,18 +2,18 @@
 
 import { useQueryClient } from "@tanstack/react-query";
 import { useActionState, useEffect } from "react";
-import { PROJECTS_QUERY_KEY } from "@/components/shell/project-switcher";
 import { Alert } from "@/components/ui/alert";
 import { Field, Input, describedBy } from "@/components/ui/field";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { renameProjectAction } from "@/lib/actions/project-actions";
+import { queryKeys } from "@/components/query-keys";
 
 export function RenameProjectForm({ projectId, title, disabledReason }: { projectId: string; title: string; disabledReason?: string }) {
   const [state, action] = useActionState(renameProjectAction, null);
   const errors = state && !state.ok ? state.fieldErrors : undefined;
   const queryClient = useQueryClient();
   useEffect(() => {
-    if (state?.ok) void queryClient.invalidateQueries({ queryKey: PROJECTS_QUERY_KEY });
+    if (state?.ok) void queryClient.invalidateQueries({ queryKey: queryKeys.projects() });
   }, [state, queryClient]);
   return (
     <form action={action} className="max-w-xl space-y-4" noValidate>

@@ -6,8 +6,8 @@ import { useParams } from "next/navigation";
 import { useEffect } from "react";
 import { Menu, MenuContent, MenuItem, MenuLabel, MenuSeparator, MenuTrigger } from "@/components/ui/menu";
 import type { ProjectOverview } from "@/lib/environments/overview";
+import { queryKeys } from "@/components/query-keys";
 
-export const PROJECTS_QUERY_KEY = ["projects"];
 
 export interface SwitcherProject {
   id: string;
@@ -27,7 +27,7 @@ const triggerClass =
 /** Lists the user's projects; the dashboard layout hydrates the list, opening the menu refreshes it. */
 export function ProjectSwitcher() {
   const params = useParams<{ projectId?: string }>();
-  const { data: projects = [], refetch, isFetching } = useQuery({ queryKey: PROJECTS_QUERY_KEY, queryFn: fetchProjects });
+  const { data: projects = [], refetch, isFetching } = useQuery({ queryKey: queryKeys.projects(), queryFn: fetchProjects });
   const current = projects.find((p) => p.id === params.projectId);
   // Layouts survive client navigation, so a project created a moment ago may be missing.
   const isMissing = Boolean(params.projectId) && !current;
@@ -67,7 +67,7 @@ export function EnvironmentSwitcher() {
   const params = useParams<{ projectId?: string; environmentName?: string }>();
   const projectId = params.projectId;
   const { data, isPending } = useQuery({
-    queryKey: ["overview", projectId ?? "", null],
+    queryKey: queryKeys.overview(projectId ?? "", null),
     queryFn: async (): Promise<ProjectOverview> => {
       const res = await fetch(`/api/projects/${encodeURIComponent(projectId!)}/overview`);
       if (!res.ok) throw new Error(`Could not load environments (${res.status})`);

@@ -11,6 +11,7 @@ import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { createSnapshotAction, deleteSnapshotAction, restoreSnapshotAction } from "@/lib/actions/snapshot-actions";
 import { formatBytes } from "@/lib/format-bytes";
 import type { SnapshotView } from "@/lib/snapshots/snapshots";
+import { queryKeys } from "@/components/query-keys";
 
 interface PanelData {
   snapshots: SnapshotView[];
@@ -22,7 +23,7 @@ const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyl
 
 /** Backups / Snapshots of one environment: create, watch progress, restore, delete. */
 export function SnapshotPanel({ projectId, environment, isActive, initial }: { projectId: string; environment: string; isActive: boolean; initial: PanelData }) {
-  const key = ["snapshots", projectId, environment];
+  const key = [...queryKeys.snapshots(projectId, environment)];
   const { data } = useQuery({
     queryKey: key,
     queryFn: async (): Promise<PanelData> => {
@@ -103,7 +104,7 @@ function useQueued(state: { ok: boolean; data?: unknown } | null, projectId: str
     if (!state?.ok || handled.current === state) return;
     handled.current = state;
     void queryClient.invalidateQueries({ queryKey });
-    void queryClient.invalidateQueries({ queryKey: ["activity-stream", projectId] });
+    void queryClient.invalidateQueries({ queryKey: queryKeys.activityStream(projectId) });
     const activityId = (state.data as { activityId?: string } | undefined)?.activityId;
     if (activityId) watch({ projectId, activityId });
     onDone?.();

@@ -11,6 +11,7 @@ import type { ProjectOverview } from "@/lib/environments/overview";
 import type { EnvironmentAction } from "@/lib/environments/rules";
 import { NODE_HEIGHT, NODE_WIDTH, type HierarchyLayout, type HierarchyNode } from "@/lib/topology/hierarchy";
 import { activatedNode } from "./graph-keys";
+import { queryKeys } from "@/components/query-keys";
 
 const TYPE = { production: "Production", staging: "Staging", development: "Integration" } as const;
 const STATUS_TONE = { active: "border-success", inactive: "border-border opacity-60", dirty: "border-[#d97706]", deleting: "border-danger" } as const;
@@ -83,7 +84,7 @@ export function HierarchyPanel({ projectId, initial }: { projectId: string; init
   // What the graph draws of each environment; a change fetches a new layout.
   const version = overview.environments.map((e) => `${e.id}:${e.status}:${e.parentId}:${e.title}:${e.busy?.state ?? ""}:${e.busy?.description ?? ""}`).join("|");
   const { data, error } = useQuery({
-    queryKey: ["hierarchy", projectId, showInactive, version],
+    queryKey: queryKeys.hierarchy(projectId, showInactive, version),
     queryFn: async (): Promise<{ layout: HierarchyLayout; usage: string; inactive: number }> => {
       const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/hierarchy${showInactive ? "?inactive=1" : ""}`, { cache: "no-store" });
       if (!res.ok) throw new Error(`Could not load the graph (${res.status}).`);
@@ -183,7 +184,7 @@ const MENU_LABEL: Record<string, string> = { branch: "Branch", merge: "Merge", s
 /** Branch, Merge and Sync for the selected environment, allowed or with the server's reason (the same rules as its buttons). */
 function NodeMenu({ projectId, environment }: { projectId: string; environment: string }) {
   const { data } = useQuery({
-    queryKey: ["overview", projectId, environment],
+    queryKey: queryKeys.overview(projectId, environment),
     queryFn: async (): Promise<ProjectOverview> => {
       const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/overview?environment=${encodeURIComponent(environment)}`, { cache: "no-store" });
       if (!res.ok) throw new Error(`Could not load ${environment} (${res.status}).`);

@@ -2,10 +2,11 @@
 
 import { AuthError, CredentialsSignin } from "next-auth";
 import { getDb } from "@/db/client";
-import { signIn, signOut } from "@/lib/auth/auth";
+import { signIn, signOut } from "@/lib/session/auth";
 import { WRONG_CREDENTIALS, normalizeEmail } from "@/lib/auth/authenticate";
 import { describeLockout, getLockout } from "@/lib/auth/sign-in-throttle";
 import { fail, fieldErrorsOf, formValues, toActionFailure, type FormState } from "@/lib/errors";
+import { seedDemoIfPending } from "@/lib/instance/demo";
 import { createFirstAdministrator } from "@/lib/users/create-user";
 import { firstAdministratorSchema, signInSchema } from "@/lib/users/validation";
 
@@ -44,7 +45,8 @@ export async function createFirstAdministratorAction(_prev: FormState, formData:
   const parsed = firstAdministratorSchema.safeParse(Object.fromEntries(formData));
   if (!parsed.success) return { ...fail("Check the highlighted fields.", fieldErrorsOf(parsed.error.issues)), values };
   try {
-    await createFirstAdministrator(await getDb(), parsed.data);
+    const db = await getDb();
+    await seedDemoIfPending(db, await createFirstAdministrator(db, parsed.data));
   } catch (err) {
     return { ...toActionFailure(err), values };
   }

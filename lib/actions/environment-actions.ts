@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { cancelActivity } from "@/lib/activities/cancel-activity";
+import { cancelActivity } from "@/lib/activity-runners";
 import type { FormState } from "@/lib/errors";
 import { requestEnvironmentAction, type ActionRequest } from "@/lib/environments/request-action";
 import { updateEnvironment } from "@/lib/environments/update-environment";

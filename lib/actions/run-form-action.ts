@@ -2,7 +2,7 @@ import "server-only";
 import type { z } from "zod";
 import { getDb, type Db } from "@/db/client";
 import type { SessionUser } from "@/lib/auth/permissions";
-import { SESSION_EXPIRED, getSessionUser } from "@/lib/auth/session";
+import { SESSION_EXPIRED, getSessionUser } from "@/lib/session/session";
 import { fail, fieldErrorsOf, formValues, ok, toActionFailure, type ActionResult } from "@/lib/errors";
 
 export type FormResult<T> = ActionResult<T> & { values: Record<string, string> };

@@ -1,11 +1,10 @@
 import "server-only";
 import type { Db } from "@/db/client";
 import { formatBytes } from "@/lib/format-bytes";
+import { CUT_KEEP_BYTES, MAX_LINE_BYTES, type LogSink } from "@/lib/runtime/log-sink";
 import { insertLogChunk, type LogRow } from "./log-store";
 
-export const MAX_LINE_BYTES = 16 * 1024;
-/** What a cut line keeps, so that with its marker it stays within MAX_LINE_BYTES. */
-export const CUT_KEEP_BYTES = MAX_LINE_BYTES - 64;
+export { CUT_KEEP_BYTES, MAX_LINE_BYTES };
 export const MAX_LOG_BYTES = 50 * 1024 * 1024;
 const FLUSH_MS = 50;
 const FLUSH_LINES = 500;
@@ -38,7 +37,7 @@ export function redact(text: string, secrets: readonly string[]): string {
  * over-long lines are cut with a visible marker; past 50 MB the hook's output is no
  * longer stored (one notice line says so) while the activity's own lines still are.
  */
-export class ActivityLog {
+export class ActivityLog implements LogSink {
   private buffer: Row[] = [];
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;

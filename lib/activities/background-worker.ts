@@ -1,15 +1,15 @@
 import "server-only";
 import type { Db } from "@/db/client";
-import { startWorker, type Worker } from "./worker";
+import type { Worker } from "./worker";
 
 const key = Symbol.for("pwi.worker");
 type G = typeof globalThis & { [key]?: Worker };
 
 /** The server's own worker: one per process, stopped on SIGTERM/SIGINT. */
-export function startBackgroundWorker(db: Db): Worker {
+export function startBackgroundWorker(db: Db, start: (db: Db) => Worker): Worker {
   const g = globalThis as G;
   if (g[key]) return g[key];
-  const worker = startWorker(db);
+  const worker = start(db);
   g[key] = worker;
   return worker;
 }

@@ -1,3 +1,4 @@
+import { cancelActivity, startActivityWorker } from "@/lib/activity-runners";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -11,16 +12,14 @@ import { createProject } from "@/lib/projects/create-project";
 import { environmentDeployDir } from "@/lib/runtime/deploy";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
-import { cancelActivity } from "./cancel-activity";
 import { getActivityLog } from "./queue";
-import { startWorker } from "./worker";
 
 describeEachDatabase("cancel", ({ db }) => {
   it("cancels a pending activity and gives a pending Branch's environment back", async () => {
     const admin = await makeUser(db(), { isAdmin: true });
     const id = uniqueProjectId("cancel");
     await createProject(db(), admin, { id, title: "Cancel", plan: "starter", region: "us-3" });
-    const worker = startWorker(db());
+    const worker = startActivityWorker(db());
     await worker.idle();
     await worker.stop();
     const branch = await requestEnvironmentAction(db(), admin, id, "staging", { action: "branch", name: "never", title: "", type: "development" });
@@ -35,7 +34,7 @@ describeEachDatabase("cancel", ({ db }) => {
     const admin = await makeUser(db(), { isAdmin: true });
     const id = uniqueProjectId("cancel");
     await createProject(db(), admin, { id, title: "Cancel", plan: "starter", region: "us-3" });
-    const worker = startWorker(db());
+    const worker = startActivityWorker(db());
     try {
       await worker.idle();
       const before = (await listEnvironments(db(), id)).find((e) => e.name === "staging")!;
@@ -71,7 +70,7 @@ describeEachDatabase("cancel", ({ db }) => {
     const admin = await makeUser(db(), { isAdmin: true });
     const id = uniqueProjectId("cancel");
     await createProject(db(), admin, { id, title: "Cancel", plan: "starter", region: "us-3" });
-    const worker = startWorker(db());
+    const worker = startActivityWorker(db());
     const marker = `sleep 600.${process.pid}9`;
     try {
       await worker.idle();

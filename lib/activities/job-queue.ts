@@ -37,12 +37,11 @@ export async function startJobQueue(db: Db): Promise<PgBoss> {
 /** Scheduled housekeeping (pg-boss cron, once across all workers): expired snapshots are deleted. */
 export const PRUNE_QUEUE = "snapshots-prune";
 
-export async function schedulePruning(boss: PgBoss, prune: () => Promise<number>): Promise<string> {
+export async function schedulePruning(boss: PgBoss, upkeep: () => Promise<void>): Promise<string> {
   await boss.createQueue(PRUNE_QUEUE, { name: PRUNE_QUEUE, policy: "singleton", retryLimit: 1 });
   await boss.schedule(PRUNE_QUEUE, "*/10 * * * *", {}, { singletonKey: PRUNE_QUEUE });
   return boss.work(PRUNE_QUEUE, { pollingIntervalSeconds: 30 }, async () => {
-    const n = await prune();
-    if (n > 0) console.log(`[worker] deleted ${n} expired snapshot(s)`);
+    await upkeep();
   });
 }
 

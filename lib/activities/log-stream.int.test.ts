@@ -7,6 +7,7 @@ import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { ActivityLog, MAX_LINE_BYTES } from "./activity-log";
 import { openActivityStream } from "./log-stream";
 import { enqueueActivity, finishActivity, getActivityLog } from "./queue";
+import { ACTIVITY_KINDS } from "@/lib/activity-kinds";
 
 interface Sse {
   id?: string;
@@ -63,13 +64,14 @@ describeEachDatabase("live activity logs", ({ db }) => {
     await createProject(db(), admin, { id, title: "Logs", plan: "starter", region: "us-3" });
     await db().update(activities).set({ state: "complete", result: "success" }).where(eq(activities.projectId, id));
     const [staging] = await db().select().from(environments).where(eq(environments.name, "staging"));
-    const activity = await enqueueActivity(db(), {
+    const activity = await enqueueActivity(ACTIVITY_KINDS, db(), {
       projectId: id,
       environmentId: staging!.id,
       environmentName: "staging",
       occupies: [staging!.id],
       type: "environment.redeploy",
       description: "Log test",
+      parameters: {},
       createdBy: admin.id,
     });
     const [running] = await db().update(activities).set({ state: "in_progress", startedAt: new Date() }).where(eq(activities.id, activity.id)).returning();

@@ -2,7 +2,7 @@ import "server-only";
 import { eq } from "drizzle-orm";
 import { listenToChannel, type Db } from "@/db/client";
 import { activities, type Activity } from "@/db/schema";
-import { toActivityView, type ActivityView } from "@/lib/environments/overview";
+import { toActivityView, type ActivityView } from "@/lib/activities/activity-view";
 import { ACTIVITY_CHANNEL, parseActivityEvent } from "./notify";
 import { getActivityLog, lastLogSeq } from "./log-store";
 

@@ -6,7 +6,9 @@ import { describeEachDatabase } from "@/db/testing/databases";
 import { createProject } from "@/lib/projects/create-project";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { claimDispatchedActivity, dispatchActivities, enqueueActivity, finishActivity } from "./queue";
-import { startWorker } from "./worker";
+import { startActivityWorker } from "@/lib/activity-runners";
+import { ACTIVITY_KINDS, ACTIVITY_TYPES, type ActivityParameters, type ActivityType } from "@/lib/activity-kinds";
+import { listEnvironments } from "@/lib/environments/queries";
 
 describeEachDatabase("the activity queue", ({ db }) => {
   async function idleStarterProject() {
@@ -18,13 +20,14 @@ describeEachDatabase("the activity queue", ({ db }) => {
     const master = envs.find((e) => e.name === "master")!;
     const staging = envs.find((e) => e.name === "staging")!;
     const enqueue = (env: typeof master, description: string, occupies = [env.id]) =>
-      enqueueActivity(db(), {
+      enqueueActivity(ACTIVITY_KINDS, db(), {
         projectId: id,
         environmentId: env.id,
         environmentName: env.name,
         occupies,
         type: "environment.redeploy",
         description,
+        parameters: {},
         createdBy: admin.id,
         isProduction: env.type === "production",
       });
@@ -54,7 +57,7 @@ describeEachDatabase("the activity queue", ({ db }) => {
 
   it("runs each activity as a pg-boss job, and dispatches again a job lost with its worker", async () => {
     const { staging, enqueue } = await idleStarterProject();
-    const worker = startWorker(db());
+    const worker = startActivityWorker(db());
     const redeploy = await enqueue(staging, "through pg-boss");
     await worker.idle();
     await worker.stop();
@@ -71,7 +74,7 @@ describeEachDatabase("the activity queue", ({ db }) => {
     const [dispatch] = await dispatchActivities(db());
     expect(dispatch?.activityId).toBe(lost.id);
     await db().update(activities).set({ dispatchedAt: new Date(Date.now() - 120_000) }).where(eq(activities.id, lost.id));
-    const again = startWorker(db());
+    const again = startActivityWorker(db());
     try {
       await again.idle();
       const [row] = await db().select().from(activities).where(eq(activities.id, lost.id));
@@ -80,5 +83,40 @@ describeEachDatabase("the activity queue", ({ db }) => {
     } finally {
       await again.stop();
     }
+  });
+});
+
+describeEachDatabase("one way to enqueue", ({ db }) => {
+  it("enqueues every kind with its parameters checked, and writes nothing for parameters that do not fit", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("kinds");
+    await createProject(db(), admin, { id, title: "Kinds", plan: "starter", region: "us-3" });
+    const staging = (await listEnvironments(db(), id)).find((e) => e.name === "staging")!;
+    const sha = "a".repeat(40);
+    const snapshotId = "00000000-0000-4000-8000-000000000001";
+    // One sample per kind: the compiler makes this list name every kind there is.
+    const samples: { [T in ActivityType]: ActivityParameters<T> } = {
+      "environment.initialize": {},
+      "environment.branch": { parent: "staging", commit: sha, activate: true },
+      "environment.activate": {},
+      "environment.deactivate": {},
+      "environment.delete": {},
+      "environment.merge": { source: "staging", target: "master" },
+      "environment.synchronize": { source: "master", code: true, data: false, rebase: false },
+      "environment.redeploy": {},
+      "environment.push": { before: sha, after: sha },
+      "environment.backup": { snapshotId, replaces: null },
+      "environment.restore": { snapshotId },
+    };
+    const base = { projectId: id, environmentId: staging.id, environmentName: "staging", occupies: [], description: "kind test", createdBy: admin.id };
+    for (const type of ACTIVITY_TYPES) {
+      const a = await enqueueActivity(ACTIVITY_KINDS, db(), { ...base, type, parameters: samples[type] as never });
+      expect(a).toMatchObject({ type, state: "pending", parameters: samples[type] });
+    }
+    const before = (await db().select().from(activities).where(eq(activities.projectId, id))).length;
+    await expect(enqueueActivity(ACTIVITY_KINDS, db(), { ...base, type: "environment.push", parameters: { before: "HEAD", after: sha } })).rejects.toThrow("Invalid parameters for environment.push: before:");
+    await expect(enqueueActivity(ACTIVITY_KINDS, db(), { ...base, type: "made.up" as never, parameters: {} as never })).rejects.toThrow("No activity kind made.up is declared.");
+    expect((await db().select().from(activities).where(eq(activities.projectId, id))).length).toBe(before);
+    await db().delete(activities).where(eq(activities.projectId, id)); // nothing here is meant to run
   });
 });

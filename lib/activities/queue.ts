@@ -1,29 +1,44 @@
 import "server-only";
 import crypto from "node:crypto";
 import { and, asc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
-import { selectRows, type Db } from "@/db/client";
+import { selectRows, type Db, type Executor } from "@/db/client";
 import { activities, activityEnvironments, type Activity } from "@/db/schema";
+import type { z } from "zod";
+import type { ActivityKindSpecs } from "./activity-kind";
 import { appendLogLine } from "./log-store";
 import { notifyActivity } from "./notify";
 
 /** A transaction or the database: queue writes join the caller's transaction. */
-export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0] | Db;
+export type Tx = Executor;
 
 export const MAX_RUNNING_PER_PROJECT = 2;
 /** A running activity whose worker has not sent a heartbeat for this long is declared dead. */
 export const STALE_AFTER_MS = 45_000;
 
-export interface NewActivity {
+export interface NewActivity<T extends string = string, P = unknown> {
   projectId: string;
   environmentId: string;
   environmentName: string;
   /** Every environment the activity occupies, including `environmentId`. */
   occupies: string[];
-  type: string;
+  type: T;
   description: string;
-  parameters?: Record<string, unknown>;
+  /** Checked against the kind's parameter schema before anything is written. */
+  parameters: P;
   createdBy: string | null;
   isProduction?: boolean;
+}
+
+/** An activity of one of `kinds`, with that kind's parameters. */
+export type NewActivityOf<K extends ActivityKindSpecs, T extends keyof K & string> = NewActivity<T, z.input<K[T]["parameters"]>>;
+
+/** The kind's parameters, checked: an unknown kind or parameters that do not fit are a programming error, thrown before anything is written. */
+function checkedParameters(kinds: ActivityKindSpecs, type: string, parameters: unknown): Record<string, unknown> {
+  const kind = kinds[type];
+  if (!kind) throw new Error(`No activity kind ${type} is declared.`);
+  const parsed = kind.parameters.safeParse(parameters);
+  if (!parsed.success) throw new Error(`Invalid parameters for ${type}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
+  return parsed.data as Record<string, unknown>;
 }
 
 /** Serializes every change to one project's environments (rules are checked under it). */
@@ -37,7 +52,8 @@ export async function lockClaims(tx: Tx): Promise<void> {
 }
 
 /** Records a pending activity; a worker picks it up when its environments and project allow. */
-export async function enqueueActivity(tx: Tx, input: NewActivity): Promise<Activity> {
+export async function enqueueActivity<K extends ActivityKindSpecs, T extends keyof K & string>(kinds: K, tx: Tx, input: NewActivityOf<K, T>): Promise<Activity> {
+  const parameters = checkedParameters(kinds, input.type, input.parameters);
   const [activity] = await tx
     .insert(activities)
     .values({
@@ -46,13 +62,42 @@ export async function enqueueActivity(tx: Tx, input: NewActivity): Promise<Activ
       environmentName: input.environmentName,
       type: input.type,
       description: input.description,
-      parameters: input.parameters ?? {},
+      parameters,
       createdBy: input.createdBy,
       priority: input.isProduction ? 1 : 0,
     })
     .returning();
   const occupies = [...new Set(input.occupies)];
   if (occupies.length > 0) await tx.insert(activityEnvironments).values(occupies.map((environmentId) => ({ activityId: activity!.id, environmentId })));
+  await notifyActivity(tx, activity!.id, "state");
+  return activity!;
+}
+
+/**
+ * Records an activity that needed no work (a push to an inactive environment) as done, the
+ * same way: its kind and parameters checked, its line in the log, open pages told.
+ */
+export async function recordDoneActivity<K extends ActivityKindSpecs, T extends keyof K & string>(kinds: K, tx: Tx, input: Omit<NewActivityOf<K, T>, "occupies" | "isProduction">, logLine?: string): Promise<Activity> {
+  const parameters = checkedParameters(kinds, input.type, input.parameters);
+  const now = new Date();
+  const [activity] = await tx
+    .insert(activities)
+    .values({
+      projectId: input.projectId,
+      environmentId: input.environmentId,
+      environmentName: input.environmentName,
+      type: input.type,
+      description: input.description,
+      parameters,
+      createdBy: input.createdBy,
+      state: "complete",
+      result: "success",
+      startedAt: now,
+      completedAt: now,
+    })
+    .returning();
+  if (logLine) await appendLogLine(tx, activity!.id, logLine);
+  await notifyActivity(tx, activity!.id, "state");
   return activity!;
 }
 
@@ -75,7 +120,7 @@ export async function dispatchActivities(db: Db, now = new Date()): Promise<Disp
     const picked: DispatchedActivity[] = [];
     for (;;) {
       const rows = await selectRows<{ id: string; priority: number }>(
-        tx as unknown as Db,
+        tx,
         sql`
           select a.id, a.priority from activities a
           where a.state = 'pending' and a.job_id is null
@@ -169,7 +214,7 @@ export async function recoverStaleActivities(db: Db, now = new Date(), restore: 
 }
 
 /** The first pending or running activity occupying each environment of a project. */
-export async function busyEnvironments(db: Db, projectId: string): Promise<Map<string, { state: "pending" | "in_progress"; description: string }>> {
+export async function busyEnvironments(db: Executor, projectId: string): Promise<Map<string, { state: "pending" | "in_progress"; description: string }>> {
   const rows = await db
     .select({ environmentId: activityEnvironments.environmentId, state: activities.state, description: activities.description })
     .from(activityEnvironments)

@@ -16,7 +16,7 @@ import { commitOn } from "@/lib/testing-git";
 import { currentDataPath, directoryBytes, volumesRoot } from "@/lib/runtime/volumes";
 import { requestRestore, requestSnapshot, snapshotDir, snapshotTempDir } from "@/lib/snapshots/snapshots";
 import { getActivityLog, recoverStaleActivities, STALE_AFTER_MS } from "./queue";
-import { abandonPartialWork, settleEnvironment } from "./worker";
+import { abandonActivity, settleActivityEnvironment } from "@/lib/activity-runners";
 
 const postgresUrl = inject("postgresUrl");
 
@@ -89,7 +89,7 @@ describe.skipIf(!postgresUrl)("a separate worker process killed with SIGKILL [Po
 
       // A minute later (its heartbeat is older than STALE_AFTER_MS), any worker's recovery fails it.
       const later = new Date(Date.now() + STALE_AFTER_MS + 15_000);
-      expect(await recoverStaleActivities(db, later, (tx, a) => settleEnvironment(tx, a, "failure"))).toBe(1);
+      expect(await recoverStaleActivities(db, later, (tx, a) => settleActivityEnvironment(tx, a, "failure"))).toBe(1);
       const [failed] = await db.select().from(activities).where(eq(activities.id, sync.id));
       expect(failed).toMatchObject({ state: "complete", result: "failure" });
       expect((await getActivityLog(db, sync.id)).at(-1)!.text).toMatch(/^The worker running this activity \(.+\) stopped responding; the activity was marked failed\.$/);
@@ -138,8 +138,8 @@ describe.skipIf(!postgresUrl)("a separate worker process killed with SIGKILL [Po
       const later = new Date(Date.now() + STALE_AFTER_MS + 15_000);
       expect(
         await recoverStaleActivities(db, later, async (tx, a) => {
-          await settleEnvironment(tx, a, "failure");
-          await abandonPartialWork(tx, a);
+          await settleActivityEnvironment(tx, a, "failure");
+          await abandonActivity(tx, a);
         }),
       ).toBe(1);
       expect((await db.select().from(snapshots).where(eq(snapshots.id, first.snapshot.id)))[0]!.state).toBe("failed");
@@ -162,8 +162,8 @@ describe.skipIf(!postgresUrl)("a separate worker process killed with SIGKILL [Po
       process.kill(-worker.pid!, "SIGKILL");
       expect(
         await recoverStaleActivities(db, new Date(Date.now() + STALE_AFTER_MS + 15_000), async (tx, a) => {
-          await settleEnvironment(tx, a, "failure");
-          await abandonPartialWork(tx, a);
+          await settleActivityEnvironment(tx, a, "failure");
+          await abandonActivity(tx, a);
         }),
       ).toBe(1);
       // Wholly old (killed while unpacking: that place was never switched in) or wholly the

@@ -5,12 +5,11 @@ import { eq, sql } from "drizzle-orm";
 import type PgBoss from "pg-boss";
 import { selectRows, type Db } from "@/db/client";
 import { activities, environments, type Activity, type Environment } from "@/db/schema";
-import { pruneExpiredSnapshots } from "@/lib/snapshots/snapshots";
 import { removeDeployLeftovers } from "@/lib/runtime/deploy";
-import { STATUS_AFTER } from "@/lib/environments/request-action";
 import { env } from "@/lib/env";
 import { ActivityLog } from "./activity-log";
-import { ABANDON, HANDLERS, type HandlerOutcome } from "./handlers";
+import type { ActivityKindSpec } from "./activity-kind";
+import type { ActivityRegistry, HandlerOutcome } from "./activity-runner";
 import { ACTIVITY_QUEUE, isJobLive, schedulePruning, sendActivityJobs, startJobQueue, type ActivityJob } from "./job-queue";
 import {
   claimDispatchedActivity,
@@ -44,17 +43,26 @@ export interface Worker {
   idle(): Promise<void>;
 }
 
-/** Cleans up after an activity whose worker died, as its type's entry in ABANDON says. */
-export async function abandonPartialWork(tx: Tx, activity: Activity): Promise<void> {
-  await ABANDON[activity.type]?.(tx, activity);
+export interface WorkerOptions {
+  /** Every kind the worker runs, and how. */
+  registry: ActivityRegistry;
+  /** Scheduled upkeep the domains need (pruning expired snapshots), run by one worker at a time. */
+  upkeep?: () => Promise<void>;
+  concurrency?: number;
+  id?: string;
+}
+
+/** Cleans up after an activity whose worker died, as its kind's runner says. */
+export async function abandonPartialWork(registry: ActivityRegistry, tx: Tx, activity: Activity): Promise<void> {
+  await registry.runners[activity.type]?.abandon?.(tx, activity);
   // Any kind may have been deploying: its half-made build and deploy folder go too.
   removeDeployLeftovers(activity.projectId, activity.environmentName, activity.id);
 }
 
-/** Puts an environment back in the state its activity's outcome implies. */
-export async function settleEnvironment(tx: Tx, activity: Activity, outcome: "success" | "failure", statusAfter?: Environment["status"]) {
+/** Puts an environment back in the state its activity's outcome implies (by its kind's statuses). */
+export async function settleEnvironment(kind: ActivityKindSpec | null, tx: Tx, activity: Activity, outcome: "success" | "failure", statusAfter?: Environment["status"]) {
   if (!activity.environmentId) return;
-  const rule = STATUS_AFTER[activity.type];
+  const rule = kind?.status;
   if (!rule) return;
   const status = statusAfter ?? rule[outcome];
   await tx.update(environments).set({ status, updatedAt: new Date() }).where(eq(environments.id, activity.environmentId));
@@ -67,7 +75,8 @@ export async function settleEnvironment(tx: Tx, activity: Activity, outcome: "su
  * other sharing the database, and run them with heartbeats. Every 15 s it also fails
  * activities whose worker died and re-dispatches jobs that were lost with their worker.
  */
-export function startWorker(db: Db, options: { concurrency?: number; id?: string } = {}): Worker {
+export function startWorker(db: Db, options: WorkerOptions): Worker {
+  const { registry } = options;
   const id = options.id ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`;
   const concurrency = options.concurrency ?? 2;
   const running = new Set<Promise<void>>();
@@ -132,14 +141,17 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
     let outcome: HandlerOutcome;
     try {
       const [environment] = activity.environmentId ? await db.select().from(environments).where(eq(environments.id, activity.environmentId)) : [];
-      const handler = HANDLERS[activity.type];
+      const kind = registry.kinds[activity.type];
+      const runner = registry.runners[activity.type];
+      const parameters = kind?.parameters.safeParse(activity.parameters);
       if (!environment) outcome = { ok: false, message: "The environment no longer exists." };
-      else if (!handler) outcome = { ok: false, message: `Unknown activity type ${activity.type}.` };
+      else if (!kind || !runner) outcome = { ok: false, message: `This server does not know activities of type ${activity.type}.` };
+      else if (!parameters?.success) outcome = { ok: false, message: `The activity's parameters are invalid (${parameters?.error.issues[0]?.message ?? "unreadable"}); nothing was done.` };
       else {
-        if (environment.status === "active" && STATUS_AFTER[activity.type]?.dirtyWhileRunning) {
+        if (environment.status === "active" && kind.status?.dirtyWhileRunning) {
           await db.update(environments).set({ status: "dirty" }).where(eq(environments.id, environment.id));
         }
-        outcome = await handler({ db, activity, environment, log, signal: abort.signal, onPhase, setProgress });
+        outcome = await runner.run({ db, activity, environment, log, signal: abort.signal, onPhase, setProgress }, parameters.data);
       }
     } catch (err) {
       console.error(`[worker] activity ${activity.id} failed:`, err);
@@ -157,7 +169,7 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
     await log.flush();
     const result = outcome.ok ? "success" : "failure";
     await db.transaction(async (tx) => {
-      await settleEnvironment(tx, activity, result, outcome.ok ? outcome.statusAfter : undefined);
+      await settleEnvironment(registry.kinds[activity.type] ?? null, tx, activity, result, outcome.ok ? outcome.statusAfter : undefined);
     });
     await finishActivity(db, activity.id, { state: !outcome.ok && outcome.cancelled ? "cancelled" : "complete", result });
     notifyWorkers();
@@ -185,8 +197,8 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
   async function recover(boss: PgBoss) {
     lastRecovery = Date.now();
     const n = await recoverStaleActivities(db, new Date(), async (tx, activity) => {
-      await settleEnvironment(tx, activity, "failure");
-      await abandonPartialWork(tx, activity);
+      await settleEnvironment(registry.kinds[activity.type] ?? null, tx, activity, "failure");
+      await abandonPartialWork(registry, tx, activity);
     });
     let lost = 0;
     for (const d of await listDispatchedSince(db, new Date(Date.now() - LOST_JOB_AFTER_MS))) {
@@ -210,7 +222,7 @@ export function startWorker(db: Db, options: { concurrency?: number; id?: string
       for (let i = 0; i < concurrency; i++) {
         workIds.push(await boss.work<ActivityJob>(ACTIVITY_QUEUE, { batchSize: 1, pollingIntervalSeconds: JOB_POLL_SECONDS }, runJob));
       }
-      pruneWorkId = await schedulePruning(boss, () => pruneExpiredSnapshots(db));
+      if (options.upkeep) pruneWorkId = await schedulePruning(boss, options.upkeep);
     } catch (err) {
       console.error("[worker] could not start the job queue:", err);
       return;

@@ -5,14 +5,14 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { activities, environments } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
 import { claimDispatchedActivity, dispatchActivities, getActivityLog, recoverStaleActivities } from "@/lib/activities/queue";
-import { settleEnvironment, startWorker, type Worker } from "@/lib/activities/worker";
+import { settleActivityEnvironment, startActivityWorker, type Worker } from "@/lib/activity-runners";
 import { branchHead, fsck } from "@/lib/git/repository";
 import { addProjectMember } from "@/lib/projects/members";
 import { createProject } from "@/lib/projects/create-project";
 import { environmentDeployDir } from "@/lib/runtime/deploy";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
-import { getProjectAccess } from "@/lib/projects/access";
+import { getProjectAccess } from "@/lib/auth/project-access";
 import { getProjectOverview } from "./overview";
 import { listActivities, listEnvironments } from "./queries";
 import { requestEnvironmentAction } from "./request-action";
@@ -21,7 +21,7 @@ import { updateEnvironment } from "./update-environment";
 describeEachDatabase("environments on real git", ({ db }) => {
   let worker: Worker;
   beforeAll(() => {
-    worker = startWorker(db(), { concurrency: 2 });
+    worker = startActivityWorker(db(), { concurrency: 2 });
   });
   afterAll(async () => {
     await worker.stop();
@@ -170,14 +170,14 @@ describeEachDatabase("environments on real git", ({ db }) => {
       const claimed = await claimDispatchedActivity(db(), act.id, dispatched!.jobId, "dead-worker");
       expect(claimed?.id).toBe(act.id);
       await db().update(activities).set({ heartbeatAt: new Date(Date.now() - 60_000) }).where(eq(activities.id, act.id));
-      expect(await recoverStaleActivities(db(), new Date(), (tx, a) => settleEnvironment(tx, a, "failure"))).toBe(1);
+      expect(await recoverStaleActivities(db(), new Date(), (tx, a) => settleActivityEnvironment(tx, a, "failure"))).toBe(1);
       const [after] = await db().select().from(activities).where(eq(activities.id, act.id));
       expect(after).toMatchObject({ state: "complete", result: "failure" });
       expect(await logOf(act.id)).toContain("(dead-worker) stopped responding; the activity was marked failed.");
       const [staging] = await db().select().from(environments).where(eq(environments.id, act.environmentId!));
       expect(staging!.status).toBe("active");
     } finally {
-      worker = startWorker(db(), { concurrency: 2 });
+      worker = startActivityWorker(db(), { concurrency: 2 });
     }
   });
 });
@@ -188,7 +188,7 @@ describeEachDatabase("editing environments", ({ db }) => {
     const admin = await makeUser(db(), { isAdmin: true });
     const id = uniqueProjectId("edit");
     await createProject(db(), admin, { id, title: "Edit", plan: "starter", region: "us-3" });
-    const worker = startWorker(db());
+    const worker = startActivityWorker(db());
     try {
       await worker.idle();
       await requestEnvironmentAction(db(), admin, id, "staging", { action: "branch", name: "a", title: "", type: "development" });

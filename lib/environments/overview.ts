@@ -3,6 +3,7 @@ import type { Db } from "@/db/client";
 import type { Activity } from "@/db/schema";
 import { busyEnvironments } from "@/lib/activities/queue";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
+import { toActivityView, type ActivityView } from "@/lib/activities/activity-view";
 import { lastActivityByEnvironment, listActivities, listEnvironments } from "./queries";
 import { allowedActions, planUsage, type AllowedActions } from "./rules";
 
@@ -22,44 +23,11 @@ export interface EnvironmentView {
   lastActivity: { description: string; state: Activity["state"]; result: Activity["result"]; at: string } | null;
 }
 
-export interface ActivityView {
-  id: string;
-  type: string;
-  state: Activity["state"];
-  result: Activity["result"];
-  description: string;
-  environmentName: string;
-  createdAt: string;
-  startedAt: string | null;
-  completedAt: string | null;
-  phase: string | null;
-  cancelRequested: boolean;
-  /** Percent done, for activities that report it (snapshots, restores). */
-  progress: number | null;
-}
-
 export interface ProjectOverview {
   usage: { used: number; limit: number; label: string };
   environments: EnvironmentView[];
   activities: ActivityView[];
   isBusy: boolean;
-}
-
-export function toActivityView(a: Activity): ActivityView {
-  return {
-    id: a.id,
-    type: a.type,
-    state: a.state,
-    result: a.result,
-    description: a.description,
-    environmentName: a.environmentName,
-    createdAt: a.createdAt.toISOString(),
-    startedAt: a.startedAt?.toISOString() ?? null,
-    completedAt: a.completedAt?.toISOString() ?? null,
-    phase: a.phase,
-    cancelRequested: a.cancelRequested,
-    progress: a.progress,
-  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { describeEachDatabase } from "@/db/testing/databases";
-import { getProjectAccess } from "@/lib/projects/access";
+import { getProjectAccess } from "@/lib/auth/project-access";
 import { addProjectMember } from "@/lib/projects/members";
 import { createProject } from "@/lib/projects/create-project";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";

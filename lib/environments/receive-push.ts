@@ -1,11 +1,12 @@
 import "server-only";
 import type { Db } from "@/db/client";
-import { activities, environments, type User } from "@/db/schema";
-import { enqueueActivity, lockProject, type Tx } from "@/lib/activities/queue";
+import { environments, type User } from "@/db/schema";
+import { enqueueActivity, lockProject, recordDoneActivity, type Tx } from "@/lib/activities/queue";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { hasRole, type ProjectAccess } from "@/lib/auth/permissions";
 import { ZERO_SHA, type RefUpdate } from "@/lib/git/push-gate";
 import { branchHead } from "@/lib/git/repository";
+import { environmentActivityKinds } from "./activity-kinds";
 import { listEnvironments } from "./queries";
 import { ENVIRONMENT_NAME_PATTERN, typeLabel } from "./rules";
 
@@ -64,27 +65,23 @@ export async function recordPush(db: Db, user: User, access: ProjectAccess, upda
           .insert(environments)
           .values({ projectId, name, title: name, parentId: root?.id ?? null, type: "development", status: "inactive" })
           .returning();
-        await recordDone(tx, env!, `Push created branch ${name} (${short}); the environment is inactive`);
+        await recordDone(tx, env!, `Push created branch ${name} (${short}); the environment is inactive`, u.oldSha, u.newSha);
         return;
       }
       if (env.status === "active") {
-        await enqueueActivity(tx, {
+        await enqueueActivity(environmentActivityKinds, tx, {
           projectId, environmentId: env.id, environmentName: name, occupies: [env.id], type: "environment.push",
           description: `Push to ${name} (${short})`, parameters: { before: u.oldSha, after: u.newSha }, createdBy: user.id, isProduction: env.type === "production",
         });
       } else {
-        await recordDone(tx, env, `Push to ${name} (${short}); not deployed: the environment is ${env.status}`);
+        await recordDone(tx, env, `Push to ${name} (${short}); not deployed: the environment is ${env.status}`, u.oldSha, u.newSha);
       }
     });
   }
   notifyWorkers();
 
   /** A push that needs no work is still an activity, recorded as done. */
-  async function recordDone(tx: Tx, env: { id: string; name: string }, description: string) {
-    const now = new Date();
-    await tx.insert(activities).values({
-      projectId, environmentId: env.id, environmentName: env.name, type: "environment.push", state: "complete", result: "success",
-      description, createdBy: user.id, startedAt: now, completedAt: now,
-    });
+  async function recordDone(tx: Tx, env: { id: string; name: string }, description: string, before: string, after: string) {
+    await recordDoneActivity(environmentActivityKinds, tx, { projectId, environmentId: env.id, environmentName: env.name, type: "environment.push", description, parameters: { before, after }, createdBy: user.id }, `${description}.`);
   }
 }

@@ -1,13 +1,14 @@
 import "server-only";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { environments, type Activity, type Environment } from "@/db/schema";
+import { environments, type Activity } from "@/db/schema";
 import { busyEnvironments, enqueueActivity, lockProject } from "@/lib/activities/queue";
 import { notifyWorkers } from "@/lib/activities/wake";
 import type { SessionUser } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
 import { branchHead, isValidBranchName } from "@/lib/git/repository";
-import { requireProjectAccess } from "@/lib/projects/access";
+import { requireProjectAccess } from "@/lib/auth/project-access";
+import { environmentActivityKinds } from "./activity-kinds";
 import { getEnvironmentByName, listEnvironments } from "./queries";
 import { allowedActions, environmentNameProblem, planUsage, type EnvironmentAction } from "./rules";
 
@@ -19,28 +20,6 @@ export type ActionRequest =
   | { action: "merge" }
   | { action: "sync"; code: boolean; data: boolean; rebase: boolean }
   | { action: "redeploy" };
-
-type Status = Environment["status"];
-/** Changes the environment's code or data: an active one is "dirty" while it runs. */
-const changes = (success: Status, failure: Status) => ({ dirtyWhileRunning: true, success, failure });
-
-/**
- * The environment statuses each activity type gives: "dirty" while it runs (if it changes
- * the environment and the environment is active), then on success and on failure.
- */
-export const STATUS_AFTER: Record<string, { dirtyWhileRunning: boolean; success: Status; failure: Status }> = {
-  "environment.initialize": changes("active", "inactive"),
-  "environment.branch": changes("active", "inactive"),
-  "environment.activate": changes("active", "inactive"),
-  "environment.deactivate": { dirtyWhileRunning: false, success: "inactive", failure: "active" },
-  "environment.delete": changes("inactive", "inactive"),
-  "environment.merge": changes("active", "active"),
-  "environment.synchronize": changes("active", "active"),
-  "environment.redeploy": changes("active", "active"),
-  "environment.push": changes("active", "active"),
-  "environment.restore": changes("active", "active"),
-  // environment.backup changes no status: a live snapshot runs beside other activities.
-};
 
 /**
  * Checks the request against the rules (recomputed here, never trusted from the
@@ -57,7 +36,7 @@ export async function requestEnvironmentAction(db: Db, user: SessionUser, projec
     const env = await getEnvironmentByName(tx, projectId, environmentName);
     if (!env) throw new DomainError("not_found", `There is no environment “${String(environmentName).slice(0, 40)}” in this project.`);
     const all = await listEnvironments(tx, projectId);
-    const busy = await busyEnvironments(tx as Db, projectId);
+    const busy = await busyEnvironments(tx, projectId);
     const permission = allowedActions(env, { plan: project.plan, environments: all, busy, roles: access.environmentRoles })[req.action as EnvironmentAction];
     if (!permission.allowed) throw new DomainError("forbidden", permission.reason);
     const base = { projectId, createdBy: user.id };
@@ -79,7 +58,7 @@ export async function requestEnvironmentAction(db: Db, user: SessionUser, projec
         const usage = planUsage(project.plan, [...all, child!]);
         const activate = usage.used <= usage.limit;
         if (!activate) await tx.update(environments).set({ status: "inactive" }).where(eq(environments.id, child!.id));
-        return enqueueActivity(tx, {
+        return enqueueActivity(environmentActivityKinds, tx, {
           ...base,
           environmentId: child!.id,
           environmentName: child!.name,
@@ -104,14 +83,15 @@ export async function requestEnvironmentAction(db: Db, user: SessionUser, projec
         }
         const status = req.action === "delete" ? "deleting" : "dirty";
         if (req.action !== "redeploy") await tx.update(environments).set({ status, updatedAt: new Date() }).where(eq(environments.id, env.id));
-        const verb = { activate: "Activate", deactivate: "Deactivate", delete: "Delete", redeploy: "Redeploy" }[req.action];
-        return enqueueActivity(tx, {
+        const type = ({ activate: "environment.activate", deactivate: "environment.deactivate", delete: "environment.delete", redeploy: "environment.redeploy" } as const)[req.action];
+        return enqueueActivity(environmentActivityKinds, tx, {
           ...base,
           environmentId: env.id,
           environmentName: env.name,
           occupies: [env.id],
-          type: `environment.${req.action}`,
-          description: `${verb} ${env.name}`,
+          type,
+          description: `${environmentActivityKinds[type].label} ${env.name}`,
+          parameters: {},
           isProduction: env.type === "production",
         });
       }
@@ -121,18 +101,26 @@ export async function requestEnvironmentAction(db: Db, user: SessionUser, projec
         if (req.action === "sync" && !req.code && !req.data) {
           throw new DomainError("invalid", "Choose what to sync: code, data or both.", { code: ["Choose code, data or both."] });
         }
-        const isMerge = req.action === "merge";
-        return enqueueActivity(tx, {
-          ...base,
-          environmentId: isMerge ? parent.id : env.id,
-          environmentName: isMerge ? parent.name : env.name,
-          occupies: [env.id, parent.id],
-          type: isMerge ? "environment.merge" : "environment.synchronize",
-          description: isMerge
-            ? `Merge ${env.name} into ${parent.name}`
-            : `Sync ${[req.code && "code", req.data && "data"].filter(Boolean).join(" and ")} from ${parent.name} into ${env.name}`,
-          parameters: isMerge ? { source: env.name, target: parent.name } : { source: parent.name, code: req.code, data: req.data, rebase: req.rebase },
-          isProduction: (isMerge ? parent : env).type === "production",
+        const common = { ...base, occupies: [env.id, parent.id] };
+        if (req.action === "merge") {
+          return enqueueActivity(environmentActivityKinds, tx, {
+            ...common,
+            environmentId: parent.id,
+            environmentName: parent.name,
+            type: "environment.merge",
+            description: `Merge ${env.name} into ${parent.name}`,
+            parameters: { source: env.name, target: parent.name },
+            isProduction: parent.type === "production",
+          });
+        }
+        return enqueueActivity(environmentActivityKinds, tx, {
+          ...common,
+          environmentId: env.id,
+          environmentName: env.name,
+          type: "environment.synchronize",
+          description: `Sync ${[req.code && "code", req.data && "data"].filter(Boolean).join(" and ")} from ${parent.name} into ${env.name}`,
+          parameters: { source: parent.name, code: req.code, data: req.data, rebase: req.rebase },
+          isProduction: env.type === "production",
         });
       }
     }

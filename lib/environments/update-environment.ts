@@ -5,7 +5,7 @@ import { environments } from "@/db/schema";
 import { busyEnvironments, lockProject } from "@/lib/activities/queue";
 import type { SessionUser } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
-import { requireProjectAccess } from "@/lib/projects/access";
+import { requireProjectAccess } from "@/lib/auth/project-access";
 import { getEnvironmentByName, listEnvironments } from "./queries";
 import { allowedActions, possibleParents } from "./rules";
 
@@ -17,7 +17,7 @@ export async function updateEnvironment(db: Db, user: SessionUser, projectId: st
     const env = await getEnvironmentByName(tx, projectId, name);
     if (!env) throw new DomainError("not_found", `There is no environment “${String(name).slice(0, 40)}” in this project.`);
     const all = await listEnvironments(tx, projectId);
-    const permission = allowedActions(env, { plan: access.project.plan, environments: all, busy: await busyEnvironments(tx as Db, projectId), roles: access.environmentRoles }).edit;
+    const permission = allowedActions(env, { plan: access.project.plan, environments: all, busy: await busyEnvironments(tx, projectId), roles: access.environmentRoles }).edit;
     if (!permission.allowed) throw new DomainError("forbidden", permission.reason);
     let parentId = env.parentId;
     if (env.parentId !== null || input.parent) {

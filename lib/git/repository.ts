@@ -73,16 +73,6 @@ export async function branchHead(projectId: string, branch: string): Promise<str
   return out ? out.trim() : null;
 }
 
-export async function listBranches(projectId: string): Promise<Map<string, string>> {
-  const out = await git(["for-each-ref", "--format=%(refname:strip=2) %(objectname)", "refs/heads/"], { gitDir: repositoryPath(projectId) });
-  return new Map(
-    out
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => line.split(" ") as [string, string]),
-  );
-}
-
 /** Creates refs/heads/<name> at `commit`; fails if the branch exists. */
 export async function createBranch(projectId: string, name: string, commit: string): Promise<void> {
   await git(["update-ref", `refs/heads/${name}`, commit, ""], { gitDir: repositoryPath(projectId) });

@@ -11,6 +11,7 @@ describeEachDatabase("demo project", ({ db }) => {
     expect(await db().select().from(projects)).toEqual([]);
 
     const admin = await createFirstAdministrator(db(), { name: "Ada", email: "first@example.com", password: "password-1" });
+    expect(await seedDemoIfPending(db(), admin)).toBe(true); // as the first-administrator page does
     const rows = await db().select().from(projects);
     expect(rows).toMatchObject([{ id: "demo-store", title: "Demo Store", plan: "starter", createdBy: admin.id }]);
     expect(await seedDemoIfPending(db(), admin)).toBe(false);
@@ -21,7 +22,7 @@ describeEachDatabase("demo project", ({ db }) => {
 describeEachDatabase("demo project with SEED_DEMO=0", ({ db }) => {
   it("is not seeded", async () => {
     await markFirstStart(db(), false);
-    await createFirstAdministrator(db(), { name: "Ada", email: "first@example.com", password: "password-1" });
+    expect(await seedDemoIfPending(db(), await createFirstAdministrator(db(), { name: "Ada", email: "first@example.com", password: "password-1" }))).toBe(false);
     expect(await db().select().from(projects)).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { env } from "@/lib/env";
 import { countUsers, createUser, getUserByEmail, upsertAdministrator } from "@/lib/users/create-user";
 import { markFirstStart, seedDemoIfPending } from "./demo";
 import { startBackgroundWorker } from "@/lib/activities/background-worker";
+import { startActivityWorker } from "@/lib/activity-runners";
 import { startEnvironmentRouter } from "@/lib/runtime/router";
 import { installPushHooks } from "@/lib/git/repository";
 import { cgroupsAvailable } from "@/lib/runtime/hook-cgroup";
@@ -34,7 +35,8 @@ export async function startInstance(log: (line: string) => void = console.log): 
 
   const report: StartupReport = { migrationsApplied, firstStart, needsFirstAdministrator: false };
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-    const { created } = await upsertAdministrator(db, config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+    const { user, created } = await upsertAdministrator(db, config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+    if (created) await seedDemoIfPending(db, user);
     log(`[startup] Administrator ${config.ADMIN_EMAIL} ${created ? "created" : "password reset"} from ADMIN_EMAIL/ADMIN_PASSWORD.`);
   } else if (config.ADMIN_EMAIL) {
     if (!(await getUserByEmail(db, config.ADMIN_EMAIL))) {
@@ -67,7 +69,7 @@ export async function startInstance(log: (line: string) => void = console.log): 
   if (report.needsFirstAdministrator) log(`[startup] No user yet: open ${url}/setup to create the first administrator.`);
   if (config.RUN_WORKER || !config.DATABASE_URL) {
     if (!config.RUN_WORKER) log("[startup] RUN_WORKER=0 needs DATABASE_URL (the embedded database allows no other process); running the worker here anyway.");
-    startBackgroundWorker(db);
+    startBackgroundWorker(db, startActivityWorker);
     log(`[startup] Activity worker running in this process.`);
   } else {
     log("[startup] RUN_WORKER=0: activities run in separate `npm run worker` processes.");

@@ -2,6 +2,7 @@ import "server-only";
 
 import { environments, type EnvironmentStatus, type EnvironmentType, type Plan, type Project } from "@/db/schema";
 import { enqueueActivity, type Tx } from "@/lib/activities/queue";
+import { environmentActivityKinds } from "@/lib/environments/activity-kinds";
 import type { SessionUser } from "@/lib/auth/permissions";
 
 export interface InitialEnvironment {
@@ -40,13 +41,14 @@ export async function createInitialEnvironments(tx: Tx, project: Project, creato
       .returning();
     ids.set(e.name, row!.id);
     if (e.status === "active") {
-      await enqueueActivity(tx, {
+      await enqueueActivity(environmentActivityKinds, tx, {
         projectId: project.id,
         environmentId: row!.id,
         environmentName: e.name,
         occupies: [row!.id],
         type: "environment.initialize",
         description: `Deploy ${e.name} for the first time`,
+        parameters: {},
         createdBy: creator.id,
         isProduction: e.type === "production",
       });

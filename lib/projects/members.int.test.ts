@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
 import { describeEachDatabase } from "@/db/testing/databases";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
-import { getProjectAccess, listProjectsForUser } from "./access";
+import { getProjectAccess, listProjectsForUser } from "@/lib/auth/project-access";
 import { createProject } from "./create-project";
 import { addProjectMember, listProjectMembers, removeProjectMember, updateProjectMember } from "./members";
 

@@ -4,7 +4,7 @@ import type { Db } from "@/db/client";
 import { projectMembers, users } from "@/db/schema";
 import { canManageProject, FULL_ENVIRONMENT_ACCESS, type ProjectAccess, type SessionUser } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
-import { requireProjectAccess } from "./access";
+import { requireProjectAccess } from "@/lib/auth/project-access";
 import type { MemberRolesInput } from "./validation";
 
 export type ProjectMemberRow = Awaited<ReturnType<typeof listProjectMembers>>[number];

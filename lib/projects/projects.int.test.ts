@@ -4,13 +4,13 @@ import { eq } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { projectMembers, projects } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
-import { startWorker } from "@/lib/activities/worker";
+import { startActivityWorker } from "@/lib/activity-runners";
 import { listEnvironments } from "@/lib/environments/queries";
 import { dataPaths, projectPaths } from "@/lib/paths";
 import { currentDataPath } from "@/lib/runtime/volumes";
 import { listSnapshots, requestSnapshot } from "@/lib/snapshots/snapshots";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
-import { getProjectAccess, listProjectsForUser } from "./access";
+import { getProjectAccess, listProjectsForUser } from "@/lib/auth/project-access";
 import { createProject } from "./create-project";
 import { deleteProject, renameProject } from "./update-project";
 
@@ -91,7 +91,7 @@ describeEachDatabase("projects", ({ db }) => {
     const admin = await makeUser(db(), { isAdmin: true });
     const id = uniqueProjectId("again");
     await createProject(db(), admin, input(id, "starter"));
-    const worker = startWorker(db());
+    const worker = startActivityWorker(db());
     try {
       await worker.idle(); // deployed: builds, deploys and volumes exist
       fs.writeFileSync(path.join(currentDataPath(id, "staging"), "mounts", "var", "customers.csv"), "old customers");

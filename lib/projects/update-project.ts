@@ -5,7 +5,7 @@ import { projects, type Project } from "@/db/schema";
 import { canManageProject, type SessionUser } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
 import { deleteProjectPaths } from "@/lib/paths";
-import { requireProjectAccess } from "./access";
+import { requireProjectAccess } from "@/lib/auth/project-access";
 
 export async function renameProject(db: Db, user: SessionUser, projectId: string, title: string): Promise<Project> {
   const access = await requireProjectAccess(db, user, projectId);

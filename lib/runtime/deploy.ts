@@ -4,7 +4,7 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { deployments, environments, type Environment } from "@/db/schema";
-import type { ActivityLog } from "@/lib/activities/activity-log";
+import type { LogSink } from "./log-sink";
 import { loadProjectConfig } from "@/lib/config/load-config";
 import { formatConfigError, type ProjectConfig } from "@/lib/config/parse-config";
 import { env as appEnv } from "@/lib/env";
@@ -21,14 +21,13 @@ export const WEB_ROOT_FILE = ".web-root";
 
 export interface DeployContext {
   db: Db;
-  log: ActivityLog;
+  log: LogSink;
   activityId: string;
   projectId: string;
   environment: Environment;
   commit: string;
   /** Cancel: stops the running hook (its whole sandbox) in every phase. */
   signal?: AbortSignal;
-  variables?: Record<string, string>;
   onPhase?: (phase: "build" | "deploy") => Promise<void>;
 }
 
@@ -96,7 +95,7 @@ function hookEnv(ctx: DeployContext, config: ProjectConfig, treeId: string): Rec
     MAGENTO_CLOUD_APPLICATION: b64(config.app),
     MAGENTO_CLOUD_RELATIONSHIPS: b64(relationships),
     MAGENTO_CLOUD_ROUTES: b64(resolveRoutes(config, ctx.projectId, ctx.environment.name)),
-    MAGENTO_CLOUD_VARIABLES: b64(ctx.variables ?? {}),
+    MAGENTO_CLOUD_VARIABLES: b64({}), // project and environment variables are not stored yet
   };
 }
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { activities } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
 import { getActivityLog } from "@/lib/activities/queue";
-import { startWorker, type Worker } from "@/lib/activities/worker";
+import { startActivityWorker, type Worker } from "@/lib/activity-runners";
 import { requestEnvironmentAction } from "@/lib/environments/request-action";
 import { repositoryPath } from "@/lib/git/repository";
 import { createProject } from "@/lib/projects/create-project";
@@ -62,7 +62,7 @@ suite("a hostile repository's deploy", ({ db }) => {
   let dashboard: net.Server;
   let port: number;
   beforeAll(async () => {
-    worker = startWorker(db());
+    worker = startActivityWorker(db());
     process.env.PWI_HOSTILE_MARKER = "server-secret";
     dashboard = net.createServer((s) => s.end("HTTP/1.1 200 OK\r\n\r\nreached"));
     await new Promise<void>((r) => dashboard.listen(0, "127.0.0.1", r));

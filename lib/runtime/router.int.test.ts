@@ -7,7 +7,7 @@ import { and, eq } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { environments } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
-import { startWorker } from "@/lib/activities/worker";
+import { startActivityWorker } from "@/lib/activity-runners";
 import { requestEnvironmentAction } from "@/lib/environments/request-action";
 import { createProject } from "@/lib/projects/create-project";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
@@ -36,7 +36,7 @@ describeEachDatabase("the environment router", ({ db }) => {
         req.on("error", reject);
         req.end();
       });
-    const worker = startWorker(db());
+    const worker = startActivityWorker(db());
     try {
       // Before the first deploy finishes (the worker has not run yet): waiting.
       const waiting = await get(`staging.${id}.localhost:${port}`);

@@ -1,6 +1,6 @@
 import os from "node:os";
 import { describe, expect, it } from "vitest";
-import type { ActivityLog } from "@/lib/activities/activity-log";
+import type { LogSink } from "./log-sink";
 import { runHook } from "./run-hook";
 
 /** A log that records lines; `backedUp` makes the reader stop until `release()`. */
@@ -17,11 +17,11 @@ function recordingLog(backedUp = false) {
     line: (text: string, stream: string) => void lines.push({ text, stream }),
     isBackedUp: () => backedUp,
     drained: () => drained,
-  } as unknown as ActivityLog;
+  } as unknown as LogSink;
   return { log, lines, release };
 }
 
-const hook = (script: string, log: ActivityLog) => runHook({ script, phase: "build", sandbox: { appDir: os.tmpdir(), appWritable: true, writable: [], network: false }, env: {}, log });
+const hook = (script: string, log: LogSink) => runHook({ script, phase: "build", sandbox: { appDir: os.tmpdir(), appWritable: true, writable: [], network: false }, env: {}, log });
 
 describe("runHook", () => {
   it("logs every stdout and stderr line in order, cuts an over-long line while reading it, keeps a last line without a newline", async () => {
@@ -32,7 +32,7 @@ describe("runHook", () => {
         "echo 'to stderr' >&2",
         "printf 'crlf\\r\\n'",
         // 40,000 bytes of two-byte characters, in two reads: cut while it is read (the
-        // ActivityLog cuts a long line that arrives whole).
+        // LogSink cuts a long line that arrives whole).
         "printf 'é%.0s' $(seq 1 10000); sleep 0.2; printf 'é%.0s' $(seq 1 10000); echo",
         "printf 'no newline'",
         "exit 3",

@@ -6,7 +6,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { childProcessEnv, env as appEnv } from "@/lib/env";
 import { dataPaths } from "@/lib/paths";
-import { CUT_KEEP_BYTES, MAX_LINE_BYTES, type ActivityLog } from "@/lib/activities/activity-log";
+import { CUT_KEEP_BYTES, MAX_LINE_BYTES, type LogSink } from "./log-sink";
 import { createHookCgroup, sweepHookCgroups, type HookCgroup } from "./hook-cgroup";
 import { hookBaseEnv, SANDBOX_APP_DIR, sandboxArgs, sandboxSupport, unsandboxedWarning, type SandboxSpec } from "./sandbox";
 
@@ -64,7 +64,7 @@ export async function runHook(options: {
   sandbox: SandboxSpec;
   /** The hook's own variables (MAGENTO_CLOUD_*); PATH, HOME, LANG and TZ are added. */
   env: Record<string, string>;
-  log: ActivityLog;
+  log: LogSink;
   limits?: Partial<HookLimits>;
   signal?: AbortSignal;
 }): Promise<HookResult> {
@@ -345,7 +345,7 @@ const READ_SLICE_BYTES = 4 * 1024 * 1024;
  * is backed up (the pipe then fills and the hook waits), and ends at end of file, when
  * every process holding the write end has closed it (true), or at a read error (false).
  */
-function readPipe(fd: number, splitter: LineSplitter, log: ActivityLog): Promise<boolean> {
+function readPipe(fd: number, splitter: LineSplitter, log: LogSink): Promise<boolean> {
   const buffer = Buffer.allocUnsafe(256 * 1024);
   return new Promise((resolve) => {
     const tick = () => {
@@ -390,7 +390,7 @@ class LineSplitter {
   private cutBytes = 0; // bytes of the current over-long line beyond what `partial` keeps
 
   constructor(
-    private readonly log: ActivityLog,
+    private readonly log: LogSink,
     private readonly stream: "stdout" | "stderr",
   ) {}
 

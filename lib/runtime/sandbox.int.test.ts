@@ -3,7 +3,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ActivityLog } from "@/lib/activities/activity-log";
+import type { LogSink } from "./log-sink";
 import { cgroupsAvailable, disableCgroupsForTesting } from "./hook-cgroup";
 import { runHook, sweepHookProcesses, type HookLimits, type HookPhase } from "./run-hook";
 import { resetEnvForTests } from "@/lib/env";
@@ -17,7 +17,7 @@ if (!support.ok) console.warn(`[sandbox tests] SKIPPED: ${support.reason}`);
 
 function recordingLog() {
   const lines: { text: string; stream: string }[] = [];
-  const log = { line: (text: string, stream = "stdout") => void lines.push({ text, stream }), isBackedUp: () => false, drained: async () => {} } as unknown as ActivityLog;
+  const log = { line: (text: string, stream = "stdout") => void lines.push({ text, stream }), isBackedUp: () => false, drained: async () => {} } as unknown as LogSink;
   return { log, lines, text: () => lines.map((l) => l.text).join("\n") };
 }
 

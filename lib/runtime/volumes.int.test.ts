@@ -3,7 +3,7 @@ import path from "node:path";
 import { expect, it } from "vitest";
 import { describeEachDatabase } from "@/db/testing/databases";
 import { getActivityLog } from "@/lib/activities/queue";
-import { startWorker } from "@/lib/activities/worker";
+import { startActivityWorker } from "@/lib/activity-runners";
 import { requestEnvironmentAction } from "@/lib/environments/request-action";
 import { createProject } from "@/lib/projects/create-project";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
@@ -17,7 +17,7 @@ describeEachDatabase("environment data", ({ db }) => {
     const admin = await makeUser(db(), { isAdmin: true });
     const id = uniqueProjectId("data");
     await createProject(db(), admin, { id, title: "Data", plan: "starter", region: "us-3" });
-    const worker = startWorker(db());
+    const worker = startActivityWorker(db());
     try {
       await worker.idle();
       // staging's deploy hook wrote into its `var` mount, which lives in its data.

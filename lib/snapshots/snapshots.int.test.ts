@@ -5,8 +5,8 @@ import { expect, it } from "vitest";
 import { activities, environments, snapshots } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
 import { claimDispatchedActivity, dispatchActivities, getActivityLog, recoverStaleActivities } from "@/lib/activities/queue";
-import { abandonPartialWork, settleEnvironment, startWorker } from "@/lib/activities/worker";
-import { getProjectAccess } from "@/lib/projects/access";
+import { abandonActivity, settleActivityEnvironment, startActivityWorker } from "@/lib/activity-runners";
+import { getProjectAccess } from "@/lib/auth/project-access";
 import { addProjectMember } from "@/lib/projects/members";
 import { createProject } from "@/lib/projects/create-project";
 import { currentDataPath } from "@/lib/runtime/volumes";
@@ -37,7 +37,7 @@ describeEachDatabase("snapshots", ({ db }) => {
 
   it("snapshots, restores byte for byte after the data changed, refuses a corrupt archive and keeps the data", async () => {
     const { admin, id } = await project();
-    const worker = startWorker(db());
+    const worker = startActivityWorker(db());
     try {
       await worker.idle();
       const data = () => fs.realpathSync(currentDataPath(id, "staging"));
@@ -93,7 +93,7 @@ describeEachDatabase("snapshots", ({ db }) => {
 
   it("a dead worker's snapshot is failed with no archive left; ids from outside cannot reach other files; Starter keeps two; expired ones are pruned", async () => {
     const { admin, id } = await project();
-    const worker = startWorker(db());
+    const worker = startActivityWorker(db());
     await worker.idle();
     await worker.stop();
     const access = (await getProjectAccess(db(), admin, id))!;
@@ -107,8 +107,8 @@ describeEachDatabase("snapshots", ({ db }) => {
     await db().update(activities).set({ heartbeatAt: new Date(Date.now() - 120_000) }).where(eq(activities.id, claimed!.id));
     expect(
       await recoverStaleActivities(db(), new Date(), async (tx, a) => {
-        await settleEnvironment(tx, a, "failure");
-        await abandonPartialWork(tx, a);
+        await settleActivityEnvironment(tx, a, "failure");
+        await abandonActivity(tx, a);
       }),
     ).toBe(1);
     expect((await db().select().from(snapshots).where(eq(snapshots.id, snapshot.id)))[0]!.state).toBe("failed");
@@ -128,7 +128,7 @@ describeEachDatabase("snapshots", ({ db }) => {
     await expect(requestSnapshot(db(), viewer, id, "staging", { consistency: "live", replaceOldest: false })).rejects.toThrow("Creating a snapshot needs the admin role");
     await expect(deleteSnapshot(db(), viewer, id, snapshot.id)).rejects.toThrow("Deleting a snapshot needs the admin role");
 
-    const again = startWorker(db());
+    const again = startActivityWorker(db());
     try {
       await requestSnapshot(db(), admin, id, "staging", { consistency: "consistent", replaceOldest: false });
       await requestSnapshot(db(), admin, id, "staging", { consistency: "consistent", replaceOldest: false });

@@ -3,15 +3,16 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { and, asc, desc, eq, lt, ne } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Executor } from "@/db/client";
 import { activities, environments, snapshots, users, type Activity, type Environment, type Snapshot } from "@/db/schema";
 import { enqueueActivity, lockProject } from "@/lib/activities/queue";
 import { notifyWorkers } from "@/lib/activities/wake";
+import { snapshotActivityKinds } from "./activity-kinds";
 import { canSeeEnvironmentType, hasRole, type ProjectAccess, type SessionUser } from "@/lib/auth/permissions";
 import { dataPaths } from "@/lib/paths";
 import { DomainError } from "@/lib/errors";
 import { getEnvironmentByName } from "@/lib/environments/queries";
-import { requireProjectAccess } from "@/lib/projects/access";
+import { requireProjectAccess } from "@/lib/auth/project-access";
 
 export const SNAPSHOT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 /** Starter keeps this many manual snapshots per environment; a new one replaces the oldest, after asking. */
@@ -85,7 +86,7 @@ export async function listSnapshots(db: Db, access: ProjectAccess, env: Environm
 }
 
 /** What creating one more snapshot would do on this plan: nothing special, or replace the oldest. */
-export async function snapshotLimit(db: Db, access: ProjectAccess, env: Environment): Promise<{ replaces: SnapshotView | null }> {
+export async function snapshotLimit(db: Executor, access: ProjectAccess, env: Environment): Promise<{ replaces: SnapshotView | null }> {
   if (access.project.plan !== "starter") return { replaces: null };
   const kept = (await listSnapshots(db, access, env)).filter((s) => s.state !== "failed");
   return { replaces: kept.length >= STARTER_MANUAL_SNAPSHOTS ? kept.at(-1)! : null };
@@ -112,7 +113,7 @@ export async function requestSnapshot(
     requireAdmin(access, env, "Creating a snapshot");
     if (env.status !== "active" && env.status !== "dirty") throw new DomainError("conflict", `${env.title} is ${env.status}: only active environments have data to snapshot.`);
     if (!env.deployedCommit) throw new DomainError("conflict", `${env.title} has not been deployed yet: there is no data to snapshot.`);
-    const { replaces } = await snapshotLimit(tx as Db, access, env);
+    const { replaces } = await snapshotLimit(tx, access, env);
     if (replaces && !input.replaceOldest) {
       throw new DomainError(
         "conflict",
@@ -121,7 +122,7 @@ export async function requestSnapshot(
       );
     }
     const snapshotId = crypto.randomUUID();
-    const activity = await enqueueActivity(tx, {
+    const activity = await enqueueActivity(snapshotActivityKinds, tx, {
       projectId,
       environmentId: env.id,
       environmentName: env.name,
@@ -165,7 +166,7 @@ export async function requestRestore(db: Db, user: SessionUser, projectId: strin
     if (snapshot.state !== "complete") throw new DomainError("conflict", "Only complete snapshots can be restored.");
     if (snapshot.expiresAt.getTime() <= Date.now()) throw new DomainError("conflict", "This snapshot has expired.");
     if (env.status !== "active") throw new DomainError("conflict", `${env.title} is ${env.status}: activate it first, then restore.`);
-    return enqueueActivity(tx, {
+    return enqueueActivity(snapshotActivityKinds, tx, {
       projectId,
       environmentId: env.id,
       environmentName: env.name,

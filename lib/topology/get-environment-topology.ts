@@ -3,6 +3,7 @@ import type { Db } from "@/db/client";
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { activities, deployments, type Environment } from "@/db/schema";
 import type { ProjectAccess } from "@/lib/auth/permissions";
+import { DEPLOYING_TYPES } from "@/lib/activity-kinds";
 import { loadProjectConfig } from "@/lib/config/load-config";
 import type { ConfigError, ProjectConfig } from "@/lib/config/parse-config";
 import { latestDeployment } from "@/lib/environments/queries";
@@ -68,7 +69,6 @@ export interface DeployHistoryEntry {
   buildReused: boolean | null;
 }
 
-const DEPLOYING = ["environment.initialize", "environment.branch", "environment.activate", "environment.merge", "environment.synchronize", "environment.redeploy", "environment.push", "environment.restore"];
 
 /** The environment's last 30 deploys, oldest first: durations of the successful ones, failures marked. */
 export async function getDeployHistory(db: Db, env: Environment): Promise<DeployHistoryEntry[]> {
@@ -76,7 +76,7 @@ export async function getDeployHistory(db: Db, env: Environment): Promise<Deploy
     .select({ activity: activities, buildMs: deployments.buildMs, deployMs: deployments.deployMs, buildReused: deployments.buildReused })
     .from(activities)
     .leftJoin(deployments, and(eq(deployments.activityId, activities.id), eq(deployments.environmentId, env.id)))
-    .where(and(eq(activities.environmentId, env.id), eq(activities.state, "complete"), inArray(activities.type, DEPLOYING)))
+    .where(and(eq(activities.environmentId, env.id), eq(activities.state, "complete"), inArray(activities.type, DEPLOYING_TYPES)))
     .orderBy(desc(activities.createdAt))
     .limit(30);
   return rows.reverse().map((r) => ({

@@ -4,7 +4,6 @@ import type { Db } from "@/db/client";
 import { users, type User } from "@/db/schema";
 import { hashPassword } from "@/lib/auth/password";
 import { DomainError } from "@/lib/errors";
-import { seedDemoIfPending } from "@/lib/instance/demo";
 
 export interface NewUser {
   name: string;
@@ -67,7 +66,6 @@ export async function createFirstAdministrator(db: Db, input: NewUser): Promise<
       .returning();
     return created!;
   });
-  await seedDemoIfPending(db, user);
   return user;
 }
 
@@ -89,6 +87,5 @@ export async function upsertAdministrator(db: Db, email: string, password: strin
   }
   const name = normalized.split("@")[0] ?? "Administrator";
   const [created] = await db.insert(users).values({ name, email: normalized, passwordHash, isAdmin: true }).returning();
-  await seedDemoIfPending(db, created!);
   return { user: created!, created: true };
 }

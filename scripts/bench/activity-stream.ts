@@ -7,9 +7,9 @@ import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { openDatabase } from "@/db/client";
 import { environments } from "@/db/schema";
-import { listActivityStream } from "@/lib/activities/activity-stream";
+import { listActivityStream } from "@/lib/environments/activity-stream";
 import { resetEnvForTests } from "@/lib/env";
-import { getProjectAccess } from "@/lib/projects/access";
+import { getProjectAccess } from "@/lib/auth/project-access";
 import { createProject } from "@/lib/projects/create-project";
 import { makeUser } from "@/lib/testing-fixtures";
 

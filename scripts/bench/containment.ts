@@ -27,7 +27,7 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 async function deployCost() {
   const { openDatabase } = await import("@/db/client");
   const { activities } = await import("@/db/schema");
-  const { startWorker } = await import("@/lib/activities/worker");
+  const { startActivityWorker: startWorker } = await import("@/lib/activity-runners");
   const { requestEnvironmentAction } = await import("@/lib/environments/request-action");
   const { createProject } = await import("@/lib/projects/create-project");
   const { sandboxSupport, setSandboxSupportForTesting } = await import("@/lib/runtime/sandbox");

@@ -16,6 +16,7 @@ import { resetEnvForTests } from "@/lib/env";
 import { createProject } from "@/lib/projects/create-project";
 import { makeUser } from "@/lib/testing-fixtures";
 import { runHook } from "@/lib/runtime/run-hook";
+import { ACTIVITY_KINDS } from "@/lib/activity-kinds";
 
 const LINES = 100_000;
 const SCRIPT = `for i in $(seq 1 ${LINES}); do echo "[build] compiling module $i of ${LINES}: app/code/Vendor/Module$i/etc/di.xml ok"; done`;
@@ -41,13 +42,14 @@ function devNull(): number {
 }
 
 async function throughWorker(): Promise<{ hook: number; stored: number; cpu: number }> {
-  const activity = await enqueueActivity(db, {
+  const activity = await enqueueActivity(ACTIVITY_KINDS, db, {
     projectId: "ingest",
     environmentId: staging!.id,
     environmentName: "staging",
     occupies: [staging!.id],
     type: "environment.redeploy",
     description: "ingestion bench",
+    parameters: {},
     createdBy: admin.id,
   });
   await db.update(activities).set({ state: "in_progress" }).where(eq(activities.id, activity.id));

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { SignInForm } from "@/components/auth/sign-in-form";
 import { getDb } from "@/db/client";
-import { getSessionUser } from "@/lib/auth/session";
+import { getSessionUser } from "@/lib/session/session";
 import { countUsers } from "@/lib/users/create-user";
 
 export const metadata: Metadata = { title: "Sign in" };

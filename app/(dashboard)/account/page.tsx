@@ -4,7 +4,7 @@ import { CreateTokenForm, RevokeTokenButton } from "@/components/account/token-f
 import { formatDateTime } from "@/components/projects/format";
 import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
-import { requireSessionUser } from "@/lib/auth/session";
+import { requireSessionUser } from "@/lib/session/session";
 import { listApiTokens } from "@/lib/tokens/api-tokens";
 
 export const metadata: Metadata = { title: "Account" };

@@ -6,8 +6,8 @@ import { ButtonLink } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
 import { canCreateProjects } from "@/lib/auth/permissions";
-import { requireSessionUser } from "@/lib/auth/session";
-import { listProjectsForUser } from "@/lib/projects/access";
+import { requireSessionUser } from "@/lib/session/session";
+import { listProjectsForUser } from "@/lib/auth/project-access";
 import { planLabel, regionLabel } from "@/lib/projects/regions";
 
 export const metadata: Metadata = { title: "Projects" };

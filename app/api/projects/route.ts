@@ -1,6 +1,6 @@
 import { getDb } from "@/db/client";
-import { getSessionUser } from "@/lib/auth/session";
-import { listProjectsForUser } from "@/lib/projects/access";
+import { getSessionUser } from "@/lib/session/session";
+import { listProjectsForUser } from "@/lib/auth/project-access";
 
 /** The projects the signed-in user may see (the project switcher reads this). */
 export async function GET() {

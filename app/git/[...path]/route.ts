@@ -4,7 +4,7 @@ import { env } from "@/lib/env";
 import { gitHiddenRefs, pushProblem, recordPush } from "@/lib/environments/receive-push";
 import { MAX_FETCH_REQUEST_BYTES, runHttpBackend, type GitService } from "@/lib/git/http-backend";
 import { pushGate } from "@/lib/git/push-gate";
-import { getProjectAccess } from "@/lib/projects/access";
+import { getProjectAccess } from "@/lib/auth/project-access";
 import { authenticateToken } from "@/lib/tokens/api-tokens";
 
 export const dynamic = "force-dynamic";

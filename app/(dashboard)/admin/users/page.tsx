@@ -6,7 +6,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { CreateUserForm } from "@/components/users/create-user-form";
 import { getDb } from "@/db/client";
 import { canManageUsers } from "@/lib/auth/permissions";
-import { requireSessionUser } from "@/lib/auth/session";
+import { requireSessionUser } from "@/lib/session/session";
 import { listUsers } from "@/lib/users/create-user";
 
 export const metadata: Metadata = { title: "Users" };

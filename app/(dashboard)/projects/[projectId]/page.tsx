@@ -4,10 +4,10 @@ import { EnvironmentsView } from "@/components/environments/environments-view";
 import { formatDate } from "@/components/projects/format";
 import { ProjectHeader } from "@/components/projects/project-header";
 import { getDb } from "@/db/client";
-import { listActivityStream } from "@/lib/activities/activity-stream";
+import { listActivityStream } from "@/lib/environments/activity-stream";
 import { getProjectOverview } from "@/lib/environments/overview";
 import { listProjectMembers } from "@/lib/projects/members";
-import { getProjectForPage } from "@/lib/projects/page-access";
+import { getProjectForPage } from "@/lib/session/page-access";
 import { planLabel, regionLabel } from "@/lib/projects/regions";
 
 type Props = { params: Promise<{ projectId: string }> };

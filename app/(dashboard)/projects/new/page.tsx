@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { CreateProjectForm } from "@/components/projects/create-project-form";
 import { PageHeader } from "@/components/ui/page-header";
 import { canCreateProjects } from "@/lib/auth/permissions";
-import { requireSessionUser } from "@/lib/auth/session";
+import { requireSessionUser } from "@/lib/session/session";
 
 export const metadata: Metadata = { title: "Create project" };
 

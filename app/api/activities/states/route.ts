@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { getDb } from "@/db/client";
-import { getSessionUser } from "@/lib/auth/session";
-import { getVisibleActivityStates } from "@/lib/activities/activity-states";
+import { getSessionUser } from "@/lib/session/session";
+import { getVisibleActivityStates } from "@/lib/environments/activity-states";
 
 const idsSchema = z
   .string()

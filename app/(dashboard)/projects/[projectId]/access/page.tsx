@@ -5,7 +5,7 @@ import { ProjectHeader } from "@/components/projects/project-header";
 import { getDb } from "@/db/client";
 import { canManageProject } from "@/lib/auth/permissions";
 import { listProjectMembers } from "@/lib/projects/members";
-import { getProjectForPage } from "@/lib/projects/page-access";
+import { getProjectForPage } from "@/lib/session/page-access";
 
 type Props = { params: Promise<{ projectId: string }> };
 

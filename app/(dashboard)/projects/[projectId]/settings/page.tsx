@@ -3,7 +3,7 @@ import { DeleteProjectDialog } from "@/components/projects/delete-project-dialog
 import { ProjectHeader } from "@/components/projects/project-header";
 import { RenameProjectForm } from "@/components/projects/rename-project-form";
 import { canManageProject } from "@/lib/auth/permissions";
-import { getProjectForPage } from "@/lib/projects/page-access";
+import { getProjectForPage } from "@/lib/session/page-access";
 
 type Props = { params: Promise<{ projectId: string }> };
 

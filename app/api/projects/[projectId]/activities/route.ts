@@ -1,5 +1,5 @@
-import { listActivityStream, streamFilterSchema } from "@/lib/activities/activity-stream";
-import { projectRequest, visibleEnvironment } from "@/lib/auth/api-access";
+import { listActivityStream, streamFilterSchema } from "@/lib/environments/activity-stream";
+import { projectRequest, visibleEnvironment } from "@/lib/session/api-access";
 import { DomainError } from "@/lib/errors";
 
 /**

@@ -1,4 +1,4 @@
-import { projectRequest } from "@/lib/auth/api-access";
+import { projectRequest } from "@/lib/session/api-access";
 import { getProjectOverview } from "@/lib/environments/overview";
 import { layoutHierarchy } from "@/lib/topology/hierarchy";
 

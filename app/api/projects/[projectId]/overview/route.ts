@@ -1,4 +1,4 @@
-import { projectRequest, visibleEnvironment } from "@/lib/auth/api-access";
+import { projectRequest, visibleEnvironment } from "@/lib/session/api-access";
 import { getProjectOverview } from "@/lib/environments/overview";
 
 /** The project's environments (with allowed actions for `?environment=`) and activities, for live updates. */

@@ -5,8 +5,8 @@ import { LogViewer } from "@/components/log-viewer/log-viewer";
 import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
 import { getActivityDetails, getVisibleActivity } from "@/lib/environments/queries";
-import { toActivityView } from "@/lib/environments/overview";
-import { getProjectForPage } from "@/lib/projects/page-access";
+import { toActivityView } from "@/lib/activities/activity-view";
+import { getProjectForPage } from "@/lib/session/page-access";
 
 type Props = { params: Promise<{ projectId: string; activityId: string }> };
 

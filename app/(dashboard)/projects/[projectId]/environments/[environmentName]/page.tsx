@@ -7,13 +7,13 @@ import { TypeBadge, statusText } from "@/components/environments/environment-sta
 import { formatDateTime } from "@/components/projects/format";
 import { PageHeader } from "@/components/ui/page-header";
 import { latestDeployment } from "@/lib/environments/queries";
-import { listActivityStream } from "@/lib/activities/activity-stream";
+import { listActivityStream } from "@/lib/environments/activity-stream";
 import { getProjectOverview } from "@/lib/environments/overview";
 import { branchHead, commitsBetween, countCommitsBetween } from "@/lib/git/repository";
 import { hasRole } from "@/lib/auth/permissions";
 import { SnapshotPanel } from "@/components/snapshots/snapshot-panel";
 import { listSnapshots, snapshotLimit } from "@/lib/snapshots/snapshots";
-import { getEnvironmentFromParams } from "@/lib/projects/page-access";
+import { getEnvironmentFromParams } from "@/lib/session/page-access";
 import type { ProjectConfig } from "@/lib/config/parse-config";
 import { environmentUrls } from "@/lib/runtime/deploy";
 import { DataSizes, DataSizesPending } from "@/components/environments/data-sizes";

@@ -4,7 +4,7 @@ import { TopologyGraph } from "@/components/topology/topology-graph";
 import { Alert } from "@/components/ui/alert";
 import { PageHeader } from "@/components/ui/page-header";
 import { formatConfigError } from "@/lib/config/parse-config";
-import { getEnvironmentFromParams } from "@/lib/projects/page-access";
+import { getEnvironmentFromParams } from "@/lib/session/page-access";
 import { getDeployHistory, getEnvironmentTopology } from "@/lib/topology/get-environment-topology";
 import { DeployHistory } from "@/components/topology/deploy-history";
 

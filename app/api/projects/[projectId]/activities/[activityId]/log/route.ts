@@ -1,6 +1,6 @@
 import { openActivityStream, streamHeaders, type StreamFormat } from "@/lib/activities/log-stream";
 import { openLogDownload } from "@/lib/activities/log-download";
-import { projectRequest } from "@/lib/auth/api-access";
+import { projectRequest } from "@/lib/session/api-access";
 import { getVisibleActivity } from "@/lib/environments/queries";
 
 export const dynamic = "force-dynamic";

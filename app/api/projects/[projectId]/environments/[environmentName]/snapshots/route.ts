@@ -1,4 +1,4 @@
-import { environmentRequest } from "@/lib/auth/api-access";
+import { environmentRequest } from "@/lib/session/api-access";
 import { hasRole } from "@/lib/auth/permissions";
 import { listSnapshots, snapshotLimit } from "@/lib/snapshots/snapshots";
 

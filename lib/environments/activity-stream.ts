@@ -5,10 +5,9 @@ import type { Db } from "@/db/client";
 import { activities, activityEnvironments, deployments, environments, users, type Activity, type EnvironmentType } from "@/db/schema";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
-import { toActivityView, type ActivityView } from "@/lib/environments/overview";
-import { STATUS_AFTER } from "@/lib/environments/request-action";
+import { ACTIVITY_TYPES } from "@/lib/activity-kinds";
+import { toActivityView, type ActivityView } from "@/lib/activities/activity-view";
 
-export const ACTIVITY_TYPES = [...Object.keys(STATUS_AFTER), "environment.backup"];
 export const PAGE_SIZE = 20;
 
 export const streamFilterSchema = z.object({

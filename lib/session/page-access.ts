@@ -2,10 +2,10 @@ import "server-only";
 import { notFound } from "next/navigation";
 import { cache } from "react";
 import { getDb } from "@/db/client";
-import { requireSessionUser } from "@/lib/auth/session";
+import { requireSessionUser } from "@/lib/session/session";
 import { canSeeEnvironmentType } from "@/lib/auth/permissions";
 import { getEnvironmentByName } from "@/lib/environments/queries";
-import { getProjectAccess } from "./access";
+import { getProjectAccess } from "@/lib/auth/project-access";
 
 /** For project pages and their metadata: the access, or a 404 for anyone who may not see it. */
 export const getProjectForPage = cache(async (projectId: string) => {

@@ -2,12 +2,13 @@ import { eq } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { activities, environments } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
-import { getProjectAccess } from "@/lib/projects/access";
+import { getProjectAccess } from "@/lib/auth/project-access";
 import { addProjectMember } from "@/lib/projects/members";
 import { createProject } from "@/lib/projects/create-project";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { listActivityStream } from "./activity-stream";
-import { enqueueActivity } from "./queue";
+import { enqueueActivity } from "@/lib/activities/queue";
+import { ACTIVITY_KINDS } from "@/lib/activity-kinds";
 
 describeEachDatabase("the activity stream", ({ db }) => {
   it("lists running, then pending in run order, then recent pages by cursor; filters; hides what the user may not see", async () => {
@@ -21,16 +22,11 @@ describeEachDatabase("the activity stream", ({ db }) => {
     const made: string[] = [];
     for (let i = 0; i < 45; i++) {
       const env = i % 3 === 0 ? master : staging;
-      const a = await enqueueActivity(db(), {
-        projectId: id,
-        environmentId: env.id,
-        environmentName: env.name,
-        occupies: [env.id],
-        type: i % 2 ? "environment.redeploy" : "environment.push",
-        description: `activity ${i}`,
-        createdBy: admin.id,
-        isProduction: env.type === "production",
-      });
+      const common = { projectId: id, environmentId: env.id, environmentName: env.name, occupies: [env.id], description: `activity ${i}`, createdBy: admin.id, isProduction: env.type === "production" };
+      const a =
+        i % 2
+          ? await enqueueActivity(ACTIVITY_KINDS, db(), { ...common, type: "environment.redeploy", parameters: {} })
+          : await enqueueActivity(ACTIVITY_KINDS, db(), { ...common, type: "environment.push", parameters: { before: "0".repeat(40), after: "a".repeat(40) } });
       // Distinct, increasing creation times; most are done, the last two still run or wait.
       const createdAt = new Date(Date.UTC(2026, 0, 1, 0, 0, i));
       const state = i === 43 ? "in_progress" : i === 44 ? "pending" : "complete";

@@ -5,8 +5,8 @@ import Credentials from "next-auth/providers/credentials";
 import { getDb } from "@/db/client";
 import { accounts, sessions, users, verificationTokens } from "@/db/schema";
 import { signInSchema } from "@/lib/users/validation";
-import { authenticateWithPassword } from "./authenticate";
-import { getAuthSecret } from "./secret";
+import { authenticateWithPassword } from "@/lib/auth/authenticate";
+import { getAuthSecret } from "@/lib/auth/secret";
 
 /** Refused because of the per-email lockout; the sign-in action explains when to retry. */
 export class LockedOutSignin extends CredentialsSignin {

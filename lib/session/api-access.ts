@@ -2,8 +2,8 @@ import "server-only";
 import { getDb, type Db } from "@/db/client";
 import type { Environment } from "@/db/schema";
 import { getEnvironmentByName } from "@/lib/environments/queries";
-import { getProjectAccess } from "@/lib/projects/access";
-import { canSeeEnvironmentType, type ProjectAccess, type SessionUser } from "./permissions";
+import { getProjectAccess } from "@/lib/auth/project-access";
+import { canSeeEnvironmentType, type ProjectAccess, type SessionUser } from "@/lib/auth/permissions";
 import { getRequestUser } from "./request-user";
 
 export interface ProjectRequest {

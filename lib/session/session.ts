@@ -4,7 +4,7 @@ import { cache } from "react";
 import { getDb } from "@/db/client";
 import { getUserById } from "@/lib/users/create-user";
 import { auth } from "./auth";
-import type { SessionUser } from "./permissions";
+import type { SessionUser } from "@/lib/auth/permissions";
 
 /**
  * The signed-in user, re-read from the database on every request (once per render),

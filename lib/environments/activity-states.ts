@@ -3,8 +3,8 @@ import { inArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { activities } from "@/db/schema";
 import type { SessionUser } from "@/lib/auth/permissions";
-import { getVisibleActivity } from "@/lib/environments/queries";
-import { getProjectAccess } from "@/lib/projects/access";
+import { getVisibleActivity } from "./queries";
+import { getProjectAccess } from "@/lib/auth/project-access";
 
 export interface ActivityStateView {
   id: string;

@@ -1,7 +1,7 @@
 import "server-only";
 import { getDb } from "@/db/client";
 import { authenticateToken } from "@/lib/tokens/api-tokens";
-import type { SessionUser } from "./permissions";
+import type { SessionUser } from "@/lib/auth/permissions";
 import { getSessionExpiry, getSessionUser } from "./session";
 
 /**

@@ -1,0 +1,36 @@
+/** An activity as pages and streams show it. Pure: safe for the browser's types. */
+import type { Activity } from "@/db/schema";
+
+export interface ActivityView {
+  id: string;
+  type: string;
+  state: Activity["state"];
+  result: Activity["result"];
+  description: string;
+  environmentName: string;
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+  phase: string | null;
+  cancelRequested: boolean;
+  /** Percent done, for activities that report it (snapshots, restores). */
+  progress: number | null;
+}
+
+export function toActivityView(a: Activity): ActivityView {
+  return {
+    id: a.id,
+    type: a.type,
+    state: a.state,
+    result: a.result,
+    description: a.description,
+    environmentName: a.environmentName,
+    createdAt: a.createdAt.toISOString(),
+    startedAt: a.startedAt?.toISOString() ?? null,
+    completedAt: a.completedAt?.toISOString() ?? null,
+    phase: a.phase,
+    cancelRequested: a.cancelRequested,
+    progress: a.progress,
+  };
+}
+

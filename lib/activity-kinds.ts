@@ -1,0 +1,34 @@
+/**
+ * Every kind of activity, composed from the domains that declare them. Pure and safe for the
+ * browser (labels, filters); the server's runners are composed in lib/activity-runners.ts.
+ * Adding a kind: one entry in its domain's activity-kinds.ts and its runner; the compiler
+ * then finds every place that must know it.
+ */
+import type { z } from "zod";
+import type { ActivityKindSpec } from "@/lib/activities/activity-kind";
+import { environmentActivityKinds } from "@/lib/environments/activity-kinds";
+import { snapshotActivityKinds } from "@/lib/snapshots/activity-kinds";
+
+export const ACTIVITY_KINDS = { ...environmentActivityKinds, ...snapshotActivityKinds };
+
+export type ActivityType = keyof typeof ACTIVITY_KINDS;
+export type ActivityParameters<T extends ActivityType> = z.output<(typeof ACTIVITY_KINDS)[T]["parameters"]>;
+
+export const ACTIVITY_TYPES = Object.keys(ACTIVITY_KINDS) as ActivityType[];
+
+/** The kinds that end with a deploy. */
+export const DEPLOYING_TYPES = ACTIVITY_TYPES.filter((t) => ACTIVITY_KINDS[t].deploys);
+
+export function isActivityType(type: string): type is ActivityType {
+  return Object.hasOwn(ACTIVITY_KINDS, type);
+}
+
+/** The kind's spec, or null for a type no kind declares (a row written by another version). */
+export function activityKind(type: string): ActivityKindSpec | null {
+  return isActivityType(type) ? ACTIVITY_KINDS[type] : null;
+}
+
+/** What lists show for a type ("Sync"); an unknown type shows as it is. */
+export function activityLabel(type: string): string {
+  return activityKind(type)?.label ?? type;
+}

@@ -1,0 +1,53 @@
+import "server-only";
+/**
+ * The server side of the activity registry: every kind with its runner, composed from the
+ * domains, and the engine's entry points bound to it. Callers start workers, settle and
+ * cancel through here; the engine (lib/activities) itself knows no domain.
+ */
+import type { Db } from "@/db/client";
+import type { Activity, Environment } from "@/db/schema";
+import type { ActivityRegistry, ActivityRunners } from "@/lib/activities/activity-runner";
+import { cancelActivityOfKind } from "@/lib/activities/cancel-activity";
+import type { Tx } from "@/lib/activities/queue";
+import { abandonPartialWork, settleEnvironment, startWorker, type Worker, type WorkerOptions } from "@/lib/activities/worker";
+export type { Worker } from "@/lib/activities/worker";
+import { hasRole, type SessionUser } from "@/lib/auth/permissions";
+import { requireProjectAccess } from "@/lib/auth/project-access";
+import { environmentActivityRunners } from "@/lib/environments/activity-runners";
+import { snapshotActivityRunners } from "@/lib/snapshots/activity-runners";
+import { pruneExpiredSnapshots } from "@/lib/snapshots/snapshots";
+import { ACTIVITY_KINDS, activityKind } from "./activity-kinds";
+
+const ACTIVITY_RUNNERS: ActivityRunners<typeof ACTIVITY_KINDS> = { ...environmentActivityRunners, ...snapshotActivityRunners };
+
+export const ACTIVITY_REGISTRY: ActivityRegistry = { kinds: ACTIVITY_KINDS, runners: ACTIVITY_RUNNERS };
+
+/** A worker for every kind, with the domains' scheduled upkeep (expired snapshots pruned). */
+export function startActivityWorker(db: Db, options: Omit<WorkerOptions, "registry" | "upkeep"> = {}): Worker {
+  const upkeep = async () => {
+    const n = await pruneExpiredSnapshots(db);
+    if (n > 0) console.log(`[worker] deleted ${n} expired snapshot(s)`);
+  };
+  return startWorker(db, { ...options, registry: ACTIVITY_REGISTRY, upkeep });
+}
+
+/** After a dead worker: what the activity's kind left half-made is removed. */
+export function abandonActivity(tx: Tx, activity: Activity): Promise<void> {
+  return abandonPartialWork(ACTIVITY_REGISTRY, tx, activity);
+}
+
+/** Puts an activity's environment in the status its kind gives for this outcome. */
+export function settleActivityEnvironment(tx: Tx, activity: Activity, outcome: "success" | "failure", statusAfter?: Environment["status"]): Promise<void> {
+  return settleEnvironment(activityKind(activity.type), tx, activity, outcome, statusAfter);
+}
+
+/** Cancels a pending activity, or stops a running hook (see cancel-activity.ts). */
+export async function cancelActivity(db: Db, user: SessionUser, projectId: string, activityId: string): Promise<void> {
+  const access = await requireProjectAccess(db, user, projectId);
+  return cancelActivityOfKind(ACTIVITY_KINDS, db, {
+    projectId: access.project.id,
+    activityId,
+    by: user.email,
+    refusal: (type) => (hasRole(access.environmentRoles[type ?? "development"], "contributor") ? null : "Cancelling needs the contributor role on this environment's type."),
+  });
+}

@@ -1,0 +1,34 @@
+/** The environments domain's kinds of activity: what the engine needs to know of each. Pure. */
+import { z } from "zod";
+import { defineActivityKinds } from "@/lib/activities/activity-kind";
+
+const sha = z.string().regex(/^[0-9a-f]{40}$/, "a commit id of 40 hex digits");
+const name = z.string().min(1).max(100);
+const none = z.object({}).strict();
+/** Changes the environment's code or data: an active one is "dirty" while it runs. */
+const changes = (success: "active" | "inactive", failure: "active" | "inactive") => ({ dirtyWhileRunning: true, success, failure });
+
+export const environmentActivityKinds = defineActivityKinds({
+  "environment.initialize": { label: "Initialize", parameters: none, status: changes("active", "inactive"), deploys: true },
+  "environment.branch": {
+    label: "Branch",
+    parameters: z.object({ parent: name, commit: sha, activate: z.boolean(), inactiveReason: z.string().max(500).optional() }).strict(),
+    status: changes("active", "inactive"),
+    deploys: true,
+    reservesEnvironment: true,
+  },
+  "environment.activate": { label: "Activate", parameters: none, status: changes("active", "inactive"), deploys: true },
+  "environment.deactivate": { label: "Deactivate", parameters: none, status: { dirtyWhileRunning: false, success: "inactive", failure: "active" }, deploys: false },
+  "environment.delete": { label: "Delete", parameters: none, status: changes("inactive", "inactive"), deploys: false },
+  "environment.merge": { label: "Merge", parameters: z.object({ source: name, target: name }).strict(), status: changes("active", "active"), deploys: true },
+  "environment.synchronize": {
+    label: "Sync",
+    parameters: z.object({ source: name, code: z.boolean(), data: z.boolean(), rebase: z.boolean() }).strict(),
+    status: changes("active", "active"),
+    deploys: true,
+  },
+  "environment.redeploy": { label: "Redeploy", parameters: none, status: changes("active", "active"), deploys: true },
+  "environment.push": { label: "Push", parameters: z.object({ before: sha, after: sha }).strict(), status: changes("active", "active"), deploys: true },
+});
+
+export type EnvironmentActivityKinds = typeof environmentActivityKinds;

@@ -1,0 +1,113 @@
+import "server-only";
+import fs from "node:fs";
+import { and, eq } from "drizzle-orm";
+import { snapshots } from "@/db/schema";
+import type { ActivityRunners, HandlerContext, HandlerOutcome } from "@/lib/activities/activity-runner";
+import { formatBytes } from "@/lib/format-bytes";
+import { branchHead } from "@/lib/git/repository";
+import { deployCommit } from "@/lib/runtime/deploy";
+import { extractSnapshotArchive, writeSnapshotArchive } from "@/lib/runtime/snapshot-archive";
+import { currentDataPath, newGeneration, removeStaleGenerations, switchGeneration, volumesRoot } from "@/lib/runtime/volumes";
+import type { SnapshotActivityKinds } from "./activity-kinds";
+import { removeSnapshotFiles, snapshotDir, snapshotTempDir } from "./snapshots";
+
+/** How the snapshots domain's kinds run; a dead worker's snapshot is failed and its partial archive removed, so it is never listed as complete. */
+export const snapshotActivityRunners: ActivityRunners<SnapshotActivityKinds> = {
+  "environment.backup": {
+    run: (ctx, p) => createSnapshotArchive(ctx, p),
+    async abandon(tx, activity) {
+      const snapshotId = (activity.parameters as { snapshotId?: string }).snapshotId;
+      if (!snapshotId) return;
+      await tx.update(snapshots).set({ state: "failed", completedAt: new Date() }).where(and(eq(snapshots.id, snapshotId), eq(snapshots.state, "in_progress")));
+      fs.rmSync(snapshotTempDir(activity.projectId, snapshotId), { recursive: true, force: true });
+    },
+  },
+  "environment.restore": {
+    run: (ctx, p) => restoreSnapshot(ctx, p),
+    // A half-unpacked new generation of data is deleted; the environment keeps its old data.
+    abandon: async (_tx, activity) => removeStaleGenerations(activity.projectId, activity.environmentName),
+  },
+};
+
+async function createSnapshotArchive(ctx: HandlerContext, { snapshotId, replaces }: { snapshotId: string; replaces: string | null }): Promise<HandlerOutcome> {
+  const projectId = ctx.activity.projectId;
+  const [snapshot] = await ctx.db.select().from(snapshots).where(eq(snapshots.id, snapshotId));
+  if (!snapshot) return { ok: false, message: "The snapshot was deleted before it was made." };
+  const fail = async (message: string): Promise<HandlerOutcome> => {
+    fs.rmSync(snapshotTempDir(projectId, snapshotId), { recursive: true, force: true });
+    await ctx.db.update(snapshots).set({ state: "failed", completedAt: new Date() }).where(eq(snapshots.id, snapshotId));
+    ctx.log.line(message, "stderr");
+    return { ok: false, message };
+  };
+  const current = currentDataPath(projectId, ctx.environment.name);
+  if (!fs.existsSync(current)) return fail(`${ctx.environment.name} has no data to snapshot.`);
+  const live = fs.realpathSync(current);
+  ctx.log.line(`${snapshot.consistency === "consistent" ? "Consistent snapshot: no other activity runs on" : "Live snapshot: activities may keep running on"} ${ctx.environment.name} while its data is archived.`);
+  const tmp = snapshotTempDir(projectId, snapshotId);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  const started = Date.now();
+  let manifest;
+  try {
+    manifest = await writeSnapshotArchive({
+      sourceDir: live,
+      targetDir: tmp,
+      meta: {
+        snapshotId,
+        project: projectId,
+        environment: ctx.environment.name,
+        deployedCommit: snapshot.deployedCommit,
+        consistency: snapshot.consistency,
+        createdAt: snapshot.createdAt.toISOString(),
+        expiresAt: snapshot.expiresAt.toISOString(),
+      },
+      onProgress: (done, total) => ctx.setProgress(total > 0 ? Math.min(99, Math.floor((done / total) * 100)) : 0),
+    });
+    fs.renameSync(tmp, snapshotDir(projectId, snapshotId));
+  } catch (err) {
+    return fail(`The snapshot failed: ${(err as Error).message}`);
+  }
+  await ctx.db
+    .update(snapshots)
+    .set({ state: "complete", completedAt: new Date(), sizeBytes: manifest.archive.size, fileCount: manifest.files.filter((f) => f.type === "file").length })
+    .where(eq(snapshots.id, snapshotId));
+  ctx.setProgress(100);
+  ctx.log.line(
+    `Archived ${manifest.files.filter((f) => f.type === "file").length} files, ${formatBytes(manifest.totalBytes)} of data, into ${formatBytes(manifest.archive.size)} in ${((Date.now() - started) / 1000).toFixed(1)} s, with the sha256 of every file in its manifest.`,
+  );
+  ctx.log.line(`The snapshot expires ${snapshot.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC.`);
+  if (replaces) {
+    await ctx.db.delete(snapshots).where(eq(snapshots.id, replaces));
+    removeSnapshotFiles(projectId, replaces);
+    ctx.log.line("The oldest snapshot was deleted, as agreed: Starter keeps two per environment.");
+  }
+  return { ok: true };
+}
+
+async function restoreSnapshot(ctx: HandlerContext, { snapshotId }: { snapshotId: string }): Promise<HandlerOutcome> {
+  const projectId = ctx.activity.projectId;
+  const [snapshot] = await ctx.db.select().from(snapshots).where(eq(snapshots.id, snapshotId));
+  if (!snapshot || snapshot.state !== "complete") return { ok: false, message: "The snapshot no longer exists." };
+  const root = volumesRoot(projectId, ctx.environment.name);
+  const generation = newGeneration(root);
+  ctx.log.line(`Verifying and unpacking the snapshot of ${snapshot.createdAt.toISOString().slice(0, 16).replace("T", " ")} UTC (commit ${snapshot.deployedCommit?.slice(0, 12) ?? "none"}) into a new place…`);
+  let manifest;
+  try {
+    manifest = await extractSnapshotArchive({
+      snapshotDir: snapshotDir(projectId, snapshotId),
+      targetDir: generation,
+      onProgress: (done, total) => ctx.setProgress(total > 0 ? Math.min(95, Math.floor((done / total) * 95)) : 0),
+    });
+  } catch (err) {
+    fs.rmSync(generation, { recursive: true, force: true });
+    const message = `${(err as Error).message} ${ctx.environment.name}'s data stays as it was.`;
+    ctx.log.line(message, "stderr");
+    return { ok: false, message };
+  }
+  switchGeneration(root, generation);
+  ctx.log.line(`Every checksum matched (${manifest.files.filter((f) => f.type === "file").length} files, ${formatBytes(manifest.totalBytes)}); ${ctx.environment.name}'s data is now the snapshot's. Git is untouched.`);
+  const commit = ctx.environment.deployedCommit ?? (await branchHead(projectId, ctx.environment.name));
+  if (!commit) return { ok: true };
+  const outcome = await deployCommit({ db: ctx.db, log: ctx.log, activityId: ctx.activity.id, projectId, environment: ctx.environment, commit, signal: ctx.signal, onPhase: ctx.onPhase });
+  ctx.setProgress(100);
+  return outcome;
+}
