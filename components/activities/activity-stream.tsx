@@ -7,6 +7,7 @@ import { ACTIVITY_KINDS, ACTIVITY_TYPES } from "@/lib/activity-kinds";
 import type { ActivityStreamPage, StreamActivity } from "@/lib/environments/activity-stream";
 import { ActivityStateBadge, formatDuration } from "./activity-state";
 import { queryKeys } from "@/components/query-keys";
+import { FALLBACK_POLL_MS, useProjectEventsLive } from "@/components/projects/project-events";
 
 const TYPE_LABEL: [string, string][] = ACTIVITY_TYPES.map((type) => [type, ACTIVITY_KINDS[type].label]);
 
@@ -28,10 +29,11 @@ function durations(a: StreamActivity): string {
 /**
  * Running first, then pending (in the order they will run), then recent ones with
  * "Show older" (a keyset cursor, fast at any depth); filters by type, state and result.
- * Refreshes every second while something runs or waits, every 10 seconds otherwise.
+ * Follows the project's event stream; without it, polls (every second while something runs).
  */
 export function ActivityStream({ projectId, environment, initial }: { projectId: string; environment?: string; initial: ActivityStreamPage }) {
   const [filters, setFilters] = useState<Filters>({ type: "", state: "", result: "" });
+  const live = useProjectEventsLive();
   const isDefault = !filters.type && !filters.state && !filters.result;
   const query = useInfiniteQuery({
     queryKey: queryKeys.activityStream(projectId, environment ?? null, filters),
@@ -44,9 +46,11 @@ export function ActivityStream({ projectId, environment, initial }: { projectId:
     initialPageParam: "",
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     initialData: isDefault ? { pages: [initial], pageParams: [""] } : undefined,
+    // Live: the project's event stream refetches on every change. Without it: poll.
     refetchInterval: (q) => {
+      if (live) return false;
       const first = q.state.data?.pages[0];
-      return first && (first.running.length > 0 || first.pending.length > 0) ? 1000 : 10_000;
+      return first && (first.running.length > 0 || first.pending.length > 0) ? 1000 : FALLBACK_POLL_MS;
     },
   });
   const first = query.data?.pages[0];

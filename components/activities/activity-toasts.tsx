@@ -83,9 +83,13 @@ export function ActivityToasts({ children }: { children: ReactNode }) {
       }
     };
     const t = setInterval(() => void look(), POLL_MS);
+    // A project's event stream says when an activity changed: look at once rather than at the next tick.
+    const onActivity = () => void look();
+    window.addEventListener("pwi:project-activity", onActivity);
     return () => {
       stopped = true;
       clearInterval(t);
+      window.removeEventListener("pwi:project-activity", onActivity);
     };
   }, [watchedKey]); // eslint-disable-line react-hooks/exhaustive-deps -- the ids are what matter
 

@@ -3,9 +3,11 @@
 import { useQuery } from "@tanstack/react-query";
 import type { ProjectOverview } from "@/lib/environments/overview";
 import { queryKeys } from "@/components/query-keys";
+import { FALLBACK_POLL_MS, useProjectEventsLive } from "@/components/projects/project-events";
 
-/** The project's environments and activities; refreshes every second while something runs. */
+/** The project's environments and activities, refetched on each of the project's events (polled only while the stream is down). */
 export function useProjectOverview(projectId: string, initial: ProjectOverview, environment?: string) {
+  const live = useProjectEventsLive();
   return useQuery({
     queryKey: queryKeys.overview(projectId, environment ?? null),
     queryFn: async (): Promise<ProjectOverview> => {
@@ -16,6 +18,6 @@ export function useProjectOverview(projectId: string, initial: ProjectOverview, 
     },
     initialData: initial,
     staleTime: 0,
-    refetchInterval: (q) => (q.state.data?.isBusy ? 1000 : 10_000),
+    refetchInterval: (q) => (live ? false : q.state.data?.isBusy ? 1000 : FALLBACK_POLL_MS),
   });
 }

@@ -12,6 +12,9 @@ import { createSnapshotAction, deleteSnapshotAction, restoreSnapshotAction } fro
 import { formatBytes } from "@/lib/format-bytes";
 import type { SnapshotView } from "@/lib/snapshots/snapshots";
 import { queryKeys } from "@/components/query-keys";
+import { FALLBACK_POLL_MS, useProjectEventsLive } from "@/components/projects/project-events";
+import { useProjectOverview } from "@/components/environments/use-project-overview";
+import type { ProjectOverview } from "@/lib/environments/overview";
 
 interface PanelData {
   snapshots: SnapshotView[];
@@ -22,8 +25,12 @@ interface PanelData {
 const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 
 /** Backups / Snapshots of one environment: create, watch progress, restore, delete. */
-export function SnapshotPanel({ projectId, environment, isActive, initial }: { projectId: string; environment: string; isActive: boolean; initial: PanelData }) {
+export function SnapshotPanel({ projectId, environment, overview, initial }: { projectId: string; environment: string; overview: ProjectOverview; initial: PanelData }) {
+  // Active and deployed, as the project's events say (not as the page was first rendered).
+  const env = useProjectOverview(projectId, overview, environment).data.environments.find((e) => e.name === environment);
+  const isActive = !!env && (env.status === "active" || env.status === "dirty") && !!env.deployedCommit;
   const key = [...queryKeys.snapshots(projectId, environment)];
+  const live = useProjectEventsLive();
   const { data } = useQuery({
     queryKey: key,
     queryFn: async (): Promise<PanelData> => {
@@ -32,7 +39,7 @@ export function SnapshotPanel({ projectId, environment, isActive, initial }: { p
       return res.json();
     },
     initialData: initial,
-    refetchInterval: (q) => (q.state.data?.snapshots.some((s) => s.state === "in_progress") ? 1000 : 10_000),
+    refetchInterval: (q) => (live ? false : q.state.data?.snapshots.some((s) => s.state === "in_progress") ? 1000 : FALLBACK_POLL_MS),
   });
   const reason = !data.canManage ? "Snapshots need the admin role on this environment's type." : !isActive ? "Only active environments have data to snapshot." : null;
 

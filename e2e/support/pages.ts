@@ -21,6 +21,8 @@ export async function createProject(page: Page, title: string, plan: "Starter" |
   if (id) await page.getByLabel("Project id").fill(id);
   await page.getByRole("radio", { name: new RegExp(`^${plan}`) }).check();
   await page.getByRole("button", { name: "Create project" }).click();
+  // Creating the repository and queueing the first deploys can take a while on a loaded machine.
+  if (id) await page.waitForURL(new RegExp(`/projects/${id}$`), { timeout: 45_000 });
 }
 
 export function uniqueSuffix(): string {

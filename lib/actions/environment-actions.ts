@@ -18,7 +18,7 @@ export async function environmentAction(_prev: FormState<{ activityId: string }>
     const activity = await requestEnvironmentAction(db, user, projectId, environment, request as ActionRequest);
     return { activityId: activity.id };
   });
-  if (result.ok) revalidatePath(`/projects/${result.values.projectId}`, "layout");
+  // No re-render here: the activity is only queued. The project's event stream updates the page as it runs and ends.
   return result;
 }
 
@@ -34,6 +34,5 @@ export async function cancelActivityAction(_prev: FormState, formData: FormData)
   const result = await runFormAction(formData, ["projectId", "activityId"], z.object({ projectId: z.string().min(1), activityId: z.string().min(1) }), (db, user, input) =>
     cancelActivity(db, user, input.projectId, input.activityId),
   );
-  if (result.ok) revalidatePath(`/projects/${result.values.projectId}`, "layout");
   return result;
 }

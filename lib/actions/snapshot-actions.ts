@@ -1,6 +1,5 @@
 "use server";
 
-import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import type { FormState } from "@/lib/errors";
 import { deleteSnapshot, requestRestore, requestSnapshot } from "@/lib/snapshots/snapshots";
@@ -21,8 +20,7 @@ export async function createSnapshotAction(_prev: FormState<{ activityId: string
     const { activity } = await requestSnapshot(db, user, input.projectId, input.environment, { consistency: input.consistency, replaceOldest: input.replaceOldest });
     return { activityId: activity.id };
   });
-  if (result.ok) revalidatePath(`/projects/${result.values.projectId}`, "layout");
-  return result;
+  return result; // queued: the project's event stream updates the page as it runs
 }
 
 export async function restoreSnapshotAction(_prev: FormState<{ activityId: string }>, formData: FormData): Promise<FormState<{ activityId: string }>> {
@@ -30,12 +28,10 @@ export async function restoreSnapshotAction(_prev: FormState<{ activityId: strin
     const activity = await requestRestore(db, user, input.projectId, input.snapshotId);
     return { activityId: activity.id };
   });
-  if (result.ok) revalidatePath(`/projects/${result.values.projectId}`, "layout");
-  return result;
+  return result; // queued: the project's event stream updates the page as it runs
 }
 
 export async function deleteSnapshotAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const result = await runFormAction(formData, ["projectId", "snapshotId"], snapshotSchema, (db, user, input) => deleteSnapshot(db, user, input.projectId, input.snapshotId));
-  if (result.ok) revalidatePath(`/projects/${result.values.projectId}`, "layout");
-  return result;
+  return result; // the panel refetches its list
 }

@@ -46,6 +46,20 @@ describe("environment rules", () => {
     expect(of(noIntegration, "feature").merge).toEqual({ allowed: false, reason: "Merging copies the code of Feature, and you have no access to Integration environments." });
   });
 
+  it("says a busy environment is busy, not inactive, while its activity makes it dirty", () => {
+    const ctx = starter([env("feature", "staging", "development", "dirty")], {
+      busy: new Map([
+        ["feature", { state: "in_progress", description: "Push to feature (abc1234)" }],
+        ["staging", { state: "in_progress", description: "Redeploy staging" }],
+      ]),
+      environments: [env("master", null, "production"), env("staging", "master", "staging", "dirty"), env("feature", "staging", "development", "dirty"), env("child", "feature", "development")],
+    });
+    const busy = "Feature has a running activity: Push to feature (abc1234).";
+    const a = of(ctx, "feature");
+    for (const action of ["branch", "merge", "sync", "redeploy", "deactivate"] as const) expect(a[action], action).toEqual({ allowed: false, reason: busy });
+    expect(of(ctx, "child").sync).toEqual({ allowed: false, reason: busy });
+  });
+
   it("never deactivates or deletes Production, and fixes its title", () => {
     const a = of(starter(), "master");
     expect(a.deactivate).toEqual({ allowed: false, reason: "Production cannot be deactivated." });

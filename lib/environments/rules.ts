@@ -76,7 +76,8 @@ export function isRoot(env: RuleEnvironment): boolean {
   return env.name === "master";
 }
 
-function busyReason(env: RuleEnvironment, busy: BusyActivity | undefined): string | null {
+/** Why an environment is busy (being deleted, or an activity pending or running on it), or null. */
+export function busyReason(env: Pick<RuleEnvironment, "title" | "status">, busy: BusyActivity | undefined): string | null {
   if (env.status === "deleting") return `${env.title} is being deleted.`;
   if (!busy) return null;
   return `${env.title} has a ${busy.state === "in_progress" ? "running" : "pending"} activity: ${busy.description}.`;
@@ -153,6 +154,8 @@ export function allowedActions(env: RuleEnvironment, ctx: RuleContext): AllowedA
 
   function check(action: EnvironmentAction): Permission {
     const busy = busyReason(env, ctx.busy.get(env.id));
+    // An active environment is "dirty" while an activity changes it: it is busy, not inactive.
+    if (busy && env.status === "dirty" && action !== "edit") return no(busy);
     switch (action) {
       case "branch": {
         if (ctx.plan === "pro" && (env.type !== "development" || isRoot(env))) {
@@ -193,9 +196,9 @@ export function allowedActions(env: RuleEnvironment, ctx: RuleContext): AllowedA
         const copy = action === "merge" ? mayCopyFrom(env, "Merging copies the code of") : mayCopyFrom(parent, "Sync copies the code and data of its parent");
         if (copy) return copy;
         if (env.status !== "active") return no(`${env.title} is not active.`);
-        if (parent.status !== "active") return no(`Its parent ${parent.title} is not active.`);
-        if (busy) return no(busy);
         const parentBusy = busyReason(parent, ctx.busy.get(parent.id));
+        if (parent.status !== "active") return no(parentBusy && parent.status === "dirty" ? parentBusy : `Its parent ${parent.title} is not active.`);
+        if (busy) return no(busy);
         return parentBusy ? no(parentBusy) : ok;
       }
       case "redeploy": {

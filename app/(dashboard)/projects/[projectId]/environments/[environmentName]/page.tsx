@@ -3,7 +3,8 @@ import Link from "next/link";
 import { Suspense } from "react";
 import { ActivityStream } from "@/components/activities/activity-stream";
 import { EnvironmentActions } from "@/components/environments/environment-actions";
-import { TypeBadge, statusText } from "@/components/environments/environment-status";
+import { TypeBadge } from "@/components/environments/environment-status";
+import { EnvironmentStatusLine } from "@/components/environments/environment-status-line";
 import { formatDateTime } from "@/components/projects/format";
 import { PageHeader } from "@/components/ui/page-header";
 import { latestDeployment } from "@/lib/environments/queries";
@@ -29,7 +30,6 @@ export default async function EnvironmentPage({ params }: Props) {
   const { access, env, db } = await getEnvironmentFromParams(params);
   const projectId = access.project.id;
   const [overview, stream] = await Promise.all([getProjectOverview(db, access, { environmentId: env.id }), listActivityStream(db, access, { environmentId: env.id })]);
-  const view = overview.environments.find((e) => e.id === env.id)!;
   const parent = overview.environments.find((e) => e.id === env.parentId);
   const [head, deployment] = await Promise.all([branchHead(projectId, env.name), latestDeployment(db, env.id)]);
   const git =
@@ -68,7 +68,7 @@ export default async function EnvironmentPage({ params }: Props) {
           <span className="flex flex-wrap items-center gap-2">
             <span className="font-mono">{env.name}</span>
             <TypeBadge type={env.type} />
-            <span>{statusText(view)}</span>
+            <EnvironmentStatusLine projectId={projectId} environmentName={env.name} initial={overview} />
           </span>
         }
       />
@@ -139,7 +139,7 @@ export default async function EnvironmentPage({ params }: Props) {
               </ul>
             </section>
           ) : null}
-          <SnapshotPanel projectId={projectId} environment={env.name} isActive={env.status === "active" && !!env.deployedCommit} initial={snapshotPanel} />
+          <SnapshotPanel projectId={projectId} environment={env.name} overview={overview} initial={snapshotPanel} />
           {config && env.status !== "inactive" ? (
             <Suspense fallback={<DataSizesPending config={config} />}>
               <DataSizes projectId={projectId} environment={env.name} config={config} />

@@ -1,0 +1,93 @@
+"use client";
+
+import { useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
+import { queryKeys } from "@/components/query-keys";
+import type { ProjectOverview } from "@/lib/environments/overview";
+import { busyReason } from "@/lib/environments/rules";
+
+/** How often a page looks again by itself while its event stream is down (never while it is up). */
+export const FALLBACK_POLL_MS = 15_000;
+
+const LiveContext = createContext(false);
+
+interface ActivityEvent {
+  id: string;
+  state: "pending" | "in_progress" | "complete" | "cancelled";
+  environmentId: string | null;
+  description: string;
+  ended: boolean;
+}
+
+/** Whether the project's event stream is connected: queries then wait for events instead of polling. */
+export function useProjectEventsLive(): boolean {
+  return useContext(LiveContext);
+}
+
+/**
+ * One event stream per open project (GET /api/projects/<id>/events). When an activity
+ * changes — queued, started, a phase, progress, ended, from this browser, a push or another
+ * user — every query showing the project is refetched at once: the overview (header, buttons
+ * and their reasons), the activity stream, the snapshot panel and the hierarchy graph.
+ */
+export function ProjectEvents({ projectId, children }: { projectId: string; children: ReactNode }) {
+  const queryClient = useQueryClient();
+  const router = useRouter();
+  const [live, setLive] = useState(false);
+  useEffect(() => {
+    const source = new EventSource(`/api/projects/${encodeURIComponent(projectId)}/events`);
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const refresh = () => {
+      timer = null;
+      for (const key of [queryKeys.overview(projectId), queryKeys.activityStream(projectId), queryKeys.snapshots(projectId), queryKeys.hierarchy(projectId)]) {
+        void queryClient.invalidateQueries({ queryKey: key });
+      }
+      window.dispatchEvent(new CustomEvent("pwi:project-activity", { detail: { projectId } }));
+    };
+    source.addEventListener("ready", () => {
+      setLive(true);
+      refresh(); // whatever changed while the stream was down
+    });
+    // Bursts (an activity starting: claimed, dirty, build) become one refetch.
+    let ended = false;
+    source.addEventListener("activity", (e) => {
+      const event = JSON.parse((e as MessageEvent<string>).data) as ActivityEvent;
+      if (event.ended) ended = true;
+      // Shown at once (a queued or running activity makes its environment busy); the refetch below reconciles.
+      if (!event.ended && event.environmentId) {
+        queryClient.setQueriesData<ProjectOverview>({ queryKey: queryKeys.overview(projectId) }, (old) =>
+          old
+            ? {
+                ...old,
+                isBusy: true,
+                environments: old.environments.map((env) => {
+                  if (env.id !== event.environmentId || env.busy?.state === "in_progress") return env;
+                  const busy = { state: event.state === "in_progress" ? ("in_progress" as const) : ("pending" as const), description: event.description };
+                  // Its buttons say busy at once too, as the server's rules will (Edit stays as it was).
+                  const reason = busyReason(env, busy)!;
+                  const actions = env.actions
+                    ? (Object.fromEntries(Object.entries(env.actions).map(([action, p]) => [action, action === "edit" || !p.allowed ? p : { allowed: false, reason }])) as typeof env.actions)
+                    : null;
+                  return { ...env, busy, actions };
+                }),
+              }
+            : old,
+        );
+      }
+      timer ??= setTimeout(() => {
+        refresh();
+        // An activity ended: what the page rendered on the server (git facts, URLs, data sizes) may have changed.
+        if (ended) router.refresh();
+        ended = false;
+      }, 30);
+    });
+    source.onerror = () => setLive(false);
+    return () => {
+      if (timer) clearTimeout(timer);
+      source.close();
+      setLive(false);
+    };
+  }, [projectId, queryClient, router]);
+  return <LiveContext.Provider value={live}>{children}</LiveContext.Provider>;
+}

@@ -1,0 +1,43 @@
+import { expect, it } from "vitest";
+import { describeEachDatabase } from "@/db/testing/databases";
+import { ACTIVITY_KINDS } from "@/lib/activity-kinds";
+import { startActivityWorker } from "@/lib/activity-runners";
+import { listEnvironments } from "@/lib/environments/queries";
+import { createProject } from "@/lib/projects/create-project";
+import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { subscribeToProject, type ProjectEvent } from "./project-events";
+import { enqueueActivity } from "./queue";
+
+describeEachDatabase("a project's live events", ({ db }) => {
+  it("tells each project's listeners when its activities are queued, start and end, and no other project's", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("events");
+    const other = uniqueProjectId("events");
+    await createProject(db(), admin, { id, title: "Events", plan: "starter", region: "us-3" });
+    await createProject(db(), admin, { id: other, title: "Other", plan: "starter", region: "us-3" });
+    const worker = startActivityWorker(db());
+    try {
+      await worker.idle();
+      const heard: ProjectEvent[] = [];
+      const heardOther: ProjectEvent[] = [];
+      const stop = await subscribeToProject(db(), id, (e) => heard.push(e));
+      const stopOther = await subscribeToProject(db(), other, (e) => heardOther.push(e));
+      const staging = (await listEnvironments(db(), id)).find((e) => e.name === "staging")!;
+      const activity = await enqueueActivity(ACTIVITY_KINDS, db(), {
+        projectId: id, environmentId: staging.id, environmentName: "staging", occupies: [staging.id], type: "environment.redeploy", description: "Redeploy staging", parameters: {}, createdBy: admin.id,
+      });
+      await worker.idle();
+      const deadline = Date.now() + 5000;
+      while (!heard.some((e) => e.ended) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      stop();
+      stopOther();
+      expect(heard.length).toBeGreaterThanOrEqual(2); // queued … ended
+      expect(heard.every((e) => e.activityId === activity.id && e.environmentType === "staging")).toBe(true);
+      expect(heard.at(-1)!.ended).toBe(true);
+      expect(heard.filter((e) => !e.ended).length).toBeGreaterThanOrEqual(1);
+      expect(heardOther).toEqual([]);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
