@@ -6,16 +6,19 @@ import { queryKeys } from "@/components/query-keys";
 import { FALLBACK_POLL_MS, useProjectEventsLive } from "@/components/projects/project-events";
 
 /** The project's environments and activities, refetched on each of the project's events (polled only while the stream is down). */
+/** The one fetcher of a project's overview (for `environment`, its allowed actions too). */
+export async function fetchProjectOverview(projectId: string, environment?: string | null): Promise<ProjectOverview> {
+  const qs = environment ? `?environment=${encodeURIComponent(environment)}` : "";
+  const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/overview${qs}`, { cache: "no-store" });
+  if (!res.ok) throw new Error(`Could not load ${environment ?? "the project's environments"} (${res.status}).`);
+  return res.json();
+}
+
 export function useProjectOverview(projectId: string, initial: ProjectOverview, environment?: string) {
   const live = useProjectEventsLive();
   return useQuery({
     queryKey: queryKeys.overview(projectId, environment ?? null),
-    queryFn: async (): Promise<ProjectOverview> => {
-      const qs = environment ? `?environment=${encodeURIComponent(environment)}` : "";
-      const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/overview${qs}`);
-      if (!res.ok) throw new Error(`Could not refresh (${res.status})`);
-      return res.json();
-    },
+    queryFn: () => fetchProjectOverview(projectId, environment),
     initialData: initial,
     staleTime: 0,
     refetchInterval: (q) => (live ? false : q.state.data?.isBusy ? 1000 : FALLBACK_POLL_MS),

@@ -5,8 +5,8 @@ import Link from "next/link";
 import { useParams } from "next/navigation";
 import { useEffect } from "react";
 import { Menu, MenuContent, MenuItem, MenuLabel, MenuSeparator, MenuTrigger } from "@/components/ui/menu";
-import type { ProjectOverview } from "@/lib/environments/overview";
 import { queryKeys } from "@/components/query-keys";
+import { fetchProjectOverview } from "@/components/environments/use-project-overview";
 
 
 export interface SwitcherProject {
@@ -68,11 +68,7 @@ export function EnvironmentSwitcher() {
   const projectId = params.projectId;
   const { data, isPending } = useQuery({
     queryKey: queryKeys.overview(projectId ?? "", null),
-    queryFn: async (): Promise<ProjectOverview> => {
-      const res = await fetch(`/api/projects/${encodeURIComponent(projectId!)}/overview`);
-      if (!res.ok) throw new Error(`Could not load environments (${res.status})`);
-      return res.json();
-    },
+    queryFn: () => fetchProjectOverview(projectId!),
     enabled: Boolean(projectId),
   });
   if (!projectId) return null;

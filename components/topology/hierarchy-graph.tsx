@@ -6,7 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState } from "react";
 import Link from "next/link";
-import { useProjectOverview } from "@/components/environments/use-project-overview";
+import { fetchProjectOverview, useProjectOverview } from "@/components/environments/use-project-overview";
 import type { ProjectOverview } from "@/lib/environments/overview";
 import type { EnvironmentAction } from "@/lib/environments/rules";
 import { NODE_HEIGHT, NODE_WIDTH, type HierarchyLayout, type HierarchyNode } from "@/lib/topology/hierarchy";
@@ -185,11 +185,7 @@ const MENU_LABEL: Record<string, string> = { branch: "Branch", merge: "Merge", s
 function NodeMenu({ projectId, environment }: { projectId: string; environment: string }) {
   const { data } = useQuery({
     queryKey: queryKeys.overview(projectId, environment),
-    queryFn: async (): Promise<ProjectOverview> => {
-      const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/overview?environment=${encodeURIComponent(environment)}`, { cache: "no-store" });
-      if (!res.ok) throw new Error(`Could not load ${environment} (${res.status}).`);
-      return res.json();
-    },
+    queryFn: () => fetchProjectOverview(projectId, environment),
   });
   const env = data?.environments.find((e) => e.name === environment);
   return (

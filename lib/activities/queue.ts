@@ -51,21 +51,17 @@ export async function lockClaims(tx: Tx): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(727003)`);
 }
 
+/** The row of a new activity, its parameters checked against its kind. */
+function activityRow(kinds: ActivityKindSpecs, input: Omit<NewActivity, "occupies" | "isProduction">) {
+  const { projectId, environmentId, environmentName, type, description, createdBy } = input;
+  return { projectId, environmentId, environmentName, type, description, createdBy, parameters: checkedParameters(kinds, type, input.parameters) };
+}
+
 /** Records a pending activity; a worker picks it up when its environments and project allow. */
 export async function enqueueActivity<K extends ActivityKindSpecs, T extends keyof K & string>(kinds: K, tx: Tx, input: NewActivityOf<K, T>): Promise<Activity> {
-  const parameters = checkedParameters(kinds, input.type, input.parameters);
   const [activity] = await tx
     .insert(activities)
-    .values({
-      projectId: input.projectId,
-      environmentId: input.environmentId,
-      environmentName: input.environmentName,
-      type: input.type,
-      description: input.description,
-      parameters,
-      createdBy: input.createdBy,
-      priority: input.isProduction ? 1 : 0,
-    })
+    .values({ ...activityRow(kinds, input), priority: input.isProduction ? 1 : 0 })
     .returning();
   const occupies = [...new Set(input.occupies)];
   if (occupies.length > 0) await tx.insert(activityEnvironments).values(occupies.map((environmentId) => ({ activityId: activity!.id, environmentId })));
@@ -78,23 +74,10 @@ export async function enqueueActivity<K extends ActivityKindSpecs, T extends key
  * same way: its kind and parameters checked, its line in the log, open pages told.
  */
 export async function recordDoneActivity<K extends ActivityKindSpecs, T extends keyof K & string>(kinds: K, tx: Tx, input: Omit<NewActivityOf<K, T>, "occupies" | "isProduction">, logLine?: string): Promise<Activity> {
-  const parameters = checkedParameters(kinds, input.type, input.parameters);
   const now = new Date();
   const [activity] = await tx
     .insert(activities)
-    .values({
-      projectId: input.projectId,
-      environmentId: input.environmentId,
-      environmentName: input.environmentName,
-      type: input.type,
-      description: input.description,
-      parameters,
-      createdBy: input.createdBy,
-      state: "complete",
-      result: "success",
-      startedAt: now,
-      completedAt: now,
-    })
+    .values({ ...activityRow(kinds, input), state: "complete", result: "success", startedAt: now, completedAt: now })
     .returning();
   if (logLine) await appendLogLine(tx, activity!.id, logLine);
   await notifyActivity(tx, activity!.id, "state");

@@ -154,6 +154,16 @@ export function allowedActions(env: RuleEnvironment, ctx: RuleContext): AllowedA
 
   function check(action: EnvironmentAction): Permission {
     const busy = busyReason(env, ctx.busy.get(env.id));
+    // Data follows access, whatever else holds (it will not pass).
+    const copy =
+      action === "merge" && parent
+        ? mayCopyFrom(env, "Merging copies the code of")
+        : action === "sync" && parent
+          ? mayCopyFrom(parent, "Sync copies the code and data of its parent")
+          : action === "activate" && parent && env.status === "inactive"
+            ? mayCopyFrom(parent, "Activating copies the data of its parent")
+            : null;
+    if (copy) return copy;
     // An active environment is "dirty" while an activity changes it: it is busy, not inactive.
     if (busy && env.status === "dirty" && action !== "edit") return no(busy);
     switch (action) {
@@ -169,8 +179,6 @@ export function allowedActions(env: RuleEnvironment, ctx: RuleContext): AllowedA
         if (env.status !== "inactive") return busy ? no(busy) : no(`${env.title} is ${env.status}.`);
         if (busy) return no(busy);
         if (parent && parent.status !== "active") return no(`Its parent ${parent.title} is not active: activate the parent first.`);
-        const copy = parent ? mayCopyFrom(parent, "Activating copies the data of its parent") : null;
-        if (copy) return copy;
         const limit = planLimitReason(ctx.plan, derived.usage, env);
         return limit ? no(limit) : ok;
       }
@@ -193,8 +201,6 @@ export function allowedActions(env: RuleEnvironment, ctx: RuleContext): AllowedA
       case "merge":
       case "sync": {
         if (!parent) return no(`${env.title} has no parent to ${action === "merge" ? "merge into" : "sync from"}.`);
-        const copy = action === "merge" ? mayCopyFrom(env, "Merging copies the code of") : mayCopyFrom(parent, "Sync copies the code and data of its parent");
-        if (copy) return copy;
         if (env.status !== "active") return no(`${env.title} is not active.`);
         const parentBusy = busyReason(parent, ctx.busy.get(parent.id));
         if (parent.status !== "active") return no(parentBusy && parent.status === "dirty" ? parentBusy : `Its parent ${parent.title} is not active.`);

@@ -11,11 +11,9 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
-import { chromium } from "@playwright/test";
 import { eq } from "drizzle-orm";
-import { CHROMIUM_ARGS, chromiumPath } from "../../e2e/support/chromium";
 import { git } from "../../e2e/support/git";
-import { startServer } from "../../e2e/support/server";
+import { BENCH_ADMIN, demoRemote, startSignedIn } from "./support";
 
 const which = process.argv[2] ?? "all";
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-contain-"));
@@ -63,28 +61,14 @@ async function deployCost() {
 }
 
 async function healthUnderAttack() {
-  const admin = { email: "bench@example.com", password: "bench-password" };
-  const server = await startServer({ env: { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password, SEED_DEMO: "1" } });
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+  const { server, browser, page } = await startSignedIn();
+  const admin = BENCH_ADMIN;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-clone-"));
   try {
-    const context = await browser.newContext({ baseURL: server.url });
-    const page = await context.newPage();
-    await page.goto("/sign-in");
-    await page.getByLabel("Email").fill(admin.email);
-    await page.getByLabel("Password").fill(admin.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(/projects$/);
-    await page.goto("/account");
-    await page.getByLabel("Token name").fill("bench");
-    await page.getByRole("button", { name: "Create token" }).click();
-    const token = (await page.getByTestId("new-token").textContent())!.trim();
-    const remote = new URL("/git/demo-store.git", server.url);
-    remote.username = encodeURIComponent(admin.email);
-    remote.password = token;
+    const { token, remote } = await demoRemote(page, server);
 
     // Three hostile branches, pushed through the git remote.
-    await git(["clone", "--quiet", "--branch", "staging", remote.toString(), work]);
+    await git(["clone", "--quiet", "--branch", "staging", remote, work]);
     const laughs = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]", ...["b", "c", "d", "e", "f", "g", "h", "i"].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`)].join("\n");
     const files: Record<string, string> = {
       "slow-yaml": Array.from({ length: 30_000 }, (_, i) => `s${i}:\n  type: redis:7.0`).join("\n"),
@@ -97,7 +81,7 @@ async function healthUnderAttack() {
       await git(["commit", "--quiet", "-am", branch], work);
     }
 
-    const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
     const healthTimes: number[] = [];
     let pinging = true;
     const pinger = (async () => {

@@ -10,12 +10,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type Page } from "@playwright/test";
-import { CHROMIUM_ARGS, chromiumPath } from "../../e2e/support/chromium";
+import type { Page } from "@playwright/test";
 import { git } from "../../e2e/support/git";
-import { startServer } from "../../e2e/support/server";
+import { demoRemote, startSignedIn } from "./support";
 
-const admin = { email: "bench@example.com", password: "bench-password" };
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const summary = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(0)} ms, p95 ${pct(xs, 95).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms (${xs.length} runs)`;
 
@@ -32,28 +30,14 @@ async function idleStaging(page: Page) {
   }
 }
 
-const server = await startServer({ env: { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password, SEED_DEMO: "1" } });
-const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+const { server, browser, page } = await startSignedIn();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-live-"));
 try {
-  const context = await browser.newContext({ baseURL: server.url });
-  const page = await context.newPage();
-  await page.goto("/sign-in");
-  await page.getByLabel("Email").fill(admin.email);
-  await page.getByLabel("Password").fill(admin.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/projects$/);
   await idleStaging(page);
 
   // A token and a clone; staging gets a deploy hook that takes a second, so "Running" is there to be seen.
-  await page.goto("/account");
-  await page.getByLabel("Token name").fill("bench");
-  await page.getByRole("button", { name: "Create token" }).click();
-  const token = (await page.getByTestId("new-token").textContent())!.trim();
-  const remote = new URL("/git/demo-store.git", server.url);
-  remote.username = encodeURIComponent(admin.email);
-  remote.password = token;
-  await git(["clone", "--quiet", "--branch", "staging", remote.toString(), work]);
+  const { remote } = await demoRemote(page, server);
+  await git(["clone", "--quiet", "--branch", "staging", remote, work]);
   const yaml = path.join(work, ".magento.app.yaml");
   fs.writeFileSync(yaml, fs.readFileSync(yaml, "utf8").replace("  deploy: |\n    set -e\n", "  deploy: |\n    set -e\n    sleep 1\n"));
   await git(["commit", "--quiet", "-am", "A deploy of a second"], work);
