@@ -9,7 +9,7 @@ import { notifyActivity } from "./notify";
 import { notifyWorkers } from "./wake";
 import { cancelProblem } from "./cancel-rules";
 import type { ActivityKindSpecs } from "./activity-kind";
-import { settleEnvironment } from "./worker";
+import { settleEnvironment } from "./settle";
 
 /**
  * Cancels a pending activity at once, or asks the worker to stop one that is building or

@@ -4,11 +4,10 @@ import os from "node:os";
 import { eq, sql } from "drizzle-orm";
 import type PgBoss from "pg-boss";
 import { selectRows, type Db } from "@/db/client";
-import { activities, environments, type Activity, type Environment } from "@/db/schema";
+import { activities, environments, type Activity } from "@/db/schema";
 import { removeDeployLeftovers } from "@/lib/runtime/deploy";
 import { env } from "@/lib/env";
 import { ActivityLog } from "./activity-log";
-import type { ActivityKindSpec } from "./activity-kind";
 import type { ActivityRegistry, HandlerOutcome } from "./activity-runner";
 import { ACTIVITY_QUEUE, isJobLive, schedulePruning, sendActivityJobs, startJobQueue, type ActivityJob } from "./job-queue";
 import {
@@ -24,6 +23,9 @@ import {
 import { lastLogSeq } from "./log-store";
 import { notifyActivity } from "./notify";
 import { activityEvents, notifyWorkers } from "./wake";
+import { settleEnvironment } from "./settle";
+
+export { settleEnvironment };
 
 export const HEARTBEAT_MS = 10_000;
 /** How often an idle dispatcher looks for work another process queued (in-process work wakes it at once). */
@@ -59,14 +61,6 @@ export async function abandonPartialWork(registry: ActivityRegistry, tx: Tx, act
   removeDeployLeftovers(activity.projectId, activity.environmentName, activity.id);
 }
 
-/** Puts an environment back in the state its activity's outcome implies (by its kind's statuses). */
-export async function settleEnvironment(kind: ActivityKindSpec | null, tx: Tx, activity: Activity, outcome: "success" | "failure", statusAfter?: Environment["status"]) {
-  if (!activity.environmentId) return;
-  const rule = kind?.status;
-  if (!rule) return;
-  const status = statusAfter ?? rule[outcome];
-  await tx.update(environments).set({ status, updatedAt: new Date() }).where(eq(environments.id, activity.environmentId));
-}
 
 /**
  * Runs activities through pg-boss. A dispatcher (every second, and at once when woken in
