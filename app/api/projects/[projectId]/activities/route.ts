@@ -1,4 +1,5 @@
-import { listActivityStream, streamFilterSchema } from "@/lib/environments/activity-stream";
+import { streamFilterSchema } from "@/lib/activity-stream-filter";
+import { listActivityStream } from "@/lib/environments/activity-stream";
 import { projectRequest, visibleEnvironment } from "@/lib/session/api-access";
 import { DomainError } from "@/lib/errors";
 
