@@ -52,7 +52,12 @@ test("clone with a token, push to a branch, watch it deploy, merge it into stagi
     fs.writeFileSync(index, fs.readFileSync(index, "utf8").replace("</body>", "  <p>Hello from a push</p>\n</body>"));
     await git(["commit", "--quiet", "-am", "Say hello"], work);
     const sha = (await git(["rev-parse", "HEAD"], work)).stdout.trim();
+    // The project page stays open while the push happens: its activity appears there by itself.
+    const watching = await context.newPage();
+    await watching.goto(`/projects/${projectId}`);
     await git(["push", "--quiet", "origin", "push-test"], work);
+    await expect(watching.getByText(`Push to push-test (${sha.slice(0, 7)})`).first()).toBeVisible({ timeout: 10_000 });
+    await watching.close();
 
     await waitFor(page, projectId, (b) => {
       expect(b.activities.find((a) => a.description === `Push to push-test (${sha.slice(0, 7)})`)).toMatchObject({ state: "complete", result: "success" });
