@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createProjectSchema } from "./validation";
+import { editEnvironmentSchema } from "@/lib/environments/validation";
+import { personNameSchema } from "@/lib/users/validation";
+import { createProjectSchema, projectTitleSchema } from "./validation";
 
 const valid = { title: "My Store", id: "my-store", plan: "pro", region: "eu-5" };
 
@@ -25,4 +27,14 @@ describe("createProjectSchema", () => {
   it("accepts exactly 100 characters", () => {
     expect(createProjectSchema.safeParse({ ...valid, title: "x".repeat(100) }).success).toBe(true);
   });
+});
+
+it("refuses invisible text-direction characters in titles and names, with a message that says what to do", () => {
+  const spoof = "invoice\u202Etxt.exe";
+  const result = projectTitleSchema.safeParse(spoof);
+  expect(result.success).toBe(false);
+  expect(result.error?.issues[0]?.message).toBe("The title cannot contain invisible text-direction characters (such as U+202E): remove them and type it again.");
+  expect(personNameSchema.safeParse("Ada\u2066").success).toBe(false);
+  expect(editEnvironmentSchema.safeParse({ projectId: "p", environment: "e", title: "Fix\u200Fcart", parent: "" }).success).toBe(false);
+  expect(projectTitleSchema.safeParse("Boutique café — été").success).toBe(true);
 });

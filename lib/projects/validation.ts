@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { displayTextProblem } from "@/lib/text";
 import { projectIdProblem } from "./project-id";
 import { REGION_IDS } from "./regions";
 
@@ -7,7 +8,10 @@ export const projectTitleSchema = z
   .trim()
   .min(1, "Enter a title.")
   .max(100, "Use at most 100 characters for the title.")
-  .refine((v) => !/\p{Cc}/u.test(v), "The title cannot contain control characters (such as tabs or line breaks).");
+  .superRefine((v, ctx) => {
+    const problem = displayTextProblem(v, "title");
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 export const projectIdSchema = z
   .string({ error: "Enter a project id." })

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { displayTextProblem } from "@/lib/text";
 
 export const emailSchema = z
   .string({ error: "Enter an email address." })
@@ -18,7 +19,10 @@ export const personNameSchema = z
   .trim()
   .min(1, "Enter a name.")
   .max(100, "A name has at most 100 characters.")
-  .refine((v) => !/\p{Cc}/u.test(v), "A name cannot contain control characters.");
+  .superRefine((v, ctx) => {
+    const problem = displayTextProblem(v, "name");
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 export const newUserSchema = z.object({
   name: personNameSchema,

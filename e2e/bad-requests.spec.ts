@@ -1,0 +1,41 @@
+import { expect, test } from "@playwright/test";
+import { ADMIN_STATE } from "./support/accounts";
+
+test.use({ storageState: ADMIN_STATE });
+
+// Every route with a dynamic segment, each segment in turn replaced by a malformed %-escape.
+const ROUTES = [
+  "/projects/{project}",
+  "/projects/{project}/access",
+  "/projects/{project}/settings",
+  "/projects/{project}/activities/{activity}",
+  "/projects/{project}/environments/{environment}",
+  "/projects/{project}/environments/{environment}/topology",
+  "/api/projects/{project}/overview",
+  "/api/projects/{project}/activities",
+  "/api/projects/{project}/hierarchy",
+  "/api/projects/{project}/events",
+  "/api/projects/{project}/activities/{activity}/log",
+  "/api/projects/{project}/environments/{environment}/snapshots",
+  "/api/auth/{auth}",
+  "/git/{project}.git/info/refs",
+  "/{anything}",
+];
+const VALID: Record<string, string> = { project: "no-such-project", activity: "00000000-0000-4000-8000-000000000000", environment: "staging", auth: "session", anything: "x" };
+const MALFORMED = ["%E0%A4%A", "%ZZ", "%ff", "%"];
+
+test("a malformed %-escape in any part of any address gets a clear 400 or the not-found page, never a 5xx", async ({ request }) => {
+  const answers: string[] = [];
+  for (const route of ROUTES) {
+    for (const hole of route.match(/\{(\w+)\}/g) ?? []) {
+      for (const bad of MALFORMED) {
+        const url = route.replace(/\{(\w+)\}/g, (m, name: string) => (m === hole ? bad : VALID[name]!));
+        const res = await request.get(url, { maxRedirects: 0 });
+        answers.push(`${res.status()} ${url}`);
+        expect(res.status(), url).toBeLessThan(500);
+        if (url.startsWith("/api/") && !url.startsWith("/api/auth/")) expect(await res.json(), url).toMatchObject({ error: expect.stringContaining("malformed %-escape") });
+      }
+    }
+  }
+  expect(answers.length).toBeGreaterThan(50);
+});
