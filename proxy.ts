@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { REQUEST_PATH_HEADER } from "@/lib/session/request-path";
 
 /**
  * Runs before routing. An address with a malformed %-escape (`/projects/%E0%A4%A`) would make
@@ -15,7 +16,10 @@ export function proxy(request: NextRequest) {
     if (path.startsWith("/git/")) return new NextResponse(`${message}\n`, { status: 400, headers: { "content-type": "text/plain; charset=utf-8" } });
     return NextResponse.rewrite(new URL("/not-found", request.url));
   }
-  return NextResponse.next();
+  // Pages learn their own address (for "sign in, then back here"); a client cannot set it.
+  const headers = new Headers(request.headers);
+  headers.set(REQUEST_PATH_HEADER, `${path}${request.nextUrl.search}`);
+  return NextResponse.next({ request: { headers } });
 }
 
 export const config = {

@@ -28,6 +28,19 @@ test("pages need a session; sign in, then sign out", async ({ page }) => {
   await expect(page).toHaveURL(/\/sign-in$/);
 });
 
+test("a deep link asked for before signing in is where signing in lands; an address elsewhere is not", async ({ page }) => {
+  await page.goto("/admin/users?from=link");
+  await expect(page).toHaveURL(/\/sign-in\?callbackUrl=%2Fadmin%2Fusers%3Ffrom%3Dlink$/);
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/admin\/users\?from=link$/);
+  await signOut(page);
+  // Another site as the return address: signing in goes to the projects instead.
+  await page.goto("/sign-in?callbackUrl=%2F%2Fevil.example%2Fsteal");
+  await signIn(page, ADMIN.email, ADMIN.password);
+});
+
 test("ten failures lock the email with a clear message", async ({ page }) => {
   const email = `locked-${uniqueSuffix()}@example.com`;
   await page.goto("/sign-in");

@@ -9,11 +9,9 @@ import { fail, fieldErrorsOf, formValues, toActionFailure, type FormState } from
 import { seedDemoIfPending } from "@/lib/instance/demo";
 import { createFirstAdministrator } from "@/lib/users/create-user";
 import { firstAdministratorSchema, signInSchema } from "@/lib/users/validation";
+import { safeReturnPath } from "@/lib/session/request-path";
 
 /** Only same-site paths may be returned to after signing in. */
-function safeCallbackUrl(value: FormDataEntryValue | null): string {
-  return typeof value === "string" && value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") ? value : "/projects";
-}
 
 export async function signInAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["email"]);
@@ -22,7 +20,7 @@ export async function signInAction(_prev: FormState, formData: FormData): Promis
 
   const email = normalizeEmail(parsed.data.email);
   try {
-    await signIn("credentials", { email, password: parsed.data.password, redirectTo: safeCallbackUrl(formData.get("callbackUrl")) });
+    await signIn("credentials", { email, password: parsed.data.password, redirectTo: safeReturnPath(formData.get("callbackUrl")) });
     return null; // not reached: a successful sign-in redirects
   } catch (error) {
     if (error instanceof CredentialsSignin && error.code === "locked") {

@@ -1,5 +1,7 @@
 import "server-only";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
+import { REQUEST_PATH_HEADER, safeReturnPath } from "./request-path";
 import { cache } from "react";
 import { getDb } from "@/db/client";
 import { getUserById } from "@/lib/users/create-user";
@@ -25,10 +27,13 @@ export async function getSessionExpiry(): Promise<Date | null> {
   return session?.expires ? new Date(session.expires) : null;
 }
 
-/** For pages: the signed-in user, or a redirect to the sign-in page. */
+/** For pages: the signed-in user, or a redirect to the sign-in page, which comes back here afterwards. */
 export async function requireSessionUser(): Promise<SessionUser> {
   const user = await getSessionUser();
-  if (!user) redirect("/sign-in");
+  if (!user) {
+    const back = safeReturnPath((await headers()).get(REQUEST_PATH_HEADER));
+    redirect(back === "/projects" ? "/sign-in" : `/sign-in?callbackUrl=${encodeURIComponent(back)}`);
+  }
   return user;
 }
 
