@@ -39,3 +39,20 @@ test("a malformed %-escape in any part of any address gets a clear 400 or the no
   }
   expect(answers.length).toBeGreaterThan(50);
 });
+
+test("every dashboard answer forbids framing and sniffing, and an environment's site cannot frame the dashboard", async ({ page, request, baseURL }) => {
+  for (const url of ["/projects", "/sign-in", "/api/health", "/projects/%ZZ"]) {
+    const res = await request.get(url, { maxRedirects: 0 });
+    const headers = res.headers();
+    expect(headers["x-frame-options"], url).toBe("DENY");
+    expect(headers["content-security-policy"], url).toContain("frame-ancestors 'none'");
+    expect(headers["x-content-type-options"], url).toBe("nosniff");
+    expect(headers["referrer-policy"], url).toBe("same-origin");
+  }
+  // A page on another origin (as an environment's site is) frames the dashboard's settings: Chromium refuses.
+  const blocked: string[] = [];
+  page.on("console", (m) => blocked.push(m.text()));
+  await page.setContent(`<iframe id="f" src="${baseURL}/projects"></iframe>`);
+  const frame = page.frames().find((f) => f !== page.mainFrame());
+  await expect.poll(() => blocked.some((t) => /frame-ancestors|X-Frame-Options|Refused to (display|frame)/i.test(t)) || frame?.url() === "chrome-error://chromewebdata/").toBe(true);
+});
