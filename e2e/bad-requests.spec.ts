@@ -56,3 +56,13 @@ test("every dashboard answer forbids framing and sniffing, and an environment's 
   const frame = page.frames().find((f) => f !== page.mainFrame());
   await expect.poll(() => blocked.some((t) => /frame-ancestors|X-Frame-Options|Refused to (display|frame)/i.test(t)) || frame?.url() === "chrome-error://chromewebdata/").toBe(true);
 });
+
+test("a server action sent from another site gets 403, and one over the body limit 413, each with a sentence", async ({ request, baseURL }) => {
+  const action = { "next-action": "0123456789abcdef0123456789abcdef01234567", "content-type": "text/plain;charset=UTF-8" };
+  const crossSite = await request.post("/projects", { headers: { ...action, origin: "http://evil.example" }, data: "[]", maxRedirects: 0 });
+  expect(crossSite.status()).toBe(403);
+  expect(await crossSite.text()).toContain("sent from another site");
+  const big = await request.post("/projects", { headers: { ...action, origin: new URL(baseURL!).origin }, data: "x".repeat(2 * 1024 * 1024), maxRedirects: 0 });
+  expect(big.status()).toBe(413);
+  expect(await big.text()).toContain("more than 1 MiB; nothing was saved");
+});

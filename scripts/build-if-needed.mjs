@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
 const stampFile = path.join(root, ".next", "source-hash");
-const SOURCES = ["app", "components", "lib", "db", "public", "instrumentation.ts", "next.config.js", "postcss.config.mjs", "package-lock.json", "tsconfig.json"];
+const SOURCES = ["app", "components", "lib", "db", "public", "instrumentation.ts", "proxy.ts", "next.config.js", "postcss.config.mjs", "package-lock.json", "tsconfig.json"];
 const IGNORED = /\.(test|int\.test)\.ts$|^db\/testing\//;
 
 function hashSources() {
