@@ -5,6 +5,11 @@ const alias = {
   "@": path.resolve(import.meta.dirname),
   // Next.js resolves "server-only" to an empty module on the server; so do we in tests.
   "server-only": path.resolve(import.meta.dirname, "db/testing/empty-module.ts"),
+  // next-auth imports these without an extension, which Node's ESM resolution (used by
+  // Vitest for dependencies) does not complete; route handlers under test need them.
+  "next/server": path.resolve(import.meta.dirname, "node_modules/next/server.js"),
+  "next/headers": path.resolve(import.meta.dirname, "node_modules/next/headers.js"),
+  "next/navigation": path.resolve(import.meta.dirname, "node_modules/next/navigation.js"),
 };
 
 export default defineConfig({
@@ -25,6 +30,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "integration",
+          server: { deps: { inline: ["next-auth"] } },
           sequence: { groupOrder: 1 },
           include: ["{lib,db}/**/*.int.test.ts"],
           environment: "node",

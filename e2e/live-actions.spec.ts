@@ -1,7 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
-import { ADMIN_STATE } from "./support/accounts";
 import { commitInRepository } from "./support/git";
-import { branchFrom, createProject, uniqueSuffix, waitForIdle } from "./support/pages";
+import { branchFrom, newDeployedProject } from "./support/pages";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -15,13 +14,9 @@ async function act(page: Page, button: string, submit: string, fill?: (dialog: R
   await page.keyboard.press("Escape");
 }
 
-test("after Redeploy, Snapshot, a conflicting Merge, Deactivate and Activate the page shows each finished state without a reload", async ({ browser }) => {
+test("after Redeploy, Snapshot, a Merge, a conflicting Merge, Deactivate and Activate the page shows each finished state without a reload", async ({ browser }) => {
   test.setTimeout(180_000);
-  const projectId = `acts-${uniqueSuffix()}`;
-  const context = await browser.newContext({ storageState: ADMIN_STATE });
-  const page = await context.newPage();
-  await createProject(page, "Actions store", "Starter", projectId);
-  await waitForIdle(page, projectId, "staging");
+  const { projectId, context, page } = await newDeployedProject(browser, "acts", "Actions store");
   await branchFrom(page, projectId, "staging", "feat");
   await page.goto(`/projects/${projectId}/environments/feat`);
   const status = page.getByTestId("environment-status");
@@ -43,12 +38,17 @@ test("after Redeploy, Snapshot, a conflicting Merge, Deactivate and Activate the
   await snap.getByRole("button", { name: "Close" }).click();
   await expect(backups.getByText("Complete")).toBeVisible({ timeout: 30_000 });
 
-  // A merge that conflicts: it fails, the header is Active again, Merge is allowed again.
+  // A merge that succeeds, then one that conflicts: each row ends as it did, Merge is allowed again.
   const edit = (text: string) => (dir: string) => fs.writeFileSync(path.join(dir, "README.md"), text);
+  await commitInRepository(projectId, "feat", edit("feat's first readme\n"), "Feat's first README");
+  await act(page, "Merge", "Merge into staging");
+  await expect(stream.getByRole("listitem").filter({ hasText: "Merge feat into staging" }).getByText("Success")).toBeVisible({ timeout: 30_000 });
+  await expect(status).toHaveText("Active");
   await commitInRepository(projectId, "feat", edit("feat's readme\n"), "Feat's README");
   await commitInRepository(projectId, "staging", edit("staging's readme\n"), "Staging's README");
   await act(page, "Merge", "Merge into staging");
   await expect(stream.getByRole("listitem").filter({ hasText: "Merge feat into staging" }).getByText("Failure")).toBeVisible({ timeout: 30_000 });
+  await expect(stream.getByRole("listitem").filter({ hasText: "Merge feat into staging" })).toHaveCount(2);
   await expect(status).toHaveText("Active");
   await expect(page.getByRole("toolbar").getByRole("button", { name: "Merge", exact: true })).not.toHaveAttribute("aria-disabled", "true");
 

@@ -1,17 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { ADMIN_STATE } from "./support/accounts";
 import { commitInRepository } from "./support/git";
-import { createProject, uniqueSuffix, waitForIdle } from "./support/pages";
+import { newDeployedProject } from "./support/pages";
 
 test("the environment page follows its activity live: busy reasons, the header, the activity list, another tab's activity, without a reload", async ({ browser }) => {
   test.setTimeout(120_000);
-  const projectId = `live-${uniqueSuffix()}`;
-  const context = await browser.newContext({ storageState: ADMIN_STATE });
-  const page = await context.newPage();
-  await createProject(page, "Live store", "Starter", projectId);
-  await waitForIdle(page, projectId, "staging");
+  const { projectId, context, page } = await newDeployedProject(browser, "live", "Live store");
   // master gets a deploy hook that takes a few seconds; syncing staging from it deploys that.
   await commitInRepository(
     projectId,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ACTIVITY_KINDS, ACTIVITY_TYPES, activityLabel, DEPLOYING_TYPES, isActivityType } from "./activity-kinds";
+import { ACTIVITY_KINDS, ACTIVITY_TYPES, activityKind, DEPLOYING_TYPES, isActivityType } from "./activity-kinds";
 import { ACTIVITY_REGISTRY } from "./activity-runners";
 
 describe("the activity registry", () => {
@@ -16,9 +16,9 @@ describe("the activity registry", () => {
   });
 
   it("derives what lists, filters and the topology need", () => {
-    expect(activityLabel("environment.synchronize")).toBe("Sync");
-    expect(activityLabel("environment.backup")).toBe("Snapshot");
-    expect(activityLabel("made.up")).toBe("made.up");
+    expect(activityKind("environment.synchronize")?.label).toBe("Sync");
+    expect(activityKind("environment.backup")?.label).toBe("Snapshot");
+    expect(activityKind("made.up")).toBeNull();
     expect(isActivityType("environment.push")).toBe(true);
     expect(isActivityType("toString")).toBe(false);
     expect(DEPLOYING_TYPES).toContain("environment.restore");

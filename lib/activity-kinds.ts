@@ -27,8 +27,3 @@ export function isActivityType(type: string): type is ActivityType {
 export function activityKind(type: string): ActivityKindSpec | null {
   return isActivityType(type) ? ACTIVITY_KINDS[type] : null;
 }
-
-/** What lists show for a type ("Sync"); an unknown type shows as it is. */
-export function activityLabel(type: string): string {
-  return activityKind(type)?.label ?? type;
-}

@@ -13,7 +13,10 @@ export async function commitOn(projectId: string, branch: string, files: Record<
     for (const [file, content] of Object.entries(files)) {
       fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
       if (typeof content === "string") fs.writeFileSync(path.join(work, file), content);
-      else fs.symlinkSync(content.symlink, path.join(work, file));
+      else {
+        fs.rmSync(path.join(work, file), { force: true });
+        fs.symlinkSync(content.symlink, path.join(work, file));
+      }
     }
     await git(["add", "--all", "--force"], { cwd: work });
     await git(["commit", "--quiet", "-m", message], { cwd: work });

@@ -18,6 +18,8 @@ interface Toast {
 
 const STORAGE_KEY = "pwi.watched-activities";
 const POLL_MS = 2_000;
+/** Polling pauses this long after a project event stream last spoke. */
+const STREAM_QUIET_MS = 30_000;
 const TOAST_MS = 12_000;
 
 const WatchContext = createContext<(w: Watched) => void>(() => {});
@@ -82,9 +84,16 @@ export function ActivityToasts({ children }: { children: ReactNode }) {
         /* offline for a moment */
       }
     };
-    const t = setInterval(() => void look(), POLL_MS);
-    // A project's event stream says when an activity changed: look at once rather than at the next tick.
-    const onActivity = () => void look();
+    // A project's event stream says when an activity changed: look at once, and do not poll
+    // while it speaks (a page without one — the project list, the account — polls).
+    let heardAt = 0;
+    const t = setInterval(() => {
+      if (Date.now() - heardAt > STREAM_QUIET_MS) void look();
+    }, POLL_MS);
+    const onActivity = () => {
+      heardAt = Date.now();
+      void look();
+    };
     window.addEventListener("pwi:project-activity", onActivity);
     return () => {
       stopped = true;

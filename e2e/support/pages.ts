@@ -1,4 +1,5 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
+import { ADMIN_STATE } from "./accounts";
 
 export async function signIn(page: Page, email: string, password: string) {
   await page.goto("/sign-in");
@@ -55,6 +56,16 @@ export async function waitForIdle(page: Page, projectId: string, name: string, t
     const env = ((await res.json()) as { environments: { name: string; status: string; busy: unknown }[] }).environments.find((e) => e.name === name);
     expect(env).toMatchObject({ status: "active", busy: null });
   }).toPass({ timeout });
+}
+
+/** As the administrator: a new Starter project whose staging is deployed and idle, and the page. */
+export async function newDeployedProject(browser: Browser, prefix: string, title: string) {
+  const projectId = `${prefix}-${uniqueSuffix()}`;
+  const context = await browser.newContext({ storageState: ADMIN_STATE });
+  const page = await context.newPage();
+  await createProject(page, title, "Starter", projectId);
+  await waitForIdle(page, projectId, "staging");
+  return { projectId, context, page };
 }
 
 /** Branches `name` from `parent` through its Branch dialog and waits for it to be deployed. */

@@ -25,8 +25,6 @@ import { notifyActivity } from "./notify";
 import { activityEvents, notifyWorkers } from "./wake";
 import { settleEnvironment } from "./settle";
 
-export { settleEnvironment };
-
 export const HEARTBEAT_MS = 10_000;
 /** How often an idle dispatcher looks for work another process queued (in-process work wakes it at once). */
 const IDLE_POLL_MS = 1_000;

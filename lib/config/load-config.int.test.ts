@@ -38,6 +38,10 @@ describe("loading a commit's configuration", () => {
     expect(parsed.maxDelayMs).toBeLessThan(1000);
     console.log(`[load-config] slow file: ${JSON.stringify(parsed.result).slice(0, 200)}; longest event-loop delay ${parsed.maxDelayMs.toFixed(0)} ms`);
 
+    // A configuration file committed as a symlink (to read a file of the server's) is refused before anything is read.
+    const link = await commitOn(id, "staging", { ".magento/services.yaml": { symlink: "/etc/passwd" } }, "Symlinked services");
+    expect(await loadProjectConfig(id, link)).toEqual({ ok: false, errors: [{ file: ".magento/services.yaml", line: null, message: "must be a regular file (not a symbolic link or a directory)" }] });
+
     // The same blobs are answered from the cache.
     expect(await loadProjectConfig(id, bomb)).toBe(await loadProjectConfig(id, bomb));
   }, 60_000);

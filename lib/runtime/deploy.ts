@@ -12,7 +12,7 @@ import { dataPaths } from "@/lib/paths";
 import { checkoutInto, treeOf } from "@/lib/git/repository";
 import { cgroupsAvailable } from "./hook-cgroup";
 import { hookLimits, runHook, type HookPhase, type HookResult } from "./run-hook";
-import { sandboxSupport, unsandboxedWarning } from "./sandbox";
+import { sandboxSupport } from "./sandbox";
 import { currentDataPath, ensureVolumes, linkMounts, volumesRoot } from "./volumes";
 
 /** In each deploy directory: the web root of `web.locations["/"]`, for the environment router. */
@@ -109,10 +109,9 @@ function describeFailure(hook: string, r: HookResult): string {
   return `The ${name} hook failed (exit code ${r.exitCode ?? r.signal}).`;
 }
 
-/** One line at the start of a deploy's log: how its hooks are contained. */
-function describeContainment(): string {
-  const support = sandboxSupport();
-  if (!support.ok) return unsandboxedWarning(support.reason);
+/** One line at the start of a deploy's log: how its hooks are contained (runHook itself warns when they are not). */
+function describeContainment(): string | null {
+  if (!sandboxSupport().ok) return null;
   const build = hookLimits("build");
   const deploy = hookLimits("deploy");
   const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
@@ -138,7 +137,8 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
   }
   const config = parsed.config;
   const env = hookEnv(ctx, config, treeId);
-  log.line(describeContainment(), sandboxSupport().ok ? "stdout" : "stderr");
+  const containment = describeContainment();
+  if (containment) log.line(containment);
 
   // Build ------------------------------------------------------------------
   log.setSection("build");

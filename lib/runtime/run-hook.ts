@@ -276,10 +276,6 @@ function hookCommand(script: string, bwrap: string | null, sandbox: SandboxSpec,
  * Each running hook's outer process, recorded in DATA_DIR/run/hooks as `<pid>-<start time>`,
  * so a server restarted after a crash can kill what a dead one left (sweepHookProcesses).
  */
-function hookRecordsDir(): string {
-  return dataPaths.hookRecords();
-}
-
 function processStartTime(pid: number): string | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -292,9 +288,9 @@ function processStartTime(pid: number): string | null {
 function recordHookProcess(pid: number): { remove(): void } | null {
   const started = processStartTime(pid);
   if (!started) return null;
-  const file = path.join(hookRecordsDir(), `${pid}-${started}`);
+  const file = path.join(dataPaths.hookRecords(), `${pid}-${started}`);
   try {
-    fs.mkdirSync(hookRecordsDir(), { recursive: true });
+    fs.mkdirSync(dataPaths.hookRecords(), { recursive: true });
     fs.writeFileSync(file, "");
   } catch {
     return null;
@@ -310,7 +306,7 @@ export function sweepHookProcesses(): number {
   let killed = sweepHookCgroups();
   let entries: string[] = [];
   try {
-    entries = fs.readdirSync(hookRecordsDir());
+    entries = fs.readdirSync(dataPaths.hookRecords());
   } catch {
     return killed;
   }
@@ -326,7 +322,7 @@ export function sweepHookProcesses(): number {
       }
       killed++;
     }
-    fs.rmSync(path.join(hookRecordsDir(), entry), { force: true });
+    fs.rmSync(path.join(dataPaths.hookRecords(), entry), { force: true });
   }
   return killed;
 }

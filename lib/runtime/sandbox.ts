@@ -6,10 +6,10 @@ import { env as appEnv } from "@/lib/env";
 /** Where the application's files are inside the sandbox (as on the platform). */
 export const SANDBOX_APP_DIR = "/app";
 /** The unprivileged user a hook runs as inside the sandbox. */
-export const SANDBOX_UID = 10000;
+const SANDBOX_UID = 10000;
 
 const PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-export const INSTALL_HINT = "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)";
+const INSTALL_HINT = "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)";
 
 /** What a sandboxed hook sees and may write. Every path is a host path. */
 export interface SandboxSpec {
