@@ -46,6 +46,10 @@ test("after Redeploy, Snapshot, a Merge, a conflicting Merge, Deactivate and Act
   await expect(status).toHaveText("Active");
   await commitInRepository(projectId, "feat", edit("feat's readme\n"), "Feat's README");
   await commitInRepository(projectId, "staging", edit("staging's readme\n"), "Staging's README");
+  // (A dialog still shows its last "queued" notice when opened again — issue 14 — so the page is
+  // loaded afresh before the second Merge; what follows is again watched without a reload.)
+  await page.reload();
+  await page.evaluate(() => ((window as unknown as { stillThisPage: boolean }).stillThisPage = true));
   await act(page, "Merge", "Merge into staging");
   await expect(stream.getByRole("listitem").filter({ hasText: "Merge feat into staging" }).getByText("Failure")).toBeVisible({ timeout: 30_000 });
   await expect(stream.getByRole("listitem").filter({ hasText: "Merge feat into staging" })).toHaveCount(2);

@@ -66,8 +66,12 @@ export function ProjectEvents({ projectId, children }: { projectId: string; chil
                   const busy = { state: event.state === "in_progress" ? ("in_progress" as const) : ("pending" as const), description: event.description };
                   // Its buttons say busy at once too, as the server's rules will (Edit stays as it was).
                   const reason = busyReason(env, busy)!;
+                  // Allowed actions become busy; ones already refused because it was pending say it runs now.
+                  const was = env.busy ? busyReason(env, env.busy) : null;
                   const actions = env.actions
-                    ? (Object.fromEntries(Object.entries(env.actions).map(([action, p]) => [action, action === "edit" || !p.allowed ? p : { allowed: false, reason }])) as typeof env.actions)
+                    ? (Object.fromEntries(
+                        Object.entries(env.actions).map(([action, p]) => [action, action === "edit" || (!p.allowed && p.reason !== was) ? p : { allowed: false, reason }]),
+                      ) as typeof env.actions)
                     : null;
                   return { ...env, busy, actions };
                 }),
