@@ -11,8 +11,9 @@ const nextConfig = {
   // build would add ~8 s to the first `npm start`.
   typescript: { ignoreBuildErrors: true },
   // The dashboard is never framed (an environment's site must not be able to frame its
-  // settings), never sniffed, and tells other sites nothing of its addresses. (A script CSP
-  // with nonces is still to come.)
+  // settings), never sniffed, and tells other sites nothing of its addresses. The script CSP
+  // with a nonce per request (and HSTS over https) is set by proxy.ts; this one covers the
+  // static files the proxy does not see.
   async headers() {
     return [
       {

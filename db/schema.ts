@@ -47,8 +47,67 @@ export const users = pgTable("users", {
   passwordHash: text(),
   /** Instance administrators create projects, manage users and see every project. */
   isAdmin: boolean().notNull().default(false),
+  /** A deactivated user cannot sign in, and their sessions and API tokens stop working; null when active. */
+  deactivatedAt: timestamp({ withTimezone: true, mode: "date" }),
   createdAt: createdAt(),
 });
+
+/**
+ * One row per signed-in browser. The session cookie (a JWT) names its row; a request is
+ * signed in only while the row is neither revoked nor expired and its user is active, so
+ * signing out, a password change or deactivating a user ends sessions at once.
+ */
+export const userSessions = pgTable(
+  "user_sessions",
+  {
+    id: text().primaryKey(),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    userAgent: text().notNull().default(""),
+    clientAddress: text().notNull().default(""),
+    createdAt: createdAt(),
+    /** Updated at most every few minutes, so the per-request check stays a read. */
+    lastSeenAt: timestamp({ withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    expiresAt: timestamp({ withTimezone: true, mode: "date" }).notNull(),
+    revokedAt: timestamp({ withTimezone: true, mode: "date" }),
+  },
+  (t) => [index().on(t.userId)],
+);
+
+export const accountLinkKindEnum = pgEnum("account_link_kind", ["invitation", "password_reset"]);
+
+/**
+ * One-time links shown to an administrator to pass on: an invitation (an email, optionally
+ * a project and its roles) or a password reset for an existing user. Only a hash of the
+ * token is stored; a link works once, until it expires.
+ */
+export const accountLinks = pgTable(
+  "account_links",
+  {
+    id: text()
+      .primaryKey()
+      .$defaultFn(() => crypto.randomUUID()),
+    kind: accountLinkKindEnum().notNull(),
+    tokenHash: text().notNull().unique(),
+    email: text().notNull(),
+    /** The user whose password a reset link sets. */
+    userId: text().references(() => users.id, { onDelete: "cascade" }),
+    /** The project an invitation joins, with its roles (null: an account only). */
+    projectId: text().references(() => projects.id, { onDelete: "cascade" }),
+    role: projectRoleEnum(),
+    productionRole: environmentRoleEnum(),
+    stagingRole: environmentRoleEnum(),
+    developmentRole: environmentRoleEnum(),
+    createdBy: text().references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    expiresAt: timestamp({ withTimezone: true, mode: "date" }).notNull(),
+    usedAt: timestamp({ withTimezone: true, mode: "date" }),
+    /** Withdrawn by an administrator before use. */
+    revokedAt: timestamp({ withTimezone: true, mode: "date" }),
+  },
+  (t) => [index().on(t.projectId), index().on(t.email)],
+);
 
 export const accounts = pgTable(
   "accounts",
@@ -98,10 +157,12 @@ export const signInAttempts = pgTable(
   {
     id: serial().primaryKey(),
     email: text().notNull(),
+    /** Where the attempt came from (the socket's address, or a trusted proxy's). */
+    clientAddress: text().notNull().default(""),
     succeeded: boolean().notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index().on(t.email, t.createdAt)],
+  (t) => [index().on(t.email, t.createdAt), index().on(t.clientAddress, t.createdAt)],
 );
 
 // ---------------------------------------------------------------------------
@@ -153,6 +214,8 @@ export const projectMembers = pgTable(
 );
 
 export type User = typeof users.$inferSelect;
+export type UserSession = typeof userSessions.$inferSelect;
+export type AccountLink = typeof accountLinks.$inferSelect;
 export type Project = typeof projects.$inferSelect;
 export type ProjectMember = typeof projectMembers.$inferSelect;
 export type Plan = (typeof planEnum.enumValues)[number];

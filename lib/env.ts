@@ -69,6 +69,25 @@ const schema = z.object({
   HOOK_MAX_PROCESSES: z.coerce.number().int().min(8).max(100_000).default(512),
   /** The largest git request body accepted after decompression, MiB (fetch negotiation and pushed packs). */
   GIT_MAX_REQUEST_MB: z.coerce.number().int().min(1).max(1024 * 1024).default(1024),
+  /**
+   * The dashboard's address as people reach it (`https://console.example.com`). With https,
+   * cookies are Secure and answers carry Strict-Transport-Security; one-time links use it.
+   */
+  PUBLIC_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v.replace(/\/+$/, "") : undefined))
+    .refine((v) => v === undefined || /^https?:\/\/[^/\s]+$/.test(v), {
+      message: "PUBLIC_URL must be an http:// or https:// address without a path, like https://console.example.com",
+    }),
+  /**
+   * TRUST_PROXY=1: the dashboard runs behind one reverse proxy, whose X-Forwarded-For (last
+   * address) and X-Forwarded-Proto are believed. Otherwise the client address is the socket's.
+   */
+  TRUST_PROXY: flag(false),
+  /** How long a sign-in lasts, in hours (default 7 days). */
+  SESSION_LIFETIME_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(7 * 24),
 });
 
 function flag(fallback: boolean) {

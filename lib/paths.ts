@@ -12,7 +12,7 @@ import { env } from "@/lib/env";
  *   volumes/<project>/<env>/gen-*       each environment's data, `current` the live generation
  *   snapshots/<project>/<snapshot>      snapshot archives and manifests
  *   auth-secret                         the generated session secret
- *   run/                                sockets and records of running hooks (this machine)
+ *   run/                                sockets (git pushes, `npm run admin`) and records of running hooks
  *   pglite/, pglite.lock                the embedded database (db/client.ts)
  *
  * Project ids and environment names are validated slugs before they reach these functions.
@@ -31,6 +31,7 @@ export const dataPaths = {
   authSecret: () => path.join(root(), "auth-secret"),
   run: () => path.join(root(), "run"),
   hookRecords: () => path.join(root(), "run", "hooks"),
+  adminSocket: () => path.join(root(), "run", "admin.sock"),
 } as const;
 
 /** Every directory that holds something of a project. */

@@ -3,15 +3,15 @@
 import { AuthError, CredentialsSignin } from "next-auth";
 import { getDb } from "@/db/client";
 import { signIn, signOut } from "@/lib/session/auth";
-import { WRONG_CREDENTIALS, normalizeEmail } from "@/lib/auth/authenticate";
+import { headers } from "next/headers";
+import { clientInfo } from "@/lib/session/client-info";
+import { DEACTIVATED, WRONG_CREDENTIALS, normalizeEmail } from "@/lib/auth/authenticate";
 import { describeLockout, getLockout } from "@/lib/auth/sign-in-throttle";
 import { fail, fieldErrorsOf, formValues, toActionFailure, type FormState } from "@/lib/errors";
 import { seedDemoIfPending } from "@/lib/instance/demo";
 import { createFirstAdministrator } from "@/lib/users/create-user";
 import { firstAdministratorSchema, signInSchema } from "@/lib/users/validation";
 import { safeReturnPath } from "@/lib/session/request-path";
-
-/** Only same-site paths may be returned to after signing in. */
 
 export async function signInAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const values = formValues(formData, ["email"]);
@@ -24,9 +24,10 @@ export async function signInAction(_prev: FormState, formData: FormData): Promis
     return null; // not reached: a successful sign-in redirects
   } catch (error) {
     if (error instanceof CredentialsSignin && error.code === "locked") {
-      const lockout = await getLockout(await getDb(), email);
-      return { ...fail(describeLockout(lockout.isLocked ? lockout.retryAfterSeconds : 15 * 60)), values };
+      const lockout = await getLockout(await getDb(), email, clientInfo(await headers()).address);
+      return { ...fail(describeLockout(lockout.isLocked ? lockout : { retryAfterSeconds: 15 * 60, scope: "pair" })), values };
     }
+    if (error instanceof CredentialsSignin && error.code === "deactivated") return { ...fail(DEACTIVATED), values };
     if (error instanceof AuthError) {
       return { ...fail(error.type === "CredentialsSignin" ? WRONG_CREDENTIALS : "Sign-in failed. Try again."), values };
     }

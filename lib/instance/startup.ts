@@ -4,6 +4,8 @@ import { getDatabase } from "@/db/client";
 import { getAuthSecret } from "@/lib/auth/secret";
 import { env } from "@/lib/env";
 import { countUsers, createUser, getUserByEmail, upsertAdministrator } from "@/lib/users/create-user";
+import { installClientHeaders } from "./client-headers";
+import { startAdminSocket } from "./admin-socket";
 import { markFirstStart, seedDemoIfPending } from "./demo";
 import { startBackgroundWorker } from "@/lib/activities/background-worker";
 import { startActivityWorker } from "@/lib/activity-runners";
@@ -27,6 +29,7 @@ export interface StartupReport {
  */
 export async function startInstance(log: (line: string) => void = console.log): Promise<StartupReport> {
   const config = env();
+  installClientHeaders(config.TRUST_PROXY);
   const database = await getDatabase();
   const migrationsApplied = await database.migrate();
   const db = database.db;
@@ -74,6 +77,7 @@ export async function startInstance(log: (line: string) => void = console.log): 
   } else {
     log("[startup] RUN_WORKER=0: activities run in separate `npm run worker` processes.");
   }
+  startAdminSocket(async () => (await getDatabase()).db, log);
   startEnvironmentRouter(config.ENV_PORT, async () => (await getDatabase()).db, log);
   log(`[startup] Ready on ${url}`);
   return report;

@@ -28,7 +28,7 @@ export async function listProjectMembers(db: Db, access: ProjectAccess) {
 }
 
 /** A project admin has admin on every environment type; a viewer has what was chosen. */
-function rolesToStore(roles: MemberRolesInput) {
+export function rolesToStore(roles: MemberRolesInput) {
   const env = roles.role === "admin" ? FULL_ENVIRONMENT_ACCESS : roles;
   return { role: roles.role, productionRole: env.production, stagingRole: env.staging, developmentRole: env.development };
 }

@@ -48,3 +48,9 @@ export const addMemberSchema = memberRolesSchema.extend({
 });
 export const updateMemberSchema = memberRolesSchema.extend({ projectId: z.string().min(1), userId: z.string().min(1) });
 export const removeMemberSchema = z.object({ projectId: z.string().min(1), userId: z.string().min(1) });
+
+export const inviteMemberSchema = memberRolesSchema.extend({
+  projectId: z.string().min(1),
+  email: addMemberSchema.shape.email,
+});
+export const invitationIdSchema = z.object({ invitationId: z.string().min(1).max(100) });

@@ -2,7 +2,7 @@ import "server-only";
 import { getDb } from "@/db/client";
 import { authenticateToken } from "@/lib/tokens/api-tokens";
 import type { SessionUser } from "@/lib/auth/permissions";
-import { getSessionExpiry, getSessionUser } from "./session";
+import { getCurrentSession } from "./session";
 
 /**
  * The user of an API request: the browser's session, or for scripts HTTP basic auth with
@@ -17,6 +17,6 @@ export async function getRequestUser(request: Request): Promise<{ user: SessionU
     const user = colon > 0 ? await authenticateToken(await getDb(), decoded.slice(0, colon), decoded.slice(colon + 1)) : null;
     return user ? { user: { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin }, expiresAt: null } : null;
   }
-  const user = await getSessionUser();
-  return user ? { user, expiresAt: await getSessionExpiry() } : null;
+  const session = await getCurrentSession();
+  return session ? { user: session.user, expiresAt: session.expiresAt } : null;
 }

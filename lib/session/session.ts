@@ -4,27 +4,38 @@ import { redirect } from "next/navigation";
 import { REQUEST_PATH_HEADER, safeReturnPath } from "./request-path";
 import { cache } from "react";
 import { getDb } from "@/db/client";
-import { getUserById } from "@/lib/users/create-user";
+import { getSessionOwner } from "@/lib/auth/user-sessions";
 import { auth } from "./auth";
 import type { SessionUser } from "@/lib/auth/permissions";
 
+export interface CurrentSession {
+  user: SessionUser;
+  sessionId: string;
+  expiresAt: Date;
+}
+
 /**
- * The signed-in user, re-read from the database on every request (once per render),
- * so a deleted user or a revoked administrator loses access at once.
+ * The signed-in user and their session, checked against the database on every request
+ * (once per render): a signed-out, expired or revoked session, or a deactivated or deleted
+ * user, is no session at all. One indexed read (see the session-check benchmark).
  */
-export const getSessionUser = cache(async (): Promise<SessionUser | null> => {
+export const getCurrentSession = cache(async (): Promise<CurrentSession | null> => {
   const session = await auth();
-  const id = session?.user?.id;
-  if (!id) return null;
-  const user = await getUserById(await getDb(), id);
-  if (!user) return null;
-  return { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin };
+  const sessionId = session?.sessionId;
+  if (!session?.user?.id || !sessionId) return null;
+  const owner = await getSessionOwner(await getDb(), sessionId);
+  if (!owner || owner.user.id !== session.user.id) return null;
+  const { user } = owner;
+  return { user: { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin }, sessionId, expiresAt: owner.session.expiresAt };
 });
+
+export async function getSessionUser(): Promise<SessionUser | null> {
+  return (await getCurrentSession())?.user ?? null;
+}
 
 /** When the current session ends (streams close then), or null without one. */
 export async function getSessionExpiry(): Promise<Date | null> {
-  const session = await auth();
-  return session?.expires ? new Date(session.expires) : null;
+  return (await getCurrentSession())?.expiresAt ?? null;
 }
 
 /** For pages: the signed-in user, or a redirect to the sign-in page, which comes back here afterwards. */

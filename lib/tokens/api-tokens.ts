@@ -38,7 +38,7 @@ export async function authenticateToken(db: Db, email: string, token: string): P
     .select({ user: users, tokenId: apiTokens.id })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(and(eq(apiTokens.tokenHash, hash(token)), isNull(apiTokens.revokedAt), eq(users.email, email.trim().toLowerCase())))
+    .where(and(eq(apiTokens.tokenHash, hash(token)), isNull(apiTokens.revokedAt), isNull(users.deactivatedAt), eq(users.email, email.trim().toLowerCase())))
     .limit(1);
   if (!row) return null;
   await db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.tokenId));

@@ -33,8 +33,8 @@ describeEachDatabase("users", ({ db }) => {
     const second = await upsertAdministrator(db(), email, "second-password");
     expect(second.created).toBe(false);
     expect(second.user.id).toBe(first.user.id);
-    expect((await authenticateWithPassword(db(), email, "first-password")).ok).toBe(false);
-    expect((await authenticateWithPassword(db(), email, "second-password")).ok).toBe(true);
+    expect((await authenticateWithPassword(db(), email, "first-password", "10.0.0.1")).ok).toBe(false);
+    expect((await authenticateWithPassword(db(), email, "second-password", "10.0.0.1")).ok).toBe(true);
   });
 
   it("makes an existing user an administrator when named in ADMIN_EMAIL", async () => {

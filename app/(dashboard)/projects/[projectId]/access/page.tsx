@@ -1,10 +1,14 @@
 import type { Metadata } from "next";
 import { AddMemberForm } from "@/components/access/add-member-form";
 import { MemberRow } from "@/components/access/member-row";
+import { InviteForm } from "@/components/users/invite-form";
+import { PendingInvitations } from "@/components/users/pending-invitations";
+import { formatDateTime } from "@/components/projects/format";
 import { ProjectHeader } from "@/components/projects/project-header";
 import { getDb } from "@/db/client";
 import { canManageProject } from "@/lib/auth/permissions";
 import { listProjectMembers } from "@/lib/projects/members";
+import { listPendingInvitations } from "@/lib/projects/invitations";
 import { getProjectForPage } from "@/lib/session/page-access";
 
 type Props = { params: Promise<{ projectId: string }> };
@@ -17,8 +21,11 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function ProjectAccessPage({ params }: Props) {
   const { user, access } = await getProjectForPage((await params).projectId);
   const { project } = access;
-  const members = await listProjectMembers(await getDb(), access);
+  const db = await getDb();
+  const members = await listProjectMembers(db, access);
   const canManage = canManageProject(access);
+  const canInvite = canManage || user.isAdmin;
+  const invitations = canInvite ? await listPendingInvitations(db, project.id) : [];
 
   return (
     <>
@@ -56,6 +63,19 @@ export default async function ProjectAccessPage({ params }: Props) {
               Add a member
             </h2>
             <AddMemberForm projectId={project.id} />
+          </section>
+        ) : null}
+        {canInvite ? (
+          <section aria-labelledby="invite-member-heading" className="rounded-lg border border-border bg-surface p-5">
+            <h2 id="invite-member-heading" className="text-lg font-semibold">
+              Invite someone new
+            </h2>
+            <p className="mb-4 mt-1 text-sm text-muted">For a person without an account: the link lets them choose a name and password and opens this project with the roles chosen here.</p>
+            <InviteForm projectId={project.id} />
+            <h3 className="mb-1 mt-5 text-sm font-semibold">Pending invitations</h3>
+            <PendingInvitations
+              invitations={invitations.map((i) => ({ id: i.id, email: i.email, detail: `as project ${i.role}`, expiresAt: formatDateTime(i.expiresAt) }))}
+            />
           </section>
         ) : null}
       </div>
