@@ -48,7 +48,14 @@ test("every dashboard answer forbids framing and sniffing, and an environment's 
     expect(headers["content-security-policy"], url).toContain("frame-ancestors 'none'");
     expect(headers["x-content-type-options"], url).toBe("nosniff");
     expect(headers["referrer-policy"], url).toBe("same-origin");
+    expect(headers["content-security-policy"], url).toMatch(/script-src 'self' 'nonce-[0-9a-f]{32}' 'strict-dynamic'/);
+    expect(headers["strict-transport-security"], url).toBeUndefined(); // served over http here
   }
+  // Each page's scripts carry that answer's nonce, a new one every time.
+  const [a, b] = [await request.get("/sign-in"), await request.get("/sign-in")];
+  const nonceOf = (csp: string | undefined) => /'nonce-([0-9a-f]+)'/.exec(csp ?? "")?.[1];
+  expect(nonceOf(a.headers()["content-security-policy"])).not.toBe(nonceOf(b.headers()["content-security-policy"]));
+  expect(await a.text()).toContain(`nonce="${nonceOf(a.headers()["content-security-policy"])}"`);
   // A page on another origin (as an environment's site is) frames the dashboard's settings: Chromium refuses.
   const blocked: string[] = [];
   page.on("console", (m) => blocked.push(m.text()));
@@ -65,4 +72,13 @@ test("a server action sent from another site gets 403, and one over the body lim
   const big = await request.post("/projects", { headers: { ...action, origin: new URL(baseURL!).origin }, data: "x".repeat(2 * 1024 * 1024), maxRedirects: 0 });
   expect(big.status()).toBe(413);
   expect(await big.text()).toContain("more than 1 MiB; nothing was saved");
+  // A body of unknown length (chunked) is refused before anything reads it.
+  const chunked = await fetch(new URL("/projects", baseURL), {
+    method: "POST",
+    headers: { ...action, origin: new URL(baseURL!).origin },
+    body: new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode("x".repeat(3 * 1024 * 1024))), c.close()) }),
+    duplex: "half",
+  } as RequestInit);
+  expect(chunked.status).toBe(411);
+  expect(await chunked.text()).toContain("without a Content-Length; nothing was saved");
 });

@@ -22,6 +22,10 @@ test("an empty database asks for the first administrator, once", async ({ page }
   await page.getByLabel("Repeat the password").fill("other-password");
   await page.getByRole("button", { name: "Create administrator" }).click();
   await expect(page.getByText("The two passwords differ.")).toBeVisible();
+  // What was typed stays, passwords included (they never travel back from the server).
+  await expect(page.getByLabel("Name")).toHaveValue("Ada Admin");
+  await expect(page.getByLabel("Password", { exact: true })).toHaveValue("first-password");
+  await expect(page.getByLabel("Repeat the password")).toHaveValue("other-password");
 
   await page.getByLabel("Password", { exact: true }).fill("first-password");
   await page.getByLabel("Repeat the password").fill("first-password");

@@ -41,7 +41,7 @@ test("a deep link asked for before signing in is where signing in lands; an addr
   await signIn(page, ADMIN.email, ADMIN.password);
 });
 
-test("ten failures lock the email with a clear message", async ({ page }) => {
+test("ten failures lock the email from this address with a clear message", async ({ page }) => {
   const email = `locked-${uniqueSuffix()}@example.com`;
   await page.goto("/sign-in");
   for (let i = 0; i < 10; i++) {
@@ -54,5 +54,5 @@ test("ten failures lock the email with a clear message", async ({ page }) => {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill("anything");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.locator("form").getByRole("alert")).toContainText("Too many failed sign-ins for this email. Try again in 15 minutes");
+  await expect(page.locator("form").getByRole("alert")).toContainText("Too many failed sign-ins for this email from this network. Try again in 15 minutes");
 });

@@ -36,14 +36,16 @@ export function ChangePasswordForm() {
   const resetKey = useResetKey(state);
   return (
     <form key={resetKey} action={action} className="grid gap-4 sm:grid-cols-3" noValidate>
-      <div className="sm:col-span-3">
-        {state?.ok ? (
-          <Alert tone="success">
-            Password changed. {ended > 0 ? `${ended} other session${ended === 1 ? "" : "s"} signed out.` : "You had no other sessions."}
-          </Alert>
-        ) : null}
-        {state && !state.ok && !state.fieldErrors ? <Alert tone="error">{state.error}</Alert> : null}
-      </div>
+      {state?.ok ? (
+        <div className="sm:col-span-3">
+          <Alert tone="success">Password changed. {ended > 0 ? `${ended} other session${ended === 1 ? "" : "s"} signed out.` : "You had no other sessions."}</Alert>
+        </div>
+      ) : null}
+      {state && !state.ok && !state.fieldErrors ? (
+        <div className="sm:col-span-3">
+          <Alert tone="error">{state.error}</Alert>
+        </div>
+      ) : null}
       <Field id="currentPassword" label="Current password" errors={errors?.currentPassword}>
         <PasswordInput id="currentPassword" name="currentPassword" autoComplete="current-password" required {...describedBy("currentPassword", errors?.currentPassword)} />
       </Field>

@@ -3,6 +3,7 @@
 import { useActionState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Field, Input, describedBy } from "@/components/ui/field";
+import { PasswordInput } from "@/components/ui/password-input";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { createFirstAdministratorAction } from "@/lib/actions/auth-actions";
 
@@ -19,10 +20,10 @@ export function SetupForm() {
         <Input id="email" name="email" type="email" autoComplete="username" required defaultValue={state?.values?.email} {...describedBy("email", errors?.email)} />
       </Field>
       <Field id="password" label="Password" hint="At least 8 characters." errors={errors?.password}>
-        <Input id="password" name="password" type="password" autoComplete="new-password" required {...describedBy("password", errors?.password, true)} />
+        <PasswordInput id="password" name="password" autoComplete="new-password" required {...describedBy("password", errors?.password, true)} />
       </Field>
       <Field id="confirmPassword" label="Repeat the password" errors={errors?.confirmPassword}>
-        <Input id="confirmPassword" name="confirmPassword" type="password" autoComplete="new-password" required {...describedBy("confirmPassword", errors?.confirmPassword)} />
+        <PasswordInput id="confirmPassword" name="confirmPassword" autoComplete="new-password" required {...describedBy("confirmPassword", errors?.confirmPassword)} />
       </Field>
       <SubmitButton className="w-full" pendingText="Creating…">
         Create administrator

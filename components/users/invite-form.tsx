@@ -30,7 +30,7 @@ export function InviteForm({ projectId }: { projectId?: string }) {
       <form key={resetKey} action={action} className="space-y-4" noValidate>
         {projectId ? <input type="hidden" name="projectId" value={projectId} /> : null}
         {state && !state.ok && !state.fieldErrors ? <Alert tone="error">{state.error}</Alert> : null}
-        <Field id={id} label="Email" hint="Someone without an account yet." errors={errors?.email}>
+        <Field id={id} label="Email to invite" hint="Someone without an account yet." errors={errors?.email}>
           <Input id={id} name="email" type="email" required defaultValue={state && !state.ok ? state.values?.email : ""} {...describedBy(id, errors?.email, true)} />
         </Field>
         {projectId ? (

@@ -34,11 +34,11 @@ export function uniqueSuffix(): string {
 export async function addUser(page: Page, user: { name: string; email: string; password: string }) {
   await page.goto("/admin/users");
   await page.getByLabel("Name").fill(user.name);
-  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Email", { exact: true }).fill(user.email);
   await page.getByLabel("Initial password").fill(user.password);
   await page.getByRole("button", { name: "Add user" }).click();
   await expect(page.getByRole("status").filter({ hasText: "User added." })).toBeVisible();
-  await expect(page.getByRole("cell", { name: user.email })).toBeVisible();
+  await expect(page.getByRole("cell", { name: user.email, exact: true })).toBeVisible();
 }
 
 /** The log viewer is virtualised: search brings a line into view, then it must be in the log. */
