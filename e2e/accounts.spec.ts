@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
 import { expect, test, type Browser, type BrowserContext } from "@playwright/test";
 import { ADMIN_STATE } from "./support/accounts";
 import { addUser, createProject, signIn, uniqueSuffix } from "./support/pages";
@@ -155,4 +158,22 @@ test("a project admin invites someone who joins by the link and sees the project
   await admin.goto(`/projects/${projectId}/access`);
   await expect(admin.getByText(email)).toBeVisible();
   await Promise.all([guest.close(), adminContext.close()]);
+});
+
+test("`npm run admin -- reset-password` on the machine prints a one-time link while the dashboard runs", async ({ browser }) => {
+  const { user, context } = await newUserSession(browser, "cli");
+  const root = path.resolve(import.meta.dirname, "..");
+  const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "--conditions=react-server", "scripts/admin.ts", "reset-password", user.email], {
+    cwd: root,
+    env: { ...process.env, DATA_DIR: process.env.E2E_DATA_DIR, DATABASE_URL: "" },
+  });
+  const link = /(http\S+\/reset-password\/[A-Za-z0-9_-]{43})$/m.exec(stdout)?.[1];
+  expect(link, stdout).toBeDefined();
+  const page = await context.newPage();
+  await page.goto(new URL(link!).pathname); // the link names the server's own address
+  await page.getByLabel("Password", { exact: true }).fill("cli-password-1");
+  await page.getByLabel("Repeat the password").fill("cli-password-1");
+  await page.getByRole("button", { name: "Set password and sign in" }).click();
+  await expect(page).toHaveURL(/\/projects$/);
+  await context.close();
 });
