@@ -104,12 +104,15 @@ describeEachDatabase("live activity logs", ({ db }) => {
     expect(JSON.parse(seal.data)).toMatchObject({ state: "complete", result: "success", lines: 301 });
   });
 
-  it("ends a followed stream when the session expires, without a seal", async () => {
+  it("ends a followed stream when the session ends, without a seal", async () => {
     const activity = await runningActivity();
     const log = new ActivityLog(db(), activity.id);
     log.line("before expiry", "stdout");
     await log.flush();
-    const reader = sseReader(openActivityStream(db(), activity, { after: 0, format: "sse", follow: true, closeAt: new Date(Date.now() + 300) }));
+    const reader = sseReader(openActivityStream(db(), activity, { after: 0, format: "sse", follow: true, closeWhen: (close) => {
+      const timer = setTimeout(close, 300);
+      return () => clearTimeout(timer);
+    } }));
     await reader.until(() => reader.isDone(), 5_000);
     expect(reader.events.map((e) => e.event)).toEqual(["state", "line"]);
   });

@@ -185,13 +185,13 @@ export function encodeEvent(format: StreamFormat, event: LogEvent): string {
 /**
  * An activity's log from line `after` + 1: every line once, in order, then a seal when
  * the activity has ended. With `follow` it waits for new lines (woken by NOTIFY) until the
- * seal or `closeAt` (the session's expiry); without, it sends what is stored now.
+ * seal or until `closeWhen` says to stop (the session ended); without, it sends what is stored now.
  * Backpressure comes from the reader: lines are read only when the client takes them.
  */
 export function openActivityStream(
   db: Db,
   activity: Activity,
-  options: { after: number; format: StreamFormat; follow: boolean; closeAt?: Date | null },
+  options: { after: number; format: StreamFormat; follow: boolean; closeWhen?: (close: () => void) => () => void },
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let after = options.after;
@@ -199,10 +199,12 @@ export function openActivityStream(
   let closed = false;
   let sentStateVersion = -1;
   const timers: NodeJS.Timeout[] = [];
+  let stopWatching = () => {};
   const finish = (controller: ReadableStreamDefaultController<Uint8Array>) => {
     if (closed) return;
     closed = true;
     timers.forEach((t) => clearTimeout(t));
+    stopWatching();
     if (tail) releaseTail(db, tail);
     controller.close();
   };
@@ -229,10 +231,7 @@ export function openActivityStream(
           const keepAlive = setInterval(() => send(controller, ": keep-alive\n\n"), KEEP_ALIVE_MS);
           timers.push(keepAlive as unknown as NodeJS.Timeout);
         }
-        if (options.closeAt) {
-          const ms = options.closeAt.getTime() - Date.now();
-          timers.push(setTimeout(() => finish(controller), Math.max(0, Math.min(ms, 2 ** 31 - 1))));
-        }
+        if (options.closeWhen) stopWatching = options.closeWhen(() => finish(controller));
       },
       async pull(controller) {
         while (!closed && tail) {
@@ -257,6 +256,7 @@ export function openActivityStream(
       cancel() {
         closed = true;
         timers.forEach((t) => clearTimeout(t));
+        stopWatching();
         if (tail) releaseTail(db, tail);
       },
     },

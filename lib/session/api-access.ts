@@ -3,13 +3,10 @@ import { getDb, type Db } from "@/db/client";
 import type { Environment } from "@/db/schema";
 import { getEnvironmentByName } from "@/lib/environments/queries";
 import { getProjectAccess } from "@/lib/auth/project-access";
-import { canSeeEnvironmentType, type ProjectAccess, type SessionUser } from "@/lib/auth/permissions";
-import { getRequestUser } from "./request-user";
+import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
+import { getRequestUser, type RequestUser } from "./request-user";
 
-export interface ProjectRequest {
-  user: SessionUser;
-  /** When the session ends (streams close then); null for an API token. */
-  expiresAt: Date | null;
+export interface ProjectRequest extends RequestUser {
   access: ProjectAccess;
   db: Db;
 }

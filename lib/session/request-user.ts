@@ -2,6 +2,7 @@ import "server-only";
 import { getDb } from "@/db/client";
 import { authenticateToken } from "@/lib/tokens/api-tokens";
 import type { SessionUser } from "@/lib/auth/permissions";
+import { getSessionOwner } from "@/lib/auth/user-sessions";
 import { getCurrentSession } from "./session";
 
 /**
@@ -9,14 +10,24 @@ import { getCurrentSession } from "./session";
  * the account's email and an API token (as for the git remote). `expiresAt` is when a
  * session ends (streams close then); null for a token.
  */
-export async function getRequestUser(request: Request): Promise<{ user: SessionUser; expiresAt: Date | null } | null> {
+export interface RequestUser {
+  user: SessionUser;
+  /** When a session ends; null for a token. */
+  expiresAt: Date | null;
+  /** Asks the database again whether the session (or token) still works: long streams call it. */
+  isStillValid: () => Promise<boolean>;
+}
+
+export async function getRequestUser(request: Request): Promise<RequestUser | null> {
   const auth = request.headers.get("authorization");
   if (auth?.startsWith("Basic ")) {
     const decoded = Buffer.from(auth.slice(6), "base64").toString("utf8");
     const colon = decoded.indexOf(":");
-    const user = colon > 0 ? await authenticateToken(await getDb(), decoded.slice(0, colon), decoded.slice(colon + 1)) : null;
-    return user ? { user: { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin }, expiresAt: null } : null;
+    const check = async () => (colon > 0 ? authenticateToken(await getDb(), decoded.slice(0, colon), decoded.slice(colon + 1)) : null);
+    const user = await check();
+    return user ? { user: { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin }, expiresAt: null, isStillValid: async () => (await check())?.id === user.id } : null;
   }
   const session = await getCurrentSession();
-  return session ? { user: session.user, expiresAt: session.expiresAt } : null;
+  if (!session) return null;
+  return { user: session.user, expiresAt: session.expiresAt, isStillValid: async () => (await getSessionOwner(await getDb(), session.sessionId))?.user.id === session.user.id };
 }

@@ -1,6 +1,7 @@
 import { subscribeToProject } from "@/lib/activities/project-events";
 import { canSeeEnvironmentType } from "@/lib/auth/permissions";
 import { projectRequest } from "@/lib/session/api-access";
+import { watchSession } from "@/lib/session/watch-session";
 
 export const dynamic = "force-dynamic";
 
@@ -32,10 +33,10 @@ export async function GET(request: Request, { params }: { params: Promise<{ proj
         send(`event: activity\ndata: ${JSON.stringify({ id, state, environmentId, description, ended })}\n\n`);
       });
       const heartbeat = setInterval(() => send(`: keep-alive\n\n`), HEARTBEAT_MS);
-      const expiry = r.expiresAt ? setTimeout(() => cleanup(), Math.max(0, r.expiresAt.getTime() - Date.now())) : null;
+      const stopWatching = watchSession(r, () => cleanup());
       cleanup = () => {
         clearInterval(heartbeat);
-        if (expiry) clearTimeout(expiry);
+        stopWatching();
         unsubscribe();
         try {
           controller.close();

@@ -1,6 +1,7 @@
 import { openActivityStream, streamHeaders, type StreamFormat } from "@/lib/activities/log-stream";
 import { openLogDownload } from "@/lib/activities/log-download";
 import { projectRequest } from "@/lib/session/api-access";
+import { watchSession } from "@/lib/session/watch-session";
 import { getVisibleActivity } from "@/lib/environments/queries";
 
 export const dynamic = "force-dynamic";
@@ -34,6 +35,6 @@ export async function GET(request: Request, { params }: { params: Promise<{ proj
   const afterText = lastEventId ?? url.searchParams.get("after") ?? "0";
   if (!/^\d{1,10}$/.test(afterText)) return Response.json({ error: "after (or Last-Event-ID) must be a line number: 0 or more." }, { status: 400 });
   const follow = url.searchParams.get("follow") !== "0";
-  const stream = openActivityStream(db, activity, { after: Number(afterText), format: format as StreamFormat, follow, closeAt: r.expiresAt });
+  const stream = openActivityStream(db, activity, { after: Number(afterText), format: format as StreamFormat, follow, closeWhen: (close) => watchSession(r, close) });
   return new Response(stream, { headers: streamHeaders(format as StreamFormat) });
 }
