@@ -9,7 +9,8 @@ describeEachDatabase("migrations", ({ db, database }) => {
       db(),
       sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
     );
-    expect(rows.map((r) => r.table_name)).toEqual([
+    expect(rows.map((r) => r.table_name).sort()).toEqual([
+      "account_links",
       "accounts",
       "activities",
       "activity_environments",
@@ -23,9 +24,10 @@ describeEachDatabase("migrations", ({ db, database }) => {
       "sessions",
       "sign_in_attempts",
       "snapshots",
+      "user_sessions",
       "users",
       "verification_tokens",
-    ]);
+    ].sort());
   });
 
   it("applies nothing on a second run", async () => {

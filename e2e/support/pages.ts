@@ -39,6 +39,7 @@ export async function addUser(page: Page, user: { name: string; email: string; p
   await page.getByRole("button", { name: "Add user" }).click();
   await expect(page.getByRole("status").filter({ hasText: "User added." })).toBeVisible();
   await expect(page.getByRole("cell", { name: user.email, exact: true })).toBeVisible();
+  await expect(page.getByLabel("Email", { exact: true })).toHaveValue(""); // the form starts empty again
 }
 
 /** The log viewer is virtualised: search brings a line into view, then it must be in the log. */
