@@ -70,7 +70,10 @@ test("branch from staging, watch the deploy log, merge back; a viewer finds Merg
   await viewerPage.goto(`/projects/${projectId}/environments/fix-cart`);
   const merge = viewerPage.getByRole("button", { name: "Merge" });
   await expect(merge).toHaveAttribute("aria-disabled", "true");
-  await expect(merge).toHaveAttribute("title", "Viewers cannot merge into Staging: it needs the admin role on Staging environments.");
+  await expect(merge).toHaveAccessibleDescription("Viewers cannot merge into Staging: it needs the admin role on Staging environments.");
+  // The reason shows on keyboard focus, not only on click or hover.
+  await merge.focus();
+  await expect(viewerPage.getByRole("tooltip").filter({ hasText: "Viewers cannot merge into Staging" })).toBeVisible();
   await merge.click({ force: true });
   await expect(viewerPage.getByRole("status").filter({ hasText: "Merge: Viewers cannot merge" })).toBeVisible();
 

@@ -31,7 +31,7 @@ test("the environment page follows its activity live: busy reasons, the header, 
   await expect(status).toHaveText(/^Running: Sync code (and data )?from master into staging/, { timeout: 15_000 });
   const branch = page.getByRole("button", { name: "Branch", exact: true });
   await expect(branch).toHaveAttribute("aria-disabled", "true");
-  await expect(branch).toHaveAttribute("title", /^Staging has a running activity: Sync code (and data )?from master into staging\.$/);
+  await expect(branch).toHaveAccessibleDescription(/^Staging has a running activity: Sync code (and data )?from master into staging\.$/);
   await branch.click({ force: true });
   await expect(page.getByRole("status").filter({ hasText: /^Branch: Staging has a running activity: Sync code (and data )?from master into staging\.$/ })).toBeVisible();
 

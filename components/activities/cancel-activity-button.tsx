@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
-import { Button } from "@/components/ui/button";
+import { DisabledButton } from "@/components/ui/disabled-button";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { cancelActivityAction } from "@/lib/actions/environment-actions";
 import { cancelProblem } from "@/lib/activities/cancel-rules";
@@ -17,9 +17,9 @@ export function CancelActivityButton({ projectId, activity }: { projectId: strin
       <input type="hidden" name="projectId" value={projectId} />
       <input type="hidden" name="activityId" value={activity.id} />
       {reason ? (
-        <Button variant="secondary" aria-disabled="true" title={reason}>
+        <DisabledButton reason={reason} align="end">
           Cancel
-        </Button>
+        </DisabledButton>
       ) : (
         <SubmitButton variant="secondary" pendingText="Cancelling…">
           Cancel

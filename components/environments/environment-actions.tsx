@@ -5,6 +5,7 @@ import { useActionState, useEffect, useRef, useState, type ReactNode } from "rea
 import { useWatchActivity } from "@/components/activities/activity-toasts";
 import { QueuedNotice } from "@/components/activities/queued-notice";
 import { Alert } from "@/components/ui/alert";
+import { DisabledButton } from "@/components/ui/disabled-button";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { Field, Input, Select, describedBy } from "@/components/ui/field";
@@ -38,7 +39,7 @@ const LABEL: Record<EnvironmentAction, string> = {
   edit: "Edit",
 };
 
-/** The environment's buttons. A disabled one stays focusable and says why when pressed. */
+/** The environment's buttons. A disabled one stays focusable and says why on hover, focus and press. */
 export function EnvironmentActions({ projectId, environmentName, initial, git }: { projectId: string; environmentName: string; initial: ProjectOverview; git: EnvironmentGitFacts }) {
   const { data } = useProjectOverview(projectId, initial, environmentName);
   const env = data.environments.find((e) => e.name === environmentName);
@@ -53,9 +54,9 @@ export function EnvironmentActions({ projectId, environmentName, initial, git }:
         {order.map((action) => {
           const permission = actions[action];
           const disabled = permission.allowed ? null : (
-            <Button key={action} variant="secondary" aria-disabled="true" title={permission.reason} onClick={() => setWhy(`${LABEL[action]}: ${permission.reason}`)}>
+            <DisabledButton key={action} reason={permission.reason} onPress={() => setWhy(`${LABEL[action]}: ${permission.reason}`)}>
               {LABEL[action]}
-            </Button>
+            </DisabledButton>
           );
           // An open dialog stays open when its action stops being allowed (its own activity makes the environment busy).
           return <ActionDialog key={action} action={action} projectId={projectId} env={env} git={git} disabled={disabled} onDone={() => setWhy(null)} />;
@@ -63,9 +64,9 @@ export function EnvironmentActions({ projectId, environmentName, initial, git }:
         {actions.edit.allowed ? (
           <EditEnvironmentDialog projectId={projectId} env={env} parents={possibleParents(env, data.environments).map((e) => e.name)} />
         ) : (
-          <Button variant="ghost" aria-disabled="true" title={actions.edit.reason} onClick={() => setWhy(`Edit: ${actions.edit.allowed ? "" : actions.edit.reason}`)}>
+          <DisabledButton variant="ghost" reason={actions.edit.reason} onPress={() => setWhy(`Edit: ${actions.edit.allowed ? "" : actions.edit.reason}`)}>
             Edit
-          </Button>
+          </DisabledButton>
         )}
       </div>
       <p role="status" className="min-h-5 text-sm text-muted">

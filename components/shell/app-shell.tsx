@@ -13,19 +13,22 @@ export function AppShell({ user, children }: { user: SessionUser; children: Reac
         Skip to content
       </a>
       <header className="sticky top-0 z-40 border-b border-border bg-surface/95 backdrop-blur">
-        <nav aria-label="Main" className="mx-auto flex h-14 max-w-6xl items-center gap-3 px-4">
-          <Link href="/projects" className="mr-2 flex items-center gap-2 font-semibold tracking-tight">
+        <nav aria-label="Main" className="mx-auto flex h-14 max-w-6xl items-center gap-2 px-3 sm:gap-3 sm:px-4">
+          <Link href="/projects" className="flex shrink-0 items-center gap-2 font-semibold tracking-tight sm:mr-2" aria-label={`${PRODUCT_NAME}: projects`}>
             <Logo />
             <span className="hidden md:inline">{PRODUCT_NAME}</span>
           </Link>
-          <ProjectSwitcher />
-          <EnvironmentSwitcher />
-          <div className="ml-auto">
+          {/* On a phone the switchers share what is left of the row and shorten their names. */}
+          <div className="flex min-w-0 flex-1 items-center gap-1.5 sm:gap-3">
+            <ProjectSwitcher />
+            <EnvironmentSwitcher />
+          </div>
+          <div className="shrink-0">
             <UserMenu name={user.name} email={user.email} isAdmin={user.isAdmin} />
           </div>
         </nav>
       </header>
-      <main id="main" className="mx-auto max-w-6xl px-4 py-8">
+      <main id="main" className="mx-auto max-w-6xl px-3 py-6 sm:px-4 sm:py-8">
         {children}
       </main>
     </div>

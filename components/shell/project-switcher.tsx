@@ -22,7 +22,7 @@ async function fetchProjects(): Promise<SwitcherProject[]> {
 }
 
 const triggerClass =
-  "inline-flex max-w-56 items-center gap-1.5 rounded-md border border-border bg-surface px-2.5 py-1.5 text-sm hover:bg-surface-muted disabled:opacity-60";
+  "inline-flex min-w-0 max-w-56 items-center gap-1.5 rounded-md border border-border bg-surface px-2 py-1.5 text-sm hover:bg-surface-muted disabled:opacity-60 sm:px-2.5";
 
 /** Lists the user's projects; the dashboard layout hydrates the list, opening the menu refreshes it. */
 export function ProjectSwitcher() {
@@ -38,7 +38,7 @@ export function ProjectSwitcher() {
   return (
     <Menu onOpenChange={(open) => open && void refetch()}>
       <MenuTrigger className={triggerClass} aria-label={`Project: ${current ? current.title : "none selected"}. Switch project`}>
-        <span className="text-muted">Project</span>
+        <span className="hidden text-muted sm:inline">Project</span>
         <span className="truncate font-medium">{current ? current.title : "All projects"}</span>
         <Chevron />
       </MenuTrigger>
@@ -77,7 +77,7 @@ export function EnvironmentSwitcher() {
   if (envs.length === 0) {
     return (
       <button type="button" disabled className={triggerClass} title={isPending ? "Loading the environments" : "This project has no environments yet"}>
-        <span className="text-muted">Environment</span>
+        <span className="hidden text-muted sm:inline">Environment</span>
         <span className="truncate">{isPending ? "Loading…" : "None yet"}</span>
         <Chevron />
       </button>
@@ -86,7 +86,7 @@ export function EnvironmentSwitcher() {
   return (
     <Menu>
       <MenuTrigger className={triggerClass} aria-label={`Environment: ${current ? current.title : "none selected"}. Switch environment`}>
-        <span className="text-muted">Environment</span>
+        <span className="hidden text-muted sm:inline">Environment</span>
         <span className="truncate font-medium">{current ? current.title : "Choose"}</span>
         <Chevron />
       </MenuTrigger>

@@ -6,6 +6,7 @@ import { useActionState, useEffect, useRef, useState } from "react";
 import { useWatchActivity } from "@/components/activities/activity-toasts";
 import { QueuedNotice } from "@/components/activities/queued-notice";
 import { Alert } from "@/components/ui/alert";
+import { DisabledButton } from "@/components/ui/disabled-button";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { createSnapshotAction, deleteSnapshotAction, restoreSnapshotAction } from "@/lib/actions/snapshot-actions";
@@ -50,9 +51,9 @@ export function SnapshotPanel({ projectId, environment, overview, initial }: { p
           Backups
         </h2>
         {reason ? (
-          <Button variant="secondary" aria-disabled="true" title={reason}>
+          <DisabledButton reason={reason} align="end">
             Create snapshot
-          </Button>
+          </DisabledButton>
         ) : (
           <CreateSnapshotDialog projectId={projectId} environment={environment} replaces={data.replaces} queryKey={key} />
         )}

@@ -17,7 +17,8 @@ export function MenuContent({ className = "", ...props }: ComponentProps<typeof 
       <DropdownMenu.Content
         sideOffset={6}
         align="start"
-        className={`z-50 min-w-56 rounded-md border border-border bg-surface p-1 text-sm text-foreground shadow-lg ${className}`}
+        collisionPadding={8}
+        className={`z-50 max-h-[var(--radix-dropdown-menu-content-available-height)] min-w-56 max-w-[calc(100vw-1rem)] overflow-y-auto rounded-md border border-border bg-surface p-1 text-sm text-foreground shadow-lg ${className}`}
         {...props}
       />
     </DropdownMenu.Portal>

@@ -110,7 +110,7 @@ describeEachDatabase("environments on real git", ({ db }) => {
     const [failed] = await db().select().from(activities).where(eq(activities.id, merge.id));
     expect(failed).toMatchObject({ state: "complete", result: "failure" });
     const log = await getActivityLog(db(), merge.id);
-    expect(log.find((l) => l.text === "broken build")).toMatchObject({ stream: "stderr", section: "build" });
+    expect(log.find((l) => l.text === "broken build")).toMatchObject({ section: "build" });
     expect(log.map((l) => l.text)).toContain("The build hook failed (exit code 3).");
     expect(await branchHead(id, "staging")).toBe(broken); // the merge itself happened…
     const staging = (await envs(id)).staging!;

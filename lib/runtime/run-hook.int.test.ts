@@ -40,13 +40,20 @@ describe("runHook", () => {
       log,
     );
     expect(result.exitCode).toBe(3);
-    const out = lines.filter((l) => l.stream === "stdout").map((l) => l.text);
+    // stdout and stderr share one pipe, so the log has them in the order they were written.
+    const out = lines.map((l) => l.text);
     expect(out.slice(0, 3000)).toEqual(Array.from({ length: 3000 }, (_, i) => `out ${i + 1}`));
-    expect(out[3000]).toBe("crlf");
-    expect(out[3001]).toMatch(/^é+ … \[line cut: 40000 bytes\]$/);
-    expect(Buffer.byteLength(out[3001]!)).toBeLessThanOrEqual(16 * 1024);
-    expect(out[3002]).toBe("no newline");
-    expect(lines.filter((l) => l.stream === "stderr").map((l) => l.text)).toEqual(["to stderr"]);
+    expect(out[3000]).toBe("to stderr");
+    expect(out[3001]).toBe("crlf");
+    expect(out[3002]).toMatch(/^é+ … \[line cut: 40000 bytes\]$/);
+    expect(Buffer.byteLength(out[3002]!)).toBeLessThanOrEqual(16 * 1024);
+    expect(out[3003]).toBe("no newline");
+  });
+
+  it("keeps a hook's order across stdout and stderr, however fast it alternates", async () => {
+    const { log, lines } = recordingLog();
+    await hook("for i in $(seq 1 200); do echo \"a $i\"; echo \"b $i\"; echo \"c $i\" >&2; done", log);
+    expect(lines.map((l) => l.text)).toEqual(Array.from({ length: 200 }, (_, i) => [`a ${i + 1}`, `b ${i + 1}`, `c ${i + 1}`]).flat());
   });
 
   it("gives the hook's pipes a 1 MiB buffer", async () => {

@@ -79,7 +79,9 @@ export async function runHook(options: {
     log.line(unsandboxedWarning(support.reason), "stderr");
   }
   const cgroup = createHookCgroup(limits.memoryBytes, limits.maxProcesses);
-  const [out, err] = await openPipes();
+  // One pipe for stdout and stderr: the log keeps the order in which the hook wrote, whichever
+  // stream it used (two pipes are read in whatever order the reads happen to come back).
+  const out = await openPipe();
   const [command, args] = hookCommand(options.script, support.ok ? support.bwrap : null, options.sandbox, limits, cgroup);
   const home = support.ok ? SANDBOX_APP_DIR : options.sandbox.appDir;
   return new Promise((resolve, reject) => {
@@ -89,16 +91,14 @@ export async function runHook(options: {
         cwd: options.sandbox.appDir,
         env: { ...options.env, ...hookBaseEnv(home) } as unknown as NodeJS.ProcessEnv,
         detached: true,
-        stdio: ["ignore", out.writeFd, err.writeFd],
+        stdio: ["ignore", out.writeFd, out.writeFd],
       });
     } catch (e) {
       out.close();
-      err.close();
       cgroup?.remove();
       throw e;
     } finally {
       out.closeWriteEnd();
-      err.closeWriteEnd();
     }
     const record = child.pid ? recordHookProcess(child.pid) : null;
     let timedOut = false;
@@ -124,10 +124,7 @@ export async function runHook(options: {
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener("abort", onAbort, { once: true });
 
-    const closed = [
-      readPipe(out.readFd, new LineSplitter(log, "stdout"), log).then(out.close),
-      readPipe(err.readFd, new LineSplitter(log, "stderr"), log).then(err.close),
-    ];
+    const closed = [readPipe(out.readFd, new LineSplitter(log, "stdout"), log).then(out.close)];
     const finish = () => {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
@@ -221,16 +218,6 @@ async function openPipe(): Promise<HookPipe> {
     readOpen = false;
   };
   return { readFd, writeFd, closeWriteEnd, close };
-}
-
-async function openPipes(): Promise<[HookPipe, HookPipe]> {
-  const out = await openPipe();
-  try {
-    return [out, await openPipe()];
-  } catch (e) {
-    out.close();
-    throw e;
-  }
 }
 
 /** Linux's F_SETPIPE_SZ, and the size a user may give a pipe by default (/proc/sys/fs/pipe-max-size). */
