@@ -204,35 +204,37 @@ export function TopologyGraph({
       </div>
       <details className="rounded-lg border border-border bg-surface p-4 text-sm">
         <summary className="cursor-pointer font-medium">Table view</summary>
-        <table className="mt-2 w-full text-left text-xs">
-          <thead className="text-muted">
-            <tr>
-              <th className="font-normal">Kind</th>
-              <th className="font-normal">Name</th>
-              <th className="font-normal">Facts</th>
-              <th className="font-normal">Connects to</th>
-            </tr>
-          </thead>
-          <tbody>
-            {topology.nodes.map((n) => (
-              <tr key={n.id} className="align-top">
-                <td>{KIND_LABEL[n.kind]}</td>
-                <td className="font-mono">
-                  {n.group ? `${n.group} / ` : ""}
-                  {n.label}
-                  {n.changed ? " (changed)" : ""}
-                </td>
-                <td>{n.facts.join("; ")}</td>
-                <td>
-                  {topology.edges
-                    .filter((e) => e.source === n.id)
-                    .map((e) => `${topology.nodes.find((x) => x.id === e.target)?.label ?? e.target}${e.label ? ` (${e.label})` : ""}`)
-                    .join(", ")}
-                </td>
+        <div className="relative mt-2 overflow-x-auto">
+          <table className="w-full text-left text-xs [overflow-wrap:anywhere]">
+            <thead className="text-muted">
+              <tr>
+                <th className="font-normal">Kind</th>
+                <th className="font-normal">Name</th>
+                <th className="font-normal">Facts</th>
+                <th className="font-normal">Connects to</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {topology.nodes.map((n) => (
+                <tr key={n.id} className="align-top">
+                  <td>{KIND_LABEL[n.kind]}</td>
+                  <td className="font-mono">
+                    {n.group ? `${n.group} / ` : ""}
+                    {n.label}
+                    {n.changed ? " (changed)" : ""}
+                  </td>
+                  <td>{n.facts.join("; ")}</td>
+                  <td>
+                    {topology.edges
+                      .filter((e) => e.source === n.id)
+                      .map((e) => `${topology.nodes.find((x) => x.id === e.target)?.label ?? e.target}${e.label ? ` (${e.label})` : ""}`)
+                      .join(", ")}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </details>
     </div>
   );

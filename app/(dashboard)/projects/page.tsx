@@ -43,7 +43,7 @@ export default async function ProjectsPage() {
           )}
         </div>
       ) : (
-        <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" aria-label="Projects">
+        <ul className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-3" aria-label="Projects">
           {projects.map((p) => (
             <li key={p.id}>
               <Link
@@ -51,10 +51,10 @@ export default async function ProjectsPage() {
                 className="block h-full rounded-lg border border-border bg-surface p-4 shadow-sm transition hover:border-accent/60 hover:shadow"
               >
                 <div className="flex items-start justify-between gap-2">
-                  <h2 className="truncate font-semibold">{p.title}</h2>
+                  <h2 className="min-w-0 truncate font-semibold">{p.title}</h2>
                   <Badge tone={p.plan === "pro" ? "accent" : "neutral"}>{planLabel(p.plan)}</Badge>
                 </div>
-                <p className="mt-0.5 font-mono text-xs text-muted">{p.id}</p>
+                <p className="mt-0.5 truncate font-mono text-xs text-muted">{p.id}</p>
                 <dl className="mt-4 grid grid-cols-2 gap-x-4 gap-y-1 text-sm">
                   <dt className="text-muted">Region</dt>
                   <dd title={regionLabel(p.region)}>{p.region}</dd>

@@ -46,7 +46,7 @@ export default async function UsersPage() {
           />
         </section>
       </div>
-      <div className="overflow-x-auto rounded-lg border border-border bg-surface">
+      <div className="relative overflow-x-auto rounded-lg border border-border bg-surface">
         <table className="w-full text-left text-sm">
           <caption className="sr-only">Users</caption>
           <thead className="border-b border-border text-muted">

@@ -1,0 +1,66 @@
+import { expect, test, type Page } from "@playwright/test";
+import { newDeployedProject } from "./support/pages";
+
+/** How much wider than the viewport the page is (0 when it fits). */
+const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+test("at 390×844 no page is wider than the phone, the header's menus open on screen, and dialogs fit", async ({ browser }) => {
+  test.setTimeout(150_000);
+  const { projectId, context, page } = await newDeployedProject(browser, "phone", "Phone Shop with a rather long title");
+  await page.setViewportSize({ width: 390, height: 844 });
+  const activityHref = await (async () => {
+    await page.goto(`/projects/${projectId}/environments/staging`);
+    return page.locator("a[href*='/activities/']").first().getAttribute("href");
+  })();
+  const pages = [
+    "/projects",
+    "/projects/new",
+    `/projects/${projectId}`,
+    `/projects/${projectId}/environments/staging`,
+    `/projects/${projectId}/environments/master`,
+    `/projects/${projectId}/environments/staging/topology`,
+    activityHref!,
+    `/projects/${projectId}/access`,
+    `/projects/${projectId}/settings`,
+    "/account",
+    "/admin/users",
+  ];
+  const wide: string[] = [];
+  for (const path of pages) {
+    await page.goto(path);
+    await expect(page.locator("main h1").first()).toBeVisible();
+    const extra = await overflow(page);
+    if (extra > 0) wide.push(`${path}: ${extra} px too wide`);
+  }
+  expect(wide).toEqual([]);
+
+  // The header's menus open inside the screen.
+  await page.goto(`/projects/${projectId}/environments/staging`);
+  for (const name of [/Account menu/, /^Environment/, /^Project/]) {
+    await page.getByRole("button", { name }).first().click();
+    const menu = page.getByRole("menu");
+    await expect(menu).toBeVisible();
+    const box = (await menu.boundingBox())!;
+    expect(box.x, String(name)).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width, String(name)).toBeLessThanOrEqual(390);
+    expect(await overflow(page)).toBeLessThanOrEqual(0);
+    await page.keyboard.press("Escape");
+  }
+
+  // Dialogs fit, buttons included.
+  for (const action of ["Sync", "Branch"]) {
+    await page.getByRole("button", { name: action, exact: true }).click({ force: true });
+    const dialog = page.getByRole("dialog");
+    if (!(await dialog.isVisible())) continue; // an action this environment cannot take shows its reason instead
+    const box = (await dialog.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(390);
+    for (const button of await dialog.getByRole("button").all()) {
+      const b = (await button.boundingBox())!;
+      expect(b.x + b.width, `${action}: ${await button.textContent()}`).toBeLessThanOrEqual(390);
+      expect(b.y + b.height, `${action}: ${await button.textContent()}`).toBeLessThanOrEqual(844);
+    }
+    await page.keyboard.press("Escape");
+  }
+  await context.close();
+});
