@@ -26,7 +26,7 @@ test("clone with a token, push to a branch, watch it deploy, merge it into stagi
   await page.getByRole("button", { name: "Branch", exact: true }).click();
   await page.getByRole("dialog").getByLabel("Name").fill("push-test");
   await page.getByRole("dialog").getByRole("button", { name: "Branch" }).click();
-  await expect(page.getByRole("dialog").getByText("The activity is queued.")).toBeVisible();
+  await expect(page.getByRole("dialog").getByTestId("activity-notice")).toBeVisible();
   await waitFor(page, projectId, (b) => expect(b.environments.find((e) => e.name === "push-test")).toMatchObject({ status: "active", busy: null }));
 
   await page.goto("/account");

@@ -10,7 +10,7 @@ async function act(page: Page, button: string, submit: string, fill?: (dialog: R
   const dialog = page.getByRole("dialog");
   await fill?.(dialog);
   await dialog.getByRole("button", { name: submit }).click();
-  await expect(dialog.getByText(/is queued/)).toBeVisible();
+  await expect(dialog.getByTestId("activity-notice")).toBeVisible();
   await page.keyboard.press("Escape");
 }
 
@@ -34,7 +34,7 @@ test("after Redeploy, Snapshot, a Merge, a conflicting Merge, Deactivate and Act
   await backups.getByRole("button", { name: "Create snapshot" }).click();
   const snap = page.getByRole("dialog", { name: "Snapshot feat" });
   await snap.getByRole("button", { name: "Create snapshot" }).click();
-  await expect(snap.getByText("The snapshot is queued.")).toBeVisible();
+  await expect(snap.getByTestId("activity-notice")).toBeVisible();
   await snap.getByRole("button", { name: "Close" }).click();
   await expect(backups.getByText("Complete")).toBeVisible({ timeout: 30_000 });
 

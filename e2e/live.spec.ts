@@ -24,7 +24,7 @@ test("the environment page follows its activity live: busy reasons, the header, 
   await page.getByRole("button", { name: "Sync", exact: true }).click();
   const dialog = page.getByRole("dialog");
   await dialog.getByRole("button", { name: "Sync" }).click();
-  await expect(dialog.getByText("The activity is queued.")).toBeVisible();
+  await expect(dialog.getByTestId("activity-notice")).toBeVisible();
   await page.keyboard.press("Escape");
 
   // While it runs: the header says so and every button's reason says busy, not inactive.
@@ -50,7 +50,7 @@ test("the environment page follows its activity live: busy reasons, the header, 
   await other.goto(`/projects/${projectId}/environments/master`);
   await other.getByRole("button", { name: "Redeploy", exact: true }).click();
   await other.getByRole("dialog").getByRole("button", { name: "Redeploy" }).click();
-  await expect(other.getByRole("dialog").getByText("The activity is queued.")).toBeVisible();
+  await expect(other.getByRole("dialog").getByTestId("activity-notice")).toBeVisible();
   await expect(page.getByText("Redeploy master").first()).toBeVisible({ timeout: 10_000 });
   await context.close();
 });

@@ -21,7 +21,7 @@ test("take a snapshot, watch it finish, restore it after the data changed, and s
   await backups.getByRole("button", { name: "Create snapshot" }).click();
   const dialog = page.getByRole("dialog", { name: "Snapshot staging" });
   await dialog.getByRole("button", { name: "Create snapshot" }).click();
-  await expect(dialog.getByText("The snapshot is queued.")).toBeVisible();
+  await expect(dialog.getByTestId("activity-notice")).toBeVisible();
   await dialog.getByRole("button", { name: "Close" }).click();
   // Progress shows while it runs (percent of the bytes archived), then the snapshot is complete.
   await expect(backups.getByText(/In progress \d+%|Complete/)).toBeVisible();

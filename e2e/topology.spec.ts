@@ -73,7 +73,7 @@ test("the topology shows the app and its services; a changed services.yaml says 
   await page.goto(`/projects/${projectId}/environments/topo`);
   await page.getByRole("button", { name: "Sync" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Sync" }).click();
-  await expect(page.getByRole("dialog").getByText("The activity is queued.")).toBeVisible();
+  await expect(page.getByRole("dialog").getByTestId("activity-notice")).toBeVisible();
   // The hierarchy graph (still shown: the choice is remembered) pulses while it runs and stops
   // when it ends, without a reload.
   await page.goto(`/projects/${projectId}`);

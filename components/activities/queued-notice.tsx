@@ -1,20 +1,64 @@
 "use client";
 
+import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useEffect } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { DialogClose } from "@/components/ui/dialog";
+import { Spinner } from "@/components/ui/spinner";
+import type { ActivityStateView } from "@/lib/environments/activity-states";
 
-/** What an action dialog shows once its activity is queued: a link to the log, and Close. */
+async function fetchActivityState(activityId: string): Promise<ActivityStateView | null> {
+  const res = await fetch(`/api/activities/states?ids=${encodeURIComponent(activityId)}`, { cache: "no-store" });
+  if (!res.ok) throw new Error(`Could not read the activity (${res.status})`);
+  return ((await res.json()) as ActivityStateView[])[0] ?? null;
+}
+
+/**
+ * What an action dialog shows once its activity is queued, following it to the end: queued,
+ * running, then how it ended — with a link to its log and Close. The project's event stream
+ * says when to look again; without one it looks every two seconds until the end.
+ */
 export function QueuedNotice({ projectId, activityId, what = "The activity" }: { projectId: string; activityId: string; what?: string }) {
+  const { data, refetch } = useQuery({
+    queryKey: ["activity-state", activityId],
+    queryFn: () => fetchActivityState(activityId),
+    refetchInterval: (query) => (isEnded(query.state.data) ? false : 2_000),
+  });
+  useEffect(() => {
+    const onActivity = () => void refetch();
+    window.addEventListener("pwi:project-activity", onActivity);
+    return () => window.removeEventListener("pwi:project-activity", onActivity);
+  }, [refetch]);
+
+  const log = (
+    <Link className="underline" href={`/projects/${projectId}/activities/${activityId}`}>
+      Open its log
+    </Link>
+  );
   return (
-    <div className="space-y-4">
-      <Alert tone="success">
-        {what} is queued.{" "}
-        <Link className="underline" href={`/projects/${projectId}/activities/${activityId}`}>
-          Open its log
-        </Link>
-      </Alert>
+    <div className="space-y-4" data-testid="activity-notice" data-state={data?.state ?? "pending"} data-result={data?.result ?? ""}>
+      {!data || !isEnded(data) ? (
+        <Alert tone="info">
+          <span className="inline-flex items-center gap-2">
+            <Spinner /> {what} is {data?.state === "in_progress" ? "running" : "queued"}.
+          </span>{" "}
+          {log}
+        </Alert>
+      ) : data.state === "cancelled" ? (
+        <Alert tone="info">
+          {what} was cancelled: {data.description}. {log}
+        </Alert>
+      ) : data.result === "success" ? (
+        <Alert tone="success">
+          Completed: {data.description}. {log}
+        </Alert>
+      ) : (
+        <Alert tone="error">
+          Failed: {data.description}. {log} to see why.
+        </Alert>
+      )}
       <div className="flex justify-end">
         <DialogClose asChild>
           <Button variant="secondary">Close</Button>
@@ -22,4 +66,8 @@ export function QueuedNotice({ projectId, activityId, what = "The activity" }: {
       </div>
     </div>
   );
+}
+
+function isEnded(state: ActivityStateView | null | undefined): boolean {
+  return state?.state === "complete" || state?.state === "cancelled";
 }

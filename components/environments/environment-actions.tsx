@@ -1,5 +1,6 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { useQueryClient } from "@tanstack/react-query";
 import { useActionState, useEffect, useRef, useState, type ReactNode } from "react";
 import { useWatchActivity } from "@/components/activities/activity-toasts";
@@ -100,22 +101,7 @@ function ActionDialog({
     arrived.current = true;
     if (!isDisabled && new URLSearchParams(window.location.search).get("action") === action) setOpen(true); // eslint-disable-line react-hooks/set-state-in-effect -- the URL is only readable after mount
   }, [action, isDisabled]);
-  const [state, formAction] = useActionState(environmentAction, null);
-  const queryClient = useQueryClient();
-  const watchActivity = useWatchActivity();
-  const errors = state && !state.ok ? state.fieldErrors : undefined;
-  const handled = useRef<unknown>(null);
-  useEffect(() => {
-    if (state?.ok && handled.current !== state) {
-      handled.current = state;
-      void queryClient.invalidateQueries({ queryKey: queryKeys.overview(projectId) });
-      void queryClient.invalidateQueries({ queryKey: queryKeys.activityStream(projectId) });
-      watchActivity({ projectId, activityId: state.data.activityId });
-      onDone();
-    }
-  }, [state, queryClient, projectId, onDone, watchActivity]);
-
-  const { title, description, fields, submit, danger } = dialogContent(action, env, git, errors, state?.values);
+  const { title, description } = dialogContent(action, env, git);
   if (disabled && !open) return disabled;
   return (
     <Dialog
@@ -125,19 +111,42 @@ function ActionDialog({
       title={title}
       description={description}
     >
-      {state?.ok ? (
-        <QueuedNotice projectId={projectId} activityId={state.data.activityId} />
-      ) : (
-        <form action={formAction} className="space-y-4" noValidate>
-          <input type="hidden" name="projectId" value={projectId} />
-          <input type="hidden" name="environment" value={env.name} />
-          <input type="hidden" name="action" value={action} />
-          {state && !state.ok && !state.fieldErrors ? <Alert tone="error">{state.error}</Alert> : null}
-          {fields}
-          <DialogActions variant={danger ? "danger" : "primary"} pendingText="Queuing…">{submit}</DialogActions>
-        </form>
-      )}
+      {/* The body mounts with each opening, so a reopened dialog starts afresh. */}
+      <ActionDialogBody action={action} projectId={projectId} env={env} git={git} onDone={onDone} />
     </Dialog>
+  );
+}
+
+function ActionDialogBody({ action, projectId, env, git, onDone }: { action: EnvironmentAction; projectId: string; env: EnvironmentView; git: EnvironmentGitFacts; onDone: () => void }) {
+  const [state, formAction] = useActionState(environmentAction, null);
+  const queryClient = useQueryClient();
+  const watchActivity = useWatchActivity();
+  const router = useRouter();
+  const errors = state && !state.ok ? state.fieldErrors : undefined;
+  const handled = useRef<unknown>(null);
+  useEffect(() => {
+    if (state?.ok && handled.current !== state) {
+      handled.current = state;
+      void queryClient.invalidateQueries({ queryKey: queryKeys.overview(projectId) });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.activityStream(projectId) });
+      watchActivity({ projectId, activityId: state.data.activityId });
+      onDone();
+      // This page is about to stop existing: go to the parent, which says what is happening.
+      if (action === "delete") router.push(`/projects/${projectId}${env.parentName ? `/environments/${encodeURIComponent(env.parentName)}` : ""}?deleted=${encodeURIComponent(env.name)}`);
+    }
+  }, [state, queryClient, projectId, onDone, watchActivity, action, router, env.name, env.parentName]);
+
+  const { fields, submit, danger } = dialogContent(action, env, git, errors, state?.values);
+  if (state?.ok) return <QueuedNotice projectId={projectId} activityId={state.data.activityId} />;
+  return (
+    <form action={formAction} className="space-y-4" noValidate>
+      <input type="hidden" name="projectId" value={projectId} />
+      <input type="hidden" name="environment" value={env.name} />
+      <input type="hidden" name="action" value={action} />
+      {state && !state.ok && !state.fieldErrors ? <Alert tone="error">{state.error}</Alert> : null}
+      {fields}
+      <DialogActions variant={danger ? "danger" : "primary"} pendingText="Queuing…">{submit}</DialogActions>
+    </form>
   );
 }
 

@@ -7,6 +7,7 @@ import { useEffect } from "react";
 import { Menu, MenuContent, MenuItem, MenuLabel, MenuSeparator, MenuTrigger } from "@/components/ui/menu";
 import { queryKeys } from "@/components/query-keys";
 import { fetchProjectOverview } from "@/components/environments/use-project-overview";
+import { treeOrder } from "@/lib/environments/tree-order";
 
 
 export interface SwitcherProject {
@@ -72,7 +73,8 @@ export function EnvironmentSwitcher() {
     enabled: Boolean(projectId),
   });
   if (!projectId) return null;
-  const envs = data?.environments ?? [];
+  // An environment being deleted is gone as far as navigation goes.
+  const envs = (data?.environments ?? []).filter((e) => e.status !== "deleting");
   const current = envs.find((e) => e.name === params.environmentName);
   if (envs.length === 0) {
     return (
@@ -92,9 +94,14 @@ export function EnvironmentSwitcher() {
       </MenuTrigger>
       <MenuContent>
         <MenuLabel>Switch environment</MenuLabel>
-        {envs.map((e) => (
+        {treeOrder(envs).map(({ env: e, depth }) => (
           <MenuItem key={e.id} asChild>
-            <Link href={`/projects/${projectId}/environments/${e.name}`} aria-current={e.name === current?.name ? "page" : undefined} className={e.status === "inactive" ? "opacity-60" : ""}>
+            <Link
+              href={`/projects/${projectId}/environments/${e.name}`}
+              aria-current={e.name === current?.name ? "page" : undefined}
+              className={e.status === "inactive" ? "opacity-60" : ""}
+              style={{ paddingLeft: `${0.5 + Math.min(depth, 6) * 0.75}rem` }}
+            >
               <span className="truncate">{e.title}</span>
               <span className="ml-auto font-mono text-xs text-muted">{e.name}</span>
             </Link>

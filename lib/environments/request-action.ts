@@ -64,7 +64,10 @@ export async function requestEnvironmentAction(db: Db, user: SessionUser, projec
           environmentName: child!.name,
           occupies: [child!.id, env.id],
           type: "environment.branch",
-          description: `Branch ${child!.name} from ${env.name}`,
+          // A result other than what was asked for is said in words where the activity shows.
+          description: activate
+            ? `Branch ${child!.name} from ${env.name}`
+            : `Branch ${child!.name} from ${env.name}, created inactive: the ${project.plan === "starter" ? "Starter" : "Pro"} plan allows ${usage.limit} active ${project.plan === "pro" ? "Integration " : ""}environments`,
           parameters: {
             parent: env.name,
             commit,

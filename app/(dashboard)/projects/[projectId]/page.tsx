@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { DeletedNotice } from "@/components/environments/deleted-notice";
 import { ActivityStream } from "@/components/activities/activity-stream";
 import { EnvironmentsView } from "@/components/environments/environments-view";
 import { formatDate } from "@/components/projects/format";
@@ -27,6 +28,7 @@ export default async function ProjectPage({ params }: Props) {
 
   return (
     <>
+      <DeletedNotice />
       <ProjectHeader project={project} />
       <section aria-labelledby="environments-heading" className="mb-8">
         <EnvironmentsView projectId={project.id} initial={overview} />

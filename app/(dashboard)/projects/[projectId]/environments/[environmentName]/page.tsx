@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { DeletedNotice } from "@/components/environments/deleted-notice";
 import Link from "next/link";
 import { Suspense } from "react";
 import { ActivityStream } from "@/components/activities/activity-stream";
@@ -49,6 +50,7 @@ export default async function EnvironmentPage({ params }: Props) {
 
   return (
     <>
+      <DeletedNotice />
       <p className="mb-2 text-sm">
         <Link href={`/projects/${projectId}`} className="text-muted hover:text-foreground">
           {access.project.title}

@@ -1,0 +1,41 @@
+import { expect, test } from "@playwright/test";
+import { branchFrom, newDeployedProject, waitForIdle } from "./support/pages";
+
+test("a branch over the plan's limit says it was created inactive, dialogs follow their activity to the end and reopen afresh, Delete lands on the parent", async ({ browser }) => {
+  test.setTimeout(180_000);
+  const { projectId, context, page } = await newDeployedProject(browser, "ends", "Dead ends");
+  // Fill Starter's active environments: master, staging and two branches.
+  await branchFrom(page, projectId, "staging", "one");
+  await branchFrom(page, projectId, "staging", "two");
+  await page.goto(`/projects/${projectId}/environments/staging`);
+
+  // Starter's active environments are all in use: the new one is created inactive, and the dialog says so in words.
+  await page.getByRole("toolbar").getByRole("button", { name: "Branch", exact: true }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Name").fill("extra");
+  await dialog.getByRole("button", { name: "Branch" }).click();
+  const notice = dialog.getByTestId("activity-notice");
+  await expect(notice).toHaveAttribute("data-state", "complete", { timeout: 30_000 });
+  await expect(notice).toContainText(/Completed: Branch extra from staging, created inactive: the Starter plan allows \d+ active environments/);
+  await expect(notice.getByRole("link", { name: "Open its log" })).toBeVisible();
+  await page.keyboard.press("Escape");
+  // Opened again, the dialog is a fresh form, not the last notice.
+  await page.getByRole("toolbar").getByRole("button", { name: "Branch", exact: true }).click();
+  await expect(dialog.getByLabel("Name")).toHaveValue("");
+  await expect(dialog.getByTestId("activity-notice")).toHaveCount(0);
+  await page.keyboard.press("Escape");
+
+  // Delete ends on the parent's page, which says what is happening; the switcher no longer offers it.
+  await page.goto(`/projects/${projectId}/environments/extra`);
+  await page.getByRole("toolbar").getByRole("button", { name: "Delete", exact: true }).click();
+  await dialog.getByLabel("Type extra to delete it").fill("extra");
+  await dialog.getByRole("button", { name: "Delete environment and branch" }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${projectId}/environments/staging\\?deleted=extra$`));
+  await expect(page.getByRole("status").filter({ hasText: "extra is being deleted" })).toBeVisible();
+  await page.getByRole("button", { name: /^Environment/ }).click();
+  await expect(page.getByRole("menu")).toBeVisible();
+  await expect(page.getByRole("menu").getByRole("menuitem", { name: /extra/ })).toHaveCount(0);
+  await page.keyboard.press("Escape");
+  await waitForIdle(page, projectId, "staging");
+  await context.close();
+});
