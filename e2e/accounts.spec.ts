@@ -177,3 +177,22 @@ test("`npm run admin -- reset-password` on the machine prints a one-time link wh
   await expect(page).toHaveURL(/\/projects$/);
   await context.close();
 });
+
+test("revoking a token asks once, and Keep keeps it", async ({ browser }) => {
+  const { context } = await newUserSession(browser, "tok");
+  const page = await context.newPage();
+  await page.goto("/account");
+  await page.getByLabel("Token name").fill("laptop");
+  await page.getByRole("button", { name: "Create token" }).click();
+  await expect(page.getByTestId("new-token")).toBeVisible();
+  const tokens = page.getByRole("list", { name: "Your tokens" });
+  await tokens.getByRole("button", { name: "Revoke laptop" }).click();
+  const ask = tokens.getByRole("group", { name: /Revoke laptop\?/ });
+  await expect(ask).toBeVisible();
+  await ask.getByRole("button", { name: "Keep" }).click();
+  await expect(tokens.getByText("Revoked")).toHaveCount(0);
+  await tokens.getByRole("button", { name: "Revoke laptop" }).click();
+  await tokens.getByRole("group", { name: /Revoke laptop\?/ }).getByRole("button", { name: "Revoke", exact: true }).click();
+  await expect(tokens.getByText("Revoked")).toBeVisible();
+  await context.close();
+});

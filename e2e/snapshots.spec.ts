@@ -33,6 +33,11 @@ test("take a snapshot, watch it finish, restore it after the data changed, and s
   fs.writeFileSync(path.join(data, "services", "mysql", "db", "catalog.ibd"), "changed");
   await backups.getByRole("button", { name: "Restore" }).click();
   const restore = page.getByRole("dialog", { name: "Restore staging?" });
+  // Replacing the data needs the environment's name typed: without it, nothing is queued.
+  await restore.getByRole("button", { name: "Restore and replace the data" }).click();
+  await expect(restore.getByText("Type “staging” to confirm")).toBeVisible();
+  await expect(restore.getByTestId("activity-notice")).toHaveCount(0);
+  await restore.getByLabel("Type staging to replace its data").fill("staging");
   await restore.getByRole("button", { name: "Restore and replace the data" }).click();
   await restore.getByRole("link", { name: "Open its log" }).click();
   await expect(page.getByText("Complete log")).toBeVisible({ timeout: 60_000 });

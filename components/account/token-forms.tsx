@@ -2,7 +2,7 @@
 
 import { useActionState } from "react";
 import { Alert } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
+import { ConfirmSubmit } from "@/components/ui/confirm-submit";
 import { Field, Input, describedBy } from "@/components/ui/field";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { createApiTokenAction, revokeApiTokenAction } from "@/lib/actions/token-actions";
@@ -30,9 +30,9 @@ export function RevokeTokenButton({ tokenId, name }: { tokenId: string; name: st
   return (
     <form action={action}>
       <input type="hidden" name="tokenId" value={tokenId} />
-      <Button type="submit" variant="ghost" className="text-danger" aria-label={`Revoke ${name}`}>
+      <ConfirmSubmit variant="ghost" className="text-danger" label={`Revoke ${name}`} question={`Revoke ${name}? Scripts and git remotes using it stop working.`} confirm="Revoke" pendingText="Revoking…">
         Revoke
-      </Button>
+      </ConfirmSubmit>
       {state && !state.ok ? <span className="text-sm text-danger">{state.error}</span> : null}
     </form>
   );

@@ -2,7 +2,7 @@
 
 import { useActionState } from "react";
 import { DisabledButton } from "@/components/ui/disabled-button";
-import { SubmitButton } from "@/components/ui/submit-button";
+import { ConfirmSubmit } from "@/components/ui/confirm-submit";
 import { cancelActivityAction } from "@/lib/actions/environment-actions";
 import { cancelProblem } from "@/lib/activities/cancel-rules";
 import type { ActivityView } from "@/lib/activities/activity-view";
@@ -21,9 +21,9 @@ export function CancelActivityButton({ projectId, activity }: { projectId: strin
           Cancel
         </DisabledButton>
       ) : (
-        <SubmitButton variant="secondary" pendingText="Cancelling…">
+        <ConfirmSubmit question="Cancel this activity? Its running hooks are stopped at once." confirm="Cancel it" pendingText="Cancelling…">
           Cancel
-        </SubmitButton>
+        </ConfirmSubmit>
       )}
       {state && !state.ok ? <span role="alert" className="text-sm text-danger">{state.error}</span> : null}
     </form>

@@ -6,6 +6,7 @@ import { useActionState, useEffect, useRef, useState } from "react";
 import { useWatchActivity } from "@/components/activities/activity-toasts";
 import { QueuedNotice } from "@/components/activities/queued-notice";
 import { Alert } from "@/components/ui/alert";
+import { Field, Input, describedBy } from "@/components/ui/field";
 import { DisabledButton } from "@/components/ui/disabled-button";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogActions } from "@/components/ui/dialog";
@@ -174,6 +175,7 @@ function CreateSnapshotDialog({ projectId, environment, replaces, queryKey }: { 
 function RestoreDialog({ projectId, environment, snapshot, queryKey }: { projectId: string; environment: string; snapshot: SnapshotView; queryKey: string[] }) {
   const [state, action] = useActionState(restoreSnapshotAction, null);
   const [open, setOpen] = useState(false);
+  const confirmationErrors = state && !state.ok ? state.fieldErrors?.confirmation : undefined;
   useQueued(state, projectId, queryKey);
   return (
     <Dialog
@@ -190,7 +192,19 @@ function RestoreDialog({ projectId, environment, snapshot, queryKey }: { project
       {state?.ok ? (
         <QueuedNotice projectId={projectId} activityId={state.data.activityId} what="The restore" />
       ) : (
-        <SnapshotForm action={action} projectId={projectId} snapshotId={snapshot.id} error={state && !state.ok ? state.error : null} pendingText="Queuing…">
+        <SnapshotForm
+          action={action}
+          projectId={projectId}
+          snapshotId={snapshot.id}
+          error={state && !state.ok && !state.fieldErrors ? state.error : null}
+          pendingText="Queuing…"
+          // Replacing data asks for the environment's name, as Deactivate and Delete do.
+          fields={
+            <Field id={`restore-${snapshot.id}`} label={`Type ${environment} to replace its data`} errors={confirmationErrors}>
+              <Input id={`restore-${snapshot.id}`} name="confirmation" autoComplete="off" spellCheck={false} className="font-mono" {...describedBy(`restore-${snapshot.id}`, confirmationErrors)} />
+            </Field>
+          }
+        >
           Restore and replace the data
         </SnapshotForm>
       )}
@@ -222,12 +236,29 @@ function DeleteDialog({ projectId, snapshot, queryKey }: { projectId: string; sn
 }
 
 /** The confirmation form of a snapshot's Restore or Delete: the snapshot, an error if any, Cancel and the button. */
-function SnapshotForm({ action, projectId, snapshotId, error, pendingText, children }: { action: (formData: FormData) => void; projectId: string; snapshotId: string; error: string | null; pendingText: string; children: React.ReactNode }) {
+function SnapshotForm({
+  action,
+  projectId,
+  snapshotId,
+  error,
+  pendingText,
+  children,
+  fields,
+}: {
+  action: (formData: FormData) => void;
+  projectId: string;
+  snapshotId: string;
+  error: string | null;
+  pendingText: string;
+  children: React.ReactNode;
+  fields?: React.ReactNode;
+}) {
   return (
-    <form action={action} className="space-y-4">
+    <form action={action} className="space-y-4" noValidate>
       <input type="hidden" name="projectId" value={projectId} />
       <input type="hidden" name="snapshotId" value={snapshotId} />
       {error ? <Alert tone="error">{error}</Alert> : null}
+      {fields}
       <DialogActions variant="danger" pendingText={pendingText}>
         {children}
       </DialogActions>

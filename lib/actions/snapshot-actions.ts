@@ -13,6 +13,7 @@ const createSchema = z.object({
   replaceOldest: checkbox,
 });
 const snapshotSchema = z.object({ projectId: z.string().min(1), snapshotId: z.string().min(1).max(100) });
+const restoreSchema = snapshotSchema.extend({ confirmation: z.string().max(200).default("") });
 
 /** Create a snapshot (Backup) of an environment; permissions and plan limits are checked on the server. */
 export async function createSnapshotAction(_prev: FormState<{ activityId: string }>, formData: FormData): Promise<FormState<{ activityId: string }>> {
@@ -24,8 +25,8 @@ export async function createSnapshotAction(_prev: FormState<{ activityId: string
 }
 
 export async function restoreSnapshotAction(_prev: FormState<{ activityId: string }>, formData: FormData): Promise<FormState<{ activityId: string }>> {
-  const result = await runFormAction(formData, ["projectId", "snapshotId"], snapshotSchema, async (db, user, input) => {
-    const activity = await requestRestore(db, user, input.projectId, input.snapshotId);
+  const result = await runFormAction(formData, ["projectId", "snapshotId", "confirmation"], restoreSchema, async (db, user, input) => {
+    const activity = await requestRestore(db, user, input.projectId, input.snapshotId, input.confirmation);
     return { activityId: activity.id };
   });
   return result; // queued: the project's event stream updates the page as it runs

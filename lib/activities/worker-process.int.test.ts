@@ -153,7 +153,7 @@ describe.skipIf(!postgresUrl)("a separate worker process killed with SIGKILL [Po
       const snapshotted = fingerprint();
       fs.writeFileSync(path.join(data(), "services", "mysql", "table-0.ibd"), "changed after the snapshot");
       const old = fingerprint();
-      await requestRestore(db, admin, "killsnap", second.snapshot.id);
+      await requestRestore(db, admin, "killsnap", second.snapshot.id, "staging");
       const root = volumesRoot("killsnap", "staging");
       await until("the new data to be half unpacked", async () => {
         const fresh = fs.readdirSync(root).filter((e) => e.startsWith("gen-") && path.join(root, e) !== data());

@@ -59,7 +59,10 @@ describeEachDatabase("snapshots", ({ db }) => {
       // The data changes; the restore brings back exactly the snapshot's.
       fs.writeFileSync(path.join(data(), "services", "mysql", "db", "orders.ibd"), "changed");
       fs.writeFileSync(path.join(data(), "mounts", "var", "new-file"), "new");
-      const restore = await requestRestore(db(), admin, id, snapshot.id);
+      // Replacing data needs the environment's name typed; anything else queues nothing.
+      await expect(requestRestore(db(), admin, id, snapshot.id, "")).rejects.toMatchObject({ fieldErrors: { confirmation: [expect.stringContaining("Type “staging” to confirm")] } });
+      await expect(requestRestore(db(), admin, id, snapshot.id, "production")).rejects.toThrow("Type “staging” to confirm");
+      const restore = await requestRestore(db(), admin, id, snapshot.id, "staging");
       await worker.idle();
       expect((await db().select().from(activities).where(eq(activities.id, restore.id)))[0]).toMatchObject({ result: "success" });
       const after = tree(data());
@@ -75,7 +78,7 @@ describeEachDatabase("snapshots", ({ db }) => {
       bytes[2048] = bytes[2048]! ^ 0xff;
       fs.writeFileSync(archive, bytes);
       const current = tree(data());
-      const bad = await requestRestore(db(), admin, id, snapshot.id);
+      const bad = await requestRestore(db(), admin, id, snapshot.id, "staging");
       await worker.idle();
       expect((await db().select().from(activities).where(eq(activities.id, bad.id)))[0]).toMatchObject({ result: "failure" });
       expect((await getActivityLog(db(), bad.id)).map((l) => l.text).join("\n")).toContain("staging's data stays as it was.");
@@ -83,7 +86,7 @@ describeEachDatabase("snapshots", ({ db }) => {
 
       // A missing archive says so too.
       fs.rmSync(archive);
-      const missing = await requestRestore(db(), admin, id, snapshot.id);
+      const missing = await requestRestore(db(), admin, id, snapshot.id, "staging");
       await worker.idle();
       expect((await getActivityLog(db(), missing.id)).map((l) => l.text).join("\n")).toContain("The snapshot's archive is missing");
     } finally {
@@ -116,7 +119,7 @@ describeEachDatabase("snapshots", ({ db }) => {
     expect((await listSnapshots(db(), access, staging!)).map((s) => [s.id, s.state])).toEqual([[snapshot.id, "failed"]]);
 
     for (const bad of ["../../etc", "..%2F..%2Fetc", "00000000-0000-0000-0000-000000000000/../x", "not-a-uuid"]) {
-      await expect(requestRestore(db(), admin, id, bad)).rejects.toThrow("This snapshot does not exist.");
+      await expect(requestRestore(db(), admin, id, bad, "staging")).rejects.toThrow("This snapshot does not exist.");
       await expect(deleteSnapshot(db(), admin, id, bad)).rejects.toThrow("This snapshot does not exist.");
     }
     expect(() => snapshotDir(id, "../../x")).toThrow("This snapshot does not exist.");

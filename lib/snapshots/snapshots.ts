@@ -154,7 +154,8 @@ export async function requestSnapshot(
 }
 
 /** Records a restore of a complete snapshot into its environment (admin; the environment must be active). */
-export async function requestRestore(db: Db, user: SessionUser, projectId: string, snapshotId: string): Promise<Activity> {
+/** Restores a snapshot; `confirmation` must be the environment's name (its data is replaced). */
+export async function requestRestore(db: Db, user: SessionUser, projectId: string, snapshotId: string, confirmation: string): Promise<Activity> {
   const access = await requireProjectAccess(db, user, projectId);
   if (typeof snapshotId !== "string" || !ID.test(snapshotId)) throw new DomainError("not_found", "This snapshot does not exist.");
   const activity = await db.transaction(async (tx) => {
@@ -166,6 +167,10 @@ export async function requestRestore(db: Db, user: SessionUser, projectId: strin
     if (snapshot.state !== "complete") throw new DomainError("conflict", "Only complete snapshots can be restored.");
     if (snapshot.expiresAt.getTime() <= Date.now()) throw new DomainError("conflict", "This snapshot has expired.");
     if (env.status !== "active") throw new DomainError("conflict", `${env.title} is ${env.status}: activate it first, then restore.`);
+    if (typeof confirmation !== "string" || confirmation.trim() !== env.name) {
+      const message = `Type “${env.name}” to confirm: every service volume and mount of ${env.name} is replaced.`;
+      throw new DomainError("invalid", message, { confirmation: [message] });
+    }
     return enqueueActivity(snapshotActivityKinds, tx, {
       projectId,
       environmentId: env.id,
