@@ -188,6 +188,8 @@ export const projects = pgTable(
     title: text().notNull(),
     plan: planEnum().notNull(),
     region: text().notNull(),
+    /** The environment a pushed new branch hangs under; null: Integration on Pro, the root on Starter. */
+    defaultBranchParent: text(),
     createdAt: createdAt(),
     updatedAt: createdAt(),
     createdBy: text().references(() => users.id, { onDelete: "set null" }),

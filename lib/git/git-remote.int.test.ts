@@ -125,6 +125,46 @@ describe("the git remote", () => {
     }
   });
 
+  it("tells the pusher what each branch became on their terminal, and reads -o environment.* options", async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-remote-"));
+    try {
+      await git(["clone", "--quiet", "--branch", "staging", remote(admin), work]);
+      await git(["checkout", "--quiet", "-b", "told"], work);
+      const told = await git(["push", "origin", "told"], work);
+      expect(told.stderr).toMatch(/remote: told: new environment under master, inactive\. Activate it in the console, or push with -o environment\.status=active\./);
+      expect(told.stderr).toContain(`remote: Console: `);
+
+      // Options: a parent, a title, and activation — refused with its reason here, where no worker has deployed Staging yet
+      // (e2e/git-onboarding.spec.ts sees it activate).
+      await git(["checkout", "--quiet", "-b", "opted"], work);
+      const opted = await git(["push", "-o", "environment.parent=staging", "-o", "environment.title=Opted In", "-o", "environment.status=active", "origin", "opted"], work);
+      expect(opted.stderr).toContain("remote: opted: new environment under staging, inactive: not activated — Its parent Staging is not active");
+      const opt = (await listEnvironments(db, projectId)).find((e) => e.name === "opted");
+      const staging = (await listEnvironments(db, projectId)).find((e) => e.name === "staging");
+      expect(opt).toMatchObject({ title: "Opted In", parentId: staging!.id });
+
+      // A contributor may push but not activate: the push lands, the terminal says why it stays inactive.
+      await git(["checkout", "--quiet", "-b", "dev-wants-active"], work);
+      const devWork = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-remote-dev-"));
+      try {
+        await git(["clone", "--quiet", "--branch", "staging", remote(developer), devWork]);
+        await git(["checkout", "--quiet", "-b", "dev-wants-active"], devWork);
+        const dev = await git(["push", "-o", "environment.status=active", "origin", "dev-wants-active"], devWork);
+        expect(dev.stderr).toMatch(/remote: dev-wants-active: new environment under master, inactive: not activated — /);
+      } finally {
+        fs.rmSync(devWork, { recursive: true, force: true });
+      }
+
+      // Unknown options and unknown parents refuse the push, and nothing moves.
+      await git(["checkout", "--quiet", "-b", "odd"], work);
+      expect(await failure(git(["push", "-o", "ci.skip", "origin", "odd"], work))).toContain("Unknown push option “ci.skip”");
+      expect(await failure(git(["push", "-o", "environment.parent=nowhere", "origin", "odd"], work))).toContain("there is no environment nowhere you can see");
+      expect(await branchHead(projectId, "odd")).toBeNull();
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   it("refuses a command split across pkt-lines and one hidden in a push certificate, with nothing moved", async () => {
     const feature = (await branchHead(projectId, "feature-x"))!;
     const master = (await branchHead(projectId, "master"))!;

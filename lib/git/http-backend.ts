@@ -141,7 +141,7 @@ export async function runHttpBackend(options: {
   const config: [string, string][] = [
     ...options.hiddenRefs.map((ref): [string, string] => ["transfer.hideRefs", ref]),
     ["receive.maxInputSize", String(options.maxBodyBytes)],
-    ["receive.advertisePushOptions", "false"],
+    ["receive.advertisePushOptions", "true"],
     ["core.hooksPath", path.join(repo, "hooks")],
   ];
   const child = spawn("git", ["http-backend"], {

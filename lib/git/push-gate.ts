@@ -14,14 +14,26 @@ export interface RefUpdate {
 
 export const ZERO_SHA = "0".repeat(40);
 
+/** Push options (`git push -o key=value`), as git passed them to the hook. */
+export type PushOptions = ReadonlyArray<string>;
+
 /** Decides one push from the ref updates git is about to apply: a refusal sentence, or null to accept. */
-export type PushDecision = (updates: RefUpdate[]) => Promise<string | null>;
+export type PushDecision = (updates: RefUpdate[], options: PushOptions) => Promise<string | null>;
+
+/** Records an accepted push once git has applied it, returning lines for the pusher's terminal. */
+export type PushRecorder = (updates: RefUpdate[], options: PushOptions) => Promise<string[]>;
 
 export interface PushTicket {
-  /** Given to git (PWI_PUSH_TICKET) for its pre-receive hook. */
+  /** Given to git (PWI_PUSH_TICKET) for its hooks. */
   id: string;
   /** The updates the hook presented and the gate accepted (empty until then). */
   accepted: RefUpdate[];
+  options: PushOptions;
+  /**
+   * Records the accepted updates, once: called by the post-receive hook (so what happened is
+   * printed on the pusher's terminal as `remote:` lines) or, if that never came, by the route.
+   */
+  record(): Promise<string[]>;
   /** Forget the ticket (after the request, whatever happened). */
   close(): void;
 }
@@ -50,6 +62,11 @@ if (defined $ENV{GIT_PUSH_CERT} && $ENV{GIT_PUSH_CERT} ne "") {
   exit 1;
 }
 my @lines = ("ticket $ticket");
+for my $i (0 .. ($ENV{GIT_PUSH_OPTION_COUNT} // 0) - 1) {
+  my $option = $ENV{"GIT_PUSH_OPTION_$i"} // "";
+  $option =~ s/[\\r\\n]//g;
+  push @lines, "option $option";
+}
 while (my $line = <STDIN>) {
   chomp $line;
   push @lines, "update $line";
@@ -67,7 +84,28 @@ print STDERR @message;
 exit($verdict eq "ok" ? 0 : 1);
 `;
 
+/**
+ * The post-receive hook: once git has applied the push, it asks the server to record it and
+ * prints the answer, which git sends to the pusher's terminal as `remote:` lines (what each
+ * branch became, what deploys, where the log is).
+ */
+export const POST_RECEIVE_HOOK = `#!/usr/bin/perl
+# Installed by the Project Web Interface; rewritten at every start. Do not edit.
+use strict;
+use warnings;
+use IO::Socket::UNIX;
+
+my ($socket, $ticket) = ($ENV{PWI_PUSH_SOCKET}, $ENV{PWI_PUSH_TICKET});
+exit 0 if !$socket || !$ticket;
+while (<STDIN>) {}
+my $conn = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $socket) or exit 0;
+print $conn "record $ticket\\nend\\n";
+while (my $line = <$conn>) { print STDERR $line; }
+exit 0;
+`;
+
 const MAX_UPDATES = 10_000;
+const MAX_OPTIONS = 20;
 const TICKET_TTL_MS = 60 * 60 * 1000;
 
 interface Pending {
@@ -75,6 +113,10 @@ interface Pending {
   ticket: PushTicket;
   used: boolean;
   expires: number;
+}
+
+function answerLines(conn: net.Socket, lines: string[]) {
+  conn.end(lines.map((l) => `${l.replace(/[\r\n]+/g, " ")}\n`).join(""));
 }
 
 interface Gate {
@@ -116,20 +158,42 @@ function serve(gate: Gate, conn: net.Socket) {
     if (!text.endsWith("end\n")) return;
     conn.removeAllListeners("data");
     const lines = text.split("\n").filter(Boolean);
+    const recordId = /^record ([A-Za-z0-9_-]{20,})$/.exec(lines[0] ?? "")?.[1];
+    if (recordId) {
+      const pending = gate.pending.get(recordId);
+      if (!pending?.used) return answerLines(conn, []);
+      pending.ticket
+        .record()
+        .then((report) => answerLines(conn, report))
+        .catch((err: unknown) => {
+          console.error("[push-gate]", err);
+          answerLines(conn, ["The push was applied, but recording it failed; see the server log."]);
+        });
+      return;
+    }
     const ticketId = /^ticket ([A-Za-z0-9_-]{20,})$/.exec(lines[0] ?? "")?.[1];
     const pending = ticketId ? gate.pending.get(ticketId) : undefined;
     if (!pending || pending.used || pending.expires < Date.now()) return answer(conn, false, "This push's authorisation is not valid (expired or used); push again.");
     pending.used = true; // one ticket, one decision
     const updates: RefUpdate[] = [];
+    const options: string[] = [];
     for (const line of lines.slice(1, -1)) {
+      if (line.startsWith("option ")) {
+        if (options.length >= MAX_OPTIONS) return answer(conn, false, `At most ${MAX_OPTIONS} push options (-o) are read.`);
+        options.push(line.slice("option ".length, "option ".length + 500));
+        continue;
+      }
       const m = /^update ([0-9a-f]{40}) ([0-9a-f]{40}) (\S+)$/.exec(line);
       if (!m) return answer(conn, false, "git sent an update this server cannot read; nothing was changed.");
       updates.push({ oldSha: m[1]!, newSha: m[2]!, ref: m[3]! });
     }
     pending
-      .decide(updates)
+      .decide(updates, options)
       .then((problem) => {
-        if (!problem) pending.ticket.accepted = updates;
+        if (!problem) {
+          pending.ticket.accepted = updates;
+          pending.ticket.options = options;
+        }
         answer(conn, !problem, problem ?? "");
       })
       .catch((err: unknown) => {
@@ -140,7 +204,7 @@ function serve(gate: Gate, conn: net.Socket) {
 }
 
 /** The process's push gate: a Unix socket (mode 0600) the pre-receive hooks ask. Started on first use. */
-export async function pushGate(): Promise<{ socketPath: string; issue(decide: PushDecision): PushTicket }> {
+export async function pushGate(): Promise<{ socketPath: string; issue(decide: PushDecision, record: PushRecorder): PushTicket }> {
   const g = globalThis as G;
   if (!g[key]) {
     const at = socketPath();
@@ -161,23 +225,32 @@ export async function pushGate(): Promise<{ socketPath: string; issue(decide: Pu
   await gate.ready;
   return {
     socketPath: gate.socketPath,
-    issue(decide) {
+    issue(decide, record) {
       const now = Date.now();
       for (const [id, p] of gate.pending) if (p.expires < now) gate.pending.delete(id);
       const id = crypto.randomBytes(24).toString("base64url");
-      const ticket: PushTicket = { id, accepted: [], close: () => gate.pending.delete(id) };
+      let recorded: Promise<string[]> | null = null;
+      const ticket: PushTicket = {
+        id,
+        accepted: [],
+        options: [],
+        record: () => (recorded ??= ticket.accepted.length > 0 ? record(ticket.accepted, ticket.options) : Promise.resolve([])),
+        close: () => gate.pending.delete(id),
+      };
       gate.pending.set(id, { decide, ticket, used: false, expires: now + TICKET_TTL_MS });
       return ticket;
     },
   };
 }
 
-/** Writes the pre-receive hook into a bare repository (at creation, and into every repository at start). */
+/** Writes the pre- and post-receive hooks into a bare repository (at creation, and into every repository at start). */
 export function installPushHook(gitDir: string): void {
   const hooks = path.join(gitDir, "hooks");
   fs.mkdirSync(hooks, { recursive: true });
-  const file = path.join(hooks, "pre-receive");
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, PRE_RECEIVE_HOOK, { mode: 0o755 });
-  fs.renameSync(tmp, file);
+  for (const [name, text] of [["pre-receive", PRE_RECEIVE_HOOK], ["post-receive", POST_RECEIVE_HOOK]] as const) {
+    const file = path.join(hooks, name);
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, text, { mode: 0o755 });
+    fs.renameSync(tmp, file);
+  }
 }

@@ -4,6 +4,7 @@ import { env } from "@/lib/env";
 import { gitHiddenRefs, pushProblem, recordPush } from "@/lib/environments/receive-push";
 import { MAX_FETCH_REQUEST_BYTES, runHttpBackend, type GitService } from "@/lib/git/http-backend";
 import { pushGate } from "@/lib/git/push-gate";
+import { clientInfo } from "@/lib/session/client-info";
 import { getProjectAccess } from "@/lib/auth/project-access";
 import { authenticateToken } from "@/lib/tokens/api-tokens";
 
@@ -53,7 +54,12 @@ async function handle(request: Request, { params }: { params: Promise<{ path: st
   const isPush = service === "git-receive-pack";
   const maxBodyBytes = isPush ? env().GIT_MAX_REQUEST_MB * 1024 * 1024 : MAX_FETCH_REQUEST_BYTES;
   const gate = isPush ? await pushGate() : null;
-  const ticket = gate?.issue((updates) => pushProblem(db, access, updates)) ?? null;
+  const consoleUrl = env().PUBLIC_URL ?? `${clientInfo(request.headers).isHttps ? "https" : "http"}://${request.headers.get("host") ?? `localhost:${env().PORT}`}`;
+  const ticket =
+    gate?.issue(
+      (updates, options) => pushProblem(db, access, updates, options),
+      (updates, options) => recordPush(db, user, access, updates, options, consoleUrl),
+    ) ?? null;
   try {
     const answer = await runHttpBackend({
       projectId: access.project.id,
@@ -72,7 +78,8 @@ async function handle(request: Request, { params }: { params: Promise<{ path: st
       return text(413, `This request is larger than ${mib(answer.limitBytes)} once decompressed, the most this server accepts${isPush ? " (GIT_MAX_REQUEST_MB): push fewer or smaller commits at a time" : ""}. Nothing was changed.`);
     }
     if (answer.kind === "bad-body") return text(400, `${answer.message} Nothing was changed.`);
-    if (isPush && answer.status === 200 && ticket && ticket.accepted.length > 0) await recordPush(db, user, access, ticket.accepted);
+    // Recorded by the post-receive hook (which printed the outcome on the pusher's terminal); if it never asked, here.
+    if (isPush && answer.status === 200 && ticket && ticket.accepted.length > 0) await ticket.record();
     return new Response(answer.body as BodyInit, { status: answer.status, headers: answer.headers });
   } catch (err) {
     console.error("[git]", err);
