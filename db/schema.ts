@@ -259,6 +259,12 @@ export const environments = pgTable(
 );
 
 /** The record of every action: queued, run by a worker, logged. */
+export interface ActivityCommit {
+  sha: string;
+  subject: string;
+  author: string;
+}
+
 export const activities = pgTable(
   "activities",
   {
@@ -276,6 +282,8 @@ export const activities = pgTable(
     result: activityResultEnum(),
     description: text().notNull(),
     parameters: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    /** The commits the activity brought in (a push's, a merge's), newest first, at most 50; null when none apply. */
+    commits: jsonb().$type<ActivityCommit[]>(),
     /** Production's activities are claimed before others. */
     priority: integer().notNull().default(0),
     createdBy: text().references(() => users.id, { onDelete: "set null" }),

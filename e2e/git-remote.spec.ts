@@ -79,6 +79,11 @@ test("clone with a token, push to a branch, watch it deploy, merge it into stagi
     await git(["checkout", "--quiet", "-b", "from-laptop"], work);
     await git(["push", "--quiet", "origin", "from-laptop"], work);
     await waitFor(page, projectId, (b) => expect(b.environments.find((e) => e.name === "from-laptop")).toMatchObject({ status: "inactive" }));
+    // With -o environment.status=active (and room in the plan) it is activated in the same push.
+    await git(["checkout", "--quiet", "-b", "laptop-live"], work);
+    const live = await git(["push", "-o", "environment.status=active", "origin", "laptop-live"], work);
+    expect(live.stderr).toMatch(/remote: laptop-live: new environment under master; activating it \(copies its parent's data, then deploys [0-9a-f]{7}\)\. Log: http/);
+    await waitFor(page, projectId, (b) => expect(b.environments.find((e) => e.name === "laptop-live")).toMatchObject({ status: "active", busy: null }));
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
     await context.close();

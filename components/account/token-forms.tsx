@@ -2,6 +2,7 @@
 
 import { useActionState } from "react";
 import { Alert } from "@/components/ui/alert";
+import { CopyLink } from "@/components/ui/copy-link";
 import { ConfirmSubmit } from "@/components/ui/confirm-submit";
 import { Field, Input, describedBy } from "@/components/ui/field";
 import { SubmitButton } from "@/components/ui/submit-button";
@@ -14,7 +15,8 @@ export function CreateTokenForm() {
     <form action={action} className="space-y-3" noValidate>
       {state?.ok ? (
         <Alert tone="success">
-          Copy this token now; it is not shown again: <code className="select-all break-all font-mono" data-testid="new-token">{state.data.token}</code>
+          Copy this token now; it is not shown again. Use it as the password of the git remote.
+          <CopyLink link={state.data.token} label="New API token" testId="new-token" />
         </Alert>
       ) : null}
       <Field id="token-name" label="Token name" errors={errors?.name}>

@@ -13,7 +13,10 @@ const ROW_PX = 20;
 
 export interface ActivityDetails {
   createdBy: string | null;
+  /** The commit(s) deployed, or the one a push brought. */
   commits: string[];
+  /** The commits a push or a merge brought in, newest first. */
+  broughtIn: { sha: string; subject: string; author: string }[];
 }
 
 const CONNECTION_LABEL: Record<Connection, string> = {
@@ -453,6 +456,24 @@ function ActivityHeader({
         <dt className="text-xs text-muted">Stream</dt>
         <dd className={`mt-0.5 ${connection === "signed-out" || connection === "gone" ? "text-danger" : ""}`}>{CONNECTION_LABEL[connection]}</dd>
       </div>
+      {details.broughtIn.length > 0 ? (
+        <div className="col-span-2 sm:col-span-4">
+          <dt className="text-xs text-muted">
+            {details.broughtIn.length} commit{details.broughtIn.length === 1 ? "" : "s"} brought in
+          </dt>
+          <dd className="mt-1">
+            <ul className="max-h-32 space-y-0.5 overflow-y-auto text-xs" aria-label="Commits brought in">
+              {details.broughtIn.map((c) => (
+                <li key={c.sha} className="flex min-w-0 gap-2">
+                  <code className="shrink-0 font-mono text-muted">{c.sha.slice(0, 7)}</code>
+                  <span className="truncate">{c.subject}</span>
+                  <span className="shrink-0 text-muted">{c.author}</span>
+                </li>
+              ))}
+            </ul>
+          </dd>
+        </div>
+      ) : null}
     </dl>
   );
 }

@@ -4,8 +4,8 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import type { FormState } from "@/lib/errors";
 import { createProject } from "@/lib/projects/create-project";
-import { deleteProject, renameProject } from "@/lib/projects/update-project";
-import { createProjectSchema, deleteProjectSchema, renameProjectSchema } from "@/lib/projects/validation";
+import { deleteProject, renameProject, setDefaultBranchParent } from "@/lib/projects/update-project";
+import { createProjectSchema, defaultBranchParentSchema, deleteProjectSchema, renameProjectSchema } from "@/lib/projects/validation";
 import { runFormAction } from "./run-form-action";
 
 export async function createProjectAction(_prev: FormState, formData: FormData): Promise<FormState> {
@@ -36,4 +36,12 @@ export async function deleteProjectAction(_prev: FormState, formData: FormData):
   if (!result.ok) return result;
   revalidatePath("/", "layout");
   redirect("/projects");
+}
+
+export async function setDefaultBranchParentAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const result = await runFormAction(formData, ["projectId", "parent"], defaultBranchParentSchema, (db, user, input) =>
+    setDefaultBranchParent(db, user, input.projectId, input.parent === "" ? null : input.parent),
+  );
+  if (result.ok) revalidatePath(`/projects/${result.values.projectId}`, "layout");
+  return result;
 }

@@ -8,6 +8,7 @@ import { git } from "@/lib/git/git";
 import { branchHead, createBranch, deleteBranch, isAncestor, mergeBranches, rebaseBranch, repositoryPath } from "@/lib/git/repository";
 import { deployCommit, removeEnvironmentDeploys } from "@/lib/runtime/deploy";
 import { copyVolumes, deleteVolumes, removeStaleGenerations } from "@/lib/runtime/volumes";
+import { commitsBroughtIn, recordActivityCommits } from "./activity-commits";
 import type { EnvironmentActivityKinds } from "./activity-kinds";
 
 /** Deploys the head of a branch (this environment's unless said otherwise). */
@@ -94,6 +95,7 @@ export const environmentActivityRunners: ActivityRunners<EnvironmentActivityKind
 
   "environment.merge": {
     async run(ctx, { source, target }) {
+      const before = await branchHead(ctx.activity.projectId, target);
       const result = await mergeBranches(ctx.activity.projectId, target, source, `Merge ${source} into ${target}`);
       if (result.kind === "conflict") {
         ctx.log.line(`Merging ${source} into ${target} conflicts in ${result.paths.length} path(s):`, "stderr");
@@ -106,6 +108,12 @@ export const environmentActivityRunners: ActivityRunners<EnvironmentActivityKind
           ? `${target} already contains every commit of ${source}.`
           : `Merged ${source} into ${target} (${result.kind === "fast-forward" ? "fast-forward" : "merge commit"} ${result.commit.slice(0, 12)}).`,
       );
+      if (result.kind !== "up-to-date" && before) {
+        const merged = await commitsBroughtIn(ctx.activity.projectId, before, result.commit);
+        await recordActivityCommits(ctx.db, ctx.activity.id, merged);
+        for (const c of merged.slice(0, 20)) ctx.log.line(`  ${c.sha.slice(0, 12)} ${c.subject} (${c.author})`);
+        if (merged.length > 20) ctx.log.line(`  … and ${merged.length - 20} more`);
+      }
       ctx.log.line(`${target} keeps its own data.`);
       return deployHead(ctx, target);
     },

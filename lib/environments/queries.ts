@@ -1,7 +1,7 @@
 import "server-only";
 import { and, asc, desc, eq, exists, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { activities, activityEnvironments, deployments, environments, users, type Environment } from "@/db/schema";
+import { activities, activityEnvironments, deployments, environments, users, type ActivityCommit, type Environment } from "@/db/schema";
 import type { Tx } from "@/lib/activities/queue";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
 
@@ -74,8 +74,14 @@ export async function lastActivityByEnvironment(db: Db, projectId: string) {
 }
 
 /** Who started an activity and the commits it deployed, for its log page. */
-export async function getActivityDetails(db: Db, activity: { id: string; createdBy: string | null }): Promise<{ createdBy: string | null; commits: string[] }> {
+export async function getActivityDetails(
+  db: Db,
+  activity: { id: string; createdBy: string | null; commits?: ActivityCommit[] | null; parameters?: Record<string, unknown> },
+): Promise<{ createdBy: string | null; commits: string[]; broughtIn: ActivityCommit[] }> {
   const [user] = activity.createdBy ? await db.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, activity.createdBy)) : [];
   const deployed = await db.select({ commit: deployments.commit }).from(deployments).where(eq(deployments.activityId, activity.id)).orderBy(asc(deployments.createdAt));
-  return { createdBy: user ? (user.name ? `${user.name} (${user.email})` : user.email) : null, commits: [...new Set(deployed.map((d) => d.commit))] };
+  // The deployed commit(s); a push that deployed nothing still names the commit it brought.
+  const after = typeof activity.parameters?.after === "string" ? [activity.parameters.after] : [];
+  const commits = deployed.length > 0 ? deployed.map((d) => d.commit) : after;
+  return { createdBy: user ? (user.name ? `${user.name} (${user.email})` : user.email) : null, commits: [...new Set(commits)], broughtIn: activity.commits ?? [] };
 }

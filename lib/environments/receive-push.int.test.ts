@@ -5,8 +5,9 @@ import { addProjectMember } from "@/lib/projects/members";
 import { createProject } from "@/lib/projects/create-project";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { ZERO_SHA } from "@/lib/git/push-gate";
-import { listActivities } from "./queries";
-import { pushProblem } from "./receive-push";
+import { listActivities, listEnvironments } from "./queries";
+import { defaultParentFor, pushProblem } from "./receive-push";
+import { setDefaultBranchParent } from "@/lib/projects/update-project";
 import { requestEnvironmentAction } from "./request-action";
 
 const sha = "a".repeat(40);
@@ -46,5 +47,27 @@ describeEachDatabase("data follows access", ({ db }) => {
       "Sync copies the code and data of its parent Production, and you have no access to Production environments.",
     );
     expect((await listActivities(db(), id)).length).toBe(before);
+  });
+
+  it("hangs pushed branches under Integration on Pro, under the project's chosen default, or under -o environment.parent", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("parent");
+    await createProject(db(), admin, { id, title: "Parents", plan: "pro", region: "us-3" });
+    const project = async () => (await getProjectAccess(db(), admin, id))!.project;
+    const all = await listEnvironments(db(), id);
+    expect(defaultParentFor(await project(), all)?.name).toBe("integration");
+    expect(defaultParentFor(await project(), all, "staging")?.name).toBe("staging");
+    await setDefaultBranchParent(db(), admin, id, "staging");
+    expect(defaultParentFor(await project(), all)?.name).toBe("staging");
+    await expect(setDefaultBranchParent(db(), admin, id, "nowhere")).rejects.toMatchObject({ fieldErrors: { parent: [expect.stringContaining("nowhere")] } });
+    const viewer = await makeUser(db());
+    await addProjectMember(db(), admin, id, viewer.email, { role: "viewer", production: "viewer", staging: "viewer", development: "viewer" });
+    await expect(setDefaultBranchParent(db(), viewer, id, null)).rejects.toMatchObject({ code: "forbidden" });
+    await setDefaultBranchParent(db(), admin, id, null);
+    expect((await project()).defaultBranchParent).toBeNull();
+    // Starter: the root.
+    const starter = uniqueProjectId("parent");
+    await createProject(db(), admin, { id: starter, title: "Starter", plan: "starter", region: "us-3" });
+    expect(defaultParentFor((await getProjectAccess(db(), admin, starter))!.project, await listEnvironments(db(), starter))?.name).toBe("master");
   });
 });

@@ -7,6 +7,7 @@ import { hasRole, type ProjectAccess } from "@/lib/auth/permissions";
 import { ZERO_SHA, type PushOptions, type RefUpdate } from "@/lib/git/push-gate";
 import { DomainError } from "@/lib/errors";
 import { parsePushOptions } from "./push-options";
+import { commitsBroughtIn, recordActivityCommits } from "./activity-commits";
 import { requestEnvironmentAction } from "./request-action";
 import { branchHead } from "@/lib/git/repository";
 import { environmentActivityKinds } from "./activity-kinds";
@@ -93,8 +94,8 @@ export async function recordPush(db: Db, user: User, access: ProjectAccess, upda
           .insert(environments)
           .values({ projectId, name, title: wanted.title ?? name, parentId: parent?.id ?? null, type: "development", status: "inactive" })
           .returning();
-        await recordDone(tx, created!, `Push created branch ${name} (${short}) under ${parent?.name ?? "no parent"}; the environment is inactive`, u.oldSha, u.newSha);
-        return { kind: "created" as const, parent: parent?.name ?? null };
+        const done = await recordDone(tx, created!, `Push created branch ${name} (${short}) under ${parent?.name ?? "no parent"}; the environment is inactive`, u.oldSha, u.newSha);
+        return { kind: "created" as const, parent: parent?.name ?? null, activityId: done.id };
       }
       if (env.status === "active") {
         const activity = await enqueueActivity(environmentActivityKinds, tx, {
@@ -103,9 +104,12 @@ export async function recordPush(db: Db, user: User, access: ProjectAccess, upda
         });
         return { kind: "deploying" as const, activityId: activity.id };
       }
-      await recordDone(tx, env, `Push to ${name} (${short}); not deployed: the environment is ${env.status}`, u.oldSha, u.newSha);
-      return { kind: "not-deployed" as const, status: env.status };
+      const done = await recordDone(tx, env, `Push to ${name} (${short}); not deployed: the environment is ${env.status}`, u.oldSha, u.newSha);
+      return { kind: "not-deployed" as const, status: env.status, activityId: done.id };
     });
+    // What the push brought in, kept with its activity (a new branch: what its parent lacks).
+    const base = u.oldSha !== ZERO_SHA ? u.oldSha : outcome.kind === "created" && outcome.parent ? outcome.parent : null;
+    await recordActivityCommits(db, outcome.activityId, base ? await commitsBroughtIn(projectId, base, u.newSha) : []);
     if (outcome.kind === "deploying") {
       report.push(`${name}: deploying ${short}. Log: ${logUrl(outcome.activityId)}`);
       continue;
@@ -132,6 +136,6 @@ export async function recordPush(db: Db, user: User, access: ProjectAccess, upda
 
   /** A push that needs no work is still an activity, recorded as done. */
   async function recordDone(tx: Tx, env: { id: string; name: string }, description: string, before: string, after: string) {
-    await recordDoneActivity(environmentActivityKinds, tx, { projectId, environmentId: env.id, environmentName: env.name, type: "environment.push", description, parameters: { before, after }, createdBy: user.id }, `${description}.`);
+    return recordDoneActivity(environmentActivityKinds, tx, { projectId, environmentId: env.id, environmentName: env.name, type: "environment.push", description, parameters: { before, after }, createdBy: user.id }, `${description}.`);
   }
 }

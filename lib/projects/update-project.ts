@@ -1,7 +1,7 @@
 import "server-only";
-import { eq } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { projects, type Project } from "@/db/schema";
+import { environments, projects, type Project } from "@/db/schema";
 import { canManageProject, type SessionUser } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
 import { deleteProjectPaths } from "@/lib/paths";
@@ -35,4 +35,22 @@ export async function deleteProject(db: Db, user: SessionUser, projectId: string
   await db.delete(projects).where(eq(projects.id, access.project.id));
   // Files last: a failure above leaves everything; a failure here leaves only orphaned files.
   deleteProjectPaths(access.project.id);
+}
+
+/**
+ * The environment a pushed new branch hangs under (project admins). Null restores the plan's
+ * default: Integration on Pro, the root on Starter. The environment must exist.
+ */
+export async function setDefaultBranchParent(db: Db, user: SessionUser, projectId: string, parent: string | null): Promise<void> {
+  const access = await requireProjectAccess(db, user, projectId);
+  if (!canManageProject(access)) throw new DomainError("forbidden", "Only a project admin can change where pushed branches go.");
+  if (parent) {
+    const [env] = await db
+      .select({ name: environments.name })
+      .from(environments)
+      .where(and(eq(environments.projectId, access.project.id), eq(environments.name, parent), ne(environments.status, "deleting")))
+      .limit(1);
+    if (!env) throw new DomainError("invalid", "Choose an environment of this project.", { parent: [`There is no environment “${parent.slice(0, 40)}” in this project.`] });
+  }
+  await db.update(projects).set({ defaultBranchParent: parent, updatedAt: new Date() }).where(eq(projects.id, access.project.id));
 }

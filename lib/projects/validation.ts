@@ -54,3 +54,7 @@ export const inviteMemberSchema = memberRolesSchema.extend({
   email: addMemberSchema.shape.email,
 });
 export const invitationIdSchema = z.object({ invitationId: z.string().min(1).max(100) });
+export const defaultBranchParentSchema = z.object({
+  projectId: z.string().min(1),
+  parent: z.string().max(32).regex(/^$|^[a-z0-9][a-z0-9-]*$/, "Choose an environment from the list."),
+});

@@ -1,4 +1,6 @@
 import type { Metadata } from "next";
+import { CodePanel } from "@/components/projects/code-panel";
+import { publicBaseUrl } from "@/lib/session/public-url";
 import { DeletedNotice } from "@/components/environments/deleted-notice";
 import { ActivityStream } from "@/components/activities/activity-stream";
 import { EnvironmentsView } from "@/components/environments/environments-view";
@@ -21,9 +23,10 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 const roleLabel = { admin: "Admin", contributor: "Contributor", viewer: "Viewer", none: "No access" } as const;
 
 export default async function ProjectPage({ params }: Props) {
-  const { access } = await getProjectForPage((await params).projectId);
+  const { user, access } = await getProjectForPage((await params).projectId);
   const { project } = access;
   const db = await getDb();
+  const baseUrl = await publicBaseUrl();
   const [members, overview, stream] = await Promise.all([listProjectMembers(db, access), getProjectOverview(db, access), listActivityStream(db, access, {})]);
 
   return (
@@ -40,7 +43,8 @@ export default async function ProjectPage({ params }: Props) {
           </h2>
           <ActivityStream projectId={project.id} initial={stream} />
         </section>
-        <aside className="space-y-6">
+        <aside className="min-w-0 space-y-6">
+          <CodePanel baseUrl={baseUrl} projectId={project.id} email={user.email} branch={overview.environments.find((e) => e.parentId === null)?.name ?? "master"} />
           <section aria-labelledby="details-heading" className="rounded-lg border border-border bg-surface p-4">
             <h2 id="details-heading" className="mb-3 font-semibold">
               Details

@@ -2,6 +2,11 @@ import type { Metadata } from "next";
 import { DeleteProjectDialog } from "@/components/projects/delete-project-dialog";
 import { ProjectHeader } from "@/components/projects/project-header";
 import { RenameProjectForm } from "@/components/projects/rename-project-form";
+import { BranchParentForm } from "@/components/projects/branch-parent-form";
+import { getDb } from "@/db/client";
+import { listEnvironments } from "@/lib/environments/queries";
+import { defaultParentFor } from "@/lib/environments/receive-push";
+import { treeOrder } from "@/lib/environments/tree-order";
 import { canManageProject } from "@/lib/auth/permissions";
 import { getProjectForPage } from "@/lib/session/page-access";
 
@@ -15,6 +20,8 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function ProjectSettingsPage({ params }: Props) {
   const { access } = await getProjectForPage((await params).projectId);
   const { project } = access;
+  const all = await listEnvironments(await getDb(), project.id);
+  const planDefault = defaultParentFor({ plan: project.plan, defaultBranchParent: null }, all)?.name ?? "the root";
   const notAdmin = canManageProject(access) ? undefined : "Only a project admin can change these settings.";
 
   return (
@@ -26,6 +33,18 @@ export default async function ProjectSettingsPage({ params }: Props) {
             General
           </h2>
           <RenameProjectForm projectId={project.id} title={project.title} disabledReason={notAdmin} />
+        </section>
+        <section aria-labelledby="git-heading" className="rounded-lg border border-border bg-surface p-5">
+          <h2 id="git-heading" className="mb-4 text-lg font-semibold">
+            Pushed branches
+          </h2>
+          <BranchParentForm
+            projectId={project.id}
+            current={project.defaultBranchParent}
+            planDefault={planDefault}
+            environments={treeOrder(all.filter((e) => e.status !== "deleting")).map(({ env }) => ({ name: env.name, title: env.title }))}
+            disabledReason={notAdmin}
+          />
         </section>
         <section aria-labelledby="danger-heading" className="rounded-lg border border-danger/40 bg-surface p-5">
           <h2 id="danger-heading" className="text-lg font-semibold">

@@ -1,4 +1,7 @@
 import type { Metadata } from "next";
+import { CodePanel } from "@/components/projects/code-panel";
+import { publicBaseUrl } from "@/lib/session/public-url";
+import { requireSessionUser } from "@/lib/session/session";
 import { DeletedNotice } from "@/components/environments/deleted-notice";
 import Link from "next/link";
 import { Suspense } from "react";
@@ -30,6 +33,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function EnvironmentPage({ params }: Props) {
   const { access, env, db } = await getEnvironmentFromParams(params);
   const projectId = access.project.id;
+  const [user, baseUrl] = await Promise.all([requireSessionUser(), publicBaseUrl()]);
   const [overview, stream] = await Promise.all([getProjectOverview(db, access, { environmentId: env.id }), listActivityStream(db, access, { environmentId: env.id })]);
   const parent = overview.environments.find((e) => e.id === env.parentId);
   const [head, deployment] = await Promise.all([branchHead(projectId, env.name), latestDeployment(db, env.id)]);
@@ -82,7 +86,7 @@ export default async function EnvironmentPage({ params }: Props) {
           </h2>
           <ActivityStream projectId={projectId} initial={stream} environment={env.name} />
         </section>
-        <aside className="space-y-4">
+        <aside className="min-w-0 space-y-4">
           <section aria-labelledby="env-details" className="rounded-lg border border-border bg-surface p-4 text-sm">
             <h2 id="env-details" className="mb-3 font-semibold">
               Details
@@ -115,6 +119,7 @@ export default async function EnvironmentPage({ params }: Props) {
               <p className="mt-3 text-xs text-muted">The branch has commits that are not deployed yet: Redeploy deploys the deployed commit again; a push deploys the head.</p>
             ) : null}
           </section>
+          <CodePanel baseUrl={baseUrl} projectId={projectId} email={user.email} branch={env.name} />
           <Link href={`/projects/${projectId}/environments/${env.name}/topology`} className="block rounded-lg border border-border bg-surface p-4 text-sm font-medium text-accent hover:bg-surface-muted">
             Topology: router, application and services →
           </Link>
