@@ -7,6 +7,18 @@ test("a branch over the plan's limit says it was created inactive, dialogs follo
   // Fill Starter's active environments: master, staging and two branches.
   await branchFrom(page, projectId, "staging", "one");
   await branchFrom(page, projectId, "staging", "two");
+
+  // Sync from a parent with nothing new: Code is not pre-ticked, and asking for it anyway is refused with the reason.
+  await page.goto(`/projects/${projectId}/environments/two`);
+  await page.getByRole("toolbar").getByRole("button", { name: "Sync", exact: true }).click();
+  const sync = page.getByRole("dialog");
+  await expect(sync.getByRole("checkbox", { name: /^Code:/ })).not.toBeChecked();
+  await expect(sync.getByText("nothing to bring: two has every commit of staging")).toBeVisible();
+  await expect(sync.getByRole("checkbox", { name: /^Rebase/ })).toHaveCount(0);
+  await sync.getByRole("checkbox", { name: /^Code:/ }).check();
+  await sync.getByRole("button", { name: "Sync" }).click();
+  await expect(sync.getByText("two already has every commit of staging: there is no code to sync.")).toBeVisible();
+  await page.keyboard.press("Escape");
   await page.goto(`/projects/${projectId}/environments/staging`);
 
   // Starter's active environments are all in use: the new one is created inactive, and the dialog says so in words.

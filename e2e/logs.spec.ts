@@ -107,6 +107,11 @@ test("a deploy's lines appear while its hook still runs; the log resumes after a
   await page.getByRole("group", { name: "Filter activities" }).getByLabel("Type").selectOption("environment.synchronize");
   await page.getByRole("group", { name: "Filter activities" }).getByLabel("Result").selectOption("success");
   await expect(recent.getByRole("link")).toHaveCount(1);
+  // The filters are in the address: a reload keeps them.
+  await expect(page).toHaveURL(/[?&]type=environment\.synchronize/);
+  await page.reload();
+  await expect(page.getByRole("group", { name: "Filter activities" }).getByLabel("Result")).toHaveValue("success");
+  await expect(recent.getByRole("link")).toHaveCount(1);
 
   // A script follows the same log with an API token (HTTP basic auth) instead of a session.
   await page.goto("/account");

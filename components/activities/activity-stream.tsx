@@ -2,6 +2,7 @@
 
 import { useInfiniteQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { ACTIVITY_KINDS, ACTIVITY_TYPES } from "@/lib/activity-kinds";
 import type { ActivityStreamPage, StreamActivity } from "@/lib/environments/activity-stream";
@@ -32,7 +33,18 @@ function durations(a: StreamActivity): string {
  * Follows the project's event stream; without it, polls (every second while something runs).
  */
 export function ActivityStream({ projectId, environment, initial }: { projectId: string; environment?: string; initial: ActivityStreamPage }) {
-  const [filters, setFilters] = useState<Filters>({ type: "", state: "", result: "" });
+  // The filters are kept in the address too (?type=&state=&result=), so a reload or a shared link keeps them.
+  const searchParams = useSearchParams();
+  const [filters, setFilterState] = useState<Filters>(() => ({ type: searchParams.get("type") ?? "", state: searchParams.get("state") ?? "", result: searchParams.get("result") ?? "" }));
+  const setFilters = (next: Filters) => {
+    setFilterState(next);
+    const url = new URL(window.location.href);
+    for (const [key, value] of Object.entries(next)) {
+      if (value) url.searchParams.set(key, value);
+      else url.searchParams.delete(key);
+    }
+    window.history.replaceState(window.history.state, "", url);
+  };
   const live = useProjectEventsLive();
   const isDefault = !filters.type && !filters.state && !filters.result;
   const query = useInfiniteQuery({
@@ -55,7 +67,7 @@ export function ActivityStream({ projectId, environment, initial }: { projectId:
   });
   const first = query.data?.pages[0];
   const recent = query.data?.pages.flatMap((p) => p.recent) ?? [];
-  const set = (key: keyof Filters) => (e: React.ChangeEvent<HTMLSelectElement>) => setFilters((f) => ({ ...f, [key]: e.target.value }));
+  const set = (key: keyof Filters) => (e: React.ChangeEvent<HTMLSelectElement>) => setFilters({ ...filters, [key]: e.target.value });
   const empty = first && first.running.length + first.pending.length + recent.length === 0;
 
   return (

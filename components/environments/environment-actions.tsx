@@ -217,15 +217,25 @@ function dialogContent(action: EnvironmentAction, env: EnvironmentView, git: Env
             </p>
             <fieldset className="space-y-2 text-sm" aria-describedby={errors?.code ? "sync-error" : undefined}>
               <legend className="font-medium">What to sync</legend>
-              <label className="flex items-center gap-2">
-                <input type="checkbox" name="code" defaultChecked /> Code: fast-forward {env.name} to {parent}
+              <label className="flex items-start gap-2">
+                <input type="checkbox" name="code" defaultChecked={git.behind > 0} className="mt-1" />
+                <span>
+                  Code: bring {parent}&apos;s {git.behind} new commit{git.behind === 1 ? "" : "s"} into {env.name}
+                  {git.behind === 0 ? <span className="text-muted"> (nothing to bring: {env.name} has every commit of {parent})</span> : null}
+                </span>
               </label>
-              <label className="flex items-center gap-2">
-                <input type="checkbox" name="data" /> Data: <strong>replace {env.name}&apos;s data</strong> (database and files) with a copy of {parent}&apos;s
+              <label className="flex items-start gap-2">
+                <input type="checkbox" name="data" className="mt-1" />
+                <span>
+                  Data: <strong>replace {env.name}&apos;s data</strong> (database and files) with a copy of {parent}&apos;s
+                </span>
               </label>
-              <label className="flex items-center gap-2">
-                <input type="checkbox" name="rebase" defaultChecked={git.ahead.length > 0} /> Rebase {env.name}&apos;s own commits on {parent} (instead of refusing when it has any)
-              </label>
+              {git.ahead.length > 0 && git.behind > 0 ? (
+                <label className="flex items-start gap-2">
+                  <input type="checkbox" name="rebase" className="mt-1" />
+                  <span>Rebase {env.name}&apos;s own commits on {parent}; without it, a Sync of code is refused while {env.name} has commits of its own</span>
+                </label>
+              ) : null}
               {errors?.code ? (
                 <p id="sync-error" className="text-danger">
                   {errors.code.join(" ")}

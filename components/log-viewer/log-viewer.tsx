@@ -177,7 +177,7 @@ export function LogViewer({ projectId, initialActivity, details }: { projectId: 
             className="w-56 rounded-md border border-border bg-surface px-2 py-1"
           />
           <span className="min-w-20 text-xs text-muted" aria-live="polite">
-            {deferredQuery ? (matches.length ? (matchIndex < 0 ? `${matches.length} matches` : `${Math.min(matchIndex, matches.length - 1) + 1} of ${matches.length}`) : "No matches") : ""}
+            {deferredQuery ? (matches.length ? (matchIndex < 0 ? `${matches.length} ${matches.length === 1 ? "match" : "matches"}` : `${Math.min(matchIndex, matches.length - 1) + 1} of ${matches.length}`) : "No matches") : ""}
           </span>
           <button type="button" className="rounded-md border border-border px-2 py-1 hover:bg-surface-muted" onClick={() => goToMatch(-1)} aria-label="Previous match">
             ↑

@@ -3,11 +3,13 @@ import type { ReactNode } from "react";
 import type { SessionUser } from "@/lib/auth/permissions";
 import { EnvironmentSwitcher, ProjectSwitcher } from "./project-switcher";
 import { UserMenu } from "./user-menu";
+import { CurrentEnvironmentProvider } from "./current-environment";
 
 export const PRODUCT_NAME = "Project Web Interface";
 
 export function AppShell({ user, children }: { user: SessionUser; children: ReactNode }) {
   return (
+    <CurrentEnvironmentProvider>
     <div className="min-h-dvh">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-surface focus:px-3 focus:py-2">
         Skip to content
@@ -32,6 +34,7 @@ export function AppShell({ user, children }: { user: SessionUser; children: Reac
         {children}
       </main>
     </div>
+    </CurrentEnvironmentProvider>
   );
 }
 

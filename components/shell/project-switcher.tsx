@@ -8,6 +8,7 @@ import { Menu, MenuContent, MenuItem, MenuLabel, MenuSeparator, MenuTrigger } fr
 import { queryKeys } from "@/components/query-keys";
 import { fetchProjectOverview } from "@/components/environments/use-project-overview";
 import { treeOrder } from "@/lib/environments/tree-order";
+import { useCurrentEnvironment } from "./current-environment";
 
 
 export interface SwitcherProject {
@@ -72,10 +73,12 @@ export function EnvironmentSwitcher() {
     queryFn: () => fetchProjectOverview(projectId!),
     enabled: Boolean(projectId),
   });
+  const named = useCurrentEnvironment();
   if (!projectId) return null;
   // An environment being deleted is gone as far as navigation goes.
   const envs = (data?.environments ?? []).filter((e) => e.status !== "deleting");
-  const current = envs.find((e) => e.name === params.environmentName);
+  const currentName = params.environmentName ? decodeURIComponent(params.environmentName) : named;
+  const current = envs.find((e) => e.name === currentName);
   if (envs.length === 0) {
     return (
       <button type="button" disabled className={triggerClass} title={isPending ? "Loading the environments" : "This project has no environments yet"}>

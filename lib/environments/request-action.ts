@@ -8,6 +8,7 @@ import type { SessionUser } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
 import { branchHead, isValidBranchName } from "@/lib/git/repository";
 import { requireProjectAccess } from "@/lib/auth/project-access";
+import { countCommitsBetween } from "@/lib/git/repository";
 import { environmentActivityKinds } from "./activity-kinds";
 import { getEnvironmentByName, listEnvironments } from "./queries";
 import { allowedActions, environmentNameProblem, planUsage, type EnvironmentAction } from "./rules";
@@ -103,6 +104,11 @@ export async function requestEnvironmentAction(db: Db, user: SessionUser, projec
         const parent = all.find((e) => e.id === env.parentId)!;
         if (req.action === "sync" && !req.code && !req.data) {
           throw new DomainError("invalid", "Choose what to sync: code, data or both.", { code: ["Choose code, data or both."] });
+        }
+        // Code alone from a parent it is not behind would only redeploy: say so instead of doing it.
+        if (req.action === "sync" && req.code && !req.data && (await countCommitsBetween(projectId, env.name, parent.name)) === 0) {
+          const msg = `${env.name} already has every commit of ${parent.name}: there is no code to sync. Tick Data to copy ${parent.name}'s data, or use Redeploy.`;
+          throw new DomainError("invalid", msg, { code: [msg] });
         }
         const common = { ...base, occupies: [env.id, parent.id] };
         if (req.action === "merge") {

@@ -4,7 +4,9 @@ import { notFound } from "next/navigation";
 import { LogViewer } from "@/components/log-viewer/log-viewer";
 import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
-import { getActivityDetails, getVisibleActivity } from "@/lib/environments/queries";
+import { getActivityDetails, getEnvironmentByName, getVisibleActivity } from "@/lib/environments/queries";
+import { activityKind } from "@/lib/activity-kinds";
+import { SetCurrentEnvironment } from "@/components/shell/current-environment";
 import { toActivityView } from "@/lib/activities/activity-view";
 import { getProjectForPage } from "@/lib/session/page-access";
 
@@ -26,7 +28,8 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 export default async function ActivityPage({ params }: Props) {
   const { access, activity, db } = await load(params);
-  const details = await getActivityDetails(db, activity);
+  const [details, env] = await Promise.all([getActivityDetails(db, activity), getEnvironmentByName(db, access.project.id, activity.environmentName)]);
+  const kind = activityKind(activity.type)?.label ?? activity.type;
   return (
     <>
       <p className="mb-2 text-sm">
@@ -35,10 +38,18 @@ export default async function ActivityPage({ params }: Props) {
         </Link>
         <span className="text-muted"> / </span>
         <Link href={`/projects/${access.project.id}/environments/${activity.environmentName}`} className="text-muted hover:text-foreground">
-          {activity.environmentName}
+          {env?.title ?? activity.environmentName}
         </Link>
       </p>
-      <PageHeader title={activity.description} description={`Activity ${activity.type} · created ${activity.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC`} />
+      <SetCurrentEnvironment name={activity.environmentName} />
+      <PageHeader
+        title={activity.description}
+        description={
+          <>
+            {kind} on <span className="font-mono">{activity.environmentName}</span> · created {activity.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC
+          </>
+        }
+      />
       <LogViewer projectId={access.project.id} initialActivity={toActivityView(activity)} details={details} />
     </>
   );
