@@ -248,7 +248,9 @@ function dialogContent(action: EnvironmentAction, env: EnvironmentView, git: Env
     case "activate":
       return {
         title: `Activate ${env.title}`,
-        description: `Copies ${parent}'s data into ${env.name} and deploys its branch. It counts towards the plan's active environments.`,
+        description: env.parentName
+          ? `Copies ${env.parentName}'s data into ${env.name} and deploys its branch. It counts towards the plan's active environments.`
+          : `Deploys ${env.name}'s branch; it has no parent, so its data starts empty.${env.type === "development" ? "" : " It counts towards the plan's active environments."}`,
         submit: "Activate",
         fields: null,
       };

@@ -12,7 +12,6 @@ export function EnvironmentTree({ projectId, initial }: { projectId: string; ini
   const [showInactive, setShowInactive] = useState(false);
   const byParent = new Map<string | null, EnvironmentView[]>();
   for (const env of data.environments) byParent.set(env.parentId, [...(byParent.get(env.parentId) ?? []), env]);
-  const inactiveCount = data.environments.filter((e) => e.status === "inactive").length;
 
   function branch(parentId: string | null, depth: number): React.ReactNode {
     const children = byParent.get(parentId) ?? [];
@@ -30,7 +29,7 @@ export function EnvironmentTree({ projectId, initial }: { projectId: string; ini
               <StatusDot env={env} />
               <span className="font-medium">{env.title}</span>
               <span className="font-mono text-xs text-muted">{env.name}</span>
-              <TypeBadge type={env.type} />
+              <TypeBadge type={env.type} isRoot={env.parentId === null} />
               <span className="text-xs text-muted">{statusText(env)}</span>
               {!env.busy && env.lastActivity ? (
                 <span className={`text-xs ${env.lastActivity.result === "failure" ? "text-danger" : "text-muted"}`}>
@@ -50,6 +49,8 @@ export function EnvironmentTree({ projectId, initial }: { projectId: string; ini
   function hasLiveDescendant(env: EnvironmentView): boolean {
     return (byParent.get(env.id) ?? []).some((c) => c.status !== "inactive" || hasLiveDescendant(c));
   }
+  // Only what the toggle would actually show or hide: an inactive environment above active ones is always shown.
+  const inactiveCount = data.environments.filter((e) => e.status === "inactive" && !hasLiveDescendant(e)).length;
 
   return (
     <div className="rounded-lg border border-border bg-surface p-3">

@@ -68,7 +68,13 @@ async function createSnapshotArchive(ctx: HandlerContext, { snapshotId, replaces
   }
   await ctx.db
     .update(snapshots)
-    .set({ state: "complete", completedAt: new Date(), sizeBytes: manifest.archive.size, fileCount: manifest.files.filter((f) => f.type === "file").length })
+    .set({
+      state: "complete",
+      completedAt: new Date(),
+      // The data's own size (its files' bytes), not the archive's, which tar pads to whole records.
+      sizeBytes: manifest.files.reduce((sum, f) => sum + (f.type === "file" ? f.size : 0), 0),
+      fileCount: manifest.files.filter((f) => f.type === "file").length,
+    })
     .where(eq(snapshots.id, snapshotId));
   ctx.setProgress(100);
   ctx.log.line(

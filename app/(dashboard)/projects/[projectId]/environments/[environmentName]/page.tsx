@@ -73,7 +73,7 @@ export default async function EnvironmentPage({ params }: Props) {
         description={
           <span className="flex flex-wrap items-center gap-2">
             <span className="font-mono">{env.name}</span>
-            <TypeBadge type={env.type} />
+            <TypeBadge type={env.type} isRoot={env.parentId === null} />
             <EnvironmentStatusLine projectId={projectId} environmentName={env.name} initial={overview} />
           </span>
         }
