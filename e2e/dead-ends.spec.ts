@@ -49,5 +49,19 @@ test("a branch over the plan's limit says it was created inactive, dialogs follo
   await expect(page.getByRole("menu").getByRole("menuitem", { name: /extra/ })).toHaveCount(0);
   await page.keyboard.press("Escape");
   await waitForIdle(page, projectId, "staging");
+
+  // The hierarchy graph opens with every visible environment in view, the deepest included.
+  await page.goto(`/projects/${projectId}`);
+  await page.getByRole("button", { name: "Hierarchy graph" }).click();
+  const figure = page.getByRole("figure", { name: "Environment hierarchy graph" });
+  await expect(figure.locator(".react-flow__node").first()).toBeVisible();
+  const box = (await figure.boundingBox())!;
+  await expect(async () => {
+    for (const node of await figure.locator(".react-flow__node").all()) {
+      const b = (await node.boundingBox())!;
+      expect(b.x >= box.x - 1 && b.y >= box.y - 1 && b.x + b.width <= box.x + box.width + 1 && b.y + b.height <= box.y + box.height + 1, await node.getAttribute("aria-label") ?? "").toBe(true);
+    }
+  }).toPass({ timeout: 5_000 });
+  await page.getByRole("button", { name: "Hierarchy graph" }).click(); // back to the tree for the next test
   await context.close();
 });

@@ -43,13 +43,17 @@ test("the topology shows the app and its services; a changed services.yaml says 
   await expect(graph.getByText("Fastly")).toHaveCount(0); // Integration runs without Fastly
   await graph.getByTestId("rf__node-app").click();
   const panel = page.getByRole("complementary", { name: "Selected node" });
-  await expect(panel).toContainText("From .magento.app.yaml");
+  // The file's own lines, numbered, not a re-serialization.
+  await expect(panel).toContainText(/\.magento\.app\.yaml, lines 1–\d+/);
+  await expect(panel.getByLabel(".magento.app.yaml from line 1")).toContainText("name: mymagento");
   await expect(panel).toContainText(/Disk used: \d+(\.\d)? (B|KiB) of 5120 MB/);
   await expect(panel).toContainText("Last deploy: build");
   await expect(panel).toContainText("database → mysql");
   await graph.getByTestId("rf__node-service:mysql").click();
   await expect(panel).toContainText("Disk used: 0 B of 2048 MB");
   await expect(panel).toContainText("mymagento uses it as database");
+  await expect(panel).toContainText(/\.magento\/services\.yaml, lines \d+–\d+/);
+  await expect(panel.getByLabel(/^\.magento\/services\.yaml from line \d+$/)).toContainText("mysql:");
   await expect(page.getByText("Configuration changed — redeploy to apply.")).toHaveCount(0);
 
   // A commit adds a service on the branch: the deployed graph is unchanged, and says a redeploy would change it.
@@ -72,6 +76,8 @@ test("the topology shows the app and its services; a changed services.yaml says 
   // Deploying the branch head (Sync deploys it) draws the new service and drops the badge.
   await page.goto(`/projects/${projectId}/environments/topo`);
   await page.getByRole("button", { name: "Sync" }).click();
+  // (Its parent has nothing new, so code alone would be refused: Data syncs and deploys the branch head.)
+  await page.getByRole("dialog").getByRole("checkbox", { name: /^Data:/ }).check();
   await page.getByRole("dialog").getByRole("button", { name: "Sync" }).click();
   await expect(page.getByRole("dialog").getByTestId("activity-notice")).toBeVisible();
   // The hierarchy graph (still shown: the choice is remembered) pulses while it runs and stops

@@ -94,6 +94,8 @@ export function HierarchyPanel({ projectId, initial }: { projectId: string; init
     staleTime: Infinity,
   });
   const layout = data?.layout;
+  // The header counts what the graph's "N inactive" groups hold, so the two always agree.
+  const folded = (layout?.nodes ?? []).reduce((sum, n) => sum + (n.kind === "inactive-group" ? (n.count ?? 0) : 0), 0);
   const nodes: Node[] = useMemo(
     () =>
       (layout?.nodes ?? []).map((n) => ({
@@ -112,9 +114,19 @@ export function HierarchyPanel({ projectId, initial }: { projectId: string; init
     [layout, selected],
   );
   const edges: Edge[] = useMemo(() => (layout?.edges ?? []).map((e) => ({ id: e.id, source: e.source, target: e.target })), [layout]);
+  // Every new layout is fitted whole (every visible node, the deepest included), except right after
+  // an "N inactive" group was unfolded, when the view goes to what it showed (below).
+  const fittedLayout = useRef<unknown>(null);
+  useEffect(() => {
+    if (!layout || unfoldedFrom.current || fittedLayout.current === layout) return;
+    fittedLayout.current = layout;
+    const frame = requestAnimationFrame(() => void flow.current?.fitView({ padding: 0.08, includeHiddenNodes: true, maxZoom: 1 }));
+    return () => cancelAnimationFrame(frame);
+  }, [layout]);
   useEffect(() => {
     const parent = unfoldedFrom.current;
     if (!parent || !layout || layout.nodes.some((n) => n.kind === "inactive-group" && n.parentId === parent)) return; // not unfolded yet
+    fittedLayout.current = layout;
     unfoldedFrom.current = null;
     // Its first few children (the parent sits centred over all of them, maybe far away).
     const children = layout.edges.filter((e) => e.source === parent).slice(0, 3);
@@ -136,9 +148,9 @@ export function HierarchyPanel({ projectId, initial }: { projectId: string; init
     <div className="space-y-2 rounded-lg border border-border bg-surface p-3">
       <div className="flex items-center justify-between px-1 text-sm">
         <span className="text-muted">{data.usage}</span>
-        {data.inactive > 0 ? (
+        {showInactive || folded > 0 ? (
           <button type="button" className="text-accent hover:underline" onClick={() => setShowInactive((v) => !v)} aria-pressed={showInactive}>
-            {showInactive ? "Fold inactive" : `Unfold ${data.inactive} inactive`}
+            {showInactive ? "Fold inactive" : `Unfold ${folded} inactive`}
           </button>
         ) : null}
       </div>

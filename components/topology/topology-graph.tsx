@@ -5,6 +5,7 @@ import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node
 import ELK from "elkjs/lib/elk.bundled.js";
 import { useEffect, useMemo, useState } from "react";
 import { stringify } from "yaml";
+import type { SourceExcerpt } from "@/lib/topology/source-excerpt";
 import { formatBytes } from "@/lib/format-bytes";
 import type { EnvironmentTopology, TopologyNode } from "@/lib/topology/environment-graph";
 import { activatedNode } from "./graph-keys";
@@ -92,10 +93,13 @@ export function TopologyGraph({
   topology,
   lastDeploy,
   used,
+  excerpts = {},
 }: {
   topology: EnvironmentTopology;
   lastDeploy: { buildMs: number; deployMs: number; buildReused: boolean } | null;
   used: Record<string, number>;
+  /** Each node's lines as written in its configuration file (by node id). */
+  excerpts?: Record<string, SourceExcerpt>;
 }) {
   const [positions, setPositions] = useState<Map<string, { x: number; y: number; w: number; h: number }> | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
@@ -136,12 +140,12 @@ export function TopologyGraph({
     [topology],
   );
   const current = topology.nodes.find((n) => n.id === selected) ?? null;
-  // A Pro production (three nodes side by side) is wide: it gets the page's full width and the panel goes below.
-  const wide = topology.nodes.some((n) => n.kind === "node");
+  const excerpt = current ? excerpts[current.id] : undefined;
 
   return (
     <div className="space-y-4">
-      <div className={`grid gap-4 ${wide ? "" : "lg:grid-cols-[1fr_20rem]"}`}>
+      {/* The details sit beside the graph on wide screens, so a click never sends them below the fold. */}
+      <div className="grid gap-4 lg:grid-cols-[1fr_22rem]">
         <div className="h-[560px] rounded-lg border border-border bg-surface" aria-label="Topology graph" role="figure">
           {positions ? (
             <ReactFlow
@@ -149,7 +153,8 @@ export function TopologyGraph({
               edges={edges}
               nodeTypes={nodeTypes}
               fitView
-              fitViewOptions={{ padding: 0.04 }}
+              // Readable on arrival: a wide graph (a Pro production) opens at a zoom whose text can be read, and pans.
+              fitViewOptions={{ padding: 0.04, minZoom: 0.7 }}
               nodesDraggable={false}
               nodesConnectable={false}
               onNodeClick={(_, node) => setSelected(node.id)}
@@ -167,7 +172,7 @@ export function TopologyGraph({
             <p className="p-4 text-sm text-muted">Laying out the graph…</p>
           )}
         </div>
-        <aside className="rounded-lg border border-border bg-surface p-4 text-sm" aria-live="polite" aria-label="Selected node">
+        <aside className="min-w-0 rounded-lg border border-border bg-surface p-4 text-sm lg:max-h-[560px] lg:overflow-y-auto" aria-live="polite" aria-label="Selected node">
           {current ? (
             <div className="space-y-2">
               <p className="text-xs uppercase tracking-wide text-muted">{KIND_LABEL[current.kind]}</p>
@@ -190,9 +195,11 @@ export function TopologyGraph({
                   Last deploy: build {lastDeploy.buildReused ? "reused" : `${(lastDeploy.buildMs / 1000).toFixed(1)} s`}, deploy {(lastDeploy.deployMs / 1000).toFixed(1)} s
                 </p>
               ) : null}
-              {current.source ? (
+              {excerpt ? (
+                <SourceLines excerpt={excerpt} />
+              ) : current.source ? (
                 <div>
-                  <p className="text-xs text-muted">From {current.source.file}</p>
+                  <p className="text-xs text-muted">From {current.source.file} (as parsed)</p>
                   <pre className="mt-1 max-h-64 overflow-auto rounded bg-surface-muted p-2 text-xs">{stringify({ [current.source.key]: current.source.value })}</pre>
                 </div>
               ) : null}
@@ -254,6 +261,29 @@ function Relationships({ topology, node }: { topology: EnvironmentTopology; node
           <li key={e.id}>{e.source === node.id ? `${e.label} → ${label(e.target)}` : `${label(e.source)} uses it as ${e.label}`}</li>
         ))}
       </ul>
+    </div>
+  );
+}
+
+/** A node's configuration as written in its file, with the file's line numbers. */
+function SourceLines({ excerpt }: { excerpt: SourceExcerpt }) {
+  const last = excerpt.firstLine + excerpt.lines.length - 1;
+  return (
+    <div>
+      <p className="text-xs text-muted">
+        {excerpt.file}, line{excerpt.lines.length === 1 ? ` ${excerpt.firstLine}` : `s ${excerpt.firstLine}–${last}`}
+      </p>
+      <pre className="mt-1 max-h-80 overflow-auto rounded bg-surface-muted py-2 text-xs" aria-label={`${excerpt.file} from line ${excerpt.firstLine}`}>
+        {excerpt.lines.map((line, i) => (
+          <span key={i} className="block whitespace-pre pr-2">
+            <span aria-hidden className="inline-block w-9 select-none pr-2 text-right text-muted">
+              {excerpt.firstLine + i}
+            </span>
+            {line}
+          </span>
+        ))}
+        {excerpt.more > 0 ? <span className="block pl-9 text-muted">… {excerpt.more} more lines</span> : null}
+      </pre>
     </div>
   );
 }

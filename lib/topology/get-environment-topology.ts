@@ -5,12 +5,13 @@ import { activities, deployments, type Environment } from "@/db/schema";
 import type { ProjectAccess } from "@/lib/auth/permissions";
 import { DEPLOYING_TYPES } from "@/lib/activity-kinds";
 import { loadProjectConfig } from "@/lib/config/load-config";
-import type { ConfigError, ProjectConfig } from "@/lib/config/parse-config";
+import { MAX_CONFIG_FILE_BYTES, type ConfigError, type ProjectConfig } from "@/lib/config/parse-config";
 import { latestDeployment } from "@/lib/environments/queries";
-import { branchHead } from "@/lib/git/repository";
+import { branchHead, readFileAt } from "@/lib/git/repository";
 import { environmentUrls } from "@/lib/runtime/deploy";
 import { volumeSizes } from "@/lib/runtime/volumes";
 import { buildEnvironmentTopology, type EnvironmentTopology } from "./environment-graph";
+import { sourceExcerpt, type SourceExcerpt } from "./source-excerpt";
 
 export interface EnvironmentTopologyView {
   topology: EnvironmentTopology | null;
@@ -21,6 +22,8 @@ export interface EnvironmentTopologyView {
   lastDeploy: { buildMs: number; deployMs: number; buildReused: boolean } | null;
   /** Bytes used on each node's disk: services by id, the application's mounts under "app". */
   used: Record<string, number>;
+  /** Each node's configuration as written in its file at the deployed commit, by node id. */
+  excerpts: Record<string, SourceExcerpt>;
 }
 
 /** The graph of the environment's deployed configuration, compared with its branch head's. */
@@ -34,7 +37,7 @@ export async function getEnvironmentTopology(db: Db, access: ProjectAccess, env:
     if (parsed.ok) headConfig = parsed.config;
     else headErrors = parsed.errors;
   }
-  if (!deployment) return { topology: null, deployedCommit: null, headCommit: head, headErrors, lastDeploy: null, used: {} };
+  if (!deployment) return { topology: null, deployedCommit: null, headCommit: head, headErrors, lastDeploy: null, used: {}, excerpts: {} };
   const config = deployment.config as unknown as ProjectConfig;
   const topology = buildEnvironmentTopology({
     config,
@@ -56,7 +59,27 @@ export async function getEnvironmentTopology(db: Db, access: ProjectAccess, env:
     headErrors,
     lastDeploy: { buildMs: deployment.buildMs, deployMs: deployment.deployMs, buildReused: deployment.buildReused },
     used,
+    excerpts: await nodeExcerpts(projectId, deployment.commit, topology),
   };
+}
+
+/** The file lines behind each node, read once per file from the deployed commit (files over 1 MiB are skipped). */
+async function nodeExcerpts(projectId: string, commit: string, topology: EnvironmentTopology): Promise<Record<string, SourceExcerpt>> {
+  const texts = new Map<string, Promise<string | null>>();
+  const read = (file: string) => {
+    if (!texts.has(file)) texts.set(file, readFileAt(projectId, commit, file).catch(() => null));
+    return texts.get(file)!;
+  };
+  const out: Record<string, SourceExcerpt> = {};
+  for (const node of topology.nodes) {
+    if (!node.source) continue;
+    const text = await read(node.source.file);
+    if (text === null || text.length > MAX_CONFIG_FILE_BYTES) continue;
+    // A service is its top-level key in services.yaml; the application and the routes are their whole files.
+    const excerpt = sourceExcerpt(node.source.file, text, node.source.file.endsWith("services.yaml") ? node.source.key : null);
+    if (excerpt) out[node.id] = excerpt;
+  }
+  return out;
 }
 
 export interface DeployHistoryEntry {

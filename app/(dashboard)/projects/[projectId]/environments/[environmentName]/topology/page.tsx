@@ -32,7 +32,13 @@ export default async function TopologyPage({ params }: Props) {
       </p>
       <PageHeader
         title={`Topology of ${env.title}`}
-        description={view.deployedCommit ? `As deployed at commit ${view.deployedCommit.slice(0, 12)}: router, application and services, from the configuration kept with the deployment.` : "Not deployed yet."}
+        description={
+          view.deployedCommit
+            ? `As deployed at commit ${view.deployedCommit.slice(0, 12)}: router, application and services, from the configuration kept with the deployment.`
+            : env.status === "inactive" && history.length > 0
+              ? "Inactive: nothing is deployed now. The deploy history below is from when it was active."
+              : "Not deployed yet."
+        }
       />
       {view.topology?.changed ? (
         <div className="mb-4">
@@ -55,7 +61,7 @@ export default async function TopologyPage({ params }: Props) {
           </Alert>
         </div>
       ) : null}
-      {view.topology ? <TopologyGraph topology={view.topology} lastDeploy={view.lastDeploy} used={view.used} /> : <p className="text-sm text-muted">The graph appears after the first deploy.</p>}
+      {view.topology ? <TopologyGraph topology={view.topology} lastDeploy={view.lastDeploy} used={view.used} excerpts={view.excerpts} /> : <p className="text-sm text-muted">The graph appears after the first deploy.</p>}
       <div className="mt-4">
         <DeployHistory projectId={projectId} entries={history} />
       </div>
