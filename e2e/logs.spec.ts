@@ -33,7 +33,13 @@ test("a deploy's lines appear while its hook still runs; the log resumes after a
     (dir) => {
       const file = path.join(dir, ".magento.app.yaml");
       const yaml = fs.readFileSync(file, "utf8");
-      fs.writeFileSync(file, yaml.replace('set -e\n    echo "Building', `set -e\n    echo "slow build starts token=${E2E_SECRET}"; sleep 6; echo "slow build ends"\n    echo "Building`));
+      fs.writeFileSync(
+        file,
+        yaml.replace(
+          'set -e\n    echo "Building',
+          `set -e\n    echo "order one"; echo "order two"; echo "order three on stderr" >&2; echo "order four"\n    echo "slow build starts token=${E2E_SECRET}"; sleep 6; echo "slow build ends"\n    echo "Building`,
+        ),
+      );
     },
     "A slow build",
   );
@@ -81,6 +87,12 @@ test("a deploy's lines appear while its hook still runs; the log resumes after a
   const numbers = objects.filter((o) => o.type === "line").map((o) => o.n);
   expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => i + 1));
   expect(objects.at(-1)).toMatchObject({ type: "seal", state: "complete", result: "success", lines: numbers.length });
+  // A hook's stdout and stderr lines stay in the order it wrote them.
+  const texts = objects.filter((o) => o.type === "line").map((o) => (o as { line?: { text: string } }).line?.text ?? (o as { text?: string }).text);
+  const order = ["order one", "order two", "order three on stderr", "order four"].map((line) => texts.indexOf(line));
+  expect(order.every((i) => i >= 0)).toBe(true);
+  expect(order).toEqual([...order].sort((a, b) => a - b));
+  expect(order[3]! - order[0]!).toBe(3);
 
   // The live page held every line exactly once, across the disconnect.
   expect(Number(shownLive!.replace(/,/g, ""))).toBe(numbers.length);
