@@ -88,6 +88,12 @@ try {
     await page.goto("/projects/luma-storefront");
     await page.getByRole("button", { name: /Switch project/ }).click();
     await page.screenshot({ path: `${out}/project-${colorScheme}.png` });
+    // On a phone: an environment's page (switchers in the header, actions, the Code panel further down).
+    await page.keyboard.press("Escape");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto("/projects/demo-store/environments/fix-cart");
+    await page.getByRole("toolbar").waitFor();
+    await page.screenshot({ path: `${out}/phone-environment-${colorScheme}.png` });
     await context.close();
   }
   console.log(`Screenshots saved in ${out}/`);

@@ -7,6 +7,7 @@ import { startActivityWorker } from "@/lib/activity-runners";
 import { requestEnvironmentAction } from "@/lib/environments/request-action";
 import { createProject } from "@/lib/projects/create-project";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { commitOn } from "@/lib/testing-git";
 import { environmentDeployDir, removeDeployLeftovers } from "./deploy";
 import { currentDataPath, directoryBytes, volumesRoot } from "./volumes";
 
@@ -39,6 +40,7 @@ describeEachDatabase("environment data", ({ db }) => {
       // The parent's data changes; a code-only sync leaves the child's alone, a data sync replaces it.
       fs.writeFileSync(path.join(currentDataPath(id, "staging"), "mounts", "var", "marker"), "from staging");
       fs.writeFileSync(path.join(currentDataPath(id, "child"), "mounts", "var", "own"), "child's own");
+      await commitOn(id, "staging", { "notes.txt": "new on staging" }, "A commit for the child to sync"); // a code sync needs something new
       await requestEnvironmentAction(db(), admin, id, "child", { action: "sync", code: true, data: false, rebase: false });
       await worker.idle();
       expect(fs.existsSync(path.join(currentDataPath(id, "child"), "mounts", "var", "marker"))).toBe(false);
