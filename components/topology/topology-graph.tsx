@@ -141,20 +141,29 @@ export function TopologyGraph({
   );
   const current = topology.nodes.find((n) => n.id === selected) ?? null;
   const excerpt = current ? excerpts[current.id] : undefined;
+  // A Pro production (three nodes side by side) is wide: the graph takes the page's width so its text can be read,
+  // and a selected node's details open over its right side on wide screens (below it on narrow ones), never below the fold.
+  const wide = topology.nodes.some((n) => n.kind === "node");
 
   return (
     <div className="space-y-4">
       {/* The details sit beside the graph on wide screens, so a click never sends them below the fold. */}
-      <div className="grid gap-4 lg:grid-cols-[1fr_22rem]">
-        <div className="h-[560px] rounded-lg border border-border bg-surface" aria-label="Topology graph" role="figure">
+      <div className={`relative grid gap-4 ${wide ? "" : "lg:grid-cols-[1fr_22rem]"}`}>
+        <div className="relative h-[560px] rounded-lg border border-border bg-surface" aria-label="Topology graph" role="figure">
+          {wide ? (
+            <p className="pointer-events-none absolute right-2 top-2 z-[5] rounded bg-surface/90 px-2 py-1 text-xs text-muted">
+              {topology.nodes.filter((n) => n.kind === "node").length} nodes side by side: drag or use − to see them all
+            </p>
+          ) : null}
           {positions ? (
             <ReactFlow
               nodes={nodes}
               edges={edges}
               nodeTypes={nodeTypes}
-              fitView
-              // Readable on arrival: a wide graph (a Pro production) opens at a zoom whose text can be read, and pans.
-              fitViewOptions={{ padding: 0.04, minZoom: 0.7 }}
+              // A wide graph opens at its top left at a zoom whose text reads (the rest is a pan away); others fit.
+              fitView={!wide}
+              fitViewOptions={{ padding: 0.04 }}
+              defaultViewport={wide ? { x: 16, y: 16, zoom: 0.8 } : undefined}
               nodesDraggable={false}
               nodesConnectable={false}
               onNodeClick={(_, node) => setSelected(node.id)}
@@ -172,10 +181,19 @@ export function TopologyGraph({
             <p className="p-4 text-sm text-muted">Laying out the graph…</p>
           )}
         </div>
-        <aside className="min-w-0 rounded-lg border border-border bg-surface p-4 text-sm lg:max-h-[560px] lg:overflow-y-auto" aria-live="polite" aria-label="Selected node">
+        <aside
+          className={`min-w-0 rounded-lg border border-border bg-surface p-4 text-sm lg:overflow-y-auto ${wide ? (current ? "lg:absolute lg:right-2 lg:top-2 lg:z-10 lg:max-h-[544px] lg:w-96 lg:shadow-lg" : "lg:hidden") : "lg:max-h-[560px]"}`}
+          aria-live="polite"
+          aria-label="Selected node"
+        >
           {current ? (
             <div className="space-y-2">
-              <p className="text-xs uppercase tracking-wide text-muted">{KIND_LABEL[current.kind]}</p>
+              <div className="flex items-start justify-between gap-2">
+                <p className="text-xs uppercase tracking-wide text-muted">{KIND_LABEL[current.kind]}</p>
+                <button type="button" onClick={() => setSelected(null)} className="rounded px-1 text-muted hover:bg-surface-muted hover:text-foreground" aria-label="Close the node's details">
+                  ✕
+                </button>
+              </div>
               <h2 className="text-base font-semibold">{current.label}</h2>
               {current.changed ? <p className="text-danger">Its configuration changed at the branch head: redeploy to apply.</p> : null}
               <ul className="space-y-0.5">
