@@ -4,10 +4,10 @@ import { newDeployedProject } from "./support/pages";
 /** How much wider than the viewport the page is (0 when it fits). */
 const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
-test("at 390×844 no page is wider than the phone, the header's menus open on screen, and dialogs fit", async ({ browser }) => {
+test("at 390×844 and 360×740 no page is wider than the phone, the header's menus open on screen, and dialogs fit", async ({ browser }) => {
   test.setTimeout(150_000);
   const { projectId, context, page } = await newDeployedProject(browser, "phone", "Phone Shop with a rather long title");
-  await page.setViewportSize({ width: 390, height: 844 });
+  await page.setViewportSize({ width: 360, height: 740 });
   const activityHref = await (async () => {
     await page.goto(`/projects/${projectId}/environments/staging`);
     return page.locator("a[href*='/activities/']").first().getAttribute("href");
@@ -26,11 +26,14 @@ test("at 390×844 no page is wider than the phone, the header's menus open on sc
     "/admin/users",
   ];
   const wide: string[] = [];
-  for (const path of pages) {
-    await page.goto(path);
-    await expect(page.locator("main h1").first()).toBeVisible();
-    const extra = await overflow(page);
-    if (extra > 0) wide.push(`${path}: ${extra} px too wide`);
+  for (const [width, height] of [[390, 844], [360, 740]] as const) {
+    await page.setViewportSize({ width, height });
+    for (const path of pages) {
+      await page.goto(path);
+      await expect(page.locator("main h1").first()).toBeVisible();
+      const extra = await overflow(page);
+      if (extra > 0) wide.push(`${path} at ${width} px: ${extra} px too wide`);
+    }
   }
   expect(wide).toEqual([]);
 
@@ -42,7 +45,7 @@ test("at 390×844 no page is wider than the phone, the header's menus open on sc
     await expect(menu).toBeVisible();
     const box = (await menu.boundingBox())!;
     expect(box.x, String(name)).toBeGreaterThanOrEqual(0);
-    expect(box.x + box.width, String(name)).toBeLessThanOrEqual(390);
+    expect(box.x + box.width, String(name)).toBeLessThanOrEqual(360);
     expect(await overflow(page)).toBeLessThanOrEqual(0);
     await page.keyboard.press("Escape");
   }
@@ -54,11 +57,11 @@ test("at 390×844 no page is wider than the phone, the header's menus open on sc
     if (!(await dialog.isVisible())) continue; // an action this environment cannot take shows its reason instead
     const box = (await dialog.boundingBox())!;
     expect(box.x).toBeGreaterThanOrEqual(0);
-    expect(box.x + box.width).toBeLessThanOrEqual(390);
+    expect(box.x + box.width).toBeLessThanOrEqual(360);
     for (const button of await dialog.getByRole("button").all()) {
       const b = (await button.boundingBox())!;
-      expect(b.x + b.width, `${action}: ${await button.textContent()}`).toBeLessThanOrEqual(390);
-      expect(b.y + b.height, `${action}: ${await button.textContent()}`).toBeLessThanOrEqual(844);
+      expect(b.x + b.width, `${action}: ${await button.textContent()}`).toBeLessThanOrEqual(360);
+      expect(b.y + b.height, `${action}: ${await button.textContent()}`).toBeLessThanOrEqual(740);
     }
     await page.keyboard.press("Escape");
   }

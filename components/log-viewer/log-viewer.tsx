@@ -174,9 +174,9 @@ export function LogViewer({ projectId, initialActivity, details }: { projectId: 
                 goToMatch(-1);
               }
             }}
-            className="w-56 rounded-md border border-border bg-surface px-2 py-1"
+            className="w-40 min-w-0 rounded-md sm:w-56 border border-border bg-surface px-2 py-1"
           />
-          <span className="min-w-20 text-xs text-muted" aria-live="polite">
+          <span className="min-w-14 text-xs text-muted sm:min-w-20" aria-live="polite">
             {deferredQuery ? (matches.length ? (matchIndex < 0 ? `${matches.length} ${matches.length === 1 ? "match" : "matches"}` : `${Math.min(matchIndex, matches.length - 1) + 1} of ${matches.length}`) : "No matches") : ""}
           </span>
           <button type="button" className="rounded-md border border-border px-2 py-1 hover:bg-surface-muted" onClick={() => goToMatch(-1)} aria-label="Previous match">
@@ -404,7 +404,7 @@ function ActivityHeader({
   const duration = activity.startedAt ? formatDuration(Math.max(0, end - Date.parse(activity.startedAt))) : null;
   const waited = activity.startedAt ? formatDuration(Math.max(0, Date.parse(activity.startedAt) - Date.parse(activity.createdAt))) : null;
   return (
-    <dl className="grid grid-cols-2 gap-x-6 gap-y-2 rounded-lg border border-border bg-surface p-3 text-sm sm:grid-cols-4" aria-live="polite">
+    <dl className="grid grid-cols-2 gap-x-6 gap-y-2 rounded-lg border border-border bg-surface p-3 text-sm [overflow-wrap:anywhere] sm:grid-cols-4" aria-live="polite">
       <div>
         <dt className="text-xs text-muted">State</dt>
         <dd className="mt-0.5 flex items-center gap-2">

@@ -61,7 +61,7 @@ export default async function AccountPage() {
           </h2>
           <p className="mb-4 mt-1 text-sm text-muted">
             Use your email and a token as the username and password of the git remote, for example{" "}
-            <code className="font-mono">git clone http://{host}/git/&lt;project&gt;.git</code>.
+            <code className="break-all font-mono">git clone http://{host}/git/&lt;project&gt;.git</code>.
           </p>
           <CreateTokenForm />
           <ul className="mt-6 divide-y divide-border text-sm" aria-label="Your tokens">
