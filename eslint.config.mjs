@@ -2,7 +2,7 @@ import { defineConfig, globalIgnores } from "eslint/config";
 import nextVitals from "eslint-config-next/core-web-vitals";
 import nextTs from "eslint-config-next/typescript";
 
-const DOMAINS = ["environments", "projects", "snapshots", "topology", "users", "tokens", "instance"];
+const DOMAINS = ["environments", "projects", "snapshots", "topology", "users", "tokens", "instance", "variables"];
 
 /** A no-restricted-imports rule per layer: `[files, why, forbidden lib folders]`. */
 function layers(rules) {
@@ -35,6 +35,7 @@ export default defineConfig([
     ["lib/{users,tokens}/**", "users and tokens sit below the instance and the projects", ["instance", "projects", "environments", "snapshots", "session", "activity-runners"]],
     ["lib/{environments,snapshots}/**", "these domains are below projects, instance, the request session and the registry that composes their kinds", ["projects", "instance", "session", "actions", "activity-kinds", "activity-runners", "activity-stream-filter"]],
     ["lib/topology/**", "topology is below projects, instance and the request session", ["projects", "instance", "session", "actions", "activity-runners"]],
+    ["lib/variables/**", "variables sit below the environments that deploy with them, the projects and the request session", ["environments", "projects", "snapshots", "instance", "session", "actions", "activity-kinds", "activity-runners"]],
     ["components/**", "components get data from props and routes, never from the worker, the request session or the instance", ["activity-runners", "session", "instance"]],
   ]),
   globalIgnores([".next/**", "out/**", "build/**", "next-env.d.ts", ".data/**", "test-results/**", "playwright-report/**", "db/migrations/**"]),

@@ -25,6 +25,7 @@ describeEachDatabase("migrations", ({ db, database }) => {
       "sign_in_attempts",
       "snapshots",
       "user_sessions",
+      "variables",
       "users",
       "verification_tokens",
     ].sort());

@@ -20,6 +20,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
 
 /** Binary data (PGlite answers Uint8Array, node-postgres Buffer). */
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => "bytea" });
@@ -354,6 +355,8 @@ export const deployments = pgTable(
     treeId: text().notNull(),
     config: jsonb().$type<Record<string, unknown>>().notNull(),
     buildReused: boolean().notNull(),
+    /** Digest of the effective variables this deploy ran with (null before variables existed): a difference means "redeploy to apply". */
+    variablesDigest: text(),
     buildMs: integer().notNull(),
     deployMs: integer().notNull(),
     createdAt: createdAt(),
@@ -401,6 +404,39 @@ export type Activity = typeof activities.$inferSelect;
 export type Deployment = typeof deployments.$inferSelect;
 export type Snapshot = typeof snapshots.$inferSelect;
 
+/**
+ * Project variables (environmentId null) and environment variables. A sensitive value is stored
+ * sealed (AES-256-GCM, lib/variables/secret-box.ts) and never leaves the server once saved.
+ * One name per level: unique per project among project variables, per environment among its own.
+ */
+export const variables = pgTable(
+  "variables",
+  {
+    id: text()
+      .primaryKey()
+      .$defaultFn(() => crypto.randomUUID()),
+    projectId: text()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    environmentId: text().references(() => environments.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    /** The value, or for a sensitive variable its sealed form. */
+    value: text().notNull(),
+    isJson: boolean().notNull().default(false),
+    isSensitive: boolean().notNull().default(false),
+    visibleBuild: boolean().notNull().default(true),
+    visibleRuntime: boolean().notNull().default(true),
+    inheritable: boolean().notNull().default(true),
+    enabled: boolean().notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("variables_project_name").on(t.projectId, t.name).where(sql`${t.environmentId} is null`),
+    uniqueIndex("variables_environment_name").on(t.environmentId, t.name).where(sql`${t.environmentId} is not null`),
+  ],
+);
+
 /** API tokens for the git remote (and scripts): shown once, stored as a SHA-256 hash. */
 export const apiTokens = pgTable(
   "api_tokens",
@@ -423,3 +459,4 @@ export const apiTokens = pgTable(
 );
 
 export type ApiToken = typeof apiTokens.$inferSelect;
+export type Variable = typeof variables.$inferSelect;

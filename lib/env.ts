@@ -86,6 +86,13 @@ const schema = z.object({
    * address) and X-Forwarded-Proto are believed. Otherwise the client address is the socket's.
    */
   TRUST_PROXY: flag(false),
+  /** The key that seals sensitive variables: 32 bytes, base64. Unset: generated once into DATA_DIR/variables-key. */
+  VARIABLES_KEY: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .refine((v) => v === undefined || Buffer.from(v, "base64").length === 32, { message: "VARIABLES_KEY must be 32 bytes in base64 (openssl rand -base64 32)" }),
   /** How long a sign-in lasts, in hours (default 7 days). */
   SESSION_LIFETIME_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(7 * 24),
 });

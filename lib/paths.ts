@@ -12,6 +12,7 @@ import { env } from "@/lib/env";
  *   volumes/<project>/<env>/gen-*       each environment's data, `current` the live generation
  *   snapshots/<project>/<snapshot>      snapshot archives and manifests
  *   auth-secret                         the generated session secret
+ *   variables-key                       the generated key that seals sensitive variables
  *   run/                                sockets (git pushes, `npm run admin`) and records of running hooks
  *   pglite/, pglite.lock                the embedded database (db/client.ts)
  *
@@ -32,6 +33,7 @@ export const dataPaths = {
   run: () => path.join(root(), "run"),
   hookRecords: () => path.join(root(), "run", "hooks"),
   adminSocket: () => path.join(root(), "run", "admin.sock"),
+  variablesKey: () => path.join(root(), "variables-key"),
 } as const;
 
 /** Every directory that holds something of a project. */

@@ -53,9 +53,15 @@ export class ActivityLog implements LogSink {
     private readonly db: Db,
     private readonly activityId: string,
     private seq = 0,
-    private readonly secrets: readonly string[] = [],
+    private secrets: readonly string[] = [],
     private readonly maxBytes = MAX_LOG_BYTES,
   ) {}
+
+  /** More values to replace with ****** from now on (a project's sensitive variables, known once its deploy starts). */
+  redactAlso(values: readonly string[]): void {
+    const more = values.filter((v) => v.length >= 4 && !this.secrets.includes(v));
+    if (more.length > 0) this.secrets = [...this.secrets, ...more];
+  }
 
   setSection(name: string | null): void {
     this.section = name;

@@ -6,16 +6,17 @@ import type { Tx } from "@/lib/activities/queue";
 import { formatBytes } from "@/lib/format-bytes";
 import { git } from "@/lib/git/git";
 import { branchHead, createBranch, deleteBranch, isAncestor, mergeBranches, rebaseBranch, repositoryPath } from "@/lib/git/repository";
-import { deployCommit, removeEnvironmentDeploys } from "@/lib/runtime/deploy";
+import { removeEnvironmentDeploys } from "@/lib/runtime/deploy";
 import { copyVolumes, deleteVolumes, removeStaleGenerations } from "@/lib/runtime/volumes";
 import { commitsBroughtIn, recordActivityCommits } from "./activity-commits";
+import { deployWithVariables } from "@/lib/variables/deploy-with-variables";
 import type { EnvironmentActivityKinds } from "./activity-kinds";
 
 /** Deploys the head of a branch (this environment's unless said otherwise). */
 export async function deployHead(ctx: HandlerContext, envName = ctx.environment.name, env = ctx.environment): Promise<HandlerOutcome> {
   const commit = await branchHead(ctx.activity.projectId, envName);
   if (!commit) return { ok: false, message: `The branch ${envName} does not exist.` };
-  return deployCommit({ db: ctx.db, log: ctx.log, activityId: ctx.activity.id, projectId: ctx.activity.projectId, environment: env, commit, signal: ctx.signal, onPhase: ctx.onPhase });
+  return deployWithVariables(ctx, env, commit);
 }
 
 /** Replaces the environment's data with a copy of `from`'s, and says how in the log. */
@@ -159,7 +160,7 @@ export const environmentActivityRunners: ActivityRunners<EnvironmentActivityKind
       const commit = ctx.environment.deployedCommit ?? (await branchHead(ctx.activity.projectId, ctx.environment.name));
       if (!commit) return { ok: false, message: "There is nothing to deploy yet." };
       ctx.log.line(`Redeploying ${ctx.environment.name} at its current commit; no new commit is needed.`);
-      return deployCommit({ db: ctx.db, log: ctx.log, activityId: ctx.activity.id, projectId: ctx.activity.projectId, environment: ctx.environment, commit, signal: ctx.signal, onPhase: ctx.onPhase });
+      return deployWithVariables(ctx, ctx.environment, commit);
     },
   },
 

@@ -29,7 +29,20 @@ export interface DeployContext {
   /** Cancel: stops the running hook (its whole sandbox) in every phase. */
   signal?: AbortSignal;
   onPhase?: (phase: "build" | "deploy") => Promise<void>;
+  /** The project's and environment's variables as the build and runtime hooks get them (lib/variables). */
+  variables?: DeployVariables;
 }
+
+export interface DeployVariables {
+  build: { shell: Record<string, string>; magentoCloudVariables: string };
+  runtime: { shell: Record<string, string>; magentoCloudVariables: string };
+  /** Part of the build's reuse key: a change to what the build sees builds again. */
+  buildDigest: string;
+  /** Kept with the deployment: differs from the current one → "redeploy to apply". */
+  digest: string;
+}
+
+const NO_VARIABLES = Buffer.from("{}").toString("base64");
 
 export type DeployOutcome = { ok: true } | { ok: false; message: string; cancelled?: boolean };
 
@@ -95,8 +108,13 @@ function hookEnv(ctx: DeployContext, config: ProjectConfig, treeId: string): Rec
     MAGENTO_CLOUD_APPLICATION: b64(config.app),
     MAGENTO_CLOUD_RELATIONSHIPS: b64(relationships),
     MAGENTO_CLOUD_ROUTES: b64(resolveRoutes(config, ctx.projectId, ctx.environment.name)),
-    MAGENTO_CLOUD_VARIABLES: b64({}), // project and environment variables are not stored yet
+    MAGENTO_CLOUD_VARIABLES: NO_VARIABLES,
   };
+}
+
+/** A phase's environment: the `env:` variables as shell variables, under the platform's own MAGENTO_CLOUD_* (which they cannot replace). */
+function phaseEnv(base: Record<string, string>, vars: DeployVariables["build"] | undefined): Record<string, string> {
+  return vars ? { ...vars.shell, ...base, MAGENTO_CLOUD_VARIABLES: vars.magentoCloudVariables } : base;
 }
 
 function describeFailure(hook: string, r: HookResult): string {
@@ -136,7 +154,9 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
     return { ok: false, message: `The configuration is invalid: ${formatConfigError(parsed.errors[0]!)}` };
   }
   const config = parsed.config;
-  const env = hookEnv(ctx, config, treeId);
+  const baseEnv = hookEnv(ctx, config, treeId);
+  const buildEnv = phaseEnv(baseEnv, ctx.variables?.build);
+  const env = phaseEnv(baseEnv, ctx.variables?.runtime);
   const containment = describeContainment();
   if (containment) log.line(containment);
 
@@ -144,12 +164,15 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
   log.setSection("build");
   await ctx.onPhase?.("build");
   const buildStarted = Date.now();
-  const buildDir = path.join(buildsDir(ctx.projectId), treeId);
+  // A build is reused for the same tree and the same build-visible variables.
+  const buildVars = ctx.variables?.build;
+  const hasBuildVars = Boolean(buildVars && (Object.keys(buildVars.shell).length > 0 || buildVars.magentoCloudVariables !== NO_VARIABLES));
+  const buildDir = path.join(buildsDir(ctx.projectId), hasBuildVars ? `${treeId}-${ctx.variables!.buildDigest.slice(0, 16)}` : treeId);
   const marker = path.join(buildDir, ".build-complete");
   let buildReused = false;
   if (fs.existsSync(marker)) {
     buildReused = true;
-    log.line(`Reusing the build of tree ${treeId.slice(0, 12)}: this tree was already built.`);
+    log.line(`Reusing the build of tree ${treeId.slice(0, 12)}: this tree was already built${hasBuildVars ? " with the same build-visible variables" : ""}.`);
   } else {
     const tmp = `${buildDir}.tmp-${ctx.activityId}`;
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -158,7 +181,7 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
     if (config.app.hooks.build) {
       log.line("Executing build hook…");
       const sandbox = { appDir: tmp, appWritable: true, writable: [], network: appEnv().HOOK_BUILD_NETWORK };
-      const r = await runHook({ script: config.app.hooks.build, phase: "build", sandbox, env, log, signal: ctx.signal });
+      const r = await runHook({ script: config.app.hooks.build, phase: "build", sandbox, env: buildEnv, log, signal: ctx.signal });
       if (r.exitCode !== 0) {
         fs.rmSync(tmp, { recursive: true, force: true });
         return { ok: false, message: describeFailure("build", r), cancelled: r.cancelled };
@@ -230,6 +253,7 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
       treeId,
       config: config as unknown as Record<string, unknown>,
       buildReused,
+      variablesDigest: ctx.variables?.digest ?? null,
       buildMs,
       deployMs,
     });

@@ -5,7 +5,7 @@ import { snapshots } from "@/db/schema";
 import type { ActivityRunners, HandlerContext, HandlerOutcome } from "@/lib/activities/activity-runner";
 import { formatBytes } from "@/lib/format-bytes";
 import { branchHead } from "@/lib/git/repository";
-import { deployCommit } from "@/lib/runtime/deploy";
+import { deployWithVariables } from "@/lib/variables/deploy-with-variables";
 import { extractSnapshotArchive, writeSnapshotArchive } from "@/lib/runtime/snapshot-archive";
 import { currentDataPath, newGeneration, removeStaleGenerations, switchGeneration, volumesRoot } from "@/lib/runtime/volumes";
 import type { SnapshotActivityKinds } from "./activity-kinds";
@@ -113,7 +113,7 @@ async function restoreSnapshot(ctx: HandlerContext, { snapshotId }: { snapshotId
   ctx.log.line(`Every checksum matched (${manifest.files.filter((f) => f.type === "file").length} files, ${formatBytes(manifest.totalBytes)}); ${ctx.environment.name}'s data is now the snapshot's. Git is untouched.`);
   const commit = ctx.environment.deployedCommit ?? (await branchHead(projectId, ctx.environment.name));
   if (!commit) return { ok: true };
-  const outcome = await deployCommit({ db: ctx.db, log: ctx.log, activityId: ctx.activity.id, projectId, environment: ctx.environment, commit, signal: ctx.signal, onPhase: ctx.onPhase });
+  const outcome = await deployWithVariables(ctx, ctx.environment, commit);
   ctx.setProgress(100);
   return outcome;
 }
