@@ -1,13 +1,13 @@
 import "server-only";
 import crypto from "node:crypto";
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "@/db/client";
-import { environments, variables, type Variable } from "@/db/schema";
+import { deployments, environments, variables, type Variable } from "@/db/schema";
 import { canManageProject, hasRole, type ProjectAccess } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
 import { hookVariables } from "./hook-env";
-import { effectiveVariables, type EffectiveVariable, type VariableDefinition } from "./resolve";
+import { definitionStatus, effectiveVariables, type DefinitionStatus, type EffectiveVariable, type VariableDefinition, type VariableSource } from "./resolve";
 import { SecretKeyMismatch, SecretTampered, open, seal } from "./secret-box";
 import { getVariablesKey } from "./variables-key";
 
@@ -193,3 +193,59 @@ export async function resolveEnvironmentVariables(db: Executor, projectId: strin
   const hash = (v: unknown) => crypto.createHash("sha256").update(JSON.stringify(v)).digest("hex");
   return { effective, build, runtime, digest: hash([build, runtime]), buildDigest: hash(build), sensitiveValues };
 }
+
+export interface VariableRow extends VariableView {
+  /** Where it is defined: "project" or the environment's name. */
+  definedAt: string;
+  status: DefinitionStatus;
+  /** Whether the signed-in user may change or delete it here. */
+  canChange: boolean;
+}
+
+/**
+ * What an environment's Variables panel lists: its own definitions, those of its ancestors and
+ * the project's, each with its label (applies, inherited from, overridden by, inactive,
+ * disabled); sensitive values hidden. Also whether the effective set differs from the last
+ * deploy's ("redeploy to apply").
+ */
+export async function listEnvironmentVariables(db: Db, access: ProjectAccess, environmentName: string): Promise<{ rows: VariableRow[]; changed: boolean }> {
+  const env = (await targetEnvironment(db, access, environmentName, false))!;
+  const all = await db.select({ id: environments.id, name: environments.name, parentId: environments.parentId, type: environments.type }).from(environments).where(eq(environments.projectId, access.project.id));
+  const byId = new Map(all.map((e) => [e.id, e]));
+  const chain: typeof all = [];
+  for (let e = byId.get(env.id); e && !chain.includes(e); e = e.parentId ? byId.get(e.parentId) : undefined) chain.push(e);
+  const names = chain.map((e) => e.name);
+  const rows = (await db.select().from(variables).where(eq(variables.projectId, access.project.id)).orderBy(asc(variables.name))).filter(
+    (v) => v.environmentId === null || chain.some((e) => e.id === v.environmentId),
+  );
+  // Labels need only names and flags: sensitive values stay sealed here.
+  const defs = new Map<string, VariableDefinition>();
+  const byEnvironment = new Map<string, VariableDefinition[]>();
+  const project: VariableDefinition[] = [];
+  for (const r of rows) {
+    const d: VariableDefinition = { name: r.name, value: "", isJson: r.isJson, isSensitive: r.isSensitive, visibleBuild: r.visibleBuild, visibleRuntime: r.visibleRuntime, inheritable: r.inheritable, enabled: r.enabled };
+    defs.set(r.id, d);
+    if (r.environmentId === null) project.push(d);
+    else {
+      const at = byId.get(r.environmentId)!.name;
+      byEnvironment.set(at, [...(byEnvironment.get(at) ?? []), d]);
+    }
+  }
+  const effective = effectiveVariables(names, byEnvironment, project);
+  const out = rows.map((r): VariableRow => {
+    const at = r.environmentId === null ? null : byId.get(r.environmentId)!;
+    const source: VariableSource = at ? { level: "environment", environment: at.name } : { level: "project" };
+    const canChange = at ? at.id === env.id && hasRole(access.environmentRoles[at.type], "admin") : false;
+    return { ...toView(r, at?.name ?? null), definedAt: at?.name ?? "project", status: definitionStatus(defs.get(r.id)!, source, names, effective), canChange };
+  });
+  const [deployed] = await db.select({ digest: deployments.variablesDigest }).from(deployments).where(eq(deployments.environmentId, env.id)).orderBy(desc(deployments.createdAt)).limit(1);
+  let changed = false;
+  if (deployed && env.status === "active") {
+    const now = await resolveEnvironmentVariables(db, access.project.id, env.id).catch(() => null);
+    const empty = now && Object.keys(now.build.shell).length + Object.keys(now.runtime.shell).length === 0 && now.build.magentoCloudVariables === NO_VARIABLES && now.runtime.magentoCloudVariables === NO_VARIABLES;
+    changed = now !== null && (deployed.digest ?? (empty ? now.digest : null)) !== now.digest;
+  }
+  return { rows: out, changed };
+}
+
+const NO_VARIABLES = Buffer.from("{}").toString("base64");

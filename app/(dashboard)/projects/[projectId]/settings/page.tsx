@@ -3,6 +3,8 @@ import { DeleteProjectDialog } from "@/components/projects/delete-project-dialog
 import { ProjectHeader } from "@/components/projects/project-header";
 import { RenameProjectForm } from "@/components/projects/rename-project-form";
 import { BranchParentForm } from "@/components/projects/branch-parent-form";
+import { VariablesPanel } from "@/components/variables/variables-panel";
+import { listVariables } from "@/lib/variables/variables";
 import { getDb } from "@/db/client";
 import { listEnvironments } from "@/lib/environments/queries";
 import { defaultParentFor } from "@/lib/environments/receive-push";
@@ -22,6 +24,7 @@ export default async function ProjectSettingsPage({ params }: Props) {
   const { project } = access;
   const all = await listEnvironments(await getDb(), project.id);
   const planDefault = defaultParentFor({ plan: project.plan, defaultBranchParent: null }, all)?.name ?? "the root";
+  const projectVariables = await listVariables(await getDb(), access, null);
   const notAdmin = canManageProject(access) ? undefined : "Only a project admin can change these settings.";
 
   return (
@@ -44,6 +47,17 @@ export default async function ProjectSettingsPage({ params }: Props) {
             planDefault={planDefault}
             environments={treeOrder(all.filter((e) => e.status !== "deleting")).map(({ env }) => ({ name: env.name, title: env.title }))}
             disabledReason={notAdmin}
+          />
+        </section>
+        <section aria-labelledby="project-variables-heading" className="rounded-lg border border-border bg-surface p-5">
+          <h2 id="project-variables-heading" className="text-lg font-semibold">
+            Project variables
+          </h2>
+          <p className="mb-4 mt-1 text-sm text-muted">Every environment gets these, under its own and its ancestors&apos; variables of the same name.</p>
+          <VariablesPanel
+            projectId={project.id}
+            items={projectVariables.map((v) => ({ ...v, definedAt: "project", canChange: !notAdmin }))}
+            canAdd={!notAdmin}
           />
         </section>
         <section aria-labelledby="danger-heading" className="rounded-lg border border-danger/40 bg-surface p-5">

@@ -17,6 +17,8 @@ import { getProjectOverview } from "@/lib/environments/overview";
 import { branchHead, commitsBetween, countCommitsBetween } from "@/lib/git/repository";
 import { hasRole } from "@/lib/auth/permissions";
 import { SnapshotPanel } from "@/components/snapshots/snapshot-panel";
+import { VariablesPanel } from "@/components/variables/variables-panel";
+import { listEnvironmentVariables } from "@/lib/variables/variables";
 import { listSnapshots, snapshotLimit } from "@/lib/snapshots/snapshots";
 import { getEnvironmentFromParams } from "@/lib/session/page-access";
 import type { ProjectConfig } from "@/lib/config/parse-config";
@@ -50,6 +52,7 @@ export default async function EnvironmentPage({ params }: Props) {
     listSnapshots(db, access, env),
     snapshotLimit(db, access, env),
   ]);
+  const vars = await listEnvironmentVariables(db, access, env.name);
   const snapshotPanel = { snapshots: snapshotList, replaces: limit.replaces, canManage: hasRole(access.environmentRoles[env.type], "admin") };
 
   return (
@@ -85,6 +88,12 @@ export default async function EnvironmentPage({ params }: Props) {
             Activity
           </h2>
           <ActivityStream projectId={projectId} initial={stream} environment={env.name} />
+          <section aria-labelledby="env-variables" className="mt-6 rounded-lg border border-border bg-surface p-4">
+            <h2 id="env-variables" className="mb-3 text-lg font-semibold">
+              Variables
+            </h2>
+            <VariablesPanel projectId={projectId} environment={env.name} items={vars.rows} changed={vars.changed} canAdd={hasRole(access.environmentRoles[env.type], "admin")} />
+          </section>
         </section>
         <aside className="min-w-0 space-y-4">
           <section aria-labelledby="env-details" className="rounded-lg border border-border bg-surface p-4 text-sm">

@@ -1,0 +1,140 @@
+"use client";
+
+import { useActionState, useState } from "react";
+import { Alert } from "@/components/ui/alert";
+import { ConfirmSubmit } from "@/components/ui/confirm-submit";
+import { Field, Input, describedBy } from "@/components/ui/field";
+import { SubmitButton } from "@/components/ui/submit-button";
+import { useResetKey } from "@/components/ui/use-reset-key";
+import { createVariableAction, deleteVariableAction } from "@/lib/actions/variable-actions";
+import type { DefinitionStatus } from "@/lib/variables/resolve";
+
+export interface VariableItem {
+  id: string;
+  name: string;
+  value: string | null;
+  isJson: boolean;
+  isSensitive: boolean;
+  visibleBuild: boolean;
+  visibleRuntime: boolean;
+  inheritable: boolean;
+  enabled: boolean;
+  definedAt: string;
+  status?: DefinitionStatus;
+  canChange: boolean;
+}
+
+function statusLabel(status: DefinitionStatus | undefined, definedAt: string): string {
+  if (!status) return definedAt === "project" ? "Project" : "";
+  switch (status.kind) {
+    case "applies":
+      return definedAt === "project" ? "Project" : "Set here";
+    case "inherited":
+      return `Inherited from ${status.from}`;
+    case "overridden":
+      return `Overridden by ${status.by}`;
+    case "inactive":
+      return `Inactive: ${status.by} sets it`;
+    case "disabled":
+      return "Disabled";
+  }
+}
+
+/**
+ * A level's variables — the project's (environment omitted), or an environment's with what it
+ * inherits — and a form to add one there. Sensitive values show as ••••: they never come back.
+ */
+export function VariablesPanel({ projectId, environment, items, canAdd, changed }: { projectId: string; environment?: string; items: VariableItem[]; canAdd: boolean; changed?: boolean }) {
+  return (
+    <div className="space-y-3 text-sm">
+      {changed ? (
+        <Alert tone="info">
+          <strong>Variables changed — redeploy to apply.</strong> The last deploy ran with other variables; Redeploy gives the hooks the ones listed here.
+        </Alert>
+      ) : null}
+      {items.length === 0 ? <p className="text-muted">No variables yet.</p> : null}
+      {items.length > 0 ? (
+        <ul className="divide-y divide-border" aria-label={environment ? `Variables of ${environment}` : "Project variables"}>
+          {items.map((v) => (
+            <li key={v.id} className={`flex flex-wrap items-center gap-x-3 gap-y-1 py-2 ${v.status && v.status.kind !== "applies" && v.status.kind !== "inherited" ? "opacity-60" : ""}`}>
+              <code className="font-mono font-medium [overflow-wrap:anywhere]">{v.name}</code>
+              <code className="min-w-0 max-w-full truncate font-mono text-xs text-muted">{v.isSensitive ? "•••• (sensitive)" : v.value}</code>
+              <span className="text-xs text-muted">{statusLabel(v.status, v.definedAt)}</span>
+              <span className="text-xs text-muted">
+                {[v.isJson ? "JSON" : null, v.visibleBuild ? "build" : null, v.visibleRuntime ? "runtime" : null, v.definedAt !== "project" && !v.inheritable ? "not inherited" : null].filter(Boolean).join(" · ")}
+              </span>
+              {v.canChange ? (
+                <span className="ml-auto">
+                  <DeleteVariable projectId={projectId} id={v.id} name={v.name} />
+                </span>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {canAdd ? <AddVariableForm projectId={projectId} environment={environment} /> : null}
+    </div>
+  );
+}
+
+function DeleteVariable({ projectId, id, name }: { projectId: string; id: string; name: string }) {
+  const [state, action] = useActionState(deleteVariableAction, null);
+  return (
+    <form action={action} className="inline-flex items-center gap-2">
+      <input type="hidden" name="projectId" value={projectId} />
+      <input type="hidden" name="variableId" value={id} />
+      <ConfirmSubmit variant="ghost" className="text-danger" label={`Delete ${name}`} question={`Delete ${name}?`} confirm="Delete" pendingText="Deleting…">
+        Delete
+      </ConfirmSubmit>
+      {state && !state.ok ? <span className="text-danger">{state.error}</span> : null}
+    </form>
+  );
+}
+
+function AddVariableForm({ projectId, environment }: { projectId: string; environment?: string }) {
+  const [state, action] = useActionState(createVariableAction, null);
+  const errors = state && !state.ok ? state.fieldErrors : undefined;
+  const resetKey = useResetKey(state);
+  const id = environment ? "env-var" : "project-var";
+  return (
+    <form key={resetKey} action={action} className="space-y-3 rounded-md border border-border p-3" noValidate>
+      <input type="hidden" name="projectId" value={projectId} />
+      {environment ? <input type="hidden" name="environment" value={environment} /> : null}
+      {state?.ok ? <Alert tone="success">Variable added. {environment ? "Redeploy to give it to the hooks." : "Environments get it at their next deploy."}</Alert> : null}
+      {state && !state.ok && !state.fieldErrors ? <Alert tone="error">{state.error}</Alert> : null}
+      <div className="grid gap-3 sm:grid-cols-2">
+        <Field id={`${id}-name`} label="Name" hint="env:NAME becomes a shell variable; other names go into MAGENTO_CLOUD_VARIABLES." errors={errors?.name}>
+          <Input id={`${id}-name`} name="name" className="font-mono" defaultValue={state && !state.ok ? state.values?.name : ""} {...describedBy(`${id}-name`, errors?.name, true)} />
+        </Field>
+        <Field id={`${id}-value`} label="Value" errors={errors?.value}>
+          <KeptValue id={`${id}-value`} {...describedBy(`${id}-value`, errors?.value)} />
+        </Field>
+      </div>
+      <fieldset className="flex flex-wrap gap-x-4 gap-y-1">
+        <legend className="sr-only">Options</legend>
+        {(
+          [
+            ["isJson", "JSON", false],
+            ["isSensitive", "Sensitive (write-only)", false],
+            ["visibleBuild", "Visible during build", true],
+            ["visibleRuntime", "Visible at runtime", true],
+            ...(environment ? ([["inheritable", "Inherited by child environments", true]] as const) : []),
+          ] as const
+        ).map(([name, label, on]) => (
+          <label key={name} className="flex items-center gap-1.5">
+            <input type="checkbox" name={name} defaultChecked={on} className="size-4 accent-[var(--accent)]" /> {label}
+          </label>
+        ))}
+      </fieldset>
+      <SubmitButton variant="secondary" pendingText="Adding…">
+        Add variable
+      </SubmitButton>
+    </form>
+  );
+}
+
+/** The value field: kept after an error on the client (the server never sends a value back), emptied with the form after success. */
+function KeptValue(props: { id: string; "aria-invalid"?: boolean; "aria-describedby"?: string }) {
+  const [value, setValue] = useState("");
+  return <Input {...props} name="value" className="font-mono" autoComplete="off" spellCheck={false} value={value} onChange={(e) => setValue(e.target.value)} />;
+}

@@ -1,0 +1,55 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { getDb } from "@/db/client";
+import { requireProjectAccess } from "@/lib/auth/project-access";
+import { fail, fieldErrorsOf, formValues, ok, toActionFailure, type FormState } from "@/lib/errors";
+import { SESSION_EXPIRED, getSessionUser } from "@/lib/session/session";
+import { createVariable, deleteVariable, variableInputSchema } from "@/lib/variables/variables";
+
+const FIELDS = ["projectId", "environment", "name", "value", "isJson", "isSensitive", "visibleBuild", "visibleRuntime", "inheritable"] as const;
+const box = (formData: FormData, name: string) => formData.get(name) === "on";
+
+/** Adds a project variable (no `environment`) or an environment's own. The value never comes back. */
+export async function createVariableAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const { value: _value, ...values } = formValues(formData, FIELDS);
+  const user = await getSessionUser();
+  if (!user) return { ...fail(SESSION_EXPIRED), values };
+  const parsed = variableInputSchema.safeParse({
+    name: formData.get("name") ?? "",
+    value: formData.get("value") ?? "",
+    isJson: box(formData, "isJson"),
+    isSensitive: box(formData, "isSensitive"),
+    visibleBuild: box(formData, "visibleBuild"),
+    visibleRuntime: box(formData, "visibleRuntime"),
+    inheritable: box(formData, "inheritable"),
+  });
+  if (!parsed.success) return { ...fail("Check the highlighted fields.", fieldErrorsOf(parsed.error.issues)), values };
+  try {
+    const db = await getDb();
+    const access = await requireProjectAccess(db, user, String(formData.get("projectId") ?? ""));
+    const environment = String(formData.get("environment") ?? "");
+    await createVariable(db, access, environment || null, parsed.data);
+    revalidatePath(`/projects/${access.project.id}`, "layout");
+    return ok(undefined);
+  } catch (err) {
+    return { ...toActionFailure(err), values };
+  }
+}
+
+export async function deleteVariableAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const user = await getSessionUser();
+  if (!user) return fail(SESSION_EXPIRED);
+  const parsed = z.object({ projectId: z.string().min(1), variableId: z.string().min(1).max(100) }).safeParse(formValues(formData, ["projectId", "variableId"]));
+  if (!parsed.success) return fail("Choose a variable to delete.");
+  try {
+    const db = await getDb();
+    const access = await requireProjectAccess(db, user, parsed.data.projectId);
+    await deleteVariable(db, access, parsed.data.variableId);
+    revalidatePath(`/projects/${access.project.id}`, "layout");
+    return ok(undefined);
+  } catch (err) {
+    return toActionFailure(err);
+  }
+}
