@@ -46,7 +46,7 @@ test("changing the password needs the current one, keeps what was typed on an er
   expect((await other.request.get("/api/projects")).status()).toBe(401);
   // This browser stays signed in; the new password works, the old one does not.
   await page.goto("/projects");
-  await expect(page).toHaveURL(/\/projects$/);
+  await expect(page).toHaveURL(/\/projects$/, { timeout: 30_000 });
   await signIn(otherPage, user.email, "second-password");
   await context.close();
   await other.close();
@@ -110,7 +110,7 @@ test("an administrator deactivates a user (their session ends, sign-in says why)
   await page.getByLabel("Password", { exact: true }).fill("reset-password-1");
   await page.getByLabel("Repeat the password").fill("reset-password-1");
   await page.getByRole("button", { name: "Set password and sign in" }).click();
-  await expect(page).toHaveURL(/\/projects$/);
+  await expect(page).toHaveURL(/\/projects$/, { timeout: 30_000 });
   // The link worked once.
   await page.goto(link);
   await expect(page.getByRole("heading", { name: "This link cannot be used" })).toBeVisible();
@@ -147,7 +147,7 @@ test("a project admin invites someone who joins by the link and sees the project
   await expect(page.getByLabel("Password", { exact: true })).toHaveValue("invited-password");
   await page.getByLabel("Repeat the password").fill("invited-password");
   await page.getByRole("button", { name: "Create account and join" }).click();
-  await expect(page).toHaveURL(new RegExp(`/projects/${projectId}$`));
+  await expect(page).toHaveURL(new RegExp(`/projects/${projectId}$`), { timeout: 30_000 });
   await expect(page.getByRole("link", { name: /staging/i }).first()).toBeVisible();
   // No access to Production: its environment is not shown, and its page is a 404.
   expect((await page.goto(`/projects/${projectId}/environments/master`))?.status()).toBe(404);
@@ -174,7 +174,7 @@ test("`npm run admin -- reset-password` on the machine prints a one-time link wh
   await page.getByLabel("Password", { exact: true }).fill("cli-password-1");
   await page.getByLabel("Repeat the password").fill("cli-password-1");
   await page.getByRole("button", { name: "Set password and sign in" }).click();
-  await expect(page).toHaveURL(/\/projects$/);
+  await expect(page).toHaveURL(/\/projects$/, { timeout: 30_000 });
   await context.close();
 });
 

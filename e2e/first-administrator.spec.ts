@@ -30,7 +30,7 @@ test("an empty database asks for the first administrator, once", async ({ page }
   await page.getByLabel("Password", { exact: true }).fill("first-password");
   await page.getByLabel("Repeat the password").fill("first-password");
   await page.getByRole("button", { name: "Create administrator" }).click();
-  await expect(page).toHaveURL(`${server.url}/projects`);
+  await expect(page).toHaveURL(`${server.url}/projects`, { timeout: 30_000 }); // hashing, the demo project, the first render
   await expect(page.getByRole("link", { name: /Demo Store/ })).toBeVisible();
 
   const again = await page.goto(`${server.url}/setup`);

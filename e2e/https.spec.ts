@@ -19,7 +19,7 @@ test("over https the session cookie is Secure (__Secure-) and answers carry Stri
   await page.getByLabel("Email").fill("tls@example.com");
   await page.getByLabel("Password").fill("tls-password-1");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/projects$/);
+  await expect(page).toHaveURL(/\/projects$/, { timeout: 30_000 });
   const session = (await page.context().cookies()).find((c) => c.name.endsWith("authjs.session-token"));
   expect(session).toMatchObject({ name: "__Secure-authjs.session-token", secure: true, httpOnly: true, sameSite: "Lax" });
 });

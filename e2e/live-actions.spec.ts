@@ -10,7 +10,7 @@ async function act(page: Page, button: string, submit: string, fill?: (dialog: R
   const dialog = page.getByRole("dialog");
   await fill?.(dialog);
   await dialog.getByRole("button", { name: submit }).click();
-  await expect(dialog.getByTestId("activity-notice")).toBeVisible();
+  await expect(dialog.getByTestId("activity-notice")).toBeVisible({ timeout: 30_000 });
   await page.keyboard.press("Escape");
 }
 

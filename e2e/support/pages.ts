@@ -6,7 +6,8 @@ export async function signIn(page: Page, email: string, password: string) {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/projects$/);
+  // bcrypt and the first page render: slow when hooks and deploys load both cores.
+  await expect(page).toHaveURL(/\/projects$/, { timeout: 30_000 });
 }
 
 export async function signOut(page: Page) {
