@@ -60,7 +60,7 @@ try {
 
     await page.getByRole("button", { name: "Redeploy", exact: true }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Redeploy" }).click();
-    await page.getByRole("dialog").getByText("The activity is queued.").waitFor();
+    await page.getByRole("dialog").getByTestId("activity-notice").waitFor();
     await page.keyboard.press("Escape");
     await page.getByTestId("environment-status").filter({ hasText: /^Running: Redeploy staging/ }).waitFor();
     await page.getByTestId("environment-status").filter({ hasText: /^Active$/ }).waitFor();

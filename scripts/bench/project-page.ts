@@ -80,7 +80,7 @@ try {
   await page.getByRole("dialog").getByLabel("Name").fill("bench-branch");
   const t0 = Date.now();
   await page.getByRole("dialog").getByRole("button", { name: "Branch" }).click();
-  await page.getByRole("dialog").getByText("The activity is queued.").waitFor();
+  await page.getByRole("dialog").getByTestId("activity-notice").waitFor();
   const queued = Date.now() - t0;
   await page.keyboard.press("Escape");
   await page.getByRole("list", { name: "Activities" }).getByText("Branch bench-branch from staging").waitFor();
