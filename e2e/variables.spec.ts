@@ -34,6 +34,15 @@ test("a project variable and an environment override: labels, a write-only sensi
   await expect(list.getByRole("listitem").filter({ hasText: "env:TOKEN" })).toContainText("•••• (sensitive)");
   expect(await page.content()).not.toContain("super-secret-token-value");
 
+  // Edit: disabling staging's own definition brings the project's back.
+  await list.getByRole("button", { name: "Edit env:GREETING" }).click();
+  const edit = list.getByRole("form", { name: "Edit env:GREETING" });
+  await expect(edit.getByLabel("Value")).toHaveValue("hello-staging");
+  await edit.getByLabel("Enabled").uncheck();
+  await edit.getByRole("button", { name: "Save" }).click();
+  await expect(list.getByRole("listitem").filter({ hasText: "hello-staging" })).toContainText("Disabled");
+  await expect(list.getByRole("listitem").filter({ hasText: "hello-project" })).toContainText("Project");
+
   await page.getByRole("toolbar").getByRole("button", { name: "Redeploy", exact: true }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Redeploy" }).click();
   await expect(page.getByRole("dialog").getByTestId("activity-notice")).toHaveAttribute("data-result", "success", { timeout: 60_000 });

@@ -1,12 +1,12 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useActionState, useEffect, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { ConfirmSubmit } from "@/components/ui/confirm-submit";
 import { Field, Input, describedBy } from "@/components/ui/field";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { useResetKey } from "@/components/ui/use-reset-key";
-import { createVariableAction, deleteVariableAction } from "@/lib/actions/variable-actions";
+import { createVariableAction, deleteVariableAction, updateVariableAction } from "@/lib/actions/variable-actions";
 import type { DefinitionStatus } from "@/lib/variables/resolve";
 
 export interface VariableItem {
@@ -56,7 +56,19 @@ export function VariablesPanel({ projectId, environment, items, canAdd, changed 
       {items.length > 0 ? (
         <ul className="divide-y divide-border" aria-label={environment ? `Variables of ${environment}` : "Project variables"}>
           {items.map((v) => (
-            <li key={v.id} className={`flex flex-wrap items-center gap-x-3 gap-y-1 py-2 ${v.status && v.status.kind !== "applies" && v.status.kind !== "inherited" ? "opacity-60" : ""}`}>
+            <VariableRow key={v.id} projectId={projectId} environment={environment} v={v} />
+          ))}
+        </ul>
+      ) : null}
+      {canAdd ? <AddVariableForm projectId={projectId} environment={environment} /> : null}
+    </div>
+  );
+}
+
+function VariableRow({ projectId, environment, v }: { projectId: string; environment?: string; v: VariableItem }) {
+  const [editing, setEditing] = useState(false);
+  return (
+            <li className={`flex flex-wrap items-center gap-x-3 gap-y-1 py-2 ${v.status && v.status.kind !== "applies" && v.status.kind !== "inherited" ? "opacity-60" : ""}`}>
               <code className="font-mono font-medium [overflow-wrap:anywhere]">{v.name}</code>
               <code className="min-w-0 max-w-full truncate font-mono text-xs text-muted">{v.isSensitive ? "•••• (sensitive)" : v.value}</code>
               <span className="text-xs text-muted">{statusLabel(v.status, v.definedAt)}</span>
@@ -64,16 +76,69 @@ export function VariablesPanel({ projectId, environment, items, canAdd, changed 
                 {[v.isJson ? "JSON" : null, v.visibleBuild ? "build" : null, v.visibleRuntime ? "runtime" : null, v.definedAt !== "project" && !v.inheritable ? "not inherited" : null].filter(Boolean).join(" · ")}
               </span>
               {v.canChange ? (
-                <span className="ml-auto">
+                <span className="ml-auto flex items-center gap-1">
+                  <button type="button" className="rounded px-2 py-1 hover:bg-surface-muted" aria-expanded={editing} aria-label={`Edit ${v.name}`} onClick={() => setEditing((e) => !e)}>
+                    {editing ? "Close" : "Edit"}
+                  </button>
                   <DeleteVariable projectId={projectId} id={v.id} name={v.name} />
                 </span>
               ) : null}
+              {editing ? (
+                <div className="basis-full">
+                  <EditVariableForm projectId={projectId} environment={environment} v={v} onSaved={() => setEditing(false)} />
+                </div>
+              ) : null}
             </li>
-          ))}
-        </ul>
-      ) : null}
-      {canAdd ? <AddVariableForm projectId={projectId} environment={environment} /> : null}
-    </div>
+  );
+}
+
+function EditVariableForm({ projectId, environment, v, onSaved }: { projectId: string; environment?: string; v: VariableItem; onSaved: () => void }) {
+  const [state, action] = useActionState(updateVariableAction, null);
+  const [value, setValue] = useState(v.isSensitive ? "" : (v.value ?? ""));
+  const errors = state && !state.ok ? state.fieldErrors : undefined;
+  const id = `edit-${v.id}`;
+  useEffect(() => {
+    if (state?.ok) onSaved();
+  }, [state, onSaved]);
+  return (
+    <form action={action} className="mt-2 space-y-3 rounded-md border border-border p-3" noValidate aria-label={`Edit ${v.name}`}>
+      <input type="hidden" name="projectId" value={projectId} />
+      <input type="hidden" name="variableId" value={v.id} />
+      {state && !state.ok && !state.fieldErrors ? <Alert tone="error">{state.error}</Alert> : null}
+      <div className="grid gap-3 sm:grid-cols-2">
+        <Field id={`${id}-name`} label="Name" errors={errors?.name}>
+          <Input id={`${id}-name`} name="name" className="font-mono" defaultValue={v.name} {...describedBy(`${id}-name`, errors?.name)} />
+        </Field>
+        <Field id={`${id}-value`} label="Value" hint={v.isSensitive ? "Sensitive: leave empty to keep the saved value." : undefined} errors={errors?.value}>
+          <Input id={`${id}-value`} name="value" className="font-mono" autoComplete="off" spellCheck={false} value={value} onChange={(e) => setValue(e.target.value)} {...describedBy(`${id}-value`, errors?.value, v.isSensitive)} />
+        </Field>
+      </div>
+      <fieldset className="flex flex-wrap gap-x-4 gap-y-1">
+        <legend className="sr-only">Options</legend>
+        {(
+          [
+            ["enabled", "Enabled", v.enabled],
+            ["isJson", "JSON", v.isJson],
+            ["visibleBuild", "Visible during build", v.visibleBuild],
+            ["visibleRuntime", "Visible at runtime", v.visibleRuntime],
+            ...(environment ? ([["inheritable", "Inherited by child environments", v.inheritable]] as const) : []),
+          ] as const
+        ).map(([name, label, on]) => (
+          <label key={name} className="flex items-center gap-1.5">
+            <input type="checkbox" name={name} defaultChecked={on} className="size-4 accent-[var(--accent)]" /> {label}
+          </label>
+        ))}
+        {v.isSensitive ? <input type="hidden" name="isSensitive" value="on" /> : (
+          <label className="flex items-center gap-1.5">
+            <input type="checkbox" name="isSensitive" className="size-4 accent-[var(--accent)]" /> Sensitive (write-only; cannot be undone)
+          </label>
+        )}
+      </fieldset>
+      {errors?.isSensitive ? <p className="text-danger">{errors.isSensitive.join(" ")}</p> : null}
+      <SubmitButton variant="secondary" pendingText="Saving…">
+        Save
+      </SubmitButton>
+    </form>
   );
 }
 

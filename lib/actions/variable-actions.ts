@@ -6,7 +6,7 @@ import { getDb } from "@/db/client";
 import { requireProjectAccess } from "@/lib/auth/project-access";
 import { fail, fieldErrorsOf, formValues, ok, toActionFailure, type FormState } from "@/lib/errors";
 import { SESSION_EXPIRED, getSessionUser } from "@/lib/session/session";
-import { createVariable, deleteVariable, variableInputSchema } from "@/lib/variables/variables";
+import { createVariable, deleteVariable, updateVariable, variableInputSchema } from "@/lib/variables/variables";
 
 const FIELDS = ["projectId", "environment", "name", "value", "isJson", "isSensitive", "visibleBuild", "visibleRuntime", "inheritable"] as const;
 const box = (formData: FormData, name: string) => formData.get(name) === "on";
@@ -47,6 +47,32 @@ export async function deleteVariableAction(_prev: FormState, formData: FormData)
     const db = await getDb();
     const access = await requireProjectAccess(db, user, parsed.data.projectId);
     await deleteVariable(db, access, parsed.data.variableId);
+    revalidatePath(`/projects/${access.project.id}`, "layout");
+    return ok(undefined);
+  } catch (err) {
+    return toActionFailure(err);
+  }
+}
+
+/** Changes a variable; for a sensitive one an empty value keeps the stored secret. */
+export async function updateVariableAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const user = await getSessionUser();
+  if (!user) return fail(SESSION_EXPIRED);
+  const parsed = variableInputSchema.safeParse({
+    name: formData.get("name") ?? "",
+    value: formData.get("value") ?? "",
+    isJson: box(formData, "isJson"),
+    isSensitive: box(formData, "isSensitive"),
+    visibleBuild: box(formData, "visibleBuild"),
+    visibleRuntime: box(formData, "visibleRuntime"),
+    inheritable: box(formData, "inheritable"),
+    enabled: box(formData, "enabled"),
+  });
+  if (!parsed.success) return fail("Check the highlighted fields.", fieldErrorsOf(parsed.error.issues));
+  try {
+    const db = await getDb();
+    const access = await requireProjectAccess(db, user, String(formData.get("projectId") ?? ""));
+    await updateVariable(db, access, String(formData.get("variableId") ?? ""), parsed.data);
     revalidatePath(`/projects/${access.project.id}`, "layout");
     return ok(undefined);
   } catch (err) {
