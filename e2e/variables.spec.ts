@@ -15,7 +15,7 @@ test("a project variable and an environment override: labels, a write-only sensi
   await projectSection.getByLabel("Name").fill("HAS SPACE");
   await projectSection.getByLabel("Value").fill("kept");
   await projectSection.getByRole("button", { name: "Add variable" }).click();
-  await expect(projectSection.getByText("A name has no spaces or control characters")).toBeVisible();
+  await expect(projectSection.getByText("A name has no spaces, control or invisible characters")).toBeVisible();
   await expect(projectSection.getByLabel("Value")).toHaveValue("kept");
 
   await page.goto(`/projects/${projectId}/environments/staging`);

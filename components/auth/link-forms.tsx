@@ -1,13 +1,16 @@
 "use client";
 
+import Link from "next/link";
 import { useActionState } from "react";
+import { LINK_UNUSABLE } from "@/lib/users/link-messages";
 import { Alert } from "@/components/ui/alert";
 import { Field, Input, describedBy } from "@/components/ui/field";
 import { PasswordInput } from "@/components/ui/password-input";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { acceptInvitationAction, resetPasswordAction } from "@/lib/actions/invitation-actions";
 
-function NewPasswordFields({ errors }: { errors?: Record<string, string[]> }) {
+/** A new password and its repetition, keeping what was typed after an error. */
+export function NewPasswordFields({ errors }: { errors?: Record<string, string[]> }) {
   return (
     <>
       <Field id="password" label="Password" hint="At least 8 characters." errors={errors?.password}>
@@ -38,6 +41,19 @@ export function AcceptInvitationForm({ token, email }: { token: string; email: s
         Create account and join
       </SubmitButton>
     </form>
+  );
+}
+
+/** What the invitation and reset pages show for a link that is expired, used, withdrawn or made up. */
+export function UnusableLink({ title }: { title: string }) {
+  return (
+    <>
+      <h1 className="mb-2 text-xl font-semibold">{title}</h1>
+      <p className="mb-4 text-sm text-muted">{LINK_UNUSABLE}</p>
+      <Link href="/sign-in" className="text-sm text-accent underline">
+        Sign in
+      </Link>
+    </>
   );
 }
 

@@ -3,9 +3,9 @@
 import { useActionState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Field, Input, describedBy } from "@/components/ui/field";
-import { PasswordInput } from "@/components/ui/password-input";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { createFirstAdministratorAction } from "@/lib/actions/auth-actions";
+import { NewPasswordFields } from "./link-forms";
 
 export function SetupForm() {
   const [state, action] = useActionState(createFirstAdministratorAction, null);
@@ -19,12 +19,7 @@ export function SetupForm() {
       <Field id="email" label="Email" errors={errors?.email}>
         <Input id="email" name="email" type="email" autoComplete="username" required defaultValue={state?.values?.email} {...describedBy("email", errors?.email)} />
       </Field>
-      <Field id="password" label="Password" hint="At least 8 characters." errors={errors?.password}>
-        <PasswordInput id="password" name="password" autoComplete="new-password" required {...describedBy("password", errors?.password, true)} />
-      </Field>
-      <Field id="confirmPassword" label="Repeat the password" errors={errors?.confirmPassword}>
-        <PasswordInput id="confirmPassword" name="confirmPassword" autoComplete="new-password" required {...describedBy("confirmPassword", errors?.confirmPassword)} />
-      </Field>
+      <NewPasswordFields errors={errors} />
       <SubmitButton className="w-full" pendingText="Creating…">
         Create administrator
       </SubmitButton>

@@ -8,21 +8,10 @@ import { SubmitButton } from "@/components/ui/submit-button";
 import { useResetKey } from "@/components/ui/use-reset-key";
 import { createVariableAction, deleteVariableAction, updateVariableAction } from "@/lib/actions/variable-actions";
 import type { DefinitionStatus } from "@/lib/variables/resolve";
+import type { VariableView } from "@/lib/variables/variables";
 
-export interface VariableItem {
-  id: string;
-  name: string;
-  value: string | null;
-  isJson: boolean;
-  isSensitive: boolean;
-  visibleBuild: boolean;
-  visibleRuntime: boolean;
-  inheritable: boolean;
-  enabled: boolean;
-  definedAt: string;
-  status?: DefinitionStatus;
-  canChange: boolean;
-}
+/** A row as the server lists it (lib/variables: sensitive values already withheld). */
+export type VariableItem = Omit<VariableView, "environment"> & { definedAt: string; status?: DefinitionStatus; canChange: boolean };
 
 function statusLabel(status: DefinitionStatus | undefined, definedAt: string): string {
   if (!status) return definedAt === "project" ? "Project" : "";

@@ -11,20 +11,30 @@ import { createVariable, deleteVariable, updateVariable, variableInputSchema } f
 const FIELDS = ["projectId", "environment", "name", "value", "isJson", "isSensitive", "visibleBuild", "visibleRuntime", "inheritable"] as const;
 const box = (formData: FormData, name: string) => formData.get(name) === "on";
 
-/** Adds a project variable (no `environment`) or an environment's own. The value never comes back. */
-export async function createVariableAction(_prev: FormState, formData: FormData): Promise<FormState> {
-  const { value: _value, ...values } = formValues(formData, FIELDS);
-  const user = await getSessionUser();
-  if (!user) return { ...fail(SESSION_EXPIRED), values };
-  const parsed = variableInputSchema.safeParse({
-    name: formData.get("name") ?? "",
-    value: formData.get("value") ?? "",
+/** The add and edit forms' fields (unticked boxes are absent from a form) through the one schema. */
+function parseVariableForm(formData: FormData, enabled: boolean) {
+  const text = (name: string) => {
+    const v = formData.get(name);
+    return typeof v === "string" ? v : "";
+  };
+  return variableInputSchema.safeParse({
+    name: text("name"),
+    value: text("value"),
     isJson: box(formData, "isJson"),
     isSensitive: box(formData, "isSensitive"),
     visibleBuild: box(formData, "visibleBuild"),
     visibleRuntime: box(formData, "visibleRuntime"),
     inheritable: box(formData, "inheritable"),
+    enabled,
   });
+}
+
+/** Adds a project variable (no `environment`) or an environment's own. The value never comes back. */
+export async function createVariableAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const { value: _value, ...values } = formValues(formData, FIELDS);
+  const user = await getSessionUser();
+  if (!user) return { ...fail(SESSION_EXPIRED), values };
+  const parsed = parseVariableForm(formData, true);
   if (!parsed.success) return { ...fail("Check the highlighted fields.", fieldErrorsOf(parsed.error.issues)), values };
   try {
     const db = await getDb();
@@ -58,16 +68,7 @@ export async function deleteVariableAction(_prev: FormState, formData: FormData)
 export async function updateVariableAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const user = await getSessionUser();
   if (!user) return fail(SESSION_EXPIRED);
-  const parsed = variableInputSchema.safeParse({
-    name: formData.get("name") ?? "",
-    value: formData.get("value") ?? "",
-    isJson: box(formData, "isJson"),
-    isSensitive: box(formData, "isSensitive"),
-    visibleBuild: box(formData, "visibleBuild"),
-    visibleRuntime: box(formData, "visibleRuntime"),
-    inheritable: box(formData, "inheritable"),
-    enabled: box(formData, "enabled"),
-  });
+  const parsed = parseVariableForm(formData, box(formData, "enabled"));
   if (!parsed.success) return fail("Check the highlighted fields.", fieldErrorsOf(parsed.error.issues));
   try {
     const db = await getDb();

@@ -8,6 +8,9 @@ import { canManageUsers, type SessionUser } from "@/lib/auth/permissions";
 import { revokeUserSessions } from "@/lib/auth/user-sessions";
 import { unlockSignIn } from "@/lib/auth/sign-in-throttle";
 import { DomainError } from "@/lib/errors";
+import { LINK_UNUSABLE } from "./link-messages";
+
+export { LINK_UNUSABLE };
 
 /** Reset and invitation links work for a day. */
 export const LINK_LIFETIME_MS = 24 * 3600 * 1000;
@@ -25,7 +28,6 @@ export function isLinkTokenShaped(token: string): boolean {
   return /^[A-Za-z0-9_-]{43}$/.test(token);
 }
 
-export const LINK_UNUSABLE = "This link has expired, was already used or was withdrawn. Ask an administrator for a new one.";
 
 /** A link of that kind that can still be used, or null. */
 export async function getUsableLink(db: Executor, kind: AccountLink["kind"], token: string, now = new Date()): Promise<AccountLink | null> {

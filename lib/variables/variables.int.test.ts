@@ -87,6 +87,8 @@ describeEachDatabase("variables", ({ db }) => {
     expect(variableInputSchema.safeParse({ name: "x".repeat(257), value: "x" }).success).toBe(false);
     expect(variableInputSchema.safeParse({ name: "J", value: "{not json", isJson: true }).error?.issues[0]?.message).toContain("not valid JSON");
     expect(variableInputSchema.safeParse({ name: "BIG", value: "x".repeat(100 * 1024 + 1) }).success).toBe(false);
+    expect(variableInputSchema.safeParse({ name: "HUGE", value: "x".repeat(10 * 1024 * 1024) }).error?.issues[0]?.message).toContain("at most 100 KiB");
+    for (const name of ["NUL\u0000", "TAB\tX", "evil\u202Egnp", "zero\u200Bwidth"]) expect(variableInputSchema.safeParse({ name, value: "x" }).success, JSON.stringify(name)).toBe(false);
     await createVariable(db(), access, null, input("ONE", "1"));
     await expect(createVariable(db(), access, null, input("ONE", "2"))).rejects.toMatchObject({ code: "conflict" });
     const viewer = await makeUser(db());
@@ -97,6 +99,13 @@ describeEachDatabase("variables", ({ db }) => {
     const one = (await listVariables(db(), viewerAccess, null))[0]!;
     await expect(deleteVariable(db(), viewerAccess, one.id)).rejects.toMatchObject({ code: "forbidden" });
     expect((await listVariables(db(), access, null)).map((v) => v.name)).toEqual(["ONE"]);
+    // Another project's admin cannot reach this project's variable by its id.
+    const otherId = uniqueProjectId("vars");
+    await createProject(db(), admin, { id: otherId, title: "Other", plan: "starter", region: "us-3" });
+    const otherAccess = (await getProjectAccess(db(), admin, otherId))!;
+    await expect(deleteVariable(db(), otherAccess, one.id)).rejects.toMatchObject({ code: "not_found" });
+    await expect(updateVariable(db(), otherAccess, one.id, input("ONE", "stolen"))).rejects.toMatchObject({ code: "not_found" });
+    expect((await listVariables(db(), access, null))[0]).toMatchObject({ name: "ONE", value: "1" });
     // A value sealed under another key is a clear error, not garbage.
     const sealed = await createVariable(db(), access, null, input("S", "secret-value", { isSensitive: true }));
     await db().update(variables).set({ value: "v1.otherkey.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA" }).where(eq(variables.id, sealed.id));

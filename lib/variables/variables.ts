@@ -19,7 +19,7 @@ export const variableInputSchema = z
       .string()
       .min(1, "Enter a name.")
       .max(256, "A name has at most 256 characters.")
-      .refine((v) => !/[\s\p{Cc}]/u.test(v), "A name has no spaces or control characters, like env:COMPOSER_AUTH or ADMIN_EMAIL."),
+      .refine((v) => !/[\s\p{Cc}\p{Cf}]/u.test(v), "A name has no spaces, control or invisible characters, like env:COMPOSER_AUTH or ADMIN_EMAIL."),
     value: z.string().refine((v) => Buffer.byteLength(v) <= MAX_VALUE_BYTES, `A value has at most ${MAX_VALUE_BYTES / 1024} KiB.`),
     isJson: z.boolean().default(false),
     isSensitive: z.boolean().default(false),
@@ -79,6 +79,22 @@ export async function listVariables(db: Db, access: ProjectAccess, environmentNa
   return rows.map((r) => toView(r, env?.name ?? null));
 }
 
+/**
+ * A variable of this project the user may change, with the name of its environment (null: a
+ * project variable). Another project's id, or a variable of a type they cannot see, is "no longer exists".
+ */
+async function variableToChange(db: Db, access: ProjectAccess, id: string): Promise<{ current: Variable; envName: string | null }> {
+  const [row] = await db
+    .select({ variable: variables, envName: environments.name })
+    .from(variables)
+    .leftJoin(environments, eq(environments.id, variables.environmentId))
+    .where(and(eq(variables.id, id), eq(variables.projectId, access.project.id)))
+    .limit(1);
+  if (!row) throw new DomainError("not_found", "This variable no longer exists.");
+  await targetEnvironment(db, access, row.envName, true);
+  return { current: row.variable, envName: row.envName };
+}
+
 function duplicate(name: string): DomainError {
   return new DomainError("conflict", `There is already a variable ${name} at this level.`, { name: [`${name} exists at this level: edit it instead.`] });
 }
@@ -108,10 +124,7 @@ export async function createVariable(db: Db, access: ProjectAccess, environmentN
  * keeps the stored one (the form never receives it back).
  */
 export async function updateVariable(db: Db, access: ProjectAccess, id: string, input: VariableInput): Promise<VariableView> {
-  const [current] = await db.select().from(variables).where(and(eq(variables.id, id), eq(variables.projectId, access.project.id))).limit(1);
-  if (!current) throw new DomainError("not_found", "This variable no longer exists.");
-  const envName = current.environmentId ? ((await db.select({ name: environments.name }).from(environments).where(eq(environments.id, current.environmentId)))[0]?.name ?? null) : null;
-  await targetEnvironment(db, access, envName, true);
+  const { current, envName } = await variableToChange(db, access, id);
   if (current.isSensitive && !input.isSensitive) {
     throw new DomainError("invalid", "A sensitive variable stays sensitive. Delete it and create it again to change that.", { isSensitive: ["A sensitive variable cannot be made visible."] });
   }
@@ -131,10 +144,7 @@ export async function updateVariable(db: Db, access: ProjectAccess, id: string, 
 }
 
 export async function deleteVariable(db: Db, access: ProjectAccess, id: string): Promise<void> {
-  const [current] = await db.select().from(variables).where(and(eq(variables.id, id), eq(variables.projectId, access.project.id))).limit(1);
-  if (!current) throw new DomainError("not_found", "This variable no longer exists.");
-  const envName = current.environmentId ? ((await db.select({ name: environments.name }).from(environments).where(eq(environments.id, current.environmentId)))[0]?.name ?? null) : null;
-  await targetEnvironment(db, access, envName, true);
+  await variableToChange(db, access, id);
   await db.delete(variables).where(eq(variables.id, id));
 }
 
@@ -163,7 +173,7 @@ export async function resolveEnvironmentVariables(db: Executor, projectId: strin
   const rows = await db
     .select()
     .from(variables)
-    .where(and(eq(variables.projectId, projectId)))
+    .where(eq(variables.projectId, projectId))
     .then((r) => r.filter((v) => v.environmentId === null || chainIds.includes(v.environmentId)));
   const key = rows.some((r) => r.isSensitive) ? getVariablesKey() : null;
   const sensitiveValues: string[] = [];

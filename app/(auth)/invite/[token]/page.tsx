@@ -1,9 +1,7 @@
 import type { Metadata } from "next";
-import Link from "next/link";
-import { AcceptInvitationForm } from "@/components/auth/link-forms";
+import { AcceptInvitationForm, UnusableLink } from "@/components/auth/link-forms";
 import { getDb } from "@/db/client";
 import { describeInvitation } from "@/lib/projects/invitations";
-import { LINK_UNUSABLE } from "@/lib/users/account-links";
 
 export const metadata: Metadata = { title: "Accept an invitation", referrer: "no-referrer" };
 
@@ -12,15 +10,7 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
   const db = await getDb();
   const invitation = await describeInvitation(db, token);
   if (!invitation) {
-    return (
-      <>
-        <h1 className="mb-2 text-xl font-semibold">This invitation cannot be used</h1>
-        <p className="mb-4 text-sm text-muted">{LINK_UNUSABLE}</p>
-        <Link href="/sign-in" className="text-sm text-accent underline">
-          Sign in
-        </Link>
-      </>
-    );
+    return <UnusableLink title="This invitation cannot be used" />;
   }
   const title = invitation.projectTitle;
   return (

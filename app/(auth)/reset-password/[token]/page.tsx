@@ -1,8 +1,7 @@
 import type { Metadata } from "next";
-import Link from "next/link";
-import { ResetPasswordForm } from "@/components/auth/link-forms";
+import { ResetPasswordForm, UnusableLink } from "@/components/auth/link-forms";
 import { getDb } from "@/db/client";
-import { LINK_UNUSABLE, getUsableLink } from "@/lib/users/account-links";
+import { getUsableLink } from "@/lib/users/account-links";
 
 export const metadata: Metadata = { title: "Choose a new password", referrer: "no-referrer" };
 
@@ -10,15 +9,7 @@ export default async function ResetPasswordPage({ params }: { params: Promise<{ 
   const { token } = await params;
   const link = await getUsableLink(await getDb(), "password_reset", token);
   if (!link) {
-    return (
-      <>
-        <h1 className="mb-2 text-xl font-semibold">This link cannot be used</h1>
-        <p className="mb-4 text-sm text-muted">{LINK_UNUSABLE}</p>
-        <Link href="/sign-in" className="text-sm text-accent underline">
-          Sign in
-        </Link>
-      </>
-    );
+    return <UnusableLink title="This link cannot be used" />;
   }
   return (
     <>
