@@ -42,7 +42,7 @@ test("a branch over the plan's limit says it was created inactive, dialogs follo
   await page.getByRole("toolbar").getByRole("button", { name: "Delete", exact: true }).click();
   await dialog.getByLabel("Type extra to delete it").fill("extra");
   await dialog.getByRole("button", { name: "Delete environment and branch" }).click();
-  await expect(page).toHaveURL(new RegExp(`/projects/${projectId}/environments/staging\\?deleted=extra$`), { timeout: 30_000 });
+  await expect(page).toHaveURL(new RegExp(`/projects/${projectId}/environments/staging\\?deleted=extra&activity=[0-9a-f-]{36}$`), { timeout: 30_000 });
   await expect(page.getByRole("status").filter({ hasText: "extra is being deleted" })).toBeVisible();
   await page.getByRole("button", { name: /^Environment/ }).click();
   await expect(page.getByRole("menu")).toBeVisible();

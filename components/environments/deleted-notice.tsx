@@ -1,11 +1,21 @@
 "use client";
 
-import { useSearchParams } from "next/navigation";
+import { useParams, useSearchParams } from "next/navigation";
+import { useEffect } from "react";
+import { useWatchActivity } from "@/components/activities/activity-toasts";
 import { Alert } from "@/components/ui/alert";
 
 /** Where Delete lands (the parent's page, `?deleted=<name>`): says what is happening to the environment left behind. */
 export function DeletedNotice() {
-  const name = useSearchParams().get("deleted");
+  const search = useSearchParams();
+  const name = search.get("deleted");
+  const activityId = search.get("activity");
+  const { projectId } = useParams<{ projectId: string }>();
+  const watchActivity = useWatchActivity();
+  // The notice when the deletion ends (Delete's dialog closed with the page it was on).
+  useEffect(() => {
+    if (activityId && /^[0-9a-f-]{36}$/.test(activityId) && projectId) watchActivity({ projectId, activityId });
+  }, [activityId, projectId, watchActivity]);
   if (!name || !/^[A-Za-z0-9._-]{1,100}$/.test(name)) return null;
   return (
     <div className="mb-4">

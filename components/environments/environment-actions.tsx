@@ -1,6 +1,5 @@
 "use client";
 
-import { useRouter } from "next/navigation";
 import { useQueryClient } from "@tanstack/react-query";
 import { useActionState, useEffect, useRef, useState, type ReactNode } from "react";
 import { useWatchActivity } from "@/components/activities/activity-toasts";
@@ -121,7 +120,6 @@ function ActionDialogBody({ action, projectId, env, git, onDone }: { action: Env
   const [state, formAction] = useActionState(environmentAction, null);
   const queryClient = useQueryClient();
   const watchActivity = useWatchActivity();
-  const router = useRouter();
   const errors = state && !state.ok ? state.fieldErrors : undefined;
   const handled = useRef<unknown>(null);
   useEffect(() => {
@@ -131,10 +129,8 @@ function ActionDialogBody({ action, projectId, env, git, onDone }: { action: Env
       void queryClient.invalidateQueries({ queryKey: queryKeys.activityStream(projectId) });
       watchActivity({ projectId, activityId: state.data.activityId });
       onDone();
-      // This page is about to stop existing: go to the parent, which says what is happening.
-      if (action === "delete") router.push(`/projects/${projectId}${env.parentName ? `/environments/${encodeURIComponent(env.parentName)}` : ""}?deleted=${encodeURIComponent(env.name)}`);
     }
-  }, [state, queryClient, projectId, onDone, watchActivity, action, router, env.name, env.parentName]);
+  }, [state, queryClient, projectId, onDone, watchActivity]);
 
   const { fields, submit, danger } = dialogContent(action, env, git, errors, state?.values);
   if (state?.ok) return <QueuedNotice projectId={projectId} activityId={state.data.activityId} />;

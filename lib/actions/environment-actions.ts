@@ -1,6 +1,9 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import type { Db } from "@/db/client";
+import { getEnvironmentByName, listEnvironments } from "@/lib/environments/queries";
 import { z } from "zod";
 import { cancelActivity } from "@/lib/activity-runners";
 import type { FormState } from "@/lib/errors";
@@ -15,11 +18,19 @@ const FIELDS = ["projectId", "environment", "action", "name", "title", "type", "
 export async function environmentAction(_prev: FormState<{ activityId: string }>, formData: FormData): Promise<FormState<{ activityId: string }>> {
   const result = await runFormAction(formData, FIELDS, environmentActionSchema, async (db, user, input) => {
     const { projectId, environment, ...request } = input;
+    // Read before the request: once deleted, the environment (and so its parent) is gone.
+    const parent = request.action === "delete" ? await getParentName(db, projectId, environment) : null;
     const activity = await requestEnvironmentAction(db, user, projectId, environment, request as ActionRequest);
-    return { activityId: activity.id };
+    return { activityId: activity.id, parent };
   });
-  // No re-render here: the activity is only queued. The project's event stream updates the page as it runs and ends.
-  return result;
+  // Delete ends on the parent's page, from the server: the environment's own page may already be
+  // a 404 (a fast delete refreshes it) before a client-side navigation could run.
+  if (result.ok && result.values.action === "delete") {
+    const at = `/projects/${encodeURIComponent(result.values.projectId ?? "")}${result.data.parent ? `/environments/${encodeURIComponent(result.data.parent)}` : ""}`;
+    redirect(`${at}?deleted=${encodeURIComponent(result.values.environment ?? "")}&activity=${result.data.activityId}`);
+  }
+  // Otherwise no re-render here: the activity is only queued. The project's event stream updates the page as it runs and ends.
+  return result.ok ? { ...result, data: { activityId: result.data.activityId } } : result;
 }
 
 export async function editEnvironmentAction(_prev: FormState, formData: FormData): Promise<FormState> {
@@ -35,4 +46,10 @@ export async function cancelActivityAction(_prev: FormState, formData: FormData)
     cancelActivity(db, user, input.projectId, input.activityId),
   );
   return result;
+}
+
+async function getParentName(db: Db, projectId: string, environment: string): Promise<string | null> {
+  const env = await getEnvironmentByName(db, projectId, environment);
+  if (!env?.parentId) return null;
+  return (await listEnvironments(db, projectId)).find((e) => e.id === env.parentId)?.name ?? null;
 }
