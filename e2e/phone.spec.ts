@@ -4,7 +4,7 @@ import { newDeployedProject } from "./support/pages";
 /** How much wider than the viewport the page is (0 when it fits). */
 const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
-test("at 390×844 and 360×740 no page is wider than the phone, the header's menus open on screen, and dialogs fit", async ({ browser }) => {
+test("at 390×844 and 360×740 no page is wider than the phone, the header collapses into a menu that opens on screen, and dialogs fit", async ({ browser }) => {
   test.setTimeout(150_000);
   const { projectId, context, page } = await newDeployedProject(browser, "phone", "Phone Shop with a rather long title");
   await page.setViewportSize({ width: 360, height: 740 });
@@ -37,18 +37,34 @@ test("at 390×844 and 360×740 no page is wider than the phone, the header's men
   }
   expect(wide).toEqual([]);
 
-  // The header's menus open inside the screen.
+  // The header collapses into where you are and one Menu button; its sheet opens inside the screen
+  // and holds the environment and project switchers and the account links.
   await page.goto(`/projects/${projectId}/environments/staging`);
-  for (const name of [/Account menu/, /^Environment/, /^Project/]) {
-    await page.getByRole("button", { name }).first().click();
-    const menu = page.getByRole("menu");
-    await expect(menu).toBeVisible();
-    const box = (await menu.boundingBox())!;
-    expect(box.x, String(name)).toBeGreaterThanOrEqual(0);
-    expect(box.x + box.width, String(name)).toBeLessThanOrEqual(360);
-    expect(await overflow(page)).toBeLessThanOrEqual(0);
-    await page.keyboard.press("Escape");
-  }
+  await expect(page.getByRole("button", { name: /Account menu/ })).toBeHidden();
+  await expect(page.getByRole("button", { name: /^Environment:/ })).toBeHidden();
+  const menuButton = page.getByRole("button", { name: /^Menu \(you are in Phone Shop.* \/ Staging\)$/ });
+  await menuButton.click();
+  const sheet = page.getByRole("dialog");
+  await expect(sheet).toBeVisible();
+  const box = (await sheet.boundingBox())!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(360);
+  expect(await overflow(page)).toBeLessThanOrEqual(0);
+  const environments = sheet.getByRole("navigation", { name: /^Environments of/ });
+  await expect(environments.getByRole("link", { name: /Staging/ })).toHaveAttribute("aria-current", "page");
+  await expect(sheet.getByRole("navigation", { name: "Account" }).getByRole("link", { name: "Account and API tokens" })).toBeVisible();
+  await expect(sheet.getByRole("button", { name: "Sign out" })).toBeVisible();
+  await environments.getByRole("link", { name: /Production/ }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${projectId}/environments/master$`));
+  await expect(sheet).toBeHidden();
+  await expect(page.getByRole("button", { name: /^Menu \(you are in .* \/ Production\)$/ })).toBeVisible();
+  // Keyboard: the sheet opens from the button and Escape closes it.
+  await page.getByRole("button", { name: /^Menu/ }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("dialog")).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("dialog")).toBeHidden();
+  await page.goto(`/projects/${projectId}/environments/staging`);
 
   // Dialogs fit, buttons included.
   for (const action of ["Sync", "Branch"]) {

@@ -88,12 +88,16 @@ try {
     await page.goto("/projects/luma-storefront");
     await page.getByRole("button", { name: /Switch project/ }).click();
     await page.screenshot({ path: `${out}/project-${colorScheme}.png` });
-    // On a phone: an environment's page (switchers in the header, actions, the Code panel further down).
+    // On a phone: an environment's page (the header collapsed into where you are and a Menu button), then the menu open.
     await page.keyboard.press("Escape");
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto("/projects/demo-store/environments/fix-cart");
     await page.getByRole("toolbar").waitFor();
+    await page.getByRole("button", { name: /^Menu \(you are in Demo Store \/ Fix cart\)/ }).waitFor();
     await page.screenshot({ path: `${out}/phone-environment-${colorScheme}.png` });
+    await page.getByRole("button", { name: /^Menu/ }).click();
+    await page.getByRole("dialog").waitFor();
+    await page.screenshot({ path: `${out}/phone-menu-${colorScheme}.png` });
     await context.close();
   }
   console.log(`Screenshots saved in ${out}/`);

@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import type { SessionUser } from "@/lib/auth/permissions";
 import { EnvironmentSwitcher, ProjectSwitcher } from "./project-switcher";
 import { UserMenu } from "./user-menu";
+import { PhoneMenu } from "./phone-menu";
 import { CurrentEnvironmentProvider } from "./current-environment";
 
 export const PRODUCT_NAME = "Project Web Interface";
@@ -20,13 +21,17 @@ export function AppShell({ user, children }: { user: SessionUser; children: Reac
             <Logo />
             <span className="hidden md:inline">{PRODUCT_NAME}</span>
           </Link>
-          {/* On a phone the switchers share what is left of the row and shorten their names. */}
-          <div className="flex min-w-0 flex-1 items-center gap-1.5 sm:gap-3">
+          {/* From sm up the header spreads switchers and the account menu over the row; on a phone
+              it collapses into where you are and one Menu button. */}
+          <div className="hidden min-w-0 flex-1 items-center gap-3 sm:flex">
             <ProjectSwitcher />
             <EnvironmentSwitcher />
           </div>
-          <div className="shrink-0">
+          <div className="hidden shrink-0 sm:block">
             <UserMenu name={user.name} email={user.email} isAdmin={user.isAdmin} />
+          </div>
+          <div className="flex min-w-0 flex-1 items-center gap-2 sm:hidden">
+            <PhoneMenu name={user.name} email={user.email} isAdmin={user.isAdmin} />
           </div>
         </nav>
       </header>

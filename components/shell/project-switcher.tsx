@@ -24,10 +24,10 @@ async function fetchProjects(): Promise<SwitcherProject[]> {
 }
 
 const triggerClass =
-  "inline-flex min-w-0 max-w-56 items-center gap-1.5 rounded-md border border-border bg-surface px-2 py-1.5 text-sm hover:bg-surface-muted disabled:opacity-60 sm:px-2.5";
+  "inline-flex min-w-0 max-w-56 items-center gap-1.5 rounded-md border border-border bg-surface px-2.5 py-1.5 text-sm hover:bg-surface-muted disabled:opacity-60";
 
-/** Lists the user's projects; the dashboard layout hydrates the list, opening the menu refreshes it. */
-export function ProjectSwitcher() {
+/** The user's projects and the current one; the dashboard layout hydrates the list. */
+export function useSwitcherProjects() {
   const params = useParams<{ projectId?: string }>();
   const { data: projects = [], refetch, isFetching } = useQuery({ queryKey: queryKeys.projects(), queryFn: fetchProjects });
   const current = projects.find((p) => p.id === params.projectId);
@@ -36,11 +36,16 @@ export function ProjectSwitcher() {
   useEffect(() => {
     if (isMissing && !isFetching) void refetch();
   }, [isMissing, params.projectId]); // eslint-disable-line react-hooks/exhaustive-deps
+  return { projects, current, refetch };
+}
 
+/** Lists the user's projects; opening the menu refreshes it. */
+export function ProjectSwitcher() {
+  const { projects, current, refetch } = useSwitcherProjects();
   return (
     <Menu onOpenChange={(open) => open && void refetch()}>
       <MenuTrigger className={triggerClass} aria-label={`Project: ${current ? current.title : "none selected"}. Switch project`}>
-        <span className="hidden text-muted sm:inline">Project</span>
+        <span className="text-muted">Project</span>
         <span className="truncate font-medium">{current ? current.title : "All projects"}</span>
         <Chevron />
       </MenuTrigger>
@@ -64,8 +69,8 @@ export function ProjectSwitcher() {
   );
 }
 
-/** The current project's environments (shares the overview cache with the project page). */
-export function EnvironmentSwitcher() {
+/** The current project's environments in tree order (shares the overview cache with the project page). */
+export function useSwitcherEnvironments() {
   const params = useParams<{ projectId?: string; environmentName?: string }>();
   const projectId = params.projectId;
   const { data, isPending } = useQuery({
@@ -74,15 +79,23 @@ export function EnvironmentSwitcher() {
     enabled: Boolean(projectId),
   });
   const named = useCurrentEnvironment();
-  if (!projectId) return null;
   // An environment being deleted is gone as far as navigation goes.
   const envs = (data?.environments ?? []).filter((e) => e.status !== "deleting");
   const currentName = params.environmentName ? decodeURIComponent(params.environmentName) : named;
   const current = envs.find((e) => e.name === currentName);
-  if (envs.length === 0) {
+  return { projectId, isPending, current, ordered: treeOrder(envs) };
+}
+
+/** The indentation of an environment at `depth` in a switcher list. */
+export const depthIndent = (depth: number) => ({ paddingLeft: `${0.5 + Math.min(depth, 6) * 0.75}rem` });
+
+export function EnvironmentSwitcher() {
+  const { projectId, isPending, current, ordered } = useSwitcherEnvironments();
+  if (!projectId) return null;
+  if (ordered.length === 0) {
     return (
       <button type="button" disabled className={triggerClass} title={isPending ? "Loading the environments" : "This project has no environments yet"}>
-        <span className="hidden text-muted sm:inline">Environment</span>
+        <span className="text-muted">Environment</span>
         <span className="truncate">{isPending ? "Loading…" : "None yet"}</span>
         <Chevron />
       </button>
@@ -91,19 +104,19 @@ export function EnvironmentSwitcher() {
   return (
     <Menu>
       <MenuTrigger className={triggerClass} aria-label={`Environment: ${current ? current.title : "none selected"}. Switch environment`}>
-        <span className="hidden text-muted sm:inline">Environment</span>
+        <span className="text-muted">Environment</span>
         <span className="truncate font-medium">{current ? current.title : "Choose"}</span>
         <Chevron />
       </MenuTrigger>
       <MenuContent>
         <MenuLabel>Switch environment</MenuLabel>
-        {treeOrder(envs).map(({ env: e, depth }) => (
+        {ordered.map(({ env: e, depth }) => (
           <MenuItem key={e.id} asChild>
             <Link
               href={`/projects/${projectId}/environments/${e.name}`}
               aria-current={e.name === current?.name ? "page" : undefined}
               className={e.status === "inactive" ? "opacity-60" : ""}
-              style={{ paddingLeft: `${0.5 + Math.min(depth, 6) * 0.75}rem` }}
+              style={depthIndent(depth)}
             >
               <span className="truncate">{e.title}</span>
               <span className="ml-auto font-mono text-xs text-muted">{e.name}</span>

@@ -6,6 +6,15 @@ import { Menu, MenuContent, MenuItem, MenuLabel, MenuSeparator, MenuTrigger } fr
 import { signOutAction } from "@/lib/actions/auth-actions";
 import { Chevron } from "./project-switcher";
 
+/** Where the account menu leads (the phone menu lists the same). */
+export function accountLinks(isAdmin: boolean): { href: string; label: string }[] {
+  return [
+    { href: "/projects", label: "Projects" },
+    { href: "/account", label: "Account and API tokens" },
+    ...(isAdmin ? [{ href: "/admin/users", label: "Users" }] : []),
+  ];
+}
+
 export function UserMenu({ name, email, isAdmin }: { name: string | null; email: string; isAdmin: boolean }) {
   const [pending, startTransition] = useTransition();
   const initials = (name || email).slice(0, 1).toUpperCase();
@@ -28,17 +37,11 @@ export function UserMenu({ name, email, isAdmin }: { name: string | null; email:
           {isAdmin ? <span className="block">Instance administrator</span> : null}
         </MenuLabel>
         <MenuSeparator />
-        <MenuItem asChild>
-          <Link href="/projects">Projects</Link>
-        </MenuItem>
-        <MenuItem asChild>
-          <Link href="/account">Account and API tokens</Link>
-        </MenuItem>
-        {isAdmin ? (
-          <MenuItem asChild>
-            <Link href="/admin/users">Users</Link>
+        {accountLinks(isAdmin).map((l) => (
+          <MenuItem key={l.href} asChild>
+            <Link href={l.href}>{l.label}</Link>
           </MenuItem>
-        ) : null}
+        ))}
         <MenuSeparator />
         <MenuItem disabled={pending} onSelect={() => startTransition(() => signOutAction())}>
           {pending ? "Signing out…" : "Sign out"}
