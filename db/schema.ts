@@ -275,9 +275,10 @@ export const activities = pgTable(
     projectId: text()
       .notNull()
       .references(() => projects.id, { onDelete: "cascade" }),
-    /** The environment the activity is about (null once that environment is deleted). */
+    /** The environment the activity is about (null once that environment is deleted, and for project-level activities). */
     environmentId: text().references(() => environments.id, { onDelete: "set null" }),
-    environmentName: text().notNull(),
+    /** null: a project-level activity (a project variable saved), about no environment. */
+    environmentName: text(),
     type: text().notNull(),
     state: activityStateEnum().notNull().default("pending"),
     result: activityResultEnum(),

@@ -1,16 +1,26 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { newDeployedProject, waitForIdle } from "./support/pages";
 
-test("a project variable and an environment override: labels, a write-only sensitive value, 'redeploy to apply' until Redeploy", async ({ browser }) => {
-  test.setTimeout(120_000);
-  const { projectId, context, page } = await newDeployedProject(browser, "vars", "Variables");
+/** The greeting the template's deploy hook writes into the environment's page from env:GREETING. */
+async function siteGreeting(page: Page, projectId: string, env: string): Promise<string> {
+  const res = await page.request.get(`http://localhost:${process.env.E2E_ENV_PORT}/${projectId}/${env}/`);
+  return /<strong id="greeting">([^<]*)<\/strong>/.exec(await res.text())?.[1] ?? "";
+}
 
+test("a project variable and an environment override: labels, activities, a write-only sensitive value, 'redeploy to apply' in the tree, the page and the topology, the value in the site", async ({ browser }) => {
+  test.setTimeout(180_000);
+  const { projectId, context, page } = await newDeployedProject(browser, "vars", "Variables");
+  await waitForIdle(page, projectId, "master");
+  expect(await siteGreeting(page, projectId, "staging")).toBe("Hello");
+
+  // A project variable is recorded and redeploys nothing.
   await page.goto(`/projects/${projectId}/settings`);
   const projectSection = page.getByRole("region", { name: "Project variables" });
   await projectSection.getByLabel("Name").fill("env:GREETING");
   await projectSection.getByLabel("Value").fill("hello-project");
   await projectSection.getByRole("button", { name: "Add variable" }).click();
   await expect(projectSection.getByRole("list", { name: "Project variables" })).toContainText("hello-project");
+  await expect(projectSection.getByText("Saved. No environment was redeployed")).toBeVisible();
   // Bad input: a name with a space is refused and what was typed stays.
   await projectSection.getByLabel("Name").fill("HAS SPACE");
   await projectSection.getByLabel("Value").fill("kept");
@@ -18,23 +28,41 @@ test("a project variable and an environment override: labels, a write-only sensi
   await expect(projectSection.getByText("A name has no spaces, control or invisible characters")).toBeVisible();
   await expect(projectSection.getByLabel("Value")).toHaveValue("kept");
 
+  // Every active environment says so: in the tree, on its page, on its topology.
+  await page.goto(`/projects/${projectId}`);
+  await expect(page.getByRole("link", { name: /^Production \(master\).*variables changed: redeploy to apply/ })).toBeVisible();
+  await expect(page.getByRole("link", { name: /^Staging \(staging\).*variables changed: redeploy to apply/ })).toBeVisible();
+  await page.goto(`/projects/${projectId}/environments/master/topology`);
+  await expect(page.getByText("Variables changed — redeploy to apply.")).toBeVisible();
+  await expect(page.getByLabel(/^Application .*variables changed since the deploy/).first()).toBeVisible();
+
+  // An environment variable redeploys that environment; the badge goes when it is done, without a reload.
   await page.goto(`/projects/${projectId}/environments/staging`);
+  await expect(page.getByTestId("variables-changed")).toHaveText("Variables changed — redeploy to apply");
   const envSection = page.getByRole("region", { name: "Variables" });
-  await expect(envSection.getByText("Variables changed — redeploy to apply.")).toBeVisible();
   await envSection.getByLabel("Name").fill("env:GREETING");
   await envSection.getByLabel("Value").fill("hello-staging");
   await envSection.getByRole("button", { name: "Add variable" }).click();
+  const notice = envSection.getByTestId("activity-notice");
+  await expect(notice).toContainText("Saved. The redeploy of staging");
+  await expect(notice).toHaveAttribute("data-result", "success", { timeout: 60_000 });
+  await expect(notice).toContainText("Completed: Add variable env:GREETING to staging");
+  await expect(page.getByTestId("variables-changed")).toHaveCount(0);
+  expect(await siteGreeting(page, projectId, "staging")).toBe("hello-staging");
   const list = envSection.getByRole("list", { name: "Variables of staging" });
   await expect(list.getByRole("listitem").filter({ hasText: "hello-staging" })).toContainText("Set here");
   await expect(list.getByRole("listitem").filter({ hasText: "hello-project" })).toContainText("Inactive: staging sets it");
+
+  // A sensitive value: write-only, never in the page.
   await envSection.getByLabel("Name").fill("env:TOKEN");
   await envSection.getByLabel("Value").fill("super-secret-token-value");
   await envSection.getByLabel("Sensitive (write-only)").check();
   await envSection.getByRole("button", { name: "Add variable" }).click();
   await expect(list.getByRole("listitem").filter({ hasText: "env:TOKEN" })).toContainText("•••• (sensitive)");
   expect(await page.content()).not.toContain("super-secret-token-value");
+  await expect(envSection.getByTestId("activity-notice")).toHaveAttribute("data-result", "success", { timeout: 60_000 });
 
-  // Edit: disabling staging's own definition brings the project's back.
+  // Edit: disabling staging's own definition brings the project's back, in the list and in the site.
   await list.getByRole("button", { name: "Edit env:GREETING" }).click();
   const edit = list.getByRole("form", { name: "Edit env:GREETING" });
   await expect(edit.getByLabel("Value")).toHaveValue("hello-staging");
@@ -42,12 +70,20 @@ test("a project variable and an environment override: labels, a write-only sensi
   await edit.getByRole("button", { name: "Save" }).click();
   await expect(list.getByRole("listitem").filter({ hasText: "hello-staging" })).toContainText("Disabled");
   await expect(list.getByRole("listitem").filter({ hasText: "hello-project" })).toContainText("Project");
+  await expect(envSection.getByTestId("activity-notice")).toContainText("Completed: Change variable env:GREETING on staging", { timeout: 60_000 });
+  expect(await siteGreeting(page, projectId, "staging")).toBe("hello-project");
 
+  // The saves are activities of the environment, the project variable's of the project.
+  await page.goto(`/projects/${projectId}`);
+  await expect(page.getByText("Add project variable env:GREETING").first()).toBeVisible();
+
+  // Production still runs with the old variables until it is redeployed.
+  await page.goto(`/projects/${projectId}/environments/master`);
+  await expect(page.getByTestId("variables-changed")).toBeVisible();
   await page.getByRole("toolbar").getByRole("button", { name: "Redeploy", exact: true }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Redeploy" }).click();
   await expect(page.getByRole("dialog").getByTestId("activity-notice")).toHaveAttribute("data-result", "success", { timeout: 60_000 });
-  await waitForIdle(page, projectId, "staging");
-  await page.reload();
-  await expect(page.getByRole("region", { name: "Variables" }).getByText("Variables changed — redeploy to apply.")).toHaveCount(0);
+  await expect(page.getByTestId("variables-changed")).toHaveCount(0);
+  expect(await siteGreeting(page, projectId, "master")).toBe("hello-project");
   await context.close();
 });

@@ -8,13 +8,19 @@ import type { z } from "zod";
 import type { ActivityKindSpec } from "@/lib/activities/activity-kind";
 import { environmentActivityKinds } from "@/lib/environments/activity-kinds";
 import { snapshotActivityKinds } from "@/lib/snapshots/activity-kinds";
+import { variableActivityKinds } from "@/lib/variables/activity-kinds";
 
-export const ACTIVITY_KINDS = { ...environmentActivityKinds, ...snapshotActivityKinds };
+export const ACTIVITY_KINDS = { ...environmentActivityKinds, ...snapshotActivityKinds, ...variableActivityKinds };
 
 export type ActivityType = keyof typeof ACTIVITY_KINDS;
 export type ActivityParameters<T extends ActivityType> = z.output<(typeof ACTIVITY_KINDS)[T]["parameters"]>;
 
 export const ACTIVITY_TYPES = Object.keys(ACTIVITY_KINDS) as ActivityType[];
+
+/** Whether kind `type` is about the project (recorded done, never run) rather than an environment. */
+export function isProjectLevel(type: ActivityType): boolean {
+  return (ACTIVITY_KINDS[type] as ActivityKindSpec).level === "project";
+}
 
 /** The kinds that end with a deploy. */
 export const DEPLOYING_TYPES = ACTIVITY_TYPES.filter((t) => ACTIVITY_KINDS[t].deploys);

@@ -17,11 +17,13 @@ import { requireProjectAccess } from "@/lib/auth/project-access";
 import { environmentActivityRunners } from "@/lib/environments/activity-runners";
 import { snapshotActivityRunners } from "@/lib/snapshots/activity-runners";
 import { pruneExpiredSnapshots } from "@/lib/snapshots/snapshots";
+import { variableActivityRunners } from "@/lib/variables/activity-runners";
+import { projectSensitiveValues } from "@/lib/variables/variables";
 import { ACTIVITY_KINDS, activityKind } from "./activity-kinds";
 
-const ACTIVITY_RUNNERS: ActivityRunners<typeof ACTIVITY_KINDS> = { ...environmentActivityRunners, ...snapshotActivityRunners };
+const ACTIVITY_RUNNERS: ActivityRunners<typeof ACTIVITY_KINDS> = { ...environmentActivityRunners, ...snapshotActivityRunners, ...variableActivityRunners };
 
-export const ACTIVITY_REGISTRY: ActivityRegistry = { kinds: ACTIVITY_KINDS, runners: ACTIVITY_RUNNERS };
+export const ACTIVITY_REGISTRY: ActivityRegistry = { kinds: ACTIVITY_KINDS, runners: ACTIVITY_RUNNERS, secrets: projectSensitiveValues };
 
 /** A worker for every kind, with the domains' scheduled upkeep (expired snapshots pruned). */
 export function startActivityWorker(db: Db, options: Omit<WorkerOptions, "registry" | "upkeep"> = {}): Worker {

@@ -20,7 +20,7 @@ async function fetchActivityState(activityId: string): Promise<ActivityStateView
  * running, then how it ended — with a link to its log and Close. The project's event stream
  * says when to look again; without one it looks every two seconds until the end.
  */
-export function QueuedNotice({ projectId, activityId, what = "The activity" }: { projectId: string; activityId: string; what?: string }) {
+export function QueuedNotice({ projectId, activityId, what = "The activity", inDialog = true }: { projectId: string; activityId: string; what?: string; inDialog?: boolean }) {
   const { data, refetch } = useQuery({
     queryKey: ["activity-state", activityId],
     queryFn: () => fetchActivityState(activityId),
@@ -59,11 +59,13 @@ export function QueuedNotice({ projectId, activityId, what = "The activity" }: {
           Failed: {data.description}. {log} to see why.
         </Alert>
       )}
-      <div className="flex justify-end">
-        <DialogClose asChild>
-          <Button variant="secondary">Close</Button>
-        </DialogClose>
-      </div>
+      {inDialog ? (
+        <div className="flex justify-end">
+          <DialogClose asChild>
+            <Button variant="secondary">Close</Button>
+          </DialogClose>
+        </div>
+      ) : null}
     </div>
   );
 }

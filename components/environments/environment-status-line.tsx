@@ -1,7 +1,7 @@
 "use client";
 
 import type { ProjectOverview } from "@/lib/environments/overview";
-import { statusText } from "./environment-status";
+import { VariablesChangedBadge, statusText } from "./environment-status";
 import { useProjectOverview } from "./use-project-overview";
 
 /** "Active", "Running: Redeploy staging"…: follows the project's events, like the buttons below it. */
@@ -9,8 +9,11 @@ export function EnvironmentStatusLine({ projectId, environmentName, initial }: {
   const { data } = useProjectOverview(projectId, initial, environmentName);
   const env = data.environments.find((e) => e.name === environmentName);
   return (
-    <span aria-live="polite" data-testid="environment-status">
-      {env ? statusText(env) : "Deleted"}
-    </span>
+    <>
+      <span aria-live="polite" data-testid="environment-status">
+        {env ? statusText(env) : "Deleted"}
+      </span>
+      {env ? <VariablesChangedBadge env={env} /> : null}
+    </>
   );
 }

@@ -20,3 +20,16 @@ export function statusText(env: Pick<EnvironmentView, "status" | "busy">): strin
   if (env.busy) return `${env.busy.state === "in_progress" ? "Running" : "Pending"}: ${env.busy.description}`;
   return { active: "Active", inactive: "Inactive", dirty: "Changing", deleting: "Deleting" }[env.status];
 }
+
+/**
+ * "Variables changed — redeploy to apply": its variables differ from what its last deploy got.
+ * Hidden while an activity runs on it (that activity's deploy may apply them).
+ */
+export function VariablesChangedBadge({ env, short = false }: { env: Pick<EnvironmentView, "variablesChanged" | "busy">; short?: boolean }) {
+  if (!env.variablesChanged || env.busy) return null;
+  return (
+    <span className="rounded-full bg-accent-soft px-2 py-0.5 text-xs font-medium text-accent" title="The last deploy ran with other variables: Redeploy applies the current ones." data-testid="variables-changed">
+      {short ? "Variables changed" : "Variables changed — redeploy to apply"}
+    </span>
+  );
+}

@@ -442,7 +442,7 @@ function ActivityHeader({
       </div>
       <div>
         <dt className="text-xs text-muted">Environment</dt>
-        <dd className="mt-0.5">{activity.environmentName}</dd>
+        <dd className="mt-0.5">{activity.environmentName ?? "none (the project's)"}</dd>
       </div>
       <div>
         <dt className="text-xs text-muted">Commit{details.commits.length === 1 ? "" : "s"}</dt>

@@ -38,12 +38,17 @@ function TopologyCard({ data }: NodeProps<Node<Data>>) {
   return (
     <div
       className={`w-[220px] rounded-lg border-2 bg-surface px-3 py-2 text-left text-xs shadow-sm ${KIND_TONE[n.kind]} ${data.selected ? "ring-2 ring-focus" : ""}`}
-      aria-label={`${KIND_LABEL[n.kind]} ${n.label}${n.changed ? ", changed since the deploy" : ""}`}
+      aria-label={`${KIND_LABEL[n.kind]} ${n.label}${n.changed ? ", changed since the deploy" : ""}${n.variablesChanged ? ", variables changed since the deploy" : ""}`}
     >
       <Handle type="target" position={Position.Top} className="!bg-muted" />
       <div className="flex items-center gap-1">
         <span className="text-[10px] uppercase tracking-wide text-muted">{KIND_LABEL[n.kind]}</span>
-        {n.changed ? <span className="ml-auto rounded bg-danger-soft px-1 text-[10px] text-danger">changed</span> : null}
+        {n.changed || n.variablesChanged ? (
+          <span className="ml-auto flex gap-1">
+            {n.changed ? <span className="rounded bg-danger-soft px-1 text-[10px] text-danger">changed</span> : null}
+            {n.variablesChanged ? <span className="rounded bg-accent-soft px-1 text-[10px] text-accent">variables</span> : null}
+          </span>
+        ) : null}
       </div>
       <div className="truncate font-semibold text-foreground">{n.label}</div>
       <div className="truncate text-muted">{n.facts.slice(0, 2).join(" · ")}</div>
@@ -196,6 +201,7 @@ export function TopologyGraph({
               </div>
               <h2 className="text-base font-semibold">{current.label}</h2>
               {current.changed ? <p className="text-danger">Its configuration changed at the branch head: redeploy to apply.</p> : null}
+              {current.variablesChanged ? <p className="text-accent">Variables changed — redeploy to apply: the last deploy ran with other variables.</p> : null}
               <ul className="space-y-0.5">
                 {current.facts.map((f) => (
                   <li key={f}>{f}</li>

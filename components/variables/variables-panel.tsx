@@ -1,12 +1,15 @@
 "use client";
 
-import { useActionState, useEffect, useState } from "react";
+import Link from "next/link";
+import { createContext, useActionState, useContext, useEffect, useState } from "react";
+import { QueuedNotice } from "@/components/activities/queued-notice";
 import { Alert } from "@/components/ui/alert";
 import { ConfirmSubmit } from "@/components/ui/confirm-submit";
 import { Field, Input, describedBy } from "@/components/ui/field";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { useResetKey } from "@/components/ui/use-reset-key";
-import { createVariableAction, deleteVariableAction, updateVariableAction } from "@/lib/actions/variable-actions";
+import { createVariableAction, deleteVariableAction, updateVariableAction, type VariableSaveResult } from "@/lib/actions/variable-actions";
+import type { FormState } from "@/lib/errors";
 import type { DefinitionStatus } from "@/lib/variables/resolve";
 import type { VariableView } from "@/lib/variables/variables";
 
@@ -33,14 +36,13 @@ function statusLabel(status: DefinitionStatus | undefined, definedAt: string): s
  * A level's variables — the project's (environment omitted), or an environment's with what it
  * inherits — and a form to add one there. Sensitive values show as ••••: they never come back.
  */
-export function VariablesPanel({ projectId, environment, items, canAdd, changed }: { projectId: string; environment?: string; items: VariableItem[]; canAdd: boolean; changed?: boolean }) {
+export function VariablesPanel({ projectId, environment, items, canAdd }: { projectId: string; environment?: string; items: VariableItem[]; canAdd: boolean }) {
+  // The last save's outcome, whichever form made it: its redeploy followed live, or what happens instead.
+  const [saved, setSaved] = useState<VariableSaveResult | null>(null);
   return (
+    <SavedContext.Provider value={setSaved}>
     <div className="space-y-3 text-sm">
-      {changed ? (
-        <Alert tone="info">
-          <strong>Variables changed — redeploy to apply.</strong> The last deploy ran with other variables; Redeploy gives the hooks the ones listed here.
-        </Alert>
-      ) : null}
+      {saved ? <SavedNotice key={saved.activityId} projectId={projectId} saved={saved} /> : null}
       {items.length === 0 ? <p className="text-muted">No variables yet.</p> : null}
       {items.length > 0 ? (
         <ul className="divide-y divide-border" aria-label={environment ? `Variables of ${environment}` : "Project variables"}>
@@ -51,6 +53,36 @@ export function VariablesPanel({ projectId, environment, items, canAdd, changed 
       ) : null}
       {canAdd ? <AddVariableForm projectId={projectId} environment={environment} /> : null}
     </div>
+    </SavedContext.Provider>
+  );
+}
+
+const SavedContext = createContext<(saved: VariableSaveResult) => void>(() => {});
+
+/** Tells the panel when a form's action succeeded (once per answer). */
+function useReportSaved(state: FormState<VariableSaveResult>, then?: () => void) {
+  const report = useContext(SavedContext);
+  useEffect(() => {
+    if (!state?.ok) return;
+    report(state.data);
+    then?.();
+  }, [state]); // eslint-disable-line react-hooks/exhaustive-deps
+}
+
+function SavedNotice({ projectId, saved }: { projectId: string; saved: VariableSaveResult }) {
+  if (saved.redeploys) return <QueuedNotice projectId={projectId} activityId={saved.activityId} what={`Saved. The redeploy of ${saved.environment} with the changed variables`} inDialog={false} />;
+  const log = (
+    <Link className="underline" href={`/projects/${projectId}/activities/${saved.activityId}`}>
+      Activity
+    </Link>
+  );
+  return (
+    <Alert tone="success">
+      {saved.environment
+        ? `Saved. ${saved.environment} is inactive: it gets the variable when it is activated.`
+        : "Saved. No environment was redeployed: those whose variables changed say “Variables changed — redeploy to apply” until they are redeployed."}{" "}
+      {log}
+    </Alert>
   );
 }
 
@@ -86,9 +118,7 @@ function EditVariableForm({ projectId, environment, v, onSaved }: { projectId: s
   const [value, setValue] = useState(v.isSensitive ? "" : (v.value ?? ""));
   const errors = state && !state.ok ? state.fieldErrors : undefined;
   const id = `edit-${v.id}`;
-  useEffect(() => {
-    if (state?.ok) onSaved();
-  }, [state, onSaved]);
+  useReportSaved(state, onSaved);
   return (
     <form action={action} className="mt-2 space-y-3 rounded-md border border-border p-3" noValidate aria-label={`Edit ${v.name}`}>
       <input type="hidden" name="projectId" value={projectId} />
@@ -133,6 +163,7 @@ function EditVariableForm({ projectId, environment, v, onSaved }: { projectId: s
 
 function DeleteVariable({ projectId, id, name }: { projectId: string; id: string; name: string }) {
   const [state, action] = useActionState(deleteVariableAction, null);
+  useReportSaved(state);
   return (
     <form action={action} className="inline-flex items-center gap-2">
       <input type="hidden" name="projectId" value={projectId} />
@@ -149,12 +180,12 @@ function AddVariableForm({ projectId, environment }: { projectId: string; enviro
   const [state, action] = useActionState(createVariableAction, null);
   const errors = state && !state.ok ? state.fieldErrors : undefined;
   const resetKey = useResetKey(state);
+  useReportSaved(state);
   const id = environment ? "env-var" : "project-var";
   return (
     <form key={resetKey} action={action} className="space-y-3 rounded-md border border-border p-3" noValidate>
       <input type="hidden" name="projectId" value={projectId} />
       {environment ? <input type="hidden" name="environment" value={environment} /> : null}
-      {state?.ok ? <Alert tone="success">Variable added. {environment ? "Redeploy to give it to the hooks." : "Environments get it at their next deploy."}</Alert> : null}
       {state && !state.ok && !state.fieldErrors ? <Alert tone="error">{state.error}</Alert> : null}
       <div className="grid gap-3 sm:grid-cols-2">
         <Field id={`${id}-name`} label="Name" hint="env:NAME becomes a shell variable; other names go into MAGENTO_CLOUD_VARIABLES." errors={errors?.name}>

@@ -29,8 +29,15 @@ function parseVariableForm(formData: FormData, enabled: boolean) {
   });
 }
 
+/** What a save did, for the panel's notice: the activity recording it, queued when it redeploys its environment. */
+export interface VariableSaveResult {
+  activityId: string;
+  redeploys: boolean;
+  environment: string | null;
+}
+
 /** Adds a project variable (no `environment`) or an environment's own. The value never comes back. */
-export async function createVariableAction(_prev: FormState, formData: FormData): Promise<FormState> {
+export async function createVariableAction(_prev: FormState<VariableSaveResult>, formData: FormData): Promise<FormState<VariableSaveResult>> {
   const { value: _value, ...values } = formValues(formData, FIELDS);
   const user = await getSessionUser();
   if (!user) return { ...fail(SESSION_EXPIRED), values };
@@ -40,15 +47,15 @@ export async function createVariableAction(_prev: FormState, formData: FormData)
     const db = await getDb();
     const access = await requireProjectAccess(db, user, String(formData.get("projectId") ?? ""));
     const environment = String(formData.get("environment") ?? "");
-    await createVariable(db, access, environment || null, parsed.data);
+    const saved = await createVariable(db, access, environment || null, parsed.data, user.id);
     revalidatePath(`/projects/${access.project.id}`, "layout");
-    return ok(undefined);
+    return ok({ activityId: saved.activityId, redeploys: saved.redeploys, environment: saved.variable.environment });
   } catch (err) {
     return { ...toActionFailure(err), values };
   }
 }
 
-export async function deleteVariableAction(_prev: FormState, formData: FormData): Promise<FormState> {
+export async function deleteVariableAction(_prev: FormState<VariableSaveResult>, formData: FormData): Promise<FormState<VariableSaveResult>> {
   const user = await getSessionUser();
   if (!user) return fail(SESSION_EXPIRED);
   const parsed = z.object({ projectId: z.string().min(1), variableId: z.string().min(1).max(100) }).safeParse(formValues(formData, ["projectId", "variableId"]));
@@ -56,16 +63,16 @@ export async function deleteVariableAction(_prev: FormState, formData: FormData)
   try {
     const db = await getDb();
     const access = await requireProjectAccess(db, user, parsed.data.projectId);
-    await deleteVariable(db, access, parsed.data.variableId);
+    const saved = await deleteVariable(db, access, parsed.data.variableId, user.id);
     revalidatePath(`/projects/${access.project.id}`, "layout");
-    return ok(undefined);
+    return ok({ activityId: saved.activityId, redeploys: saved.redeploys, environment: saved.environment });
   } catch (err) {
     return toActionFailure(err);
   }
 }
 
 /** Changes a variable; for a sensitive one an empty value keeps the stored secret. */
-export async function updateVariableAction(_prev: FormState, formData: FormData): Promise<FormState> {
+export async function updateVariableAction(_prev: FormState<VariableSaveResult>, formData: FormData): Promise<FormState<VariableSaveResult>> {
   const user = await getSessionUser();
   if (!user) return fail(SESSION_EXPIRED);
   const parsed = parseVariableForm(formData, box(formData, "enabled"));
@@ -73,9 +80,9 @@ export async function updateVariableAction(_prev: FormState, formData: FormData)
   try {
     const db = await getDb();
     const access = await requireProjectAccess(db, user, String(formData.get("projectId") ?? ""));
-    await updateVariable(db, access, String(formData.get("variableId") ?? ""), parsed.data);
+    const saved = await updateVariable(db, access, String(formData.get("variableId") ?? ""), parsed.data, user.id);
     revalidatePath(`/projects/${access.project.id}`, "layout");
-    return ok(undefined);
+    return ok({ activityId: saved.activityId, redeploys: saved.redeploys, environment: saved.variable.environment });
   } catch (err) {
     return toActionFailure(err);
   }

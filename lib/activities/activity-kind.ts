@@ -22,6 +22,11 @@ export interface ActivityKindSpec<P extends z.ZodType = z.ZodType> {
   deploys: boolean;
   /** It reserved its environment when requested (Branch): cancelled before it started, that environment goes away. */
   reservesEnvironment?: boolean;
+  /**
+   * "project": about the project, not an environment (a project variable saved). Recorded done
+   * when it happens (recordProjectActivity), never queued, so it has no runner.
+   */
+  level?: "project";
 }
 
 export type ActivityKindSpecs = Record<string, ActivityKindSpec>;
@@ -30,6 +35,9 @@ export type ActivityKindSpecs = Record<string, ActivityKindSpec>;
 export function defineActivityKinds<const K extends ActivityKindSpecs>(kinds: K): K {
   return kinds;
 }
+
+/** The kinds of `K` that run in a worker (every kind but the project-level ones). */
+export type RunnableKinds<K extends ActivityKindSpecs> = { [T in keyof K as K[T] extends { level: "project" } ? never : T]: K[T] };
 
 /** The parameters of kind `T` of `K`, as a run receives them. */
 export type KindParameters<K extends ActivityKindSpecs, T extends keyof K> = z.output<K[T]["parameters"]>;

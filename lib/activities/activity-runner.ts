@@ -2,7 +2,7 @@ import "server-only";
 import type { Db } from "@/db/client";
 import type { Activity, Environment } from "@/db/schema";
 import type { ActivityLog } from "./activity-log";
-import type { ActivityKindSpecs, KindParameters } from "./activity-kind";
+import type { ActivityKindSpecs, KindParameters, RunnableKinds } from "./activity-kind";
 import type { Tx } from "./queue";
 
 export interface HandlerContext {
@@ -26,11 +26,13 @@ export interface ActivityRunner<P> {
 }
 
 /** A runner for every kind of `K`, each receiving its kind's parameters: the compiler checks both. */
-export type ActivityRunners<K extends ActivityKindSpecs> = { [T in keyof K]: ActivityRunner<KindParameters<K, T>> };
+export type ActivityRunners<K extends ActivityKindSpecs> = { [T in keyof RunnableKinds<K>]: ActivityRunner<KindParameters<K, T>> };
 
 /** What the worker is given: every kind and its runner. */
 export interface ActivityRegistry {
   kinds: ActivityKindSpecs;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each runner takes its own kind's parameters
   runners: Record<string, ActivityRunner<any>>;
+  /** Values every activity of the project keeps out of its log (`******`): its sensitive variables. */
+  secrets?: (db: Db, projectId: string) => Promise<string[]>;
 }

@@ -7,7 +7,8 @@ export interface ActivityView {
   state: Activity["state"];
   result: Activity["result"];
   description: string;
-  environmentName: string;
+  /** null: a project-level activity. */
+  environmentName: string | null;
   createdAt: string;
   startedAt: string | null;
   completedAt: string | null;

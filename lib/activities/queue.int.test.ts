@@ -5,9 +5,9 @@ import { activities, environments } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
 import { createProject } from "@/lib/projects/create-project";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
-import { claimDispatchedActivity, dispatchActivities, enqueueActivity, finishActivity } from "./queue";
+import { claimDispatchedActivity, dispatchActivities, enqueueActivity, finishActivity, recordProjectActivity } from "./queue";
 import { startActivityWorker } from "@/lib/activity-runners";
-import { ACTIVITY_KINDS, ACTIVITY_TYPES, type ActivityParameters, type ActivityType } from "@/lib/activity-kinds";
+import { ACTIVITY_KINDS, ACTIVITY_TYPES, isProjectLevel, type ActivityParameters, type ActivityType } from "@/lib/activity-kinds";
 import { listEnvironments } from "@/lib/environments/queries";
 
 describeEachDatabase("the activity queue", ({ db }) => {
@@ -107,9 +107,22 @@ describeEachDatabase("one way to enqueue", ({ db }) => {
       "environment.push": { before: sha, after: sha },
       "environment.backup": { snapshotId, replaces: null },
       "environment.restore": { snapshotId },
+      "environment.variable.create": { name: "FOO" },
+      "environment.variable.update": { name: "FOO" },
+      "environment.variable.delete": { name: "FOO" },
+      "project.variable.create": { name: "FOO" },
+      "project.variable.update": { name: "FOO" },
+      "project.variable.delete": { name: "FOO" },
     };
     const base = { projectId: id, environmentId: staging.id, environmentName: "staging", occupies: [], description: "kind test", createdBy: admin.id };
     for (const type of ACTIVITY_TYPES) {
+      if (isProjectLevel(type)) {
+        // About the project: recorded done, never queued.
+        await expect(enqueueActivity(ACTIVITY_KINDS, db(), { ...base, type, parameters: samples[type] as never })).rejects.toThrow("record it with recordProjectActivity");
+        const p = await recordProjectActivity(ACTIVITY_KINDS, db(), { projectId: id, type, description: "kind test", parameters: samples[type] as never, createdBy: admin.id }, "Saved.");
+        expect(p).toMatchObject({ type, state: "complete", result: "success", environmentId: null, environmentName: null });
+        continue;
+      }
       const a = await enqueueActivity(ACTIVITY_KINDS, db(), { ...base, type, parameters: samples[type] as never });
       expect(a).toMatchObject({ type, state: "pending", parameters: samples[type] });
     }

@@ -59,6 +59,7 @@ function activityRow(kinds: ActivityKindSpecs, input: Omit<NewActivity, "occupie
 
 /** Records a pending activity; a worker picks it up when its environments and project allow. */
 export async function enqueueActivity<K extends ActivityKindSpecs, T extends keyof K & string>(kinds: K, tx: Tx, input: NewActivityOf<K, T>): Promise<Activity> {
+  if (kinds[input.type]?.level === "project") throw new Error(`${input.type} is about the project: record it with recordProjectActivity.`);
   const [activity] = await tx
     .insert(activities)
     .values({ ...activityRow(kinds, input), priority: input.isProduction ? 1 : 0 })
@@ -80,6 +81,28 @@ export async function recordDoneActivity<K extends ActivityKindSpecs, T extends 
     .values({ ...activityRow(kinds, input), state: "complete", result: "success", startedAt: now, completedAt: now })
     .returning();
   if (logLine) await appendLogLine(tx, activity!.id, logLine);
+  await notifyActivity(tx, activity!.id, "state");
+  return activity!;
+}
+
+/**
+ * Records a project-level activity (a kind with level "project": about no environment, nothing
+ * to run) as done, with a line in its log; every member's open pages are told.
+ */
+export async function recordProjectActivity<K extends ActivityKindSpecs, T extends keyof K & string>(
+  kinds: K,
+  tx: Tx,
+  input: Pick<NewActivityOf<K, T>, "projectId" | "type" | "description" | "parameters" | "createdBy">,
+  logLine: string,
+): Promise<Activity> {
+  if (kinds[input.type]?.level !== "project") throw new Error(`${input.type} is about an environment: enqueue it.`);
+  const now = new Date();
+  const { projectId, type, description, createdBy } = input;
+  const [activity] = await tx
+    .insert(activities)
+    .values({ projectId, environmentId: null, environmentName: null, type, description, createdBy, parameters: checkedParameters(kinds, type, input.parameters), state: "complete", result: "success", startedAt: now, completedAt: now })
+    .returning();
+  await appendLogLine(tx, activity!.id, logLine);
   await notifyActivity(tx, activity!.id, "state");
   return activity!;
 }

@@ -56,7 +56,7 @@ export interface WorkerOptions {
 export async function abandonPartialWork(registry: ActivityRegistry, tx: Tx, activity: Activity): Promise<void> {
   await registry.runners[activity.type]?.abandon?.(tx, activity);
   // Any kind may have been deploying: its half-made build and deploy folder go too.
-  removeDeployLeftovers(activity.projectId, activity.environmentName, activity.id);
+  if (activity.environmentName) removeDeployLeftovers(activity.projectId, activity.environmentName, activity.id);
 }
 
 
@@ -88,6 +88,7 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
 
   async function runActivity(activity: Activity) {
     const log = new ActivityLog(db, activity.id, await lastLogSeq(db, activity.id), env().LOG_REDACT_VALUES);
+    log.redactAlso((await registry.secrets?.(db, activity.projectId).catch(() => [])) ?? []);
     const abort = new AbortController();
     const beat = setInterval(() => void heartbeat(db, activity.id, id).catch(() => undefined), HEARTBEAT_MS);
     // A cancel reaches a running hook within a second.

@@ -9,7 +9,7 @@ import { branchHead, createBranch, deleteBranch, isAncestor, mergeBranches, reba
 import { removeEnvironmentDeploys } from "@/lib/runtime/deploy";
 import { copyVolumes, deleteVolumes, removeStaleGenerations } from "@/lib/runtime/volumes";
 import { commitsBroughtIn, recordActivityCommits } from "./activity-commits";
-import { deployWithVariables } from "@/lib/variables/deploy-with-variables";
+import { deployWithVariables, redeployCurrentCommit } from "@/lib/variables/deploy-with-variables";
 import type { EnvironmentActivityKinds } from "./activity-kinds";
 
 /** Deploys the head of a branch (this environment's unless said otherwise). */
@@ -37,7 +37,9 @@ async function copyData(ctx: HandlerContext, from: string): Promise<HandlerOutco
 }
 
 /** Removes a half-filled new generation of the environment's data that was never switched in (it kept its old data). */
-export const removeUnswitchedData = async (_tx: Tx, a: Activity) => removeStaleGenerations(a.projectId, a.environmentName);
+export const removeUnswitchedData = async (_tx: Tx, a: Activity) => {
+  if (a.environmentName) await removeStaleGenerations(a.projectId, a.environmentName);
+};
 
 /** How each of the environments domain's kinds runs (and what a dead worker's leaves are). */
 export const environmentActivityRunners: ActivityRunners<EnvironmentActivityKinds> = {
@@ -155,14 +157,7 @@ export const environmentActivityRunners: ActivityRunners<EnvironmentActivityKind
     abandon: removeUnswitchedData,
   },
 
-  "environment.redeploy": {
-    async run(ctx) {
-      const commit = ctx.environment.deployedCommit ?? (await branchHead(ctx.activity.projectId, ctx.environment.name));
-      if (!commit) return { ok: false, message: "There is nothing to deploy yet." };
-      ctx.log.line(`Redeploying ${ctx.environment.name} at its current commit; no new commit is needed.`);
-      return deployWithVariables(ctx, ctx.environment, commit);
-    },
-  },
+  "environment.redeploy": { run: (ctx) => redeployCurrentCommit(ctx, `Redeploying ${ctx.environment.name} at its current commit; no new commit is needed.`) },
 
   "environment.push": { run: (ctx) => deployHead(ctx) },
 };

@@ -56,9 +56,10 @@ export async function listActivityStream(db: Db, access: ProjectAccess, filter: 
   const visibleTypes = (["production", "staging", "development"] as EnvironmentType[]).filter((t) => canSeeEnvironmentType(access, t));
   const conditions: SQL[] = [eq(activities.projectId, access.project.id)];
   // An activity whose environment was deleted counts as an Integration one (as its pages do).
+  // A project-level activity (no environment name) is seen by every member.
   const typeCondition = visibleTypes.includes("development")
     ? or(isNull(environments.type), inArray(environments.type, visibleTypes))
-    : inArray(environments.type, visibleTypes.length ? visibleTypes : ["production"]);
+    : or(isNull(activities.environmentName), inArray(environments.type, visibleTypes.length ? visibleTypes : ["production"]));
   if (visibleTypes.length === 0) return { running: [], pending: [], recent: [], nextCursor: null };
   conditions.push(typeCondition!);
   if (filter.environmentId) {

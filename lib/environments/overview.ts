@@ -4,6 +4,7 @@ import type { Activity } from "@/db/schema";
 import { busyEnvironments } from "@/lib/activities/queue";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
 import { toActivityView, type ActivityView } from "@/lib/activities/activity-view";
+import { environmentsWithChangedVariables } from "@/lib/variables/variables";
 import { lastActivityByEnvironment, listActivities, listEnvironments } from "./queries";
 import { allowedActions, planUsage, type AllowedActions } from "./rules";
 
@@ -21,6 +22,8 @@ export interface EnvironmentView {
   /** Computed only for the environment a page is about (null for the others). */
   actions: AllowedActions | null;
   lastActivity: { description: string; state: Activity["state"]; result: Activity["result"]; at: string } | null;
+  /** Its variables differ from what its last deploy got: "Variables changed — redeploy to apply". */
+  variablesChanged: boolean;
 }
 
 export interface ProjectOverview {
@@ -36,11 +39,12 @@ export interface ProjectOverview {
  */
 export async function getProjectOverview(db: Db, access: ProjectAccess, options: { environmentId?: string } = {}): Promise<ProjectOverview> {
   const projectId = access.project.id;
-  const [all, busy, recent, last] = await Promise.all([
+  const [all, busy, recent, last, changed] = await Promise.all([
     listEnvironments(db, projectId),
     busyEnvironments(db, projectId),
     listActivities(db, projectId, { environmentId: options.environmentId, limit: 30 }),
     lastActivityByEnvironment(db, projectId),
+    environmentsWithChangedVariables(db, projectId),
   ]);
   const ctx = { plan: access.project.plan, environments: all, busy, roles: access.environmentRoles };
   const names = new Map(all.map((e) => [e.id, e.name]));
@@ -49,7 +53,8 @@ export async function getProjectOverview(db: Db, access: ProjectAccess, options:
   const visibleIds = new Set(visible.map((e) => e.id));
   const typeById = new Map(all.map((e) => [e.id, e.type]));
   const order = { in_progress: 0, pending: 1, complete: 2, cancelled: 2 } as const;
-  const activities = recent.filter((a) => canSeeEnvironmentType(access, (a.environmentId && typeById.get(a.environmentId)) || "development")).sort((a, b) => order[a.state] - order[b.state] || (order[a.state] === 1 ? a.createdAt.getTime() - b.createdAt.getTime() : 0));
+  // A project-level activity (no environment name) is seen by every member.
+  const activities = recent.filter((a) => a.environmentName === null || canSeeEnvironmentType(access, (a.environmentId && typeById.get(a.environmentId)) || "development")).sort((a, b) => order[a.state] - order[b.state] || (order[a.state] === 1 ? a.createdAt.getTime() - b.createdAt.getTime() : 0));
   return {
     usage: planUsage(access.project.plan, all),
     environments: visible.map((e) => ({
@@ -68,6 +73,7 @@ export async function getProjectOverview(db: Db, access: ProjectAccess, options:
         const a = last.get(e.id);
         return a ? { description: a.description, state: a.state, result: a.result, at: a.createdAt.toISOString() } : null;
       })(),
+      variablesChanged: changed.has(e.id),
     })),
     activities: activities.map(toActivityView),
     isBusy: busy.size > 0,

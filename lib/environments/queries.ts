@@ -48,7 +48,9 @@ export async function getVisibleActivity(db: Db, access: ProjectAccess, activity
     .leftJoin(environments, eq(environments.id, activities.environmentId))
     .where(and(eq(activities.projectId, access.project.id), eq(activities.id, activityId)))
     .limit(1);
-  if (!row || !canSeeEnvironmentType(access, row.type ?? "development")) return null;
+  if (!row) return null;
+  // A project-level activity (no environment) is seen by every member of the project.
+  if (row.activity.environmentName !== null && !canSeeEnvironmentType(access, row.type ?? "development")) return null;
   return row.activity;
 }
 

@@ -42,7 +42,10 @@ hooks:
     set -e
     echo "Deploying ${"$"}{MAGENTO_CLOUD_APPLICATION_NAME} to ${"$"}{MAGENTO_CLOUD_ENVIRONMENT}"
     echo "Enabling maintenance mode"
-    sed -e "s/@ENVIRONMENT@/${"$"}{MAGENTO_CLOUD_ENVIRONMENT}/g" -e "s/@COMMIT@/$(cat .deploy-commit)/g" index.built.html > public/env/.index.html.new
+    # The greeting comes from the variable env:GREETING (set it in the console, project or environment level), HTML-escaped.
+    greeting=$(printf '%s' "${"$"}{GREETING:-Hello}" | sed -e 's/&/\\&amp;/g' -e 's/</\\&lt;/g' -e 's/>/\\&gt;/g' -e 's/"/\\&quot;/g' | tr -d '\\n')
+    sed -e "s/@ENVIRONMENT@/${"$"}{MAGENTO_CLOUD_ENVIRONMENT}/g" -e "s/@COMMIT@/$(cat .deploy-commit)/g" index.built.html \\
+      | G="$greeting" awk '{ i = index($0, "@GREETING@"); if (i) $0 = substr($0, 1, i - 1) ENVIRON["G"] substr($0, i + 10); print }' > public/env/.index.html.new
     mv public/env/.index.html.new public/env/index.html
     echo "Wrote public/index.html for ${"$"}{MAGENTO_CLOUD_ENVIRONMENT}"
     echo "Services: $(echo "${"$"}{MAGENTO_CLOUD_RELATIONSHIPS}" | base64 -d | head -c 160)"
@@ -93,6 +96,7 @@ rabbitmq:
 <body>
   <h1>${escapeHtml(projectTitle)}</h1>
   <p>Environment: <strong>@ENVIRONMENT@</strong></p>
+  <p>Greeting: <strong id="greeting">@GREETING@</strong></p>
   <p>Commit: <code>@COMMIT@</code></p>
   <p>Tree: <code>@TREE@</code>, built at @BUILT_AT@</p>
 </body>

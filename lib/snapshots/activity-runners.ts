@@ -25,7 +25,9 @@ export const snapshotActivityRunners: ActivityRunners<SnapshotActivityKinds> = {
   "environment.restore": {
     run: (ctx, p) => restoreSnapshot(ctx, p),
     // A half-unpacked new generation of data is deleted; the environment keeps its old data.
-    abandon: async (_tx, activity) => removeStaleGenerations(activity.projectId, activity.environmentName),
+    abandon: async (_tx, activity) => {
+      if (activity.environmentName) await removeStaleGenerations(activity.projectId, activity.environmentName);
+    },
   },
 };
 

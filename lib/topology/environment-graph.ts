@@ -19,6 +19,8 @@ export interface TopologyNode {
   group?: string;
   /** Its configuration differs between the deployed commit and the branch head. */
   changed?: boolean;
+  /** An application whose variables differ from what its last deploy got. */
+  variablesChanged?: boolean;
   /** Where it came from, for the side panel. */
   source?: { file: string; key: string; value: unknown };
 }

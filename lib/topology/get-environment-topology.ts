@@ -11,6 +11,7 @@ import { branchHead, readFileAt } from "@/lib/git/repository";
 import { environmentUrls } from "@/lib/runtime/deploy";
 import { volumeSizes } from "@/lib/runtime/volumes";
 import { buildEnvironmentTopology, type EnvironmentTopology } from "./environment-graph";
+import { environmentsWithChangedVariables } from "@/lib/variables/variables";
 import { sourceExcerpt, type SourceExcerpt } from "./source-excerpt";
 
 export interface EnvironmentTopologyView {
@@ -24,12 +25,15 @@ export interface EnvironmentTopologyView {
   used: Record<string, number>;
   /** Each node's configuration as written in its file at the deployed commit, by node id. */
   excerpts: Record<string, SourceExcerpt>;
+  /** Its variables differ from what the last deploy got (the application nodes are marked). */
+  variablesChanged: boolean;
 }
 
 /** The graph of the environment's deployed configuration, compared with its branch head's. */
 export async function getEnvironmentTopology(db: Db, access: ProjectAccess, env: Environment): Promise<EnvironmentTopologyView> {
   const projectId = access.project.id;
-  const [deployment, head] = await Promise.all([latestDeployment(db, env.id), branchHead(projectId, env.name)]);
+  const [deployment, head, changedVariables] = await Promise.all([latestDeployment(db, env.id), branchHead(projectId, env.name), environmentsWithChangedVariables(db, projectId)]);
+  const variablesChanged = changedVariables.has(env.id);
   let headConfig: ProjectConfig | null = null;
   let headErrors: ConfigError[] = [];
   if (head && head !== deployment?.commit) {
@@ -37,7 +41,7 @@ export async function getEnvironmentTopology(db: Db, access: ProjectAccess, env:
     if (parsed.ok) headConfig = parsed.config;
     else headErrors = parsed.errors;
   }
-  if (!deployment) return { topology: null, deployedCommit: null, headCommit: head, headErrors, lastDeploy: null, used: {}, excerpts: {} };
+  if (!deployment) return { topology: null, deployedCommit: null, headCommit: head, headErrors, lastDeploy: null, used: {}, excerpts: {}, variablesChanged: false };
   const config = deployment.config as unknown as ProjectConfig;
   const topology = buildEnvironmentTopology({
     config,
@@ -47,6 +51,7 @@ export async function getEnvironmentTopology(db: Db, access: ProjectAccess, env:
     urls: environmentUrls(config, projectId, env.name).routes.map((r) => r.url),
   });
   if (headErrors.length) topology.changed = true;
+  if (variablesChanged) for (const n of topology.nodes) if (n.kind === "app") n.variablesChanged = true;
   const used: Record<string, number> = {};
   for (const v of env.status === "inactive" ? [] : await volumeSizes(projectId, env.name, config)) {
     const key = v.kind === "service" ? `service:${v.name}` : "app";
@@ -60,6 +65,7 @@ export async function getEnvironmentTopology(db: Db, access: ProjectAccess, env:
     lastDeploy: { buildMs: deployment.buildMs, deployMs: deployment.deployMs, buildReused: deployment.buildReused },
     used,
     excerpts: await nodeExcerpts(projectId, deployment.commit, topology),
+    variablesChanged,
   };
 }
 

@@ -2,6 +2,7 @@ import "server-only";
 import type { Environment } from "@/db/schema";
 import type { HandlerContext, HandlerOutcome } from "@/lib/activities/activity-runner";
 import { DomainError } from "@/lib/errors";
+import { branchHead } from "@/lib/git/repository";
 import { deployCommit } from "@/lib/runtime/deploy";
 import { resolveEnvironmentVariables } from "./variables";
 
@@ -23,4 +24,12 @@ export async function deployWithVariables(ctx: HandlerContext, env: Environment,
   ctx.log.redactAlso(resolved.sensitiveValues);
   const variables = { build: resolved.build, runtime: resolved.runtime, buildDigest: resolved.buildDigest, digest: resolved.digest };
   return deployCommit({ db: ctx.db, log: ctx.log, activityId: ctx.activity.id, projectId: ctx.activity.projectId, environment: env, commit, signal: ctx.signal, onPhase: ctx.onPhase, variables });
+}
+
+/** Deploys the environment again at the commit it runs (or its branch's head), saying why in the log. */
+export async function redeployCurrentCommit(ctx: HandlerContext, why: string): Promise<HandlerOutcome> {
+  const commit = ctx.environment.deployedCommit ?? (await branchHead(ctx.activity.projectId, ctx.environment.name));
+  if (!commit) return { ok: false, message: "There is nothing to deploy yet." };
+  ctx.log.line(why);
+  return deployWithVariables(ctx, ctx.environment, commit);
 }

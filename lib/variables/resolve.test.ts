@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { hookVariables } from "./hook-env";
-import { definitionStatus, effectiveVariables, type VariableDefinition } from "./resolve";
+import { definitionStatus, effectiveVariables, variablesStamp, type VariableDefinition } from "./resolve";
 
 const v = (name: string, value: string, more: Partial<VariableDefinition> = {}): VariableDefinition => ({
   name,
@@ -76,5 +76,21 @@ describe("hookVariables", () => {
     const runtime = hookVariables(effective, "runtime");
     expect(runtime.shell).toMatchObject({ RUNTIME_ONLY: "r" });
     expect(JSON.parse(Buffer.from(runtime.magentoCloudVariables, "base64").toString())).toMatchObject({ ADMIN_EMAIL: "ops@example.com" });
+  });
+});
+
+describe("variablesStamp", () => {
+  const hash = (text: string) => text; // the text itself: easy to compare
+  const stamp = (defs: VariableDefinition[]) => variablesStamp(effectiveVariables(["staging"], new Map([["staging", defs]]), []), hash);
+  it("changes with what a hook would get, not with order, labels or invisible definitions", () => {
+    const a = v("A", "1");
+    const b = v("B", "2");
+    expect(stamp([a, b])).toBe(stamp([b, a]));
+    expect(stamp([a])).not.toBe(stamp([v("A", "2")]));
+    expect(stamp([a])).not.toBe(stamp([v("A", "1", { visibleBuild: false })]));
+    expect(stamp([a])).not.toBe(stamp([v("A", "1", { isJson: true })]));
+    expect(stamp([a])).toBe(stamp([a, v("HIDDEN", "x", { visibleBuild: false, visibleRuntime: false })]));
+    expect(stamp([a])).toBe(stamp([a, v("OFF", "x", { enabled: false })]));
+    expect(stamp([])).toBe(variablesStamp(new Map(), hash));
   });
 });

@@ -64,3 +64,18 @@ export function definitionStatus(definition: VariableDefinition, source: Variabl
   const by = winner ? (winner.source.level === "project" ? "the project" : winner.source.environment) : "nothing";
   return source.level === "project" ? { kind: "inactive", by } : { kind: "overridden", by };
 }
+
+/**
+ * A fingerprint of what the hooks get from `effective`, computed from the definitions as stored
+ * (a sensitive value's sealed form, so nothing is opened to compare). A deploy records it; an
+ * environment whose current fingerprint differs from its last deploy's shows "redeploy to
+ * apply". Definitions visible to no hook count for nothing. Pure.
+ */
+export function variablesStamp(effective: ReadonlyMap<string, EffectiveVariable>, hash: (text: string) => string): string {
+  const seen = [...effective.values()]
+    .map(({ definition: d }) => d)
+    .filter((d) => d.visibleBuild || d.visibleRuntime)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((d) => [d.name, d.value, d.isJson, d.visibleBuild, d.visibleRuntime]);
+  return hash(JSON.stringify(seen));
+}

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { expect, it } from "vitest";
-import { variables } from "@/db/schema";
+import { deployments, variables } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
 import { getActivityLog } from "@/lib/activities/queue";
 import { startActivityWorker } from "@/lib/activity-runners";
@@ -13,7 +13,7 @@ import { addProjectMember } from "@/lib/projects/members";
 import { buildsDir, environmentDeployDir } from "@/lib/runtime/deploy";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
-import { createVariable, deleteVariable, listVariables, resolveEnvironmentVariables, updateVariable, variableInputSchema } from "./variables";
+import { createVariable, deleteVariable, environmentsWithChangedVariables, listVariables, resolveEnvironmentVariables, updateVariable, variableInputSchema } from "./variables";
 
 const input = (name: string, value: string, more: Record<string, unknown> = {}) => variableInputSchema.parse({ name, value, ...more });
 
@@ -39,7 +39,7 @@ describeEachDatabase("variables", ({ db }) => {
       await createVariable(db(), access, "staging", input("env:FOO", "from-staging"));
       await createVariable(db(), access, null, input("ADMIN_EMAIL", "ops@example.com", { visibleBuild: false }));
       await createVariable(db(), access, null, input("settings", '{"a":[1,2]}', { isJson: true }));
-      const secret = await createVariable(db(), access, "staging", input("env:SECRET", "hunter2-very-secret", { isSensitive: true }));
+      const secret = (await createVariable(db(), access, "staging", input("env:SECRET", "hunter2-very-secret", { isSensitive: true }))).variable;
 
       // Never in clear: not in the table, not in a list, not in the answer of a save.
       expect(secret.value).toBeNull();
@@ -48,7 +48,9 @@ describeEachDatabase("variables", ({ db }) => {
       expect((await listVariables(db(), access, "staging")).find((v) => v.name === "env:SECRET")).toMatchObject({ value: null, isSensitive: true });
       await expect(updateVariable(db(), access, secret.id, input("env:SECRET", "x", { isSensitive: false }))).rejects.toThrow("stays sensitive");
 
-      // A data Sync deploys the branch head (with the printing hooks); later Redeploys deploy that commit again.
+      // Each save of staging's variables redeployed it (at its deployed commit); then a data Sync
+      // deploys the branch head (with the printing hooks); later Redeploys deploy that commit again.
+      await worker.idle();
       const first = await requestEnvironmentAction(db(), admin, id, "staging", { action: "sync", code: false, data: true, rebase: false });
       await worker.idle();
       const lines = (await getActivityLog(db(), first.id)).map((l) => l.text);
@@ -68,10 +70,11 @@ describeEachDatabase("variables", ({ db }) => {
       expect((await getActivityLog(db(), second.id)).some((l) => l.text.startsWith("Reusing the build"))).toBe(true);
       expect(builds()).toBe(before);
       const foo = (await listVariables(db(), access, "staging")).find((v) => v.name === "env:FOO")!;
-      await updateVariable(db(), access, foo.id, input("env:FOO", "changed"));
-      const third = await requestEnvironmentAction(db(), admin, id, "staging", { action: "redeploy" });
+      // Saving an environment's variable redeploys it (and builds again: FOO is build-visible).
+      const third = await updateVariable(db(), access, foo.id, input("env:FOO", "changed"));
+      expect(third.redeploys).toBe(true);
       await worker.idle();
-      expect((await getActivityLog(db(), third.id)).some((l) => l.text === "build FOO=changed SECRET=****** MCV={\"settings\":{\"a\":[1,2]}}")).toBe(true);
+      expect((await getActivityLog(db(), third.activityId)).some((l) => l.text === "build FOO=changed SECRET=****** MCV={\"settings\":{\"a\":[1,2]}}")).toBe(true);
       expect(builds()).toBe(before + 1);
     } finally {
       await worker.stop();
@@ -107,9 +110,89 @@ describeEachDatabase("variables", ({ db }) => {
     await expect(updateVariable(db(), otherAccess, one.id, input("ONE", "stolen"))).rejects.toMatchObject({ code: "not_found" });
     expect((await listVariables(db(), access, null))[0]).toMatchObject({ name: "ONE", value: "1" });
     // A value sealed under another key is a clear error, not garbage.
-    const sealed = await createVariable(db(), access, null, input("S", "secret-value", { isSensitive: true }));
+    const sealed = (await createVariable(db(), access, null, input("S", "secret-value", { isSensitive: true }))).variable;
     await db().update(variables).set({ value: "v1.otherkey.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA" }).where(eq(variables.id, sealed.id));
     const staging = (await db().query.environments.findFirst({ where: (e, { and, eq: is }) => and(is(e.projectId, id), is(e.name, "staging")) }))!;
     await expect(resolveEnvironmentVariables(db(), id, staging.id)).rejects.toThrow("saved with another encryption key");
+  });
+
+  it("records each save as an activity: an environment's redeploys only it, a project's redeploys nothing; the badge follows; every activity of the project redacts its sensitive values", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("vars");
+    await createProject(db(), admin, { id, title: "Vars", plan: "starter", region: "us-3" });
+    const access = (await getProjectAccess(db(), admin, id))!;
+    const worker = startActivityWorker(db());
+    const envId = async (name: string) => (await db().query.environments.findFirst({ where: (e, { and, eq: is }) => and(is(e.projectId, id), is(e.name, name)) }))!.id;
+    const changedNames = async () => {
+      const ids = await environmentsWithChangedVariables(db(), id);
+      const all = await db().query.environments.findMany({ where: (e, { eq: is }) => is(e.projectId, id) });
+      return all.filter((e) => ids.has(e.id)).map((e) => e.name).sort();
+    };
+    const deploysOf = async (name: string) => (await db().select().from(deployments).where(eq(deployments.environmentId, await envId(name)))).length;
+    try {
+      await worker.idle();
+      const child = await requestEnvironmentAction(db(), admin, id, "staging", { action: "branch", name: "child", title: "Child", type: "development" });
+      await worker.idle();
+      expect((await db().query.activities.findFirst({ where: (a, { eq: is }) => is(a.id, child.id) }))?.result).toBe("success");
+      expect(await changedNames()).toEqual([]);
+
+      // A project variable: recorded, nothing redeployed, every active environment says "redeploy to apply".
+      const deploysBefore = (await db().select().from(deployments)).length;
+      const project = await createVariable(db(), access, null, input("SHARED", "1"), admin.id);
+      expect(project.redeploys).toBe(false);
+      const projectActivity = (await db().query.activities.findFirst({ where: (a, { eq: is }) => is(a.id, project.activityId) }))!;
+      expect(projectActivity).toMatchObject({ type: "project.variable.create", environmentId: null, environmentName: null, state: "complete", result: "success", description: "Add project variable SHARED", parameters: { name: "SHARED" }, createdBy: admin.id });
+      await worker.idle();
+      expect((await db().select().from(deployments)).length).toBe(deploysBefore);
+      expect(await changedNames()).toEqual(["child", "master", "staging"]);
+      // A redeploy clears it for that environment only.
+      await requestEnvironmentAction(db(), admin, id, "staging", { action: "redeploy" });
+      await worker.idle();
+      expect(await changedNames()).toEqual(["child", "master"]);
+
+      // An environment variable redeploys that environment, not its children (which now differ).
+      const [childDeploys, masterDeploys] = [await deploysOf("child"), await deploysOf("master")];
+      const own = await createVariable(db(), access, "master", input("env:ONLY_MASTER", "m"), admin.id);
+      expect(own.redeploys).toBe(true);
+      const ownActivity = (await db().query.activities.findFirst({ where: (a, { eq: is }) => is(a.id, own.activityId) }))!;
+      expect(ownActivity).toMatchObject({ type: "environment.variable.create", environmentName: "master", state: "pending", description: "Add variable env:ONLY_MASTER to master" });
+      await worker.idle();
+      expect((await db().query.activities.findFirst({ where: (a, { eq: is }) => is(a.id, own.activityId) }))?.result).toBe("success");
+      expect(await deploysOf("master")).toBe(masterDeploys + 1);
+      expect(await deploysOf("child")).toBe(childDeploys);
+      expect(await changedNames()).toEqual(["child", "staging"]);
+      const staged = await createVariable(db(), access, "staging", input("env:STAGED", "s"), admin.id);
+      await worker.idle();
+      expect(await deploysOf("child")).toBe(childDeploys);
+      expect(await changedNames()).toEqual(["child"]);
+      // Updating and deleting are activities too.
+      const updated = await updateVariable(db(), access, staged.variable.id, input("env:STAGED", "t"), admin.id);
+      const deleted = await deleteVariable(db(), access, staged.variable.id, admin.id);
+      await worker.idle();
+      for (const [a, type] of [[updated.activityId, "environment.variable.update"], [deleted.activityId, "environment.variable.delete"]] as const) {
+        expect(await db().query.activities.findFirst({ where: (x, { eq: is }) => is(x.id, a) })).toMatchObject({ type, environmentName: "staging", result: "success" });
+      }
+
+      // An inactive environment has nothing to redeploy: the save is recorded done, with why.
+      await requestEnvironmentAction(db(), admin, id, "child", { action: "deactivate", confirmation: "child" });
+      await worker.idle();
+      expect(await changedNames()).toEqual([]);
+      const inactive = await createVariable(db(), access, "child", input("env:LATER", "x"), admin.id);
+      expect(inactive.redeploys).toBe(false);
+      expect((await getActivityLog(db(), inactive.activityId)).map((l) => l.text).join("\n")).toContain("child is inactive: there is nothing to redeploy");
+
+      // A sensitive value is ****** in every activity of the project, even where the variable does not apply.
+      await createVariable(db(), access, "master", input("env:MASTER_ONLY_SECRET", "hunter2-elsewhere", { isSensitive: true, inheritable: false }), admin.id);
+      await worker.idle();
+      const app = fs.readFileSync(path.join(environmentDeployDir(id, "staging"), "current", ".magento.app.yaml"), "utf8");
+      await commitOn(id, "staging", { ".magento.app.yaml": app.replace("  deploy: |\n    set -e\n", "  deploy: |\n    set -e\n    echo leaked=hunter2-elsewhere\n") }, "Print a string that is another environment's secret");
+      const sync = await requestEnvironmentAction(db(), admin, id, "staging", { action: "sync", code: false, data: true, rebase: false });
+      await worker.idle();
+      const lines = (await getActivityLog(db(), sync.id)).map((l) => l.text);
+      expect(lines).toContain("leaked=******");
+      expect(lines.join("\n")).not.toContain("hunter2");
+    } finally {
+      await worker.stop();
+    }
   });
 });

@@ -3,11 +3,14 @@ import crypto from "node:crypto";
 import { and, asc, desc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "@/db/client";
-import { deployments, environments, variables, type Variable } from "@/db/schema";
+import { deployments, environments, variables, type Activity, type Environment, type Variable } from "@/db/schema";
+import { enqueueActivity, recordDoneActivity, recordProjectActivity } from "@/lib/activities/queue";
+import { notifyWorkers } from "@/lib/activities/wake";
 import { canManageProject, hasRole, type ProjectAccess } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
+import { variableActivityKinds } from "./activity-kinds";
 import { hookVariables } from "./hook-env";
-import { definitionStatus, effectiveVariables, type DefinitionStatus, type EffectiveVariable, type VariableDefinition, type VariableSource } from "./resolve";
+import { definitionStatus, effectiveVariables, variablesStamp, type DefinitionStatus, type EffectiveVariable, type VariableDefinition, type VariableSource } from "./resolve";
 import { SecretKeyMismatch, SecretTampered, open, seal } from "./secret-box";
 import { getVariablesKey } from "./variables-key";
 
@@ -83,7 +86,7 @@ export async function listVariables(db: Db, access: ProjectAccess, environmentNa
  * A variable of this project the user may change, with the name of its environment (null: a
  * project variable). Another project's id, or a variable of a type they cannot see, is "no longer exists".
  */
-async function variableToChange(db: Db, access: ProjectAccess, id: string): Promise<{ current: Variable; envName: string | null }> {
+async function variableToChange(db: Executor, access: ProjectAccess, id: string): Promise<{ current: Variable; env: Environment | null }> {
   const [row] = await db
     .select({ variable: variables, envName: environments.name })
     .from(variables)
@@ -91,8 +94,47 @@ async function variableToChange(db: Db, access: ProjectAccess, id: string): Prom
     .where(and(eq(variables.id, id), eq(variables.projectId, access.project.id)))
     .limit(1);
   if (!row) throw new DomainError("not_found", "This variable no longer exists.");
-  await targetEnvironment(db, access, row.envName, true);
-  return { current: row.variable, envName: row.envName };
+  return { current: row.variable, env: await targetEnvironment(db, access, row.envName, true) };
+}
+
+/** What a save did: the variable as pages show it, and the activity that records it (queued when it redeploys). */
+export interface VariableSaved {
+  variable: VariableView;
+  activityId: string;
+  redeploys: boolean;
+}
+
+type Change = "create" | "update" | "delete";
+const WORDS: Record<Change, [verb: string, preposition: string]> = { create: ["Add", "to"], update: ["Change", "on"], delete: ["Delete", "from"] };
+
+/**
+ * Records the change as an activity in the caller's transaction. An environment's variable
+ * redeploys that environment (queued; an inactive one has nothing to redeploy and gets it when
+ * activated); a project variable redeploys nothing. Returns the activity.
+ */
+async function recordChange(tx: Executor, projectId: string, env: Environment | null, change: Change, name: string, by: string | null): Promise<Activity> {
+  const [verb, preposition] = WORDS[change];
+  if (!env) {
+    return recordProjectActivity(
+      variableActivityKinds,
+      tx,
+      { projectId, type: `project.variable.${change}`, description: `${verb} project variable ${name}`, parameters: { name }, createdBy: by },
+      "Saved. No environment is redeployed: each one whose variables changed says “redeploy to apply” until it is redeployed.",
+    );
+  }
+  const input = {
+    projectId,
+    environmentId: env.id,
+    environmentName: env.name,
+    type: `environment.variable.${change}` as const,
+    description: `${verb} variable ${name} ${preposition} ${env.name}`,
+    parameters: { name },
+    createdBy: by,
+  };
+  if (env.status === "active" || env.status === "dirty") {
+    return enqueueActivity(variableActivityKinds, tx, { ...input, occupies: [env.id], isProduction: env.type === "production" });
+  }
+  return recordDoneActivity(variableActivityKinds, tx, input, `${env.name} is inactive: there is nothing to redeploy. Its hooks get the variable when it is activated.`);
 }
 
 function duplicate(name: string): DomainError {
@@ -100,10 +142,11 @@ function duplicate(name: string): DomainError {
 }
 
 /** Creates a variable at the project level (environmentName null) or an environment's. */
-export async function createVariable(db: Db, access: ProjectAccess, environmentName: string | null, input: VariableInput): Promise<VariableView> {
-  const env = await targetEnvironment(db, access, environmentName, true);
+export async function createVariable(db: Db, access: ProjectAccess, environmentName: string | null, input: VariableInput, by: string | null = null): Promise<VariableSaved> {
+  const saved = await db.transaction(async (tx) => {
+  const env = await targetEnvironment(tx, access, environmentName, true);
   const id = crypto.randomUUID();
-  const [row] = await db
+  const [row] = await tx
     .insert(variables)
     .values({
       id,
@@ -116,36 +159,49 @@ export async function createVariable(db: Db, access: ProjectAccess, environmentN
     .onConflictDoNothing()
     .returning();
   if (!row) throw duplicate(input.name);
-  return toView(row, env?.name ?? null);
+  const activity = await recordChange(tx, access.project.id, env, "create", input.name, by);
+  return { variable: toView(row, env?.name ?? null), activityId: activity.id, redeploys: activity.state === "pending" };
+  });
+  if (saved.redeploys) notifyWorkers();
+  return saved;
 }
 
 /**
  * Changes a variable. A sensitive one stays sensitive; an empty value for a sensitive variable
  * keeps the stored one (the form never receives it back).
  */
-export async function updateVariable(db: Db, access: ProjectAccess, id: string, input: VariableInput): Promise<VariableView> {
-  const { current, envName } = await variableToChange(db, access, id);
-  if (current.isSensitive && !input.isSensitive) {
-    throw new DomainError("invalid", "A sensitive variable stays sensitive. Delete it and create it again to change that.", { isSensitive: ["A sensitive variable cannot be made visible."] });
-  }
-  const keepSecret = current.isSensitive && input.value === "";
-  const value = keepSecret ? current.value : input.isSensitive ? seal(getVariablesKey(), input.value, id) : input.value;
-  try {
-    const [row] = await db
+export async function updateVariable(db: Db, access: ProjectAccess, id: string, input: VariableInput, by: string | null = null): Promise<VariableSaved> {
+  const saved = await db.transaction(async (tx) => {
+    const { current, env } = await variableToChange(tx, access, id);
+    if (current.isSensitive && !input.isSensitive) {
+      throw new DomainError("invalid", "A sensitive variable stays sensitive. Delete it and create it again to change that.", { isSensitive: ["A sensitive variable cannot be made visible."] });
+    }
+    const keepSecret = current.isSensitive && input.value === "";
+    const value = keepSecret ? current.value : input.isSensitive ? seal(getVariablesKey(), input.value, id) : input.value;
+    const [row] = await tx
       .update(variables)
       .set({ ...input, value, inheritable: current.environmentId ? input.inheritable : true, updatedAt: new Date() })
       .where(eq(variables.id, id))
-      .returning();
-    return toView(row!, envName);
-  } catch (err) {
-    if (String((err as { code?: string }).code) === "23505" || /unique/i.test(String(err))) throw duplicate(input.name);
-    throw err;
-  }
+      .returning()
+      .catch((err: unknown) => {
+        throw String((err as { code?: string }).code) === "23505" || /unique/i.test(String(err)) ? duplicate(input.name) : err;
+      });
+    const activity = await recordChange(tx, access.project.id, env, "update", input.name, by);
+    return { variable: toView(row!, env?.name ?? null), activityId: activity.id, redeploys: activity.state === "pending" };
+  });
+  if (saved.redeploys) notifyWorkers();
+  return saved;
 }
 
-export async function deleteVariable(db: Db, access: ProjectAccess, id: string): Promise<void> {
-  await variableToChange(db, access, id);
-  await db.delete(variables).where(eq(variables.id, id));
+export async function deleteVariable(db: Db, access: ProjectAccess, id: string, by: string | null = null): Promise<Omit<VariableSaved, "variable"> & { environment: string | null }> {
+  const saved = await db.transaction(async (tx) => {
+    const { current, env } = await variableToChange(tx, access, id);
+    await tx.delete(variables).where(eq(variables.id, id));
+    const activity = await recordChange(tx, access.project.id, env, "delete", current.name, by);
+    return { activityId: activity.id, redeploys: activity.state === "pending", environment: env?.name ?? null };
+  });
+  if (saved.redeploys) notifyWorkers();
+  return saved;
 }
 
 export interface ResolvedVariables {
@@ -160,48 +216,123 @@ export interface ResolvedVariables {
   sensitiveValues: string[];
 }
 
-/** The variables an environment's hooks get now (sensitive values opened), with their digests. */
-export async function resolveEnvironmentVariables(db: Executor, projectId: string, environmentId: string): Promise<ResolvedVariables> {
-  const all = await db.select({ id: environments.id, name: environments.name, parentId: environments.parentId }).from(environments).where(eq(environments.projectId, projectId));
-  const byId = new Map(all.map((e) => [e.id, e]));
-  const chain: string[] = [];
-  const chainIds: string[] = [];
-  for (let e = byId.get(environmentId); e && !chainIds.includes(e.id); e = e.parentId ? byId.get(e.parentId) : undefined) {
-    chain.push(e.name);
-    chainIds.push(e.id);
-  }
-  const rows = await db
-    .select()
-    .from(variables)
-    .where(eq(variables.projectId, projectId))
-    .then((r) => r.filter((v) => v.environmentId === null || chainIds.includes(v.environmentId)));
-  const key = rows.some((r) => r.isSensitive) ? getVariablesKey() : null;
-  const sensitiveValues: string[] = [];
-  const definition = (r: Variable): VariableDefinition => {
-    let value = r.value;
-    if (r.isSensitive) {
-      try {
-        value = open(key!, r.value, r.id);
-      } catch (err) {
-        if (err instanceof SecretKeyMismatch || err instanceof SecretTampered) throw new DomainError("conflict", `Variable ${r.name}: ${err.message}`);
-        throw err;
-      }
-      sensitiveValues.push(value);
-    }
-    return { name: r.name, value, isJson: r.isJson, isSensitive: r.isSensitive, visibleBuild: r.visibleBuild, visibleRuntime: r.visibleRuntime, inheritable: r.inheritable, enabled: r.enabled };
-  };
-  const nameOf = new Map(all.map((e) => [e.id, e.name]));
+interface EnvironmentNode {
+  id: string;
+  name: string;
+  parentId: string | null;
+}
+
+/** The environment and its ancestors up to the root (a cycle ends the walk). */
+function chainOf<E extends EnvironmentNode>(byId: ReadonlyMap<string, E>, id: string): E[] {
+  const chain: E[] = [];
+  for (let e = byId.get(id); e && !chain.includes(e); e = e.parentId ? byId.get(e.parentId) : undefined) chain.push(e);
+  return chain;
+}
+
+/** The definitions as stored (a sensitive value stays sealed), by level, and each row's. */
+function storedDefinitions(rows: readonly Variable[], nameOf: ReadonlyMap<string, string>) {
+  const ofRow = new Map<string, VariableDefinition>();
+  const rowOf = new Map<VariableDefinition, Variable>();
   const byEnvironment = new Map<string, VariableDefinition[]>();
   const project: VariableDefinition[] = [];
   for (const r of rows) {
-    if (r.environmentId === null) project.push(definition(r));
-    else byEnvironment.set(nameOf.get(r.environmentId)!, [...(byEnvironment.get(nameOf.get(r.environmentId)!) ?? []), definition(r)]);
+    const d: VariableDefinition = { name: r.name, value: r.value, isJson: r.isJson, isSensitive: r.isSensitive, visibleBuild: r.visibleBuild, visibleRuntime: r.visibleRuntime, inheritable: r.inheritable, enabled: r.enabled };
+    ofRow.set(r.id, d);
+    rowOf.set(d, r);
+    if (r.environmentId === null) project.push(d);
+    else {
+      const at = nameOf.get(r.environmentId);
+      if (at) byEnvironment.set(at, [...(byEnvironment.get(at) ?? []), d]);
+    }
   }
-  const effective = effectiveVariables(chain, byEnvironment, project);
+  return { ofRow, rowOf, byEnvironment, project };
+}
+
+const sha256 = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
+/** What a deploy with no variables records (and what a deploy from before variables counts as). */
+const EMPTY_STAMP = variablesStamp(new Map(), sha256);
+
+/**
+ * The variables an environment's hooks get now (the effective sensitive values opened), with
+ * their digests: `digest` from the stored definitions (see variablesStamp), `buildDigest` from
+ * what the build sees.
+ */
+export async function resolveEnvironmentVariables(db: Executor, projectId: string, environmentId: string): Promise<ResolvedVariables> {
+  const [all, rows] = await Promise.all([
+    db.select({ id: environments.id, name: environments.name, parentId: environments.parentId }).from(environments).where(eq(environments.projectId, projectId)),
+    db.select().from(variables).where(eq(variables.projectId, projectId)),
+  ]);
+  const byId = new Map(all.map((e) => [e.id, e]));
+  const stored = storedDefinitions(rows, new Map(all.map((e) => [e.id, e.name])));
+  const storedEffective = effectiveVariables(
+    chainOf(byId, environmentId).map((e) => e.name),
+    stored.byEnvironment,
+    stored.project,
+  );
+  const key = [...storedEffective.values()].some((e) => e.definition.isSensitive) ? getVariablesKey() : null;
+  const sensitiveValues: string[] = [];
+  const effective = new Map<string, EffectiveVariable>();
+  for (const [name, e] of storedEffective) {
+    if (!e.definition.isSensitive) {
+      effective.set(name, e);
+      continue;
+    }
+    let value: string;
+    try {
+      value = open(key!, e.definition.value, stored.rowOf.get(e.definition)!.id);
+    } catch (err) {
+      if (err instanceof SecretKeyMismatch || err instanceof SecretTampered) throw new DomainError("conflict", `Variable ${name}: ${err.message}`);
+      throw err;
+    }
+    sensitiveValues.push(value);
+    effective.set(name, { ...e, definition: { ...e.definition, value } });
+  }
   const build = hookVariables(effective, "build");
   const runtime = hookVariables(effective, "runtime");
-  const hash = (v: unknown) => crypto.createHash("sha256").update(JSON.stringify(v)).digest("hex");
-  return { effective, build, runtime, digest: hash([build, runtime]), buildDigest: hash(build), sensitiveValues };
+  return { effective, build, runtime, digest: variablesStamp(storedEffective, sha256), buildDigest: sha256(JSON.stringify(build)), sensitiveValues };
+}
+
+/**
+ * The environments (ids) of a project whose variables differ from what their last deploy got:
+ * "Variables changed — redeploy to apply". Nothing is opened; a constant number of queries.
+ */
+export async function environmentsWithChangedVariables(db: Executor, projectId: string): Promise<Set<string>> {
+  const [all, rows, deployed] = await Promise.all([
+    db.select({ id: environments.id, name: environments.name, parentId: environments.parentId, status: environments.status }).from(environments).where(eq(environments.projectId, projectId)),
+    db.select().from(variables).where(eq(variables.projectId, projectId)),
+    db
+      .selectDistinctOn([deployments.environmentId], { environmentId: deployments.environmentId, digest: deployments.variablesDigest })
+      .from(deployments)
+      .innerJoin(environments, eq(environments.id, deployments.environmentId))
+      .where(eq(environments.projectId, projectId))
+      .orderBy(deployments.environmentId, desc(deployments.createdAt)),
+  ]);
+  const lastDigest = new Map(deployed.map((d) => [d.environmentId, d.digest ?? EMPTY_STAMP]));
+  const byId = new Map(all.map((e) => [e.id, e]));
+  const stored = storedDefinitions(rows, new Map(all.map((e) => [e.id, e.name])));
+  const changed = new Set<string>();
+  for (const e of all) {
+    const last = lastDigest.get(e.id);
+    // Only what runs can be out of date: an inactive environment gets its variables when activated.
+    if (last === undefined || (e.status !== "active" && e.status !== "dirty")) continue;
+    const now = rows.length === 0 ? EMPTY_STAMP : variablesStamp(effectiveVariables(chainOf(byId, e.id).map((c) => c.name), stored.byEnvironment, stored.project), sha256);
+    if (now !== last) changed.add(e.id);
+  }
+  return changed;
+}
+
+/** Every sensitive value of the project, opened (what every activity of the project redacts from its log). */
+export async function projectSensitiveValues(db: Executor, projectId: string): Promise<string[]> {
+  const rows = await db.select().from(variables).where(and(eq(variables.projectId, projectId), eq(variables.isSensitive, true)));
+  if (rows.length === 0) return [];
+  const key = getVariablesKey();
+  return rows.flatMap((r) => {
+    try {
+      return [open(key, r.value, r.id)];
+    } catch {
+      return []; // sealed under another key: no hook can get it either
+    }
+  });
 }
 
 export interface VariableRow extends VariableView {
@@ -215,47 +346,27 @@ export interface VariableRow extends VariableView {
 /**
  * What an environment's Variables panel lists: its own definitions, those of its ancestors and
  * the project's, each with its label (applies, inherited from, overridden by, inactive,
- * disabled); sensitive values hidden. Also whether the effective set differs from the last
- * deploy's ("redeploy to apply").
+ * disabled); sensitive values hidden. (Whether they changed since the last deploy: see
+ * environmentsWithChangedVariables.)
  */
-export async function listEnvironmentVariables(db: Db, access: ProjectAccess, environmentName: string): Promise<{ rows: VariableRow[]; changed: boolean }> {
+export async function listEnvironmentVariables(db: Db, access: ProjectAccess, environmentName: string): Promise<VariableRow[]> {
   const env = (await targetEnvironment(db, access, environmentName, false))!;
-  const all = await db.select({ id: environments.id, name: environments.name, parentId: environments.parentId, type: environments.type }).from(environments).where(eq(environments.projectId, access.project.id));
+  const [all, rows] = await Promise.all([
+    db.select({ id: environments.id, name: environments.name, parentId: environments.parentId, type: environments.type }).from(environments).where(eq(environments.projectId, access.project.id)),
+    db.select().from(variables).where(eq(variables.projectId, access.project.id)).orderBy(asc(variables.name)),
+  ]);
   const byId = new Map(all.map((e) => [e.id, e]));
-  const chain: typeof all = [];
-  for (let e = byId.get(env.id); e && !chain.includes(e); e = e.parentId ? byId.get(e.parentId) : undefined) chain.push(e);
+  const chain = chainOf(byId, env.id);
   const names = chain.map((e) => e.name);
-  const rows = (await db.select().from(variables).where(eq(variables.projectId, access.project.id)).orderBy(asc(variables.name))).filter(
-    (v) => v.environmentId === null || chain.some((e) => e.id === v.environmentId),
-  );
+  const mine = rows.filter((v) => v.environmentId === null || chain.some((e) => e.id === v.environmentId));
   // Labels need only names and flags: sensitive values stay sealed here.
-  const defs = new Map<string, VariableDefinition>();
-  const byEnvironment = new Map<string, VariableDefinition[]>();
-  const project: VariableDefinition[] = [];
-  for (const r of rows) {
-    const d: VariableDefinition = { name: r.name, value: "", isJson: r.isJson, isSensitive: r.isSensitive, visibleBuild: r.visibleBuild, visibleRuntime: r.visibleRuntime, inheritable: r.inheritable, enabled: r.enabled };
-    defs.set(r.id, d);
-    if (r.environmentId === null) project.push(d);
-    else {
-      const at = byId.get(r.environmentId)!.name;
-      byEnvironment.set(at, [...(byEnvironment.get(at) ?? []), d]);
-    }
-  }
-  const effective = effectiveVariables(names, byEnvironment, project);
-  const out = rows.map((r): VariableRow => {
+  const stored = storedDefinitions(mine, new Map(all.map((e) => [e.id, e.name])));
+  const effective = effectiveVariables(names, stored.byEnvironment, stored.project);
+  const out = mine.map((r): VariableRow => {
     const at = r.environmentId === null ? null : byId.get(r.environmentId)!;
     const source: VariableSource = at ? { level: "environment", environment: at.name } : { level: "project" };
     const canChange = at ? at.id === env.id && hasRole(access.environmentRoles[at.type], "admin") : false;
-    return { ...toView(r, at?.name ?? null), definedAt: at?.name ?? "project", status: definitionStatus(defs.get(r.id)!, source, names, effective), canChange };
+    return { ...toView(r, at?.name ?? null), definedAt: at?.name ?? "project", status: definitionStatus(stored.ofRow.get(r.id)!, source, names, effective), canChange };
   });
-  const [deployed] = await db.select({ digest: deployments.variablesDigest }).from(deployments).where(eq(deployments.environmentId, env.id)).orderBy(desc(deployments.createdAt)).limit(1);
-  let changed = false;
-  if (deployed && env.status === "active") {
-    const now = await resolveEnvironmentVariables(db, access.project.id, env.id).catch(() => null);
-    const empty = now && Object.keys(now.build.shell).length + Object.keys(now.runtime.shell).length === 0 && now.build.magentoCloudVariables === NO_VARIABLES && now.runtime.magentoCloudVariables === NO_VARIABLES;
-    changed = now !== null && (deployed.digest ?? (empty ? now.digest : null)) !== now.digest;
-  }
-  return { rows: out, changed };
+  return out;
 }
-
-const NO_VARIABLES = Buffer.from("{}").toString("base64");

@@ -28,7 +28,8 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 export default async function ActivityPage({ params }: Props) {
   const { access, activity, db } = await load(params);
-  const [details, env] = await Promise.all([getActivityDetails(db, activity), getEnvironmentByName(db, access.project.id, activity.environmentName)]);
+  const envName = activity.environmentName;
+  const [details, env] = await Promise.all([getActivityDetails(db, activity), envName ? getEnvironmentByName(db, access.project.id, envName) : null]);
   const kind = activityKind(activity.type)?.label ?? activity.type;
   return (
     <>
@@ -37,16 +38,22 @@ export default async function ActivityPage({ params }: Props) {
           {access.project.title}
         </Link>
         <span className="text-muted"> / </span>
-        <Link href={`/projects/${access.project.id}/environments/${activity.environmentName}`} className="text-muted hover:text-foreground">
-          {env?.title ?? activity.environmentName}
-        </Link>
+        {envName ? (
+          <Link href={`/projects/${access.project.id}/environments/${envName}`} className="text-muted hover:text-foreground">
+            {env?.title ?? envName}
+          </Link>
+        ) : (
+          <Link href={`/projects/${access.project.id}/settings`} className="text-muted hover:text-foreground">
+            Settings
+          </Link>
+        )}
       </p>
-      <SetCurrentEnvironment name={activity.environmentName} />
+      {envName ? <SetCurrentEnvironment name={envName} /> : null}
       <PageHeader
         title={activity.description}
         description={
           <>
-            {kind} on <span className="font-mono">{activity.environmentName}</span> · created {activity.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC
+            {kind} on {envName ? <span className="font-mono">{envName}</span> : "the project"} · created {activity.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC
           </>
         }
       />

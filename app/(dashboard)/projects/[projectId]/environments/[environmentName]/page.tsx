@@ -92,7 +92,7 @@ export default async function EnvironmentPage({ params }: Props) {
             <h2 id="env-variables" className="mb-3 text-lg font-semibold">
               Variables
             </h2>
-            <VariablesPanel projectId={projectId} environment={env.name} items={vars.rows} changed={vars.changed} canAdd={hasRole(access.environmentRoles[env.type], "admin")} />
+            <VariablesPanel projectId={projectId} environment={env.name} items={vars} canAdd={hasRole(access.environmentRoles[env.type], "admin")} />
           </section>
         </section>
         <aside className="min-w-0 space-y-4">

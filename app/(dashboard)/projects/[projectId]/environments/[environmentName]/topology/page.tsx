@@ -47,6 +47,13 @@ export default async function TopologyPage({ params }: Props) {
           </Alert>
         </div>
       ) : null}
+      {view.variablesChanged ? (
+        <div className="mb-4">
+          <Alert tone="info">
+            <strong>Variables changed — redeploy to apply.</strong> The last deploy ran with other variables; the application is marked.
+          </Alert>
+        </div>
+      ) : null}
       {view.headErrors.length > 0 ? (
         <div className="mb-4">
           <Alert tone="error">

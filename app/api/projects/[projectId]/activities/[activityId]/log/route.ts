@@ -25,7 +25,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ proj
   const url = new URL(request.url);
   const format = url.searchParams.get("format") ?? "sse";
   if (format === "text") {
-    const name = `${activity.environmentName}-${activity.type.replace("environment.", "")}-${activity.id.slice(0, 8)}.log`;
+    const name = `${activity.environmentName ?? "project"}-${activity.type.replace(/^(environment|project)\./, "")}-${activity.id.slice(0, 8)}.log`;
     return new Response(openLogDownload(db, activity.id), {
       headers: { "content-type": "text/plain; charset=utf-8", "content-disposition": `attachment; filename="${name}"`, "cache-control": "no-store" },
     });
