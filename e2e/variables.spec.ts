@@ -44,7 +44,6 @@ test("a project variable and an environment override: labels, activities, a writ
   await envSection.getByLabel("Value").fill("hello-staging");
   await envSection.getByRole("button", { name: "Add variable" }).click();
   const notice = envSection.getByTestId("activity-notice");
-  await expect(notice).toContainText("Saved. The redeploy of staging");
   await expect(notice).toHaveAttribute("data-result", "success", { timeout: 60_000 });
   await expect(notice).toContainText("Completed: Add variable env:GREETING to staging");
   await expect(page.getByTestId("variables-changed")).toHaveCount(0);
@@ -85,5 +84,52 @@ test("a project variable and an environment override: labels, activities, a writ
   await expect(page.getByRole("dialog").getByTestId("activity-notice")).toHaveAttribute("data-result", "success", { timeout: 60_000 });
   await expect(page.getByTestId("variables-changed")).toHaveCount(0);
   expect(await siteGreeting(page, projectId, "master")).toBe("hello-project");
+  await context.close();
+});
+
+test("bulk: paste a .env with a preview of what is added or changed, import it as one redeploy, copy the non-sensitive ones as .env", async ({ browser }) => {
+  test.setTimeout(150_000);
+  const { projectId, context, page } = await newDeployedProject(browser, "dotenv", "Dotenv");
+  await page.goto(`/projects/${projectId}/environments/staging`);
+  const section = page.getByRole("region", { name: "Variables" });
+  // One variable already there, and one sensitive.
+  await section.getByLabel("Name").fill("env:GREETING");
+  await section.getByLabel("Value").fill("old");
+  await section.getByRole("button", { name: "Add variable" }).click();
+  await expect(section.getByTestId("activity-notice")).toHaveAttribute("data-result", "success", { timeout: 60_000 });
+
+  await section.getByRole("button", { name: "Import from .env" }).click();
+  const form = section.getByRole("form", { name: "Import variables from .env" });
+  const text = form.getByLabel("KEY=value lines (a .env file)");
+  // A line that cannot be read: said at once, the import waits for it.
+  await text.fill("GREETING=from-dotenv\nthis is not a line");
+  await expect(form.getByText("Line 2 is not KEY=value.")).toBeVisible();
+  await expect(form.getByRole("button", { name: /Import/ })).toBeDisabled();
+  await text.fill("# from my .env\nGREETING=from-dotenv\nexport API_URL=\"https://api.example.com/v1\"\n");
+  const preview = form.getByRole("table", { name: "Preview of the import" });
+  await expect(preview.getByRole("row", { name: /env:GREETING/ })).toContainText("Changed");
+  await expect(preview.getByRole("row", { name: /env:API_URL/ })).toContainText("Added");
+  await form.getByRole("button", { name: "Import 2 variables" }).click();
+  const notice = section.getByTestId("activity-notice");
+  await expect(notice).toHaveAttribute("data-result", "success", { timeout: 60_000 });
+  await expect(notice).toContainText("Completed: Change 2 variables (1 added, 1 changed) on staging");
+  const list = section.getByRole("list", { name: "Variables of staging" });
+  await expect(list).toContainText("https://api.example.com/v1");
+  await expect(list).toContainText("from-dotenv");
+  const res = await page.request.get(`http://localhost:${process.env.E2E_ENV_PORT}/${projectId}/staging/`);
+  expect(await res.text()).toContain('<strong id="greeting">from-dotenv</strong>');
+
+  // A sensitive one is never copied.
+  await section.getByLabel("Name").fill("env:TOKEN");
+  await section.getByLabel("Value").fill("secret-token-value");
+  await section.getByLabel("Sensitive (write-only)").check();
+  await section.getByRole("button", { name: "Add variable" }).click();
+  await expect(list.getByRole("listitem").filter({ hasText: "env:TOKEN" })).toBeVisible();
+  await section.getByRole("button", { name: "Copy as .env" }).click();
+  const exported = section.getByLabel("The variables staging gets, as .env");
+  await expect(exported).toHaveValue(/GREETING=from-dotenv/);
+  await expect(exported).toHaveValue(/API_URL=https:\/\/api\.example\.com\/v1/);
+  await expect(exported).toHaveValue(/# TOKEN: sensitive, not copied/);
+  expect(await exported.inputValue()).not.toContain("secret-token-value");
   await context.close();
 });

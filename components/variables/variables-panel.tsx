@@ -1,15 +1,16 @@
 "use client";
 
 import Link from "next/link";
-import { createContext, useActionState, useContext, useEffect, useState } from "react";
+import { useActionState, useState } from "react";
 import { QueuedNotice } from "@/components/activities/queued-notice";
 import { Alert } from "@/components/ui/alert";
 import { ConfirmSubmit } from "@/components/ui/confirm-submit";
 import { Field, Input, describedBy } from "@/components/ui/field";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { useResetKey } from "@/components/ui/use-reset-key";
-import { createVariableAction, deleteVariableAction, updateVariableAction, type VariableSaveResult } from "@/lib/actions/variable-actions";
-import type { FormState } from "@/lib/errors";
+import { createVariableAction, deleteVariableAction, updateVariableAction } from "@/lib/actions/variable-actions";
+import { DotenvTools } from "./dotenv-tools";
+import { SavedContext, useReportSaved, type SavedOutcome } from "./saved-outcome";
 import type { DefinitionStatus } from "@/lib/variables/resolve";
 import type { VariableView } from "@/lib/variables/variables";
 
@@ -38,11 +39,11 @@ function statusLabel(status: DefinitionStatus | undefined, definedAt: string): s
  */
 export function VariablesPanel({ projectId, environment, items, canAdd }: { projectId: string; environment?: string; items: VariableItem[]; canAdd: boolean }) {
   // The last save's outcome, whichever form made it: its redeploy followed live, or what happens instead.
-  const [saved, setSaved] = useState<VariableSaveResult | null>(null);
+  const [saved, setSaved] = useState<SavedOutcome | null>(null);
   return (
     <SavedContext.Provider value={setSaved}>
     <div className="space-y-3 text-sm">
-      {saved ? <SavedNotice key={saved.activityId} projectId={projectId} saved={saved} /> : null}
+      {saved ? <SavedNotice key={saved.activityId ?? saved.summary} projectId={projectId} saved={saved} /> : null}
       {items.length === 0 ? <p className="text-muted">No variables yet.</p> : null}
       {items.length > 0 ? (
         <ul className="divide-y divide-border" aria-label={environment ? `Variables of ${environment}` : "Project variables"}>
@@ -52,25 +53,15 @@ export function VariablesPanel({ projectId, environment, items, canAdd }: { proj
         </ul>
       ) : null}
       {canAdd ? <AddVariableForm projectId={projectId} environment={environment} /> : null}
+      <DotenvTools projectId={projectId} environment={environment} items={items} canImport={canAdd} />
     </div>
     </SavedContext.Provider>
   );
 }
 
-const SavedContext = createContext<(saved: VariableSaveResult) => void>(() => {});
-
-/** Tells the panel when a form's action succeeded (once per answer). */
-function useReportSaved(state: FormState<VariableSaveResult>, then?: () => void) {
-  const report = useContext(SavedContext);
-  useEffect(() => {
-    if (!state?.ok) return;
-    report(state.data);
-    then?.();
-  }, [state]); // eslint-disable-line react-hooks/exhaustive-deps
-}
-
-function SavedNotice({ projectId, saved }: { projectId: string; saved: VariableSaveResult }) {
-  if (saved.redeploys) return <QueuedNotice projectId={projectId} activityId={saved.activityId} what={`Saved. The redeploy of ${saved.environment} with the changed variables`} inDialog={false} />;
+function SavedNotice({ projectId, saved }: { projectId: string; saved: SavedOutcome }) {
+  if (!saved.activityId) return <Alert tone="info">{saved.summary ?? "Nothing changed."}</Alert>;
+  if (saved.redeploys) return <QueuedNotice projectId={projectId} activityId={saved.activityId} what={`${saved.summary ? `${saved.summary} ` : ""}Saved. The redeploy of ${saved.environment} with the changed variables`} inDialog={false} />;
   const log = (
     <Link className="underline" href={`/projects/${projectId}/activities/${saved.activityId}`}>
       Activity
@@ -78,6 +69,7 @@ function SavedNotice({ projectId, saved }: { projectId: string; saved: VariableS
   );
   return (
     <Alert tone="success">
+      {saved.summary ? `${saved.summary} ` : ""}
       {saved.environment
         ? `Saved. ${saved.environment} is inactive: it gets the variable when it is activated.`
         : "Saved. No environment was redeployed: those whose variables changed say “Variables changed — redeploy to apply” until they are redeployed."}{" "}
@@ -118,7 +110,7 @@ function EditVariableForm({ projectId, environment, v, onSaved }: { projectId: s
   const [value, setValue] = useState(v.isSensitive ? "" : (v.value ?? ""));
   const errors = state && !state.ok ? state.fieldErrors : undefined;
   const id = `edit-${v.id}`;
-  useReportSaved(state, onSaved);
+  useReportSaved(state, (d) => d, onSaved);
   return (
     <form action={action} className="mt-2 space-y-3 rounded-md border border-border p-3" noValidate aria-label={`Edit ${v.name}`}>
       <input type="hidden" name="projectId" value={projectId} />
@@ -163,7 +155,7 @@ function EditVariableForm({ projectId, environment, v, onSaved }: { projectId: s
 
 function DeleteVariable({ projectId, id, name }: { projectId: string; id: string; name: string }) {
   const [state, action] = useActionState(deleteVariableAction, null);
-  useReportSaved(state);
+  useReportSaved(state, (d) => d);
   return (
     <form action={action} className="inline-flex items-center gap-2">
       <input type="hidden" name="projectId" value={projectId} />
@@ -180,7 +172,7 @@ function AddVariableForm({ projectId, environment }: { projectId: string; enviro
   const [state, action] = useActionState(createVariableAction, null);
   const errors = state && !state.ok ? state.fieldErrors : undefined;
   const resetKey = useResetKey(state);
-  useReportSaved(state);
+  useReportSaved(state, (d) => d);
   const id = environment ? "env-var" : "project-var";
   return (
     <form key={resetKey} action={action} className="space-y-3 rounded-md border border-border p-3" noValidate>

@@ -6,7 +6,7 @@ import { getDb } from "@/db/client";
 import { requireProjectAccess } from "@/lib/auth/project-access";
 import { fail, fieldErrorsOf, formValues, ok, toActionFailure, type FormState } from "@/lib/errors";
 import { SESSION_EXPIRED, getSessionUser } from "@/lib/session/session";
-import { createVariable, deleteVariable, updateVariable, variableInputSchema } from "@/lib/variables/variables";
+import { createVariable, deleteVariable, importVariables, updateVariable, variableInputSchema, type ImportResult } from "@/lib/variables/variables";
 
 const FIELDS = ["projectId", "environment", "name", "value", "isJson", "isSensitive", "visibleBuild", "visibleRuntime", "inheritable"] as const;
 const box = (formData: FormData, name: string) => formData.get(name) === "on";
@@ -85,5 +85,30 @@ export async function updateVariableAction(_prev: FormState<VariableSaveResult>,
     return ok({ activityId: saved.activityId, redeploys: saved.redeploys, environment: saved.variable.environment });
   } catch (err) {
     return toActionFailure(err);
+  }
+}
+
+/** What an import did, for the panel's notice. */
+export interface VariableImportResult extends Omit<ImportResult, "activityId"> {
+  activityId: string | null;
+  environment: string | null;
+}
+
+/** Creates or changes several variables of a level from pasted `.env` text (one activity, one redeploy). */
+export async function importVariablesAction(_prev: FormState<VariableImportResult>, formData: FormData): Promise<FormState<VariableImportResult>> {
+  // The pasted text is not sent back (it may hold secrets): the form keeps it on the client.
+  const values = formValues(formData, ["projectId", "environment"]);
+  const text = formData.get("text");
+  const user = await getSessionUser();
+  if (!user) return { ...fail(SESSION_EXPIRED), values };
+  try {
+    const db = await getDb();
+    const access = await requireProjectAccess(db, user, values.projectId ?? "");
+    const environment = values.environment || null;
+    const result = await importVariables(db, access, environment, typeof text === "string" ? text : "", { shellPrefix: box(formData, "shellPrefix"), sensitive: box(formData, "sensitive") }, user.id);
+    revalidatePath(`/projects/${access.project.id}`, "layout");
+    return ok({ ...result, environment });
+  } catch (err) {
+    return { ...toActionFailure(err), values };
   }
 }

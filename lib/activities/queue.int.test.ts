@@ -107,12 +107,12 @@ describeEachDatabase("one way to enqueue", ({ db }) => {
       "environment.push": { before: sha, after: sha },
       "environment.backup": { snapshotId, replaces: null },
       "environment.restore": { snapshotId },
-      "environment.variable.create": { name: "FOO" },
-      "environment.variable.update": { name: "FOO" },
-      "environment.variable.delete": { name: "FOO" },
-      "project.variable.create": { name: "FOO" },
-      "project.variable.update": { name: "FOO" },
-      "project.variable.delete": { name: "FOO" },
+      "environment.variable.create": { names: ["FOO"] },
+      "environment.variable.update": { names: ["FOO"] },
+      "environment.variable.delete": { names: ["FOO"] },
+      "project.variable.create": { names: ["FOO"] },
+      "project.variable.update": { names: ["FOO"] },
+      "project.variable.delete": { names: ["FOO"] },
     };
     const base = { projectId: id, environmentId: staging.id, environmentName: "staging", occupies: [], description: "kind test", createdBy: admin.id };
     for (const type of ACTIVITY_TYPES) {

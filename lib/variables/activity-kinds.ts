@@ -6,8 +6,8 @@
 import { z } from "zod";
 import { defineActivityKinds } from "@/lib/activities/activity-kind";
 
-/** Only the name: a value, even a visible one, is not kept in an activity. */
-const named = z.object({ name: z.string().min(1).max(256) }).strict();
+/** Only the names (several for an import): a value, even a visible one, is not kept in an activity. */
+const named = z.object({ names: z.array(z.string().min(1).max(256)).min(1).max(200) }).strict();
 const redeploys = { dirtyWhileRunning: true, success: "active", failure: "active" } as const;
 
 export const variableActivityKinds = defineActivityKinds({

@@ -13,7 +13,7 @@ import { addProjectMember } from "@/lib/projects/members";
 import { buildsDir, environmentDeployDir } from "@/lib/runtime/deploy";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
-import { createVariable, deleteVariable, environmentsWithChangedVariables, listVariables, resolveEnvironmentVariables, updateVariable, variableInputSchema } from "./variables";
+import { createVariable, deleteVariable, environmentsWithChangedVariables, importVariables, listVariables, resolveEnvironmentVariables, updateVariable, variableInputSchema } from "./variables";
 
 const input = (name: string, value: string, more: Record<string, unknown> = {}) => variableInputSchema.parse({ name, value, ...more });
 
@@ -141,7 +141,7 @@ describeEachDatabase("variables", ({ db }) => {
       const project = await createVariable(db(), access, null, input("SHARED", "1"), admin.id);
       expect(project.redeploys).toBe(false);
       const projectActivity = (await db().query.activities.findFirst({ where: (a, { eq: is }) => is(a.id, project.activityId) }))!;
-      expect(projectActivity).toMatchObject({ type: "project.variable.create", environmentId: null, environmentName: null, state: "complete", result: "success", description: "Add project variable SHARED", parameters: { name: "SHARED" }, createdBy: admin.id });
+      expect(projectActivity).toMatchObject({ type: "project.variable.create", environmentId: null, environmentName: null, state: "complete", result: "success", description: "Add project variable SHARED", parameters: { names: ["SHARED"] }, createdBy: admin.id });
       await worker.idle();
       expect((await db().select().from(deployments)).length).toBe(deploysBefore);
       expect(await changedNames()).toEqual(["child", "master", "staging"]);
@@ -191,6 +191,58 @@ describeEachDatabase("variables", ({ db }) => {
       const lines = (await getActivityLog(db(), sync.id)).map((l) => l.text);
       expect(lines).toContain("leaked=******");
       expect(lines.join("\n")).not.toContain("hunter2");
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it("imports .env text as one activity and one redeploy; a bad line, a wrong role or a non-JSON value for a JSON variable writes nothing", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("vars");
+    await createProject(db(), admin, { id, title: "Vars", plan: "starter", region: "us-3" });
+    const access = (await getProjectAccess(db(), admin, id))!;
+    const worker = startActivityWorker(db());
+    try {
+      await worker.idle();
+      const secret = (await createVariable(db(), access, "staging", input("env:TOKEN", "old-secret-value", { isSensitive: true }), admin.id)).variable;
+      await createVariable(db(), access, "staging", input("env:SAME", "1"), admin.id);
+      await createVariable(db(), access, "staging", input("settings", "{}", { isJson: true }), admin.id);
+      await worker.idle();
+      const count = async () => (await db().select().from(variables).where(eq(variables.projectId, id))).length;
+      const activitiesNow = async () => (await db().query.activities.findMany({ where: (a, { eq: is }) => is(a.projectId, id) })).length;
+      const [before, activitiesBefore] = [await count(), await activitiesNow()];
+
+      // Refused, nothing written: a line that is not KEY=value, a non-JSON value for a JSON variable, a viewer.
+      await expect(importVariables(db(), access, "staging", "GOOD=1\nnot a line", { shellPrefix: true, sensitive: false })).rejects.toThrow("Nothing was imported. Line 2 is not KEY=value.");
+      await expect(importVariables(db(), access, "staging", "env:NEW=1\nsettings={not json", { shellPrefix: false, sensitive: false })).rejects.toThrow("settings is a JSON variable");
+      await expect(importVariables(db(), access, "staging", "# only a comment", { shellPrefix: true, sensitive: false })).rejects.toThrow("Paste at least one KEY=value line.");
+      const viewer = await makeUser(db());
+      await addProjectMember(db(), admin, id, viewer.email, { role: "viewer", production: "viewer", staging: "viewer", development: "viewer" });
+      await expect(importVariables(db(), (await getProjectAccess(db(), viewer, id))!, "staging", "X=1", { shellPrefix: true, sensitive: false })).rejects.toMatchObject({ code: "forbidden" });
+      expect([await count(), await activitiesNow()]).toEqual([before, activitiesBefore]);
+
+      const deploysBefore = (await db().select().from(deployments)).length;
+      const r = await importVariables(db(), access, "staging", "export NEW_ONE=a\nNEW_TWO='b c'\nSAME=1\nTOKEN=new-secret-value\n", { shellPrefix: true, sensitive: false }, admin.id);
+      expect(r).toMatchObject({ added: ["env:NEW_ONE", "env:NEW_TWO"], changed: ["env:TOKEN"], unchanged: ["env:SAME"], redeploys: true });
+      const activity = (await db().query.activities.findFirst({ where: (a, { eq: is }) => is(a.id, r.activityId!) }))!;
+      expect(activity).toMatchObject({ type: "environment.variable.update", description: "Change 3 variables (2 added, 1 changed) on staging", parameters: { names: ["env:NEW_ONE", "env:NEW_TWO", "env:TOKEN"] } });
+      await worker.idle();
+      expect((await db().select().from(deployments)).length).toBe(deploysBefore + 1);
+      // The sensitive one stays sensitive, sealed, with the new value.
+      const [token] = await db().select().from(variables).where(eq(variables.id, secret.id));
+      expect(token).toMatchObject({ isSensitive: true });
+      expect(token!.value).not.toContain("new-secret");
+      const staging = (await db().query.environments.findFirst({ where: (e, { and, eq: is }) => and(is(e.projectId, id), is(e.name, "staging")) }))!;
+      expect((await resolveEnvironmentVariables(db(), id, staging.id)).runtime.shell).toMatchObject({ TOKEN: "new-secret-value", NEW_TWO: "b c", NEW_ONE: "a" });
+      // The same text again changes nothing and records nothing.
+      const again = await importVariables(db(), access, "staging", "NEW_ONE=a\nNEW_TWO='b c'", { shellPrefix: true, sensitive: false }, admin.id);
+      expect(again).toMatchObject({ added: [], changed: [], unchanged: ["env:NEW_ONE", "env:NEW_TWO"], activityId: null, redeploys: false });
+      // Project level, sensitive on request.
+      const p = await importVariables(db(), access, null, "API_KEY=abcdef123", { shellPrefix: false, sensitive: true }, admin.id);
+      expect(p.redeploys).toBe(false);
+      const [apiKey] = await db().select().from(variables).where(eq(variables.name, "API_KEY"));
+      expect(apiKey).toMatchObject({ isSensitive: true, environmentId: null });
+      expect(apiKey!.value).not.toContain("abcdef123");
     } finally {
       await worker.stop();
     }

@@ -9,21 +9,22 @@ import { notifyWorkers } from "@/lib/activities/wake";
 import { canManageProject, hasRole, type ProjectAccess } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
 import { variableActivityKinds } from "./activity-kinds";
+import { parseDotenv, valueProblem, variableNameProblem } from "./dotenv";
 import { hookVariables } from "./hook-env";
 import { definitionStatus, effectiveVariables, variablesStamp, type DefinitionStatus, type EffectiveVariable, type VariableDefinition, type VariableSource } from "./resolve";
 import { SecretKeyMismatch, SecretTampered, open, seal } from "./secret-box";
 import { getVariablesKey } from "./variables-key";
 
-export const MAX_VALUE_BYTES = 100 * 1024;
-
 export const variableInputSchema = z
   .object({
-    name: z
-      .string()
-      .min(1, "Enter a name.")
-      .max(256, "A name has at most 256 characters.")
-      .refine((v) => !/[\s\p{Cc}\p{Cf}]/u.test(v), "A name has no spaces, control or invisible characters, like env:COMPOSER_AUTH or ADMIN_EMAIL."),
-    value: z.string().refine((v) => Buffer.byteLength(v) <= MAX_VALUE_BYTES, `A value has at most ${MAX_VALUE_BYTES / 1024} KiB.`),
+    name: z.string().superRefine((v, ctx) => {
+      const problem = variableNameProblem(v);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
+    value: z.string().superRefine((v, ctx) => {
+      const problem = valueProblem(v);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
     isJson: z.boolean().default(false),
     isSensitive: z.boolean().default(false),
     visibleBuild: z.boolean().default(true),
@@ -112,13 +113,13 @@ const WORDS: Record<Change, [verb: string, preposition: string]> = { create: ["A
  * redeploys that environment (queued; an inactive one has nothing to redeploy and gets it when
  * activated); a project variable redeploys nothing. Returns the activity.
  */
-async function recordChange(tx: Executor, projectId: string, env: Environment | null, change: Change, name: string, by: string | null): Promise<Activity> {
+async function recordChange(tx: Executor, projectId: string, env: Environment | null, change: Change, names: string[], by: string | null, what = `variable ${names[0]}`): Promise<Activity> {
   const [verb, preposition] = WORDS[change];
   if (!env) {
     return recordProjectActivity(
       variableActivityKinds,
       tx,
-      { projectId, type: `project.variable.${change}`, description: `${verb} project variable ${name}`, parameters: { name }, createdBy: by },
+      { projectId, type: `project.variable.${change}`, description: `${verb} project ${what}`, parameters: { names }, createdBy: by },
       "Saved. No environment is redeployed: each one whose variables changed says “redeploy to apply” until it is redeployed.",
     );
   }
@@ -127,8 +128,8 @@ async function recordChange(tx: Executor, projectId: string, env: Environment | 
     environmentId: env.id,
     environmentName: env.name,
     type: `environment.variable.${change}` as const,
-    description: `${verb} variable ${name} ${preposition} ${env.name}`,
-    parameters: { name },
+    description: `${verb} ${what} ${preposition} ${env.name}`,
+    parameters: { names },
     createdBy: by,
   };
   if (env.status === "active" || env.status === "dirty") {
@@ -159,7 +160,7 @@ export async function createVariable(db: Db, access: ProjectAccess, environmentN
     .onConflictDoNothing()
     .returning();
   if (!row) throw duplicate(input.name);
-  const activity = await recordChange(tx, access.project.id, env, "create", input.name, by);
+  const activity = await recordChange(tx, access.project.id, env, "create", [input.name], by);
   return { variable: toView(row, env?.name ?? null), activityId: activity.id, redeploys: activity.state === "pending" };
   });
   if (saved.redeploys) notifyWorkers();
@@ -186,7 +187,7 @@ export async function updateVariable(db: Db, access: ProjectAccess, id: string, 
       .catch((err: unknown) => {
         throw String((err as { code?: string }).code) === "23505" || /unique/i.test(String(err)) ? duplicate(input.name) : err;
       });
-    const activity = await recordChange(tx, access.project.id, env, "update", input.name, by);
+    const activity = await recordChange(tx, access.project.id, env, "update", [input.name], by);
     return { variable: toView(row!, env?.name ?? null), activityId: activity.id, redeploys: activity.state === "pending" };
   });
   if (saved.redeploys) notifyWorkers();
@@ -197,11 +198,87 @@ export async function deleteVariable(db: Db, access: ProjectAccess, id: string, 
   const saved = await db.transaction(async (tx) => {
     const { current, env } = await variableToChange(tx, access, id);
     await tx.delete(variables).where(eq(variables.id, id));
-    const activity = await recordChange(tx, access.project.id, env, "delete", current.name, by);
+    const activity = await recordChange(tx, access.project.id, env, "delete", [current.name], by);
     return { activityId: activity.id, redeploys: activity.state === "pending", environment: env?.name ?? null };
   });
   if (saved.redeploys) notifyWorkers();
   return saved;
+}
+
+export interface ImportResult {
+  added: string[];
+  changed: string[];
+  /** Already set to that value at this level: left alone. */
+  unchanged: string[];
+  /** The activity recording the import (null when nothing changed). */
+  activityId: string | null;
+  redeploys: boolean;
+}
+
+/**
+ * Creates or changes several variables of one level from `.env` text, in one transaction
+ * recorded as one activity (one redeploy of the environment). New ones get the default options
+ * (sensitive when asked); existing ones keep theirs and get the new value (a sensitive one stays
+ * sensitive). A line that cannot be read refuses the whole import, saying which and why.
+ */
+export async function importVariables(
+  db: Db,
+  access: ProjectAccess,
+  environmentName: string | null,
+  text: string,
+  options: { shellPrefix: boolean; sensitive: boolean },
+  by: string | null = null,
+): Promise<ImportResult> {
+  const parsed = parseDotenv(text, { shellPrefix: options.shellPrefix });
+  if (parsed.errors.length > 0) {
+    const shown = parsed.errors.slice(0, 5).map((e) => e.message);
+    const msg = `Nothing was imported. ${shown.join(" ")}${parsed.errors.length > 5 ? ` (${parsed.errors.length - 5} more)` : ""}`;
+    throw new DomainError("invalid", msg, { text: [msg] });
+  }
+  if (parsed.entries.length === 0) throw new DomainError("invalid", "Paste at least one KEY=value line.", { text: ["Paste at least one KEY=value line."] });
+  const result = await db.transaction(async (tx) => {
+    const env = await targetEnvironment(tx, access, environmentName, true);
+    const existing = new Map(
+      (await tx.select().from(variables).where(and(eq(variables.projectId, access.project.id), env ? eq(variables.environmentId, env.id) : isNull(variables.environmentId)))).map((v) => [v.name, v]),
+    );
+    const out: ImportResult = { added: [], changed: [], unchanged: [], activityId: null, redeploys: false };
+    const key = options.sensitive || [...existing.values()].some((v) => v.isSensitive) ? getVariablesKey() : null;
+    for (const entry of parsed.entries) {
+      const current = existing.get(entry.name);
+      if (!current) {
+        const id = crypto.randomUUID();
+        const sensitive = options.sensitive;
+        await tx.insert(variables).values({ id, projectId: access.project.id, environmentId: env?.id ?? null, name: entry.name, value: sensitive ? seal(key!, entry.value, id) : entry.value, isSensitive: sensitive });
+        out.added.push(entry.name);
+        continue;
+      }
+      if (current.isJson) {
+        try {
+          JSON.parse(entry.value);
+        } catch {
+          const msg = `Nothing was imported. Line ${entry.line}: ${entry.name} is a JSON variable and this value is not valid JSON.`;
+          throw new DomainError("invalid", msg, { text: [msg] });
+        }
+      }
+      if (!current.isSensitive && current.value === entry.value) {
+        out.unchanged.push(entry.name);
+        continue;
+      }
+      await tx
+        .update(variables)
+        .set({ value: current.isSensitive ? seal(key!, entry.value, current.id) : entry.value, updatedAt: new Date() })
+        .where(eq(variables.id, current.id));
+      out.changed.push(entry.name);
+    }
+    const names = [...out.added, ...out.changed];
+    if (names.length === 0) return out;
+    const counts = [out.added.length && `${out.added.length} added`, out.changed.length && `${out.changed.length} changed`].filter(Boolean).join(", ");
+    const what = names.length === 1 ? `variable ${names[0]}` : `${names.length} variables (${counts})`;
+    const activity = await recordChange(tx, access.project.id, env, out.changed.length === 0 ? "create" : "update", names, by, what);
+    return { ...out, activityId: activity.id, redeploys: activity.state === "pending" };
+  });
+  if (result.redeploys) notifyWorkers();
+  return result;
 }
 
 export interface ResolvedVariables {
