@@ -84,6 +84,29 @@ test("a project variable and an environment override: labels, activities, a writ
   await expect(page.getByRole("dialog").getByTestId("activity-notice")).toHaveAttribute("data-result", "success", { timeout: 60_000 });
   await expect(page.getByTestId("variables-changed")).toHaveCount(0);
   expect(await siteGreeting(page, projectId, "master")).toBe("hello-project");
+  await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+
+  // An ancestor's inheritable definition reaches its child, which is not redeployed and says so.
+  const masterSection = page.getByRole("region", { name: "Variables" });
+  await masterSection.getByLabel("Name").fill("env:GREETING");
+  await masterSection.getByLabel("Value").fill("from-master");
+  await masterSection.getByRole("button", { name: "Add variable" }).click();
+  await expect(masterSection.getByTestId("activity-notice")).toHaveAttribute("data-result", "success", { timeout: 60_000 });
+  expect(await siteGreeting(page, projectId, "master")).toBe("from-master");
+  await page.goto(`/projects/${projectId}/environments/staging`);
+  await expect(page.getByTestId("variables-changed")).toBeVisible();
+  const stagingList = page.getByRole("list", { name: "Variables of staging" });
+  await expect(stagingList.getByRole("listitem").filter({ hasText: "from-master" })).toContainText("Inherited from master");
+  await expect(stagingList.getByRole("listitem").filter({ hasText: "hello-project" })).toContainText("Inactive: master sets it");
+  // Enabling staging's own again overrides master's (and redeploys staging).
+  await stagingList.getByRole("button", { name: "Edit env:GREETING" }).first().click();
+  const again = stagingList.getByRole("form", { name: "Edit env:GREETING" });
+  await again.getByLabel("Enabled").check();
+  await again.getByRole("button", { name: "Save" }).click();
+  await expect(stagingList.getByRole("listitem").filter({ hasText: "from-master" })).toContainText("Overridden by staging");
+  await expect(page.getByRole("region", { name: "Variables" }).getByTestId("activity-notice")).toHaveAttribute("data-result", "success", { timeout: 60_000 });
+  await expect(page.getByTestId("variables-changed")).toHaveCount(0);
+  expect(await siteGreeting(page, projectId, "staging")).toBe("hello-staging");
   await context.close();
 });
 

@@ -134,7 +134,7 @@ function Group({ label, items, projectId, showEnvironment }: { label: string; it
             <Link href={`/projects/${projectId}/activities/${a.id}`} className="flex flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2 text-sm hover:bg-surface-muted">
               <ActivityStateBadge activity={a} />
               <span className="font-medium">{a.description}</span>
-              {showEnvironment ? <span className="font-mono text-xs text-muted">{a.environmentName}</span> : null}
+              {showEnvironment ? <span className="font-mono text-xs text-muted">{a.environmentName ?? "project"}</span> : null}
               {a.state === "in_progress" && a.phase ? <span className="text-xs text-muted">{a.phase === "build" ? "building" : "deploying"}</span> : null}
               {a.state === "in_progress" && a.progress !== null ? <span className="text-xs text-muted">{a.progress}%</span> : null}
               <span className="ml-auto text-xs text-muted">
