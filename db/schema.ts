@@ -235,6 +235,15 @@ export const activityStateEnum = pgEnum("activity_state", ["pending", "in_progre
 export const activityResultEnum = pgEnum("activity_result", ["success", "failure"]);
 
 /** One environment per git branch of a project. */
+/** An environment's HTTP access control (lib/runtime/http-access.ts decides with it). */
+export interface HttpAccessSettings {
+  enabled: boolean;
+  /** Passwords as bcrypt hashes: never shown again. */
+  logins: { username: string; passwordHash: string }[];
+  /** In order; the first that matches the client decides. */
+  rules: { address: string; action: "allow" | "deny" }[];
+}
+
 export const environments = pgTable(
   "environments",
   {
@@ -253,6 +262,12 @@ export const environments = pgTable(
     /** The commit of the current deployment; null before the first deploy and after Deactivate. */
     deployedCommit: text(),
     deployedAt: timestamp({ withTimezone: true, mode: "date" }),
+    /** Settings the router enforces from the next deploy on (a deploy keeps a copy). */
+    httpAccess: jsonb().$type<HttpAccessSettings>().notNull().default({ enabled: false, logins: [], rules: [] }),
+    /** "Hide from search engines": X-Robots-Tag and a robots.txt that disallows everything. */
+    restrictRobots: boolean().notNull().default(true),
+    /** Paused: the router answers 503 until Resume, a push or a redeploy. */
+    pausedAt: timestamp({ withTimezone: true, mode: "date" }),
     createdAt: createdAt(),
     updatedAt: createdAt(),
   },

@@ -47,6 +47,7 @@ test("a deploy's lines appear while its hook still runs; the log resumes after a
   await page.getByRole("button", { name: "Sync" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Sync" }).click();
   await page.getByRole("dialog").getByRole("link", { name: "Open its log" }).click();
+  await page.waitForURL(/\/activities\//, { timeout: 30_000 });
   const log = page.getByRole("log", { name: "Activity log" });
 
   // The line is there while the hook sleeps: the activity is still running, the last line not yet written.

@@ -1,6 +1,9 @@
 import { expect, test, type Page } from "@playwright/test";
 import { newDeployedProject, waitForIdle } from "./support/pages";
 
+/** A save answers once its activity is committed: under the whole suite's load that can take seconds. */
+const AFTER_SAVE = { timeout: 30_000 };
+
 /** The greeting the template's deploy hook writes into the environment's page from env:GREETING. */
 async function siteGreeting(page: Page, projectId: string, env: string): Promise<string> {
   const res = await page.request.get(`http://localhost:${process.env.E2E_ENV_PORT}/${projectId}/${env}/`);
@@ -19,13 +22,13 @@ test("a project variable and an environment override: labels, activities, a writ
   await projectSection.getByLabel("Name").fill("env:GREETING");
   await projectSection.getByLabel("Value").fill("hello-project");
   await projectSection.getByRole("button", { name: "Add variable" }).click();
-  await expect(projectSection.getByRole("list", { name: "Project variables" })).toContainText("hello-project");
+  await expect(projectSection.getByRole("list", { name: "Project variables" })).toContainText("hello-project", AFTER_SAVE);
   await expect(projectSection.getByText("Saved. No environment was redeployed")).toBeVisible();
   // Bad input: a name with a space is refused and what was typed stays.
   await projectSection.getByLabel("Name").fill("HAS SPACE");
   await projectSection.getByLabel("Value").fill("kept");
   await projectSection.getByRole("button", { name: "Add variable" }).click();
-  await expect(projectSection.getByText("A name has no spaces, control or invisible characters")).toBeVisible();
+  await expect(projectSection.getByText("A name has no spaces, control or invisible characters")).toBeVisible(AFTER_SAVE);
   await expect(projectSection.getByLabel("Value")).toHaveValue("kept");
 
   // Every active environment says so: in the tree, on its page, on its topology.
@@ -57,7 +60,7 @@ test("a project variable and an environment override: labels, activities, a writ
   await envSection.getByLabel("Value").fill("super-secret-token-value");
   await envSection.getByLabel("Sensitive (write-only)").check();
   await envSection.getByRole("button", { name: "Add variable" }).click();
-  await expect(list.getByRole("listitem").filter({ hasText: "env:TOKEN" })).toContainText("•••• (sensitive)");
+  await expect(list.getByRole("listitem").filter({ hasText: "env:TOKEN" })).toContainText("•••• (sensitive)", AFTER_SAVE);
   expect(await page.content()).not.toContain("super-secret-token-value");
   await expect(envSection.getByTestId("activity-notice")).toHaveAttribute("data-result", "success", { timeout: 60_000 });
 
@@ -67,7 +70,7 @@ test("a project variable and an environment override: labels, activities, a writ
   await expect(edit.getByLabel("Value")).toHaveValue("hello-staging");
   await edit.getByLabel("Enabled").uncheck();
   await edit.getByRole("button", { name: "Save" }).click();
-  await expect(list.getByRole("listitem").filter({ hasText: "hello-staging" })).toContainText("Disabled");
+  await expect(list.getByRole("listitem").filter({ hasText: "hello-staging" })).toContainText("Disabled", AFTER_SAVE);
   await expect(list.getByRole("listitem").filter({ hasText: "hello-project" })).toContainText("Project");
   await expect(envSection.getByTestId("activity-notice")).toContainText("Completed: Change variable env:GREETING on staging", { timeout: 60_000 });
   expect(await siteGreeting(page, projectId, "staging")).toBe("hello-project");
@@ -103,7 +106,7 @@ test("a project variable and an environment override: labels, activities, a writ
   const again = stagingList.getByRole("form", { name: "Edit env:GREETING" });
   await again.getByLabel("Enabled").check();
   await again.getByRole("button", { name: "Save" }).click();
-  await expect(stagingList.getByRole("listitem").filter({ hasText: "from-master" })).toContainText("Overridden by staging");
+  await expect(stagingList.getByRole("listitem").filter({ hasText: "from-master" })).toContainText("Overridden by staging", AFTER_SAVE);
   await expect(page.getByRole("region", { name: "Variables" }).getByTestId("activity-notice")).toHaveAttribute("data-result", "success", { timeout: 60_000 });
   await expect(page.getByTestId("variables-changed")).toHaveCount(0);
   expect(await siteGreeting(page, projectId, "staging")).toBe("hello-staging");
@@ -147,7 +150,8 @@ test("bulk: paste a .env with a preview of what is added or changed, import it a
   await section.getByLabel("Value").fill("secret-token-value");
   await section.getByLabel("Sensitive (write-only)").check();
   await section.getByRole("button", { name: "Add variable" }).click();
-  await expect(list.getByRole("listitem").filter({ hasText: "env:TOKEN" })).toBeVisible();
+  // The save answers once its activity is queued; under the suite's load that can take a while.
+  await expect(list.getByRole("listitem").filter({ hasText: "env:TOKEN" })).toBeVisible(AFTER_SAVE);
   await section.getByRole("button", { name: "Copy as .env" }).click();
   const exported = section.getByLabel("The variables staging gets, as .env");
   await expect(exported).toHaveValue(/GREETING=from-dotenv/);

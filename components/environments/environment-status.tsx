@@ -16,8 +16,9 @@ export function StatusDot({ env }: { env: Pick<EnvironmentView, "status" | "busy
   return <span aria-hidden className={`inline-block size-2.5 rounded-full ${color}`} />;
 }
 
-export function statusText(env: Pick<EnvironmentView, "status" | "busy">): string {
+export function statusText(env: Pick<EnvironmentView, "status" | "busy"> & { paused?: boolean }): string {
   if (env.busy) return `${env.busy.state === "in_progress" ? "Running" : "Pending"}: ${env.busy.description}`;
+  if (env.paused) return "Paused";
   return { active: "Active", inactive: "Inactive", dirty: "Changing", deleting: "Deleting" }[env.status];
 }
 

@@ -29,6 +29,11 @@ export const environmentActivityKinds = defineActivityKinds({
   },
   "environment.redeploy": { label: "Redeploy", parameters: none, status: changes("active", "active"), deploys: true },
   "environment.push": { label: "Push", parameters: z.object({ before: sha, after: sha }).strict(), status: changes("active", "active"), deploys: true },
+  // Settings the router enforces: a deploy applies them (an inactive environment's are applied when it is activated).
+  "environment.update.http_access": { label: "Access control", parameters: none, status: changes("active", "active"), deploys: true },
+  "environment.update.restrict_robots": { label: "Search engine visibility", parameters: none, status: changes("active", "active"), deploys: true },
+  "environment.pause": { label: "Pause", parameters: none, status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false },
+  "environment.resume": { label: "Resume", parameters: none, status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false },
 });
 
 export type EnvironmentActivityKinds = typeof environmentActivityKinds;

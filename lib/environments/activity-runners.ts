@@ -6,7 +6,7 @@ import type { Tx } from "@/lib/activities/queue";
 import { formatBytes } from "@/lib/format-bytes";
 import { git } from "@/lib/git/git";
 import { branchHead, createBranch, deleteBranch, isAncestor, mergeBranches, rebaseBranch, repositoryPath } from "@/lib/git/repository";
-import { removeEnvironmentDeploys } from "@/lib/runtime/deploy";
+import { removeEnvironmentDeploys, setPaused } from "@/lib/runtime/deploy";
 import { copyVolumes, deleteVolumes, removeStaleGenerations } from "@/lib/runtime/volumes";
 import { commitsBroughtIn, recordActivityCommits } from "./activity-commits";
 import { deployWithVariables, redeployCurrentCommit } from "@/lib/variables/deploy-with-variables";
@@ -160,4 +160,24 @@ export const environmentActivityRunners: ActivityRunners<EnvironmentActivityKind
   "environment.redeploy": { run: (ctx) => redeployCurrentCommit(ctx, `Redeploying ${ctx.environment.name} at its current commit; no new commit is needed.`) },
 
   "environment.push": { run: (ctx) => deployHead(ctx) },
+
+  "environment.update.http_access": { run: (ctx) => redeployCurrentCommit(ctx, `Redeploying ${ctx.environment.name} so the router enforces its new HTTP access control.`) },
+  "environment.update.restrict_robots": { run: (ctx) => redeployCurrentCommit(ctx, `Redeploying ${ctx.environment.name} so the router applies its search-engine visibility.`) },
+
+  "environment.pause": {
+    async run(ctx) {
+      await setPaused(ctx.activity.projectId, ctx.environment.name, true);
+      await ctx.db.update(environments).set({ pausedAt: new Date(), updatedAt: new Date() }).where(eq(environments.id, ctx.environment.id));
+      ctx.log.line(`${ctx.environment.name} is paused: its site answers 503 until Resume, a push or a redeploy. Its data is kept, and it still counts towards the plan.`);
+      return { ok: true };
+    },
+  },
+  "environment.resume": {
+    async run(ctx) {
+      await setPaused(ctx.activity.projectId, ctx.environment.name, false);
+      await ctx.db.update(environments).set({ pausedAt: null, updatedAt: new Date() }).where(eq(environments.id, ctx.environment.id));
+      ctx.log.line(`${ctx.environment.name} is serving its site again.`);
+      return { ok: true };
+    },
+  },
 };

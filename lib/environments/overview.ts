@@ -24,6 +24,8 @@ export interface EnvironmentView {
   lastActivity: { description: string; state: Activity["state"]; result: Activity["result"]; at: string } | null;
   /** Its variables differ from what its last deploy got: "Variables changed — redeploy to apply". */
   variablesChanged: boolean;
+  /** Paused: the router answers 503 until Resume, a push or a redeploy. */
+  paused: boolean;
 }
 
 export interface ProjectOverview {
@@ -74,6 +76,7 @@ export async function getProjectOverview(db: Db, access: ProjectAccess, options:
         return a ? { description: a.description, state: a.state, result: a.result, at: a.createdAt.toISOString() } : null;
       })(),
       variablesChanged: changed.has(e.id),
+      paused: e.pausedAt !== null && e.status === "active",
     })),
     activities: activities.map(toActivityView),
     isBusy: busy.size > 0,

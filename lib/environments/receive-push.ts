@@ -13,6 +13,7 @@ import { branchHead } from "@/lib/git/repository";
 import { environmentActivityKinds } from "./activity-kinds";
 import { listEnvironments } from "./queries";
 import { ENVIRONMENT_NAME_PATTERN, typeLabel } from "./rules";
+import { inheritedSettings } from "./settings";
 
 /**
  * The refs a member may not fetch or see: the branches of environments whose type they
@@ -92,7 +93,7 @@ export async function recordPush(db: Db, user: User, access: ProjectAccess, upda
         const parent = defaultParentFor(access.project, all, wanted.parent);
         const [created] = await tx
           .insert(environments)
-          .values({ projectId, name, title: wanted.title ?? name, parentId: parent?.id ?? null, type: "development", status: "inactive" })
+          .values({ projectId, name, title: wanted.title ?? name, parentId: parent?.id ?? null, type: "development", status: "inactive", ...(parent ? inheritedSettings(parent) : {}) })
           .returning();
         const done = await recordDone(tx, created!, `Push created branch ${name} (${short}) under ${parent?.name ?? "no parent"}; the environment is inactive`, u.oldSha, u.newSha);
         return { kind: "created" as const, parent: parent?.name ?? null, activityId: done.id };

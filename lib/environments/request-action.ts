@@ -10,6 +10,7 @@ import { branchHead, isValidBranchName } from "@/lib/git/repository";
 import { requireProjectAccess } from "@/lib/auth/project-access";
 import { countCommitsBetween } from "@/lib/git/repository";
 import { environmentActivityKinds } from "./activity-kinds";
+import { inheritedSettings } from "./settings";
 import { getEnvironmentByName, listEnvironments } from "./queries";
 import { allowedActions, environmentNameProblem, planUsage, type EnvironmentAction } from "./rules";
 
@@ -54,7 +55,7 @@ export async function requestEnvironmentAction(db: Db, user: SessionUser, projec
         if (!commit) throw new DomainError("conflict", `${env.title} has no commit to branch from.`);
         const [child] = await tx
           .insert(environments)
-          .values({ projectId, name: req.name, title: req.title || req.name, parentId: env.id, type: req.type, status: "dirty" })
+          .values({ projectId, name: req.name, title: req.title || req.name, parentId: env.id, type: req.type, status: "dirty", ...inheritedSettings(env) })
           .returning();
         const usage = planUsage(project.plan, [...all, child!]);
         const activate = usage.used <= usage.limit;

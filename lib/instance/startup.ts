@@ -5,6 +5,7 @@ import { getAuthSecret } from "@/lib/auth/secret";
 import { env } from "@/lib/env";
 import { countUsers, createUser, getUserByEmail, upsertAdministrator } from "@/lib/users/create-user";
 import { installClientHeaders } from "./client-headers";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/session/client-info";
 import { startAdminSocket } from "./admin-socket";
 import { markFirstStart, seedDemoIfPending } from "./demo";
 import { startBackgroundWorker } from "@/lib/activities/background-worker";
@@ -78,7 +79,11 @@ export async function startInstance(log: (line: string) => void = console.log): 
     log("[startup] RUN_WORKER=0: activities run in separate `npm run worker` processes.");
   }
   startAdminSocket(async () => (await getDatabase()).db, log);
-  startEnvironmentRouter(config.ENV_PORT, async () => (await getDatabase()).db, log);
+  startEnvironmentRouter(config.ENV_PORT, async () => (await getDatabase()).db, log, {
+    // Stamped on every request before it is handled (client-headers.ts): what access rules match.
+    clientAddress: (req) => String(req.headers[CLIENT_ADDRESS_HEADER] ?? req.socket.remoteAddress ?? ""),
+    consoleUrl: config.PUBLIC_URL ?? url,
+  });
   log(`[startup] Ready on ${url}`);
   return report;
 }

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { deployments, environments, type Environment } from "@/db/schema";
+import { deployments, environments, type Environment, type HttpAccessSettings } from "@/db/schema";
 import type { LogSink } from "./log-sink";
 import { loadProjectConfig } from "@/lib/config/load-config";
 import { formatConfigError, type ProjectConfig } from "@/lib/config/parse-config";
@@ -17,6 +17,24 @@ import { currentDataPath, ensureVolumes, linkMounts, volumesRoot } from "./volum
 
 /** In each deploy directory: the web root of `web.locations["/"]`, for the environment router. */
 export const WEB_ROOT_FILE = ".web-root";
+/** The router's settings kept with a deployment (written after the hooks ran, never served). */
+export const ROUTER_FILE = ".router.json";
+/** Present in an environment's deploy folder while it is paused (a deploy removes it). */
+export const PAUSED_FILE = "paused";
+
+export interface RouterSettings {
+  httpAccess: HttpAccessSettings;
+  restrictRobots: boolean;
+}
+
+/** Pauses (the router answers 503) or resumes an environment's site. */
+export async function setPaused(projectId: string, environmentName: string, paused: boolean): Promise<void> {
+  const dir = environmentDeployDir(projectId, environmentName);
+  if (paused) {
+    await fs.promises.mkdir(dir, { recursive: true });
+    await fs.promises.writeFile(path.join(dir, PAUSED_FILE), new Date().toISOString());
+  } else await fs.promises.rm(path.join(dir, PAUSED_FILE), { force: true });
+}
 
 
 export interface DeployContext {
@@ -229,7 +247,11 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
     }
   }
 
-  // Switch atomically: a new symlink renamed over `current`.
+  // The router's settings, written after every hook ran: no hook can read the login hashes.
+  const routerSettings: RouterSettings = { httpAccess: ctx.environment.httpAccess, restrictRobots: ctx.environment.restrictRobots };
+  fs.writeFileSync(path.join(target, ROUTER_FILE), JSON.stringify(routerSettings), { mode: 0o600 });
+
+  // Switch atomically: a new symlink renamed over `current` (a paused environment resumes: the marker goes with the old folders).
   const current = path.join(envDir, "current");
   const previous = fs.existsSync(current) ? fs.realpathSync(current) : null;
   const link = path.join(envDir, `.current-${ctx.activityId}`);
@@ -257,7 +279,7 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
       buildMs,
       deployMs,
     });
-    await tx.update(environments).set({ deployedCommit: ctx.commit, deployedAt: new Date(), updatedAt: new Date() }).where(eq(environments.id, ctx.environment.id));
+    await tx.update(environments).set({ deployedCommit: ctx.commit, deployedAt: new Date(), pausedAt: null, updatedAt: new Date() }).where(eq(environments.id, ctx.environment.id));
   });
   return { ok: true };
 }

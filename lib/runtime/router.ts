@@ -5,7 +5,9 @@ import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { environments } from "@/db/schema";
-import { environmentDeployDir, WEB_ROOT_FILE } from "./deploy";
+import { verifyPassword } from "@/lib/auth/password";
+import { environmentDeployDir, PAUSED_FILE, ROUTER_FILE, WEB_ROOT_FILE, type RouterSettings } from "./deploy";
+import { decideAccess, NO_HTTP_ACCESS } from "./http-access";
 import { currentDataPath } from "./volumes";
 
 const NAME = /^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/;
@@ -104,19 +106,54 @@ async function servedFile(file: string, allowed: readonly string[]): Promise<{ f
   return { file: real, stat };
 }
 
-function page(res: http.ServerResponse, status: number, title: string, body: string) {
-  res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-content-type-options": "nosniff" });
+function page(res: http.ServerResponse, status: number, title: string, body: string, headers: http.OutgoingHttpHeaders = {}) {
+  res.writeHead(status, { ...headers, "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-content-type-options": "nosniff" });
   res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><meta http-equiv="refresh" content="${status === 503 ? 5 : 3600}">
 <style>body{font:16px system-ui,sans-serif;margin:20vh auto;max-width:36rem;color:#1b1f27}h1{font-size:1.4rem}</style></head><body><h1>${title}</h1><p>${body}</p></body></html>`);
+}
+
+/** The settings a deployment was made with (a deployment from before settings existed: open, visible). */
+async function routerSettingsOf(deployDir: string): Promise<RouterSettings> {
+  const text = await fs.promises.readFile(path.join(deployDir, ROUTER_FILE), "utf8").catch(() => null);
+  if (text === null) return { httpAccess: NO_HTTP_ACCESS, restrictRobots: false };
+  try {
+    return JSON.parse(text) as RouterSettings;
+  } catch {
+    // Unreadable settings must not open a protected site.
+    return { httpAccess: { enabled: true, logins: [], rules: [] }, restrictRobots: true };
+  }
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+export interface RouterOptions {
+  /** The client's address (the server stamps it; with TRUST_PROXY it is the proxy's last X-Forwarded-For entry). */
+  clientAddress?: (req: http.IncomingMessage) => string;
+  /** The console's address, for the paused page's hint. */
+  consoleUrl?: string;
 }
 
 /**
  * Serves each active environment's site from its deployed build's web root, on its own
  * port (never the dashboard's origin). `current` is resolved once per request, so a
- * request sees the old build or the new one, never a mix.
+ * request sees the old build or the new one, never a mix. What the deploy kept of the
+ * environment's settings applies: HTTP access control, search-engine visibility; a paused
+ * environment answers 503.
  */
-export function createEnvironmentRouter(getDb: () => Promise<Db>): http.Server {
+export function createEnvironmentRouter(getDb: () => Promise<Db>, options: RouterOptions = {}): http.Server {
   const sites = new Map<string, { root: string; rel: string } | null>(); // deploy directory → its web root (a deploy never changes)
+  const settings = new Map<string, Promise<RouterSettings>>(); // deploy directory → its settings (likewise)
+  // Checked logins (bcrypt is slow on purpose): deploy directory + Authorization header → valid.
+  const logins = new Map<string, Promise<boolean>>();
+  const checkLogin = (deployDir: string) => (password: string, hash: string) => {
+    const key = `${deployDir}\0${hash}\0${password}`;
+    if (!logins.has(key)) {
+      if (logins.size > 1000) logins.clear();
+      logins.set(key, verifyPassword(password, hash));
+    }
+    return logins.get(key)!;
+  };
+  const clientAddress = options.clientAddress ?? ((req: http.IncomingMessage) => (req.socket.remoteAddress ?? "").replace(/^::ffff:/, ""));
   return http.createServer((req, res) => {
     void (async () => {
       const target = resolveTarget(req.headers.host, req.url ?? "/");
@@ -142,24 +179,44 @@ export function createEnvironmentRouter(getDb: () => Promise<Db>): http.Server {
         if (env && env.status !== "inactive") return page(res, 503, "Waiting for deployment", `${target.environment} has not been deployed yet. This page reloads by itself.`);
         return page(res, 404, "No such environment", `There is no active environment ${target.environment} in project ${target.projectId}.`);
       }
+      const envDir = path.dirname(deployDir);
+      if (await fs.promises.access(path.join(envDir, PAUSED_FILE)).then(() => true, () => false)) {
+        const where = options.consoleUrl ? ` <a href="${escapeHtml(`${options.consoleUrl}/projects/${target.projectId}/environments/${target.environment}`)}">Resume it from the console</a> (members with the admin role), or push or redeploy.` : " A member can resume it from the console.";
+        return page(res, 503, "This environment is paused", `${escapeHtml(target.environment)} is paused: its data is kept, but its site is not served.${where}`, { "x-robots-tag": "noindex, nofollow", "retry-after": "3600" });
+      }
+      if (!settings.has(deployDir)) settings.set(deployDir, routerSettingsOf(deployDir));
+      const config = await settings.get(deployDir)!;
+      const robots: http.OutgoingHttpHeaders = config.restrictRobots ? { "x-robots-tag": "noindex, nofollow" } : {};
+      const decision = await decideAccess(config.httpAccess, { authorization: req.headers.authorization, client: clientAddress(req) }, checkLogin(deployDir));
+      if (!decision.allow) {
+        const extra = decision.status === 401 ? { "www-authenticate": `Basic realm="${target.environment}", charset="UTF-8"` } : {};
+        return page(res, decision.status, decision.status === 401 ? "Login required" : "Access denied", `${escapeHtml(decision.reason)}${decision.status === 401 ? " Log in with a username and password an administrator of this environment gave you." : " Ask an administrator of this environment to allow your address."}`, { ...robots, ...extra });
+      }
+      if (config.restrictRobots && target.sitePath === "/robots.txt") {
+        res.writeHead(200, { ...robots, "content-type": "text/plain; charset=utf-8", "cache-control": "no-cache" });
+        return res.end(req.method === "HEAD" ? undefined : "User-agent: *\nDisallow: /\n");
+      }
       let site = sites.get(deployDir);
       if (site === undefined) {
         site = await siteOf(deployDir);
         sites.set(deployDir, site);
       }
-      if (!site) return page(res, 404, "Not found", "The deployed web root lies outside the deployment.");
+      if (!site) return page(res, 404, "Not found", "The deployed web root lies outside the deployment.", robots);
       // Files inside the web root, or inside the environment's own mounts under it (as pub/media).
       const dataRoot = await fs.promises.realpath(currentDataPath(target.projectId, target.environment)).catch(() => null);
       const allowed = [site.root, ...(dataRoot ? [path.join(dataRoot, "mounts", site.rel)] : [])];
       const requested = fileInRoot(site.root, target.sitePath);
-      if (!requested) return page(res, 404, "Not found", "This path is outside the site.");
+      if (!requested) return page(res, 404, "Not found", "This path is outside the site.", robots);
       let found = await servedFile(requested, allowed);
       // passthru: like the platform's "/index.html" passthru, unknown paths get the front page.
       if (found === "missing") found = await servedFile(path.join(site.root, "index.html"), allowed);
-      if (found === "refused") return page(res, 404, "Not found", "This path is not a file of the deployed site.");
-      if (found === "missing") return page(res, 404, "Not found", "The deployed build has no such file.");
+      // The router's own settings file is never served, whatever the web root.
+      if (found !== "missing" && found !== "refused" && found.file === path.join(deployDir, ROUTER_FILE)) found = "refused";
+      if (found === "refused") return page(res, 404, "Not found", "This path is not a file of the deployed site.", robots);
+      if (found === "missing") return page(res, 404, "Not found", "The deployed build has no such file.", robots);
       const { file, stat } = found;
       res.writeHead(200, {
+        ...robots,
         "content-type": TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream",
         "content-length": stat.size,
         "cache-control": "no-cache",
@@ -180,10 +237,10 @@ const key = Symbol.for("pwi.environment-router");
 type G = typeof globalThis & { [key]?: http.Server };
 
 /** Starts the router once per process; a port in use is reported, not fatal. */
-export function startEnvironmentRouter(port: number, getDb: () => Promise<Db>, log: (line: string) => void): void {
+export function startEnvironmentRouter(port: number, getDb: () => Promise<Db>, log: (line: string) => void, options: RouterOptions = {}): void {
   const g = globalThis as G;
   if (g[key] || port === 0) return;
-  const server = createEnvironmentRouter(getDb);
+  const server = createEnvironmentRouter(getDb, options);
   g[key] = server;
   server.on("error", (err: NodeJS.ErrnoException) => {
     log(`[startup] The environment router could not listen on port ${port} (${err.code ?? err.message}); environments' sites are not served by this process.`);

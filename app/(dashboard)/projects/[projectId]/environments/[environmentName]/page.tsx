@@ -132,6 +132,9 @@ export default async function EnvironmentPage({ params }: Props) {
           <Link href={`/projects/${projectId}/environments/${env.name}/topology`} className="block rounded-lg border border-border bg-surface p-4 text-sm font-medium text-accent hover:bg-surface-muted">
             Topology: router, application and services →
           </Link>
+          <Link href={`/projects/${projectId}/environments/${env.name}/settings`} className="block rounded-lg border border-border bg-surface p-4 text-sm font-medium text-accent hover:bg-surface-muted">
+            Settings: access control, search engines, pause →
+          </Link>
           {site ? (
             <section aria-labelledby="env-urls" className="rounded-lg border border-border bg-surface p-4 text-sm">
               <h2 id="env-urls" className="mb-2 font-semibold">

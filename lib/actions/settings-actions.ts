@@ -1,0 +1,50 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { getDb } from "@/db/client";
+import { requestPause, settingsInputSchema, updateEnvironmentSettings } from "@/lib/environments/settings";
+import { fail, fieldErrorsOf, formValues, ok, toActionFailure, type FormState } from "@/lib/errors";
+import { SESSION_EXPIRED, getSessionUser } from "@/lib/session/session";
+
+const box = (formData: FormData, name: string) => formData.get(name) === "on";
+const text = (formData: FormData, name: string) => {
+  const v = formData.get(name);
+  return typeof v === "string" ? v : "";
+};
+
+/** Saves an environment's HTTP access control and robots setting; the change redeploys it. Passwords never come back. */
+export async function saveEnvironmentSettingsAction(_prev: FormState<{ activityId: string | null }>, formData: FormData): Promise<FormState<{ activityId: string | null }>> {
+  const values = formValues(formData, ["projectId", "environment", "newUsername", "rules"]);
+  const user = await getSessionUser();
+  if (!user) return { ...fail(SESSION_EXPIRED), values };
+  const parsed = settingsInputSchema.safeParse({
+    enabled: box(formData, "enabled"),
+    newUsername: text(formData, "newUsername"),
+    newPassword: text(formData, "newPassword"),
+    removeUsernames: formData.getAll("removeUsername").filter((v): v is string => typeof v === "string"),
+    rules: text(formData, "rules"),
+    restrictRobots: box(formData, "restrictRobots"),
+    confirmLockout: box(formData, "confirmLockout"),
+  });
+  if (!parsed.success) return { ...fail("Check the highlighted fields.", fieldErrorsOf(parsed.error.issues)), values };
+  try {
+    const activity = await updateEnvironmentSettings(await getDb(), user, text(formData, "projectId"), text(formData, "environment"), parsed.data);
+    revalidatePath(`/projects/${text(formData, "projectId")}`, "layout");
+    return { ...ok({ activityId: activity?.id ?? null }), values: { ...values, newUsername: "" } };
+  } catch (err) {
+    return { ...toActionFailure(err), values };
+  }
+}
+
+/** Pause (`pause=1`) or resume an environment's site. */
+export async function pauseEnvironmentAction(_prev: FormState<{ activityId: string }>, formData: FormData): Promise<FormState<{ activityId: string }>> {
+  const user = await getSessionUser();
+  if (!user) return fail(SESSION_EXPIRED);
+  try {
+    const activity = await requestPause(await getDb(), user, text(formData, "projectId"), text(formData, "environment"), text(formData, "pause") === "1");
+    revalidatePath(`/projects/${text(formData, "projectId")}`, "layout");
+    return ok({ activityId: activity.id });
+  } catch (err) {
+    return toActionFailure(err);
+  }
+}

@@ -1,0 +1,135 @@
+import type http from "node:http";
+import { request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
+import { and, eq } from "drizzle-orm";
+import { expect, it } from "vitest";
+import { activities, environments } from "@/db/schema";
+import { describeEachDatabase } from "@/db/testing/databases";
+import { getActivityLog } from "@/lib/activities/queue";
+import { startActivityWorker } from "@/lib/activity-runners";
+import { addProjectMember } from "@/lib/projects/members";
+import { createProject } from "@/lib/projects/create-project";
+import { createEnvironmentRouter } from "@/lib/runtime/router";
+import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { requestEnvironmentAction } from "./request-action";
+import { requestPause, settingsInputSchema, updateEnvironmentSettings } from "./settings";
+
+const settings = (more: Partial<Record<string, unknown>> = {}) =>
+  settingsInputSchema.parse({ enabled: false, newUsername: "", newPassword: "", removeUsernames: [], rules: "", restrictRobots: true, ...more });
+
+describeEachDatabase("environment settings the router enforces", ({ db }) => {
+  it("HTTP access control (login beats address rules, IPv4 and IPv6), robots, pause and resume; bad input writes nothing", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("settings");
+    await createProject(db(), admin, { id, title: "Settings", plan: "starter", region: "us-3" });
+    // The test says who the client is (the server stamps the real address the same way).
+    const router: http.Server = createEnvironmentRouter(async () => db(), { clientAddress: (req) => String(req.headers["x-test-client"] ?? "127.0.0.1"), consoleUrl: "http://console.test" });
+    await new Promise<void>((r) => router.listen(0, "127.0.0.1", () => r()));
+    const port = (router.address() as AddressInfo).port;
+    const get = (env: string, p = "/", headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+        const req = httpRequest({ host: "127.0.0.1", port, path: `/${id}/${env}${p}`, headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    const basic = (u: string, p: string) => ({ authorization: `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}` });
+    const worker = startActivityWorker(db());
+    try {
+      await worker.idle();
+      // Defaults: Production visible to search engines, staging hidden.
+      expect((await get("master")).headers["x-robots-tag"]).toBeUndefined();
+      const staging = await get("staging");
+      expect(staging.status).toBe(200);
+      expect(staging.headers["x-robots-tag"]).toBe("noindex, nofollow");
+      expect((await get("staging", "/robots.txt")).body).toBe("User-agent: *\nDisallow: /\n");
+
+      // Bad input: a sentence each, nothing written.
+      const row = async () => (await db().select().from(environments).where(and(eq(environments.projectId, id), eq(environments.name, "staging"))))[0]!;
+      const count = async () => (await db().select().from(activities).where(eq(activities.projectId, id))).length;
+      const [before, activitiesBefore] = [await row(), await count()];
+      await expect(updateEnvironmentSettings(db(), admin, id, "staging", settings({ enabled: true, newUsername: "a:b", newPassword: "pw" }))).rejects.toThrow("cannot contain “:”");
+      await expect(updateEnvironmentSettings(db(), admin, id, "staging", settings({ enabled: true, newUsername: "ann", newPassword: "" }))).rejects.toThrow("Enter a password");
+      await expect(updateEnvironmentSettings(db(), admin, id, "staging", settings({ enabled: true, rules: "10.0.0.0/33 allow" }))).rejects.toMatchObject({ fieldErrors: { rules: [expect.stringContaining("not an IPv4 or IPv6 address")] } });
+      const many = Array.from({ length: 1000 }, (_, i) => `10.${Math.floor(i / 250)}.${i % 250}.1 allow`).join("\n");
+      await expect(updateEnvironmentSettings(db(), admin, id, "staging", settings({ enabled: true, rules: many }))).rejects.toMatchObject({ fieldErrors: { rules: [expect.stringContaining("At most 200 rules")] } });
+      await expect(updateEnvironmentSettings(db(), admin, id, "master", settings({ enabled: true, rules: "0.0.0.0/0 deny", restrictRobots: false }))).rejects.toThrow("let nobody into Production");
+      const viewer = await makeUser(db());
+      await addProjectMember(db(), admin, id, viewer.email, { role: "viewer", production: "viewer", staging: "viewer", development: "viewer" });
+      await expect(updateEnvironmentSettings(db(), viewer, id, "staging", settings({ enabled: true, newUsername: "x", newPassword: "y" }))).rejects.toMatchObject({ code: "forbidden" });
+      await expect(requestPause(db(), viewer, id, "staging", true)).rejects.toMatchObject({ code: "forbidden" });
+      expect(await row()).toEqual(before);
+      expect(await count()).toBe(activitiesBefore);
+
+      // A login and address rules: saved as an activity that redeploys staging.
+      const saved = await updateEnvironmentSettings(db(), admin, id, "staging", settings({ enabled: true, newUsername: "ann", newPassword: "open sesame", rules: "203.0.113.0/24 allow\n2001:db8::/32 allow\n198.51.100.7 deny" }));
+      expect(saved).toMatchObject({ type: "environment.update.http_access", state: "pending", description: "Change HTTP access control of staging" });
+      expect(JSON.stringify(await row())).not.toContain("open sesame");
+      await worker.idle();
+      expect((await db().select().from(activities).where(eq(activities.id, saved!.id)))[0]?.result).toBe("success");
+      const cases: [string, Record<string, string>, number][] = [
+        ["no login, no matching rule", { "x-test-client": "192.0.2.1" }, 401],
+        ["allowed IPv4 range", { "x-test-client": "203.0.113.9" }, 200],
+        ["allowed IPv6 range", { "x-test-client": "2001:db8::42" }, 200],
+        ["IPv4-mapped client in the IPv4 range", { "x-test-client": "::ffff:203.0.113.9" }, 200],
+        ["denied address", { "x-test-client": "198.51.100.7" }, 401],
+        ["denied address with a valid login", { "x-test-client": "198.51.100.7", ...basic("ann", "open sesame") }, 200],
+        ["wrong password", { "x-test-client": "192.0.2.1", ...basic("ann", "nope") }, 401],
+      ];
+      for (const [title, headers, status] of cases) expect((await get("staging", "/", headers)).status, title).toBe(status);
+      const asked = await get("staging", "/", { "x-test-client": "192.0.2.1" });
+      expect(asked.headers["www-authenticate"]).toBe('Basic realm="staging", charset="UTF-8"');
+      expect(asked.headers["x-robots-tag"]).toBe("noindex, nofollow");
+      // Without logins a denied address gets 403 with the reason.
+      await updateEnvironmentSettings(db(), admin, id, "staging", settings({ enabled: true, removeUsernames: ["ann"], rules: "198.51.100.7 deny\n0.0.0.0/0 allow" }));
+      await worker.idle();
+      const forbidden = await get("staging", "/", { "x-test-client": "198.51.100.7" });
+      expect(forbidden.status).toBe(403);
+      expect(forbidden.body).toContain("is denied by the rule “198.51.100.7 deny”");
+      // The router's copy of the settings (with the login hashes) is never served.
+      expect((await get("staging", "/../.router.json", { "x-test-client": "10.0.0.1" })).body).not.toContain("passwordHash");
+
+      // Robots off: no header, robots.txt is the site's own (here the passthru page).
+      await updateEnvironmentSettings(db(), admin, id, "staging", settings({ restrictRobots: false }));
+      await worker.idle();
+      const visible = await get("staging", "/robots.txt");
+      expect(visible.headers["x-robots-tag"]).toBeUndefined();
+      expect(visible.body).not.toContain("Disallow");
+
+      // Pause: 503 with a way back; Resume serves again; a redeploy resumes too.
+      const pause = await requestPause(db(), admin, id, "staging", true);
+      await worker.idle();
+      expect((await getActivityLog(db(), pause.id)).map((l) => l.text).join("\n")).toContain("staging is paused");
+      const paused = await get("staging");
+      expect(paused.status).toBe(503);
+      expect(paused.body).toContain("This environment is paused");
+      expect(paused.body).toContain(`http://console.test/projects/${id}/environments/staging`);
+      expect((await row()).pausedAt).not.toBeNull();
+      await expect(requestPause(db(), admin, id, "staging", true)).rejects.toThrow("already paused");
+      await requestPause(db(), admin, id, "staging", false);
+      await worker.idle();
+      expect((await get("staging")).status).toBe(200);
+      await requestPause(db(), admin, id, "staging", true);
+      await worker.idle();
+      expect((await get("staging")).status).toBe(503);
+      await requestEnvironmentAction(db(), admin, id, "staging", { action: "redeploy" });
+      await worker.idle();
+      expect((await get("staging")).status).toBe(200);
+      expect((await row()).pausedAt).toBeNull();
+
+      // A child branched now inherits its parent's access control.
+      await updateEnvironmentSettings(db(), admin, id, "staging", settings({ enabled: true, newUsername: "ann", newPassword: "pw" }));
+      await worker.idle();
+      await requestEnvironmentAction(db(), admin, id, "staging", { action: "branch", name: "kid", title: "Kid", type: "development" });
+      await worker.idle();
+      expect((await get("kid", "/", { "x-test-client": "192.0.2.1" })).status).toBe(401);
+      expect((await get("kid", "/", { "x-test-client": "192.0.2.1", ...basic("ann", "pw") })).status).toBe(200);
+    } finally {
+      await worker.stop();
+      router.close();
+    }
+  });
+});

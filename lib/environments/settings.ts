@@ -1,0 +1,133 @@
+import "server-only";
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { environments, type Activity, type Environment, type HttpAccessSettings } from "@/db/schema";
+import { enqueueActivity, lockProject, recordDoneActivity } from "@/lib/activities/queue";
+import { notifyWorkers } from "@/lib/activities/wake";
+import { hasRole, type SessionUser } from "@/lib/auth/permissions";
+import { requireProjectAccess } from "@/lib/auth/project-access";
+import { hashPassword } from "@/lib/auth/password";
+import { DomainError } from "@/lib/errors";
+import { MAX_LOGINS, parseAccessRules } from "@/lib/runtime/http-access";
+import { environmentActivityKinds } from "./activity-kinds";
+import { getEnvironmentByName } from "./queries";
+
+/** What a child gets from its parent when it is branched: the parent's HTTP access control. */
+export function inheritedSettings(parent: Pick<Environment, "httpAccess">): Pick<Environment, "httpAccess"> {
+  return { httpAccess: parent.httpAccess };
+}
+
+/** The settings as a page shows them: login names only, never their hashes. */
+export interface EnvironmentSettingsView {
+  httpAccess: { enabled: boolean; usernames: string[]; rules: HttpAccessSettings["rules"] };
+  restrictRobots: boolean;
+  paused: boolean;
+}
+
+export function settingsView(env: Environment): EnvironmentSettingsView {
+  return {
+    httpAccess: { enabled: env.httpAccess.enabled, usernames: env.httpAccess.logins.map((l) => l.username), rules: env.httpAccess.rules },
+    restrictRobots: env.restrictRobots,
+    paused: env.pausedAt !== null,
+  };
+}
+
+export const settingsInputSchema = z.object({
+  enabled: z.boolean(),
+  /** A login to add (or whose password to replace): both empty means none. */
+  newUsername: z.string().max(100, "A username has at most 100 characters."),
+  newPassword: z.string().max(200, "A password has at most 200 characters."),
+  /** Usernames whose login is removed. */
+  removeUsernames: z.array(z.string()).max(100),
+  rules: z.string().max(64 * 1024, "Paste at most 64 KiB of rules."),
+  restrictRobots: z.boolean(),
+  /** Saving rules that let nobody into Production was confirmed. */
+  confirmLockout: z.boolean().default(false),
+});
+export type SettingsInput = z.infer<typeof settingsInputSchema>;
+
+function requireAdmin(access: Awaited<ReturnType<typeof requireProjectAccess>>, env: Environment, what: string) {
+  if (!hasRole(access.environmentRoles[env.type], "viewer")) throw new DomainError("not_found", "This environment does not exist or you cannot see it.");
+  if (!hasRole(access.environmentRoles[env.type], "admin")) throw new DomainError("forbidden", `${what} ${env.title} needs the admin role on its environment type.`);
+}
+
+/**
+ * Saves an environment's HTTP access control and search-engine visibility. Checked here (never
+ * trusted from the page); a change is recorded as an activity that redeploys the environment,
+ * since the router applies what a deploy keeps. Returns the activity, or null when nothing changed.
+ */
+export async function updateEnvironmentSettings(db: Db, user: SessionUser, projectId: string, name: string, input: SettingsInput): Promise<Activity | null> {
+  const access = await requireProjectAccess(db, user, projectId);
+  const { rules, errors } = parseAccessRules(input.rules);
+  if (errors.length > 0) throw new DomainError("invalid", "Check the address rules.", { rules: errors.slice(0, 5) });
+  const username = input.newUsername.trim();
+  if (username || input.newPassword) {
+    if (!username) throw new DomainError("invalid", "Enter a username for the new login.", { newUsername: ["Enter a username."] });
+    if (username.includes(":")) throw new DomainError("invalid", "A username cannot contain “:” (browsers send username:password).", { newUsername: ["Remove the “:”."] });
+    if (/[\p{Cc}\s]/u.test(username)) throw new DomainError("invalid", "A username has no spaces or control characters.", { newUsername: ["Remove spaces and control characters."] });
+    if (!input.newPassword) throw new DomainError("invalid", "Enter a password for the new login.", { newPassword: ["A login needs a password."] });
+  }
+  const passwordHash = input.newPassword ? await hashPassword(input.newPassword) : null;
+
+  const activity = await db.transaction(async (tx) => {
+    await lockProject(tx, projectId);
+    const env = await getEnvironmentByName(tx, projectId, name);
+    if (!env) throw new DomainError("not_found", `There is no environment “${String(name).slice(0, 40)}” in this project.`);
+    requireAdmin(access, env, "Changing the settings of");
+    const logins = env.httpAccess.logins.filter((l) => !input.removeUsernames.includes(l.username) && l.username !== username);
+    if (username && passwordHash) logins.push({ username, passwordHash });
+    if (logins.length > MAX_LOGINS) throw new DomainError("invalid", `At most ${MAX_LOGINS} logins: remove one first.`, { newUsername: [`At most ${MAX_LOGINS} logins.`] });
+    const httpAccess: HttpAccessSettings = { enabled: input.enabled, logins, rules };
+    // Production with access control on and nobody let in: warn and ask first.
+    if (env.type === "production" && httpAccess.enabled && logins.length === 0 && !rules.some((r) => r.action === "allow") && !input.confirmLockout) {
+      const msg = "These settings let nobody into Production: there is no login and no address rule that allows. Add a login or an allow rule, or tick the confirmation to save anyway.";
+      throw new DomainError("invalid", msg, { confirmLockout: [msg] });
+    }
+    const accessChanged = JSON.stringify(httpAccess) !== JSON.stringify(env.httpAccess);
+    const robotsChanged = input.restrictRobots !== env.restrictRobots;
+    if (!accessChanged && !robotsChanged) return null;
+    await tx.update(environments).set({ httpAccess, restrictRobots: input.restrictRobots, updatedAt: new Date() }).where(eq(environments.id, env.id));
+    const changed = [accessChanged && "HTTP access control", robotsChanged && "search-engine visibility"].filter(Boolean).join(" and ");
+    const activityInput = {
+      projectId,
+      environmentId: env.id,
+      environmentName: env.name,
+      type: accessChanged ? ("environment.update.http_access" as const) : ("environment.update.restrict_robots" as const),
+      description: `Change ${changed} of ${env.name}`,
+      parameters: {},
+      createdBy: user.id,
+    };
+    if (env.status === "active" || env.status === "dirty") return enqueueActivity(environmentActivityKinds, tx, { ...activityInput, occupies: [env.id], isProduction: env.type === "production" });
+    return recordDoneActivity(environmentActivityKinds, tx, activityInput, `${env.name} is inactive: the router applies the new settings when it is activated.`);
+  });
+  if (activity?.state === "pending") notifyWorkers();
+  return activity;
+}
+
+/** Pauses an active environment's site (503 until Resume, a push or a redeploy), or resumes it. */
+export async function requestPause(db: Db, user: SessionUser, projectId: string, name: string, pause: boolean): Promise<Activity> {
+  const access = await requireProjectAccess(db, user, projectId);
+  const activity = await db.transaction(async (tx) => {
+    await lockProject(tx, projectId);
+    const env = await getEnvironmentByName(tx, projectId, name);
+    if (!env) throw new DomainError("not_found", `There is no environment “${String(name).slice(0, 40)}” in this project.`);
+    requireAdmin(access, env, pause ? "Pausing" : "Resuming");
+    if (env.status !== "active" && env.status !== "dirty") throw new DomainError("conflict", `${env.title} is ${env.status}: only an active environment can be ${pause ? "paused" : "resumed"}.`);
+    if (pause && env.pausedAt) throw new DomainError("conflict", `${env.title} is already paused.`);
+    if (!pause && !env.pausedAt) throw new DomainError("conflict", `${env.title} is not paused.`);
+    return enqueueActivity(environmentActivityKinds, tx, {
+      projectId,
+      environmentId: env.id,
+      environmentName: env.name,
+      occupies: [env.id],
+      type: pause ? "environment.pause" : "environment.resume",
+      description: `${pause ? "Pause" : "Resume"} ${env.name}`,
+      parameters: {},
+      createdBy: user.id,
+      isProduction: env.type === "production",
+    });
+  });
+  notifyWorkers();
+  return activity;
+}
