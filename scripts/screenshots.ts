@@ -71,6 +71,26 @@ try {
       await page.goto("/projects/demo-store/environments/master");
       await page.getByRole("button", { name: "Deactivate" }).click({ force: true });
       await page.screenshot({ path: `${out}/disabled-reason.png` });
+      // Variables of an environment (a project one shadowed, the page says "redeploy to apply"), then its settings.
+      await page.goto("/projects/demo-store/settings");
+      const projectVars = page.getByRole("region", { name: "Project variables" });
+      await projectVars.getByLabel("Name").fill("env:GREETING");
+      await projectVars.getByLabel("Value").fill("Welcome to the Demo Store");
+      await projectVars.getByRole("button", { name: "Add variable" }).click();
+      await projectVars.getByText("Saved.").waitFor({ timeout: 30_000 });
+      await page.goto("/projects/demo-store/environments/fix-cart");
+      const vars = page.getByRole("region", { name: "Variables" });
+      await vars.getByLabel("Name").fill("env:ADMIN_PASSWORD");
+      await vars.getByLabel("Value").fill("not-shown-anywhere");
+      await vars.getByLabel("Sensitive (write-only)").check();
+      await vars.getByRole("button", { name: "Add variable" }).click();
+      await vars.getByTestId("activity-notice").and(page.locator("[data-result=success]")).waitFor({ timeout: 60_000 });
+      await page.goto("/projects/demo-store");
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.screenshot({ path: `${out}/variables-changed.png` });
+      await page.goto("/projects/demo-store/environments/fix-cart/settings");
+      await page.screenshot({ path: `${out}/environment-settings.png`, fullPage: true });
+      await page.setViewportSize({ width: 1280, height: 720 });
     }
     // The hierarchy beside the tree, and a Pro production topology, in both schemes.
     await page.setViewportSize({ width: 1280, height: 900 });
