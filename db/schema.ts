@@ -191,6 +191,8 @@ export const projects = pgTable(
     region: text().notNull(),
     /** The environment a pushed new branch hangs under; null: Integration on Pro, the root on Starter. */
     defaultBranchParent: text(),
+    /** Non-production environments not deployed for this many days are paused (0: never). */
+    autoPauseDays: integer().notNull().default(14),
     createdAt: createdAt(),
     updatedAt: createdAt(),
     createdBy: text().references(() => users.id, { onDelete: "set null" }),

@@ -15,6 +15,7 @@ export type { Worker } from "@/lib/activities/worker";
 import { hasRole, type SessionUser } from "@/lib/auth/permissions";
 import { requireProjectAccess } from "@/lib/auth/project-access";
 import { environmentActivityRunners } from "@/lib/environments/activity-runners";
+import { pauseIdleEnvironments } from "@/lib/environments/settings";
 import { snapshotActivityRunners } from "@/lib/snapshots/activity-runners";
 import { pruneExpiredSnapshots } from "@/lib/snapshots/snapshots";
 import { variableActivityRunners } from "@/lib/variables/activity-runners";
@@ -25,11 +26,13 @@ const ACTIVITY_RUNNERS: ActivityRunners<typeof ACTIVITY_KINDS> = { ...environmen
 
 export const ACTIVITY_REGISTRY: ActivityRegistry = { kinds: ACTIVITY_KINDS, runners: ACTIVITY_RUNNERS, secrets: projectSensitiveValues };
 
-/** A worker for every kind, with the domains' scheduled upkeep (expired snapshots pruned). */
+/** A worker for every kind, with the domains' scheduled upkeep (expired snapshots pruned, idle environments paused). */
 export function startActivityWorker(db: Db, options: Omit<WorkerOptions, "registry" | "upkeep"> = {}): Worker {
   const upkeep = async () => {
     const n = await pruneExpiredSnapshots(db);
     if (n > 0) console.log(`[worker] deleted ${n} expired snapshot(s)`);
+    const paused = await pauseIdleEnvironments(db);
+    if (paused > 0) console.log(`[worker] paused ${paused} environment(s) not deployed for their project's idle period`);
   };
   return startWorker(db, { ...options, registry: ACTIVITY_REGISTRY, upkeep });
 }

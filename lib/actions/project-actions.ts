@@ -4,8 +4,8 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import type { FormState } from "@/lib/errors";
 import { createProject } from "@/lib/projects/create-project";
-import { deleteProject, renameProject, setDefaultBranchParent } from "@/lib/projects/update-project";
-import { createProjectSchema, defaultBranchParentSchema, deleteProjectSchema, renameProjectSchema } from "@/lib/projects/validation";
+import { deleteProject, renameProject, setAutoPauseDays, setDefaultBranchParent } from "@/lib/projects/update-project";
+import { autoPauseSchema, createProjectSchema, defaultBranchParentSchema, deleteProjectSchema, renameProjectSchema } from "@/lib/projects/validation";
 import { runFormAction } from "./run-form-action";
 
 export async function createProjectAction(_prev: FormState, formData: FormData): Promise<FormState> {
@@ -42,6 +42,13 @@ export async function setDefaultBranchParentAction(_prev: FormState, formData: F
   const result = await runFormAction(formData, ["projectId", "parent"], defaultBranchParentSchema, (db, user, input) =>
     setDefaultBranchParent(db, user, input.projectId, input.parent === "" ? null : input.parent),
   );
+  if (result.ok) revalidatePath(`/projects/${result.values.projectId}`, "layout");
+  return result;
+}
+
+/** The project's "pause environments not deployed for N days" (0: never). */
+export async function setAutoPauseDaysAction(_prev: FormState, formData: FormData): Promise<FormState> {
+  const result = await runFormAction(formData, ["projectId", "days"], autoPauseSchema, (db, user, input) => setAutoPauseDays(db, user, input.projectId, input.days));
   if (result.ok) revalidatePath(`/projects/${result.values.projectId}`, "layout");
   return result;
 }

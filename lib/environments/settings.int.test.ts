@@ -11,8 +11,11 @@ import { addProjectMember } from "@/lib/projects/members";
 import { createProject } from "@/lib/projects/create-project";
 import { createEnvironmentRouter } from "@/lib/runtime/router";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { getProjectAccess } from "@/lib/auth/project-access";
+import { getEnvironmentTopology } from "@/lib/topology/get-environment-topology";
 import { requestEnvironmentAction } from "./request-action";
-import { requestPause, settingsInputSchema, updateEnvironmentSettings } from "./settings";
+import { pauseIdleEnvironments, requestPause, settingsInputSchema, updateEnvironmentSettings } from "./settings";
+import { setAutoPauseDays } from "@/lib/projects/update-project";
 
 const settings = (more: Partial<Record<string, unknown>> = {}) =>
   settingsInputSchema.parse({ enabled: false, newUsername: "", newPassword: "", removeUsernames: [], rules: "", restrictRobots: true, ...more });
@@ -80,6 +83,9 @@ describeEachDatabase("environment settings the router enforces", ({ db }) => {
         ["wrong password", { "x-test-client": "192.0.2.1", ...basic("ann", "nope") }, 401],
       ];
       for (const [title, headers, status] of cases) expect((await get("staging", "/", headers)).status, title).toBe(status);
+      // The topology's router node says what the router enforces.
+      const topology = await getEnvironmentTopology(db(), (await getProjectAccess(db(), admin, id))!, await row());
+      expect(topology.topology!.nodes.find((n) => n.kind === "router")!.facts).toEqual(expect.arrayContaining(["Access control: on (1 login, 3 address rules)", "Search engines: hidden (noindex)"]));
       const asked = await get("staging", "/", { "x-test-client": "192.0.2.1" });
       expect(asked.headers["www-authenticate"]).toBe('Basic realm="staging", charset="UTF-8"');
       expect(asked.headers["x-robots-tag"]).toBe("noindex, nofollow");
@@ -130,6 +136,36 @@ describeEachDatabase("environment settings the router enforces", ({ db }) => {
     } finally {
       await worker.stop();
       router.close();
+    }
+  });
+
+  it("pauses what nobody deploys: non-production environments past the project's idle days, as an activity; 0 never pauses", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("idle");
+    await createProject(db(), admin, { id, title: "Idle", plan: "starter", region: "us-3" });
+    const worker = startActivityWorker(db());
+    try {
+      await worker.idle();
+      const longAgo = new Date(Date.now() - 15 * 24 * 3600_000);
+      await db().update(environments).set({ deployedAt: longAgo }).where(eq(environments.projectId, id));
+      const pauses = async () => (await db().select().from(activities).where(and(eq(activities.projectId, id), eq(activities.type, "environment.pause")))).map((a) => [a.environmentName, a.description]);
+      await setAutoPauseDays(db(), admin, id, 0);
+      await pauseIdleEnvironments(db());
+      expect(await pauses()).toEqual([]);
+      await setAutoPauseDays(db(), admin, id, 14);
+      await pauseIdleEnvironments(db());
+      expect(await pauses()).toEqual([["staging", "Pause staging: not deployed for 14 days"]]);
+      await worker.idle();
+      const [staging] = await db().select().from(environments).where(and(eq(environments.projectId, id), eq(environments.name, "staging")));
+      expect(staging!.pausedAt).not.toBeNull();
+      // Already paused: not again.
+      await pauseIdleEnvironments(db());
+      expect(await pauses()).toHaveLength(1);
+      const viewer = await makeUser(db());
+      await addProjectMember(db(), admin, id, viewer.email, { role: "viewer", production: "viewer", staging: "viewer", development: "viewer" });
+      await expect(setAutoPauseDays(db(), viewer, id, 1)).rejects.toMatchObject({ code: "forbidden" });
+    } finally {
+      await worker.stop();
     }
   });
 });

@@ -1,9 +1,9 @@
 import "server-only";
-import { eq } from "drizzle-orm";
+import { and, eq, gt, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { environments, type Activity, type Environment, type HttpAccessSettings } from "@/db/schema";
-import { enqueueActivity, lockProject, recordDoneActivity } from "@/lib/activities/queue";
+import { environments, projects, type Activity, type Environment, type HttpAccessSettings } from "@/db/schema";
+import { busyEnvironments, enqueueActivity, lockProject, recordDoneActivity } from "@/lib/activities/queue";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { hasRole, type SessionUser } from "@/lib/auth/permissions";
 import { requireProjectAccess } from "@/lib/auth/project-access";
@@ -130,4 +130,50 @@ export async function requestPause(db: Db, user: SessionUser, projectId: string,
   });
   notifyWorkers();
   return activity;
+}
+
+/**
+ * Pauses what nobody deploys: active non-production environments, not paused, whose last deploy
+ * is older than their project's `autoPauseDays` (0: never) and that have nothing queued or
+ * running. Each pause is an activity ("not deployed for N days") like one a person asks for.
+ * Run by the workers' upkeep; returns how many were paused.
+ */
+export async function pauseIdleEnvironments(db: Db, now = new Date()): Promise<number> {
+  const candidates = await db
+    .select({ env: environments, days: projects.autoPauseDays })
+    .from(environments)
+    .innerJoin(projects, eq(projects.id, environments.projectId))
+    .where(
+      and(
+        eq(environments.status, "active"),
+        isNull(environments.pausedAt),
+        ne(environments.type, "production"),
+        gt(projects.autoPauseDays, 0),
+        isNotNull(environments.deployedAt),
+        sql`${environments.deployedAt} < ${now.toISOString()}::timestamptz - make_interval(days => ${projects.autoPauseDays})`,
+      ),
+    )
+    .limit(100);
+  let paused = 0;
+  for (const { env, days } of candidates) {
+    const done = await db.transaction(async (tx) => {
+      await lockProject(tx, env.projectId);
+      const current = await getEnvironmentByName(tx, env.projectId, env.name);
+      if (!current || current.status !== "active" || current.pausedAt || (await busyEnvironments(tx, env.projectId)).has(env.id)) return false;
+      await enqueueActivity(environmentActivityKinds, tx, {
+        projectId: env.projectId,
+        environmentId: env.id,
+        environmentName: env.name,
+        occupies: [env.id],
+        type: "environment.pause",
+        description: `Pause ${env.name}: not deployed for ${days} days`,
+        parameters: {},
+        createdBy: null,
+      });
+      return true;
+    });
+    if (done) paused++;
+  }
+  if (paused > 0) notifyWorkers();
+  return paused;
 }

@@ -54,3 +54,10 @@ export async function setDefaultBranchParent(db: Db, user: SessionUser, projectI
   }
   await db.update(projects).set({ defaultBranchParent: parent, updatedAt: new Date() }).where(eq(projects.id, access.project.id));
 }
+
+/** After how many days without a deploy a non-production environment is paused (0: never). Project admins only. */
+export async function setAutoPauseDays(db: Db, user: SessionUser, projectId: string, days: number): Promise<void> {
+  const access = await requireProjectAccess(db, user, projectId);
+  if (!canManageProject(access)) throw new DomainError("forbidden", "Only a project admin can change when idle environments are paused.");
+  await db.update(projects).set({ autoPauseDays: days, updatedAt: new Date() }).where(eq(projects.id, access.project.id));
+}

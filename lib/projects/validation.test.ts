@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { editEnvironmentSchema } from "@/lib/environments/validation";
 import { personNameSchema } from "@/lib/users/validation";
-import { createProjectSchema, projectTitleSchema } from "./validation";
+import { autoPauseSchema, createProjectSchema, projectTitleSchema } from "./validation";
 
 const valid = { title: "My Store", id: "my-store", plan: "pro", region: "eu-5" };
 
@@ -37,4 +37,13 @@ it("refuses invisible text-direction characters in titles and names, with a mess
   expect(personNameSchema.safeParse("Ada\u2066").success).toBe(false);
   expect(editEnvironmentSchema.safeParse({ projectId: "p", environment: "e", title: "Fix\u200Fcart", parent: "" }).success).toBe(false);
   expect(projectTitleSchema.safeParse("Boutique café — été").success).toBe(true);
+});
+
+describe("autoPauseSchema", () => {
+  it("takes 0 to 365 whole days and says what to type otherwise", () => {
+    expect(autoPauseSchema.parse({ projectId: "p", days: " 14 " }).days).toBe(14);
+    expect(autoPauseSchema.parse({ projectId: "p", days: "0" }).days).toBe(0);
+    for (const bad of ["-1", "1.5", "abc", "", "1e3", "99999"]) expect(autoPauseSchema.safeParse({ projectId: "p", days: bad }).success, bad).toBe(false);
+    expect(autoPauseSchema.safeParse({ projectId: "p", days: "366" }).error?.issues[0]?.message).toBe("At most 365 days.");
+  });
 });

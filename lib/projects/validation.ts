@@ -58,3 +58,14 @@ export const defaultBranchParentSchema = z.object({
   projectId: z.string().min(1),
   parent: z.string().max(32).regex(/^$|^[a-z0-9][a-z0-9-]*$/, "Choose an environment from the list."),
 });
+
+/** "Pause environments not deployed for N days": 0 (never) to 365. */
+export const autoPauseSchema = z.object({
+  projectId: z.string().min(1),
+  days: z
+    .string()
+    .trim()
+    .regex(/^\d{1,3}$/, "Enter a whole number of days, 0 for never.")
+    .transform(Number)
+    .pipe(z.number().max(365, "At most 365 days.")),
+});

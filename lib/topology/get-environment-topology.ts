@@ -52,6 +52,14 @@ export async function getEnvironmentTopology(db: Db, access: ProjectAccess, env:
   });
   if (headErrors.length) topology.changed = true;
   if (variablesChanged) for (const n of topology.nodes) if (n.kind === "app") n.variablesChanged = true;
+  // What the router enforces for this environment (its settings page changes them).
+  const guard = env.httpAccess;
+  const routerFacts = [
+    guard.enabled ? `Access control: on (${guard.logins.length} login${guard.logins.length === 1 ? "" : "s"}, ${guard.rules.length} address rule${guard.rules.length === 1 ? "" : "s"})` : "Access control: off",
+    env.restrictRobots ? "Search engines: hidden (noindex)" : "Search engines: visible",
+    ...(env.pausedAt ? ["Paused: the site answers 503"] : []),
+  ];
+  for (const n of topology.nodes) if (n.kind === "router") n.facts = [...n.facts, ...routerFacts];
   const used: Record<string, number> = {};
   for (const v of env.status === "inactive" ? [] : await volumeSizes(projectId, env.name, config)) {
     const key = v.kind === "service" ? `service:${v.name}` : "app";

@@ -3,6 +3,7 @@ import { DeleteProjectDialog } from "@/components/projects/delete-project-dialog
 import { ProjectHeader } from "@/components/projects/project-header";
 import { RenameProjectForm } from "@/components/projects/rename-project-form";
 import { BranchParentForm } from "@/components/projects/branch-parent-form";
+import { AutoPauseForm } from "@/components/projects/auto-pause-form";
 import { VariablesPanel } from "@/components/variables/variables-panel";
 import { listVariables } from "@/lib/variables/variables";
 import { getDb } from "@/db/client";
@@ -48,6 +49,12 @@ export default async function ProjectSettingsPage({ params }: Props) {
             environments={treeOrder(all.filter((e) => e.status !== "deleting")).map(({ env }) => ({ name: env.name, title: env.title }))}
             disabledReason={notAdmin}
           />
+        </section>
+        <section aria-labelledby="idle-heading" className="rounded-lg border border-border bg-surface p-5">
+          <h2 id="idle-heading" className="mb-4 text-lg font-semibold">
+            Idle environments
+          </h2>
+          <AutoPauseForm projectId={project.id} days={project.autoPauseDays} disabledReason={notAdmin} />
         </section>
         <section aria-labelledby="project-variables-heading" className="rounded-lg border border-border bg-surface p-5">
           <h2 id="project-variables-heading" className="text-lg font-semibold">
