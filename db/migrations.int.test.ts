@@ -19,6 +19,7 @@ describeEachDatabase("migrations", ({ db, database }) => {
       "deployments",
       "environments",
       "instance_settings",
+      "mails",
       "project_members",
       "projects",
       "sessions",

@@ -270,6 +270,8 @@ export const environments = pgTable(
     restrictRobots: boolean().notNull().default(true),
     /** Paused: the router answers 503 until Resume, a push or a redeploy. */
     pausedAt: timestamp({ withTimezone: true, mode: "date" }),
+    /** Outgoing e-mail: kept in the Mailbox when on; refused with an SMTP error when off. */
+    outgoingEmail: boolean().notNull().default(false),
     createdAt: createdAt(),
     updatedAt: createdAt(),
   },
@@ -478,3 +480,32 @@ export const apiTokens = pgTable(
 
 export type ApiToken = typeof apiTokens.$inferSelect;
 export type Variable = typeof variables.$inferSelect;
+
+/** A message an environment's code sent to its SMTP endpoint (its Mailbox), kept as received. */
+export const mails = pgTable(
+  "mails",
+  {
+    id: text()
+      .primaryKey()
+      .$defaultFn(() => crypto.randomUUID()),
+    projectId: text()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    environmentId: text()
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    /** The activity whose hook sent it. */
+    activityId: text(),
+    /** The SMTP envelope. */
+    mailFrom: text().notNull(),
+    rcptTo: jsonb().$type<string[]>().notNull(),
+    /** From the message's headers (for the list). */
+    subject: text().notNull(),
+    size: integer().notNull(),
+    raw: bytea().notNull(),
+    receivedAt: createdAt(),
+  },
+  (t) => [index().on(t.environmentId, t.receivedAt)],
+);
+
+export type Mail = typeof mails.$inferSelect;

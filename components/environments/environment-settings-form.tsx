@@ -104,6 +104,21 @@ export function EnvironmentSettingsForm({
       </fieldset>
 
       <fieldset className="space-y-2" disabled={disabled}>
+        <legend className="text-base font-semibold">Outgoing e-mail</legend>
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" name="outgoingEmail" defaultChecked={settings.outgoingEmail} className="size-4 accent-[var(--accent)]" />
+          Let this environment send e-mail
+        </label>
+        <p className="text-xs text-muted">
+          Hooks reach an SMTP endpoint at <code>$MAGENTO_CLOUD_SMTP_HOST:$MAGENTO_CLOUD_SMTP_PORT</code>. On: messages are kept in the{" "}
+          <a className="text-accent underline" href={`/projects/${projectId}/environments/${environment}/mailbox`}>
+            Mailbox
+          </a>{" "}
+          (not delivered). Off: each message is refused with an SMTP error that says so. On by default for Production only.
+        </p>
+      </fieldset>
+
+      <fieldset className="space-y-2" disabled={disabled}>
         <legend className="text-base font-semibold">Search engines</legend>
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" name="restrictRobots" defaultChecked={settings.restrictRobots} className="size-4 accent-[var(--accent)]" />

@@ -38,7 +38,7 @@ export async function addUser(page: Page, user: { name: string; email: string; p
   await page.getByLabel("Email", { exact: true }).fill(user.email);
   await page.getByLabel("Initial password").fill(user.password);
   await page.getByRole("button", { name: "Add user" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "User added." })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "User added." })).toBeVisible({ timeout: 30_000 }); // hashing the password takes a while under the suite's load
   await expect(page.getByRole("cell", { name: user.email, exact: true })).toBeVisible();
   await expect(page.getByLabel("Email", { exact: true })).toHaveValue(""); // the form starts empty again
 }

@@ -24,6 +24,7 @@ export async function saveEnvironmentSettingsAction(_prev: FormState<{ activityI
     removeUsernames: formData.getAll("removeUsername").filter((v): v is string => typeof v === "string"),
     rules: text(formData, "rules"),
     restrictRobots: box(formData, "restrictRobots"),
+    outgoingEmail: box(formData, "outgoingEmail"),
     confirmLockout: box(formData, "confirmLockout"),
   });
   if (!parsed.success) return { ...fail("Check the highlighted fields.", fieldErrorsOf(parsed.error.issues)), values };

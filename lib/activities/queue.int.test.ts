@@ -109,6 +109,7 @@ describeEachDatabase("one way to enqueue", ({ db }) => {
       "environment.restore": { snapshotId },
       "environment.update.http_access": {},
       "environment.update.restrict_robots": {},
+      "environment.update.smtp": { enabled: true },
       "environment.pause": {},
       "environment.resume": {},
       "environment.variable.create": { names: ["FOO"] },

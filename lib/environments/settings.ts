@@ -22,6 +22,7 @@ export function inheritedSettings(parent: Pick<Environment, "httpAccess">): Pick
 export interface EnvironmentSettingsView {
   httpAccess: { enabled: boolean; usernames: string[]; rules: HttpAccessSettings["rules"] };
   restrictRobots: boolean;
+  outgoingEmail: boolean;
   paused: boolean;
 }
 
@@ -29,6 +30,7 @@ export function settingsView(env: Environment): EnvironmentSettingsView {
   return {
     httpAccess: { enabled: env.httpAccess.enabled, usernames: env.httpAccess.logins.map((l) => l.username), rules: env.httpAccess.rules },
     restrictRobots: env.restrictRobots,
+    outgoingEmail: env.outgoingEmail,
     paused: env.pausedAt !== null,
   };
 }
@@ -42,6 +44,8 @@ export const settingsInputSchema = z.object({
   removeUsernames: z.array(z.string()).max(100),
   rules: z.string().max(64 * 1024, "Paste at most 64 KiB of rules."),
   restrictRobots: z.boolean(),
+  /** Absent: unchanged (forms that do not show it). */
+  outgoingEmail: z.boolean().optional(),
   /** Saving rules that let nobody into Production was confirmed. */
   confirmLockout: z.boolean().default(false),
 });
@@ -86,8 +90,20 @@ export async function updateEnvironmentSettings(db: Db, user: SessionUser, proje
     }
     const accessChanged = JSON.stringify(httpAccess) !== JSON.stringify(env.httpAccess);
     const robotsChanged = input.restrictRobots !== env.restrictRobots;
-    if (!accessChanged && !robotsChanged) return null;
-    await tx.update(environments).set({ httpAccess, restrictRobots: input.restrictRobots, updatedAt: new Date() }).where(eq(environments.id, env.id));
+    const email = input.outgoingEmail ?? env.outgoingEmail;
+    const emailChanged = email !== env.outgoingEmail;
+    if (!accessChanged && !robotsChanged && !emailChanged) return null;
+    await tx.update(environments).set({ httpAccess, restrictRobots: input.restrictRobots, outgoingEmail: email, updatedAt: new Date() }).where(eq(environments.id, env.id));
+    // E-mail needs no redeploy: its endpoint reads the setting when a deploy's hooks start.
+    const emailActivity = emailChanged
+      ? await recordDoneActivity(
+          environmentActivityKinds,
+          tx,
+          { projectId, environmentId: env.id, environmentName: env.name, type: "environment.update.smtp", description: `Turn outgoing e-mail ${email ? "on" : "off"} for ${env.name}`, parameters: { enabled: email }, createdBy: user.id },
+          email ? `Hooks of ${env.name} can send e-mail from the next deploy on; messages are kept in its Mailbox.` : `Hooks of ${env.name} get an SMTP error when they send e-mail, from the next deploy on.`,
+        )
+      : null;
+    if (!accessChanged && !robotsChanged) return emailActivity;
     const changed = [accessChanged && "HTTP access control", robotsChanged && "search-engine visibility"].filter(Boolean).join(" and ");
     const activityInput = {
       projectId,

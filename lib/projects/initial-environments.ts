@@ -37,7 +37,7 @@ export async function createInitialEnvironments(tx: Tx, project: Project, creato
   for (const e of layout) {
     const [row] = await tx
       .insert(environments)
-      .values({ projectId: project.id, name: e.name, title: e.title, type: e.type, status: e.status === "active" ? "dirty" : e.status, parentId: e.parent ? ids.get(e.parent)! : null, restrictRobots: e.type !== "production" })
+      .values({ projectId: project.id, name: e.name, title: e.title, type: e.type, status: e.status === "active" ? "dirty" : e.status, parentId: e.parent ? ids.get(e.parent)! : null, restrictRobots: e.type !== "production", outgoingEmail: e.type === "production" })
       .returning();
     ids.set(e.name, row!.id);
     if (e.status === "active") {

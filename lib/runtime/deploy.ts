@@ -13,6 +13,7 @@ import { checkoutInto, treeOf } from "@/lib/git/repository";
 import { cgroupsAvailable } from "./hook-cgroup";
 import { hookLimits, runHook, type HookPhase, type HookResult } from "./run-hook";
 import { sandboxSupport } from "./sandbox";
+import { openMailEndpoint, type MailEndpoint } from "./mail-endpoint";
 import { currentDataPath, ensureVolumes, linkMounts, volumesRoot } from "./volumes";
 
 /** In each deploy directory: the web root of `web.locations["/"]`, for the environment router. */
@@ -161,6 +162,16 @@ function describeContainment(): string | null {
  * environment's `current` link to it. Any failure leaves the previous deployment current.
  */
 export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
+  // The environment's SMTP endpoint, open while its hooks run.
+  const mail = await openMailEndpoint({ db: ctx.db, projectId: ctx.projectId, environment: ctx.environment, activityId: ctx.activityId, log: ctx.log, sandboxed: sandboxSupport().ok });
+  try {
+    return await deployWithMail(ctx, mail);
+  } finally {
+    await mail.close();
+  }
+}
+
+async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<DeployOutcome> {
   const { log } = ctx;
   const started = Date.now();
   const treeId = await treeOf(ctx.projectId, ctx.commit);
@@ -172,7 +183,7 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
     return { ok: false, message: `The configuration is invalid: ${formatConfigError(parsed.errors[0]!)}` };
   }
   const config = parsed.config;
-  const baseEnv = hookEnv(ctx, config, treeId);
+  const baseEnv = { ...hookEnv(ctx, config, treeId), ...mail.hookEnv };
   const buildEnv = phaseEnv(baseEnv, ctx.variables?.build);
   const env = phaseEnv(baseEnv, ctx.variables?.runtime);
   const containment = describeContainment();
@@ -198,7 +209,7 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
     log.line(`Building application '${config.app.name}' (runtime type: ${config.app.type}, tree: ${treeId.slice(0, 7)})`);
     if (config.app.hooks.build) {
       log.line("Executing build hook…");
-      const sandbox = { appDir: tmp, appWritable: true, writable: [], network: appEnv().HOOK_BUILD_NETWORK };
+      const sandbox = { appDir: tmp, appWritable: true, writable: [], network: appEnv().HOOK_BUILD_NETWORK, smtpSocket: mail.socketPath };
       const r = await runHook({ script: config.app.hooks.build, phase: "build", sandbox, env: buildEnv, log, signal: ctx.signal });
       if (r.exitCode !== 0) {
         fs.rmSync(tmp, { recursive: true, force: true });
@@ -234,7 +245,7 @@ export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
     ["post_deploy", "post-deploy", config.app.hooks.post_deploy],
   ];
   // Deploy hooks see the build read-only, and their environment's own data writable.
-  const sandbox = { appDir: target, appWritable: false, writable: [volumesRoot(ctx.projectId, ctx.environment.name)], network: false };
+  const sandbox = { appDir: target, appWritable: false, writable: [volumesRoot(ctx.projectId, ctx.environment.name)], network: false, smtpSocket: mail.socketPath };
   for (const [hook, section, script] of steps) {
     log.setSection(section);
     if (!script) continue;

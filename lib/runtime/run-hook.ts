@@ -9,6 +9,7 @@ import { dataPaths } from "@/lib/paths";
 import { CUT_KEEP_BYTES, MAX_LINE_BYTES, type LogSink } from "./log-sink";
 import { createHookCgroup, sweepHookCgroups, type HookCgroup } from "./hook-cgroup";
 import { hookBaseEnv, SANDBOX_APP_DIR, sandboxArgs, sandboxSupport, unsandboxedWarning, type SandboxSpec } from "./sandbox";
+import { SANDBOX_FORWARDER } from "./mail-endpoint";
 
 const run = promisify(execFile);
 
@@ -249,7 +250,11 @@ function hookCommand(script: string, bwrap: string | null, sandbox: SandboxSpec,
   prlimit ??= ["/usr/bin/prlimit", "/bin/prlimit"].find((p) => fs.existsSync(p)) ?? null;
   const inner: string[] = [];
   if (prlimit) inner.push(prlimit, `--nproc=${limits.maxProcesses}`, ...(cgroup ? [] : [`--as=${limits.memoryBytes}`]), "--");
-  inner.push("/bin/bash", "-c", script);
+  if (bwrap && sandbox.smtpSocket) {
+    // Start the e-mail forwarder (killed with the hook, as all in its sandbox), wait until it listens or dies, then run the script.
+    const launch = `if command -v node >/dev/null 2>&1; then node -e "$1" </dev/null >/dev/null 2>&1 & fwd=$!; i=0; while [ ! -e /tmp/.pwi-smtp-ready ] && kill -0 $fwd 2>/dev/null && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done; fi; exec /bin/bash -c "$2"`;
+    inner.push("/bin/bash", "-c", launch, "pwi-hook", SANDBOX_FORWARDER, script);
+  } else inner.push("/bin/bash", "-c", script);
   const sandboxed = bwrap ? [bwrap, ...sandboxArgs(sandbox), "--", ...inner] : inner;
   if (!perl) {
     cgroup?.remove();

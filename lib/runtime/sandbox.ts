@@ -21,6 +21,8 @@ export interface SandboxSpec {
   writable: readonly string[];
   /** The host's network (builds when HOOK_BUILD_NETWORK=1); otherwise loopback only. */
   network: boolean;
+  /** The environment's SMTP endpoint (a Unix socket), shown at /run/pwi-smtp.sock: the one way out for e-mail. */
+  smtpSocket?: string | null;
 }
 
 export type SandboxSupport = { ok: true; bwrap: string } | { ok: false; reason: string };
@@ -99,6 +101,7 @@ export function sandboxArgs(spec: SandboxSpec): string[] {
   for (const name of ETC) args.push("--ro-bind-try", `/etc/${name}`, `/etc/${name}`);
   for (const hidden of hiddenPaths()) args.push("--tmpfs", hidden);
   args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run");
+  if (spec.smtpSocket) args.push("--bind", spec.smtpSocket, "/run/pwi-smtp.sock");
   args.push(spec.appWritable ? "--bind" : "--ro-bind", spec.appDir, SANDBOX_APP_DIR);
   for (const dir of spec.writable) args.push("--bind", dir, dir);
   args.push("--chdir", SANDBOX_APP_DIR);

@@ -133,7 +133,10 @@ export default async function EnvironmentPage({ params }: Props) {
             Topology: router, application and services →
           </Link>
           <Link href={`/projects/${projectId}/environments/${env.name}/settings`} className="block rounded-lg border border-border bg-surface p-4 text-sm font-medium text-accent hover:bg-surface-muted">
-            Settings: access control, search engines, pause →
+            Settings: access control, search engines, e-mail, pause →
+          </Link>
+          <Link href={`/projects/${projectId}/environments/${env.name}/mailbox`} className="block rounded-lg border border-border bg-surface p-4 text-sm font-medium text-accent hover:bg-surface-muted">
+            Mailbox: e-mail its hooks sent →
           </Link>
           {site ? (
             <section aria-labelledby="env-urls" className="rounded-lg border border-border bg-surface p-4 text-sm">

@@ -1,0 +1,92 @@
+import fs from "node:fs";
+import path from "node:path";
+import { and, eq } from "drizzle-orm";
+import nodemailer from "nodemailer";
+import { expect, it } from "vitest";
+import { environments, mails } from "@/db/schema";
+import { describeEachDatabase } from "@/db/testing/databases";
+import { getActivityLog } from "@/lib/activities/queue";
+import { startActivityWorker } from "@/lib/activity-runners";
+import { requestEnvironmentAction } from "@/lib/environments/request-action";
+import { createProject } from "@/lib/projects/create-project";
+import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { commitOn } from "@/lib/testing-git";
+import { environmentDeployDir } from "./deploy";
+import { MAX_MAIL_BYTES, openMailEndpoint } from "./mail-endpoint";
+
+/** A deploy hook that speaks SMTP with bash alone (no client inside the sandbox), printing the server's replies. */
+const SEND = [
+  'exec 3<>/dev/tcp/$MAGENTO_CLOUD_SMTP_HOST/$MAGENTO_CLOUD_SMTP_PORT',
+  'say() { printf "%s\\r\\n" "$1" >&3; IFS= read -r reply <&3; echo "smtp: ${reply%$(printf "\\r")}"; }',
+  'IFS= read -r reply <&3; echo "smtp: ${reply%$(printf "\\r")}"',
+  'say "HELO hook"',
+  'say "MAIL FROM:<shop@example.com>"',
+  'say "RCPT TO:<customer@example.com>"',
+  'say "DATA"',
+  'printf "Subject: Order 42 confirmed\\r\\nFrom: shop@example.com\\r\\nTo: customer@example.com\\r\\n\\r\\nThank you for your order.\\r\\n.\\r\\n" >&3; IFS= read -r reply <&3; echo "smtp: ${reply%$(printf "\\r")}"',
+  'say "QUIT"',
+].join("\n    ");
+
+describeEachDatabase("the SMTP endpoint", ({ db }) => {
+  it("refuses with an SMTP error when e-mail is off and keeps the message when on (a real SMTP client); caps size", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("mail");
+    await createProject(db(), admin, { id, title: "Mail", plan: "starter", region: "us-3" });
+    const [staging] = await db().select().from(environments).where(and(eq(environments.projectId, id), eq(environments.name, "staging")));
+    const lines: string[] = [];
+    const log = { line: (t: string) => void lines.push(t), setSection: () => undefined, isBackedUp: () => false, drained: async () => undefined };
+    for (const outgoingEmail of [false, true]) {
+      const endpoint = await openMailEndpoint({ db: db(), projectId: id, environment: { ...staging!, outgoingEmail }, activityId: "00000000-0000-4000-8000-000000000000", log, sandboxed: false });
+      try {
+        const client = nodemailer.createTransport({ host: endpoint.hookEnv.MAGENTO_CLOUD_SMTP_HOST, port: Number(endpoint.hookEnv.MAGENTO_CLOUD_SMTP_PORT), secure: false, ignoreTLS: true });
+        const send = (text: string) => client.sendMail({ from: "shop@example.com", to: "customer@example.com", subject: "Hello from staging", text });
+        if (!outgoingEmail) {
+          await expect(send("hi")).rejects.toMatchObject({ responseCode: 550, response: expect.stringContaining("Outgoing e-mail is disabled for the environment staging") });
+          expect(await db().select().from(mails).where(eq(mails.environmentId, staging!.id))).toEqual([]);
+        } else {
+          await send("hi there");
+          const [kept] = await db().select().from(mails).where(eq(mails.environmentId, staging!.id));
+          expect(kept).toMatchObject({ mailFrom: "shop@example.com", rcptTo: ["customer@example.com"], subject: "Hello from staging" });
+          expect(Buffer.from(kept!.raw).toString("utf8")).toContain("hi there");
+          await expect(send("x".repeat(MAX_MAIL_BYTES + 10))).rejects.toMatchObject({ responseCode: 552 });
+          expect(await db().select().from(mails).where(eq(mails.environmentId, staging!.id))).toHaveLength(1);
+        }
+        client.close();
+      } finally {
+        await endpoint.close();
+      }
+    }
+    expect(lines.join("\n")).toContain("refused, outgoing e-mail is off for staging");
+  });
+
+  it("a sandboxed deploy hook reaches its environment's endpoint (and nothing else) by MAGENTO_CLOUD_SMTP_HOST/_PORT", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("mail");
+    await createProject(db(), admin, { id, title: "Mail", plan: "starter", region: "us-3" });
+    const worker = startActivityWorker(db());
+    try {
+      await worker.idle();
+      const app = fs.readFileSync(path.join(environmentDeployDir(id, "staging"), "current", ".magento.app.yaml"), "utf8");
+      await commitOn(id, "staging", { ".magento.app.yaml": app.replace("  deploy: |\n    set -e\n", `  deploy: |\n    set -e\n    ${SEND}\n`) }, "Send an e-mail at deploy");
+      // Off (the default for staging): the hook gets the SMTP error, nothing is kept.
+      const off = await requestEnvironmentAction(db(), admin, id, "staging", { action: "sync", code: false, data: true, rebase: false });
+      await worker.idle();
+      const offLog = (await getActivityLog(db(), off.id)).map((l) => l.text);
+      expect(offLog).toContain("smtp: 550 Outgoing e-mail is disabled for the environment staging: turn it on in its Settings.");
+      const [staging] = await db().select().from(environments).where(and(eq(environments.projectId, id), eq(environments.name, "staging")));
+      expect(await db().select().from(mails).where(eq(mails.environmentId, staging!.id))).toEqual([]);
+      // On: kept, and the log says so.
+      await db().update(environments).set({ outgoingEmail: true }).where(eq(environments.id, staging!.id));
+      const on = await requestEnvironmentAction(db(), admin, id, "staging", { action: "redeploy" });
+      await worker.idle();
+      const onLog = (await getActivityLog(db(), on.id)).map((l) => l.text);
+      expect(onLog.some((l) => /^smtp: 250 /.test(l))).toBe(true);
+      expect(onLog).toContain("E-mail kept in staging's Mailbox: “Order 42 confirmed” from shop@example.com to customer@example.com.");
+      const kept = await db().select().from(mails).where(eq(mails.environmentId, staging!.id));
+      expect(kept).toHaveLength(1);
+      expect(kept[0]).toMatchObject({ subject: "Order 42 confirmed", activityId: on.id });
+    } finally {
+      await worker.stop();
+    }
+  });
+});
