@@ -41,9 +41,9 @@ test("with e-mail turned on in the settings, a hook's message is kept in the Mai
   await expect(page.getByRole("dialog").getByTestId("activity-notice")).toHaveAttribute("data-result", "success", { timeout: 60_000 });
   await page.goto(`/projects/${projectId}/environments/mailer/mailbox`);
   await page.getByRole("list", { name: "Messages" }).getByRole("link", { name: /Your order 42/ }).click();
-  const message = page.getByRole("region", { name: "Message" });
+  const message = page.getByRole("region", { name: "Message", exact: true });
   await expect(message.getByRole("heading", { name: "Your order 42" })).toBeVisible();
-  await expect(message).toContainText("Shop <shop@example.com>");
+  await expect(message).toContainText('"Shop" <shop@example.com>');
   const frame = page.frameLocator("iframe[title='The message as HTML']");
   await expect(frame.getByText("for order 42.")).toBeVisible();
   expect(await page.title()).not.toBe("1"); // the message's script did not run

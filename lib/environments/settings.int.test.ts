@@ -85,7 +85,7 @@ describeEachDatabase("environment settings the router enforces", ({ db }) => {
       for (const [title, headers, status] of cases) expect((await get("staging", "/", headers)).status, title).toBe(status);
       // The topology's router node says what the router enforces.
       const topology = await getEnvironmentTopology(db(), (await getProjectAccess(db(), admin, id))!, await row());
-      expect(topology.topology!.nodes.find((n) => n.kind === "router")!.facts).toEqual(expect.arrayContaining(["Access control: on (1 login, 3 address rules)", "Search engines: hidden (noindex)"]));
+      expect(topology.topology!.nodes.find((n) => n.kind === "router")!.facts).toEqual(expect.arrayContaining(["Access control: on (1 login, 3 address rules)", "Search engines: hidden (noindex)", "Outgoing e-mail: off (refused)"]));
       const asked = await get("staging", "/", { "x-test-client": "192.0.2.1" });
       expect(asked.headers["www-authenticate"]).toBe('Basic realm="staging", charset="UTF-8"');
       expect(asked.headers["x-robots-tag"]).toBe("noindex, nofollow");
@@ -97,6 +97,11 @@ describeEachDatabase("environment settings the router enforces", ({ db }) => {
       expect(forbidden.body).toContain("is denied by the rule “198.51.100.7 deny”");
       // The router's copy of the settings (with the login hashes) is never served.
       expect((await get("staging", "/../.router.json", { "x-test-client": "10.0.0.1" })).body).not.toContain("passwordHash");
+
+      // Saving what is already saved records nothing (jsonb reorders keys; the comparison does not care).
+      const unchanged = await row();
+      expect(await updateEnvironmentSettings(db(), admin, id, "staging", settings({ enabled: true, rules: "198.51.100.7 deny\n0.0.0.0/0 allow" }))).toBeNull();
+      expect((await row()).updatedAt).toEqual(unchanged.updatedAt);
 
       // Robots off: no header, robots.txt is the site's own (here the passthru page).
       await updateEnvironmentSettings(db(), admin, id, "staging", settings({ restrictRobots: false }));

@@ -88,7 +88,7 @@ export async function updateEnvironmentSettings(db: Db, user: SessionUser, proje
       const msg = "These settings let nobody into Production: there is no login and no address rule that allows. Add a login or an allow rule, or tick the confirmation to save anyway.";
       throw new DomainError("invalid", msg, { confirmLockout: [msg] });
     }
-    const accessChanged = JSON.stringify(httpAccess) !== JSON.stringify(env.httpAccess);
+    const accessChanged = !sameAccess(httpAccess, env.httpAccess);
     const robotsChanged = input.restrictRobots !== env.restrictRobots;
     const email = input.outgoingEmail ?? env.outgoingEmail;
     const emailChanged = email !== env.outgoingEmail;
@@ -119,6 +119,13 @@ export async function updateEnvironmentSettings(db: Db, user: SessionUser, proje
   });
   if (activity?.state === "pending") notifyWorkers();
   return activity;
+}
+
+/** Whether two access settings say the same (jsonb does not keep key order, so fields are compared, not texts). */
+function sameAccess(a: HttpAccessSettings, b: HttpAccessSettings): boolean {
+  const logins = (x: HttpAccessSettings) => JSON.stringify(x.logins.map((l) => [l.username, l.passwordHash]));
+  const rules = (x: HttpAccessSettings) => JSON.stringify(x.rules.map((r) => [r.address, r.action]));
+  return a.enabled === b.enabled && logins(a) === logins(b) && rules(a) === rules(b);
 }
 
 /** Pauses an active environment's site (503 until Resume, a push or a redeploy), or resumes it. */

@@ -57,6 +57,7 @@ export async function getEnvironmentTopology(db: Db, access: ProjectAccess, env:
   const routerFacts = [
     guard.enabled ? `Access control: on (${guard.logins.length} login${guard.logins.length === 1 ? "" : "s"}, ${guard.rules.length} address rule${guard.rules.length === 1 ? "" : "s"})` : "Access control: off",
     env.restrictRobots ? "Search engines: hidden (noindex)" : "Search engines: visible",
+    env.outgoingEmail ? "Outgoing e-mail: on (kept in the Mailbox)" : "Outgoing e-mail: off (refused)",
     ...(env.pausedAt ? ["Paused: the site answers 503"] : []),
   ];
   for (const n of topology.nodes) if (n.kind === "router") n.facts = [...n.facts, ...routerFacts];
