@@ -266,6 +266,8 @@ export const environments = pgTable(
     deployedAt: timestamp({ withTimezone: true, mode: "date" }),
     /** Settings the router enforces from the next deploy on (a deploy keeps a copy). */
     httpAccess: jsonb().$type<HttpAccessSettings>().notNull().default({ enabled: false, logins: [], rules: [] }),
+    /** Its parent's HTTP access control applies (set on branching; saving its own ends it). */
+    httpAccessInherited: boolean().notNull().default(false),
     /** "Hide from search engines": X-Robots-Tag and a robots.txt that disallows everything. */
     restrictRobots: boolean().notNull().default(true),
     /** Paused: the router answers 503 until Resume, a push or a redeploy. */
@@ -377,6 +379,8 @@ export const deployments = pgTable(
     buildReused: boolean().notNull(),
     /** Digest of the effective variables this deploy ran with (null before variables existed): a difference means "redeploy to apply". */
     variablesDigest: text(),
+    /** A fingerprint of the router settings this deploy kept (differs from the current ones → "redeploy to apply"). */
+    routerDigest: text(),
     buildMs: integer().notNull(),
     deployMs: integer().notNull(),
     createdAt: createdAt(),

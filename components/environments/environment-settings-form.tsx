@@ -30,6 +30,7 @@ export function EnvironmentSettingsForm({
 }) {
   const [state, action] = useActionState(saveEnvironmentSettingsAction, null);
   const [enabled, setEnabled] = useState(settings.httpAccess.enabled);
+  const [inherit, setInherit] = useState(settings.inheritedFrom !== null);
   const [rules, setRules] = useState(settings.httpAccess.rules.map((r) => `${r.address} ${r.action}`).join("\n"));
   const errors = state && !state.ok ? state.fieldErrors : undefined;
   const disabled = Boolean(disabledReason);
@@ -45,6 +46,20 @@ export function EnvironmentSettingsForm({
 
       <fieldset className="space-y-3" disabled={disabled}>
         <legend className="text-base font-semibold">HTTP access control</legend>
+        {settings.parentTitle ? (
+          <div className="space-y-1">
+            <label className="flex items-center gap-2 text-sm">
+              <input type="checkbox" name="inheritAccess" checked={inherit} onChange={(e) => setInherit(e.target.checked)} className="size-4 accent-[var(--accent)]" />
+              Use {settings.parentTitle}&apos;s access control
+            </label>
+            <p className="text-xs text-muted">
+              {inherit
+                ? `${settings.inheritedFrom ?? settings.parentTitle}'s settings apply (shown below); a change there reaches ${environment} at its next deploy.`
+                : `${environment} has its own access control. Tick to follow ${settings.parentTitle}'s again.`}
+            </p>
+          </div>
+        ) : null}
+        <fieldset className="space-y-3" disabled={disabled || inherit}>
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" name="enabled" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} className="size-4 accent-[var(--accent)]" />
           Protect this environment&apos;s site
@@ -93,6 +108,7 @@ export function EnvironmentSettingsForm({
             {...describedBy("rules", errors?.rules, true)}
           />
         </Field>
+        </fieldset>
         {isProduction && errors?.confirmLockout ? (
           <div className="space-y-2">
             <Alert tone="error">{errors.confirmLockout.join(" ")}</Alert>

@@ -1,7 +1,7 @@
 "use client";
 
 import type { ProjectOverview } from "@/lib/environments/overview";
-import { VariablesChangedBadge, statusText } from "./environment-status";
+import { SettingsChangedBadge, VariablesChangedBadge, statusText } from "./environment-status";
 import { useProjectOverview } from "./use-project-overview";
 
 /** "Active", "Running: Redeploy staging"…: follows the project's events, like the buttons below it. */
@@ -14,6 +14,7 @@ export function EnvironmentStatusLine({ projectId, environmentName, initial }: {
         {env ? statusText(env) : "Deleted"}
       </span>
       {env ? <VariablesChangedBadge env={env} /> : null}
+      {env ? <SettingsChangedBadge env={env} /> : null}
     </>
   );
 }

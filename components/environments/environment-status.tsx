@@ -34,3 +34,13 @@ export function VariablesChangedBadge({ env, short = false }: { env: Pick<Enviro
     </span>
   );
 }
+
+/** "Settings changed — redeploy to apply": the router still enforces what its last deploy kept (a parent's change it inherits, too). */
+export function SettingsChangedBadge({ env, short = false }: { env: Pick<EnvironmentView, "settingsChanged" | "busy">; short?: boolean }) {
+  if (!env.settingsChanged || env.busy) return null;
+  return (
+    <span className="rounded-full bg-accent-soft px-2 py-0.5 text-xs font-medium text-accent" title="The router enforces the settings of the last deploy: Redeploy applies the current ones." data-testid="settings-changed">
+      {short ? "Settings changed" : "Settings changed — redeploy to apply"}
+    </span>
+  );
+}

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useState } from "react";
 import type { EnvironmentView, ProjectOverview } from "@/lib/environments/overview";
-import { StatusDot, TypeBadge, VariablesChangedBadge, statusText } from "./environment-status";
+import { SettingsChangedBadge, StatusDot, TypeBadge, VariablesChangedBadge, statusText } from "./environment-status";
 import { useProjectOverview } from "./use-project-overview";
 
 /** Production → Staging → Integration branches, with inactive ones lighter and folded away. */
@@ -24,7 +24,7 @@ export function EnvironmentTree({ projectId, initial }: { projectId: string; ini
             <Link
               href={`/projects/${projectId}/environments/${env.name}`}
               className={`flex flex-wrap items-center gap-x-3 gap-y-1 rounded-md px-2 py-1.5 hover:bg-surface-muted ${env.status === "inactive" ? "opacity-60" : ""}`}
-              aria-label={`${env.title} (${env.name}), ${statusText(env)}${env.variablesChanged && !env.busy ? ", variables changed: redeploy to apply" : ""}`}
+              aria-label={`${env.title} (${env.name}), ${statusText(env)}${env.variablesChanged && !env.busy ? ", variables changed: redeploy to apply" : ""}${env.settingsChanged && !env.busy ? ", settings changed: redeploy to apply" : ""}`}
             >
               <StatusDot env={env} />
               <span className="font-medium">{env.title}</span>
@@ -32,6 +32,7 @@ export function EnvironmentTree({ projectId, initial }: { projectId: string; ini
               <TypeBadge type={env.type} isRoot={env.parentId === null} />
               <span className="text-xs text-muted">{statusText(env)}</span>
               <VariablesChangedBadge env={env} short />
+              <SettingsChangedBadge env={env} short />
               {!env.busy && env.lastActivity ? (
                 <span className={`text-xs ${env.lastActivity.result === "failure" ? "text-danger" : "text-muted"}`}>
                   · Last: {env.lastActivity.description}

@@ -5,7 +5,8 @@ import { busyEnvironments } from "@/lib/activities/queue";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
 import { toActivityView, type ActivityView } from "@/lib/activities/activity-view";
 import { environmentsWithChangedVariables } from "@/lib/variables/variables";
-import { lastActivityByEnvironment, listActivities, listEnvironments } from "./queries";
+import { lastActivityByEnvironment, lastRouterDigests, listActivities, listEnvironments } from "./queries";
+import { environmentsWithChangedSettings } from "./settings";
 import { allowedActions, planUsage, type AllowedActions } from "./rules";
 
 export interface EnvironmentView {
@@ -26,6 +27,8 @@ export interface EnvironmentView {
   variablesChanged: boolean;
   /** Paused: the router answers 503 until Resume, a push or a redeploy. */
   paused: boolean;
+  /** Its router settings (or those it inherits) differ from what its last deploy kept. */
+  settingsChanged: boolean;
 }
 
 export interface ProjectOverview {
@@ -41,13 +44,15 @@ export interface ProjectOverview {
  */
 export async function getProjectOverview(db: Db, access: ProjectAccess, options: { environmentId?: string } = {}): Promise<ProjectOverview> {
   const projectId = access.project.id;
-  const [all, busy, recent, last, changed] = await Promise.all([
+  const [all, busy, recent, last, changed, routerDigests] = await Promise.all([
     listEnvironments(db, projectId),
     busyEnvironments(db, projectId),
     listActivities(db, projectId, { environmentId: options.environmentId, limit: 30 }),
     lastActivityByEnvironment(db, projectId),
     environmentsWithChangedVariables(db, projectId),
+    lastRouterDigests(db, projectId),
   ]);
+  const settingsChanged = environmentsWithChangedSettings(all, routerDigests);
   const ctx = { plan: access.project.plan, environments: all, busy, roles: access.environmentRoles };
   const names = new Map(all.map((e) => [e.id, e.name]));
   // Environment types the user has no access to are left out (rules still see them all).
@@ -77,6 +82,7 @@ export async function getProjectOverview(db: Db, access: ProjectAccess, options:
       })(),
       variablesChanged: changed.has(e.id),
       paused: e.pausedAt !== null && e.status === "active",
+      settingsChanged: settingsChanged.has(e.id),
     })),
     activities: activities.map(toActivityView),
     isBusy: busy.size > 0,

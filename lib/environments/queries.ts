@@ -87,3 +87,14 @@ export async function getActivityDetails(
   const commits = deployed.length > 0 ? deployed.map((d) => d.commit) : after;
   return { createdBy: user ? (user.name ? `${user.name} (${user.email})` : user.email) : null, commits: [...new Set(commits)], broughtIn: activity.commits ?? [] };
 }
+
+/** Each environment's last deploy's router fingerprint (null: from before fingerprints), one row per deployed environment. */
+export async function lastRouterDigests(db: Db, projectId: string): Promise<Map<string, string | null>> {
+  const rows = await db
+    .selectDistinctOn([deployments.environmentId], { environmentId: deployments.environmentId, digest: deployments.routerDigest })
+    .from(deployments)
+    .innerJoin(environments, eq(environments.id, deployments.environmentId))
+    .where(eq(environments.projectId, projectId))
+    .orderBy(deployments.environmentId, desc(deployments.createdAt));
+  return new Map(rows.map((r) => [r.environmentId, r.digest]));
+}

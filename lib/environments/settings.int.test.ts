@@ -14,7 +14,8 @@ import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { getProjectAccess } from "@/lib/auth/project-access";
 import { getEnvironmentTopology } from "@/lib/topology/get-environment-topology";
 import { requestEnvironmentAction } from "./request-action";
-import { pauseIdleEnvironments, requestPause, settingsInputSchema, updateEnvironmentSettings } from "./settings";
+import { lastRouterDigests, listEnvironments } from "./queries";
+import { environmentsWithChangedSettings, pauseIdleEnvironments, requestPause, settingsInputSchema, updateEnvironmentSettings } from "./settings";
 import { setAutoPauseDays } from "@/lib/projects/update-project";
 
 const settings = (more: Partial<Record<string, unknown>> = {}) =>
@@ -138,6 +139,30 @@ describeEachDatabase("environment settings the router enforces", ({ db }) => {
       await worker.idle();
       expect((await get("kid", "/", { "x-test-client": "192.0.2.1" })).status).toBe(401);
       expect((await get("kid", "/", { "x-test-client": "192.0.2.1", ...basic("ann", "pw") })).status).toBe(200);
+
+      // A later change of the parent's reaches the child that inherits it at its next deploy; until then it says so.
+      const changedNames = async () => {
+        const all = await listEnvironments(db(), id);
+        const ids = environmentsWithChangedSettings(all, await lastRouterDigests(db(), id));
+        return all.filter((e) => ids.has(e.id)).map((e) => e.name);
+      };
+      expect(await changedNames()).toEqual([]);
+      await updateEnvironmentSettings(db(), admin, id, "staging", settings({ enabled: true, newUsername: "bob", newPassword: "pw2" }));
+      expect(await changedNames()).toEqual(expect.arrayContaining(["staging", "kid"]));
+      await worker.idle();
+      expect(await changedNames()).toEqual(["kid"]);
+      expect((await get("kid", "/", { "x-test-client": "192.0.2.1", ...basic("bob", "pw2") })).status).toBe(401);
+      await requestEnvironmentAction(db(), admin, id, "kid", { action: "redeploy" });
+      await worker.idle();
+      expect(await changedNames()).toEqual([]);
+      expect((await get("kid", "/", { "x-test-client": "192.0.2.1", ...basic("bob", "pw2") })).status).toBe(200);
+      // Its own settings end the inheritance: the parent's next change does not touch it.
+      await updateEnvironmentSettings(db(), admin, id, "kid", settings({ enabled: false, inheritAccess: false }));
+      await worker.idle();
+      expect((await get("kid", "/", { "x-test-client": "192.0.2.1" })).status).toBe(200);
+      await updateEnvironmentSettings(db(), admin, id, "staging", settings({ enabled: true, removeUsernames: ["bob"] }));
+      await worker.idle();
+      expect(await changedNames()).toEqual([]);
     } finally {
       await worker.stop();
       router.close();

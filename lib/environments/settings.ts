@@ -9,30 +9,57 @@ import { hasRole, type SessionUser } from "@/lib/auth/permissions";
 import { requireProjectAccess } from "@/lib/auth/project-access";
 import { hashPassword } from "@/lib/auth/password";
 import { DomainError } from "@/lib/errors";
-import { MAX_LOGINS, parseAccessRules } from "@/lib/runtime/http-access";
+import { effectiveHttpAccess, MAX_LOGINS, parseAccessRules, routerDigestOf } from "@/lib/runtime/http-access";
 import { environmentActivityKinds } from "./activity-kinds";
-import { getEnvironmentByName } from "./queries";
+import { getEnvironmentByName, listEnvironments } from "./queries";
 
-/** What a child gets from its parent when it is branched: the parent's HTTP access control. */
-export function inheritedSettings(parent: Pick<Environment, "httpAccess">): Pick<Environment, "httpAccess"> {
-  return { httpAccess: parent.httpAccess };
+/**
+ * What a child gets from its parent when it is branched: it inherits the parent's HTTP access
+ * control (a later change of the parent's applies to it at its next deploy) until it is given its own.
+ */
+export function inheritedSettings(parent: Pick<Environment, "httpAccess">): Pick<Environment, "httpAccess" | "httpAccessInherited"> {
+  return { httpAccess: parent.httpAccess, httpAccessInherited: true };
 }
 
 /** The settings as a page shows them: login names only, never their hashes. */
 export interface EnvironmentSettingsView {
   httpAccess: { enabled: boolean; usernames: string[]; rules: HttpAccessSettings["rules"] };
+  /** The environment whose access control applies, when it is inherited (its title). */
+  inheritedFrom: string | null;
+  /** The parent's title, when it has one (it can inherit). */
+  parentTitle: string | null;
   restrictRobots: boolean;
   outgoingEmail: boolean;
   paused: boolean;
 }
 
-export function settingsView(env: Environment): EnvironmentSettingsView {
+export function settingsView(env: Environment, all: readonly Environment[]): EnvironmentSettingsView {
+  const byId = new Map(all.map((e) => [e.id, e]));
+  const effective = effectiveHttpAccess(env.id, byId);
   return {
-    httpAccess: { enabled: env.httpAccess.enabled, usernames: env.httpAccess.logins.map((l) => l.username), rules: env.httpAccess.rules },
+    httpAccess: { enabled: effective.access.enabled, usernames: effective.access.logins.map((l) => l.username), rules: effective.access.rules },
+    inheritedFrom: effective.from !== env.id ? (byId.get(effective.from)?.title ?? null) : null,
+    parentTitle: env.parentId ? (byId.get(env.parentId)?.title ?? null) : null,
     restrictRobots: env.restrictRobots,
     outgoingEmail: env.outgoingEmail,
     paused: env.pausedAt !== null,
   };
+}
+
+/**
+ * The active environments (ids) whose router settings differ from what their last deploy kept:
+ * "Settings changed — redeploy to apply" (a parent's change reaches the children that inherit it
+ * only at their next deploy).
+ */
+export function environmentsWithChangedSettings(all: readonly Environment[], lastDigests: ReadonlyMap<string, string | null>): Set<string> {
+  const byId = new Map(all.map((e) => [e.id, e]));
+  const changed = new Set<string>();
+  for (const e of all) {
+    const last = lastDigests.get(e.id);
+    if (!last || (e.status !== "active" && e.status !== "dirty")) continue;
+    if (routerDigestOf({ httpAccess: effectiveHttpAccess(e.id, byId).access, restrictRobots: e.restrictRobots }) !== last) changed.add(e.id);
+  }
+  return changed;
 }
 
 export const settingsInputSchema = z.object({
@@ -44,6 +71,8 @@ export const settingsInputSchema = z.object({
   removeUsernames: z.array(z.string()).max(100),
   rules: z.string().max(64 * 1024, "Paste at most 64 KiB of rules."),
   restrictRobots: z.boolean(),
+  /** Use the parent's access control (the fields are then ignored); false: this environment's own. */
+  inheritAccess: z.boolean().default(false),
   /** Absent: unchanged (forms that do not show it). */
   outgoingEmail: z.boolean().optional(),
   /** Saving rules that let nobody into Production was confirmed. */
@@ -79,21 +108,28 @@ export async function updateEnvironmentSettings(db: Db, user: SessionUser, proje
     const env = await getEnvironmentByName(tx, projectId, name);
     if (!env) throw new DomainError("not_found", `There is no environment “${String(name).slice(0, 40)}” in this project.`);
     requireAdmin(access, env, "Changing the settings of");
-    const logins = env.httpAccess.logins.filter((l) => !input.removeUsernames.includes(l.username) && l.username !== username);
+    const all = await listEnvironments(tx, projectId);
+    const byId = new Map(all.map((e) => [e.id, e]));
+    const before = effectiveHttpAccess(env.id, byId).access;
+    const inherit = input.inheritAccess && env.parentId !== null;
+    // Own settings start from what applies now (an inherited login list is kept when made one's own).
+    const logins = before.logins.filter((l) => !input.removeUsernames.includes(l.username) && l.username !== username);
     if (username && passwordHash) logins.push({ username, passwordHash });
     if (logins.length > MAX_LOGINS) throw new DomainError("invalid", `At most ${MAX_LOGINS} logins: remove one first.`, { newUsername: [`At most ${MAX_LOGINS} logins.`] });
-    const httpAccess: HttpAccessSettings = { enabled: input.enabled, logins, rules };
+    const own: HttpAccessSettings = inherit ? env.httpAccess : { enabled: input.enabled, logins, rules };
+    byId.set(env.id, { ...env, httpAccess: own, httpAccessInherited: inherit });
+    const httpAccess = effectiveHttpAccess(env.id, byId).access;
     // Production with access control on and nobody let in: warn and ask first.
-    if (env.type === "production" && httpAccess.enabled && logins.length === 0 && !rules.some((r) => r.action === "allow") && !input.confirmLockout) {
+    if (env.type === "production" && httpAccess.enabled && httpAccess.logins.length === 0 && !httpAccess.rules.some((r) => r.action === "allow") && !input.confirmLockout) {
       const msg = "These settings let nobody into Production: there is no login and no address rule that allows. Add a login or an allow rule, or tick the confirmation to save anyway.";
       throw new DomainError("invalid", msg, { confirmLockout: [msg] });
     }
-    const accessChanged = !sameAccess(httpAccess, env.httpAccess);
+    const accessChanged = !sameAccess(httpAccess, before) || inherit !== env.httpAccessInherited;
     const robotsChanged = input.restrictRobots !== env.restrictRobots;
     const email = input.outgoingEmail ?? env.outgoingEmail;
     const emailChanged = email !== env.outgoingEmail;
     if (!accessChanged && !robotsChanged && !emailChanged) return null;
-    await tx.update(environments).set({ httpAccess, restrictRobots: input.restrictRobots, outgoingEmail: email, updatedAt: new Date() }).where(eq(environments.id, env.id));
+    await tx.update(environments).set({ httpAccess: own, httpAccessInherited: inherit, restrictRobots: input.restrictRobots, outgoingEmail: email, updatedAt: new Date() }).where(eq(environments.id, env.id));
     // E-mail needs no redeploy: its endpoint reads the setting when a deploy's hooks start.
     const emailActivity = emailChanged
       ? await recordDoneActivity(

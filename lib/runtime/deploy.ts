@@ -13,6 +13,7 @@ import { checkoutInto, treeOf } from "@/lib/git/repository";
 import { cgroupsAvailable } from "./hook-cgroup";
 import { hookLimits, runHook, type HookPhase, type HookResult } from "./run-hook";
 import { sandboxSupport } from "./sandbox";
+import { effectiveHttpAccess, routerDigestOf } from "./http-access";
 import { openMailEndpoint, type MailEndpoint } from "./mail-endpoint";
 import { currentDataPath, ensureVolumes, linkMounts, volumesRoot } from "./volumes";
 
@@ -26,6 +27,17 @@ export const PAUSED_FILE = "paused";
 export interface RouterSettings {
   httpAccess: HttpAccessSettings;
   restrictRobots: boolean;
+}
+
+/** What the router is to enforce for `env` now: its access control (or the one it inherits) and its robots setting. */
+export async function currentRouterSettings(db: Db, env: Environment): Promise<RouterSettings> {
+  const all = await db
+    .select({ id: environments.id, parentId: environments.parentId, httpAccess: environments.httpAccess, httpAccessInherited: environments.httpAccessInherited })
+    .from(environments)
+    .where(eq(environments.projectId, env.projectId));
+  const byId = new Map(all.map((e) => [e.id, e]));
+  if (!byId.has(env.id)) byId.set(env.id, env);
+  return { httpAccess: effectiveHttpAccess(env.id, byId).access, restrictRobots: env.restrictRobots };
 }
 
 /** Pauses (the router answers 503) or resumes an environment's site. */
@@ -259,7 +271,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
   }
 
   // The router's settings, written after every hook ran: no hook can read the login hashes.
-  const routerSettings: RouterSettings = { httpAccess: ctx.environment.httpAccess, restrictRobots: ctx.environment.restrictRobots };
+  const routerSettings = await currentRouterSettings(ctx.db, ctx.environment);
   fs.writeFileSync(path.join(target, ROUTER_FILE), JSON.stringify(routerSettings), { mode: 0o600 });
 
   // Switch atomically: a new symlink renamed over `current` (a paused environment resumes: the marker goes with the old folders).
@@ -287,6 +299,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
       config: config as unknown as Record<string, unknown>,
       buildReused,
       variablesDigest: ctx.variables?.digest ?? null,
+      routerDigest: routerDigestOf(routerSettings),
       buildMs,
       deployMs,
     });

@@ -1,12 +1,13 @@
 /**
  * HTTP access control of an environment's site, as the router enforces it. Pure (the password
- * check is passed in), so a table of cases tests every decision.
+ * check is passed in), so a table of cases tests every decision; server-side only.
  *
  * As on the platform: a valid login passes whatever the address rules say; otherwise the first
  * address rule that matches the client decides; when rules exist and none matches, the answer
  * is deny. Denied with logins configured → 401 (the browser asks for a login); denied without
  * any → 403 with a page that says why.
  */
+import crypto from "node:crypto";
 import ipaddr from "ipaddr.js";
 import type { HttpAccessSettings } from "@/db/schema";
 
@@ -122,4 +123,33 @@ export function parseAccessRules(text: string): { rules: AccessRule[]; errors: s
 
 export function formatAccessRules(rules: readonly AccessRule[]): string {
   return rules.map((r) => `${r.address} ${r.action}`).join("\n");
+}
+
+/** An environment as far as inheritance of access control goes. */
+export interface AccessNode {
+  id: string;
+  parentId: string | null;
+  httpAccess: HttpAccess;
+  httpAccessInherited: boolean;
+}
+
+/**
+ * The access control that applies to `id`: its own, or (inherited) its parent's, up the tree to
+ * the first environment with its own (a root always has its own; a cycle stops the walk). Pure.
+ */
+export function effectiveHttpAccess(id: string, byId: ReadonlyMap<string, AccessNode>): { access: HttpAccess; from: string } {
+  const seen = new Set<string>();
+  let node = byId.get(id);
+  while (node && node.httpAccessInherited && node.parentId && byId.has(node.parentId) && !seen.has(node.id)) {
+    seen.add(node.id);
+    node = byId.get(node.parentId);
+  }
+  return node ? { access: node.httpAccess, from: node.id } : { access: NO_HTTP_ACCESS, from: id };
+}
+
+/** A fingerprint of what the router enforces (field by field: stored JSON has no stable key order). */
+export function routerDigestOf(settings: { httpAccess: HttpAccess; restrictRobots: boolean }): string {
+  const a = settings.httpAccess;
+  const text = JSON.stringify([a.enabled, a.logins.map((l) => [l.username, l.passwordHash]), a.rules.map((r) => [r.address, r.action]), settings.restrictRobots]);
+  return crypto.createHash("sha256").update(text).digest("hex");
 }

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { EnvironmentSettingsForm, PauseForm } from "@/components/environments/environment-settings-form";
 import { PageHeader } from "@/components/ui/page-header";
 import { hasRole } from "@/lib/auth/permissions";
+import { listEnvironments } from "@/lib/environments/queries";
 import { settingsView } from "@/lib/environments/settings";
 import { getEnvironmentFromParams } from "@/lib/session/page-access";
 
@@ -14,8 +15,9 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 }
 
 export default async function EnvironmentSettingsPage({ params }: Props) {
-  const { access, env } = await getEnvironmentFromParams(params);
+  const { access, env, db } = await getEnvironmentFromParams(params);
   const projectId = access.project.id;
+  const all = await listEnvironments(db, projectId);
   const notAdmin = hasRole(access.environmentRoles[env.type], "admin") ? undefined : `Only admins of ${env.title}'s environment type can change these settings; you can read them.`;
   const pauseReason = notAdmin ?? (env.status === "inactive" ? `${env.title} is inactive: there is no site to pause.` : undefined);
   return (
@@ -35,7 +37,7 @@ export default async function EnvironmentSettingsPage({ params }: Props) {
           <h2 id="router-settings" className="sr-only">
             Access and search engines
           </h2>
-          <EnvironmentSettingsForm projectId={projectId} environment={env.name} isProduction={env.type === "production"} settings={settingsView(env)} disabledReason={notAdmin} />
+          <EnvironmentSettingsForm projectId={projectId} environment={env.name} isProduction={env.type === "production"} settings={settingsView(env, all)} disabledReason={notAdmin} />
         </section>
         <section aria-labelledby="pause-heading" className="rounded-lg border border-border bg-surface p-5">
           <h2 id="pause-heading" className="mb-3 text-base font-semibold">
