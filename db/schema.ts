@@ -237,6 +237,17 @@ export const activityStateEnum = pgEnum("activity_state", ["pending", "in_progre
 export const activityResultEnum = pgEnum("activity_result", ["success", "failure"]);
 
 /** One environment per git branch of a project. */
+/** Where Production's kept e-mail is forwarded. */
+export interface MailRelaySettings {
+  host: string;
+  port: number;
+  /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. */
+  secure: boolean;
+  username: string | null;
+  /** Sealed (AES-256-GCM under the variables key, bound to "mail-relay:<environment id>"). */
+  passwordSealed: string | null;
+}
+
 /** An environment's HTTP access control (lib/runtime/http-access.ts decides with it). */
 export interface HttpAccessSettings {
   enabled: boolean;
@@ -274,6 +285,8 @@ export const environments = pgTable(
     pausedAt: timestamp({ withTimezone: true, mode: "date" }),
     /** Outgoing e-mail: kept in the Mailbox when on; refused with an SMTP error when off. */
     outgoingEmail: boolean().notNull().default(false),
+    /** Production only: an SMTP server kept messages are also forwarded to (the password sealed like a sensitive variable). */
+    mailRelay: jsonb().$type<MailRelaySettings>(),
     createdAt: createdAt(),
     updatedAt: createdAt(),
   },

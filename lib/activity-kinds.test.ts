@@ -7,7 +7,7 @@ describe("the activity registry", () => {
     expect(ACTIVITY_TYPES.length).toBeGreaterThanOrEqual(11);
     for (const type of ACTIVITY_TYPES) {
       const kind = ACTIVITY_KINDS[type];
-      expect(kind.label, type).toMatch(/^[A-Z][a-z]+( [a-z]+)*$/);
+      expect(kind.label, type).toMatch(/^[A-Z][a-z]+( [a-z-]+)*$/);
       expect(typeof kind.parameters.safeParse, type).toBe("function");
       if (kind.status) expect([kind.status.success, kind.status.failure].every((s) => ["active", "inactive"].includes(s)), type).toBe(true);
       // A project-level kind is recorded done and never runs; every other kind has a runner.

@@ -132,6 +132,28 @@ export function EnvironmentSettingsForm({
           </a>{" "}
           (not delivered). Off: each message is refused with an SMTP error that says so. On by default for Production only.
         </p>
+        {isProduction ? (
+          <fieldset className="space-y-3 rounded-md border border-border p-3">
+            <legend className="px-1 text-sm font-medium">Relay (optional): also forward kept messages to an SMTP server</legend>
+            <div className="grid gap-3 sm:grid-cols-[minmax(0,3fr)_minmax(0,1fr)]">
+              <Field id="relayHost" label="Host" hint="Empty: no relay." errors={errors?.relay ?? errors?.relayHost}>
+                <Input id="relayHost" name="relayHost" autoComplete="off" defaultValue={state && !state.ok ? state.values?.relayHost : (settings.relay?.host ?? "")} {...describedBy("relayHost", errors?.relay ?? errors?.relayHost, true)} />
+              </Field>
+              <Field id="relayPort" label="Port">
+                <Input id="relayPort" name="relayPort" inputMode="numeric" defaultValue={state && !state.ok ? state.values?.relayPort : String(settings.relay?.port ?? 587)} {...describedBy("relayPort", undefined)} />
+              </Field>
+              <Field id="relayUsername" label="Username">
+                <Input id="relayUsername" name="relayUsername" autoComplete="off" defaultValue={state && !state.ok ? state.values?.relayUsername : (settings.relay?.username ?? "")} {...describedBy("relayUsername", undefined)} />
+              </Field>
+              <Field id="relayPassword" label="Password" hint={settings.relay?.hasPassword ? "Saved (never shown): empty keeps it." : "Sealed like a sensitive variable."}>
+                <PasswordInput id="relayPassword" name="relayPassword" autoComplete="new-password" {...describedBy("relayPassword", undefined, true)} />
+              </Field>
+            </div>
+            <label className="flex items-center gap-2 text-sm">
+              <input type="checkbox" name="relaySecure" defaultChecked={settings.relay?.secure ?? false} className="size-4 accent-[var(--accent)]" /> TLS from the start (port 465); otherwise STARTTLS when offered
+            </label>
+          </fieldset>
+        ) : null}
       </fieldset>
 
       <fieldset className="space-y-2" disabled={disabled}>

@@ -14,7 +14,7 @@ const text = (formData: FormData, name: string) => {
 
 /** Saves an environment's HTTP access control and robots setting; the change redeploys it. Passwords never come back. */
 export async function saveEnvironmentSettingsAction(_prev: FormState<{ activityId: string | null }>, formData: FormData): Promise<FormState<{ activityId: string | null }>> {
-  const values = formValues(formData, ["projectId", "environment", "newUsername", "rules"]);
+  const values = formValues(formData, ["projectId", "environment", "newUsername", "rules", "relayHost", "relayPort", "relayUsername"]);
   const user = await getSessionUser();
   if (!user) return { ...fail(SESSION_EXPIRED), values };
   const parsed = settingsInputSchema.safeParse({
@@ -25,6 +25,10 @@ export async function saveEnvironmentSettingsAction(_prev: FormState<{ activityI
     rules: text(formData, "rules"),
     restrictRobots: box(formData, "restrictRobots"),
     outgoingEmail: box(formData, "outgoingEmail"),
+    inheritAccess: box(formData, "inheritAccess"),
+    relay: formData.has("relayHost")
+      ? { host: text(formData, "relayHost"), port: text(formData, "relayPort"), secure: box(formData, "relaySecure"), username: text(formData, "relayUsername"), password: text(formData, "relayPassword") }
+      : undefined,
     confirmLockout: box(formData, "confirmLockout"),
   });
   if (!parsed.success) return { ...fail("Check the highlighted fields.", fieldErrorsOf(parsed.error.issues)), values };

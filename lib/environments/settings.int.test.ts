@@ -61,12 +61,23 @@ describeEachDatabase("environment settings the router enforces", ({ db }) => {
       const many = Array.from({ length: 1000 }, (_, i) => `10.${Math.floor(i / 250)}.${i % 250}.1 allow`).join("\n");
       await expect(updateEnvironmentSettings(db(), admin, id, "staging", settings({ enabled: true, rules: many }))).rejects.toMatchObject({ fieldErrors: { rules: [expect.stringContaining("At most 200 rules")] } });
       await expect(updateEnvironmentSettings(db(), admin, id, "master", settings({ enabled: true, rules: "0.0.0.0/0 deny", restrictRobots: false }))).rejects.toThrow("let nobody into Production");
+      const relay = (host: string, port = "587") => ({ host, port, secure: false, username: "mailer", password: "relay-secret" });
+      await expect(updateEnvironmentSettings(db(), admin, id, "staging", settings({ relay: relay("smtp.example.com") }))).rejects.toThrow("Only Production relays e-mail");
+      expect(settingsInputSchema.safeParse({ ...settings(), relay: relay("bad host!") }).success).toBe(false);
+      expect(settingsInputSchema.safeParse({ ...settings(), relay: relay("smtp.example.com", "70000") }).success).toBe(false);
       const viewer = await makeUser(db());
       await addProjectMember(db(), admin, id, viewer.email, { role: "viewer", production: "viewer", staging: "viewer", development: "viewer" });
       await expect(updateEnvironmentSettings(db(), viewer, id, "staging", settings({ enabled: true, newUsername: "x", newPassword: "y" }))).rejects.toMatchObject({ code: "forbidden" });
       await expect(requestPause(db(), viewer, id, "staging", true)).rejects.toMatchObject({ code: "forbidden" });
       expect(await row()).toEqual(before);
       expect(await count()).toBe(activitiesBefore);
+
+      // Production's relay: saved with the password sealed, recorded as an e-mail activity (no redeploy).
+      const relayed = await updateEnvironmentSettings(db(), admin, id, "master", settings({ restrictRobots: false, relay: relay("smtp.example.com") }));
+      expect(relayed).toMatchObject({ type: "environment.update.smtp", state: "complete", description: "Change the e-mail relay of master" });
+      const [masterRow] = await db().select().from(environments).where(and(eq(environments.projectId, id), eq(environments.name, "master")));
+      expect(masterRow!.mailRelay).toMatchObject({ host: "smtp.example.com", port: 587, username: "mailer" });
+      expect(JSON.stringify(masterRow)).not.toContain("relay-secret");
 
       // A login and address rules: saved as an activity that redeploys staging.
       const saved = await updateEnvironmentSettings(db(), admin, id, "staging", settings({ enabled: true, newUsername: "ann", newPassword: "open sesame", rules: "203.0.113.0/24 allow\n2001:db8::/32 allow\n198.51.100.7 deny" }));

@@ -10,6 +10,9 @@ import { requireProjectAccess } from "@/lib/auth/project-access";
 import { hashPassword } from "@/lib/auth/password";
 import { DomainError } from "@/lib/errors";
 import { effectiveHttpAccess, MAX_LOGINS, parseAccessRules, routerDigestOf } from "@/lib/runtime/http-access";
+import { mailRelayContext } from "@/lib/variables/deploy-with-variables";
+import { seal } from "@/lib/variables/secret-box";
+import { getVariablesKey } from "@/lib/variables/variables-key";
 import { environmentActivityKinds } from "./activity-kinds";
 import { getEnvironmentByName, listEnvironments } from "./queries";
 
@@ -24,6 +27,8 @@ export function inheritedSettings(parent: Pick<Environment, "httpAccess">): Pick
 /** The settings as a page shows them: login names only, never their hashes. */
 export interface EnvironmentSettingsView {
   httpAccess: { enabled: boolean; usernames: string[]; rules: HttpAccessSettings["rules"] };
+  /** Production's relay, without its password. */
+  relay: { host: string; port: number; secure: boolean; username: string | null; hasPassword: boolean } | null;
   /** The environment whose access control applies, when it is inherited (its title). */
   inheritedFrom: string | null;
   /** The parent's title, when it has one (it can inherit). */
@@ -39,6 +44,7 @@ export function settingsView(env: Environment, all: readonly Environment[]): Env
   return {
     httpAccess: { enabled: effective.access.enabled, usernames: effective.access.logins.map((l) => l.username), rules: effective.access.rules },
     inheritedFrom: effective.from !== env.id ? (byId.get(effective.from)?.title ?? null) : null,
+    relay: env.mailRelay ? { host: env.mailRelay.host, port: env.mailRelay.port, secure: env.mailRelay.secure, username: env.mailRelay.username, hasPassword: env.mailRelay.passwordSealed !== null } : null,
     parentTitle: env.parentId ? (byId.get(env.parentId)?.title ?? null) : null,
     restrictRobots: env.restrictRobots,
     outgoingEmail: env.outgoingEmail,
@@ -75,6 +81,16 @@ export const settingsInputSchema = z.object({
   inheritAccess: z.boolean().default(false),
   /** Absent: unchanged (forms that do not show it). */
   outgoingEmail: z.boolean().optional(),
+  /** Production's relay (absent: unchanged). An empty host removes it; an empty password keeps the saved one. */
+  relay: z
+    .object({
+      host: z.string().trim().max(253).regex(/^$|^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/, "A host name or IPv4 address, like smtp.example.com."),
+      port: z.string().trim().regex(/^$|^\d{1,5}$/, "A port number, like 587.").transform((v) => (v ? Number(v) : 587)).pipe(z.number().min(1, "A port from 1 to 65535.").max(65535, "A port from 1 to 65535.")),
+      secure: z.boolean(),
+      username: z.string().max(200, "A username has at most 200 characters.").regex(/^[^\p{Cc}]*$/u, "A username has no control characters."),
+      password: z.string().max(500, "A password has at most 500 characters."),
+    })
+    .optional(),
   /** Saving rules that let nobody into Production was confirmed. */
   confirmLockout: z.boolean().default(false),
 });
@@ -127,16 +143,40 @@ export async function updateEnvironmentSettings(db: Db, user: SessionUser, proje
     const accessChanged = !sameAccess(httpAccess, before) || inherit !== env.httpAccessInherited;
     const robotsChanged = input.restrictRobots !== env.restrictRobots;
     const email = input.outgoingEmail ?? env.outgoingEmail;
-    const emailChanged = email !== env.outgoingEmail;
+    let mailRelay = env.mailRelay;
+    if (input.relay && env.type !== "production" && input.relay.host) throw new DomainError("invalid", "Only Production relays e-mail; other environments keep it in their Mailbox.", { relayHost: ["Only for Production."] });
+    if (input.relay && env.type === "production") {
+      const r = input.relay;
+      mailRelay = r.host
+        ? {
+            host: r.host,
+            port: r.port,
+            secure: r.secure,
+            username: r.username.trim() || null,
+            passwordSealed: r.password ? seal(getVariablesKey(), r.password, mailRelayContext(env.id)) : r.username.trim() ? (env.mailRelay?.passwordSealed ?? null) : null,
+          }
+        : null;
+    }
+    const relayChanged = JSON.stringify(relayKey(mailRelay)) !== JSON.stringify(relayKey(env.mailRelay)) || Boolean(input.relay?.password);
+    const emailChanged = email !== env.outgoingEmail || relayChanged;
     if (!accessChanged && !robotsChanged && !emailChanged) return null;
-    await tx.update(environments).set({ httpAccess: own, httpAccessInherited: inherit, restrictRobots: input.restrictRobots, outgoingEmail: email, updatedAt: new Date() }).where(eq(environments.id, env.id));
+    await tx.update(environments).set({ httpAccess: own, httpAccessInherited: inherit, restrictRobots: input.restrictRobots, outgoingEmail: email, mailRelay, updatedAt: new Date() }).where(eq(environments.id, env.id));
     // E-mail needs no redeploy: its endpoint reads the setting when a deploy's hooks start.
     const emailActivity = emailChanged
       ? await recordDoneActivity(
           environmentActivityKinds,
           tx,
-          { projectId, environmentId: env.id, environmentName: env.name, type: "environment.update.smtp", description: `Turn outgoing e-mail ${email ? "on" : "off"} for ${env.name}`, parameters: { enabled: email }, createdBy: user.id },
-          email ? `Hooks of ${env.name} can send e-mail from the next deploy on; messages are kept in its Mailbox.` : `Hooks of ${env.name} get an SMTP error when they send e-mail, from the next deploy on.`,
+          {
+            projectId,
+            environmentId: env.id,
+            environmentName: env.name,
+            type: "environment.update.smtp",
+            description: email !== env.outgoingEmail ? `Turn outgoing e-mail ${email ? "on" : "off"} for ${env.name}` : `Change the e-mail relay of ${env.name}`,
+            parameters: { enabled: email },
+            createdBy: user.id,
+          },
+          (email ? `Hooks of ${env.name} can send e-mail from the next deploy on; messages are kept in its Mailbox.` : `Hooks of ${env.name} get an SMTP error when they send e-mail, from the next deploy on.`) +
+            (mailRelay ? ` Kept messages are also relayed to ${mailRelay.host}:${mailRelay.port}.` : ""),
         )
       : null;
     if (!accessChanged && !robotsChanged) return emailActivity;
@@ -156,6 +196,9 @@ export async function updateEnvironmentSettings(db: Db, user: SessionUser, proje
   if (activity?.state === "pending") notifyWorkers();
   return activity;
 }
+
+/** A relay as compared for "changed" (the sealed password differs on every save, so only whether there is one). */
+const relayKey = (r: Environment["mailRelay"]) => (r ? [r.host, r.port, r.secure, r.username, r.passwordSealed !== null] : null);
 
 /** Whether two access settings say the same (jsonb does not keep key order, so fields are compared, not texts). */
 function sameAccess(a: HttpAccessSettings, b: HttpAccessSettings): boolean {

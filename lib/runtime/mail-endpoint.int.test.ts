@@ -1,7 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
+import type { AddressInfo } from "node:net";
 import nodemailer from "nodemailer";
+import { SMTPServer } from "smtp-server";
 import { expect, it } from "vitest";
 import { environments, mails } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
@@ -57,6 +59,48 @@ describeEachDatabase("the SMTP endpoint", ({ db }) => {
       }
     }
     expect(lines.join("\n")).toContain("refused, outgoing e-mail is off for staging");
+  });
+
+  it("relays kept messages to Production's relay server (and says so when it cannot)", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("relay");
+    await createProject(db(), admin, { id, title: "Relay", plan: "starter", region: "us-3" });
+    const [master] = await db().select().from(environments).where(and(eq(environments.projectId, id), eq(environments.name, "master")));
+    // The relay: another SMTP server that records what reaches it.
+    const received: string[] = [];
+    const upstream = new SMTPServer({
+      disabledCommands: ["STARTTLS", "AUTH"],
+      authOptional: true,
+      logger: false,
+      onData(stream, _session, cb) {
+        const chunks: Buffer[] = [];
+        stream.on("data", (c: Buffer) => chunks.push(c));
+        stream.on("end", () => {
+          received.push(Buffer.concat(chunks).toString("utf8"));
+          cb();
+        });
+      },
+    });
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
+    const port = (upstream.server.address() as AddressInfo).port;
+    const lines: string[] = [];
+    const log = { line: (t: string) => void lines.push(t), setSection: () => undefined, isBackedUp: () => false, drained: async () => undefined };
+    try {
+      for (const relayPort of [port, 1]) {
+        const endpoint = await openMailEndpoint({ db: db(), projectId: id, environment: { ...master!, outgoingEmail: true }, activityId: "00000000-0000-4000-8000-000000000000", log, sandboxed: false, relay: { host: "127.0.0.1", port: relayPort, secure: false, username: null, password: null } });
+        const client = nodemailer.createTransport({ host: "127.0.0.1", port: Number(endpoint.hookEnv.MAGENTO_CLOUD_SMTP_PORT), secure: false, ignoreTLS: true });
+        await client.sendMail({ from: "shop@example.com", to: "buyer@example.com", subject: `Via ${relayPort}`, text: "relayed" });
+        client.close();
+        await endpoint.close();
+      }
+    } finally {
+      upstream.close();
+    }
+    expect(received).toHaveLength(1);
+    expect(received[0]).toContain(`Subject: Via ${port}`);
+    expect(lines.some((l) => l.startsWith(`Relayed to 127.0.0.1:${port}: 250`))).toBe(true);
+    expect(lines.some((l) => l.startsWith("Relaying to 127.0.0.1:1 failed") && l.endsWith("(the message stays in the Mailbox)."))).toBe(true);
+    expect(await db().select().from(mails).where(eq(mails.environmentId, master!.id))).toHaveLength(2);
   });
 
   it("a sandboxed deploy hook reaches its environment's endpoint (and nothing else) by MAGENTO_CLOUD_SMTP_HOST/_PORT", async () => {

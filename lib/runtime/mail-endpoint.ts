@@ -4,6 +4,7 @@ import fs from "node:fs";
 import type net from "node:net";
 import path from "node:path";
 import { simpleParser } from "mailparser";
+import nodemailer from "nodemailer";
 import { SMTPServer, type SMTPServerDataStream } from "smtp-server";
 import type { Db } from "@/db/client";
 import { mails, type Environment } from "@/db/schema";
@@ -17,6 +18,15 @@ export const MAX_MAILS_PER_DEPLOY = 100;
 /** Where the endpoint appears inside a hook's sandbox, and the port its forwarder listens on there. */
 export const SANDBOX_SMTP_SOCKET = "/run/pwi-smtp.sock";
 export const SANDBOX_SMTP_PORT = 1025;
+
+/** Where kept messages are also forwarded (Production's relay setting), password opened. */
+export interface MailRelay {
+  host: string;
+  port: number;
+  secure: boolean;
+  username: string | null;
+  password: string | null;
+}
 
 export interface MailEndpoint {
   /** A Unix socket to bind into the sandbox (hooks reach it through SANDBOX_SMTP_PORT). */
@@ -49,6 +59,7 @@ export async function openMailEndpoint(options: {
   activityId: string;
   log: LogSink;
   sandboxed: boolean;
+  relay?: MailRelay | null;
 }): Promise<MailEndpoint> {
   const { db, environment, log } = options;
   let kept = 0;
@@ -86,6 +97,7 @@ export async function openMailEndpoint(options: {
     await db.insert(mails).values({ projectId: options.projectId, environmentId: environment.id, activityId: options.activityId, mailFrom, rcptTo, subject, size: raw.length, raw });
     kept++;
     log.line(`E-mail kept in ${environment.name}'s Mailbox: “${subject}” from ${mailFrom || "(none)"} to ${rcptTo.join(", ")}.`);
+    if (options.relay) await relay(options.relay, raw, mailFrom, rcptTo, log);
   }
   server.on("error", () => undefined);
 
@@ -129,3 +141,24 @@ function closeServer(server: SMTPServer): Promise<void> {
  * in its sandbox). Node from the read-only /usr runs it; without Node, hooks get no endpoint.
  */
 export const SANDBOX_FORWARDER = `const net=require("net"),fs=require("fs");net.createServer(c=>{const u=net.connect(${JSON.stringify(SANDBOX_SMTP_SOCKET)});c.pipe(u);u.pipe(c);c.on("error",()=>u.destroy());u.on("error",()=>c.destroy())}).listen(${SANDBOX_SMTP_PORT},"127.0.0.1",()=>fs.writeFileSync("/tmp/.pwi-smtp-ready",""))`;
+
+/** Forwards a kept message as received; a failure is said in the log (the message stays in the Mailbox). */
+async function relay(to: MailRelay, raw: Buffer, from: string, rcptTo: string[], log: LogSink): Promise<void> {
+  const transport = nodemailer.createTransport({
+    host: to.host,
+    port: to.port,
+    secure: to.secure,
+    auth: to.username ? { user: to.username, pass: to.password ?? "" } : undefined,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  });
+  try {
+    const info = await transport.sendMail({ envelope: { from, to: rcptTo }, raw });
+    log.line(`Relayed to ${to.host}:${to.port}: ${String(info.response).slice(0, 200)}`);
+  } catch (err) {
+    log.line(`Relaying to ${to.host}:${to.port} failed: ${(err as Error).message.slice(0, 300)} (the message stays in the Mailbox).`, "stderr");
+  } finally {
+    transport.close();
+  }
+}
