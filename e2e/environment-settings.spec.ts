@@ -1,7 +1,12 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { newDeployedProject } from "./support/pages";
+import { ADMIN } from "./support/accounts";
+import { git } from "./support/git";
+import { newDeployedProject, waitForIdle } from "./support/pages";
 
-test("access control turned on in the UI makes the site ask for a login; robots; pause and resume from the page", async ({ browser }) => {
+test("access control turned on in the UI makes the site ask for a login; robots; pause and resume from the page; a push resumes too", async ({ browser, baseURL }) => {
   test.setTimeout(150_000);
   const { projectId, context, page } = await newDeployedProject(browser, "guard", "Guarded");
   const siteUrl = `http://staging.${projectId}.localhost:${process.env.E2E_ENV_PORT}/`;
@@ -54,6 +59,30 @@ test("access control turned on in the UI makes the site ask for a login; robots;
   await page.getByRole("button", { name: "Resume" }).click();
   await expect(page.getByRole("region", { name: "Pause" }).getByTestId("activity-notice")).toHaveAttribute("data-result", "success", { timeout: 60_000 });
   expect((await sitePage.goto(siteUrl))?.status()).toBe(200);
+
+  // Paused again, a push resumes it: its deploy serves the site.
+  await page.getByRole("button", { name: "Pause" }).click();
+  await expect(page.getByRole("region", { name: "Pause" }).getByTestId("activity-notice")).toHaveAttribute("data-result", "success", { timeout: 60_000 });
+  expect((await sitePage.goto(siteUrl))?.status()).toBe(503);
+  await page.goto("/account");
+  await page.getByLabel("Token name").fill("pause-test");
+  await page.getByRole("button", { name: "Create token" }).click();
+  const remote = new URL(`/git/${projectId}.git`, baseURL);
+  remote.username = encodeURIComponent(ADMIN.email);
+  remote.password = (await page.getByTestId("new-token").textContent())!.trim();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-e2e-pause-"));
+  try {
+    await git(["clone", "--quiet", "--branch", "staging", remote.toString(), work]);
+    fs.writeFileSync(path.join(work, "README.md"), "Resumed by a push\n");
+    await git(["commit", "--quiet", "-am", "Resume by pushing"], work);
+    await git(["push", "--quiet", "origin", "staging"], work);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  await waitForIdle(page, projectId, "staging", 60_000);
+  expect((await sitePage.goto(siteUrl))?.status()).toBe(200);
+  await page.goto(`/projects/${projectId}/environments/staging`);
+  await expect(page.getByTestId("environment-status")).toHaveText("Active");
   await member.close();
   await context.close();
 });
