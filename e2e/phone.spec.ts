@@ -19,6 +19,8 @@ test("at 390×844 and 360×740 no page is wider than the phone, the header colla
     `/projects/${projectId}/environments/staging`,
     `/projects/${projectId}/environments/master`,
     `/projects/${projectId}/environments/staging/topology`,
+    `/projects/${projectId}/environments/staging/settings`,
+    `/projects/${projectId}/environments/staging/mailbox`,
     activityHref!,
     `/projects/${projectId}/access`,
     `/projects/${projectId}/settings`,

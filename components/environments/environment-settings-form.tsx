@@ -44,7 +44,7 @@ export function EnvironmentSettingsForm({
       {state?.ok && !state.data.activityId ? <Alert tone="info">Nothing changed.</Alert> : null}
       {state && !state.ok && !state.fieldErrors ? <Alert tone="error">{state.error}</Alert> : null}
 
-      <fieldset className="space-y-3" disabled={disabled}>
+      <fieldset className="min-w-0 space-y-3" disabled={disabled}>
         <legend className="text-base font-semibold">HTTP access control</legend>
         {settings.parentTitle ? (
           <div className="space-y-1">
@@ -52,21 +52,21 @@ export function EnvironmentSettingsForm({
               <input type="checkbox" name="inheritAccess" checked={inherit} onChange={(e) => setInherit(e.target.checked)} className="size-4 accent-[var(--accent)]" />
               Use {settings.parentTitle}&apos;s access control
             </label>
-            <p className="text-xs text-muted">
+            <p className="text-xs text-muted [overflow-wrap:anywhere]">
               {inherit
                 ? `${settings.inheritedFrom ?? settings.parentTitle}'s settings apply (shown below); a change there reaches ${environment} at its next deploy.`
                 : `${environment} has its own access control. Tick to follow ${settings.parentTitle}'s again.`}
             </p>
           </div>
         ) : null}
-        <fieldset className="space-y-3" disabled={disabled || inherit}>
+        <fieldset className="min-w-0 space-y-3" disabled={disabled || inherit}>
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" name="enabled" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} className="size-4 accent-[var(--accent)]" />
           Protect this environment&apos;s site
         </label>
-        <p className="text-xs text-muted">
+        <p className="text-xs text-muted [overflow-wrap:anywhere]">
           A valid login passes whatever the address rules say; otherwise the first rule that matches the visitor&apos;s address decides; when rules exist and none matches, the visitor is refused.
-          Branches made from {environment} from now on start with these settings.
+          Branches made from {environment} follow its access control until they are given their own.
         </p>
         <div className="space-y-2">
           <h3 className="text-sm font-medium">Logins</h3>
@@ -119,13 +119,13 @@ export function EnvironmentSettingsForm({
         ) : null}
       </fieldset>
 
-      <fieldset className="space-y-2" disabled={disabled}>
+      <fieldset className="min-w-0 space-y-2" disabled={disabled}>
         <legend className="text-base font-semibold">Outgoing e-mail</legend>
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" name="outgoingEmail" defaultChecked={settings.outgoingEmail} className="size-4 accent-[var(--accent)]" />
           Let this environment send e-mail
         </label>
-        <p className="text-xs text-muted">
+        <p className="text-xs text-muted [overflow-wrap:anywhere]">
           Hooks reach an SMTP endpoint at <code>$MAGENTO_CLOUD_SMTP_HOST:$MAGENTO_CLOUD_SMTP_PORT</code>. On: messages are kept in the{" "}
           <a className="text-accent underline" href={`/projects/${projectId}/environments/${environment}/mailbox`}>
             Mailbox
@@ -133,7 +133,7 @@ export function EnvironmentSettingsForm({
           (not delivered). Off: each message is refused with an SMTP error that says so. On by default for Production only.
         </p>
         {isProduction ? (
-          <fieldset className="space-y-3 rounded-md border border-border p-3">
+          <fieldset className="min-w-0 space-y-3 rounded-md border border-border p-3">
             <legend className="px-1 text-sm font-medium">Relay (optional): also forward kept messages to an SMTP server</legend>
             <div className="grid gap-3 sm:grid-cols-[minmax(0,3fr)_minmax(0,1fr)]">
               <Field id="relayHost" label="Host" hint="Empty: no relay." errors={errors?.relay ?? errors?.relayHost}>
@@ -156,13 +156,13 @@ export function EnvironmentSettingsForm({
         ) : null}
       </fieldset>
 
-      <fieldset className="space-y-2" disabled={disabled}>
+      <fieldset className="min-w-0 space-y-2" disabled={disabled}>
         <legend className="text-base font-semibold">Search engines</legend>
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" name="restrictRobots" defaultChecked={settings.restrictRobots} className="size-4 accent-[var(--accent)]" />
           Hide from search engines
         </label>
-        <p className="text-xs text-muted">The router adds <code>X-Robots-Tag: noindex, nofollow</code> and answers <code>/robots.txt</code> with <code>Disallow: /</code>. On by default everywhere but Production.</p>
+        <p className="text-xs text-muted [overflow-wrap:anywhere]">The router adds <code>X-Robots-Tag: noindex, nofollow</code> and answers <code>/robots.txt</code> with <code>Disallow: /</code>. On by default everywhere but Production.</p>
       </fieldset>
 
       <SubmitButton disabled={disabled} pendingText="Saving…">

@@ -62,6 +62,7 @@ export default async function MailboxPage({ params, searchParams }: Props) {
             ))}
           </ul>
         </section>
+        {list.length > 0 || mailId ? (
         <section aria-label="Message" className="min-w-0 rounded-lg border border-border bg-surface p-4 text-sm">
           {!open ? (
             <p className="text-muted">{mailId ? "This message is not in this Mailbox." : "Choose a message to read it."}</p>
@@ -95,6 +96,7 @@ export default async function MailboxPage({ params, searchParams }: Props) {
             </div>
           )}
         </section>
+        ) : null}
       </div>
     </>
   );
