@@ -443,7 +443,7 @@ export type Snapshot = typeof snapshots.$inferSelect;
 
 /**
  * Project variables (environmentId null) and environment variables. A sensitive value is stored
- * sealed (AES-256-GCM, lib/variables/secret-box.ts) and never leaves the server once saved.
+ * sealed (AES-256-GCM, lib/secrets/secret-box.ts) and never leaves the server once saved.
  * One name per level: unique per project among project variables, per environment among its own.
  */
 export const variables = pgTable(

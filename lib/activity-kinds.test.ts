@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ACTIVITY_KINDS, ACTIVITY_TYPES, activityKind, DEPLOYING_TYPES, isActivityType, isProjectLevel } from "./activity-kinds";
+import { ACTIVITY_KINDS, ACTIVITY_TYPES, activityKind, DEPLOYING_TYPES, isActivityType, isProjectLevel, isRunnable } from "./activity-kinds";
 import { ACTIVITY_REGISTRY } from "./activity-runners";
 
 describe("the activity registry", () => {
@@ -10,11 +10,12 @@ describe("the activity registry", () => {
       expect(kind.label, type).toMatch(/^[A-Z][a-z]+( [a-z-]+)*$/);
       expect(typeof kind.parameters.safeParse, type).toBe("function");
       if (kind.status) expect([kind.status.success, kind.status.failure].every((s) => ["active", "inactive"].includes(s)), type).toBe(true);
-      // A project-level kind is recorded done and never runs; every other kind has a runner.
-      if (isProjectLevel(type)) expect(ACTIVITY_REGISTRY.runners[type], type).toBeUndefined();
+      // A recorded-only kind (every project-level one among them) never runs; every other kind has a runner.
+      if (isProjectLevel(type)) expect(isRunnable(type), type).toBe(false);
+      if (!isRunnable(type)) expect(ACTIVITY_REGISTRY.runners[type], type).toBeUndefined();
       else expect(typeof ACTIVITY_REGISTRY.runners[type]?.run, type).toBe("function");
     }
-    expect(Object.keys(ACTIVITY_REGISTRY.runners).sort()).toEqual(ACTIVITY_TYPES.filter((t) => !isProjectLevel(t)).sort());
+    expect(Object.keys(ACTIVITY_REGISTRY.runners).sort()).toEqual(ACTIVITY_TYPES.filter(isRunnable).sort());
   });
 
   it("derives what lists, filters and the topology need", () => {

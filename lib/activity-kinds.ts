@@ -22,6 +22,11 @@ export function isProjectLevel(type: ActivityType): boolean {
   return (ACTIVITY_KINDS[type] as ActivityKindSpec).level === "project";
 }
 
+/** Whether kind `type` runs in a worker (false: recorded done when it happens, no runner). */
+export function isRunnable(type: ActivityType): boolean {
+  return (ACTIVITY_KINDS[type] as ActivityKindSpec).runs !== false;
+}
+
 /** The kinds that end with a deploy. */
 export const DEPLOYING_TYPES = ACTIVITY_TYPES.filter((t) => ACTIVITY_KINDS[t].deploys);
 

@@ -15,7 +15,7 @@ export type { Worker } from "@/lib/activities/worker";
 import { hasRole, type SessionUser } from "@/lib/auth/permissions";
 import { requireProjectAccess } from "@/lib/auth/project-access";
 import { environmentActivityRunners } from "@/lib/environments/activity-runners";
-import { pauseIdleEnvironments } from "@/lib/environments/settings";
+import { pauseIdleEnvironments, projectRelayPasswords } from "@/lib/environments/settings";
 import { snapshotActivityRunners } from "@/lib/snapshots/activity-runners";
 import { pruneExpiredSnapshots } from "@/lib/snapshots/snapshots";
 import { variableActivityRunners } from "@/lib/variables/activity-runners";
@@ -24,7 +24,13 @@ import { ACTIVITY_KINDS, activityKind } from "./activity-kinds";
 
 const ACTIVITY_RUNNERS: ActivityRunners<typeof ACTIVITY_KINDS> = { ...environmentActivityRunners, ...snapshotActivityRunners, ...variableActivityRunners };
 
-export const ACTIVITY_REGISTRY: ActivityRegistry = { kinds: ACTIVITY_KINDS, runners: ACTIVITY_RUNNERS, secrets: projectSensitiveValues };
+/** What every activity of a project keeps out of its log: its sensitive variables and its mail relay passwords. */
+async function projectSecrets(db: Db, projectId: string): Promise<string[]> {
+  const [variables, relays] = await Promise.all([projectSensitiveValues(db, projectId), projectRelayPasswords(db, projectId)]);
+  return [...variables, ...relays];
+}
+
+export const ACTIVITY_REGISTRY: ActivityRegistry = { kinds: ACTIVITY_KINDS, runners: ACTIVITY_RUNNERS, secrets: projectSecrets };
 
 /** A worker for every kind, with the domains' scheduled upkeep (expired snapshots pruned, idle environments paused). */
 export function startActivityWorker(db: Db, options: Omit<WorkerOptions, "registry" | "upkeep"> = {}): Worker {

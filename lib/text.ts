@@ -11,3 +11,11 @@ export function displayTextProblem(text: string, what: "title" | "name"): string
   if (BIDI_CONTROLS.test(text)) return `The ${what} cannot contain invisible text-direction characters (such as U+202E): remove them and type it again.`;
   return null;
 }
+
+/**
+ * Text from elsewhere (a message's subject, an address) made safe to list and to log as one line:
+ * control and text-direction characters become spaces, and it is cut to `max` characters.
+ */
+export function oneLine(text: string, max = 500): string {
+  return text.replace(/\p{Cc}/gu, " ").replace(new RegExp(BIDI_CONTROLS.source, "gu"), " ").slice(0, max);
+}

@@ -3,7 +3,7 @@
 import { useActionState, useState } from "react";
 import { QueuedNotice } from "@/components/activities/queued-notice";
 import { Alert } from "@/components/ui/alert";
-import { Field, Input, describedBy } from "@/components/ui/field";
+import { Field, Input, Textarea, describedBy } from "@/components/ui/field";
 import { PasswordInput } from "@/components/ui/password-input";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { useResetKey } from "@/components/ui/use-reset-key";
@@ -97,14 +97,12 @@ export function EnvironmentSettingsForm({
           hint={<>Like <code>203.0.113.0/24 allow</code>, <code>2001:db8::/32 deny</code>; IPv4 and IPv6, in order, at most 200.</>}
           errors={errors?.rules}
         >
-          <textarea
+          <Textarea
             id="rules"
             name="rules"
             rows={5}
             value={rules}
             onChange={(e) => setRules(e.target.value)}
-            spellCheck={false}
-            className="block w-full rounded-md border border-border bg-surface px-3 py-2 font-mono text-xs aria-invalid:border-danger"
             {...describedBy("rules", errors?.rules, true)}
           />
         </Field>

@@ -1,7 +1,7 @@
 "use client";
 
 import type { ProjectOverview } from "@/lib/environments/overview";
-import { SettingsChangedBadge, VariablesChangedBadge, statusText } from "./environment-status";
+import { RedeployToApply, statusText } from "./environment-status";
 import { useProjectOverview } from "./use-project-overview";
 
 /** "Active", "Running: Redeploy staging"…: follows the project's events, like the buttons below it. */
@@ -13,8 +13,8 @@ export function EnvironmentStatusLine({ projectId, environmentName, initial }: {
       <span aria-live="polite" data-testid="environment-status">
         {env ? statusText(env) : "Deleted"}
       </span>
-      {env ? <VariablesChangedBadge env={env} /> : null}
-      {env ? <SettingsChangedBadge env={env} /> : null}
+      {env ? <RedeployToApply env={env} what="variables" /> : null}
+      {env ? <RedeployToApply env={env} what="settings" /> : null}
     </>
   );
 }

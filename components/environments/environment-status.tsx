@@ -22,25 +22,21 @@ export function statusText(env: Pick<EnvironmentView, "status" | "busy"> & { pau
   return { active: "Active", inactive: "Inactive", dirty: "Changing", deleting: "Deleting" }[env.status];
 }
 
-/**
- * "Variables changed — redeploy to apply": its variables differ from what its last deploy got.
- * Hidden while an activity runs on it (that activity's deploy may apply them).
- */
-export function VariablesChangedBadge({ env, short = false }: { env: Pick<EnvironmentView, "variablesChanged" | "busy">; short?: boolean }) {
-  if (!env.variablesChanged || env.busy) return null;
-  return (
-    <span className="rounded-full bg-accent-soft px-2 py-0.5 text-xs font-medium text-accent" title="The last deploy ran with other variables: Redeploy applies the current ones." data-testid="variables-changed">
-      {short ? "Variables changed" : "Variables changed — redeploy to apply"}
-    </span>
-  );
-}
+const CHANGED = {
+  variables: { label: "Variables changed", why: "The last deploy ran with other variables: Redeploy applies the current ones." },
+  settings: { label: "Settings changed", why: "The router enforces the settings of the last deploy: Redeploy applies the current ones." },
+} as const;
 
-/** "Settings changed — redeploy to apply": the router still enforces what its last deploy kept (a parent's change it inherits, too). */
-export function SettingsChangedBadge({ env, short = false }: { env: Pick<EnvironmentView, "settingsChanged" | "busy">; short?: boolean }) {
-  if (!env.settingsChanged || env.busy) return null;
+/**
+ * "Variables changed — redeploy to apply" / "Settings changed — …": what the environment runs
+ * differs from what it would get now. Hidden while an activity runs on it (that activity's
+ * deploy may apply them).
+ */
+export function RedeployToApply({ env, what, short = false }: { env: Pick<EnvironmentView, "variablesChanged" | "settingsChanged" | "busy">; what: keyof typeof CHANGED; short?: boolean }) {
+  if (!env[`${what}Changed`] || env.busy) return null;
   return (
-    <span className="rounded-full bg-accent-soft px-2 py-0.5 text-xs font-medium text-accent" title="The router enforces the settings of the last deploy: Redeploy applies the current ones." data-testid="settings-changed">
-      {short ? "Settings changed" : "Settings changed — redeploy to apply"}
+    <span className="rounded-full bg-accent-soft px-2 py-0.5 text-xs font-medium text-accent" title={CHANGED[what].why} data-testid={`${what}-changed`}>
+      {short ? CHANGED[what].label : `${CHANGED[what].label} — redeploy to apply`}
     </span>
   );
 }

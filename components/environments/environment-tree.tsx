@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useState } from "react";
 import type { EnvironmentView, ProjectOverview } from "@/lib/environments/overview";
-import { SettingsChangedBadge, StatusDot, TypeBadge, VariablesChangedBadge, statusText } from "./environment-status";
+import { RedeployToApply, StatusDot, TypeBadge, statusText } from "./environment-status";
 import { useProjectOverview } from "./use-project-overview";
 
 /** Production → Staging → Integration branches, with inactive ones lighter and folded away. */
@@ -31,8 +31,8 @@ export function EnvironmentTree({ projectId, initial }: { projectId: string; ini
               <span className="font-mono text-xs text-muted">{env.name}</span>
               <TypeBadge type={env.type} isRoot={env.parentId === null} />
               <span className="text-xs text-muted">{statusText(env)}</span>
-              <VariablesChangedBadge env={env} short />
-              <SettingsChangedBadge env={env} short />
+              <RedeployToApply env={env} what="variables" short />
+              <RedeployToApply env={env} what="settings" short />
               {!env.busy && env.lastActivity ? (
                 <span className={`text-xs ${env.lastActivity.result === "failure" ? "text-danger" : "text-muted"}`}>
                   · Last: {env.lastActivity.description}

@@ -50,3 +50,8 @@ export function Input({ className = "", ...props }: ComponentProps<"input">) {
 export function Select({ className = "", ...props }: ComponentProps<"select">) {
   return <select className={`${control} ${className}`} {...props} />;
 }
+
+/** A multi-line control for code-like text (rules, .env lines): monospace, no spell-checking. */
+export function Textarea({ className = "", ...props }: ComponentProps<"textarea">) {
+  return <textarea spellCheck={false} className={`${control} font-mono text-xs ${className}`} {...props} />;
+}

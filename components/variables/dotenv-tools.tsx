@@ -3,6 +3,7 @@
 import { useActionState, useId, useMemo, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { Textarea } from "@/components/ui/field";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { useResetKey } from "@/components/ui/use-reset-key";
 import { importVariablesAction, type VariableImportResult } from "@/lib/actions/variable-actions";
@@ -45,7 +46,7 @@ function ExportView({ environment, items }: { environment?: string; items: Varia
       <label htmlFor={id} className="block text-sm font-medium">
         {environment ? `The variables ${environment} gets` : "The project's variables"}, as .env
       </label>
-      <textarea id={id} readOnly value={text} rows={Math.min(12, Math.max(3, applying.length + 1))} className="block w-full rounded-md border border-border bg-surface-muted px-3 py-2 font-mono text-xs" onFocus={(e) => e.currentTarget.select()} />
+      <Textarea id={id} readOnly value={text} rows={Math.min(12, Math.max(3, applying.length + 1))} onFocus={(e) => e.currentTarget.select()} />
       <p className="text-xs text-muted">env:NAME is written as NAME (the shell variable); sensitive values are never sent to the browser, so they are left out as comments.</p>
       <Button
         variant="secondary"
@@ -65,7 +66,7 @@ function ImportForm({ projectId, environment, items, onDone }: { projectId: stri
   const [shellPrefix, setShellPrefix] = useState(true);
   const resetKey = useResetKey(state);
   const id = useId();
-  useReportSaved(state, (d: VariableImportResult): SavedOutcome => ({ activityId: d.activityId, redeploys: d.redeploys, environment: d.environment, summary: importSummary(d) }), onDone);
+  useReportSaved(state, onDone, (d: VariableImportResult): SavedOutcome => ({ activityId: d.activityId, redeploys: d.redeploys, environment: d.environment, summary: importSummary(d) }));
 
   // The preview: what the server will do, from the same parser, against this level's own variables.
   const own = useMemo(() => new Map(items.filter((v) => v.definedAt === (environment ?? "project")).map((v) => [v.name, v])), [items, environment]);
@@ -86,16 +87,14 @@ function ImportForm({ projectId, environment, items, onDone }: { projectId: stri
         <label htmlFor={`${id}-text`} className="block text-sm font-medium">
           KEY=value lines (a .env file)
         </label>
-        <textarea
+        <Textarea
           id={`${id}-text`}
           name="text"
           rows={6}
           value={text}
           onChange={(e) => setText(e.target.value)}
-          spellCheck={false}
           autoComplete="off"
           placeholder={"APP_ENV=staging\nADMIN_EMAIL=ops@example.com\n# comments and export are fine"}
-          className="block w-full rounded-md border border-border bg-surface px-3 py-2 font-mono text-xs aria-invalid:border-danger"
           aria-invalid={fieldError ? true : undefined}
           aria-describedby={fieldError ? `${id}-error` : undefined}
         />

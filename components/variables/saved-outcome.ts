@@ -16,8 +16,10 @@ export interface SavedOutcome {
 
 export const SavedContext = createContext<(saved: SavedOutcome) => void>(() => {});
 
-/** Tells the panel when a form's action succeeded (once per answer). */
-export function useReportSaved<T>(state: FormState<T>, toOutcome: (data: T) => SavedOutcome, then?: () => void) {
+/** Tells the panel when a form's action succeeded (once per answer); `toOutcome` reads what the action answered. */
+export function useReportSaved<T extends SavedOutcome>(state: FormState<T>, then?: () => void): void;
+export function useReportSaved<T>(state: FormState<T>, then: (() => void) | undefined, toOutcome: (data: T) => SavedOutcome): void;
+export function useReportSaved<T>(state: FormState<T>, then?: () => void, toOutcome: (data: T) => SavedOutcome = (d) => d as unknown as SavedOutcome) {
   const report = useContext(SavedContext);
   useEffect(() => {
     if (!state?.ok) return;

@@ -110,7 +110,7 @@ function EditVariableForm({ projectId, environment, v, onSaved }: { projectId: s
   const [value, setValue] = useState(v.isSensitive ? "" : (v.value ?? ""));
   const errors = state && !state.ok ? state.fieldErrors : undefined;
   const id = `edit-${v.id}`;
-  useReportSaved(state, (d) => d, onSaved);
+  useReportSaved(state, onSaved);
   return (
     <form action={action} className="mt-2 space-y-3 rounded-md border border-border p-3" noValidate aria-label={`Edit ${v.name}`}>
       <input type="hidden" name="projectId" value={projectId} />
@@ -155,7 +155,7 @@ function EditVariableForm({ projectId, environment, v, onSaved }: { projectId: s
 
 function DeleteVariable({ projectId, id, name }: { projectId: string; id: string; name: string }) {
   const [state, action] = useActionState(deleteVariableAction, null);
-  useReportSaved(state, (d) => d);
+  useReportSaved(state);
   return (
     <form action={action} className="inline-flex items-center gap-2">
       <input type="hidden" name="projectId" value={projectId} />
@@ -172,7 +172,7 @@ function AddVariableForm({ projectId, environment }: { projectId: string; enviro
   const [state, action] = useActionState(createVariableAction, null);
   const errors = state && !state.ok ? state.fieldErrors : undefined;
   const resetKey = useResetKey(state);
-  useReportSaved(state, (d) => d);
+  useReportSaved(state);
   const id = environment ? "env-var" : "project-var";
   return (
     <form key={resetKey} action={action} className="space-y-3 rounded-md border border-border p-3" noValidate>

@@ -23,9 +23,11 @@ export interface ActivityKindSpec<P extends z.ZodType = z.ZodType> {
   /** It reserved its environment when requested (Branch): cancelled before it started, that environment goes away. */
   reservesEnvironment?: boolean;
   /**
-   * "project": about the project, not an environment (a project variable saved). Recorded done
-   * when it happens (recordProjectActivity), never queued, so it has no runner.
+   * false: recorded done when it happens (a setting saved that needs no work), never queued, so
+   * it has no runner; `enqueueActivity` refuses it.
    */
+  runs?: false;
+  /** "project": about the project, not an environment (a project variable saved); always `runs: false`, recorded with recordProjectActivity. */
   level?: "project";
 }
 
@@ -36,8 +38,8 @@ export function defineActivityKinds<const K extends ActivityKindSpecs>(kinds: K)
   return kinds;
 }
 
-/** The kinds of `K` that run in a worker (every kind but the project-level ones). */
-export type RunnableKinds<K extends ActivityKindSpecs> = { [T in keyof K as K[T] extends { level: "project" } ? never : T]: K[T] };
+/** The kinds of `K` that run in a worker (every kind but those declared `runs: false`). */
+export type RunnableKinds<K extends ActivityKindSpecs> = { [T in keyof K as K[T] extends { runs: false } ? never : T]: K[T] };
 
 /** The parameters of kind `T` of `K`, as a run receives them. */
 export type KindParameters<K extends ActivityKindSpecs, T extends keyof K> = z.output<K[T]["parameters"]>;

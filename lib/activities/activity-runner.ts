@@ -33,6 +33,6 @@ export interface ActivityRegistry {
   kinds: ActivityKindSpecs;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each runner takes its own kind's parameters
   runners: Record<string, ActivityRunner<any>>;
-  /** Values every activity of the project keeps out of its log (`******`): its sensitive variables. */
+  /** Values every activity of the project keeps out of its log (`******`): its sensitive variables, relay passwords. */
   secrets?: (db: Db, projectId: string) => Promise<string[]>;
 }

@@ -59,7 +59,7 @@ function activityRow(kinds: ActivityKindSpecs, input: Omit<NewActivity, "occupie
 
 /** Records a pending activity; a worker picks it up when its environments and project allow. */
 export async function enqueueActivity<K extends ActivityKindSpecs, T extends keyof K & string>(kinds: K, tx: Tx, input: NewActivityOf<K, T>): Promise<Activity> {
-  if (kinds[input.type]?.level === "project") throw new Error(`${input.type} is about the project: record it with recordProjectActivity.`);
+  if (kinds[input.type]?.runs === false) throw new Error(`${input.type} does not run: record it done (recordDoneActivity, or recordProjectActivity for the project's).`);
   const [activity] = await tx
     .insert(activities)
     .values({ ...activityRow(kinds, input), priority: input.isProduction ? 1 : 0 })

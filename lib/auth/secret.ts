@@ -1,8 +1,8 @@
 import "server-only";
 import crypto from "node:crypto";
-import fs from "node:fs";
 import { env } from "@/lib/env";
 import { dataPaths } from "@/lib/paths";
+import { readOrCreateSecretFile } from "@/lib/secrets/secret-file";
 
 let cached: string | undefined;
 
@@ -12,16 +12,10 @@ let cached: string | undefined;
  */
 export function getAuthSecret(): string {
   if (cached) return cached;
-  const { AUTH_SECRET, dataDir } = env();
+  const { AUTH_SECRET } = env();
   if (AUTH_SECRET) return (cached = AUTH_SECRET);
   const file = dataPaths.authSecret();
-  fs.mkdirSync(dataDir, { recursive: true });
-  try {
-    fs.writeFileSync(file, crypto.randomBytes(48).toString("base64url"), { flag: "wx", mode: 0o600 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-  }
-  cached = fs.readFileSync(file, "utf8").trim();
+  cached = readOrCreateSecretFile(file, () => crypto.randomBytes(48).toString("base64url"));
   if (cached.length < 32) throw new Error(`${file} holds a secret shorter than 32 characters; delete it to make a new one.`);
   return cached;
 }

@@ -33,7 +33,7 @@ export const environmentActivityKinds = defineActivityKinds({
   "environment.update.http_access": { label: "Access control", parameters: none, status: changes("active", "active"), deploys: true },
   "environment.update.restrict_robots": { label: "Search engine visibility", parameters: none, status: changes("active", "active"), deploys: true },
   // The SMTP endpoint reads it when a deploy's hooks start: nothing to redeploy.
-  "environment.update.smtp": { label: "Outgoing e-mail", parameters: z.object({ enabled: z.boolean() }).strict(), status: null, deploys: false },
+  "environment.update.smtp": { label: "Outgoing e-mail", parameters: z.object({ enabled: z.boolean() }).strict(), status: null, deploys: false, runs: false },
   "environment.pause": { label: "Pause", parameters: none, status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false },
   "environment.resume": { label: "Resume", parameters: none, status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false },
 });

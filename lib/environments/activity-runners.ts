@@ -164,13 +164,6 @@ export const environmentActivityRunners: ActivityRunners<EnvironmentActivityKind
   "environment.update.http_access": { run: (ctx) => redeployCurrentCommit(ctx, `Redeploying ${ctx.environment.name} so the router enforces its new HTTP access control.`) },
   "environment.update.restrict_robots": { run: (ctx) => redeployCurrentCommit(ctx, `Redeploying ${ctx.environment.name} so the router applies its search-engine visibility.`) },
 
-  // Recorded done when saved (see settings.ts); a queued one (another version's) only says so.
-  "environment.update.smtp": {
-    async run(ctx, p) {
-      ctx.log.line(`Outgoing e-mail is ${p.enabled ? "on" : "off"} for ${ctx.environment.name} from its next deploy's hooks.`);
-      return { ok: true };
-    },
-  },
   "environment.pause": {
     async run(ctx) {
       await setPaused(ctx.activity.projectId, ctx.environment.name, true);

@@ -5,7 +5,7 @@ import { busyEnvironments } from "@/lib/activities/queue";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
 import { toActivityView, type ActivityView } from "@/lib/activities/activity-view";
 import { environmentsWithChangedVariables } from "@/lib/variables/variables";
-import { lastActivityByEnvironment, lastRouterDigests, listActivities, listEnvironments } from "./queries";
+import { lastActivityByEnvironment, lastDeploymentDigests, listActivities, listEnvironments } from "./queries";
 import { environmentsWithChangedSettings } from "./settings";
 import { allowedActions, planUsage, type AllowedActions } from "./rules";
 
@@ -44,15 +44,15 @@ export interface ProjectOverview {
  */
 export async function getProjectOverview(db: Db, access: ProjectAccess, options: { environmentId?: string } = {}): Promise<ProjectOverview> {
   const projectId = access.project.id;
-  const [all, busy, recent, last, changed, routerDigests] = await Promise.all([
+  const [all, busy, recent, last, lastDigests] = await Promise.all([
     listEnvironments(db, projectId),
     busyEnvironments(db, projectId),
     listActivities(db, projectId, { environmentId: options.environmentId, limit: 30 }),
     lastActivityByEnvironment(db, projectId),
-    environmentsWithChangedVariables(db, projectId),
-    lastRouterDigests(db, projectId),
+    lastDeploymentDigests(db, projectId),
   ]);
-  const settingsChanged = environmentsWithChangedSettings(all, routerDigests);
+  const changed = await environmentsWithChangedVariables(db, projectId, { environments: all, lastDigests });
+  const settingsChanged = environmentsWithChangedSettings(all, lastDigests);
   const ctx = { plan: access.project.plan, environments: all, busy, roles: access.environmentRoles };
   const names = new Map(all.map((e) => [e.id, e.name]));
   // Environment types the user has no access to are left out (rules still see them all).

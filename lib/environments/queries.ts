@@ -88,13 +88,13 @@ export async function getActivityDetails(
   return { createdBy: user ? (user.name ? `${user.name} (${user.email})` : user.email) : null, commits: [...new Set(commits)], broughtIn: activity.commits ?? [] };
 }
 
-/** Each environment's last deploy's router fingerprint (null: from before fingerprints), one row per deployed environment. */
-export async function lastRouterDigests(db: Db, projectId: string): Promise<Map<string, string | null>> {
+/** Each deployed environment's last deploy's fingerprints of its variables and router settings (null: from before fingerprints). */
+export async function lastDeploymentDigests(db: Db, projectId: string): Promise<Map<string, { variables: string | null; router: string | null }>> {
   const rows = await db
-    .selectDistinctOn([deployments.environmentId], { environmentId: deployments.environmentId, digest: deployments.routerDigest })
+    .selectDistinctOn([deployments.environmentId], { environmentId: deployments.environmentId, variables: deployments.variablesDigest, router: deployments.routerDigest })
     .from(deployments)
     .innerJoin(environments, eq(environments.id, deployments.environmentId))
     .where(eq(environments.projectId, projectId))
     .orderBy(deployments.environmentId, desc(deployments.createdAt));
-  return new Map(rows.map((r) => [r.environmentId, r.digest]));
+  return new Map(rows.map(({ environmentId, ...digests }) => [environmentId, digests]));
 }

@@ -1,4 +1,6 @@
+import fs from "node:fs";
 import type http from "node:http";
+import path from "node:path";
 import { request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { and, eq } from "drizzle-orm";
@@ -6,15 +8,15 @@ import { expect, it } from "vitest";
 import { activities, environments } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
 import { getActivityLog } from "@/lib/activities/queue";
-import { startActivityWorker } from "@/lib/activity-runners";
 import { addProjectMember } from "@/lib/projects/members";
-import { createProject } from "@/lib/projects/create-project";
+import { environmentDeployDir } from "@/lib/runtime/deploy";
 import { createEnvironmentRouter } from "@/lib/runtime/router";
-import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { commitOn } from "@/lib/testing-git";
+import { makeUser, starterProject, withWorker } from "@/lib/testing-fixtures";
 import { getProjectAccess } from "@/lib/auth/project-access";
 import { getEnvironmentTopology } from "@/lib/topology/get-environment-topology";
 import { requestEnvironmentAction } from "./request-action";
-import { lastRouterDigests, listEnvironments } from "./queries";
+import { lastDeploymentDigests, listEnvironments } from "./queries";
 import { environmentsWithChangedSettings, pauseIdleEnvironments, requestPause, settingsInputSchema, updateEnvironmentSettings } from "./settings";
 import { setAutoPauseDays } from "@/lib/projects/update-project";
 
@@ -23,9 +25,7 @@ const settings = (more: Partial<Record<string, unknown>> = {}) =>
 
 describeEachDatabase("environment settings the router enforces", ({ db }) => {
   it("HTTP access control (login beats address rules, IPv4 and IPv6), robots, pause and resume; bad input writes nothing", async () => {
-    const admin = await makeUser(db(), { isAdmin: true });
-    const id = uniqueProjectId("settings");
-    await createProject(db(), admin, { id, title: "Settings", plan: "starter", region: "us-3" });
+    const { admin, id } = await starterProject(db(), "settings");
     // The test says who the client is (the server stamps the real address the same way).
     const router: http.Server = createEnvironmentRouter(async () => db(), { clientAddress: (req) => String(req.headers["x-test-client"] ?? "127.0.0.1"), consoleUrl: "http://console.test" });
     await new Promise<void>((r) => router.listen(0, "127.0.0.1", () => r()));
@@ -41,8 +41,7 @@ describeEachDatabase("environment settings the router enforces", ({ db }) => {
         req.end();
       });
     const basic = (u: string, p: string) => ({ authorization: `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}` });
-    const worker = startActivityWorker(db());
-    try {
+    await withWorker(db(), async (worker) => {
       await worker.idle();
       // Defaults: Production visible to search engines, staging hidden.
       expect((await get("master")).headers["x-robots-tag"]).toBeUndefined();
@@ -65,6 +64,9 @@ describeEachDatabase("environment settings the router enforces", ({ db }) => {
       await expect(updateEnvironmentSettings(db(), admin, id, "staging", settings({ relay: relay("smtp.example.com") }))).rejects.toThrow("Only Production relays e-mail");
       expect(settingsInputSchema.safeParse({ ...settings(), relay: relay("bad host!") }).success).toBe(false);
       expect(settingsInputSchema.safeParse({ ...settings(), relay: relay("smtp.example.com", "70000") }).success).toBe(false);
+      // A 10 MB rules field and a username with a tab: refused before anything is read.
+      expect(settingsInputSchema.safeParse({ ...settings(), rules: "203.0.113.0/24 allow\n".repeat(500_000) }).success).toBe(false);
+      await expect(updateEnvironmentSettings(db(), admin, id, "staging", settings({ enabled: true, newUsername: "ann\tx", newPassword: "pw" }))).rejects.toThrow("no spaces or control characters");
       const viewer = await makeUser(db());
       await addProjectMember(db(), admin, id, viewer.email, { role: "viewer", production: "viewer", staging: "viewer", development: "viewer" });
       await expect(updateEnvironmentSettings(db(), viewer, id, "staging", settings({ enabled: true, newUsername: "x", newPassword: "y" }))).rejects.toMatchObject({ code: "forbidden" });
@@ -154,7 +156,7 @@ describeEachDatabase("environment settings the router enforces", ({ db }) => {
       // A later change of the parent's reaches the child that inherits it at its next deploy; until then it says so.
       const changedNames = async () => {
         const all = await listEnvironments(db(), id);
-        const ids = environmentsWithChangedSettings(all, await lastRouterDigests(db(), id));
+        const ids = environmentsWithChangedSettings(all, await lastDeploymentDigests(db(), id));
         return all.filter((e) => ids.has(e.id)).map((e) => e.name);
       };
       expect(await changedNames()).toEqual([]);
@@ -174,18 +176,25 @@ describeEachDatabase("environment settings the router enforces", ({ db }) => {
       await updateEnvironmentSettings(db(), admin, id, "staging", settings({ enabled: true, removeUsernames: ["bob"] }));
       await worker.idle();
       expect(await changedNames()).toEqual([]);
-    } finally {
-      await worker.stop();
-      router.close();
-    }
+
+      // Hostile repository: the web root is the whole deployment and a symlink points at the
+      // router's copy of the settings (login hashes): neither is served.
+      const app = fs.readFileSync(path.join(environmentDeployDir(id, "staging"), "current", ".magento.app.yaml"), "utf8");
+      await commitOn(id, "staging", { ".magento.app.yaml": app.replace('root: "public"', 'root: ""'), leak: { symlink: ".router.json" } }, "Serve everything");
+      await requestEnvironmentAction(db(), admin, id, "staging", { action: "sync", code: false, data: true, rebase: false });
+      await worker.idle();
+      const login = { "x-test-client": "192.0.2.1", ...basic("ann", "pw") };
+      expect((await get("staging", "/.deploy-commit", login)).status).toBe(200); // the root really is the deployment
+      for (const p of ["/.router.json", "/leak", "/%2erouter.json"]) {
+        const r = await get("staging", p, login);
+        expect(r.body, p).not.toContain("passwordHash");
+      }
+    }).finally(() => router.close());
   });
 
   it("pauses what nobody deploys: non-production environments past the project's idle days, as an activity; 0 never pauses", async () => {
-    const admin = await makeUser(db(), { isAdmin: true });
-    const id = uniqueProjectId("idle");
-    await createProject(db(), admin, { id, title: "Idle", plan: "starter", region: "us-3" });
-    const worker = startActivityWorker(db());
-    try {
+    const { admin, id } = await starterProject(db(), "idle");
+    await withWorker(db(), async (worker) => {
       await worker.idle();
       const longAgo = new Date(Date.now() - 15 * 24 * 3600_000);
       await db().update(environments).set({ deployedAt: longAgo }).where(eq(environments.projectId, id));
@@ -205,8 +214,6 @@ describeEachDatabase("environment settings the router enforces", ({ db }) => {
       const viewer = await makeUser(db());
       await addProjectMember(db(), admin, id, viewer.email, { role: "viewer", production: "viewer", staging: "viewer", development: "viewer" });
       await expect(setAutoPauseDays(db(), viewer, id, 1)).rejects.toMatchObject({ code: "forbidden" });
-    } finally {
-      await worker.stop();
-    }
+    });
   });
 });

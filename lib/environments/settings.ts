@@ -10,9 +10,9 @@ import { requireProjectAccess } from "@/lib/auth/project-access";
 import { hashPassword } from "@/lib/auth/password";
 import { DomainError } from "@/lib/errors";
 import { effectiveHttpAccess, MAX_LOGINS, parseAccessRules, routerDigestOf } from "@/lib/runtime/http-access";
-import { mailRelayContext } from "@/lib/variables/deploy-with-variables";
-import { seal } from "@/lib/variables/secret-box";
-import { getVariablesKey } from "@/lib/variables/variables-key";
+import { mailRelayContext } from "@/lib/runtime/mail-endpoint";
+import { open, seal } from "@/lib/secrets/secret-box";
+import { getSecretsKey } from "@/lib/secrets/secrets-key";
 import { environmentActivityKinds } from "./activity-kinds";
 import { getEnvironmentByName, listEnvironments } from "./queries";
 
@@ -57,11 +57,11 @@ export function settingsView(env: Environment, all: readonly Environment[]): Env
  * "Settings changed — redeploy to apply" (a parent's change reaches the children that inherit it
  * only at their next deploy).
  */
-export function environmentsWithChangedSettings(all: readonly Environment[], lastDigests: ReadonlyMap<string, string | null>): Set<string> {
+export function environmentsWithChangedSettings(all: readonly Environment[], lastDigests: ReadonlyMap<string, { router: string | null }>): Set<string> {
   const byId = new Map(all.map((e) => [e.id, e]));
   const changed = new Set<string>();
   for (const e of all) {
-    const last = lastDigests.get(e.id);
+    const last = lastDigests.get(e.id)?.router;
     if (!last || (e.status !== "active" && e.status !== "dirty")) continue;
     if (routerDigestOf({ httpAccess: effectiveHttpAccess(e.id, byId).access, restrictRobots: e.restrictRobots }) !== last) changed.add(e.id);
   }
@@ -153,7 +153,7 @@ export async function updateEnvironmentSettings(db: Db, user: SessionUser, proje
             port: r.port,
             secure: r.secure,
             username: r.username.trim() || null,
-            passwordSealed: r.password ? seal(getVariablesKey(), r.password, mailRelayContext(env.id)) : r.username.trim() ? (env.mailRelay?.passwordSealed ?? null) : null,
+            passwordSealed: r.password ? seal(getSecretsKey(), r.password, mailRelayContext(env.id)) : r.username.trim() ? (env.mailRelay?.passwordSealed ?? null) : null,
           }
         : null;
     }
@@ -278,4 +278,17 @@ export async function pauseIdleEnvironments(db: Db, now = new Date()): Promise<n
   }
   if (paused > 0) notifyWorkers();
   return paused;
+}
+
+/** The opened relay passwords of a project's environments (every activity of the project redacts them). */
+export async function projectRelayPasswords(db: Db, projectId: string): Promise<string[]> {
+  const rows = await db.select({ id: environments.id, mailRelay: environments.mailRelay }).from(environments).where(and(eq(environments.projectId, projectId), isNotNull(environments.mailRelay)));
+  return rows.flatMap(({ id, mailRelay }) => {
+    if (!mailRelay?.passwordSealed) return [];
+    try {
+      return [open(getSecretsKey(), mailRelay.passwordSealed, mailRelayContext(id))];
+    } catch {
+      return []; // sealed under another key: no deploy can use it either
+    }
+  });
 }

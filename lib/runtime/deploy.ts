@@ -14,7 +14,7 @@ import { cgroupsAvailable } from "./hook-cgroup";
 import { hookLimits, runHook, type HookPhase, type HookResult } from "./run-hook";
 import { sandboxSupport } from "./sandbox";
 import { effectiveHttpAccess, routerDigestOf } from "./http-access";
-import { openMailEndpoint, type MailEndpoint, type MailRelay } from "./mail-endpoint";
+import { openMailEndpoint, openMailRelay, type MailEndpoint } from "./mail-endpoint";
 import { currentDataPath, ensureVolumes, linkMounts, volumesRoot } from "./volumes";
 
 /** In each deploy directory: the web root of `web.locations["/"]`, for the environment router. */
@@ -62,8 +62,6 @@ export interface DeployContext {
   onPhase?: (phase: "build" | "deploy") => Promise<void>;
   /** The project's and environment's variables as the build and runtime hooks get them (lib/variables). */
   variables?: DeployVariables;
-  /** Production's mail relay, its password opened (lib/variables holds the key). */
-  mailRelay?: MailRelay | null;
 }
 
 export interface DeployVariables {
@@ -177,7 +175,7 @@ function describeContainment(): string | null {
  */
 export async function deployCommit(ctx: DeployContext): Promise<DeployOutcome> {
   // The environment's SMTP endpoint, open while its hooks run.
-  const mail = await openMailEndpoint({ db: ctx.db, projectId: ctx.projectId, environment: ctx.environment, activityId: ctx.activityId, log: ctx.log, sandboxed: sandboxSupport().ok, relay: ctx.environment.type === "production" ? ctx.mailRelay : null });
+  const mail = await openMailEndpoint({ db: ctx.db, projectId: ctx.projectId, environment: ctx.environment, activityId: ctx.activityId, log: ctx.log, sandboxed: sandboxSupport().ok, relay: openMailRelay(ctx.environment) });
   try {
     return await deployWithMail(ctx, mail);
   } finally {

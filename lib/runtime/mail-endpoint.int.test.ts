@@ -8,13 +8,12 @@ import { expect, it } from "vitest";
 import { environments, mails } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
 import { getActivityLog } from "@/lib/activities/queue";
-import { startActivityWorker } from "@/lib/activity-runners";
 import { requestEnvironmentAction } from "@/lib/environments/request-action";
-import { createProject } from "@/lib/projects/create-project";
-import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { memoryLog, starterProject, withWorker } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
 import { environmentDeployDir } from "./deploy";
-import { MAX_MAIL_BYTES, openMailEndpoint } from "./mail-endpoint";
+import { getMailRaw } from "@/lib/environments/mailbox";
+import { MAX_MAIL_BYTES, MAX_MAILS_PER_DEPLOY, openMailEndpoint } from "./mail-endpoint";
 
 /** A deploy hook that speaks SMTP with bash alone (no client inside the sandbox), printing the server's replies. */
 const SEND = [
@@ -31,12 +30,10 @@ const SEND = [
 
 describeEachDatabase("the SMTP endpoint", ({ db }) => {
   it("refuses with an SMTP error when e-mail is off and keeps the message when on (a real SMTP client); caps size", async () => {
-    const admin = await makeUser(db(), { isAdmin: true });
-    const id = uniqueProjectId("mail");
-    await createProject(db(), admin, { id, title: "Mail", plan: "starter", region: "us-3" });
+    const { id } = await starterProject(db(), "mail");
     const [staging] = await db().select().from(environments).where(and(eq(environments.projectId, id), eq(environments.name, "staging")));
-    const lines: string[] = [];
-    const log = { line: (t: string) => void lines.push(t), setSection: () => undefined, isBackedUp: () => false, drained: async () => undefined };
+    const log = memoryLog();
+    const lines = log.lines;
     for (const outgoingEmail of [false, true]) {
       const endpoint = await openMailEndpoint({ db: db(), projectId: id, environment: { ...staging!, outgoingEmail }, activityId: "00000000-0000-4000-8000-000000000000", log, sandboxed: false });
       try {
@@ -61,10 +58,34 @@ describeEachDatabase("the SMTP endpoint", ({ db }) => {
     expect(lines.join("\n")).toContain("refused, outgoing e-mail is off for staging");
   });
 
+  it("hostile senders: a subject with control and text-direction characters stays one harmless line; message 101 of a deploy is refused; another environment's message is not found by id", async () => {
+    const { id } = await starterProject(db(), "mail");
+    const envs = await db().select().from(environments).where(eq(environments.projectId, id));
+    const staging = envs.find((e) => e.name === "staging")!;
+    const master = envs.find((e) => e.name === "master")!;
+    const log = memoryLog();
+    const endpoint = await openMailEndpoint({ db: db(), projectId: id, environment: { ...staging, outgoingEmail: true }, activityId: "00000000-0000-4000-8000-000000000000", log, sandboxed: false });
+    const client = nodemailer.createTransport({ host: "127.0.0.1", port: Number(endpoint.hookEnv.MAGENTO_CLOUD_SMTP_PORT), secure: false, ignoreTLS: true, pool: true, maxMessages: Infinity });
+    try {
+      await client.sendMail({ from: "shop@example.com", to: "customer@example.com", subject: "Invoice\u202Efdp.exe\u0007 paid", text: "x" });
+      const [kept] = await db().select().from(mails).where(eq(mails.environmentId, staging.id));
+      expect(kept!.subject).toBe("Invoice fdp.exe  paid");
+      expect(log.lines.join("\n")).not.toMatch(/[\u202E\u0007]/);
+      for (let i = 2; i <= MAX_MAILS_PER_DEPLOY; i++) await client.sendMail({ from: "shop@example.com", to: "customer@example.com", subject: `Mail ${i}`, text: "x" });
+      await expect(client.sendMail({ from: "shop@example.com", to: "customer@example.com", subject: "One too many", text: "x" })).rejects.toMatchObject({ responseCode: 452 });
+      expect(await db().select({ id: mails.id }).from(mails).where(eq(mails.environmentId, staging.id))).toHaveLength(MAX_MAILS_PER_DEPLOY);
+      // Looked up under another environment, or by something that is not an id: not found.
+      expect(await getMailRaw(db(), master, kept!.id)).toBeNull();
+      expect(await getMailRaw(db(), staging, "../../etc/passwd")).toBeNull();
+      expect((await getMailRaw(db(), staging, kept!.id))?.id).toBe(kept!.id);
+    } finally {
+      client.close();
+      await endpoint.close();
+    }
+  });
+
   it("relays kept messages to Production's relay server (and says so when it cannot)", async () => {
-    const admin = await makeUser(db(), { isAdmin: true });
-    const id = uniqueProjectId("relay");
-    await createProject(db(), admin, { id, title: "Relay", plan: "starter", region: "us-3" });
+    const { id } = await starterProject(db(), "relay");
     const [master] = await db().select().from(environments).where(and(eq(environments.projectId, id), eq(environments.name, "master")));
     // The relay: another SMTP server that records what reaches it.
     const received: string[] = [];
@@ -83,8 +104,8 @@ describeEachDatabase("the SMTP endpoint", ({ db }) => {
     });
     await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
     const port = (upstream.server.address() as AddressInfo).port;
-    const lines: string[] = [];
-    const log = { line: (t: string) => void lines.push(t), setSection: () => undefined, isBackedUp: () => false, drained: async () => undefined };
+    const log = memoryLog();
+    const lines = log.lines;
     try {
       for (const relayPort of [port, 1]) {
         const endpoint = await openMailEndpoint({ db: db(), projectId: id, environment: { ...master!, outgoingEmail: true }, activityId: "00000000-0000-4000-8000-000000000000", log, sandboxed: false, relay: { host: "127.0.0.1", port: relayPort, secure: false, username: null, password: null } });
@@ -104,11 +125,8 @@ describeEachDatabase("the SMTP endpoint", ({ db }) => {
   });
 
   it("a sandboxed deploy hook reaches its environment's endpoint (and nothing else) by MAGENTO_CLOUD_SMTP_HOST/_PORT", async () => {
-    const admin = await makeUser(db(), { isAdmin: true });
-    const id = uniqueProjectId("mail");
-    await createProject(db(), admin, { id, title: "Mail", plan: "starter", region: "us-3" });
-    const worker = startActivityWorker(db());
-    try {
+    const { admin, id } = await starterProject(db(), "mail");
+    await withWorker(db(), async (worker) => {
       await worker.idle();
       const app = fs.readFileSync(path.join(environmentDeployDir(id, "staging"), "current", ".magento.app.yaml"), "utf8");
       await commitOn(id, "staging", { ".magento.app.yaml": app.replace("  deploy: |\n    set -e\n", `  deploy: |\n    set -e\n    ${SEND}\n`) }, "Send an e-mail at deploy");
@@ -129,8 +147,6 @@ describeEachDatabase("the SMTP endpoint", ({ db }) => {
       const kept = await db().select().from(mails).where(eq(mails.environmentId, staging!.id));
       expect(kept).toHaveLength(1);
       expect(kept[0]).toMatchObject({ subject: "Order 42 confirmed", activityId: on.id });
-    } finally {
-      await worker.stop();
-    }
+    });
   });
 });

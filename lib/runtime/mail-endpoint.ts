@@ -9,6 +9,9 @@ import { SMTPServer, type SMTPServerDataStream } from "smtp-server";
 import type { Db } from "@/db/client";
 import { mails, type Environment } from "@/db/schema";
 import { dataPaths } from "@/lib/paths";
+import { open } from "@/lib/secrets/secret-box";
+import { getSecretsKey } from "@/lib/secrets/secrets-key";
+import { oneLine } from "@/lib/text";
 import type { LogSink } from "./log-sink";
 
 /** The largest message kept (the SMTP SIZE limit): bigger ones are refused with 552. */
@@ -26,6 +29,25 @@ export interface MailRelay {
   secure: boolean;
   username: string | null;
   password: string | null;
+}
+
+/** The context a relay password is sealed under: bound to its environment. */
+export const mailRelayContext = (environmentId: string) => `mail-relay:${environmentId}`;
+
+/**
+ * Production's relay with its password opened; null for any other environment or without one.
+ * A password the key cannot open is sent as none (the relay's refusal is said in the log).
+ */
+export function openMailRelay(env: Pick<Environment, "id" | "type" | "mailRelay">): MailRelay | null {
+  const r = env.mailRelay;
+  if (!r || env.type !== "production") return null;
+  let password: string | null = null;
+  try {
+    password = r.passwordSealed ? open(getSecretsKey(), r.passwordSealed, mailRelayContext(env.id)) : null;
+  } catch {
+    password = null;
+  }
+  return { host: r.host, port: r.port, secure: r.secure, username: r.username, password };
 }
 
 export interface MailEndpoint {
@@ -59,6 +81,7 @@ export async function openMailEndpoint(options: {
   activityId: string;
   log: LogSink;
   sandboxed: boolean;
+  /** Where kept messages are also forwarded (see openMailRelay). */
   relay?: MailRelay | null;
 }): Promise<MailEndpoint> {
   const { db, environment, log } = options;
@@ -91,9 +114,10 @@ export async function openMailEndpoint(options: {
   });
   async function keep(raw: Buffer, envelope: { mailFrom: false | { address: string }; rcptTo: { address: string }[] }) {
     const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, keepCidLinks: true }).catch(() => null);
-    const subject = (parsed?.subject ?? "").slice(0, 500) || "(no subject)";
-    const mailFrom = envelope.mailFrom ? envelope.mailFrom.address : "";
-    const rcptTo = envelope.rcptTo.map((r) => r.address);
+    // Written by the environment's code: kept as one harmless line for the list and the log.
+    const subject = oneLine(parsed?.subject ?? "") || "(no subject)";
+    const mailFrom = envelope.mailFrom ? oneLine(envelope.mailFrom.address, 320) : "";
+    const rcptTo = envelope.rcptTo.map((r) => oneLine(r.address, 320));
     await db.insert(mails).values({ projectId: options.projectId, environmentId: environment.id, activityId: options.activityId, mailFrom, rcptTo, subject, size: raw.length, raw });
     kept++;
     log.line(`E-mail kept in ${environment.name}'s Mailbox: “${subject}” from ${mailFrom || "(none)"} to ${rcptTo.join(", ")}.`);

@@ -14,9 +14,9 @@ export const variableActivityKinds = defineActivityKinds({
   "environment.variable.create": { label: "Variable added", parameters: named, status: redeploys, deploys: true },
   "environment.variable.update": { label: "Variable changed", parameters: named, status: redeploys, deploys: true },
   "environment.variable.delete": { label: "Variable deleted", parameters: named, status: redeploys, deploys: true },
-  "project.variable.create": { label: "Project variable added", parameters: named, status: null, deploys: false, level: "project" },
-  "project.variable.update": { label: "Project variable changed", parameters: named, status: null, deploys: false, level: "project" },
-  "project.variable.delete": { label: "Project variable deleted", parameters: named, status: null, deploys: false, level: "project" },
+  "project.variable.create": { label: "Project variable added", parameters: named, status: null, deploys: false, runs: false, level: "project" },
+  "project.variable.update": { label: "Project variable changed", parameters: named, status: null, deploys: false, runs: false, level: "project" },
+  "project.variable.delete": { label: "Project variable deleted", parameters: named, status: null, deploys: false, runs: false, level: "project" },
 });
 
 export type VariableActivityKinds = typeof variableActivityKinds;

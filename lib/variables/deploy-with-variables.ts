@@ -4,9 +4,6 @@ import type { HandlerContext, HandlerOutcome } from "@/lib/activities/activity-r
 import { DomainError } from "@/lib/errors";
 import { branchHead } from "@/lib/git/repository";
 import { deployCommit } from "@/lib/runtime/deploy";
-import type { MailRelay } from "@/lib/runtime/mail-endpoint";
-import { open } from "./secret-box";
-import { getVariablesKey } from "./variables-key";
 import { resolveEnvironmentVariables } from "./variables";
 
 /**
@@ -26,27 +23,7 @@ export async function deployWithVariables(ctx: HandlerContext, env: Environment,
   }
   ctx.log.redactAlso(resolved.sensitiveValues);
   const variables = { build: resolved.build, runtime: resolved.runtime, buildDigest: resolved.buildDigest, digest: resolved.digest };
-  const mailRelay = openedMailRelay(env);
-  if (mailRelay?.password) ctx.log.redactAlso([mailRelay.password]);
-  return deployCommit({ db: ctx.db, log: ctx.log, activityId: ctx.activity.id, projectId: ctx.activity.projectId, environment: env, commit, signal: ctx.signal, onPhase: ctx.onPhase, variables, mailRelay });
-}
-
-/** The context a relay password is sealed under: bound to its environment. */
-export const mailRelayContext = (environmentId: string) => `mail-relay:${environmentId}`;
-
-/** Production's mail relay with its password opened (null when none, or when the key cannot open it: the log of the send says it failed). */
-function openedMailRelay(env: Environment): MailRelay | null {
-  const r = env.mailRelay;
-  if (!r || env.type !== "production") return null;
-  let password: string | null = null;
-  if (r.passwordSealed) {
-    try {
-      password = open(getVariablesKey(), r.passwordSealed, mailRelayContext(env.id));
-    } catch {
-      password = null;
-    }
-  }
-  return { host: r.host, port: r.port, secure: r.secure, username: r.username, password };
+  return deployCommit({ db: ctx.db, log: ctx.log, activityId: ctx.activity.id, projectId: ctx.activity.projectId, environment: env, commit, signal: ctx.signal, onPhase: ctx.onPhase, variables });
 }
 
 /** Deploys the environment again at the commit it runs (or its branch's head), saying why in the log. */

@@ -11,7 +11,7 @@ import { requestEnvironmentAction } from "@/lib/environments/request-action";
 import { createProject } from "@/lib/projects/create-project";
 import { addProjectMember } from "@/lib/projects/members";
 import { buildsDir, environmentDeployDir } from "@/lib/runtime/deploy";
-import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { makeUser, starterProject, uniqueProjectId, withWorker } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
 import { createVariable, deleteVariable, environmentsWithChangedVariables, importVariables, listVariables, resolveEnvironmentVariables, updateVariable, variableInputSchema } from "./variables";
 
@@ -19,12 +19,8 @@ const input = (name: string, value: string, more: Record<string, unknown> = {}) 
 
 describeEachDatabase("variables", ({ db }) => {
   it("hooks see exactly the effective variables for build and for runtime; build-visible changes rebuild, runtime-only ones reuse the build; sensitive values never show", async () => {
-    const admin = await makeUser(db(), { isAdmin: true });
-    const id = uniqueProjectId("vars");
-    await createProject(db(), admin, { id, title: "Vars", plan: "starter", region: "us-3" });
-    const access = (await getProjectAccess(db(), admin, id))!;
-    const worker = startActivityWorker(db());
-    try {
+    const { admin, id, access } = await starterProject(db(), "vars");
+    await withWorker(db(), async (worker) => {
       await worker.idle();
       // Hooks that print what they get.
       const app = fs.readFileSync(path.join(environmentDeployDir(id, "staging"), "current", ".magento.app.yaml"), "utf8");
@@ -76,16 +72,11 @@ describeEachDatabase("variables", ({ db }) => {
       await worker.idle();
       expect((await getActivityLog(db(), third.activityId)).some((l) => l.text === "build FOO=changed SECRET=****** MCV={\"settings\":{\"a\":[1,2]}}")).toBe(true);
       expect(builds()).toBe(before + 1);
-    } finally {
-      await worker.stop();
-    }
+    });
   });
 
   it("refuses bad input and the wrong roles with a sentence, writing nothing", async () => {
-    const admin = await makeUser(db(), { isAdmin: true });
-    const id = uniqueProjectId("vars");
-    await createProject(db(), admin, { id, title: "Vars", plan: "starter", region: "us-3" });
-    const access = (await getProjectAccess(db(), admin, id))!;
+    const { admin, id, access } = await starterProject(db(), "vars");
     expect(variableInputSchema.safeParse({ name: "HAS SPACE", value: "x" }).success).toBe(false);
     expect(variableInputSchema.safeParse({ name: "x".repeat(257), value: "x" }).success).toBe(false);
     expect(variableInputSchema.safeParse({ name: "J", value: "{not json", isJson: true }).error?.issues[0]?.message).toContain("not valid JSON");
@@ -117,10 +108,7 @@ describeEachDatabase("variables", ({ db }) => {
   });
 
   it("records each save as an activity: an environment's redeploys only it, a project's redeploys nothing; the badge follows; every activity of the project redacts its sensitive values", async () => {
-    const admin = await makeUser(db(), { isAdmin: true });
-    const id = uniqueProjectId("vars");
-    await createProject(db(), admin, { id, title: "Vars", plan: "starter", region: "us-3" });
-    const access = (await getProjectAccess(db(), admin, id))!;
+    const { admin, id, access } = await starterProject(db(), "vars");
     const worker = startActivityWorker(db());
     const envId = async (name: string) => (await db().query.environments.findFirst({ where: (e, { and, eq: is }) => and(is(e.projectId, id), is(e.name, name)) }))!.id;
     const changedNames = async () => {
@@ -197,12 +185,8 @@ describeEachDatabase("variables", ({ db }) => {
   });
 
   it("imports .env text as one activity and one redeploy; a bad line, a wrong role or a non-JSON value for a JSON variable writes nothing", async () => {
-    const admin = await makeUser(db(), { isAdmin: true });
-    const id = uniqueProjectId("vars");
-    await createProject(db(), admin, { id, title: "Vars", plan: "starter", region: "us-3" });
-    const access = (await getProjectAccess(db(), admin, id))!;
-    const worker = startActivityWorker(db());
-    try {
+    const { admin, id, access } = await starterProject(db(), "vars");
+    await withWorker(db(), async (worker) => {
       await worker.idle();
       const secret = (await createVariable(db(), access, "staging", input("env:TOKEN", "old-secret-value", { isSensitive: true }), admin.id)).variable;
       await createVariable(db(), access, "staging", input("env:SAME", "1"), admin.id);
@@ -243,8 +227,6 @@ describeEachDatabase("variables", ({ db }) => {
       const [apiKey] = await db().select().from(variables).where(eq(variables.name, "API_KEY"));
       expect(apiKey).toMatchObject({ isSensitive: true, environmentId: null });
       expect(apiKey!.value).not.toContain("abcdef123");
-    } finally {
-      await worker.stop();
-    }
+    });
   });
 });

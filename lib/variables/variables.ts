@@ -12,8 +12,8 @@ import { variableActivityKinds } from "./activity-kinds";
 import { parseDotenv, valueProblem, variableNameProblem } from "./dotenv";
 import { hookVariables } from "./hook-env";
 import { definitionStatus, effectiveVariables, variablesStamp, type DefinitionStatus, type EffectiveVariable, type VariableDefinition, type VariableSource } from "./resolve";
-import { SecretKeyMismatch, SecretTampered, open, seal } from "./secret-box";
-import { getVariablesKey } from "./variables-key";
+import { SecretKeyMismatch, SecretTampered, open, seal } from "@/lib/secrets/secret-box";
+import { getSecretsKey } from "@/lib/secrets/secrets-key";
 
 export const variableInputSchema = z
   .object({
@@ -43,16 +43,11 @@ export const variableInputSchema = z
 export type VariableInput = z.infer<typeof variableInputSchema>;
 
 /** What a page or an API answer may show of a variable: never a sensitive value. */
-export interface VariableView {
+export interface VariableView extends Omit<VariableDefinition, "value"> {
   id: string;
-  name: string;
+  /** null for a sensitive variable. */
   value: string | null;
-  isJson: boolean;
-  isSensitive: boolean;
-  visibleBuild: boolean;
-  visibleRuntime: boolean;
-  inheritable: boolean;
-  enabled: boolean;
+  /** Where it is defined: null for the project. */
   environment: string | null;
 }
 
@@ -155,7 +150,7 @@ export async function createVariable(db: Db, access: ProjectAccess, environmentN
       environmentId: env?.id ?? null,
       ...input,
       inheritable: env ? input.inheritable : true,
-      value: input.isSensitive ? seal(getVariablesKey(), input.value, id) : input.value,
+      value: input.isSensitive ? seal(getSecretsKey(), input.value, id) : input.value,
     })
     .onConflictDoNothing()
     .returning();
@@ -178,7 +173,7 @@ export async function updateVariable(db: Db, access: ProjectAccess, id: string, 
       throw new DomainError("invalid", "A sensitive variable stays sensitive. Delete it and create it again to change that.", { isSensitive: ["A sensitive variable cannot be made visible."] });
     }
     const keepSecret = current.isSensitive && input.value === "";
-    const value = keepSecret ? current.value : input.isSensitive ? seal(getVariablesKey(), input.value, id) : input.value;
+    const value = keepSecret ? current.value : input.isSensitive ? seal(getSecretsKey(), input.value, id) : input.value;
     const [row] = await tx
       .update(variables)
       .set({ ...input, value, inheritable: current.environmentId ? input.inheritable : true, updatedAt: new Date() })
@@ -242,7 +237,7 @@ export async function importVariables(
       (await tx.select().from(variables).where(and(eq(variables.projectId, access.project.id), env ? eq(variables.environmentId, env.id) : isNull(variables.environmentId)))).map((v) => [v.name, v]),
     );
     const out: ImportResult = { added: [], changed: [], unchanged: [], activityId: null, redeploys: false };
-    const key = options.sensitive || [...existing.values()].some((v) => v.isSensitive) ? getVariablesKey() : null;
+    const key = options.sensitive || [...existing.values()].some((v) => v.isSensitive) ? getSecretsKey() : null;
     for (const entry of parsed.entries) {
       const current = existing.get(entry.name);
       if (!current) {
@@ -346,7 +341,7 @@ export async function resolveEnvironmentVariables(db: Executor, projectId: strin
     stored.byEnvironment,
     stored.project,
   );
-  const key = [...storedEffective.values()].some((e) => e.definition.isSensitive) ? getVariablesKey() : null;
+  const key = [...storedEffective.values()].some((e) => e.definition.isSensitive) ? getSecretsKey() : null;
   const sensitiveValues: string[] = [];
   const effective = new Map<string, EffectiveVariable>();
   for (const [name, e] of storedEffective) {
@@ -373,16 +368,23 @@ export async function resolveEnvironmentVariables(db: Executor, projectId: strin
  * The environments (ids) of a project whose variables differ from what their last deploy got:
  * "Variables changed — redeploy to apply". Nothing is opened; a constant number of queries.
  */
-export async function environmentsWithChangedVariables(db: Executor, projectId: string): Promise<Set<string>> {
+export async function environmentsWithChangedVariables(
+  db: Executor,
+  projectId: string,
+  /** What the caller already read (the project overview): the environments and each one's last deploy's digest. */
+  known?: { environments: readonly (EnvironmentNode & { status: Environment["status"] })[]; lastDigests: ReadonlyMap<string, { variables: string | null }> },
+): Promise<Set<string>> {
   const [all, rows, deployed] = await Promise.all([
-    db.select({ id: environments.id, name: environments.name, parentId: environments.parentId, status: environments.status }).from(environments).where(eq(environments.projectId, projectId)),
+    known?.environments ?? db.select({ id: environments.id, name: environments.name, parentId: environments.parentId, status: environments.status }).from(environments).where(eq(environments.projectId, projectId)),
     db.select().from(variables).where(eq(variables.projectId, projectId)),
-    db
-      .selectDistinctOn([deployments.environmentId], { environmentId: deployments.environmentId, digest: deployments.variablesDigest })
-      .from(deployments)
-      .innerJoin(environments, eq(environments.id, deployments.environmentId))
-      .where(eq(environments.projectId, projectId))
-      .orderBy(deployments.environmentId, desc(deployments.createdAt)),
+    known
+      ? [...known.lastDigests].map(([environmentId, d]) => ({ environmentId, digest: d.variables }))
+      : db
+          .selectDistinctOn([deployments.environmentId], { environmentId: deployments.environmentId, digest: deployments.variablesDigest })
+          .from(deployments)
+          .innerJoin(environments, eq(environments.id, deployments.environmentId))
+          .where(eq(environments.projectId, projectId))
+          .orderBy(deployments.environmentId, desc(deployments.createdAt)),
   ]);
   const lastDigest = new Map(deployed.map((d) => [d.environmentId, d.digest ?? EMPTY_STAMP]));
   const byId = new Map(all.map((e) => [e.id, e]));
@@ -402,7 +404,7 @@ export async function environmentsWithChangedVariables(db: Executor, projectId: 
 export async function projectSensitiveValues(db: Executor, projectId: string): Promise<string[]> {
   const rows = await db.select().from(variables).where(and(eq(variables.projectId, projectId), eq(variables.isSensitive, true)));
   if (rows.length === 0) return [];
-  const key = getVariablesKey();
+  const key = getSecretsKey();
   return rows.flatMap((r) => {
     try {
       return [open(key, r.value, r.id)];

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
 import { LogViewer } from "@/components/log-viewer/log-viewer";
+import { Breadcrumb, environmentCrumbs } from "@/components/ui/breadcrumb";
 import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db/client";
 import { getActivityDetails, getEnvironmentByName, getVisibleActivity } from "@/lib/environments/queries";
@@ -33,21 +33,16 @@ export default async function ActivityPage({ params }: Props) {
   const kind = activityKind(activity.type)?.label ?? activity.type;
   return (
     <>
-      <p className="mb-2 text-sm">
-        <Link href={`/projects/${access.project.id}`} className="text-muted hover:text-foreground">
-          {access.project.title}
-        </Link>
-        <span className="text-muted"> / </span>
-        {envName ? (
-          <Link href={`/projects/${access.project.id}/environments/${envName}`} className="text-muted hover:text-foreground">
-            {env?.title ?? envName}
-          </Link>
-        ) : (
-          <Link href={`/projects/${access.project.id}/settings`} className="text-muted hover:text-foreground">
-            Settings
-          </Link>
-        )}
-      </p>
+      <Breadcrumb
+        items={
+          envName
+            ? environmentCrumbs(access.project, { name: envName, title: env?.title ?? envName })
+            : [
+                { href: `/projects/${access.project.id}`, label: access.project.title },
+                { href: `/projects/${access.project.id}/settings`, label: "Settings" },
+              ]
+        }
+      />
       {envName ? <SetCurrentEnvironment name={envName} /> : null}
       <PageHeader
         title={activity.description}

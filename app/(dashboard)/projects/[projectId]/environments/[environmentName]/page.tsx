@@ -10,6 +10,7 @@ import { EnvironmentActions } from "@/components/environments/environment-action
 import { TypeBadge } from "@/components/environments/environment-status";
 import { EnvironmentStatusLine } from "@/components/environments/environment-status-line";
 import { formatDateTime } from "@/components/projects/format";
+import { Breadcrumb } from "@/components/ui/breadcrumb";
 import { PageHeader } from "@/components/ui/page-header";
 import { latestDeployment } from "@/lib/environments/queries";
 import { listActivityStream } from "@/lib/environments/activity-stream";
@@ -58,19 +59,7 @@ export default async function EnvironmentPage({ params }: Props) {
   return (
     <>
       <DeletedNotice />
-      <p className="mb-2 text-sm">
-        <Link href={`/projects/${projectId}`} className="text-muted hover:text-foreground">
-          {access.project.title}
-        </Link>
-        {parent ? (
-          <>
-            <span className="text-muted"> / </span>
-            <Link href={`/projects/${projectId}/environments/${parent.name}`} className="text-muted hover:text-foreground">
-              {parent.title}
-            </Link>
-          </>
-        ) : null}
-      </p>
+      <Breadcrumb items={[{ href: `/projects/${projectId}`, label: access.project.title }, ...(parent ? [{ href: `/projects/${projectId}/environments/${parent.name}`, label: parent.title }] : [])]} />
       <PageHeader
         title={env.title}
         description={

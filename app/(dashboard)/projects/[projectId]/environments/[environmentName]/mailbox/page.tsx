@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { formatDateTime } from "@/components/projects/format";
+import { Breadcrumb, environmentCrumbs } from "@/components/ui/breadcrumb";
 import { PageHeader } from "@/components/ui/page-header";
 import { formatBytes } from "@/lib/format-bytes";
 import { getMail, listMails } from "@/lib/environments/mailbox";
@@ -22,15 +23,7 @@ export default async function MailboxPage({ params, searchParams }: Props) {
   const base = `/projects/${projectId}/environments/${env.name}`;
   return (
     <>
-      <p className="mb-2 text-sm">
-        <Link href={`/projects/${projectId}`} className="text-muted hover:text-foreground">
-          {access.project.title}
-        </Link>
-        <span className="text-muted"> / </span>
-        <Link href={base} className="text-muted hover:text-foreground">
-          {env.title}
-        </Link>
-      </p>
+      <Breadcrumb items={environmentCrumbs(access.project, env)} />
       <PageHeader
         title={`Mailbox of ${env.title}`}
         description={

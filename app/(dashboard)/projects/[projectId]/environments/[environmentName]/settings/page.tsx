@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { EnvironmentSettingsForm, PauseForm } from "@/components/environments/environment-settings-form";
+import { Breadcrumb, environmentCrumbs } from "@/components/ui/breadcrumb";
 import { PageHeader } from "@/components/ui/page-header";
 import { hasRole } from "@/lib/auth/permissions";
 import { listEnvironments } from "@/lib/environments/queries";
@@ -22,15 +22,7 @@ export default async function EnvironmentSettingsPage({ params }: Props) {
   const pauseReason = notAdmin ?? (env.status === "inactive" ? `${env.title} is inactive: there is no site to pause.` : undefined);
   return (
     <>
-      <p className="mb-2 text-sm">
-        <Link href={`/projects/${projectId}`} className="text-muted hover:text-foreground">
-          {access.project.title}
-        </Link>
-        <span className="text-muted"> / </span>
-        <Link href={`/projects/${projectId}/environments/${env.name}`} className="text-muted hover:text-foreground">
-          {env.title}
-        </Link>
-      </p>
+      <Breadcrumb items={environmentCrumbs(access.project, env)} />
       <PageHeader title={`Settings of ${env.title}`} description="What the environment router enforces for this environment's site. A change is applied by a redeploy, which saving starts." />
       <div className="space-y-6">
         <section aria-labelledby="router-settings" className="rounded-lg border border-border bg-surface p-5">

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { TopologyGraph } from "@/components/topology/topology-graph";
 import { Alert } from "@/components/ui/alert";
+import { Breadcrumb, environmentCrumbs } from "@/components/ui/breadcrumb";
 import { PageHeader } from "@/components/ui/page-header";
 import { formatConfigError } from "@/lib/config/parse-config";
 import { getEnvironmentFromParams } from "@/lib/session/page-access";
@@ -21,15 +21,7 @@ export default async function TopologyPage({ params }: Props) {
   const projectId = access.project.id;
   return (
     <>
-      <p className="mb-2 text-sm">
-        <Link href={`/projects/${projectId}`} className="text-muted hover:text-foreground">
-          {access.project.title}
-        </Link>
-        <span className="text-muted"> / </span>
-        <Link href={`/projects/${projectId}/environments/${env.name}`} className="text-muted hover:text-foreground">
-          {env.title}
-        </Link>
-      </p>
+      <Breadcrumb items={environmentCrumbs(access.project, env)} />
       <PageHeader
         title={`Topology of ${env.title}`}
         description={
