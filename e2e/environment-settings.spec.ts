@@ -49,7 +49,7 @@ test("access control turned on in the UI makes the site ask for a login; robots;
 
   // Pause: the site answers 503 and says so; Resume serves it again.
   await page.getByRole("button", { name: "Pause" }).click();
-  await expect(page.getByRole("region", { name: "Pause" }).getByTestId("activity-notice")).toHaveAttribute("data-result", "success", { timeout: 60_000 });
+  await expect(page.getByRole("region", { name: "Pause" }).getByTestId("activity-notice")).toContainText("Completed: Pause staging", { timeout: 60_000 });
   const paused = await sitePage.goto(siteUrl);
   expect(paused?.status()).toBe(503);
   await expect(sitePage.getByRole("heading", { name: "This environment is paused" })).toBeVisible();
@@ -57,12 +57,13 @@ test("access control turned on in the UI makes the site ask for a login; robots;
   await expect(page.getByTestId("environment-status")).toHaveText("Paused");
   await page.goto(`/projects/${projectId}/environments/staging/settings`);
   await page.getByRole("button", { name: "Resume" }).click();
-  await expect(page.getByRole("region", { name: "Pause" }).getByTestId("activity-notice")).toHaveAttribute("data-result", "success", { timeout: 60_000 });
+  await expect(page.getByRole("region", { name: "Pause" }).getByTestId("activity-notice")).toContainText("Completed: Resume staging", { timeout: 60_000 });
   expect((await sitePage.goto(siteUrl))?.status()).toBe(200);
 
   // Paused again, a push resumes it: its deploy serves the site.
   await page.getByRole("button", { name: "Pause" }).click();
-  await expect(page.getByRole("region", { name: "Pause" }).getByTestId("activity-notice")).toHaveAttribute("data-result", "success", { timeout: 60_000 });
+  // The Resume notice is still shown: wait for this Pause's own activity, not for any success.
+  await expect(page.getByRole("region", { name: "Pause" }).getByTestId("activity-notice")).toContainText("Completed: Pause staging", { timeout: 60_000 });
   expect((await sitePage.goto(siteUrl))?.status()).toBe(503);
   await page.goto("/account");
   await page.getByLabel("Token name").fill("pause-test");

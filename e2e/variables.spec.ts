@@ -62,7 +62,7 @@ test("a project variable and an environment override: labels, activities, a writ
   await envSection.getByRole("button", { name: "Add variable" }).click();
   await expect(list.getByRole("listitem").filter({ hasText: "env:TOKEN" })).toContainText("•••• (sensitive)", AFTER_SAVE);
   expect(await page.content()).not.toContain("super-secret-token-value");
-  await expect(envSection.getByTestId("activity-notice")).toHaveAttribute("data-result", "success", { timeout: 60_000 });
+  await expect(envSection.getByTestId("activity-notice")).toContainText("Completed: Add variable env:TOKEN to staging", { timeout: 60_000 });
 
   // Edit: disabling staging's own definition brings the project's back, in the list and in the site.
   await list.getByRole("button", { name: "Edit env:GREETING" }).click();
