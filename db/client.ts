@@ -80,7 +80,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     releaseLock();
     throw err;
   }
-  const db = drizzlePglite(client, { schema, casing: "snake_case" }) as unknown as Db;
+  const db = drizzlePglite(client, { schema, casing: "snake_case", logger: process.env.PWI_LOG_QUERIES ? { logQuery: (q: string) => console.error("[q]", q.slice(0, 160)) } : undefined }) as unknown as Db;
   return {
     db,
     async migrate() {

@@ -37,6 +37,18 @@ test("a branch over the plan's limit says it was created inactive, dialogs follo
   await expect(dialog.getByTestId("activity-notice")).toHaveCount(0);
   await page.keyboard.press("Escape");
 
+  // The project page folds the inactive one on the server: counted, listed when unfolded (with its parent).
+  await page.goto(`/projects/${projectId}`);
+  await expect(page.getByRole("link", { name: /^extra \(extra\)/i })).toHaveCount(0);
+  await page.getByRole("button", { name: "Show 1 inactive" }).click();
+  await expect(page.getByRole("list", { name: "Inactive environments" }).getByRole("link", { name: /^extra \(extra\), inactive.*, from staging/i })).toBeVisible();
+  await page.getByRole("button", { name: /^Environment/ }).click();
+  await expect(page.getByRole("menu").getByRole("menuitem", { name: "1 inactive: see the project page" })).toBeVisible();
+  await page.keyboard.press("Escape");
+  // Its API names what to ask for, and a project the user is not in is not found.
+  expect((await page.request.get(`/api/projects/${projectId}/environments?status=active`)).status()).toBe(400);
+  expect((await page.request.get(`/api/projects/no-such-project/environments?status=inactive`)).status()).toBe(404);
+
   // Delete ends on the parent's page, which says what is happening; the switcher no longer offers it.
   await page.goto(`/projects/${projectId}/environments/extra`);
   await page.getByRole("toolbar").getByRole("button", { name: "Delete", exact: true }).click();

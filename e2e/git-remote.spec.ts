@@ -7,9 +7,9 @@ import { git } from "./support/git";
 import { addUser, createProject, expectLogLine, signIn, uniqueSuffix } from "./support/pages";
 
 
-async function waitFor(page: Page, projectId: string, check: (body: { environments: { name: string; status: string; busy: unknown; deployedCommit: string | null }[]; activities: { description: string; state: string; result: string | null; id: string }[] }) => void) {
+async function waitFor(page: Page, projectId: string, check: (body: { environments: { name: string; status: string; busy: unknown; deployedCommit: string | null }[]; activities: { description: string; state: string; result: string | null; id: string }[] }) => void, query = "") {
   await expect(async () => {
-    const res = await page.request.get(`/api/projects/${projectId}/overview`);
+    const res = await page.request.get(`/api/projects/${projectId}/overview${query}`);
     check(await res.json());
   }).toPass({ timeout: 40_000 });
 }
@@ -78,7 +78,7 @@ test("clone with a token, push to a branch, watch it deploy, merge it into stagi
     // A new branch pushed becomes an inactive environment.
     await git(["checkout", "--quiet", "-b", "from-laptop"], work);
     await git(["push", "--quiet", "origin", "from-laptop"], work);
-    await waitFor(page, projectId, (b) => expect(b.environments.find((e) => e.name === "from-laptop")).toMatchObject({ status: "inactive" }));
+    await waitFor(page, projectId, (b) => expect(b.environments.find((e) => e.name === "from-laptop")).toMatchObject({ status: "inactive" }), "?environment=from-laptop");
     // With -o environment.status=active (and room in the plan) it is activated in the same push.
     await git(["checkout", "--quiet", "-b", "laptop-live"], work);
     const live = await git(["push", "-o", "environment.status=active", "origin", "laptop-live"], work);

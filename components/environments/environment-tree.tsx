@@ -1,46 +1,30 @@
 "use client";
 
 import Link from "next/link";
-import { useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useRef, useState } from "react";
+import { queryKeys } from "@/components/query-keys";
 import type { EnvironmentView, ProjectOverview } from "@/lib/environments/overview";
 import { RedeployToApply, StatusDot, TypeBadge, statusText } from "./environment-status";
 import { useProjectOverview } from "./use-project-overview";
 
-/** Production → Staging → Integration branches, with inactive ones lighter and folded away. */
+/** Production → Staging → Integration branches; inactive leaves are folded on the server and listed when unfolded. */
 export function EnvironmentTree({ projectId, initial }: { projectId: string; initial: ProjectOverview }) {
   const { data } = useProjectOverview(projectId, initial);
   const [showInactive, setShowInactive] = useState(false);
   const byParent = new Map<string | null, EnvironmentView[]>();
   for (const env of data.environments) byParent.set(env.parentId, [...(byParent.get(env.parentId) ?? []), env]);
+  const inactiveCount = data.folded.reduce((sum, f) => sum + f.count, 0);
 
   function branch(parentId: string | null, depth: number): React.ReactNode {
     const children = byParent.get(parentId) ?? [];
-    const visible = children.filter((c) => showInactive || c.status !== "inactive" || hasLiveDescendant(c));
-    if (visible.length === 0) return null;
+    if (children.length === 0) return null;
     return (
       <ul className={depth === 0 ? "space-y-1" : "ml-5 space-y-1 border-l border-border pl-3"} role={depth === 0 ? undefined : "group"}>
-        {visible.map((env) => (
+        {children.map((env) => (
           <li key={env.id}>
-            <Link
-              href={`/projects/${projectId}/environments/${env.name}`}
-              className={`flex flex-wrap items-center gap-x-3 gap-y-1 rounded-md px-2 py-1.5 hover:bg-surface-muted ${env.status === "inactive" ? "opacity-60" : ""}`}
-              aria-label={`${env.title} (${env.name}), ${statusText(env)}${env.variablesChanged && !env.busy ? ", variables changed: redeploy to apply" : ""}${env.settingsChanged && !env.busy ? ", settings changed: redeploy to apply" : ""}`}
-            >
-              <StatusDot env={env} />
-              <span className="font-medium">{env.title}</span>
-              <span className="font-mono text-xs text-muted">{env.name}</span>
-              <TypeBadge type={env.type} isRoot={env.parentId === null} />
-              <span className="text-xs text-muted">{statusText(env)}</span>
-              <RedeployToApply env={env} what="variables" short />
-              <RedeployToApply env={env} what="settings" short />
-              {!env.busy && env.lastActivity ? (
-                <span className={`text-xs ${env.lastActivity.result === "failure" ? "text-danger" : "text-muted"}`}>
-                  · Last: {env.lastActivity.description}
-                  {env.lastActivity.result === "failure" ? " (failed)" : env.lastActivity.state === "cancelled" ? " (cancelled)" : ""}
-                </span>
-              ) : null}
-              {env.deployedCommit ? <code className="ml-auto text-xs text-muted">{env.deployedCommit.slice(0, 7)}</code> : null}
-            </Link>
+            <EnvironmentRow projectId={projectId} env={env} />
             {branch(env.id, depth + 1)}
           </li>
         ))}
@@ -48,23 +32,78 @@ export function EnvironmentTree({ projectId, initial }: { projectId: string; ini
     );
   }
 
-  function hasLiveDescendant(env: EnvironmentView): boolean {
-    return (byParent.get(env.id) ?? []).some((c) => c.status !== "inactive" || hasLiveDescendant(c));
-  }
-  // Only what the toggle would actually show or hide: an inactive environment above active ones is always shown.
-  const inactiveCount = data.environments.filter((e) => e.status === "inactive" && !hasLiveDescendant(e)).length;
-
   return (
     <div className="rounded-lg border border-border bg-surface p-3">
       <div className="mb-2 flex flex-wrap items-center justify-between gap-2 px-2 text-sm">
         <span className="text-muted">{data.usage.label}</span>
         {inactiveCount > 0 ? (
-          <button type="button" className="text-accent hover:underline" onClick={() => setShowInactive((v) => !v)} aria-expanded={showInactive}>
+          <button type="button" className="text-accent hover:underline" onClick={() => setShowInactive((v) => !v)} aria-expanded={showInactive} aria-controls="inactive-environments">
             {showInactive ? "Hide" : "Show"} {inactiveCount} inactive
           </button>
         ) : null}
       </div>
       {branch(null, 0)}
+      {showInactive && inactiveCount > 0 ? <InactiveList projectId={projectId} shown={data.environments} /> : null}
+    </div>
+  );
+}
+
+function EnvironmentRow({ projectId, env, withParent = false }: { projectId: string; env: EnvironmentView; withParent?: boolean }) {
+  return (
+    <Link
+      href={`/projects/${projectId}/environments/${env.name}`}
+      className={`flex items-center gap-x-3 gap-y-1 rounded-md px-2 py-1.5 hover:bg-surface-muted ${withParent ? "h-9 flex-nowrap overflow-hidden" : "flex-wrap"} ${env.status === "inactive" ? "opacity-60" : ""}`}
+      aria-label={`${env.title} (${env.name}), ${statusText(env)}${withParent && env.parentName ? `, from ${env.parentName}` : ""}${env.variablesChanged && !env.busy ? ", variables changed: redeploy to apply" : ""}${env.settingsChanged && !env.busy ? ", settings changed: redeploy to apply" : ""}`}
+    >
+      <StatusDot env={env} />
+      <span className="truncate font-medium">{env.title}</span>
+      <span className="truncate font-mono text-xs text-muted">{env.name}</span>
+      {withParent && env.parentName ? <span className="shrink-0 text-xs text-muted">from {env.parentName}</span> : <TypeBadge type={env.type} isRoot={env.parentId === null} />}
+      <span className="shrink-0 text-xs text-muted">{statusText(env)}</span>
+      <RedeployToApply env={env} what="variables" short />
+      <RedeployToApply env={env} what="settings" short />
+      {!env.busy && env.lastActivity ? (
+        <span className={`truncate text-xs ${env.lastActivity.result === "failure" ? "text-danger" : "text-muted"}`}>
+          · Last: {env.lastActivity.description}
+          {env.lastActivity.result === "failure" ? " (failed)" : env.lastActivity.state === "cancelled" ? " (cancelled)" : ""}
+        </span>
+      ) : null}
+      {env.deployedCommit ? <code className="ml-auto text-xs text-muted">{env.deployedCommit.slice(0, 7)}</code> : null}
+    </Link>
+  );
+}
+
+const ROW_HEIGHT = 40;
+
+/** The folded inactive environments, loaded when unfolded, in a scrolling list that draws only the rows in view. */
+function InactiveList({ projectId, shown }: { projectId: string; shown: readonly EnvironmentView[] }) {
+  const { data, error, isPending } = useQuery({
+    queryKey: queryKeys.inactiveEnvironments(projectId),
+    queryFn: async (): Promise<{ environments: EnvironmentView[] }> => {
+      const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/environments?status=inactive`, { cache: "no-store" });
+      if (!res.ok) throw new Error(`Could not load the inactive environments (${res.status}).`);
+      return res.json();
+    },
+  });
+  const shownIds = new Set(shown.map((e) => e.id));
+  const rows = (data?.environments ?? []).filter((e) => !shownIds.has(e.id));
+  const scroller = useRef<HTMLDivElement>(null);
+  // eslint-disable-next-line react-hooks/incompatible-library -- the React Compiler is not enabled; the virtualizer re-renders us itself
+  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
+  if (error) return <p className="px-2 py-2 text-sm text-danger" role="alert">{error.message}</p>;
+  if (isPending) return <p className="px-2 py-2 text-sm text-muted" role="status">Loading the inactive environments…</p>;
+  return (
+    <div id="inactive-environments" className="mt-2 border-t border-border pt-2">
+      <h3 className="px-2 pb-1 text-sm font-medium text-muted">Inactive ({rows.length})</h3>
+      <div ref={scroller} className="max-h-96 overflow-y-auto" tabIndex={-1}>
+        <ul aria-label="Inactive environments" className="relative" style={{ height: virtualizer.getTotalSize() }}>
+          {virtualizer.getVirtualItems().map((item) => (
+            <li key={rows[item.index]!.id} className="absolute inset-x-0" style={{ top: item.start, height: ROW_HEIGHT }}>
+              <EnvironmentRow projectId={projectId} env={rows[item.index]!} withParent />
+            </li>
+          ))}
+        </ul>
+      </div>
     </div>
   );
 }

@@ -19,7 +19,7 @@ export function PhoneMenu({ name, email, isAdmin }: { name: string | null; email
   const [open, setOpen] = useState(false);
   const [signingOut, startTransition] = useTransition();
   const { projects, current: project, refetch } = useSwitcherProjects();
-  const { projectId, current: environment, ordered } = useSwitcherEnvironments();
+  const { projectId, current: environment, ordered, folded } = useSwitcherEnvironments();
   const close = () => setOpen(false);
   const here = [project?.title, environment?.title].filter(Boolean).join(" / ");
 
@@ -75,6 +75,11 @@ export function PhoneMenu({ name, email, isAdmin }: { name: string | null; email
                   <span className="ml-auto shrink-0 font-mono text-xs text-muted">{e.name}</span>
                 </Link>
               ))}
+              {folded > 0 ? (
+                <Link href={`/projects/${projectId}`} onClick={close} className={`${itemClass} text-muted`}>
+                  {folded} inactive: see the project page
+                </Link>
+              ) : null}
             </Section>
           ) : null}
 

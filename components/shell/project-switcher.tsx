@@ -83,14 +83,16 @@ export function useSwitcherEnvironments() {
   const envs = (data?.environments ?? []).filter((e) => e.status !== "deleting");
   const currentName = params.environmentName ? decodeURIComponent(params.environmentName) : named;
   const current = envs.find((e) => e.name === currentName);
-  return { projectId, isPending, current, ordered: treeOrder(envs) };
+  // Inactive leaves are folded (counted, not listed): the project page lists them.
+  const folded = (data?.folded ?? []).reduce((sum, f) => sum + f.count, 0);
+  return { projectId, isPending, current, ordered: treeOrder(envs), folded };
 }
 
 /** The indentation of an environment at `depth` in a switcher list. */
 export const depthIndent = (depth: number) => ({ paddingLeft: `${0.5 + Math.min(depth, 6) * 0.75}rem` });
 
 export function EnvironmentSwitcher() {
-  const { projectId, isPending, current, ordered } = useSwitcherEnvironments();
+  const { projectId, isPending, current, ordered, folded } = useSwitcherEnvironments();
   if (!projectId) return null;
   if (ordered.length === 0) {
     return (
@@ -123,6 +125,14 @@ export function EnvironmentSwitcher() {
             </Link>
           </MenuItem>
         ))}
+        {folded > 0 ? (
+          <>
+            <MenuSeparator />
+            <MenuItem asChild>
+              <Link href={`/projects/${projectId}`}>{folded} inactive: see the project page</Link>
+            </MenuItem>
+          </>
+        ) : null}
       </MenuContent>
     </Menu>
   );

@@ -5,7 +5,7 @@ import { busyEnvironments } from "@/lib/activities/queue";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
 import { toActivityView, type ActivityView } from "@/lib/activities/activity-view";
 import { environmentsWithChangedVariables } from "@/lib/variables/variables";
-import { lastActivityByEnvironment, lastDeploymentDigests, listActivities, listEnvironments } from "./queries";
+import { foldedInactiveCounts, lastActivityByEnvironment, lastDeploymentDigests, listActivities, environmentTypes, inactiveEnvironmentRows, listChildren, listShownEnvironments } from "./queries";
 import { environmentsWithChangedSettings } from "./settings";
 import { allowedActions, planUsage, type AllowedActions } from "./rules";
 
@@ -33,7 +33,14 @@ export interface EnvironmentView {
 
 export interface ProjectOverview {
   usage: { used: number; limit: number; label: string };
+  /**
+   * What the tree shows folded: every environment that is not inactive, the inactive ones
+   * above them, and the page's own environment. Inactive leaves are counted in `folded`
+   * and loaded when the user unfolds them (a project of 1,000 branches stays light).
+   */
   environments: EnvironmentView[];
+  /** Inactive environments left out of `environments`, counted by parent (null: a root). */
+  folded: { parentId: string | null; count: number }[];
   activities: ActivityView[];
   isBusy: boolean;
 }
@@ -44,21 +51,29 @@ export interface ProjectOverview {
  */
 export async function getProjectOverview(db: Db, access: ProjectAccess, options: { environmentId?: string } = {}): Promise<ProjectOverview> {
   const projectId = access.project.id;
-  const [all, busy, recent, last, lastDigests] = await Promise.all([
-    listEnvironments(db, projectId),
+  const include = options.environmentId ? [options.environmentId] : [];
+  const [all, busy, recent, last, lastDigests, foldedRows, children] = await Promise.all([
+    listShownEnvironments(db, projectId, include),
     busyEnvironments(db, projectId),
     listActivities(db, projectId, { environmentId: options.environmentId, limit: 30 }),
     lastActivityByEnvironment(db, projectId),
     lastDeploymentDigests(db, projectId),
+    foldedInactiveCounts(db, projectId),
+    options.environmentId ? listChildren(db, projectId, options.environmentId) : [],
   ]);
   const changed = await environmentsWithChangedVariables(db, projectId, { environments: all, lastDigests });
   const settingsChanged = environmentsWithChangedSettings(all, lastDigests);
-  const ctx = { plan: access.project.plan, environments: all, busy, roles: access.environmentRoles };
+  // The rules see the page's environment's children too (Delete counts them, inactive or not).
+  const shownIds = new Set(all.map((e) => e.id));
+  const ctx = { plan: access.project.plan, environments: [...all, ...children.filter((c) => !shownIds.has(c.id))], busy, roles: access.environmentRoles };
   const names = new Map(all.map((e) => [e.id, e.name]));
   // Environment types the user has no access to are left out (rules still see them all).
   const visible = all.filter((e) => canSeeEnvironmentType(access, e.type));
   const visibleIds = new Set(visible.map((e) => e.id));
   const typeById = new Map(all.map((e) => [e.id, e.type]));
+  // Recent activities may be on folded (inactive) environments: their types decide who sees them.
+  const unknown = [...new Set(recent.flatMap((a) => (a.environmentId && !typeById.has(a.environmentId) ? [a.environmentId] : [])))];
+  for (const [id, type] of await environmentTypes(db, projectId, unknown)) typeById.set(id, type);
   const order = { in_progress: 0, pending: 1, complete: 2, cancelled: 2 } as const;
   // A project-level activity (no environment name) is seen by every member.
   const activities = recent.filter((a) => a.environmentName === null || canSeeEnvironmentType(access, (a.environmentId && typeById.get(a.environmentId)) || "development")).sort((a, b) => order[a.state] - order[b.state] || (order[a.state] === 1 ? a.createdAt.getTime() - b.createdAt.getTime() : 0));
@@ -86,5 +101,44 @@ export async function getProjectOverview(db: Db, access: ProjectAccess, options:
     })),
     activities: activities.map(toActivityView),
     isBusy: busy.size > 0,
+    folded: foldedCounts(foldedRows, all, (type) => canSeeEnvironmentType(access, type)),
   };
+}
+
+/** The inactive environments not shown, per parent: all inactive ones less those the shown set holds. */
+function foldedCounts(
+  rows: readonly { parentId: string | null; type: EnvironmentView["type"]; count: number }[],
+  shown: readonly { id: string; parentId: string | null; status: string; type: EnvironmentView["type"] }[],
+  canSee: (type: EnvironmentView["type"]) => boolean,
+): ProjectOverview["folded"] {
+  const counts = new Map<string | null, number>();
+  for (const r of rows) if (canSee(r.type)) counts.set(r.parentId, (counts.get(r.parentId) ?? 0) + r.count);
+  for (const e of shown) if (e.status === "inactive" && canSee(e.type)) counts.set(e.parentId, (counts.get(e.parentId) ?? 0) - 1);
+  return [...counts].filter(([, count]) => count > 0).map(([parentId, count]) => ({ parentId, count }));
+}
+
+/**
+ * The inactive environments a folded tree counts (every inactive one the user may see, with
+ * its last activity), for the tree's "Show N inactive" and the hierarchy graph's groups. Reads
+ * only the columns shown.
+ */
+export async function listInactiveEnvironments(db: Db, access: ProjectAccess): Promise<EnvironmentView[]> {
+  const projectId = access.project.id;
+  const [rows, busy, last] = await Promise.all([inactiveEnvironmentRows(db, projectId), busyEnvironments(db, projectId), lastActivityByEnvironment(db, projectId)]);
+  return rows
+    .filter((e) => canSeeEnvironmentType(access, e.type))
+    .map((e) => {
+      const a = last.get(e.id);
+      return {
+        ...e,
+        status: "inactive" as const,
+        deployedAt: e.deployedAt?.toISOString() ?? null,
+        busy: busy.get(e.id) ?? null,
+        actions: null,
+        lastActivity: a ? { description: a.description, state: a.state, result: a.result, at: a.createdAt.toISOString() } : null,
+        variablesChanged: false,
+        paused: false,
+        settingsChanged: false,
+      };
+    });
 }

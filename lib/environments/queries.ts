@@ -1,5 +1,6 @@
 import "server-only";
-import { and, asc, desc, eq, exists, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, exists, inArray, ne, or, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
 import { activities, activityEnvironments, deployments, environments, users, type ActivityCommit, type Environment } from "@/db/schema";
 import type { Tx } from "@/lib/activities/queue";
@@ -7,6 +8,74 @@ import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permission
 
 export async function listEnvironments(db: Tx, projectId: string): Promise<Environment[]> {
   return db.select().from(environments).where(eq(environments.projectId, projectId)).orderBy(asc(environments.createdAt), asc(environments.name));
+}
+
+/**
+ * What a folded tree shows: every environment that is not inactive, the ones named in
+ * `include`, and all of their ancestors (an inactive parent of an active branch is shown).
+ * Reads the shown rows only: inactive leaves are counted, never read.
+ */
+export async function listShownEnvironments(db: Tx, projectId: string, include: readonly string[] = []): Promise<Environment[]> {
+  const base = ne(environments.status, "inactive");
+  const rows = await db
+    .select()
+    .from(environments)
+    .where(and(eq(environments.projectId, projectId), include.length > 0 ? or(base, inArray(environments.id, [...include])) : base))
+    .orderBy(asc(environments.createdAt), asc(environments.name));
+  const have = new Set(rows.map((e) => e.id));
+  // Ancestors that are inactive: one query per level of depth (usually none).
+  for (let missing = parentsMissing(rows, have); missing.length > 0; missing = parentsMissing(rows, have)) {
+    const more = await db.select().from(environments).where(and(eq(environments.projectId, projectId), inArray(environments.id, missing)));
+    if (more.length === 0) break;
+    for (const e of more) have.add(e.id);
+    rows.push(...more);
+  }
+  return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function parentsMissing(rows: readonly Environment[], have: ReadonlySet<string>): string[] {
+  return [...new Set(rows.flatMap((e) => (e.parentId && !have.has(e.parentId) ? [e.parentId] : [])))];
+}
+
+/** How many inactive environments each parent has, by type (counted in the database, not read). */
+export async function foldedInactiveCounts(db: Tx, projectId: string): Promise<{ parentId: string | null; type: Environment["type"]; count: number }[]> {
+  return db
+    .select({ parentId: environments.parentId, type: environments.type, count: sql<number>`count(*)::int` })
+    .from(environments)
+    .where(and(eq(environments.projectId, projectId), eq(environments.status, "inactive")))
+    .groupBy(environments.parentId, environments.type);
+}
+
+/** A project's inactive environments, the columns a list of them shows, in creation order. */
+export async function inactiveEnvironmentRows(db: Tx, projectId: string) {
+  const parent = alias(environments, "parent");
+  return db
+    .select({
+      id: environments.id,
+      name: environments.name,
+      title: environments.title,
+      type: environments.type,
+      parentId: environments.parentId,
+      parentName: parent.name,
+      deployedCommit: environments.deployedCommit,
+      deployedAt: environments.deployedAt,
+    })
+    .from(environments)
+    .leftJoin(parent, eq(parent.id, environments.parentId))
+    .where(and(eq(environments.projectId, projectId), eq(environments.status, "inactive")))
+    .orderBy(asc(environments.createdAt), asc(environments.name));
+}
+
+/** The types of the named environments (what decides who may see their activities). */
+export async function environmentTypes(db: Tx, projectId: string, ids: readonly string[]): Promise<Map<string, Environment["type"]>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select({ id: environments.id, type: environments.type }).from(environments).where(and(eq(environments.projectId, projectId), inArray(environments.id, [...ids])));
+  return new Map(rows.map((r) => [r.id, r.type]));
+}
+
+/** An environment's children, whatever their status. */
+export async function listChildren(db: Tx, projectId: string, parentId: string): Promise<Environment[]> {
+  return db.select().from(environments).where(and(eq(environments.projectId, projectId), eq(environments.parentId, parentId)));
 }
 
 export async function getEnvironmentByName(db: Tx, projectId: string, name: string): Promise<Environment | null> {

@@ -1,13 +1,14 @@
 import { projectRequest } from "@/lib/session/api-access";
-import { getProjectOverview } from "@/lib/environments/overview";
+import { getProjectOverview, listInactiveEnvironments } from "@/lib/environments/overview";
 import { layoutHierarchy } from "@/lib/topology/hierarchy";
 
 /** The project's environment graph, laid out here (one pass over the tree): `?inactive=1` unfolds inactive ones. */
 export async function GET(request: Request, { params }: { params: Promise<{ projectId: string }> }) {
   const r = await projectRequest(request, (await params).projectId);
   if ("denied" in r) return r.denied;
-  const overview = await getProjectOverview(r.db, r.access);
-  const input = overview.environments.map((e) => ({
+  const [overview, folded] = await Promise.all([getProjectOverview(r.db, r.access), listInactiveEnvironments(r.db, r.access)]);
+  const shown = new Set(overview.environments.map((e) => e.id));
+  const input = [...overview.environments, ...folded.filter((e) => !shown.has(e.id))].map((e) => ({
     id: e.id,
     name: e.name,
     title: e.title,

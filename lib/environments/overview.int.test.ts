@@ -1,0 +1,50 @@
+import { and, eq } from "drizzle-orm";
+import { expect, it } from "vitest";
+import { environments } from "@/db/schema";
+import { describeEachDatabase } from "@/db/testing/databases";
+import { getProjectAccess } from "@/lib/auth/project-access";
+import { addProjectMember } from "@/lib/projects/members";
+import { makeUser, starterProject } from "@/lib/testing-fixtures";
+import { getProjectOverview, listInactiveEnvironments } from "./overview";
+
+describeEachDatabase("the overview folds inactive environments on the server", ({ db }) => {
+  /** master ← staging ← 30 inactive leaves, and an inactive "old" with an active "hotfix" under it. */
+  async function bigProject() {
+    const { admin, id, access } = await starterProject(db(), "fold");
+    const [staging] = await db().select().from(environments).where(and(eq(environments.name, "staging"), eq(environments.projectId, id)));
+    const leaves = Array.from({ length: 30 }, (_, i) => ({ projectId: id, name: `leaf-${i}`, title: `Leaf ${i}`, parentId: staging!.id, type: "development" as const, status: "inactive" as const }));
+    await db().insert(environments).values(leaves);
+    const [old] = await db().insert(environments).values({ projectId: id, name: "old", title: "Old", parentId: staging!.id, type: "development", status: "inactive" }).returning();
+    await db().insert(environments).values({ projectId: id, name: "hotfix", title: "Hotfix", parentId: old!.id, type: "development", status: "active" });
+    return { admin, id, access, staging: staging!, old: old! };
+  }
+
+  it("shows what is not inactive and the inactive ancestors of it; counts the rest by parent", async () => {
+    const { access, staging } = await bigProject();
+    const overview = await getProjectOverview(db(), access);
+    expect(overview.environments.map((e) => e.name).sort()).toEqual(["hotfix", "master", "old", "staging"]);
+    expect(overview.folded).toEqual([{ parentId: staging.id, count: 30 }]);
+    expect(overview.usage.label).toBe("3 of 4 active environments");
+    // The page of a folded environment holds it (and the rules see Delete's children).
+    const leaf = await getProjectOverview(db(), access, { environmentId: (await db().select().from(environments).where(and(eq(environments.name, "leaf-7"), eq(environments.projectId, access.project.id))))[0]!.id });
+    expect(leaf.environments.find((e) => e.name === "leaf-7")).toMatchObject({ status: "inactive" });
+    expect(leaf.folded).toEqual([{ parentId: staging.id, count: 29 }]);
+    const onStaging = await getProjectOverview(db(), access, { environmentId: staging.id });
+    expect(onStaging.environments.find((e) => e.name === "staging")!.actions!.delete).toMatchObject({ allowed: false });
+    // Unfolded: every inactive one (the tree leaves out those it already shows).
+    const inactive = await listInactiveEnvironments(db(), access);
+    expect(inactive).toHaveLength(31);
+    expect(inactive.find((e) => e.name === "leaf-0")).toMatchObject({ status: "inactive", parentName: "staging", busy: null });
+  });
+
+  it("counts and lists only the types a member may see", async () => {
+    const { admin, id } = await bigProject();
+    const viewer = await makeUser(db());
+    await addProjectMember(db(), admin, id, viewer.email, { role: "viewer", production: "viewer", staging: "viewer", development: "none" });
+    const access = (await getProjectAccess(db(), viewer, id))!;
+    const overview = await getProjectOverview(db(), access);
+    expect(overview.environments.map((e) => e.name).sort()).toEqual(["master", "staging"]);
+    expect(overview.folded).toEqual([]);
+    expect(await listInactiveEnvironments(db(), access)).toEqual([]);
+  });
+});
