@@ -17,6 +17,9 @@ export type ActivityParameters<T extends ActivityType> = z.output<(typeof ACTIVI
 
 export const ACTIVITY_TYPES = Object.keys(ACTIVITY_KINDS) as ActivityType[];
 
+/** Each kind and its label, in declaration order (the activity stream's type filter). */
+export const ACTIVITY_TYPE_LABELS: readonly (readonly [ActivityType, string])[] = ACTIVITY_TYPES.map((type) => [type, ACTIVITY_KINDS[type].label] as const);
+
 /** Whether kind `type` is about the project (recorded done, never run) rather than an environment. */
 export function isProjectLevel(type: ActivityType): boolean {
   return (ACTIVITY_KINDS[type] as ActivityKindSpec).level === "project";

@@ -4,13 +4,10 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useState } from "react";
-import { ACTIVITY_KINDS, ACTIVITY_TYPES } from "@/lib/activity-kinds";
 import type { ActivityStreamPage, StreamActivity } from "@/lib/environments/activity-stream";
 import { ActivityStateBadge, formatDuration } from "./activity-state";
 import { queryKeys } from "@/components/query-keys";
 import { FALLBACK_POLL_MS, useProjectEventsLive } from "@/components/projects/project-events";
-
-const TYPE_LABEL: [string, string][] = ACTIVITY_TYPES.map((type) => [type, ACTIVITY_KINDS[type].label]);
 
 interface Filters {
   type: string;
@@ -32,7 +29,18 @@ function durations(a: StreamActivity): string {
  * "Show older" (a keyset cursor, fast at any depth); filters by type, state and result.
  * Follows the project's event stream; without it, polls (every second while something runs).
  */
-export function ActivityStream({ projectId, environment, initial }: { projectId: string; environment?: string; initial: ActivityStreamPage }) {
+export function ActivityStream({
+  projectId,
+  environment,
+  initial,
+  typeLabels,
+}: {
+  projectId: string;
+  environment?: string;
+  initial: ActivityStreamPage;
+  /** Each kind of activity and its label, for the type filter (from the server: the kinds' schemas stay out of the browser). */
+  typeLabels: readonly (readonly [string, string])[];
+}) {
   // The filters are kept in the address too (?type=&state=&result=), so a reload or a shared link keeps them.
   const searchParams = useSearchParams();
   const [filters, setFilterState] = useState<Filters>(() => ({ type: searchParams.get("type") ?? "", state: searchParams.get("state") ?? "", result: searchParams.get("result") ?? "" }));
@@ -75,7 +83,7 @@ export function ActivityStream({ projectId, environment, initial }: { projectId:
       <div className="flex flex-wrap items-center gap-2 text-sm" role="group" aria-label="Filter activities">
         <select aria-label="Type" value={filters.type} onChange={set("type")} className="rounded-md border border-border bg-surface px-2 py-1">
           <option value="">All types</option>
-          {TYPE_LABEL.map(([value, label]) => (
+          {typeLabels.map(([value, label]) => (
             <option key={value} value={value}>
               {label}
             </option>

@@ -2,8 +2,18 @@
 
 import { useSyncExternalStore } from "react";
 import type { ProjectOverview } from "@/lib/environments/overview";
-import { HierarchyPanel } from "@/components/topology/hierarchy-graph";
+import dynamic from "next/dynamic";
 import { EnvironmentTree } from "./environment-tree";
+
+// The graph's code (React Flow) loads only when the graph is shown: the page stays light without it.
+const HierarchyPanel = dynamic(() => import("@/components/topology/hierarchy-graph").then((m) => m.HierarchyPanel), {
+  ssr: false,
+  loading: () => (
+    <p role="status" className="rounded-lg border border-border bg-surface p-4 text-sm text-muted">
+      Loading the hierarchy graph…
+    </p>
+  ),
+});
 
 const GRAPH_PREFERENCE = "pwi.hierarchyGraph";
 const CHANGED = "pwi-preference";

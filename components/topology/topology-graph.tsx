@@ -2,16 +2,13 @@
 
 import "@xyflow/react/dist/style.css";
 import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
-import ELK from "elkjs/lib/elk.bundled.js";
-import { useEffect, useMemo, useState } from "react";
-import { stringify } from "yaml";
+import { useMemo, useState } from "react";
 import type { SourceExcerpt } from "@/lib/topology/source-excerpt";
 import { formatBytes } from "@/lib/format-bytes";
 import type { EnvironmentTopology, TopologyNode } from "@/lib/topology/environment-graph";
+import { TOPOLOGY_NODE_H as NODE_H, TOPOLOGY_NODE_W as NODE_W, type TopologyLayout } from "@/lib/topology/topology-size";
 import { activatedNode } from "./graph-keys";
 
-const NODE_W = 220;
-const NODE_H = 84;
 const KIND_LABEL: Record<TopologyNode["kind"], string> = {
   fastly: "CDN",
   "load-balancer": "Load balancer",
@@ -62,34 +59,6 @@ const nodeTypes = { card: TopologyCard };
 /** Which entry of `used` a node's disk is: its service, or the application's mounts (every node group shares them). */
 const usedKey = (n: TopologyNode) => (n.kind === "service" ? `service:${n.id.split("service:")[1]}` : n.kind === "app" ? "app" : "");
 const diskOf = (n: TopologyNode) => (n.source?.value as { disk?: number } | undefined)?.disk;
-const elk = new ELK();
-
-/** Lays the graph out top to bottom with elkjs; nodes of a Pro node group sit inside it. */
-async function layout(topology: EnvironmentTopology): Promise<Map<string, { x: number; y: number; w: number; h: number }>> {
-  const groups = topology.nodes.filter((n) => n.kind === "node");
-  const child = (n: TopologyNode) => ({ id: n.id, width: NODE_W, height: NODE_H });
-  const graph = {
-    id: "root",
-    layoutOptions: { "elk.algorithm": "layered", "elk.direction": "DOWN", "elk.spacing.nodeNode": "28", "elk.layered.spacing.nodeNodeBetweenLayers": "48", "elk.hierarchyHandling": "INCLUDE_CHILDREN", "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES" },
-    children: [
-      ...topology.nodes.filter((n) => n.kind !== "node" && !n.group).map(child),
-      ...groups.map((g) => ({
-        id: g.id,
-        layoutOptions: { "elk.padding": "[top=36,left=12,bottom=12,right=12]", "elk.algorithm": "layered", "elk.direction": "DOWN" },
-        children: topology.nodes.filter((n) => n.group === g.id).map(child),
-      })),
-    ],
-    edges: topology.edges.map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),
-  };
-  const out = await elk.layout(graph);
-  const positions = new Map<string, { x: number; y: number; w: number; h: number }>();
-  for (const c of out.children ?? []) {
-    positions.set(c.id, { x: c.x ?? 0, y: c.y ?? 0, w: c.width ?? NODE_W, h: c.height ?? NODE_H });
-    for (const cc of c.children ?? []) positions.set(cc.id, { x: cc.x ?? 0, y: cc.y ?? 0, w: NODE_W, h: NODE_H });
-  }
-  return positions;
-}
-
 /**
  * The environment's topology: zoom, pan, fit; nodes reachable by keyboard (Tab, Enter opens
  * the side panel); a table of the same data below for screen readers and copying.
@@ -99,27 +68,24 @@ export function TopologyGraph({
   lastDeploy,
   used,
   excerpts = {},
+  positions,
+  asParsed = {},
 }: {
   topology: EnvironmentTopology;
   lastDeploy: { buildMs: number; deployMs: number; buildReused: boolean } | null;
   used: Record<string, number>;
   /** Each node's lines as written in its configuration file (by node id). */
   excerpts?: Record<string, SourceExcerpt>;
+  /** Where each node sits, laid out on the server (no layout engine in the browser). */
+  positions: TopologyLayout;
+  /** A node's configuration as parsed (YAML), for nodes whose file lines could not be shown. */
+  asParsed?: Record<string, string>;
 }) {
-  const [positions, setPositions] = useState<Map<string, { x: number; y: number; w: number; h: number }> | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    void layout(topology).then((p) => live && setPositions(p));
-    return () => {
-      live = false;
-    };
-  }, [topology]);
 
   const nodes: Node[] = useMemo(() => {
-    if (!positions) return [];
     return topology.nodes.map((n) => {
-      const p = positions.get(n.id) ?? { x: 0, y: 0, w: NODE_W, h: NODE_H };
+      const p = positions[n.id] ?? { x: 0, y: 0, w: NODE_W, h: NODE_H };
       if (n.kind === "node") {
         return {
           id: n.id,
@@ -221,10 +187,10 @@ export function TopologyGraph({
               ) : null}
               {excerpt ? (
                 <SourceLines excerpt={excerpt} />
-              ) : current.source ? (
+              ) : current.source && asParsed[current.id] ? (
                 <div>
                   <p className="text-xs text-muted">From {current.source.file} (as parsed)</p>
-                  <pre className="mt-1 max-h-64 overflow-auto rounded bg-surface-muted p-2 text-xs">{stringify({ [current.source.key]: current.source.value })}</pre>
+                  <pre className="mt-1 max-h-64 overflow-auto rounded bg-surface-muted p-2 text-xs">{asParsed[current.id]}</pre>
                 </div>
               ) : null}
             </div>

@@ -41,7 +41,8 @@ export interface ProjectOverview {
   environments: EnvironmentView[];
   /** Inactive environments left out of `environments`, counted by parent (null: a root). */
   folded: { parentId: string | null; count: number }[];
-  activities: ActivityView[];
+  /** The project's (or the page environment's) latest activities: only when asked for (the API); pages show the activity stream. */
+  activities?: ActivityView[];
   isBusy: boolean;
 }
 
@@ -49,13 +50,13 @@ export interface ProjectOverview {
  * Everything the project and environment pages show, for this user. Allowed actions are
  * computed for `environmentId` only: a project of 1,000 environments stays cheap.
  */
-export async function getProjectOverview(db: Db, access: ProjectAccess, options: { environmentId?: string } = {}): Promise<ProjectOverview> {
+export async function getProjectOverview(db: Db, access: ProjectAccess, options: { environmentId?: string; withActivities?: boolean } = {}): Promise<ProjectOverview> {
   const projectId = access.project.id;
   const include = options.environmentId ? [options.environmentId] : [];
   const [all, busy, recent, last, lastDigests, foldedRows, children] = await Promise.all([
     listShownEnvironments(db, projectId, include),
     busyEnvironments(db, projectId),
-    listActivities(db, projectId, { environmentId: options.environmentId, limit: 30 }),
+    options.withActivities ? listActivities(db, projectId, { environmentId: options.environmentId, limit: 30 }) : [],
     lastActivityByEnvironment(db, projectId),
     lastDeploymentDigests(db, projectId),
     foldedInactiveCounts(db, projectId),
@@ -99,7 +100,7 @@ export async function getProjectOverview(db: Db, access: ProjectAccess, options:
       paused: e.pausedAt !== null && e.status === "active",
       settingsChanged: settingsChanged.has(e.id),
     })),
-    activities: activities.map(toActivityView),
+    ...(options.withActivities ? { activities: activities.map(toActivityView) } : {}),
     isBusy: busy.size > 0,
     folded: foldedCounts(foldedRows, all, (type) => canSeeEnvironmentType(access, type)),
   };

@@ -73,9 +73,12 @@ export async function environmentTypes(db: Tx, projectId: string, ids: readonly 
   return new Map(rows.map((r) => [r.id, r.type]));
 }
 
-/** An environment's children, whatever their status. */
-export async function listChildren(db: Tx, projectId: string, parentId: string): Promise<Environment[]> {
-  return db.select().from(environments).where(and(eq(environments.projectId, projectId), eq(environments.parentId, parentId)));
+/** An environment's children, whatever their status (what the rules need of them). */
+export async function listChildren(db: Tx, projectId: string, parentId: string) {
+  return db
+    .select({ id: environments.id, name: environments.name, title: environments.title, parentId: environments.parentId, type: environments.type, status: environments.status })
+    .from(environments)
+    .where(and(eq(environments.projectId, projectId), eq(environments.parentId, parentId)));
 }
 
 export async function getEnvironmentByName(db: Tx, projectId: string, name: string): Promise<Environment | null> {

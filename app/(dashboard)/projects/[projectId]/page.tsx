@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { ACTIVITY_TYPE_LABELS } from "@/lib/activity-kinds";
 import { CodePanel } from "@/components/projects/code-panel";
 import { publicBaseUrl } from "@/lib/session/public-url";
 import { DeletedNotice } from "@/components/environments/deleted-notice";
@@ -41,7 +42,7 @@ export default async function ProjectPage({ params }: Props) {
           <h2 id="activity-heading" className="mb-3 text-lg font-semibold">
             Activity
           </h2>
-          <ActivityStream projectId={project.id} initial={stream} />
+          <ActivityStream projectId={project.id} initial={stream} typeLabels={ACTIVITY_TYPE_LABELS} />
         </section>
         <aside className="min-w-0 space-y-6">
           <CodePanel baseUrl={baseUrl} projectId={project.id} email={user.email} branch={overview.environments.find((e) => e.parentId === null)?.name ?? "master"} />

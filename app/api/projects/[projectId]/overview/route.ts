@@ -8,6 +8,6 @@ export async function GET(request: Request, { params }: { params: Promise<{ proj
   const envName = new URL(request.url).searchParams.get("environment");
   const env = envName ? await visibleEnvironment(r, envName) : null;
   if (envName && !env) return Response.json({ error: "Not found." }, { status: 404 });
-  const overview = await getProjectOverview(r.db, r.access, { environmentId: env?.id });
+  const overview = await getProjectOverview(r.db, r.access, { environmentId: env?.id, withActivities: true });
   return Response.json(overview, { headers: { "cache-control": "no-store" } });
 }

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { ACTIVITY_TYPE_LABELS } from "@/lib/activity-kinds";
 import { CodePanel } from "@/components/projects/code-panel";
 import { publicBaseUrl } from "@/lib/session/public-url";
 import { requireSessionUser } from "@/lib/session/session";
@@ -76,7 +77,7 @@ export default async function EnvironmentPage({ params }: Props) {
           <h2 id="env-activity" className="mb-3 text-lg font-semibold">
             Activity
           </h2>
-          <ActivityStream projectId={projectId} initial={stream} environment={env.name} />
+          <ActivityStream projectId={projectId} initial={stream} environment={env.name} typeLabels={ACTIVITY_TYPE_LABELS} />
           <section aria-labelledby="env-variables" className="mt-6 rounded-lg border border-border bg-surface p-4">
             <h2 id="env-variables" className="mb-3 text-lg font-semibold">
               Variables

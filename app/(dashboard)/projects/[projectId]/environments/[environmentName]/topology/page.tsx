@@ -6,6 +6,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { formatConfigError } from "@/lib/config/parse-config";
 import { getEnvironmentFromParams } from "@/lib/session/page-access";
 import { getDeployHistory, getEnvironmentTopology } from "@/lib/topology/get-environment-topology";
+import { layoutTopology, parsedConfiguration } from "@/lib/topology/topology-layout";
 import { DeployHistory } from "@/components/topology/deploy-history";
 
 type Props = { params: Promise<{ projectId: string; environmentName: string }> };
@@ -60,7 +61,11 @@ export default async function TopologyPage({ params }: Props) {
           </Alert>
         </div>
       ) : null}
-      {view.topology ? <TopologyGraph topology={view.topology} lastDeploy={view.lastDeploy} used={view.used} excerpts={view.excerpts} /> : <p className="text-sm text-muted">The graph appears after the first deploy.</p>}
+      {view.topology ? (
+        <TopologyGraph topology={view.topology} lastDeploy={view.lastDeploy} used={view.used} excerpts={view.excerpts} positions={await layoutTopology(view.topology)} asParsed={parsedConfiguration(view.topology, view.excerpts)} />
+      ) : (
+        <p className="text-sm text-muted">The graph appears after the first deploy.</p>
+      )}
       <div className="mt-4">
         <DeployHistory projectId={projectId} entries={history} />
       </div>
