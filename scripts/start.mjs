@@ -1,17 +1,17 @@
 #!/usr/bin/env node
-// `npm start`: build when the sources changed since the last build, then serve.
-// Migrations, the first administrator and the demo project are handled by the server
-// itself at start (instrumentation.ts), so this script only builds and launches.
-import { spawn } from "node:child_process";
+// `npm start`: build when the sources changed since the last build, then serve, in this same
+// process (no wrapper kept alive: `next start` runs here). Migrations, the first administrator
+// and the demo project are handled by the server itself at start (instrumentation.ts).
+import path from "node:path";
 import { buildIfNeeded, nextBin, root } from "./build-if-needed.mjs";
 
 buildIfNeeded((line) => console.log(line.replace("[build]", "[start]")));
 
 const port = process.env.PORT || "3000";
-const server = spawn(process.execPath, [nextBin, "start", "--port", port], {
-  cwd: root,
-  stdio: "inherit",
-  env: { ...process.env, PORT: port, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
-});
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
-server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+process.env.PORT = port;
+process.env.NODE_ENV = "production";
+process.env.NEXT_TELEMETRY_DISABLED = "1";
+process.chdir(root);
+// Next's own command line, as if run as `next start --port <port>`: it serves from this process.
+process.argv = [process.argv[0], nextBin, "start", "--port", port];
+await import(path.join(root, "node_modules", "next", "dist", "bin", "next"));
