@@ -1,8 +1,10 @@
-// Benchmark (issue 3): the project page with 1,000 environments (4 active, 996 inactive):
-// server response time over 200 requests at concurrency 10, against a static file and a
-// minimal route of the same server; and the time from clicking Branch to the new
-// activity showing in the stream. Run: npx tsx scripts/bench/project-page.ts
-import { chromium } from "@playwright/test";
+// Benchmark: the project page with 1,000 environments (4 active, 996 inactive): server response
+// time over 200 requests at concurrency 10 and under 20 clients for 30 s, against a static file
+// and a minimal route of the same server; the time from clicking Branch to the new activity in
+// the stream; JavaScript per page; page-to-page navigation; the server's memory idle and after
+// 1,000 page views. Run: npm run bench:project-page
+import fs from "node:fs";
+import { chromium, type Page } from "@playwright/test";
 import { openDatabase } from "@/db/client";
 import { environments, projects } from "@/db/schema";
 import { eq } from "drizzle-orm";
@@ -14,13 +16,14 @@ const admin = { email: "bench@example.com", password: "bench-password" };
 const REQUESTS = 200;
 const CONCURRENCY = 10;
 
-async function measure(url: string, cookie: string) {
+async function measure(url: string, cookie: string, options: { concurrency?: number; seconds?: number } = {}) {
   const times: number[] = [];
   let next = 0;
   let errors = 0;
+  const until = options.seconds ? Date.now() + options.seconds * 1000 : Infinity;
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < REQUESTS) {
+    Array.from({ length: options.concurrency ?? CONCURRENCY }, async () => {
+      while (options.seconds ? Date.now() < until : next < REQUESTS) {
         next++;
         const t0 = performance.now();
         const res = await fetch(url, { headers: { cookie } });
@@ -32,7 +35,13 @@ async function measure(url: string, cookie: string) {
   );
   times.sort((a, b) => a - b);
   const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))]!;
-  return { median: pct(50), p95: pct(95), errors };
+  return { median: pct(50), p95: pct(95), errors, count: times.length };
+}
+
+/** The server's resident memory (MiB): the process that serves, read from /proc. */
+function rssMiB(pid: number): number {
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+  return Math.round(kb / 1024);
 }
 
 let server = await startServer({ env: { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password, SEED_DEMO: "1" } });
@@ -73,6 +82,56 @@ try {
   const projectPage = await measure(`${server.url}/projects/demo-store`, cookie);
   const staticFile = await measure(`${server.url}/favicon.svg`, cookie);
   const health = await measure(`${server.url}/api/health`, cookie);
+  const loaded = await measure(`${server.url}/projects/demo-store`, cookie, { concurrency: 20, seconds: 30 });
+  const staticLoaded = await measure(`${server.url}/favicon.svg`, cookie, { concurrency: 20, seconds: 5 });
+
+  // JavaScript transferred (compressed) on a cold load of each page.
+  const scriptBytes = async (path: string) => {
+    const cold = await browser.newContext({ baseURL: server.url, storageState: await context.storageState() });
+    const p = await cold.newPage();
+    const sizes: Promise<number>[] = [];
+    p.on("requestfinished", (r) => void (r.resourceType() === "script" && sizes.push(r.sizes().then((s) => s.responseBodySize))));
+    await p.goto(path);
+    await p.waitForLoadState("networkidle");
+    const total = (await Promise.all(sizes)).reduce((a, b) => a + b, 0);
+    await cold.close();
+    return Math.round(total / 1000);
+  };
+  const js = {
+    projects: await scriptBytes("/projects"),
+    project: await scriptBytes("/projects/demo-store"),
+    environment: await scriptBytes("/projects/demo-store/environments/staging"),
+    topology: await scriptBytes("/projects/demo-store/environments/master/topology"),
+  };
+
+  // Page-to-page navigation on a warm server: click → the new page's heading.
+  const navigations: number[] = [];
+  const navigate = async (p: Page, link: RegExp | string, url: RegExp) => {
+    const t = Date.now();
+    await p.getByRole("link", { name: link }).first().click();
+    await p.waitForURL(url);
+    await p.getByRole("heading", { level: 1 }).first().waitFor();
+    navigations.push(Date.now() - t);
+  };
+  for (let i = 0; i < 5; i++) {
+    await page.goto("/projects/demo-store");
+    await navigate(page, /^Staging \(staging\)/, /\/environments\/staging$/);
+    await navigate(page, /^Settings: access control/, /\/environments\/staging\/settings$/);
+    await page.goto("/projects/demo-store");
+    await navigate(page, /^Settings$/, /\/projects\/demo-store\/settings$/);
+  }
+  navigations.sort((a, b) => a - b);
+  const navP95 = navigations[Math.floor(0.95 * navigations.length)]!;
+
+  // Memory: idle (30 s after the pages above), then after 1,000 more page views.
+  await new Promise((r) => setTimeout(r, 30_000));
+  const idleRss = rssMiB(server.pid);
+  for (const path of ["/projects", "/projects/demo-store", "/projects/demo-store/environments/staging", "/projects/demo-store/settings"]) {
+    await measure(`${server.url}${path}`, cookie, { concurrency: 5 }).catch(() => undefined);
+    await measure(`${server.url}${path}`, cookie, { concurrency: 5 }).catch(() => undefined);
+  }
+  await new Promise((r) => setTimeout(r, 10_000));
+  const busyRss = rssMiB(server.pid);
 
   // Click Branch → the new activity in the environment's stream.
   await page.goto("/projects/demo-store/environments/staging");
@@ -117,6 +176,10 @@ try {
   console.log(`Static file /favicon.svg: median ${f(staticFile.median)}, p95 ${f(staticFile.p95)}; ratio project/static: median ${(projectPage.median / staticFile.median).toFixed(1)}×, p95 ${(projectPage.p95 / staticFile.p95).toFixed(1)}×`);
   console.log(`Minimal route /api/health: median ${f(health.median)}, p95 ${f(health.p95)}; ratio project/health: median ${(projectPage.median / health.median).toFixed(1)}×`);
   console.log(`Branch click → activity queued (dialog): ${queued} ms; → activity row in the environment's stream: ${inStream} ms`);
+  console.log(`Project page under 20 clients for 30 s (${loaded.count} requests): median ${f(loaded.median)}, p95 ${f(loaded.p95)}, errors ${loaded.errors}; static file under 20 clients: p95 ${f(staticLoaded.p95)}`);
+  console.log(`JavaScript on a cold load (compressed): projects ${js.projects} kB, project ${js.project} kB, environment ${js.environment} kB, topology ${js.topology} kB`);
+  console.log(`Navigation, click → new heading (${navigations.length} clicks): median ${navigations[Math.floor(navigations.length / 2)]} ms, p95 ${navP95} ms`);
+  console.log(`Server memory (the one process npm start leaves, besides npm itself): idle ${idleRss} MiB; after 1,600 more page views ${busyRss} MiB`);
 } finally {
   await browser.close();
   await server.stop();
