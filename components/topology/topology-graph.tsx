@@ -68,7 +68,7 @@ export function TopologyGraph({
   lastDeploy,
   used,
   excerpts = {},
-  positions,
+  layout,
   asParsed = {},
 }: {
   topology: EnvironmentTopology;
@@ -76,14 +76,16 @@ export function TopologyGraph({
   used: Record<string, number>;
   /** Each node's lines as written in its configuration file (by node id). */
   excerpts?: Record<string, SourceExcerpt>;
-  /** Where each node sits, laid out on the server (no layout engine in the browser). */
-  positions: TopologyLayout;
+  /** Where each node sits, laid out on the server (no layout engine in the browser); or why the graph is not drawn. */
+  layout: { positions: TopologyLayout } | { problem: string };
   /** A node's configuration as parsed (YAML), for nodes whose file lines could not be shown. */
   asParsed?: Record<string, string>;
 }) {
   const [selected, setSelected] = useState<string | null>(null);
+  const positions = "positions" in layout ? layout.positions : null;
 
   const nodes: Node[] = useMemo(() => {
+    if (!positions) return [];
     return topology.nodes.map((n) => {
       const p = positions[n.id] ?? { x: 0, y: 0, w: NODE_W, h: NODE_H };
       if (n.kind === "node") {
@@ -149,7 +151,9 @@ export function TopologyGraph({
               <Controls showInteractive={false} />
             </ReactFlow>
           ) : (
-            <p className="p-4 text-sm text-muted">Laying out the graph…</p>
+            <p className="p-4 text-sm text-muted" role="status">
+              The graph is not drawn: {"problem" in layout ? layout.problem : ""}. The table view below lists every node.
+            </p>
           )}
         </div>
         <aside
@@ -199,7 +203,7 @@ export function TopologyGraph({
           )}
         </aside>
       </div>
-      <details className="rounded-lg border border-border bg-surface p-4 text-sm">
+      <details className="rounded-lg border border-border bg-surface p-4 text-sm" open={positions === null}>
         <summary className="cursor-pointer font-medium">Table view</summary>
         <div className="relative mt-2 overflow-x-auto">
           <table className="w-full text-left text-xs [overflow-wrap:anywhere]">

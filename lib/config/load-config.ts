@@ -1,7 +1,7 @@
 import "server-only";
 import path from "node:path";
-import { Worker } from "node:worker_threads";
 import { git, gitOrNull } from "@/lib/git/git";
+import { OffThreadFailure, offThread } from "@/lib/off-thread";
 import { repositoryPath } from "@/lib/git/repository";
 import { CONFIG_FILES, MAX_CONFIG_FILE_BYTES, validateConfig, type ConfigFileKey, type ConfigResult, type ParsedConfigFiles } from "./parse-config";
 import type { ParsedYaml } from "./yaml-stage.mjs";
@@ -10,65 +10,19 @@ import type { ParsedYaml } from "./yaml-stage.mjs";
 export const PARSE_BUDGET_MS = 5_000;
 const CACHE_ENTRIES = 200;
 
-type Request = { id: number; files: Partial<Record<ConfigFileKey, { file: string; text: string | null }>> };
-type Pending = { resolve: (r: Record<ConfigFileKey, ParsedYaml>) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+type Files = Partial<Record<ConfigFileKey, { file: string; text: string | null }>>;
 
-/** One worker thread per process, made on first use and replaced when a parse runs over its budget. */
-const parser = { worker: null as Worker | null, pending: new Map<number, Pending>(), next: 0 };
-
-function workerFile(): string {
-  return path.join(process.cwd(), "lib", "config", "yaml-worker.mjs");
-}
-
-function failAll(error: Error) {
-  for (const [id, p] of parser.pending) {
-    clearTimeout(p.timer);
-    p.reject(error);
-    parser.pending.delete(id);
-  }
-}
-
-function getWorker(): Worker {
-  if (parser.worker) return parser.worker;
-  // The worker's heap is capped too: a file built to blow up in memory ends the worker, not the server.
-  const worker = new Worker(workerFile(), { resourceLimits: { maxOldGenerationSizeMb: 256 } });
-  worker.unref();
-  worker.on("message", (m: { id: number; results: Record<ConfigFileKey, ParsedYaml> }) => {
-    const p = parser.pending.get(m.id);
-    if (!p) return;
-    clearTimeout(p.timer);
-    parser.pending.delete(m.id);
-    p.resolve(m.results);
-  });
-  const gone = (error: Error) => {
-    if (parser.worker === worker) parser.worker = null;
-    failAll(error);
-  };
-  worker.on("error", (e) => gone(new ParseFailure(`the configuration could not be parsed (${e.message.slice(0, 200)})`)));
-  worker.on("exit", () => gone(new ParseFailure("the configuration could not be parsed")));
-  parser.worker = worker;
-  return worker;
-}
-
-class ParseFailure extends Error {}
-
-/** Parses in the worker thread within PARSE_BUDGET_MS; past it the worker is terminated (and made again for the next parse). */
-function parseOffThread(files: Request["files"]): Promise<Record<ConfigFileKey, ParsedYaml>> {
-  // (One file per call, so that a budget overrun names its file.)
-  return new Promise((resolve, reject) => {
-    const id = ++parser.next;
-    const worker = getWorker();
-    const timer = setTimeout(() => {
-      parser.pending.delete(id);
-      reject(new ParseFailure(`parsing took longer than ${PARSE_BUDGET_MS / 1000} s and was stopped: simplify the file`));
-      if (parser.worker === worker) parser.worker = null;
-      failAll(new ParseFailure("the configuration parser was restarted; try again"));
-      void worker.terminate();
-    }, PARSE_BUDGET_MS);
-    parser.pending.set(id, { resolve, reject, timer });
-    worker.postMessage({ id, files } satisfies Request);
-  });
-}
+/** Parses in a worker thread within PARSE_BUDGET_MS; past it the worker is terminated (and made again for the next parse). One file per call, so that a budget overrun names its file. */
+const parseOffThread = offThread<Files, Record<ConfigFileKey, ParsedYaml>>(path.join(process.cwd(), "lib", "config", "yaml-worker.mjs"), {
+  budgetMs: PARSE_BUDGET_MS,
+  maxOldGenerationSizeMb: 256,
+  idleMs: 60_000,
+  messages: {
+    overBudget: `parsing took longer than ${PARSE_BUDGET_MS / 1000} s and was stopped: simplify the file`,
+    restarted: "the configuration parser was restarted; try again",
+    crashed: (detail) => `the configuration could not be parsed${detail ? ` (${detail})` : ""}`,
+  },
+});
 
 /** Parses kept by the three files' blob ids: a commit's configuration is parsed once, whoever asks. */
 const cache = new Map<string, Promise<ConfigResult>>();
@@ -110,7 +64,7 @@ async function parseBlobs(projectId: string, entries: Entry[]): Promise<ConfigRe
     try {
       parsed[e.key] = (await parseOffThread({ [e.key]: { file: e.file, text: texts[i]! } }))[e.key];
     } catch (err) {
-      if (!(err instanceof ParseFailure)) throw err;
+      if (!(err instanceof OffThreadFailure)) throw err;
       return { ok: false, errors: [{ file: e.file, line: null, message: err.message }] };
     }
   }

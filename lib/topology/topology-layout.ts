@@ -1,15 +1,33 @@
 import "server-only";
-import ELK from "elkjs/lib/elk.bundled.js";
+import path from "node:path";
 import { stringify } from "yaml";
+import { OffThreadFailure, offThread } from "@/lib/off-thread";
 import type { EnvironmentTopology, TopologyNode } from "./environment-graph";
 import type { SourceExcerpt } from "./source-excerpt";
 import { TOPOLOGY_NODE_H as NODE_H, TOPOLOGY_NODE_W as NODE_W, type TopologyLayout } from "./topology-size";
 
-let elk: InstanceType<typeof ELK> | null = null;
+/** Past this many nodes the graph is not drawn (the table lists them): no real project comes near. */
+export const MAX_DRAWN_NODES = 300;
+export const LAYOUT_BUDGET_MS = 3_000;
 
-/** Lays the graph out top to bottom with elkjs, on the server; nodes of a Pro node group sit inside it. */
-export async function layoutTopology(topology: EnvironmentTopology): Promise<TopologyLayout> {
-  elk ??= new ELK();
+const layoutOffThread = offThread<{ graph: unknown; width: number; height: number }, TopologyLayout>(path.join(process.cwd(), "lib", "topology", "layout-worker.mjs"), {
+  budgetMs: LAYOUT_BUDGET_MS,
+  maxOldGenerationSizeMb: 256,
+  idleMs: 60_000,
+  messages: {
+    overBudget: `laying it out took longer than ${LAYOUT_BUDGET_MS / 1000} s and was stopped`,
+    restarted: "the layout was interrupted; reload the page",
+    crashed: (detail) => `it could not be laid out${detail ? ` (${detail})` : ""}`,
+  },
+});
+
+/**
+ * Lays the graph out top to bottom with elkjs, on the server but off its event loop (a worker
+ * thread, within a time budget); nodes of a Pro node group sit inside it. A graph too large or
+ * too slow to lay out gets the reason instead, in words for the page.
+ */
+export async function layoutTopology(topology: EnvironmentTopology): Promise<{ positions: TopologyLayout } | { problem: string }> {
+  if (topology.nodes.length > MAX_DRAWN_NODES) return { problem: `it has ${topology.nodes.length} nodes; graphs of more than ${MAX_DRAWN_NODES} are not drawn` };
   const groups = topology.nodes.filter((n) => n.kind === "node");
   const child = (n: TopologyNode) => ({ id: n.id, width: NODE_W, height: NODE_H });
   const graph = {
@@ -25,13 +43,12 @@ export async function layoutTopology(topology: EnvironmentTopology): Promise<Top
     ],
     edges: topology.edges.map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),
   };
-  const out = await elk.layout(graph);
-  const positions: TopologyLayout = {};
-  for (const c of out.children ?? []) {
-    positions[c.id] = { x: c.x ?? 0, y: c.y ?? 0, w: c.width ?? NODE_W, h: c.height ?? NODE_H };
-    for (const cc of c.children ?? []) positions[cc.id] = { x: cc.x ?? 0, y: cc.y ?? 0, w: NODE_W, h: NODE_H };
+  try {
+    return { positions: await layoutOffThread({ graph, width: NODE_W, height: NODE_H }) };
+  } catch (err) {
+    if (!(err instanceof OffThreadFailure)) throw err;
+    return { problem: err.message };
   }
-  return positions;
 }
 
 /** Each node's configuration as parsed (YAML), for the nodes whose file lines are not shown. */
