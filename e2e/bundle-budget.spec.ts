@@ -1,6 +1,6 @@
 import { expect, test, type Browser } from "@playwright/test";
 import { ADMIN_STATE } from "./support/accounts";
-import { createProject, uniqueSuffix } from "./support/pages";
+import { newDeployedProject } from "./support/pages";
 
 /**
  * JavaScript budgets: compressed bytes transferred on a cold load of the production build, as
@@ -26,9 +26,8 @@ async function scriptBytes(browser: Browser, path: string): Promise<number> {
 
 test("every page's JavaScript stays within its budget (200 kB, or its current ceiling)", async ({ browser }) => {
   test.setTimeout(120_000);
-  const projectId = `budget-${uniqueSuffix()}`;
-  const context = await browser.newContext({ storageState: ADMIN_STATE });
-  await createProject(await context.newPage(), "Budget store", "Starter", projectId);
+  // Deployed, so that its topology page draws the graph (and loads the graph's code).
+  const { projectId, context } = await newDeployedProject(browser, "budget", "Budget store");
   await context.close();
   const pages = {
     projects: "/projects",

@@ -41,9 +41,20 @@ test("a branch over the plan's limit says it was created inactive, dialogs follo
   await page.goto(`/projects/${projectId}`);
   await expect(page.getByRole("link", { name: /^extra \(extra\)/i })).toHaveCount(0);
   await page.getByRole("button", { name: "Show 1 inactive" }).click();
-  await expect(page.getByRole("list", { name: "Inactive environments" }).getByRole("link", { name: /^extra \(extra\), inactive.*, from staging/i })).toBeVisible();
+  const inactiveList = page.getByRole("list", { name: "Inactive environments" });
+  await expect(inactiveList.getByRole("link", { name: /^extra \(extra\), inactive.*, from staging/i })).toBeVisible();
+  await page.getByRole("button", { name: "Hide 1 inactive" }).click();
+  await expect(inactiveList).toHaveCount(0);
+  // From another page, the switcher counts it and its link opens the project page with it listed.
+  await page.goto(`/projects/${projectId}/environments/staging`);
   await page.getByRole("button", { name: /^Environment/ }).click();
-  await expect(page.getByRole("menu").getByRole("menuitem", { name: "1 inactive: see the project page" })).toBeVisible();
+  await page.getByRole("menu").getByRole("menuitem", { name: "1 inactive: see the project page" }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${projectId}\\?inactive=1$`));
+  await expect(inactiveList.getByRole("link", { name: /^extra \(extra\)/i })).toBeVisible();
+  // Edit offers the folded inactive environment as a parent too (loaded when the dialog opens).
+  await page.goto(`/projects/${projectId}/environments/two`);
+  await page.getByRole("toolbar").getByRole("button", { name: "Edit", exact: true }).click();
+  await expect(page.getByRole("dialog").getByLabel("Parent").locator("option", { hasText: /^extra$/ })).toHaveCount(1);
   await page.keyboard.press("Escape");
   // Its API names what to ask for, and a project the user is not in is not found.
   expect((await page.request.get(`/api/projects/${projectId}/environments?status=active`)).status()).toBe(400);

@@ -2,7 +2,6 @@
 // `npm start`: build when the sources changed since the last build, then serve, in this same
 // process (no wrapper kept alive: `next start` runs here). Migrations, the first administrator
 // and the demo project are handled by the server itself at start (instrumentation.ts).
-import path from "node:path";
 import { buildIfNeeded, nextBin, root } from "./build-if-needed.mjs";
 
 buildIfNeeded((line) => console.log(line.replace("[build]", "[start]")));
@@ -14,4 +13,4 @@ process.env.NEXT_TELEMETRY_DISABLED = "1";
 process.chdir(root);
 // Next's own command line, as if run as `next start --port <port>`: it serves from this process.
 process.argv = [process.argv[0], nextBin, "start", "--port", port];
-await import(path.join(root, "node_modules", "next", "dist", "bin", "next"));
+await import(nextBin);

@@ -12,7 +12,7 @@ import { Field, Input, Select, describedBy } from "@/components/ui/field";
 import { editEnvironmentAction, environmentAction } from "@/lib/actions/environment-actions";
 import type { EnvironmentView, ProjectOverview } from "@/lib/environments/overview";
 import { possibleParents, type EnvironmentAction } from "@/lib/environments/rules";
-import { useProjectOverview } from "./use-project-overview";
+import { useInactiveEnvironments, useProjectOverview } from "./use-project-overview";
 import { queryKeys } from "@/components/query-keys";
 
 export interface CommitSummary {
@@ -62,7 +62,7 @@ export function EnvironmentActions({ projectId, environmentName, initial, git }:
           return <ActionDialog key={action} action={action} projectId={projectId} env={env} git={git} disabled={disabled} onDone={() => setWhy(null)} />;
         })}
         {actions.edit.allowed ? (
-          <EditEnvironmentDialog projectId={projectId} env={env} parents={possibleParents(env, data.environments).map((e) => e.name)} />
+          <EditEnvironmentDialog projectId={projectId} env={env} shown={data.environments} />
         ) : (
           <DisabledButton variant="ghost" reason={actions.edit.reason} onPress={() => setWhy(`Edit: ${actions.edit.allowed ? "" : actions.edit.reason}`)}>
             Edit
@@ -273,7 +273,7 @@ function dialogContent(action: EnvironmentAction, env: EnvironmentView, git: Env
   }
 }
 
-function EditEnvironmentDialog({ projectId, env, parents }: { projectId: string; env: EnvironmentView; parents: string[] }) {
+function EditEnvironmentDialog({ projectId, env, shown }: { projectId: string; env: EnvironmentView; shown: readonly EnvironmentView[] }) {
   const [state, formAction] = useActionState(editEnvironmentAction, null);
   const errors = state && !state.ok ? state.fieldErrors : undefined;
   return (
@@ -288,17 +288,27 @@ function EditEnvironmentDialog({ projectId, env, parents }: { projectId: string;
         </Field>
         {env.parentName ? (
           <Field id="edit-parent" label="Parent" hint="Not itself or one of its descendants." errors={errors?.parent}>
-            <Select id="edit-parent" name="parent" defaultValue={state?.values?.parent ?? env.parentName} {...describedBy("edit-parent", errors?.parent, true)}>
-              {parents.map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
-            </Select>
+            <ParentSelect projectId={projectId} env={env} shown={shown} defaultValue={state?.values?.parent ?? env.parentName} errors={errors?.parent} />
           </Field>
         ) : null}
         <DialogActions pendingText="Saving…" close="Close">Save</DialogActions>
       </form>
     </Dialog>
+  );
+}
+
+/** Every environment it may move under: the overview's, and (loaded when the dialog opens) the inactive ones it folds. */
+function ParentSelect({ projectId, env, shown, defaultValue, errors }: { projectId: string; env: EnvironmentView; shown: readonly EnvironmentView[]; defaultValue: string; errors?: string[] }) {
+  const { data: inactive = [] } = useInactiveEnvironments(projectId);
+  const ids = new Set(shown.map((e) => e.id));
+  const parents = possibleParents(env, [...shown, ...inactive.filter((e) => !ids.has(e.id))]).map((e) => e.name);
+  return (
+    <Select id="edit-parent" name="parent" defaultValue={defaultValue} {...describedBy("edit-parent", errors, true)}>
+      {parents.map((p) => (
+        <option key={p} value={p}>
+          {p}
+        </option>
+      ))}
+    </Select>
   );
 }

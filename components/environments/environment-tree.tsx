@@ -1,18 +1,20 @@
 "use client";
 
 import Link from "next/link";
-import { useQuery } from "@tanstack/react-query";
+import { useSearchParams } from "next/navigation";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useRef, useState } from "react";
-import { queryKeys } from "@/components/query-keys";
 import type { EnvironmentView, ProjectOverview } from "@/lib/environments/overview";
 import { RedeployToApply, StatusDot, TypeBadge, statusText } from "./environment-status";
-import { useProjectOverview } from "./use-project-overview";
+import { useInactiveEnvironments, useProjectOverview } from "./use-project-overview";
 
 /** Production → Staging → Integration branches; inactive leaves are folded on the server and listed when unfolded. */
 export function EnvironmentTree({ projectId, initial }: { projectId: string; initial: ProjectOverview }) {
   const { data } = useProjectOverview(projectId, initial);
-  const [showInactive, setShowInactive] = useState(false);
+  // ?inactive=1 (the switchers' "N inactive" link) opens the page with them listed.
+  const opened = useSearchParams().get("inactive") === "1";
+  const [toggled, setToggled] = useState<boolean | null>(null);
+  const showInactive = toggled ?? opened;
   const byParent = new Map<string | null, EnvironmentView[]>();
   for (const env of data.environments) byParent.set(env.parentId, [...(byParent.get(env.parentId) ?? []), env]);
   const inactiveCount = data.folded.reduce((sum, f) => sum + f.count, 0);
@@ -37,7 +39,7 @@ export function EnvironmentTree({ projectId, initial }: { projectId: string; ini
       <div className="mb-2 flex flex-wrap items-center justify-between gap-2 px-2 text-sm">
         <span className="text-muted">{data.usage.label}</span>
         {inactiveCount > 0 ? (
-          <button type="button" className="text-accent hover:underline" onClick={() => setShowInactive((v) => !v)} aria-expanded={showInactive} aria-controls="inactive-environments">
+          <button type="button" className="text-accent hover:underline" onClick={() => setToggled(!showInactive)} aria-expanded={showInactive} aria-controls="inactive-environments">
             {showInactive ? "Hide" : "Show"} {inactiveCount} inactive
           </button>
         ) : null}
@@ -77,16 +79,9 @@ const ROW_HEIGHT = 40;
 
 /** The folded inactive environments, loaded when unfolded, in a scrolling list that draws only the rows in view. */
 function InactiveList({ projectId, shown }: { projectId: string; shown: readonly EnvironmentView[] }) {
-  const { data, error, isPending } = useQuery({
-    queryKey: queryKeys.inactiveEnvironments(projectId),
-    queryFn: async (): Promise<{ environments: EnvironmentView[] }> => {
-      const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/environments?status=inactive`, { cache: "no-store" });
-      if (!res.ok) throw new Error(`Could not load the inactive environments (${res.status}).`);
-      return res.json();
-    },
-  });
+  const { data, error, isPending } = useInactiveEnvironments(projectId);
   const shownIds = new Set(shown.map((e) => e.id));
-  const rows = (data?.environments ?? []).filter((e) => !shownIds.has(e.id));
+  const rows = (data ?? []).filter((e) => !shownIds.has(e.id));
   const scroller = useRef<HTMLDivElement>(null);
   // eslint-disable-next-line react-hooks/incompatible-library -- the React Compiler is not enabled; the virtualizer re-renders us itself
   const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });

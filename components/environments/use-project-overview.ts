@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import type { ProjectOverview } from "@/lib/environments/overview";
+import type { EnvironmentView, ProjectOverview } from "@/lib/environments/overview";
 import { queryKeys } from "@/components/query-keys";
 import { FALLBACK_POLL_MS, useProjectEventsLive } from "@/components/projects/project-events";
 
@@ -12,6 +12,18 @@ export async function fetchProjectOverview(projectId: string, environment?: stri
   const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/overview${qs}`, { cache: "no-store" });
   if (!res.ok) throw new Error(`Could not load ${environment ?? "the project's environments"} (${res.status}).`);
   return res.json();
+}
+
+/** The project's inactive environments the overview folds (counted, not listed): loaded where a page needs them all. */
+export function useInactiveEnvironments(projectId: string) {
+  return useQuery({
+    queryKey: queryKeys.inactiveEnvironments(projectId),
+    queryFn: async (): Promise<EnvironmentView[]> => {
+      const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/environments?status=inactive`, { cache: "no-store" });
+      if (!res.ok) throw new Error(`Could not load the inactive environments (${res.status}).`);
+      return ((await res.json()) as { environments: EnvironmentView[] }).environments;
+    },
+  });
 }
 
 export function useProjectOverview(projectId: string, initial: ProjectOverview, environment?: string) {

@@ -76,7 +76,7 @@ export function PhoneMenu({ name, email, isAdmin }: { name: string | null; email
                 </Link>
               ))}
               {folded > 0 ? (
-                <Link href={`/projects/${projectId}`} onClick={close} className={`${itemClass} text-muted`}>
+                <Link href={`/projects/${projectId}?inactive=1`} onClick={close} className={`${itemClass} text-muted`}>
                   {folded} inactive: see the project page
                 </Link>
               ) : null}

@@ -129,7 +129,7 @@ export function EnvironmentSwitcher() {
           <>
             <MenuSeparator />
             <MenuItem asChild>
-              <Link href={`/projects/${projectId}`}>{folded} inactive: see the project page</Link>
+              <Link href={`/projects/${projectId}?inactive=1`}>{folded} inactive: see the project page</Link>
             </MenuItem>
           </>
         ) : null}

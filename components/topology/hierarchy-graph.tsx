@@ -85,7 +85,7 @@ export function HierarchyPanel({ projectId, initial }: { projectId: string; init
   const version = overview.environments.map((e) => `${e.id}:${e.status}:${e.parentId}:${e.title}:${e.busy?.state ?? ""}:${e.busy?.description ?? ""}`).join("|");
   const { data, error } = useQuery({
     queryKey: queryKeys.hierarchy(projectId, showInactive, version),
-    queryFn: async (): Promise<{ layout: HierarchyLayout; usage: string; inactive: number }> => {
+    queryFn: async (): Promise<{ layout: HierarchyLayout; usage: string }> => {
       const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/hierarchy${showInactive ? "?inactive=1" : ""}`, { cache: "no-store" });
       if (!res.ok) throw new Error(`Could not load the graph (${res.status}).`);
       return res.json();

@@ -92,10 +92,7 @@ export async function getProjectOverview(db: Db, access: ProjectAccess, options:
       deployedAt: e.deployedAt?.toISOString() ?? null,
       busy: busy.get(e.id) ?? null,
       actions: e.id === options.environmentId ? allowedActions(e, ctx) : null,
-      lastActivity: (() => {
-        const a = last.get(e.id);
-        return a ? { description: a.description, state: a.state, result: a.result, at: a.createdAt.toISOString() } : null;
-      })(),
+      lastActivity: lastActivityView(last.get(e.id)),
       variablesChanged: changed.has(e.id),
       paused: e.pausedAt !== null && e.status === "active",
       settingsChanged: settingsChanged.has(e.id),
@@ -104,6 +101,10 @@ export async function getProjectOverview(db: Db, access: ProjectAccess, options:
     isBusy: busy.size > 0,
     folded: foldedCounts(foldedRows, all, (type) => canSeeEnvironmentType(access, type)),
   };
+}
+
+function lastActivityView(a: { description: string; state: Activity["state"]; result: Activity["result"]; createdAt: Date } | undefined): EnvironmentView["lastActivity"] {
+  return a ? { description: a.description, state: a.state, result: a.result, at: a.createdAt.toISOString() } : null;
 }
 
 /** The inactive environments not shown, per parent: all inactive ones less those the shown set holds. */
@@ -128,18 +129,17 @@ export async function listInactiveEnvironments(db: Db, access: ProjectAccess): P
   const [rows, busy, last] = await Promise.all([inactiveEnvironmentRows(db, projectId), busyEnvironments(db, projectId), lastActivityByEnvironment(db, projectId)]);
   return rows
     .filter((e) => canSeeEnvironmentType(access, e.type))
-    .map((e) => {
-      const a = last.get(e.id);
-      return {
-        ...e,
-        status: "inactive" as const,
-        deployedAt: e.deployedAt?.toISOString() ?? null,
-        busy: busy.get(e.id) ?? null,
-        actions: null,
-        lastActivity: a ? { description: a.description, state: a.state, result: a.result, at: a.createdAt.toISOString() } : null,
-        variablesChanged: false,
-        paused: false,
-        settingsChanged: false,
-      };
-    });
+    .map(({ parentType, ...e }) => ({
+      ...e,
+      // As in the overview: a parent of a type the member may not see is not linked to.
+      parentId: parentType && canSeeEnvironmentType(access, parentType) ? e.parentId : null,
+      status: "inactive" as const,
+      deployedAt: e.deployedAt?.toISOString() ?? null,
+      busy: busy.get(e.id) ?? null,
+      actions: null,
+      lastActivity: lastActivityView(last.get(e.id)),
+      variablesChanged: false,
+      paused: false,
+      settingsChanged: false,
+    }));
 }

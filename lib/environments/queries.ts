@@ -57,6 +57,7 @@ export async function inactiveEnvironmentRows(db: Tx, projectId: string) {
       type: environments.type,
       parentId: environments.parentId,
       parentName: parent.name,
+      parentType: parent.type,
       deployedCommit: environments.deployedCommit,
       deployedAt: environments.deployedAt,
     })

@@ -22,6 +22,14 @@ describe("the project hierarchy graph", () => {
     expect(layout.edges.map((e) => e.id)).toContain("staging->inactive:staging");
   });
 
+  it("adds inactive environments that come as counts alone (the overview's folded ones) to their parent's group", () => {
+    const layout = layoutHierarchy(envs, { expandInactive: false, folded: new Map([["staging", 995], ["master", 2]]) });
+    expect(layout.nodes.find((n) => n.id === "inactive:staging")).toMatchObject({ kind: "inactive-group", count: 996 });
+    expect(layout.nodes.find((n) => n.id === "inactive:master")).toMatchObject({ kind: "inactive-group", count: 2, parentId: "master" });
+    // Unfolded, the counts are not groups: the environments themselves are given.
+    expect(layoutHierarchy(envs, { expandInactive: true, folded: new Map([["staging", 995]]) }).nodes.some((n) => n.kind === "inactive-group")).toBe(false);
+  });
+
   it("puts parents above and centred over their children, without overlaps", () => {
     const layout = layoutHierarchy(envs, { expandInactive: true });
     const at = new Map(layout.nodes.map((n) => [n.id, n]));

@@ -2,7 +2,7 @@
  * The project's environments as a graph: Production ← Staging ← Integration ← children,
  * laid out as a tidy tree in one pass (O(n): 1,000 environments in a few milliseconds, on
  * the server). Inactive environments fold into one "N inactive" node per parent unless
- * `expandInactive`. Pure.
+ * `expandInactive` (they may also come as counts alone: `folded`). Pure.
  */
 import type { EnvironmentView } from "@/lib/environments/overview";
 
@@ -32,7 +32,11 @@ export const NODE_HEIGHT = 64;
 const GAP_X = 24;
 const GAP_Y = 56;
 
-export function layoutHierarchy(environments: readonly HierarchyEnvironment[], options: { expandInactive: boolean }): HierarchyLayout {
+export function layoutHierarchy(
+  environments: readonly HierarchyEnvironment[],
+  /** `folded`: inactive environments counted but not given, by parent id (the overview's folded counts), added to that parent's group. */
+  options: { expandInactive: boolean; folded?: ReadonlyMap<string | null, number> },
+): HierarchyLayout {
   const children = new Map<string | null, HierarchyEnvironment[]>();
   const ids = new Set(environments.map((e) => e.id));
   for (const e of environments) {
@@ -60,7 +64,7 @@ export function layoutHierarchy(environments: readonly HierarchyEnvironment[], o
     maxDepth = Math.max(maxDepth, depth);
     const kids = children.get(e.id) ?? [];
     const shown = options.expandInactive ? kids : kids.filter((k) => k.status !== "inactive" || live(k));
-    const folded = kids.length - shown.length;
+    const folded = kids.length - shown.length + (options.expandInactive ? 0 : (options.folded?.get(e.id) ?? 0));
     const xs: number[] = [];
     for (const k of shown) {
       xs.push(place(k, depth + 1));
