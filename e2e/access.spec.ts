@@ -29,6 +29,10 @@ test("a user who is not a member gets 404 on the project's URLs and never sees i
   }
   const api = await page.request.get("/api/projects");
   expect(await api.json()).toEqual({ projects: [] });
+  // Nor its APIs, the folded environments' list included (another project's id is not a key).
+  for (const path of ["/overview", "/hierarchy", "/environments?status=inactive"]) {
+    expect((await page.request.get(`/api/projects/${projectId}${path}`)).status(), path).toBe(404);
+  }
   await context.close();
 });
 
