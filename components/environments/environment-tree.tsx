@@ -58,10 +58,11 @@ function EnvironmentRow({ projectId, env, withParent = false }: { projectId: str
       aria-label={`${env.title} (${env.name}), ${statusText(env)}${withParent && env.parentName ? `, from ${env.parentName}` : ""}${env.variablesChanged && !env.busy ? ", variables changed: redeploy to apply" : ""}${env.settingsChanged && !env.busy ? ", settings changed: redeploy to apply" : ""}`}
     >
       <StatusDot env={env} />
-      <span className="truncate font-medium">{env.title}</span>
-      <span className="truncate font-mono text-xs text-muted">{env.name}</span>
-      {withParent && env.parentName ? <span className="shrink-0 text-xs text-muted">from {env.parentName}</span> : <TypeBadge type={env.type} isRoot={env.parentId === null} />}
-      <span className="shrink-0 text-xs text-muted">{statusText(env)}</span>
+      <span className={`truncate font-medium ${withParent ? "max-w-[55%] shrink-0" : ""}`}>{env.title}</span>
+      <span className="min-w-0 truncate font-mono text-xs text-muted">{env.name}</span>
+      {/* In the inactive list (its heading says inactive) a phone keeps the names; the parent and status are in the link's label. */}
+      {withParent && env.parentName ? <span className="hidden shrink-0 text-xs text-muted sm:inline">from {env.parentName}</span> : <TypeBadge type={env.type} isRoot={env.parentId === null} />}
+      <span className={`shrink-0 text-xs text-muted ${withParent ? "hidden sm:inline" : ""}`}>{statusText(env)}</span>
       <RedeployToApply env={env} what="variables" short />
       <RedeployToApply env={env} what="settings" short />
       {!env.busy && env.lastActivity ? (

@@ -135,7 +135,7 @@ export function TopologyGraph({
               nodeTypes={nodeTypes}
               // A wide graph opens at its top left at a zoom whose text reads (the rest is a pan away); others fit.
               fitView={!wide}
-              fitViewOptions={{ padding: 0.04 }}
+              fitViewOptions={{ padding: 0.12 }}
               defaultViewport={wide ? { x: 16, y: 16, zoom: 0.8 } : undefined}
               nodesDraggable={false}
               nodesConnectable={false}
