@@ -37,6 +37,18 @@ describeEachDatabase("the overview folds inactive environments on the server", (
     expect(inactive.find((e) => e.name === "leaf-0")).toMatchObject({ status: "inactive", parentName: "staging", busy: null });
   });
 
+  it("shows every inactive ancestor of an active branch, however deep the chain", async () => {
+    const { id, access, staging } = await starterProject(db(), "deep").then(async (p) => ({ ...p, staging: (await db().select().from(environments).where(and(eq(environments.name, "staging"), eq(environments.projectId, p.id))))[0]! }));
+    let parent = staging.id;
+    for (let i = 0; i < 40; i++) {
+      const [row] = await db().insert(environments).values({ projectId: id, name: `level-${i}`, title: `Level ${i}`, parentId: parent, type: "development", status: i === 39 ? "active" : "inactive" }).returning();
+      parent = row!.id;
+    }
+    const overview = await getProjectOverview(db(), access);
+    expect(overview.environments.filter((e) => e.name.startsWith("level-"))).toHaveLength(40);
+    expect(overview.folded).toEqual([]);
+  });
+
   it("counts and lists only the types a member may see", async () => {
     const { admin, id } = await bigProject();
     const viewer = await makeUser(db());

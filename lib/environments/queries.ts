@@ -13,7 +13,8 @@ export async function listEnvironments(db: Tx, projectId: string): Promise<Envir
 /**
  * What a folded tree shows: every environment that is not inactive, the ones named in
  * `include`, and all of their ancestors (an inactive parent of an active branch is shown).
- * Reads the shown rows only: inactive leaves are counted, never read.
+ * Reads the shown rows only: inactive leaves are counted, never read. At most three queries,
+ * however deep the tree.
  */
 export async function listShownEnvironments(db: Tx, projectId: string, include: readonly string[] = []): Promise<Environment[]> {
   const base = ne(environments.status, "inactive");
@@ -23,13 +24,24 @@ export async function listShownEnvironments(db: Tx, projectId: string, include: 
     .where(and(eq(environments.projectId, projectId), include.length > 0 ? or(base, inArray(environments.id, [...include])) : base))
     .orderBy(asc(environments.createdAt), asc(environments.name));
   const have = new Set(rows.map((e) => e.id));
-  // Ancestors that are inactive: one query per level of depth (usually none).
-  for (let missing = parentsMissing(rows, have); missing.length > 0; missing = parentsMissing(rows, have)) {
-    const more = await db.select().from(environments).where(and(eq(environments.projectId, projectId), inArray(environments.id, missing)));
-    if (more.length === 0) break;
-    for (const e of more) have.add(e.id);
-    rows.push(...more);
+  const missing = parentsMissing(rows, have);
+  if (missing.length === 0) return rows;
+  // Inactive ancestors (rare): walk the tree's links, read once (a chain of any depth costs
+  // three queries), then read the ancestors themselves.
+  const links = new Map((await db.select({ id: environments.id, parentId: environments.parentId }).from(environments).where(eq(environments.projectId, projectId))).map((l) => [l.id, l.parentId]));
+  const ancestors = new Set<string>();
+  for (let queue = missing; queue.length > 0; ) {
+    const next: string[] = [];
+    for (const id of queue) {
+      if (have.has(id) || ancestors.has(id) || !links.has(id)) continue;
+      ancestors.add(id);
+      const parent = links.get(id);
+      if (parent) next.push(parent);
+    }
+    queue = next;
   }
+  if (ancestors.size === 0) return rows;
+  rows.push(...(await db.select().from(environments).where(and(eq(environments.projectId, projectId), inArray(environments.id, [...ancestors])))));
   return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
