@@ -86,10 +86,18 @@ export async function environmentTypes(db: Tx, projectId: string, ids: readonly 
   return new Map(rows.map((r) => [r.id, r.type]));
 }
 
+/** What the rules need of an environment (RuleEnvironment): a third of a row's columns. */
+const ruleColumns = { id: environments.id, name: environments.name, title: environments.title, parentId: environments.parentId, type: environments.type, status: environments.status };
+
+/** Every environment of the project as the rules see it (for checking a request, not for showing). */
+export async function listRuleEnvironments(db: Tx, projectId: string) {
+  return db.select(ruleColumns).from(environments).where(eq(environments.projectId, projectId));
+}
+
 /** An environment's children, whatever their status (what the rules need of them). */
 export async function listChildren(db: Tx, projectId: string, parentId: string) {
   return db
-    .select({ id: environments.id, name: environments.name, title: environments.title, parentId: environments.parentId, type: environments.type, status: environments.status })
+    .select(ruleColumns)
     .from(environments)
     .where(and(eq(environments.projectId, projectId), eq(environments.parentId, parentId)));
 }

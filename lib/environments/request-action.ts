@@ -11,7 +11,7 @@ import { requireProjectAccess } from "@/lib/auth/project-access";
 import { countCommitsBetween } from "@/lib/git/repository";
 import { environmentActivityKinds } from "./activity-kinds";
 import { inheritedSettings } from "./settings";
-import { getEnvironmentByName, listEnvironments } from "./queries";
+import { getEnvironmentByName, listRuleEnvironments } from "./queries";
 import { allowedActions, environmentNameProblem, planUsage, type EnvironmentAction } from "./rules";
 
 export type ActionRequest =
@@ -31,13 +31,14 @@ export type ActionRequest =
 export async function requestEnvironmentAction(db: Db, user: SessionUser, projectId: string, environmentName: string, req: ActionRequest): Promise<Activity> {
   const access = await requireProjectAccess(db, user, projectId);
   const project = access.project;
-  if (req.action === "branch") await validateBranchName(projectId, req.name);
+  // Git's facts before the project lock (each is a process): the lock guards the database's state.
+  const git = req.action === "branch" ? await branchFacts(projectId, environmentName, req.name) : null;
 
   const activity = await db.transaction(async (tx) => {
     await lockProject(tx, projectId);
     const env = await getEnvironmentByName(tx, projectId, environmentName);
     if (!env) throw new DomainError("not_found", `There is no environment “${String(environmentName).slice(0, 40)}” in this project.`);
-    const all = await listEnvironments(tx, projectId);
+    const all = await listRuleEnvironments(tx, projectId);
     const busy = await busyEnvironments(tx, projectId);
     const permission = allowedActions(env, { plan: project.plan, environments: all, busy, roles: access.environmentRoles })[req.action as EnvironmentAction];
     if (!permission.allowed) throw new DomainError("forbidden", permission.reason);
@@ -47,11 +48,11 @@ export async function requestEnvironmentAction(db: Db, user: SessionUser, projec
       case "branch": {
         const problem = environmentNameProblem(req.name, all);
         if (problem) throw new DomainError("invalid", problem, { name: [problem] });
-        if (await branchHead(projectId, req.name)) {
+        if (git!.taken) {
           const msg = `“${req.name}” is already a git branch of this project. Choose another name.`;
           throw new DomainError("conflict", msg, { name: [msg] });
         }
-        const commit = env.deployedCommit ?? (await branchHead(projectId, env.name));
+        const commit = env.deployedCommit ?? git!.parentHead;
         if (!commit) throw new DomainError("conflict", `${env.title} has no commit to branch from.`);
         const [child] = await tx
           .insert(environments)
@@ -139,13 +140,16 @@ export async function requestEnvironmentAction(db: Db, user: SessionUser, projec
   return activity;
 }
 
-async function validateBranchName(projectId: string, name: string) {
+/** A new branch's name checked by git, whether it exists, and the parent's head (asked of git at once). */
+async function branchFacts(projectId: string, parent: string, name: string): Promise<{ taken: boolean; parentHead: string | null }> {
   const problem = environmentNameProblem(name, []);
   if (problem) throw new DomainError("invalid", problem, { name: [problem] });
-  if (!(await isValidBranchName(name))) {
+  const [valid, existing, parentHead] = await Promise.all([isValidBranchName(name), branchHead(projectId, name), branchHead(projectId, parent)]);
+  if (!valid) {
     const msg = "git does not accept this branch name. Use lowercase letters, digits and dashes.";
     throw new DomainError("invalid", msg, { name: [msg] });
   }
+  return { taken: existing !== null, parentHead };
 }
 
 
