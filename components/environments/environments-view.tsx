@@ -6,7 +6,8 @@ import dynamic from "next/dynamic";
 import { EnvironmentTree } from "./environment-tree";
 
 // The graph's code (React Flow) loads only when the graph is shown: the page stays light without it.
-const HierarchyPanel = dynamic(() => import("@/components/topology/hierarchy-graph").then((m) => m.HierarchyPanel), {
+const loadGraph = () => import("@/components/topology/hierarchy-graph");
+const HierarchyPanel = dynamic(() => loadGraph().then((m) => m.HierarchyPanel), {
   ssr: false,
   loading: () => (
     <p role="status" className="rounded-lg border border-border bg-surface p-4 text-sm text-muted">
@@ -48,6 +49,9 @@ export function EnvironmentsView({ projectId, initial }: { projectId: string; in
         <button
           type="button"
           onClick={toggle}
+          // Fetched as the pointer or focus reaches the button, so a click rarely waits for it.
+          onPointerEnter={() => void loadGraph()}
+          onFocus={() => void loadGraph()}
           aria-pressed={graph}
           className={`ml-auto rounded-md border px-2.5 py-1 text-sm ${graph ? "border-accent bg-accent-soft text-foreground" : "border-border hover:bg-surface-muted"}`}
         >
