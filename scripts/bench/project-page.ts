@@ -82,6 +82,45 @@ try {
   const projectPage = await measure(`${server.url}/projects/demo-store`, cookie);
   const staticFile = await measure(`${server.url}/favicon.svg`, cookie);
   const health = await measure(`${server.url}/api/health`, cookie);
+  // Click Branch → the new activity in the environment's stream.
+  await page.goto("/projects/demo-store/environments/staging");
+  await page.getByRole("button", { name: "Branch", exact: true }).click();
+  await page.getByRole("dialog").getByLabel("Name").fill("bench-branch");
+  const t0 = Date.now();
+  await page.getByRole("dialog").getByRole("button", { name: "Branch" }).click();
+  await page.getByRole("dialog").getByTestId("activity-notice").waitFor();
+  const queued = Date.now() - t0;
+  await page.keyboard.press("Escape");
+  await page.getByRole("list", { name: "Activities" }).getByText("Branch bench-branch from staging").waitFor();
+  const inStream = Date.now() - t0;
+
+  // The hierarchy graph beside the tree (issue 6): shown, then the "996 inactive" group clicked;
+  // how long until drawn, and the longest main-thread task meanwhile.
+  await page.goto("/projects/demo-store");
+  await page.waitForLoadState("networkidle");
+  await page.evaluate(() => {
+    const w = window as unknown as { longTasks: number[] };
+    w.longTasks = [];
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: "longtask" });
+  });
+  const graph = page.getByRole("figure", { name: "Environment hierarchy graph" });
+  const g0 = Date.now();
+  await page.getByRole("button", { name: "Hierarchy graph" }).click();
+  await graph.locator(".react-flow__node").first().waitFor();
+  const graphShown = Date.now() - g0;
+  await page.waitForTimeout(500);
+  const longestShown = await page.evaluate(() => Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks.splice(0)));
+  const u0 = Date.now();
+  await graph.getByLabel(/^\d+ inactive environments$/).first().click(); // the "N inactive" group: unfolds, and the view moves to them
+  await page.getByRole("button", { name: "Fold inactive" }).waitFor();
+  await graph.getByLabel(/\(feature-\d+\), inactive$/).first().waitFor();
+  const unfolded = Date.now() - u0;
+  await page.waitForTimeout(500);
+  const drawn = await graph.locator(".react-flow__node").count();
+  const longest = await page.evaluate(() => Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks));
+
+  // Then the heavier rows (the ones above ran on a quiet server, as before); the graph off again.
+  await page.getByRole("button", { name: "Hierarchy graph" }).click();
   const loaded = await measure(`${server.url}/projects/demo-store`, cookie, { concurrency: 20, seconds: 30 });
   const staticLoaded = await measure(`${server.url}/favicon.svg`, cookie, { concurrency: 20, seconds: 5 });
 
@@ -132,43 +171,6 @@ try {
   }
   await new Promise((r) => setTimeout(r, 10_000));
   const busyRss = rssMiB(server.pid);
-
-  // Click Branch → the new activity in the environment's stream.
-  await page.goto("/projects/demo-store/environments/staging");
-  await page.getByRole("button", { name: "Branch", exact: true }).click();
-  await page.getByRole("dialog").getByLabel("Name").fill("bench-branch");
-  const t0 = Date.now();
-  await page.getByRole("dialog").getByRole("button", { name: "Branch" }).click();
-  await page.getByRole("dialog").getByTestId("activity-notice").waitFor();
-  const queued = Date.now() - t0;
-  await page.keyboard.press("Escape");
-  await page.getByRole("list", { name: "Activities" }).getByText("Branch bench-branch from staging").waitFor();
-  const inStream = Date.now() - t0;
-
-  // The hierarchy graph beside the tree (issue 6): shown, then the "996 inactive" group clicked;
-  // how long until drawn, and the longest main-thread task meanwhile.
-  await page.goto("/projects/demo-store");
-  await page.waitForLoadState("networkidle");
-  await page.evaluate(() => {
-    const w = window as unknown as { longTasks: number[] };
-    w.longTasks = [];
-    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: "longtask" });
-  });
-  const graph = page.getByRole("figure", { name: "Environment hierarchy graph" });
-  const g0 = Date.now();
-  await page.getByRole("button", { name: "Hierarchy graph" }).click();
-  await graph.locator(".react-flow__node").first().waitFor();
-  const graphShown = Date.now() - g0;
-  await page.waitForTimeout(500);
-  const longestShown = await page.evaluate(() => Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks.splice(0)));
-  const u0 = Date.now();
-  await graph.getByLabel(/^\d+ inactive environments$/).first().click(); // the "N inactive" group: unfolds, and the view moves to them
-  await page.getByRole("button", { name: "Fold inactive" }).waitFor();
-  await graph.getByLabel(/\(feature-\d+\), inactive$/).first().waitFor();
-  const unfolded = Date.now() - u0;
-  await page.waitForTimeout(500);
-  const drawn = await graph.locator(".react-flow__node").count();
-  const longest = await page.evaluate(() => Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks));
 
   const f = (n: number) => `${n.toFixed(1)} ms`;
   console.log(`Hierarchy graph, 1,000 environments: shown ${graphShown} ms after the click; the "996 inactive" group clicked: unfolded and the first of them in view ${unfolded} ms later (${drawn} nodes in view drawn); longest main-thread task while showing it ${longestShown.toFixed(0)} ms, while unfolding ${longest.toFixed(0)} ms`);
