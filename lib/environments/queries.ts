@@ -89,9 +89,9 @@ export async function environmentTypes(db: Tx, projectId: string, ids: readonly 
 /** What the rules need of an environment (RuleEnvironment): a third of a row's columns. */
 const ruleColumns = { id: environments.id, name: environments.name, title: environments.title, parentId: environments.parentId, type: environments.type, status: environments.status };
 
-/** Every environment of the project as the rules see it (for checking a request, not for showing). */
+/** Every environment of the project as the rules see it (for checking a request, not for showing), in the tree's order: the rules' sentences name them in it. */
 export async function listRuleEnvironments(db: Tx, projectId: string) {
-  return db.select(ruleColumns).from(environments).where(eq(environments.projectId, projectId));
+  return db.select(ruleColumns).from(environments).where(eq(environments.projectId, projectId)).orderBy(asc(environments.createdAt), asc(environments.name));
 }
 
 /** An environment's children, whatever their status (what the rules need of them). */
