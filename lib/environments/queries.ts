@@ -99,7 +99,8 @@ export async function listChildren(db: Tx, projectId: string, parentId: string) 
   return db
     .select(ruleColumns)
     .from(environments)
-    .where(and(eq(environments.projectId, projectId), eq(environments.parentId, parentId)));
+    .where(and(eq(environments.projectId, projectId), eq(environments.parentId, parentId)))
+    .orderBy(asc(environments.createdAt), asc(environments.name));
 }
 
 export async function getEnvironmentByName(db: Tx, projectId: string, name: string): Promise<Environment | null> {
