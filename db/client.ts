@@ -73,6 +73,17 @@ async function openPostgres(connectionString: string, max: number): Promise<Data
 const PGLITE_DEFAULTS = (PGlite as unknown as { defaultStartParams?: string[] }).defaultStartParams;
 const PGLITE_START_PARAMS = Array.isArray(PGLITE_DEFAULTS) ? [...PGLITE_DEFAULTS, "-c", "shared_buffers=16MB", "-c", "work_mem=2MB"] : undefined;
 
+/** PWI_LOG_QUERIES=1: every query on stderr with its time on the server's thread and its rows. */
+function logQueries(client: PGlite) {
+  const query = client.query.bind(client);
+  client.query = (async (text: string, ...rest: unknown[]) => {
+    const t0 = performance.now();
+    const result = await (query as (...a: unknown[]) => Promise<{ rows: unknown[] }>)(text, ...rest);
+    console.error(`[query] ${(performance.now() - t0).toFixed(1)} ms, ${result.rows.length} rows: ${text.replace(/\s+/g, " ").slice(0, 240)}`);
+    return result;
+  }) as PGlite["query"];
+}
+
 async function openPglite(dataDir: string | undefined): Promise<Database> {
   let releaseLock = () => {};
   let dir: string | undefined;
@@ -88,7 +99,8 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     releaseLock();
     throw err;
   }
-  const db = drizzlePglite(client, { schema, casing: "snake_case", logger: process.env.PWI_LOG_QUERIES === "1" ? { logQuery: (q: string) => console.error("[query]", q.slice(0, 200)) } : undefined }) as unknown as Db;
+  if (process.env.PWI_LOG_QUERIES === "1") logQueries(client);
+  const db = drizzlePglite(client, { schema, casing: "snake_case" }) as unknown as Db;
   return {
     db,
     async migrate() {

@@ -53,15 +53,18 @@ export interface ProjectOverview {
 export async function getProjectOverview(db: Db, access: ProjectAccess, options: { environmentId?: string; withActivities?: boolean } = {}): Promise<ProjectOverview> {
   const projectId = access.project.id;
   const include = options.environmentId ? [options.environmentId] : [];
-  const [all, busy, recent, last, lastDigests, foldedRows, children] = await Promise.all([
+  const [all, busy, recent, last, lastDigests, foldedRows] = await Promise.all([
     listShownEnvironments(db, projectId, include),
     busyEnvironments(db, projectId),
     options.withActivities ? listActivities(db, projectId, { environmentId: options.environmentId, limit: 30 }) : [],
     lastActivityByEnvironment(db, projectId),
     lastDeploymentDigests(db, projectId),
     foldedInactiveCounts(db, projectId),
-    options.environmentId ? listChildren(db, projectId, options.environmentId) : [],
   ]);
+  // Only Delete's rule looks at children, and only for an inactive environment: an active one
+  // with 1,000 children does not read them.
+  const pageEnv = options.environmentId ? all.find((e) => e.id === options.environmentId) : undefined;
+  const children = pageEnv?.status === "inactive" ? await listChildren(db, projectId, pageEnv.id) : [];
   const changed = await environmentsWithChangedVariables(db, projectId, { environments: all, lastDigests });
   const settingsChanged = environmentsWithChangedSettings(all, lastDigests);
   // The rules see the page's environment's children too (Delete counts them, inactive or not).

@@ -131,6 +131,8 @@ describe("environment rules", () => {
     const ctx = starter([env("parent", "staging", "development", "inactive"), env("kid", "parent", "development", "inactive")]);
     expect(of(ctx, "parent").delete).toEqual({ allowed: false, reason: "It has 1 child environment (kid): re-parent or delete it first." });
     expect(of(ctx, "kid").delete).toEqual({ allowed: true });
+    const many = starter([env("parent", "staging", "development", "inactive"), ...Array.from({ length: 40 }, (_, i) => env(`kid-${i}`, "parent", "development", "inactive"))]);
+    expect(of(many, "parent").delete).toEqual({ allowed: false, reason: "It has 40 child environments (kid-0, kid-1, kid-2, kid-3, kid-4 and 35 more): re-parent or delete them first." });
   });
 
   it("offers no descendant as a new parent", () => {

@@ -194,7 +194,8 @@ export function allowedActions(env: RuleEnvironment, ctx: RuleContext): AllowedA
         if (busy) return no(busy);
         const children = derived.children.get(env.id) ?? [];
         if (children.length > 0) {
-          return no(`It has ${children.length} child environment${children.length === 1 ? "" : "s"} (${children.map((c) => c.name).join(", ")}): re-parent or delete ${children.length === 1 ? "it" : "them"} first.`);
+          const named = children.length > 6 ? `${children.slice(0, 5).map((c) => c.name).join(", ")} and ${children.length - 5} more` : children.map((c) => c.name).join(", ");
+          return no(`It has ${children.length} child environment${children.length === 1 ? "" : "s"} (${named}): re-parent or delete ${children.length === 1 ? "it" : "them"} first.`);
         }
         return ok;
       }

@@ -1,6 +1,6 @@
 import "server-only";
-import { execFile, type ExecFileOptions } from "node:child_process";
 import { childProcessEnv } from "@/lib/env";
+import { runFile } from "@/lib/process-runner";
 
 /** A git command that failed, with what git printed. */
 export class GitError extends Error {
@@ -41,25 +41,16 @@ const BASE_ENV = {
  * Callers pass user-supplied names only after validating them, and always after `--`
  * where git would otherwise read them as options.
  */
-export function git(args: readonly string[], options: GitOptions = {}): Promise<string> {
+export async function git(args: readonly string[], options: GitOptions = {}): Promise<string> {
   const fullArgs = options.gitDir ? [`--git-dir=${options.gitDir}`, ...args] : [...args];
-  const execOptions: ExecFileOptions = {
+  const result = await runFile("git", fullArgs, {
     cwd: options.cwd,
     env: childProcessEnv({ ...BASE_ENV, ...options.env }),
     maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024,
-    encoding: "utf8",
-  };
-  return new Promise((resolve, reject) => {
-    const child = execFile("git", fullArgs, execOptions, (error, stdout, stderr) => {
-      if (error) {
-        const code = typeof error.code === "number" ? error.code : null;
-        reject(new GitError(args, code, String(stdout), String(stderr)));
-      } else {
-        resolve(String(stdout));
-      }
-    });
-    if (options.input !== undefined) child.stdin?.end(options.input);
+    input: options.input,
   });
+  if (result.exitCode !== 0) throw new GitError(args, result.exitCode, result.stdout, result.stderr || (result.failure ?? ""));
+  return result.stdout;
 }
 
 /** git's answer, or null when it exits non-zero (for questions like "does this ref exist?"). */

@@ -1,17 +1,16 @@
 import "server-only";
-import { execFile, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { childProcessEnv, env as appEnv } from "@/lib/env";
 import { dataPaths } from "@/lib/paths";
 import { CUT_KEEP_BYTES, MAX_LINE_BYTES, type LogSink } from "./log-sink";
 import { createHookCgroup, sweepHookCgroups, type HookCgroup } from "./hook-cgroup";
 import { hookBaseEnv, SANDBOX_APP_DIR, sandboxArgs, sandboxSupport, unsandboxedWarning, type SandboxSpec } from "./sandbox";
 import { SANDBOX_FORWARDER } from "./mail-endpoint";
+import { runFileOrThrow } from "@/lib/process-runner";
 
-const run = promisify(execFile);
 
 /** The hooks of .magento.app.yaml (crons and operations will use the same runner). */
 export type HookPhase = "build" | "deploy" | "post_deploy";
@@ -188,7 +187,7 @@ async function takeFifo(): Promise<string> {
   });
   const dir = await fifos.dir;
   const fresh = Array.from({ length: 4 }, () => path.join(dir, `pipe-${++fifos.made}`));
-  await run("mkfifo", ["-m", "600", ...fresh], { env: childProcessEnv({}) });
+  await runFileOrThrow("mkfifo", ["-m", "600", ...fresh], { env: childProcessEnv({}) });
   fifos.free.push(...fresh.slice(1));
   return fresh[0]!;
 }

@@ -1,14 +1,12 @@
 import "server-only";
-import { execFile } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import type { ProjectConfig } from "@/lib/config/parse-config";
 import { childProcessEnv } from "@/lib/env";
 import { dataPaths } from "@/lib/paths";
+import { runFileOrThrow } from "@/lib/process-runner";
 
-const run = promisify(execFile);
 
 /**
  * An environment's persistent data on this machine: DATA_DIR/volumes/<project>/<env>/
@@ -90,7 +88,7 @@ async function supportsReflink(dir: string): Promise<boolean> {
   fs.writeFileSync(probe, "probe");
   let ok = false;
   try {
-    await run("cp", ["--reflink=always", probe, `${probe}.copy`], { env: childProcessEnv({}) });
+    await runFileOrThrow("cp", ["--reflink=always", probe, `${probe}.copy`], { env: childProcessEnv({}) });
     ok = true;
   } catch {
     ok = false;
@@ -146,7 +144,7 @@ export async function copyVolumes(projectId: string, from: string, to: string): 
     }
     const live = fs.realpathSync(source);
     const reflink = await supportsReflink(path.dirname(live));
-    await run("cp", ["-a", `--reflink=${reflink ? "always" : "never"}`, `${live}/.`, generation], { env: childProcessEnv({}) });
+    await runFileOrThrow("cp", ["-a", `--reflink=${reflink ? "always" : "never"}`, `${live}/.`, generation], { env: childProcessEnv({}) });
     const bytes = await directoryBytes(generation);
     switchGeneration(root, generation);
     return { bytes, method: reflink ? "reflink" : "copy" };

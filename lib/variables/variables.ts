@@ -1,8 +1,8 @@
 import "server-only";
 import crypto from "node:crypto";
-import { and, asc, desc, eq, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Db, Executor } from "@/db/client";
+import { selectRows, type Db, type Executor } from "@/db/client";
 import { deployments, environments, variables, type Activity, type Environment, type Variable } from "@/db/schema";
 import { enqueueActivity, recordDoneActivity, recordProjectActivity } from "@/lib/activities/queue";
 import { notifyWorkers } from "@/lib/activities/wake";
@@ -301,6 +301,24 @@ function chainOf<E extends EnvironmentNode>(byId: ReadonlyMap<string, E>, id: st
   return chain;
 }
 
+/**
+ * chainOf in the database: the environment and its ancestors, nearest first, without reading the
+ * project's other environments (a cycle ends the walk).
+ */
+async function environmentChain(db: Executor, projectId: string, id: string) {
+  const rows = await selectRows<{ id: string; name: string; parent_id: string | null; type: Environment["type"] }>(
+    db,
+    sql`with recursive chain(id, name, parent_id, type, depth, path) as (
+          select id, name, parent_id, type, 0, array[id] from ${environments} where project_id = ${projectId} and id = ${id}
+          union all
+          select e.id, e.name, e.parent_id, e.type, c.depth + 1, c.path || e.id
+          from ${environments} e join chain c on e.id = c.parent_id
+          where e.project_id = ${projectId} and not e.id = any(c.path))
+        select id, name, parent_id, type from chain order by depth`,
+  );
+  return rows.map((r) => ({ id: r.id, name: r.name, parentId: r.parent_id, type: r.type }));
+}
+
 /** The definitions as stored (a sensitive value stays sealed), by level, and each row's. */
 function storedDefinitions(rows: readonly Variable[], nameOf: ReadonlyMap<string, string>) {
   const ofRow = new Map<string, VariableDefinition>();
@@ -430,16 +448,15 @@ export interface VariableRow extends VariableView {
  */
 export async function listEnvironmentVariables(db: Db, access: ProjectAccess, environmentName: string): Promise<VariableRow[]> {
   const env = (await targetEnvironment(db, access, environmentName, false))!;
-  const [all, rows] = await Promise.all([
-    db.select({ id: environments.id, name: environments.name, parentId: environments.parentId, type: environments.type }).from(environments).where(eq(environments.projectId, access.project.id)),
+  const [chain, rows] = await Promise.all([
+    environmentChain(db, access.project.id, env.id),
     db.select().from(variables).where(eq(variables.projectId, access.project.id)).orderBy(asc(variables.name)),
   ]);
-  const byId = new Map(all.map((e) => [e.id, e]));
-  const chain = chainOf(byId, env.id);
+  const byId = new Map(chain.map((e) => [e.id, e]));
   const names = chain.map((e) => e.name);
-  const mine = rows.filter((v) => v.environmentId === null || chain.some((e) => e.id === v.environmentId));
+  const mine = rows.filter((v) => v.environmentId === null || byId.has(v.environmentId));
   // Labels need only names and flags: sensitive values stay sealed here.
-  const stored = storedDefinitions(mine, new Map(all.map((e) => [e.id, e.name])));
+  const stored = storedDefinitions(mine, new Map(chain.map((e) => [e.id, e.name])));
   const effective = effectiveVariables(names, stored.byEnvironment, stored.project);
   const out = mine.map((r): VariableRow => {
     const at = r.environmentId === null ? null : byId.get(r.environmentId)!;

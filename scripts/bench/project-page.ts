@@ -4,15 +4,9 @@
 // the stream; JavaScript per page; page-to-page navigation; the server's memory idle and after
 // 1,000 page views. Run: npm run bench:project-page
 import fs from "node:fs";
-import { chromium, type Page } from "@playwright/test";
-import { openDatabase } from "@/db/client";
-import { environments, projects } from "@/db/schema";
-import { eq } from "drizzle-orm";
-import { CHROMIUM_ARGS, chromiumPath } from "../../e2e/support/chromium";
-import { startServer } from "../../e2e/support/server";
-import { resetEnvForTests } from "@/lib/env";
+import type { Page } from "@playwright/test";
+import { seededServer } from "./support";
 
-const admin = { email: "bench@example.com", password: "bench-password" };
 const REQUESTS = 200;
 const CONCURRENCY = 10;
 
@@ -44,38 +38,8 @@ function rssMiB(pid: number): number {
   return Math.round(kb / 1024);
 }
 
-let server = await startServer({ env: { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password, SEED_DEMO: "1" } });
-const { dataDir, port } = server;
-const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+const { server, browser, context, page, cookie } = await seededServer();
 try {
-  const context = await browser.newContext({ baseURL: server.url });
-  const page = await context.newPage();
-  await page.goto("/sign-in");
-  await page.getByLabel("Email").fill(admin.email);
-  await page.getByLabel("Password").fill(admin.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/projects$/);
-  // Let the demo's first deploys finish, then add 998 inactive environments directly.
-  await page.waitForTimeout(4000);
-  await server.stop();
-  process.env.DATA_DIR = dataDir;
-  resetEnvForTests();
-  const database = await openDatabase({ dataDir });
-  const [staging] = await database.db.select().from(environments).where(eq(environments.name, "staging"));
-  const [project] = await database.db.select().from(projects).where(eq(projects.id, "demo-store"));
-  const rows = Array.from({ length: 998 }, (_, i) => ({
-    projectId: project!.id,
-    name: `feature-${String(i).padStart(4, "0")}`,
-    title: `Feature ${i}`,
-    parentId: staging!.id,
-    type: "development" as const,
-    status: (i < 2 ? "active" : "inactive") as "active" | "inactive",
-  }));
-  for (let i = 0; i < rows.length; i += 200) await database.db.insert(environments).values(rows.slice(i, i + 200));
-  await database.close();
-  server = await startServer({ dataDir, port });
-
-  const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
   await measure(`${server.url}/projects/demo-store`, cookie); // warm up
   const size = (await (await fetch(`${server.url}/projects/demo-store`, { headers: { cookie } })).arrayBuffer()).byteLength;
   console.log(`Project page HTML: ${(size / 1024).toFixed(0)} KiB`);

@@ -1,5 +1,9 @@
 // What the benchmarks that drive a production server in Chromium share.
-import { chromium, type Browser, type Page } from "@playwright/test";
+import { chromium, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { eq } from "drizzle-orm";
+import { openDatabase } from "@/db/client";
+import { environments, projects } from "@/db/schema";
+import { resetEnvForTests } from "@/lib/env";
 import { CHROMIUM_ARGS, chromiumPath } from "../../e2e/support/chromium";
 import { startServer, type TestServer } from "../../e2e/support/server";
 
@@ -16,6 +20,56 @@ export async function startSignedIn(): Promise<{ server: TestServer; browser: Br
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(/projects$/);
   return { server, browser, page };
+}
+
+/**
+ * startSignedIn, then the demo project grown to 1,000 environments (4 active, 996 inactive;
+ * 998 added directly to its database while the server is stopped), the server started again
+ * on the same port, and the signed-in cookie.
+ */
+export async function seededServer(): Promise<{ server: TestServer; browser: Browser; context: BrowserContext; page: Page; cookie: string }> {
+  const signedIn = await startSignedIn();
+  const { browser, page } = signedIn;
+  let server = signedIn.server;
+  const { dataDir, port } = server;
+  // Let the demo's first deploys finish (every activity settled), then add the environments.
+  await waitForQuiet(server, await cookieOf(page.context()));
+  await server.stop();
+  process.env.DATA_DIR = dataDir;
+  resetEnvForTests();
+  const database = await openDatabase({ dataDir });
+  const [staging] = await database.db.select().from(environments).where(eq(environments.name, "staging"));
+  const [project] = await database.db.select().from(projects).where(eq(projects.id, "demo-store"));
+  const rows = Array.from({ length: 998 }, (_, i) => ({
+    projectId: project!.id,
+    name: `feature-${String(i).padStart(4, "0")}`,
+    title: `Feature ${i}`,
+    parentId: staging!.id,
+    type: "development" as const,
+    status: (i < 2 ? "active" : "inactive") as "active" | "inactive",
+  }));
+  for (let i = 0; i < rows.length; i += 200) await database.db.insert(environments).values(rows.slice(i, i + 200));
+  await database.close();
+  server = await startServer({ dataDir, port });
+  const context = page.context();
+  const cookie = await cookieOf(context);
+  return { server, browser, context, page, cookie };
+}
+
+export async function cookieOf(context: BrowserContext): Promise<string> {
+  return (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+}
+
+/** Resolves once no activity of the project is queued or running (polls its activities API). */
+export async function waitForQuiet(server: TestServer, cookie: string, projectId = "demo-store"): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const res = await fetch(`${server.url}/api/projects/${projectId}/activities`, { headers: { cookie } });
+    const page = (await res.json()) as { running: unknown[]; pending: unknown[] };
+    if (page.running.length === 0 && page.pending.length === 0) return;
+    if (Date.now() > deadline) throw new Error("The project's activities did not settle within 120 s.");
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** A new API token from the Account page, and the demo project's git remote with it. */

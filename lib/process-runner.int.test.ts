@@ -1,0 +1,41 @@
+import { expect, it } from "vitest";
+import { childProcessEnv } from "@/lib/env";
+import { RunnerGone, runFile, runnerPidForTests } from "./process-runner";
+
+const env = childProcessEnv({});
+
+it("runs a command in the process runner: its output, its input, its exit code; never through a shell", async () => {
+  const ok = await runFile("sh", ["-c", 'cat; echo "$0" >&2', "$(touch /tmp/never)"], { env, input: "from stdin\n" });
+  expect(ok).toMatchObject({ stdout: "from stdin\n", stderr: "$(touch /tmp/never)\n", exitCode: 0, failure: null });
+  const failed = await runFile("sh", ["-c", "exit 3"], { env });
+  expect(failed).toMatchObject({ exitCode: 3, failure: null });
+  // Commands run beside each other, and the runner is one process.
+  const pids = await Promise.all(Array.from({ length: 5 }, () => runFile("sh", ["-c", "echo $PPID"], { env })));
+  expect(new Set(pids.map((p) => p.stdout)).size).toBe(1);
+  expect(Number(pids[0]!.stdout)).toBe(runnerPidForTests());
+});
+
+it("says why a command could not run, or was cut, and keeps the caller's environment and directory", async () => {
+  const missing = await runFile("no-such-command-pwi", [], { env });
+  expect(missing.exitCode).toBeNull();
+  expect(missing.failure).toMatch(/ENOENT/);
+  const big = await runFile("head", ["-c", "5000", "/dev/zero"], { env, maxBuffer: 1000 });
+  expect(big.failure).toMatch(/maxBuffer/);
+  const where = await runFile("sh", ["-c", 'pwd; echo "$ONLY_HERE"'], { env: { ...env, ONLY_HERE: "yes" }, cwd: "/tmp" });
+  expect(where.stdout).toBe("/tmp\nyes\n");
+  // The runner itself sees none of the server's variables.
+  process.env.PWI_SECRET_FOR_TEST = "secret";
+  const runnerEnv = await runFile("sh", ["-c", `tr '\\0' '\\n' < /proc/${runnerPidForTests()}/environ`], { env });
+  expect(runnerEnv.stdout).not.toContain("PWI_SECRET_FOR_TEST");
+  delete process.env.PWI_SECRET_FOR_TEST;
+});
+
+it("fails the commands in flight when the runner is killed, and starts a new one for the next", async () => {
+  await runFile("true", [], { env });
+  const first = runnerPidForTests()!;
+  const slow = runFile("sleep", ["5"], { env });
+  process.kill(first, "SIGKILL");
+  await expect(slow).rejects.toBeInstanceOf(RunnerGone);
+  expect((await runFile("echo", ["again"], { env })).stdout).toBe("again\n");
+  expect(runnerPidForTests()).not.toBe(first);
+});

@@ -1,0 +1,101 @@
+import "server-only";
+import { fork, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { childProcessEnv } from "@/lib/env";
+
+export interface RunFileOptions {
+  cwd?: string;
+  env: NodeJS.ProcessEnv;
+  input?: string;
+  maxBuffer?: number;
+}
+
+/** How a command ended: exit code 0 is success; `failure` says why it could not run or was cut. */
+export interface RunFileResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  signal: string | null;
+  /** It did not start (ENOENT…) or its output passed maxBuffer. */
+  failure: string | null;
+}
+
+/** The process runner ended (killed, out of memory) while a command was in flight. */
+export class RunnerGone extends Error {}
+
+const FILE = path.join(process.cwd(), "lib", "process-runner-child.mjs");
+const IDLE_MS = 60_000;
+
+type Pending = { broker: ChildProcess; resolve: (r: RunFileResult) => void; reject: (e: Error) => void };
+const pending = new Map<number, Pending>();
+let broker: ChildProcess | null = null;
+let next = 0;
+let idleTimer: NodeJS.Timeout | null = null;
+
+/** The IPC channel keeps this process alive only while a command is in flight. */
+type Channel = { ref(): void; unref(): void };
+const channelOf = (b: ChildProcess) => (b as unknown as { channel?: Channel }).channel;
+
+function getBroker(): ChildProcess {
+  if (broker?.connected) return broker;
+  // Only the system's variables: each command gets the environment its caller gives it.
+  const b = fork(/* turbopackIgnore: true */ FILE, [], { execArgv: [], env: childProcessEnv({}), stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced" });
+  b.unref();
+  b.on("message", (m: RunFileResult & { id: number }) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    p.resolve(m);
+    settle(b);
+  });
+  const gone = () => {
+    if (broker === b) broker = null;
+    for (const [id, p] of pending) {
+      if (p.broker !== b) continue;
+      pending.delete(id);
+      p.reject(new RunnerGone("The server's process runner ended while a command was running; try again."));
+    }
+  };
+  b.on("exit", gone);
+  b.on("error", gone);
+  broker = b;
+  return b;
+}
+
+/** With nothing in flight: let the process exit, and end the runner after a minute idle. */
+function settle(b: ChildProcess) {
+  if ([...pending.values()].some((p) => p.broker === b)) return;
+  channelOf(b)?.unref();
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => {
+    if (pending.size === 0 && b.connected) b.disconnect();
+  }, IDLE_MS);
+  idleTimer.unref();
+}
+
+/**
+ * Runs a command (an argument array, never a shell) in the process runner and buffers its
+ * output: what execFile does, without blocking the event loop while the process starts.
+ */
+export function runFile(file: string, args: readonly string[], options: RunFileOptions): Promise<RunFileResult> {
+  const b = getBroker();
+  const id = ++next;
+  if (idleTimer) clearTimeout(idleTimer);
+  channelOf(b)?.ref();
+  return new Promise((resolve, reject) => {
+    pending.set(id, { broker: b, resolve, reject });
+    b.send({ id, file, args, cwd: options.cwd, env: options.env, input: options.input, maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024 });
+  });
+}
+
+/** runFile, rejecting unless the command exits 0. */
+export async function runFileOrThrow(file: string, args: readonly string[], options: RunFileOptions): Promise<RunFileResult> {
+  const result = await runFile(file, args, options);
+  if (result.exitCode !== 0) throw new Error(`${file} ${args[0] ?? ""} failed (${result.failure ?? result.signal ?? result.exitCode}): ${result.stderr.trim()}`);
+  return result;
+}
+
+/** For tests: the runner's pid (null when not running). */
+export function runnerPidForTests(): number | null {
+  return broker?.pid ?? null;
+}
