@@ -32,7 +32,10 @@ export function useProjectOverview(projectId: string, initial: ProjectOverview, 
     queryKey: queryKeys.overview(projectId, environment ?? null),
     queryFn: () => fetchProjectOverview(projectId, environment),
     initialData: initial,
-    staleTime: 0,
+    // With the project's event stream open, what the server just rendered stays true until an
+    // event invalidates it (and the stream invalidates everything when it (re)connects): no
+    // second fetch of the same overview on every navigation. Without it: always refetch.
+    staleTime: live ? Infinity : 0,
     refetchInterval: (q) => (live ? false : q.state.data?.isBusy ? 1000 : FALLBACK_POLL_MS),
   });
 }

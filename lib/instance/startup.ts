@@ -7,6 +7,7 @@ import { countUsers, createUser, getUserByEmail, upsertAdministrator } from "@/l
 import { installClientHeaders } from "./client-headers";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/session/client-info";
 import { startAdminSocket } from "./admin-socket";
+import { reportEventLoopDelay } from "./event-loop-report";
 import { markFirstStart, seedDemoIfPending } from "./demo";
 import { startBackgroundWorker } from "@/lib/activities/background-worker";
 import { startActivityWorker } from "@/lib/activity-runners";
@@ -30,6 +31,7 @@ export interface StartupReport {
  */
 export async function startInstance(log: (line: string) => void = console.log): Promise<StartupReport> {
   const config = env();
+  if (process.env.PWI_REPORT_EVENT_LOOP === "1") reportEventLoopDelay(log);
   installClientHeaders(config.TRUST_PROXY);
   const database = await getDatabase();
   const migrationsApplied = await database.migrate();

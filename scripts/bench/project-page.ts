@@ -3,9 +3,12 @@
 // and a minimal route of the same server; the time from clicking Branch to the new activity in
 // the stream; JavaScript per page; page-to-page navigation; the server's memory idle and after
 // 1,000 page views. Run: npm run bench:project-page
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import type { Page } from "@playwright/test";
-import { seededServer } from "./support";
+import { demoRemote, seededServer, waitForQuiet } from "./support";
 
 const REQUESTS = 200;
 const CONCURRENCY = 10;
@@ -38,7 +41,33 @@ function rssMiB(pid: number): number {
   return Math.round(kb / 1024);
 }
 
-const { server, browser, context, page, cookie } = await seededServer();
+/** Samples /api/health every 100 ms until stopped: how a minimal request fares meanwhile. */
+function sampleHealth(url: string) {
+  const times: number[] = [];
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      const t = performance.now();
+      await (await fetch(`${url}/api/health`)).arrayBuffer();
+      times.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return async () => {
+    running = false;
+    await done;
+    times.sort((a, b) => a - b);
+    return { p95: times[Math.floor(0.95 * times.length)] ?? NaN, max: times.at(-1) ?? NaN, count: times.length };
+  };
+}
+
+/** The worst of the server's event-loop reports (PWI_REPORT_EVENT_LOOP) printed after `from` characters of its output. */
+function eventLoopSince(output: string, from: number) {
+  const rows = [...output.slice(from).matchAll(/\[event-loop\] p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms/g)].map((m) => ({ p99: Number(m[2]), max: Number(m[3]) }));
+  return { p99: Math.max(0, ...rows.map((r) => r.p99)), max: Math.max(0, ...rows.map((r) => r.max)), reports: rows.length };
+}
+
+const { server, browser, context, page, cookie } = await seededServer({ PWI_REPORT_EVENT_LOOP: "1" });
 try {
   await measure(`${server.url}/projects/demo-store`, cookie); // warm up
   const size = (await (await fetch(`${server.url}/projects/demo-store`, { headers: { cookie } })).arrayBuffer()).byteLength;
@@ -109,9 +138,13 @@ try {
 
   // Page-to-page navigation on a warm server: click → the new page's heading.
   const navigations: number[] = [];
+  // The link is in view (so prefetched, as it is for someone who sees it) before the click.
   const navigate = async (p: Page, link: RegExp | string, url: RegExp) => {
+    const target = p.getByRole("link", { name: link }).first();
+    await target.scrollIntoViewIfNeeded();
+    await p.waitForLoadState("networkidle");
     const t = Date.now();
-    await p.getByRole("link", { name: link }).first().click();
+    await target.click();
     await p.waitForURL(url);
     await p.getByRole("heading", { level: 1 }).first().waitFor();
     navigations.push(Date.now() - t);
@@ -136,6 +169,68 @@ try {
   await new Promise((r) => setTimeout(r, 10_000));
   const busyRss = rssMiB(server.pid);
 
+  // Create project → its page, six times in a row: each queues its first deploys, so the later
+  // ones are created while the earlier ones deploy; /api/health and the event loop meanwhile.
+  const quietLoop = eventLoopSince(server.output(), Math.max(0, server.output().length - 400));
+  let mark = server.output().length;
+  const stopHealth = sampleHealth(server.url);
+  const creations: number[] = [];
+  const stamp = Date.now().toString(36);
+  for (let i = 0; i < 6; i++) {
+    const id = `bench-${stamp}-${i}`;
+    await page.goto("/projects/new");
+    await page.getByLabel("Title").fill(`Bench ${i}`);
+    await page.getByLabel("Project id").fill(id);
+    await page.getByRole("radio", { name: /^Pro/ }).check();
+    const t = Date.now();
+    await page.getByRole("button", { name: "Create project" }).click();
+    await page.waitForURL(new RegExp(`/projects/${id}$`), { timeout: 60_000 });
+    await page.getByRole("heading", { level: 1, name: `Bench ${i}` }).waitFor();
+    creations.push(Date.now() - t);
+  }
+  const lastPro = `bench-${stamp}-5`;
+  for (let i = 0; i < 6; i++) await waitForQuiet(server, cookie, `bench-${stamp}-${i}`);
+  const deploysHealth = await stopHealth();
+  const deploysLoop = eventLoopSince(server.output(), mark);
+  creations.sort((a, b) => a - b);
+
+  // Pro production topology, drawn after navigation from its environment page (five times).
+  const topologies: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await page.goto(`/projects/${lastPro}/environments/master`);
+    await page.waitForLoadState("networkidle");
+    const link = page.getByRole("link", { name: /^Topology: router/ });
+    await link.scrollIntoViewIfNeeded();
+    await page.waitForLoadState("networkidle");
+    const t = Date.now();
+    await link.click();
+    await page.getByRole("figure").locator(".react-flow__node").first().waitFor();
+    topologies.push(Date.now() - t);
+  }
+  topologies.sort((a, b) => a - b);
+
+  // A deploy whose build prints 100,000 lines (pushed through the git remote): health and the
+  // event loop meanwhile, and the server's memory after it.
+  const { remote } = await demoRemote(page, server);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-"));
+  const gitIn = (...args: string[]) => execFileSync("git", ["-c", "user.name=Bench", "-c", "user.email=bench@example.com", ...args], { cwd: work, stdio: "pipe" });
+  gitIn("clone", "--quiet", "--branch", "staging", remote, ".");
+  const appYaml = path.join(work, ".magento.app.yaml");
+  const script = 'for b in $(seq 0 199); do seq -f "line %g: the quick brown fox jumps over the lazy dog, build output of a big Magento store" $((b*500+1)) $((b*500+500)); done';
+  fs.writeFileSync(appYaml, fs.readFileSync(appYaml, "utf8").replace('set -e\n    echo "Building', `set -e\n    ${script}\n    echo "Building`));
+  gitIn("commit", "--quiet", "-am", "A build that prints 100,000 lines");
+  mark = server.output().length;
+  const stopLogHealth = sampleHealth(server.url);
+  const l0 = Date.now();
+  gitIn("push", "--quiet", "origin", "staging");
+  await waitForQuiet(server, cookie);
+  const bigLogMs = Date.now() - l0;
+  const logHealth = await stopLogHealth();
+  const logLoop = eventLoopSince(server.output(), mark);
+  fs.rmSync(work, { recursive: true, force: true });
+  await new Promise((r) => setTimeout(r, 10_000));
+  const logRss = rssMiB(server.pid);
+
   const f = (n: number) => `${n.toFixed(1)} ms`;
   console.log(`Hierarchy graph, 1,000 environments: shown ${graphShown} ms after the click; the "996 inactive" group clicked: unfolded and the first of them in view ${unfolded} ms later (${drawn} nodes in view drawn); longest main-thread task while showing it ${longestShown.toFixed(0)} ms, while unfolding ${longest.toFixed(0)} ms`);
   console.log(`Project page, 1,000 environments (${REQUESTS} requests, concurrency ${CONCURRENCY}): median ${f(projectPage.median)}, p95 ${f(projectPage.p95)}, errors ${projectPage.errors}`);
@@ -145,7 +240,11 @@ try {
   console.log(`Project page under 20 clients for 30 s (${loaded.count} requests): median ${f(loaded.median)}, p95 ${f(loaded.p95)}, errors ${loaded.errors}; static file under 20 clients: p95 ${f(staticLoaded.p95)}`);
   console.log(`JavaScript on a cold load (compressed): projects ${js.projects} kB, project ${js.project} kB, environment ${js.environment} kB, topology ${js.topology} kB`);
   console.log(`Navigation, click → new heading (${navigations.length} clicks): median ${navigations[Math.floor(navigations.length / 2)]} ms, p95 ${navP95} ms`);
-  console.log(`Server memory (the one process npm start leaves, besides npm itself): idle ${idleRss} MiB; after 1,600 more page views ${busyRss} MiB`);
+  console.log(`Server memory (the one process npm start leaves, besides npm itself): idle ${idleRss} MiB; after 1,600 more page views ${busyRss} MiB; after a 100,000-line deploy log ${logRss} MiB`);
+  console.log(`Create project → its page (6 Pro projects in a row, each queueing its first deploys): median ${creations[3]} ms, max ${creations.at(-1)} ms (goal p95 ≤ 1,000 ms)`);
+  console.log(`While those deploys ran: /api/health p95 ${f(deploysHealth.p95)}, max ${f(deploysHealth.max)} (${deploysHealth.count} samples); server event loop p99 ${f(deploysLoop.p99)}, max ${f(deploysLoop.max)} (quiet: p99 ${f(quietLoop.p99)})`);
+  console.log(`Pro production topology drawn after the click (5 navigations): median ${topologies[2]} ms, max ${topologies.at(-1)} ms (goal ≤ 300 ms)`);
+  console.log(`A deploy printing 100,000 lines (${(bigLogMs / 1000).toFixed(1)} s): /api/health p95 ${f(logHealth.p95)}, max ${f(logHealth.max)}; server event loop p99 ${f(logLoop.p99)}, max ${f(logLoop.max)}`);
 } finally {
   await browser.close();
   await server.stop();

@@ -27,7 +27,7 @@ export async function startSignedIn(): Promise<{ server: TestServer; browser: Br
  * 998 added directly to its database while the server is stopped), the server started again
  * on the same port, and the signed-in cookie.
  */
-export async function seededServer(): Promise<{ server: TestServer; browser: Browser; context: BrowserContext; page: Page; cookie: string }> {
+export async function seededServer(env: Record<string, string> = {}): Promise<{ server: TestServer; browser: Browser; context: BrowserContext; page: Page; cookie: string }> {
   const signedIn = await startSignedIn();
   const { browser, page } = signedIn;
   let server = signedIn.server;
@@ -50,7 +50,7 @@ export async function seededServer(): Promise<{ server: TestServer; browser: Bro
   }));
   for (let i = 0; i < rows.length; i += 200) await database.db.insert(environments).values(rows.slice(i, i + 200));
   await database.close();
-  server = await startServer({ dataDir, port });
+  server = await startServer({ dataDir, port, env });
   const context = page.context();
   const cookie = await cookieOf(context);
   return { server, browser, context, page, cookie };
