@@ -14,6 +14,7 @@ import type { EnvironmentView, ProjectOverview } from "@/lib/environments/overvi
 import { possibleParents, type EnvironmentAction } from "@/lib/environments/rules";
 import { useInactiveEnvironments, useProjectOverview } from "./use-project-overview";
 import { queryKeys } from "@/components/query-keys";
+import { useProjectEventsLive } from "@/components/projects/project-events";
 
 export interface CommitSummary {
   sha: string;
@@ -119,18 +120,22 @@ function ActionDialog({
 function ActionDialogBody({ action, projectId, env, git, onDone }: { action: EnvironmentAction; projectId: string; env: EnvironmentView; git: EnvironmentGitFacts; onDone: () => void }) {
   const [state, formAction] = useActionState(environmentAction, null);
   const queryClient = useQueryClient();
+  const live = useProjectEventsLive();
   const watchActivity = useWatchActivity();
   const errors = state && !state.ok ? state.fieldErrors : undefined;
   const handled = useRef<unknown>(null);
   useEffect(() => {
     if (state?.ok && handled.current !== state) {
       handled.current = state;
-      void queryClient.invalidateQueries({ queryKey: queryKeys.overview(projectId) });
-      void queryClient.invalidateQueries({ queryKey: queryKeys.activityStream(projectId) });
+      // The activity is committed: with the event stream open, its event refetches these (once).
+      if (!live) {
+        void queryClient.invalidateQueries({ queryKey: queryKeys.overview(projectId) });
+        void queryClient.invalidateQueries({ queryKey: queryKeys.activityStream(projectId) });
+      }
       watchActivity({ projectId, activityId: state.data.activityId });
       onDone();
     }
-  }, [state, queryClient, projectId, onDone, watchActivity]);
+  }, [state, queryClient, projectId, onDone, watchActivity, live]);
 
   const { fields, submit, danger } = dialogContent(action, env, git, errors, state?.values);
   if (state?.ok) return <QueuedNotice projectId={projectId} activityId={state.data.activityId} />;

@@ -37,7 +37,7 @@ export function PageSkeleton({ heading }: { heading: SkeletonHeading }) {
     title = heading === "environment" ? env : heading === "environment-settings" ? `Settings of ${env}` : heading === "topology" ? `Topology of ${env}` : `Mailbox of ${env}`;
   }
   return (
-    <div aria-busy="true">
+    <div aria-busy="true" data-loading-frame="">
       <div className="mb-6 min-w-0">
         <h1 className="truncate text-2xl font-semibold tracking-tight">{title}</h1>
         <p className="mt-1 text-sm text-muted">

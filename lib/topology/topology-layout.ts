@@ -9,6 +9,8 @@ import { TOPOLOGY_NODE_H as NODE_H, TOPOLOGY_NODE_W as NODE_W, type TopologyLayo
 /** Past this many nodes the graph is not drawn (the table lists them): no real project comes near. */
 export const MAX_DRAWN_NODES = 300;
 export const LAYOUT_BUDGET_MS = 3_000;
+const LAYOUT_CACHE_SIZE = 100;
+const laidOut = new Map<string, TopologyLayout>();
 
 const layoutOffThread = offThread<{ graph: unknown; width: number; height: number }, TopologyLayout>(path.join(process.cwd(), "lib", "topology", "layout-worker.mjs"), {
   budgetMs: LAYOUT_BUDGET_MS,
@@ -43,8 +45,19 @@ export async function layoutTopology(topology: EnvironmentTopology): Promise<{ p
     ],
     edges: topology.edges.map((e) => ({ id: e.id, sources: [e.source], targets: [e.target] })),
   };
+  // A deployment's graph does not change: the same graph is laid out once (per process).
+  const key = JSON.stringify(graph);
+  const known = laidOut.get(key);
+  if (known) {
+    laidOut.delete(key);
+    laidOut.set(key, known); // most recently used last
+    return { positions: known };
+  }
   try {
-    return { positions: await layoutOffThread({ graph, width: NODE_W, height: NODE_H }) };
+    const positions = await layoutOffThread({ graph, width: NODE_W, height: NODE_H });
+    laidOut.set(key, positions);
+    if (laidOut.size > LAYOUT_CACHE_SIZE) laidOut.delete(laidOut.keys().next().value!);
+    return { positions };
   } catch (err) {
     if (!(err instanceof OffThreadFailure)) throw err;
     return { problem: err.message };
