@@ -2,7 +2,7 @@ import "server-only";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 
 /**
- * PWI_REPORT_EVENT_LOOP=1: every 5 s the server prints how long callbacks waited for its one
+ * PWI_REPORT_EVENT_LOOP=1: every 5 s (or every N ms when it is a number ≥ 100) the server prints how long callbacks waited for its one
  * thread (p50, p99, max), the measure of what a request feels while hooks and deploys run.
  */
 export function reportEventLoopDelay(log: (line: string) => void, everyMs = 5000): () => void {

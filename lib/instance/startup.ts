@@ -31,7 +31,9 @@ export interface StartupReport {
  */
 export async function startInstance(log: (line: string) => void = console.log): Promise<StartupReport> {
   const config = env();
-  if (process.env.PWI_REPORT_EVENT_LOOP === "1") reportEventLoopDelay(log);
+  // PWI_REPORT_EVENT_LOOP=1 reports every 5 s; a number of milliseconds (≥ 100) sets the interval.
+  const reportEvery = Number(process.env.PWI_REPORT_EVENT_LOOP ?? 0);
+  if (reportEvery > 0) reportEventLoopDelay(log, reportEvery >= 100 ? reportEvery : 5000);
   installClientHeaders(config.TRUST_PROXY);
   const database = await getDatabase();
   const migrationsApplied = await database.migrate();
