@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { ADMIN_STATE } from "./support/accounts";
 import { addUser, createProject, signIn, uniqueSuffix } from "./support/pages";
 

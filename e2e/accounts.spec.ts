@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { expect, test, type Browser, type BrowserContext } from "@playwright/test";
+import { expect, test, type Browser, type BrowserContext } from "./support/test";
 import { ADMIN_STATE } from "./support/accounts";
 import { addUser, createProject, signIn, uniqueSuffix } from "./support/pages";
 

@@ -1,4 +1,4 @@
-import { expect, test, type Browser } from "@playwright/test";
+import { expect, test, type Browser } from "./support/test";
 import { ADMIN_STATE } from "./support/accounts";
 import { newDeployedProject } from "./support/pages";
 

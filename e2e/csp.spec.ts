@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { newDeployedProject } from "./support/pages";
 
 test("every kind of page works under the script CSP, and the environment router's origin cannot frame the dashboard", async ({ browser }) => {

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { branchFrom, newDeployedProject, waitForIdle } from "./support/pages";
 
 test("a branch over the plan's limit says it was created inactive, dialogs follow their activity to the end and reopen afresh, Delete lands on the parent", async ({ browser }) => {

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { ADMIN } from "./support/accounts";
 import { git } from "./support/git";
 import { newDeployedProject, waitForIdle } from "./support/pages";
@@ -53,6 +53,8 @@ test("access control turned on in the UI makes the site ask for a login; robots;
   const paused = await sitePage.goto(siteUrl);
   expect(paused?.status()).toBe(503);
   await expect(sitePage.getByRole("heading", { name: "This environment is paused" })).toBeVisible();
+  // The paused page reloads itself every 5 s: leave it, or its reload can cut a later visit short.
+  await sitePage.goto("about:blank");
   await page.goto(`/projects/${projectId}/environments/staging`);
   await expect(page.getByTestId("environment-status")).toHaveText("Paused");
   await page.goto(`/projects/${projectId}/environments/staging/settings`);
@@ -65,6 +67,7 @@ test("access control turned on in the UI makes the site ask for a login; robots;
   // The Resume notice is still shown: wait for this Pause's own activity, not for any success.
   await expect(page.getByRole("region", { name: "Pause" }).getByTestId("activity-notice")).toContainText("Completed: Pause staging", { timeout: 60_000 });
   expect((await sitePage.goto(siteUrl))?.status()).toBe(503);
+  await sitePage.goto("about:blank");
   await page.goto("/account");
   await page.getByLabel("Token name").fill("pause-test");
   await page.getByRole("button", { name: "Create token" }).click();

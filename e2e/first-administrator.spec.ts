@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { signOut } from "./support/pages";
 import { startServer, type TestServer } from "./support/server";
 

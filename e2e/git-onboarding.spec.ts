@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { ADMIN_STATE } from "./support/accounts";
 import { git } from "./support/git";
 import { createProject, uniqueSuffix, waitForIdle } from "./support/pages";

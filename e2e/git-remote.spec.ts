@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page } from "./support/test";
 import { ADMIN, ADMIN_STATE } from "./support/accounts";
 import { git } from "./support/git";
 import { addUser, createProject, expectLogLine, signIn, uniqueSuffix } from "./support/pages";

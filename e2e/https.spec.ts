@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { startServer, type TestServer } from "./support/server";
 
 let server: TestServer;

@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page } from "./support/test";
 import { commitInRepository } from "./support/git";
 import { branchFrom, newDeployedProject } from "./support/pages";
 import fs from "node:fs";

@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page } from "./support/test";
 import { newDeployedProject } from "./support/pages";
 
 /** How much wider than the viewport the page is (0 when it fits). */

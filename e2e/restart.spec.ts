@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { findPostgresBinDir, startCluster, type Cluster } from "../db/testing/postgres-cluster";
 import { createProject } from "./support/pages";
 import { startServer } from "./support/server";

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./support/test";
 import { ADMIN } from "./support/accounts";
 import { signIn, signOut, uniqueSuffix } from "./support/pages";
 

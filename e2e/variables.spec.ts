@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Page } from "./support/test";
 import { newDeployedProject, waitForIdle } from "./support/pages";
 
 /** A save answers once its activity is committed: under the whole suite's load that can take seconds. */

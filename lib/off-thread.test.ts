@@ -5,17 +5,26 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { expect, it } from "vitest";
 import { OffThreadFailure, offThread } from "./off-thread";
 
-// A worker that echoes, loops forever on "loop", and allocates without end on "grow".
-const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "off-thread-")), "worker.mjs");
-fs.writeFileSync(
-  script,
-  `import { parentPort } from "node:worker_threads";
+// A worker that echoes, loops forever on "loop", and allocates without end on "grow"; it takes
+// LOAD_MS to load (its import) before it says it is ready.
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "off-thread-"));
+const workerScript = (loadMs: number, ready = true) => {
+  const file = path.join(dir, `worker-${loadMs}-${ready}.mjs`);
+  fs.writeFileSync(
+    file,
+    `import { parentPort } from "node:worker_threads";
+const until = Date.now() + ${loadMs};
+while (Date.now() < until);
 parentPort.on("message", ({ id, input }) => {
   if (input === "loop") for (;;);
   if (input === "grow") { const keep = []; for (;;) keep.push(new Array(1e6).fill(Math.random())); }
   parentPort.postMessage({ id, output: input.toUpperCase() });
-});`,
-);
+});
+${ready ? "parentPort.postMessage({ ready: true });" : ""}`,
+  );
+  return file;
+};
+const script = workerScript(0);
 const messages = { overBudget: "over budget", restarted: "restarted", crashed: (d: string | null) => `crashed${d ? `: ${d}` : ""}` };
 
 it("answers tasks from the worker; a task over its budget fails, the event loop stays free, and the next task gets a new worker", async () => {
@@ -40,4 +49,15 @@ it("an idle worker ends, and is made again on the next task", async () => {
   expect(await run("a")).toBe("A");
   await new Promise((r) => setTimeout(r, 200));
   expect(await run("b")).toBe("B");
+});
+
+it("a task's budget starts when its worker is ready: a slow start is not the task's fault", async () => {
+  const run = offThread<string, string>(workerScript(800), { budgetMs: 300, maxOldGenerationSizeMb: 32, messages });
+  expect(await run("slow start")).toBe("SLOW START");
+  await expect(run("loop")).rejects.toEqual(new OffThreadFailure("over budget"));
+});
+
+it("a worker that does not load in startMs is ended, and its tasks fail", async () => {
+  const run = offThread<string, string>(workerScript(60_000, false), { budgetMs: 300, startMs: 400, maxOldGenerationSizeMb: 32, messages });
+  await expect(run("never")).rejects.toEqual(new OffThreadFailure("crashed: it did not start in time"));
 });

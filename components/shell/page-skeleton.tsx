@@ -1,7 +1,8 @@
 "use client";
 
-import { useQueryClient } from "@tanstack/react-query";
+import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useParams } from "next/navigation";
+import { useSyncExternalStore } from "react";
 import type { SwitcherProject } from "@/components/shell/project-switcher";
 import { queryKeys } from "@/components/query-keys";
 import type { ProjectOverview } from "@/lib/environments/overview";
@@ -17,6 +18,24 @@ const decode = (segment: string) => {
   }
 };
 
+type KnownTitles = { project: string | null; environment: string | null };
+const NOTHING_KNOWN: KnownTitles = { project: null, environment: null };
+const noSubscription = () => () => {};
+let lastKnown: KnownTitles = NOTHING_KNOWN;
+
+/** The project's and the environment's titles in the query cache (the same object while they are the same). */
+function knownTitles(client: QueryClient, projectId: string, name: string): KnownTitles {
+  const project = client.getQueryData<SwitcherProject[]>(queryKeys.projects())?.find((p) => p.id === projectId)?.title ?? null;
+  const environment = name
+    ? (client
+        .getQueriesData<ProjectOverview>({ queryKey: queryKeys.overview(projectId) })
+        .flatMap(([, data]) => (data && Array.isArray(data.environments) ? data.environments : []))
+        .find((e) => e.name === name)?.title ?? null)
+    : null;
+  if (project !== lastKnown.project || environment !== lastKnown.environment) lastKnown = { project, environment };
+  return lastKnown;
+}
+
 /**
  * The frame a page shows while the server renders it (a route's loading.tsx): its real heading,
  * from what the client already knows (the project switcher's list, any overview held for the
@@ -26,16 +45,18 @@ export function PageSkeleton({ heading }: { heading: SkeletonHeading }) {
   const params = useParams<{ projectId: string; environmentName?: string }>();
   const client = useQueryClient();
   const projectId = decode(params.projectId);
-  let title = client.getQueryData<SwitcherProject[]>(queryKeys.projects())?.find((p) => p.id === projectId)?.title ?? projectId;
-  if (heading !== "project") {
-    const name = decode(params.environmentName ?? "");
-    const known = client
-      .getQueriesData<ProjectOverview>({ queryKey: queryKeys.overview(projectId) })
-      .flatMap(([, data]) => (data && Array.isArray(data.environments) ? data.environments : []))
-      .find((e) => e.name === name);
-    const env = known?.title ?? name;
-    title = heading === "environment" ? env : heading === "environment-settings" ? `Settings of ${env}` : heading === "topology" ? `Topology of ${env}` : `Mailbox of ${env}`;
-  }
+  const name = decode(params.environmentName ?? "");
+  // What the client knows is read after hydration: the server knew nothing, and a frame that
+  // hydrates with another heading than the server sent fails hydration.
+  const known = useSyncExternalStore(
+    noSubscription,
+    () => knownTitles(client, projectId, name),
+    () => NOTHING_KNOWN,
+  );
+  const project = known.project ?? projectId;
+  const env = known.environment ?? name;
+  const title =
+    heading === "project" ? project : heading === "environment" ? env : heading === "environment-settings" ? `Settings of ${env}` : heading === "topology" ? `Topology of ${env}` : `Mailbox of ${env}`;
   return (
     <div aria-busy="true" data-loading-frame="">
       <div className="mb-6 min-w-0">

@@ -9,3 +9,5 @@ parentPort.on("message", ({ id, input }) => {
   for (const [key, { file, text }] of Object.entries(input)) output[key] = parseYamlFile(file, text);
   parentPort.postMessage({ id, output });
 });
+
+parentPort.postMessage({ ready: true });

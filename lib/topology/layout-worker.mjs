@@ -15,3 +15,7 @@ parentPort.on("message", async ({ id, input }) => {
   }
   parentPort.postMessage({ id, output: positions });
 });
+
+// Loaded and warmed up (elkjs's first layout compiles most of it): tasks' budgets start now.
+await elk.layout({ id: "warm-up", children: [{ id: "a", width: 1, height: 1 }, { id: "b", width: 1, height: 1 }], edges: [{ id: "e", sources: ["a"], targets: ["b"] }] });
+parentPort.postMessage({ ready: true });
