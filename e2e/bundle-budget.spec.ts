@@ -8,7 +8,7 @@ import { newDeployedProject } from "./support/pages";
  * yet have a ceiling at what they measure now, so they can only get lighter (lower them as they do).
  */
 const GOAL = 200_000;
-const CEILING: Record<string, number> = { project: 210_000, environment: 207_000, topology: 255_000 };
+const CEILING: Record<string, number> = { topology: 238_000 };
 
 async function scriptBytes(browser: Browser, path: string): Promise<number> {
   const context = await browser.newContext({ storageState: ADMIN_STATE });
@@ -46,4 +46,30 @@ test("every page's JavaScript stays within its budget (200 kB, or its current ce
     const budget = CEILING[name] ?? GOAL;
     expect(bytes, `${name} page: ${(bytes / 1000).toFixed(0)} kB of JavaScript, over its ${budget / 1000} kB budget`).toBeLessThanOrEqual(budget);
   }
+});
+
+test("the header menus' code loads when a menu is first wanted, and the menu opens by pointer and by keyboard", async ({ browser }) => {
+  const context = await browser.newContext({ storageState: ADMIN_STATE });
+  const page = await context.newPage();
+  await page.goto("/projects");
+  await page.waitForLoadState("networkidle");
+  const loaded: string[] = [];
+  page.on("requestfinished", (request) => {
+    if (request.resourceType() === "script") loaded.push(request.url());
+  });
+  // A press opens it at once, although its code was not loaded yet.
+  await page.getByRole("button", { name: /Switch project/ }).click();
+  await expect(page.getByRole("menuitem", { name: "All projects" })).toBeVisible();
+  expect(loaded.length, "the menu's code loads on first use").toBeGreaterThan(0);
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("menu")).toHaveCount(0);
+  await expect(page.getByRole("button", { name: /Switch project/ })).toBeFocused();
+  // Enter on another menu's trigger opens it with the focus in the menu; arrows move through it.
+  await page.getByRole("button", { name: /Account menu/ }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("menuitem", { name: "Sign out" })).toBeVisible();
+  await page.keyboard.press("ArrowDown");
+  await expect(page.getByRole("menuitem", { name: "Projects" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await context.close();
 });
