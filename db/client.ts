@@ -73,15 +73,26 @@ async function openPostgres(connectionString: string, max: number): Promise<Data
 const PGLITE_DEFAULTS = (PGlite as unknown as { defaultStartParams?: string[] }).defaultStartParams;
 const PGLITE_START_PARAMS = Array.isArray(PGLITE_DEFAULTS) ? [...PGLITE_DEFAULTS, "-c", "shared_buffers=16MB", "-c", "work_mem=2MB"] : undefined;
 
-/** PWI_LOG_QUERIES=1: every query on stderr with its time on the server's thread and its rows. */
+/**
+ * PWI_LOG_QUERIES=1: every query on stderr with when it was sent (seconds since the process
+ * started, to line queries up with a request), how long until its answer (queries wait in line:
+ * the embedded database answers one at a time) and its rows.
+ */
 function logQueries(client: PGlite) {
-  const query = client.query.bind(client);
-  client.query = (async (text: string, ...rest: unknown[]) => {
-    const t0 = performance.now();
-    const result = await (query as (...a: unknown[]) => Promise<{ rows: unknown[] }>)(text, ...rest);
-    console.error(`[query] ${(performance.now() - t0).toFixed(1)} ms, ${result.rows.length} rows: ${text.replace(/\s+/g, " ").slice(0, 240)}`);
-    return result;
-  }) as PGlite["query"];
+  const logged = <Q extends PGlite["query"]>(query: Q, where: string): Q =>
+    (async (text: string, ...rest: unknown[]) => {
+      const t0 = performance.now();
+      const result = await (query as (...a: unknown[]) => Promise<{ rows: unknown[] }>)(text, ...rest);
+      console.error(`[query] @${(t0 / 1000).toFixed(3)} s ${(performance.now() - t0).toFixed(1)} ms, ${result.rows.length} rows${where}: ${text.replace(/\s+/g, " ").slice(0, 240)}`);
+      return result;
+    }) as Q;
+  client.query = logged(client.query.bind(client), "");
+  const transaction = client.transaction.bind(client);
+  client.transaction = ((fn: (tx: Parameters<Parameters<PGlite["transaction"]>[0]>[0]) => Promise<unknown>) =>
+    transaction((tx) => {
+      tx.query = logged(tx.query.bind(tx), " (in a transaction)");
+      return fn(tx);
+    })) as PGlite["transaction"];
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {

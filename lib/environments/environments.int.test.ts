@@ -138,6 +138,15 @@ describeEachDatabase("environments on real git", ({ db }) => {
     expect([...reasons].some((m) => m.startsWith("Starter allows 4 active environments"))).toBe(true);
     await worker.idle();
     expect(Object.values(await envs(id)).filter((x) => x.status === "active")).toHaveLength(4);
+    // The check reads the live environments, the one asked about and its family, not every
+    // branch: an inactive branch's name is still taken, and the limit names the active ones only.
+    const inactive = Object.values(await envs(id)).filter((x) => x.status === "inactive").map((x) => x.name);
+    expect(inactive).toHaveLength(3); // b, deactivated, and the two not activated
+    await expect(requestEnvironmentAction(db(), admin, id, "staging", { action: "branch", name: inactive[0]!, title: "", type: "development" })).rejects.toThrow(
+      `“${inactive[0]}” is already a branch of this project.`,
+    );
+    const refused = await requestEnvironmentAction(db(), admin, id, inactive[1]!, { action: "activate" }).catch((e: Error) => e.message);
+    expect(refused).toMatch(/^Starter allows 4 active environments \(master, staging, a, [cde]\): deactivate one first\.$/);
     await fsck(id);
   });
 

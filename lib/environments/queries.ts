@@ -89,9 +89,28 @@ export async function environmentTypes(db: Tx, projectId: string, ids: readonly 
 /** What the rules need of an environment (RuleEnvironment): a third of a row's columns. */
 const ruleColumns = { id: environments.id, name: environments.name, title: environments.title, parentId: environments.parentId, type: environments.type, status: environments.status };
 
-/** Every environment of the project as the rules see it (for checking a request, not for showing), in the tree's order: the rules' sentences name them in it. */
-export async function listRuleEnvironments(db: Tx, projectId: string) {
-  return db.select(ruleColumns).from(environments).where(eq(environments.projectId, projectId)).orderBy(asc(environments.createdAt), asc(environments.name));
+/**
+ * What the rules read to check a request on `env` (for checking, not for showing), in the tree's
+ * order (the rules' sentences name them in it): every environment that is not inactive (the
+ * plan's usage counts them), `env`, its parent and its children. Not the project's 1,000 inactive
+ * branches: a request's check stays small however many there are.
+ */
+export async function listRuleEnvironmentsFor(db: Tx, projectId: string, env: Pick<Environment, "id" | "parentId">) {
+  return db
+    .select(ruleColumns)
+    .from(environments)
+    .where(
+      and(
+        eq(environments.projectId, projectId),
+        or(ne(environments.status, "inactive"), eq(environments.id, env.id), eq(environments.parentId, env.id), env.parentId ? eq(environments.id, env.parentId) : undefined),
+      ),
+    )
+    .orderBy(asc(environments.createdAt), asc(environments.name));
+}
+
+/** The project's environments of this name (none or one): is a new name taken? */
+export async function environmentsNamed(db: Tx, projectId: string, name: string): Promise<{ name: string }[]> {
+  return db.select({ name: environments.name }).from(environments).where(and(eq(environments.projectId, projectId), eq(environments.name, name)));
 }
 
 /** An environment's children, whatever their status (what the rules need of them). */

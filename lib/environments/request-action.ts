@@ -11,7 +11,7 @@ import { requireProjectAccess } from "@/lib/auth/project-access";
 import { countCommitsBetween } from "@/lib/git/repository";
 import { environmentActivityKinds } from "./activity-kinds";
 import { inheritedSettings } from "./settings";
-import { getEnvironmentByName, listRuleEnvironments } from "./queries";
+import { environmentsNamed, getEnvironmentByName, listRuleEnvironmentsFor } from "./queries";
 import { allowedActions, environmentNameProblem, planUsage, type EnvironmentAction } from "./rules";
 
 export type ActionRequest =
@@ -38,7 +38,7 @@ export async function requestEnvironmentAction(db: Db, user: SessionUser, projec
     await lockProject(tx, projectId);
     const env = await getEnvironmentByName(tx, projectId, environmentName);
     if (!env) throw new DomainError("not_found", `There is no environment “${String(environmentName).slice(0, 40)}” in this project.`);
-    const all = await listRuleEnvironments(tx, projectId);
+    const all = await listRuleEnvironmentsFor(tx, projectId, env);
     const busy = await busyEnvironments(tx, projectId);
     const permission = allowedActions(env, { plan: project.plan, environments: all, busy, roles: access.environmentRoles })[req.action as EnvironmentAction];
     if (!permission.allowed) throw new DomainError("forbidden", permission.reason);
@@ -46,7 +46,7 @@ export async function requestEnvironmentAction(db: Db, user: SessionUser, projec
 
     switch (req.action) {
       case "branch": {
-        const problem = environmentNameProblem(req.name, all);
+        const problem = environmentNameProblem(req.name, await environmentsNamed(tx, projectId, req.name));
         if (problem) throw new DomainError("invalid", problem, { name: [problem] });
         if (git!.taken) {
           const msg = `“${req.name}” is already a git branch of this project. Choose another name.`;

@@ -118,7 +118,12 @@ function derive(ctx: RuleContext): Derived {
   let d = derivedCache.get(ctx.environments);
   if (!d) {
     const children = new Map<string, RuleEnvironment[]>();
-    for (const e of ctx.environments) if (e.parentId) children.set(e.parentId, [...(children.get(e.parentId) ?? []), e]);
+    for (const e of ctx.environments) {
+      if (!e.parentId) continue;
+      const siblings = children.get(e.parentId);
+      if (siblings) siblings.push(e);
+      else children.set(e.parentId, [e]);
+    }
     d = { byId: new Map(ctx.environments.map((e) => [e.id, e])), children, usage: planUsage(ctx.plan, ctx.environments) };
     derivedCache.set(ctx.environments, d);
   }
