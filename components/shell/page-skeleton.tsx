@@ -8,7 +8,7 @@ import { queryKeys } from "@/components/query-keys";
 import type { ProjectOverview } from "@/lib/environments/overview";
 
 /** Which page is loading: its heading is the project's title, or an environment page's heading. */
-export type SkeletonHeading = "project" | "environment" | "environment-settings" | "topology" | "mailbox";
+export type SkeletonHeading = "project" | "environment" | "environment-settings" | "mailbox";
 
 const decode = (segment: string) => {
   try {
@@ -56,7 +56,7 @@ export function PageSkeleton({ heading }: { heading: SkeletonHeading }) {
   const project = known.project ?? projectId;
   const env = known.environment ?? name;
   const title =
-    heading === "project" ? project : heading === "environment" ? env : heading === "environment-settings" ? `Settings of ${env}` : heading === "topology" ? `Topology of ${env}` : `Mailbox of ${env}`;
+    heading === "project" ? project : heading === "environment" ? env : heading === "environment-settings" ? `Settings of ${env}` : `Mailbox of ${env}`;
   return (
     <div aria-busy="true" data-loading-frame="">
       <div className="mb-6 min-w-0">

@@ -96,6 +96,9 @@ export function TopologyGraph({
           style: { width: p.w, height: p.h, background: "transparent", border: "2px dashed var(--color-border, #d0d4dc)", borderRadius: 12, fontSize: 12, padding: 8, textAlign: "left" as const },
           selectable: false,
           ariaLabel: n.label,
+          // Its size is known from the server's layout: drawn at once, not after a measuring pass.
+          initialWidth: p.w,
+          initialHeight: p.h,
         };
       }
       return {
@@ -105,6 +108,8 @@ export function TopologyGraph({
         ...(n.group ? { parentId: n.group, extent: "parent" as const } : {}),
         data: { node: n, selected: selected === n.id },
         ariaLabel: `${KIND_LABEL[n.kind]} ${n.label}`,
+        initialWidth: p.w,
+        initialHeight: p.h,
       };
     });
   }, [positions, topology, selected]);
