@@ -20,24 +20,32 @@ export interface RunFileResult {
   failure: string | null;
 }
 
+class RunnerGoneError extends Error {}
+
+type Pending = { broker: ChildProcess; resolve: (r: RunFileResult) => void; reject: (e: Error) => void };
+type RunnerState = { pending: Map<number, Pending>; broker: ChildProcess | null; next: number; idleTimer: NodeJS.Timeout | null; Gone: typeof RunnerGoneError };
+/**
+ * One runner per process: the server's bundles (pages, route handlers, the worker started by
+ * instrumentation) each get their own copy of this module, and would each start a runner.
+ */
+const KEY = Symbol.for("pwi.process-runner");
+const state: RunnerState = ((globalThis as typeof globalThis & { [KEY]?: RunnerState })[KEY] ??= { pending: new Map(), broker: null, next: 0, idleTimer: null, Gone: RunnerGoneError });
+
 /** The process runner ended (killed, out of memory) while a command was in flight. */
-export class RunnerGone extends Error {}
+export const RunnerGone = state.Gone;
+export type RunnerGone = RunnerGoneError;
 
 const FILE = path.join(process.cwd(), "lib", "process-runner-child.mjs");
 const IDLE_MS = 60_000;
 
-type Pending = { broker: ChildProcess; resolve: (r: RunFileResult) => void; reject: (e: Error) => void };
-const pending = new Map<number, Pending>();
-let broker: ChildProcess | null = null;
-let next = 0;
-let idleTimer: NodeJS.Timeout | null = null;
+const pending = state.pending;
 
 /** The IPC channel keeps this process alive only while a command is in flight. */
 type Channel = { ref(): void; unref(): void };
 const channelOf = (b: ChildProcess) => (b as unknown as { channel?: Channel }).channel;
 
 function getBroker(): ChildProcess {
-  if (broker?.connected) return broker;
+  if (state.broker?.connected) return state.broker;
   // Only the system's variables: each command gets the environment its caller gives it.
   const b = fork(/* turbopackIgnore: true */ FILE, [], { execArgv: [], env: childProcessEnv({}), stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced" });
   b.unref();
@@ -49,7 +57,7 @@ function getBroker(): ChildProcess {
     settle(b);
   });
   const gone = () => {
-    if (broker === b) broker = null;
+    if (state.broker === b) state.broker = null;
     for (const [id, p] of pending) {
       if (p.broker !== b) continue;
       pending.delete(id);
@@ -58,7 +66,7 @@ function getBroker(): ChildProcess {
   };
   b.on("exit", gone);
   b.on("error", gone);
-  broker = b;
+  state.broker = b;
   return b;
 }
 
@@ -66,11 +74,11 @@ function getBroker(): ChildProcess {
 function settle(b: ChildProcess) {
   if ([...pending.values()].some((p) => p.broker === b)) return;
   channelOf(b)?.unref();
-  if (idleTimer) clearTimeout(idleTimer);
-  idleTimer = setTimeout(() => {
+  if (state.idleTimer) clearTimeout(state.idleTimer);
+  state.idleTimer = setTimeout(() => {
     if (pending.size === 0 && b.connected) b.disconnect();
   }, IDLE_MS);
-  idleTimer.unref();
+  state.idleTimer.unref();
 }
 
 /**
@@ -79,8 +87,8 @@ function settle(b: ChildProcess) {
  */
 export function runFile(file: string, args: readonly string[], options: RunFileOptions): Promise<RunFileResult> {
   const b = getBroker();
-  const id = ++next;
-  if (idleTimer) clearTimeout(idleTimer);
+  const id = ++state.next;
+  if (state.idleTimer) clearTimeout(state.idleTimer);
   channelOf(b)?.ref();
   return new Promise((resolve, reject) => {
     pending.set(id, { broker: b, resolve, reject });
@@ -97,5 +105,5 @@ export async function runFileOrThrow(file: string, args: readonly string[], opti
 
 /** For tests: the runner's pid (null when not running). */
 export function runnerPidForTests(): number | null {
-  return broker?.pid ?? null;
+  return state.broker?.pid ?? null;
 }

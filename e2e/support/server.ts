@@ -43,7 +43,7 @@ export async function startServer(
   const dataDir = options.dataDir ?? makeDataDir();
   const port = options.port ?? (await freePort());
   const envPort = Number(options.env?.ENV_PORT ?? (await freePort()));
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, DATA_DIR: dataDir, PORT: String(port), ENV_PORT: String(envPort), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, DATA_DIR: dataDir, PORT: String(port), ENV_PORT: String(envPort), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", MALLOC_ARENA_MAX: "2" }; // as `npm start`
   // End-to-end servers run on their own embedded database unless a test names a server.
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
