@@ -1,4 +1,4 @@
-import { expect, it } from "vitest";
+import { expect, it, vi } from "vitest";
 import { childProcessEnv } from "@/lib/env";
 import { RunnerGone, runFile, runnerPidForTests } from "./process-runner";
 
@@ -38,4 +38,13 @@ it("fails the commands in flight when the runner is killed, and starts a new one
   await expect(slow).rejects.toBeInstanceOf(RunnerGone);
   expect((await runFile("echo", ["again"], { env })).stdout).toBe("again\n");
   expect(runnerPidForTests()).not.toBe(first);
+});
+
+it("is one runner per process, even for another copy of this module (the server's bundles each have one)", async () => {
+  await runFile("true", [], { env });
+  vi.resetModules();
+  const copy = await import("./process-runner");
+  const viaCopy = await copy.runFile("sh", ["-c", "echo $PPID"], { env });
+  expect(Number(viaCopy.stdout)).toBe(runnerPidForTests());
+  expect(copy.RunnerGone).toBe(RunnerGone);
 });
