@@ -8,6 +8,7 @@ import type { ActivityStreamPage, StreamActivity } from "@/lib/environments/acti
 import { ActivityStateBadge, formatDuration } from "./activity-state";
 import { queryKeys } from "@/components/query-keys";
 import { FALLBACK_POLL_MS, useProjectEventsLive } from "@/components/projects/project-events";
+import { useHydrated } from "@/components/ui/use-hydrated";
 
 interface Filters {
   type: string;
@@ -73,8 +74,11 @@ export function ActivityStream({
       return first && (first.running.length > 0 || first.pending.length > 0) ? 1000 : FALLBACK_POLL_MS;
     },
   });
-  const first = query.data?.pages[0];
-  const recent = query.data?.pages.flatMap((p) => p.recent) ?? [];
+  // Hydrating: what the server rendered (the cache may already hold a newer stream).
+  const hydrated = useHydrated();
+  const pages = hydrated || !isDefault ? query.data?.pages : [initial];
+  const first = pages?.[0];
+  const recent = pages?.flatMap((p) => p.recent) ?? [];
   const set = (key: keyof Filters) => (e: React.ChangeEvent<HTMLSelectElement>) => setFilters({ ...filters, [key]: e.target.value });
   const empty = first && first.running.length + first.pending.length + recent.length === 0;
 

@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { EnvironmentView, ProjectOverview } from "@/lib/environments/overview";
 import { queryKeys } from "@/components/query-keys";
 import { FALLBACK_POLL_MS, useProjectEventsLive } from "@/components/projects/project-events";
+import { useHydrated } from "@/components/ui/use-hydrated";
 
 /** The project's environments and activities, refetched on each of the project's events (polled only while the stream is down). */
 /** The one fetcher of a project's overview (for `environment`, its allowed actions too). */
@@ -26,9 +27,10 @@ export function useInactiveEnvironments(projectId: string) {
   });
 }
 
-export function useProjectOverview(projectId: string, initial: ProjectOverview, environment?: string) {
+export function useProjectOverview(projectId: string, initial: ProjectOverview, environment?: string): { data: ProjectOverview } {
   const live = useProjectEventsLive();
-  return useQuery({
+  const hydrated = useHydrated();
+  const query = useQuery({
     queryKey: queryKeys.overview(projectId, environment ?? null),
     queryFn: () => fetchProjectOverview(projectId, environment),
     initialData: initial,
@@ -38,4 +40,6 @@ export function useProjectOverview(projectId: string, initial: ProjectOverview, 
     staleTime: live ? Infinity : 0,
     refetchInterval: (q) => (live ? false : q.state.data?.isBusy ? 1000 : FALLBACK_POLL_MS),
   });
+  // Hydrating: what the server rendered (the cache may already hold a newer overview).
+  return { data: hydrated ? query.data : initial };
 }

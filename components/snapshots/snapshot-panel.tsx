@@ -10,6 +10,7 @@ import { Field, Input, describedBy } from "@/components/ui/field";
 import { DisabledButton } from "@/components/ui/disabled-button";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogActions } from "@/components/ui/dialog";
+import { useHydrated } from "@/components/ui/use-hydrated";
 import { createSnapshotAction, deleteSnapshotAction, restoreSnapshotAction } from "@/lib/actions/snapshot-actions";
 import { formatBytes } from "@/lib/format-bytes";
 import type { SnapshotView } from "@/lib/snapshots/snapshots";
@@ -33,7 +34,8 @@ export function SnapshotPanel({ projectId, environment, overview, initial }: { p
   const isActive = !!env && (env.status === "active" || env.status === "dirty") && !!env.deployedCommit;
   const key = [...queryKeys.snapshots(projectId, environment)];
   const live = useProjectEventsLive();
-  const { data } = useQuery({
+  const hydrated = useHydrated();
+  const query = useQuery({
     queryKey: key,
     queryFn: async (): Promise<PanelData> => {
       const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/environments/${encodeURIComponent(environment)}/snapshots`, { cache: "no-store" });
@@ -43,6 +45,7 @@ export function SnapshotPanel({ projectId, environment, overview, initial }: { p
     initialData: initial,
     refetchInterval: (q) => (live ? false : q.state.data?.snapshots.some((s) => s.state === "in_progress") ? 1000 : FALLBACK_POLL_MS),
   });
+  const data = hydrated ? query.data : initial; // hydrating: what the server rendered
   const reason = !data.canManage ? "Snapshots need the admin role on this environment's type." : !isActive ? "Only active environments have data to snapshot." : null;
 
   return (
