@@ -2,9 +2,9 @@
 
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useParams } from "next/navigation";
-import { useSyncExternalStore } from "react";
 import type { SwitcherProject } from "@/components/shell/project-switcher";
 import { queryKeys } from "@/components/query-keys";
+import { useHydrated } from "@/components/ui/use-hydrated";
 import type { ProjectOverview } from "@/lib/environments/overview";
 
 /** Which page is loading: its heading is the project's title, or an environment page's heading. */
@@ -20,10 +20,8 @@ const decode = (segment: string) => {
 
 type KnownTitles = { project: string | null; environment: string | null };
 const NOTHING_KNOWN: KnownTitles = { project: null, environment: null };
-const noSubscription = () => () => {};
-let lastKnown: KnownTitles = NOTHING_KNOWN;
 
-/** The project's and the environment's titles in the query cache (the same object while they are the same). */
+/** The project's and the environment's titles in the query cache. */
 function knownTitles(client: QueryClient, projectId: string, name: string): KnownTitles {
   const project = client.getQueryData<SwitcherProject[]>(queryKeys.projects())?.find((p) => p.id === projectId)?.title ?? null;
   const environment = name
@@ -32,8 +30,7 @@ function knownTitles(client: QueryClient, projectId: string, name: string): Know
         .flatMap(([, data]) => (data && Array.isArray(data.environments) ? data.environments : []))
         .find((e) => e.name === name)?.title ?? null)
     : null;
-  if (project !== lastKnown.project || environment !== lastKnown.environment) lastKnown = { project, environment };
-  return lastKnown;
+  return { project, environment };
 }
 
 /**
@@ -48,11 +45,7 @@ export function PageSkeleton({ heading }: { heading: SkeletonHeading }) {
   const name = decode(params.environmentName ?? "");
   // What the client knows is read after hydration: the server knew nothing, and a frame that
   // hydrates with another heading than the server sent fails hydration.
-  const known = useSyncExternalStore(
-    noSubscription,
-    () => knownTitles(client, projectId, name),
-    () => NOTHING_KNOWN,
-  );
+  const known = useHydrated() ? knownTitles(client, projectId, name) : NOTHING_KNOWN;
   const project = known.project ?? projectId;
   const env = known.environment ?? name;
   const title =

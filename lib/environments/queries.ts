@@ -108,11 +108,6 @@ export async function listRuleEnvironmentsFor(db: Tx, projectId: string, env: Pi
     .orderBy(asc(environments.createdAt), asc(environments.name));
 }
 
-/** The project's environments of this name (none or one): is a new name taken? */
-export async function environmentsNamed(db: Tx, projectId: string, name: string): Promise<{ name: string }[]> {
-  return db.select({ name: environments.name }).from(environments).where(and(eq(environments.projectId, projectId), eq(environments.name, name)));
-}
-
 /** An environment's children, whatever their status (what the rules need of them). */
 export async function listChildren(db: Tx, projectId: string, parentId: string) {
   return db

@@ -11,7 +11,7 @@ import { requireProjectAccess } from "@/lib/auth/project-access";
 import { countCommitsBetween } from "@/lib/git/repository";
 import { environmentActivityKinds } from "./activity-kinds";
 import { inheritedSettings } from "./settings";
-import { environmentsNamed, getEnvironmentByName, listRuleEnvironmentsFor } from "./queries";
+import { getEnvironmentByName, listRuleEnvironmentsFor } from "./queries";
 import { allowedActions, environmentNameProblem, planUsage, type EnvironmentAction } from "./rules";
 
 export type ActionRequest =
@@ -46,7 +46,8 @@ export async function requestEnvironmentAction(db: Db, user: SessionUser, projec
 
     switch (req.action) {
       case "branch": {
-        const problem = environmentNameProblem(req.name, await environmentsNamed(tx, projectId, req.name));
+        const taken = await getEnvironmentByName(tx, projectId, req.name);
+        const problem = environmentNameProblem(req.name, taken ? [taken] : []);
         if (problem) throw new DomainError("invalid", problem, { name: [problem] });
         if (git!.taken) {
           const msg = `“${req.name}” is already a git branch of this project. Choose another name.`;

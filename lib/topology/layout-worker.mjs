@@ -6,6 +6,10 @@ import ELK from "elkjs/lib/elk.bundled.js";
 
 const elk = new ELK();
 
+// Loaded and warmed up (elkjs's first layout compiles most of it): tasks' budgets start now.
+await elk.layout({ id: "warm-up", children: [{ id: "a", width: 1, height: 1 }, { id: "b", width: 1, height: 1 }], edges: [{ id: "e", sources: ["a"], targets: ["b"] }] });
+// Tasks are taken only now (a port holds its messages until it has a listener): no graph runs
+// before "ready" starts its budget.
 parentPort.on("message", async ({ id, input }) => {
   const out = await elk.layout(input.graph);
   const positions = {};
@@ -15,7 +19,4 @@ parentPort.on("message", async ({ id, input }) => {
   }
   parentPort.postMessage({ id, output: positions });
 });
-
-// Loaded and warmed up (elkjs's first layout compiles most of it): tasks' budgets start now.
-await elk.layout({ id: "warm-up", children: [{ id: "a", width: 1, height: 1 }, { id: "b", width: 1, height: 1 }], edges: [{ id: "e", sources: ["a"], targets: ["b"] }] });
 parentPort.postMessage({ ready: true });
