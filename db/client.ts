@@ -250,8 +250,15 @@ export function sqlExecutor(db: Db): SqlExecutor {
  * Calls `onMessage` for every NOTIFY on `channel`, from any process on the same database:
  * PGlite delivers its own notifications in-process; on PostgreSQL a dedicated connection
  * LISTENs (and reconnects after a second when it drops). Returns the unsubscribe function.
+ * `onDisconnect` and `onConnect` mark the gaps in which notifications were missed (PostgreSQL
+ * only: PGlite's LISTEN never drops).
  */
-export async function listenToChannel(db: Db, channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+export async function listenToChannel(
+  db: Db,
+  channel: string,
+  onMessage: (payload: string) => void,
+  gaps: { onConnect?: () => void; onDisconnect?: () => void } = {},
+): Promise<() => Promise<void>> {
   const client = (db as unknown as { $client: PGlite | pg.Pool }).$client;
   if (client instanceof PGlite) return client.listen(channel, onMessage);
   const options = (client as unknown as { options: pg.ClientConfig }).options;
@@ -262,17 +269,35 @@ export async function listenToChannel(db: Db, channel: string, onMessage: (paylo
     listener.on("notification", (n) => {
       if (n.channel === channel) onMessage(n.payload ?? "");
     });
+    let dropped = false;
     const retry = () => {
-      if (current === listener) current = null;
+      if (dropped) return;
+      dropped = true;
+      if (current === listener) {
+        current = null;
+        gaps.onDisconnect?.();
+      }
       listener.end().catch(() => undefined);
-      if (!stopped) setTimeout(() => void connect().catch(retry), 1000);
+      setTimeout(() => {
+        if (!stopped) void connect().catch(() => undefined); // a failed attempt schedules the next
+      }, 1000);
     };
     listener.on("error", retry);
-    await listener.connect();
-    await listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    listener.on("end", retry);
+    try {
+      await listener.connect();
+      await listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (err) {
+      retry();
+      throw err;
+    }
     current = listener;
+    gaps.onConnect?.();
   };
-  await connect();
+  await connect().catch((err) => {
+    stopped = true; // the caller hears the first failure; no retries behind its back
+    throw err;
+  });
   return async () => {
     stopped = true;
     await current?.end().catch(() => undefined);

@@ -86,6 +86,11 @@ const schema = z.object({
    * address) and X-Forwarded-Proto are believed. Otherwise the client address is the socket's.
    */
   TRUST_PROXY: flag(false),
+  /**
+   * PAGE_CACHE=0: render every page for every request. By default the project list and project
+   * pages are kept per session until the database changes (lib/session/page-cache.ts).
+   */
+  PAGE_CACHE: flag(true),
   /** The key that seals sensitive variables: 32 bytes, base64. Unset: generated once into DATA_DIR/variables-key. */
   VARIABLES_KEY: z
     .string()

@@ -5,6 +5,7 @@ import { getAuthSecret } from "@/lib/auth/secret";
 import { env } from "@/lib/env";
 import { countUsers, createUser, getUserByEmail, upsertAdministrator } from "@/lib/users/create-user";
 import { installClientHeaders } from "./client-headers";
+import { installPageCache } from "@/lib/session/page-cache";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/session/client-info";
 import { startAdminSocket } from "./admin-socket";
 import { reportEventLoopDelay } from "./event-loop-report";
@@ -34,11 +35,15 @@ export async function startInstance(log: (line: string) => void = console.log): 
   // PWI_REPORT_EVENT_LOOP=1 reports every 5 s; a number of milliseconds (≥ 100) sets the interval.
   const reportEvery = Number(process.env.PWI_REPORT_EVENT_LOOP ?? 0);
   if (reportEvery > 0) reportEventLoopDelay(log, reportEvery >= 100 ? reportEvery : 5000);
+  const pageCache = installPageCache(config.PORT);
   installClientHeaders(config.TRUST_PROXY);
   const database = await getDatabase();
   const migrationsApplied = await database.migrate();
   const db = database.db;
-  getAuthSecret();
+  const secret = getAuthSecret();
+  if (config.PAGE_CACHE) {
+    await pageCache.start({ db, secret, publicUrl: config.PUBLIC_URL }).catch((err) => log(`[startup] Pages are rendered for every request: the page cache could not LISTEN (${String(err)}).`));
+  }
   const firstStart = await markFirstStart(db, config.SEED_DEMO);
 
   const report: StartupReport = { migrationsApplied, firstStart, needsFirstAdministrator: false };

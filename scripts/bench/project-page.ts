@@ -13,7 +13,7 @@ import { demoRemote, seededServer, waitForQuiet } from "./support";
 const REQUESTS = 200;
 const CONCURRENCY = 10;
 
-async function measure(url: string, cookie: string, options: { concurrency?: number; seconds?: number } = {}) {
+async function measure(url: string, cookie: string, options: { concurrency?: number; seconds?: number; distinct?: boolean } = {}) {
   const times: number[] = [];
   let next = 0;
   let errors = 0;
@@ -23,7 +23,8 @@ async function measure(url: string, cookie: string, options: { concurrency?: num
       while (options.seconds ? Date.now() < until : next < REQUESTS) {
         next++;
         const t0 = performance.now();
-        const res = await fetch(url, { headers: { cookie } });
+        // distinct: a new address each time, so the page cache has nothing kept and every request renders.
+        const res = await fetch(options.distinct ? `${url}?bench=${next}-${Math.random()}` : url, { headers: { cookie } });
         await res.arrayBuffer();
         if (!res.ok) errors++;
         times.push(performance.now() - t0);
@@ -73,6 +74,7 @@ try {
   const size = (await (await fetch(`${server.url}/projects/demo-store`, { headers: { cookie } })).arrayBuffer()).byteLength;
   console.log(`Project page HTML: ${(size / 1024).toFixed(0)} KiB`);
   const projectPage = await measure(`${server.url}/projects/demo-store`, cookie);
+  const rendered = await measure(`${server.url}/projects/demo-store`, cookie, { distinct: true });
   const staticFile = await measure(`${server.url}/favicon.svg`, cookie);
   const health = await measure(`${server.url}/api/health`, cookie);
   // Click Branch → the new activity in the environment's stream.
@@ -258,6 +260,7 @@ try {
   const f = (n: number) => `${n.toFixed(1)} ms`;
   console.log(`Hierarchy graph, 1,000 environments: shown ${graphShown} ms after the click; the "996 inactive" group clicked: unfolded and the first of them in view ${unfolded} ms later (${drawn} nodes in view drawn); longest main-thread task while showing it ${longestShown.toFixed(0)} ms, while unfolding ${longest.toFixed(0)} ms`);
   console.log(`Project page, 1,000 environments (${REQUESTS} requests, concurrency ${CONCURRENCY}): median ${f(projectPage.median)}, p95 ${f(projectPage.p95)}, errors ${projectPage.errors}`);
+  console.log(`Project page rendered for every request (a new address each time, so never from the page cache): median ${f(rendered.median)}, p95 ${f(rendered.p95)}`);
   console.log(`Static file /favicon.svg: median ${f(staticFile.median)}, p95 ${f(staticFile.p95)}; ratio project/static: median ${(projectPage.median / staticFile.median).toFixed(1)}×, p95 ${(projectPage.p95 / staticFile.p95).toFixed(1)}×`);
   console.log(`Minimal route /api/health: median ${f(health.median)}, p95 ${f(health.p95)}; ratio project/health: median ${(projectPage.median / health.median).toFixed(1)}×`);
   console.log(`Branch click → activity queued (dialog): ${queued} ms; → activity row in the environment's stream: ${inStream} ms`);

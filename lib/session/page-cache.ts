@@ -1,0 +1,315 @@
+import "server-only";
+import crypto from "node:crypto";
+import http from "node:http";
+import { promisify } from "node:util";
+import zlib from "node:zlib";
+import { decode } from "next-auth/jwt";
+import { listenToChannel, type Db } from "@/db/client";
+import { getSessionOwner } from "@/lib/auth/user-sessions";
+import { CLIENT_HTTPS_HEADER, clientInfo } from "./client-info";
+
+/** The channel on which the database announces every committed change a page may show (migration 0017). */
+export const DATA_CHANGES_CHANNEL = "data_changes";
+
+/** The header that says whether an answer came from the cache ("hit") or was rendered ("miss"). */
+export const PAGE_CACHE_HEADER = "x-page-cache";
+
+/** The pages kept: their content is read from the database alone (no git, no files, no clock beyond the TTL). */
+const CACHED_PAGES = [/^\/projects\/?$/, /^\/projects\/[A-Za-z0-9-]{1,64}\/?$/];
+/** A kept page is rendered again after this long even when nothing changed (dates shown, sessions near their end). */
+const TTL_MS = 60_000;
+const MAX_ENTRY_BYTES = 2 * 1024 * 1024;
+const MAX_TOTAL_BYTES = 32 * 1024 * 1024;
+const MAX_URL_LENGTH = 2048;
+const MAX_COOKIE_LENGTH = 4096;
+const MAX_SESSIONS = 10_000;
+/** Response headers not replayed: Node writes them for each answer. */
+const NOT_REPLAYED = new Set(["content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive", "date"]);
+const NONCE = /'nonce-([0-9a-f]{32})'/;
+const gzip = promisify(zlib.gzip);
+const DECODE: Record<string, (b: Buffer) => Promise<Buffer>> = {
+  gzip: promisify(zlib.gunzip),
+  br: promisify(zlib.brotliDecompress),
+  deflate: promisify(zlib.inflate),
+  identity: async (b) => b,
+};
+
+interface Entry {
+  headers: http.OutgoingHttpHeaders;
+  /** The page as rendered (not compressed), and the CSP nonce it was rendered with. */
+  body: string;
+  nonce: string;
+  expiresAt: number;
+}
+
+export interface PageCacheSettings {
+  db: Db;
+  /** The Auth.js secret: session cookies are decoded as Auth.js does. */
+  secret: string;
+  /** PUBLIC_URL, which decides (as for Auth.js) whether the session cookie has the __Secure- name. */
+  publicUrl?: string;
+  now?: () => number;
+}
+
+/**
+ * Whole documents of the pages that are a function of the database and the request, kept per
+ * session and address, and dropped when anything they could show changes.
+ *
+ * - Every write to the tables a page reads NOTIFYs `data_changes` on commit (a statement
+ *   trigger, so no write path can forget it); hearing it drops every entry. A render that began
+ *   before the notification is not kept (the generation it started in has passed), so a kept
+ *   page is never older than the last change this process heard. While the LISTEN is down
+ *   (PostgreSQL reconnecting) nothing is kept or served.
+ * - A hit still checks the session as a render does (a revoked or expired session, a
+ *   deactivated user, gets the sign-in redirect from Next.js): against the database once per
+ *   TTL and generation — revoking a session or deactivating a user is a change, which clears
+ *   the checks with the pages.
+ * - The answer is replayed as rendered, under a fresh CSP nonce each time (the render's nonce
+ *   is replaced in its headers and body), gzip-compressed on libuv's threads.
+ */
+export class PageCache {
+  private entries = new Map<string, Entry>();
+  /** Session checks of this generation, by cookie: a revoked session or a deactivated user is a change, which clears them. */
+  private sessions = new Map<string, { sessionId: string; expiresAt: number; checkedAt: number }>();
+  private bytes = 0;
+  private generation = 0;
+  private listening = false;
+  private options: PageCacheSettings | null = null;
+  private now: () => number = Date.now;
+
+  /** Starts hearing changes; until then (and after the returned stop) nothing is kept or served. */
+  async start(options: PageCacheSettings): Promise<() => Promise<void>> {
+    this.options = options;
+    this.now = options.now ?? Date.now;
+    const unlisten = await listenToChannel(options.db, DATA_CHANGES_CHANNEL, () => this.invalidate(), {
+      onConnect: () => {
+        this.invalidate();
+        this.listening = true;
+      },
+      onDisconnect: () => {
+        this.listening = false;
+        this.invalidate();
+      },
+    });
+    this.listening = true;
+    return async () => {
+      this.listening = false;
+      this.invalidate();
+      await unlisten();
+    };
+  }
+
+  /** Drops every kept page, and keeps no render that began before now. */
+  invalidate(): void {
+    this.generation++;
+    this.entries.clear();
+    this.sessions.clear();
+    this.bytes = 0;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /**
+   * Answers `req` from the cache, or lets `render` (Next.js) answer and keeps the answer.
+   * Anything the cache does not keep goes to `render` untouched.
+   */
+  async handle(req: http.IncomingMessage, res: http.ServerResponse, render: () => void): Promise<void> {
+    if (!this.listening || !isCandidate(req)) return render();
+    let key: string;
+    let until: number;
+    try {
+      const session = await this.session(req);
+      if (!session) return render();
+      key = cacheKey(req, session.sessionId);
+      until = Math.min(session.expiresAt, this.now() + TTL_MS);
+    } catch (err) {
+      console.error("[page-cache] session check failed; rendering:", err);
+      return render();
+    }
+    const hit = this.entries.get(key);
+    if (hit && hit.expiresAt > this.now()) {
+      this.entries.delete(key); // most recently used last
+      this.entries.set(key, hit);
+      await this.replay(req, res, hit);
+      return;
+    }
+    if (hit) this.remove(key);
+    this.capture(res, key, until);
+    render();
+  }
+
+  /**
+   * Answers with a kept page under a fresh CSP nonce (as every answer has its own), compressed
+   * off the main thread when the client takes gzip.
+   */
+  private async replay(req: http.IncomingMessage, res: http.ServerResponse, entry: Entry): Promise<void> {
+    const nonce = crypto.randomUUID().replaceAll("-", "");
+    const html = Buffer.from(entry.body.replaceAll(entry.nonce, nonce));
+    const body = acceptsGzip(req) ? await gzip(html) : html;
+    res.statusCode = 200;
+    for (const [name, value] of Object.entries(entry.headers)) {
+      if (value !== undefined) res.setHeader(name, typeof value === "string" ? value.replaceAll(entry.nonce, nonce) : Array.isArray(value) ? value.map((v) => v.replaceAll(entry.nonce, nonce)) : value);
+    }
+    if (body !== html) res.setHeader("content-encoding", "gzip");
+    res.setHeader("content-length", body.length);
+    res.setHeader(PAGE_CACHE_HEADER, "hit");
+    res.end(body);
+  }
+
+  /** The live session a request's cookie names, as `getCurrentSession` decides it; null: let Next.js answer. */
+  private async session(req: http.IncomingMessage): Promise<{ sessionId: string; expiresAt: number } | null> {
+    if (!this.options) return null;
+    const isHttps = clientInfo(new Headers({ [CLIENT_HTTPS_HEADER]: String(req.headers[CLIENT_HTTPS_HEADER] ?? "") }), this.options.publicUrl).isHttps;
+    const name = `${isHttps ? "__Secure-" : ""}authjs.session-token`;
+    const value = cookieValue(String(req.headers.cookie ?? ""), name);
+    if (!value) return null;
+    const now = this.now();
+    const known = this.sessions.get(value);
+    if (known && known.expiresAt > now && now - known.checkedAt < TTL_MS) return known;
+    const generation = this.generation;
+    const token = await decode({ token: value, secret: this.options.secret, salt: name }).catch(() => null);
+    if (!token || typeof token.sid !== "string" || typeof token.sub !== "string" || typeof token.exp !== "number") return null;
+    const owner = await getSessionOwner(this.options.db, token.sid, new Date(this.now()));
+    if (!owner || owner.user.id !== token.sub) return null;
+    const session = { sessionId: token.sid, expiresAt: Math.min(token.exp * 1000, owner.session.expiresAt.getTime()), checkedAt: now };
+    if (generation === this.generation && value.length <= MAX_COOKIE_LENGTH) {
+      if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+      this.sessions.set(value, session);
+    }
+    return session;
+  }
+
+  /** Keeps what Next.js writes to `res` under `key`, if it is a whole 200 HTML page rendered within one generation. */
+  private capture(res: http.ServerResponse, key: string, until: number): void {
+    const generation = this.generation;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let keep = true;
+    const collect = (chunk: unknown, encoding?: unknown) => {
+      if (!keep || chunk === undefined || chunk === null || typeof chunk === "function") return;
+      const buffer = typeof chunk === "string" ? Buffer.from(chunk, typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8") : Buffer.from(chunk as Uint8Array);
+      size += buffer.length;
+      if (size > MAX_ENTRY_BYTES) {
+        keep = false;
+        chunks.length = 0;
+      } else chunks.push(buffer);
+    };
+    const explicit: http.OutgoingHttpHeaders = {};
+    const { write, end, writeHead } = res;
+    res.write = function (this: http.ServerResponse, chunk: unknown, ...rest: unknown[]) {
+      collect(chunk, rest[0]);
+      return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as typeof res.write;
+    res.end = function (this: http.ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+      collect(chunk, rest[0]);
+      return (end as (...a: unknown[]) => http.ServerResponse).call(this, chunk, ...rest);
+    } as typeof res.end;
+    res.writeHead = function (this: http.ServerResponse, ...args: unknown[]) {
+      const headers = args.find((a, i) => i > 0 && typeof a === "object" && a !== null && !Array.isArray(a)) as http.OutgoingHttpHeaders | undefined;
+      if (headers) for (const [name, value] of Object.entries(headers)) explicit[name.toLowerCase()] = value;
+      return (writeHead as (...a: unknown[]) => http.ServerResponse).apply(this, args);
+    } as typeof res.writeHead;
+    res.setHeader(PAGE_CACHE_HEADER, "miss");
+    res.once("finish", () => {
+      if (!keep || generation !== this.generation || res.statusCode !== 200) return;
+      const headers: http.OutgoingHttpHeaders = { ...res.getHeaders(), ...explicit };
+      const type = String(headers["content-type"] ?? "");
+      const nonce = NONCE.exec(String(headers["content-security-policy"] ?? ""))?.[1];
+      const decode = DECODE[String(headers["content-encoding"] ?? "identity")];
+      if (!type.startsWith("text/html") || headers["set-cookie"] !== undefined || !nonce || !decode) return;
+      for (const name of Object.keys(headers)) if (NOT_REPLAYED.has(name) || name === PAGE_CACHE_HEADER) delete headers[name];
+      void decode(Buffer.concat(chunks))
+        .then((html) => {
+          // A change heard while decoding: the page is already older than the data.
+          if (generation === this.generation) this.store(key, { headers, body: html.toString("utf8"), nonce, expiresAt: until });
+        })
+        .catch(() => undefined);
+    });
+  }
+
+  private store(key: string, entry: Entry): void {
+    this.remove(key);
+    this.entries.set(key, entry);
+    this.bytes += entry.body.length;
+    for (const [oldest, old] of this.entries) {
+      if (this.bytes <= MAX_TOTAL_BYTES) break;
+      this.entries.delete(oldest);
+      this.bytes -= old.body.length;
+    }
+  }
+
+  private remove(key: string): void {
+    const old = this.entries.get(key);
+    if (!old) return;
+    this.entries.delete(key);
+    this.bytes -= old.body.length;
+  }
+}
+
+/** A whole-document GET of a kept page (not a client navigation's RSC request, not a prefetch). */
+function isCandidate(req: http.IncomingMessage): boolean {
+  if (req.method !== "GET" || !req.url || req.url.length > MAX_URL_LENGTH) return false;
+  if (req.headers.rsc !== undefined || req.headers["next-router-prefetch"] !== undefined || req.headers["next-action"] !== undefined) return false;
+  const path = req.url.split("?")[0]!;
+  return CACHED_PAGES.some((re) => re.test(path));
+}
+
+/** What the page's HTML depends on besides the database: the session, the address, how the server is reached. */
+function cacheKey(req: http.IncomingMessage, sessionId: string): string {
+  const h = req.headers;
+  return JSON.stringify([sessionId, req.url, h.host, h["x-forwarded-host"], h["x-forwarded-proto"], h[CLIENT_HTTPS_HEADER]]);
+}
+
+function acceptsGzip(req: http.IncomingMessage): boolean {
+  return String(req.headers["accept-encoding"] ?? "")
+    .split(",")
+    .some((part) => {
+      const [coding, ...params] = part.trim().split(";");
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+      return coding?.trim().toLowerCase() === "gzip" && (!q || Number(q.slice(2)) > 0);
+    });
+}
+
+function cookieValue(header: string, name: string): string | null {
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
+const installedKey = Symbol.for("pwi.page-cache");
+type G = typeof globalThis & { [installedKey]?: PageCache };
+
+/**
+ * Puts the cache in front of Next.js on the server listening on `port` (not the environment
+ * router): every request it receives passes through the cache first, so a hit costs no
+ * routing, no render and no query but the session's. Install it before client-headers.ts
+ * (whose stamps the cache reads): the last installed runs first. Serves nothing until `start`.
+ */
+export function installPageCache(port: number): PageCache {
+  const g = globalThis as G;
+  if (g[installedKey]) return g[installedKey];
+  const cache = (g[installedKey] = new PageCache());
+  const emit = http.Server.prototype.emit;
+  const isDashboard = new WeakMap<http.Server, boolean>();
+  http.Server.prototype.emit = function (this: http.Server, event: string | symbol, ...args: unknown[]) {
+    if (event === "request") {
+      const [req, res] = args as [http.IncomingMessage, http.ServerResponse];
+      let dashboard = isDashboard.get(this);
+      if (dashboard === undefined) {
+        const address = this.address();
+        dashboard = typeof address === "object" && address !== null && address.port === port;
+        isDashboard.set(this, dashboard);
+      }
+      if (dashboard && isCandidate(req)) {
+        void cache.handle(req, res, () => void emit.apply(this, [event, ...args] as unknown as Parameters<typeof emit>));
+        return true;
+      }
+    }
+    return emit.apply(this, [event, ...args] as Parameters<typeof emit>);
+  } as typeof emit;
+  return cache;
+}
