@@ -28,8 +28,8 @@ export function useProjectEventsLive(): boolean {
 /**
  * One event stream per open project (GET /api/projects/<id>/events). When an activity
  * changes — queued, started, a phase, progress, ended, from this browser, a push or another
- * user — every query showing the project is refetched at once: the overview (header, buttons
- * and their reasons), the activity stream, the snapshot panel and the hierarchy graph.
+ * user — every query showing the project is refetched: the activity stream first, then the
+ * overview (header, buttons and their reasons), the snapshot panel and the hierarchy graph.
  */
 export function ProjectEvents({ projectId, children }: { projectId: string; children: ReactNode }) {
   const queryClient = useQueryClient();
@@ -38,12 +38,20 @@ export function ProjectEvents({ projectId, children }: { projectId: string; chil
   useEffect(() => {
     const source = new EventSource(`/api/projects/${encodeURIComponent(projectId)}/events`);
     let timer: ReturnType<typeof setTimeout> | null = null;
-    const refresh = () => {
+    const refresh = (then?: () => void) => {
       timer = null;
-      for (const key of [queryKeys.overview(projectId), queryKeys.activityStream(projectId), queryKeys.snapshots(projectId), queryKeys.hierarchy(projectId)]) {
-        void queryClient.invalidateQueries({ queryKey: key });
-      }
       window.dispatchEvent(new CustomEvent("pwi:project-activity", { detail: { projectId } }));
+      // The activity list first, then the rest: sent together they queue behind one another on
+      // the server, and the overview's busy marks were already set from the event itself.
+      void queryClient
+        .invalidateQueries({ queryKey: queryKeys.activityStream(projectId) })
+        .catch(() => undefined)
+        .finally(() => {
+          for (const key of [queryKeys.overview(projectId), queryKeys.snapshots(projectId), queryKeys.hierarchy(projectId)]) {
+            void queryClient.invalidateQueries({ queryKey: key });
+          }
+          then?.();
+        });
     };
     source.addEventListener("ready", () => {
       setLive(true);
@@ -80,10 +88,10 @@ export function ProjectEvents({ projectId, children }: { projectId: string; chil
         );
       }
       timer ??= setTimeout(() => {
-        refresh();
         // An activity ended: what the page rendered on the server (git facts, URLs, data sizes) may have changed.
-        if (ended) router.refresh();
+        const wasEnded = ended;
         ended = false;
+        refresh(wasEnded ? () => router.refresh() : undefined);
       }, 30);
     });
     source.onerror = () => setLive(false);

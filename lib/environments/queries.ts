@@ -93,16 +93,22 @@ const ruleColumns = { id: environments.id, name: environments.name, title: envir
  * What the rules read to check a request on `env` (for checking, not for showing), in the tree's
  * order (the rules' sentences name them in it): every environment that is not inactive (the
  * plan's usage counts them), `env`, its parent and its children. Not the project's 1,000 inactive
- * branches: a request's check stays small however many there are.
+ * branches: a request's check stays small however many there are. Only Delete's rule looks at
+ * inactive children (it names them); `inactiveChildren: false` leaves them out for the others.
  */
-export async function listRuleEnvironmentsFor(db: Tx, projectId: string, env: Pick<Environment, "id" | "parentId">) {
+export async function listRuleEnvironmentsFor(db: Tx, projectId: string, env: Pick<Environment, "id" | "parentId">, options: { inactiveChildren?: boolean } = {}) {
   return db
     .select(ruleColumns)
     .from(environments)
     .where(
       and(
         eq(environments.projectId, projectId),
-        or(ne(environments.status, "inactive"), eq(environments.id, env.id), eq(environments.parentId, env.id), env.parentId ? eq(environments.id, env.parentId) : undefined),
+        or(
+          ne(environments.status, "inactive"),
+          eq(environments.id, env.id),
+          options.inactiveChildren === false ? undefined : eq(environments.parentId, env.id),
+          env.parentId ? eq(environments.id, env.parentId) : undefined,
+        ),
       ),
     )
     .orderBy(asc(environments.createdAt), asc(environments.name));

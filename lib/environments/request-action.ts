@@ -38,7 +38,7 @@ export async function requestEnvironmentAction(db: Db, user: SessionUser, projec
     await lockProject(tx, projectId);
     const env = await getEnvironmentByName(tx, projectId, environmentName);
     if (!env) throw new DomainError("not_found", `There is no environment “${String(environmentName).slice(0, 40)}” in this project.`);
-    const all = await listRuleEnvironmentsFor(tx, projectId, env);
+    const all = await listRuleEnvironmentsFor(tx, projectId, env, { inactiveChildren: req.action === "delete" });
     const busy = await busyEnvironments(tx, projectId);
     const permission = allowedActions(env, { plan: project.plan, environments: all, busy, roles: access.environmentRoles })[req.action as EnvironmentAction];
     if (!permission.allowed) throw new DomainError("forbidden", permission.reason);

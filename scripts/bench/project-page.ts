@@ -81,13 +81,28 @@ try {
   await page.goto("/projects/demo-store/environments/staging");
   await page.getByRole("button", { name: "Branch", exact: true }).click();
   await page.getByRole("dialog").getByLabel("Name").fill("bench-branch");
+  // Timed in the page, from the press to the DOM change (Playwright's own waits poll every 100 ms).
+  await page.evaluate(() => {
+    const w = window as unknown as { branchTimes: Record<string, number> };
+    w.branchTimes = {};
+    document.addEventListener("pointerdown", () => (w.branchTimes.down ??= performance.now()), true);
+    new MutationObserver(() => {
+      const t = performance.now();
+      if (!w.branchTimes.notice && document.querySelector("[role=dialog] [data-testid=activity-notice]")) w.branchTimes.notice = t;
+      const rows = document.querySelectorAll("[aria-label=Activities] li");
+      if (!w.branchTimes.row && [...rows].some((li) => li.textContent?.includes("Branch bench-branch from staging"))) w.branchTimes.row = t;
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
   const t0 = Date.now();
   await page.getByRole("dialog").getByRole("button", { name: "Branch" }).click();
   await page.getByRole("dialog").getByTestId("activity-notice").waitFor();
-  const queued = Date.now() - t0;
+  const queuedPolled = Date.now() - t0;
   await page.keyboard.press("Escape");
   await page.getByRole("list", { name: "Activities" }).getByText("Branch bench-branch from staging").waitFor();
-  const inStream = Date.now() - t0;
+  const inStreamPolled = Date.now() - t0;
+  const branchTimes = await page.evaluate(() => (window as unknown as { branchTimes: Record<string, number> }).branchTimes);
+  const queued = Math.round(branchTimes.notice! - branchTimes.down!);
+  const inStream = Math.round(branchTimes.row! - branchTimes.down!);
 
   // The hierarchy graph beside the tree (issue 6): shown, then the "996 inactive" group clicked;
   // how long until drawn, and the longest main-thread task meanwhile.
@@ -263,7 +278,7 @@ try {
   console.log(`Project page rendered for every request (a new address each time, so never from the page cache): median ${f(rendered.median)}, p95 ${f(rendered.p95)}`);
   console.log(`Static file /favicon.svg: median ${f(staticFile.median)}, p95 ${f(staticFile.p95)}; ratio project/static: median ${(projectPage.median / staticFile.median).toFixed(1)}×, p95 ${(projectPage.p95 / staticFile.p95).toFixed(1)}×`);
   console.log(`Minimal route /api/health: median ${f(health.median)}, p95 ${f(health.p95)}; ratio project/health: median ${(projectPage.median / health.median).toFixed(1)}×`);
-  console.log(`Branch click → activity queued (dialog): ${queued} ms; → activity row in the environment's stream: ${inStream} ms`);
+  console.log(`Branch press → activity queued (the dialog's notice in the page): ${queued} ms; → activity row in the environment's stream: ${inStream} ms (as Playwright's polling waits saw them: ${queuedPolled} / ${inStreamPolled} ms)`);
   console.log(`Project page under 20 clients for 30 s (${loaded.count} requests): median ${f(loaded.median)}, p95 ${f(loaded.p95)}, errors ${loaded.errors}; static file under 20 clients: p95 ${f(staticLoaded.p95)}`);
   console.log(`JavaScript on a cold load (compressed): projects ${js.projects} kB, project ${js.project} kB, environment ${js.environment} kB, topology ${js.topology} kB`);
   console.log(`Navigation (${navigations.length} clicks): click → new page's frame and heading median ${navigations[Math.floor(navigations.length / 2)]} ms, p95 ${navP95} ms; → its content median ${contents[Math.floor(contents.length / 2)]} ms, p95 ${contents[Math.floor(0.95 * contents.length)]} ms`);
