@@ -4,6 +4,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useActionState, useEffect, useRef, useState, type ReactNode } from "react";
 import { useWatchActivity } from "@/components/activities/activity-toasts";
 import { QueuedNotice } from "@/components/activities/queued-notice";
+import { showQueuedActivity } from "@/components/activities/show-queued-activity";
 import { Alert } from "@/components/ui/alert";
 import { DisabledButton } from "@/components/ui/disabled-button";
 import { Button } from "@/components/ui/button";
@@ -132,6 +133,8 @@ function ActionDialogBody({ action, projectId, env, git, onDone }: { action: Env
         void queryClient.invalidateQueries({ queryKey: queryKeys.overview(projectId) });
         void queryClient.invalidateQueries({ queryKey: queryKeys.activityStream(projectId) });
       }
+      // Shown in the activity lists at once; the refetch the event stream asks for confirms it.
+      showQueuedActivity(queryClient, projectId, state.data.activity, state.data.environments);
       watchActivity({ projectId, activityId: state.data.activityId });
       onDone();
     }

@@ -7,6 +7,7 @@ import { getEnvironmentByName, listEnvironments } from "@/lib/environments/queri
 import { z } from "zod";
 import { cancelActivity } from "@/lib/activity-runners";
 import type { FormState } from "@/lib/errors";
+import { queuedStreamActivity, type StreamActivity } from "@/lib/environments/activity-stream";
 import { requestEnvironmentAction, type ActionRequest } from "@/lib/environments/request-action";
 import { updateEnvironment } from "@/lib/environments/update-environment";
 import { editEnvironmentSchema, environmentActionSchema } from "@/lib/environments/validation";
@@ -14,14 +15,23 @@ import { runFormAction } from "./run-form-action";
 
 const FIELDS = ["projectId", "environment", "action", "name", "title", "type", "confirmation", "code", "data", "rebase"];
 
+/** What an environment button's dialog gets back: the queued activity, and the environments whose streams show it. */
+export interface QueuedActivity {
+  activityId: string;
+  activity: StreamActivity;
+  environments: string[];
+}
+
 /** Every environment button posts here; the rules are checked again on the server. */
-export async function environmentAction(_prev: FormState<{ activityId: string }>, formData: FormData): Promise<FormState<{ activityId: string }>> {
+export async function environmentAction(_prev: FormState<QueuedActivity>, formData: FormData): Promise<FormState<QueuedActivity>> {
   const result = await runFormAction(formData, FIELDS, environmentActionSchema, async (db, user, input) => {
     const { projectId, environment, ...request } = input;
     // Read before the request: once deleted, the environment (and so its parent) is gone.
     const parent = request.action === "delete" ? await getParentName(db, projectId, environment) : null;
     const activity = await requestEnvironmentAction(db, user, projectId, environment, request as ActionRequest);
-    return { activityId: activity.id, parent };
+    // Every environment action occupies the environment it was asked on, and its own (a new branch, Merge's parent).
+    const environments = [...new Set([environment, ...(activity.environmentName ? [activity.environmentName] : [])])];
+    return { activityId: activity.id, activity: queuedStreamActivity(activity, user.name || user.email), environments, parent };
   });
   // Delete ends on the parent's page, from the server: the environment's own page may already be
   // a 404 (a fast delete refreshes it) before a client-side navigation could run.
@@ -30,7 +40,7 @@ export async function environmentAction(_prev: FormState<{ activityId: string }>
     redirect(`${at}?deleted=${encodeURIComponent(result.values.environment ?? "")}&activity=${result.data.activityId}`);
   }
   // Otherwise no re-render here: the activity is only queued. The project's event stream updates the page as it runs and ends.
-  return result.ok ? { ...result, data: { activityId: result.data.activityId } } : result;
+  return result.ok ? { ...result, data: { activityId: result.data.activityId, activity: result.data.activity, environments: result.data.environments } } : result;
 }
 
 export async function editEnvironmentAction(_prev: FormState, formData: FormData): Promise<FormState> {

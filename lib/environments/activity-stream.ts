@@ -27,6 +27,11 @@ export interface StreamActivity extends ActivityView {
   deployMs: number | null;
 }
 
+/** A just-queued activity as the stream shows it, to show it before the stream is fetched again. */
+export function queuedStreamActivity(activity: Activity, createdBy: string | null): StreamActivity {
+  return { ...toActivityView(activity), createdBy, waitMs: null, buildMs: null, buildReused: null, deployMs: null };
+}
+
 export interface ActivityStreamPage {
   running: StreamActivity[];
   pending: StreamActivity[];
