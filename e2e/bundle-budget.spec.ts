@@ -8,7 +8,7 @@ import { newDeployedProject } from "./support/pages";
  * yet have a ceiling at what they measure now, so they can only get lighter (lower them as they do).
  */
 const GOAL = 200_000;
-const CEILING: Record<string, number> = { topology: 238_000 };
+const CEILING: Record<string, number> = {};
 
 async function scriptBytes(browser: Browser, path: string): Promise<number> {
   const context = await browser.newContext({ storageState: ADMIN_STATE });

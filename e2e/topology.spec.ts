@@ -37,11 +37,11 @@ test("the topology shows the app and its services; a changed services.yaml says 
 
   await page.getByRole("link", { name: /^Topology: router/ }).click();
   const graph = page.getByRole("figure", { name: "Topology graph" });
-  await expect(graph.getByTestId("rf__node-app")).toContainText("mymagento");
-  for (const service of ["mysql", "redis", "opensearch", "rabbitmq"]) await expect(graph.getByTestId(`rf__node-service:${service}`)).toContainText(service);
-  await expect(graph.getByTestId("rf__edge-app->service:mysql:database")).toBeVisible(); // labelled with the relationship
+  await expect(graph.getByTestId("graph-node-app")).toContainText("mymagento");
+  for (const service of ["mysql", "redis", "opensearch", "rabbitmq"]) await expect(graph.getByTestId(`graph-node-service:${service}`)).toContainText(service);
+  await expect(graph.getByTestId("graph-edge-app->service:mysql:database")).toBeVisible(); // labelled with the relationship
   await expect(graph.getByText("Fastly")).toHaveCount(0); // Integration runs without Fastly
-  await graph.getByTestId("rf__node-app").click();
+  await graph.getByTestId("graph-node-app").click();
   const panel = page.getByRole("complementary", { name: "Selected node" });
   // The file's own lines, numbered, not a re-serialization.
   await expect(panel).toContainText(/\.magento\.app\.yaml, lines 1–\d+/);
@@ -49,7 +49,7 @@ test("the topology shows the app and its services; a changed services.yaml says 
   await expect(panel).toContainText(/Disk used: \d+(\.\d)? (B|KiB) of 5120 MB/);
   await expect(panel).toContainText("Last deploy: build");
   await expect(panel).toContainText("database → mysql");
-  await graph.getByTestId("rf__node-service:mysql").click();
+  await graph.getByTestId("graph-node-service:mysql").click();
   await expect(panel).toContainText("Disk used: 0 B of 2048 MB");
   await expect(panel).toContainText("mymagento uses it as database");
   await expect(panel).toContainText(/\.magento\/services\.yaml, lines \d+–\d+/);
@@ -71,7 +71,7 @@ test("the topology shows the app and its services; a changed services.yaml says 
   );
   await page.reload();
   await expect(page.getByText("Configuration changed — redeploy to apply.")).toBeVisible();
-  await expect(graph.getByTestId("rf__node-service:varnish")).toHaveCount(0);
+  await expect(graph.getByTestId("graph-node-service:varnish")).toHaveCount(0);
 
   // Deploying the branch head (Sync deploys it) draws the new service and drops the badge.
   await page.goto(`/projects/${projectId}/environments/topo`);
@@ -92,7 +92,7 @@ test("the topology shows the app and its services; a changed services.yaml says 
   await expect(page).toHaveURL(new RegExp(`/projects/${projectId}/environments/topo$`));
   await waitForIdle(page, projectId, "topo");
   await page.goto(`/projects/${projectId}/environments/topo/topology`);
-  await expect(graph.getByTestId("rf__node-service:varnish")).toContainText("varnish 7.1");
+  await expect(graph.getByTestId("graph-node-service:varnish")).toContainText("varnish 7.1");
   await expect(page.getByText("Configuration changed — redeploy to apply.")).toHaveCount(0);
   await context.close();
 });

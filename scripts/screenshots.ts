@@ -101,8 +101,8 @@ try {
     await page.getByRole("region", { name: "Actions for fix-cart" }).getByText("Branch").waitFor();
     await page.screenshot({ path: `${out}/hierarchy-${colorScheme}.png` });
     await page.goto("/projects/luma-storefront/environments/production/topology");
-    await page.getByRole("figure", { name: "Topology graph" }).locator(".react-flow__node").first().waitFor();
-    await page.getByRole("figure", { name: "Topology graph" }).locator(".react-flow__node[data-id*=app]").first().click();
+    await page.getByRole("figure", { name: "Topology graph" }).locator("[data-graph-node]").first().waitFor();
+    await page.getByRole("figure", { name: "Topology graph" }).getByTestId("graph-node-app").click();
     await page.screenshot({ path: `${out}/topology-${colorScheme}.png` });
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.goto("/projects/luma-storefront");

@@ -1,13 +1,11 @@
 "use client";
 
-import "@xyflow/react/dist/style.css";
-import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
 import { useMemo, useState } from "react";
 import type { SourceExcerpt } from "@/lib/topology/source-excerpt";
 import { formatBytes } from "@/lib/format-bytes";
 import type { EnvironmentTopology, TopologyNode } from "@/lib/topology/environment-graph";
 import { TOPOLOGY_NODE_H as NODE_H, TOPOLOGY_NODE_W as NODE_W, type TopologyLayout } from "@/lib/topology/topology-size";
-import { activatedNode } from "./graph-keys";
+import { GraphCanvas, type CanvasEdge, type CanvasNode } from "./graph-canvas";
 
 const KIND_LABEL: Record<TopologyNode["kind"], string> = {
   fastly: "CDN",
@@ -28,16 +26,9 @@ const KIND_TONE: Record<TopologyNode["kind"], string> = {
   filesystem: "border-muted/60",
 };
 
-type Data = { node: TopologyNode; selected: boolean };
-
-function TopologyCard({ data }: NodeProps<Node<Data>>) {
-  const n = data.node;
+function TopologyCard({ node: n, selected }: { node: TopologyNode; selected: boolean }) {
   return (
-    <div
-      className={`w-[220px] rounded-lg border-2 bg-surface px-3 py-2 text-left text-xs shadow-sm ${KIND_TONE[n.kind]} ${data.selected ? "ring-2 ring-focus" : ""}`}
-      aria-label={`${KIND_LABEL[n.kind]} ${n.label}${n.changed ? ", changed since the deploy" : ""}${n.variablesChanged ? ", variables changed since the deploy" : ""}`}
-    >
-      <Handle type="target" position={Position.Top} className="!bg-muted" />
+    <div className={`h-full w-full rounded-lg border-2 bg-surface px-3 py-2 text-left text-xs shadow-sm ${KIND_TONE[n.kind]} ${selected ? "ring-2 ring-focus" : ""}`}>
       <div className="flex items-center gap-1">
         <span className="text-[10px] uppercase tracking-wide text-muted">{KIND_LABEL[n.kind]}</span>
         {n.changed || n.variablesChanged ? (
@@ -49,12 +40,9 @@ function TopologyCard({ data }: NodeProps<Node<Data>>) {
       </div>
       <div className="truncate font-semibold text-foreground">{n.label}</div>
       <div className="truncate text-muted">{n.facts.slice(0, 2).join(" · ")}</div>
-      <Handle type="source" position={Position.Bottom} className="!bg-muted" />
     </div>
   );
 }
-
-const nodeTypes = { card: TopologyCard };
 
 /** Which entry of `used` a node's disk is: its service, or the application's mounts (every node group shares them). */
 const usedKey = (n: TopologyNode) => (n.kind === "service" ? `service:${n.id.split("service:")[1]}` : n.kind === "app" ? "app" : "");
@@ -84,39 +72,26 @@ export function TopologyGraph({
   const [selected, setSelected] = useState<string | null>(null);
   const positions = "positions" in layout ? layout.positions : null;
 
-  const nodes: Node[] = useMemo(() => {
+  const nodes: CanvasNode[] = useMemo(() => {
     if (!positions) return [];
+    const box = (id: string) => positions[id] ?? { x: 0, y: 0, w: NODE_W, h: NODE_H };
     return topology.nodes.map((n) => {
-      const p = positions[n.id] ?? { x: 0, y: 0, w: NODE_W, h: NODE_H };
-      if (n.kind === "node") {
-        return {
-          id: n.id,
-          position: { x: p.x, y: p.y },
-          data: { label: n.label },
-          style: { width: p.w, height: p.h, background: "transparent", border: "2px dashed var(--color-border, #d0d4dc)", borderRadius: 12, fontSize: 12, padding: 8, textAlign: "left" as const },
-          selectable: false,
-          ariaLabel: n.label,
-          // Its size is known from the server's layout: drawn at once, not after a measuring pass.
-          initialWidth: p.w,
-          initialHeight: p.h,
-        };
-      }
+      const p = box(n.id);
+      // A container's position is within its node group's box.
+      const offset = n.group ? box(n.group) : { x: 0, y: 0 };
+      if (n.kind === "node") return { id: n.id, x: p.x, y: p.y, w: p.w, h: p.h, group: true, ariaLabel: n.label, children: n.label };
       return {
         id: n.id,
-        type: "card",
-        position: { x: p.x, y: p.y },
-        ...(n.group ? { parentId: n.group, extent: "parent" as const } : {}),
-        data: { node: n, selected: selected === n.id },
-        ariaLabel: `${KIND_LABEL[n.kind]} ${n.label}`,
-        initialWidth: p.w,
-        initialHeight: p.h,
+        x: offset.x + p.x,
+        y: offset.y + p.y,
+        w: p.w,
+        h: p.h,
+        ariaLabel: `${KIND_LABEL[n.kind]} ${n.label}${n.changed ? ", changed since the deploy" : ""}${n.variablesChanged ? ", variables changed since the deploy" : ""}`,
+        children: <TopologyCard node={n} selected={selected === n.id} />,
       };
     });
   }, [positions, topology, selected]);
-  const edges: Edge[] = useMemo(
-    () => topology.edges.map((e) => ({ id: e.id, source: e.source, target: e.target, label: e.label, labelStyle: { fontSize: 10 }, style: { strokeWidth: 1.5 } })),
-    [topology],
-  );
+  const edges: CanvasEdge[] = useMemo(() => topology.edges.map((e) => ({ id: e.id, source: e.source, target: e.target, label: e.label })), [topology]);
   const current = topology.nodes.find((n) => n.id === selected) ?? null;
   const excerpt = current ? excerpts[current.id] : undefined;
   // A Pro production (three nodes side by side) is wide: the graph takes the page's width so its text can be read,
@@ -134,27 +109,16 @@ export function TopologyGraph({
             </p>
           ) : null}
           {positions ? (
-            <ReactFlow
+            <GraphCanvas
               nodes={nodes}
               edges={edges}
-              nodeTypes={nodeTypes}
               // A wide graph opens at its top left at a zoom whose text reads (the rest is a pan away); others fit.
-              fitView={!wide}
-              fitViewOptions={{ padding: 0.12 }}
-              defaultViewport={wide ? { x: 16, y: 16, zoom: 0.8 } : undefined}
-              nodesDraggable={false}
-              nodesConnectable={false}
-              onNodeClick={(_, node) => setSelected(node.id)}
-              onKeyDown={(event) => {
-                const id = activatedNode(event);
-                if (id && topology.nodes.some((n) => n.id === id && n.kind !== "node")) setSelected(id);
+              fit={!wide}
+              initial={{ x: 16, y: 16, zoom: 0.8 }}
+              onSelect={(id) => {
+                if (topology.nodes.some((n) => n.id === id && n.kind !== "node")) setSelected(id);
               }}
-              proOptions={{ hideAttribution: true }}
-              minZoom={0.2}
-            >
-              <Background />
-              <Controls showInteractive={false} />
-            </ReactFlow>
+            />
           ) : (
             <p className="p-4 text-sm text-muted" role="status">
               The graph is not drawn: {"problem" in layout ? layout.problem : ""}. The table view below lists every node.

@@ -262,7 +262,7 @@ try {
     await page.waitForLoadState("networkidle");
     const t = Date.now();
     await link.click();
-    await page.getByRole("figure").locator(".react-flow__node").first().waitFor();
+    await page.getByRole("figure").locator("[data-graph-node]").first().waitFor();
     topologies.push(Date.now() - t);
   }
   topologies.sort((a, b) => a - b);
