@@ -9,6 +9,7 @@ import { queryKeys } from "@/components/query-keys";
 import { fetchProjectOverview } from "@/components/environments/use-project-overview";
 import { treeOrder } from "@/lib/environments/tree-order";
 import { useCurrentEnvironment } from "./current-environment";
+import { useHydrated } from "@/components/ui/use-hydrated";
 
 
 export interface SwitcherProject {
@@ -79,13 +80,17 @@ export function useSwitcherEnvironments() {
     enabled: Boolean(projectId),
   });
   const named = useCurrentEnvironment();
+  // While hydrating, what the server rendered (nothing yet): the page below may have filled the
+  // cache before this header hydrates, and rendering it at once would fail hydration (#418).
+  const hydrated = useHydrated();
+  const shown = hydrated ? data : undefined;
   // An environment being deleted is gone as far as navigation goes.
-  const envs = (data?.environments ?? []).filter((e) => e.status !== "deleting");
+  const envs = (shown?.environments ?? []).filter((e) => e.status !== "deleting");
   const currentName = params.environmentName ? decodeURIComponent(params.environmentName) : named;
   const current = envs.find((e) => e.name === currentName);
   // Inactive leaves are folded (counted, not listed): the project page lists them.
-  const folded = (data?.folded ?? []).reduce((sum, f) => sum + f.count, 0);
-  return { projectId, isPending, current, ordered: treeOrder(envs), folded };
+  const folded = (shown?.folded ?? []).reduce((sum, f) => sum + f.count, 0);
+  return { projectId, isPending: isPending || !hydrated, current, ordered: treeOrder(envs), folded };
 }
 
 /** The indentation of an environment at `depth` in a switcher list. */
