@@ -102,7 +102,7 @@ try {
     await page.screenshot({ path: `${out}/hierarchy-${colorScheme}.png` });
     await page.goto("/projects/luma-storefront/environments/production/topology");
     await page.getByRole("figure", { name: "Topology graph" }).locator("[data-graph-node]").first().waitFor();
-    await page.getByRole("figure", { name: "Topology graph" }).getByTestId("graph-node-app").click();
+    await page.getByRole("figure", { name: "Topology graph" }).locator("[data-graph-node][data-testid*=app]").first().click();
     await page.screenshot({ path: `${out}/topology-${colorScheme}.png` });
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.goto("/projects/luma-storefront");
