@@ -22,7 +22,7 @@ const MAX_ENTRY_BYTES = 2 * 1024 * 1024;
 const MAX_TOTAL_BYTES = 32 * 1024 * 1024;
 const MAX_URL_LENGTH = 2048;
 const MAX_COOKIE_LENGTH = 4096;
-const MAX_SESSIONS = 10_000;
+const MAX_SESSIONS = 1_000;
 /** Response headers not replayed: Node writes them for each answer. */
 const NOT_REPLAYED = new Set(["content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive", "date"]);
 const NONCE = /'nonce-([0-9a-f]{32})'/;
