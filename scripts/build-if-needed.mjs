@@ -4,11 +4,12 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { asciiServerChunks } from "./ascii-server-chunks.mjs";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
 const stampFile = path.join(root, ".next", "source-hash");
-const SOURCES = ["app", "components", "lib", "db", "public", "instrumentation.ts", "proxy.ts", "next.config.js", "postcss.config.mjs", "package-lock.json", "tsconfig.json"];
+const SOURCES = ["app", "components", "lib", "db", "public", "instrumentation.ts", "proxy.ts", "next.config.js", "postcss.config.mjs", "package-lock.json", "tsconfig.json", "scripts/build-if-needed.mjs", "scripts/ascii-server-chunks.mjs"];
 const IGNORED = /\.(test|int\.test)\.ts$|^db\/testing\//;
 
 function hashSources() {
@@ -39,6 +40,8 @@ export function buildIfNeeded(log = console.log) {
     console.error("[build] The build failed; see the output above.");
     process.exit(result.status ?? 1);
   }
+  const rewritten = asciiServerChunks(path.join(root, ".next", "server"), log);
+  log(`[build] ${rewritten} server file(s) rewritten in ASCII (one byte per character in V8's memory).`);
   fs.writeFileSync(stampFile, sourceHash);
   log(`[build] Built in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   return true;

@@ -16,7 +16,7 @@ type Files = Partial<Record<ConfigFileKey, { file: string; text: string | null }
 const parseOffThread = offThread<Files, Record<ConfigFileKey, ParsedYaml>>(path.join(process.cwd(), "lib", "config", "yaml-worker.mjs"), {
   budgetMs: PARSE_BUDGET_MS,
   maxOldGenerationSizeMb: 256,
-  idleMs: 60_000,
+  idleMs: 15_000,
   messages: {
     overBudget: `parsing took longer than ${PARSE_BUDGET_MS / 1000} s and was stopped: simplify the file`,
     restarted: "the configuration parser was restarted; try again",

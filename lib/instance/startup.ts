@@ -5,6 +5,7 @@ import { getAuthSecret } from "@/lib/auth/secret";
 import { env } from "@/lib/env";
 import { countUsers, createUser, getUserByEmail, upsertAdministrator } from "@/lib/users/create-user";
 import { installClientHeaders } from "./client-headers";
+import { collectGarbageWhenIdle, keepEmbeddedDatabaseSmall } from "./idle-memory";
 import { installPageCache } from "@/lib/session/page-cache";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/session/client-info";
 import { startAdminSocket } from "./admin-socket";
@@ -37,6 +38,8 @@ export async function startInstance(log: (line: string) => void = console.log): 
   if (reportEvery > 0) reportEventLoopDelay(log, reportEvery >= 100 ? reportEvery : 5000);
   const pageCache = installPageCache(config.PORT);
   installClientHeaders(config.TRUST_PROXY);
+  collectGarbageWhenIdle();
+  if (!config.DATABASE_URL) keepEmbeddedDatabaseSmall();
   const database = await getDatabase();
   const migrationsApplied = await database.migrate();
   const db = database.db;

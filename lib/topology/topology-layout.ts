@@ -15,7 +15,7 @@ const laidOut = new Map<string, TopologyLayout>();
 const layoutOffThread = offThread<{ graph: unknown; width: number; height: number }, TopologyLayout>(path.join(process.cwd(), "lib", "topology", "layout-worker.mjs"), {
   budgetMs: LAYOUT_BUDGET_MS,
   maxOldGenerationSizeMb: 256,
-  idleMs: 60_000,
+  idleMs: 15_000,
   messages: {
     overBudget: `laying it out took longer than ${LAYOUT_BUDGET_MS / 1000} s and was stopped`,
     restarted: "the layout was interrupted; reload the page",

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Page } from "@playwright/test";
+import { instanceMemory } from "./instance-memory";
 import { demoRemote, seededServer, waitForQuiet } from "./support";
 
 const REQUESTS = 200;
@@ -310,11 +311,16 @@ try {
   console.log(`Project page under 20 clients for 30 s (${loaded.count} requests): median ${f(loaded.median)}, p95 ${f(loaded.p95)}, errors ${loaded.errors}; static file under 20 clients: p95 ${f(staticLoaded.p95)}`);
   console.log(`JavaScript on a cold load (compressed): projects ${js.projects} kB, project ${js.project} kB, environment ${js.environment} kB, topology ${js.topology} kB`);
   console.log(`Navigation (${navigations.length} clicks, timed in the page): press → new page's frame and heading median ${navigations[Math.floor(navigations.length / 2)]} ms, p95 ${navP95} ms; → its content median ${contents[Math.floor(contents.length / 2)]} ms, p95 ${contents[Math.floor(0.95 * contents.length)]} ms (all: ${navigations.join(", ")} ms; heading as Playwright's polling waits saw it: median ${navigationsPolled[Math.floor(navigationsPolled.length / 2)]} ms, p95 ${navigationsPolled[Math.floor(0.95 * navigationsPolled.length)]} ms)`);
-  console.log(`Server memory (the one process npm start leaves, besides npm itself): idle ${idleRss} MiB; after 1,600 more page views ${busyRss} MiB; after a 100,000-line deploy log ${logRss} MiB`);
+  console.log(`Server memory (resident, the server process alone): idle ${idleRss} MiB; after 1,600 more page views ${busyRss} MiB; after a 100,000-line deploy log ${logRss} MiB`);
   console.log(`Create project → its page (6 Pro projects in a row, each queueing its first deploys): median ${creations[3]} ms, max ${creations.at(-1)} ms (goal p95 ≤ 1,000 ms)`);
   console.log(`While those deploys ran: /api/health p95 ${f(deploysHealth.p95)}, max ${f(deploysHealth.max)} (${deploysHealth.count} samples); server event loop p99 ${f(deploysLoop.p99)}, max ${f(deploysLoop.max)} (quiet: p99 ${f(quietLoop.p99)})`);
   console.log(`Pro production topology drawn after the click (5 navigations): median ${topologies[2]} ms, max ${topologies.at(-1)} ms (goal ≤ 300 ms)`);
   console.log(`A deploy printing 100,000 lines ("${bigLog.description}", ${bigLog.result}, ${(bigLogMs / 1000).toFixed(1)} s): /api/health p95 ${f(logHealth.p95)}, max ${f(logHealth.max)}; server event loop p99 ${f(logLoop.p99)}, max ${f(logLoop.max)}`);
+  // The whole instance as `npm start` runs it, on its own (this benchmark's server stopped first).
+  await server.stop();
+  const memory = await instanceMemory(browser);
+  const show = (m: { rss: number; pss: number; processes: string[] }) => `proportional ${m.pss} MiB, resident ${m.rss} MiB (${m.processes.join("; ")}: resident/proportional MiB)`;
+  console.log(`Whole instance (npm start, four pages visited, its deploys finished), idle 30 s: ${show(memory.after30)} (goal ≤ 250 MB); idle 60 s: ${show(memory.after60)}`);
 } finally {
   await browser.close();
   await server.stop();

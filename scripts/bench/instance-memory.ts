@@ -1,0 +1,96 @@
+// The whole instance's memory as a user runs it: `npm start` on a new data directory (the
+// demo project seeded, its first deploys finished), four pages visited in Chromium, then 30 s
+// and 60 s of quiet. Every
+// process of the instance is counted: npm, the server, and the server's process runner.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import type { Browser } from "@playwright/test";
+import { freePort, makeDataDir, type TestServer } from "../../e2e/support/server";
+import { cookieOf, waitForQuiet } from "./support";
+
+interface Sample {
+  /** Resident memory summed over the processes: pages shared between them counted in each. */
+  rss: number;
+  /** Proportional memory summed: each shared page counted once, split between its processes (what the instance costs the machine). */
+  pss: number;
+  processes: string[];
+}
+
+const ADMIN = { email: "memory@example.com", password: "memory-password" };
+
+function descendants(pid: number): number[] {
+  const children = (p: number): number[] => {
+    const file = `/proc/${p}/task/${p}/children`;
+    if (!fs.existsSync(file)) return [];
+    return fs.readFileSync(file, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  };
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) all.push(...children(all[i]!));
+  return all;
+}
+
+function sample(root: number): Sample {
+  let rss = 0;
+  let pss = 0;
+  const processes: string[] = [];
+  for (const pid of descendants(root)) {
+    try {
+      const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+      const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(rollup)?.[1] ?? 0);
+      rss += kb("Rss");
+      pss += kb("Pss");
+      const name = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).map((a) => path.basename(a)).slice(0, 2).join(" ");
+      processes.push(`${name} ${Math.round(kb("Rss") / 1024)}/${Math.round(kb("Pss") / 1024)}`);
+    } catch {
+      /* ended meanwhile */
+    }
+  }
+  return { rss: Math.round(rss / 1024), pss: Math.round(pss / 1024), processes };
+}
+
+export async function instanceMemory(browser: Browser): Promise<{ after30: Sample; after60: Sample }> {
+  const dataDir = makeDataDir();
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), ENV_PORT: String(await freePort()), DATA_DIR: dataDir, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SEED_DEMO: "1" };
+  delete env.DATABASE_URL;
+  delete env.NODE_OPTIONS;
+  const npm = spawn("npm", ["start"], { cwd: path.resolve(import.meta.dirname, "../.."), env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let output = "";
+  npm.stdout!.on("data", (d) => (output += d));
+  npm.stderr!.on("data", (d) => (output += d));
+  try {
+    const deadline = Date.now() + 120_000;
+    while (!/Ready on/.test(output)) {
+      if (npm.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not become ready:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const context = await browser.newContext({ baseURL: `http://localhost:${port}` });
+    const page = await context.newPage();
+    await page.goto("/sign-in");
+    await page.getByLabel("Email").fill(ADMIN.email);
+    await page.getByLabel("Password").fill(ADMIN.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/projects$/);
+    // The demo's first deploys run at the first start: idle begins once they have finished.
+    await waitForQuiet({ url: `http://localhost:${port}` } as TestServer, await cookieOf(context));
+    for (const p of ["/projects", "/projects/demo-store", "/projects/demo-store/environments/staging", "/projects/demo-store/environments/staging/topology"]) {
+      await page.goto(p);
+      await page.waitForLoadState("networkidle");
+    }
+    await context.close();
+    await new Promise((r) => setTimeout(r, 30_000));
+    const after30 = sample(npm.pid!);
+    await new Promise((r) => setTimeout(r, 30_000));
+    const after60 = sample(npm.pid!);
+    return { after30, after60 };
+  } finally {
+    try {
+      process.kill(-npm.pid!, "SIGTERM");
+    } catch {
+      /* already gone */
+    }
+    await new Promise((r) => (npm.exitCode !== null ? r(null) : npm.once("exit", r)));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
