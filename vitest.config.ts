@@ -21,7 +21,7 @@ export default defineConfig({
         test: {
           name: "unit",
           sequence: { groupOrder: 0 },
-          include: ["{lib,db,components}/**/*.test.ts"],
+          include: ["{lib,db,components}/**/*.test.ts", "scripts/*.test.ts"],
           exclude: ["**/*.int.test.ts", "node_modules/**"],
           environment: "node",
         },
