@@ -8,6 +8,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { SERVER_ENV, SERVER_NODE_ARGS } from "../../scripts/server-settings.mjs";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 
@@ -43,7 +44,7 @@ export async function startServer(
   const dataDir = options.dataDir ?? makeDataDir();
   const port = options.port ?? (await freePort());
   const envPort = Number(options.env?.ENV_PORT ?? (await freePort()));
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, DATA_DIR: dataDir, PORT: String(port), ENV_PORT: String(envPort), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", MALLOC_ARENA_MAX: "1", MALLOC_MMAP_THRESHOLD_: "131072", MALLOC_TRIM_THRESHOLD_: "131072" }; // as `npm start`
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, DATA_DIR: dataDir, PORT: String(port), ENV_PORT: String(envPort), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...SERVER_ENV }; // as `npm start`
   // End-to-end servers run on their own embedded database unless a test names a server.
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
@@ -52,7 +53,7 @@ export async function startServer(
   if (!options.env?.ADMIN_PASSWORD) delete env.ADMIN_PASSWORD;
 
   let output = "";
-  const child: ChildProcess = spawn(process.execPath, ["--max-semi-space-size=2", path.join(root, "node_modules/next/dist/bin/next"), "start", "--port", String(port)], {
+  const child: ChildProcess = spawn(process.execPath, [...SERVER_NODE_ARGS, path.join(root, "node_modules/next/dist/bin/next"), "start", "--port", String(port)], {
     cwd: root,
     env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -16,16 +16,6 @@ type Collect = () => void;
 let started = false;
 
 /**
- * With the embedded database, V8 keeps PGlite's WebAssembly at its baseline tier (Liftoff).
- * Optimising it holds 60-100 MiB more for the life of the process; the dashboard's queries are
- * small and run as fast either way, while CPU-heavy SQL runs about half as fast. Call before the
- * database opens (the flag applies to modules compiled after it).
- */
-export function keepEmbeddedDatabaseSmall(): void {
-  v8.setFlagsFromString("--liftoff-only");
-}
-
-/**
  * When the server goes quiet after work (no requests, no activity running: its event loop was
  * busy less than 5% of the time for 5 s), it collects its garbage, compacting V8's heap so the
  * pages a burst of renders used go back to the system; V8 alone keeps them for a minute or

@@ -5,7 +5,7 @@ import { getAuthSecret } from "@/lib/auth/secret";
 import { env } from "@/lib/env";
 import { countUsers, createUser, getUserByEmail, upsertAdministrator } from "@/lib/users/create-user";
 import { installClientHeaders } from "./client-headers";
-import { collectGarbageWhenIdle, keepEmbeddedDatabaseSmall } from "./idle-memory";
+import { collectGarbageWhenIdle } from "./idle-memory";
 import { installPageCache } from "@/lib/session/page-cache";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/session/client-info";
 import { startAdminSocket } from "./admin-socket";
@@ -39,7 +39,6 @@ export async function startInstance(log: (line: string) => void = console.log): 
   const pageCache = installPageCache(config.PORT);
   installClientHeaders(config.TRUST_PROXY);
   collectGarbageWhenIdle();
-  if (!config.DATABASE_URL) keepEmbeddedDatabaseSmall();
   const database = await getDatabase();
   const migrationsApplied = await database.migrate();
   const db = database.db;
