@@ -135,6 +135,7 @@ describeEachDatabase("page cache", ({ db }) => {
     await get("/projects", cookie);
     expect((await get("/projects", cookie)).cache).toBe("hit");
     await revokeSession(db(), sid);
+    await until(() => cache.size === 0, "the revocation to be heard");
     answer = { status: 307, headers: { location: "/sign-in" }, body: "" };
     const res = await fetch(base + "/projects", { headers: { cookie }, redirect: "manual" });
     expect(res.status).toBe(307);
