@@ -75,8 +75,14 @@ export function ActivityStream({
     },
   });
   // Hydrating: what the server rendered (the cache may already hold a newer stream).
+  // Its fetch state too: an event heard before this part hydrates invalidates the query, and the
+  // render then reports a fetch on its way ("Updating…") that the server's HTML does not have (#418).
   const hydrated = useHydrated();
-  const pages = hydrated || !isDefault ? query.data?.pages : [initial];
+  const asServer = !hydrated && isDefault;
+  const pages = asServer ? [initial] : query.data?.pages;
+  const isUpdating = !asServer && query.isFetching && !query.isFetchingNextPage;
+  const error = asServer ? null : query.error;
+  const hasOlder = asServer ? Boolean(initial.nextCursor) : query.hasNextPage;
   const first = pages?.[0];
   const recent = pages?.flatMap((p) => p.recent) ?? [];
   const set = (key: keyof Filters) => (e: React.ChangeEvent<HTMLSelectElement>) => setFilters({ ...filters, [key]: e.target.value });
@@ -110,11 +116,11 @@ export function ActivityStream({
             Clear filters
           </button>
         ) : null}
-        {query.isFetching && !query.isFetchingNextPage ? <span className="text-xs text-muted">Updating…</span> : null}
+        {isUpdating ? <span className="text-xs text-muted">Updating…</span> : null}
       </div>
-      {query.error ? (
+      {error ? (
         <p role="alert" className="text-sm text-danger">
-          {query.error.message}
+          {error.message}
         </p>
       ) : null}
       {!first ? <p className="text-sm text-muted">Loading activities…</p> : null}
@@ -122,7 +128,7 @@ export function ActivityStream({
       {first && first.running.length > 0 ? <Group label="Running" items={first.running} projectId={projectId} showEnvironment={!environment} /> : null}
       {first && first.pending.length > 0 ? <Group label="Pending" items={first.pending} projectId={projectId} showEnvironment={!environment} /> : null}
       {recent.length > 0 ? <Group label="Recent" items={recent} projectId={projectId} showEnvironment={!environment} /> : null}
-      {query.hasNextPage ? (
+      {hasOlder ? (
         <button
           type="button"
           className="rounded-md border border-border px-3 py-1.5 text-sm hover:bg-surface-muted disabled:opacity-60"

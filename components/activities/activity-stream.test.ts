@@ -1,0 +1,55 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { createElement } from "react";
+import { renderToString } from "react-dom/server";
+import { SearchParamsContext } from "next/dist/shared/lib/hooks-client-context.shared-runtime";
+import { describe, expect, it } from "vitest";
+import { queryKeys } from "@/components/query-keys";
+import type { ActivityStreamPage, StreamActivity } from "@/lib/environments/activity-stream";
+import { ActivityStream } from "./activity-stream";
+
+const done: StreamActivity = {
+  id: "a1",
+  type: "environment.redeploy",
+  state: "complete",
+  result: "success",
+  description: "Redeploy staging",
+  environmentName: "staging",
+  createdAt: new Date(0).toISOString(),
+  startedAt: new Date(0).toISOString(),
+  completedAt: new Date(1000).toISOString(),
+  phase: null,
+  cancelRequested: false,
+  progress: null,
+  createdBy: "Ada",
+  waitMs: null,
+  buildMs: null,
+  buildReused: null,
+  deployMs: 900,
+};
+const initial: ActivityStreamPage = { running: [], pending: [], recent: [done], nextCursor: null };
+
+/**
+ * renderToString renders as hydration does (useSyncExternalStore's server snapshot): what a
+ * client cache holds must not change that first render, or hydration fails (React error #418).
+ */
+function render(client: QueryClient): string {
+  const stream = createElement(ActivityStream, { projectId: "p", environment: "staging", initial, typeLabels: [["environment.redeploy", "Redeploy"]] });
+  return renderToString(createElement(QueryClientProvider, { client }, createElement(SearchParamsContext.Provider, { value: new URLSearchParams() }, stream)));
+}
+
+describe("ActivityStream while hydrating", () => {
+  it("renders what the server rendered, whatever the cache holds: a newer page and a refetch on its way", async () => {
+    const fresh = () => new QueryClient({ defaultOptions: { queries: { staleTime: 30_000, retry: false } } });
+    const asServer = render(fresh());
+    expect(asServer).toContain("Redeploy staging");
+    expect(asServer).not.toContain("Updating");
+
+    // The project's event stream connected before this part hydrated: the query was invalidated
+    // (a render then reports a refetch on its way) and a newer page arrived.
+    const client = fresh();
+    const key = queryKeys.activityStream("p", "staging", { type: "", state: "", result: "" });
+    client.setQueryData(key, { pages: [{ ...initial, recent: [{ ...done, id: "a2", description: "Newer" }, done], nextCursor: "more" }], pageParams: [""] });
+    await client.invalidateQueries({ queryKey: key, refetchType: "none" });
+    expect(render(client)).toBe(asServer);
+  });
+});
