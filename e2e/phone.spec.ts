@@ -66,6 +66,7 @@ test("at 390×844 and 360×740 no page is wider than the phone, the header colla
   await expect(page.getByRole("dialog")).toBeVisible();
   await page.keyboard.press("Escape");
   await expect(page.getByRole("dialog")).toBeHidden();
+  await expect(page.getByRole("button", { name: /^Menu/ })).toBeFocused();
   await page.goto(`/projects/${projectId}/environments/staging`);
 
   // Dialogs fit, buttons included.

@@ -1,14 +1,21 @@
 "use client";
 
-import * as RadixDialog from "@radix-ui/react-dialog";
-import Link from "next/link";
-import { useState, useTransition, type ReactNode } from "react";
-import { signOutAction } from "@/lib/actions/auth-actions";
-import { depthIndent, useSwitcherEnvironments, useSwitcherProjects } from "./project-switcher";
-import { accountLinks } from "./user-menu";
+import { useRef, useState, type ComponentType } from "react";
+import type { PhoneMenuSheet as Sheet } from "./phone-menu-sheet";
+import { useSwitcherEnvironments, useSwitcherProjects } from "./project-switcher";
 
-const itemClass =
-  "flex min-h-11 items-center gap-2 rounded-md px-3 py-2 text-sm hover:bg-surface-muted aria-[current=page]:bg-accent-soft aria-[current=page]:font-medium";
+/**
+ * The sheet's code (a Radix dialog, ~14 kB compressed) is not part of any page's first load: it
+ * loads when the pointer or the focus reaches the Menu button, and a press opens the sheet as soon
+ * as it is there (as the header's menus do, components/ui/menu.tsx).
+ */
+type SheetComponent = ComponentType<Parameters<typeof Sheet>[0]>;
+let sheet: SheetComponent | null = null;
+let loading: Promise<SheetComponent> | null = null;
+const loadSheet = (): Promise<SheetComponent> => {
+  loading ??= import("./phone-menu-sheet").then((m) => (sheet = m.PhoneMenuSheet));
+  return loading;
+};
 
 /**
  * The header of a phone: where you are (project and environment) and one Menu button opening a
@@ -17,103 +24,41 @@ const itemClass =
  */
 export function PhoneMenu({ name, email, isAdmin }: { name: string | null; email: string; isAdmin: boolean }) {
   const [open, setOpen] = useState(false);
-  const [signingOut, startTransition] = useTransition();
-  const { projects, current: project, refetch } = useSwitcherProjects();
-  const { projectId, current: environment, ordered, folded } = useSwitcherEnvironments();
-  const close = () => setOpen(false);
+  const [Loaded, setLoaded] = useState<SheetComponent | null>(() => sheet);
+  const trigger = useRef<HTMLButtonElement>(null);
+  const { current: project, refetch } = useSwitcherProjects();
+  const { current: environment } = useSwitcherEnvironments();
   const here = [project?.title, environment?.title].filter(Boolean).join(" / ");
+  const show = () => {
+    void refetch();
+    void loadSheet().then((component) => {
+      setLoaded(() => component);
+      setOpen(true);
+    });
+  };
 
   return (
-    <RadixDialog.Root
-      open={open}
-      onOpenChange={(next) => {
-        setOpen(next);
-        if (next) void refetch();
-      }}
-    >
+    <>
       <span className="min-w-0 flex-1 truncate text-sm font-medium" aria-hidden={!here}>
         {here}
       </span>
-      <RadixDialog.Trigger
+      <button
+        ref={trigger}
+        type="button"
         className="inline-flex shrink-0 items-center gap-1.5 rounded-md border border-border bg-surface px-2.5 py-1.5 text-sm hover:bg-surface-muted"
         aria-label={here ? `Menu (you are in ${here})` : "Menu"}
+        aria-haspopup="dialog"
+        aria-expanded={open}
+        onPointerEnter={() => void loadSheet()}
+        onFocus={() => void loadSheet()}
+        onClick={show}
       >
         <svg aria-hidden viewBox="0 0 16 16" className="size-4" fill="none" stroke="currentColor" strokeWidth="1.8">
           <path d="M2.5 4h11M2.5 8h11M2.5 12h11" />
         </svg>
         Menu
-      </RadixDialog.Trigger>
-      <RadixDialog.Portal>
-        <RadixDialog.Overlay className="fixed inset-0 z-50 bg-black/50" />
-        <RadixDialog.Content className="fixed inset-y-0 right-0 z-50 flex w-[min(22rem,calc(100vw-2.5rem))] flex-col overflow-y-auto border-l border-border bg-surface p-3 shadow-xl">
-          <div className="flex items-start gap-2 px-1 pb-3">
-            <div className="min-w-0 flex-1">
-              <RadixDialog.Title className="truncate font-semibold">{name || email}</RadixDialog.Title>
-              <RadixDialog.Description className="truncate text-xs text-muted">
-                {email}
-                {isAdmin ? " · Instance administrator" : ""}
-              </RadixDialog.Description>
-            </div>
-            <RadixDialog.Close className="rounded-md px-2.5 py-1.5 text-sm hover:bg-surface-muted" aria-label="Close the menu">
-              Close
-            </RadixDialog.Close>
-          </div>
-
-          {projectId ? (
-            <Section title={`Environments of ${project?.title ?? projectId}`}>
-              {ordered.length === 0 ? <p className="px-3 py-2 text-sm text-muted">None yet</p> : null}
-              {ordered.map(({ env: e, depth }) => (
-                <Link
-                  key={e.id}
-                  href={`/projects/${projectId}/environments/${e.name}`}
-                  onClick={close}
-                  aria-current={e.name === environment?.name ? "page" : undefined}
-                  className={`${itemClass} ${e.status === "inactive" ? "opacity-60" : ""}`}
-                  style={depthIndent(depth)}
-                >
-                  <span className="truncate">{e.title}</span>
-                  <span className="ml-auto shrink-0 font-mono text-xs text-muted">{e.name}</span>
-                </Link>
-              ))}
-              {folded > 0 ? (
-                <Link href={`/projects/${projectId}?inactive=1`} onClick={close} className={`${itemClass} text-muted`}>
-                  {folded} inactive: see the project page
-                </Link>
-              ) : null}
-            </Section>
-          ) : null}
-
-          <Section title="Projects">
-            {projects.length === 0 ? <p className="px-3 py-2 text-sm text-muted">No projects yet</p> : null}
-            {projects.map((p) => (
-              <Link key={p.id} href={`/projects/${p.id}`} onClick={close} aria-current={p.id === project?.id ? "page" : undefined} className={itemClass}>
-                <span className="truncate">{p.title}</span>
-                <span className="ml-auto shrink-0 font-mono text-xs text-muted">{p.id}</span>
-              </Link>
-            ))}
-          </Section>
-
-          <Section title="Account">
-            {accountLinks(isAdmin).map((l) => (
-              <Link key={l.href} href={l.href} onClick={close} className={itemClass}>
-                {l.label}
-              </Link>
-            ))}
-            <button type="button" className={`${itemClass} w-full text-left`} disabled={signingOut} onClick={() => startTransition(() => signOutAction())}>
-              {signingOut ? "Signing out…" : "Sign out"}
-            </button>
-          </Section>
-        </RadixDialog.Content>
-      </RadixDialog.Portal>
-    </RadixDialog.Root>
-  );
-}
-
-function Section({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <nav aria-label={title} className="border-t border-border py-2">
-      <h2 className="truncate px-3 pb-1 text-xs font-medium text-muted">{title}</h2>
-      {children}
-    </nav>
+      </button>
+      {Loaded ? <Loaded open={open} onOpenChange={setOpen} trigger={trigger} name={name} email={email} isAdmin={isAdmin} /> : null}
+    </>
   );
 }

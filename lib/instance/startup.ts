@@ -5,6 +5,7 @@ import { getAuthSecret } from "@/lib/auth/secret";
 import { env } from "@/lib/env";
 import { countUsers, createUser, getUserByEmail, upsertAdministrator } from "@/lib/users/create-user";
 import { installClientHeaders } from "./client-headers";
+import { installPrecompressedStatic } from "./precompressed-static";
 import { collectGarbageWhenIdle } from "./idle-memory";
 import { installPageCache } from "@/lib/session/page-cache";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/session/client-info";
@@ -38,6 +39,8 @@ export async function startInstance(log: (line: string) => void = console.log): 
   if (reportEvery > 0) reportEventLoopDelay(log, reportEvery >= 100 ? reportEvery : 5000);
   const pageCache = installPageCache(config.PORT);
   installClientHeaders(config.TRUST_PROXY);
+  // Installed last, so it runs first: a static script costs a map lookup, not a pass through Next.js.
+  installPrecompressedStatic(config.PORT);
   collectGarbageWhenIdle();
   const database = await getDatabase();
   const migrationsApplied = await database.migrate();

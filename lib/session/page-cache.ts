@@ -1,12 +1,13 @@
 import "server-only";
 import crypto from "node:crypto";
-import http from "node:http";
+import type http from "node:http";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { decode } from "next-auth/jwt";
 import { listenToChannel, type Db } from "@/db/client";
 import { getSessionOwner } from "@/lib/auth/user-sessions";
 import { CLIENT_HTTPS_HEADER, clientInfo } from "./client-info";
+import { acceptsEncoding, interceptDashboardRequests } from "./dashboard-requests";
 
 /** The channel on which the database announces every committed change a page may show (migration 0017). */
 export const DATA_CHANGES_CHANNEL = "data_changes";
@@ -149,7 +150,7 @@ export class PageCache {
   private async replay(req: http.IncomingMessage, res: http.ServerResponse, entry: Entry): Promise<void> {
     const nonce = crypto.randomUUID().replaceAll("-", "");
     const html = Buffer.from(entry.body.replaceAll(entry.nonce, nonce));
-    const body = acceptsGzip(req) ? await gzip(html, GZIP_OPTIONS) : html;
+    const body = acceptsEncoding(req.headers["accept-encoding"], "gzip") ? await gzip(html, GZIP_OPTIONS) : html;
     res.statusCode = 200;
     for (const [name, value] of Object.entries(entry.headers)) {
       if (value !== undefined) res.setHeader(name, typeof value === "string" ? value.replaceAll(entry.nonce, nonce) : Array.isArray(value) ? value.map((v) => v.replaceAll(entry.nonce, nonce)) : value);
@@ -264,16 +265,6 @@ function cacheKey(req: http.IncomingMessage, sessionId: string): string {
   return JSON.stringify([sessionId, req.url, h.host, h["x-forwarded-host"], h["x-forwarded-proto"], h[CLIENT_HTTPS_HEADER]]);
 }
 
-function acceptsGzip(req: http.IncomingMessage): boolean {
-  return String(req.headers["accept-encoding"] ?? "")
-    .split(",")
-    .some((part) => {
-      const [coding, ...params] = part.trim().split(";");
-      const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-      return coding?.trim().toLowerCase() === "gzip" && (!q || Number(q.slice(2)) > 0);
-    });
-}
-
 function cookieValue(header: string, name: string): string | null {
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
@@ -295,23 +286,10 @@ export function installPageCache(port: number): PageCache {
   const g = globalThis as G;
   if (g[installedKey]) return g[installedKey];
   const cache = (g[installedKey] = new PageCache());
-  const emit = http.Server.prototype.emit;
-  const isDashboard = new WeakMap<http.Server, boolean>();
-  http.Server.prototype.emit = function (this: http.Server, event: string | symbol, ...args: unknown[]) {
-    if (event === "request") {
-      const [req, res] = args as [http.IncomingMessage, http.ServerResponse];
-      let dashboard = isDashboard.get(this);
-      if (dashboard === undefined) {
-        const address = this.address();
-        dashboard = typeof address === "object" && address !== null && address.port === port;
-        isDashboard.set(this, dashboard);
-      }
-      if (dashboard && isCandidate(req)) {
-        void cache.handle(req, res, () => void emit.apply(this, [event, ...args] as unknown as Parameters<typeof emit>));
-        return true;
-      }
-    }
-    return emit.apply(this, [event, ...args] as Parameters<typeof emit>);
-  } as typeof emit;
+  interceptDashboardRequests(port, (req, res, render) => {
+    if (!isCandidate(req)) return false;
+    void cache.handle(req, res, render);
+    return true;
+  });
   return cache;
 }
