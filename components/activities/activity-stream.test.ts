@@ -4,28 +4,21 @@ import { renderToString } from "react-dom/server";
 import { SearchParamsContext } from "next/dist/shared/lib/hooks-client-context.shared-runtime";
 import { describe, expect, it } from "vitest";
 import { queryKeys } from "@/components/query-keys";
-import type { ActivityStreamPage, StreamActivity } from "@/lib/environments/activity-stream";
+import type { ActivityStreamPage } from "@/lib/environments/activity-stream";
 import { ActivityStream } from "./activity-stream";
+import { streamActivity } from "./testing-activities";
 
-const done: StreamActivity = {
+const done = streamActivity({
   id: "a1",
   type: "environment.redeploy",
   state: "complete",
   result: "success",
   description: "Redeploy staging",
   environmentName: "staging",
-  createdAt: new Date(0).toISOString(),
   startedAt: new Date(0).toISOString(),
   completedAt: new Date(1000).toISOString(),
-  phase: null,
-  cancelRequested: false,
-  progress: null,
-  createdBy: "Ada",
-  waitMs: null,
-  buildMs: null,
-  buildReused: null,
   deployMs: 900,
-};
+});
 const initial: ActivityStreamPage = { running: [], pending: [], recent: [done], nextCursor: null };
 
 /**

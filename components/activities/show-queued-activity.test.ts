@@ -3,26 +3,9 @@ import { describe, expect, it } from "vitest";
 import { queryKeys } from "@/components/query-keys";
 import type { ActivityStreamPage, StreamActivity } from "@/lib/environments/activity-stream";
 import { showQueuedActivity } from "./show-queued-activity";
+import { streamActivity } from "./testing-activities";
 
-const activity = (id: string, state: StreamActivity["state"] = "pending"): StreamActivity => ({
-  id,
-  type: "environment.branch",
-  state,
-  result: null,
-  description: `Branch ${id} from staging`,
-  environmentName: id,
-  createdAt: new Date(0).toISOString(),
-  startedAt: null,
-  completedAt: null,
-  phase: null,
-  cancelRequested: false,
-  progress: null,
-  createdBy: "Ada",
-  waitMs: null,
-  buildMs: null,
-  buildReused: null,
-  deployMs: null,
-});
+const activity = (id: string, state: StreamActivity["state"] = "pending"): StreamActivity => streamActivity({ id, state });
 const page = (pending: StreamActivity[] = [], recent: StreamActivity[] = []): InfiniteData<ActivityStreamPage> => ({ pages: [{ running: [], pending, recent, nextCursor: null }], pageParams: [""] });
 const none = { type: "", state: "", result: "" };
 
