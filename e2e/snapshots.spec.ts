@@ -54,4 +54,20 @@ test("take a snapshot, watch it finish, restore it after the data changed, and s
   await site.goto(`http://staging.${projectId}.localhost:${process.env.E2E_ENV_PORT}/`);
   await expect(site.locator("body")).toContainText(deployed);
   await context.close();
+
+  // A browser in another timezone and language renders the dates as the server did (in UTC), so
+  // the pages that show them hydrate without error: the snapshots, the activity stream, a log.
+  const abroad = await browser.newContext({ storageState: ADMIN_STATE, timezoneId: "Pacific/Kiritimati", locale: "de-DE" });
+  const away = await abroad.newPage();
+  const errors: string[] = [];
+  away.on("pageerror", (e) => errors.push(`${away.url()}: ${e.message}`));
+  await away.goto(`/projects/${projectId}/environments/staging`);
+  await expect(away.getByRole("region", { name: "Backups" }).getByRole("listitem").first()).toContainText("UTC");
+  await expect(away.getByRole("list", { name: "Activities" }).first()).toContainText("UTC");
+  await away.getByRole("list", { name: "Activities" }).first().getByRole("link").first().click();
+  await expect(away.locator("time").first()).toContainText("UTC");
+  await away.reload();
+  await expect(away.locator("time").first()).toContainText("UTC");
+  expect(errors).toEqual([]);
+  await abroad.close();
 });

@@ -45,4 +45,19 @@ describe("ActivityStream while hydrating", () => {
     await client.invalidateQueries({ queryKey: key, refetchType: "none" });
     expect(render(client)).toBe(asServer);
   });
+
+  it("shows times in UTC, the same text on the server and in a browser anywhere", () => {
+    const client = () => new QueryClient({ defaultOptions: { queries: { staleTime: 30_000 } } });
+    const zone = process.env.TZ;
+    try {
+      process.env.TZ = "UTC";
+      const here = render(client());
+      process.env.TZ = "Pacific/Kiritimati"; // UTC+14: another day
+      expect(render(client())).toBe(here);
+      expect(here).toContain("Jan 1, 1970, 12:00 AM UTC");
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
 });

@@ -6,6 +6,7 @@ import { useSearchParams } from "next/navigation";
 import { useState } from "react";
 import type { ActivityStreamPage, StreamActivity } from "@/lib/environments/activity-stream";
 import { ActivityStateBadge, formatDuration } from "./activity-state";
+import { formatDateTime } from "@/components/projects/format";
 import { queryKeys } from "@/components/query-keys";
 import { FALLBACK_POLL_MS, useProjectEventsLive } from "@/components/projects/project-events";
 import { useHydrated } from "@/components/ui/use-hydrated";
@@ -158,9 +159,7 @@ function Group({ label, items, projectId, showEnvironment }: { label: string; it
               <span className="ml-auto text-xs text-muted">
                 {durations(a) ? `${durations(a)} · ` : ""}
                 {a.createdBy ? `${a.createdBy} · ` : ""}
-                <time dateTime={a.createdAt} suppressHydrationWarning>
-                  {new Date(a.createdAt).toLocaleString()}
-                </time>
+                <time dateTime={a.createdAt}>{formatDateTime(new Date(a.createdAt))}</time>
               </span>
             </Link>
           </li>

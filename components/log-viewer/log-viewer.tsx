@@ -4,6 +4,7 @@ import Anser from "anser";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { ActivityStateBadge, formatDuration } from "@/components/activities/activity-state";
+import { formatDateTime } from "@/components/projects/format";
 import { CancelActivityButton } from "@/components/activities/cancel-activity-button";
 import type { ActivityView } from "@/lib/activities/activity-view";
 import { LogModel, SECTION_LABEL, lineHash, parseLineHash, sectionDurationMs, type LogLine, type LogSection } from "./log-model";
@@ -428,9 +429,7 @@ function ActivityHeader({
       <div>
         <dt className="text-xs text-muted">Created</dt>
         <dd className="mt-0.5">
-          <time dateTime={activity.createdAt} suppressHydrationWarning>
-            {new Date(activity.createdAt).toLocaleString()}
-          </time>
+          <time dateTime={activity.createdAt}>{formatDateTime(new Date(activity.createdAt))}</time>
           {waited ? <span className="text-xs text-muted"> · waited {waited}</span> : null}
         </dd>
       </div>

@@ -18,6 +18,7 @@ import { queryKeys } from "@/components/query-keys";
 import { FALLBACK_POLL_MS, useProjectEventsLive } from "@/components/projects/project-events";
 import { useProjectOverview } from "@/components/environments/use-project-overview";
 import type { ProjectOverview } from "@/lib/environments/overview";
+import { formatDateTime } from "@/components/projects/format";
 
 interface PanelData {
   snapshots: SnapshotView[];
@@ -25,7 +26,8 @@ interface PanelData {
   canManage: boolean;
 }
 
-const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+/** In UTC, as every page shows times: the same text on the server and in any browser, so hydration agrees. */
+const when = (iso: string) => formatDateTime(new Date(iso));
 
 /** Backups / Snapshots of one environment: create, watch progress, restore, delete. */
 export function SnapshotPanel({ projectId, environment, overview, initial }: { projectId: string; environment: string; overview: ProjectOverview; initial: PanelData }) {
