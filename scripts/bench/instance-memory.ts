@@ -15,6 +15,21 @@ interface Sample {
   /** Proportional memory summed: each shared page counted once, split between its processes (what the instance costs the machine). */
   pss: number;
   processes: string[];
+  /** For a process over 400 MiB resident: its largest mappings, to see what grew (live large allocations, the database's memory, V8's pages). */
+  largest: string[];
+}
+
+const SUSPICIOUS_MIB = 400;
+
+/** A process's five largest mappings by resident size: "rss/size MiB perms name". */
+export function largestMappings(pid: number): string[] {
+  const rows: { rss: number; size: number; what: string }[] = [];
+  for (const line of fs.readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) rows.push({ rss: 0, size: (parseInt(head[2]!, 16) - parseInt(head[1]!, 16)) / 1048576, what: `${head[3]} ${path.basename(head[4] || "anonymous")}` });
+    else if (line.startsWith("Rss:") && rows.length > 0) rows.at(-1)!.rss = Number(line.split(/\s+/)[1]) / 1024;
+  }
+  return rows.sort((a, b) => b.rss - a.rss).slice(0, 5).map((r) => `${r.rss.toFixed(0)}/${r.size.toFixed(0)} MiB ${r.what}`);
 }
 
 const ADMIN = { email: "memory@example.com", password: "memory-password" };
@@ -34,6 +49,7 @@ function sample(root: number): Sample {
   let rss = 0;
   let pss = 0;
   const processes: string[] = [];
+  const largest: string[] = [];
   for (const pid of descendants(root)) {
     try {
       const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
@@ -42,11 +58,12 @@ function sample(root: number): Sample {
       pss += kb("Pss");
       const name = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).map((a) => path.basename(a)).slice(0, 2).join(" ");
       processes.push(`${name} ${Math.round(kb("Rss") / 1024)}/${Math.round(kb("Pss") / 1024)}`);
+      if (kb("Rss") / 1024 > SUSPICIOUS_MIB) largest.push(`${name}: ${largestMappings(pid).join(", ")}`);
     } catch {
       /* ended meanwhile */
     }
   }
-  return { rss: Math.round(rss / 1024), pss: Math.round(pss / 1024), processes };
+  return { rss: Math.round(rss / 1024), pss: Math.round(pss / 1024), processes, largest };
 }
 
 export async function instanceMemory(browser: Browser): Promise<{ after30: Sample; after60: Sample }> {

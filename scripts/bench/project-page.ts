@@ -319,7 +319,8 @@ try {
   // The whole instance as `npm start` runs it, on its own (this benchmark's server stopped first).
   await server.stop();
   const memory = await instanceMemory(browser);
-  const show = (m: { rss: number; pss: number; processes: string[] }) => `proportional ${m.pss} MiB, resident ${m.rss} MiB (${m.processes.join("; ")}: resident/proportional MiB)`;
+  const show = (m: { rss: number; pss: number; processes: string[]; largest: string[] }) =>
+    `proportional ${m.pss} MiB, resident ${m.rss} MiB (${m.processes.join("; ")}: resident/proportional MiB)${m.largest.length > 0 ? ` [largest mappings: ${m.largest.join("; ")}]` : ""}`;
   console.log(`Whole instance (npm start, four pages visited, its deploys finished), idle 30 s: ${show(memory.after30)} (goal ≤ 250 MB); idle 60 s: ${show(memory.after60)}`);
 } finally {
   await browser.close();
