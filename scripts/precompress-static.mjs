@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
 
-export const PRECOMPRESSED = /\.(js|css)$/;
+const PRECOMPRESSED = /\.(js|css)$/;
 
 /** Compresses every .js and .css file under `dir` (a `.br` beside each); returns how many it wrote. */
 export function precompressStatic(dir, log = () => {}) {

@@ -28,3 +28,12 @@ export function EnvironmentRow({ projectId, env, withParent = false }: { project
     </Link>
   );
 }
+
+/** What the folded inactive list shows while its code or its environments load. */
+export function InactiveLoading() {
+  return (
+    <p className="px-2 py-2 text-sm text-muted" role="status">
+      Loading the inactive environments…
+    </p>
+  );
+}

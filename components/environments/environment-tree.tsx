@@ -4,19 +4,11 @@ import { useSearchParams } from "next/navigation";
 import dynamic from "next/dynamic";
 import { useState } from "react";
 import type { EnvironmentView, ProjectOverview } from "@/lib/environments/overview";
-import { EnvironmentRow } from "./environment-row";
+import { EnvironmentRow, InactiveLoading } from "./environment-row";
 import { useProjectOverview } from "./use-project-overview";
 
 /** The folded list's code (the virtualiser) loads when it is unfolded. */
 const InactiveList = dynamic(() => import("./inactive-list").then((m) => m.InactiveList), { loading: () => <InactiveLoading /> });
-
-export function InactiveLoading() {
-  return (
-    <p className="px-2 py-2 text-sm text-muted" role="status">
-      Loading the inactive environments…
-    </p>
-  );
-}
 
 /** Production → Staging → Integration branches; inactive leaves are folded on the server and listed when unfolded. */
 export function EnvironmentTree({ projectId, initial }: { projectId: string; initial: ProjectOverview }) {

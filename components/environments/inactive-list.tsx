@@ -3,8 +3,7 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useRef } from "react";
 import type { EnvironmentView } from "@/lib/environments/overview";
-import { EnvironmentRow } from "./environment-row";
-import { InactiveLoading } from "./environment-tree";
+import { EnvironmentRow, InactiveLoading } from "./environment-row";
 import { useInactiveEnvironments } from "./use-project-overview";
 
 const ROW_HEIGHT = 40;

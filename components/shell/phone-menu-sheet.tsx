@@ -4,7 +4,7 @@ import * as RadixDialog from "@radix-ui/react-dialog";
 import Link from "next/link";
 import { useTransition, type ReactNode, type RefObject } from "react";
 import { signOutAction } from "@/lib/actions/auth-actions";
-import { depthIndent, useSwitcherEnvironments, useSwitcherProjects } from "./project-switcher";
+import { depthIndent, type useSwitcherEnvironments, type useSwitcherProjects } from "./project-switcher";
 import { accountLinks } from "./user-menu";
 
 const itemClass =
@@ -15,10 +15,21 @@ const itemClass =
  * sign out — what the wide header spreads over three menus. Loaded when the Menu button is first
  * wanted (phone-menu.tsx), so no page's first load carries the dialog's code for it.
  */
+/** Where the user is and can go: the header's switchers' data, read once by the Menu button (phone-menu.tsx). */
+export interface PhonePlaces {
+  projects: ReturnType<typeof useSwitcherProjects>["projects"];
+  project: ReturnType<typeof useSwitcherProjects>["current"];
+  projectId: ReturnType<typeof useSwitcherEnvironments>["projectId"];
+  environment: ReturnType<typeof useSwitcherEnvironments>["current"];
+  ordered: ReturnType<typeof useSwitcherEnvironments>["ordered"];
+  folded: number;
+}
+
 export function PhoneMenuSheet({
   open,
   onOpenChange,
   trigger,
+  places,
   name,
   email,
   isAdmin,
@@ -27,13 +38,13 @@ export function PhoneMenuSheet({
   onOpenChange: (open: boolean) => void;
   /** The Menu button: the focus goes back to it when the sheet closes. */
   trigger: RefObject<HTMLButtonElement | null>;
+  places: PhonePlaces;
   name: string | null;
   email: string;
   isAdmin: boolean;
 }) {
   const [signingOut, startTransition] = useTransition();
-  const { projects, current: project } = useSwitcherProjects();
-  const { projectId, current: environment, ordered, folded } = useSwitcherEnvironments();
+  const { projects, project, projectId, environment, ordered, folded } = places;
   const close = () => onOpenChange(false);
 
   return (

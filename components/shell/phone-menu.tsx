@@ -26,8 +26,8 @@ export function PhoneMenu({ name, email, isAdmin }: { name: string | null; email
   const [open, setOpen] = useState(false);
   const [Loaded, setLoaded] = useState<SheetComponent | null>(() => sheet);
   const trigger = useRef<HTMLButtonElement>(null);
-  const { current: project, refetch } = useSwitcherProjects();
-  const { current: environment } = useSwitcherEnvironments();
+  const { projects, current: project, refetch } = useSwitcherProjects();
+  const { projectId, current: environment, ordered, folded } = useSwitcherEnvironments();
   const here = [project?.title, environment?.title].filter(Boolean).join(" / ");
   const show = () => {
     void refetch();
@@ -58,7 +58,7 @@ export function PhoneMenu({ name, email, isAdmin }: { name: string | null; email
         </svg>
         Menu
       </button>
-      {Loaded ? <Loaded open={open} onOpenChange={setOpen} trigger={trigger} name={name} email={email} isAdmin={isAdmin} /> : null}
+      {Loaded ? <Loaded open={open} onOpenChange={setOpen} trigger={trigger} places={{ projects, project, projectId, environment, ordered, folded }} name={name} email={email} isAdmin={isAdmin} /> : null}
     </>
   );
 }

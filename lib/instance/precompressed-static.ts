@@ -52,7 +52,8 @@ export function findPrecompressed(staticDir: string): Map<string, Copy> {
  */
 export function servePrecompressed(copies: Map<string, Copy>, req: http.IncomingMessage, res: http.ServerResponse, pass: () => void): boolean {
   if ((req.method !== "GET" && req.method !== "HEAD") || !req.url?.startsWith(URL_PREFIX)) return false;
-  const copy = copies.get(req.url.split("?")[0]!);
+  const address = req.url.split("?")[0]!;
+  const copy = copies.get(address);
   if (!copy || !acceptsEncoding(req.headers["accept-encoding"], "br")) return false;
   const answer = (body: Buffer) => {
     copy.body = body;
@@ -68,7 +69,7 @@ export function servePrecompressed(copies: Map<string, Copy>, req: http.Incoming
   if (copy.body) answer(copy.body);
   else
     fs.promises.readFile(copy.file).then(answer, () => {
-      copies.delete(req.url!.split("?")[0]!);
+      copies.delete(address);
       pass();
     });
   return true;
