@@ -3,6 +3,7 @@
  * node-postgres pool when it is set. Everything else receives a `Db` and never
  * learns which one it is.
  */
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import v8 from "node:v8";
@@ -14,7 +15,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
-import { env } from "@/lib/env";
+import { childProcessEnv, env } from "@/lib/env";
 import * as schema from "./schema";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -107,8 +108,14 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   let dir: string | undefined;
   if (dataDir) {
     dir = path.join(dataDir, "pglite");
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dataDir, { recursive: true });
     releaseLock = lockDataDir(dataDir);
+    try {
+      await createPgliteIfMissing(dataDir, dir);
+    } catch (err) {
+      releaseLock();
+      throw err;
+    }
   }
   v8.setFlagsFromString("--liftoff-only");
   let client: PGlite;
@@ -136,6 +143,33 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       }
     },
   };
+}
+
+const CREATE_CHILD = path.join(process.cwd(), "db", "create-pglite-child.mjs");
+
+/**
+ * A new data directory's database is created by a child process (db/create-pglite-child.mjs):
+ * initdb's peak and the malloc heap it leaves behind end with that process, so a first start
+ * idles as small as every later one. It is built beside the directory and renamed into place,
+ * so a creation cut short (killed, out of disk) is never opened as a database: the next start
+ * creates it again.
+ */
+async function createPgliteIfMissing(dataDir: string, dir: string): Promise<void> {
+  if (fs.existsSync(path.join(dir, "PG_VERSION"))) return;
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) return; // not ours to replace: PGlite reports what it finds
+  const building = path.join(dataDir, "pglite.creating");
+  fs.rmSync(building, { recursive: true, force: true });
+  fs.mkdirSync(building);
+  const params = JSON.stringify(PGLITE_START_PARAMS ?? null);
+  await new Promise<void>((resolve, reject) => {
+    const child = execFile(process.execPath, [/* turbopackIgnore: true */ CREATE_CHILD, building, params], { env: childProcessEnv({}), maxBuffer: 1024 * 1024 }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`Could not create the embedded database in ${dir}: ${String(stderr).trim().slice(-2000) || error.message}`));
+      else resolve();
+    });
+    child.stdin?.end();
+  });
+  fs.rmSync(dir, { recursive: true, force: true }); // empty, or absent
+  fs.renameSync(building, dir);
 }
 
 async function countApplied(read: (sql: string) => Promise<Record<string, unknown>[]>): Promise<number> {

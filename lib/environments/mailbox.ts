@@ -1,6 +1,5 @@
 import "server-only";
 import { and, desc, eq } from "drizzle-orm";
-import { simpleParser } from "mailparser";
 import type { Db } from "@/db/client";
 import { mails, type Environment, type Mail } from "@/db/schema";
 
@@ -48,6 +47,7 @@ export interface MailView extends MailSummary {
 export async function getMail(db: Db, env: Pick<Environment, "id">, id: string): Promise<MailView | null> {
   const row = await getMailRaw(db, env, id);
   if (!row) return null;
+  const { simpleParser } = await import("mailparser"); // loaded when a message is opened, not with every page
   const parsed = await simpleParser(Buffer.from(row.raw), { skipImageLinks: true, skipTextToHtml: true }).catch(() => null);
   const addresses = (a: unknown) => (a ? (Array.isArray(a) ? a : [a]).map((x: { text?: string }) => x.text ?? "").join(", ") : "");
   return {

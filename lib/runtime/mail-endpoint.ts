@@ -3,9 +3,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import type net from "node:net";
 import path from "node:path";
-import { simpleParser } from "mailparser";
-import nodemailer from "nodemailer";
-import { SMTPServer, type SMTPServerDataStream } from "smtp-server";
+import type { SMTPServer, SMTPServerDataStream } from "smtp-server";
 import type { Db } from "@/db/client";
 import { mails, type Environment } from "@/db/schema";
 import { dataPaths } from "@/lib/paths";
@@ -86,6 +84,8 @@ export async function openMailEndpoint(options: {
 }): Promise<MailEndpoint> {
   const { db, environment, log } = options;
   let kept = 0;
+  // The mail libraries load when a deploy first needs them, not with every page that imports this module's constants.
+  const { SMTPServer } = await import("smtp-server");
   const server = new SMTPServer({
     banner: `${environment.name} (Project Web Interface)`,
     disabledCommands: ["STARTTLS", "AUTH"],
@@ -113,6 +113,7 @@ export async function openMailEndpoint(options: {
     },
   });
   async function keep(raw: Buffer, envelope: { mailFrom: false | { address: string }; rcptTo: { address: string }[] }) {
+    const { simpleParser } = await import("mailparser");
     const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, keepCidLinks: true }).catch(() => null);
     // Written by the environment's code: kept as one harmless line for the list and the log.
     const subject = oneLine(parsed?.subject ?? "") || "(no subject)";
@@ -168,6 +169,7 @@ export const SANDBOX_FORWARDER = `const net=require("net"),fs=require("fs");net.
 
 /** Forwards a kept message as received; a failure is said in the log (the message stays in the Mailbox). */
 async function relay(to: MailRelay, raw: Buffer, from: string, rcptTo: string[], log: LogSink): Promise<void> {
+  const { default: nodemailer } = await import("nodemailer");
   const transport = nodemailer.createTransport({
     host: to.host,
     port: to.port,
