@@ -1,6 +1,6 @@
 import { expect, it, vi } from "vitest";
 import { childProcessEnv } from "@/lib/env";
-import { RunnerGone, runFile, runnerPidForTests } from "./process-runner";
+import { keepRunnerReady, RunnerGone, runFile, runnerPidForTests } from "./process-runner";
 
 const env = childProcessEnv({});
 
@@ -47,4 +47,34 @@ it("is one runner per process, even for another copy of this module (the server'
   const viaCopy = await copy.runFile("sh", ["-c", "echo $PPID"], { env });
   expect(Number(viaCopy.stdout)).toBe(runnerPidForTests());
   expect(copy.RunnerGone).toBe(RunnerGone);
+});
+
+it("ends 15 s after its last command, unless a page is open (keepRunnerReady): then it is started and kept until released", async () => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+  try {
+    await runFile("true", [], { env });
+    expect(runnerPidForTests()).not.toBeNull();
+    vi.advanceTimersByTime(14_000);
+    expect(runnerPidForTests()).not.toBeNull();
+    vi.advanceTimersByTime(1_000);
+    await vi.waitFor(() => expect(runnerPidForTests()).toBeNull());
+
+    const release = keepRunnerReady(); // a page connects: the runner starts before any command
+    const held = runnerPidForTests();
+    expect(held).not.toBeNull();
+    await runFile("true", [], { env });
+    vi.advanceTimersByTime(120_000);
+    await new Promise((r) => setImmediate(r));
+    expect(runnerPidForTests()).toBe(held);
+    const other = keepRunnerReady(); // a second page, then the first goes
+    release();
+    release(); // twice is once
+    vi.advanceTimersByTime(120_000);
+    expect(runnerPidForTests()).toBe(held);
+    other();
+    vi.advanceTimersByTime(15_000);
+    await vi.waitFor(() => expect(runnerPidForTests()).toBeNull());
+  } finally {
+    vi.useRealTimers();
+  }
 });

@@ -1,5 +1,6 @@
 import { subscribeToProject } from "@/lib/activities/project-events";
 import { canSeeEnvironmentType } from "@/lib/auth/permissions";
+import { keepRunnerReady } from "@/lib/process-runner";
 import { projectRequest } from "@/lib/session/api-access";
 import { watchSession } from "@/lib/session/watch-session";
 
@@ -33,9 +34,12 @@ export async function GET(request: Request, { params }: { params: Promise<{ proj
         send(`event: activity\ndata: ${JSON.stringify({ id, state, environmentId, description, ended })}\n\n`);
       });
       const heartbeat = setInterval(() => send(`: keep-alive\n\n`), HEARTBEAT_MS);
+      // Someone is looking at the project: its buttons' git questions should not wait for the runner to start.
+      const releaseRunner = keepRunnerReady();
       const stopWatching = watchSession(r, () => cleanup());
       cleanup = () => {
         clearInterval(heartbeat);
+        releaseRunner();
         stopWatching();
         unsubscribe();
         try {
