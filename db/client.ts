@@ -79,7 +79,7 @@ async function openPostgres(connectionString: string, max: number): Promise<Data
  * is set before the first open.
  */
 const PGLITE_DEFAULTS = (PGlite as unknown as { defaultStartParams?: string[] }).defaultStartParams;
-const PGLITE_START_PARAMS = Array.isArray(PGLITE_DEFAULTS) ? [...PGLITE_DEFAULTS, "-c", "shared_buffers=8MB", "-c", "work_mem=2MB"] : undefined;
+const PGLITE_START_PARAMS = Array.isArray(PGLITE_DEFAULTS) ? [...PGLITE_DEFAULTS, "-c", "shared_buffers=4MB", "-c", "work_mem=2MB"] : undefined;
 
 /**
  * PWI_LOG_QUERIES=1: every query on stderr with when it was sent (seconds since the process

@@ -6,7 +6,10 @@
 // tagged template's raw text and regular expression literals as written; the build has none today).
 import fs from "node:fs";
 import path from "node:path";
-import { transformSync } from "esbuild";
+import { createRequire } from "node:module";
+
+// Loaded when a build runs: `npm start` imports this file's caller, and a server has no use for esbuild.
+const esbuild = () => createRequire(import.meta.url)("esbuild");
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
@@ -21,7 +24,7 @@ export function asciiServerChunks(dir, log = console.log) {
         const source = fs.readFileSync(full, "utf8");
         if (!NON_ASCII.test(source)) continue;
         try {
-          const { code } = transformSync(source, { loader: "js", charset: "ascii", minifyWhitespace: true, legalComments: "none" });
+          const { code } = esbuild().transformSync(source, { loader: "js", charset: "ascii", minifyWhitespace: true, legalComments: "none" });
           fs.writeFileSync(full, code);
           rewritten += 1;
         } catch (err) {

@@ -5,12 +5,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { asciiServerChunks } from "./ascii-server-chunks.mjs";
+import { dedupeServerChunks } from "./dedupe-server-chunks.mjs";
 import { precompressStatic } from "./precompress-static.mjs";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
 const stampFile = path.join(root, ".next", "source-hash");
-const SOURCES = ["app", "components", "lib", "db", "public", "instrumentation.ts", "proxy.ts", "next.config.js", "postcss.config.mjs", "package-lock.json", "tsconfig.json", "scripts/build-if-needed.mjs", "scripts/ascii-server-chunks.mjs", "scripts/precompress-static.mjs"];
+const SOURCES = ["app", "components", "lib", "db", "public", "instrumentation.ts", "proxy.ts", "next.config.js", "postcss.config.mjs", "package-lock.json", "tsconfig.json", "scripts/build-if-needed.mjs", "scripts/ascii-server-chunks.mjs", "scripts/dedupe-server-chunks.mjs", "scripts/precompress-static.mjs"];
 const IGNORED = /\.(test|int\.test)\.ts$|^db\/testing\//;
 
 function hashSources() {
@@ -43,6 +44,8 @@ export function buildIfNeeded(log = console.log) {
   }
   const rewritten = asciiServerChunks(path.join(root, ".next", "server"), log);
   log(`[build] ${rewritten} server file(s) rewritten in ASCII (one byte per character in V8's memory).`);
+  const deduped = dedupeServerChunks(path.join(root, ".next", "server", "chunks"));
+  log(`[build] ${deduped} duplicate server chunk(s) turned into references to one copy.`);
   precompressStatic(path.join(root, ".next", "static"), log);
   fs.writeFileSync(stampFile, sourceHash);
   log(`[build] Built in ${((Date.now() - started) / 1000).toFixed(1)} s.`);

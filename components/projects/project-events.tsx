@@ -38,27 +38,47 @@ export function ProjectEvents({ projectId, children }: { projectId: string; chil
   useEffect(() => {
     const source = new EventSource(`/api/projects/${encodeURIComponent(projectId)}/events`);
     let timer: ReturnType<typeof setTimeout> | null = null;
-    const refresh = (then?: () => void) => {
+    let closed = false;
+    // One refresh at a time: an event during one asks for one more after it. Invalidating a query
+    // that is being fetched would abort that fetch in the browser, not on the server, which would
+    // compute the project's overview again beside the first (three times over in a burst of events,
+    // ahead of the next button's request).
+    let refreshing = false;
+    let again = false;
+    let ended = false;
+    const refresh = async () => {
       timer = null;
-      window.dispatchEvent(new CustomEvent("pwi:project-activity", { detail: { projectId } }));
-      // The activity list first, then the rest: sent together they queue behind one another on
-      // the server, and the overview's busy marks were already set from the event itself.
-      void queryClient
-        .invalidateQueries({ queryKey: queryKeys.activityStream(projectId) })
-        .catch(() => undefined)
-        .finally(() => {
-          for (const key of [queryKeys.overview(projectId), queryKeys.snapshots(projectId), queryKeys.hierarchy(projectId)]) {
-            void queryClient.invalidateQueries({ queryKey: key });
-          }
-          then?.();
-        });
+      if (refreshing) {
+        again = true;
+        return;
+      }
+      refreshing = true;
+      try {
+        do {
+          again = false;
+          // An activity ended: what the page rendered on the server (git facts, URLs, data sizes) may have changed.
+          const wasEnded = ended;
+          ended = false;
+          window.dispatchEvent(new CustomEvent("pwi:project-activity", { detail: { projectId } }));
+          // The activity list first, then the rest: sent together they queue behind one another on
+          // the server, and the overview's busy marks were already set from the event itself.
+          await queryClient.invalidateQueries({ queryKey: queryKeys.activityStream(projectId) }).catch(() => undefined);
+          if (closed) return;
+          await Promise.all(
+            [queryKeys.overview(projectId), queryKeys.snapshots(projectId), queryKeys.hierarchy(projectId)].map((key) => queryClient.invalidateQueries({ queryKey: key }).catch(() => undefined)),
+          );
+          if (closed) return;
+          if (wasEnded) router.refresh();
+        } while (again);
+      } finally {
+        refreshing = false;
+      }
     };
     source.addEventListener("ready", () => {
       setLive(true);
-      refresh(); // whatever changed while the stream was down
+      void refresh(); // whatever changed while the stream was down
     });
     // Bursts (an activity starting: claimed, dirty, build) become one refetch.
-    let ended = false;
     source.addEventListener("activity", (e) => {
       const event = JSON.parse((e as MessageEvent<string>).data) as ActivityEvent;
       if (event.ended) ended = true;
@@ -87,15 +107,11 @@ export function ProjectEvents({ projectId, children }: { projectId: string; chil
             : old,
         );
       }
-      timer ??= setTimeout(() => {
-        // An activity ended: what the page rendered on the server (git facts, URLs, data sizes) may have changed.
-        const wasEnded = ended;
-        ended = false;
-        refresh(wasEnded ? () => router.refresh() : undefined);
-      }, 30);
+      timer ??= setTimeout(() => void refresh(), 30);
     });
     source.onerror = () => setLive(false);
     return () => {
+      closed = true;
       if (timer) clearTimeout(timer);
       source.close();
       setLive(false);

@@ -78,32 +78,57 @@ try {
   const rendered = await measure(`${server.url}/projects/demo-store`, cookie, { distinct: true });
   const staticFile = await measure(`${server.url}/favicon.svg`, cookie);
   const health = await measure(`${server.url}/api/health`, cookie);
-  // Click Branch → the new activity in the environment's stream.
+  // Click Branch → the new activity in the environment's stream, five presses (five new branches).
+  const BRANCH_PRESSES = 5;
+  const branchQueued: number[] = [];
+  const branchInStream: number[] = [];
+  const branchPolled: number[] = [];
+  // Each press once the page is quiet (the previous branch ended, its refetches answered), as a
+  // person would press: the row measures the press, not a queue behind the previous one's work.
+  const inFlight = new Set<unknown>();
+  page.on("request", (r) => void (!r.url().endsWith("/events") && inFlight.add(r)));
+  page.on("requestfinished", (r) => void inFlight.delete(r));
+  page.on("requestfailed", (r) => void inFlight.delete(r));
+  const settled = async () => {
+    for (let quietSince = Date.now(); Date.now() - quietSince < 500; ) {
+      await new Promise((r) => setTimeout(r, 50));
+      if (inFlight.size > 0) quietSince = Date.now();
+    }
+  };
   await page.goto("/projects/demo-store/environments/staging");
-  await page.getByRole("button", { name: "Branch", exact: true }).click();
-  await page.getByRole("dialog").getByLabel("Name").fill("bench-branch");
-  // Timed in the page, from the press to the DOM change (Playwright's own waits poll every 100 ms).
-  await page.evaluate(() => {
-    const w = window as unknown as { branchTimes: Record<string, number> };
-    w.branchTimes = {};
-    document.addEventListener("pointerdown", () => (w.branchTimes.down ??= performance.now()), true);
-    new MutationObserver(() => {
-      const t = performance.now();
-      if (!w.branchTimes.notice && document.querySelector("[role=dialog] [data-testid=activity-notice]")) w.branchTimes.notice = t;
-      const rows = document.querySelectorAll("[aria-label=Activities] li");
-      if (!w.branchTimes.row && [...rows].some((li) => li.textContent?.includes("Branch bench-branch from staging"))) w.branchTimes.row = t;
-    }).observe(document.body, { subtree: true, childList: true, characterData: true });
-  });
-  const t0 = Date.now();
-  await page.getByRole("dialog").getByRole("button", { name: "Branch" }).click();
-  await page.getByRole("dialog").getByTestId("activity-notice").waitFor();
-  const queuedPolled = Date.now() - t0;
-  await page.keyboard.press("Escape");
-  await page.getByRole("list", { name: "Activities" }).getByText("Branch bench-branch from staging").waitFor();
-  const inStreamPolled = Date.now() - t0;
-  const branchTimes = await page.evaluate(() => (window as unknown as { branchTimes: Record<string, number> }).branchTimes);
-  const queued = Math.round(branchTimes.notice! - branchTimes.down!);
-  const inStream = Math.round(branchTimes.row! - branchTimes.down!);
+  for (let i = 0; i < BRANCH_PRESSES; i++) {
+    const name = `bench-branch-${i}`;
+    const branchButton = page.getByRole("button", { name: "Branch", exact: true });
+    while (!(await branchButton.isEnabled())) await new Promise((r) => setTimeout(r, 100));
+    await settled();
+    await branchButton.click();
+    await page.getByRole("dialog").getByLabel("Name").fill(name);
+    // Timed in the page, from the press to the DOM change (Playwright's own waits poll every 100 ms).
+    await page.evaluate(`(() => {
+      const name = ${JSON.stringify(name)};
+      window.branchTimes = {};
+      document.addEventListener("pointerdown", () => (window.branchTimes.down ??= performance.now()), { capture: true, once: true });
+      const observer = new MutationObserver(() => {
+        const t = performance.now();
+        if (!window.branchTimes.notice && document.querySelector("[role=dialog] [data-testid=activity-notice]")) window.branchTimes.notice = t;
+        const rows = document.querySelectorAll("[aria-label=Activities] li");
+        if (!window.branchTimes.row && [...rows].some((li) => li.textContent?.includes("Branch " + name + " from staging"))) window.branchTimes.row = t;
+        if (window.branchTimes.notice && window.branchTimes.row) observer.disconnect();
+      });
+      observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+    })()`);
+    const t0 = Date.now();
+    await page.getByRole("dialog").getByRole("button", { name: "Branch" }).click();
+    await page.getByRole("dialog").getByTestId("activity-notice").waitFor();
+    branchPolled.push(Date.now() - t0);
+    await page.keyboard.press("Escape");
+    await page.getByRole("list", { name: "Activities" }).getByText(`Branch ${name} from staging`).waitFor();
+    const times = await page.evaluate(() => (window as unknown as { branchTimes: Record<string, number> }).branchTimes);
+    branchQueued.push(Math.round(times.notice! - times.down!));
+    branchInStream.push(Math.round(times.row! - times.down!));
+  }
+  const sorted = (a: number[]) => [...a].sort((x, y) => x - y);
+  const [queuedSorted, inStreamSorted] = [sorted(branchQueued), sorted(branchInStream)];
 
   // The hierarchy graph beside the tree (issue 6): shown, then the "996 inactive" group clicked;
   // how long until drawn, and the longest main-thread task meanwhile.
@@ -307,7 +332,7 @@ try {
   console.log(`Project page rendered for every request (a new address each time, so never from the page cache): median ${f(rendered.median)}, p95 ${f(rendered.p95)}`);
   console.log(`Static file /favicon.svg: median ${f(staticFile.median)}, p95 ${f(staticFile.p95)}; ratio project/static: median ${(projectPage.median / staticFile.median).toFixed(1)}×, p95 ${(projectPage.p95 / staticFile.p95).toFixed(1)}×`);
   console.log(`Minimal route /api/health: median ${f(health.median)}, p95 ${f(health.p95)}; ratio project/health: median ${(projectPage.median / health.median).toFixed(1)}×`);
-  console.log(`Branch press → activity queued (the dialog's notice in the page): ${queued} ms; → activity row in the environment's stream: ${inStream} ms (as Playwright's polling waits saw them: ${queuedPolled} / ${inStreamPolled} ms)`);
+  console.log(`Branch press → activity queued (the dialog's notice in the page), ${BRANCH_PRESSES} presses: median ${queuedSorted[Math.floor(BRANCH_PRESSES / 2)]} ms, max ${queuedSorted.at(-1)} ms; → activity row in the environment's stream: median ${inStreamSorted[Math.floor(BRANCH_PRESSES / 2)]} ms, max ${inStreamSorted.at(-1)} ms (in order: ${branchQueued.join(", ")} / ${branchInStream.join(", ")} ms; as Playwright's polling waits saw the notice: ${branchPolled.join(", ")} ms)`);
   console.log(`Project page under 20 clients for 30 s (${loaded.count} requests): median ${f(loaded.median)}, p95 ${f(loaded.p95)}, errors ${loaded.errors}; static file under 20 clients: p95 ${f(staticLoaded.p95)}`);
   console.log(`JavaScript on a cold load (compressed): projects ${js.projects} kB, project ${js.project} kB, environment ${js.environment} kB, topology ${js.topology} kB`);
   console.log(`Navigation (${navigations.length} clicks, timed in the page): press → new page's frame and heading median ${navigations[Math.floor(navigations.length / 2)]} ms, p95 ${navP95} ms; → its content median ${contents[Math.floor(contents.length / 2)]} ms, p95 ${contents[Math.floor(0.95 * contents.length)]} ms (all: ${navigations.join(", ")} ms; heading as Playwright's polling waits saw it: median ${navigationsPolled[Math.floor(navigationsPolled.length / 2)]} ms, p95 ${navigationsPolled[Math.floor(0.95 * navigationsPolled.length)]} ms)`);
