@@ -2,8 +2,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { commitOn } from "@/lib/testing-git";
+import { git } from "./git";
+import { projectTemplate } from "./template";
 import {
   branchHead,
+  buildRepository,
+  placeRepository,
+  repositoryPath,
   checkoutInto,
   commitsBetween,
   createBranch,
@@ -27,6 +32,34 @@ describe("project repository", () => {
     expect(await readFileAt("shop", commit, ".magento/routes.yaml")).toContain("mymagento:http");
     await expect(createRepository("shop", "Shop", [])).rejects.toThrow("already exists");
     await fsck("shop");
+  });
+
+  it("holds exactly the template's files, byte for byte (a title in any script, with quotes and a newline), in one commit by the dashboard", async () => {
+    const title = 'Ünïcödé “shop” ✓ 店\nM 100644 :1 injected';
+    const { commit } = await createRepository("unicode", title, ["master", "staging", "integration"]);
+    const template = projectTemplate(title);
+    const listed = (await git(["ls-tree", "-r", "--name-only", commit], { gitDir: repositoryPath("unicode") })).trim().split("\n");
+    expect(listed.sort()).toEqual(Object.keys(template).sort());
+    for (const [file, content] of Object.entries(template)) expect(await readFileAt("unicode", commit, file)).toBe(content);
+    expect(await branchHead("unicode", "integration")).toBe(commit);
+    const log = await git(["log", "--format=%an <%ae>|%cn|%s|%P", "master"], { gitDir: repositoryPath("unicode") });
+    expect(log).toBe("Project Web Interface <noreply@localhost>|Project Web Interface|Initial commit from the project template|\n");
+    await fsck("unicode");
+  });
+
+  it("builds beside the repositories and leaves nothing when not placed; never replaces a repository in place", async () => {
+    const root = path.dirname(repositoryPath("x"));
+    const built = await buildRepository("Built", ["master"]);
+    expect(path.dirname(built.path)).toBe(root);
+    expect(fs.existsSync(repositoryPath("placed"))).toBe(false); // nothing at a project's path until placed
+    placeRepository(built, "placed");
+    built.discard(); // placed: nothing left to discard
+    expect(await branchHead("placed", "master")).toBe(built.commit);
+    const second = await buildRepository("Second", ["master"]);
+    expect(() => placeRepository(second, "placed")).toThrow("already exists");
+    expect(await branchHead("placed", "master")).toBe(built.commit);
+    second.discard();
+    expect(fs.readdirSync(root).filter((f) => f.endsWith(".tmp.git"))).toEqual([]);
   });
 
   it("validates branch names with git", async () => {

@@ -1,4 +1,5 @@
 import "server-only";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,39 +13,79 @@ export function repositoryPath(projectId: string): string {
   return dataPaths.repository(projectId);
 }
 
+/** A project's repository built beside where it goes, not yet in place (see buildRepository). */
+export interface BuiltRepository {
+  path: string;
+  commit: string;
+  /** Removes it if it was not moved into place (a failure, or the project id was taken). */
+  discard(): void;
+}
+
 /**
- * Creates the project's bare repository with the template as the first commit on
- * `master`, plus the given branches at that commit. Built in a temporary directory and
- * renamed into place, so a failure leaves nothing behind.
+ * Builds a project's bare repository with the template as the first commit on `master`, plus
+ * the given branches at that commit, in a new directory beside the repositories: three git
+ * processes (init, config, one fast-import for every file, the commit and the branches).
+ * placeRepository moves it into place; until then nothing is at the project's path.
  */
-export async function createRepository(projectId: string, title: string, branches: readonly string[]): Promise<{ commit: string }> {
-  const target = repositoryPath(projectId);
-  if (fs.existsSync(target)) throw new Error(`A repository already exists at ${target}`);
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-repo-"));
+export async function buildRepository(title: string, branches: readonly string[]): Promise<BuiltRepository> {
+  const root = dataPaths.repositories();
+  fs.mkdirSync(root, { recursive: true });
+  const bare = path.join(root, `.new-${crypto.randomUUID()}.tmp.git`);
+  const discard = () => fs.rmSync(bare, { recursive: true, force: true });
   try {
-    const work = path.join(tmp, "work");
-    for (const [file, content] of Object.entries(projectTemplate(title))) {
-      fs.mkdirSync(path.join(work, path.dirname(file)), { recursive: true });
-      fs.writeFileSync(path.join(work, file), content);
-    }
-    const bare = path.join(path.dirname(target), `.${projectId}.${process.pid}.tmp.git`);
     await git(["init", "--quiet", "--bare", "--initial-branch=master", bare]);
     await git(["config", "http.receivepack", "true"], { gitDir: bare });
-    await git(["init", "--quiet", "--initial-branch=master", work]);
-    await git(["add", "--all"], { cwd: work });
-    await git(["commit", "--quiet", "-m", "Initial commit from the project template"], { cwd: work });
-    await git(["push", "--quiet", bare, "master:refs/heads/master"], { cwd: work });
-    const commit = (await git(["rev-parse", "HEAD"], { cwd: work })).trim();
-    for (const branch of branches) {
-      if (branch !== "master") await git(["update-ref", `refs/heads/${branch}`, commit, ""], { gitDir: bare });
-    }
+    const out = await git(["fast-import", "--quiet", "--done"], { gitDir: bare, input: templateImport(projectTemplate(title), branches, new Date()) });
+    const commit = out.trim();
+    if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new Error(`git fast-import answered “${commit.slice(0, 80)}” instead of the first commit's id`);
     installPushHook(bare);
-    fs.renameSync(bare, target);
-    return { commit };
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    return { path: bare, commit, discard };
+  } catch (err) {
+    discard();
+    throw err;
   }
+}
+
+/** Moves a built repository to the project's path; fails if one is there. */
+export function placeRepository(built: BuiltRepository, projectId: string): void {
+  const target = repositoryPath(projectId);
+  if (fs.existsSync(target)) throw new Error(`A repository already exists at ${target}`);
+  fs.renameSync(built.path, target);
+}
+
+/** buildRepository and placeRepository in one. */
+export async function createRepository(projectId: string, title: string, branches: readonly string[]): Promise<{ commit: string }> {
+  if (fs.existsSync(repositoryPath(projectId))) throw new Error(`A repository already exists at ${repositoryPath(projectId)}`);
+  const built = await buildRepository(title, branches);
+  try {
+    placeRepository(built, projectId);
+  } finally {
+    built.discard();
+  }
+  return { commit: built.commit };
+}
+
+/**
+ * git fast-import's input for the template: each file a blob, one commit on master with all of
+ * them, the other branches at that commit, then the commit's id asked back (get-mark). Paths and
+ * branch names are ours; file contents (the project title is in some) go by byte length.
+ */
+function templateImport(files: Record<string, string>, branches: readonly string[], when: Date): string {
+  const entries = Object.entries(files).sort(([a], [b]) => a.localeCompare(b));
+  const parts: string[] = [];
+  entries.forEach(([file, content], i) => {
+    if (/[\n"]/.test(file) || file.startsWith("/")) throw new Error(`Template path ${file} cannot be imported as it is`);
+    parts.push(`blob\nmark :${i + 1}\ndata ${Buffer.byteLength(content)}\n${content}\n`);
+  });
+  const commitMark = entries.length + 1;
+  const message = "Initial commit from the project template\n";
+  const who = `Project Web Interface <noreply@localhost> ${Math.floor(when.getTime() / 1000)} +0000`;
+  parts.push(`commit refs/heads/master\nmark :${commitMark}\nauthor ${who}\ncommitter ${who}\ndata ${Buffer.byteLength(message)}\n${message}`);
+  entries.forEach(([file], i) => parts.push(`M 100644 :${i + 1} ${file}\n`));
+  parts.push("\n");
+  for (const branch of branches) if (branch !== "master") parts.push(`reset refs/heads/${branch}\nfrom :${commitMark}\n\n`);
+  parts.push(`get-mark :${commitMark}\ndone\n`);
+  return parts.join("");
 }
 
 /** At start: (re)writes the pre-receive hook of every project repository, so one made by an older version gets it too. */

@@ -5,7 +5,7 @@ import { projectMembers, projects, type Project } from "@/db/schema";
 import { canCreateProjects, type SessionUser } from "@/lib/auth/permissions";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { DomainError } from "@/lib/errors";
-import { createRepository, deleteRepository } from "@/lib/git/repository";
+import { buildRepository, deleteRepository, placeRepository } from "@/lib/git/repository";
 import { createInitialEnvironments, initialEnvironments } from "./initial-environments";
 import { nextFreeProjectId } from "./project-id";
 import type { CreateProjectInput } from "./validation";
@@ -20,6 +20,11 @@ export async function createProject(db: Db, creator: SessionUser, input: CreateP
   }
   let repositoryCreated = false;
   let created: Project | null;
+  // The repository is built before the transaction (git processes, ~10 ms each, more under
+  // load: the embedded database runs one transaction at a time and every other query waits),
+  // and moved into place inside it.
+  const layout = initialEnvironments(input.plan);
+  const built = await buildRepository(input.title, layout.map((e) => e.name));
   try {
     created = await db.transaction(async (tx) => {
       const [project] = await tx
@@ -38,8 +43,7 @@ export async function createProject(db: Db, creator: SessionUser, input: CreateP
       });
       // The id is ours now; a repository left at this path by a crash is an orphan.
       deleteRepository(project.id);
-      const layout = initialEnvironments(project.plan);
-      await createRepository(project.id, project.title, layout.map((e) => e.name));
+      placeRepository(built, project.id);
       repositoryCreated = true;
       await createInitialEnvironments(tx, project, creator, layout);
       return project;
@@ -47,6 +51,8 @@ export async function createProject(db: Db, creator: SessionUser, input: CreateP
   } catch (err) {
     if (repositoryCreated) deleteRepository(input.id);
     throw err;
+  } finally {
+    built.discard(); // when it was not moved into place
   }
   notifyWorkers();
   if (!created) {
