@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { git } from "@/lib/git/git";
-import { repositoryPath } from "@/lib/git/repository";
+import { buildRepository, placeRepository, repositoryPath } from "@/lib/git/repository";
 
 /** Files to write: content, or `{ symlink: target }` for a symbolic link (committed even where .gitignore would skip it). */
 export async function commitOn(projectId: string, branch: string, files: Record<string, string | { symlink: string }>, message: string): Promise<string> {
@@ -26,4 +26,16 @@ export async function commitOn(projectId: string, branch: string, files: Record<
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** A project's repository as project creation makes it (buildRepository, then placeRepository), without the project rows. */
+export async function createRepository(projectId: string, title: string, branches: readonly string[]): Promise<{ commit: string }> {
+  if (fs.existsSync(repositoryPath(projectId))) throw new Error(`A repository already exists at ${repositoryPath(projectId)}`);
+  const built = await buildRepository(title, branches);
+  try {
+    placeRepository(built, projectId);
+  } finally {
+    built.discard();
+  }
+  return { commit: built.commit };
 }

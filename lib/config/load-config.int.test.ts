@@ -1,8 +1,7 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
-import { createRepository } from "@/lib/git/repository";
 import { uniqueProjectId } from "@/lib/testing-fixtures";
-import { commitOn } from "@/lib/testing-git";
+import { commitOn, createRepository } from "@/lib/testing-git";
 import { loadProjectConfig } from "./load-config";
 
 /** Hostile configuration files, as a pusher can commit them: each is a configuration error, never a stall. */

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { commitOn } from "@/lib/testing-git";
+import { commitOn, createRepository } from "@/lib/testing-git";
 import { git } from "./git";
 import { projectTemplate } from "./template";
 import {
@@ -12,7 +12,6 @@ import {
   checkoutInto,
   commitsBetween,
   createBranch,
-  createRepository,
   fsck,
   isValidBranchName,
   mergeBranches,

@@ -53,18 +53,6 @@ export function placeRepository(built: BuiltRepository, projectId: string): void
   fs.renameSync(built.path, target);
 }
 
-/** buildRepository and placeRepository in one. */
-export async function createRepository(projectId: string, title: string, branches: readonly string[]): Promise<{ commit: string }> {
-  if (fs.existsSync(repositoryPath(projectId))) throw new Error(`A repository already exists at ${repositoryPath(projectId)}`);
-  const built = await buildRepository(title, branches);
-  try {
-    placeRepository(built, projectId);
-  } finally {
-    built.discard();
-  }
-  return { commit: built.commit };
-}
-
 /**
  * git fast-import's input for the template: each file a blob, one commit on master with all of
  * them, the other branches at that commit, then the commit's id asked back (get-mark). Paths and
