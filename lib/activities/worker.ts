@@ -56,7 +56,7 @@ export interface WorkerOptions {
 export async function abandonPartialWork(registry: ActivityRegistry, tx: Tx, activity: Activity): Promise<void> {
   await registry.runners[activity.type]?.abandon?.(tx, activity);
   // Any kind may have been deploying: its half-made build and deploy folder go too.
-  if (activity.environmentName) removeDeployLeftovers(activity.projectId, activity.environmentName, activity.id);
+  if (activity.environmentName) await removeDeployLeftovers(activity.projectId, activity.environmentName, activity.id);
 }
 
 

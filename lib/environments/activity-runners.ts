@@ -76,8 +76,8 @@ export const environmentActivityRunners: ActivityRunners<EnvironmentActivityKind
 
   "environment.deactivate": {
     async run(ctx) {
-      removeEnvironmentDeploys(ctx.activity.projectId, ctx.environment.name);
-      deleteVolumes(ctx.activity.projectId, ctx.environment.name);
+      await removeEnvironmentDeploys(ctx.activity.projectId, ctx.environment.name);
+      await deleteVolumes(ctx.activity.projectId, ctx.environment.name);
       await ctx.db.update(environments).set({ deployedCommit: null, deployedAt: null }).where(eq(environments.id, ctx.environment.id));
       ctx.log.line(`Deleted ${ctx.environment.name}'s deployment and data; the branch ${ctx.environment.name} stays.`);
       return { ok: true };
@@ -88,8 +88,8 @@ export const environmentActivityRunners: ActivityRunners<EnvironmentActivityKind
     async run(ctx) {
       const head = await branchHead(ctx.activity.projectId, ctx.environment.name);
       if (head) await deleteBranch(ctx.activity.projectId, ctx.environment.name, head);
-      removeEnvironmentDeploys(ctx.activity.projectId, ctx.environment.name);
-      deleteVolumes(ctx.activity.projectId, ctx.environment.name);
+      await removeEnvironmentDeploys(ctx.activity.projectId, ctx.environment.name);
+      await deleteVolumes(ctx.activity.projectId, ctx.environment.name);
       await ctx.db.delete(environments).where(eq(environments.id, ctx.environment.id));
       ctx.log.line(`Deleted the environment and its branch ${ctx.environment.name}.`);
       return { ok: true };

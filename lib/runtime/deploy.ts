@@ -7,9 +7,10 @@ import { deployments, environments, type Environment, type HttpAccessSettings } 
 import type { LogSink } from "./log-sink";
 import { loadProjectConfig } from "@/lib/config/load-config";
 import { formatConfigError, type ProjectConfig } from "@/lib/config/parse-config";
-import { env as appEnv } from "@/lib/env";
+import { childProcessEnv, env as appEnv } from "@/lib/env";
 import { dataPaths } from "@/lib/paths";
 import { checkoutInto, treeOf } from "@/lib/git/repository";
+import { runFileOrThrow } from "@/lib/process-runner";
 import { cgroupsAvailable } from "./hook-cgroup";
 import { hookLimits, runHook, type HookPhase, type HookResult } from "./run-hook";
 import { sandboxSupport } from "./sandbox";
@@ -216,7 +217,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
     log.line(`Reusing the build of tree ${treeId.slice(0, 12)}: this tree was already built${hasBuildVars ? " with the same build-visible variables" : ""}.`);
   } else {
     const tmp = `${buildDir}.tmp-${ctx.activityId}`;
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await removeTree(tmp);
     await checkoutInto(ctx.projectId, ctx.commit, tmp);
     log.line(`Building application '${config.app.name}' (runtime type: ${config.app.type}, tree: ${treeId.slice(0, 7)})`);
     if (config.app.hooks.build) {
@@ -224,7 +225,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
       const sandbox = { appDir: tmp, appWritable: true, writable: [], network: appEnv().HOOK_BUILD_NETWORK, smtpSocket: mail.socketPath };
       const r = await runHook({ script: config.app.hooks.build, phase: "build", sandbox, env: buildEnv, log, signal: ctx.signal });
       if (r.exitCode !== 0) {
-        fs.rmSync(tmp, { recursive: true, force: true });
+        await removeTree(tmp);
         return { ok: false, message: describeFailure("build", r), cancelled: r.cancelled };
       }
     }
@@ -232,7 +233,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
     try {
       fs.renameSync(tmp, buildDir);
     } catch {
-      fs.rmSync(tmp, { recursive: true, force: true }); // another deploy built the same tree first
+      await removeTree(tmp); // another deploy built the same tree first
     }
   }
   const buildMs = Date.now() - buildStarted;
@@ -246,8 +247,9 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
   const envDir = environmentDeployDir(ctx.projectId, ctx.environment.name);
   const target = path.join(envDir, ctx.activityId);
   fs.mkdirSync(envDir, { recursive: true });
-  fs.rmSync(target, { recursive: true, force: true });
-  fs.cpSync(buildDir, target, { recursive: true, verbatimSymlinks: true }); // relative links stay relative
+  await removeTree(target);
+  // A process copies (cp -a: links stay as they are, relative ones relative), not the server's thread.
+  await runFileOrThrow("cp", ["-a", "--reflink=auto", "-T", buildDir, target], { env: childProcessEnv({}) });
   fs.writeFileSync(path.join(target, ".deploy-commit"), ctx.commit);
   fs.writeFileSync(path.join(target, WEB_ROOT_FILE), config.app.web.locations["/"]?.root ?? "");
   ensureVolumes(ctx.projectId, ctx.environment.name, config);
@@ -264,7 +266,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
     log.line(`Executing ${hook.replace("_", " ")} hook for application ${config.app.name}`);
     const r = await runHook({ script, phase: hook, sandbox, env, log, signal: ctx.signal });
     if (r.exitCode !== 0) {
-      fs.rmSync(target, { recursive: true, force: true });
+      await removeTree(target);
       log.line(`The previous deployment stays current.${r.cancelled ? " What the deploy hook changed in the environment's mounts before it was stopped stays changed." : ""}`);
       return { ok: false, message: describeFailure(hook, r), cancelled: r.cancelled };
     }
@@ -283,7 +285,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
   fs.renameSync(link, current);
   for (const entry of fs.readdirSync(envDir)) {
     const full = path.join(envDir, entry);
-    if (entry !== "current" && full !== target && full !== previous) fs.rmSync(full, { recursive: true, force: true });
+    if (entry !== "current" && full !== target && full !== previous) await removeTree(full);
   }
   const deployMs = Date.now() - deployStarted;
   log.setSection(null);
@@ -309,24 +311,32 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
 }
 
 /**
+ * Removes a folder and what it holds, off the server's thread (a deployment can hold many
+ * files; removing them synchronously held every request for as long).
+ */
+function removeTree(dir: string): Promise<void> {
+  return fs.promises.rm(dir, { recursive: true, force: true });
+}
+
+/**
  * What a deploy of `activityId` leaves when its worker dies mid-way, removed when the
  * activity is abandoned: its half-made build (`<tree>.tmp-<activity>`) and its deploy
  * folder, unless that folder already became the environment's current deployment.
  */
-export function removeDeployLeftovers(projectId: string, environmentName: string, activityId: string): void {
+export async function removeDeployLeftovers(projectId: string, environmentName: string, activityId: string): Promise<void> {
   const builds = buildsDir(projectId);
   for (const entry of fs.existsSync(builds) ? fs.readdirSync(builds) : []) {
-    if (entry.endsWith(`.tmp-${activityId}`) || entry.endsWith(`.tmp-${activityId}.index`)) fs.rmSync(path.join(builds, entry), { recursive: true, force: true });
+    if (entry.endsWith(`.tmp-${activityId}`) || entry.endsWith(`.tmp-${activityId}.index`)) await removeTree(path.join(builds, entry));
   }
   const envDir = environmentDeployDir(projectId, environmentName);
   if (!fs.existsSync(envDir)) return;
   const target = path.join(fs.realpathSync(envDir), activityId);
   const current = fs.existsSync(path.join(envDir, "current")) ? fs.realpathSync(path.join(envDir, "current")) : null;
-  if (current !== target) fs.rmSync(target, { recursive: true, force: true });
+  if (current !== target) await removeTree(target);
   fs.rmSync(path.join(envDir, `.current-${activityId}`), { force: true });
 }
 
 /** Deactivate: the environment's deployments go away (its branch stays). */
-export function removeEnvironmentDeploys(projectId: string, environmentName: string): void {
-  fs.rmSync(environmentDeployDir(projectId, environmentName), { recursive: true, force: true });
+export async function removeEnvironmentDeploys(projectId: string, environmentName: string): Promise<void> {
+  await removeTree(environmentDeployDir(projectId, environmentName));
 }

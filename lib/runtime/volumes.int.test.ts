@@ -74,7 +74,7 @@ it("measures a tree's bytes exactly while many files are read at once", async ()
   expect(await directoryBytes(dir)).toBe(expected);
 });
 
-it("removes what a dead worker's deploy left half-made, never the current deployment", () => {
+it("removes what a dead worker's deploy left half-made, never the current deployment", async () => {
   const dir = (p: string) => {
     fs.mkdirSync(p, { recursive: true });
     fs.writeFileSync(path.join(p, "file"), "x");
@@ -87,7 +87,7 @@ it("removes what a dead worker's deploy left half-made, never the current deploy
   const halfDeployed = dir(path.join(envDir, "dead"));
   const live = dir(path.join(envDir, "live"));
   fs.symlinkSync(live, path.join(envDir, "current"));
-  removeDeployLeftovers("leftovers", "staging", "dead");
-  removeDeployLeftovers("leftovers", "staging", "live"); // finished its switch before dying: kept
+  await removeDeployLeftovers("leftovers", "staging", "dead");
+  await removeDeployLeftovers("leftovers", "staging", "live"); // finished its switch before dying: kept
   expect([fs.existsSync(halfBuilt), fs.existsSync(halfDeployed), fs.existsSync(otherBuild), fs.existsSync(live)]).toEqual([false, false, true, true]);
 });

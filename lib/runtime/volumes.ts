@@ -165,8 +165,9 @@ export function removeStaleGenerations(projectId: string, environmentName: strin
   }
 }
 
-export function deleteVolumes(projectId: string, environmentName: string): void {
-  fs.rmSync(volumesRoot(projectId, environmentName), { recursive: true, force: true });
+/** Off the server's thread: an environment's data can be many files. */
+export async function deleteVolumes(projectId: string, environmentName: string): Promise<void> {
+  await fs.promises.rm(volumesRoot(projectId, environmentName), { recursive: true, force: true });
 }
 
 export interface VolumeSize extends VolumeSpec {
