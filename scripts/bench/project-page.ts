@@ -22,7 +22,7 @@ const CONCURRENCY = 10;
  * it more than the server spends on a kept page. Measured on one server, rounds of 200 requests
  * at concurrency 10 (medians / p95s of the rounds): with fetch 10-35 / 34-107 ms; with this
  * client 6-18 / 10-45 ms; the server's own time from the request reaching the page cache to its
- * last byte, 3-11 / 6-30 ms.
+ * last byte, 2-11 / 5-30 ms.
  */
 function get(url: string, cookie: string, agent: http.Agent): Promise<number> {
   return new Promise((resolve, reject) => {
