@@ -41,7 +41,16 @@ export function projectPaths(projectId: string): string[] {
   return [dataPaths.repository(projectId), dataPaths.builds(projectId), dataPaths.deploys(projectId), dataPaths.volumes(projectId), dataPaths.snapshots(projectId)];
 }
 
+/**
+ * Removes a folder and everything in it, on libuv's threads: a build, a deployment or an
+ * environment's data can be many files, and removing them with fs.rmSync held every request
+ * for as long. Use it for any folder the server did not just make small itself.
+ */
+export function removeTree(dir: string): Promise<void> {
+  return fs.promises.rm(dir, { recursive: true, force: true });
+}
+
 /** Deletes everything a project keeps on disk: a project made again with the same id starts empty. */
-export function deleteProjectPaths(projectId: string): void {
-  for (const dir of projectPaths(projectId)) fs.rmSync(dir, { recursive: true, force: true });
+export async function deleteProjectPaths(projectId: string): Promise<void> {
+  for (const dir of projectPaths(projectId)) await removeTree(dir);
 }

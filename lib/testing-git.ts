@@ -30,7 +30,6 @@ export async function commitOn(projectId: string, branch: string, files: Record<
 
 /** A project's repository as project creation makes it (buildRepository, then placeRepository), without the project rows. */
 export async function createRepository(projectId: string, title: string, branches: readonly string[]): Promise<{ commit: string }> {
-  if (fs.existsSync(repositoryPath(projectId))) throw new Error(`A repository already exists at ${repositoryPath(projectId)}`);
   const built = await buildRepository(title, branches);
   try {
     placeRepository(built, projectId);

@@ -34,7 +34,7 @@ export async function deleteProject(db: Db, user: SessionUser, projectId: string
   }
   await db.delete(projects).where(eq(projects.id, access.project.id));
   // Files last: a failure above leaves everything; a failure here leaves only orphaned files.
-  deleteProjectPaths(access.project.id);
+  await deleteProjectPaths(access.project.id);
 }
 
 /**

@@ -8,9 +8,9 @@ import type { LogSink } from "./log-sink";
 import { loadProjectConfig } from "@/lib/config/load-config";
 import { formatConfigError, type ProjectConfig } from "@/lib/config/parse-config";
 import { childProcessEnv, env as appEnv } from "@/lib/env";
-import { dataPaths } from "@/lib/paths";
+import { dataPaths, removeTree } from "@/lib/paths";
 import { checkoutInto, treeOf } from "@/lib/git/repository";
-import { runFileOrThrow } from "@/lib/process-runner";
+import { runFile } from "@/lib/process-runner";
 import { cgroupsAvailable } from "./hook-cgroup";
 import { hookLimits, runHook, type HookPhase, type HookResult } from "./run-hook";
 import { sandboxSupport } from "./sandbox";
@@ -248,12 +248,19 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
   const target = path.join(envDir, ctx.activityId);
   fs.mkdirSync(envDir, { recursive: true });
   await removeTree(target);
-  // A process copies (cp -a: links stay as they are, relative ones relative), not the server's thread.
-  await runFileOrThrow("cp", ["-a", "--reflink=auto", "-T", buildDir, target], { env: childProcessEnv({}) });
+  // A process copies (cp -a: links, pipes and sockets stay what they are, relative links
+  // relative), not the server's thread. A copy that fails (a full disk) leaves nothing behind.
+  const copy = await runFile("cp", ["-a", "--reflink=auto", "-T", buildDir, target], { env: childProcessEnv({}) });
+  if (copy.exitCode !== 0) {
+    await removeTree(target);
+    const why = (copy.failure ?? copy.stderr.trim().split("\n").slice(0, 3).join("; ")) || `exit ${copy.exitCode ?? copy.signal}`;
+    log.line(`The build could not be copied into a new deployment: ${why}`, "stderr");
+    return { ok: false, message: `Copying the build into a new deployment failed: ${why}. The previous deployment stays current.` };
+  }
   fs.writeFileSync(path.join(target, ".deploy-commit"), ctx.commit);
   fs.writeFileSync(path.join(target, WEB_ROOT_FILE), config.app.web.locations["/"]?.root ?? "");
-  ensureVolumes(ctx.projectId, ctx.environment.name, config);
-  linkMounts(target, ctx.projectId, ctx.environment.name, config);
+  await ensureVolumes(ctx.projectId, ctx.environment.name, config);
+  await linkMounts(target, ctx.projectId, ctx.environment.name, config);
   const steps: [HookPhase, string, string | undefined][] = [
     ["deploy", "deploy", config.app.hooks.deploy],
     ["post_deploy", "post-deploy", config.app.hooks.post_deploy],
@@ -308,14 +315,6 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
     await tx.update(environments).set({ deployedCommit: ctx.commit, deployedAt: new Date(), pausedAt: null, updatedAt: new Date() }).where(eq(environments.id, ctx.environment.id));
   });
   return { ok: true };
-}
-
-/**
- * Removes a folder and what it holds, off the server's thread (a deployment can hold many
- * files; removing them synchronously held every request for as long).
- */
-function removeTree(dir: string): Promise<void> {
-  return fs.promises.rm(dir, { recursive: true, force: true });
 }
 
 /**

@@ -11,8 +11,28 @@ import { startActivityWorker } from "@/lib/activity-runners";
 import { requestEnvironmentAction } from "@/lib/environments/request-action";
 import { createProject } from "@/lib/projects/create-project";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { branchHead } from "@/lib/git/repository";
+import { projectTemplate } from "@/lib/git/template";
 import { commitOn } from "@/lib/testing-git";
+import { environmentDeployDir } from "./deploy";
 import { createEnvironmentRouter } from "./router";
+
+/** GET on the router with a Host header (fetch() may not set it), the body whole. */
+function getFrom(port: number) {
+  return (host: string, p = "/") =>
+    new Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string>; bytes: number }>((resolve, reject) => {
+      const req = httpRequest({ host: "127.0.0.1", port, path: p, headers: { host } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: { get: (n) => (res.headers[n.toLowerCase()] as string | undefined) ?? null }, text: async () => body.toString("utf8"), bytes: body.length });
+        });
+      });
+      req.on("error", reject);
+      req.end();
+    });
+}
 
 describeEachDatabase("the environment router", ({ db }) => {
   it("serves each environment's build by host and path, waits for a first deploy, and switches builds atomically", async () => {
@@ -22,20 +42,7 @@ describeEachDatabase("the environment router", ({ db }) => {
     const router: http.Server = createEnvironmentRouter(async () => db());
     await new Promise<void>((r) => router.listen(0, "127.0.0.1", () => r()));
     const port = (router.address() as AddressInfo).port;
-    // fetch() may not set Host; node:http may.
-    const get = (host: string, p = "/") =>
-      new Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>((resolve, reject) => {
-        const req = httpRequest({ host: "127.0.0.1", port, path: p, headers: { host } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => {
-            const body = Buffer.concat(chunks).toString("utf8");
-            resolve({ status: res.statusCode ?? 0, headers: { get: (n) => (res.headers[n.toLowerCase()] as string | undefined) ?? null }, text: async () => body });
-          });
-        });
-        req.on("error", reject);
-        req.end();
-      });
+    const get = getFrom(port);
     const worker = startActivityWorker(db());
     try {
       // Before the first deploy finishes (the worker has not run yet): waiting.
@@ -100,4 +107,47 @@ describeEachDatabase("the environment router", ({ db }) => {
       router.close();
     }
   });
+
+  it("deploys what a build leaves as it is (a pipe, a socket, a link loop, control characters, 10 MB) and serves only its regular files", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("odd");
+    await createProject(db(), admin, { id, title: "Odd", plan: "starter", region: "us-3" });
+    const router: http.Server = createEnvironmentRouter(async () => db());
+    await new Promise<void>((r) => router.listen(0, "127.0.0.1", () => r()));
+    const get = getFrom((router.address() as AddressInfo).port);
+    const worker = startActivityWorker(db());
+    try {
+      await worker.idle();
+      const odd = [
+        "    mkfifo public/pipe",
+        "    perl -MIO::Socket::UNIX -e 'IO::Socket::UNIX->new(Type => 1, Local => \"public/sock\", Listen => 1) or die \"socket: $!\"'",
+        "    ln -s loop public/loop",
+        "    printf odd > \"public/$(printf 'a\\001b')\"",
+        "    head -c 10485760 /dev/zero > public/big.bin",
+      ].join("\n");
+      const app = projectTemplate("Odd")[".magento.app.yaml"]!.replace("    ln -sfn env/index.html public/index.html\n", (line) => `${line}${odd}\n`);
+      expect(app).toContain("mkfifo");
+      await commitOn(id, "master", { ".magento.app.yaml": app }, "A build that leaves odd files");
+      const activity = await requestEnvironmentAction(db(), admin, id, "staging", { action: "sync", code: true, data: false, rebase: false });
+      await worker.idle();
+      const [staging] = await db().select().from(environments).where(and(eq(environments.projectId, id), eq(environments.name, "staging")));
+      expect(staging!.deployedCommit, `sync ${activity.id} deployed the new commit`).toBe(await branchHead(id, "staging"));
+
+      const deployed = fs.realpathSync(path.join(environmentDeployDir(id, "staging"), "current", "public"));
+      const kind = (name: string) => {
+        const st = fs.lstatSync(path.join(deployed, name));
+        return st.isFIFO() ? "pipe" : st.isSocket() ? "socket" : st.isSymbolicLink() ? `link to ${fs.readlinkSync(path.join(deployed, name))}` : st.isFile() ? `file of ${st.size}` : "other";
+      };
+      expect(["pipe", "sock", "loop", "a\u0001b", "big.bin"].map(kind)).toEqual(["pipe", "socket", "link to loop", "file of 3", `file of ${10 * 1024 * 1024}`]);
+
+      const host = `staging.${id}.localhost`;
+      for (const p of ["/pipe", "/sock", "/loop"]) expect((await get(host, p)).status, p).toBe(404); // answered, not held open on a pipe
+      expect(await (await get(host, "/a%01b")).text()).toBe("odd");
+      const big = await get(host, "/big.bin");
+      expect([big.status, big.bytes]).toEqual([200, 10 * 1024 * 1024]);
+    } finally {
+      await worker.stop();
+      router.close();
+    }
+  }, 90_000);
 });

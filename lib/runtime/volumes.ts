@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ProjectConfig } from "@/lib/config/parse-config";
 import { childProcessEnv } from "@/lib/env";
-import { dataPaths } from "@/lib/paths";
+import { dataPaths, removeTree } from "@/lib/paths";
 import { runFileOrThrow } from "@/lib/process-runner";
 
 
@@ -54,23 +54,23 @@ export function newGeneration(root: string): string {
 }
 
 /** Points `current` at `generation` atomically, then deletes the generations no longer used. */
-export function switchGeneration(root: string, generation: string): void {
+export async function switchGeneration(root: string, generation: string): Promise<void> {
   const link = path.join(root, `.current-${crypto.randomBytes(4).toString("hex")}`);
   fs.symlinkSync(path.basename(generation), link);
   fs.renameSync(link, path.join(root, "current"));
   for (const entry of fs.readdirSync(root)) {
-    if (entry !== "current" && entry !== path.basename(generation)) fs.rmSync(path.join(root, entry), { recursive: true, force: true });
+    if (entry !== "current" && entry !== path.basename(generation)) await removeTree(path.join(root, entry));
   }
 }
 
 /** Makes sure the environment has data and every volume of `config` exists in it; returns the live generation. */
-export function ensureVolumes(projectId: string, environmentName: string, config: ProjectConfig): string {
+export async function ensureVolumes(projectId: string, environmentName: string, config: ProjectConfig): Promise<string> {
   const root = volumesRoot(projectId, environmentName);
   const current = path.join(root, "current");
   if (!fs.existsSync(current)) {
     const generation = newGeneration(root);
     fs.mkdirSync(generation);
-    switchGeneration(root, generation);
+    await switchGeneration(root, generation);
   }
   const live = fs.realpathSync(current);
   for (const spec of volumeSpecs(config)) fs.mkdirSync(path.join(live, spec.relPath), { recursive: true });
@@ -139,35 +139,34 @@ export async function copyVolumes(projectId: string, from: string, to: string): 
   try {
     if (!fs.existsSync(source)) {
       fs.mkdirSync(generation);
-      switchGeneration(root, generation);
+      await switchGeneration(root, generation);
       return { bytes: 0, method: "empty" };
     }
     const live = fs.realpathSync(source);
     const reflink = await supportsReflink(path.dirname(live));
     await runFileOrThrow("cp", ["-a", `--reflink=${reflink ? "always" : "never"}`, `${live}/.`, generation], { env: childProcessEnv({}) });
     const bytes = await directoryBytes(generation);
-    switchGeneration(root, generation);
+    await switchGeneration(root, generation);
     return { bytes, method: reflink ? "reflink" : "copy" };
   } catch (err) {
-    fs.rmSync(generation, { recursive: true, force: true });
+    await removeTree(generation);
     const detail = (err as { stderr?: string }).stderr?.trim() || (err as Error).message;
     throw new Error(`Copying ${from}'s data to ${to} failed: ${detail}. ${to}'s data is as it was.`);
   }
 }
 
 /** Deletes every generation of the environment's data but the live one (left by an interrupted copy or restore). */
-export function removeStaleGenerations(projectId: string, environmentName: string): void {
+export async function removeStaleGenerations(projectId: string, environmentName: string): Promise<void> {
   const root = volumesRoot(projectId, environmentName);
   if (!fs.existsSync(root)) return;
   const live = fs.existsSync(path.join(root, "current")) ? path.basename(fs.realpathSync(path.join(root, "current"))) : null;
   for (const entry of fs.readdirSync(root)) {
-    if (entry.startsWith("gen-") && entry !== live) fs.rmSync(path.join(root, entry), { recursive: true, force: true });
+    if (entry.startsWith("gen-") && entry !== live) await removeTree(path.join(root, entry));
   }
 }
 
-/** Off the server's thread: an environment's data can be many files. */
 export async function deleteVolumes(projectId: string, environmentName: string): Promise<void> {
-  await fs.promises.rm(volumesRoot(projectId, environmentName), { recursive: true, force: true });
+  await removeTree(volumesRoot(projectId, environmentName));
 }
 
 export interface VolumeSize extends VolumeSpec {
@@ -183,12 +182,12 @@ export async function volumeSizes(projectId: string, environmentName: string, co
 }
 
 /** Links each mount of a deploy directory to the environment's live data (through `current`, so a restore is seen at once). */
-export function linkMounts(deployDir: string, projectId: string, environmentName: string, config: ProjectConfig): void {
+export async function linkMounts(deployDir: string, projectId: string, environmentName: string, config: ProjectConfig): Promise<void> {
   const current = currentDataPath(projectId, environmentName);
   for (const spec of volumeSpecs(config)) {
     if (spec.kind !== "mount") continue;
     const at = path.join(deployDir, spec.name);
-    fs.rmSync(at, { recursive: true, force: true });
+    await removeTree(at); // what the build left at the mount's place
     fs.mkdirSync(path.dirname(at), { recursive: true });
     fs.symlinkSync(path.join(current, spec.relPath), at);
   }

@@ -4,6 +4,7 @@ import { and, eq } from "drizzle-orm";
 import { snapshots } from "@/db/schema";
 import type { ActivityRunners, HandlerContext, HandlerOutcome } from "@/lib/activities/activity-runner";
 import { formatBytes } from "@/lib/format-bytes";
+import { removeTree } from "@/lib/paths";
 import { branchHead } from "@/lib/git/repository";
 import { deployWithVariables } from "@/lib/variables/deploy-with-variables";
 import { extractSnapshotArchive, writeSnapshotArchive } from "@/lib/runtime/snapshot-archive";
@@ -19,7 +20,7 @@ export const snapshotActivityRunners: ActivityRunners<SnapshotActivityKinds> = {
       const snapshotId = (activity.parameters as { snapshotId?: string }).snapshotId;
       if (!snapshotId) return;
       await tx.update(snapshots).set({ state: "failed", completedAt: new Date() }).where(and(eq(snapshots.id, snapshotId), eq(snapshots.state, "in_progress")));
-      fs.rmSync(snapshotTempDir(activity.projectId, snapshotId), { recursive: true, force: true });
+      await removeTree(snapshotTempDir(activity.projectId, snapshotId));
     },
   },
   "environment.restore": {
@@ -36,7 +37,7 @@ async function createSnapshotArchive(ctx: HandlerContext, { snapshotId, replaces
   const [snapshot] = await ctx.db.select().from(snapshots).where(eq(snapshots.id, snapshotId));
   if (!snapshot) return { ok: false, message: "The snapshot was deleted before it was made." };
   const fail = async (message: string): Promise<HandlerOutcome> => {
-    fs.rmSync(snapshotTempDir(projectId, snapshotId), { recursive: true, force: true });
+    await removeTree(snapshotTempDir(projectId, snapshotId));
     await ctx.db.update(snapshots).set({ state: "failed", completedAt: new Date() }).where(eq(snapshots.id, snapshotId));
     ctx.log.line(message, "stderr");
     return { ok: false, message };
@@ -46,7 +47,7 @@ async function createSnapshotArchive(ctx: HandlerContext, { snapshotId, replaces
   const live = fs.realpathSync(current);
   ctx.log.line(`${snapshot.consistency === "consistent" ? "Consistent snapshot: no other activity runs on" : "Live snapshot: activities may keep running on"} ${ctx.environment.name} while its data is archived.`);
   const tmp = snapshotTempDir(projectId, snapshotId);
-  fs.rmSync(tmp, { recursive: true, force: true });
+  await removeTree(tmp);
   const started = Date.now();
   let manifest;
   try {
@@ -85,7 +86,7 @@ async function createSnapshotArchive(ctx: HandlerContext, { snapshotId, replaces
   ctx.log.line(`The snapshot expires ${snapshot.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC.`);
   if (replaces) {
     await ctx.db.delete(snapshots).where(eq(snapshots.id, replaces));
-    removeSnapshotFiles(projectId, replaces);
+    await removeSnapshotFiles(projectId, replaces);
     ctx.log.line("The oldest snapshot was deleted, as agreed: Starter keeps two per environment.");
   }
   return { ok: true };
@@ -106,12 +107,12 @@ async function restoreSnapshot(ctx: HandlerContext, { snapshotId }: { snapshotId
       onProgress: (done, total) => ctx.setProgress(total > 0 ? Math.min(95, Math.floor((done / total) * 95)) : 0),
     });
   } catch (err) {
-    fs.rmSync(generation, { recursive: true, force: true });
+    await removeTree(generation);
     const message = `${(err as Error).message} ${ctx.environment.name}'s data stays as it was.`;
     ctx.log.line(message, "stderr");
     return { ok: false, message };
   }
-  switchGeneration(root, generation);
+  await switchGeneration(root, generation);
   ctx.log.line(`Every checksum matched (${manifest.files.filter((f) => f.type === "file").length} files, ${formatBytes(manifest.totalBytes)}); ${ctx.environment.name}'s data is now the snapshot's. Git is untouched.`);
   const commit = ctx.environment.deployedCommit ?? (await branchHead(projectId, ctx.environment.name));
   if (!commit) return { ok: true };

@@ -1,6 +1,5 @@
 import "server-only";
 import crypto from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
 import { and, asc, desc, eq, lt, ne } from "drizzle-orm";
 import type { Db, Executor } from "@/db/client";
@@ -9,7 +8,7 @@ import { enqueueActivity, lockProject } from "@/lib/activities/queue";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { snapshotActivityKinds } from "./activity-kinds";
 import { canSeeEnvironmentType, hasRole, type ProjectAccess, type SessionUser } from "@/lib/auth/permissions";
-import { dataPaths } from "@/lib/paths";
+import { dataPaths, removeTree } from "@/lib/paths";
 import { DomainError } from "@/lib/errors";
 import { getEnvironmentByName } from "@/lib/environments/queries";
 import { requireProjectAccess } from "@/lib/auth/project-access";
@@ -201,12 +200,12 @@ export async function deleteSnapshot(db: Db, user: SessionUser, projectId: strin
     if (snapshot.state === "in_progress") throw new DomainError("conflict", "This snapshot is still being made: wait for it to finish (or cancel its activity).");
     await tx.delete(snapshots).where(eq(snapshots.id, snapshotId));
   });
-  removeSnapshotFiles(projectId, snapshotId);
+  await removeSnapshotFiles(projectId, snapshotId);
 }
 
-export function removeSnapshotFiles(projectId: string, snapshotId: string): void {
-  fs.rmSync(snapshotDir(projectId, snapshotId), { recursive: true, force: true });
-  fs.rmSync(snapshotTempDir(projectId, snapshotId), { recursive: true, force: true });
+export async function removeSnapshotFiles(projectId: string, snapshotId: string): Promise<void> {
+  await removeTree(snapshotDir(projectId, snapshotId));
+  await removeTree(snapshotTempDir(projectId, snapshotId));
 }
 
 /** Deletes expired snapshots (rows and files); run on a schedule. Returns how many. */
@@ -218,7 +217,7 @@ export async function pruneExpiredSnapshots(db: Db, now = new Date()): Promise<n
     .orderBy(asc(snapshots.expiresAt));
   for (const s of expired) {
     await db.delete(snapshots).where(eq(snapshots.id, s.id));
-    removeSnapshotFiles(s.projectId, s.id);
+    await removeSnapshotFiles(s.projectId, s.id);
   }
   return expired.length;
 }
