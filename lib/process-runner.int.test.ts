@@ -1,6 +1,10 @@
-import { expect, it, vi } from "vitest";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it, vi } from "vitest";
 import { childProcessEnv } from "@/lib/env";
-import { keepRunnerReady, RunnerGone, runFile, runnerPidForTests } from "./process-runner";
+import { keepRunnerReady, RunnerGone, runFile, runnerPidForTests, startProcess } from "./process-runner";
 
 const env = childProcessEnv({});
 
@@ -77,4 +81,65 @@ it("ends 15 s after its last command, unless a page is open (keepRunnerReady): t
   } finally {
     vi.useRealTimers();
   }
+});
+
+describe("startProcess", () => {
+  /** A FIFO whose read end is held open, as run-hook's are, and everything read from it. */
+  function fifo() {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-runner-"));
+    const file = path.join(dir, "out");
+    execFileSync("mkfifo", [file]);
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const keep = fs.openSync(file, fs.constants.O_WRONLY); // no end of file before the process has its own
+    return {
+      file,
+      started: () => fs.closeSync(keep),
+      /** Everything written, up to end of file (every writer gone). */
+      read: async () => {
+        const buffer = Buffer.alloc(65536);
+        let text = "";
+        for (;;) {
+          let n: number;
+          try {
+            n = fs.readSync(fd, buffer, 0, buffer.length, null);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+            await new Promise((r) => setTimeout(r, 10)); // nothing yet, and a writer is still there
+            continue;
+          }
+          if (n === 0) break;
+          text += buffer.subarray(0, n).toString();
+        }
+        fs.closeSync(fd);
+        fs.rmSync(dir, { recursive: true, force: true });
+        return text;
+      },
+    };
+  }
+
+  it("starts a process from the runner in a group of its own, its output in the FIFO, and reports its exit", async () => {
+    const out = fifo();
+    const child = await startProcess("sh", ["-c", 'echo "out $PPID"; echo err >&2; ps -o pgid= -p $$; exit 4'], { cwd: "/tmp", env, output: out.file });
+    out.started();
+    expect(await child.exited).toEqual({ exitCode: 4, signal: null });
+    const [first, second, group] = (await out.read()).trim().split("\n");
+    expect(first).toBe(`out ${runnerPidForTests()}`);
+    expect(second).toBe("err");
+    expect(Number(group)).toBe(child.pid);
+  });
+
+  it("rejects a command that cannot start, and fails a running one (killing it) when the runner ends", async () => {
+    const missing = fifo();
+    await expect(startProcess("no-such-command-pwi", [], { cwd: "/tmp", env, output: missing.file })).rejects.toThrow(/ENOENT/);
+    missing.started();
+    await missing.read();
+
+    const out = fifo();
+    const child = await startProcess("sleep", ["30"], { cwd: "/tmp", env, output: out.file });
+    out.started();
+    process.kill(runnerPidForTests()!, "SIGKILL");
+    await expect(child.exited).rejects.toBeInstanceOf(RunnerGone);
+    process.kill(-child.pid, "SIGKILL"); // what run-hook does then
+    await out.read(); // end of file: nothing holds the FIFO any more
+  });
 });

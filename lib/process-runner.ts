@@ -22,7 +22,9 @@ export interface RunFileResult {
 
 class RunnerGoneError extends Error {}
 
-type Pending = { broker: ChildProcess; resolve: (r: RunFileResult) => void; reject: (e: Error) => void };
+/** A command in flight: `message` takes each answer and says whether it was the last. */
+type Pending = { broker: ChildProcess; message: (m: RunnerMessage) => boolean; fail: (e: Error) => void };
+type RunnerMessage = Partial<RunFileResult> & { id: number; pid?: number; done?: boolean };
 type RunnerState = { pending: Map<number, Pending>; broker: ChildProcess | null; next: number; idleTimer: NodeJS.Timeout | null; holders: number; Gone: typeof RunnerGoneError };
 /**
  * One runner per process: the server's bundles (pages, route handlers, the worker started by
@@ -49,11 +51,10 @@ function getBroker(): ChildProcess {
   // Only the system's variables: each command gets the environment its caller gives it.
   const b = fork(/* turbopackIgnore: true */ FILE, [], { execArgv: [], env: childProcessEnv({}), stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced" });
   b.unref();
-  b.on("message", (m: RunFileResult & { id: number }) => {
+  b.on("message", (m: RunnerMessage) => {
     const p = pending.get(m.id);
-    if (!p) return;
+    if (!p || !p.message(m)) return;
     pending.delete(m.id);
-    p.resolve(m);
     settle(b);
   });
   const gone = () => {
@@ -61,7 +62,7 @@ function getBroker(): ChildProcess {
     for (const [id, p] of pending) {
       if (p.broker !== b) continue;
       pending.delete(id);
-      p.reject(new RunnerGone("The server's process runner ended while a command was running; try again."));
+      p.fail(new RunnerGone("The server's process runner ended while a command was running; try again."));
     }
   };
   b.on("exit", gone);
@@ -110,13 +111,51 @@ export function keepRunnerReady(): () => void {
  * output: what execFile does, without blocking the event loop while the process starts.
  */
 export function runFile(file: string, args: readonly string[], options: RunFileOptions): Promise<RunFileResult> {
+  return new Promise((resolve, reject) => {
+    send({ file, args, cwd: options.cwd, env: options.env, input: options.input, maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024 }, {
+      message: (m) => (resolve(m as RunFileResult), true),
+      fail: reject,
+    });
+  });
+}
+
+function send(request: Record<string, unknown>, handlers: Omit<Pending, "broker">): void {
   const b = getBroker();
   const id = ++state.next;
   if (state.idleTimer) clearTimeout(state.idleTimer);
   channelOf(b)?.ref();
-  return new Promise((resolve, reject) => {
-    pending.set(id, { broker: b, resolve, reject });
-    b.send({ id, file, args, cwd: options.cwd, env: options.env, input: options.input, maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024 });
+  pending.set(id, { broker: b, ...handlers });
+  b.send({ id, ...request });
+}
+
+/** A process the runner started (startProcess): its pid, and how it ended. */
+export interface StartedProcess {
+  pid: number;
+  /** Its exit; rejects with RunnerGone if the runner ended first (a sandbox then ends with it). */
+  exited: Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts a long-running process (a hook) in the process runner, in a process group of its own
+ * (kill `-pid` ends the group), stdout and stderr both written into the FIFO `output`, whose read
+ * end the caller must already hold open. Resolves once it runs; rejects if it could not start.
+ */
+export function startProcess(file: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; output: string }): Promise<StartedProcess> {
+  return new Promise((resolveStart, rejectStart) => {
+    let exit: { resolve: (r: Awaited<StartedProcess["exited"]>) => void; reject: (e: Error) => void } | null = null;
+    send({ file, args, cwd: options.cwd, env: options.env, output: options.output }, {
+      message: (m) => {
+        if (!m.done) {
+          const exited = new Promise<Awaited<StartedProcess["exited"]>>((resolve, reject) => (exit = { resolve, reject }));
+          resolveStart({ pid: m.pid!, exited });
+          return false;
+        }
+        if (exit) exit.resolve({ exitCode: m.exitCode ?? null, signal: (m.signal ?? null) as NodeJS.Signals | null });
+        else rejectStart(new Error(m.failure ?? "the process did not start"));
+        return true;
+      },
+      fail: (e) => (exit ? exit.reject(e) : rejectStart(e)),
+    });
   });
 }
 

@@ -1,5 +1,5 @@
 import "server-only";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,7 +9,7 @@ import { CUT_KEEP_BYTES, MAX_LINE_BYTES, type LogSink } from "./log-sink";
 import { createHookCgroup, sweepHookCgroups, type HookCgroup } from "./hook-cgroup";
 import { hookBaseEnv, SANDBOX_APP_DIR, sandboxArgs, sandboxSupport, unsandboxedWarning, type SandboxSpec } from "./sandbox";
 import { SANDBOX_FORWARDER } from "./mail-endpoint";
-import { runFileOrThrow } from "@/lib/process-runner";
+import { RunnerGone, runFileOrThrow, startProcess, type StartedProcess } from "@/lib/process-runner";
 
 
 /** The hooks of .magento.app.yaml (crons and operations will use the same runner). */
@@ -84,85 +84,78 @@ export async function runHook(options: {
   const out = await openPipe();
   const [command, args] = hookCommand(options.script, support.ok ? support.bwrap : null, options.sandbox, limits, cgroup);
   const home = support.ok ? SANDBOX_APP_DIR : options.sandbox.appDir;
-  return new Promise((resolve, reject) => {
-    let child: ReturnType<typeof spawn>;
+  // Started by the process runner: forking this process would hold its thread for 10-20 ms.
+  let child: StartedProcess;
+  try {
+    child = await startProcess(command, args, { cwd: options.sandbox.appDir, env: { ...options.env, ...hookBaseEnv(home) } as unknown as NodeJS.ProcessEnv, output: out.path });
+  } catch (e) {
+    out.close();
+    cgroup?.remove();
+    throw e;
+  } finally {
+    out.closeWriteEnd(); // the hook holds its own write end now: end of file comes when it ends
+  }
+  const record = recordHookProcess(child.pid);
+  let timedOut = false;
+  let cancelled = false;
+  // The sandbox's processes die with its outer process (bwrap --die-with-parent, PID
+  // namespace); unsandboxed ones share its process group; the cgroup holds them all.
+  const killAll = () => {
     try {
-      child = spawn(command, args, {
-        cwd: options.sandbox.appDir,
-        env: { ...options.env, ...hookBaseEnv(home) } as unknown as NodeJS.ProcessEnv,
-        detached: true,
-        stdio: ["ignore", out.writeFd, out.writeFd],
-      });
-    } catch (e) {
-      out.close();
-      cgroup?.remove();
-      throw e;
-    } finally {
-      out.closeWriteEnd();
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      /* already gone */
     }
-    const record = child.pid ? recordHookProcess(child.pid) : null;
-    let timedOut = false;
-    let cancelled = false;
-    // The sandbox's processes die with its outer process (bwrap --die-with-parent, PID
-    // namespace); unsandboxed ones share its process group; the cgroup holds them all.
-    const killAll = () => {
-      try {
-        if (child.pid) process.kill(-child.pid, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-      cgroup?.kill();
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killAll();
-    }, limits.timeoutMs);
-    const onAbort = () => {
-      cancelled = true;
-      killAll();
-    };
-    if (options.signal?.aborted) onAbort();
-    else options.signal?.addEventListener("abort", onAbort, { once: true });
+    cgroup?.kill();
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killAll();
+  }, limits.timeoutMs);
+  const onAbort = () => {
+    cancelled = true;
+    killAll();
+  };
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener("abort", onAbort, { once: true });
 
-    const closed = [readPipe(out.readFd, new LineSplitter(log, "stdout"), log).then(out.close)];
-    const finish = () => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
-      killAll(); // whatever the main process left behind
-      record?.remove();
-    };
-
-    child.once("error", (e) => {
-      finish();
-      void Promise.all(closed).then(() => {
-        cgroup?.remove();
-        reject(e);
-      });
+  const closed = readPipe(out.readFd, new LineSplitter(log, "stdout"), log).then(out.close);
+  let runnerGone = false;
+  let ended: Awaited<StartedProcess["exited"]>;
+  try {
+    ended = await child.exited.catch((e: unknown) => {
+      if (!(e instanceof RunnerGone)) throw e;
+      runnerGone = true; // the sandbox ended with the runner (its parent); killAll ends anything unsandboxed
+      return { exitCode: null, signal: "SIGKILL" as const };
     });
-    child.once("exit", (exitCode, signal) => {
-      finish();
-      void Promise.all(closed).then(() => {
-        const events = cgroup?.events() ?? { oomKills: 0, pidsRefused: 0 };
-        cgroup?.remove();
-        const name = `The ${phase.replace("_", " ")} hook`;
-        let limit: HookResult["limit"];
-        if (timedOut) {
-          limit = "time";
-          log.line(`${name} ran longer than its limit of ${describeDuration(limits.timeoutMs)} (${phase === "build" ? "HOOK_BUILD_TIMEOUT" : "HOOK_DEPLOY_TIMEOUT"}) and was stopped with every process it started.`, "stderr");
-        } else if (events.oomKills > 0) {
-          limit = "memory";
-          log.line(`${name} ran out of memory: its processes together may use ${Math.round(limits.memoryBytes / MIB)} MiB (HOOK_MEMORY_MB); the kernel stopped ${events.oomKills === 1 ? "one of them" : `${events.oomKills} of them`}.`, "stderr");
-        } else if (events.pidsRefused > 0) {
-          limit = "processes";
-          log.line(`${name} reached its limit of ${limits.maxProcesses} processes (HOOK_MAX_PROCESSES): starting more failed ${events.pidsRefused} time${events.pidsRefused === 1 ? "" : "s"}.`, "stderr");
-        }
-        resolve({ exitCode: timedOut || cancelled ? null : exitCode, signal, timedOut, cancelled, ...(limit ? { limit } : {}) });
-      });
-    });
-  });
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+    killAll(); // whatever the main process left behind
+    record?.remove();
+    await closed;
+  }
+  const events = cgroup?.events() ?? { oomKills: 0, pidsRefused: 0 };
+  cgroup?.remove();
+  const name = `The ${phase.replace("_", " ")} hook`;
+  let limit: HookResult["limit"];
+  if (runnerGone) log.line(`${name} was stopped: the server's process runner, which started it, ended while it ran.`, "stderr");
+  else if (timedOut) {
+    limit = "time";
+    log.line(`${name} ran longer than its limit of ${describeDuration(limits.timeoutMs)} (${phase === "build" ? "HOOK_BUILD_TIMEOUT" : "HOOK_DEPLOY_TIMEOUT"}) and was stopped with every process it started.`, "stderr");
+  } else if (events.oomKills > 0) {
+    limit = "memory";
+    log.line(`${name} ran out of memory: its processes together may use ${Math.round(limits.memoryBytes / MIB)} MiB (HOOK_MEMORY_MB); the kernel stopped ${events.oomKills === 1 ? "one of them" : `${events.oomKills} of them`}.`, "stderr");
+  } else if (events.pidsRefused > 0) {
+    limit = "processes";
+    log.line(`${name} reached its limit of ${limits.maxProcesses} processes (HOOK_MAX_PROCESSES): starting more failed ${events.pidsRefused} time${events.pidsRefused === 1 ? "" : "s"}.`, "stderr");
+  }
+  return { exitCode: timedOut || cancelled ? null : ended.exitCode, signal: ended.signal, timedOut, cancelled, ...(limit ? { limit } : {}) };
 }
 
 interface HookPipe {
+  /** The FIFO, for the hook to open its write end. */
+  path: string;
   readFd: number;
   writeFd: number;
   closeWriteEnd(): void;
@@ -217,7 +210,7 @@ async function openPipe(): Promise<HookPipe> {
     if (readOpen && reusable) fifos.free.push(fifo);
     readOpen = false;
   };
-  return { readFd, writeFd, closeWriteEnd, close };
+  return { path: fifo, readFd, writeFd, closeWriteEnd, close };
 }
 
 /** Linux's F_SETPIPE_SZ, and the size a user may give a pipe by default (/proc/sys/fs/pipe-max-size). */

@@ -7,6 +7,7 @@ import type { LogSink } from "./log-sink";
 import { cgroupsAvailable, disableCgroupsForTesting } from "./hook-cgroup";
 import { runHook, sweepHookProcesses, type HookLimits, type HookPhase } from "./run-hook";
 import { resetEnvForTests } from "@/lib/env";
+import { runnerPidForTests } from "@/lib/process-runner";
 import { sandboxSupport, setSandboxSupportForTesting } from "./sandbox";
 
 // Every attempt a hostile repository's hook makes to leave its sandbox. Run in CI with
@@ -221,6 +222,19 @@ sandboxed("after the server dies mid-hook", () => {
     expect(await until(() => processesMatching(marker).length === 0)).toBe(true);
     expect(fs.readdirSync(path.join(dataDir(), "run", "hooks"))).toEqual([]);
   }, 60_000);
+});
+
+sandboxed("after the process runner (which starts hooks) dies mid-hook", () => {
+  it("the hook fails with a line in its log, and none of its processes is left", async () => {
+    const marker = `sleep 600.${process.pid}6`;
+    const running = hook(`setsid ${marker} & ${marker} & echo started; wait`);
+    expect(await until(() => running.text().includes("started"), 20_000)).toBe(true);
+    process.kill(runnerPidForTests()!, "SIGKILL");
+    expect(await running.result).toMatchObject({ exitCode: null, signal: "SIGKILL", cancelled: false });
+    expect(running.text()).toContain("The deploy hook was stopped: the server's process runner, which started it, ended while it ran.");
+    expect(await until(() => processesMatching(marker).length === 0)).toBe(true);
+    expect(fs.readdirSync(path.join(dataDir(), "run", "hooks"))).toEqual([]);
+  });
 });
 
 describe("without a working sandbox", () => {
