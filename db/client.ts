@@ -68,11 +68,17 @@ async function openPostgres(connectionString: string, max: number): Promise<Data
 }
 
 /**
- * The embedded server's settings: PostgreSQL's default 128 MB of shared buffers is most of
- * an idle instance's memory once touched; 8 MB holds a dashboard's working set (the files
- * stay in the OS page cache: a miss is a read from it). With 8 MB the project page's bench rows
- * measured as they did with 16. (4 MB touches 4 MiB less and measured alike, but has not had the
- * test suite's many clean runs that 8 MB has.)
+ * The embedded server's settings, each touching less of its WebAssembly memory for good (measured
+ * on a dashboard's data directory, opened: 21 MiB with PostgreSQL's defaults but 8 MB of buffers,
+ * 13 MiB with these):
+ * - shared_buffers=4MB (PostgreSQL's default of 128 MB would be most of an idle instance, all
+ *   written at start): holds a dashboard's working set; the files stay in the OS page cache, so a
+ *   miss is a read from it. The project page's bench rows measured alike with 4, 8 and 16 MB.
+ * - max_connections=5 (default 100): PGlite is one backend; the lock and process tables sized for
+ *   100 are 4 MiB, written at start. 5 is the least PostgreSQL accepts with its reserved
+ *   connections, and keeps max_locks_per_transaction × 19 backends (1,216) lock slots.
+ * - work_mem=2MB: a sort or hash larger than that spills to a temporary file instead of growing
+ *   the memory (which WebAssembly never gives back).
  *
  * V8 keeps PGlite's WebAssembly at its baseline tier (Liftoff): optimising it holds 60-100 MiB
  * more for the life of the process. The dashboard's small queries run as fast either way;
@@ -80,7 +86,8 @@ async function openPostgres(connectionString: string, max: number): Promise<Data
  * is set before the first open.
  */
 const PGLITE_DEFAULTS = (PGlite as unknown as { defaultStartParams?: string[] }).defaultStartParams;
-const PGLITE_START_PARAMS = Array.isArray(PGLITE_DEFAULTS) ? [...PGLITE_DEFAULTS, "-c", "shared_buffers=8MB", "-c", "work_mem=2MB"] : undefined;
+const PGLITE_SETTINGS = ["shared_buffers=4MB", "max_connections=5", "work_mem=2MB"];
+const PGLITE_START_PARAMS = Array.isArray(PGLITE_DEFAULTS) ? [...PGLITE_DEFAULTS, ...PGLITE_SETTINGS.flatMap((s) => ["-c", s])] : undefined;
 
 /**
  * PWI_LOG_QUERIES=1: every query on stderr with when it was sent (seconds since the process

@@ -37,6 +37,13 @@ describe("the embedded database in a data directory", () => {
     expect(await again.migrate()).toBe(0);
     const rows = await selectRows<{ value: string }>(again.db, sql`select value from instance_settings where key = 'open-pglite-test'`);
     expect(rows).toEqual([{ value: "kept" }]);
+    // Opened with the memory settings of client.ts (what an idle instance holds depends on them).
+    const settings = await selectRows<{ name: string; setting: string; unit: string | null }>(again.db, sql`select name, setting, unit from pg_settings where name in ('shared_buffers', 'max_connections', 'work_mem') order by name`);
+    expect(settings).toEqual([
+      { name: "max_connections", setting: "5", unit: null },
+      { name: "shared_buffers", setting: "512", unit: "8kB" },
+      { name: "work_mem", setting: "2048", unit: "kB" },
+    ]);
   });
 
   it("creates it again when a creation was cut short (a half-built directory beside it is never opened)", async () => {
