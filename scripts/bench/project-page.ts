@@ -313,20 +313,38 @@ try {
   const deploysLoop = eventLoopSince(server.output(), mark);
   creations.sort((a, b) => a - b);
 
-  // Pro production topology, drawn after navigation from its environment page (five times).
+  // Pro production topology, drawn after navigation from its environment page (five times),
+  // timed in the page from the press to its first box in the DOM, once the page is quiet.
   const topologies: number[] = [];
+  const topologiesPolled: number[] = [];
   for (let i = 0; i < 5; i++) {
     await page.goto(`/projects/${lastPro}/environments/production`);
-    await page.waitForLoadState("networkidle");
     const link = page.getByRole("link", { name: /^Topology: router/ });
     await link.scrollIntoViewIfNeeded();
-    await page.waitForLoadState("networkidle");
+    await settled();
+    await page.evaluate(`(() => {
+      window.topo = { down: 0, drawn: 0 };
+      document.addEventListener("pointerdown", () => (window.topo.down ||= performance.now()), { capture: true, once: true });
+      const observer = new MutationObserver(() => {
+        if (window.topo.down && document.querySelector("figure [data-graph-node]")) {
+          window.topo.drawn = performance.now();
+          observer.disconnect();
+        }
+      });
+      observer.observe(document, { subtree: true, childList: true });
+    })()`);
     const t = Date.now();
     await link.click();
     await page.getByRole("figure").locator("[data-graph-node]").first().waitFor();
-    topologies.push(Date.now() - t);
+    topologiesPolled.push(Date.now() - t);
+    const drawn = await page.waitForFunction(() => {
+      const { down, drawn } = (window as unknown as { topo: { down: number; drawn: number } }).topo;
+      return drawn ? drawn - down : null;
+    });
+    topologies.push(Math.round((await drawn.jsonValue())!));
   }
   topologies.sort((a, b) => a - b);
+  topologiesPolled.sort((a, b) => a - b);
 
   // A deploy whose build prints 100,000 lines (pushed through the git remote): health and the
   // event loop meanwhile, and the server's memory after it.
@@ -374,7 +392,7 @@ try {
   console.log(`Server memory (resident, the server process alone): idle ${idleRss} MiB; after 1,600 more page views ${busyRss} MiB; after a 100,000-line deploy log ${logRss} MiB`);
   console.log(`Create project → its page (6 Pro projects in a row, each queueing its first deploys): median ${creations[3]} ms, max ${creations.at(-1)} ms (goal p95 ≤ 1,000 ms)`);
   console.log(`While those deploys ran: /api/health p95 ${f(deploysHealth.p95)}, max ${f(deploysHealth.max)} (${deploysHealth.count} samples); server event loop p99 ${f(deploysLoop.p99)}, max ${f(deploysLoop.max)} (quiet: p99 ${f(quietLoop.p99)})`);
-  console.log(`Pro production topology drawn after the click (5 navigations): median ${topologies[2]} ms, max ${topologies.at(-1)} ms (goal ≤ 300 ms)`);
+  console.log(`Pro production topology drawn after the click (5 navigations, timed in the page): median ${topologies[2]} ms, max ${topologies.at(-1)} ms (goal ≤ 300 ms); as Playwright's polling waits saw it: median ${topologiesPolled[2]} ms, max ${topologiesPolled.at(-1)} ms`);
   console.log(`A deploy printing 100,000 lines ("${bigLog.description}", ${bigLog.result}, ${(bigLogMs / 1000).toFixed(1)} s): /api/health p95 ${f(logHealth.p95)}, max ${f(logHealth.max)}; server event loop p99 ${f(logLoop.p99)}, max ${f(logLoop.max)}`);
   // The whole instance as `npm start` runs it, on its own (this benchmark's server stopped first).
   await server.stop();
