@@ -326,7 +326,7 @@ try {
       window.topo = { down: 0, drawn: 0 };
       document.addEventListener("pointerdown", () => (window.topo.down ||= performance.now()), { capture: true, once: true });
       const observer = new MutationObserver(() => {
-        if (window.topo.down && document.querySelector("figure [data-graph-node]")) {
+        if (window.topo.down && document.querySelector("[role=figure] [data-graph-node]")) {
           window.topo.drawn = performance.now();
           observer.disconnect();
         }
