@@ -24,6 +24,13 @@ function recordingLog(backedUp = false) {
 const hook = (script: string, log: LogSink) => runHook({ script, phase: "build", sandbox: { appDir: os.tmpdir(), appWritable: true, writable: [], network: false }, env: {}, log });
 
 describe("runHook", () => {
+  it("passes control characters in a hook's output through as they are (a NUL, an escape sequence, a bell)", async () => {
+    const { log, lines } = recordingLog();
+    const result = await hook("printf 'a\\000b \\033[31mred\\033[0m \\007end\\n'", log);
+    expect(result.exitCode).toBe(0);
+    expect(lines.map((l) => l.text)).toEqual(["a\u0000b \u001b[31mred\u001b[0m \u0007end"]);
+  });
+
   it("logs every stdout and stderr line in order, cuts an over-long line while reading it, keeps a last line without a newline", async () => {
     const { log, lines } = recordingLog();
     const result = await hook(

@@ -157,6 +157,7 @@ interface HookPipe {
   /** The FIFO, for the hook to open its write end. */
   path: string;
   readFd: number;
+  /** Held by the server until the hook has opened its own (a read before then would see end of file). */
   writeFd: number;
   closeWriteEnd(): void;
   /** Closes both ends; `reusable` once the pipe reached end of file (no writer is left). */
@@ -167,7 +168,7 @@ interface HookPipe {
  * FIFOs for hooks' output, made once per process in a private directory and reused: each
  * open of a FIFO whose ends were all closed is a new pipe. Node's own stdio "pipes" are
  * socket pairs, into which a hook printing line by line runs measurably slower than into a
- * pipe; and forking this (large) process costs ~10 ms a time, so no `mkfifo` per hook.
+ * pipe; and each `mkfifo` is a process of its own, so they are made four at a time.
  */
 const fifos = { dir: null as Promise<string> | null, free: [] as string[], made: 0 };
 
