@@ -17,6 +17,7 @@ import {
   mergeBranches,
   rebaseBranch,
   readFileAt,
+  sweepUnplacedRepositories,
 } from "./repository";
 
 const dataDir = process.env.DATA_DIR!; // a temporary directory per test file (db/testing/setup-data-dir.ts)
@@ -59,6 +60,27 @@ describe("project repository", () => {
     expect(await branchHead("placed", "master")).toBe(built.commit);
     second.discard();
     expect(fs.readdirSync(root).filter((f) => f.endsWith(".tmp.git"))).toEqual([]);
+  });
+
+  it("sweeps a built repository a dead process never placed once it is an hour old, and nothing else", async () => {
+    const root = path.dirname(repositoryPath("x"));
+    await createRepository("kept", "Kept", ["master"]);
+    const abandoned = await buildRepository("Abandoned", ["master"]); // its process died before placing it
+    const building = await buildRepository("Building", ["master"]); // another server is placing it now
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    fs.utimesSync(abandoned.path, twoHoursAgo, twoHoursAgo);
+    const lookalike = path.join(root, ".new-not-a-uuid.tmp.git");
+    fs.mkdirSync(lookalike);
+    fs.utimesSync(lookalike, twoHoursAgo, twoHoursAgo);
+
+    expect(sweepUnplacedRepositories(60 * 60 * 1000)).toBe(1);
+    expect(fs.existsSync(abandoned.path)).toBe(false);
+    expect(fs.existsSync(building.path)).toBe(true);
+    expect(fs.existsSync(lookalike)).toBe(true);
+    await fsck("kept");
+    placeRepository(building, "built-later");
+    expect(await branchHead("built-later", "master")).toBe(building.commit);
+    fs.rmdirSync(lookalike);
   });
 
   it("validates branch names with git", async () => {

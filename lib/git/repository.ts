@@ -76,6 +76,28 @@ function templateImport(files: Record<string, string>, branches: readonly string
   return parts.join("");
 }
 
+/** How a repository being built is named beside the others (buildRepository). */
+const UNPLACED = /^\.new-[0-9a-f-]{36}\.tmp\.git$/;
+
+/**
+ * At start: removes repositories that were built but never placed because the process building
+ * them died (buildRepository's own failures discard theirs). Only those older than `olderThanMs`
+ * go, so one another server on the same data directory is building right now is left alone.
+ */
+export function sweepUnplacedRepositories(olderThanMs: number, now = Date.now()): number {
+  const root = dataPaths.repositories();
+  let count = 0;
+  for (const entry of fs.existsSync(root) ? fs.readdirSync(root) : []) {
+    if (!UNPLACED.test(entry)) continue;
+    const full = path.join(root, entry);
+    const stat = fs.lstatSync(full, { throwIfNoEntry: false });
+    if (!stat?.isDirectory() || now - stat.mtimeMs < olderThanMs) continue;
+    fs.rmSync(full, { recursive: true, force: true });
+    count++;
+  }
+  return count;
+}
+
 /** At start: (re)writes the pre-receive hook of every project repository, so one made by an older version gets it too. */
 export function installPushHooks(): number {
   const root = dataPaths.repositories();

@@ -15,7 +15,7 @@ import { markFirstStart, seedDemoIfPending } from "./demo";
 import { startBackgroundWorker } from "@/lib/activities/background-worker";
 import { startActivityWorker } from "@/lib/activity-runners";
 import { startEnvironmentRouter } from "@/lib/runtime/router";
-import { installPushHooks } from "@/lib/git/repository";
+import { installPushHooks, sweepUnplacedRepositories } from "@/lib/git/repository";
 import { cgroupsAvailable } from "@/lib/runtime/hook-cgroup";
 import { sweepHookProcesses } from "@/lib/runtime/run-hook";
 import { sandboxSupport, unsandboxedWarning } from "@/lib/runtime/sandbox";
@@ -69,6 +69,10 @@ export async function startInstance(log: (line: string) => void = console.log): 
   report.needsFirstAdministrator = (await countUsers(db)) === 0;
 
   installPushHooks();
+  // A project's repository is built beside the others and moved into place within a second; one
+  // still there an hour later was left by a process that died while creating the project.
+  const unplaced = sweepUnplacedRepositories(60 * 60 * 1000);
+  if (unplaced > 0) log(`[startup] Removed ${unplaced} unfinished project repositor${unplaced === 1 ? "y" : "ies"} left by a server that stopped while creating a project.`);
   // Hooks a dead server left running are killed before anything else runs.
   const killed = sweepHookProcesses();
   if (killed > 0) log(`[startup] Stopped ${killed} hook(s) left running by a server that stopped unexpectedly.`);
