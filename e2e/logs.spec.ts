@@ -64,6 +64,9 @@ test("a deploy's lines appear while its hook still runs; the log resumes after a
   // The seal arrives and the stream says so.
   await expect(page.getByText("Complete log")).toBeVisible({ timeout: 30_000 });
   await expect(page.getByText("Success", { exact: true })).toBeVisible();
+  // Who started it: the name, and the e-mail address on a line of its own.
+  const startedBy = page.locator("dt", { hasText: "Started by" }).locator("xpath=following-sibling::dd");
+  await expect(startedBy.locator("span")).toHaveText([ADMIN.name, ADMIN.email]);
   const shownLive = await page.locator("dt", { hasText: "Lines" }).locator("xpath=following-sibling::dd").textContent();
   // The user started it, so a notice says it ended, with a link to its log.
   await expect(page.getByRole("region", { name: "Notifications" })).toContainText("Completed: Sync code from staging into slow.", { timeout: 10_000 });

@@ -13,7 +13,7 @@ import { useLogStream, type Connection } from "./use-log-stream";
 const ROW_PX = 20;
 
 export interface ActivityDetails {
-  createdBy: string | null;
+  createdBy: { name: string | null; email: string } | null;
   /** The commit(s) deployed, or the one a push brought. */
   commits: string[];
   /** The commits a push or a merge brought in, newest first. */
@@ -424,7 +424,11 @@ function ActivityHeader({
       </div>
       <div>
         <dt className="text-xs text-muted">Started by</dt>
-        <dd className="mt-0.5">{details.createdBy ?? "the platform"}</dd>
+        <dd className="mt-0.5">
+          {details.createdBy === null ? "the platform" : null}
+          {details.createdBy?.name ? <span className="block">{details.createdBy.name}</span> : null}
+          {details.createdBy ? <span className={details.createdBy.name ? "block text-xs text-muted" : "block"}>{details.createdBy.email}</span> : null}
+        </dd>
       </div>
       <div>
         <dt className="text-xs text-muted">Created</dt>

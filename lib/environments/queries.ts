@@ -193,13 +193,13 @@ export async function lastActivityByEnvironment(db: Db, projectId: string) {
 export async function getActivityDetails(
   db: Db,
   activity: { id: string; createdBy: string | null; commits?: ActivityCommit[] | null; parameters?: Record<string, unknown> },
-): Promise<{ createdBy: string | null; commits: string[]; broughtIn: ActivityCommit[] }> {
+): Promise<{ createdBy: { name: string | null; email: string } | null; commits: string[]; broughtIn: ActivityCommit[] }> {
   const [user] = activity.createdBy ? await db.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, activity.createdBy)) : [];
   const deployed = await db.select({ commit: deployments.commit }).from(deployments).where(eq(deployments.activityId, activity.id)).orderBy(asc(deployments.createdAt));
   // The deployed commit(s); a push that deployed nothing still names the commit it brought.
   const after = typeof activity.parameters?.after === "string" ? [activity.parameters.after] : [];
   const commits = deployed.length > 0 ? deployed.map((d) => d.commit) : after;
-  return { createdBy: user ? (user.name ? `${user.name} (${user.email})` : user.email) : null, commits: [...new Set(commits)], broughtIn: activity.commits ?? [] };
+  return { createdBy: user ? { name: user.name || null, email: user.email } : null, commits: [...new Set(commits)], broughtIn: activity.commits ?? [] };
 }
 
 /** Each deployed environment's last deploy's fingerprints of its variables and router settings (null: from before fingerprints). */
