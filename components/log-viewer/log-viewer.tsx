@@ -380,6 +380,16 @@ function Highlight({ text, query }: { text: string; query: string }) {
   return <>{out}</>;
 }
 
+/** A user's name, and under it their e-mail address (alone when they have no name). */
+function UserLines({ name, email }: { name: string | null; email: string }) {
+  return (
+    <>
+      {name ? <span className="block">{name}</span> : null}
+      <span className={name ? "block text-xs text-muted" : "block"}>{email}</span>
+    </>
+  );
+}
+
 function ActivityHeader({
   projectId,
   activity,
@@ -424,11 +434,7 @@ function ActivityHeader({
       </div>
       <div>
         <dt className="text-xs text-muted">Started by</dt>
-        <dd className="mt-0.5">
-          {details.createdBy === null ? "the platform" : null}
-          {details.createdBy?.name ? <span className="block">{details.createdBy.name}</span> : null}
-          {details.createdBy ? <span className={details.createdBy.name ? "block text-xs text-muted" : "block"}>{details.createdBy.email}</span> : null}
-        </dd>
+        <dd className="mt-0.5">{details.createdBy ? <UserLines {...details.createdBy} /> : "the platform"}</dd>
       </div>
       <div>
         <dt className="text-xs text-muted">Created</dt>

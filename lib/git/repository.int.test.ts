@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -69,18 +70,27 @@ describe("project repository", () => {
     const building = await buildRepository("Building", ["master"]); // another server is placing it now
     const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
     fs.utimesSync(abandoned.path, twoHoursAgo, twoHoursAgo);
+    // Not swept: a name not exactly of that shape, a file and a link of that shape (the link's target outside stays whole).
     const lookalike = path.join(root, ".new-not-a-uuid.tmp.git");
     fs.mkdirSync(lookalike);
-    fs.utimesSync(lookalike, twoHoursAgo, twoHoursAgo);
+    const file = path.join(root, `.new-${crypto.randomUUID()}.tmp.git`);
+    fs.writeFileSync(file, "not a repository");
+    const outside = fs.mkdtempSync(path.join(dataDir, "outside-"));
+    fs.writeFileSync(path.join(outside, "keep.txt"), "keep");
+    const link = path.join(root, `.new-${crypto.randomUUID()}.tmp.git`);
+    fs.symlinkSync(outside, link);
+    for (const p of [lookalike, file, outside]) fs.utimesSync(p, twoHoursAgo, twoHoursAgo);
+    fs.lutimesSync(link, twoHoursAgo, twoHoursAgo);
 
     expect(sweepUnplacedRepositories(60 * 60 * 1000)).toBe(1);
     expect(fs.existsSync(abandoned.path)).toBe(false);
     expect(fs.existsSync(building.path)).toBe(true);
-    expect(fs.existsSync(lookalike)).toBe(true);
+    for (const p of [lookalike, file, link]) expect(fs.lstatSync(p, { throwIfNoEntry: false }), p).toBeDefined();
+    expect(fs.readFileSync(path.join(outside, "keep.txt"), "utf8")).toBe("keep");
     await fsck("kept");
     placeRepository(building, "built-later");
     expect(await branchHead("built-later", "master")).toBe(building.commit);
-    fs.rmdirSync(lookalike);
+    for (const p of [lookalike, file, link, outside]) fs.rmSync(p, { recursive: true, force: true });
   });
 
   it("validates branch names with git", async () => {

@@ -84,13 +84,14 @@ const UNPLACED = /^\.new-[0-9a-f-]{36}\.tmp\.git$/;
  * them died (buildRepository's own failures discard theirs). Only those older than `olderThanMs`
  * go, so one another server on the same data directory is building right now is left alone.
  */
-export function sweepUnplacedRepositories(olderThanMs: number, now = Date.now()): number {
+export function sweepUnplacedRepositories(olderThanMs: number): number {
   const root = dataPaths.repositories();
+  const now = Date.now();
   let count = 0;
   for (const entry of fs.existsSync(root) ? fs.readdirSync(root) : []) {
     if (!UNPLACED.test(entry)) continue;
     const full = path.join(root, entry);
-    const stat = fs.lstatSync(full, { throwIfNoEntry: false });
+    const stat = fs.lstatSync(full, { throwIfNoEntry: false }); // a link is not followed, nor removed
     if (!stat?.isDirectory() || now - stat.mtimeMs < olderThanMs) continue;
     fs.rmSync(full, { recursive: true, force: true });
     count++;
