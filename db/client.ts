@@ -16,6 +16,7 @@ import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { childProcessEnv, env } from "@/lib/env";
+import { restrictTreeToOwner } from "@/lib/owner-only-files";
 import * as schema from "./schema";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -116,7 +117,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   let dir: string | undefined;
   if (dataDir) {
     dir = path.join(dataDir, "pglite");
-    fs.mkdirSync(dataDir, { recursive: true });
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     releaseLock = lockDataDir(dataDir);
     try {
       await createPgliteIfMissing(dataDir, dir);
@@ -133,6 +134,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     releaseLock();
     throw err;
   }
+  if (dir) restrictDatabaseFiles(dir);
   if (process.env.PWI_LOG_QUERIES === "1") logQueries(client);
   const db = drizzlePglite(client, { schema, casing: "snake_case" }) as unknown as Db;
   return {
@@ -153,6 +155,16 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   };
 }
 
+/**
+ * PGlite sets its files' modes itself, whatever the process umask: initdb's are 0666, and it
+ * writes pg_internal.init 0644 at every open. Once it has opened, they are made the server's
+ * alone (0600, folders 0700), like everything else in DATA_DIR (lib/instance/protect-data-dir.ts).
+ */
+function restrictDatabaseFiles(dir: string): void {
+  const { failed } = restrictTreeToOwner(dir);
+  if (failed[0]) console.error(`[db] Other accounts may read ${failed.length} file(s) of the embedded database (${failed[0].path}: ${failed[0].reason}): make the server's account their owner.`);
+}
+
 const CREATE_CHILD = path.join(process.cwd(), "db", "create-pglite-child.mjs");
 
 /**
@@ -167,7 +179,7 @@ async function createPgliteIfMissing(dataDir: string, dir: string): Promise<void
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) return; // not ours to replace: PGlite reports what it finds
   const building = path.join(dataDir, "pglite.creating");
   fs.rmSync(building, { recursive: true, force: true });
-  fs.mkdirSync(building);
+  fs.mkdirSync(building, { mode: 0o700 });
   const params = JSON.stringify(PGLITE_START_PARAMS ?? null);
   await new Promise<void>((resolve, reject) => {
     const child = execFile(process.execPath, [/* turbopackIgnore: true */ CREATE_CHILD, building, params], { env: childProcessEnv({}), maxBuffer: 1024 * 1024 }, (error, _stdout, stderr) => {
@@ -197,7 +209,7 @@ function lockDataDir(dataDir: string): () => void {
   const lockPath = path.join(dataDir, "pglite.lock");
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.writeFileSync(lockPath, String(process.pid), { flag: "wx" });
+      fs.writeFileSync(lockPath, String(process.pid), { flag: "wx", mode: 0o600 });
       const release = () => {
         try {
           if (fs.readFileSync(lockPath, "utf8") === String(process.pid)) fs.unlinkSync(lockPath);

@@ -5,6 +5,11 @@
 // package.json starts it with the settings of scripts/server-settings.mjs (memory).
 import { buildIfNeeded, nextBin, root } from "./build-if-needed.mjs";
 
+// What this process and every process it starts create is its account's alone (0600 files, 0700
+// folders): DATA_DIR holds users, sessions, mail and sealed values. The server sets it again at
+// start (lib/instance/protect-data-dir.ts), for `next dev` and `next start` run by hand.
+process.umask(0o077);
+
 buildIfNeeded((line) => console.log(line.replace("[build]", "[start]")));
 
 const port = process.env.PORT || "3000";

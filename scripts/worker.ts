@@ -4,10 +4,11 @@
 import { openDatabase } from "@/db/client";
 import { startActivityWorker } from "@/lib/activity-runners";
 import { env } from "@/lib/env";
+import { protectDataDir } from "@/lib/instance/protect-data-dir";
 import { sweepHookProcesses } from "@/lib/runtime/run-hook";
 import { sandboxSupport, unsandboxedWarning } from "@/lib/runtime/sandbox";
 
-const { DATABASE_URL } = env();
+const { DATABASE_URL, dataDir } = env();
 if (!DATABASE_URL) {
   console.error(
     "npm run worker needs DATABASE_URL: the embedded database belongs to the dashboard process, which already runs a worker. " +
@@ -15,6 +16,8 @@ if (!DATABASE_URL) {
   );
   process.exit(1);
 }
+// Builds, deployments, environments' data and hook records of this machine: the worker's account's alone.
+protectDataDir(dataDir, (line) => console.log(`[worker] ${line}`));
 const database = await openDatabase({ databaseUrl: DATABASE_URL, poolSize: 5 });
 await database.migrate();
 const killed = sweepHookProcesses(); // hooks a dead process left on this machine

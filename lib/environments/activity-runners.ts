@@ -7,7 +7,7 @@ import { formatBytes } from "@/lib/format-bytes";
 import { git } from "@/lib/git/git";
 import { branchHead, createBranch, deleteBranch, isAncestor, mergeBranches, rebaseBranch, repositoryPath } from "@/lib/git/repository";
 import { removeEnvironmentDeploys, setPaused } from "@/lib/runtime/deploy";
-import { copyVolumes, deleteVolumes, removeStaleGenerations } from "@/lib/runtime/volumes";
+import { copyVolumes, deleteVolumes, removeStaleGenerations, skippedLines } from "@/lib/runtime/volumes";
 import { commitsBroughtIn, recordActivityCommits } from "./activity-commits";
 import { deployWithVariables, redeployCurrentCommit } from "@/lib/variables/deploy-with-variables";
 import type { EnvironmentActivityKinds } from "./activity-kinds";
@@ -24,6 +24,7 @@ async function copyData(ctx: HandlerContext, from: string): Promise<HandlerOutco
   ctx.log.line(`Copying ${from}'s data (services and mounts) to ${ctx.environment.name}…`);
   try {
     const r = await copyVolumes(ctx.activity.projectId, from, ctx.environment.name);
+    for (const line of skippedLines(r)) ctx.log.line(line, "stderr");
     ctx.log.line(
       r.method === "empty"
         ? `${from} has no data yet: ${ctx.environment.name} starts empty.`

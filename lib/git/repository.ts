@@ -29,7 +29,7 @@ export interface BuiltRepository {
  */
 export async function buildRepository(title: string, branches: readonly string[]): Promise<BuiltRepository> {
   const root = dataPaths.repositories();
-  fs.mkdirSync(root, { recursive: true });
+  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   const bare = path.join(root, `.new-${crypto.randomUUID()}.tmp.git`);
   const discard = () => fs.rmSync(bare, { recursive: true, force: true });
   try {

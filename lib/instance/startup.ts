@@ -10,6 +10,7 @@ import { collectGarbageWhenIdle } from "./idle-memory";
 import { installPageCache } from "@/lib/session/page-cache";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/session/client-info";
 import { startAdminSocket } from "./admin-socket";
+import { protectDataDir } from "./protect-data-dir";
 import { reportEventLoopDelay } from "./event-loop-report";
 import { markFirstStart, seedDemoIfPending } from "./demo";
 import { startBackgroundWorker } from "@/lib/activities/background-worker";
@@ -28,12 +29,15 @@ export interface StartupReport {
 }
 
 /**
- * Runs once per server process before it serves requests: applies pending migrations,
- * creates (or resets) the administrator from ADMIN_EMAIL/ADMIN_PASSWORD, marks the
- * first start (for the demo project) and makes sure the session secret exists.
+ * Runs once per server process before it serves requests: keeps DATA_DIR to the server's
+ * account, applies pending migrations, creates (or resets) the administrator from
+ * ADMIN_EMAIL/ADMIN_PASSWORD, marks the first start (for the demo project) and makes sure the
+ * session secret exists.
  */
 export async function startInstance(log: (line: string) => void = console.log): Promise<StartupReport> {
   const config = env();
+  // First: before anything (the database, secrets, sockets, the process runner) is made in DATA_DIR or started.
+  protectDataDir(config.dataDir, (line) => log(`[startup] ${line}`));
   // PWI_REPORT_EVENT_LOOP=1 reports every 5 s; a number of milliseconds (≥ 100) sets the interval.
   const reportEvery = Number(process.env.PWI_REPORT_EVENT_LOOP ?? 0);
   if (reportEvery > 0) reportEventLoopDelay(log, reportEvery >= 100 ? reportEvery : 5000);

@@ -13,10 +13,10 @@ import { checkoutInto, treeOf } from "@/lib/git/repository";
 import { runFile } from "@/lib/process-runner";
 import { cgroupsAvailable } from "./hook-cgroup";
 import { hookLimits, runHook, type HookPhase, type HookResult } from "./run-hook";
-import { sandboxSupport } from "./sandbox";
+import { SANDBOX_APP_DIR, sandboxSupport } from "./sandbox";
 import { effectiveHttpAccess, routerDigestOf } from "./http-access";
 import { openMailEndpoint, openMailRelay, type MailEndpoint } from "./mail-endpoint";
-import { currentDataPath, ensureVolumes, linkMounts, volumesRoot } from "./volumes";
+import { ensureVolumes, mountBinds, prepareMountPlaces } from "./volumes";
 
 /** In each deploy directory: the web root of `web.locations["/"]`, for the environment router. */
 export const WEB_ROOT_FILE = ".web-root";
@@ -116,12 +116,11 @@ export function environmentUrls(config: ProjectConfig, projectId: string, enviro
 
 function hookEnv(ctx: DeployContext, config: ProjectConfig, treeId: string): Record<string, string> {
   // Every service of the environment, by relationship name (services no relationship names
-  // are listed under their own id), with its volume in this local runtime.
-  const data = currentDataPath(ctx.projectId, ctx.environment.name);
+  // are listed under their own id). A service's disk is its own: hooks never see it.
   const describe = (service: string, endpoint: string) => {
     const spec = config.services[service];
     const type = spec?.type ?? "unknown";
-    return { service, rel: endpoint, type, host: `${service}.internal`, scheme: type.split(":")[0], ...(spec?.disk ? { path: path.join(data, "services", service), disk: spec.disk } : {}) };
+    return { service, rel: endpoint, type, host: `${service}.internal`, scheme: type.split(":")[0], ...(spec?.disk ? { disk: spec.disk } : {}) };
   };
   const relationships: Record<string, unknown[]> = Object.fromEntries(
     Object.entries(config.app.relationships).map(([name, target]) => {
@@ -222,7 +221,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
     log.line(`Building application '${config.app.name}' (runtime type: ${config.app.type}, tree: ${treeId.slice(0, 7)})`);
     if (config.app.hooks.build) {
       log.line("Executing build hook…");
-      const sandbox = { appDir: tmp, appWritable: true, writable: [], network: appEnv().HOOK_BUILD_NETWORK, smtpSocket: mail.socketPath };
+      const sandbox = { appDir: tmp, appWritable: true, binds: [], network: appEnv().HOOK_BUILD_NETWORK, smtpSocket: mail.socketPath };
       const r = await runHook({ script: config.app.hooks.build, phase: "build", sandbox, env: buildEnv, log, signal: ctx.signal });
       if (r.exitCode !== 0) {
         await removeTree(tmp);
@@ -259,14 +258,32 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
   }
   fs.writeFileSync(path.join(target, ".deploy-commit"), ctx.commit);
   fs.writeFileSync(path.join(target, WEB_ROOT_FILE), config.app.web.locations["/"]?.root ?? "");
-  await ensureVolumes(ctx.projectId, ctx.environment.name, config);
-  await linkMounts(target, ctx.projectId, ctx.environment.name, config);
+  // Each mount's place becomes an empty folder (never following what the build left there),
+  // and the sandbox binds the mount's own folder onto it: a hook sees its mounts and nothing
+  // of the folders around them (the live generation, `current`, other environments).
+  let binds: { source: string; dest: string }[];
+  try {
+    const mounts = await prepareMountPlaces(target, config);
+    const live = await ensureVolumes(ctx.projectId, ctx.environment.name, config);
+    binds = mountBinds(live, mounts, SANDBOX_APP_DIR);
+    if (!sandboxSupport().ok) {
+      // Unsandboxed hooks (HOOK_SANDBOX=auto without bubblewrap) run on the host: the place links to the mount's folder.
+      for (const m of mounts) {
+        fs.rmdirSync(path.join(target, m.path));
+        fs.symlinkSync(path.join(live, m.folder), path.join(target, m.path));
+      }
+    }
+  } catch (err) {
+    await removeTree(target);
+    log.line(`The environment's mounts could not be prepared: ${(err as Error).message}`, "stderr");
+    return { ok: false, message: `Preparing the mounts failed: ${(err as Error).message}. The previous deployment stays current.` };
+  }
   const steps: [HookPhase, string, string | undefined][] = [
     ["deploy", "deploy", config.app.hooks.deploy],
     ["post_deploy", "post-deploy", config.app.hooks.post_deploy],
   ];
-  // Deploy hooks see the build read-only, and their environment's own data writable.
-  const sandbox = { appDir: target, appWritable: false, writable: [volumesRoot(ctx.projectId, ctx.environment.name)], network: false, smtpSocket: mail.socketPath };
+  // Deploy hooks see the build read-only, and their environment's own mounts writable.
+  const sandbox = { appDir: target, appWritable: false, binds, network: false, smtpSocket: mail.socketPath };
   for (const [hook, section, script] of steps) {
     log.setSection(section);
     if (!script) continue;

@@ -19,12 +19,12 @@ import { sandboxSupport } from "./sandbox";
 const support = sandboxSupport();
 const suite = support.ok ? describeEachDatabase : (title: string) => it.skip(`${title} (SKIPPED: ${support.reason})`, () => {});
 
-function hostileApp(dashboardPort: number): string {
-  // Hooks learn DATA_DIR from the volume paths in MAGENTO_CLOUD_RELATIONSHIPS, as a real attacker would.
+function hostileApp(dashboardPort: number, dataDir: string): string {
+  // The attacker knows where DATA_DIR is (no variable names it; they may have read the docs).
   const attempts = `
     attempt() { if ( eval "$2" ) >/dev/null 2>&1; then echo "ESCAPED $1"; else echo "BLOCKED $1"; fi; }
-    DATA=$(echo "$MAGENTO_CLOUD_RELATIONSHIPS" | base64 -d | sed -E 's/.*"path":"([^"]*)\\/volumes\\/.*/\\1/')
-    echo "data dir guessed: $DATA"
+    DATA='${dataDir}'
+    attempt relationships-leak-data-dir "echo \"$MAGENTO_CLOUD_RELATIONSHIPS\" | base64 -d | grep -q \"$DATA\""
     attempt read-secret "cat $DATA/auth-secret"
     attempt read-database "ls $DATA/pglite || ls $DATA/db"
     attempt list-repositories "ls $DATA/repos"
@@ -83,7 +83,7 @@ suite("a hostile repository's deploy", ({ db }) => {
     await createProject(db(), admin, { id, title: "Hostile", plan: "starter", region: "us-3" });
     await worker.idle();
 
-    await commitOn(id, "master", { ".magento.app.yaml": hostileApp(port), ".magento/services.yaml": "mysql:\n  type: mysql:10.6\n  disk: 512\n", ".magento/routes.yaml": '"http://{default}/":\n  type: upstream\n  upstream: "hostile:http"\n' }, "Hostile hooks");
+    await commitOn(id, "master", { ".magento.app.yaml": hostileApp(port, process.env.DATA_DIR!), ".magento/services.yaml": "mysql:\n  type: mysql:10.6\n  disk: 512\n", ".magento/routes.yaml": '"http://{default}/":\n  type: upstream\n  upstream: "hostile:http"\n' }, "Hostile hooks");
     const t0 = Date.now();
     const activity = await requestEnvironmentAction(db(), admin, id, "staging", { action: "sync", code: true, data: false, rebase: false });
     await worker.idle();
@@ -93,7 +93,7 @@ suite("a hostile repository's deploy", ({ db }) => {
     expect(done?.result, log.join("\n")).toBe("success");
     expect(log.filter((l) => l.startsWith("ESCAPED"))).toEqual([]);
     for (const what of ["read-secret", "read-database", "list-repositories", "write-other-repository", "server-environ", "dashboard", "write-usr", "write-app"]) expect(log).toContain(`BLOCKED ${what}`);
-    expect(log).toContain(`data dir guessed: ${process.env.DATA_DIR}`); // it knew where to look
+    expect(log).toContain("BLOCKED relationships-leak-data-dir"); // no host path in the variables
     expect(log).toContain("WROTE var");
     expect(log).toContain("deploy hook done");
     expect(log.some((l) => l.startsWith("Hooks run sandboxed"))).toBe(true);

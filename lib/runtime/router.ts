@@ -8,7 +8,8 @@ import { environments } from "@/db/schema";
 import { verifyPassword } from "@/lib/auth/password";
 import { environmentDeployDir, PAUSED_FILE, ROUTER_FILE, WEB_ROOT_FILE, type RouterSettings } from "./deploy";
 import { decideAccess, NO_HTTP_ACCESS } from "./http-access";
-import { currentDataPath } from "./volumes";
+import { openSiteFile, type Site } from "./site-files";
+import { liveGeneration, MOUNTS_FILE, type DeployedMount } from "./volumes";
 
 const NAME = /^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/;
 const TYPES: Record<string, string> = {
@@ -55,55 +56,16 @@ export function resolveTarget(host: string | undefined, url: string): Target | n
   return null;
 }
 
-/** The file for a site path inside `root`, or null when the path would leave it. Pure. */
-export function fileInRoot(root: string, sitePath: string): string | null {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(sitePath);
-  } catch {
-    return null;
-  }
-  if (decoded.includes("\0")) return null;
-  const normal = path.posix.normalize(`/${decoded}`);
-  const file = path.join(root, normal);
-  return file === root || file.startsWith(root + path.sep) ? file : null;
-}
-
-function isInside(parent: string, child: string): boolean {
-  return child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
-}
-
-/**
- * A deployment's web root: its real path, which must lie inside the deployment (a web root
- * committed as a symlink out of it serves nothing), and its path relative to the application.
- */
-async function siteOf(deployDir: string): Promise<{ root: string; rel: string } | null> {
+/** A deployment's web root (relative to the application) and mounts, as its deploy wrote them (a deployment never changes). */
+async function siteOf(deployDir: string): Promise<{ webRoot: string; mounts: DeployedMount[] } | null> {
   const configured = (await fs.promises.readFile(path.join(deployDir, WEB_ROOT_FILE), "utf8").catch(() => "")).trim();
-  const candidate = configured ? fileInRoot(deployDir, configured) : deployDir;
-  if (!candidate) return null;
-  const root = await fs.promises.realpath(candidate).catch(() => null);
-  if (!root || !isInside(deployDir, root)) return null;
-  return { root, rel: path.relative(deployDir, root) };
-}
-
-/**
- * The regular file a path names, when its real path (every symlink followed) lies inside
- * one of `allowed`; a directory gives its index.html. "missing" when nothing is there (the
- * passthru answers), "refused" when something is but may not be served (a symlink out of
- * the deployment, a device, a directory without index.html).
- */
-async function servedFile(file: string, allowed: readonly string[]): Promise<{ file: string; stat: fs.Stats } | "missing" | "refused"> {
-  if (!(await fs.promises.lstat(file).catch(() => null))) return "missing";
-  let real = await fs.promises.realpath(file).catch(() => null);
-  if (!real) return "refused"; // a dangling symlink
-  let stat = await fs.promises.stat(real).catch(() => null);
-  if (stat?.isDirectory()) {
-    real = await fs.promises.realpath(path.join(real, "index.html")).catch(() => null);
-    if (!real) return "refused";
-    stat = await fs.promises.stat(real).catch(() => null);
-  }
-  if (!stat?.isFile() || !allowed.some((root) => isInside(root, real))) return "refused";
-  return { file: real, stat };
+  const webRoot = path.posix.normalize(`/${configured}`).slice(1);
+  if (webRoot.split("/").includes("..")) return null;
+  const mounts = await fs.promises
+    .readFile(path.join(deployDir, MOUNTS_FILE), "utf8")
+    .then((t) => JSON.parse(t) as DeployedMount[])
+    .catch(() => []);
+  return { webRoot, mounts };
 }
 
 function page(res: http.ServerResponse, status: number, title: string, body: string, headers: http.OutgoingHttpHeaders = {}) {
@@ -141,7 +103,7 @@ export interface RouterOptions {
  * environment answers 503.
  */
 export function createEnvironmentRouter(getDb: () => Promise<Db>, options: RouterOptions = {}): http.Server {
-  const sites = new Map<string, { root: string; rel: string } | null>(); // deploy directory → its web root (a deploy never changes)
+  const sites = new Map<string, { webRoot: string; mounts: DeployedMount[] } | null>(); // deploy directory → its web root and mounts (a deploy never changes)
   const settings = new Map<string, Promise<RouterSettings>>(); // deploy directory → its settings (likewise)
   // Checked logins (bcrypt is slow on purpose): deploy directory + Authorization header → valid.
   const logins = new Map<string, Promise<boolean>>();
@@ -202,29 +164,28 @@ export function createEnvironmentRouter(getDb: () => Promise<Db>, options: Route
         sites.set(deployDir, site);
       }
       if (!site) return page(res, 404, "Not found", "The deployed web root lies outside the deployment.", robots);
-      // Files inside the web root, or inside the environment's own mounts under it (as pub/media).
-      const dataRoot = await fs.promises.realpath(currentDataPath(target.projectId, target.environment)).catch(() => null);
-      const allowed = [site.root, ...(dataRoot ? [path.join(dataRoot, "mounts", site.rel)] : [])];
-      const requested = fileInRoot(site.root, target.sitePath);
-      if (!requested) return page(res, 404, "Not found", "This path is outside the site.", robots);
-      let found = await servedFile(requested, allowed);
+      // Files of the build inside the web root, or of the environment's own mounts under it
+      // (as pub/media), found without following any link its processes wrote (site-files.ts).
+      const served: Site = { deployDir, webRoot: site.webRoot, mounts: site.mounts, live: liveGeneration(target.projectId, target.environment), hidden: [ROUTER_FILE] };
+      let found = openSiteFile(served, target.sitePath);
       // passthru: like the platform's "/index.html" passthru, unknown paths get the front page.
-      if (found === "missing") found = await servedFile(path.join(site.root, "index.html"), allowed);
-      // The router's own settings file is never served, whatever the web root.
-      if (found !== "missing" && found !== "refused" && found.file === path.join(deployDir, ROUTER_FILE)) found = "refused";
+      if (found === "missing") found = openSiteFile(served, "/index.html");
       if (found === "refused") return page(res, 404, "Not found", "This path is not a file of the deployed site.", robots);
       if (found === "missing") return page(res, 404, "Not found", "The deployed build has no such file.", robots);
-      const { file, stat } = found;
+      const { fd, stat, name } = found;
       res.writeHead(200, {
         ...robots,
-        "content-type": TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream",
+        "content-type": TYPES[path.extname(name).toLowerCase()] ?? "application/octet-stream",
         "content-length": stat.size,
         "cache-control": "no-cache",
         "x-environment": `${target.projectId}/${target.environment}`,
         "x-content-type-options": "nosniff",
       });
-      if (req.method === "HEAD") return res.end();
-      fs.createReadStream(file).pipe(res);
+      if (req.method === "HEAD" || stat.size === 0) {
+        fs.close(fd, () => undefined);
+        return res.end();
+      }
+      fs.createReadStream("", { fd, start: 0, end: Math.max(0, stat.size - 1) }).pipe(res);
     })().catch((err) => {
       console.error("[router]", err);
       if (!res.headersSent) page(res, 500, "Router error", "The environment router failed to answer; see the server log.");

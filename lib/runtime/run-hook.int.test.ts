@@ -21,7 +21,7 @@ function recordingLog(backedUp = false) {
   return { log, lines, release };
 }
 
-const hook = (script: string, log: LogSink) => runHook({ script, phase: "build", sandbox: { appDir: os.tmpdir(), appWritable: true, writable: [], network: false }, env: {}, log });
+const hook = (script: string, log: LogSink) => runHook({ script, phase: "build", sandbox: { appDir: os.tmpdir(), appWritable: true, binds: [], network: false }, env: {}, log });
 
 describe("runHook", () => {
   it("passes control characters in a hook's output through as they are (a NUL, an escape sequence, a bell)", async () => {

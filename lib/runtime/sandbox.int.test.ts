@@ -32,6 +32,7 @@ beforeAll(async () => {
   appDir = fs.mkdtempSync(path.join(dataDir(), "deploy-"));
   volume = path.join(dataDir(), "volumes", "proj", "env");
   fs.mkdirSync(path.join(volume, "mounts", "var"), { recursive: true });
+  fs.mkdirSync(path.join(appDir, "var")); // the mount's place, as a deploy prepares it
   fs.writeFileSync(path.join(dataDir(), "auth-secret"), "the-session-secret");
   fs.mkdirSync(path.join(dataDir(), "repos", "other.git", "hooks"), { recursive: true });
   fs.mkdirSync(path.join(dataDir(), "volumes", "proj", "production"), { recursive: true });
@@ -52,7 +53,7 @@ function hook(script: string, options: { phase?: HookPhase; appWritable?: boolea
   const result = runHook({
     script,
     phase,
-    sandbox: { appDir, appWritable: options.appWritable ?? phase === "build", writable: [volume], network: false },
+    sandbox: { appDir, appWritable: options.appWritable ?? phase === "build", binds: [{ source: path.join(volume, "mounts", "var"), dest: "/app/var" }], network: false },
     env: { MAGENTO_CLOUD_ENVIRONMENT: "env" },
     log: recorded.log,
     limits: options.limits,
@@ -94,18 +95,20 @@ sandboxed("a hook in its sandbox", () => {
         `attempt app-source "ls '${process.cwd()}/package.json'"`,
         `attempt write-usr "touch /usr/pwned"`,
         `attempt write-app-during-deploy "touch /app/pwned"`,
+        `attempt see-volumes-root "ls '${volume}'"`,
+        `attempt replace-mount "mv /app/var /app/var.old"`,
         `attempt reach-dashboard "exec 3<>/dev/tcp/127.0.0.1/${dashboardPort}"`,
         `attempt reach-outside "exec 3<>/dev/tcp/1.1.1.1/80"`,
         `attempt root "[ $(id -u) = 0 ]"`,
         // What a deploy hook may do:
-        `touch '${volume}/mounts/var/written' && echo "WROTE own mount"`,
+        `touch /app/var/written && echo "WROTE own mount"`,
         `echo "HOME=$HOME PATH=$PATH"`,
       ].join("\n"),
     );
     expect((await result).exitCode).toBe(0);
     const out = lines.map((l) => l.text);
     expect(out.filter((l) => l.startsWith("ESCAPED"))).toEqual([]);
-    for (const what of ["read-secret", "list-data-dir", "write-other-repo", "read-other-environment", "server-environ", "server-process", "own-environment", "app-source", "write-usr", "write-app-during-deploy", "reach-dashboard", "reach-outside", "root"]) {
+    for (const what of ["read-secret", "list-data-dir", "write-other-repo", "read-other-environment", "server-environ", "server-process", "own-environment", "app-source", "write-usr", "write-app-during-deploy", "see-volumes-root", "replace-mount", "reach-dashboard", "reach-outside", "root"]) {
       expect(out).toContain(`BLOCKED ${what}`);
     }
     expect(out).toContain("WROTE own mount");
@@ -206,7 +209,7 @@ sandboxed("after the server dies mid-hook", () => {
         import("${path.resolve("lib/runtime/run-hook.ts")}").then(({ runHook }) => runHook({
           script: "setsid ${marker} & ${marker} & echo started; wait",
           phase: "deploy",
-          sandbox: { appDir: ${JSON.stringify(appDir)}, appWritable: false, writable: [], network: false },
+          sandbox: { appDir: ${JSON.stringify(appDir)}, appWritable: false, binds: [], network: false },
           env: {},
           log: { line: (t) => console.log(t), isBackedUp: () => false, drained: async () => {} },
         }));`],

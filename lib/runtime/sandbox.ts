@@ -17,8 +17,12 @@ export interface SandboxSpec {
   appDir: string;
   /** Build: writable. Deploy and post_deploy: read-only, as on the platform. */
   appWritable: boolean;
-  /** Further directories shown writable at their own path (the environment's mounts and service volumes). */
-  writable: readonly string[];
+  /**
+   * Directories shown writable inside the sandbox: each host folder (`source`, which no
+   * sandbox can replace) at `dest` (the environment's mounts at /app/<mount>, whose places
+   * the deployment holds as empty folders).
+   */
+  binds: readonly { source: string; dest: string }[];
   /** The host's network (builds when HOOK_BUILD_NETWORK=1); otherwise loopback only. */
   network: boolean;
   /** The environment's SMTP endpoint (a Unix socket), shown at /run/pwi-smtp.sock: the one way out for e-mail. */
@@ -103,7 +107,10 @@ export function sandboxArgs(spec: SandboxSpec): string[] {
   args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run");
   if (spec.smtpSocket) args.push("--bind", spec.smtpSocket, "/run/pwi-smtp.sock");
   args.push(spec.appWritable ? "--bind" : "--ro-bind", spec.appDir, SANDBOX_APP_DIR);
-  for (const dir of spec.writable) args.push("--bind", dir, dir);
+  for (const bind of spec.binds) args.push("--bind", bind.source, bind.dest);
+  // The sandbox's own root (where /etc's few files are bound) is read-only too: only /app in a
+  // build, the binds, /tmp, /var/tmp and /run take writes.
+  args.push("--remount-ro", "/");
   args.push("--chdir", SANDBOX_APP_DIR);
   return args;
 }

@@ -24,7 +24,10 @@ describeEachDatabase("environment data", ({ db }) => {
       // staging's deploy hook wrote into its `var` mount, which lives in its data.
       expect(fs.readFileSync(deployLog(id, "staging"), "utf8")).toMatch(/ staging deployed [0-9a-f]{40}\n$/);
       const deployed = fs.realpathSync(path.join(environmentDeployDir(id, "staging"), "current"));
-      expect(fs.readlinkSync(path.join(deployed, "var"))).toBe(path.join(currentDataPath(id, "staging"), "mounts", "var"));
+      // The mount's place in the deployment is an empty folder the sandbox binds the mount onto.
+      expect(fs.lstatSync(path.join(deployed, "var")).isDirectory()).toBe(true);
+      expect(fs.readdirSync(path.join(deployed, "var"))).toEqual([]);
+      expect(JSON.parse(fs.readFileSync(path.join(deployed, ".mounts.json"), "utf8"))).toContainEqual({ path: "pub/media", folder: "mounts/pub%2Fmedia" });
       expect(fs.existsSync(path.join(currentDataPath(id, "staging"), "services", "mysql"))).toBe(true);
       expect(fs.existsSync(path.join(currentDataPath(id, "staging"), "services", "redis"))).toBe(false); // no disk
 

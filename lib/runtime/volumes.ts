@@ -4,23 +4,51 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ProjectConfig } from "@/lib/config/parse-config";
 import { childProcessEnv } from "@/lib/env";
-import { dataPaths, removeTree } from "@/lib/paths";
-import { runFileOrThrow } from "@/lib/process-runner";
-
+import { dataPaths } from "@/lib/paths";
+import { runFile } from "@/lib/process-runner";
 
 /**
  * An environment's persistent data on this machine: DATA_DIR/volumes/<project>/<env>/
  * holds generations (`gen-…`) and `current`, a symlink to the live one. A copy or restore
  * fills a new generation and then renames a new link over `current`: the environment's
  * data is always wholly old or wholly new. Inside a generation: `services/<id>` for every
- * service with a disk, `mounts/<path>` for every mount of .magento.app.yaml.
+ * service with a disk, `mounts/<name>` for every mount of .magento.app.yaml, its path with
+ * "/" written "%2F" (`pub/media` is `mounts/pub%2Fmedia`), so no mount lies inside another.
+ *
+ * No sandbox ever sees this folder, a generation or `mounts/`: a hook sees each mount folder
+ * itself, bound at /app/<mount>, and so can write only inside it. What the server reads here
+ * (`current`, the generations) is therefore its own; what lies inside a mount or service
+ * folder is hostile, and the server touches it only through the tree tool (tree-tool.mjs),
+ * beneath a folder it opened itself, never following a link.
  */
 export function volumesRoot(projectId: string, environmentName: string): string {
   return dataPaths.environmentVolumes(projectId, environmentName);
 }
 
+/** The `current` link (tests write through it; the server asks liveGeneration). */
 export function currentDataPath(projectId: string, environmentName: string): string {
   return path.join(volumesRoot(projectId, environmentName), "current");
+}
+
+const GENERATION = /^gen-[0-9]+-[0-9a-f]{6}$/;
+
+/**
+ * The live generation's folder, or null when there is none: `current` must be a link to a
+ * sibling named like a generation that is a real folder. Anything else (a link elsewhere,
+ * left by an older version that let hooks write here) is not believed.
+ */
+export function liveGeneration(projectId: string, environmentName: string): string | null {
+  const root = volumesRoot(projectId, environmentName);
+  let target: string;
+  try {
+    target = fs.readlinkSync(path.join(root, "current"));
+  } catch {
+    return null;
+  }
+  if (!GENERATION.test(target)) return null;
+  const generation = path.join(root, target);
+  const stat = fs.lstatSync(generation, { throwIfNoEntry: false });
+  return stat?.isDirectory() ? generation : null;
 }
 
 export interface VolumeSpec {
@@ -37,12 +65,17 @@ export function normaliseMount(mount: string): string | null {
   return clean;
 }
 
+/** A mount's folder name in a generation: its path with "%" and "/" escaped, one component. */
+export function mountFolderName(clean: string): string {
+  return clean.replace(/%/g, "%25").replace(/\//g, "%2F");
+}
+
 export function volumeSpecs(config: ProjectConfig): VolumeSpec[] {
   const specs: VolumeSpec[] = [];
   for (const [id, service] of Object.entries(config.services)) if (service.disk) specs.push({ kind: "service", name: id, relPath: path.join("services", id) });
   for (const mount of Object.keys(config.app.mounts)) {
     const clean = normaliseMount(mount);
-    if (clean) specs.push({ kind: "mount", name: clean, relPath: path.join("mounts", clean) });
+    if (clean) specs.push({ kind: "mount", name: clean, relPath: path.join("mounts", mountFolderName(clean)) });
   }
   return specs;
 }
@@ -59,27 +92,113 @@ export async function switchGeneration(root: string, generation: string): Promis
   fs.symlinkSync(path.basename(generation), link);
   fs.renameSync(link, path.join(root, "current"));
   for (const entry of fs.readdirSync(root)) {
-    if (entry !== "current" && entry !== path.basename(generation)) await removeTree(path.join(root, entry));
+    if (entry !== "current" && entry !== path.basename(generation)) await removeBeneath(path.join(root, entry));
   }
 }
 
-/** Makes sure the environment has data and every volume of `config` exists in it; returns the live generation. */
+/** What the tree tool reports: its totals, and a sentence for each entry it left out. */
+export interface TreeResult {
+  bytes: number;
+  files: number;
+  skipped: number;
+  /** The first 100 entries left out, each "path: why". */
+  skips: string[];
+}
+
+const TREE_TOOL = path.join(process.cwd(), "lib", "runtime", "tree-tool.mjs");
+
+/** Runs the tree tool (a process of its own: never this thread, never following a link). */
+export async function runTreeTool(op: "copy" | "size" | "remove" | "prepare" | "ensure" | "adopt", args: readonly string[]): Promise<TreeResult & { adopted?: boolean }> {
+  const r = await runFile(process.execPath, [/* turbopackIgnore: true */ TREE_TOOL, op, ...args], { env: childProcessEnv({}) });
+  if (r.exitCode !== 0) throw new Error(r.failure ?? (r.stderr.trim().split("\n")[0] || `the tree tool ended with ${r.exitCode ?? r.signal}`));
+  const result: TreeResult & { adopted?: boolean } = { bytes: 0, files: 0, skipped: 0, skips: [] };
+  for (const line of r.stdout.split("\n")) {
+    if (!line) continue;
+    const m = JSON.parse(line) as { skip?: string; why?: string; done?: boolean; bytes?: number; files?: number; skipped?: number; adopted?: boolean };
+    if (m.skip !== undefined) result.skips.push(`${m.skip}: ${m.why}`);
+    if (m.done) Object.assign(result, { bytes: m.bytes ?? 0, files: m.files ?? 0, skipped: m.skipped ?? 0, ...(m.adopted !== undefined ? { adopted: m.adopted } : {}) });
+  }
+  return result;
+}
+
+/** One log line per entry a copy left out (FIFOs, sockets, devices, entries that changed), at most 20, then how many more. */
+export function skippedLines(result: Pick<TreeResult, "skips" | "skipped">): string[] {
+  const lines = result.skips.slice(0, 20).map((skip) => `Not copied: ${skip}.`);
+  if (result.skipped > 20) lines.push(`…and ${result.skipped - 20} more entries not copied.`);
+  return lines;
+}
+
+/** Removes a folder and everything beneath it without following a link (a link is removed, not its target). */
+export async function removeBeneath(dir: string): Promise<void> {
+  await runTreeTool("remove", [dir]);
+}
+
+/**
+ * Makes sure the environment has data and every volume of `config` exists in it, each a real
+ * folder (a link or file in its place is replaced, never followed); returns the live generation.
+ * A mount kept by an older version inside another (`mounts/pub/media`) is moved to its own folder.
+ */
 export async function ensureVolumes(projectId: string, environmentName: string, config: ProjectConfig): Promise<string> {
   const root = volumesRoot(projectId, environmentName);
-  const current = path.join(root, "current");
-  if (!fs.existsSync(current)) {
+  let live = liveGeneration(projectId, environmentName);
+  if (!live) {
     const generation = newGeneration(root);
-    fs.mkdirSync(generation);
+    fs.mkdirSync(generation, { mode: 0o700 });
     await switchGeneration(root, generation);
+    live = generation;
   }
-  const live = fs.realpathSync(current);
-  for (const spec of volumeSpecs(config)) fs.mkdirSync(path.join(live, spec.relPath), { recursive: true });
+  const specs = volumeSpecs(config);
+  for (const spec of specs) {
+    if (spec.kind !== "mount" || !spec.name.includes("/") || fs.existsSync(path.join(live, spec.relPath))) continue;
+    // Not found, or not a plain folder (a link): the mount starts empty, nothing is followed.
+    await runTreeTool("adopt", [path.join(live, "mounts"), spec.name, mountFolderName(spec.name)]).catch(() => undefined);
+  }
+  if (specs.length > 0) await runTreeTool("ensure", [live, ...specs.map((s) => s.relPath)]);
   return live;
+}
+
+/** The bytes of the regular files under `dir`, links not followed (what a user calls the data's size). */
+export async function directoryBytes(dir: string): Promise<number> {
+  if (!fs.existsSync(dir)) return 0;
+  return (await runTreeTool("size", [dir])).bytes;
+}
+
+export interface CopyResult {
+  bytes: number;
+  method: "reflink" | "copy" | "empty";
+  /** Entries left out ("path: why"): FIFOs, sockets, device files, entries that changed mid-copy. */
+  skips: string[];
+  skipped: number;
+}
+
+/**
+ * Replaces the target environment's data with a copy of the source's (reflinks where the
+ * file system allows), made by the tree tool beneath the source's live generation: links are
+ * copied as links, never followed. The copy goes into a new generation; only a complete copy
+ * is switched in, so a failure leaves the target as it was.
+ */
+export async function copyVolumes(projectId: string, from: string, to: string): Promise<CopyResult> {
+  const live = liveGeneration(projectId, from);
+  const root = volumesRoot(projectId, to);
+  const generation = newGeneration(root);
+  try {
+    if (!live) {
+      fs.mkdirSync(generation, { mode: 0o700 });
+      await switchGeneration(root, generation);
+      return { bytes: 0, method: "empty", skips: [], skipped: 0 };
+    }
+    const r = await runTreeTool("copy", [live, generation]);
+    await switchGeneration(root, generation);
+    return { bytes: r.bytes, method: (await supportsReflink(root)) ? "reflink" : "copy", skips: r.skips, skipped: r.skipped };
+  } catch (err) {
+    await removeBeneath(generation).catch(() => undefined);
+    throw new Error(`Copying ${from}'s data to ${to} failed: ${(err as Error).message}. ${to}'s data is as it was.`);
+  }
 }
 
 const reflinkByDevice = new Map<number, boolean>();
 
-/** Whether `cp --reflink=always` works on the file system holding `dir` (probed once per device). */
+/** Whether the file system holding `dir` makes reflink copies (FICLONE), probed once per device. */
 async function supportsReflink(dir: string): Promise<boolean> {
   const device = fs.statSync(dir).dev;
   const known = reflinkByDevice.get(device);
@@ -88,7 +207,7 @@ async function supportsReflink(dir: string): Promise<boolean> {
   fs.writeFileSync(probe, "probe");
   let ok = false;
   try {
-    await runFileOrThrow("cp", ["--reflink=always", probe, `${probe}.copy`], { env: childProcessEnv({}) });
+    await fs.promises.copyFile(probe, `${probe}.copy`, fs.constants.COPYFILE_FICLONE_FORCE);
     ok = true;
   } catch {
     ok = false;
@@ -100,73 +219,18 @@ async function supportsReflink(dir: string): Promise<boolean> {
   return ok;
 }
 
-/** The bytes of the files under `dir` (what a user calls the data's size; directories count nothing). */
-export async function directoryBytes(dir: string): Promise<number> {
-  let total = 0;
-  const walk = async (d: string) => {
-    const entries = await fs.promises.readdir(d, { withFileTypes: true }).catch(() => []);
-    await Promise.all(
-      entries.map(async (e) => {
-        const full = path.join(d, e.name);
-        if (e.isDirectory()) await walk(full);
-        else if (e.isFile()) {
-          // Read first, then add: `total += await …` would read `total` before the await and
-          // lose every size added by the walks running meanwhile.
-          const { size } = await fs.promises.lstat(full).catch(() => ({ size: 0 }));
-          total += size;
-        }
-      }),
-    );
-  };
-  await walk(dir);
-  return total;
-}
-
-export interface CopyResult {
-  bytes: number;
-  method: "reflink" | "copy" | "empty";
-}
-
-/**
- * Replaces the target environment's data with a copy of the source's (a reflink copy when
- * the file system allows, else a plain one). The copy goes into a new generation; only a
- * complete copy is switched in, so a failure leaves the target as it was.
- */
-export async function copyVolumes(projectId: string, from: string, to: string): Promise<CopyResult> {
-  const source = currentDataPath(projectId, from);
-  const root = volumesRoot(projectId, to);
-  const generation = newGeneration(root);
-  try {
-    if (!fs.existsSync(source)) {
-      fs.mkdirSync(generation);
-      await switchGeneration(root, generation);
-      return { bytes: 0, method: "empty" };
-    }
-    const live = fs.realpathSync(source);
-    const reflink = await supportsReflink(path.dirname(live));
-    await runFileOrThrow("cp", ["-a", `--reflink=${reflink ? "always" : "never"}`, `${live}/.`, generation], { env: childProcessEnv({}) });
-    const bytes = await directoryBytes(generation);
-    await switchGeneration(root, generation);
-    return { bytes, method: reflink ? "reflink" : "copy" };
-  } catch (err) {
-    await removeTree(generation);
-    const detail = (err as { stderr?: string }).stderr?.trim() || (err as Error).message;
-    throw new Error(`Copying ${from}'s data to ${to} failed: ${detail}. ${to}'s data is as it was.`);
-  }
-}
-
 /** Deletes every generation of the environment's data but the live one (left by an interrupted copy or restore). */
 export async function removeStaleGenerations(projectId: string, environmentName: string): Promise<void> {
   const root = volumesRoot(projectId, environmentName);
   if (!fs.existsSync(root)) return;
-  const live = fs.existsSync(path.join(root, "current")) ? path.basename(fs.realpathSync(path.join(root, "current"))) : null;
+  const live = liveGeneration(projectId, environmentName);
   for (const entry of fs.readdirSync(root)) {
-    if (entry.startsWith("gen-") && entry !== live) await removeTree(path.join(root, entry));
+    if (entry.startsWith("gen-") && path.join(root, entry) !== live) await removeBeneath(path.join(root, entry));
   }
 }
 
 export async function deleteVolumes(projectId: string, environmentName: string): Promise<void> {
-  await removeTree(volumesRoot(projectId, environmentName));
+  await removeBeneath(volumesRoot(projectId, environmentName));
 }
 
 export interface VolumeSize extends VolumeSpec {
@@ -175,20 +239,37 @@ export interface VolumeSize extends VolumeSpec {
 
 /** The size of each volume of the environment's live data (empty when it has none). */
 export async function volumeSizes(projectId: string, environmentName: string, config: ProjectConfig): Promise<VolumeSize[]> {
-  const current = currentDataPath(projectId, environmentName);
-  if (!fs.existsSync(current)) return [];
-  const live = fs.realpathSync(current);
-  return Promise.all(volumeSpecs(config).map(async (spec) => ({ ...spec, bytes: await directoryBytes(path.join(live, spec.relPath)) })));
+  const live = liveGeneration(projectId, environmentName);
+  if (!live) return [];
+  return Promise.all(volumeSpecs(config).map(async (spec) => ({ ...spec, bytes: await directoryBytes(path.join(live, spec.relPath)).catch(() => 0) })));
 }
 
-/** Links each mount of a deploy directory to the environment's live data (through `current`, so a restore is seen at once). */
-export async function linkMounts(deployDir: string, projectId: string, environmentName: string, config: ProjectConfig): Promise<void> {
-  const current = currentDataPath(projectId, environmentName);
-  for (const spec of volumeSpecs(config)) {
-    if (spec.kind !== "mount") continue;
-    const at = path.join(deployDir, spec.name);
-    await removeTree(at); // what the build left at the mount's place
-    fs.mkdirSync(path.dirname(at), { recursive: true });
-    fs.symlinkSync(path.join(current, spec.relPath), at);
-  }
+/** The file in a deployment that lists its mounts for the router: [{ path, folder }]. */
+export const MOUNTS_FILE = ".mounts.json";
+
+export interface DeployedMount {
+  /** The mount's path in the application ("pub/media"). */
+  path: string;
+  /** Its folder in a generation ("mounts/pub%2Fmedia"). */
+  folder: string;
+}
+
+/**
+ * Makes each mount's place in a new deployment an empty folder (what the build left there,
+ * and any link on the way, is removed, never followed) for the sandbox to bind the mount
+ * onto, and lists the mounts for the router.
+ */
+export async function prepareMountPlaces(deployDir: string, config: ProjectConfig): Promise<DeployedMount[]> {
+  const mounts = volumeSpecs(config)
+    .filter((s) => s.kind === "mount")
+    .map((s) => ({ path: s.name, folder: s.relPath }));
+  if (mounts.length > 0) await runTreeTool("prepare", [deployDir, ...mounts.map((m) => m.path)]);
+  fs.writeFileSync(path.join(deployDir, MOUNTS_FILE), JSON.stringify(mounts));
+  return mounts;
+}
+
+/** What a deploy hook sees of the environment's data: each mount folder at /app/<mount>, nothing else. */
+export function mountBinds(live: string, mounts: readonly DeployedMount[], appDir: string): { source: string; dest: string }[] {
+  // Outer mounts first: a mount inside another is bound over it.
+  return [...mounts].sort((a, b) => a.path.split("/").length - b.path.split("/").length).map((m) => ({ source: path.join(live, m.folder), dest: path.posix.join(appDir, m.path) }));
 }

@@ -7,7 +7,7 @@ import path from "node:path";
  * absent, so concurrent starts agree on one), then read back as written.
  */
 export function readOrCreateSecretFile(file: string, make: () => string): string {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   try {
     fs.writeFileSync(file, make(), { flag: "wx", mode: 0o600 });
   } catch (err) {

@@ -1,5 +1,6 @@
 import "server-only";
 import fs from "node:fs";
+import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { snapshots } from "@/db/schema";
 import type { ActivityRunners, HandlerContext, HandlerOutcome } from "@/lib/activities/activity-runner";
@@ -8,7 +9,7 @@ import { removeTree } from "@/lib/paths";
 import { branchHead } from "@/lib/git/repository";
 import { deployWithVariables } from "@/lib/variables/deploy-with-variables";
 import { extractSnapshotArchive, writeSnapshotArchive } from "@/lib/runtime/snapshot-archive";
-import { currentDataPath, newGeneration, removeStaleGenerations, switchGeneration, volumesRoot } from "@/lib/runtime/volumes";
+import { liveGeneration, newGeneration, removeStaleGenerations, runTreeTool, skippedLines, switchGeneration, volumesRoot } from "@/lib/runtime/volumes";
 import type { SnapshotActivityKinds } from "./activity-kinds";
 import { removeSnapshotFiles, snapshotDir, snapshotTempDir } from "./snapshots";
 
@@ -42,17 +43,22 @@ async function createSnapshotArchive(ctx: HandlerContext, { snapshotId, replaces
     ctx.log.line(message, "stderr");
     return { ok: false, message };
   };
-  const current = currentDataPath(projectId, ctx.environment.name);
-  if (!fs.existsSync(current)) return fail(`${ctx.environment.name} has no data to snapshot.`);
-  const live = fs.realpathSync(current);
+  const live = liveGeneration(projectId, ctx.environment.name);
+  if (!live) return fail(`${ctx.environment.name} has no data to snapshot.`);
   ctx.log.line(`${snapshot.consistency === "consistent" ? "Consistent snapshot: no other activity runs on" : "Live snapshot: activities may keep running on"} ${ctx.environment.name} while its data is archived.`);
   const tmp = snapshotTempDir(projectId, snapshotId);
   await removeTree(tmp);
+  fs.mkdirSync(tmp, { recursive: true, mode: 0o700 });
   const started = Date.now();
   let manifest;
   try {
+    // First a copy beneath the live data that follows no link (reflinks where the file system
+    // allows), then the archive of that copy, which nothing else can write.
+    const staging = path.join(tmp, "staging");
+    const copied = await runTreeTool("copy", [live, staging]);
+    for (const line of skippedLines(copied)) ctx.log.line(line, "stderr");
     manifest = await writeSnapshotArchive({
-      sourceDir: live,
+      sourceDir: staging,
       targetDir: tmp,
       meta: {
         snapshotId,
@@ -65,6 +71,7 @@ async function createSnapshotArchive(ctx: HandlerContext, { snapshotId, replaces
       },
       onProgress: (done, total) => ctx.setProgress(total > 0 ? Math.min(99, Math.floor((done / total) * 100)) : 0),
     });
+    await removeTree(staging);
     fs.renameSync(tmp, snapshotDir(projectId, snapshotId));
   } catch (err) {
     return fail(`The snapshot failed: ${(err as Error).message}`);
@@ -120,3 +127,4 @@ async function restoreSnapshot(ctx: HandlerContext, { snapshotId }: { snapshotId
   ctx.setProgress(100);
   return outcome;
 }
+

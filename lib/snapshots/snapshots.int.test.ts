@@ -43,7 +43,7 @@ describeEachDatabase("snapshots", ({ db }) => {
       const data = () => fs.realpathSync(currentDataPath(id, "staging"));
       fs.mkdirSync(path.join(data(), "services", "mysql", "db"), { recursive: true });
       fs.writeFileSync(path.join(data(), "services", "mysql", "db", "orders.ibd"), Buffer.alloc(300_000, 3));
-      fs.writeFileSync(path.join(data(), "mounts", "pub", "media", `${"long-name-".repeat(15)}.jpg`), "image");
+      fs.writeFileSync(path.join(data(), "mounts", "pub%2Fmedia", `${"long-name-".repeat(15)}.jpg`), "image");
       const before = tree(data());
 
       const { activity, snapshot } = await requestSnapshot(db(), admin, id, "staging", { consistency: "consistent", replaceOldest: false });

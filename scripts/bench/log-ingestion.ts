@@ -56,7 +56,7 @@ async function throughWorker(): Promise<{ hook: number; stored: number; cpu: num
   const log = new ActivityLog(db, activity.id);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const result = await runHook({ script: SCRIPT, phase: "build", sandbox: { appDir: dataDir, appWritable: true, writable: [], network: false }, env: {}, log });
+  const result = await runHook({ script: SCRIPT, phase: "build", sandbox: { appDir: dataDir, appWritable: true, binds: [], network: false }, env: {}, log });
   const hook = performance.now() - t0; // the hook has exited and both pipes are read
   await log.flush(); // every line stored
   const stored = performance.now() - t0;
