@@ -54,3 +54,14 @@ export function removeTree(dir: string): Promise<void> {
 export async function deleteProjectPaths(projectId: string): Promise<void> {
   for (const dir of projectPaths(projectId)) await removeTree(dir);
 }
+
+/**
+ * Writes a file of the server's into a folder whose other contents pushed code made (a build,
+ * a deployment): whatever is at that name — a link to anywhere, a folder — is removed first,
+ * never followed, and the file is then created exclusively (O_EXCL: a link put there meanwhile
+ * makes the write fail rather than be followed).
+ */
+export function writeOwnFile(file: string, content: string, mode = 0o644): void {
+  fs.rmSync(file, { recursive: true, force: true });
+  fs.writeFileSync(file, content, { flag: "wx", mode });
+}

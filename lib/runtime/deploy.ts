@@ -8,7 +8,7 @@ import type { LogSink } from "./log-sink";
 import { loadProjectConfig } from "@/lib/config/load-config";
 import { formatConfigError, type ProjectConfig } from "@/lib/config/parse-config";
 import { childProcessEnv, env as appEnv } from "@/lib/env";
-import { dataPaths, removeTree } from "@/lib/paths";
+import { dataPaths, removeTree, writeOwnFile } from "@/lib/paths";
 import { checkoutInto, treeOf } from "@/lib/git/repository";
 import { runFile } from "@/lib/process-runner";
 import { cgroupsAvailable } from "./hook-cgroup";
@@ -228,7 +228,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
         return { ok: false, message: describeFailure("build", r), cancelled: r.cancelled };
       }
     }
-    fs.writeFileSync(path.join(tmp, ".build-complete"), new Date().toISOString());
+    writeOwnFile(path.join(tmp, ".build-complete"), new Date().toISOString());
     try {
       fs.renameSync(tmp, buildDir);
     } catch {
@@ -256,8 +256,10 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
     log.line(`The build could not be copied into a new deployment: ${why}`, "stderr");
     return { ok: false, message: `Copying the build into a new deployment failed: ${why}. The previous deployment stays current.` };
   }
-  fs.writeFileSync(path.join(target, ".deploy-commit"), ctx.commit);
-  fs.writeFileSync(path.join(target, WEB_ROOT_FILE), config.app.web.locations["/"]?.root ?? "");
+  // The server's own files in the deployment: whatever the build left at their names (a link
+  // to /etc/shadow, say) is removed, not written through.
+  writeOwnFile(path.join(target, ".deploy-commit"), ctx.commit);
+  writeOwnFile(path.join(target, WEB_ROOT_FILE), config.app.web.locations["/"]?.root ?? "");
   // Each mount's place becomes an empty folder (never following what the build left there),
   // and the sandbox binds the mount's own folder onto it: a hook sees its mounts and nothing
   // of the folders around them (the live generation, `current`, other environments).
@@ -298,7 +300,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
 
   // The router's settings, written after every hook ran: no hook can read the login hashes.
   const routerSettings = await currentRouterSettings(ctx.db, ctx.environment);
-  fs.writeFileSync(path.join(target, ROUTER_FILE), JSON.stringify(routerSettings), { mode: 0o600 });
+  writeOwnFile(path.join(target, ROUTER_FILE), JSON.stringify(routerSettings), 0o600);
 
   // Switch atomically: a new symlink renamed over `current` (a paused environment resumes: the marker goes with the old folders).
   const current = path.join(envDir, "current");

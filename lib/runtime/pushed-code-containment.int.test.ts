@@ -132,4 +132,28 @@ suite("pushed code that writes links into its environment's data", ({ db }) => {
       await worker.stop();
     }
   }, 120_000);
+
+  it("leaves links at the server's own file names in a build: they are replaced, never written through", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("names");
+    await createProject(db(), admin, { id, title: "Names", plan: "starter", region: "us-3" });
+    const worker = startActivityWorker(db());
+    const victims = [".deploy-commit", ".web-root", ".router.json", ".mounts.json", ".build-complete"].map((name) => {
+      const file = path.join(process.env.DATA_DIR!, `victim-${id}${name}`);
+      fs.writeFileSync(file, "untouched");
+      return { name, file };
+    });
+    try {
+      await worker.idle();
+      const yaml = projectTemplate("Names")[".magento.app.yaml"]!.replace("  build: |\n    set -e\n", `  build: |\n    set -e\n${victims.map((v) => `    ln -sfn '${v.file}' /app/${v.name}\n`).join("")}`);
+      await commitOn(id, "master", { ".magento.app.yaml": yaml }, "Links at the server's names");
+      const deploy = await requestEnvironmentAction(db(), admin, id, "staging", { action: "sync", code: true, data: false, rebase: false });
+      await worker.idle();
+      const log = (await getActivityLog(db(), deploy.id)).map((l) => l.text);
+      expect((await db().select().from(activities).where(eq(activities.id, deploy.id)))[0]?.result, log.join("\n")).toBe("success");
+      for (const v of victims) expect(fs.readFileSync(v.file, "utf8"), v.name).toBe("untouched");
+    } finally {
+      await worker.stop();
+    }
+  }, 120_000);
 });

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ProjectConfig } from "@/lib/config/parse-config";
 import { childProcessEnv } from "@/lib/env";
-import { dataPaths } from "@/lib/paths";
+import { dataPaths, writeOwnFile } from "@/lib/paths";
 import { runFile } from "@/lib/process-runner";
 
 /**
@@ -264,7 +264,7 @@ export async function prepareMountPlaces(deployDir: string, config: ProjectConfi
     .filter((s) => s.kind === "mount")
     .map((s) => ({ path: s.name, folder: s.relPath }));
   if (mounts.length > 0) await runTreeTool("prepare", [deployDir, ...mounts.map((m) => m.path)]);
-  fs.writeFileSync(path.join(deployDir, MOUNTS_FILE), JSON.stringify(mounts));
+  writeOwnFile(path.join(deployDir, MOUNTS_FILE), JSON.stringify(mounts));
   return mounts;
 }
 
