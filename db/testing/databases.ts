@@ -59,6 +59,8 @@ function backends(): Backend[] {
 export interface DatabaseContext {
   db(): Db;
   database(): Database;
+  /** "PGlite" or "PostgreSQL": a test that does not depend on the database may run on one only. */
+  backend: string;
 }
 
 export function describeEachDatabase(title: string, suite: (ctx: DatabaseContext) => void) {
@@ -76,6 +78,7 @@ export function describeEachDatabase(title: string, suite: (ctx: DatabaseContext
       suite({
         db: () => database!.db,
         database: () => database!,
+        backend: backend.name,
       });
     });
   }

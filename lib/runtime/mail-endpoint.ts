@@ -12,10 +12,12 @@ import { getSecretsKey } from "@/lib/secrets/secrets-key";
 import { oneLine } from "@/lib/text";
 import type { LogSink } from "./log-sink";
 
-/** The largest message kept (the SMTP SIZE limit): bigger ones are refused with 552. */
+/** The largest message kept (the SMTP SIZE limit): bigger ones are refused with 552, read no further than this. */
 export const MAX_MAIL_BYTES = 5 * 1024 * 1024;
-/** Messages one deploy's hooks may send; more are refused with 452. */
+/** Messages one deploy's hooks may send, counted when each is accepted; more are refused with 452. */
 export const MAX_MAILS_PER_DEPLOY = 100;
+/** Connections one deploy's endpoint serves at once; more are refused with 421 until one ends. */
+export const MAX_SMTP_CONNECTIONS = 5;
 /** Where the endpoint appears inside a hook's sandbox, and the port its forwarder listens on there. */
 export const SANDBOX_SMTP_SOCKET = "/run/pwi-smtp.sock";
 export const SANDBOX_SMTP_PORT = 1025;
@@ -71,6 +73,9 @@ class SmtpRefusal extends Error {
  * so; on, it keeps each message in the environment's Mailbox and says so in the deploy's log.
  * Sandboxed hooks reach it through a Unix socket bound into their sandbox (no network path to
  * anything else); unsandboxed ones through a loopback port.
+ * What hooks send is bounded, whatever they try: a message is held up to MAX_MAIL_BYTES and the
+ * rest of a bigger one is discarded as it streams in (552); at most MAX_SMTP_CONNECTIONS
+ * connections at once (421); MAX_MAILS_PER_DEPLOY messages, counted when each is accepted (452).
  */
 export async function openMailEndpoint(options: {
   db: Db;
@@ -83,7 +88,24 @@ export async function openMailEndpoint(options: {
   relay?: MailRelay | null;
 }): Promise<MailEndpoint> {
   const { db, environment, log } = options;
-  let kept = 0;
+  const connected = new Set<string>();
+  // Messages of this deploy: kept, and accepted but still being kept. A message takes its place
+  // synchronously when it is accepted, so parallel connections cannot exceed the limit together.
+  const quota = { kept: 0, keeping: 0 };
+  const isQuotaUsed = () => quota.kept + quota.keeping >= MAX_MAILS_PER_DEPLOY;
+  // Each refusal is said once in the deploy's log: a hook that loops on one does not flood it.
+  const said = new Set<string>();
+  const refusal = (message: string, responseCode: number, logLine: string) => {
+    if (!said.has(logLine)) log.line(logLine, "stderr");
+    said.add(logLine);
+    return new SmtpRefusal(message, responseCode);
+  };
+  const tooMany = () =>
+    refusal(`At most ${MAX_MAILS_PER_DEPLOY} messages per deploy: this deploy of ${environment.name} has sent them all.`, 452, `A hook sent more than ${MAX_MAILS_PER_DEPLOY} e-mail messages in this deploy: the extra ones were refused.`);
+  const tooBig = () =>
+    refusal(`The message is larger than ${MAX_MAIL_BYTES / 1024 / 1024} MiB, the most the endpoint of ${environment.name} accepts: it was not kept.`, 552, `A hook's e-mail message larger than ${MAX_MAIL_BYTES / 1024 / 1024} MiB was refused.`);
+  const tooManyConnections = () =>
+    refusal(`At most ${MAX_SMTP_CONNECTIONS} connections at once to the SMTP endpoint of ${environment.name}: try again when one has ended.`, 421, `A hook opened more than ${MAX_SMTP_CONNECTIONS} SMTP connections at once: the extra ones were refused.`);
   // The mail libraries load when a deploy first needs them, not with every page that imports this module's constants.
   const { SMTPServer } = await import("smtp-server");
   const server = new SMTPServer({
@@ -91,36 +113,67 @@ export async function openMailEndpoint(options: {
     disabledCommands: ["STARTTLS", "AUTH"],
     authOptional: true,
     size: MAX_MAIL_BYTES,
+    disableReverseLookup: true,
     logger: false,
+    onConnect(session, callback) {
+      if (connected.size >= MAX_SMTP_CONNECTIONS) return callback(tooManyConnections());
+      connected.add(session.id);
+      callback();
+    },
+    onClose(session) {
+      connected.delete(session.id);
+    },
     onMailFrom(_address, _session, callback) {
       if (!environment.outgoingEmail) {
         log.line(`A hook tried to send e-mail: refused, outgoing e-mail is off for ${environment.name}.`);
         return callback(new SmtpRefusal(`Outgoing e-mail is disabled for the environment ${environment.name}: turn it on in its Settings.`, 550));
       }
-      if (kept >= MAX_MAILS_PER_DEPLOY) return callback(new SmtpRefusal(`At most ${MAX_MAILS_PER_DEPLOY} messages per deploy.`, 452));
+      // Early, to spare the transfer; the count that holds is taken when the message is accepted.
+      if (isQuotaUsed()) return callback(tooMany());
       callback();
     },
     onData(stream: SMTPServerDataStream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
+      if (isQuotaUsed()) return callback(tooMany()); // smtp-server drains (discards) the message
+      // Held up to MAX_MAIL_BYTES; once the parser has counted more, what came is dropped and the
+      // rest streams through unread to the end of the message, when the client gets the 552.
+      let chunks: Buffer[] | null = [];
+      stream.on("data", (c: Buffer) => {
+        if (stream.sizeExceeded) chunks = null;
+        else chunks?.push(c);
+      });
       stream.on("end", () => {
-        if (stream.sizeExceeded) return callback(new SmtpRefusal(`The message is larger than ${MAX_MAIL_BYTES / 1024 / 1024} MiB.`, 552));
+        if (!chunks || stream.sizeExceeded) return callback(tooBig());
+        if (isQuotaUsed()) return callback(tooMany());
         const raw = Buffer.concat(chunks);
+        chunks = null;
         void keep(raw, session.envelope)
           .then(() => callback())
           .catch((err: unknown) => callback(new SmtpRefusal(`The message could not be kept: ${(err as Error).message}`, 451)));
       });
     },
   });
+  /**
+   * Keeps an accepted message. It takes its place in the deploy's count before its first await
+   * (so at once, in the same turn as the check before it) and keeps it only if it is stored.
+   */
   async function keep(raw: Buffer, envelope: { mailFrom: false | { address: string }; rcptTo: { address: string }[] }) {
-    const { simpleParser } = await import("mailparser");
-    const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, keepCidLinks: true }).catch(() => null);
-    // Written by the environment's code: kept as one harmless line for the list and the log.
-    const subject = oneLine(parsed?.subject ?? "") || "(no subject)";
-    const mailFrom = envelope.mailFrom ? oneLine(envelope.mailFrom.address, 320) : "";
-    const rcptTo = envelope.rcptTo.map((r) => oneLine(r.address, 320));
-    await db.insert(mails).values({ projectId: options.projectId, environmentId: environment.id, activityId: options.activityId, mailFrom, rcptTo, subject, size: raw.length, raw });
-    kept++;
+    quota.keeping++;
+    let subject: string, mailFrom: string, rcptTo: string[];
+    let isStored = false;
+    try {
+      const { simpleParser } = await import("mailparser");
+      // The subject is read from the header section alone: parsing the body would hold several copies of it.
+      const parsed = await simpleParser(headerSection(raw), { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, keepCidLinks: true }).catch(() => null);
+      // Written by the environment's code: kept as one harmless line for the list and the log.
+      subject = oneLine(parsed?.subject ?? "") || "(no subject)";
+      mailFrom = envelope.mailFrom ? oneLine(envelope.mailFrom.address, 320) : "";
+      rcptTo = envelope.rcptTo.map((r) => oneLine(r.address, 320));
+      await db.insert(mails).values({ projectId: options.projectId, environmentId: environment.id, activityId: options.activityId, mailFrom, rcptTo, subject, size: raw.length, raw });
+      isStored = true;
+    } finally {
+      quota.keeping--;
+      if (isStored) quota.kept++;
+    }
     log.line(`E-mail kept in ${environment.name}'s Mailbox: “${subject}” from ${mailFrom || "(none)"} to ${rcptTo.join(", ")}.`);
     if (options.relay) await relay(options.relay, raw, mailFrom, rcptTo, log);
   }
@@ -148,6 +201,14 @@ export async function openMailEndpoint(options: {
   });
   const port = (server.server.address() as net.AddressInfo).port;
   return { socketPath: null, hookEnv: { MAGENTO_CLOUD_SMTP_HOST: "127.0.0.1", MAGENTO_CLOUD_SMTP_PORT: String(port) }, close: () => closeServer(server) };
+}
+
+/** A message's header section, up to and with the blank line that ends it (all of it without one). */
+function headerSection(raw: Buffer): Buffer {
+  const crlf = raw.indexOf("\r\n\r\n");
+  const lf = raw.indexOf("\n\n");
+  const end = Math.min(crlf < 0 ? raw.length : crlf + 4, lf < 0 ? raw.length : lf + 2);
+  return raw.subarray(0, end);
 }
 
 function closeServer(server: SMTPServer): Promise<void> {
