@@ -32,6 +32,20 @@ describe("env", () => {
     resetEnvForTests();
     expect(() => env()).toThrow(/DATABASE_URL must start with postgres/);
   });
+  it("reads HOOK_CPUS as cores (1 by default, decimals allowed) and says what is wrong with it", () => {
+    vi.stubEnv("HOOK_CPUS", "");
+    resetEnvForTests();
+    expect(env().HOOK_CPUS).toBe(1);
+    vi.stubEnv("HOOK_CPUS", "0.5");
+    resetEnvForTests();
+    expect(env().HOOK_CPUS).toBe(0.5);
+    vi.stubEnv("HOOK_CPUS", "two");
+    resetEnvForTests();
+    expect(() => env()).toThrow(/HOOK_CPUS: HOOK_CPUS must be a number of cores, like 1, 0\.5 or 2/);
+    vi.stubEnv("HOOK_CPUS", "0");
+    resetEnvForTests();
+    expect(() => env()).toThrow(/HOOK_CPUS must be at least 0\.01 \(a hundredth of a core\)/);
+  });
   it("refuses a short AUTH_SECRET", () => {
     vi.stubEnv("AUTH_SECRET", "short");
     resetEnvForTests();

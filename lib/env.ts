@@ -67,6 +67,15 @@ const schema = z.object({
   HOOK_MEMORY_MB: z.coerce.number().int().min(16).max(1024 * 1024).default(2048),
   /** Processes per hook. */
   HOOK_MAX_PROCESSES: z.coerce.number().int().min(8).max(100_000).default(512),
+  /**
+   * CPU per hook, in cores' worth of time (0.5: half of one core; 2: two cores), where the server
+   * can make a cgroup with the cpu controller. Hooks of one environment run one at a time.
+   */
+  HOOK_CPUS: z.coerce
+    .number({ error: "HOOK_CPUS must be a number of cores, like 1, 0.5 or 2" })
+    .min(0.01, { error: "HOOK_CPUS must be at least 0.01 (a hundredth of a core)" })
+    .max(1024, { error: "HOOK_CPUS must be at most 1024" })
+    .default(1),
   /** The largest git request body accepted after decompression, MiB (fetch negotiation and pushed packs). */
   GIT_MAX_REQUEST_MB: z.coerce.number().int().min(1).max(1024 * 1024).default(1024),
   /**

@@ -17,9 +17,10 @@ import { startBackgroundWorker } from "@/lib/activities/background-worker";
 import { startActivityWorker } from "@/lib/activity-runners";
 import { startEnvironmentRouter } from "@/lib/runtime/router";
 import { installPushHooks, sweepUnplacedRepositories } from "@/lib/git/repository";
-import { cgroupsAvailable } from "@/lib/runtime/hook-cgroup";
+import { cgroupsAvailable, cpuLimitAvailable } from "@/lib/runtime/hook-cgroup";
 import { sweepHookProcesses } from "@/lib/runtime/run-hook";
 import { sandboxSupport, unsandboxedWarning } from "@/lib/runtime/sandbox";
+import { hookSeccomp } from "@/lib/runtime/seccomp";
 
 export interface StartupReport {
   migrationsApplied: number;
@@ -81,7 +82,11 @@ export async function startInstance(log: (line: string) => void = console.log): 
   const killed = sweepHookProcesses();
   if (killed > 0) log(`[startup] Stopped ${killed} hook(s) left running by a server that stopped unexpectedly.`);
   const sandbox = sandboxSupport();
-  if (sandbox.ok) log(`[startup] Hooks run sandboxed by bubblewrap (${sandbox.bwrap}); ${cgroupsAvailable() ? "memory and processes limited per hook by a cgroup" : "memory and processes limited per process (no writable cgroup)"}.`);
+  if (sandbox.ok) {
+    const seccomp = await hookSeccomp();
+    log(`[startup] Hooks run sandboxed by bubblewrap (${sandbox.bwrap}); ${cgroupsAvailable() ? `memory and processes limited per hook by a cgroup${cpuLimitAvailable() ? `, CPU to ${config.HOOK_CPUS} (HOOK_CPUS)` : ", CPU not limited (no cgroup with the cpu controller)"}` : "memory and processes limited per process (no writable cgroup)"}.`);
+    if (!seccomp.ok) log(`[startup] ${config.HOOK_SANDBOX === "required" ? "HOOK_SANDBOX=required and hooks have no system-call filter: every hook will be refused" : "Warning: hooks run without their system-call filter (seccomp)"}: ${seccomp.reason}.`);
+  }
   else if (config.HOOK_SANDBOX === "required") log(`[startup] HOOK_SANDBOX=required and ${sandbox.reason}: every hook will be refused until it is installed.`);
   else log(`[startup] ${unsandboxedWarning(sandbox.reason)}`);
 

@@ -11,8 +11,9 @@ import { childProcessEnv, env as appEnv } from "@/lib/env";
 import { dataPaths, removeTree, writeOwnFile } from "@/lib/paths";
 import { checkoutInto, treeOf } from "@/lib/git/repository";
 import { runFile } from "@/lib/process-runner";
-import { cgroupsAvailable } from "./hook-cgroup";
-import { hookLimits, runHook, type HookPhase, type HookResult } from "./run-hook";
+import { cgroupsAvailable, cpuLimitAvailable } from "./hook-cgroup";
+import { describeCpus, hookLimits, runHook, type HookPhase, type HookResult } from "./run-hook";
+import { hookSeccomp } from "./seccomp";
 import { SANDBOX_APP_DIR, sandboxSupport } from "./sandbox";
 import { effectiveHttpAccess, routerDigestOf } from "./http-access";
 import { openMailEndpoint, openMailRelay, type MailEndpoint } from "./mail-endpoint";
@@ -73,6 +74,9 @@ export interface DeployVariables {
   /** Kept with the deployment: differs from the current one → "redeploy to apply". */
   digest: string;
 }
+
+/** `disk:` is in MB, as on the platform (MiB in fact). */
+const MB = 1024 * 1024;
 
 const NO_VARIABLES = Buffer.from("{}").toString("base64");
 
@@ -150,22 +154,25 @@ function phaseEnv(base: Record<string, string>, vars: DeployVariables["build"] |
 
 function describeFailure(hook: string, r: HookResult): string {
   const name = hook.replace("_", " ");
-  if (r.refused) return `The ${name} hook was not run: hooks need a sandbox (HOOK_SANDBOX=required) and bubblewrap does not work on this machine.`;
+  if (r.refused) return r.refusal ?? `The ${name} hook was not run: hooks need a sandbox (HOOK_SANDBOX=required) and bubblewrap does not work on this machine.`;
   if (r.cancelled) return `The ${name} hook was cancelled.`;
   if (r.limit === "time") return `The ${name} hook timed out and was stopped.`;
   if (r.limit === "memory") return `The ${name} hook ran out of memory.`;
+  if (r.limit === "disk") return `The ${name} hook wrote more than its disk allows and was stopped.`;
   if (r.limit === "processes") return `The ${name} hook reached its process limit (exit code ${r.exitCode ?? r.signal}).`;
   return `The ${name} hook failed (exit code ${r.exitCode ?? r.signal}).`;
 }
 
 /** One line at the start of a deploy's log: how its hooks are contained (runHook itself warns when they are not). */
-function describeContainment(): string | null {
+async function describeContainment(disk: number): Promise<string | null> {
   if (!sandboxSupport().ok) return null;
   const build = hookLimits("build");
   const deploy = hookLimits("deploy");
   const minutes = (ms: number) => `${Math.round(ms / 60_000)} min`;
   const network = appEnv().HOOK_BUILD_NETWORK ? "the build has the host network (HOOK_BUILD_NETWORK=1), deploy hooks none" : "no network";
-  return `Hooks run sandboxed: they see /app and this environment's mounts only; ${network}; ${Math.round(build.memoryBytes / 1024 / 1024)} MiB and ${build.maxProcesses} processes ${cgroupsAvailable() ? "per hook" : "per process"}; ${minutes(build.timeoutMs)} for the build, ${minutes(deploy.timeoutMs)} per deploy hook.`;
+  const seccomp = (await hookSeccomp()).ok ? "system calls filtered (seccomp)" : "NO system-call filter (seccomp)";
+  const cpu = cpuLimitAvailable() ? `${describeCpus(build.cpus)} per hook (HOOK_CPUS)` : "CPU not limited (no cgroup with the cpu controller can be made here)";
+  return `Hooks run sandboxed: they see /app and this environment's mounts only; ${network}; ${seccomp}; ${Math.round(build.memoryBytes / 1024 / 1024)} MiB and ${build.maxProcesses} processes ${cgroupsAvailable() ? "per hook" : "per process"}; ${cpu}; ${disk} MB of disk for the build and for the mounts (disk); ${minutes(build.timeoutMs)} for the build, ${minutes(deploy.timeoutMs)} per deploy hook.`;
 }
 
 /**
@@ -198,7 +205,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
   const baseEnv = { ...hookEnv(ctx, config, treeId), ...mail.hookEnv };
   const buildEnv = phaseEnv(baseEnv, ctx.variables?.build);
   const env = phaseEnv(baseEnv, ctx.variables?.runtime);
-  const containment = describeContainment();
+  const containment = await describeContainment(config.app.disk);
   if (containment) log.line(containment);
 
   // Build ------------------------------------------------------------------
@@ -222,7 +229,8 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
     if (config.app.hooks.build) {
       log.line("Executing build hook…");
       const sandbox = { appDir: tmp, appWritable: true, binds: [], network: appEnv().HOOK_BUILD_NETWORK, smtpSocket: mail.socketPath };
-      const r = await runHook({ script: config.app.hooks.build, phase: "build", sandbox, env: buildEnv, log, signal: ctx.signal });
+      const disk = { dirs: [tmp], limitBytes: config.app.disk * MB };
+      const r = await runHook({ script: config.app.hooks.build, phase: "build", sandbox, env: buildEnv, log, disk, signal: ctx.signal });
       if (r.exitCode !== 0) {
         await removeTree(tmp);
         return { ok: false, message: describeFailure("build", r), cancelled: r.cancelled };
@@ -290,7 +298,8 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
     log.setSection(section);
     if (!script) continue;
     log.line(`Executing ${hook.replace("_", " ")} hook for application ${config.app.name}`);
-    const r = await runHook({ script, phase: hook, sandbox, env, log, signal: ctx.signal });
+    const disk = { dirs: binds.map((b) => b.source), limitBytes: config.app.disk * MB };
+    const r = await runHook({ script, phase: hook, sandbox, env, log, disk, signal: ctx.signal });
     if (r.exitCode !== 0) {
       await removeTree(target);
       log.line(`The previous deployment stays current.${r.cancelled ? " What the deploy hook changed in the environment's mounts before it was stopped stays changed." : ""}`);

@@ -6,10 +6,11 @@ import path from "node:path";
 import { env as appEnv } from "@/lib/env";
 
 /**
- * Memory and process limits for all of a hook's processes together, through a cgroup the
+ * Memory, process and CPU limits for all of a hook's processes together, through a cgroup the
  * hook joins before it starts (cgroup v2 where the server's cgroup delegates the memory and
- * pids controllers; else the v1 memory and pids hierarchies where they are writable). Where
- * neither works, run-hook falls back to per-process rlimits.
+ * pids controllers, and cpu where it can; else the v1 memory and pids hierarchies where they
+ * are writable, with the cpu one (and cpuacct, to count) where it is). Where neither works,
+ * run-hook falls back to per-process rlimits, and the CPU is not limited.
  *
  * Each hook gets `<parent>/<server pid>-<n>`; the parent is named after DATA_DIR, so a
  * restarted server finds what a dead one left and kills it (sweepHookCgroups).
@@ -17,17 +18,40 @@ import { env as appEnv } from "@/lib/env";
 export interface HookCgroup {
   /** The cgroup.procs files the hook's first process writes its pid into. */
   procsFiles: string[];
-  /** What the limits stopped, read after the hook ended. */
-  events(): { oomKills: number; pidsRefused: number };
-  /** Kills every process in the cgroup (it stays, for events()). */
+  /** What the limits stopped and what the hook used, read after the hook ended. */
+  events(): HookCgroupEvents;
+  /** Kills every process in the cgroup (it stays, for events()), then lifts its CPU limit so the killed exit at once. */
   kill(): void;
-  /** Kills whatever is left in the cgroup and removes it. */
-  remove(): void;
+  /** Kills whatever is left in the cgroup and removes it (waiting without blocking while killed processes leave). */
+  remove(): Promise<void>;
 }
 
-type Layout = { version: 2; dirs: { all: string } } | { version: 1; dirs: { memory: string; pids: string } };
+export interface HookCgroupEvents {
+  oomKills: number;
+  pidsRefused: number;
+  /** CPU time the hook's processes used, in microseconds (null where no cgroup counts it). */
+  cpuMicros: number | null;
+  /** Scheduler periods (100 ms) in which the CPU limit held the hook back. */
+  throttledPeriods: number;
+}
+
+export interface CgroupLimits {
+  memoryBytes: number;
+  maxProcesses: number;
+  /** Cores' worth of CPU time (HOOK_CPUS): a quota of cpus × PERIOD per PERIOD. */
+  cpus: number;
+}
+
+type Layout =
+  | { version: 2; cpu: boolean; dirs: { all: string } }
+  | { version: 1; cpu: boolean; dirs: { memory: string; pids: string; cpu?: string; cpuacct?: string } };
 let layout: Layout | null | undefined;
 let seq = 0;
+
+/** The CFS period: a hook uses at most cpus × 100 ms of CPU time in each 100 ms. */
+const PERIOD_US = 100_000;
+/** The kernel's smallest quota. */
+const MIN_QUOTA_US = 1000;
 
 function ownCgroupPaths(): Map<string, string> {
   const map = new Map<string, string>();
@@ -43,6 +67,43 @@ function parentName(): string {
   return `pwi-hooks-${crypto.createHash("sha256").update(appEnv().dataDir).digest("hex").slice(0, 12)}`;
 }
 
+/** The v1 hierarchy of a controller, if mounted at /sys/fs/cgroup/<controller> (a link where co-mounted, as cpu,cpuacct). */
+function v1Root(controller: string): string | null {
+  try {
+    return fs.realpathSync(path.join("/sys/fs/cgroup", controller));
+  } catch {
+    return null;
+  }
+}
+
+/** The candidate layouts, best first: each with the cpu controller, then without it. */
+function candidates(own: Map<string, string>): Layout[] {
+  const list: Layout[] = [];
+  const unified = own.get("unified");
+  if (unified !== undefined && fs.existsSync("/sys/fs/cgroup/cgroup.controllers")) {
+    const all = path.join("/sys/fs/cgroup", unified, parentName());
+    list.push({ version: 2, cpu: true, dirs: { all } }, { version: 2, cpu: false, dirs: { all } });
+  }
+  const memory = own.get("memory");
+  const pids = own.get("pids");
+  const [memoryRoot, pidsRoot] = [v1Root("memory"), v1Root("pids")];
+  if (memory !== undefined && pids !== undefined && memoryRoot && pidsRoot) {
+    const base = { memory: path.join(memoryRoot, memory, parentName()), pids: path.join(pidsRoot, pids, parentName()) };
+    const cpu = own.get("cpu");
+    const cpuRoot = v1Root("cpu");
+    if (cpu !== undefined && cpuRoot) {
+      const cpuDir = path.join(cpuRoot, cpu, parentName());
+      // cpuacct counts the CPU time; co-mounted with cpu (one directory), it needs no joining of its own.
+      const acct = own.get("cpuacct");
+      const acctRoot = v1Root("cpuacct");
+      const cpuacct = acct !== undefined && acctRoot && acctRoot !== cpuRoot ? { cpuacct: path.join(acctRoot, acct, parentName()) } : {};
+      list.push({ version: 1, cpu: true, dirs: { ...base, cpu: cpuDir, ...cpuacct } });
+    }
+    list.push({ version: 1, cpu: false, dirs: base });
+  }
+  return list;
+}
+
 /** Tries to make the parent cgroup(s) and move a throwaway process into a child: only then are cgroups used. */
 function detect(): Layout | null {
   if (process.platform !== "linux") return null;
@@ -52,26 +113,19 @@ function detect(): Layout | null {
   } catch {
     return null;
   }
-  const candidates: Layout[] = [];
-  const unified = own.get("unified");
-  if (unified !== undefined && fs.existsSync("/sys/fs/cgroup/cgroup.controllers")) {
-    candidates.push({ version: 2, dirs: { all: path.join("/sys/fs/cgroup", unified, parentName()) } });
-  }
-  const memory = own.get("memory");
-  const pids = own.get("pids");
-  if (memory !== undefined && pids !== undefined && fs.existsSync("/sys/fs/cgroup/memory") && fs.existsSync("/sys/fs/cgroup/pids")) {
-    candidates.push({ version: 1, dirs: { memory: path.join("/sys/fs/cgroup/memory", memory, parentName()), pids: path.join("/sys/fs/cgroup/pids", pids, parentName()) } });
-  }
-  for (const candidate of candidates) {
+  for (const candidate of candidates(own)) {
     try {
       for (const dir of Object.values(candidate.dirs)) fs.mkdirSync(dir, { recursive: true });
       if (candidate.version === 2) {
-        const enabled = fs.readFileSync(path.join(candidate.dirs.all, "cgroup.subtree_control"), "utf8");
-        if (!/\bmemory\b/.test(enabled) || !/\bpids\b/.test(enabled)) fs.writeFileSync(path.join(candidate.dirs.all, "cgroup.subtree_control"), "+memory +pids");
+        const control = path.join(candidate.dirs.all, "cgroup.subtree_control");
+        const wanted = candidate.cpu ? ["memory", "pids", "cpu"] : ["memory", "pids"];
+        const enabled = fs.readFileSync(control, "utf8");
+        const missing = wanted.filter((c) => !new RegExp(`\\b${c}\\b`).test(enabled));
+        if (missing.length > 0) fs.writeFileSync(control, missing.map((c) => `+${c}`).join(" "));
       }
-      const probe = create(candidate, 64 * 1024 * 1024, 16, `${process.pid}-probe`);
+      const probe = create(candidate, { memoryBytes: 64 * 1024 * 1024, maxProcesses: 16, cpus: 1 }, `${process.pid}-probe`);
       const joined = spawnSync("/bin/sh", ["-c", 'for f in "$@"; do echo $$ > "$f" || exit 1; done', "sh", ...probe.procsFiles], { stdio: "ignore", timeout: 5000 });
-      probe.remove();
+      removeDirSync(probe.dirs);
       if (joined.status === 0) return candidate;
     } catch {
       /* not writable here: try the next kind, else rlimits */
@@ -84,119 +138,200 @@ function write(file: string, value: string) {
   fs.writeFileSync(file, value);
 }
 
-function readCounter(file: string, key: string): number {
+function readCounter(file: string, key: string): number | null {
   try {
     const m = new RegExp(`^${key} (\\d+)$`, "m").exec(fs.readFileSync(file, "utf8"));
-    return m ? Number(m[1]) : 0;
+    return m ? Number(m[1]) : null;
   } catch {
-    return 0;
+    return null;
   }
 }
 
-function killAll(dir: string) {
+function readNumber(file: string): number | null {
   try {
-    if (fs.existsSync(path.join(dir, "cgroup.kill"))) write(path.join(dir, "cgroup.kill"), "1");
+    const n = Number(fs.readFileSync(file, "utf8").trim());
+    return Number.isFinite(n) ? n : null;
   } catch {
-    /* fall through to the per-process kill */
-  }
-  for (let round = 0; round < 20; round++) {
-    let pids: number[];
-    try {
-      pids = fs.readFileSync(path.join(dir, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number);
-    } catch {
-      return;
-    }
-    if (pids.length === 0) return;
-    for (const pid of pids) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        /* gone */
-      }
-    }
+    return null;
   }
 }
 
-function removeDir(dir: string) {
-  killAll(dir);
-  for (let i = 0; i < 50; i++) {
+function pidsIn(dir: string): number[] | null {
+  try {
+    return fs.readFileSync(path.join(dir, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One round of SIGKILL to every process in the cgroups (one hook's, one per hierarchy): by
+ * cgroup.kill where there is one (v2: all at once, forks in flight too), else pid by pid.
+ * Killed processes stay listed until they have exited, so the rounds that follow a kill
+ * (removeDirs) are spaced out rather than repeated at once. False when they were empty.
+ */
+function signalAll(dirs: readonly string[]): boolean {
+  const pids = new Set<number>();
+  for (const dir of dirs) {
+    try {
+      if (fs.existsSync(path.join(dir, "cgroup.kill"))) {
+        write(path.join(dir, "cgroup.kill"), "1");
+        continue;
+      }
+    } catch {
+      /* fall through to the per-process kill */
+    }
+    for (const pid of pidsIn(dir) ?? []) pids.add(pid);
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
+  return pids.size > 0;
+}
+
+/** Removes the cgroups that are empty; true when none is left (ENOENT: gone already; other errors: nothing more to do). */
+function tryRemove(dirs: string[]): boolean {
+  signalAll(dirs);
+  for (const dir of [...dirs]) {
     try {
       fs.rmdirSync(dir);
-      return;
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") return;
-      if (code !== "EBUSY") return;
-      killAll(dir);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // a killed process takes a moment to leave
+      if ((e as NodeJS.ErrnoException).code === "EBUSY") continue;
     }
+    dirs.splice(dirs.indexOf(dir), 1);
+  }
+  return dirs.length === 0;
+}
+
+/** At start (sweepHookCgroups) and for the probe: waits on this thread, nothing else runs yet. */
+function removeDirSync(dirs: readonly string[]) {
+  const left = [...dirs];
+  for (let i = 0; i < 50 && !tryRemove(left); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+}
+
+/** Kills what is left and removes the cgroups, waiting (on timers) while killed processes leave: at most about 2 s. */
+async function removeDirs(dirs: readonly string[]) {
+  const left = [...dirs];
+  for (let i = 0; i < 200 && !tryRemove(left); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+function quota(cpus: number): number {
+  return Math.max(MIN_QUOTA_US, Math.round(cpus * PERIOD_US));
+}
+
+type Made = HookCgroup & { dirs: string[] };
+
+function create(l: Layout, limits: CgroupLimits, name: string): Made {
+  // The parent again: another server sweeping empty parents may have just removed it.
+  for (const parent of Object.values(l.dirs)) fs.mkdirSync(parent, { recursive: true });
+  const made: string[] = [];
+  try {
+    for (const parent of Object.values(l.dirs)) {
+      fs.mkdirSync(path.join(parent, name));
+      made.push(path.join(parent, name));
+    }
+    return l.version === 2 ? createV2(made[0]!, l.cpu, limits) : createV1(l, name, made, limits);
+  } catch (e) {
+    removeDirSync(made);
+    throw e;
   }
 }
 
-function create(l: Layout, memoryBytes: number, maxProcesses: number, name: string): HookCgroup {
-  // The parent again: another server sweeping empty parents may have just removed it.
-  for (const parent of Object.values(l.dirs)) fs.mkdirSync(parent, { recursive: true });
-  if (l.version === 2) {
-    const dir = path.join(l.dirs.all, name);
-    fs.mkdirSync(dir);
-    try {
-      write(path.join(dir, "memory.max"), String(memoryBytes));
-      if (fs.existsSync(path.join(dir, "memory.swap.max"))) write(path.join(dir, "memory.swap.max"), "0");
-      write(path.join(dir, "pids.max"), String(maxProcesses));
-    } catch (e) {
-      removeDir(dir);
-      throw e;
-    }
-    return {
-      procsFiles: [path.join(dir, "cgroup.procs")],
-      events: () => ({ oomKills: readCounter(path.join(dir, "memory.events"), "oom_kill"), pidsRefused: readCounter(path.join(dir, "pids.events"), "max") }),
-      kill: () => killAll(dir),
-      remove: () => removeDir(dir),
-    };
-  }
-  const memory = path.join(l.dirs.memory, name);
-  const pids = path.join(l.dirs.pids, name);
-  fs.mkdirSync(memory);
-  try {
-    fs.mkdirSync(pids);
-    write(path.join(memory, "memory.limit_in_bytes"), String(memoryBytes));
-    if (fs.existsSync(path.join(memory, "memory.memsw.limit_in_bytes"))) write(path.join(memory, "memory.memsw.limit_in_bytes"), String(memoryBytes));
-    write(path.join(pids, "pids.max"), String(maxProcesses));
-  } catch (e) {
-    removeDir(pids);
-    removeDir(memory);
-    throw e;
-  }
+function createV2(dir: string, cpu: boolean, limits: CgroupLimits): Made {
+  write(path.join(dir, "memory.max"), String(limits.memoryBytes));
+  if (fs.existsSync(path.join(dir, "memory.swap.max"))) write(path.join(dir, "memory.swap.max"), "0");
+  write(path.join(dir, "pids.max"), String(limits.maxProcesses));
+  if (cpu) write(path.join(dir, "cpu.max"), `${quota(limits.cpus)} ${PERIOD_US}`);
+  const stat = path.join(dir, "cpu.stat");
   return {
-    procsFiles: [path.join(memory, "cgroup.procs"), path.join(pids, "cgroup.procs")],
-    events: () => ({ oomKills: readCounter(path.join(memory, "memory.oom_control"), "oom_kill"), pidsRefused: readCounter(path.join(pids, "pids.events"), "max") }),
+    dirs: [dir],
+    procsFiles: [path.join(dir, "cgroup.procs")],
+    events: () => ({
+      oomKills: readCounter(path.join(dir, "memory.events"), "oom_kill") ?? 0,
+      pidsRefused: readCounter(path.join(dir, "pids.events"), "max") ?? 0,
+      cpuMicros: readCounter(stat, "usage_usec"),
+      throttledPeriods: readCounter(stat, "nr_throttled") ?? 0,
+    }),
     kill: () => {
-      killAll(memory);
-      killAll(pids);
+      signalAll([dir]);
+      if (cpu) liftCpuLimit(path.join(dir, "cpu.max"), "max");
     },
-    remove: () => {
-      removeDir(memory);
-      removeDir(pids);
-    },
+    remove: () => removeDirs([dir]),
   };
 }
 
-/** Tests only: use no cgroups (per-process rlimits), as on a machine where none is writable; undefined detects again. */
+function createV1(l: Extract<Layout, { version: 1 }>, name: string, dirs: string[], limits: CgroupLimits): Made {
+  const at = (parent: string | undefined) => (parent === undefined ? undefined : path.join(parent, name));
+  const memory = at(l.dirs.memory)!;
+  const pids = at(l.dirs.pids)!;
+  const cpu = at(l.dirs.cpu);
+  const cpuacct = at(l.dirs.cpuacct);
+  write(path.join(memory, "memory.limit_in_bytes"), String(limits.memoryBytes));
+  if (fs.existsSync(path.join(memory, "memory.memsw.limit_in_bytes"))) write(path.join(memory, "memory.memsw.limit_in_bytes"), String(limits.memoryBytes));
+  write(path.join(pids, "pids.max"), String(limits.maxProcesses));
+  if (cpu) {
+    write(path.join(cpu, "cpu.cfs_period_us"), String(PERIOD_US));
+    try {
+      write(path.join(cpu, "cpu.cfs_quota_us"), String(quota(limits.cpus)));
+    } catch {
+      /* more than the server's own cgroup may use (v1 refuses it): that smaller quota holds the hook instead */
+    }
+  }
+  const usage = cpuacct ?? cpu; // (cpuacct.usage, in ns: in its own hierarchy, or in cpu's where the two are mounted together)
+  const usageMicros = () => {
+    const ns = usage ? readNumber(path.join(usage, "cpuacct.usage")) : null;
+    return ns === null ? null : Math.round(ns / 1000);
+  };
+  return {
+    dirs,
+    procsFiles: dirs.map((d) => path.join(d, "cgroup.procs")),
+    events: () => ({
+      oomKills: readCounter(path.join(memory, "memory.oom_control"), "oom_kill") ?? 0,
+      pidsRefused: readCounter(path.join(pids, "pids.events"), "max") ?? 0,
+      cpuMicros: usageMicros(),
+      throttledPeriods: cpu ? (readCounter(path.join(cpu, "cpu.stat"), "nr_throttled") ?? 0) : 0,
+    }),
+    kill: () => {
+      signalAll(dirs);
+      if (cpu) liftCpuLimit(path.join(cpu, "cpu.cfs_quota_us"), "-1");
+    },
+    remove: () => removeDirs(dirs),
+  };
+}
+
+function liftCpuLimit(file: string, unlimited: string) {
+  try {
+    write(file, unlimited);
+  } catch {
+    /* removed already */
+  }
+}
+
+/** Tests only: use no cgroups (per-process rlimits), as on a machine where none is writable; false detects again. */
 export function disableCgroupsForTesting(disabled: boolean): void {
   layout = disabled ? null : undefined;
 }
 
 /** Whether hooks' memory and processes are limited together (a cgroup) rather than per process. */
 export function cgroupsAvailable(): boolean {
-  layout ??= detect();
+  if (layout === undefined) layout = detect(); // (null: detected, none works; `??=` would probe again at every hook)
   return layout !== null;
 }
 
+/** Whether hooks' CPU is limited (HOOK_CPUS): only by a cgroup with the cpu controller. */
+export function cpuLimitAvailable(): boolean {
+  return cgroupsAvailable() && layout!.cpu;
+}
+
 /** A fresh cgroup for one hook, or null where cgroups cannot be used. */
-export function createHookCgroup(memoryBytes: number, maxProcesses: number): HookCgroup | null {
+export function createHookCgroup(limits: CgroupLimits): HookCgroup | null {
   if (!cgroupsAvailable()) return null;
   try {
-    return create(layout!, memoryBytes, maxProcesses, `${process.pid}-${++seq}`);
+    return create(layout!, limits, `${process.pid}-${++seq}`);
   } catch {
     return null;
   }
@@ -214,7 +349,7 @@ function isAlive(pid: number): boolean {
 /** At start: kills the processes of hooks whose server died (cgroups named after a pid that is gone) and removes the cgroups. */
 export function sweepHookCgroups(): number {
   if (!cgroupsAvailable()) return 0;
-  let swept = 0;
+  const swept = new Set<string>(); // one hook has a cgroup in each hierarchy
   for (const parent of Object.values(layout!.dirs)) {
     let entries: fs.Dirent[];
     try {
@@ -226,8 +361,10 @@ export function sweepHookCgroups(): number {
       if (!entry.isDirectory()) continue;
       const owner = Number(entry.name.split("-")[0]);
       if (!Number.isInteger(owner) || owner === process.pid || isAlive(owner)) continue;
-      removeDir(path.join(parent, entry.name));
-      swept++;
+      const dir = path.join(parent, entry.name);
+      for (const file of ["cpu.max", "cpu.cfs_quota_us"]) if (fs.existsSync(path.join(dir, file))) liftCpuLimit(path.join(dir, file), file === "cpu.max" ? "max" : "-1");
+      removeDirSync([dir]);
+      swept.add(entry.name);
     }
     // Parents of other data directories that hold no hook now (they are made again when needed).
     for (const sibling of fs.readdirSync(path.dirname(parent))) {
@@ -240,5 +377,5 @@ export function sweepHookCgroups(): number {
       }
     }
   }
-  return swept;
+  return swept.size;
 }

@@ -6,7 +6,9 @@ import path from "node:path";
 import { childProcessEnv, env as appEnv } from "@/lib/env";
 import { dataPaths } from "@/lib/paths";
 import { CUT_KEEP_BYTES, MAX_LINE_BYTES, type LogSink } from "./log-sink";
+import { describeDiskVerdict, watchDisk } from "./disk-watch";
 import { createHookCgroup, sweepHookCgroups, type HookCgroup } from "./hook-cgroup";
+import { hookSeccomp } from "./seccomp";
 import { hookBaseEnv, SANDBOX_APP_DIR, sandboxArgs, sandboxSupport, unsandboxedWarning, type SandboxSpec } from "./sandbox";
 import { SANDBOX_FORWARDER } from "./mail-endpoint";
 import { RunnerGone, runFileOrThrow, startProcess, type StartedProcess } from "@/lib/process-runner";
@@ -19,6 +21,8 @@ export interface HookLimits {
   timeoutMs: number;
   memoryBytes: number;
   maxProcesses: number;
+  /** Cores' worth of CPU time (where a cgroup can limit it). */
+  cpus: number;
 }
 
 export interface HookResult {
@@ -27,9 +31,13 @@ export interface HookResult {
   timedOut: boolean;
   cancelled: boolean;
   /** Which limit stopped the hook, when one did (also said in the log). */
-  limit?: "time" | "memory" | "processes";
+  limit?: "time" | "memory" | "processes" | "disk";
   /** The hook was not started: HOOK_SANDBOX=required and no working sandbox (said in the log). */
   refused?: boolean;
+  /** Why it was refused, a sentence (also in the log). */
+  refusal?: string;
+  /** CPU time its processes used, where a cgroup counted it. */
+  cpuMs?: number;
 }
 
 const MIB = 1024 * 1024;
@@ -41,6 +49,7 @@ export function hookLimits(phase: HookPhase): HookLimits {
     timeoutMs: (phase === "build" ? config.HOOK_BUILD_TIMEOUT : config.HOOK_DEPLOY_TIMEOUT) * 1000,
     memoryBytes: config.HOOK_MEMORY_MB * MIB,
     maxProcesses: config.HOOK_MAX_PROCESSES,
+    cpus: config.HOOK_CPUS,
   };
 }
 
@@ -48,15 +57,24 @@ function describeDuration(ms: number): string {
   return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`;
 }
 
+/** "1 CPU", "0.5 CPU", "2 CPUs". */
+export function describeCpus(cpus: number): string {
+  return `${cpus} CPU${cpus > 1 ? "s" : ""}`;
+}
+
+/** Scheduler periods (100 ms each) the CPU limit must have held a hook back in before its log says so. */
+const THROTTLED_PERIODS_WORTH_SAYING = 10;
+
 /**
  * Runs one hook of the repository's .magento.app.yaml as a real process (`bash -c`, the
- * repository's own script) inside a bubblewrap sandbox (see sandbox.ts): it sees /app, its
- * environment's writable directories and read-only system directories, nothing of the
- * server. Its processes share one cgroup's memory and process limits where the machine
- * allows (else rlimits per process); a timeout or a cancel kills all of them at once, and
- * so does the end of the hook's main process: nothing outlives the hook, and no process
- * left holding its output keeps the activity running. Every stdout and stderr line goes to
- * the log, in order.
+ * repository's own script) inside a bubblewrap sandbox (see sandbox.ts) under a seccomp filter
+ * (seccomp.ts): it sees /app, its environment's writable directories and read-only system
+ * directories, nothing of the server, and cannot make namespaces, mount, trace or load
+ * kernel code. Its processes share one cgroup's memory, process and CPU limits where the
+ * machine allows (else rlimits per process, and no CPU limit); a timeout or a cancel kills
+ * all of them at once, and so does the end of the hook's main process: nothing outlives the
+ * hook, and no process left holding its output keeps the activity running. Every stdout and
+ * stderr line goes to the log, in order.
  */
 export async function runHook(options: {
   script: string;
@@ -66,34 +84,51 @@ export async function runHook(options: {
   env: Record<string, string>;
   log: LogSink;
   limits?: Partial<HookLimits>;
+  /**
+   * The folders the hook writes (the build's /app, a deploy's mounts) and the `disk` they may
+   * use together (null: no limit of their own); watched while it runs (disk-watch.ts), with
+   * no file larger than the limit (RLIMIT_FSIZE), and never leaving the machine's disk full.
+   */
+  disk?: { dirs: readonly string[]; limitBytes: number | null };
   signal?: AbortSignal;
 }): Promise<HookResult> {
   const { log, phase } = options;
   const limits = { ...hookLimits(phase), ...options.limits };
+  const name = `The ${phase.replace("_", " ")} hook`;
+  const refuse = (reason: string): HookResult => {
+    const refusal = `${name} was not run: HOOK_SANDBOX=required and ${reason}.`;
+    log.line(refusal, "stderr");
+    return { exitCode: null, signal: null, timedOut: false, cancelled: false, refused: true, refusal };
+  };
   const support = sandboxSupport();
   if (!support.ok) {
-    if (appEnv().HOOK_SANDBOX === "required") {
-      log.line(`The ${phase.replace("_", " ")} hook was not run: HOOK_SANDBOX=required and ${support.reason}.`, "stderr");
-      return { exitCode: null, signal: null, timedOut: false, cancelled: false, refused: true };
-    }
+    if (appEnv().HOOK_SANDBOX === "required") return refuse(support.reason);
     log.line(unsandboxedWarning(support.reason), "stderr");
   }
-  const cgroup = createHookCgroup(limits.memoryBytes, limits.maxProcesses);
-  // One pipe for stdout and stderr: the log keeps the order in which the hook wrote, whichever
-  // stream it used (two pipes are read in whatever order the reads happen to come back).
-  const out = await openPipe();
-  const [command, args] = hookCommand(options.script, support.ok ? support.bwrap : null, options.sandbox, limits, cgroup);
+  const seccomp = support.ok ? await hookSeccompWithPerl() : null;
+  if (seccomp && !seccomp.ok) {
+    if (appEnv().HOOK_SANDBOX === "required") return refuse(seccomp.reason);
+    log.line(`Warning: this hook runs without its system-call filter (seccomp): ${seccomp.reason}. Set HOOK_SANDBOX=required to refuse hooks instead.`, "stderr");
+  }
+  // (Joining the cgroup is the prelude's first step: without perl there is none.)
+  const cgroup = hasPerl() ? createHookCgroup(limits) : null;
   const home = support.ok ? SANDBOX_APP_DIR : options.sandbox.appDir;
-  // Started by the process runner: forking this process would hold its thread for 10-20 ms.
+  let out: HookPipe | undefined;
   let child: StartedProcess;
   try {
+    // One pipe for stdout and stderr: the log keeps the order in which the hook wrote, whichever
+    // stream it used (two pipes are read in whatever order the reads happen to come back).
+    out = await openPipe();
+    const filter = seccomp?.ok ? seccomp.file : null;
+    const [command, args] = hookCommand(options.script, support.ok ? { bwrap: support.bwrap, seccomp: filter } : null, options.sandbox, limits, cgroup, options.disk?.limitBytes ?? null);
+    // Started by the process runner: forking this process would hold its thread for 10-20 ms.
     child = await startProcess(command, args, { cwd: options.sandbox.appDir, env: { ...options.env, ...hookBaseEnv(home) } as unknown as NodeJS.ProcessEnv, output: out.path });
   } catch (e) {
-    out.close();
-    cgroup?.remove();
+    out?.close();
+    await cgroup?.remove();
     throw e;
   } finally {
-    out.closeWriteEnd(); // the hook holds its own write end now: end of file comes when it ends
+    out?.closeWriteEnd(); // the hook holds its own write end now: end of file comes when it ends
   }
   const record = recordHookProcess(child.pid);
   let timedOut = false;
@@ -119,7 +154,9 @@ export async function runHook(options: {
   if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener("abort", onAbort, { once: true });
 
-  const closed = readPipe(out.readFd, new LineSplitter(log, "stdout"), log).then(out.close);
+  const started = Date.now();
+  const disk = options.disk ? watchDisk({ dirs: options.disk.dirs, limitBytes: options.disk.limitBytes, onExceeded: killAll }) : null;
+  const reader = readPipe(out.readFd, new LineSplitter(log, "stdout"), log);
   let runnerGone = false;
   let ended: Awaited<StartedProcess["exited"]>;
   try {
@@ -131,26 +168,91 @@ export async function runHook(options: {
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
+    await disk?.stop();
     killAll(); // whatever the main process left behind
     record?.remove();
-    await closed;
+    out.close(await endOfOutput(reader, out.path, log));
   }
-  const events = cgroup?.events() ?? { oomKills: 0, pidsRefused: 0 };
-  cgroup?.remove();
-  const name = `The ${phase.replace("_", " ")} hook`;
+  const wallMs = Date.now() - started;
+  const events = cgroup?.events() ?? { oomKills: 0, pidsRefused: 0, cpuMicros: null, throttledPeriods: 0 };
+  await cgroup?.remove();
+  const cpuMs = events.cpuMicros === null ? undefined : Math.round(events.cpuMicros / 1000);
+  if (events.throttledPeriods >= THROTTLED_PERIODS_WORTH_SAYING && !runnerGone) {
+    const used = cpuMs === undefined ? "" : `: its processes used ${(cpuMs / 1000).toFixed(1)} s of CPU time in ${(wallMs / 1000).toFixed(1)} s`;
+    log.line(`${name} was slowed down by its limit of ${describeCpus(limits.cpus)} (HOOK_CPUS)${used}.`);
+  }
+  // Every limit the hook reached is said; the first one is the result's.
   let limit: HookResult["limit"];
+  const reached = (kind: NonNullable<HookResult["limit"]>, line: string) => {
+    limit ??= kind;
+    log.line(line, "stderr");
+  };
   if (runnerGone) log.line(`${name} was stopped: the server's process runner, which started it, ended while it ran.`, "stderr");
-  else if (timedOut) {
-    limit = "time";
-    log.line(`${name} ran longer than its limit of ${describeDuration(limits.timeoutMs)} (${phase === "build" ? "HOOK_BUILD_TIMEOUT" : "HOOK_DEPLOY_TIMEOUT"}) and was stopped with every process it started.`, "stderr");
-  } else if (events.oomKills > 0) {
-    limit = "memory";
-    log.line(`${name} ran out of memory: its processes together may use ${Math.round(limits.memoryBytes / MIB)} MiB (HOOK_MEMORY_MB); the kernel stopped ${events.oomKills === 1 ? "one of them" : `${events.oomKills} of them`}.`, "stderr");
-  } else if (events.pidsRefused > 0) {
-    limit = "processes";
-    log.line(`${name} reached its limit of ${limits.maxProcesses} processes (HOOK_MAX_PROCESSES): starting more failed ${events.pidsRefused} time${events.pidsRefused === 1 ? "" : "s"}.`, "stderr");
+  else {
+    if (timedOut) reached("time", `${name} ran longer than its limit of ${describeDuration(limits.timeoutMs)} (${phase === "build" ? "HOOK_BUILD_TIMEOUT" : "HOOK_DEPLOY_TIMEOUT"}) and was stopped with every process it started.`);
+    if (events.oomKills > 0) reached("memory", `${name} ran out of memory: its processes together may use ${Math.round(limits.memoryBytes / MIB)} MiB (HOOK_MEMORY_MB); the kernel stopped ${events.oomKills === 1 ? "one of them" : `${events.oomKills} of them`}.`);
+    const diskVerdict = disk?.verdict();
+    if (diskVerdict) reached("disk", describeDiskVerdict(name, diskVerdict));
+    if (events.pidsRefused > 0) reached("processes", `${name} reached its limit of ${limits.maxProcesses} processes (HOOK_MAX_PROCESSES): starting more failed ${events.pidsRefused} time${events.pidsRefused === 1 ? "" : "s"}.`);
   }
-  return { exitCode: timedOut || cancelled ? null : ended.exitCode, signal: ended.signal, timedOut, cancelled, ...(limit ? { limit } : {}) };
+  return { exitCode: timedOut || cancelled || disk?.verdict() ? null : ended.exitCode, signal: ended.signal, timedOut, cancelled, ...(limit ? { limit } : {}), ...(cpuMs === undefined ? {} : { cpuMs }) };
+}
+
+/** The seccomp filter, which the perl prelude hands to bubblewrap: without perl, none can be. */
+async function hookSeccompWithPerl(): ReturnType<typeof hookSeccomp> {
+  if (!hasPerl()) return { ok: false, reason: "perl is not installed (it hands bubblewrap the seccomp filter; Debian/Ubuntu: apt-get install perl-base)" };
+  return hookSeccomp();
+}
+
+/** How long the pipe may stay open, once the hook's processes were killed, before whoever holds it is looked for. */
+const HOLDERS_AFTER_MS = 200;
+/** …and before the server stops waiting for its end (a process the kernel cannot kill yet). */
+const GIVE_UP_AFTER_MS = 1200;
+
+/**
+ * Waits for the end of a hook's output once its main process ended and everything in its
+ * sandbox, process group and cgroup was killed: end of file then comes at once. Should the
+ * pipe stay open (a process outside all three: unsandboxed, without a cgroup, in a session
+ * of its own), the processes holding it are found by the pipe they hold and killed; one
+ * that still holds it (stuck in the kernel) is not waited for. Time the log is backed up
+ * does not count. Returns whether the pipe reached end of file (then it can be used again).
+ */
+async function endOfOutput(reader: PipeReader, fifo: string, log: LogSink): Promise<boolean> {
+  let waited = 0;
+  let looked = false;
+  for (;;) {
+    const step = 20;
+    const done = await Promise.race([reader.done.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), step))]);
+    if (done) return reader.done;
+    if (log.isBackedUp()) continue;
+    waited += step;
+    if (!looked && waited >= HOLDERS_AFTER_MS) {
+      looked = true;
+      await killPipeHolders(fifo);
+    } else if (waited >= GIVE_UP_AFTER_MS) {
+      reader.stop();
+      await reader.done;
+      return false;
+    }
+  }
+}
+
+/** Kills every process (but this one) holding the FIFO open: a scan of /proc, only ever needed for unsandboxed hooks without a cgroup. */
+async function killPipeHolders(fifo: string): Promise<void> {
+  const pids = await fs.promises.readdir("/proc").catch(() => [] as string[]);
+  for (const pid of pids) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    const fds = await fs.promises.readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) {
+      if ((await fs.promises.readlink(`/proc/${pid}/fd/${fd}`).catch(() => "")) !== fifo) continue;
+      try {
+        process.kill(Number(pid), "SIGKILL");
+      } catch {
+        /* gone */
+      }
+      break;
+    }
+  }
 }
 
 interface HookPipe {
@@ -220,41 +322,49 @@ const PIPE_BYTES = 1024 * 1024;
 let perl: boolean | undefined;
 let prlimit: string | null | undefined;
 
+/** Whether perl runs here (part of every Debian system: perl-base), probed once. */
+function hasPerl(): boolean {
+  perl ??= spawnSync("perl", ["-e", "exit 0"], { stdio: "ignore" }).status === 0;
+  return perl;
+}
+
 /**
- * Perl (part of every Debian system) starts each hook: it moves itself into the hook's
- * cgroup (so everything the hook starts is counted), gives the hook's pipes a 1 MiB buffer
- * instead of 64 KiB (Node has no fcntl), then becomes the sandbox (exec: same process,
- * same group). A hook printing fast then writes on while the pipe waits for its next read.
+ * Perl starts each hook: it moves itself into the hook's cgroup (so everything the hook
+ * starts is counted), gives the hook's pipes a 1 MiB buffer instead of 64 KiB (Node has no
+ * fcntl), closes every descriptor but stdin, stdout and stderr (whatever the server's own
+ * parent left open without close-on-exec would reach the hook), opens the seccomp filter
+ * without close-on-exec ($^F) and tells bubblewrap its descriptor (`--seccomp N`, before
+ * bubblewrap's other arguments), then becomes the sandbox (exec: same process, same group).
+ * A hook printing fast then writes on while the pipe waits for its next read. Its
+ * arguments: the filter's file ("" for none), the cgroup.procs files, "--", the command.
  */
 const PRELUDE = [
-  'my @cg; while (@ARGV && $ARGV[0] ne "--") { push @cg, shift @ARGV } shift @ARGV;',
+  'my $filter = shift @ARGV; my @cg; while (@ARGV && $ARGV[0] ne "--") { push @cg, shift @ARGV } shift @ARGV;',
   'for my $f (@cg) { my $h; (open($h, ">", $f) and print($h "$$\n") and close($h)) or die "The hook could not join its cgroup ($f): $!\n" }',
   `fcntl(STDOUT, ${F_SETPIPE_SZ}, ${PIPE_BYTES}); fcntl(STDERR, ${F_SETPIPE_SZ}, ${PIPE_BYTES});`,
+  'my @fds; if (opendir(my $d, "/proc/self/fd")) { @fds = grep { /^\\d+$/ && $_ > 2 } readdir($d); closedir($d) } for my $fd (@fds) { open(my $h, "<&=", $fd) and close($h) }',
+  'my $seccomp; if (length $filter) { $^F = 1 << 30; open($seccomp, "<", $filter) or die "The hook could not open its seccomp filter ($filter): $!\n"; splice(@ARGV, 1, 0, "--seccomp", fileno($seccomp)) }',
   'exec { $ARGV[0] } @ARGV or die "Cannot start $ARGV[0]: $!\n";',
 ].join(" ");
 
 /**
- * The command line of a hook: [perl prelude] → [bwrap sandbox] → prlimit → bash -c script.
- * prlimit sets the process limit (per user namespace inside the sandbox) and, where no
- * cgroup limits memory, an address-space limit per process.
+ * The command line of a hook: [perl prelude] → [bwrap sandbox, with its seccomp filter] →
+ * prlimit → bash -c script. prlimit sets the process limit (per user namespace inside the
+ * sandbox) and, where no cgroup limits memory, an address-space limit per process.
  */
-function hookCommand(script: string, bwrap: string | null, sandbox: SandboxSpec, limits: HookLimits, cgroup: HookCgroup | null): [string, string[]] {
-  perl ??= spawnSync("perl", ["-e", "exit 0"], { stdio: "ignore" }).status === 0;
+function hookCommand(script: string, sandboxed: { bwrap: string; seccomp: string | null } | null, sandbox: SandboxSpec, limits: HookLimits, cgroup: HookCgroup | null, fileSizeBytes: number | null): [string, string[]] {
   prlimit ??= ["/usr/bin/prlimit", "/bin/prlimit"].find((p) => fs.existsSync(p)) ?? null;
   const inner: string[] = [];
-  if (prlimit) inner.push(prlimit, `--nproc=${limits.maxProcesses}`, ...(cgroup ? [] : [`--as=${limits.memoryBytes}`]), "--");
-  if (bwrap && sandbox.smtpSocket) {
+  if (prlimit) inner.push(prlimit, `--nproc=${limits.maxProcesses}`, ...(cgroup ? [] : [`--as=${limits.memoryBytes}`]), ...(fileSizeBytes ? [`--fsize=${fileSizeBytes}`] : []), "--");
+  if (sandboxed && sandbox.smtpSocket) {
     // Start the e-mail forwarder (killed with the hook, as all in its sandbox), wait until it listens or dies, then run the script.
     const launch = `if command -v node >/dev/null 2>&1; then node -e "$1" </dev/null >/dev/null 2>&1 & fwd=$!; i=0; while [ ! -e /tmp/.pwi-smtp-ready ] && kill -0 $fwd 2>/dev/null && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done; fi; exec /bin/bash -c "$2"`;
     inner.push("/bin/bash", "-c", launch, "pwi-hook", SANDBOX_FORWARDER, script);
   } else inner.push("/bin/bash", "-c", script);
-  const sandboxed = bwrap ? [bwrap, ...sandboxArgs(sandbox), "--", ...inner] : inner;
-  if (!perl) {
-    cgroup?.remove();
-    return [sandboxed[0]!, sandboxed.slice(1)];
-  }
+  const command = sandboxed ? [sandboxed.bwrap, ...sandboxArgs(sandbox), "--", ...inner] : inner;
+  if (!hasPerl()) return [command[0]!, command.slice(1)]; // (no cgroup and no filter: runHook made neither)
   // (perl takes the first "--" as the end of its own options; the prelude reads up to the second.)
-  return ["perl", ["-e", PRELUDE, "--", ...(cgroup?.procsFiles ?? []), "--", ...sandboxed]];
+  return ["perl", ["-e", PRELUDE, "--", sandboxed?.seccomp ?? "", ...(cgroup?.procsFiles ?? []), "--", ...command]];
 }
 
 /**
@@ -318,46 +428,68 @@ const READ_IDLE_MS = 10;
 /** At most this much is read in one go before the event loop gets a turn. */
 const READ_SLICE_BYTES = 4 * 1024 * 1024;
 
+interface PipeReader {
+  /** At end of file (true) or a read error or stop() (false). */
+  done: Promise<boolean>;
+  /** Reads what the pipe holds now, whether or not the log is backed up, and ends. */
+  stop(): void;
+}
+
 /**
  * Reads a hook's pipe on a timer rather than on every write: a hook printing line by line
  * then writes into the pipe's buffer without waking us per line (that wake-up per write
  * was most of what logging cost a chatty hook), and each read takes everything waiting.
  * A line is still seen within READ_IDLE_MS of being printed. Reading stops while the log
  * is backed up (the pipe then fills and the hook waits), and ends at end of file, when
- * every process holding the write end has closed it (true), or at a read error (false).
+ * every process holding the write end has closed it, at a read error, or at stop().
  */
-function readPipe(fd: number, splitter: LineSplitter, log: LogSink): Promise<boolean> {
+function readPipe(fd: number, splitter: LineSplitter, log: LogSink): PipeReader {
   const buffer = Buffer.allocUnsafe(256 * 1024);
-  return new Promise((resolve) => {
-    const tick = () => {
+  let finished = false;
+  let stopping = false;
+  let tick = () => {};
+  const done = new Promise<boolean>((resolve) => {
+    const finish = (clean: boolean) => {
+      finished = true;
+      splitter.end();
+      resolve(clean);
+    };
+    tick = () => {
+      if (finished) return;
       let total = 0;
-      let clean = true;
       for (;;) {
         let n: number;
         try {
           n = fs.readSync(fd, buffer, 0, buffer.length, null);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === "EAGAIN") break;
-          n = 0; // a read error ends the stream like end of file
-          clean = false;
+          return finish(false); // a read error ends the stream like end of file
         }
-        if (n === 0) {
-          splitter.end();
-          resolve(clean);
-          return;
-        }
+        if (n === 0) return finish(true);
         splitter.push(buffer.subarray(0, n));
         total += n;
+        if (stopping) {
+          if (total >= PIPE_BYTES) return finish(false); // what the pipe held, and no more: a writer may still be writing
+          continue;
+        }
         if (log.isBackedUp()) {
           void log.drained().then(tick);
           return;
         }
         if (total >= READ_SLICE_BYTES) break;
       }
+      if (stopping) return finish(false);
       setTimeout(tick, total > 0 ? READ_BUSY_MS : READ_IDLE_MS);
     };
     tick();
   });
+  return {
+    done,
+    stop: () => {
+      stopping = true;
+      tick();
+    },
+  };
 }
 
 /**

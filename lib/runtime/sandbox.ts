@@ -29,7 +29,7 @@ export interface SandboxSpec {
   smtpSocket?: string | null;
 }
 
-export type SandboxSupport = { ok: true; bwrap: string } | { ok: false; reason: string };
+export type SandboxSupport = { ok: true; bwrap: string; disableUserns?: boolean } | { ok: false; reason: string };
 
 let support: SandboxSupport | undefined;
 
@@ -46,7 +46,11 @@ export function sandboxSupport(): SandboxSupport {
     encoding: "utf8",
     timeout: 10_000,
   });
-  if (probe.status === 0) return (support = { ok: true, bwrap });
+  if (probe.status === 0) {
+    // bubblewrap 0.8 and later can forbid user namespaces inside the sandbox.
+    const nested = spawnSync(bwrap, [...systemBinds(), "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev", "--", "/bin/true"], { env: { PATH } as unknown as NodeJS.ProcessEnv, timeout: 10_000, stdio: "ignore" });
+    return (support = { ok: true, bwrap, disableUserns: nested.status === 0 });
+  }
   const why = (probe.stderr || probe.error?.message || `exit ${probe.status}`).trim().split("\n")[0];
   return (support = { ok: false, reason: `bubblewrap cannot create its namespaces here (${why}); allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) or run the server where they are allowed` });
 }
@@ -99,7 +103,9 @@ function hiddenPaths(): string[] {
  * main process ends every process left in the namespace is killed with it.
  */
 export function sandboxArgs(spec: SandboxSpec): string[] {
-  const args = ["--unshare-all", ...(spec.network ? ["--share-net"] : []), "--uid", String(SANDBOX_UID), "--gid", String(SANDBOX_UID)];
+  // --disable-userns: no user namespace can be made inside (a second guard beside the seccomp filter).
+  const nested = support?.ok && support.disableUserns ? ["--unshare-user", "--disable-userns"] : [];
+  const args = ["--unshare-all", ...nested, ...(spec.network ? ["--share-net"] : []), "--uid", String(SANDBOX_UID), "--gid", String(SANDBOX_UID)];
   args.push("--hostname", "sandbox", "--die-with-parent", "--new-session", "--cap-drop", "ALL");
   args.push(...systemBinds());
   for (const name of ETC) args.push("--ro-bind-try", `/etc/${name}`, `/etc/${name}`);
