@@ -2,6 +2,7 @@ import "server-only";
 import fs from "node:fs";
 import path from "node:path";
 import { env } from "@/lib/env";
+import { runTreeTool } from "@/lib/tree-tool";
 
 /**
  * The one owner of DATA_DIR's layout. Every file the server keeps is found through here:
@@ -42,12 +43,13 @@ export function projectPaths(projectId: string): string[] {
 }
 
 /**
- * Removes a folder and everything in it, on libuv's threads: a build, a deployment or an
- * environment's data can be many files, and removing them with fs.rmSync held every request
- * for as long. Use it for any folder the server did not just make small itself.
+ * Removes a folder and everything in it, in the tree tool's process (a build, a deployment or
+ * an environment's data can be many files, and removing them here held every request for as
+ * long), without following a link, at any depth. Use it for any folder the server did not just
+ * make small itself.
  */
-export function removeTree(dir: string): Promise<void> {
-  return fs.promises.rm(dir, { recursive: true, force: true });
+export async function removeTree(dir: string): Promise<void> {
+  await runTreeTool("remove", [dir]);
 }
 
 /** Deletes everything a project keeps on disk: a project made again with the same id starts empty. */

@@ -16,6 +16,17 @@ describe("parseProjectConfig", () => {
     expect(result.config.app.hooks.build).toContain("public/index.html");
   });
 
+  it("refuses nested mounts, mounts outside the application and mounts at the server's own file names, at their lines", () => {
+    const app = files.app.replace('  "var": "shared:files/var"\n', '  "var": "shared:files/var"\n  "var/log": "shared:files/log"\n  "../up": "shared:files/up"\n  ".router.json": "shared:files/r"\n');
+    const result = parseProjectConfig({ ...files, app });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const errors = result.errors.map(formatConfigError);
+    expect(errors).toContainEqual(expect.stringMatching(/^\.magento\.app\.yaml:\d+: mounts\.var\/log: the mount “var\/log” lies inside the mount “var”: mounts cannot be nested; put it beside it$/));
+    expect(errors).toContainEqual(expect.stringContaining("the mount “../up” must name a folder inside the application"));
+    expect(errors).toContainEqual(expect.stringContaining("“.router.json” is a file the server keeps in every deployment"));
+  });
+
   it("reports a YAML syntax error with its line", () => {
     const result = parseProjectConfig({ ...files, services: "mysql:\n  type: mysql:10.6\n  disk: [1024\n" });
     expect(result.ok).toBe(false);

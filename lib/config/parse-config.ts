@@ -9,13 +9,28 @@ export const CONFIG_FILES = { app: ".magento.app.yaml", services: ".magento/serv
 
 export const KNOWN_SERVICES = ["mysql", "mariadb", "redis", "opensearch", "elasticsearch", "rabbitmq", "varnish", "solr", "memcached"] as const;
 
+/** Files the server writes into every deployment: no mount may take their place. */
+const SERVER_FILES = [".web-root", ".deploy-commit", ".router.json", ".mounts.json", ".build-complete"];
+
 const hook = z.string().optional();
 export const appSchema = z.object({
   name: z.string().regex(/^[a-z0-9-]+$/, "name must be lowercase letters, digits and dashes"),
   type: z.string().regex(/^[a-z]+:[0-9.]+$/, "type must look like php:8.3"),
   disk: z.number().int().positive(),
   relationships: z.record(z.string(), z.string().regex(/^[a-z0-9_-]+:[a-z0-9_-]+$/, "a relationship must look like service:endpoint")).default({}),
-  mounts: z.record(z.string(), z.union([z.string(), z.object({ source: z.string(), source_path: z.string().optional() })])).default({}),
+  mounts: z
+    .record(z.string(), z.union([z.string(), z.object({ source: z.string(), source_path: z.string().optional() })]))
+    .default({})
+    .superRefine((mounts, ctx) => {
+      const clean = (m: string) => m.split("/").filter((p) => p !== "" && p !== ".");
+      const paths = Object.keys(mounts).map((m) => ({ key: m, parts: clean(m) }));
+      for (const { key, parts } of paths) {
+        if (parts.length === 0 || parts.includes("..")) ctx.addIssue({ code: "custom", path: [key], message: `the mount “${key}” must name a folder inside the application` });
+        else if (parts.length === 1 && SERVER_FILES.includes(parts[0]!)) ctx.addIssue({ code: "custom", path: [key], message: `“${key}” is a file the server keeps in every deployment: choose another mount path` });
+        const outer = paths.find((o) => o.key !== key && o.parts.length > 0 && o.parts.length < parts.length && o.parts.every((p, i) => parts[i] === p));
+        if (outer) ctx.addIssue({ code: "custom", path: [key], message: `the mount “${key}” lies inside the mount “${outer.key}”: mounts cannot be nested; put it beside it` });
+      }
+    }),
   web: z.object({ locations: z.record(z.string(), z.object({ root: z.string().optional() }).passthrough()) }).passthrough(),
   hooks: z.object({ build: hook, deploy: hook, post_deploy: hook }).default({}),
   crons: z.record(z.string(), z.object({ spec: z.string(), cmd: z.string() })).default({}),

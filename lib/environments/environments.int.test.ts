@@ -9,6 +9,7 @@ import { settleActivityEnvironment, startActivityWorker, type Worker } from "@/l
 import { branchHead, fsck } from "@/lib/git/repository";
 import { addProjectMember } from "@/lib/projects/members";
 import { createProject } from "@/lib/projects/create-project";
+import { liveGeneration } from "@/lib/runtime/volumes";
 import { environmentDeployDir } from "@/lib/runtime/deploy";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
@@ -43,7 +44,7 @@ describeEachDatabase("environments on real git", ({ db }) => {
     expect(Object.keys(e)).toEqual(["master", "staging"]);
     expect(e.master).toMatchObject({ type: "production", status: "active", deployedCommit: await branchHead(id, "master") });
     expect(e.staging).toMatchObject({ type: "staging", status: "active", parentId: e.master!.id });
-    const html = fs.readFileSync(path.join(environmentDeployDir(id, "staging"), "current", "public", "index.html"), "utf8");
+    const html = fs.readFileSync(path.join(liveGeneration(id, "staging")!, "mounts", "public%2Fenv", "index.html"), "utf8") /* public/index.html links to the public/env mount */;
     expect(html).toContain("Environment: <strong>staging</strong>");
     expect(html).toContain(`Commit: <code>${e.staging!.deployedCommit}</code>`);
     const initial = await listActivities(db(), id);
@@ -115,7 +116,7 @@ describeEachDatabase("environments on real git", ({ db }) => {
     expect(await branchHead(id, "staging")).toBe(broken); // the merge itself happened…
     const staging = (await envs(id)).staging!;
     expect(staging).toMatchObject({ status: "active", deployedCommit: previous }); // …but the old deployment serves
-    const html = fs.readFileSync(path.join(environmentDeployDir(id, "staging"), "current", "public", "index.html"), "utf8");
+    const html = fs.readFileSync(path.join(liveGeneration(id, "staging")!, "mounts", "public%2Fenv", "index.html"), "utf8") /* public/index.html links to the public/env mount */;
     expect(html).toContain(`Commit: <code>${previous}</code>`);
   });
 

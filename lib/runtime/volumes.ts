@@ -3,9 +3,8 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { ProjectConfig } from "@/lib/config/parse-config";
-import { childProcessEnv } from "@/lib/env";
-import { dataPaths, writeOwnFile } from "@/lib/paths";
-import { runFile } from "@/lib/process-runner";
+import { dataPaths, removeTree, writeOwnFile } from "@/lib/paths";
+import { runTreeTool } from "@/lib/tree-tool";
 
 /**
  * An environment's persistent data on this machine: DATA_DIR/volumes/<project>/<env>/
@@ -18,7 +17,7 @@ import { runFile } from "@/lib/process-runner";
  * No sandbox ever sees this folder, a generation or `mounts/`: a hook sees each mount folder
  * itself, bound at /app/<mount>, and so can write only inside it. What the server reads here
  * (`current`, the generations) is therefore its own; what lies inside a mount or service
- * folder is hostile, and the server touches it only through the tree tool (tree-tool.mjs),
+ * folder is hostile, and the server touches it only through the tree tool (lib/tree-tool-child.mjs),
  * beneath a folder it opened itself, never following a link.
  */
 export function volumesRoot(projectId: string, environmentName: string): string {
@@ -91,46 +90,10 @@ export async function switchGeneration(root: string, generation: string): Promis
   const link = path.join(root, `.current-${crypto.randomBytes(4).toString("hex")}`);
   fs.symlinkSync(path.basename(generation), link);
   fs.renameSync(link, path.join(root, "current"));
+  // What is no longer live goes; a removal that fails is retried by the next switch (the data is switched already).
   for (const entry of fs.readdirSync(root)) {
-    if (entry !== "current" && entry !== path.basename(generation)) await removeBeneath(path.join(root, entry));
+    if (entry !== "current" && entry !== path.basename(generation)) await removeTree(path.join(root, entry)).catch((e: Error) => console.error(`[volumes] ${path.join(root, entry)} could not be removed: ${e.message}`));
   }
-}
-
-/** What the tree tool reports: its totals, and a sentence for each entry it left out. */
-export interface TreeResult {
-  bytes: number;
-  files: number;
-  skipped: number;
-  /** The first 100 entries left out, each "path: why". */
-  skips: string[];
-}
-
-const TREE_TOOL = path.join(process.cwd(), "lib", "runtime", "tree-tool.mjs");
-
-/** Runs the tree tool (a process of its own: never this thread, never following a link). */
-export async function runTreeTool(op: "copy" | "size" | "remove" | "prepare" | "ensure" | "adopt", args: readonly string[]): Promise<TreeResult & { adopted?: boolean }> {
-  const r = await runFile(process.execPath, [/* turbopackIgnore: true */ TREE_TOOL, op, ...args], { env: childProcessEnv({}) });
-  if (r.exitCode !== 0) throw new Error(r.failure ?? (r.stderr.trim().split("\n")[0] || `the tree tool ended with ${r.exitCode ?? r.signal}`));
-  const result: TreeResult & { adopted?: boolean } = { bytes: 0, files: 0, skipped: 0, skips: [] };
-  for (const line of r.stdout.split("\n")) {
-    if (!line) continue;
-    const m = JSON.parse(line) as { skip?: string; why?: string; done?: boolean; bytes?: number; files?: number; skipped?: number; adopted?: boolean };
-    if (m.skip !== undefined) result.skips.push(`${m.skip}: ${m.why}`);
-    if (m.done) Object.assign(result, { bytes: m.bytes ?? 0, files: m.files ?? 0, skipped: m.skipped ?? 0, ...(m.adopted !== undefined ? { adopted: m.adopted } : {}) });
-  }
-  return result;
-}
-
-/** One log line per entry a copy left out (FIFOs, sockets, devices, entries that changed), at most 20, then how many more. */
-export function skippedLines(result: Pick<TreeResult, "skips" | "skipped">): string[] {
-  const lines = result.skips.slice(0, 20).map((skip) => `Not copied: ${skip}.`);
-  if (result.skipped > 20) lines.push(`…and ${result.skipped - 20} more entries not copied.`);
-  return lines;
-}
-
-/** Removes a folder and everything beneath it without following a link (a link is removed, not its target). */
-export async function removeBeneath(dir: string): Promise<void> {
-  await runTreeTool("remove", [dir]);
 }
 
 /**
@@ -191,7 +154,8 @@ export async function copyVolumes(projectId: string, from: string, to: string): 
     await switchGeneration(root, generation);
     return { bytes: r.bytes, method: (await supportsReflink(root)) ? "reflink" : "copy", skips: r.skips, skipped: r.skipped };
   } catch (err) {
-    await removeBeneath(generation).catch(() => undefined);
+    if (liveGeneration(projectId, to) === generation) throw err; // switched: the copy is the target's data now
+    await removeTree(generation).catch(() => undefined);
     throw new Error(`Copying ${from}'s data to ${to} failed: ${(err as Error).message}. ${to}'s data is as it was.`);
   }
 }
@@ -225,12 +189,12 @@ export async function removeStaleGenerations(projectId: string, environmentName:
   if (!fs.existsSync(root)) return;
   const live = liveGeneration(projectId, environmentName);
   for (const entry of fs.readdirSync(root)) {
-    if (entry.startsWith("gen-") && path.join(root, entry) !== live) await removeBeneath(path.join(root, entry));
+    if (entry.startsWith("gen-") && path.join(root, entry) !== live) await removeTree(path.join(root, entry));
   }
 }
 
 export async function deleteVolumes(projectId: string, environmentName: string): Promise<void> {
-  await removeBeneath(volumesRoot(projectId, environmentName));
+  await removeTree(volumesRoot(projectId, environmentName));
 }
 
 export interface VolumeSize extends VolumeSpec {

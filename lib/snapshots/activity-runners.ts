@@ -9,7 +9,8 @@ import { removeTree } from "@/lib/paths";
 import { branchHead } from "@/lib/git/repository";
 import { deployWithVariables } from "@/lib/variables/deploy-with-variables";
 import { extractSnapshotArchive, writeSnapshotArchive } from "@/lib/runtime/snapshot-archive";
-import { liveGeneration, newGeneration, removeStaleGenerations, runTreeTool, skippedLines, switchGeneration, volumesRoot } from "@/lib/runtime/volumes";
+import { liveGeneration, newGeneration, removeStaleGenerations, switchGeneration, volumesRoot } from "@/lib/runtime/volumes";
+import { runTreeTool, skippedLines } from "@/lib/tree-tool";
 import type { SnapshotActivityKinds } from "./activity-kinds";
 import { removeSnapshotFiles, snapshotDir, snapshotTempDir } from "./snapshots";
 

@@ -9,12 +9,12 @@
 // ENOTDIR); it is never followed. Links inside the tree are copied as links; FIFOs, sockets
 // and device files are skipped with a line; hard links are copied as separate files.
 //
-//   node tree-tool.mjs copy   <source root> <new target>     a copy of everything beneath source
-//   node tree-tool.mjs size   <root>                          bytes of the regular files beneath root
-//   node tree-tool.mjs remove <path>                          removes path and everything beneath it
-//   node tree-tool.mjs prepare <app root> <rel>…              makes each rel an empty directory beneath app root
-//   node tree-tool.mjs ensure <root> <rel>…                   makes each rel a directory beneath root (kept when it is one)
-//   node tree-tool.mjs adopt  <root> <rel> <name>             moves root/rel to root/<name> (a legacy layout's nested mount)
+//   node tree-tool-child.mjs copy   <source root> <new target>     a copy of everything beneath source
+//   node tree-tool-child.mjs size   <root>                          bytes of the regular files beneath root
+//   node tree-tool-child.mjs remove <path>                          removes path and everything beneath it
+//   node tree-tool-child.mjs prepare <app root> <rel>…              makes each rel an empty directory beneath app root
+//   node tree-tool-child.mjs ensure <root> <rel>…                   makes each rel a directory beneath root (kept when it is one)
+//   node tree-tool-child.mjs adopt  <root> <rel> <name>             moves root/rel to root/<name> (a legacy layout's nested mount)
 //
 // Output: one JSON object per line; `{"skip": path, "why": sentence}` for each entry left out
 // (the first 100), then `{"done": true, …}`. Exit 0 on success, 1 with a sentence on stderr.
@@ -23,11 +23,14 @@ import fs from "node:fs";
 const C = fs.constants;
 const DIR_FLAGS = C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW | C.O_NONBLOCK;
 const FILE_FLAGS = C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK;
-/** Deeper than this is skipped with a line: each level holds one open directory. */
-const MAX_DEPTH = 256;
+/** Copies and sizes go no deeper than this (a line says what was left out); removal has no limit. */
+const MAX_DEPTH = 1024;
 const MAX_SKIP_LINES = 100;
 
-const at = (dirFd, name) => `/proc/self/fd/${dirFd}/${name}`;
+// Names are bytes (a name that is not UTF-8 is still a name): paths are built as Buffers.
+const at = (dirFd, name) => Buffer.concat([Buffer.from(`/proc/self/fd/${dirFd}/`), typeof name === "string" ? Buffer.from(name) : name]);
+const list = (dirFd) => fs.readdirSync(`/proc/self/fd/${dirFd}`, { encoding: "buffer" });
+const show = (rel, name) => (rel ? `${rel}/` : "") + name.toString("utf8");
 const out = [];
 let skipped = 0;
 const skip = (rel, why) => {
@@ -63,8 +66,8 @@ function openChildDir(dirFd, name, st) {
 }
 
 function copyTree(srcFd, dstFd, rel, depth, totals) {
-  for (const name of fs.readdirSync(`/proc/self/fd/${srcFd}`)) {
-    const r = rel ? `${rel}/${name}` : name;
+  for (const name of list(srcFd)) {
+    const r = show(rel, name);
     let st;
     try {
       st = fs.lstatSync(at(srcFd, name));
@@ -74,7 +77,7 @@ function copyTree(srcFd, dstFd, rel, depth, totals) {
     if (st.isSymbolicLink()) {
       let target;
       try {
-        target = fs.readlinkSync(at(srcFd, name));
+        target = fs.readlinkSync(at(srcFd, name), { encoding: "buffer" });
       } catch {
         continue;
       }
@@ -137,7 +140,7 @@ function copyTree(srcFd, dstFd, rel, depth, totals) {
 }
 
 function sizeTree(dirFd, rel, depth, totals) {
-  for (const name of fs.readdirSync(`/proc/self/fd/${dirFd}`)) {
+  for (const name of list(dirFd)) {
     let st;
     try {
       st = fs.lstatSync(at(dirFd, name));
@@ -151,7 +154,7 @@ function sizeTree(dirFd, rel, depth, totals) {
       const child = openChildDir(dirFd, name, st);
       if (child === null) continue;
       try {
-        sizeTree(child, rel ? `${rel}/${name}` : name, depth + 1, totals);
+        sizeTree(child, show(rel, name), depth + 1, totals);
       } finally {
         fs.closeSync(child);
       }
@@ -159,39 +162,66 @@ function sizeTree(dirFd, rel, depth, totals) {
   }
 }
 
-/** Empties the directory `dirFd`; a child that is not a directory (or stopped being one) is unlinked, never followed. */
-function emptyTree(dirFd, depth) {
-  for (const name of fs.readdirSync(`/proc/self/fd/${dirFd}`)) removeEntry(dirFd, name, depth);
-}
-
-function removeEntry(dirFd, name, depth) {
-  let st;
-  try {
-    st = fs.lstatSync(at(dirFd, name));
-  } catch {
-    return;
-  }
-  if (st.isDirectory()) {
-    const child = openChildDir(dirFd, name, st);
-    if (child !== null) {
-      try {
-        if (depth < 4096) emptyTree(child, depth + 1);
-      } finally {
-        fs.closeSync(child);
-      }
-      try {
-        fs.rmdirSync(at(dirFd, name));
-        return;
-      } catch (e) {
-        if (e.code !== "ENOTDIR") throw e; // replaced meanwhile by a link or a file: unlink that
-      }
-    }
-  }
+const unlinkQuietly = (dirFd, name) => {
   try {
     fs.unlinkSync(at(dirFd, name));
   } catch (e) {
-    if (e.code === "EISDIR") return removeEntry(dirFd, name, depth); // replaced meanwhile by a folder
     if (e.code !== "ENOENT") throw e;
+  }
+};
+
+/**
+ * Removes the entry `name` of `dirFd` and everything beneath it, with a stack of open folders
+ * rather than recursion (no depth is too deep). Whatever is not a folder is unlinked, never
+ * followed; a folder swapped for something else meanwhile is unlinked in its turn.
+ */
+function removeEntry(dirFd, name) {
+  const stack = [{ parent: dirFd, name, fd: null, entries: null, i: 0, retries: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.fd === null) {
+      let st;
+      try {
+        st = fs.lstatSync(at(top.parent, top.name));
+      } catch {
+        stack.pop();
+        continue;
+      }
+      const fd = st.isDirectory() ? openChildDir(top.parent, top.name, st) : null;
+      if (fd === null) {
+        unlinkQuietly(top.parent, top.name);
+        stack.pop();
+        continue;
+      }
+      top.fd = fd;
+      top.entries = list(fd);
+      top.i = 0;
+    }
+    if (top.i < top.entries.length) {
+      const child = top.entries[top.i++];
+      let st;
+      try {
+        st = fs.lstatSync(at(top.fd, child));
+      } catch {
+        continue;
+      }
+      if (st.isDirectory()) stack.push({ parent: top.fd, name: child, fd: null, entries: null, i: 0, retries: 0 });
+      else unlinkQuietly(top.fd, child);
+      continue;
+    }
+    fs.closeSync(top.fd);
+    top.fd = null;
+    try {
+      fs.rmdirSync(at(top.parent, top.name));
+      stack.pop();
+    } catch (e) {
+      if (e.code === "ENOENT") stack.pop();
+      else if (e.code === "ENOTDIR") {
+        unlinkQuietly(top.parent, top.name);
+        stack.pop();
+      } else if (e.code === "ENOTEMPTY" && top.retries < 3) top.retries++; // written meanwhile: once more
+      else throw e;
+    }
   }
 }
 
@@ -219,7 +249,7 @@ function prepare(rootFd, rel, empty) {
         st = null;
       }
       if (st && ((last && empty) || !st.isDirectory())) {
-        removeEntry(dirFd, name, 0);
+        removeEntry(dirFd, name);
         st = null;
       }
       if (!st) fs.mkdirSync(at(dirFd, name), { mode: 0o755 });
@@ -289,7 +319,7 @@ function main([op, ...args]) {
       if (e.code === "ENOENT") return finish(totals);
       throw e;
     }
-    removeEntry(parent, p.slice(slash + 1), 0);
+    removeEntry(parent, p.slice(slash + 1));
   } else if (op === "prepare" && args.length >= 2) {
     const root = openRoot(args[0]);
     for (const rel of args.slice(1)) prepare(root, rel, true);

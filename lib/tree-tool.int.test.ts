@@ -3,8 +3,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyVolumes, currentDataPath, deleteVolumes, ensureVolumes, liveGeneration, prepareMountPlaces, runTreeTool, volumeSizes, volumesRoot } from "./volumes";
-import { openSiteFile, type Site } from "./site-files";
+import { copyVolumes, currentDataPath, deleteVolumes, ensureVolumes, liveGeneration, prepareMountPlaces, volumeSizes, volumesRoot } from "@/lib/runtime/volumes";
+import { runTreeTool } from "@/lib/tree-tool";
+import { openSiteFile, type Site } from "@/lib/runtime/site-files";
 import type { ProjectConfig } from "@/lib/config/parse-config";
 
 // What pushed code can leave in an environment's data (a mount folder its processes write),
@@ -193,6 +194,42 @@ describe("size and shape", () => {
     await deleteVolumes(project, "staging");
     expect(fs.existsSync(volumesRoot(project, "staging"))).toBe(false);
   });
+});
+
+describe("names and depths", () => {
+  it("copies and removes names that are not UTF-8 (one that decodes like another included)", async () => {
+    const project = `bytes-${process.pid}`;
+    const live = await environment(project, "staging");
+    const fd = fs.openSync(path.join(live, "mounts", "var"), "r");
+    for (const name of [Buffer.from([0xff]), Buffer.from([0xef, 0xbf, 0xbd]), Buffer.from("a\nb")]) fs.writeFileSync(Buffer.concat([Buffer.from(`/proc/self/fd/${fd}/`), name]), name);
+    fs.closeSync(fd);
+    const r = await copyVolumes(project, "staging", "child");
+    expect(r).toMatchObject({ bytes: 7, skipped: 0 });
+    const copied = fs.readdirSync(path.join(liveGeneration(project, "child")!, "mounts", "var"), { encoding: "buffer" }).map((b) => b.toString("hex")).sort();
+    expect(copied).toEqual(["610a62", "efbfbd", "ff"]);
+    await deleteVolumes(project, "child");
+    await deleteVolumes(project, "staging");
+    expect(fs.existsSync(volumesRoot(project, "staging"))).toBe(false);
+  });
+
+  it("removes a tree 3,500 folders deep, and copies one only 1,024 deep, saying what it left out", async () => {
+    const project = `depth-${process.pid}`;
+    const live = await environment(project, "staging");
+    let fd = fs.openSync(path.join(live, "mounts", "var"), "r");
+    for (let i = 0; i < 3500; i++) {
+      fs.mkdirSync(`/proc/self/fd/${fd}/d`);
+      const next = fs.openSync(`/proc/self/fd/${fd}/d`, "r");
+      fs.closeSync(fd);
+      fd = next;
+    }
+    fs.closeSync(fd);
+    const r = await copyVolumes(project, "staging", "child");
+    expect(r.skipped).toBe(1);
+    expect(r.skips[0]).toMatch(/^mounts\/var\/(d\/)+d: nested deeper than 1024 folders$/);
+    await deleteVolumes(project, "child");
+    await deleteVolumes(project, "staging");
+    expect(fs.existsSync(volumesRoot(project, "staging"))).toBe(false);
+  }, 60_000);
 });
 
 describe("a folder swapped for a link during a copy", () => {
