@@ -49,6 +49,7 @@ export function projectPaths(projectId: string): string[] {
  * make small itself.
  */
 export async function removeTree(dir: string): Promise<void> {
+  if (!(await fs.promises.lstat(dir).catch(() => null))) return; // nothing there: no process to start
   await runTreeTool("remove", [dir]);
 }
 

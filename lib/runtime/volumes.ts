@@ -116,7 +116,11 @@ export async function ensureVolumes(projectId: string, environmentName: string, 
     // Not found, or not a plain folder (a link): the mount starts empty, nothing is followed.
     await runTreeTool("adopt", [path.join(live, "mounts"), spec.name, mountFolderName(spec.name)]).catch(() => undefined);
   }
-  if (specs.length > 0) await runTreeTool("ensure", [live, ...specs.map((s) => s.relPath)]);
+  // `services/`, `mounts/` and the folders in them are the server's alone (no sandbox sees them):
+  // when each is already a real folder, there is nothing to make and no process to start.
+  const isFolder = (p: string) => fs.lstatSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
+  const missing = specs.filter((s) => !isFolder(path.join(live!, path.dirname(s.relPath))) || !isFolder(path.join(live!, s.relPath)));
+  if (missing.length > 0) await runTreeTool("ensure", [live, ...missing.map((s) => s.relPath)]);
   return live;
 }
 

@@ -5,7 +5,9 @@
 //   health   /api/health of a production server (every 50 ms) while a viewer opens the
 //            topology of a branch whose services.yaml is slow to parse, a billion-laughs and a
 //            1 MiB+ file are pushed, and git-upload-pack gets gzip bombs: p50, p99, max.
-// Run: npm run bench:containment [deploy|health]
+//   forkbomb /api/health of a production server (every 50 ms) while a pushed branch's build hook
+//            runs a fork bomb and four CPU burners for 15 s (issue 31: p99 ≤ 200 ms).
+// Run: npm run bench:containment [deploy|health|forkbomb]
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -149,7 +151,51 @@ async function healthUnderAttack() {
   }
 }
 
+async function healthDuringForkBomb() {
+  const { server, browser, page } = await startSignedIn();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-clone-"));
+  try {
+    const { remote } = await demoRemote(page, server);
+    await git(["clone", "--quiet", "--branch", "staging", remote, work]);
+    await git(["checkout", "--quiet", "-B", "bomb"], work);
+    const app = fs.readFileSync(path.join(work, ".magento.app.yaml"), "utf8");
+    const bomb = "    for i in 1 2 3 4; do (while :; do :; done) & done\n    timeout 15 bash -c 'b() { b | b & }; b' || true\n";
+    fs.writeFileSync(path.join(work, ".magento.app.yaml"), app.replace("  build: |\n    set -e\n", `  build: |\n${bomb}    set -e\n`));
+    await git(["commit", "--quiet", "-am", "A fork bomb in the build"], work);
+    const times: number[] = [];
+    let pinging = true;
+    const pinger = (async () => {
+      while (pinging) {
+        const t0 = performance.now();
+        const ok = await fetch(`${server.url}/api/health`).then((r) => r.arrayBuffer().then(() => r.ok), () => false);
+        if (!ok) throw new Error("/api/health did not answer");
+        times.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 2000));
+    const quiet = times.splice(0);
+    const t0 = performance.now();
+    // Pushed active: its deploy (and the bomb) starts at once; the push waits for nothing.
+    await git(["push", "--quiet", "-o", "environment.status=active", "origin", "bomb"], work);
+    const load = fs.readFileSync("/proc/loadavg", "utf8").split(" ")[0];
+    await new Promise((r) => setTimeout(r, 18_000));
+    pinging = false;
+    await pinger;
+    console.log(`/api/health while quiet: p50 ${median(quiet).toFixed(1)} ms, p99 ${pct(quiet, 99).toFixed(1)} ms (${quiet.length} requests)`);
+    console.log(`/api/health during the fork bomb (push at 0, 18 s): p50 ${median(times).toFixed(1)} ms, p99 ${pct(times, 99).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms (${times.length} requests; load average ${load} at the push, ${fs.readFileSync("/proc/loadavg", "utf8").split(" ")[0]} after; ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  } catch (err) {
+    console.error(server.output().slice(-4000));
+    throw err;
+  } finally {
+    await browser.close();
+    await server.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
 try {
+  if (which === "forkbomb") await healthDuringForkBomb();
   if (which === "all" || which === "deploy") await deployCost();
   if (which === "all" || which === "health") await healthUnderAttack();
 } finally {
