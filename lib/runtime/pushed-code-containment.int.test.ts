@@ -14,7 +14,7 @@ import { projectTemplate } from "@/lib/git/template";
 import { createProject } from "@/lib/projects/create-project";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
-import { requestSnapshot, snapshotDir } from "@/lib/snapshots/snapshots";
+import { requestRestore, requestSnapshot, snapshotDir } from "@/lib/snapshots/snapshots";
 import { createEnvironmentRouter } from "./router";
 import { readManifest } from "./snapshot-archive";
 import { sandboxSupport } from "./sandbox";
@@ -124,6 +124,14 @@ suite("pushed code that writes links into its environment's data", ({ db }) => {
       const manifest = readManifest(snapshotDir(id, snap.snapshot.id));
       expect(manifest.files.find((f) => f.path === "mounts/var/etc")).toMatchObject({ type: "symlink", linkTarget: "/etc" });
       expect(manifest.files.some((f) => f.path.startsWith("mounts/var/etc/") || f.path.startsWith("mounts/var/prod/") || f.path.includes("pipe"))).toBe(false);
+
+      // Restored into Staging: the links come back as links, and nothing outside changed.
+      const restore = await requestRestore(db(), admin, id, snap.snapshot.id, "staging");
+      await worker.idle();
+      const restoreLog = (await getActivityLog(db(), restore.id)).map((l) => l.text);
+      expect((await db().select().from(activities).where(eq(activities.id, restore.id)))[0]?.result, restoreLog.join("\n")).toBe("success");
+      expect(fs.readlinkSync(path.join(liveGeneration(id, "staging")!, "mounts", "var", "root"))).toBe("/");
+      expect(fs.lstatSync(path.join(liveGeneration(id, "staging")!, "mounts", "var", "db")).isSymbolicLink()).toBe(true);
 
       expect(fs.readFileSync(path.join(production, "mounts", "var", "customers.csv"), "utf8")).toBe(SECRET);
       expect(fs.readdirSync("/etc").sort()).toEqual(etcBefore);
