@@ -362,7 +362,7 @@ export function sweepHookCgroups(): number {
       const owner = Number(entry.name.split("-")[0]);
       if (!Number.isInteger(owner) || owner === process.pid || isAlive(owner)) continue;
       const dir = path.join(parent, entry.name);
-      for (const file of ["cpu.max", "cpu.cfs_quota_us"]) if (fs.existsSync(/* turbopackIgnore: true */ path.join(dir, file))) liftCpuLimit(/* turbopackIgnore: true */ path.join(dir, file), file === "cpu.max" ? "max" : "-1");
+      for (const file of ["cpu.max", "cpu.cfs_quota_us"]) if (fs.existsSync(path.join(/* turbopackIgnore: true */ dir, file))) liftCpuLimit(path.join(/* turbopackIgnore: true */ dir, file), file === "cpu.max" ? "max" : "-1");
       removeDirSync([dir]);
       swept.add(entry.name);
     }

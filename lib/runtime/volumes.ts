@@ -112,14 +112,14 @@ export async function ensureVolumes(projectId: string, environmentName: string, 
   }
   const specs = volumeSpecs(config);
   for (const spec of specs) {
-    if (spec.kind !== "mount" || !spec.name.includes("/") || fs.existsSync(/* turbopackIgnore: true */ path.join(live, spec.relPath))) continue;
+    if (spec.kind !== "mount" || !spec.name.includes("/") || fs.existsSync(path.join(/* turbopackIgnore: true */ live, spec.relPath))) continue;
     // Not found, or not a plain folder (a link): the mount starts empty, nothing is followed.
     await runTreeTool("adopt", [path.join(live, "mounts"), spec.name, mountFolderName(spec.name)]).catch(() => undefined);
   }
   // `services/`, `mounts/` and the folders in them are the server's alone (no sandbox sees them):
   // when each is already a real folder, there is nothing to make and no process to start.
   const isFolder = (p: string) => fs.lstatSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
-  const missing = specs.filter((s) => !isFolder(/* turbopackIgnore: true */ path.join(live!, path.dirname(s.relPath))) || !isFolder(/* turbopackIgnore: true */ path.join(live!, s.relPath)));
+  const missing = specs.filter((s) => !isFolder(path.join(/* turbopackIgnore: true */ live!, path.dirname(s.relPath))) || !isFolder(path.join(/* turbopackIgnore: true */ live!, s.relPath)));
   if (missing.length > 0) await runTreeTool("ensure", [live, ...missing.map((s) => s.relPath)]);
   return live;
 }
@@ -209,7 +209,7 @@ export interface VolumeSize extends VolumeSpec {
 export async function volumeSizes(projectId: string, environmentName: string, config: ProjectConfig): Promise<VolumeSize[]> {
   const live = liveGeneration(projectId, environmentName);
   if (!live) return [];
-  return Promise.all(volumeSpecs(config).map(async (spec) => ({ ...spec, bytes: await directoryBytes(/* turbopackIgnore: true */ path.join(live, spec.relPath)).catch(() => 0) })));
+  return Promise.all(volumeSpecs(config).map(async (spec) => ({ ...spec, bytes: await directoryBytes(path.join(/* turbopackIgnore: true */ live, spec.relPath)).catch(() => 0) })));
 }
 
 /** The file in a deployment that lists its mounts for the router: [{ path, folder }]. */
