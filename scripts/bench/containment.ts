@@ -156,6 +156,7 @@ async function healthDuringForkBomb() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-clone-"));
   try {
     const { remote } = await demoRemote(page, server);
+    const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
     await git(["clone", "--quiet", "--branch", "staging", remote, work]);
     await git(["checkout", "--quiet", "-B", "bomb"], work);
     const app = fs.readFileSync(path.join(work, ".magento.app.yaml"), "utf8");
@@ -182,6 +183,12 @@ async function healthDuringForkBomb() {
     await new Promise((r) => setTimeout(r, 18_000));
     pinging = false;
     await pinger;
+    // The bomb really ran: its deploy's log says which limits held it.
+    const stream = (await (await fetch(`${server.url}/api/projects/demo-store/activities?environment=bomb`, { headers: { cookie } })).json()) as { recent: { id: string; type: string }[] };
+    const deploy = stream.recent.find((a) => a.type === "environment.activate");
+    const log = deploy ? await (await fetch(`${server.url}/api/projects/demo-store/activities/${deploy.id}/log?format=text`, { headers: { cookie } })).text() : "";
+    for (const line of log.split("\n").filter((l) => /HOOK_|limit|sandboxed/.test(l))) console.log(`  bomb's log: ${line.slice(0, 200)}`);
+    if (!/HOOK_MAX_PROCESSES|HOOK_CPUS/.test(log)) throw new Error(`The fork bomb's deploy did not reach a limit: ${JSON.stringify(stream).slice(0, 1500)}\n${log.slice(-2000)}`);
     console.log(`/api/health while quiet: p50 ${median(quiet).toFixed(1)} ms, p99 ${pct(quiet, 99).toFixed(1)} ms (${quiet.length} requests)`);
     console.log(`/api/health during the fork bomb (push at 0, 18 s): p50 ${median(times).toFixed(1)} ms, p99 ${pct(times, 99).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms (${times.length} requests; load average ${load} at the push, ${fs.readFileSync("/proc/loadavg", "utf8").split(" ")[0]} after; ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   } catch (err) {
