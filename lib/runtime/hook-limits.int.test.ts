@@ -1,12 +1,11 @@
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetEnvForTests } from "@/lib/env";
-import type { LogSink } from "./log-sink";
 import { cgroupsAvailable, cpuLimitAvailable, disableCgroupsForTesting } from "./hook-cgroup";
+import { attempt, processesMatching, recordingLog, until } from "./testing-hooks";
 import { runHook, type HookLimits } from "./run-hook";
 import { sandboxSupport, setSandboxSupportForTesting } from "./sandbox";
 import { hookSeccomp, setHookSeccompForTesting } from "./seccomp";
@@ -24,11 +23,6 @@ const sandboxed = missing && !inCI ? describe.skip : describe;
 const cpuLimited = cpuLimitAvailable();
 if (!cpuLimited) console.warn("[hook limits] CPU LIMIT TESTS SKIPPED: no cgroup with the cpu controller can be made here");
 
-function recordingLog() {
-  const lines: { text: string; stream: string }[] = [];
-  const log = { line: (text: string, stream = "stdout") => void lines.push({ text, stream }), isBackedUp: () => false, drained: async () => {} } as unknown as LogSink;
-  return { log, lines, text: () => lines.map((l) => l.text).join("\n") };
-}
 
 let appDir: string;
 beforeAll(() => {
@@ -41,22 +35,6 @@ function hook(script: string, limits: Partial<HookLimits> = {}) {
   return { result, ...recorded };
 }
 
-/** A shell function: runs an attempt, prints ESCAPED when it worked and BLOCKED when it did not. */
-const attempt = `attempt() { if ( eval "$2" ) >/dev/null 2>&1; then echo "ESCAPED $1"; else echo "BLOCKED $1"; fi; }`;
-
-function processesMatching(marker: string): string[] {
-  try {
-    return execFileSync("pgrep", ["-af", marker], { encoding: "utf8" }).split("\n").filter((l) => l && !l.includes("pgrep"));
-  } catch {
-    return [];
-  }
-}
-
-async function until(check: () => boolean, ms = 5000) {
-  const deadline = Date.now() + ms;
-  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  return check();
-}
 
 sandboxed("a sandboxed hook's seccomp filter", () => {
   it("is there (CI installs bubblewrap and python3-seccomp)", () => {

@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LogSink } from "./log-sink";
 import { cgroupsAvailable, disableCgroupsForTesting } from "./hook-cgroup";
+import { attempt, processesMatching, recordingLog, until } from "./testing-hooks";
 import { runHook, sweepHookProcesses, type HookLimits, type HookPhase } from "./run-hook";
 import { resetEnvForTests } from "@/lib/env";
 import { runnerPidForTests } from "@/lib/process-runner";
@@ -16,11 +16,6 @@ const support = sandboxSupport();
 const sandboxed = support.ok ? describe : describe.skip;
 if (!support.ok) console.warn(`[sandbox tests] SKIPPED: ${support.reason}`);
 
-function recordingLog() {
-  const lines: { text: string; stream: string }[] = [];
-  const log = { line: (text: string, stream = "stdout") => void lines.push({ text, stream }), isBackedUp: () => false, drained: async () => {} } as unknown as LogSink;
-  return { log, lines, text: () => lines.map((l) => l.text).join("\n") };
-}
 
 const dataDir = () => process.env.DATA_DIR!;
 let appDir: string;
@@ -62,22 +57,6 @@ function hook(script: string, options: { phase?: HookPhase; appWritable?: boolea
   return { result, ...recorded };
 }
 
-/** A shell function: runs an attempt, prints ESCAPED when it worked and BLOCKED when it did not. */
-const attempt = `attempt() { if ( eval "$2" ) >/dev/null 2>&1; then echo "ESCAPED $1"; else echo "BLOCKED $1"; fi; }`;
-
-function processesMatching(marker: string): string[] {
-  try {
-    return execFileSync("pgrep", ["-af", marker], { encoding: "utf8" }).split("\n").filter((l) => l && !l.includes("pgrep"));
-  } catch {
-    return [];
-  }
-}
-
-async function until(check: () => boolean, ms = 5000) {
-  const deadline = Date.now() + ms;
-  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  return check();
-}
 
 sandboxed("a hook in its sandbox", () => {
   it("cannot read the server's secrets, environment, other projects or /proc, write outside its mounts, or reach the dashboard", async () => {

@@ -24,6 +24,44 @@ process.env.DATA_DIR = dataDir;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
+/** Runs `bench` against a production server with a signed-in page and a scratch folder; prints the server's output if it fails. */
+async function withSignedInServer(bench: (ctx: Awaited<ReturnType<typeof startSignedIn>> & { work: string }) => Promise<void>): Promise<void> {
+  const signedIn = await startSignedIn();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-clone-"));
+  try {
+    await bench({ ...signedIn, work });
+  } catch (err) {
+    console.error(signedIn.server.output().slice(-4000));
+    throw err;
+  } finally {
+    await signedIn.browser.close();
+    await signedIn.server.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Asks /api/health every 50 ms until stopped; `times` holds each answer's milliseconds. */
+function pingHealth(url: string): { times: number[]; stop(): Promise<void> } {
+  const times: number[] = [];
+  let pinging = true;
+  const pinger = (async () => {
+    while (pinging) {
+      const t0 = performance.now();
+      const ok = await fetch(`${url}/api/health`).then((r) => r.arrayBuffer().then(() => r.ok), () => false);
+      if (!ok) throw new Error("/api/health did not answer");
+      times.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    times,
+    stop: async () => {
+      pinging = false;
+      await pinger;
+    },
+  };
+}
+
 async function deployCost() {
   const { openDatabase } = await import("@/db/client");
   const { activities } = await import("@/db/schema");
@@ -63,10 +101,8 @@ async function deployCost() {
 }
 
 async function healthUnderAttack() {
-  const { server, browser, page } = await startSignedIn();
   const admin = BENCH_ADMIN;
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-clone-"));
-  try {
+  await withSignedInServer(async ({ server, page, work }) => {
     const { token, remote } = await demoRemote(page, server);
 
     // Three hostile branches, pushed through the git remote.
@@ -84,19 +120,10 @@ async function healthUnderAttack() {
     }
 
     const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
-    const healthTimes: number[] = [];
-    let pinging = true;
-    const pinger = (async () => {
-      while (pinging) {
-        const t0 = performance.now();
-        const ok = await fetch(`${server.url}/api/health`).then((r) => r.arrayBuffer().then(() => r.ok), () => false);
-        if (!ok) throw new Error("/api/health did not answer");
-        healthTimes.push(performance.now() - t0);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
+    const health = pingHealth(server.url);
     await new Promise((r) => setTimeout(r, 2000));
-    const quiet = healthTimes.splice(0);
+    const quiet = health.times.splice(0);
+    const healthTimes = health.times;
 
     const t0 = performance.now();
     console.log("pushing the hostile branches…");
@@ -132,8 +159,7 @@ async function healthUnderAttack() {
       });
       bombs.push(`${status} in ${(performance.now() - t).toFixed(0)} ms`);
     }
-    pinging = false;
-    await pinger;
+    await health.stop();
     const rss = Number(fs.readFileSync(`/proc/${server.pid}/status`, "utf8").match(/VmHWM:\s+(\d+)/)?.[1] ?? 0) / 1024;
     console.log(`/api/health while quiet: p50 ${median(quiet).toFixed(1)} ms, p99 ${pct(quiet, 99).toFixed(1)} ms (${quiet.length} requests)`);
     console.log(`push of the three hostile branches: ${pushMs.toFixed(0)} ms`);
@@ -141,20 +167,11 @@ async function healthUnderAttack() {
     console.log(`gzip bombs (${(bomb.length / 1024 / 1024).toFixed(1)} MiB → 1 GiB) to git-upload-pack: ${bombs.join("; ")}`);
     console.log(`/api/health during all of it: p50 ${median(healthTimes).toFixed(1)} ms, p99 ${pct(healthTimes, 99).toFixed(1)} ms, max ${Math.max(...healthTimes).toFixed(1)} ms (${healthTimes.length} requests)`);
     console.log(`server peak RSS: ${rss.toFixed(0)} MiB`);
-  } catch (err) {
-    console.error(server.output().slice(-4000));
-    throw err;
-  } finally {
-    await browser.close();
-    await server.stop();
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  });
 }
 
 async function healthDuringForkBomb() {
-  const { server, browser, page } = await startSignedIn();
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-clone-"));
-  try {
+  await withSignedInServer(async ({ server, page, work }) => {
     const { remote } = await demoRemote(page, server);
     const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
     await git(["clone", "--quiet", "--branch", "staging", remote, work]);
@@ -163,26 +180,16 @@ async function healthDuringForkBomb() {
     const bomb = "    for i in 1 2 3 4; do (while :; do :; done) & done\n    timeout 15 bash -c 'b() { b | b & }; b' || true\n";
     fs.writeFileSync(path.join(work, ".magento.app.yaml"), app.replace("  build: |\n    set -e\n", `  build: |\n${bomb}    set -e\n`));
     await git(["commit", "--quiet", "-am", "A fork bomb in the build"], work);
-    const times: number[] = [];
-    let pinging = true;
-    const pinger = (async () => {
-      while (pinging) {
-        const t0 = performance.now();
-        const ok = await fetch(`${server.url}/api/health`).then((r) => r.arrayBuffer().then(() => r.ok), () => false);
-        if (!ok) throw new Error("/api/health did not answer");
-        times.push(performance.now() - t0);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
+    const health = pingHealth(server.url);
     await new Promise((r) => setTimeout(r, 2000));
-    const quiet = times.splice(0);
+    const quiet = health.times.splice(0);
+    const times = health.times;
     const t0 = performance.now();
     // Pushed active: its deploy (and the bomb) starts at once; the push waits for nothing.
     await git(["push", "--quiet", "-o", "environment.status=active", "origin", "bomb"], work);
     const load = fs.readFileSync("/proc/loadavg", "utf8").split(" ")[0];
     await new Promise((r) => setTimeout(r, 18_000));
-    pinging = false;
-    await pinger;
+    await health.stop();
     // The bomb really ran: its deploy's log says which limits held it.
     const stream = (await (await fetch(`${server.url}/api/projects/demo-store/activities?environment=bomb`, { headers: { cookie } })).json()) as { recent: { id: string; type: string }[] };
     const deploy = stream.recent.find((a) => a.type === "environment.activate");
@@ -191,14 +198,7 @@ async function healthDuringForkBomb() {
     if (!/HOOK_MAX_PROCESSES|HOOK_CPUS/.test(log)) throw new Error(`The fork bomb's deploy did not reach a limit: ${JSON.stringify(stream).slice(0, 1500)}\n${log.slice(-2000)}`);
     console.log(`/api/health while quiet: p50 ${median(quiet).toFixed(1)} ms, p99 ${pct(quiet, 99).toFixed(1)} ms (${quiet.length} requests)`);
     console.log(`/api/health during the fork bomb (push at 0, 18 s): p50 ${median(times).toFixed(1)} ms, p99 ${pct(times, 99).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms (${times.length} requests; load average ${load} at the push, ${fs.readFileSync("/proc/loadavg", "utf8").split(" ")[0]} after; ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-  } catch (err) {
-    console.error(server.output().slice(-4000));
-    throw err;
-  } finally {
-    await browser.close();
-    await server.stop();
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  });
 }
 
 try {
