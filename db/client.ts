@@ -118,7 +118,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   if (dataDir) {
     dir = path.join(dataDir, "pglite");
     fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    releaseLock = lockDataDir(dataDir);
+    releaseLock = await lockDataDir(dataDir);
     try {
       await createPgliteIfMissing(dataDir, dir);
     } catch (err) {
@@ -201,13 +201,19 @@ async function countApplied(read: (sql: string) => Promise<Record<string, unknow
   }
 }
 
+/** How long a start waits for the process holding the embedded database to stop (a restart overlapping the last stop). */
+export const LOCK_WAIT_MS = 15_000;
+
 /**
  * PGlite is a single-process database: two processes opening one directory would corrupt
- * it. A lock file with the owner's pid refuses the second one with a sentence to act on.
+ * it. A lock file with the owner's pid refuses the second one with a sentence to act on,
+ * after waiting up to LOCK_WAIT_MS for an owner that is stopping (a restart right after a stop).
  */
-function lockDataDir(dataDir: string): () => void {
+async function lockDataDir(dataDir: string, waitMs = LOCK_WAIT_MS): Promise<() => void> {
   const lockPath = path.join(dataDir, "pglite.lock");
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const deadline = Date.now() + waitMs;
+  let said = false;
+  for (;;) {
     try {
       fs.writeFileSync(lockPath, String(process.pid), { flag: "wx", mode: 0o600 });
       const release = () => {
@@ -221,17 +227,22 @@ function lockDataDir(dataDir: string): () => void {
       return release;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const owner = Number(fs.readFileSync(lockPath, "utf8").trim());
-      if (owner && owner !== process.pid && isAlive(owner)) {
-        throw new Error(
-          `The embedded database in ${dataDir} is in use by process ${owner} (is the dashboard already running?). ` +
-            `Stop that process, use another DATA_DIR, or set DATABASE_URL to share a PostgreSQL server.`,
-        );
-      }
-      fs.rmSync(lockPath, { force: true }); // stale: its owner is gone
     }
+    const owner = Number(fs.readFileSync(lockPath, "utf8").trim());
+    if (!owner || owner === process.pid || !isAlive(owner)) {
+      fs.rmSync(lockPath, { force: true }); // stale: its owner is gone
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `The embedded database in ${dataDir} is in use by process ${owner} (is the dashboard already running?). ` +
+          `Stop that process, use another DATA_DIR, or set DATABASE_URL to share a PostgreSQL server.`,
+      );
+    }
+    if (!said) console.log(`[db] The embedded database in ${dataDir} is held by process ${owner}; waiting up to ${Math.round(waitMs / 1000)} s for it to stop.`);
+    said = true;
+    await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`Could not lock ${lockPath}`);
 }
 
 function isAlive(pid: number): boolean {

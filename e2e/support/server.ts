@@ -38,20 +38,19 @@ export function makeDataDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "pwi-e2e-"));
 }
 
-export async function startServer(
-  options: { dataDir?: string; port?: number; env?: Record<string, string>; databaseUrl?: string } = {},
-): Promise<TestServer> {
-  const dataDir = options.dataDir ?? makeDataDir();
-  const port = options.port ?? (await freePort());
-  const envPort = Number(options.env?.ENV_PORT ?? (await freePort()));
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, DATA_DIR: dataDir, PORT: String(port), ENV_PORT: String(envPort), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...SERVER_ENV }; // as `npm start`
-  // End-to-end servers run on their own embedded database unless a test names a server.
+/** The environment of a test server, as `npm start` gives it; on its own embedded database unless a test names a server. */
+export function serverEnv(options: { dataDir: string; port: number; envPort: number; env?: Record<string, string>; databaseUrl?: string }): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, DATA_DIR: options.dataDir, PORT: String(options.port), ENV_PORT: String(options.envPort), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...SERVER_ENV };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
   if (!options.env?.AUTH_SECRET) delete env.AUTH_SECRET;
   if (!options.env?.ADMIN_EMAIL) delete env.ADMIN_EMAIL;
   if (!options.env?.ADMIN_PASSWORD) delete env.ADMIN_PASSWORD;
+  return env;
+}
 
+/** Starts the production server as `npm start` does (its output kept), without waiting for it. */
+export function launchServer(env: NodeJS.ProcessEnv, port: number): { child: ChildProcess; output(): string; exited: Promise<number | null> } {
   let output = "";
   const child: ChildProcess = spawn(process.execPath, [...SERVER_NODE_ARGS, path.join(root, "node_modules/next/dist/bin/next"), "start", "--port", String(port)], {
     cwd: root,
@@ -60,12 +59,23 @@ export async function startServer(
   });
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+export async function startServer(
+  options: { dataDir?: string; port?: number; env?: Record<string, string>; databaseUrl?: string } = {},
+): Promise<TestServer> {
+  const dataDir = options.dataDir ?? makeDataDir();
+  const port = options.port ?? (await freePort());
+  const envPort = Number(options.env?.ENV_PORT ?? (await freePort()));
+  const env = serverEnv({ ...options, dataDir, port, envPort });
+  const { child, output: readOutput, exited } = launchServer(env, port);
 
   const url = `http://localhost:${port}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`The server exited with ${child.exitCode} before it was ready:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`The server exited with ${child.exitCode} before it was ready:\n${readOutput()}`);
     try {
       const res = await fetch(`${url}/api/health`);
       if (res.ok) break;
@@ -74,7 +84,7 @@ export async function startServer(
     }
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`The server did not become ready within 90 s:\n${output}`);
+      throw new Error(`The server did not become ready within 90 s:\n${readOutput()}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -85,7 +95,7 @@ export async function startServer(
     envPort,
     pid: child.pid!,
     dataDir,
-    output: () => output,
+    output: readOutput,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill("SIGTERM");

@@ -1,0 +1,56 @@
+import { expect, test } from "./support/test";
+import { freePort, launchServer, makeDataDir, serverEnv, startServer, type TestServer } from "./support/server";
+
+// A server is either serving or gone (issue 32): a start that cannot serve exits non-zero with
+// a sentence, and a start that overlaps the last one's stop waits for it instead of failing.
+
+/** Whether anything answers /api/health on `port` with 200. */
+const healthy = (port: number) => fetch(`http://localhost:${port}/api/health`).then((r) => r.ok, () => false);
+
+test("a second server on the same DATA_DIR exits non-zero with a sentence; the first keeps serving", async () => {
+  test.setTimeout(120_000);
+  const first = await startServer({ env: { SEED_DEMO: "0" } });
+  try {
+    const port = await freePort();
+    const second = launchServer(serverEnv({ dataDir: first.dataDir, port, envPort: await freePort(), env: { SEED_DEMO: "0" } }), port);
+    let answered = false;
+    const watching = (async () => {
+      while (second.child.exitCode === null) {
+        if (await healthy(port)) answered = true;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    const code = await second.exited;
+    await watching;
+    expect(code, second.output()).not.toBe(0);
+    expect(second.output()).toContain(`is in use by process ${first.pid}`);
+    expect(second.output()).toContain("Stop that process, use another DATA_DIR, or set DATABASE_URL");
+    expect(answered).toBe(false); // /api/health never answered while it could not serve
+    expect(await healthy(first.port)).toBe(true);
+  } finally {
+    await first.stop();
+  }
+});
+
+test("stop and start again at once, 20 times in a row, then after kill -9", async () => {
+  test.setTimeout(600_000);
+  const dataDir = makeDataDir();
+  let server: TestServer = await startServer({ dataDir, env: { SEED_DEMO: "0" } });
+  const old: TestServer[] = [];
+  try {
+    for (let i = 0; i < 20; i++) {
+      // SIGTERM and, without waiting for it to end, the next start on the same data.
+      process.kill(server.pid, "SIGTERM");
+      old.push(server);
+      server = await startServer({ dataDir, env: { SEED_DEMO: "0" } });
+      expect(await healthy(server.port)).toBe(true);
+    }
+    process.kill(server.pid, "SIGKILL");
+    old.push(server);
+    server = await startServer({ dataDir, env: { SEED_DEMO: "0" } });
+    expect(await healthy(server.port)).toBe(true);
+  } finally {
+    await server.stop();
+    for (const s of old) await s.stop();
+  }
+});
