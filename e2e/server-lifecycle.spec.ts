@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { expect, test } from "./support/test";
 import { freePort, launchServer, makeDataDir, serverEnv, startServer, type TestServer } from "./support/server";
 
@@ -53,4 +54,18 @@ test("stop and start again at once, 20 times in a row, then after kill -9", asyn
     await server.stop();
     for (const s of old) await s.stop();
   }
+});
+
+test("SIGTERM stops the worker, closes the database and releases its lock before the process exits", async () => {
+  test.setTimeout(120_000);
+  const server = await startServer({ env: { SEED_DEMO: "0" } });
+  const lock = `${server.dataDir}/pglite.lock`;
+  expect(fs.existsSync(lock)).toBe(true);
+  const t0 = Date.now();
+  process.kill(server.pid, "SIGTERM");
+  await server.stop(); // waits for the exit (SIGKILL only after 10 s)
+  expect(Date.now() - t0).toBeLessThan(9_000);
+  expect(server.output()).toContain("[shutdown] SIGTERM: stopping the worker and closing the database");
+  expect(server.output()).not.toContain("Still stopping after");
+  expect(fs.existsSync(lock)).toBe(false);
 });

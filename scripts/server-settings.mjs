@@ -6,5 +6,8 @@
 //   20 MiB kept after a first start), and gives freed memory back above 128 KiB.
 // - V8's young generation is capped at 2 MiB per half: it otherwise grows to 16 MiB per half
 //   under a burst of renders and keeps that for 30-40 s after it.
-export const SERVER_ENV = { MALLOC_ARENA_MAX: "1", MALLOC_MMAP_THRESHOLD_: "32768", MALLOC_TRIM_THRESHOLD_: "131072" };
+// - NEXT_MANUAL_SIG_HANDLE: Next.js leaves SIGTERM and SIGINT to the server, which stops its worker
+//   and closes the database (releasing the embedded database's lock) before it exits
+//   (lib/instance/shutdown.ts; Next.js's documented switch for a graceful shutdown of one's own).
+export const SERVER_ENV = { MALLOC_ARENA_MAX: "1", MALLOC_MMAP_THRESHOLD_: "32768", MALLOC_TRIM_THRESHOLD_: "131072", NEXT_MANUAL_SIG_HANDLE: "true" };
 export const SERVER_NODE_ARGS = ["--max-semi-space-size=2"];

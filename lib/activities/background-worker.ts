@@ -13,3 +13,11 @@ export function startBackgroundWorker(db: Db, start: (db: Db) => Worker): Worker
   g[key] = worker;
   return worker;
 }
+
+/** Stops the server's worker, if it runs: no new activity starts; resolves when the running ones have ended. */
+export async function stopBackgroundWorker(): Promise<void> {
+  const g = globalThis as G;
+  const worker = g[key];
+  delete g[key];
+  await worker?.stop();
+}

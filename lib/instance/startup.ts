@@ -11,6 +11,7 @@ import { installPageCache } from "@/lib/session/page-cache";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/session/client-info";
 import { startAdminSocket } from "./admin-socket";
 import { protectDataDir } from "./protect-data-dir";
+import { handleShutdownSignals } from "./shutdown";
 import { reportEventLoopDelay } from "./event-loop-report";
 import { markFirstStart, seedDemoIfPending } from "./demo";
 import { startBackgroundWorker } from "@/lib/activities/background-worker";
@@ -39,6 +40,7 @@ export async function startInstance(log: (line: string) => void = console.log): 
   const config = env();
   // First: before anything (the database, secrets, sockets, the process runner) is made in DATA_DIR or started.
   protectDataDir(config.dataDir, (line) => log(`[startup] ${line}`));
+  handleShutdownSignals(log);
   // PWI_REPORT_EVENT_LOOP=1 reports every 5 s; a number of milliseconds (≥ 100) sets the interval.
   const reportEvery = Number(process.env.PWI_REPORT_EVENT_LOOP ?? 0);
   if (reportEvery > 0) reportEventLoopDelay(log, reportEvery >= 100 ? reportEvery : 5000);
