@@ -1,5 +1,8 @@
 "use client";
 
+// Loaded with every page, so the loading frames know when the user last clicked (frame-delay.ts).
+import "@/components/shell/frame-delay";
+
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 

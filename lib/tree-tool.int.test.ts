@@ -155,6 +155,21 @@ describe("files that are not files", () => {
 });
 
 describe("size and shape", () => {
+  it("sizes each of an environment's volumes in one process; a volume that is a link counts nothing", async () => {
+    const project = `sizes-${process.pid}`;
+    const live = await environment(project, "staging");
+    fs.writeFileSync(path.join(live, "mounts", "var", "four"), "1234");
+    fs.writeFileSync(path.join(live, "mounts", "pub%2Fmedia", "three"), "123");
+    // The service's folder swapped for a link to a folder outside the environment.
+    fs.rmSync(path.join(live, "services", "mysql"), { recursive: true });
+    fs.symlinkSync(path.join(outside, "media"), path.join(live, "services", "mysql"));
+    const sizes = await volumeSizes(project, "staging", config(["var", "pub/media"]));
+    expect(Object.fromEntries(sizes.map((v) => [v.name, v.bytes]))).toEqual({ mysql: 0, var: 4, "pub/media": 3 });
+    const both = await runTreeTool("size", [path.join(live, "mounts", "var"), path.join(live, "services", "mysql"), path.join(live, "mounts", "pub%2Fmedia")]);
+    expect(both).toMatchObject({ sizes: [4, null, 3], bytes: 7 });
+    await deleteVolumes(project, "staging");
+  });
+
   it("copies 100,000 small files off the server's thread", async () => {
     const project = `many-${process.pid}`;
     const live = await environment(project, "staging");

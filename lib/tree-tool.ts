@@ -20,15 +20,15 @@ export interface TreeResult {
 const TREE_TOOL = path.join(process.cwd(), "lib", "tree-tool-child.mjs");
 
 /** Runs the tree tool (a process of its own: never this thread, never following a link). */
-export async function runTreeTool(op: "copy" | "size" | "remove" | "prepare" | "ensure" | "adopt", args: readonly string[]): Promise<TreeResult & { adopted?: boolean }> {
+export async function runTreeTool(op: "copy" | "size" | "remove" | "prepare" | "ensure" | "adopt", args: readonly string[]): Promise<TreeResult & { adopted?: boolean; sizes?: (number | null)[] }> {
   const r = await runFile(process.execPath, [/* turbopackIgnore: true */ TREE_TOOL, op, ...args], { env: childProcessEnv({}) });
   if (r.exitCode !== 0) throw new Error(r.failure ?? (r.stderr.trim().split("\n")[0] || `the tree tool ended with ${r.exitCode ?? r.signal}`));
-  const result: TreeResult & { adopted?: boolean } = { bytes: 0, files: 0, skipped: 0, skips: [] };
+  const result: TreeResult & { adopted?: boolean; sizes?: (number | null)[] } = { bytes: 0, files: 0, skipped: 0, skips: [] };
   for (const line of r.stdout.split("\n")) {
     if (!line) continue;
-    const m = JSON.parse(line) as { skip?: string; why?: string; done?: boolean; bytes?: number; files?: number; skipped?: number; adopted?: boolean };
+    const m = JSON.parse(line) as { skip?: string; why?: string; done?: boolean; bytes?: number; files?: number; skipped?: number; adopted?: boolean; sizes?: (number | null)[] };
     if (m.skip !== undefined) result.skips.push(`${m.skip}: ${m.why}`);
-    if (m.done) Object.assign(result, { bytes: m.bytes ?? 0, files: m.files ?? 0, skipped: m.skipped ?? 0, ...(m.adopted !== undefined ? { adopted: m.adopted } : {}) });
+    if (m.done) Object.assign(result, { bytes: m.bytes ?? 0, files: m.files ?? 0, skipped: m.skipped ?? 0, ...(m.adopted !== undefined ? { adopted: m.adopted } : {}), ...(m.sizes ? { sizes: m.sizes } : {}) });
   }
   return result;
 }

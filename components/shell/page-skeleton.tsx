@@ -5,6 +5,7 @@ import { useParams } from "next/navigation";
 import type { SwitcherProject } from "@/components/shell/project-switcher";
 import { queryKeys } from "@/components/query-keys";
 import { useHydrated } from "@/components/ui/use-hydrated";
+import { useFrameDelay } from "./frame-delay";
 import type { ProjectOverview } from "@/lib/environments/overview";
 
 /** Which page is loading: its heading is the project's title, or an environment page's heading. */
@@ -36,9 +37,11 @@ function knownTitles(client: QueryClient, projectId: string, name: string): Know
 /**
  * The frame a page shows while the server renders it (a route's loading.tsx): its real heading,
  * from what the client already knows (the project switcher's list, any overview held for the
- * project; else the name in the address), and placeholders where the content will be.
+ * project; else the name in the address), and placeholders where the content will be. After a
+ * click it shows only if the page has not come within FRAME_DELAY_MS (frame-delay.ts).
  */
 export function PageSkeleton({ heading }: { heading: SkeletonHeading }) {
+  useFrameDelay();
   const params = useParams<{ projectId: string; environmentName?: string }>();
   const client = useQueryClient();
   const projectId = decode(params.projectId);

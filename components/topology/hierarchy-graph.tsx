@@ -9,8 +9,9 @@ import Link from "next/link";
 import { fetchProjectOverview, useProjectOverview } from "@/components/environments/use-project-overview";
 import type { ProjectOverview } from "@/lib/environments/overview";
 import type { EnvironmentAction } from "@/lib/environments/rules";
-import { NODE_HEIGHT, NODE_WIDTH, type HierarchyLayout, type HierarchyNode } from "@/lib/topology/hierarchy";
+import { NODE_HEIGHT, NODE_WIDTH, type HierarchyNode } from "@/lib/topology/hierarchy";
 import { activatedNode } from "./graph-keys";
+import { hierarchyQuery } from "./hierarchy-query";
 import { queryKeys } from "@/components/query-keys";
 
 const TYPE = { production: "Production", staging: "Staging", development: "Integration" } as const;
@@ -81,18 +82,7 @@ export function HierarchyPanel({ projectId, initial }: { projectId: string; init
   // The parent whose "N inactive" group was clicked: once unfolded, the view moves to them.
   const unfoldedFrom = useRef<string | null>(null);
   const { data: overview } = useProjectOverview(projectId, initial);
-  // What the graph draws of each environment; a change fetches a new layout.
-  const version = overview.environments.map((e) => `${e.id}:${e.status}:${e.parentId}:${e.title}:${e.busy?.state ?? ""}:${e.busy?.description ?? ""}`).join("|");
-  const { data, error } = useQuery({
-    queryKey: queryKeys.hierarchy(projectId, showInactive, version),
-    queryFn: async (): Promise<{ layout: HierarchyLayout; usage: string }> => {
-      const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/hierarchy${showInactive ? "?inactive=1" : ""}`, { cache: "no-store" });
-      if (!res.ok) throw new Error(`Could not load the graph (${res.status}).`);
-      return res.json();
-    },
-    placeholderData: (previous) => previous,
-    staleTime: Infinity,
-  });
+  const { data, error } = useQuery({ ...hierarchyQuery(projectId, overview, showInactive), placeholderData: (previous) => previous });
   const layout = data?.layout;
   // The header counts what the graph's "N inactive" groups hold, so the two always agree.
   const folded = (layout?.nodes ?? []).reduce((sum, n) => sum + (n.kind === "inactive-group" ? (n.count ?? 0) : 0), 0);

@@ -18,7 +18,10 @@ export interface ActivityView {
   progress: number | null;
 }
 
-export function toActivityView(a: Activity): ActivityView {
+/** The columns an ActivityView shows. */
+export type ActivityViewColumns = Pick<Activity, "id" | "type" | "state" | "result" | "description" | "environmentName" | "createdAt" | "startedAt" | "completedAt" | "phase" | "cancelRequested" | "progress">;
+
+export function toActivityView(a: ActivityViewColumns): ActivityView {
   return {
     id: a.id,
     type: a.type,

@@ -1,5 +1,6 @@
 import "server-only";
 import { and, asc, desc, eq, exists, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
+import { unionAll } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
 import { activities, activityEnvironments, deployments, environments, users, type Activity, type EnvironmentType } from "@/db/schema";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
@@ -7,6 +8,24 @@ import { DomainError } from "@/lib/errors";
 import { toActivityView, type ActivityView } from "@/lib/activities/activity-view";
 
 export const PAGE_SIZE = 20;
+
+type StreamPart = "running" | "pending" | "recent";
+
+/** What the stream shows of an activity (ActivityView's columns): not its parameters or the commits it brought in. */
+const streamColumns = {
+  id: activities.id,
+  type: activities.type,
+  state: activities.state,
+  result: activities.result,
+  description: activities.description,
+  environmentName: activities.environmentName,
+  createdAt: activities.createdAt,
+  startedAt: activities.startedAt,
+  completedAt: activities.completedAt,
+  phase: activities.phase,
+  cancelRequested: activities.cancelRequested,
+  progress: activities.progress,
+};
 
 /** What the stream is filtered by (validated where the request comes in: lib/activity-stream-filter.ts). */
 export interface StreamFilter {
@@ -78,38 +97,49 @@ export async function listActivityStream(db: Db, access: ProjectAccess, filter: 
   if (filter.type) conditions.push(eq(activities.type, filter.type));
   if (filter.result) conditions.push(eq(activities.result, filter.result));
 
-  const select = () =>
+  // The stream's three parts (running, pending, recent) in one query: each part ordered and
+  // limited on its own, numbered in that order (`ord`), so the rows are put back in it here.
+  const part = (name: StreamPart, where: SQL[], order: SQL[], limit: number) =>
     db
-      .select({ activity: activities, buildMs: deployments.buildMs, deployMs: deployments.deployMs, buildReused: deployments.buildReused, userName: users.name, userEmail: users.email })
+      .select({
+        part: sql<StreamPart>`${sql.raw(`'${name}'`)}`.as("part"),
+        ord: sql<number>`row_number() over (order by ${sql.join(order, sql`, `)})`.mapWith(Number).as("ord"),
+        activity: streamColumns,
+        buildMs: deployments.buildMs,
+        deployMs: deployments.deployMs,
+        buildReused: deployments.buildReused,
+        userName: users.name,
+        userEmail: users.email,
+      })
       .from(activities)
       .leftJoin(environments, eq(environments.id, activities.environmentId))
       .leftJoin(deployments, eq(deployments.activityId, activities.id))
-      .leftJoin(users, eq(users.id, activities.createdBy));
+      .leftJoin(users, eq(users.id, activities.createdBy))
+      .where(and(...conditions, ...where))
+      .orderBy(...order)
+      .limit(limit);
 
   const wants = (state: Activity["state"]) => !filter.state || filter.state === state;
-  const [running, pending] = filter.cursor
-    ? [[], []]
-    : await Promise.all([
-        wants("in_progress") ? select().where(and(...conditions, eq(activities.state, "in_progress"))).orderBy(asc(activities.startedAt)).limit(50) : [],
-        wants("pending") ? select().where(and(...conditions, eq(activities.state, "pending"))).orderBy(desc(activities.priority), asc(activities.createdAt), asc(activities.id)).limit(50) : [],
-      ]);
-
+  const parts: ReturnType<typeof part>[] = [];
+  if (!filter.cursor && wants("in_progress")) parts.push(part("running", [eq(activities.state, "in_progress")], [asc(activities.startedAt)], 50));
+  if (!filter.cursor && wants("pending")) parts.push(part("pending", [eq(activities.state, "pending")], [desc(activities.priority), asc(activities.createdAt), asc(activities.id)], 50));
   const ended = filter.state === "complete" || filter.state === "cancelled" ? [filter.state] : !filter.state ? ["complete", "cancelled"] : [];
-  let recent: Awaited<ReturnType<ReturnType<typeof select>["where"]>> = [];
   if (ended.length > 0) {
-    const recentConditions = [...conditions, inArray(activities.state, ended as Activity["state"][])];
+    const recentConditions = [inArray(activities.state, ended as Activity["state"][])];
     if (filter.cursor) {
       const c = decodeCursor(filter.cursor);
       recentConditions.push(sql`(${activities.createdAt}, ${activities.id}) < (${c.createdAt.toISOString()}::timestamptz, ${c.id})`);
     }
-    recent = await select()
-      .where(and(...recentConditions))
-      .orderBy(desc(activities.createdAt), desc(activities.id))
-      .limit(PAGE_SIZE + 1);
+    parts.push(part("recent", recentConditions, [desc(activities.createdAt), desc(activities.id)], PAGE_SIZE + 1));
   }
+  const [first, second, ...rest] = parts;
+  const rows = !first ? [] : !second ? await first : await unionAll(first, second, ...rest);
+  const of = (name: StreamPart) => rows.filter((r) => r.part === name).sort((a, b) => a.ord - b.ord);
+  const [running, pending] = [of("running"), of("pending")];
+  let recent = of("recent");
   const hasMore = recent.length > PAGE_SIZE;
   if (hasMore) recent = recent.slice(0, PAGE_SIZE);
-  const view = (r: (typeof recent)[number]): StreamActivity => ({
+  const view = (r: (typeof rows)[number]): StreamActivity => ({
     ...toActivityView(r.activity),
     createdBy: r.userName || r.userEmail || null,
     waitMs: r.activity.startedAt ? r.activity.startedAt.getTime() - r.activity.createdAt.getTime() : null,

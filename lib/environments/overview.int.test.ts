@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { expect, it } from "vitest";
-import { environments } from "@/db/schema";
+import { activities, deployments, environments } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
 import { getProjectAccess } from "@/lib/auth/project-access";
 import { addProjectMember } from "@/lib/projects/members";
@@ -58,5 +58,27 @@ describeEachDatabase("the overview folds inactive environments on the server", (
     expect(overview.environments.map((e) => e.name).sort()).toEqual(["master", "staging"]);
     expect(overview.folded).toEqual([]);
     expect(await listInactiveEnvironments(db(), access)).toEqual([]);
+  });
+
+  it("gives each shown environment its newest activity and its last deploy's fingerprints, an inactive ancestor too", async () => {
+    const { id, access, staging, old } = await bigProject();
+    const [master] = await db().select().from(environments).where(and(eq(environments.name, "master"), eq(environments.projectId, id)));
+    const now = Date.now() + 60_000; // after the project's own first activities
+    const at = (minutes: number) => new Date(now + minutes * 60_000);
+    const activity = (environmentId: string, description: string, minutes: number) => ({ projectId: id, environmentId, environmentName: "x", type: "environment.redeploy", state: "complete" as const, result: "success" as const, description, createdAt: at(minutes) });
+    await db().insert(activities).values([activity(master!.id, "older", 1), activity(master!.id, "newest", 3), activity(master!.id, "middle", 2), activity(old.id, "on the old one", 1)]);
+    // staging's last deploy is from before fingerprints (both null): nothing to compare, so
+    // nothing "changed"; the older deploy's stale fingerprints would say both changed.
+    const deploy = (minutes: number, digest: string | null) => ({ environmentId: staging.id, commit: "c", treeId: "t", config: {}, buildReused: false, buildMs: 1, deployMs: 1, variablesDigest: digest, routerDigest: digest, createdAt: at(minutes) });
+    await db().insert(deployments).values([deploy(1, "stale"), deploy(2, null)]);
+    const overview = await getProjectOverview(db(), access);
+    const shown = (name: string) => overview.environments.find((e) => e.name === name)!;
+    expect(shown("master").lastActivity).toMatchObject({ description: "newest", at: at(3).toISOString() });
+    expect(shown("old").lastActivity).toMatchObject({ description: "on the old one" });
+    expect(shown("hotfix").lastActivity).toBeNull();
+    expect(shown("staging")).toMatchObject({ variablesChanged: false, settingsChanged: false });
+    // Now its newest deploy has the stale fingerprints.
+    await db().insert(deployments).values(deploy(3, "stale"));
+    expect((await getProjectOverview(db(), access)).environments.find((e) => e.name === "staging")).toMatchObject({ variablesChanged: true, settingsChanged: true });
   });
 });

@@ -5,7 +5,7 @@ import { busyEnvironments } from "@/lib/activities/queue";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
 import { toActivityView, type ActivityView } from "@/lib/activities/activity-view";
 import { environmentsWithChangedVariables } from "@/lib/variables/variables";
-import { foldedInactiveCounts, lastActivityByEnvironment, lastDeploymentDigests, listActivities, environmentTypes, inactiveEnvironmentRows, listChildren, listShownEnvironments } from "./queries";
+import { foldedInactiveCounts, lastActivityByEnvironment, listActivities, environmentTypes, inactiveEnvironmentRows, listChildren, listShownEnvironmentsWithLatest } from "./queries";
 import { environmentsWithChangedSettings } from "./settings";
 import { allowedActions, planUsage, type AllowedActions } from "./rules";
 
@@ -53,14 +53,15 @@ export interface ProjectOverview {
 export async function getProjectOverview(db: Db, access: ProjectAccess, options: { environmentId?: string; withActivities?: boolean } = {}): Promise<ProjectOverview> {
   const projectId = access.project.id;
   const include = options.environmentId ? [options.environmentId] : [];
-  const [all, busy, recent, last, lastDigests, foldedRows] = await Promise.all([
-    listShownEnvironments(db, projectId, include),
+  const [shown, busy, recent, foldedRows] = await Promise.all([
+    listShownEnvironmentsWithLatest(db, projectId, include),
     busyEnvironments(db, projectId),
     options.withActivities ? listActivities(db, projectId, { environmentId: options.environmentId, limit: 30 }) : [],
-    lastActivityByEnvironment(db, projectId),
-    lastDeploymentDigests(db, projectId),
     foldedInactiveCounts(db, projectId),
   ]);
+  const all = shown.map((s) => s.environment);
+  const last = new Map(shown.flatMap((s) => (s.lastActivity ? [[s.environment.id, s.lastActivity] as const] : [])));
+  const lastDigests = new Map(shown.flatMap((s) => (s.lastDeploy ? [[s.environment.id, s.lastDeploy] as const] : [])));
   // Only Delete's rule looks at children, and only for an inactive environment: an active one
   // with 1,000 children does not read them.
   const pageEnv = options.environmentId ? all.find((e) => e.id === options.environmentId) : undefined;

@@ -1,9 +1,9 @@
 import "server-only";
-import { and, asc, desc, eq, exists, inArray, ne, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, exists, inArray, ne, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
 import { activityCommitsSchema, parseJsonColumn } from "@/db/json-columns";
-import { activities, activityEnvironments, deployments, environments, users, type ActivityCommit, type Deployment, type Environment } from "@/db/schema";
+import { activities, activityEnvironments, deployments, environments, users, type Activity, type ActivityCommit, type Deployment, type Environment } from "@/db/schema";
 import type { Tx } from "@/lib/activities/queue";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
 import { projectConfigSchema, type ProjectConfig } from "@/lib/config/parse-config";
@@ -12,6 +12,18 @@ export async function listEnvironments(db: Tx, projectId: string): Promise<Envir
   return db.select().from(environments).where(eq(environments.projectId, projectId)).orderBy(asc(environments.createdAt), asc(environments.name));
 }
 
+/** A project's environments as a chooser of them needs them (1,000 of them: five columns, not whole rows), in creation order. */
+export async function listEnvironmentChoices(db: Tx, projectId: string): Promise<Pick<Environment, "id" | "name" | "title" | "parentId" | "status">[]> {
+  return db
+    .select({ id: environments.id, name: environments.name, title: environments.title, parentId: environments.parentId, status: environments.status })
+    .from(environments)
+    .where(eq(environments.projectId, projectId))
+    .orderBy(asc(environments.createdAt), asc(environments.name));
+}
+
+/** The tree's order of environments: creation, then name. */
+const TREE_ORDER = [asc(environments.createdAt), asc(environments.name)];
+
 /**
  * What a folded tree shows: every environment that is not inactive, the ones named in
  * `include`, and all of their ancestors (an inactive parent of an active branch is shown).
@@ -19,32 +31,87 @@ export async function listEnvironments(db: Tx, projectId: string): Promise<Envir
  * however deep the tree.
  */
 export async function listShownEnvironments(db: Tx, projectId: string, include: readonly string[] = []): Promise<Environment[]> {
+  return readShown(db, projectId, include, (where) => db.select().from(environments).where(where).orderBy(...TREE_ORDER), (e) => e);
+}
+
+/** A shown environment (listShownEnvironmentsWithLatest) with what the overview shows of its history. */
+export interface ShownEnvironment {
+  environment: Environment;
+  lastActivity: { description: string; state: Activity["state"]; result: Activity["result"]; createdAt: Date } | null;
+  /** Its last deploy's fingerprints of its variables and router settings (null: never deployed; a field null: a deploy from before fingerprints). */
+  lastDeploy: { variables: string | null; router: string | null } | null;
+}
+
+/**
+ * listShownEnvironments, each with its most recent activity and its last deploy's fingerprints,
+ * in the same query (one index probe each per environment, however long the project's history):
+ * what the project overview shows.
+ */
+export async function listShownEnvironmentsWithLatest(db: Tx, projectId: string, include: readonly string[] = []): Promise<ShownEnvironment[]> {
+  const last = db
+    .select({ description: activities.description, state: activities.state, result: activities.result, createdAt: activities.createdAt })
+    .from(activities)
+    .where(eq(activities.environmentId, environments.id))
+    .orderBy(desc(activities.createdAt))
+    .limit(1)
+    .as("last_activity");
+  const deploy = db
+    .select({ id: deployments.id, variables: deployments.variablesDigest, router: deployments.routerDigest })
+    .from(deployments)
+    .where(eq(deployments.environmentId, environments.id))
+    .orderBy(desc(deployments.createdAt))
+    .limit(1)
+    .as("last_deploy");
+  const rows = await readShown(
+    db,
+    projectId,
+    include,
+    (where) =>
+      db
+        .select({
+          environment: environments,
+          lastActivity: { description: last.description, state: last.state, result: last.result, createdAt: last.createdAt },
+          // The id makes a deploy from before fingerprints (both null) a deploy, not none.
+          lastDeploy: { id: deploy.id, variables: deploy.variables, router: deploy.router },
+        })
+        .from(environments)
+        .leftJoinLateral(last, sql`true`)
+        .leftJoinLateral(deploy, sql`true`)
+        .where(where)
+        .orderBy(...TREE_ORDER),
+    (r) => r.environment,
+  );
+  return rows.map((r) => ({ environment: r.environment, lastActivity: r.lastActivity, lastDeploy: r.lastDeploy ? { variables: r.lastDeploy.variables, router: r.lastDeploy.router } : null }));
+}
+
+/** The shown rows as `read` reads them (given the condition, in TREE_ORDER), the ancestors it lacks added in the same order. */
+async function readShown<R>(db: Tx, projectId: string, include: readonly string[], read: (where: SQL | undefined) => Promise<R[]>, environmentOf: (row: R) => Environment): Promise<R[]> {
   const base = ne(environments.status, "inactive");
-  const rows = await db
-    .select()
-    .from(environments)
-    .where(and(eq(environments.projectId, projectId), include.length > 0 ? or(base, inArray(environments.id, [...include])) : base))
-    .orderBy(asc(environments.createdAt), asc(environments.name));
-  const have = new Set(rows.map((e) => e.id));
-  const missing = parentsMissing(rows, have);
-  if (missing.length === 0) return rows;
-  // Inactive ancestors (rare): walk the tree's links, read once (a chain of any depth costs
-  // three queries), then read the ancestors themselves.
-  const links = new Map((await db.select({ id: environments.id, parentId: environments.parentId }).from(environments).where(eq(environments.projectId, projectId))).map((l) => [l.id, l.parentId]));
-  const ancestors = new Set<string>();
-  for (let queue = missing; queue.length > 0; ) {
-    const next: string[] = [];
-    for (const id of queue) {
-      if (have.has(id) || ancestors.has(id) || !links.has(id)) continue;
-      ancestors.add(id);
-      const parent = links.get(id);
-      if (parent) next.push(parent);
+  const rows = await read(and(eq(environments.projectId, projectId), include.length > 0 ? or(base, inArray(environments.id, [...include])) : base));
+  const envs = rows.map(environmentOf);
+  const have = new Set(envs.map((e) => e.id));
+  const missing = parentsMissing(envs, have);
+  if (missing.length > 0) {
+    // Inactive ancestors (rare): walk the tree's links, read once (a chain of any depth costs
+    // three queries), then read the ancestors themselves.
+    const links = new Map((await db.select({ id: environments.id, parentId: environments.parentId }).from(environments).where(eq(environments.projectId, projectId))).map((l) => [l.id, l.parentId]));
+    const ancestors = new Set<string>();
+    for (let queue = missing; queue.length > 0; ) {
+      const next: string[] = [];
+      for (const id of queue) {
+        if (have.has(id) || ancestors.has(id) || !links.has(id)) continue;
+        ancestors.add(id);
+        const parent = links.get(id);
+        if (parent) next.push(parent);
+      }
+      queue = next;
     }
-    queue = next;
+    if (ancestors.size === 0) return rows;
+    rows.push(...(await read(and(eq(environments.projectId, projectId), inArray(environments.id, [...ancestors])))));
+    const order = (a: Environment, b: Environment) => a.createdAt.getTime() - b.createdAt.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    rows.sort((a, b) => order(environmentOf(a), environmentOf(b)));
   }
-  if (ancestors.size === 0) return rows;
-  rows.push(...(await db.select().from(environments).where(and(eq(environments.projectId, projectId), inArray(environments.id, [...ancestors])))));
-  return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return rows;
 }
 
 function parentsMissing(rows: readonly Environment[], have: ReadonlySet<string>): string[] {

@@ -61,7 +61,7 @@ export async function pushProblem(db: Db, access: ProjectAccess, updates: RefUpd
  * "default parent for new branches", else Integration on Pro (where developers branch) and
  * the root on Starter.
  */
-export function defaultParentFor(project: Pick<Project, "plan" | "defaultBranchParent">, all: readonly Environment[], requested?: string): Environment | undefined {
+export function defaultParentFor<E extends Pick<Environment, "name" | "status" | "parentId">>(project: Pick<Project, "plan" | "defaultBranchParent">, all: readonly E[], requested?: string): E | undefined {
   const byName = (name: string | null | undefined) => (name ? all.find((e) => e.name === name && e.status !== "deleting") : undefined);
   const root = all.find((e) => e.parentId === null) ?? all[0];
   return byName(requested) ?? byName(project.defaultBranchParent) ?? (project.plan === "pro" ? byName("integration") : undefined) ?? root;

@@ -9,7 +9,9 @@ export function treeOrder<T extends { id: string; parentId: string | null }>(env
   const byParent = new Map<string | null, T[]>();
   for (const env of envs) {
     const parent = env.parentId && ids.has(env.parentId) ? env.parentId : null;
-    byParent.set(parent, [...(byParent.get(parent) ?? []), env]);
+    const siblings = byParent.get(parent);
+    if (siblings) siblings.push(env);
+    else byParent.set(parent, [env]);
   }
   const out: { env: T; depth: number }[] = [];
   const seen = new Set<string>();

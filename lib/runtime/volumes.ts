@@ -130,6 +130,18 @@ export async function directoryBytes(dir: string): Promise<number> {
   return (await runTreeTool("size", [dir])).bytes;
 }
 
+/** directoryBytes of each of `dirs`, in one tree-tool process (0 for one missing, refused or unreadable). */
+export async function directoriesBytes(dirs: readonly string[]): Promise<number[]> {
+  const present = dirs.filter((dir) => fs.existsSync(dir));
+  if (present.length === 0) return dirs.map(() => 0);
+  // Given two or more folders the tool answers each (`sizes`); given one, its total.
+  const sizes = await runTreeTool("size", present)
+    .then((r) => (present.length === 1 ? [r.bytes] : (r.sizes ?? [])))
+    .catch((): (number | null)[] => []);
+  const bytes = new Map(present.map((dir, i) => [dir, sizes[i] ?? 0]));
+  return dirs.map((dir) => bytes.get(dir) ?? 0);
+}
+
 export interface CopyResult {
   bytes: number;
   method: "reflink" | "copy" | "empty";
@@ -209,7 +221,9 @@ export interface VolumeSize extends VolumeSpec {
 export async function volumeSizes(projectId: string, environmentName: string, config: ProjectConfig): Promise<VolumeSize[]> {
   const live = liveGeneration(projectId, environmentName);
   if (!live) return [];
-  return Promise.all(volumeSpecs(config).map(async (spec) => ({ ...spec, bytes: await directoryBytes(path.join(/* turbopackIgnore: true */ live, spec.relPath)).catch(() => 0) })));
+  const specs = volumeSpecs(config);
+  const bytes = await directoriesBytes(specs.map((spec) => path.join(/* turbopackIgnore: true */ live, spec.relPath)));
+  return specs.map((spec, i) => ({ ...spec, bytes: bytes[i] ?? 0 }));
 }
 
 /** The file in a deployment that lists its mounts for the router: [{ path, folder }]. */

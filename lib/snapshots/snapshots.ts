@@ -84,10 +84,10 @@ export async function listSnapshots(db: Db, access: ProjectAccess, env: Environm
     }));
 }
 
-/** What creating one more snapshot would do on this plan: nothing special, or replace the oldest. */
-export async function snapshotLimit(db: Executor, access: ProjectAccess, env: Environment): Promise<{ replaces: SnapshotView | null }> {
+/** What creating one more snapshot would do on this plan: nothing special, or replace the oldest (`listed`: what listSnapshots just gave, not read again). */
+export async function snapshotLimit(db: Executor, access: ProjectAccess, env: Environment, listed?: readonly SnapshotView[]): Promise<{ replaces: SnapshotView | null }> {
   if (access.project.plan !== "starter") return { replaces: null };
-  const kept = (await listSnapshots(db, access, env)).filter((s) => s.state !== "failed");
+  const kept = (listed ?? (await listSnapshots(db, access, env))).filter((s) => s.state !== "failed");
   return { replaces: kept.length >= STARTER_MANUAL_SNAPSHOTS ? kept.at(-1)! : null };
 }
 

@@ -7,7 +7,7 @@ import { AutoPauseForm } from "@/components/projects/auto-pause-form";
 import { VariablesPanel } from "@/components/variables/variables-panel";
 import { listVariables } from "@/lib/variables/variables";
 import { getDb } from "@/db/client";
-import { listEnvironments } from "@/lib/environments/queries";
+import { listEnvironmentChoices } from "@/lib/environments/queries";
 import { defaultParentFor } from "@/lib/environments/receive-push";
 import { treeOrder } from "@/lib/environments/tree-order";
 import { canManageProject } from "@/lib/auth/permissions";
@@ -23,9 +23,9 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function ProjectSettingsPage({ params }: Props) {
   const { access } = await getProjectForPage((await params).projectId);
   const { project } = access;
-  const all = await listEnvironments(await getDb(), project.id);
+  const db = await getDb();
+  const [all, projectVariables] = await Promise.all([listEnvironmentChoices(db, project.id), listVariables(db, access, null)]);
   const planDefault = defaultParentFor({ plan: project.plan, defaultBranchParent: null }, all)?.name ?? "the root";
-  const projectVariables = await listVariables(await getDb(), access, null);
   const notAdmin = canManageProject(access) ? undefined : "Only a project admin can change these settings.";
 
   return (

@@ -36,24 +36,23 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function EnvironmentPage({ params }: Props) {
   const { access, env, db } = await getEnvironmentFromParams(params);
   const projectId = access.project.id;
-  const [user, baseUrl] = await Promise.all([requireSessionUser(), publicBaseUrl()]);
-  const [overview, stream] = await Promise.all([getProjectOverview(db, access, { environmentId: env.id }), listActivityStream(db, access, { environmentId: env.id })]);
+  // Everything that does not depend on the overview at once (the git process beside the queries).
+  const [user, baseUrl, overview, stream, head, deployment, snapshotList, vars] = await Promise.all([
+    requireSessionUser(),
+    publicBaseUrl(),
+    getProjectOverview(db, access, { environmentId: env.id }),
+    listActivityStream(db, access, { environmentId: env.id }),
+    branchHead(projectId, env.name),
+    latestDeployment(db, env.id),
+    listSnapshots(db, access, env),
+    listEnvironmentVariables(db, access, env.name),
+  ]);
   const parent = overview.environments.find((e) => e.id === env.parentId);
-  const [head, deployment] = await Promise.all([branchHead(projectId, env.name), latestDeployment(db, env.id)]);
-  const git =
-    parent && head
-      ? {
-          ahead: (await commitsBetween(projectId, parent.name, env.name, 30)).map((c) => ({ sha: c.sha, subject: c.subject, author: c.author })),
-          behind: await countCommitsBetween(projectId, env.name, parent.name),
-        }
-      : { ahead: [], behind: 0 };
+  const [ahead, behind] = parent && head ? await Promise.all([commitsBetween(projectId, parent.name, env.name, 30), countCommitsBetween(projectId, env.name, parent.name)]) : [[], 0];
+  const git = { ahead: ahead.map((c) => ({ sha: c.sha, subject: c.subject, author: c.author })), behind };
   const config = deployment ? deployment.config : null;
   const site = config && env.status !== "inactive" ? environmentUrls(config, projectId, env.name) : null;
-  const [snapshotList, limit] = await Promise.all([
-    listSnapshots(db, access, env),
-    snapshotLimit(db, access, env),
-  ]);
-  const vars = await listEnvironmentVariables(db, access, env.name);
+  const limit = await snapshotLimit(db, access, env, snapshotList);
   const snapshotPanel = { snapshots: snapshotList, replaces: limit.replaces, canManage: hasRole(access.environmentRoles[env.type], "admin") };
 
   return (

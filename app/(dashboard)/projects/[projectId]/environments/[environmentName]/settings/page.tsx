@@ -3,7 +3,7 @@ import { EnvironmentSettingsForm, PauseForm } from "@/components/environments/en
 import { Breadcrumb, environmentCrumbs } from "@/components/ui/breadcrumb";
 import { PageHeader } from "@/components/ui/page-header";
 import { hasRole } from "@/lib/auth/permissions";
-import { listEnvironments } from "@/lib/environments/queries";
+import { listShownEnvironments } from "@/lib/environments/queries";
 import { settingsView } from "@/lib/environments/settings";
 import { getEnvironmentFromParams } from "@/lib/session/page-access";
 
@@ -17,7 +17,8 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function EnvironmentSettingsPage({ params }: Props) {
   const { access, env, db } = await getEnvironmentFromParams(params);
   const projectId = access.project.id;
-  const all = await listEnvironments(db, projectId);
+  // The environment and its ancestors (whose access control it may inherit), not the project's 1,000 branches.
+  const all = await listShownEnvironments(db, projectId, [env.id]);
   const notAdmin = hasRole(access.environmentRoles[env.type], "admin") ? undefined : `Only admins of ${env.title}'s environment type can change these settings; you can read them.`;
   const pauseReason = notAdmin ?? (env.status === "inactive" ? `${env.title} is inactive: there is no site to pause.` : undefined);
   return (
