@@ -13,7 +13,7 @@ test("a second server on the same DATA_DIR exits non-zero with a sentence; the f
   const first = await startServer({ env: { SEED_DEMO: "0" } });
   try {
     const port = await freePort();
-    const second = launchServer(serverEnv({ dataDir: first.dataDir, port, envPort: await freePort(), env: { SEED_DEMO: "0" } }), port);
+    const second = launchServer(serverEnv({ dataDir: first.dataDir, port, envPort: await freePort(), env: { SEED_DEMO: "0" } }));
     let answered = false;
     const watching = (async () => {
       while (second.child.exitCode === null) {
