@@ -21,6 +21,10 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
+import type { ActivityCommit, HttpAccessSettings, MailRelaySettings } from "./json-columns";
+
+/** The jsonb columns' shapes (db/json-columns.ts holds their schemas; a read is checked there). */
+export type { ActivityCommit, HttpAccessSettings, MailRelaySettings };
 
 /** Binary data (PGlite answers Uint8Array, node-postgres Buffer). */
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => "bytea" });
@@ -237,26 +241,6 @@ export const activityStateEnum = pgEnum("activity_state", ["pending", "in_progre
 export const activityResultEnum = pgEnum("activity_result", ["success", "failure"]);
 
 /** One environment per git branch of a project. */
-/** Where Production's kept e-mail is forwarded. */
-export interface MailRelaySettings {
-  host: string;
-  port: number;
-  /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. */
-  secure: boolean;
-  username: string | null;
-  /** Sealed (AES-256-GCM under the variables key, bound to "mail-relay:<environment id>"). */
-  passwordSealed: string | null;
-}
-
-/** An environment's HTTP access control (lib/runtime/http-access.ts decides with it). */
-export interface HttpAccessSettings {
-  enabled: boolean;
-  /** Passwords as bcrypt hashes: never shown again. */
-  logins: { username: string; passwordHash: string }[];
-  /** In order; the first that matches the client decides. */
-  rules: { address: string; action: "allow" | "deny" }[];
-}
-
 export const environments = pgTable(
   "environments",
   {
@@ -294,12 +278,6 @@ export const environments = pgTable(
 );
 
 /** The record of every action: queued, run by a worker, logged. */
-export interface ActivityCommit {
-  sha: string;
-  subject: string;
-  author: string;
-}
-
 export const activities = pgTable(
   "activities",
   {
@@ -388,6 +366,7 @@ export const deployments = pgTable(
     activityId: text().references(() => activities.id, { onDelete: "set null" }),
     commit: text().notNull(),
     treeId: text().notNull(),
+    /** The configuration it ran with (lib/config's ProjectConfig): read through latestDeployment, which checks it. */
     config: jsonb().$type<Record<string, unknown>>().notNull(),
     buildReused: boolean().notNull(),
     /** Digest of the effective variables this deploy ran with (null before variables existed): a difference means "redeploy to apply". */

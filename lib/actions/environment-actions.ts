@@ -8,7 +8,7 @@ import { z } from "zod";
 import { cancelActivity } from "@/lib/activity-runners";
 import type { FormState } from "@/lib/errors";
 import { queuedStreamActivity, type StreamActivity } from "@/lib/environments/activity-stream";
-import { requestEnvironmentAction, type ActionRequest } from "@/lib/environments/request-action";
+import { requestEnvironmentAction } from "@/lib/environments/request-action";
 import { updateEnvironment } from "@/lib/environments/update-environment";
 import { editEnvironmentSchema, environmentActionSchema } from "@/lib/environments/validation";
 import { runFormAction } from "./run-form-action";
@@ -28,7 +28,7 @@ export async function environmentAction(_prev: FormState<QueuedActivity>, formDa
     const { projectId, environment, ...request } = input;
     // Read before the request: once deleted, the environment (and so its parent) is gone.
     const parent = request.action === "delete" ? await getParentName(db, projectId, environment) : null;
-    const activity = await requestEnvironmentAction(db, user, projectId, environment, request as ActionRequest);
+    const activity = await requestEnvironmentAction(db, user, projectId, environment, request);
     // Every environment action occupies the environment it was asked on, and its own (a new branch, Merge's parent).
     const environments = [...new Set([environment, ...(activity.environmentName ? [activity.environmentName] : [])])];
     return { activityId: activity.id, activity: queuedStreamActivity(activity, user.name || user.email), environments, parent };

@@ -21,8 +21,11 @@ export type HandlerOutcome = { ok: true; statusAfter?: Environment["status"] } |
 /** How the server runs one kind, and how recovery cleans up when its worker died mid-way. */
 export interface ActivityRunner<P> {
   run(ctx: HandlerContext, parameters: P): Promise<HandlerOutcome>;
-  /** In the transaction that fails the abandoned activity: remove what it left half-made. */
-  abandon?(tx: Tx, activity: Activity): Promise<void>;
+  /**
+   * In the transaction that fails the abandoned activity: remove what it left half-made.
+   * `parameters` are its kind's, checked; null when the stored ones do not match (the worker logs which activity).
+   */
+  abandon?(tx: Tx, activity: Activity, parameters: P | null): Promise<void>;
 }
 
 /** A runner for every kind of `K`, each receiving its kind's parameters: the compiler checks both. */

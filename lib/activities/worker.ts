@@ -4,6 +4,7 @@ import os from "node:os";
 import { eq, sql } from "drizzle-orm";
 import type PgBoss from "pg-boss";
 import { selectRows, type Db } from "@/db/client";
+import { parseJsonColumn, StoredValueError } from "@/db/json-columns";
 import { activities, environments, type Activity } from "@/db/schema";
 import { removeDeployLeftovers } from "@/lib/runtime/deploy";
 import { env } from "@/lib/env";
@@ -52,13 +53,26 @@ export interface WorkerOptions {
   id?: string;
 }
 
-/** Cleans up after an activity whose worker died, as its kind's runner says. */
+/** Cleans up after an activity whose worker died, as its kind's runner says (given the activity's parameters, checked). */
 export async function abandonPartialWork(registry: ActivityRegistry, tx: Tx, activity: Activity): Promise<void> {
-  await registry.runners[activity.type]?.abandon?.(tx, activity);
+  const runner = registry.runners[activity.type];
+  if (runner?.abandon) await runner.abandon(tx, activity, storedParameters(registry, activity));
   // Any kind may have been deploying: its half-made build and deploy folder go too.
   if (activity.environmentName) await removeDeployLeftovers(activity.projectId, activity.environmentName, activity.id);
 }
 
+/** The activity's parameters checked against its kind's schema; null (and a line in the server's log naming the activity) when they do not match. */
+function storedParameters(registry: ActivityRegistry, activity: Activity): unknown {
+  const kind = registry.kinds[activity.type];
+  if (!kind) return null;
+  try {
+    return parseJsonColumn(kind.parameters, activity.parameters, { record: "Activity", id: activity.id, what: "a parameter object" });
+  } catch (err) {
+    if (!(err instanceof StoredValueError)) throw err;
+    console.error(`[worker] ${err.message}; its runner cleans up without its parameters.`);
+    return null;
+  }
+}
 
 /**
  * Runs activities through pg-boss. A dispatcher (every second, and at once when woken in

@@ -57,14 +57,13 @@ export const routesSchema = z.record(
   ]),
 );
 
+/** The three files' values together, as a deployment keeps them (deployments.config is checked with it when read). */
+export const projectConfigSchema = z.object({ app: appSchema, services: servicesSchema, routes: routesSchema });
+
 export type AppConfig = z.infer<typeof appSchema>;
 export type ServicesConfig = z.infer<typeof servicesSchema>;
 export type RoutesConfig = z.infer<typeof routesSchema>;
-export interface ProjectConfig {
-  app: AppConfig;
-  services: ServicesConfig;
-  routes: RoutesConfig;
-}
+export type ProjectConfig = z.infer<typeof projectConfigSchema>;
 export interface ConfigError {
   file: string;
   line: number | null;

@@ -1,6 +1,7 @@
 import "server-only";
 import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { mailRecipientsSchema, parseJsonColumn } from "@/db/json-columns";
 import { mails, type Environment, type Mail } from "@/db/schema";
 
 /** A kept message as the Mailbox lists it. */
@@ -13,7 +14,15 @@ export interface MailSummary {
   receivedAt: string;
 }
 
-const summary = (m: Pick<Mail, "id" | "mailFrom" | "rcptTo" | "subject" | "size" | "receivedAt">): MailSummary => ({ ...m, receivedAt: m.receivedAt.toISOString() });
+/** A row as the list shows it, its recipients checked (a row that does not match throws, naming the message). */
+const summary = ({ id, mailFrom, rcptTo, subject, size, receivedAt }: Pick<Mail, "id" | "mailFrom" | "rcptTo" | "subject" | "size" | "receivedAt">): MailSummary => ({
+  id,
+  mailFrom,
+  rcptTo: parseJsonColumn(mailRecipientsSchema, rcptTo, { record: "Mail", id, what: "a recipient list" }),
+  subject,
+  size,
+  receivedAt: receivedAt.toISOString(),
+});
 
 /** The environment's newest kept messages (the caller checked the user may see the environment). */
 export async function listMails(db: Db, env: Pick<Environment, "id">, limit = 100): Promise<MailSummary[]> {

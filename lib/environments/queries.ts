@@ -2,9 +2,11 @@ import "server-only";
 import { and, asc, desc, eq, exists, inArray, ne, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
-import { activities, activityEnvironments, deployments, environments, users, type ActivityCommit, type Environment } from "@/db/schema";
+import { activityCommitsSchema, parseJsonColumn } from "@/db/json-columns";
+import { activities, activityEnvironments, deployments, environments, users, type ActivityCommit, type Deployment, type Environment } from "@/db/schema";
 import type { Tx } from "@/lib/activities/queue";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
+import { projectConfigSchema, type ProjectConfig } from "@/lib/config/parse-config";
 
 export async function listEnvironments(db: Tx, projectId: string): Promise<Environment[]> {
   return db.select().from(environments).where(eq(environments.projectId, projectId)).orderBy(asc(environments.createdAt), asc(environments.name));
@@ -168,9 +170,10 @@ export async function getVisibleActivity(db: Db, access: ProjectAccess, activity
   return row.activity;
 }
 
-export async function latestDeployment(db: Db, environmentId: string) {
+/** The environment's newest deployment, its config checked against the configuration's schema (a row that does not match throws, naming the deployment). */
+export async function latestDeployment(db: Db, environmentId: string): Promise<(Omit<Deployment, "config"> & { config: ProjectConfig }) | null> {
   const [row] = await db.select().from(deployments).where(eq(deployments.environmentId, environmentId)).orderBy(desc(deployments.createdAt)).limit(1);
-  return row ?? null;
+  return row ? { ...row, config: parseJsonColumn(projectConfigSchema, row.config, { record: "Deployment", id: row.id, what: "a config" }) } : null;
 }
 
 /** Each environment's most recent activity (one row per environment). */
@@ -192,14 +195,15 @@ export async function lastActivityByEnvironment(db: Db, projectId: string) {
 /** Who started an activity and the commits it deployed, for its log page. */
 export async function getActivityDetails(
   db: Db,
-  activity: { id: string; createdBy: string | null; commits?: ActivityCommit[] | null; parameters?: Record<string, unknown> },
+  activity: { id: string; createdBy: string | null; commits?: unknown; parameters?: Record<string, unknown> },
 ): Promise<{ createdBy: { name: string | null; email: string } | null; commits: string[]; broughtIn: ActivityCommit[] }> {
   const [user] = activity.createdBy ? await db.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, activity.createdBy)) : [];
   const deployed = await db.select({ commit: deployments.commit }).from(deployments).where(eq(deployments.activityId, activity.id)).orderBy(asc(deployments.createdAt));
   // The deployed commit(s); a push that deployed nothing still names the commit it brought.
   const after = typeof activity.parameters?.after === "string" ? [activity.parameters.after] : [];
   const commits = deployed.length > 0 ? deployed.map((d) => d.commit) : after;
-  return { createdBy: user ? { name: user.name || null, email: user.email } : null, commits: [...new Set(commits)], broughtIn: activity.commits ?? [] };
+  const broughtIn = activity.commits ? parseJsonColumn(activityCommitsSchema, activity.commits, { record: "Activity", id: activity.id, what: "a commit list" }) : [];
+  return { createdBy: user ? { name: user.name || null, email: user.email } : null, commits: [...new Set(commits)], broughtIn };
 }
 
 /** Each deployed environment's last deploy's fingerprints of its variables and router settings (null: from before fingerprints). */

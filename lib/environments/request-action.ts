@@ -13,15 +13,7 @@ import { environmentActivityKinds } from "./activity-kinds";
 import { inheritedSettings } from "./settings";
 import { getEnvironmentByName, listRuleEnvironmentsFor } from "./queries";
 import { allowedActions, environmentNameProblem, planUsage, type EnvironmentAction } from "./rules";
-
-export type ActionRequest =
-  | { action: "branch"; name: string; title: string; type: "development" | "staging" }
-  | { action: "activate" }
-  | { action: "deactivate"; confirmation: string }
-  | { action: "delete"; confirmation: string }
-  | { action: "merge" }
-  | { action: "sync"; code: boolean; data: boolean; rebase: boolean }
-  | { action: "redeploy" };
+import type { ActionRequest } from "./validation";
 
 /**
  * Checks the request against the rules (recomputed here, never trusted from the

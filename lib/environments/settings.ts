@@ -2,7 +2,7 @@ import "server-only";
 import { and, eq, gt, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { environments, projects, type Activity, type Environment, type HttpAccessSettings } from "@/db/schema";
+import { environments, projects, type Activity, type Environment, type HttpAccessSettings, type MailRelaySettings } from "@/db/schema";
 import { busyEnvironments, enqueueActivity, lockProject, recordDoneActivity } from "@/lib/activities/queue";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { hasRole, type SessionUser } from "@/lib/auth/permissions";
@@ -10,7 +10,7 @@ import { requireProjectAccess } from "@/lib/auth/project-access";
 import { hashPassword } from "@/lib/auth/password";
 import { DomainError } from "@/lib/errors";
 import { effectiveHttpAccess, MAX_LOGINS, parseAccessRules, routerDigestOf } from "@/lib/runtime/http-access";
-import { mailRelayContext } from "@/lib/runtime/mail-endpoint";
+import { mailRelayContext, storedMailRelay } from "@/lib/runtime/mail-endpoint";
 import { open, seal } from "@/lib/secrets/secret-box";
 import { getSecretsKey } from "@/lib/secrets/secrets-key";
 import { environmentActivityKinds } from "./activity-kinds";
@@ -41,10 +41,11 @@ export interface EnvironmentSettingsView {
 export function settingsView(env: Environment, all: readonly Environment[]): EnvironmentSettingsView {
   const byId = new Map(all.map((e) => [e.id, e]));
   const effective = effectiveHttpAccess(env.id, byId);
+  const relay = storedMailRelay(env);
   return {
     httpAccess: { enabled: effective.access.enabled, usernames: effective.access.logins.map((l) => l.username), rules: effective.access.rules },
     inheritedFrom: effective.from !== env.id ? (byId.get(effective.from)?.title ?? null) : null,
-    relay: env.mailRelay ? { host: env.mailRelay.host, port: env.mailRelay.port, secure: env.mailRelay.secure, username: env.mailRelay.username, hasPassword: env.mailRelay.passwordSealed !== null } : null,
+    relay: relay ? { host: relay.host, port: relay.port, secure: relay.secure, username: relay.username, hasPassword: relay.passwordSealed !== null } : null,
     parentTitle: env.parentId ? (byId.get(env.parentId)?.title ?? null) : null,
     restrictRobots: env.restrictRobots,
     outgoingEmail: env.outgoingEmail,
@@ -143,7 +144,8 @@ export async function updateEnvironmentSettings(db: Db, user: SessionUser, proje
     const accessChanged = !sameAccess(httpAccess, before) || inherit !== env.httpAccessInherited;
     const robotsChanged = input.restrictRobots !== env.restrictRobots;
     const email = input.outgoingEmail ?? env.outgoingEmail;
-    let mailRelay = env.mailRelay;
+    const storedRelay = storedMailRelay(env);
+    let mailRelay = storedRelay;
     if (input.relay && env.type !== "production" && input.relay.host) throw new DomainError("invalid", "Only Production relays e-mail; other environments keep it in their Mailbox.", { relayHost: ["Only for Production."] });
     if (input.relay && env.type === "production") {
       const r = input.relay;
@@ -153,11 +155,11 @@ export async function updateEnvironmentSettings(db: Db, user: SessionUser, proje
             port: r.port,
             secure: r.secure,
             username: r.username.trim() || null,
-            passwordSealed: r.password ? seal(getSecretsKey(), r.password, mailRelayContext(env.id)) : r.username.trim() ? (env.mailRelay?.passwordSealed ?? null) : null,
+            passwordSealed: r.password ? seal(getSecretsKey(), r.password, mailRelayContext(env.id)) : r.username.trim() ? (storedRelay?.passwordSealed ?? null) : null,
           }
         : null;
     }
-    const relayChanged = JSON.stringify(relayKey(mailRelay)) !== JSON.stringify(relayKey(env.mailRelay)) || Boolean(input.relay?.password);
+    const relayChanged = JSON.stringify(relayKey(mailRelay)) !== JSON.stringify(relayKey(storedRelay)) || Boolean(input.relay?.password);
     const emailChanged = email !== env.outgoingEmail || relayChanged;
     if (!accessChanged && !robotsChanged && !emailChanged) return null;
     await tx.update(environments).set({ httpAccess: own, httpAccessInherited: inherit, restrictRobots: input.restrictRobots, outgoingEmail: email, mailRelay, updatedAt: new Date() }).where(eq(environments.id, env.id));
@@ -198,7 +200,7 @@ export async function updateEnvironmentSettings(db: Db, user: SessionUser, proje
 }
 
 /** A relay as compared for "changed" (the sealed password differs on every save, so only whether there is one). */
-const relayKey = (r: Environment["mailRelay"]) => (r ? [r.host, r.port, r.secure, r.username, r.passwordSealed !== null] : null);
+const relayKey = (r: MailRelaySettings | null) => (r ? [r.host, r.port, r.secure, r.username, r.passwordSealed !== null] : null);
 
 /** Whether two access settings say the same (jsonb does not keep key order, so fields are compared, not texts). */
 function sameAccess(a: HttpAccessSettings, b: HttpAccessSettings): boolean {
@@ -283,10 +285,11 @@ export async function pauseIdleEnvironments(db: Db, now = new Date()): Promise<n
 /** The opened relay passwords of a project's environments (every activity of the project redacts them). */
 export async function projectRelayPasswords(db: Db, projectId: string): Promise<string[]> {
   const rows = await db.select({ id: environments.id, mailRelay: environments.mailRelay }).from(environments).where(and(eq(environments.projectId, projectId), isNotNull(environments.mailRelay)));
-  return rows.flatMap(({ id, mailRelay }) => {
+  return rows.flatMap((row) => {
+    const mailRelay = storedMailRelay(row);
     if (!mailRelay?.passwordSealed) return [];
     try {
-      return [open(getSecretsKey(), mailRelay.passwordSealed, mailRelayContext(id))];
+      return [open(getSecretsKey(), mailRelay.passwordSealed, mailRelayContext(row.id))];
     } catch {
       return []; // sealed under another key: no deploy can use it either
     }

@@ -25,6 +25,11 @@ export const environmentActionSchema = z.discriminatedUnion("action", [
   z.object({ ...base, action: z.literal("redeploy") }),
 ], { error: "Choose an action." });
 
+/** Omit distributed over the union, so each action keeps its own fields. */
+type WithoutBase<T> = T extends unknown ? Omit<T, keyof typeof base> : never;
+/** An environment action as the domain takes it (requestEnvironmentAction): the form's fields without the project and environment it is asked on. */
+export type ActionRequest = WithoutBase<z.infer<typeof environmentActionSchema>>;
+
 export const editEnvironmentSchema = z.object({
   projectId: z.string().min(1),
   environment: z.string().min(1),

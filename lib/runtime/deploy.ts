@@ -333,7 +333,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
       activityId: ctx.activityId,
       commit: ctx.commit,
       treeId,
-      config: config as unknown as Record<string, unknown>,
+      config,
       buildReused,
       variablesDigest: ctx.variables?.digest ?? null,
       routerDigest: routerDigestOf(routerSettings),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { basicCredentials, decideAccess, parseAccessRules, type HttpAccess } from "./http-access";
+import { basicCredentials, decideAccess, effectiveHttpAccess, parseAccessRules, type AccessNode, type HttpAccess } from "./http-access";
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 const check = async (password: string, hash: string) => hash === `hash:${password}`;
@@ -63,5 +63,23 @@ describe("basicCredentials", () => {
     expect(basicCredentials("Bearer x")).toBeNull();
     expect(basicCredentials(`Basic ${Buffer.from("nocolon").toString("base64")}`)).toBeNull();
     expect(basicCredentials(undefined)).toBeNull();
+  });
+});
+
+describe("effectiveHttpAccess", () => {
+  const open: HttpAccess = { enabled: false, logins: [], rules: [] };
+  const tree = (root: unknown): Map<string, AccessNode> =>
+    new Map<string, AccessNode>([
+      ["root", { id: "root", parentId: null, httpAccess: root as HttpAccess, httpAccessInherited: false }],
+      ["child", { id: "child", parentId: "root", httpAccess: open, httpAccessInherited: true }],
+    ]);
+
+  it("answers the access control a child inherits, as stored", () => {
+    const guarded: HttpAccess = { enabled: true, logins: [{ username: "a", passwordHash: "h" }], rules: [{ address: "10.0.0.0/8", action: "allow" }] };
+    expect(effectiveHttpAccess("child", tree(guarded))).toEqual({ access: guarded, from: "root" });
+  });
+
+  it("refuses a stored value that does not match, naming the environment it came from", () => {
+    expect(() => effectiveHttpAccess("child", tree({ enabled: "yes", logins: [], rules: [] }))).toThrow(/^Environment root has an HTTP access control that does not match its schema: enabled: /);
   });
 });

@@ -9,7 +9,7 @@
  */
 import crypto from "node:crypto";
 import ipaddr from "ipaddr.js";
-import type { HttpAccessSettings } from "@/db/schema";
+import { httpAccessSettingsSchema, parseJsonColumn, type HttpAccessSettings } from "@/db/json-columns";
 
 export type HttpAccess = HttpAccessSettings;
 export type AccessRule = HttpAccess["rules"][number];
@@ -133,9 +133,15 @@ export interface AccessNode {
   httpAccessInherited: boolean;
 }
 
+/** An environment's own access control as stored, checked (a row that does not match throws, naming the environment). Pure. */
+export function storedHttpAccess(env: { id: string; httpAccess: unknown }): HttpAccess {
+  return parseJsonColumn(httpAccessSettingsSchema, env.httpAccess, { record: "Environment", id: env.id, what: "an HTTP access control" });
+}
+
 /**
  * The access control that applies to `id`: its own, or (inherited) its parent's, up the tree to
- * the first environment with its own (a root always has its own; a cycle stops the walk). Pure.
+ * the first environment with its own (a root always has its own; a cycle stops the walk),
+ * checked as it is read (storedHttpAccess). Pure.
  */
 export function effectiveHttpAccess(id: string, byId: ReadonlyMap<string, AccessNode>): { access: HttpAccess; from: string } {
   const seen = new Set<string>();
@@ -144,7 +150,7 @@ export function effectiveHttpAccess(id: string, byId: ReadonlyMap<string, Access
     seen.add(node.id);
     node = byId.get(node.parentId);
   }
-  return node ? { access: node.httpAccess, from: node.id } : { access: NO_HTTP_ACCESS, from: id };
+  return node ? { access: storedHttpAccess(node), from: node.id } : { access: NO_HTTP_ACCESS, from: id };
 }
 
 /** A fingerprint of what the router enforces (field by field: stored JSON has no stable key order). */

@@ -5,6 +5,7 @@ import type net from "node:net";
 import path from "node:path";
 import type { SMTPServer, SMTPServerDataStream } from "smtp-server";
 import type { Db } from "@/db/client";
+import { mailRelaySettingsSchema, parseJsonColumn, type MailRelaySettings } from "@/db/json-columns";
 import { mails, type Environment } from "@/db/schema";
 import { dataPaths } from "@/lib/paths";
 import { open } from "@/lib/secrets/secret-box";
@@ -34,13 +35,19 @@ export interface MailRelay {
 /** The context a relay password is sealed under: bound to its environment. */
 export const mailRelayContext = (environmentId: string) => `mail-relay:${environmentId}`;
 
+/** An environment's relay setting as stored (null: none), checked (a row that does not match throws, naming the environment). */
+export function storedMailRelay(env: { id: string; mailRelay: unknown }): MailRelaySettings | null {
+  return env.mailRelay === null ? null : parseJsonColumn(mailRelaySettingsSchema, env.mailRelay, { record: "Environment", id: env.id, what: "a mail relay" });
+}
+
 /**
  * Production's relay with its password opened; null for any other environment or without one.
  * A password the key cannot open is sent as none (the relay's refusal is said in the log).
  */
 export function openMailRelay(env: Pick<Environment, "id" | "type" | "mailRelay">): MailRelay | null {
-  const r = env.mailRelay;
-  if (!r || env.type !== "production") return null;
+  if (env.type !== "production") return null;
+  const r = storedMailRelay(env);
+  if (!r) return null;
   let password: string | null = null;
   try {
     password = r.passwordSealed ? open(getSecretsKey(), r.passwordSealed, mailRelayContext(env.id)) : null;

@@ -18,9 +18,9 @@ import { removeSnapshotFiles, snapshotDir, snapshotTempDir } from "./snapshots";
 export const snapshotActivityRunners: ActivityRunners<SnapshotActivityKinds> = {
   "environment.backup": {
     run: (ctx, p) => createSnapshotArchive(ctx, p),
-    async abandon(tx, activity) {
-      const snapshotId = (activity.parameters as { snapshotId?: string }).snapshotId;
-      if (!snapshotId) return;
+    async abandon(tx, activity, parameters) {
+      if (!parameters) return;
+      const { snapshotId } = parameters;
       await tx.update(snapshots).set({ state: "failed", completedAt: new Date() }).where(and(eq(snapshots.id, snapshotId), eq(snapshots.state, "in_progress")));
       await removeTree(snapshotTempDir(activity.projectId, snapshotId));
     },

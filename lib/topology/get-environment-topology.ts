@@ -9,6 +9,7 @@ import { MAX_CONFIG_FILE_BYTES, type ConfigError, type ProjectConfig } from "@/l
 import { latestDeployment } from "@/lib/environments/queries";
 import { branchHead, readFileAt } from "@/lib/git/repository";
 import { environmentUrls } from "@/lib/runtime/deploy";
+import { storedHttpAccess } from "@/lib/runtime/http-access";
 import { volumeSizes } from "@/lib/runtime/volumes";
 import { buildEnvironmentTopology, type EnvironmentTopology } from "./environment-graph";
 import { environmentsWithChangedVariables } from "@/lib/variables/variables";
@@ -42,7 +43,7 @@ export async function getEnvironmentTopology(db: Db, access: ProjectAccess, env:
     else headErrors = parsed.errors;
   }
   if (!deployment) return { topology: null, deployedCommit: null, headCommit: head, headErrors, lastDeploy: null, used: {}, excerpts: {}, variablesChanged: false };
-  const config = deployment.config as unknown as ProjectConfig;
+  const config = deployment.config;
   const topology = buildEnvironmentTopology({
     config,
     headConfig,
@@ -53,7 +54,7 @@ export async function getEnvironmentTopology(db: Db, access: ProjectAccess, env:
   if (headErrors.length) topology.changed = true;
   if (variablesChanged) for (const n of topology.nodes) if (n.kind === "app") n.variablesChanged = true;
   // What the router enforces for this environment (its settings page changes them).
-  const guard = env.httpAccess;
+  const guard = storedHttpAccess(env);
   const routerFacts = [
     guard.enabled ? `Access control: on (${guard.logins.length} login${guard.logins.length === 1 ? "" : "s"}, ${guard.rules.length} address rule${guard.rules.length === 1 ? "" : "s"})` : "Access control: off",
     env.restrictRobots ? "Search engines: hidden (noindex)" : "Search engines: visible",

@@ -23,7 +23,6 @@ import { VariablesPanel } from "@/components/variables/variables-panel";
 import { listEnvironmentVariables } from "@/lib/variables/variables";
 import { listSnapshots, snapshotLimit } from "@/lib/snapshots/snapshots";
 import { getEnvironmentFromParams } from "@/lib/session/page-access";
-import type { ProjectConfig } from "@/lib/config/parse-config";
 import { environmentUrls } from "@/lib/runtime/deploy";
 import { DataSizes, DataSizesPending } from "@/components/environments/data-sizes";
 
@@ -48,7 +47,7 @@ export default async function EnvironmentPage({ params }: Props) {
           behind: await countCommitsBetween(projectId, env.name, parent.name),
         }
       : { ahead: [], behind: 0 };
-  const config = deployment ? (deployment.config as unknown as ProjectConfig) : null;
+  const config = deployment ? deployment.config : null;
   const site = config && env.status !== "inactive" ? environmentUrls(config, projectId, env.name) : null;
   const [snapshotList, limit] = await Promise.all([
     listSnapshots(db, access, env),
