@@ -255,8 +255,8 @@ function isAlive(pid: number): boolean {
 }
 
 // ---------------------------------------------------------------------------
-// The process-wide database. Kept on globalThis because Next.js may load this module
-// in more than one bundle (instrumentation and routes) within one process.
+// The process-wide database. Kept on globalThis because this module is loaded by more than one
+// bundle within one process: the front door (server.ts, with the worker) and Next.js's routes.
 // ---------------------------------------------------------------------------
 
 const globalKey = Symbol.for("pwi.database");
@@ -292,6 +292,14 @@ export async function selectRows<T>(db: Executor, query: SQL): Promise<T[]> {
   return result.rows;
 }
 
+/**
+ * Whether a database's client is PGlite (else a pg.Pool). By shape, not by class: the server's
+ * front door (server.ts) and Next.js's bundles load this module separately and share one database.
+ */
+function isPglite(client: PGlite | pg.Pool): client is PGlite {
+  return typeof (client as Partial<PGlite>).listen === "function";
+}
+
 /** Raw SQL for libraries that bring their own statements (pg-boss), on whichever driver `db` uses. */
 export interface SqlExecutor {
   executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
@@ -299,7 +307,7 @@ export interface SqlExecutor {
 
 export function sqlExecutor(db: Db): SqlExecutor {
   const client = (db as unknown as { $client: PGlite | pg.Pool }).$client;
-  if (client instanceof PGlite) {
+  if (isPglite(client)) {
     return {
       async executeSql(text, values) {
         if (values && values.length > 0) return client.query(text, values);
@@ -333,7 +341,7 @@ export async function listenToChannel(
   gaps: { onConnect?: () => void; onDisconnect?: () => void } = {},
 ): Promise<() => Promise<void>> {
   const client = (db as unknown as { $client: PGlite | pg.Pool }).$client;
-  if (client instanceof PGlite) return client.listen(channel, onMessage);
+  if (isPglite(client)) return client.listen(channel, onMessage);
   const options = (client as unknown as { options: pg.ClientConfig }).options;
   let stopped = false;
   let current: pg.Client | null = null;

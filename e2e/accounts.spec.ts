@@ -64,6 +64,10 @@ test("signing out ends the session on the server: its old cookie opens nothing, 
   await page.goto("/account");
   await page.getByRole("button", { name: "Sign out everywhere else" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Signed out 1 other session." })).toBeVisible();
+  // A new name shows in the header at once: saving renders the account page again, its header too.
+  await page.getByLabel("Name", { exact: true }).fill("Otto Renamed");
+  await page.getByRole("button", { name: "Save name" }).click();
+  await expect(page.getByRole("button", { name: "Account menu for Otto Renamed" })).toBeVisible();
   await secondPage.getByLabel("Name", { exact: true }).fill("Renamed");
   await secondPage.getByRole("button", { name: "Save name" }).click();
   await expect(secondPage.getByRole("alert").filter({ hasText: "Your session has ended. Sign in again." })).toBeVisible();

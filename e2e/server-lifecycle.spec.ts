@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import net from "node:net";
 import { expect, test } from "./support/test";
 import { freePort, launchServer, makeDataDir, serverEnv, startServer, type TestServer } from "./support/server";
 
@@ -13,7 +14,7 @@ test("a second server on the same DATA_DIR exits non-zero with a sentence; the f
   const first = await startServer({ env: { SEED_DEMO: "0" } });
   try {
     const port = await freePort();
-    const second = launchServer(serverEnv({ dataDir: first.dataDir, port, envPort: await freePort(), env: { SEED_DEMO: "0" } }), port);
+    const second = launchServer(serverEnv({ dataDir: first.dataDir, port, envPort: await freePort(), env: { SEED_DEMO: "0" } }));
     let answered = false;
     const watching = (async () => {
       while (second.child.exitCode === null) {
@@ -30,6 +31,25 @@ test("a second server on the same DATA_DIR exits non-zero with a sentence; the f
     expect(await healthy(first.port)).toBe(true);
   } finally {
     await first.stop();
+  }
+});
+
+test("a taken port and a bad setting: the start exits non-zero with a sentence saying what to change", async () => {
+  test.setTimeout(120_000);
+  const port = await freePort();
+  const squatter = net.createServer();
+  await new Promise<void>((r) => squatter.listen(port, r));
+  const dataDir = makeDataDir();
+  try {
+    const taken = launchServer(serverEnv({ dataDir, port, envPort: await freePort(), env: { SEED_DEMO: "0" } }));
+    expect(await taken.exited, taken.output()).toBe(1);
+    expect(taken.output()).toContain(`[startup] The dashboard cannot start: port ${port} is in use by another program. Stop it, or set PORT to a free port.`);
+    const bad = launchServer(serverEnv({ dataDir, port: await freePort(), envPort: await freePort(), env: { SEED_DEMO: "0", HOOK_SANDBOX: "sometimes" } }));
+    expect(await bad.exited, bad.output()).toBe(1);
+    expect(bad.output()).toMatch(/\[startup\] The dashboard cannot start: Invalid configuration:\s+HOOK_SANDBOX: .*"auto"\|"required"/);
+  } finally {
+    squatter.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });
 

@@ -53,14 +53,6 @@ const schema = z.object({
     .transform((v) => !(v !== undefined && ["0", "false", "no", "off"].includes(v.trim().toLowerCase()))),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   /**
-   * Set by `npm start` (scripts/server-settings.mjs): Next.js leaves SIGTERM and SIGINT to the
-   * server (lib/instance/shutdown.ts), which stops its worker and closes the database first.
-   */
-  NEXT_MANUAL_SIG_HANDLE: z
-    .string()
-    .optional()
-    .transform((v) => v === "true" || v === "1"),
-  /**
    * Hooks run in a bubblewrap sandbox. `auto` (default): sandboxed when bubblewrap works on
    * this machine, else unsandboxed with a warning in every deploy log; `required`: without a
    * working bubblewrap, hooks are refused.

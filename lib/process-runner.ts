@@ -27,8 +27,9 @@ type Pending = { broker: ChildProcess; message: (m: RunnerMessage) => boolean; f
 type RunnerMessage = Partial<RunFileResult> & { id: number; pid?: number; done?: boolean };
 type RunnerState = { pending: Map<number, Pending>; broker: ChildProcess | null; next: number; idleTimer: NodeJS.Timeout | null; holders: number; Gone: typeof RunnerGoneError };
 /**
- * One runner per process: the server's bundles (pages, route handlers, the worker started by
- * instrumentation) each get their own copy of this module, and would each start a runner.
+ * One runner per process: the server's bundles (the front door with the worker it starts,
+ * server.ts; Next.js's pages and route handlers) each get their own copy of this module, and
+ * would each start a runner.
  */
 const KEY = Symbol.for("pwi.process-runner");
 const state: RunnerState = ((globalThis as typeof globalThis & { [KEY]?: RunnerState })[KEY] ??= { pending: new Map(), broker: null, next: 0, idleTimer: null, holders: 0, Gone: RunnerGoneError });

@@ -1,17 +1,18 @@
-// Builds the dashboard with `next build` unless .next holds a build of exactly these sources.
+// Builds the dashboard unless it is built from exactly these sources: the app with `next build`
+// (its output in .next is what Next.js wrote), and the server's front door (server.ts) with
+// esbuild into build/server.cjs.
 import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { asciiServerChunks } from "./ascii-server-chunks.mjs";
-import { dedupeServerChunks } from "./dedupe-server-chunks.mjs";
-import { precompressStatic } from "./precompress-static.mjs";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-export const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
-const stampFile = path.join(root, ".next", "source-hash");
-const SOURCES = ["app", "components", "lib", "db", "public", "instrumentation.ts", "proxy.ts", "next.config.js", "postcss.config.mjs", "package-lock.json", "tsconfig.json", "scripts/build-if-needed.mjs", "scripts/ascii-server-chunks.mjs", "scripts/dedupe-server-chunks.mjs", "scripts/precompress-static.mjs"];
+/** The front door as Node.js runs it. */
+export const serverBundle = path.join(root, "build", "server.cjs");
+const stampFile = path.join(root, "build", "source-hash");
+const SOURCES = ["app", "components", "lib", "db", "public", "server.ts", "proxy.ts", "next.config.js", "postcss.config.mjs", "package-lock.json", "tsconfig.json", "scripts/build-if-needed.mjs"];
 const IGNORED = /\.(test|int\.test)\.ts$|^db\/testing\//;
 
 function hashSources() {
@@ -29,24 +30,50 @@ function hashSources() {
   return hash.digest("hex");
 }
 
+/**
+ * server.ts and the modules it imports, in one CommonJS file; packages stay in node_modules, so
+ * the front door shares pg and PGlite with Next.js's server. `server-only` is a marker for
+ * Next.js's bundler (the front door is server code by definition): it is left out.
+ */
+export async function bundleServer() {
+  const esbuild = createRequire(import.meta.url)("esbuild");
+  await esbuild.build({
+    entryPoints: [path.join(root, "server.ts")],
+    outfile: serverBundle,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    packages: "external",
+    tsconfig: path.join(root, "tsconfig.json"),
+    sourcemap: "linked",
+    logLevel: "warning",
+    plugins: [
+      {
+        name: "server-only",
+        setup(build) {
+          build.onResolve({ filter: /^server-only$/ }, () => ({ path: "server-only", namespace: "marker" }));
+          build.onLoad({ filter: /.*/, namespace: "marker" }, () => ({ contents: "", loader: "js" }));
+        },
+      },
+    ],
+  });
+}
+
 /** Returns true when it built, false when the existing build was current. Exits on failure. */
-export function buildIfNeeded(log = console.log) {
+export async function buildIfNeeded(log = console.log) {
   const started = Date.now();
   const sourceHash = hashSources();
   const current =
-    fs.existsSync(path.join(root, ".next", "BUILD_ID")) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === sourceHash;
+    fs.existsSync(path.join(root, ".next", "BUILD_ID")) && fs.existsSync(serverBundle) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === sourceHash;
   if (current) return false;
   log("[build] Building the dashboard (first run, or the sources changed)…");
-  const result = spawnSync(process.execPath, [nextBin, "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  const result = spawnSync(path.join(root, "node_modules", ".bin", "next"), ["build"], { cwd: root, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   if (result.status !== 0) {
     console.error("[build] The build failed; see the output above.");
     process.exit(result.status ?? 1);
   }
-  const rewritten = asciiServerChunks(path.join(root, ".next", "server"), log);
-  log(`[build] ${rewritten} server file(s) rewritten in ASCII (one byte per character in V8's memory).`);
-  const deduped = dedupeServerChunks(path.join(root, ".next", "server", "chunks"));
-  log(`[build] ${deduped} duplicate server chunk(s) turned into references to one copy.`);
-  precompressStatic(path.join(root, ".next", "static"), log);
+  await bundleServer();
   fs.writeFileSync(stampFile, sourceHash);
   log(`[build] Built in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   return true;

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { buildIfNeeded, root } from "./build-if-needed.mjs";
 
-buildIfNeeded();
+await buildIfNeeded();
 const result = spawnSync(process.execPath, [path.join(root, "node_modules/@playwright/test/cli.js"), "test", ...process.argv.slice(2)], {
   cwd: root,
   stdio: "inherit",

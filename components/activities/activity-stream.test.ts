@@ -1,12 +1,18 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createElement } from "react";
 import { renderToString } from "react-dom/server";
-import { SearchParamsContext } from "next/dist/shared/lib/hooks-client-context.shared-runtime";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { queryKeys } from "@/components/query-keys";
 import type { ActivityStreamPage } from "@/lib/environments/activity-stream";
 import { ActivityStream } from "./activity-stream";
 import { streamActivity } from "./testing-activities";
+
+// The page's address, as Next.js's router would give it (its public hooks, not its internals).
+vi.mock("next/navigation", () => ({
+  useSearchParams: () => new URLSearchParams(),
+  useRouter: () => ({ push() {}, replace() {}, refresh() {}, prefetch() {} }),
+  usePathname: () => "/projects/p",
+}));
 
 const done = streamActivity({
   id: "a1",
@@ -27,7 +33,7 @@ const initial: ActivityStreamPage = { running: [], pending: [], recent: [done], 
  */
 function render(client: QueryClient): string {
   const stream = createElement(ActivityStream, { projectId: "p", environment: "staging", initial, typeLabels: [["environment.redeploy", "Redeploy"]] });
-  return renderToString(createElement(QueryClientProvider, { client }, createElement(SearchParamsContext.Provider, { value: new URLSearchParams() }, stream)));
+  return renderToString(createElement(QueryClientProvider, { client }, stream));
 }
 
 describe("ActivityStream while hydrating", () => {

@@ -17,9 +17,8 @@ interface Toast {
 }
 
 const STORAGE_KEY = "pwi.watched-activities";
+/** How often activities are looked at while their project's event stream is not open on this page. */
 const POLL_MS = 2_000;
-/** Polling pauses this long after a project event stream last spoke. */
-const STREAM_QUIET_MS = 30_000;
 const TOAST_MS = 12_000;
 
 const WatchContext = createContext<(w: Watched) => void>(() => {});
@@ -40,12 +39,31 @@ function readWatched(): Watched[] {
 
 /**
  * Notices for activities the user started: when one ends, a toast says how, with a link
- * to its log. Survives navigation and reloads (sessionStorage); looks every 2 seconds,
- * only while something is watched, with one request for all of them.
+ * to its log. Survives navigation and reloads (sessionStorage). Looks when their project's
+ * event stream says an activity changed; polls (every 2 seconds, one request for all of
+ * them) only while one of them belongs to a project whose stream is not open on this page
+ * (another project's page, the project list, the account, a stream down).
  */
 export function ActivityToasts({ children }: { children: ReactNode }) {
   const [watched, setWatched] = useState<Watched[]>([]);
   const [toasts, setToasts] = useState<Toast[]>([]);
+  const [liveProjects, setLiveProjects] = useState<ReadonlySet<string>>(() => new Set());
+
+  // Which projects' event streams are open (components/projects/project-events.tsx says so).
+  useEffect(() => {
+    const onStream = (e: Event) => {
+      const { projectId, live } = (e as CustomEvent<{ projectId: string; live: boolean }>).detail;
+      setLiveProjects((prev) => {
+        if (prev.has(projectId) === live) return prev;
+        const next = new Set(prev);
+        if (live) next.add(projectId);
+        else next.delete(projectId);
+        return next;
+      });
+    };
+    window.addEventListener("pwi:project-stream", onStream);
+    return () => window.removeEventListener("pwi:project-stream", onStream);
+  }, []);
 
   useEffect(() => {
     // eslint-disable-next-line react-hooks/set-state-in-effect -- sessionStorage is only readable after mount
@@ -61,6 +79,7 @@ export function ActivityToasts({ children }: { children: ReactNode }) {
   );
 
   const watchedKey = watched.map((w) => w.activityId).join(",");
+  const mustPoll = watched.some((w) => !liveProjects.has(w.projectId));
   useEffect(() => {
     if (watched.length === 0) return;
     let stopped = false;
@@ -84,23 +103,18 @@ export function ActivityToasts({ children }: { children: ReactNode }) {
         /* offline for a moment */
       }
     };
-    // A project's event stream says when an activity changed: look at once, and do not poll
-    // while it speaks (a page without one — the project list, the account — polls).
-    let heardAt = 0;
-    const t = setInterval(() => {
-      if (Date.now() - heardAt > STREAM_QUIET_MS) void look();
-    }, POLL_MS);
-    const onActivity = () => {
-      heardAt = Date.now();
-      void look();
-    };
+    // Once now (it may have ended before it was watched), then whenever a project's event stream
+    // says an activity changed; on a timer only while one is of a project without an open stream.
+    void look();
+    const t = mustPoll ? setInterval(() => void look(), POLL_MS) : null;
+    const onActivity = () => void look();
     window.addEventListener("pwi:project-activity", onActivity);
     return () => {
       stopped = true;
-      clearInterval(t);
+      if (t) clearInterval(t);
       window.removeEventListener("pwi:project-activity", onActivity);
     };
-  }, [watchedKey]); // eslint-disable-line react-hooks/exhaustive-deps -- the ids are what matter
+  }, [watchedKey, mustPoll]); // eslint-disable-line react-hooks/exhaustive-deps -- the ids are what matter
 
   return (
     <WatchContext.Provider value={watch}>

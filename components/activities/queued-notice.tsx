@@ -7,6 +7,7 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { DialogClose } from "@/components/ui/dialog";
 import { Spinner } from "@/components/ui/spinner";
+import { useProjectEventsLive } from "@/components/projects/project-events";
 import type { ActivityStateView } from "@/lib/environments/activity-states";
 
 async function fetchActivityState(activityId: string): Promise<ActivityStateView | null> {
@@ -18,13 +19,14 @@ async function fetchActivityState(activityId: string): Promise<ActivityStateView
 /**
  * What an action dialog shows once its activity is queued, following it to the end: queued,
  * running, then how it ended — with a link to its log and Close. The project's event stream
- * says when to look again; without one it looks every two seconds until the end.
+ * says when to look again; only while it is down does it look every two seconds until the end.
  */
 export function QueuedNotice({ projectId, activityId, what = "The activity", inDialog = true }: { projectId: string; activityId: string; what?: string; inDialog?: boolean }) {
+  const live = useProjectEventsLive();
   const { data, refetch } = useQuery({
     queryKey: ["activity-state", activityId],
     queryFn: () => fetchActivityState(activityId),
-    refetchInterval: (query) => (isEnded(query.state.data) ? false : 2_000),
+    refetchInterval: (query) => (live || isEnded(query.state.data) ? false : 2_000),
   });
   useEffect(() => {
     const onActivity = () => void refetch();

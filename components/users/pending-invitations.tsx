@@ -11,7 +11,8 @@ export interface PendingInvitation {
   expiresAt: string;
 }
 
-export function PendingInvitations({ invitations }: { invitations: PendingInvitation[] }) {
+/** Pending invitations with a Withdraw button each: of one project (`projectId`, its Access page) or of the whole instance. */
+export function PendingInvitations({ invitations, projectId }: { invitations: PendingInvitation[]; projectId?: string }) {
   if (invitations.length === 0) return <p className="text-sm text-muted">No pending invitations.</p>;
   return (
     <ul className="divide-y divide-border text-sm" aria-label="Pending invitations">
@@ -21,7 +22,7 @@ export function PendingInvitations({ invitations }: { invitations: PendingInvita
           <span className="text-xs text-muted">{i.detail}</span>
           <span className="text-xs text-muted">expires {i.expiresAt}</span>
           <span className="ml-auto">
-            <WithdrawButton id={i.id} email={i.email} />
+            <WithdrawButton id={i.id} email={i.email} projectId={projectId} />
           </span>
         </li>
       ))}
@@ -29,11 +30,13 @@ export function PendingInvitations({ invitations }: { invitations: PendingInvita
   );
 }
 
-function WithdrawButton({ id, email }: { id: string; email: string }) {
+function WithdrawButton({ id, email, projectId }: { id: string; email: string; projectId?: string }) {
   const [state, action] = useActionState(revokeInvitationAction, null);
   return (
     <form action={action} className="inline-flex items-center gap-2">
       <input type="hidden" name="invitationId" value={id} />
+      {/* On a project's page the project's event stream shows the list without it (else the action renders the Users page again). */}
+      {projectId ? <input type="hidden" name="projectId" value={projectId} /> : null}
       <Button type="submit" variant="ghost" className="text-danger" aria-label={`Withdraw the invitation for ${email}`}>
         Withdraw
       </Button>

@@ -1,6 +1,6 @@
 /**
- * Starts the production build (`next start`) on a free port with its own DATA_DIR, and
- * stops it. Used by the global setup and by tests that need a server of their own
+ * Starts the production server as `npm start` does (package.json's `start`: its environment,
+ * Node.js's flags and scripts/start.mjs) on a free port with its own DATA_DIR, and stops it. Used by the global setup and by tests that need a server of their own
  * (an empty database, a restart).
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -8,9 +8,25 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { SERVER_ENV, SERVER_NODE_ARGS } from "../../scripts/server-settings.mjs";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
+
+/**
+ * `npm start` as package.json writes it (`NAME=value … exec node <flags> <script>`): read, not
+ * repeated, so the tests' servers run as users' do.
+ */
+export function npmStart(): { env: Record<string, string>; nodeArgs: string[]; script: string } {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Z_]+=/.test(words[0] ?? "")) {
+    const [name, ...value] = words.shift()!.split("=");
+    env[name!] = value.join("=");
+  }
+  if (words.shift() !== "exec" || words.shift() !== "node") throw new Error(`package.json's start is not "NAME=value … exec node …": ${pkg.scripts.start}`);
+  const script = words.pop()!;
+  return { env, nodeArgs: words, script: path.join(root, script) };
+}
 
 export interface TestServer {
   url: string;
@@ -40,7 +56,7 @@ export function makeDataDir(): string {
 
 /** The environment of a test server, as `npm start` gives it; on its own embedded database unless a test names a server. */
 export function serverEnv(options: { dataDir: string; port: number; envPort: number; env?: Record<string, string>; databaseUrl?: string }): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, DATA_DIR: options.dataDir, PORT: String(options.port), ENV_PORT: String(options.envPort), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...SERVER_ENV };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, DATA_DIR: options.dataDir, PORT: String(options.port), ENV_PORT: String(options.envPort), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...npmStart().env };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
   if (!options.env?.AUTH_SECRET) delete env.AUTH_SECRET;
@@ -50,9 +66,10 @@ export function serverEnv(options: { dataDir: string; port: number; envPort: num
 }
 
 /** Starts the production server as `npm start` does (its output kept), without waiting for it. */
-export function launchServer(env: NodeJS.ProcessEnv, port: number): { child: ChildProcess; output(): string; exited: Promise<number | null> } {
+export function launchServer(env: NodeJS.ProcessEnv): { child: ChildProcess; output(): string; exited: Promise<number | null> } {
   let output = "";
-  const child: ChildProcess = spawn(process.execPath, [...SERVER_NODE_ARGS, path.join(root, "node_modules/next/dist/bin/next"), "start", "--port", String(port)], {
+  const { nodeArgs, script } = npmStart();
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, script], {
     cwd: root,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -70,7 +87,7 @@ export async function startServer(
   const port = options.port ?? (await freePort());
   const envPort = Number(options.env?.ENV_PORT ?? (await freePort()));
   const env = serverEnv({ ...options, dataDir, port, envPort });
-  const { child, output: readOutput, exited } = launchServer(env, port);
+  const { child, output: readOutput, exited } = launchServer(env);
 
   const url = `http://localhost:${port}`;
   const deadline = Date.now() + 90_000;

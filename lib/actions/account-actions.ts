@@ -9,9 +9,11 @@ import { changePassword, updateOwnName } from "@/lib/users/account";
 import { changePasswordSchema, updateNameSchema } from "@/lib/users/validation";
 import { runFormAction } from "./run-form-action";
 
+// The account page has no event stream: each action renders it again (the header with the name too), and nothing else.
+
 export async function updateOwnNameAction(_prev: FormState, formData: FormData): Promise<FormState> {
   const result = await runFormAction(formData, ["name"], updateNameSchema, (db, user, input) => updateOwnName(db, user, input.name));
-  if (result.ok) revalidatePath("/", "layout");
+  if (result.ok) revalidatePath("/account");
   return result;
 }
 

@@ -1,6 +1,5 @@
 "use server";
 
-import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import type { Db } from "@/db/client";
 import { getEnvironmentByName, listEnvironments } from "@/lib/environments/queries";
@@ -43,12 +42,11 @@ export async function environmentAction(_prev: FormState<QueuedActivity>, formDa
   return result.ok ? { ...result, data: { activityId: result.data.activityId, activity: result.data.activity, environments: result.data.environments } } : result;
 }
 
+/** Saves an environment's title and parent; the project's event stream shows them on every open page. */
 export async function editEnvironmentAction(_prev: FormState, formData: FormData): Promise<FormState> {
-  const result = await runFormAction(formData, ["projectId", "environment", "title", "parent"], editEnvironmentSchema, (db, user, input) =>
+  return runFormAction(formData, ["projectId", "environment", "title", "parent"], editEnvironmentSchema, (db, user, input) =>
     updateEnvironment(db, user, input.projectId, input.environment, { title: input.title, parent: input.parent }),
   );
-  if (result.ok) revalidatePath(`/projects/${result.values.projectId}`, "layout");
-  return result;
 }
 
 export async function cancelActivityAction(_prev: FormState, formData: FormData): Promise<FormState> {

@@ -13,19 +13,24 @@ import { runFormAction } from "./run-form-action";
 
 type LinkState = FormState<{ link: string; expiresAt: string }>;
 
-/** A project admin (or instance administrator) invites someone into the project with chosen roles. */
+/** A project admin (or instance administrator) invites someone into the project with chosen roles; the project's event stream shows it pending. */
 export async function inviteMemberAction(_prev: LinkState, formData: FormData): Promise<LinkState> {
-  const result = await runFormAction(formData, ["projectId", "email", "role", "production", "staging", "development"], inviteMemberSchema, async (db, user, { projectId, email, ...roles }) => {
+  return runFormAction(formData, ["projectId", "email", "role", "production", "staging", "development"], inviteMemberSchema, async (db, user, { projectId, email, ...roles }) => {
     const { token, expiresAt } = await createInvitation(db, user, { email, projectId, roles });
     return { link: `${await publicBaseUrl()}/invite/${token}`, expiresAt: expiresAt.toISOString() };
   });
-  if (result.ok) revalidatePath(`/projects/${result.values.projectId}`, "layout");
-  return result;
 }
 
+/**
+ * Withdraws an invitation. On a project's Access page (`projectId` sent) the project's event
+ * stream shows it gone; the Users page lists every project's and the instance's invitations and
+ * has no stream, so it alone is rendered again.
+ */
 export async function revokeInvitationAction(_prev: FormState, formData: FormData): Promise<FormState> {
-  const result = await runFormAction(formData, ["invitationId"], invitationIdSchema, (db, user, input) => revokeInvitation(db, user, input.invitationId));
-  if (result.ok) revalidatePath("/", "layout");
+  const result = await runFormAction(formData, ["invitationId", "projectId"], invitationIdSchema, async (db, user, input) => {
+    await revokeInvitation(db, user, input.invitationId);
+  });
+  if (result.ok && !result.values.projectId) revalidatePath("/admin/users");
   return result;
 }
 

@@ -1,6 +1,5 @@
 "use server";
 
-import { revalidatePath } from "next/cache";
 import { getDb } from "@/db/client";
 import { requestPause, settingsInputSchema, updateEnvironmentSettings } from "@/lib/environments/settings";
 import { fail, fieldErrorsOf, formValues, ok, toActionFailure, type FormState } from "@/lib/errors";
@@ -12,7 +11,10 @@ const text = (formData: FormData, name: string) => {
   return typeof v === "string" ? v : "";
 };
 
-/** Saves an environment's HTTP access control and robots setting; the change redeploys it. Passwords never come back. */
+/**
+ * Saves an environment's HTTP access control and robots setting; the change redeploys it. Passwords never come back.
+ * (No revalidation in these actions: the project's event stream shows the change and the activity on every open page.)
+ */
 export async function saveEnvironmentSettingsAction(_prev: FormState<{ activityId: string | null }>, formData: FormData): Promise<FormState<{ activityId: string | null }>> {
   const values = formValues(formData, ["projectId", "environment", "newUsername", "rules", "relayHost", "relayPort", "relayUsername"]);
   const user = await getSessionUser();
@@ -34,7 +36,6 @@ export async function saveEnvironmentSettingsAction(_prev: FormState<{ activityI
   if (!parsed.success) return { ...fail("Check the highlighted fields.", fieldErrorsOf(parsed.error.issues)), values };
   try {
     const activity = await updateEnvironmentSettings(await getDb(), user, text(formData, "projectId"), text(formData, "environment"), parsed.data);
-    revalidatePath(`/projects/${text(formData, "projectId")}`, "layout");
     return { ...ok({ activityId: activity?.id ?? null }), values: { ...values, newUsername: "" } };
   } catch (err) {
     return { ...toActionFailure(err), values };
@@ -47,7 +48,6 @@ export async function pauseEnvironmentAction(_prev: FormState<{ activityId: stri
   if (!user) return fail(SESSION_EXPIRED);
   try {
     const activity = await requestPause(await getDb(), user, text(formData, "projectId"), text(formData, "environment"), text(formData, "pause") === "1");
-    revalidatePath(`/projects/${text(formData, "projectId")}`, "layout");
     return ok({ activityId: activity.id });
   } catch (err) {
     return toActionFailure(err);

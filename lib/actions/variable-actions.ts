@@ -1,6 +1,5 @@
 "use server";
 
-import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { getDb } from "@/db/client";
 import { requireProjectAccess } from "@/lib/auth/project-access";
@@ -29,6 +28,8 @@ function parseVariableForm(formData: FormData, enabled: boolean) {
   });
 }
 
+// No revalidation in these actions: the project's event stream shows a change on every open page of the project.
+
 /** What a save did, for the panel's notice: the activity recording it, queued when it redeploys its environment. */
 export interface VariableSaveResult {
   activityId: string;
@@ -48,7 +49,6 @@ export async function createVariableAction(_prev: FormState<VariableSaveResult>,
     const access = await requireProjectAccess(db, user, String(formData.get("projectId") ?? ""));
     const environment = String(formData.get("environment") ?? "");
     const saved = await createVariable(db, access, environment || null, parsed.data, user.id);
-    revalidatePath(`/projects/${access.project.id}`, "layout");
     return ok({ activityId: saved.activityId, redeploys: saved.redeploys, environment: saved.variable.environment });
   } catch (err) {
     return { ...toActionFailure(err), values };
@@ -64,7 +64,6 @@ export async function deleteVariableAction(_prev: FormState<VariableSaveResult>,
     const db = await getDb();
     const access = await requireProjectAccess(db, user, parsed.data.projectId);
     const saved = await deleteVariable(db, access, parsed.data.variableId, user.id);
-    revalidatePath(`/projects/${access.project.id}`, "layout");
     return ok({ activityId: saved.activityId, redeploys: saved.redeploys, environment: saved.environment });
   } catch (err) {
     return toActionFailure(err);
@@ -81,7 +80,6 @@ export async function updateVariableAction(_prev: FormState<VariableSaveResult>,
     const db = await getDb();
     const access = await requireProjectAccess(db, user, String(formData.get("projectId") ?? ""));
     const saved = await updateVariable(db, access, String(formData.get("variableId") ?? ""), parsed.data, user.id);
-    revalidatePath(`/projects/${access.project.id}`, "layout");
     return ok({ activityId: saved.activityId, redeploys: saved.redeploys, environment: saved.variable.environment });
   } catch (err) {
     return toActionFailure(err);
@@ -106,7 +104,6 @@ export async function importVariablesAction(_prev: FormState<VariableImportResul
     const access = await requireProjectAccess(db, user, values.projectId ?? "");
     const environment = values.environment || null;
     const result = await importVariables(db, access, environment, typeof text === "string" ? text : "", { shellPrefix: box(formData, "shellPrefix"), sensitive: box(formData, "sensitive") }, user.id);
-    revalidatePath(`/projects/${access.project.id}`, "layout");
     return ok({ ...result, environment });
   } catch (err) {
     return { ...toActionFailure(err), values };

@@ -3,9 +3,12 @@ import { describeEachDatabase } from "@/db/testing/databases";
 import { ACTIVITY_KINDS } from "@/lib/activity-kinds";
 import { startActivityWorker } from "@/lib/activity-runners";
 import { listEnvironments } from "@/lib/environments/queries";
+import { updateEnvironment } from "@/lib/environments/update-environment";
 import { createProject } from "@/lib/projects/create-project";
+import { addProjectMember } from "@/lib/projects/members";
+import { renameProject } from "@/lib/projects/update-project";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
-import { subscribeToProject, type ProjectEvent } from "./project-events";
+import { subscribeToProject, type ProjectActivityEvent, type ProjectEvent } from "./project-events";
 import { enqueueActivity } from "./queue";
 
 describeEachDatabase("a project's live events", ({ db }) => {
@@ -18,9 +21,9 @@ describeEachDatabase("a project's live events", ({ db }) => {
     const worker = startActivityWorker(db());
     try {
       await worker.idle();
-      const heard: ProjectEvent[] = [];
+      const heard: ProjectActivityEvent[] = [];
       const heardOther: ProjectEvent[] = [];
-      const stop = await subscribeToProject(db(), id, (e) => heard.push(e));
+      const stop = await subscribeToProject(db(), id, (e) => e.kind === "activity" && heard.push(e));
       const stopOther = await subscribeToProject(db(), other, (e) => heardOther.push(e));
       const staging = (await listEnvironments(db(), id)).find((e) => e.name === "staging")!;
       const activity = await enqueueActivity(ACTIVITY_KINDS, db(), {
@@ -38,6 +41,38 @@ describeEachDatabase("a project's live events", ({ db }) => {
       expect(heardOther).toEqual([]);
     } finally {
       await worker.stop();
+    }
+  });
+
+  it("tells each project's listeners what else changed — its title, members, an environment — once committed, and nothing of a refused change", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const member = await makeUser(db());
+    const id = uniqueProjectId("changes");
+    const other = uniqueProjectId("changes");
+    await createProject(db(), admin, { id, title: "Changes", plan: "starter", region: "us-3" });
+    await createProject(db(), admin, { id: other, title: "Other", plan: "starter", region: "us-3" });
+    const heard: ProjectEvent[] = [];
+    const heardOther: ProjectEvent[] = [];
+    // (Their first deploys' activities are heard too, as they are queued: not what this is about.)
+    const stop = await subscribeToProject(db(), id, (e) => e.kind === "change" && heard.push(e));
+    const stopOther = await subscribeToProject(db(), other, (e) => e.kind === "change" && heardOther.push(e));
+    try {
+      await renameProject(db(), admin, id, "Renamed");
+      await addProjectMember(db(), admin, id, member.email, { role: "viewer", production: "none", staging: "viewer", development: "contributor" });
+      await expect(renameProject(db(), member, id, "Refused")).rejects.toMatchObject({ code: "forbidden" });
+      await updateEnvironment(db(), admin, id, "staging", { title: "Stage", parent: "master" });
+      const deadline = Date.now() + 5000;
+      while (heard.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100)); // nothing more arrives
+      expect(heard).toEqual([
+        { kind: "change", change: "project", environmentType: null },
+        { kind: "change", change: "members", environmentType: null },
+        { kind: "change", change: "environment", environmentType: "staging" },
+      ]);
+      expect(heardOther).toEqual([]);
+    } finally {
+      stop();
+      stopOther();
     }
   });
 });

@@ -190,7 +190,7 @@ describeEachDatabase("environment settings the router enforces", ({ db }) => {
         expect(r.body, p).not.toContain("passwordHash");
       }
     }).finally(() => router.close());
-  });
+  }, 90_000); // three deploys and a pause with its redeploy: 10-20 s alone, more while the suite loads both cores
 
   it("pauses what nobody deploys: non-production environments past the project's idle days, as an activity; 0 never pauses", async () => {
     const { admin, id } = await starterProject(db(), "idle");

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { environments, projects, type Activity, type Environment, type HttpAccessSettings, type MailRelaySettings } from "@/db/schema";
 import { busyEnvironments, enqueueActivity, lockProject, recordDoneActivity } from "@/lib/activities/queue";
+import { notifyProjectChange } from "@/lib/activities/notify";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { hasRole, type SessionUser } from "@/lib/auth/permissions";
 import { requireProjectAccess } from "@/lib/auth/project-access";
@@ -163,6 +164,8 @@ export async function updateEnvironmentSettings(db: Db, user: SessionUser, proje
     const emailChanged = email !== env.outgoingEmail || relayChanged;
     if (!accessChanged && !robotsChanged && !emailChanged) return null;
     await tx.update(environments).set({ httpAccess: own, httpAccessInherited: inherit, restrictRobots: input.restrictRobots, outgoingEmail: email, mailRelay, updatedAt: new Date() }).where(eq(environments.id, env.id));
+    // Not only its type's pages: its children, of any type, may inherit the access settings.
+    await notifyProjectChange(tx, projectId, "environment");
     // E-mail needs no redeploy: its endpoint reads the setting when a deploy's hooks start.
     const emailActivity = emailChanged
       ? await recordDoneActivity(

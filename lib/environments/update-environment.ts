@@ -2,6 +2,7 @@ import "server-only";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { environments } from "@/db/schema";
+import { notifyProjectChange } from "@/lib/activities/notify";
 import { busyEnvironments, lockProject } from "@/lib/activities/queue";
 import type { SessionUser } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
@@ -31,5 +32,6 @@ export async function updateEnvironment(db: Db, user: SessionUser, projectId: st
       parentId = parent.id;
     }
     await tx.update(environments).set({ title: input.title, parentId, updatedAt: new Date() }).where(eq(environments.id, env.id));
+    await notifyProjectChange(tx, projectId, "environment", env.type);
   });
 }

@@ -1,30 +1,15 @@
 import "server-only";
-import http from "node:http";
+import type http from "node:http";
 import type { TLSSocket } from "node:tls";
 import { CLIENT_ADDRESS_HEADER, CLIENT_HTTPS_HEADER } from "@/lib/session/client-info";
 
-let installed = false;
-
 /**
  * Next.js fills X-Forwarded-For only when a client did not send one, so it cannot tell who
- * is asking. Before any request reaches Next.js, this stamps the socket's address (or, with
- * TRUST_PROXY, the last X-Forwarded-For entry — the one the proxy added) and whether the
- * request came over https, replacing anything a client sent under those names. The sign-in
- * lockout counts per address; cookies become Secure over https.
+ * is asking. The front door (server.ts) calls this first for every request: it stamps the
+ * socket's address (or, with TRUST_PROXY, the last X-Forwarded-For entry — the one the proxy
+ * added) and whether the request came over https, replacing anything a client sent under those
+ * names. The sign-in lockout counts per address; cookies become Secure over https.
  */
-export function installClientHeaders(trustProxy: boolean): void {
-  if (installed) return;
-  installed = true;
-  const emit = http.Server.prototype.emit;
-  http.Server.prototype.emit = function (this: http.Server, event: string | symbol, ...args: unknown[]) {
-    if (event === "request") {
-      const req = args[0] as http.IncomingMessage;
-      stampClientHeaders(req, trustProxy);
-    }
-    return emit.apply(this, [event, ...args] as Parameters<typeof emit>);
-  } as typeof emit;
-}
-
 export function stampClientHeaders(req: http.IncomingMessage, trustProxy: boolean): void {
   const socketAddress = req.socket?.remoteAddress ?? "";
   let address = socketAddress;

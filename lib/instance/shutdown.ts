@@ -1,6 +1,5 @@
 import "server-only";
 import { closeDatabase } from "@/db/client";
-import { env } from "@/lib/env";
 import { stopBackgroundWorker } from "@/lib/activities/background-worker";
 
 /** How long a stop waits for running activities before it closes the database anyway. */
@@ -9,14 +8,12 @@ const WORKER_GRACE_MS = 5_000;
 const GRACE_MS = 8_000;
 
 /**
- * SIGTERM and SIGINT, when Next.js leaves them to us (NEXT_MANUAL_SIG_HANDLE, set by `npm start`):
- * the worker stops taking activities (those running get WORKER_GRACE_MS to end; what is cut off
+ * SIGTERM and SIGINT (the server's own: Next.js, run by server.ts, installs no handler): the worker stops taking activities (those running get WORKER_GRACE_MS to end; what is cut off
  * is failed by the next start, as after a crash), the database is closed, which releases the
  * embedded database's lock, and the process exits with the signal's code (143, 130). Bounded:
  * after GRACE_MS it exits regardless. A start overlapping this stop waits for the lock.
  */
 export function handleShutdownSignals(log: (line: string) => void): void {
-  if (!env().NEXT_MANUAL_SIG_HANDLE) return;
   let stopping = false;
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.on(signal, () => {

@@ -4,10 +4,8 @@ import { getDatabase } from "@/db/client";
 import { getAuthSecret } from "@/lib/auth/secret";
 import { env } from "@/lib/env";
 import { countUsers, createUser, getUserByEmail, upsertAdministrator } from "@/lib/users/create-user";
-import { installClientHeaders } from "./client-headers";
-import { installPrecompressedStatic } from "./precompressed-static";
+import { stampClientHeaders } from "./client-headers";
 import { collectGarbageWhenIdle } from "./idle-memory";
-import { installPageCache } from "@/lib/session/page-cache";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/session/client-info";
 import { startAdminSocket } from "./admin-socket";
 import { protectDataDir } from "./protect-data-dir";
@@ -44,18 +42,11 @@ export async function startInstance(log: (line: string) => void = console.log): 
   // PWI_REPORT_EVENT_LOOP=1 reports every 5 s; a number of milliseconds (≥ 100) sets the interval.
   const reportEvery = Number(process.env.PWI_REPORT_EVENT_LOOP ?? 0);
   if (reportEvery > 0) reportEventLoopDelay(log, reportEvery >= 100 ? reportEvery : 5000);
-  const pageCache = installPageCache(config.PORT);
-  installClientHeaders(config.TRUST_PROXY);
-  // Installed last, so it runs first: a static script costs a map lookup, not a pass through Next.js.
-  installPrecompressedStatic(config.PORT);
   collectGarbageWhenIdle();
   const database = await getDatabase();
   const migrationsApplied = await database.migrate();
   const db = database.db;
-  const secret = getAuthSecret();
-  if (config.PAGE_CACHE) {
-    await pageCache.start({ db, secret, publicUrl: config.PUBLIC_URL }).catch((err) => log(`[startup] Pages are rendered for every request: the page cache could not LISTEN (${String(err)}).`));
-  }
+  getAuthSecret(); // made now, on first start, before any request needs it
   const firstStart = await markFirstStart(db, config.SEED_DEMO);
 
   const report: StartupReport = { migrationsApplied, firstStart, needsFirstAdministrator: false };
@@ -109,10 +100,12 @@ export async function startInstance(log: (line: string) => void = console.log): 
   }
   startAdminSocket(async () => (await getDatabase()).db, log);
   startEnvironmentRouter(config.ENV_PORT, async () => (await getDatabase()).db, log, {
-    // Stamped on every request before it is handled (client-headers.ts): what access rules match.
-    clientAddress: (req) => String(req.headers[CLIENT_ADDRESS_HEADER] ?? req.socket.remoteAddress ?? ""),
+    // What access rules match: the socket's address, or with TRUST_PROXY the one the proxy saw.
+    clientAddress: (req) => {
+      stampClientHeaders(req, config.TRUST_PROXY);
+      return String(req.headers[CLIENT_ADDRESS_HEADER]);
+    },
     consoleUrl: config.PUBLIC_URL ?? url,
   });
-  log(`[startup] Ready on ${url}`);
   return report;
 }

@@ -7,6 +7,7 @@ import { getProjectAccess } from "@/lib/auth/project-access";
 import { hashPassword } from "@/lib/auth/password";
 import { DomainError } from "@/lib/errors";
 import { LINK_LIFETIME_MS, LINK_UNUSABLE, consumeLink, getUsableLink, newLinkToken } from "@/lib/users/account-links";
+import { notifyProjectChange } from "@/lib/activities/notify";
 import { rolesToStore } from "./members";
 import type { MemberRolesInput } from "./validation";
 
@@ -71,6 +72,7 @@ export async function createInvitation(db: Db, actor: SessionUser, input: NewInv
       createdBy: actor.id,
       expiresAt,
     });
+    if (projectId) await notifyProjectChange(tx, projectId, "invitations");
   });
   return { token, expiresAt };
 }
@@ -101,6 +103,7 @@ export async function revokeInvitation(db: Db, actor: SessionUser, invitationId:
     if (!access || !canManageProject(access)) throw new DomainError("forbidden", "Only a project admin can withdraw this invitation.");
   }
   await db.update(accountLinks).set({ revokedAt: new Date() }).where(and(eq(accountLinks.id, invitationId), isNull(accountLinks.usedAt)));
+  if (link.projectId) await notifyProjectChange(db, link.projectId, "invitations");
 }
 
 /** What the invitation page shows before the person accepts. */
@@ -131,6 +134,7 @@ export async function acceptInvitation(db: Db, token: string, input: { name: str
         stagingRole: link.stagingRole ?? "none",
         developmentRole: link.developmentRole ?? "none",
       });
+      await notifyProjectChange(tx, link.projectId, "members");
     }
     return { email: link.email, projectId: link.projectId };
   });

@@ -5,6 +5,7 @@ import { projectMembers, users } from "@/db/schema";
 import { canManageProject, FULL_ENVIRONMENT_ACCESS, type ProjectAccess, type SessionUser } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
 import { requireProjectAccess } from "@/lib/auth/project-access";
+import { notifyProjectChange } from "@/lib/activities/notify";
 import type { MemberRolesInput } from "./validation";
 
 export type ProjectMemberRow = Awaited<ReturnType<typeof listProjectMembers>>[number];
@@ -55,6 +56,7 @@ export async function addProjectMember(db: Db, user: SessionUser, projectId: str
   if (inserted.length === 0) {
     throw new DomainError("conflict", "This user is already a member.", { email: ["This user is already a member; change their roles in the list below."] });
   }
+  await notifyProjectChange(db, access.project.id, "members");
 }
 
 export async function updateProjectMember(db: Db, user: SessionUser, projectId: string, memberId: string, roles: MemberRolesInput): Promise<void> {
@@ -63,6 +65,7 @@ export async function updateProjectMember(db: Db, user: SessionUser, projectId: 
     const { member, where } = await lockMember(tx, access.project.id, memberId);
     if (member.role === "admin" && roles.role !== "admin") await assertAnotherAdmin(tx, access.project.id);
     await tx.update(projectMembers).set(rolesToStore(roles)).where(where);
+    await notifyProjectChange(tx, access.project.id, "members");
   });
 }
 
@@ -72,6 +75,7 @@ export async function removeProjectMember(db: Db, user: SessionUser, projectId: 
     const { member, where } = await lockMember(tx, access.project.id, memberId);
     if (member.role === "admin") await assertAnotherAdmin(tx, access.project.id);
     await tx.delete(projectMembers).where(where);
+    await notifyProjectChange(tx, access.project.id, "members");
   });
 }
 

@@ -4,6 +4,7 @@ import type { Db } from "@/db/client";
 import { environments, projects, type Project } from "@/db/schema";
 import { canManageProject, type SessionUser } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
+import { notifyProjectChange } from "@/lib/activities/notify";
 import { deleteProjectPaths } from "@/lib/paths";
 import { requireProjectAccess } from "@/lib/auth/project-access";
 
@@ -18,6 +19,7 @@ export async function renameProject(db: Db, user: SessionUser, projectId: string
     .where(eq(projects.id, access.project.id))
     .returning();
   if (!updated) throw new DomainError("not_found", "This project no longer exists.");
+  await notifyProjectChange(db, updated.id, "project");
   return updated;
 }
 
@@ -33,6 +35,7 @@ export async function deleteProject(db: Db, user: SessionUser, projectId: string
     });
   }
   await db.delete(projects).where(eq(projects.id, access.project.id));
+  await notifyProjectChange(db, access.project.id, "deleted");
   // Files last: a failure above leaves everything; a failure here leaves only orphaned files.
   await deleteProjectPaths(access.project.id);
 }
@@ -53,6 +56,7 @@ export async function setDefaultBranchParent(db: Db, user: SessionUser, projectI
     if (!env) throw new DomainError("invalid", "Choose an environment of this project.", { parent: [`There is no environment “${parent.slice(0, 40)}” in this project.`] });
   }
   await db.update(projects).set({ defaultBranchParent: parent, updatedAt: new Date() }).where(eq(projects.id, access.project.id));
+  await notifyProjectChange(db, access.project.id, "project");
 }
 
 /** After how many days without a deploy a non-production environment is paused (0: never). Project admins only. */
@@ -60,4 +64,5 @@ export async function setAutoPauseDays(db: Db, user: SessionUser, projectId: str
   const access = await requireProjectAccess(db, user, projectId);
   if (!canManageProject(access)) throw new DomainError("forbidden", "Only a project admin can change when idle environments are paused.");
   await db.update(projects).set({ autoPauseDays: days, updatedAt: new Date() }).where(eq(projects.id, access.project.id));
+  await notifyProjectChange(db, access.project.id, "project");
 }

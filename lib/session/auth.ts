@@ -7,10 +7,11 @@ import { getDb } from "@/db/client";
 import { accounts, sessions, users, verificationTokens } from "@/db/schema";
 import { signInSchema } from "@/lib/users/validation";
 import { authenticateWithPassword } from "@/lib/auth/authenticate";
-import { getAuthSecret } from "@/lib/auth/secret";
 import { createUserSession, revokeSession } from "@/lib/auth/user-sessions";
 import { env } from "@/lib/env";
 import { clientInfo } from "./client-info";
+import { sessionLifetimeSeconds, sessionSettings } from "./auth-settings";
+
 
 declare module "next-auth" {
   interface Session {
@@ -30,10 +31,6 @@ export class LockedOutSignin extends CredentialsSignin {
 /** The password was right but the account is deactivated. */
 export class DeactivatedSignin extends CredentialsSignin {
   override code = "deactivated";
-}
-
-export function sessionLifetimeSeconds(): number {
-  return env().SESSION_LIFETIME_HOURS * 3600;
 }
 
 /** The request's headers: the route handler's request, else the page's or action's. */
@@ -56,11 +53,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth(async (req) => {
       sessionsTable: sessions,
       verificationTokensTable: verificationTokens,
     }),
-    secret: getAuthSecret(),
-    trustHost: true,
-    // Secure (and __Secure- prefixed) cookies whenever the dashboard is served over https.
-    useSecureCookies: client.isHttps,
-    session: { strategy: "jwt", maxAge: sessionLifetimeSeconds() },
+    // The secret, the cookie's name, the JWT's lifetime and contents: shared with the front door's session reads.
+    ...sessionSettings(client.isHttps),
     pages: { signIn: "/sign-in", error: "/sign-in" },
     providers: [
       Credentials({
@@ -81,20 +75,6 @@ export const { handlers, auth, signIn, signOut } = NextAuth(async (req) => {
         },
       }),
     ],
-    callbacks: {
-      jwt({ token, user }) {
-        if (user?.id) {
-          token.sub = user.id;
-          token.sid = user.sessionId;
-        }
-        return token;
-      },
-      session({ session, token }) {
-        if (token.sub) session.user.id = token.sub;
-        if (typeof token.sid === "string") session.sessionId = token.sid;
-        return session;
-      },
-    },
     events: {
       async signOut(message) {
         const sid = "token" in message ? message.token?.sid : undefined;

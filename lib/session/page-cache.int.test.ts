@@ -1,16 +1,16 @@
 import http from "node:http";
 import zlib from "node:zlib";
 import type { AddressInfo } from "node:net";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { encode } from "next-auth/jwt";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { selectRows } from "@/db/client";
+import { listenToChannel, selectRows } from "@/db/client";
 import { describeEachDatabase } from "@/db/testing/databases";
-import { users } from "@/db/schema";
+import { activities, environments, users } from "@/db/schema";
 import { createUserSession, revokeSession } from "@/lib/auth/user-sessions";
-import { makeUser } from "@/lib/testing-fixtures";
+import { makeUser, starterProject } from "@/lib/testing-fixtures";
 import { CLIENT_HTTPS_HEADER } from "./client-info";
-import { PAGE_CACHE_HEADER, PageCache } from "./page-cache";
+import { DATA_CHANGES_CHANNEL, PAGE_CACHE_HEADER, PageCache } from "./page-cache";
 
 const SECRET = "page-cache-test-secret-that-is-long-enough";
 const COOKIE = "authjs.session-token";
@@ -185,6 +185,73 @@ describeEachDatabase("page cache", ({ db }) => {
     for (const path of ["/projects/demo/environments/master", "/api/projects", "/projects/demo/activities/1"]) {
       await get(path, cookie);
       expect((await get(path, cookie)).cache).toBeNull();
+    }
+  });
+
+  it("a change of one project drops that project's page and the project list, not another project's page", async () => {
+    const { cookie } = await signedIn();
+    html("<html>kept</html>");
+    for (const path of ["/projects/alpha", "/projects/beta", "/projects"]) await kept(path, cookie);
+    cache.changed("p:alpha,gamma");
+    html("<html>rendered</html>");
+    expect((await get("/projects/beta", cookie)).cache).toBe("hit");
+    expect((await get("/projects/alpha", cookie)).cache).toBe("miss");
+    expect((await get("/projects", cookie)).cache).toBe("miss");
+    // A render of alpha under way when alpha changes is answered but not kept; one of beta is kept.
+    let release!: () => void;
+    answer.delay = new Promise<void>((r) => (release = r));
+    const started = renders;
+    const slow = [get("/projects/alpha?slow", cookie), get("/projects/beta?slow", cookie)];
+    await until(() => renders >= started + 2, "both renders to start");
+    cache.changed("p:alpha");
+    release();
+    await Promise.all(slow);
+    answer.delay = undefined;
+    expect((await get("/projects/alpha?slow", cookie)).cache).toBe("miss");
+    await until(() => cache.size >= 3, "beta's page to be kept");
+    expect((await get("/projects/beta?slow", cookie)).cache).toBe("hit");
+    // Anything else (no project named) drops everything.
+    cache.changed("");
+    expect(cache.size).toBe(0);
+  });
+
+  it("asks Next.js once for a page that many ask for at the same time", async () => {
+    const { cookie } = await signedIn();
+    html("<html>once</html>");
+    await kept("/projects/warm", cookie); // the session is checked and known, its NOTIFYs heard
+    let release!: () => void;
+    answer.delay = new Promise<void>((r) => (release = r));
+    const before = renders;
+    const asked = Array.from({ length: 10 }, () => get("/projects/crowd", cookie));
+    await until(() => renders > before, "the render to start");
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    const answers = await Promise.all(asked);
+    answer.delay = undefined;
+    expect(renders - before).toBe(1);
+    expect(answers.map((a) => a.body)).toEqual(Array(10).fill("<html>once</html>"));
+    expect(answers.filter((a) => a.cache === "hit")).toHaveLength(9);
+  });
+
+  it("the database names the project of each change of its environments, activities and deployments, and nothing for other tables", async () => {
+    const heard: string[] = [];
+    const unlisten = await listenToChannel(db(), DATA_CHANGES_CHANNEL, (payload) => heard.push(payload));
+    try {
+      const { id } = await starterProject(db(), "announce");
+      await until(() => heard.length > 0, "the project's creation");
+      heard.length = 0;
+      await db().update(environments).set({ title: "Renamed" }).where(eq(environments.projectId, id));
+      await until(() => heard.includes(`p:${id}`), "the environments' change");
+      heard.length = 0;
+      await db().update(activities).set({ priority: 1 }).where(eq(activities.projectId, id));
+      await until(() => heard.includes(`p:${id}`), "the activities' change");
+      await db().update(environments).set({ title: "None" }).where(eq(environments.projectId, "no-such-project"));
+      heard.length = 0;
+      await db().update(users).set({ name: "x" }).where(sql`false`);
+      await until(() => heard.length > 0, "the users' statement");
+      expect(heard).toEqual([""]);
+    } finally {
+      await unlisten();
     }
   });
 

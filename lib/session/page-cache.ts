@@ -3,11 +3,11 @@ import crypto from "node:crypto";
 import type http from "node:http";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
-import { decode } from "next-auth/jwt";
 import { listenToChannel, type Db } from "@/db/client";
+import { acceptsEncoding } from "@/lib/accept-encoding";
 import { getSessionOwner } from "@/lib/auth/user-sessions";
+import { readSessionCookie } from "./auth-settings";
 import { CLIENT_HTTPS_HEADER, clientInfo } from "./client-info";
-import { acceptsEncoding, interceptDashboardRequests } from "./dashboard-requests";
 
 /** The channel on which the database announces every committed change a page may show (migration 0017). */
 export const DATA_CHANGES_CHANNEL = "data_changes";
@@ -16,7 +16,12 @@ export const DATA_CHANGES_CHANNEL = "data_changes";
 export const PAGE_CACHE_HEADER = "x-page-cache";
 
 /** The pages kept: their content is read from the database alone (no git, no files, no clock beyond the TTL). */
-const CACHED_PAGES = [/^\/projects\/?$/, /^\/projects\/[A-Za-z0-9-]{1,64}\/?$/];
+const PROJECT_LIST = /^\/projects\/?$/;
+const PROJECT_PAGE = /^\/projects\/([A-Za-z0-9-]{1,64})\/?$/;
+/** A notification that names projects (migration 0018): `p:<id>,<id>`; anything else concerns every page. */
+const PROJECTS_CHANGED = /^p:([A-Za-z0-9,-]+)$/;
+/** The scope of the project list page: any project's change may show there. */
+const LIST_SCOPE = "";
 /** A kept page is rendered again after this long even when nothing changed (dates shown, sessions near their end). */
 const TTL_MS = 60_000;
 const MAX_ENTRY_BYTES = 2 * 1024 * 1024;
@@ -38,6 +43,8 @@ const DECODE: Record<string, (b: Buffer) => Promise<Buffer>> = {
 };
 
 interface Entry {
+  /** The project the page shows ("" for the project list). */
+  scope: string;
   headers: http.OutgoingHttpHeaders;
   /** The page as rendered (not compressed), and the CSP nonce it was rendered with. */
   body: string;
@@ -47,8 +54,8 @@ interface Entry {
 
 export interface PageCacheSettings {
   db: Db;
-  /** The Auth.js secret: session cookies are decoded as Auth.js does. */
-  secret: string;
+  /** The Auth.js secret (tests; the server's own by default): session cookies are read by Auth.js with it. */
+  secret?: string;
   /** PUBLIC_URL, which decides (as for Auth.js) whether the session cookie has the __Secure- name. */
   publicUrl?: string;
   now?: () => number;
@@ -56,26 +63,38 @@ export interface PageCacheSettings {
 
 /**
  * Whole documents of the pages that are a function of the database and the request, kept per
- * session and address, and dropped when anything they could show changes.
+ * session and address, and dropped when what they show changes. The server's front door
+ * (server.ts) asks it first for the pages it `takes`.
  *
- * - Every write to the tables a page reads NOTIFYs `data_changes` on commit (a statement
- *   trigger, so no write path can forget it); hearing it drops every entry. A render that began
- *   before the notification is not kept (the generation it started in has passed), so a kept
- *   page is never older than the last change this process heard. While the LISTEN is down
- *   (PostgreSQL reconnecting) nothing is kept or served.
+ * - Every write to the tables a page reads NOTIFYs `data_changes` on commit (statement triggers,
+ *   so no write path can forget it). A change of one project's environments, activities,
+ *   deployments, backups, variables or mail names the project (migration 0018): it drops that
+ *   project's page and the project list. Any other change (users, sessions, members, projects
+ *   themselves, settings) drops every page. A render that began before a change that concerns
+ *   it is not kept (its scope's generation has passed), so a kept page is never older than the
+ *   last change this process heard. While the LISTEN is down (PostgreSQL reconnecting) nothing
+ *   is kept or served.
+ * - Requests for a page while it is being rendered wait for that one render (one render per
+ *   page and session at a time, however many ask), then get it from the cache.
  * - A hit still checks the session as a render does (a revoked or expired session, a
- *   deactivated user, gets the sign-in redirect from Next.js): against the database once per
- *   TTL and generation — revoking a session or deactivating a user is a change, which clears
- *   the checks with the pages.
+ *   deactivated user, gets the sign-in redirect from Next.js): the cookie is read by Auth.js
+ *   (lib/session/auth-settings.ts) and its row checked against the database once per TTL and
+ *   generation — revoking a session or deactivating a user is a change, which clears the checks
+ *   with the pages.
  * - The answer is replayed as rendered, under a fresh CSP nonce each time (the render's nonce
  *   is replaced in its headers and body), gzip-compressed on libuv's threads.
  */
 export class PageCache {
   private entries = new Map<string, Entry>();
+  /** Renders under way, by key: later requests for the same page wait for them. */
+  private rendering = new Map<string, Promise<Entry | null>>();
   /** Session checks of this generation, by cookie: a revoked session or a deactivated user is a change, which clears them. */
   private sessions = new Map<string, { sessionId: string; expiresAt: number; checkedAt: number }>();
   private bytes = 0;
+  /** Raised by every change that concerns all pages. */
   private generation = 0;
+  /** Raised by every change of one project ("" : the project list, raised by every project's change). */
+  private scopeGenerations = new Map<string, number>();
   private listening = false;
   private options: PageCacheSettings | null = null;
   private now: () => number = Date.now;
@@ -84,7 +103,7 @@ export class PageCache {
   async start(options: PageCacheSettings): Promise<() => Promise<void>> {
     this.options = options;
     this.now = options.now ?? Date.now;
-    const unlisten = await listenToChannel(options.db, DATA_CHANGES_CHANNEL, () => this.invalidate(), {
+    const unlisten = await listenToChannel(options.db, DATA_CHANGES_CHANNEL, (payload) => this.changed(payload), {
       onConnect: () => {
         this.invalidate();
         this.listening = true;
@@ -102,9 +121,22 @@ export class PageCache {
     };
   }
 
+  /** A notification on `data_changes`: the projects it names, or everything. */
+  changed(payload: string): void {
+    const projects = PROJECTS_CHANGED.exec(payload)?.[1]?.split(",").filter(Boolean);
+    if (!projects?.length) return this.invalidate();
+    for (const scope of [LIST_SCOPE, ...projects]) {
+      this.scopeGenerations.set(scope, (this.scopeGenerations.get(scope) ?? 0) + 1);
+      for (const [key, entry] of this.entries) if (entry.scope === scope) this.remove(key);
+    }
+    // Bounded: the generations of many projects are folded into one change of everything.
+    if (this.scopeGenerations.size > 10_000) this.invalidate();
+  }
+
   /** Drops every kept page, and keeps no render that began before now. */
   invalidate(): void {
     this.generation++;
+    this.scopeGenerations.clear();
     this.entries.clear();
     this.sessions.clear();
     this.bytes = 0;
@@ -114,12 +146,18 @@ export class PageCache {
     return this.entries.size;
   }
 
+  /** Whether `req` is a page this cache answers: a whole-document GET of a kept page (not a client navigation's RSC request, not a prefetch). */
+  takes(req: http.IncomingMessage): boolean {
+    return this.listening && scopeOf(req) !== null;
+  }
+
   /**
    * Answers `req` from the cache, or lets `render` (Next.js) answer and keeps the answer.
    * Anything the cache does not keep goes to `render` untouched.
    */
   async handle(req: http.IncomingMessage, res: http.ServerResponse, render: () => void): Promise<void> {
-    if (!this.listening || !isCandidate(req)) return render();
+    const scope = scopeOf(req);
+    if (!this.listening || scope === null) return render();
     let key: string;
     let until: number;
     try {
@@ -131,16 +169,27 @@ export class PageCache {
       console.error("[page-cache] session check failed; rendering:", err);
       return render();
     }
-    const hit = this.entries.get(key);
-    if (hit && hit.expiresAt > this.now()) {
-      this.entries.delete(key); // most recently used last
-      this.entries.set(key, hit);
-      await this.replay(req, res, hit);
-      return;
-    }
-    if (hit) this.remove(key);
-    this.capture(res, key, until);
+    const hit = this.fresh(key) ?? (await this.rendering.get(key)) ?? this.fresh(key);
+    if (hit) return this.replay(req, res, hit);
+    const rendered = this.capture(res, key, scope, until);
+    this.rendering.set(key, rendered);
+    void rendered.finally(() => {
+      if (this.rendering.get(key) === rendered) this.rendering.delete(key);
+    });
     render();
+  }
+
+  /** The kept page under `key` if it is still current (most recently used last), else nothing. */
+  private fresh(key: string): Entry | undefined {
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    this.entries.delete(key);
+    if (hit.expiresAt <= this.now()) {
+      this.bytes -= hit.body.length;
+      return undefined;
+    }
+    this.entries.set(key, hit);
+    return hit;
   }
 
   /**
@@ -164,29 +213,33 @@ export class PageCache {
   /** The live session a request's cookie names, as `getCurrentSession` decides it; null: let Next.js answer. */
   private async session(req: http.IncomingMessage): Promise<{ sessionId: string; expiresAt: number } | null> {
     if (!this.options) return null;
-    const isHttps = clientInfo(new Headers({ [CLIENT_HTTPS_HEADER]: String(req.headers[CLIENT_HTTPS_HEADER] ?? "") }), this.options.publicUrl).isHttps;
-    const name = `${isHttps ? "__Secure-" : ""}authjs.session-token`;
-    const value = cookieValue(String(req.headers.cookie ?? ""), name);
-    if (!value) return null;
+    const cookie = String(req.headers.cookie ?? "");
+    if (!cookie) return null;
     const now = this.now();
-    const known = this.sessions.get(value);
+    const known = this.sessions.get(cookie);
     if (known && known.expiresAt > now && now - known.checkedAt < TTL_MS) return known;
     const generation = this.generation;
-    const token = await decode({ token: value, secret: this.options.secret, salt: name }).catch(() => null);
-    if (!token || typeof token.sid !== "string" || typeof token.sub !== "string" || typeof token.exp !== "number") return null;
-    const owner = await getSessionOwner(this.options.db, token.sid, new Date(this.now()));
-    if (!owner || owner.user.id !== token.sub) return null;
-    const session = { sessionId: token.sid, expiresAt: Math.min(token.exp * 1000, owner.session.expiresAt.getTime()), checkedAt: now };
-    if (generation === this.generation && value.length <= MAX_COOKIE_LENGTH) {
+    const isHttps = clientInfo(new Headers({ [CLIENT_HTTPS_HEADER]: String(req.headers[CLIENT_HTTPS_HEADER] ?? "") }), this.options.publicUrl).isHttps;
+    const named = await readSessionCookie(cookie, isHttps, this.options.secret);
+    if (!named) return null;
+    const owner = await getSessionOwner(this.options.db, named.sessionId, new Date(this.now()));
+    if (!owner || owner.user.id !== named.userId) return null;
+    const session = { sessionId: named.sessionId, expiresAt: owner.session.expiresAt.getTime(), checkedAt: now };
+    if (generation === this.generation && cookie.length <= MAX_COOKIE_LENGTH) {
       if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
-      this.sessions.set(value, session);
+      this.sessions.set(cookie, session);
     }
     return session;
   }
 
-  /** Keeps what Next.js writes to `res` under `key`, if it is a whole 200 HTML page rendered within one generation. */
-  private capture(res: http.ServerResponse, key: string, until: number): void {
+  /**
+   * Keeps what Next.js writes to `res` under `key`, if it is a whole 200 HTML page rendered
+   * while nothing it shows changed; resolves to the kept entry, or null.
+   */
+  private capture(res: http.ServerResponse, key: string, scope: string, until: number): Promise<Entry | null> {
     const generation = this.generation;
+    const scopeGeneration = this.scopeGenerations.get(scope) ?? 0;
+    const current = () => generation === this.generation && scopeGeneration === (this.scopeGenerations.get(scope) ?? 0);
     const chunks: Buffer[] = [];
     let size = 0;
     let keep = true;
@@ -215,20 +268,27 @@ export class PageCache {
       return (writeHead as (...a: unknown[]) => http.ServerResponse).apply(this, args);
     } as typeof res.writeHead;
     res.setHeader(PAGE_CACHE_HEADER, "miss");
-    res.once("finish", () => {
-      if (!keep || generation !== this.generation || res.statusCode !== 200) return;
-      const headers: http.OutgoingHttpHeaders = { ...res.getHeaders(), ...explicit };
-      const type = String(headers["content-type"] ?? "");
-      const nonce = NONCE.exec(String(headers["content-security-policy"] ?? ""))?.[1];
-      const decode = DECODE[String(headers["content-encoding"] ?? "identity")];
-      if (!type.startsWith("text/html") || headers["set-cookie"] !== undefined || !nonce || !decode) return;
-      for (const name of Object.keys(headers)) if (NOT_REPLAYED.has(name) || name === PAGE_CACHE_HEADER) delete headers[name];
-      void decode(Buffer.concat(chunks))
-        .then((html) => {
-          // A change heard while decoding: the page is already older than the data.
-          if (generation === this.generation) this.store(key, { headers, body: html.toString("utf8"), nonce, expiresAt: until });
-        })
-        .catch(() => undefined);
+    return new Promise<Entry | null>((resolve) => {
+      res.once("close", () => resolve(null)); // cut off before it finished: nothing kept
+      res.once("finish", () => {
+        if (!keep || !current() || res.statusCode !== 200) return resolve(null);
+        const headers: http.OutgoingHttpHeaders = { ...res.getHeaders(), ...explicit };
+        const type = String(headers["content-type"] ?? "");
+        const nonce = NONCE.exec(String(headers["content-security-policy"] ?? ""))?.[1];
+        const decode = DECODE[String(headers["content-encoding"] ?? "identity")];
+        if (!type.startsWith("text/html") || headers["set-cookie"] !== undefined || !nonce || !decode) return resolve(null);
+        for (const name of Object.keys(headers)) if (NOT_REPLAYED.has(name) || name === PAGE_CACHE_HEADER) delete headers[name];
+        decode(Buffer.concat(chunks)).then(
+          (html) => {
+            // A change heard while decoding: the page is already older than the data.
+            if (!current()) return resolve(null);
+            const entry = { scope, headers, body: html.toString("utf8"), nonce, expiresAt: until };
+            this.store(key, entry);
+            resolve(entry);
+          },
+          () => resolve(null),
+        );
+      });
     });
   }
 
@@ -251,45 +311,20 @@ export class PageCache {
   }
 }
 
-/** A whole-document GET of a kept page (not a client navigation's RSC request, not a prefetch). */
-function isCandidate(req: http.IncomingMessage): boolean {
-  if (req.method !== "GET" || !req.url || req.url.length > MAX_URL_LENGTH) return false;
-  if (req.headers.rsc !== undefined || req.headers["next-router-prefetch"] !== undefined || req.headers["next-action"] !== undefined) return false;
+/**
+ * The project a kept page shows ("" for the project list), or null for anything not kept: only
+ * whole-document GETs (not a client navigation's RSC request, not a prefetch, not an action).
+ */
+function scopeOf(req: http.IncomingMessage): string | null {
+  if (req.method !== "GET" || !req.url || req.url.length > MAX_URL_LENGTH) return null;
+  if (req.headers.rsc !== undefined || req.headers["next-router-prefetch"] !== undefined || req.headers["next-action"] !== undefined) return null;
   const path = req.url.split("?")[0]!;
-  return CACHED_PAGES.some((re) => re.test(path));
+  if (PROJECT_LIST.test(path)) return LIST_SCOPE;
+  return PROJECT_PAGE.exec(path)?.[1] ?? null;
 }
 
 /** What the page's HTML depends on besides the database: the session, the address, how the server is reached. */
 function cacheKey(req: http.IncomingMessage, sessionId: string): string {
   const h = req.headers;
   return JSON.stringify([sessionId, req.url, h.host, h["x-forwarded-host"], h["x-forwarded-proto"], h[CLIENT_HTTPS_HEADER]]);
-}
-
-function cookieValue(header: string, name: string): string | null {
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return null;
-}
-
-const installedKey = Symbol.for("pwi.page-cache");
-type G = typeof globalThis & { [installedKey]?: PageCache };
-
-/**
- * Puts the cache in front of Next.js on the server listening on `port` (not the environment
- * router): every request it receives passes through the cache first, so a hit costs no
- * routing, no render and no query but the session's. Install it before client-headers.ts
- * (whose stamps the cache reads): the last installed runs first. Serves nothing until `start`.
- */
-export function installPageCache(port: number): PageCache {
-  const g = globalThis as G;
-  if (g[installedKey]) return g[installedKey];
-  const cache = (g[installedKey] = new PageCache());
-  interceptDashboardRequests(port, (req, res, render) => {
-    if (!isCandidate(req)) return false;
-    void cache.handle(req, res, render);
-    return true;
-  });
-  return cache;
 }

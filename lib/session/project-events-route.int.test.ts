@@ -2,10 +2,12 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { closeDatabase, getDatabase, getDb, type Db } from "@/db/client";
 import { GET } from "@/app/api/projects/[projectId]/events/route";
 import { ACTIVITY_KINDS } from "@/lib/activity-kinds";
+import { notifyProjectChange } from "@/lib/activities/notify";
 import { enqueueActivity } from "@/lib/activities/queue";
 import { listEnvironments } from "@/lib/environments/queries";
-import { addProjectMember } from "@/lib/projects/members";
+import { addProjectMember, removeProjectMember } from "@/lib/projects/members";
 import { createProject } from "@/lib/projects/create-project";
+import { renameProject } from "@/lib/projects/update-project";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { createApiToken } from "@/lib/tokens/api-tokens";
 
@@ -25,7 +27,7 @@ const open = (projectId: string, who?: { email: string; token: string }) => {
   return { response: GET(request, { params: Promise.resolve({ projectId }) }), close: () => controller.abort() };
 };
 
-/** Everything the stream sends until `done` holds or a second passes. */
+/** Everything the stream sends until `done` holds, it ends, or three seconds pass. */
 async function readUntil(body: ReadableStream<Uint8Array>, done: (text: string) => boolean): Promise<string> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
@@ -73,4 +75,36 @@ it("sends a member only the activities of environment types they may see; strang
   expect(text).toContain(`"id":"${seen.id}"`);
   expect(text).not.toContain(hidden.id);
   expect(text).not.toContain("Redeploy master");
+});
+
+it("sends a member the project's other changes they may see, and ends once they are no longer a member", async () => {
+  const owner = await makeUser(db, { isAdmin: true });
+  const id = uniqueProjectId("changes");
+  await createProject(db, owner, { id, title: "Changes", plan: "starter", region: "us-3" });
+  const member = await makeUser(db);
+  await addProjectMember(db, owner, id, member.email, { role: "viewer", production: "none", staging: "viewer", development: "viewer" });
+  const stream = open(id, { email: member.email, token: (await createApiToken(db, member, "t")).token });
+  const body = (await stream.response).body!;
+  expect(await readUntil(body, (t) => t.includes("event: ready"))).toContain("event: ready");
+
+  await notifyProjectChange(db, id, "environment", "production"); // the member has no access to Production
+  await renameProject(db, owner, id, "Renamed");
+  const text = await readUntil(body, (t) => t.includes(`"change":"project"`));
+  expect(text).toContain(`event: change\ndata: {"change":"project"}\n\n`);
+  expect(text).not.toContain(`"change":"environment"`);
+
+  await removeProjectMember(db, owner, id, member.id);
+  let rest = "";
+  const reader = body.getReader();
+  const deadline = Date.now() + 3000;
+  let ended = false;
+  while (!ended && Date.now() < deadline) {
+    const next = await Promise.race([reader.read(), new Promise<null>((r) => setTimeout(() => r(null), deadline - Date.now()))]);
+    if (!next) break;
+    if (next.done) ended = true;
+    else rest += new TextDecoder().decode(next.value);
+  }
+  stream.close();
+  expect(rest).toContain(`event: change\ndata: {"change":"members"}\n\n`);
+  expect(ended, "the stream ends with the membership").toBe(true);
 });

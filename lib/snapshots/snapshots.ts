@@ -5,6 +5,7 @@ import { and, asc, desc, eq, lt, ne } from "drizzle-orm";
 import type { Db, Executor } from "@/db/client";
 import { activities, environments, snapshots, users, type Activity, type Environment, type Snapshot } from "@/db/schema";
 import { enqueueActivity, lockProject } from "@/lib/activities/queue";
+import { notifyProjectChange } from "@/lib/activities/notify";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { snapshotActivityKinds } from "./activity-kinds";
 import { canSeeEnvironmentType, hasRole, type ProjectAccess, type SessionUser } from "@/lib/auth/permissions";
@@ -199,6 +200,7 @@ export async function deleteSnapshot(db: Db, user: SessionUser, projectId: strin
     else if (access.role !== "admin") throw new DomainError("forbidden", "Deleting a snapshot needs the project admin role.");
     if (snapshot.state === "in_progress") throw new DomainError("conflict", "This snapshot is still being made: wait for it to finish (or cancel its activity).");
     await tx.delete(snapshots).where(eq(snapshots.id, snapshotId));
+    await notifyProjectChange(tx, projectId, "snapshots", env?.type ?? null);
   });
   await removeSnapshotFiles(projectId, snapshotId);
 }

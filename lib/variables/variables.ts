@@ -5,6 +5,7 @@ import { z } from "zod";
 import { selectRows, type Db, type Executor } from "@/db/client";
 import { deployments, environments, variables, type Activity, type Environment, type Variable } from "@/db/schema";
 import { enqueueActivity, recordDoneActivity, recordProjectActivity } from "@/lib/activities/queue";
+import { notifyProjectChange } from "@/lib/activities/notify";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { canManageProject, hasRole, type ProjectAccess } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
@@ -104,12 +105,15 @@ type Change = "create" | "update" | "delete";
 const WORDS: Record<Change, [verb: string, preposition: string]> = { create: ["Add", "to"], update: ["Change", "on"], delete: ["Delete", "from"] };
 
 /**
- * Records the change as an activity in the caller's transaction. An environment's variable
+ * Records the change as an activity in the caller's transaction, and tells the project's open
+ * pages. An environment's variable
  * redeploys that environment (queued; an inactive one has nothing to redeploy and gets it when
  * activated); a project variable redeploys nothing. Returns the activity.
  */
 async function recordChange(tx: Executor, projectId: string, env: Environment | null, change: Change, names: string[], by: string | null, what = `variable ${names[0]}`): Promise<Activity> {
   const [verb, preposition] = WORDS[change];
+  // The project's open pages list the variables (an environment's inherit its ancestors' and the project's).
+  await notifyProjectChange(tx, projectId, "variables");
   if (!env) {
     return recordProjectActivity(
       variableActivityKinds,

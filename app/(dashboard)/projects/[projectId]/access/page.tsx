@@ -74,6 +74,7 @@ export default async function ProjectAccessPage({ params }: Props) {
             <InviteForm projectId={project.id} />
             <h3 className="mb-1 mt-5 text-sm font-semibold">Pending invitations</h3>
             <PendingInvitations
+              projectId={project.id}
               invitations={invitations.map((i) => ({ id: i.id, email: i.email, detail: `as project ${i.role}`, expiresAt: formatDateTime(i.expiresAt) }))}
             />
           </section>

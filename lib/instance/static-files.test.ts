@@ -5,12 +5,11 @@ import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { precompressStatic } from "@/scripts/precompress-static.mjs";
-import { findPrecompressed, servePrecompressed } from "./precompressed-static";
+import { StaticFiles } from "./static-files";
 
 const SCRIPT = "self.chunk = 'the script';\n".repeat(100);
 
-describe("serving the build's Brotli copies", () => {
+describe("the build's scripts and stylesheets, Brotli-compressed", () => {
   let dir: string;
   let server: http.Server;
   let base: string;
@@ -22,20 +21,21 @@ describe("serving the build's Brotli copies", () => {
     fs.mkdirSync(path.join(dir, "chunks"));
     fs.writeFileSync(path.join(dir, "chunks", "a1.js"), SCRIPT);
     fs.writeFileSync(path.join(dir, "site.css"), "body{margin:0}");
-    fs.writeFileSync(path.join(dir, "stale.js"), "old");
-    precompressStatic(dir);
-    // Built again by hand after the copies were made: its copy no longer counts.
-    fs.utimesSync(path.join(dir, "stale.js"), new Date(), new Date(Date.now() + 60_000));
-    // Beside the folder, with a copy of its own: never served.
+    fs.writeFileSync(path.join(dir, "gone.js"), "removed after the start");
+    fs.writeFileSync(path.join(dir, "image.png"), "not a script");
+    // Beside the folder: never served.
     outside = `${path.basename(dir)}-secret.js`;
     fs.writeFileSync(path.join(dir, "..", outside), "outside the folder");
     fs.writeFileSync(path.join(dir, "..", `${outside}.br`), zlib.brotliCompressSync("outside the folder"));
-    const copies = findPrecompressed(dir);
+    const files = new StaticFiles(dir);
+    fs.rmSync(path.join(dir, "gone.js"));
     server = http.createServer((req, res) => {
-      if (!servePrecompressed(copies, req, res, () => res.end("passed"))) {
+      const nextjs = () => {
         passed++;
         res.end("next.js");
-      }
+      };
+      if (files.takes(req)) void files.serve(req, res, nextjs);
+      else nextjs();
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -55,7 +55,7 @@ describe("serving the build's Brotli copies", () => {
       req.on("error", reject).end();
     });
 
-  it("answers a browser that takes Brotli with the copy, under the static files' headers, cached for good", async () => {
+  it("answers a browser that takes Brotli with a compressed copy, under the static files' headers, cached for good", async () => {
     for (let i = 0; i < 2; i++) {
       const res = await get("/_next/static/chunks/a1.js?dpl=1");
       expect(res.status).toBe(200);
@@ -77,14 +77,15 @@ describe("serving the build's Brotli copies", () => {
     expect(head.body.length).toBe(0);
   });
 
-  it("leaves to Next.js a client without Brotli, another method, a file without a current copy, and any other address", async () => {
+  it("leaves to Next.js a client without Brotli, another method, a file it cannot read, another type and any other address", async () => {
     const before = passed;
     const asked = [
       await get("/_next/static/chunks/a1.js", { "accept-encoding": "gzip" }),
       await get("/_next/static/chunks/a1.js", { "accept-encoding": "gzip, br;q=0" }),
       await get("/_next/static/chunks/a1.js", {}),
       await get("/_next/static/chunks/a1.js", undefined, "POST"),
-      await get("/_next/static/stale.js"),
+      await get("/_next/static/gone.js"),
+      await get("/_next/static/image.png"),
       await get("/_next/static/chunks/missing.js"),
       await get("/projects/x"),
     ];
@@ -93,7 +94,7 @@ describe("serving the build's Brotli copies", () => {
   });
 
   it("hostile: a path that climbs out of the folder, encoded or not, names no copy", async () => {
-    for (const url of [`/_next/static/../${outside}`, `/_next/static/%2e%2e/${outside}`, `/_next/static/chunks/..%2f..%2f${outside}`, "/_next/static//chunks/a1.js", "/_next/static/chunks/a1.js.br", "/_next/static/chunks/A1.js"]) {
+    for (const url of [`/_next/static/../${outside}`, `/_next/static/%2e%2e/${outside}`, `/_next/static/chunks/..%2f..%2f${outside}`, "/_next/static//chunks/a1.js", "/_next/static/chunks/a1.js.br", "/_next/static/chunks/a1.js/", "/_next/static/chunks/A1.js"]) {
       const res = await get(url);
       expect(res.body.toString(), url).toBe("next.js");
       expect(res.headers["content-encoding"], url).toBeUndefined();

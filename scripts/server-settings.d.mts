@@ -1,2 +1,0 @@
-export const SERVER_ENV: Record<string, string>;
-export const SERVER_NODE_ARGS: string[];
