@@ -1,6 +1,7 @@
 import "server-only";
 import crypto from "node:crypto";
-import { getDatabase } from "@/db/client";
+import { sql } from "drizzle-orm";
+import { getDatabase, type Db } from "@/db/client";
 import { getAuthSecret } from "@/lib/auth/secret";
 import { env } from "@/lib/env";
 import { countUsers, createUser, getUserByEmail, upsertAdministrator } from "@/lib/users/create-user";
@@ -20,6 +21,25 @@ import { cgroupsAvailable, cpuLimitAvailable } from "@/lib/runtime/hook-cgroup";
 import { sweepHookProcesses } from "@/lib/runtime/run-hook";
 import { sandboxSupport, unsandboxedWarning } from "@/lib/runtime/sandbox";
 import { hookSeccomp } from "@/lib/runtime/seccomp";
+
+/** How often the embedded database's planner statistics are gathered again. */
+const ANALYZE_EVERY_MS = 6 * 60 * 60 * 1000;
+
+/**
+ * The embedded database has no autovacuum, so it never gathers the statistics the query planner
+ * chooses by: without them a project with 20,000 activities had its activity stream joined and
+ * sorted whole (187 ms a render; 4.9 ms after one ANALYZE). Gathered at start and every 6 hours
+ * (PostgreSQL servers do it themselves).
+ */
+function analyzeEmbeddedDatabase(db: Db, log: (line: string) => void): void {
+  const analyze = async () => {
+    const started = Date.now();
+    await db.execute(sql`ANALYZE`).catch((err: Error) => log(`[startup] Gathering the database's statistics failed: ${err.message}`));
+    if (Date.now() - started > 1000) log(`[startup] Gathered the database's statistics in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  };
+  void analyze();
+  setInterval(() => void analyze(), ANALYZE_EVERY_MS).unref();
+}
 
 export interface StartupReport {
   migrationsApplied: number;
@@ -46,6 +66,7 @@ export async function startInstance(log: (line: string) => void = console.log): 
   const database = await getDatabase();
   const migrationsApplied = await database.migrate();
   const db = database.db;
+  if (!config.DATABASE_URL) analyzeEmbeddedDatabase(db, log);
   getAuthSecret(); // made now, on first start, before any request needs it
   const firstStart = await markFirstStart(db, config.SEED_DEMO);
 
