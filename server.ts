@@ -57,5 +57,6 @@ export async function serve(options: { root: string; dev: boolean }): Promise<ht
     server.listen(config.PORT, () => resolve());
   });
   console.log(`[startup] Ready on http://localhost:${config.PORT}`);
+  void staticFiles.prepare();
   return server;
 }

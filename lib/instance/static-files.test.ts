@@ -100,4 +100,22 @@ describe("the build's scripts and stylesheets, Brotli-compressed", () => {
       expect(res.headers["content-encoding"], url).toBeUndefined();
     }
   });
+
+  it("compresses every file ahead of the first visitor when prepared, and serves the copy it keeps", async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-static-prepared-"));
+    try {
+      fs.writeFileSync(path.join(folder, "b.js"), SCRIPT);
+      const files = new StaticFiles(folder);
+      await files.prepare();
+      fs.rmSync(path.join(folder, "b.js")); // kept in memory since
+      const res = { headers: {} as Record<string, unknown>, body: undefined as Buffer | undefined, statusCode: 0, setHeader(k: string, v: unknown) { this.headers[k.toLowerCase()] = v; }, end(b?: Buffer) { this.body = b; } };
+      const req = { method: "GET", url: "/_next/static/b.js", headers: { "accept-encoding": "br" } } as unknown as http.IncomingMessage;
+      expect(files.takes(req)).toBe(true);
+      await files.serve(req, res as unknown as http.ServerResponse, () => { throw new Error("passed to Next.js"); });
+      expect(res.headers["content-encoding"]).toBe("br");
+      expect(zlib.brotliDecompressSync(res.body!).toString()).toBe(SCRIPT);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
 });

@@ -22,9 +22,10 @@ interface StaticFile {
  * The build's scripts and stylesheets (`.next/static`, as `next build` wrote them), answered
  * Brotli-compressed to the browsers that take it: Next.js compresses with gzip, and Brotli at its
  * highest quality makes the dashboard's JavaScript 13% smaller (the JavaScript budgets are
- * counted in bytes sent). Each file is compressed once, when first asked for (the largest,
- * 230 kB, in about 0.3 s), and kept: about 350 kB for the whole build. The build output itself is
- * not touched. Only the addresses of the files found at start are answered: a request's path is
+ * counted in bytes sent). Each file is compressed once and kept (about 350 kB for the whole
+ * build): all of them one after another on libuv's threads once the server listens (`prepare`:
+ * 1.7 s of CPU, the largest file, 230 kB, 0.3 s), or at once when a browser asks for one first.
+ * The build output itself is not touched. Only the addresses of the files found at start are answered: a request's path is
  * looked up, never joined to a folder.
  */
 export class StaticFiles {
@@ -51,6 +52,17 @@ export class StaticFiles {
     return this.files.size;
   }
 
+  /** Compresses every file, one at a time, so that no first visitor waits for it; resolves when done. */
+  async prepare(): Promise<void> {
+    for (const file of this.files.values()) await this.compressed(file).catch(() => undefined);
+  }
+
+  private compressed(file: StaticFile): Promise<Buffer> {
+    return (file.compressed ??= fs.promises
+      .readFile(file.file)
+      .then((source) => brotli(source, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: zlib.constants.BROTLI_MAX_QUALITY, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: source.length } })));
+  }
+
   /** A GET or HEAD of one of the build's scripts or stylesheets, by a client that takes Brotli. */
   takes(req: http.IncomingMessage): boolean {
     if ((req.method !== "GET" && req.method !== "HEAD") || !req.url?.startsWith(URL_PREFIX)) return false;
@@ -64,12 +76,9 @@ export class StaticFiles {
   async serve(req: http.IncomingMessage, res: http.ServerResponse, pass: () => void): Promise<void> {
     const address = req.url!.split("?")[0]!;
     const file = this.files.get(address)!;
-    file.compressed ??= fs.promises
-      .readFile(file.file)
-      .then((source) => brotli(source, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: zlib.constants.BROTLI_MAX_QUALITY, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: source.length } }));
     let body: Buffer;
     try {
-      body = await file.compressed;
+      body = await this.compressed(file);
     } catch {
       this.files.delete(address);
       return pass();
