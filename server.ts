@@ -32,12 +32,14 @@ const cannotStart = (reason: string): never => {
 
 export async function serve(options: { root: string; dev: boolean }): Promise<http.Server> {
   const config = env();
+  // Compressed on libuv's threads while the instance and Next.js start (1.7 s of CPU): no visitor waits for it.
+  const staticFiles = new StaticFiles(path.join(options.root, ".next", "static"));
+  const compressing = options.dev ? Promise.resolve() : staticFiles.prepare();
   await startInstance().catch((err: unknown) => cannotStart(err instanceof Error ? err.message : String(err)));
   const app = next({ dev: options.dev, dir: options.root, hostname: "localhost", port: config.PORT });
   const nextjs = app.getRequestHandler();
   await app.prepare().catch((err: unknown) => cannotStart(err instanceof Error ? err.message : String(err)));
 
-  const staticFiles = new StaticFiles(path.join(options.root, ".next", "static"));
   const pageCache = new PageCache();
   if (config.PAGE_CACHE) {
     const { db } = await getDatabase();
@@ -50,6 +52,7 @@ export async function serve(options: { root: string; dev: boolean }): Promise<ht
     if (pageCache.takes(req)) return void pageCache.handle(req, res, () => void nextjs(req, res));
     void nextjs(req, res);
   });
+  await compressing;
   await new Promise<void>((resolve) => {
     server.once("error", (err: NodeJS.ErrnoException) =>
       cannotStart(err.code === "EADDRINUSE" ? `port ${config.PORT} is in use by another program. Stop it, or set PORT to a free port.` : err.code === "EACCES" ? `this account may not listen on port ${config.PORT}. Set PORT to a port above 1023.` : err.message),
@@ -57,6 +60,5 @@ export async function serve(options: { root: string; dev: boolean }): Promise<ht
     server.listen(config.PORT, () => resolve());
   });
   console.log(`[startup] Ready on http://localhost:${config.PORT}`);
-  void staticFiles.prepare();
   return server;
 }

@@ -23,8 +23,8 @@ interface StaticFile {
  * Brotli-compressed to the browsers that take it: Next.js compresses with gzip, and Brotli at its
  * highest quality makes the dashboard's JavaScript 13% smaller (the JavaScript budgets are
  * counted in bytes sent). Each file is compressed once and kept (about 350 kB for the whole
- * build): all of them one after another on libuv's threads once the server listens (`prepare`:
- * 1.7 s of CPU, the largest file, 230 kB, 0.3 s), or at once when a browser asks for one first.
+ * build): all of them one after another on libuv's threads while the server starts (`prepare`:
+ * 1.7 s of CPU, the largest file, 230 kB, 0.3 s), or at once if a browser asks for one first.
  * The build output itself is not touched. Only the addresses of the files found at start are answered: a request's path is
  * looked up, never joined to a folder.
  */
