@@ -6,7 +6,7 @@
 //      request (lib/instance/client-headers.ts), replacing whatever a client sent under those
 //      names. Everything after reads them: the sign-in lockout, Secure cookies, the page cache.
 //   2. Static files: the build's scripts and stylesheets, Brotli-compressed for browsers that
-//      take it (lib/instance/static-files.ts).
+//      take it (lib/instance/static-files.ts; not with `npm run dev`).
 //   3. The page cache: the project list and project pages, kept per session until what they
 //      show changes (lib/session/page-cache.ts; PAGE_CACHE=0 turns it off).
 //   4. Next.js: proxy.ts (Content-Security-Policy, malformed addresses, server actions' origin
@@ -32,9 +32,10 @@ const cannotStart = (reason: string): never => {
 
 export async function serve(options: { root: string; dev: boolean }): Promise<http.Server> {
   const config = env();
-  // Compressed on libuv's threads while the instance and Next.js start (1.7 s of CPU): no visitor waits for it.
-  const staticFiles = new StaticFiles(path.join(options.root, ".next", "static"));
-  const compressing = options.dev ? Promise.resolve() : staticFiles.prepare();
+  // Compressed on libuv's threads while the instance and Next.js start (1.7 s of CPU): no visitor
+  // waits for it. Not in development, where Next.js rewrites its static files as sources change.
+  const staticFiles = options.dev ? null : new StaticFiles(path.join(options.root, ".next", "static"));
+  const compressing = staticFiles?.prepare();
   await startInstance().catch((err: unknown) => cannotStart(err instanceof Error ? err.message : String(err)));
   const app = next({ dev: options.dev, dir: options.root, hostname: "localhost", port: config.PORT });
   const nextjs = app.getRequestHandler();
@@ -48,7 +49,7 @@ export async function serve(options: { root: string; dev: boolean }): Promise<ht
 
   const server = http.createServer((req, res) => {
     stampClientHeaders(req, config.TRUST_PROXY);
-    if (staticFiles.takes(req)) return void staticFiles.serve(req, res, () => void nextjs(req, res));
+    if (staticFiles?.takes(req)) return void staticFiles.serve(req, res, () => void nextjs(req, res));
     if (pageCache.takes(req)) return void pageCache.handle(req, res, () => void nextjs(req, res));
     void nextjs(req, res);
   });

@@ -272,14 +272,3 @@ export async function getActivityDetails(
   const broughtIn = activity.commits ? parseJsonColumn(activityCommitsSchema, activity.commits, { record: "Activity", id: activity.id, what: "a commit list" }) : [];
   return { createdBy: user ? { name: user.name || null, email: user.email } : null, commits: [...new Set(commits)], broughtIn };
 }
-
-/** Each deployed environment's last deploy's fingerprints of its variables and router settings (null: from before fingerprints). */
-export async function lastDeploymentDigests(db: Db, projectId: string): Promise<Map<string, { variables: string | null; router: string | null }>> {
-  const rows = await db
-    .selectDistinctOn([deployments.environmentId], { environmentId: deployments.environmentId, variables: deployments.variablesDigest, router: deployments.routerDigest })
-    .from(deployments)
-    .innerJoin(environments, eq(environments.id, deployments.environmentId))
-    .where(eq(environments.projectId, projectId))
-    .orderBy(deployments.environmentId, desc(deployments.createdAt));
-  return new Map(rows.map(({ environmentId, ...digests }) => [environmentId, digests]));
-}

@@ -16,7 +16,7 @@ import { makeUser, starterProject, withWorker } from "@/lib/testing-fixtures";
 import { getProjectAccess } from "@/lib/auth/project-access";
 import { getEnvironmentTopology } from "@/lib/topology/get-environment-topology";
 import { requestEnvironmentAction } from "./request-action";
-import { lastDeploymentDigests, listEnvironments } from "./queries";
+import { listShownEnvironmentsWithLatest } from "./queries";
 import { environmentsWithChangedSettings, pauseIdleEnvironments, requestPause, settingsInputSchema, updateEnvironmentSettings } from "./settings";
 import { setAutoPauseDays } from "@/lib/projects/update-project";
 
@@ -155,8 +155,10 @@ describeEachDatabase("environment settings the router enforces", ({ db }) => {
 
       // A later change of the parent's reaches the child that inherits it at its next deploy; until then it says so.
       const changedNames = async () => {
-        const all = await listEnvironments(db(), id);
-        const ids = environmentsWithChangedSettings(all, await lastDeploymentDigests(db(), id));
+        // As the overview reads them: each shown environment with its last deploy's fingerprints.
+        const shown = await listShownEnvironmentsWithLatest(db(), id);
+        const all = shown.map((s) => s.environment);
+        const ids = environmentsWithChangedSettings(all, new Map(shown.flatMap((s) => (s.lastDeploy ? [[s.environment.id, s.lastDeploy] as const] : []))));
         return all.filter((e) => ids.has(e.id)).map((e) => e.name);
       };
       expect(await changedNames()).toEqual([]);

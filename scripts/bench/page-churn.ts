@@ -4,14 +4,13 @@
 // activities while the server runs (the embedded database allows one process). Part of
 // `npm run bench:project-page`.
 import http from "node:http";
-import { eq } from "drizzle-orm";
 import { openDatabase } from "@/db/client";
-import { activities, environments, projects } from "@/db/schema";
+import { activities, projects } from "@/db/schema";
 import { findPostgresBinDir, startCluster } from "@/db/testing/postgres-cluster";
 import { createPostgresTestDatabase } from "@/db/testing/databases";
 import { PAGE_CACHE_HEADER } from "@/lib/session/page-cache";
 import { startServer } from "../../e2e/support/server";
-import { BENCH_ADMIN, waitForQuiet } from "./support";
+import { BENCH_ADMIN, growDemoProject, waitForQuiet } from "./support";
 
 const SECONDS = 30;
 const CONCURRENCY = 10;
@@ -81,18 +80,8 @@ export async function pageUnderChurn(): Promise<string> {
   try {
     const cookie = await signIn(server.url);
     await waitForQuiet(server, cookie);
-    const [staging] = await db.select().from(environments).where(eq(environments.name, "staging"));
-    const [demo] = await db.select().from(projects).where(eq(projects.id, "demo-store"));
-    const rows = Array.from({ length: 998 }, (_, i) => ({
-      projectId: demo!.id,
-      name: `feature-${String(i).padStart(4, "0")}`,
-      title: `Feature ${i}`,
-      parentId: staging!.id,
-      type: "development" as const,
-      status: (i < 2 ? "active" : "inactive") as "active" | "inactive",
-    }));
-    for (let i = 0; i < rows.length; i += 200) await db.insert(environments).values(rows.slice(i, i + 200));
-    await db.insert(projects).values({ ...demo!, id: "other-store", title: "Other store", createdAt: new Date() });
+    const demo = await growDemoProject(db);
+    await db.insert(projects).values({ ...demo, id: "other-store", title: "Other store", createdAt: new Date() });
 
     const url = `${server.url}/projects/demo-store`;
     await load(url, cookie); // warm up

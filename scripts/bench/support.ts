@@ -1,7 +1,7 @@
 // What the benchmarks that drive a production server in Chromium share.
 import { chromium, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { eq } from "drizzle-orm";
-import { openDatabase } from "@/db/client";
+import { and, eq } from "drizzle-orm";
+import { openDatabase, type Db } from "@/db/client";
 import { environments, projects } from "@/db/schema";
 import { resetEnvForTests } from "@/lib/env";
 import { CHROMIUM_ARGS, chromiumPath } from "../../e2e/support/chromium";
@@ -38,8 +38,21 @@ export async function seededServer(env: Record<string, string> = {}): Promise<{ 
   process.env.DATA_DIR = dataDir;
   resetEnvForTests();
   const database = await openDatabase({ dataDir });
-  const [staging] = await database.db.select().from(environments).where(eq(environments.name, "staging"));
-  const [project] = await database.db.select().from(projects).where(eq(projects.id, "demo-store"));
+  await growDemoProject(database.db);
+  await database.close();
+  server = await startServer({ dataDir, port, env });
+  const context = page.context();
+  const cookie = await cookieOf(context);
+  return { server, browser, context, page, cookie };
+}
+
+/**
+ * The demo project grown to 1,000 environments: 998 under Staging (2 active, 996 inactive),
+ * written directly to its database. Returns the project's row.
+ */
+export async function growDemoProject(db: Db): Promise<typeof projects.$inferSelect> {
+  const [project] = await db.select().from(projects).where(eq(projects.id, "demo-store"));
+  const [staging] = await db.select().from(environments).where(and(eq(environments.projectId, "demo-store"), eq(environments.name, "staging")));
   const rows = Array.from({ length: 998 }, (_, i) => ({
     projectId: project!.id,
     name: `feature-${String(i).padStart(4, "0")}`,
@@ -48,12 +61,8 @@ export async function seededServer(env: Record<string, string> = {}): Promise<{ 
     type: "development" as const,
     status: (i < 2 ? "active" : "inactive") as "active" | "inactive",
   }));
-  for (let i = 0; i < rows.length; i += 200) await database.db.insert(environments).values(rows.slice(i, i + 200));
-  await database.close();
-  server = await startServer({ dataDir, port, env });
-  const context = page.context();
-  const cookie = await cookieOf(context);
-  return { server, browser, context, page, cookie };
+  for (let i = 0; i < rows.length; i += 200) await db.insert(environments).values(rows.slice(i, i + 200));
+  return project!;
 }
 
 export async function cookieOf(context: BrowserContext): Promise<string> {
