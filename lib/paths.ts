@@ -12,6 +12,10 @@ import { runTreeTool } from "@/lib/tree-tool";
  *   deploys/<project>/<env>/<activity>  deployments, `current` the live one
  *   volumes/<project>/<env>/gen-*       each environment's data, `current` the live generation
  *   snapshots/<project>/<snapshot>      snapshot archives and manifests
+ *   logs/<project>/<env>/<name>.log     each environment's application logs (access, error, app,
+ *                                       worker-<name>, deploy, post-deploy), rotated parts beside them
+ *   run/rt/<release id>/                a running release's sockets (sock/) and server-written
+ *                                       configuration (conf/): lib/runtime/driver
  *   auth-secret                         the generated session secret
  *   variables-key                       the generated key that seals sensitive variables
  *   run/                                sockets (git pushes, `npm run admin`) and records of running hooks
@@ -30,6 +34,9 @@ export const dataPaths = {
   volumes: (projectId: string) => path.join(root(), "volumes", projectId),
   environmentVolumes: (projectId: string, environmentName: string) => path.join(root(), "volumes", projectId, environmentName),
   snapshots: (projectId: string) => path.join(root(), "snapshots", projectId),
+  logs: (projectId: string) => path.join(root(), "logs", projectId),
+  environmentLogs: (projectId: string, environmentName: string) => path.join(root(), "logs", projectId, environmentName),
+  runtimes: () => path.join(root(), "run", "rt"),
   authSecret: () => path.join(root(), "auth-secret"),
   run: () => path.join(root(), "run"),
   hookRecords: () => path.join(root(), "run", "hooks"),
@@ -39,7 +46,7 @@ export const dataPaths = {
 
 /** Every directory that holds something of a project. */
 export function projectPaths(projectId: string): string[] {
-  return [dataPaths.repository(projectId), dataPaths.builds(projectId), dataPaths.deploys(projectId), dataPaths.volumes(projectId), dataPaths.snapshots(projectId)];
+  return [dataPaths.repository(projectId), dataPaths.builds(projectId), dataPaths.deploys(projectId), dataPaths.volumes(projectId), dataPaths.snapshots(projectId), dataPaths.logs(projectId)];
 }
 
 /**
