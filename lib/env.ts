@@ -100,6 +100,22 @@ const schema = z.object({
    * pages are kept per session until the database changes (lib/session/page-cache.ts).
    */
   PAGE_CACHE: flag(true),
+  /** Memory (MiB) all of one running environment's processes (web server, app, workers) may use together. */
+  APP_MEMORY_MB: z.coerce.number().int().min(16).max(1024 * 1024).default(512),
+  /** Processes one running environment may have at once. */
+  APP_MAX_PROCESSES: z.coerce.number().int().min(8).max(100_000).default(128),
+  /** Cores' worth of CPU time one running environment may use (where a cgroup can limit it). */
+  APP_CPUS: z.coerce.number({ error: "APP_CPUS must be a number of cores, like 1 or 0.5" }).min(0.01).max(1024).default(1),
+  /** Seconds a new release has to answer (post_start, then a request through its web server) before its deploy fails. */
+  APP_START_TIMEOUT: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Seconds an environment's processes get between SIGTERM and SIGKILL when they stop. */
+  APP_STOP_GRACE: z.coerce.number().int().min(0).max(600).default(15),
+  /** The largest request body the environment router passes to an application, in MiB (larger: 413). */
+  ROUTER_MAX_BODY_MB: z.coerce.number().int().min(1).max(100 * 1024).default(64),
+  /** Seconds the environment router waits for an application's answer (then 504). */
+  ROUTER_UPSTREAM_TIMEOUT: z.coerce.number().int().min(1).max(3600).default(60),
+  /** The largest answer the environment router passes from an application, in MiB (then the answer is cut). */
+  ROUTER_MAX_RESPONSE_MB: z.coerce.number().int().min(1).max(100 * 1024).default(512),
   /** The key that seals sensitive variables: 32 bytes, base64. Unset: generated once into DATA_DIR/variables-key. */
   VARIABLES_KEY: z
     .string()

@@ -168,7 +168,7 @@ export const environmentActivityRunners: ActivityRunners<EnvironmentActivityKind
 
   "environment.pause": {
     async run(ctx) {
-      await setPaused(ctx.activity.projectId, ctx.environment.name, true);
+      await setPaused(ctx.activity.projectId, ctx.environment.name, true, ctx.log);
       await ctx.db.update(environments).set({ pausedAt: new Date(), updatedAt: new Date() }).where(eq(environments.id, ctx.environment.id));
       ctx.log.line(`${ctx.environment.name} is paused: its site answers 503 until Resume, a push or a redeploy. Its data is kept, and it still counts towards the plan.`);
       return { ok: true };
@@ -176,7 +176,8 @@ export const environmentActivityRunners: ActivityRunners<EnvironmentActivityKind
   },
   "environment.resume": {
     async run(ctx) {
-      await setPaused(ctx.activity.projectId, ctx.environment.name, false);
+      const resumed = await setPaused(ctx.activity.projectId, ctx.environment.name, false, ctx.log);
+      if (!resumed.ok) return resumed;
       await ctx.db.update(environments).set({ pausedAt: null, updatedAt: new Date() }).where(eq(environments.id, ctx.environment.id));
       ctx.log.line(`${ctx.environment.name} is serving its site again.`);
       return { ok: true };

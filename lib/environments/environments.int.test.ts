@@ -9,8 +9,8 @@ import { settleActivityEnvironment, startActivityWorker, type Worker } from "@/l
 import { branchHead, fsck } from "@/lib/git/repository";
 import { addProjectMember } from "@/lib/projects/members";
 import { createProject } from "@/lib/projects/create-project";
-import { liveGeneration } from "@/lib/runtime/volumes";
 import { environmentDeployDir } from "@/lib/runtime/deploy";
+import { fetchSite } from "@/lib/runtime/testing-hooks";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
 import { getProjectAccess } from "@/lib/auth/project-access";
@@ -44,9 +44,12 @@ describeEachDatabase("environments on real git", ({ db }) => {
     expect(Object.keys(e)).toEqual(["master", "staging"]);
     expect(e.master).toMatchObject({ type: "production", status: "active", deployedCommit: await branchHead(id, "master") });
     expect(e.staging).toMatchObject({ type: "staging", status: "active", parentId: e.master!.id });
-    const html = fs.readFileSync(path.join(liveGeneration(id, "staging")!, "mounts", "public%2Fenv", "index.html"), "utf8") /* public/index.html links to the public/env mount */;
-    expect(html).toContain("Environment: <strong>staging</strong>");
-    expect(html).toContain(`Commit: <code>${e.staging!.deployedCommit}</code>`);
+    // The template's PHP page, rendered by PHP-FPM behind nginx in staging's sandbox.
+    const site = await fetchSite(id, "staging");
+    expect(site.status).toBe(200);
+    expect(site.body).toContain('Environment: <strong id="environment">staging</strong>');
+    expect(site.body).toContain(`<code id="commit">${e.staging!.deployedCommit}</code>`);
+    expect(site.body).toMatch(/Rendered by PHP <strong id="php-version">\d+\.\d+/);
     const initial = await listActivities(db(), id);
     expect(initial.map((a) => [a.environmentName, a.state, a.result]).sort()).toEqual([
       ["master", "complete", "success"],
@@ -58,7 +61,7 @@ describeEachDatabase("environments on real git", ({ db }) => {
     expect(overview.usage.label).toBe("2 of 4 active environments");
     // One of the two built the template's tree; the other built it too or reused that build.
     const logs = await Promise.all(initial.map((a) => logOf(a.id)));
-    expect(logs.join("\n")).toContain("Wrote public/index.html");
+    expect(logs.join("\n")).toContain("The application answers");
     for (const log of logs) expect(log).toMatch(/Reusing the build of tree|Executing build hook/);
   });
 
@@ -116,8 +119,7 @@ describeEachDatabase("environments on real git", ({ db }) => {
     expect(await branchHead(id, "staging")).toBe(broken); // the merge itself happened…
     const staging = (await envs(id)).staging!;
     expect(staging).toMatchObject({ status: "active", deployedCommit: previous }); // …but the old deployment serves
-    const html = fs.readFileSync(path.join(liveGeneration(id, "staging")!, "mounts", "public%2Fenv", "index.html"), "utf8") /* public/index.html links to the public/env mount */;
-    expect(html).toContain(`Commit: <code>${previous}</code>`);
+    expect((await fetchSite(id, "staging")).body).toContain(`<code id="commit">${previous}</code>`);
   });
 
   it("lets exactly one of 20 concurrent Activate requests take Starter's last slot", async () => {

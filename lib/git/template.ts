@@ -1,6 +1,6 @@
 /**
- * The first commit of every project: a Magento-style application whose hooks are plain
- * shell, so a deploy runs on any Linux machine without PHP. Pure: path → content.
+ * The first commit of every project: a small PHP application (public/index.php, run by PHP-FPM
+ * behind nginx) configured as a Magento one, whose hooks are plain shell. Pure: path → content.
  */
 export function projectTemplate(projectTitle: string): Record<string, string> {
   const appYaml = `# The application: how it is built, deployed and connected to its services.
@@ -15,44 +15,38 @@ relationships:
 disk: 5120
 
 # Writable places: the application's files are read-only once built (deploy hooks
-# included), as on the platform. public/env is inside the web root, so the router serves it.
+# and the running application included), as on the platform. The visit counter lives in var.
 mounts:
   "var": "shared:files/var"
   "pub/media": "shared:files/media"
-  "public/env": "shared:files/env"
 
+# nginx serves public/ and passes every path that is not a file to index.php (PHP-FPM).
 web:
   locations:
     "/":
       root: "public"
-      passthru: "/index.html"
+      passthru: "/index.php"
       index:
-        - index.html
+        - index.php
+      expires: -1
+    "/static":
+      root: "public/static"
+      expires: 1h
+      scripts: false
 
 hooks:
   build: |
     set -e
     echo "Building ${"$"}{MAGENTO_CLOUD_APPLICATION_NAME} (tree ${"$"}{MAGENTO_CLOUD_TREE_ID})"
-    mkdir -p public
-    sed -e "s/@TREE@/${"$"}{MAGENTO_CLOUD_TREE_ID}/g" -e "s/@BUILT_AT@/$(date -u +%Y-%m-%dT%H:%M:%SZ)/g" templates/index.html > index.built.html
-    # The page names its environment, known only at deploy: it is written into the public/env mount then.
-    ln -sfn env/index.html public/index.html
-    echo "Wrote index.built.html ($(wc -c < index.built.html) bytes); public/index.html is written at deploy"
+    date -u +%Y-%m-%dT%H:%M:%SZ > built-at.txt
+    echo "Built public/index.php and public/static ($(du -sk public | cut -f1) kB)"
   deploy: |
     set -e
     echo "Deploying ${"$"}{MAGENTO_CLOUD_APPLICATION_NAME} to ${"$"}{MAGENTO_CLOUD_ENVIRONMENT}"
-    echo "Enabling maintenance mode"
-    # The greeting comes from the variable env:GREETING (set it in the console, project or environment level), HTML-escaped.
-    greeting=$(printf '%s' "${"$"}{GREETING:-Hello}" | sed -e 's/&/\\&amp;/g' -e 's/</\\&lt;/g' -e 's/>/\\&gt;/g' -e 's/"/\\&quot;/g' | tr -d '\\n')
-    sed -e "s/@ENVIRONMENT@/${"$"}{MAGENTO_CLOUD_ENVIRONMENT}/g" -e "s/@COMMIT@/$(cat .deploy-commit)/g" index.built.html \\
-      | G="$greeting" awk '{ i = index($0, "@GREETING@"); if (i) $0 = substr($0, 1, i - 1) ENVIRON["G"] substr($0, i + 10); print }' > public/env/.index.html.new
-    mv public/env/.index.html.new public/env/index.html
-    echo "Wrote public/index.html for ${"$"}{MAGENTO_CLOUD_ENVIRONMENT}"
     echo "Services: $(echo "${"$"}{MAGENTO_CLOUD_RELATIONSHIPS}" | base64 -d | head -c 160)"
     mkdir -p var/log
     echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) ${"$"}{MAGENTO_CLOUD_ENVIRONMENT} deployed $(cat .deploy-commit)" >> var/log/deploy.log
     echo "Deploy history in var/log/deploy.log: $(wc -l < var/log/deploy.log) deploy(s) of this environment's data"
-    echo "Maintenance mode is disabled"
   post_deploy: |
     echo "Warming up the cache for ${"$"}{MAGENTO_CLOUD_ENVIRONMENT}"
     echo "Post-deploy is complete"
@@ -90,26 +84,57 @@ rabbitmq:
   to: "http://{default}/"
 `;
 
-  const indexHtml = `<!doctype html>
+  const indexPhp = `<?php
+// The page of this environment, rendered by PHP (PHP-FPM behind nginx) at every request.
+$path = parse_url($_SERVER['REQUEST_URI'] ?? '/', PHP_URL_PATH);
+$environment = getenv('MAGENTO_CLOUD_ENVIRONMENT') ?: 'unknown';
+if ($path === '/health') {
+    header('Content-Type: application/json');
+    echo json_encode(['status' => 'ok', 'environment' => $environment, 'php' => PHP_VERSION]), "\\n";
+    exit;
+}
+// A visit counter kept in the var mount (writable, and kept across deploys), under a lock.
+$visits = 0;
+$counter = @fopen(__DIR__ . '/../var/visits', 'c+');
+if ($counter && flock($counter, LOCK_EX)) {
+    $visits = (int) stream_get_contents($counter) + 1;
+    ftruncate($counter, 0);
+    rewind($counter);
+    fwrite($counter, (string) $visits);
+    fflush($counter);
+    flock($counter, LOCK_UN);
+}
+if ($counter) fclose($counter);
+error_log("visit {$visits} of {$environment}");
+$h = fn ($s) => htmlspecialchars((string) $s, ENT_QUOTES);
+$commit = trim((string) @file_get_contents(__DIR__ . '/../.deploy-commit'));
+$builtAt = trim((string) @file_get_contents(__DIR__ . '/../built-at.txt'));
+?><!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>${escapeHtml(projectTitle)}</title></head>
+<head><meta charset="utf-8"><title>${escapeHtml(projectTitle)}</title><link rel="stylesheet" href="static/site.css"></head>
 <body>
   <h1>${escapeHtml(projectTitle)}</h1>
-  <p>Environment: <strong>@ENVIRONMENT@</strong></p>
-  <p>Greeting: <strong id="greeting">@GREETING@</strong></p>
-  <p>Commit: <code>@COMMIT@</code></p>
-  <p>Tree: <code>@TREE@</code>, built at @BUILT_AT@</p>
+  <p>Environment: <strong id="environment"><?= $h($environment) ?></strong> (<?= $h(getenv('MAGENTO_CLOUD_ENVIRONMENT_TYPE')) ?>)</p>
+  <p>Greeting: <strong id="greeting"><?= $h(getenv('GREETING') ?: 'Hello') ?></strong></p>
+  <p>Commit: <code id="commit"><?= $h($commit) ?></code>, built at <?= $h($builtAt) ?></p>
+  <p>Rendered by PHP <strong id="php-version"><?= $h(PHP_VERSION) ?></strong> at <?= $h(gmdate('c')) ?></p>
+  <p>Visits: <strong id="visits"><?= $visits ?></strong></p>
 </body>
 </html>
+`;
+
+  const siteCss = `body { font: 16px system-ui, sans-serif; margin: 10vh auto; max-width: 40rem; padding: 0 1rem; color: #1b1f27; }
+code { font-size: 0.9em; }
 `;
 
   return {
     ".magento.app.yaml": appYaml,
     ".magento/services.yaml": servicesYaml,
     ".magento/routes.yaml": routesYaml,
-    "templates/index.html": indexHtml,
-    "README.md": `# ${projectTitle}\n\nPush to a branch to deploy it. The hooks in .magento.app.yaml build and deploy the site.\n`,
-    ".gitignore": "public/\nindex.built.html\n",
+    "public/index.php": indexPhp,
+    "public/static/site.css": siteCss,
+    "README.md": `# ${projectTitle}\n\nPush to a branch to deploy it. The hooks in .magento.app.yaml build and deploy it; nginx and PHP-FPM run public/index.php.\n`,
+    ".gitignore": "built-at.txt\n",
   };
 }
 

@@ -18,11 +18,24 @@ import { SANDBOX_APP_DIR, sandboxSupport } from "./sandbox";
 import { effectiveHttpAccess, routerDigestOf } from "./http-access";
 import { openMailEndpoint, openMailRelay, type MailEndpoint } from "./mail-endpoint";
 import { ensureVolumes, mountBinds, prepareMountPlaces } from "./volumes";
+import { getRuntimeDriver } from "./driver/get-driver";
+import type { ReleaseSpec } from "./driver/runtime-driver";
 
 /** In each deploy directory: the web root of `web.locations["/"]`, for the environment router. */
 export const WEB_ROOT_FILE = ".web-root";
-/** The router's settings kept with a deployment (written after the hooks ran, never served). */
+/**
+ * The router's settings kept beside a deployment (`<deployment>.router.json`: outside the
+ * folder its processes see at /app, so no hook or running application reads the login hashes).
+ * Deployments made before applications ran kept it inside, under this name (never served).
+ */
 export const ROUTER_FILE = ".router.json";
+/** Beside a deployment the router serves as static files, because this host cannot run its application: the sentence why. */
+export const STATIC_SITE_SUFFIX = ".static";
+
+/** Where the router finds a deployment's settings. */
+export function routerSettingsFile(deployDir: string): string {
+  return `${deployDir}${ROUTER_FILE}`;
+}
 /** Present in an environment's deploy folder while it is paused (a deploy removes it). */
 export const PAUSED_FILE = "paused";
 
@@ -42,13 +55,65 @@ export async function currentRouterSettings(db: Db, env: Environment): Promise<R
   return { httpAccess: effectiveHttpAccess(env.id, byId).access, restrictRobots: env.restrictRobots };
 }
 
-/** Pauses (the router answers 503) or resumes an environment's site. */
-export async function setPaused(projectId: string, environmentName: string, paused: boolean): Promise<void> {
+/**
+ * Pauses (the router answers 503, every process of the environment stops) or resumes an
+ * environment's site (its current release starts again and must answer). Returns what failed.
+ */
+export async function setPaused(projectId: string, environmentName: string, paused: boolean, log?: LogSink): Promise<DeployOutcome> {
   const dir = environmentDeployDir(projectId, environmentName);
   if (paused) {
     await fs.promises.mkdir(dir, { recursive: true });
     await fs.promises.writeFile(path.join(dir, PAUSED_FILE), new Date().toISOString());
-  } else await fs.promises.rm(path.join(dir, PAUSED_FILE), { force: true });
+    await getRuntimeDriver().stopEnvironment(projectId, environmentName, `${environmentName} is paused; stopping its processes.`);
+    return { ok: true };
+  }
+  const revived = await reviveEnvironment(projectId, environmentName, log);
+  await fs.promises.rm(path.join(dir, PAUSED_FILE), { force: true });
+  return revived;
+}
+
+/**
+ * At the server's start: every environment that served a release when the server stopped (not
+ * paused, not static) runs it again, two at a time, in the background. Says each failure.
+ */
+export async function reviveEnvironments(log: (line: string) => void): Promise<number> {
+  const root = path.dirname(path.dirname(environmentDeployDir("x", "x")));
+  const todo: [string, string][] = [];
+  for (const project of fs.existsSync(root) ? fs.readdirSync(root) : []) {
+    const projectDir = path.join(root, project);
+    for (const environment of fs.readdirSync(projectDir).filter((e) => !e.startsWith("."))) {
+      const dir = path.join(projectDir, environment);
+      if (fs.existsSync(path.join(dir, "current")) && !fs.existsSync(path.join(dir, PAUSED_FILE))) todo.push([project, environment]);
+    }
+  }
+  let revived = 0;
+  const next = async (): Promise<void> => {
+    const item = todo.shift();
+    if (!item) return;
+    const [project, environment] = item;
+    const r = await reviveEnvironment(project, environment).catch((err: Error) => ({ ok: false as const, message: err.message }));
+    if (r.ok) revived++;
+    else log(`[runtime] ${project}/${environment} was not started again: ${r.message}`);
+    return next();
+  };
+  await Promise.all([next(), next()]);
+  return revived;
+}
+
+/** Starts the release an environment serves (after Resume, or when the server starts), unless its site is static. */
+export async function reviveEnvironment(projectId: string, environmentName: string, log?: LogSink): Promise<DeployOutcome> {
+  const current = path.join(environmentDeployDir(projectId, environmentName), "current");
+  let deployDir: string;
+  try {
+    deployDir = fs.realpathSync(current);
+  } catch {
+    return { ok: true }; // nothing deployed yet
+  }
+  if (fs.existsSync(`${deployDir}${STATIC_SITE_SUFFIX}`)) return { ok: true };
+  const sink: LogSink = log ?? { line: () => undefined, setSection: () => undefined, isBackedUp: () => false, drained: async () => undefined };
+  const started = await getRuntimeDriver().reviveRelease(projectId, environmentName, path.basename(deployDir), deployDir, sink);
+  if (!started.ok) sink.line(started.message, "stderr");
+  return started.ok ? { ok: true } : { ok: false, message: started.message };
 }
 
 
@@ -138,6 +203,9 @@ function hookEnv(ctx: DeployContext, config: ProjectConfig, treeId: string): Rec
     MAGENTO_CLOUD_PROJECT: ctx.projectId,
     MAGENTO_CLOUD_ENVIRONMENT: ctx.environment.name,
     MAGENTO_CLOUD_BRANCH: ctx.environment.name,
+    MAGENTO_CLOUD_ENVIRONMENT_TYPE: ctx.environment.type,
+    MAGENTO_CLOUD_APP_DIR: SANDBOX_APP_DIR,
+    MAGENTO_CLOUD_DOCUMENT_ROOT: path.posix.join(SANDBOX_APP_DIR, config.app.web.locations["/"]?.root ?? ""),
     MAGENTO_CLOUD_TREE_ID: treeId,
     MAGENTO_CLOUD_APPLICATION_NAME: config.app.name,
     MAGENTO_CLOUD_APPLICATION: b64(config.app),
@@ -307,9 +375,29 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
     }
   }
 
-  // The router's settings, written after every hook ran: no hook can read the login hashes.
+  // The router's settings, written after every hook ran, beside the deployment: no hook and no running application can read the login hashes.
   const routerSettings = await currentRouterSettings(ctx.db, ctx.environment);
-  writeOwnFile(path.join(target, ROUTER_FILE), JSON.stringify(routerSettings), 0o600);
+  writeOwnFile(routerSettingsFile(target), JSON.stringify(routerSettings), 0o600);
+
+  // Start the new release beside the one serving, and switch only once it answers.
+  log.setSection("start");
+  const driver = getRuntimeDriver();
+  const support = driver.support(config);
+  if (support.ok) {
+    const spec: ReleaseSpec = { projectId: ctx.projectId, environmentName: ctx.environment.name, releaseId: ctx.activityId, deployDir: target, config, env: runtimeEnv(env), binds };
+    const started = await driver.startRelease(spec, log, ctx.signal);
+    if (!started.ok) {
+      log.line(started.message, "stderr");
+      await removeTree(target);
+      fs.rmSync(routerSettingsFile(target), { force: true });
+      log.line("The previous deployment stays current.");
+      return { ok: false, message: `${started.message} The previous deployment stays current.` };
+    }
+  } else {
+    const why = `This host cannot run the application: ${support.reason}. The router serves the deployment's web root as static files; no application code runs.`;
+    log.line(why, "stderr");
+    writeOwnFile(`${target}${STATIC_SITE_SUFFIX}`, why);
+  }
 
   // Switch atomically: a new symlink renamed over `current` (a paused environment resumes: the marker goes with the old folders).
   const current = path.join(envDir, "current");
@@ -318,9 +406,13 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
   fs.rmSync(link, { force: true });
   fs.symlinkSync(target, link);
   fs.renameSync(link, current);
+  // The release it replaced finishes the requests it holds, then stops.
+  if (previous && previous !== target) await driver.stopRelease(ctx.projectId, ctx.environment.name, path.basename(previous), `Release ${path.basename(previous)} was replaced by ${ctx.activityId}; stopping it.`);
+  // Kept: the new deployment and the one before it (requests in flight), with what lies beside them.
+  const kept = [target, previous].filter((d): d is string => d !== null).map((d) => path.basename(d));
   for (const entry of fs.readdirSync(envDir)) {
-    const full = path.join(envDir, entry);
-    if (entry !== "current" && full !== target && full !== previous) await removeTree(full);
+    if (entry === "current" || kept.some((k) => entry === k || entry === `${k}${ROUTER_FILE}` || entry === `${k}${STATIC_SITE_SUFFIX}`)) continue;
+    await removeTree(path.join(envDir, entry));
   }
   const deployMs = Date.now() - deployStarted;
   log.setSection(null);
@@ -345,6 +437,12 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
   return { ok: true };
 }
 
+/** The variables a running application gets: the deploy's runtime ones without the deploy's own e-mail endpoint (which closes with the deploy). */
+function runtimeEnv(env: Record<string, string>): Record<string, string> {
+  const { MAGENTO_CLOUD_SMTP_HOST: _host, MAGENTO_CLOUD_SMTP_PORT: _port, ...rest } = env;
+  return rest;
+}
+
 /**
  * What a deploy of `activityId` leaves when its worker dies mid-way, removed when the
  * activity is abandoned: its half-made build (`<tree>.tmp-<activity>`) and its deploy
@@ -359,11 +457,16 @@ export async function removeDeployLeftovers(projectId: string, environmentName: 
   if (!fs.existsSync(envDir)) return;
   const target = path.join(fs.realpathSync(envDir), activityId);
   const current = fs.existsSync(path.join(envDir, "current")) ? fs.realpathSync(path.join(envDir, "current")) : null;
-  if (current !== target) await removeTree(target);
+  if (current !== target) {
+    await getRuntimeDriver().stopRelease(projectId, environmentName, activityId, `The deploy ${activityId} was abandoned; stopping what it started.`);
+    await removeTree(target);
+    for (const suffix of [ROUTER_FILE, STATIC_SITE_SUFFIX]) fs.rmSync(`${target}${suffix}`, { force: true });
+  }
   fs.rmSync(path.join(envDir, `.current-${activityId}`), { force: true });
 }
 
 /** Deactivate: the environment's deployments go away (its branch stays). */
 export async function removeEnvironmentDeploys(projectId: string, environmentName: string): Promise<void> {
+  await getRuntimeDriver().stopEnvironment(projectId, environmentName, `${environmentName} is being deactivated or deleted; stopping its processes.`);
   await removeTree(environmentDeployDir(projectId, environmentName));
 }

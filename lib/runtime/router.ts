@@ -6,7 +6,10 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { environments } from "@/db/schema";
 import { verifyPassword } from "@/lib/auth/password";
-import { environmentDeployDir, PAUSED_FILE, ROUTER_FILE, WEB_ROOT_FILE, type RouterSettings } from "./deploy";
+import { environmentDeployDir, PAUSED_FILE, ROUTER_FILE, routerSettingsFile, STATIC_SITE_SUFFIX, WEB_ROOT_FILE, type RouterSettings } from "./deploy";
+import { getRuntimeDriver } from "./driver/get-driver";
+import { appLogTarget } from "./driver/app-log-target";
+import { proxyRequest } from "./router-proxy";
 import { decideAccess, NO_HTTP_ACCESS } from "./http-access";
 import { openSiteFile, type Site } from "./site-files";
 import { liveGeneration, MOUNTS_FILE, type DeployedMount } from "./volumes";
@@ -76,7 +79,7 @@ function page(res: http.ServerResponse, status: number, title: string, body: str
 
 /** The settings a deployment was made with (a deployment from before settings existed: open, visible). */
 async function routerSettingsOf(deployDir: string): Promise<RouterSettings> {
-  const text = await fs.promises.readFile(path.join(deployDir, ROUTER_FILE), "utf8").catch(() => null);
+  const text = (await fs.promises.readFile(routerSettingsFile(deployDir), "utf8").catch(() => null)) ?? (await fs.promises.readFile(path.join(deployDir, ROUTER_FILE), "utf8").catch(() => null));
   if (text === null) return { httpAccess: NO_HTTP_ACCESS, restrictRobots: false };
   try {
     return JSON.parse(text) as RouterSettings;
@@ -105,6 +108,7 @@ export interface RouterOptions {
 export function createEnvironmentRouter(getDb: () => Promise<Db>, options: RouterOptions = {}): http.Server {
   const sites = new Map<string, { webRoot: string; mounts: DeployedMount[] } | null>(); // deploy directory → its web root and mounts (a deploy never changes)
   const settings = new Map<string, Promise<RouterSettings>>(); // deploy directory → its settings (likewise)
+  const statics = new Map<string, Promise<boolean>>(); // deploy directory → served as static files (this host cannot run its application)
   // Checked logins (bcrypt is slow on purpose): deploy directory + Authorization header → valid.
   const logins = new Map<string, Promise<boolean>>();
   const checkLogin = (deployDir: string) => (password: string, hash: string) => {
@@ -116,16 +120,12 @@ export function createEnvironmentRouter(getDb: () => Promise<Db>, options: Route
     return logins.get(key)!;
   };
   const clientAddress = options.clientAddress ?? ((req: http.IncomingMessage) => (req.socket.remoteAddress ?? "").replace(/^::ffff:/, ""));
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     void (async () => {
       const target = resolveTarget(req.headers.host, req.url ?? "/");
       if (!target) return page(res, 404, "No environment here", "Open <code>http://&lt;environment&gt;.&lt;project&gt;.localhost:PORT/</code> or <code>/&lt;project&gt;/&lt;environment&gt;/</code>.");
       if (target.redirectWww) {
         res.writeHead(301, { location: `http://${target.redirectWww}${req.headers.host?.match(/:\d+$/)?.[0] ?? ""}${target.sitePath}` });
-        return res.end();
-      }
-      if (req.method !== "GET" && req.method !== "HEAD") {
-        res.writeHead(405, { allow: "GET, HEAD" });
         return res.end();
       }
       const current = path.join(environmentDeployDir(target.projectId, target.environment), "current");
@@ -157,6 +157,27 @@ export function createEnvironmentRouter(getDb: () => Promise<Db>, options: Route
       if (config.restrictRobots && target.sitePath === "/robots.txt") {
         res.writeHead(200, { ...robots, "content-type": "text/plain; charset=utf-8", "cache-control": "no-cache" });
         return res.end(req.method === "HEAD" ? undefined : "User-agent: *\nDisallow: /\n");
+      }
+      if (!statics.has(deployDir)) statics.set(deployDir, fs.promises.access(`${deployDir}${STATIC_SITE_SUFFIX}`).then(() => true, () => false));
+      if (!(await statics.get(deployDir)!)) {
+        // The environment's application: its web server in its sandbox answers.
+        const query = (req.url ?? "").includes("?") ? (req.url ?? "").slice((req.url ?? "").indexOf("?")) : "";
+        return proxyRequest(req, res, {
+          socketPath: getRuntimeDriver().webSocket(target.projectId, target.environment, path.basename(deployDir)),
+          path: `${target.sitePath}${query}`,
+          client: clientAddress(req),
+          host: req.headers.host ?? "",
+          proto: "http",
+          access: appLogTarget(target.projectId, target.environment, "access"),
+          errors: appLogTarget(target.projectId, target.environment, "error"),
+          page: (status, title, body) => page(res, status, title, body, robots),
+          robots,
+        });
+      }
+      // A static site (this host cannot run its application): GET and HEAD of its files.
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        res.writeHead(405, { allow: "GET, HEAD" });
+        return res.end();
       }
       let site = sites.get(deployDir);
       if (site === undefined) {
@@ -192,6 +213,12 @@ export function createEnvironmentRouter(getDb: () => Promise<Db>, options: Route
       else res.destroy();
     });
   });
+  // A client gets 10 s to send its request's headers (a slow one holds no more than that), and
+  // keeps an idle connection 5 s.
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+  server.requestTimeout = 5 * 60_000;
+  return server;
 }
 
 const key = Symbol.for("pwi.environment-router");

@@ -1,5 +1,4 @@
 import "server-only";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,9 +8,10 @@ import { CUT_KEEP_BYTES, MAX_LINE_BYTES, type LogSink } from "./log-sink";
 import { describeDiskVerdict, watchDisk } from "./disk-watch";
 import { createHookCgroup, sweepHookCgroups, type HookCgroup } from "./hook-cgroup";
 import { hookSeccomp } from "./seccomp";
-import { hookBaseEnv, SANDBOX_APP_DIR, sandboxArgs, sandboxSupport, unsandboxedWarning, type SandboxSpec } from "./sandbox";
+import { hookBaseEnv, SANDBOX_APP_DIR, sandboxSupport, unsandboxedWarning, type SandboxSpec } from "./sandbox";
 import { SANDBOX_FORWARDER } from "./mail-endpoint";
 import { RunnerGone, runFileOrThrow, startProcess, type StartedProcess } from "@/lib/process-runner";
+import { hasPerl, PRELUDE_PIPE_BYTES, sandboxedCommand } from "./sandbox-command";
 
 
 /** The hooks of .magento.app.yaml (crons and operations will use the same runner). */
@@ -316,56 +316,19 @@ async function openPipe(): Promise<HookPipe> {
   return { path: fifo, readFd, writeFd, closeWriteEnd, close };
 }
 
-/** Linux's F_SETPIPE_SZ, and the size a user may give a pipe by default (/proc/sys/fs/pipe-max-size). */
-const F_SETPIPE_SZ = 1031;
-const PIPE_BYTES = 1024 * 1024;
-let perl: boolean | undefined;
-let prlimit: string | null | undefined;
-
-/** Whether perl runs here (part of every Debian system: perl-base), probed once. */
-function hasPerl(): boolean {
-  perl ??= spawnSync("perl", ["-e", "exit 0"], { stdio: "ignore" }).status === 0;
-  return perl;
-}
-
-/**
- * Perl starts each hook: it moves itself into the hook's cgroup (so everything the hook
- * starts is counted), gives the hook's pipes a 1 MiB buffer instead of 64 KiB (Node has no
- * fcntl), closes every descriptor but stdin, stdout and stderr (whatever the server's own
- * parent left open without close-on-exec would reach the hook), opens the seccomp filter
- * without close-on-exec ($^F) and tells bubblewrap its descriptor (`--seccomp N`, before
- * bubblewrap's other arguments), then becomes the sandbox (exec: same process, same group).
- * A hook printing fast then writes on while the pipe waits for its next read. Its
- * arguments: the filter's file ("" for none), the cgroup.procs files, "--", the command.
- */
-const PRELUDE = [
-  'my $filter = shift @ARGV; my @cg; while (@ARGV && $ARGV[0] ne "--") { push @cg, shift @ARGV } shift @ARGV;',
-  'for my $f (@cg) { my $h; (open($h, ">", $f) and print($h "$$\n") and close($h)) or die "The hook could not join its cgroup ($f): $!\n" }',
-  `fcntl(STDOUT, ${F_SETPIPE_SZ}, ${PIPE_BYTES}); fcntl(STDERR, ${F_SETPIPE_SZ}, ${PIPE_BYTES});`,
-  'my @fds; if (opendir(my $d, "/proc/self/fd")) { @fds = grep { /^\\d+$/ && $_ > 2 } readdir($d); closedir($d) } for my $fd (@fds) { open(my $h, "<&=", $fd) and close($h) }',
-  'my $seccomp; if (length $filter) { $^F = 1 << 30; open($seccomp, "<", $filter) or die "The hook could not open its seccomp filter ($filter): $!\n"; splice(@ARGV, 1, 0, "--seccomp", fileno($seccomp)) }',
-  'exec { $ARGV[0] } @ARGV or die "Cannot start $ARGV[0]: $!\n";',
-].join(" ");
-
-/**
- * The command line of a hook: [perl prelude] → [bwrap sandbox, with its seccomp filter] →
- * prlimit → bash -c script. prlimit sets the process limit (per user namespace inside the
- * sandbox) and, where no cgroup limits memory, an address-space limit per process.
- */
+/** A hook's command line: `bash -c script` (after the e-mail forwarder, where there is one) in the sandbox. */
 function hookCommand(script: string, sandboxed: { bwrap: string; seccomp: string | null } | null, sandbox: SandboxSpec, limits: HookLimits, cgroup: HookCgroup | null, fileSizeBytes: number | null): [string, string[]] {
-  prlimit ??= ["/usr/bin/prlimit", "/bin/prlimit"].find((p) => fs.existsSync(p)) ?? null;
-  const inner: string[] = [];
-  if (prlimit) inner.push(prlimit, `--nproc=${limits.maxProcesses}`, ...(cgroup ? [] : [`--as=${limits.memoryBytes}`]), ...(fileSizeBytes ? [`--fsize=${fileSizeBytes}`] : []), "--");
+  let inner: string[];
   if (sandboxed && sandbox.smtpSocket) {
     // Start the e-mail forwarder (killed with the hook, as all in its sandbox), wait until it listens or dies, then run the script.
     const launch = `if command -v node >/dev/null 2>&1; then node -e "$1" </dev/null >/dev/null 2>&1 & fwd=$!; i=0; while [ ! -e /tmp/.pwi-smtp-ready ] && kill -0 $fwd 2>/dev/null && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done; fi; exec /bin/bash -c "$2"`;
-    inner.push("/bin/bash", "-c", launch, "pwi-hook", SANDBOX_FORWARDER, script);
-  } else inner.push("/bin/bash", "-c", script);
-  const command = sandboxed ? [sandboxed.bwrap, ...sandboxArgs(sandbox), "--", ...inner] : inner;
-  if (!hasPerl()) return [command[0]!, command.slice(1)]; // (no cgroup and no filter: runHook made neither)
-  // (perl takes the first "--" as the end of its own options; the prelude reads up to the second.)
-  return ["perl", ["-e", PRELUDE, "--", sandboxed?.seccomp ?? "", ...(cgroup?.procsFiles ?? []), "--", ...command]];
+    inner = ["/bin/bash", "-c", launch, "pwi-hook", SANDBOX_FORWARDER, script];
+  } else inner = ["/bin/bash", "-c", script];
+  return sandboxedCommand({ inner, sandboxed, sandbox, limits, cgroup, fileSizeBytes });
 }
+
+/** What the hook's pipe holds at most (the prelude sets it). */
+const PIPE_BYTES = PRELUDE_PIPE_BYTES;
 
 /**
  * Each running hook's outer process, recorded in DATA_DIR/run/hooks as `<pid>-<start time>`,

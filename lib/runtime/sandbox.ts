@@ -23,6 +23,8 @@ export interface SandboxSpec {
    * the deployment holds as empty folders).
    */
   binds: readonly { source: string; dest: string }[];
+  /** Directories shown read-only (an environment's server-written configuration at /run/pwi-conf). */
+  roBinds?: readonly { source: string; dest: string }[];
   /** The host's network (builds when HOOK_BUILD_NETWORK=1); otherwise loopback only. */
   network: boolean;
   /** The environment's SMTP endpoint (a Unix socket), shown at /run/pwi-smtp.sock: the one way out for e-mail. */
@@ -87,6 +89,8 @@ const ETC = [
   "alternatives", "ssl", "ca-certificates", "ca-certificates.conf", "resolv.conf", "hosts", "host.conf", "nsswitch.conf", "gai.conf",
   "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "mime.types", "protocols", "services", "passwd", "group", "bash.bashrc",
   "profile", "inputrc", "perl", "python3", "magic", "magic.mime", "os-release", "debian_version", "gitconfig", "npmrc", "java-17-openjdk",
+  // PHP's own settings and modules (php.ini, conf.d), and nginx's table of file types (not its server configuration).
+  "php", "nginx/mime.types", "nginx/fastcgi_params",
 ];
 
 /** Paths the server keeps its secrets and code in, hidden even if they lie under a system directory. */
@@ -114,6 +118,7 @@ export function sandboxArgs(spec: SandboxSpec): string[] {
   if (spec.smtpSocket) args.push("--bind", spec.smtpSocket, "/run/pwi-smtp.sock");
   args.push(spec.appWritable ? "--bind" : "--ro-bind", spec.appDir, SANDBOX_APP_DIR);
   for (const bind of spec.binds) args.push("--bind", bind.source, bind.dest);
+  for (const bind of spec.roBinds ?? []) args.push("--ro-bind", bind.source, bind.dest);
   // The sandbox's own root (where /etc's few files are bound) is read-only too: only /app in a
   // build, the binds, /tmp, /var/tmp and /run take writes.
   args.push("--remount-ro", "/");

@@ -28,3 +28,19 @@ export async function until(check: () => boolean, ms = 5000): Promise<boolean> {
   while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   return check();
 }
+
+/** What an environment's site answers at `sitePath`, asked through its environment router (tests only). */
+export async function fetchSite(projectId: string, environmentName: string, sitePath = "/"): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+  const { createEnvironmentRouter } = await import("./router");
+  const { getDatabase } = await import("@/db/client");
+  const server = createEnvironmentRouter(async () => (await getDatabase()).db);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  try {
+    const port = (server.address() as { port: number }).port;
+    const res = await fetch(`http://127.0.0.1:${port}/${projectId}/${environmentName}${sitePath}`);
+    return { status: res.status, body: await res.text(), headers: Object.fromEntries(res.headers.entries()) };
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+}

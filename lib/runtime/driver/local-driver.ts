@@ -1,0 +1,240 @@
+import "server-only";
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { env as appEnv } from "@/lib/env";
+import type { ProjectConfig } from "@/lib/config/parse-config";
+import type { LogSink } from "@/lib/runtime/log-sink";
+import { createHookCgroup, type HookCgroup } from "@/lib/runtime/hook-cgroup";
+import { hookBaseEnv, SANDBOX_APP_DIR, sandboxSupport, type SandboxSpec } from "@/lib/runtime/sandbox";
+import { hasPerl, sandboxedCommand } from "@/lib/runtime/sandbox-command";
+import { hookSeccomp } from "@/lib/runtime/seccomp";
+import { SupervisedProcess, type ProcessState } from "@/lib/runtime/supervisor/supervised-process";
+import { processesMemory } from "@/lib/runtime/supervisor/process-tree";
+import { WEB_LAUNCHER } from "@/lib/runtime/supervisor/web-launcher";
+import { appLogTarget } from "./app-log-target";
+import { prepareReleaseDir, readSealedRelease, releaseConfDir, releaseDir, releaseSocketDir, releaseStartedMarker, releaseWebSocket, writeSealedRelease } from "./release-files";
+import { buildReleaseConfig, webRuntimeOf } from "./release-config";
+import type { EnvironmentRuntimeStatus, ProcessStatus, ReleaseSpec, RunSupport, RuntimeDriver, RuntimeState, StartOutcome } from "./runtime-driver";
+
+const MIB = 1024 * 1024;
+/** Where an environment's sockets are inside its sandboxes. */
+const SANDBOX_SOCKETS = "/run/app";
+const SANDBOX_CONF = "/run/pwi-conf";
+/** The port a tcp application listens on: each sandbox has its own network namespace, so one number serves all. */
+const APP_PORT = 8888;
+
+interface Release {
+  spec: ReleaseSpec;
+  dir: string;
+  web: SupervisedProcess;
+  workers: Map<string, SupervisedProcess>;
+  cgroup: HookCgroup | null;
+  runs: string;
+  note: string | null;
+  stopping: Promise<void> | null;
+}
+
+interface DriverState {
+  /** "<project>/<environment>" → release id → its processes. */
+  environments: Map<string, Map<string, Release>>;
+}
+const KEY = Symbol.for("pwi.runtime.local-driver");
+const state: DriverState = ((globalThis as typeof globalThis & { [KEY]?: DriverState })[KEY] ??= { environments: new Map() });
+
+const envKey = (projectId: string, environmentName: string) => `${projectId}/${environmentName}`;
+
+function runtimeState(s: ProcessState): RuntimeState {
+  return s === "backoff" ? "restarting" : s;
+}
+
+const ORDER: RuntimeState[] = ["running", "starting", "restarting", "stopping", "stopped", "crash-loop"];
+
+/** The local sandbox driver: every process of an environment in bubblewrap, as the unprivileged sandbox user, one cgroup per release. */
+export const localDriver: RuntimeDriver = {
+  name: "local sandbox",
+
+  support(config: ProjectConfig): RunSupport {
+    const sandbox = sandboxSupport();
+    if (!sandbox.ok) return { ok: false, reason: `applications run only in the sandbox, and ${sandbox.reason}` };
+    const web = webRuntimeOf(config);
+    return web.ok ? { ok: true, runs: web.runs, note: web.note } : { ok: false, reason: web.reason };
+  },
+
+  async startRelease(spec, log, signal) {
+    const web = webRuntimeOf(spec.config);
+    const sandbox = sandboxSupport();
+    if (!web.ok || !sandbox.ok) return { ok: false, message: `This host cannot run the application: ${web.ok ? (sandbox as { reason: string }).reason : web.reason}.` };
+    const seccomp = hasPerl() ? await hookSeccomp() : null;
+    const dir = releaseDir(spec.projectId, spec.environmentName, spec.releaseId);
+    await prepareReleaseDir(dir);
+    const config = appEnv();
+    const files = buildReleaseConfig(spec.config, web, { appDir: SANDBOX_APP_DIR, sockets: SANDBOX_SOCKETS, port: APP_PORT, maxBodyBytes: config.ROUTER_MAX_BODY_MB * MIB, upstreamTimeoutSeconds: config.ROUTER_UPSTREAM_TIMEOUT });
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(releaseConfDir(dir), name), text, { mode: 0o644 });
+    writeSealedRelease(dir, spec);
+
+    const limits = { memoryBytes: config.APP_MEMORY_MB * MIB, maxProcesses: config.APP_MAX_PROCESSES, cpus: config.APP_CPUS };
+    const cgroup = hasPerl() ? createHookCgroup(limits) : null;
+    const sandboxed = { bwrap: sandbox.bwrap, seccomp: seccomp?.ok ? seccomp.file : null };
+    const binds = [...spec.binds, { source: releaseSocketDir(dir), dest: SANDBOX_SOCKETS }];
+    const box: SandboxSpec = { appDir: spec.deployDir, appWritable: false, binds, roBinds: [{ source: releaseConfDir(dir), dest: SANDBOX_CONF }], network: false, smtpSocket: null };
+    const baseEnv = { ...spec.env, ...hookBaseEnv(SANDBOX_APP_DIR), ...web.env };
+    const logs = (name: string) => appLogTarget(spec.projectId, spec.environmentName, name);
+    const appLog = logs("app");
+    const graceMs = config.APP_STOP_GRACE * 1000;
+    const webProcess = new SupervisedProcess({
+      label: web.label,
+      command: () => {
+        const [file, args] = sandboxedCommand({ inner: ["/bin/bash", "-c", WEB_LAUNCHER, "pwi-web", ...web.launcherArgs], sandboxed, sandbox: box, limits, cgroup, fileSizeBytes: null, keepFds: 1 });
+        return { file, args, env: baseEnv, cwd: spec.deployDir };
+      },
+      stdout: appLog,
+      stderr: appLog,
+      fd3: logs("error"),
+      events: appLog,
+      graceMs,
+    });
+    const workers = new Map<string, SupervisedProcess>();
+    for (const [name, worker] of Object.entries(workersOf(spec.config))) {
+      const workerLog = logs(`worker-${name}`);
+      const workerBox: SandboxSpec = { ...box, binds: spec.binds, roBinds: [] };
+      workers.set(
+        name,
+        new SupervisedProcess({
+          label: `Worker ${name}`,
+          command: () => {
+            const [file, args] = sandboxedCommand({ inner: ["/bin/bash", "-c", worker.start], sandboxed, sandbox: workerBox, limits, cgroup, fileSizeBytes: null });
+            return { file, args, env: { ...spec.env, ...worker.env, ...hookBaseEnv(SANDBOX_APP_DIR) }, cwd: spec.deployDir };
+          },
+          stdout: workerLog,
+          stderr: workerLog,
+          events: workerLog,
+          graceMs,
+        }),
+      );
+    }
+    const release: Release = { spec, dir, web: webProcess, workers, cgroup, runs: web.runs, note: web.note, stopping: null };
+    const key = envKey(spec.projectId, spec.environmentName);
+    if (!state.environments.has(key)) state.environments.set(key, new Map());
+    state.environments.get(key)!.set(spec.releaseId, release);
+
+    log.line(`Starting the application: ${web.runs}${web.note ? ` (${web.note})` : ""}${workers.size > 0 ? `, and ${workers.size} worker${workers.size === 1 ? "" : "s"} (${[...workers.keys()].join(", ")})` : ""}.`);
+    appLog.line(`Starting release ${spec.releaseId}: ${web.runs}.`);
+    const started = Date.now();
+    webProcess.start();
+    for (const w of workers.values()) w.start();
+    const ready = await waitUntilAnswering(release, config.APP_START_TIMEOUT * 1000, signal);
+    if (!ready.ok) {
+      await stopRelease(release, `Stopping release ${spec.releaseId}: ${ready.message}`);
+      return ready;
+    }
+    log.line(`The application answers (started in ${((Date.now() - started) / 1000).toFixed(1)} s).`);
+    return { ok: true };
+  },
+
+  async stopRelease(projectId, environmentName, releaseId, reason) {
+    const release = state.environments.get(envKey(projectId, environmentName))?.get(releaseId);
+    if (release) await stopRelease(release, reason);
+  },
+
+  async stopEnvironment(projectId, environmentName, reason) {
+    const releases = state.environments.get(envKey(projectId, environmentName));
+    if (!releases) return;
+    await Promise.all([...releases.values()].map((r) => stopRelease(r, reason)));
+  },
+
+  async reviveRelease(projectId, environmentName, releaseId, deployDir, log) {
+    const existing = state.environments.get(envKey(projectId, environmentName))?.get(releaseId);
+    if (existing && !existing.stopping) return { ok: true };
+    const spec = readSealedRelease(releaseDir(projectId, environmentName, releaseId)) as ReleaseSpec | null;
+    if (!spec || spec.deployDir !== deployDir) return { ok: false, message: "This deployment was made before applications ran, or its runtime description is gone: redeploy the environment." };
+    return localDriver.startRelease(spec, log);
+  },
+
+  environmentStatus(projectId, environmentName) {
+    const releases = [...(state.environments.get(envKey(projectId, environmentName))?.values() ?? [])].filter((r) => !r.stopping);
+    const release = releases.at(-1);
+    if (!release) return null;
+    const processes: ProcessStatus[] = [statusOf("web", release.web), ...[...release.workers].map(([name, w]) => statusOf(`worker:${name}`, w))];
+    const worst = processes.map((p) => p.state).sort((a, b) => ORDER.indexOf(b) - ORDER.indexOf(a))[0] ?? "stopped";
+    return { releaseId: release.spec.releaseId, state: worst, runs: release.runs, note: release.note, processes } satisfies EnvironmentRuntimeStatus;
+  },
+
+  webSocket(projectId, environmentName, releaseId) {
+    return releaseWebSocket(releaseDir(projectId, environmentName, releaseId));
+  },
+};
+
+function statusOf(name: string, p: SupervisedProcess): ProcessStatus {
+  const pids = p.processes();
+  const memory = processesMemory(pids);
+  return {
+    name,
+    state: runtimeState(p.state),
+    restarts: p.restarts,
+    rssBytes: memory.rssBytes,
+    pssBytes: memory.pssBytes,
+    processes: pids.length,
+    startedAt: p.startedAt ? new Date(p.startedAt).toISOString() : null,
+    lastExit: p.lastExit ? { code: p.lastExit.code, signal: p.lastExit.signal, at: new Date(p.lastExit.at).toISOString() } : null,
+  };
+}
+
+function stopRelease(release: Release, reason: string): Promise<void> {
+  release.stopping ??= (async () => {
+    await Promise.all([release.web.stop(reason), ...[...release.workers.values()].map((w) => w.stop(reason))]);
+    await release.cgroup?.remove();
+    const releases = state.environments.get(envKey(release.spec.projectId, release.spec.environmentName));
+    if (releases?.get(release.spec.releaseId) === release) releases.delete(release.spec.releaseId);
+    if (releases?.size === 0) state.environments.delete(envKey(release.spec.projectId, release.spec.environmentName));
+    fs.rmSync(releaseSocketDir(release.dir), { recursive: true, force: true });
+  })();
+  return release.stopping;
+}
+
+/** Each worker's start command and own variables. */
+function workersOf(config: ProjectConfig): Record<string, { start: string; env: Record<string, string> }> {
+  const workers = (config.app as { workers?: Record<string, { commands?: { start?: string }; variables?: { env?: Record<string, unknown> } }> }).workers ?? {};
+  const out: Record<string, { start: string; env: Record<string, string> }> = {};
+  for (const [name, w] of Object.entries(workers)) {
+    if (!w.commands?.start) continue;
+    out[name] = { start: w.commands.start, env: Object.fromEntries(Object.entries(w.variables?.env ?? {}).map(([k, v]) => [k, String(v)])) };
+  }
+  return out;
+}
+
+/** Asks the release's web server for "/" through its socket: any answer but 502/504 (nothing behind it) counts. */
+function probe(socketPath: string, host: string): Promise<number | null> {
+  return new Promise((resolve) => {
+    const req = http.request({ socketPath, path: "/", method: "GET", headers: { host, "user-agent": "pwi-start-check" }, timeout: 5000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? null);
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(null));
+    req.end();
+  });
+}
+
+async function waitUntilAnswering(release: Release, timeoutMs: number, signal?: AbortSignal): Promise<StartOutcome> {
+  const deadline = Date.now() + timeoutMs;
+  const marker = releaseStartedMarker(release.dir);
+  const socket = releaseWebSocket(release.dir);
+  const host = `${release.spec.environmentName}.${release.spec.projectId}.localhost`;
+  let lastStatus: number | null = null;
+  while (Date.now() < deadline) {
+    if (signal?.aborted) return { ok: false, message: "The deploy was cancelled while the application started." };
+    if (release.web.lastExit) {
+      const e = release.web.lastExit;
+      return { ok: false, message: `The application stopped while starting (${e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`}); its app.log and error.log say why.` };
+    }
+    const started = fs.lstatSync(marker, { throwIfNoEntry: false })?.isFile() ?? false;
+    if (started) {
+      lastStatus = await probe(socket, host);
+      if (lastStatus !== null && lastStatus !== 502 && lastStatus !== 504) return { ok: true };
+    }
+    await new Promise((r) => setTimeout(r, started ? 50 : 20));
+  }
+  const why = lastStatus ? `its web server answered ${lastStatus}: nothing answered behind it` : "its web server did not answer";
+  return { ok: false, message: `The application did not answer within ${Math.round(timeoutMs / 1000)} s (APP_START_TIMEOUT): ${why}.` };
+}

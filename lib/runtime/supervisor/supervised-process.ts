@@ -1,0 +1,205 @@
+import "server-only";
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Readable } from "node:stream";
+import { descendants, sandboxMainProcess } from "./process-tree";
+
+/** Where a process's lines go (an application log file). */
+export interface LineTarget {
+  line(text: string, stream?: "stdout" | "stderr"): void;
+}
+
+export type ProcessState = "starting" | "running" | "backoff" | "crash-loop" | "stopping" | "stopped";
+
+export interface ProcessCommand {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+export interface SupervisedOptions {
+  /** Said in the log lines: "The application", "Worker queue". */
+  label: string;
+  /** Built again for each start. */
+  command: () => ProcessCommand;
+  stdout: LineTarget;
+  stderr: LineTarget;
+  /** A third output (the web sandbox's error log at descriptor 3). */
+  fd3?: LineTarget;
+  /** Where the supervisor's own lines go (starts, exits, restarts). */
+  events: LineTarget;
+  graceMs: number;
+  /** Each change of state (the console shows it). */
+  onState?: (state: ProcessState) => void;
+}
+
+/** A run shorter than this counts as a quick exit; QUICK_EXITS of them in a row are a crash loop. */
+const QUICK_RUN_MS = 10_000;
+const QUICK_EXITS = 5;
+const FIRST_DELAY_MS = 100;
+const MAX_DELAY_MS = 5_000;
+const CRASH_LOOP_DELAY_MS = 30_000;
+/** Lines longer than this are cut (the rest is counted). */
+const MAX_LINE_BYTES = 16 * 1024;
+
+/**
+ * One long-lived process of an environment (its web sandbox, a worker), started again when it
+ * exits: after 0.1 s, doubling to 5 s while it keeps exiting quickly, and every 30 s once it
+ * exited QUICK_EXITS times in a row within seconds of starting (a crash loop, which the
+ * console shows). Each start and exit is a line in its log. `stop()` sends SIGTERM to the
+ * sandbox's main process, waits `graceMs`, then kills the sandbox (and so everything in it).
+ */
+export class SupervisedProcess {
+  state: ProcessState = "stopped";
+  restarts = 0;
+  startedAt: number | null = null;
+  lastExit: { code: number | null; signal: string | null; at: number } | null = null;
+  private child: ChildProcess | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private quickExits = 0;
+  private stopping: Promise<void> | null = null;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: SupervisedOptions) {}
+
+  /** The sandbox's outer process (bubblewrap), while one runs. */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  /** Every process of the running sandbox, the outer one included. */
+  processes(): number[] {
+    const pid = this.pid;
+    return pid ? [pid, ...descendants(pid)] : [];
+  }
+
+  start(): void {
+    if (this.stopping || this.child) return;
+    this.launch();
+  }
+
+  private setState(state: ProcessState) {
+    this.state = state;
+    this.options.onState?.(state);
+  }
+
+  private launch() {
+    this.timer = null;
+    this.setState("starting");
+    const command = this.options.command();
+    const stdio: ("ignore" | "pipe")[] = ["ignore", "pipe", "pipe"];
+    if (this.options.fd3) stdio.push("pipe");
+    const child: ChildProcess = spawn(command.file, command.args, { cwd: command.cwd, env: command.env as unknown as NodeJS.ProcessEnv, stdio, detached: true });
+    this.child = child;
+    const started = Date.now();
+    this.startedAt = started;
+    readLines(child.stdout!, this.options.stdout, "stdout");
+    readLines(child.stderr!, this.options.stderr, "stderr");
+    if (this.options.fd3) readLines(child.stdio[3] as Readable, this.options.fd3, "stderr");
+    let resolveExit!: () => void;
+    this.exited = new Promise((r) => (resolveExit = r));
+    child.once("spawn", () => {
+      if (this.child === child && this.state === "starting") this.setState("running");
+    });
+    child.once("error", (err) => {
+      this.options.events.line(`${this.options.label} could not be started: ${err.message}`, "stderr");
+    });
+    child.once("close", (code, signal) => {
+      this.child = null;
+      const ran = Date.now() - started;
+      this.lastExit = { code, signal, at: Date.now() };
+      resolveExit();
+      if (this.stopping) return;
+      this.quickExits = ran < QUICK_RUN_MS ? this.quickExits + 1 : 1;
+      const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
+      const after = ran < 10_000 ? `${(ran / 1000).toFixed(1)} s` : `${Math.round(ran / 1000)} s`;
+      if (this.quickExits >= QUICK_EXITS) {
+        this.options.events.line(`${this.options.label} ${how} after ${after}, the ${ordinal(this.quickExits)} time in a row within seconds of starting: it is in a crash loop. Starting it again every ${CRASH_LOOP_DELAY_MS / 1000} s; read the lines above for why it stops.`, "stderr");
+        this.schedule(CRASH_LOOP_DELAY_MS, "crash-loop");
+      } else {
+        const delay = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** (this.quickExits - 1));
+        this.options.events.line(`${this.options.label} ${how} after ${after}; starting it again in ${(delay / 1000).toFixed(1)} s.`, "stderr");
+        this.schedule(delay, "backoff");
+      }
+    });
+  }
+
+  private schedule(delay: number, state: ProcessState) {
+    this.setState(state);
+    this.timer = setTimeout(() => {
+      this.restarts += 1;
+      this.launch();
+    }, delay);
+    this.timer.unref?.();
+  }
+
+  /** Stops it for good: SIGTERM to the sandbox's main process, then after `graceMs` SIGKILL to the sandbox. */
+  stop(reason?: string): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      const child = this.child;
+      if (!child?.pid) {
+        this.setState("stopped");
+        return;
+      }
+      this.setState("stopping");
+      if (reason) this.options.events.line(reason);
+      const main = sandboxMainProcess(child.pid);
+      signal(main ?? child.pid, "SIGTERM");
+      const graceful = await Promise.race([this.exited.then(() => true), delay(this.options.graceMs).then(() => false)]);
+      if (!graceful) {
+        this.options.events.line(`${this.options.label} did not stop within ${Math.round(this.options.graceMs / 1000)} s of SIGTERM; killed.`, "stderr");
+        for (const pid of [child.pid, ...descendants(child.pid)]) signal(pid, "SIGKILL");
+        await this.exited;
+      }
+      this.setState("stopped");
+    })();
+    return this.stopping;
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals) {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* gone */
+  }
+}
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());
+
+function ordinal(n: number): string {
+  return `${n}${n % 10 === 1 && n % 100 !== 11 ? "st" : n % 10 === 2 && n % 100 !== 12 ? "nd" : n % 10 === 3 && n % 100 !== 13 ? "rd" : "th"}`;
+}
+
+/** Splits a stream into lines for `target`; memory stays bounded (an over-long line is cut). */
+function readLines(stream: Readable, target: LineTarget, kind: "stdout" | "stderr") {
+  const decoder = new TextDecoder("utf-8");
+  let partial = "";
+  let cut = 0;
+  stream.on("data", (chunk: Buffer) => {
+    const text = partial + decoder.decode(chunk, { stream: true });
+    const lines = text.split("\n");
+    partial = lines.pop() ?? "";
+    for (const raw of lines) {
+      emit(raw);
+    }
+    if (partial.length > MAX_LINE_BYTES) {
+      cut += partial.length - MAX_LINE_BYTES;
+      partial = partial.slice(0, MAX_LINE_BYTES);
+    }
+  });
+  const emit = (raw: string) => {
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    const over = line.length > MAX_LINE_BYTES ? line.length - MAX_LINE_BYTES : 0;
+    const total = cut + over;
+    target.line(total > 0 ? `${line.slice(0, MAX_LINE_BYTES)} … [line cut: ${total} more characters]` : line, kind);
+    cut = 0;
+  };
+  stream.on("end", () => {
+    const tail = partial + decoder.decode();
+    if (tail.length > 0) emit(tail);
+  });
+  stream.on("error", () => undefined);
+}
