@@ -31,7 +31,8 @@ const SECRET = "production customers: alice, bob";
 function hostileApp(projectId: string): string {
   const data = process.env.DATA_DIR!;
   const prod = `${data}/volumes/${projectId}/master`;
-  const yaml = projectTemplate("Hostile")[".magento.app.yaml"]!;
+  // A mount inside the web root (public/media), where the links are planted for nginx to serve.
+  const yaml = projectTemplate("Hostile")[".magento.app.yaml"]!.replace('  "pub/media": "shared:files/media"\n', '  "pub/media": "shared:files/media"\n  "public/media": "shared:files/pmedia"\n');
   return yaml.replace(
     '  post_deploy: |\n',
     `  post_deploy: |
@@ -47,8 +48,8 @@ function hostileApp(projectId: string): string {
     ln -sfn '${data}/pglite' /app/var/db
     ln -sfn /etc /app/var/etc
     ln -sfn / /app/var/root
-    ln -sfn '${prod}/current/mounts/public%2Fenv/index.html' /app/public/env/stolen.html
-    ln -sfn '${data}/volumes' /app/pub/media/volumes
+    ln -sfn '${prod}/current/mounts/var/customers.csv' /app/public/media/stolen.html
+    ln -sfn '${data}/volumes' /app/public/media/volumes
     mkfifo /app/var/pipe
     echo "links planted"
 `,
@@ -107,10 +108,11 @@ suite("pushed code that writes links into its environment's data", ({ db }) => {
       expect(branchLog.filter((l) => l.startsWith("ESCAPED"))).toEqual([]);
 
       // The router serves each environment's own files only.
-      const stolen = await get(port, `/${id}/staging/env/stolen.html`);
-      expect(stolen.status).toBe(404);
-      expect(stolen.body).not.toContain("master");
-      for (const p of ["/pub/media/volumes/", "/env/../../var/prod/mounts/var/customers.csv"]) expect((await get(port, `/${id}/staging${p}`)).body).not.toContain(SECRET);
+      // (nginx follows no link, and in the sandbox the links' targets do not exist; an unknown path is PHP's.)
+      const stolen = await get(port, `/${id}/staging/media/stolen.html`);
+      expect(stolen.body).not.toContain(SECRET);
+      expect(stolen.body).not.toContain("<?php");
+      for (const p of ["/media/volumes/", "/media/../var/prod/mounts/var/customers.csv", "/media/volumes/" + id + "/master/current/mounts/var/customers.csv"]) expect((await get(port, `/${id}/staging${p}`)).body).not.toContain(SECRET);
       const own = await get(port, `/${id}/staging/`);
       expect(own.status).toBe(200);
       expect(own.body).toContain("staging");

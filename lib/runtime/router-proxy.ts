@@ -24,6 +24,8 @@ export interface ProxyTarget {
   /** Answers with one of the router's own pages. */
   page: (status: number, title: string, body: string) => void;
   robots: http.OutgoingHttpHeaders;
+  /** The socket of the release the environment serves now: a deploy may have switched since this request began. */
+  retarget?: () => string | null;
 }
 
 /**
@@ -76,12 +78,13 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
   const hasBody = req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined;
   const idempotent = req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS";
 
+  let socketPath = target.socketPath;
   const attempt = (retry: boolean) => {
-    const upstream = http.request({ socketPath: target.socketPath, path: target.path, method: req.method, headers, agent, timeout: config.ROUTER_UPSTREAM_TIMEOUT * 1000 });
+    const upstream = http.request({ socketPath, path: target.path, method: req.method, headers, agent, timeout: config.ROUTER_UPSTREAM_TIMEOUT * 1000 });
     let answered = false;
     upstream.on("response", (answer) => {
       answered = true;
-      const out: http.OutgoingHttpHeaders = { ...target.robots };
+      const out: http.OutgoingHttpHeaders = { ...target.robots, "x-content-type-options": "nosniff" };
       for (const [name, value] of Object.entries(answer.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
       try {
         res.writeHead(answer.statusCode ?? 502, out);
@@ -114,6 +117,14 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
     upstream.on("error", (err: NodeJS.ErrnoException) => {
       if (answered) return res.destroy();
       if (!retry && idempotent && !hasBody && upstream.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE")) return attempt(true);
+      // The release this request was meant for stopped (a deploy switched meanwhile): the new one answers.
+      if (!hasBody && (err.code === "ENOENT" || err.code === "ECONNREFUSED")) {
+        const now = target.retarget?.();
+        if (now && now !== socketPath) {
+          socketPath = now;
+          return attempt(retry);
+        }
+      }
       if (err.message === "timeout") return fail(504, `no answer within ${config.ROUTER_UPSTREAM_TIMEOUT} s`);
       const why = err.code === "ENOENT" || err.code === "ECONNREFUSED" ? "nothing listens on the environment's web server socket (not running, or starting again)" : `${err.code ?? err.message}`;
       fail(502, why);

@@ -172,6 +172,13 @@ export function createEnvironmentRouter(getDb: () => Promise<Db>, options: Route
           errors: appLogTarget(target.projectId, target.environment, "error"),
           page: (status, title, body) => page(res, status, title, body, robots),
           robots,
+          retarget: () => {
+            try {
+              return getRuntimeDriver().webSocket(target.projectId, target.environment, path.basename(fs.realpathSync(current)));
+            } catch {
+              return null;
+            }
+          },
         });
       }
       // A static site (this host cannot run its application): GET and HEAD of its files.

@@ -90,6 +90,7 @@ http {
   include /etc/nginx/mime.types;
   access_log off;
   server_tokens off;
+  disable_symlinks on;
   client_body_temp_path /tmp/nginx/body; proxy_temp_path /tmp/nginx/proxy; fastcgi_temp_path /tmp/nginx/fastcgi; uwsgi_temp_path /tmp/nginx/uwsgi; scgi_temp_path /tmp/nginx/scgi;
   client_max_body_size ${options.maxBodyBytes};
   server {
