@@ -48,7 +48,7 @@ test("clone with a token, push to a branch, watch it deploy, merge it into stagi
   try {
     await git(["clone", "--quiet", remote.toString(), work]);
     await git(["checkout", "--quiet", "push-test"], work);
-    const index = path.join(work, "templates", "index.html");
+    const index = path.join(work, "public", "index.php");
     fs.writeFileSync(index, fs.readFileSync(index, "utf8").replace("</body>", "  <p>Hello from a push</p>\n</body>"));
     await git(["commit", "--quiet", "-am", "Say hello"], work);
     const sha = (await git(["rev-parse", "HEAD"], work)).stdout.trim();
@@ -64,7 +64,7 @@ test("clone with a token, push to a branch, watch it deploy, merge it into stagi
     });
     await page.goto(`/projects/${projectId}/environments/push-test`);
     await page.getByRole("link", { name: /Push to push-test/ }).click();
-    await expectLogLine(page, "Wrote public/index.html");
+    await expectLogLine(page, "The application answers");
 
     await page.goto(`/projects/${projectId}/environments/push-test`);
     await page.getByRole("button", { name: "Merge" }).click();

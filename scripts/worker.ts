@@ -24,7 +24,8 @@ const killed = sweepHookProcesses(); // hooks a dead process left on this machin
 if (killed > 0) console.log(`[worker] Stopped ${killed} hook(s) left running by a process that stopped unexpectedly.`);
 const sandbox = sandboxSupport();
 if (!sandbox.ok) console.warn(`[worker] ${env().HOOK_SANDBOX === "required" ? `HOOK_SANDBOX=required and ${sandbox.reason}: hooks will be refused.` : unsandboxedWarning(sandbox.reason)}`);
-const worker = startActivityWorker(database.db);
+// Environments' processes run beside the environment router, in the server's process: this worker takes no activity that starts or stops them.
+const worker = startActivityWorker(database.db, { hostsEnvironments: false });
 console.log(`[worker] ${worker.id} is running activities. Stop it with Ctrl-C.`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

@@ -20,6 +20,12 @@ export interface ActivityKindSpec<P extends z.ZodType = z.ZodType> {
   status: { dirtyWhileRunning: boolean; success: EnvironmentStatus; failure: EnvironmentStatus } | null;
   /** It ends with a deploy (the topology's deploy history lists it). */
   deploys: boolean;
+  /**
+   * It starts or stops its environment's processes without deploying (Pause, Resume, Deactivate,
+   * Delete). Such kinds, and every kind that deploys, run only in a worker of the process that
+   * hosts environments (the server's own, beside the environment router): see RUNTIME_QUEUE.
+   */
+  runtime?: boolean;
   /** It reserved its environment when requested (Branch): cancelled before it started, that environment goes away. */
   reservesEnvironment?: boolean;
   /**

@@ -109,6 +109,8 @@ export async function recordProjectActivity<K extends ActivityKindSpecs, T exten
 
 export interface DispatchedActivity {
   activityId: string;
+  /** Its kind (which queue its job goes to). */
+  type: string;
   jobId: string;
   priority: number;
 }
@@ -125,10 +127,10 @@ export async function dispatchActivities(db: Db, now = new Date()): Promise<Disp
     await lockClaims(tx);
     const picked: DispatchedActivity[] = [];
     for (;;) {
-      const rows = await selectRows<{ id: string; priority: number }>(
+      const rows = await selectRows<{ id: string; type: string; priority: number }>(
         tx,
         sql`
-          select a.id, a.priority from activities a
+          select a.id, a.type, a.priority from activities a
           where a.state = 'pending' and a.job_id is null
             and not exists (
               select 1 from activity_environments mine
@@ -147,7 +149,7 @@ export async function dispatchActivities(db: Db, now = new Date()): Promise<Disp
       if (!next) return picked;
       const jobId = crypto.randomUUID();
       await tx.update(activities).set({ jobId, dispatchedAt: now }).where(eq(activities.id, next.id));
-      picked.push({ activityId: next.id, jobId, priority: next.priority });
+      picked.push({ activityId: next.id, type: next.type, jobId, priority: next.priority });
     }
   });
 }

@@ -10,7 +10,7 @@ import { removeDeployLeftovers } from "@/lib/runtime/deploy";
 import { env } from "@/lib/env";
 import { ActivityLog } from "./activity-log";
 import type { ActivityRegistry, HandlerOutcome } from "./activity-runner";
-import { ACTIVITY_QUEUE, isJobLive, schedulePruning, sendActivityJobs, startJobQueue, type ActivityJob } from "./job-queue";
+import { ACTIVITY_QUEUE, isJobLive, RUNTIME_QUEUE, schedulePruning, sendActivityJobs, startJobQueue, type ActivityJob } from "./job-queue";
 import {
   claimDispatchedActivity,
   dispatchActivities,
@@ -47,6 +47,11 @@ export interface Worker {
 export interface WorkerOptions {
   /** Every kind the worker runs, and how. */
   registry: ActivityRegistry;
+  /**
+   * Whether this process hosts environments' processes (the server's worker, default): it then
+   * also runs the activities that start or stop them (RUNTIME_QUEUE). `npm run worker` says false.
+   */
+  hostsEnvironments?: boolean;
   /** Scheduled upkeep the domains need (pruning expired snapshots), run by one worker at a time. */
   upkeep?: () => Promise<void>;
   concurrency?: number;
@@ -226,8 +231,11 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
     let boss: PgBoss;
     try {
       boss = await bossReady;
-      for (let i = 0; i < concurrency; i++) {
-        workIds.push(await boss.work<ActivityJob>(ACTIVITY_QUEUE, { batchSize: 1, pollingIntervalSeconds: JOB_POLL_SECONDS }, runJob));
+      const queues = options.hostsEnvironments === false ? [ACTIVITY_QUEUE] : [ACTIVITY_QUEUE, RUNTIME_QUEUE];
+      for (const queue of queues) {
+        for (let i = 0; i < concurrency; i++) {
+          workIds.push(await boss.work<ActivityJob>(queue, { batchSize: 1, pollingIntervalSeconds: JOB_POLL_SECONDS }, runJob));
+        }
       }
       if (options.upkeep) pruneWorkId = await schedulePruning(boss, options.upkeep);
     } catch (err) {
@@ -241,7 +249,10 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
       let dispatched = 0;
       try {
         const jobs = await dispatchActivities(db);
-        await sendActivityJobs(boss, jobs);
+        await sendActivityJobs(boss, jobs, (type) => {
+          const kind = registry.kinds[type];
+          return kind && (kind.deploys || kind.runtime) ? RUNTIME_QUEUE : ACTIVITY_QUEUE;
+        });
         dispatched = jobs.length;
         if (dispatched > 0) for (const w of workIds) boss.notifyWorker(w);
       } catch (err) {

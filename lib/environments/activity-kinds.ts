@@ -18,8 +18,8 @@ export const environmentActivityKinds = defineActivityKinds({
     reservesEnvironment: true,
   },
   "environment.activate": { label: "Activate", parameters: none, status: changes("active", "inactive"), deploys: true },
-  "environment.deactivate": { label: "Deactivate", parameters: none, status: { dirtyWhileRunning: false, success: "inactive", failure: "active" }, deploys: false },
-  "environment.delete": { label: "Delete", parameters: none, status: changes("inactive", "inactive"), deploys: false },
+  "environment.deactivate": { label: "Deactivate", parameters: none, status: { dirtyWhileRunning: false, success: "inactive", failure: "active" }, deploys: false, runtime: true },
+  "environment.delete": { label: "Delete", parameters: none, status: changes("inactive", "inactive"), deploys: false, runtime: true },
   "environment.merge": { label: "Merge", parameters: z.object({ source: name, target: name }).strict(), status: changes("active", "active"), deploys: true },
   "environment.synchronize": {
     label: "Sync",
@@ -34,8 +34,8 @@ export const environmentActivityKinds = defineActivityKinds({
   "environment.update.restrict_robots": { label: "Search engine visibility", parameters: none, status: changes("active", "active"), deploys: true },
   // The SMTP endpoint reads it when a deploy's hooks start: nothing to redeploy.
   "environment.update.smtp": { label: "Outgoing e-mail", parameters: z.object({ enabled: z.boolean() }).strict(), status: null, deploys: false, runs: false },
-  "environment.pause": { label: "Pause", parameters: none, status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false },
-  "environment.resume": { label: "Resume", parameters: none, status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false },
+  "environment.pause": { label: "Pause", parameters: none, status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false, runtime: true },
+  "environment.resume": { label: "Resume", parameters: none, status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false, runtime: true },
 });
 
 export type EnvironmentActivityKinds = typeof environmentActivityKinds;

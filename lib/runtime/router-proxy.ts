@@ -92,12 +92,17 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
         answer.destroy();
         return fail(502, `the application answered with headers that are not valid HTTP (${(err as Error).message})`);
       }
+      let cut = false;
       answer.on("data", (chunk: Buffer) => {
+        if (cut) return;
         sent += chunk.length;
         if (sent > maxResponse) {
+          cut = true;
           target.errors.line(`${req.method} ${target.path}: the answer was cut at ${config.ROUTER_MAX_RESPONSE_MB} MiB (ROUTER_MAX_RESPONSE_MB)`);
           answer.destroy();
+          res.socket?.destroy();
           res.destroy();
+          logAccess(answer.statusCode ?? 502);
           return;
         }
         if (!res.write(chunk)) {

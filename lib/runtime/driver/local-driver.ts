@@ -4,7 +4,6 @@ import http from "node:http";
 import path from "node:path";
 import { env as appEnv } from "@/lib/env";
 import type { ProjectConfig } from "@/lib/config/parse-config";
-import type { LogSink } from "@/lib/runtime/log-sink";
 import { createHookCgroup, type HookCgroup } from "@/lib/runtime/hook-cgroup";
 import { hookBaseEnv, SANDBOX_APP_DIR, sandboxSupport, type SandboxSpec } from "@/lib/runtime/sandbox";
 import { hasPerl, sandboxedCommand } from "@/lib/runtime/sandbox-command";
@@ -206,9 +205,9 @@ function workersOf(config: ProjectConfig): Record<string, { start: string; env: 
 /** Asks the release's web server for "/" through its socket: any answer but 502/504 (nothing behind it) counts. */
 function probe(socketPath: string, host: string): Promise<number | null> {
   return new Promise((resolve) => {
-    const req = http.request({ socketPath, path: "/", method: "GET", headers: { host, "user-agent": "pwi-start-check" }, timeout: 5000 }, (res) => {
-      res.resume();
+    const req = http.request({ socketPath, path: "/", method: "GET", headers: { host, "user-agent": "pwi-start-check", connection: "close" }, timeout: 5000 }, (res) => {
       resolve(res.statusCode ?? null);
+      res.destroy(); // the status is all it needs (an answer may never end)
     });
     req.on("timeout", () => req.destroy());
     req.on("error", () => resolve(null));

@@ -91,14 +91,16 @@ http {
   access_log off;
   server_tokens off;
   disable_symlinks on;
+  proxy_max_temp_file_size 0; fastcgi_max_temp_file_size 0;
   client_body_temp_path /tmp/nginx/body; proxy_temp_path /tmp/nginx/proxy; fastcgi_temp_path /tmp/nginx/fastcgi; uwsgi_temp_path /tmp/nginx/uwsgi; scgi_temp_path /tmp/nginx/scgi;
   client_max_body_size ${options.maxBodyBytes};
   server {
     listen unix:${options.sockets}/web.sock;
     root ${options.appDir}/${root};
     index index.php index.html;
-    location / { try_files $uri $uri/ ${fallback}$is_args$args; }
-    location ~ \\.php$ { try_files $uri =404; ${pass} }
+    ${upstream.kind === "fastcgi" ? `location / { try_files $uri $uri/ ${fallback}$is_args$args; }
+    location ~ \\.php$ { try_files $uri =404; ${pass} }` : `location / { try_files $uri @app; }
+    location @app { proxy_set_header Host $http_host; ${pass} }`}
   }
 }
 `;

@@ -1,0 +1,259 @@
+// The local sandbox driver with real nginx, PHP-FPM and Node processes in bubblewrap: what runs,
+// how it is supervised and stopped, and what hostile applications get.
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import { afterAll, describe, expect, it } from "vitest";
+import type { ProjectConfig } from "@/lib/config/parse-config";
+import { recordingLog } from "@/lib/runtime/testing-hooks";
+
+process.env.APP_STOP_GRACE = "2";
+process.env.APP_START_TIMEOUT = "4";
+process.env.APP_MEMORY_MB = "96";
+process.env.APP_MAX_PROCESSES = "64";
+process.env.ROUTER_MAX_RESPONSE_MB = "1";
+process.env.ROUTER_UPSTREAM_TIMEOUT = "3";
+
+const { localDriver } = await import("./local-driver");
+const { environmentDeployDir } = await import("@/lib/runtime/deploy");
+const { createEnvironmentRouter } = await import("@/lib/runtime/router");
+const { sandboxSupport } = await import("@/lib/runtime/sandbox");
+const { dataPaths } = await import("@/lib/paths");
+
+const support = localDriver.support(config({ type: "php:8.2" }));
+const node = fs.existsSync("/usr/bin/node") || fs.existsSync("/usr/local/bin/node");
+if (!support.ok) console.warn(`\n\n!!! SKIPPED: the local driver cannot run applications here: ${support.reason} !!!\n\n`);
+const suite = support.ok && sandboxSupport().ok ? describe : describe.skip;
+
+function config(app: { type?: string; web?: Record<string, unknown>; workers?: Record<string, unknown> }): ProjectConfig {
+  return {
+    app: { name: "app", type: app.type ?? "php:8.2", disk: 256, relationships: {}, mounts: { var: "shared:files/var" }, web: { locations: { "/": { root: "public", passthru: "/index.php" } }, ...app.web }, hooks: {}, crons: {}, ...(app.workers ? { workers: app.workers } : {}) },
+    services: {},
+    routes: {},
+  } as unknown as ProjectConfig;
+}
+
+let seq = 0;
+/** A deployment folder with `files`, a var mount, and its `current` link (as a deploy leaves it). */
+function deployment(project: string, environment: string, files: Record<string, string>) {
+  const releaseId = `r${++seq}`;
+  const envDir = environmentDeployDir(project, environment);
+  const dir = path.join(envDir, releaseId);
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), content);
+  }
+  fs.mkdirSync(path.join(dir, "var"), { recursive: true });
+  const volume = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-var-"));
+  return { releaseId, dir, binds: [{ source: volume, dest: "/app/var" }], makeCurrent: () => { fs.rmSync(path.join(envDir, "current"), { force: true }); fs.symlinkSync(dir, path.join(envDir, "current")); } };
+}
+
+async function start(project: string, environment: string, cfg: ProjectConfig, files: Record<string, string>, env: Record<string, string> = {}) {
+  const d = deployment(project, environment, files);
+  const log = recordingLog();
+  const outcome = await localDriver.startRelease({ projectId: project, environmentName: environment, releaseId: d.releaseId, deployDir: d.dir, config: cfg, env: { MAGENTO_CLOUD_ENVIRONMENT: environment, ...env }, binds: d.binds }, log.log);
+  if (outcome.ok) d.makeCurrent();
+  return { ...d, outcome, log };
+}
+
+function request(socketPath: string, p = "/"): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    http.get({ socketPath, path: p, headers: { host: "x" } }, (res) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    }).on("error", reject);
+  });
+}
+
+const appLog = (project: string, environment: string, name: string) => fs.readFileSync(path.join(dataPaths.environmentLogs(project, environment), `${name}.log`), "utf8");
+const waitFor = async (check: () => boolean | Promise<boolean>, ms: number) => {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return check();
+};
+
+const PHP_APP = {
+  "public/index.php": `<?php
+if (parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH) === '/health') { echo "ok"; exit; }
+$n = (int) @file_get_contents(__DIR__ . '/../var/n') + 1; file_put_contents(__DIR__ . '/../var/n', $n);
+error_log("visit $n");
+echo "PHP ", PHP_VERSION, " env=", getenv('MAGENTO_CLOUD_ENVIRONMENT'), " visits=$n";`,
+  "public/static.txt": "static",
+  "public/source.php.txt": "x",
+};
+const NODE_SERVER = (listen: string) => `require("http").createServer((q, s) => s.end("node " + q.url + " " + (process.env.PORT || process.env.SOCKET))).listen(${listen})`;
+
+const projects: [string, string][] = [];
+afterAll(async () => {
+  for (const [p, e] of projects) await localDriver.stopEnvironment(p, e, "test over");
+});
+
+suite("the local sandbox driver", () => {
+  it("runs a PHP application behind nginx: PHP renders, the mount is writable, /app is not, logs are written", async () => {
+    projects.push(["drv", "php"]);
+    const r = await start("drv", "php", config({ type: "php:8.3" }), PHP_APP);
+    expect(r.outcome, r.log.text()).toEqual({ ok: true });
+    expect(r.log.text()).toMatch(/Starting the application: PHP \d+\.\d+ \(PHP-FPM\) behind nginx/);
+    const socket = localDriver.webSocket("drv", "php", r.releaseId);
+    const first = await request(socket, "/");
+    expect(first.body).toMatch(/^PHP \d+\.\d+\.\d+ env=php visits=\d+$/); // (the start check asked once)
+    const visits = Number(/visits=(\d+)/.exec(first.body)![1]);
+    expect((await request(socket, "/anything")).body).toContain(`visits=${visits + 1}`);
+    expect((await request(socket, "/static.txt")).body).toBe("static");
+    expect((await request(socket, "/health")).body).toBe("ok");
+    await waitFor(() => appLog("drv", "php", "app").includes(`visit ${visits + 1}`), 2000);
+    expect(appLog("drv", "php", "app")).toContain(`visit ${visits + 1}`);
+    const status = localDriver.environmentStatus("drv", "php")!;
+    expect(status).toMatchObject({ releaseId: r.releaseId, state: "running" });
+    expect(status.processes[0]!.pssBytes).toBeGreaterThan(1024 * 1024);
+  });
+
+  it.runIf(node)("runs web.commands.start on $PORT and on $SOCKET, and workers beside it", async () => {
+    projects.push(["drv", "tcp"], ["drv", "unix"]);
+    const tcp = await start("drv", "tcp", config({ type: "nodejs:20", web: { commands: { start: `node -e '${NODE_SERVER("process.env.PORT")}'` } }, workers: { queue: { commands: { start: "echo worker $MAGENTO_CLOUD_ENVIRONMENT started; exec sleep 1000" } } } }), { "public/.keep": "" });
+    expect(tcp.outcome, tcp.log.text()).toEqual({ ok: true });
+    expect((await request(localDriver.webSocket("drv", "tcp", tcp.releaseId), "/x?y=1")).body).toBe("node /x?y=1 8888");
+    await waitFor(() => fs.existsSync(path.join(dataPaths.environmentLogs("drv", "tcp"), "worker-queue.log")) && appLog("drv", "tcp", "worker-queue").includes("worker tcp started"), 3000);
+    expect(appLog("drv", "tcp", "worker-queue")).toContain("worker tcp started");
+    expect(localDriver.environmentStatus("drv", "tcp")!.processes.map((p) => [p.name, p.state])).toEqual([["web", "running"], ["worker:queue", "running"]]);
+
+    const unix = await start("drv", "unix", config({ type: "nodejs:20", web: { commands: { start: `node -e '${NODE_SERVER("process.env.SOCKET")}'` }, upstream: { socket_family: "unix" } } }), { "public/.keep": "" });
+    expect(unix.outcome, unix.log.text()).toEqual({ ok: true });
+    expect((await request(localDriver.webSocket("drv", "unix", unix.releaseId), "/u")).body).toBe("node /u /run/app/app.sock");
+  });
+
+  it("starts the application again when it is killed, within a second, and says so in app.log", async () => {
+    projects.push(["drv", "kill"]);
+    const r = await start("drv", "kill", config({}), PHP_APP);
+    expect(r.outcome).toEqual({ ok: true });
+    const socket = localDriver.webSocket("drv", "kill", r.releaseId);
+    const fpm = localDriver.environmentStatus("drv", "kill")!;
+    expect(fpm.processes[0]!.restarts).toBe(0);
+    // Kill PHP-FPM's master (the application) from outside.
+    // PHP-FPM's master of this release: its sandbox's bubblewrap (two processes up) names the deployment.
+    const parentOf = (pid: string) => { const st = fs.readFileSync(`/proc/${pid}/stat`, "utf8"); return st.slice(st.lastIndexOf(")") + 2).split(" ")[1]!; };
+    const pids = fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes("php-fpm: master") && fs.readFileSync(`/proc/${parentOf(parentOf(p))}/cmdline`, "utf8").includes(r.dir);
+      } catch {
+        return false;
+      }
+    });
+    expect(pids.length).toBe(1);
+    const killed = Date.now();
+    process.kill(Number(pids[0]), "SIGKILL");
+    expect(await waitFor(async () => (await request(socket, "/health").catch(() => ({ body: "" }))).body === "ok" && localDriver.environmentStatus("drv", "kill")!.processes[0]!.restarts === 1, 3000)).toBe(true);
+    const back = Date.now() - killed;
+    expect(back).toBeLessThan(3000);
+    expect(appLog("drv", "kill", "app")).toMatch(/PHP-FPM exited with code \d+|killed/);
+    expect(appLog("drv", "kill", "app")).toMatch(/starting it again in 0\.1 s/);
+  });
+
+  it("a start command that exits at once fails the start, with its output; one that never answers fails after APP_START_TIMEOUT", async () => {
+    projects.push(["drv", "crash"], ["drv", "mute"]);
+    const crash = await start("drv", "crash", config({ type: "nodejs:20", web: { commands: { start: "echo 'cannot connect to the database' >&2; exit 1" } } }), { "public/.keep": "" });
+    expect(crash.outcome).toMatchObject({ ok: false, message: expect.stringContaining("stopped while starting (exit code 1)") });
+    expect(appLog("drv", "crash", "app")).toContain("cannot connect to the database");
+    expect(localDriver.environmentStatus("drv", "crash")).toBeNull();
+
+    const mute = await start("drv", "mute", config({ type: "nodejs:20", web: { commands: { start: "exec sleep 1000" } } }), { "public/.keep": "" });
+    expect(mute.outcome).toMatchObject({ ok: false, message: expect.stringContaining("did not answer within 4 s") });
+    expect(localDriver.environmentStatus("drv", "mute")).toBeNull();
+  });
+
+  it.runIf(node)("a running application that keeps exiting goes into a crash loop, shown in its status", async () => {
+    projects.push(["drv", "loop"]);
+    // Serves once started, then exits after its first answer: every later start exits within a second.
+    const server = `const fs=require("fs");const first=!fs.existsSync("/app/var/started");fs.writeFileSync("/app/var/started","");require("http").createServer((q,s)=>s.end("up")).listen(process.env.PORT);if(!first)setTimeout(()=>process.exit(2),50)`;
+    const r = await start("drv", "loop", config({ type: "nodejs:20", web: { commands: { start: `node -e '${server}'` } } }), { "public/.keep": "" });
+    expect(r.outcome, r.log.text()).toEqual({ ok: true });
+    const pid = localDriver.environmentStatus("drv", "loop")!;
+    expect(pid.state).toBe("running");
+    // Stop the first process: from now on each start exits at once.
+    for (const p of fs.readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
+      try {
+        if (fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes("/app/var/started")) process.kill(Number(p), "SIGTERM");
+      } catch {
+        /* gone */
+      }
+    }
+    expect(await waitFor(() => localDriver.environmentStatus("drv", "loop")?.state === "crash-loop", 10_000)).toBe(true);
+    expect(appLog("drv", "loop", "app")).toContain("it is in a crash loop");
+  }, 20_000);
+
+  it.runIf(node)("stops with SIGTERM, kills after APP_STOP_GRACE one that ignores it, and nothing survives", async () => {
+    projects.push(["drv", "stubborn"]);
+    const server = `process.on("SIGTERM",()=>console.log("ignoring SIGTERM"));require("http").createServer((q,s)=>s.end("stubborn")).listen(process.env.PORT)`;
+    const r = await start("drv", "stubborn", config({ type: "nodejs:20", web: { commands: { start: `node -e '${server}' stubborn-marker` } } }), { "public/.keep": "" });
+    expect(r.outcome, r.log.text()).toEqual({ ok: true });
+    const before = localDriver.environmentStatus("drv", "stubborn")!.processes[0]!.processes;
+    expect(before).toBeGreaterThan(2);
+    const t = Date.now();
+    await localDriver.stopEnvironment("drv", "stubborn", "Stopping for the test.");
+    expect(Date.now() - t).toBeGreaterThanOrEqual(1900);
+    expect(appLog("drv", "stubborn", "app")).toContain("ignoring SIGTERM");
+    expect(appLog("drv", "stubborn", "app")).toMatch(/did not stop within 2 s of SIGTERM; killed/);
+    const left = fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes("stubborn-marker");
+      } catch {
+        return false;
+      }
+    });
+    expect(left).toEqual([]);
+    expect(localDriver.environmentStatus("drv", "stubborn")).toBeNull();
+  });
+
+  it.runIf(node)("hostile applications: a fork bomb, a memory eater, 1 GB answers, a neighbour's socket; other environments keep answering", async () => {
+    projects.push(["drv", "calm"], ["drv", "bomb"], ["drv", "big"], ["drv", "nosy"]);
+    const calm = await start("drv", "calm", config({}), PHP_APP);
+    expect(calm.outcome).toEqual({ ok: true });
+    const calmSocket = localDriver.webSocket("drv", "calm", calm.releaseId);
+    // A worker that forks without end, and one that eats memory.
+    const bomb = await start("drv", "bomb", config({ workers: { bomb: { commands: { start: "sleep 1; b() { b | b & }; b" } }, eat: { commands: { start: `node -e 'const a=[];for(;;)a.push(Buffer.alloc(1<<20,1))'` } } } }), PHP_APP);
+    expect(bomb.outcome, bomb.log.text()).toEqual({ ok: true });
+    // An application whose answers never end, another that tries the neighbour's socket.
+    const endless = `require("http").createServer((q,s)=>{const c=Buffer.alloc(65536,120);const w=()=>{while(s.write(c));};s.on("drain",w);w()}).listen(process.env.PORT)`;
+    const big = await start("drv", "big", config({ type: "nodejs:20", web: { commands: { start: `node -e '${endless}'` } } }), { "public/.keep": "" });
+    expect(big.outcome, big.log.text()).toEqual({ ok: true });
+    const nosy = `const net=require("net");require("http").createServer((q,s)=>{const c=net.connect(process.env.TARGET);c.on("connect",()=>s.end("REACHED"));c.on("error",e=>s.end("refused "+e.code))}).listen(process.env.PORT)`;
+    const neighbour = await start("drv", "nosy", config({ type: "nodejs:20", web: { commands: { start: `node -e '${nosy}'` } } }), { "public/.keep": "" }, { TARGET: calmSocket });
+    expect(neighbour.outcome, neighbour.log.text()).toEqual({ ok: true });
+    expect((await request(localDriver.webSocket("drv", "nosy", neighbour.releaseId))).body).toBe("refused ENOENT");
+
+    // Through the router: the endless answer is cut at ROUTER_MAX_RESPONSE_MB, with a line in error.log.
+    big.makeCurrent();
+    const router = createEnvironmentRouter(async () => { throw new Error("no database here"); });
+    await new Promise<void>((r) => router.listen(0, "127.0.0.1", () => r()));
+    try {
+      const port = (router.address() as AddressInfo).port;
+      const received = await new Promise<number>((resolve) => {
+        let n = 0;
+        http.get({ host: "127.0.0.1", port, path: "/drv/big/", headers: { host: "127.0.0.1" } }, (res) => {
+          res.on("data", (c: Buffer) => (n += c.length));
+          res.on("error", () => resolve(n));
+          res.on("close", () => resolve(n));
+          res.on("end", () => resolve(n));
+        }).on("error", () => resolve(n));
+        setTimeout(() => resolve(n), 5000);
+      });
+      expect(received).toBeLessThanOrEqual(1024 * 1024 + 128 * 1024);
+      expect(appLog("drv", "big", "error")).toContain("the answer was cut at 1 MiB");
+      // The fork bomb met its process limit; the memory eater was stopped and started again.
+      expect(await waitFor(() => /Worker eat (was killed|exited)/.test(appLog("drv", "bomb", "worker-eat")), 15_000)).toBe(true);
+      // Meanwhile the calm environment answered throughout.
+      for (let i = 0; i < 5; i++) expect((await request(calmSocket, "/health")).body).toBe("ok");
+      expect((await request(localDriver.webSocket("drv", "bomb", bomb.releaseId), "/health")).body).toBe("ok");
+    } finally {
+      router.close();
+    }
+    await localDriver.stopEnvironment("drv", "bomb", "Stopping the bomb.");
+    expect(localDriver.environmentStatus("drv", "bomb")).toBeNull();
+  }, 60_000);
+});
