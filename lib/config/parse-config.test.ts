@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { projectTemplate } from "@/lib/git/template";
-import { formatConfigError, parseProjectConfig } from "./parse-config";
+import { formatConfigError, parseExpires, parseProjectConfig, regexGroupNames, resolveUpstream } from "./parse-config";
 
 const template = projectTemplate("Shop");
 const files = { app: template[".magento.app.yaml"]!, services: template[".magento/services.yaml"]!, routes: template[".magento/routes.yaml"]! };
@@ -53,5 +53,256 @@ describe("parseProjectConfig", () => {
   it("reports a missing file", () => {
     const result = parseProjectConfig({ ...files, routes: null });
     expect(result).toEqual({ ok: false, errors: [{ file: ".magento/routes.yaml", line: null, message: "the file is missing" }] });
+  });
+});
+
+/** The template's application with its `web:` section (and anything after it up to hooks) replaced. */
+function withWeb(web: string, type = "php:8.3"): typeof files {
+  const app = files.app.replace(/\nweb:\n[\s\S]*?\nhooks:/, `\n${web.trimEnd()}\n\nhooks:`).replace("type: php:8.3", `type: ${type}`);
+  return { ...files, app };
+}
+function errorsOf(input: typeof files): string[] {
+  const result = parseProjectConfig(input);
+  return result.ok ? [] : result.errors.map(formatConfigError);
+}
+
+const MAGENTO_WEB = `web:
+  locations:
+    "/":
+      root: "pub"
+      passthru: "/index.php"
+      index:
+        - index.php
+      expires: -1
+      scripts: true
+      allow: false
+      headers:
+        X-Frame-Options: SAMEORIGIN
+        Access-Control-Max-Age: 600
+      rules:
+        \\.(css|js|map|gif|jpe?g|png|ico|svgz|woff2?|ttf|html?)$:
+          allow: true
+        ^/sitemap(.*)\\.xml$:
+          passthru: "/media/sitemap$1.xml"
+      request_buffering:
+        enabled: true
+    "/media":
+      root: "pub/media"
+      allow: true
+      scripts: false
+      expires: 1y
+      passthru: "/get.php"
+    "/static":
+      root: "pub/static"
+      allow: true
+      scripts: false
+      expires: 1y
+      passthru: "/front-static.php"
+      rules:
+        ^/static/version\\d+/(?<resource>.*)$:
+          passthru: "/static/$resource"
+
+workers:
+  queue:
+    commands:
+      start: |
+        php bin/magento queue:consumers:start async.operations.all
+    size: S
+    disk: 256
+    mounts:
+      "var/queue": "shared:files/queue"
+`;
+
+describe("web, upstream and workers", () => {
+  it("reads a Magento-like web section, its rules in their order, and its workers", () => {
+    const result = parseProjectConfig(withWeb(MAGENTO_WEB));
+    expect(result.ok ? [] : result.errors.map(formatConfigError)).toEqual([]);
+    if (!result.ok) return;
+    const { web, workers } = result.config.app;
+    expect(Object.keys(web.locations)).toEqual(["/", "/media", "/static"]);
+    expect(Object.keys(web.locations["/"]!.rules!)).toEqual(["\\.(css|js|map|gif|jpe?g|png|ico|svgz|woff2?|ttf|html?)$", "^/sitemap(.*)\\.xml$"]);
+    expect(web.locations["/"]!.headers).toEqual({ "X-Frame-Options": "SAMEORIGIN", "Access-Control-Max-Age": "600" });
+    expect(web.locations["/"]!.request_buffering).toEqual({ enabled: true });
+    expect(web.locations["/static"]!.rules!["^/static/version\\d+/(?<resource>.*)$"]!.passthru).toBe("/static/$resource");
+    expect(workers.queue!.commands.start).toContain("queue:consumers:start");
+    expect(resolveUpstream(result.config.app)).toEqual({ protocol: "fastcgi", socketFamily: "unix" });
+  });
+
+  it("accepts a location without files (root: null) and without index (index: null)", () => {
+    const result = parseProjectConfig(withWeb(`web:\n  locations:\n    "/":\n      root: null\n      index: null\n      passthru: true\n    "/files":\n      root: ""\n      index: index.html\n`));
+    expect(result.ok && result.config.app.web.locations).toEqual({ "/": { root: null, index: null, passthru: true }, "/files": { root: "", index: "index.html" } });
+  });
+
+  it("defaults the upstream as the platform: PHP-FPM over a Unix socket without a start command, HTTP over TCP otherwise", () => {
+    const web = (extra: string) => `web:\n${extra}  locations:\n    "/":\n      passthru: true\n`;
+    const upstream = (input: typeof files) => {
+      const r = parseProjectConfig(input);
+      return r.ok ? resolveUpstream(r.config.app) : r.errors.map(formatConfigError);
+    };
+    expect(upstream(withWeb(web("")))).toEqual({ protocol: "fastcgi", socketFamily: "unix" });
+    expect(upstream(withWeb(web("  commands:\n    start: php server.php\n")))).toEqual({ protocol: "http", socketFamily: "tcp" });
+    expect(upstream(withWeb(web("  commands:\n    start: node server.js\n"), "nodejs:20"))).toEqual({ protocol: "http", socketFamily: "tcp" });
+    expect(upstream(withWeb(web("  commands:\n    start: gunicorn app\n  upstream:\n    socket_family: unix\n"), "python:3.12"))).toEqual({ protocol: "http", socketFamily: "unix" });
+  });
+
+  it("refuses a runtime this host does not run, and upstreams it cannot connect", () => {
+    expect(errorsOf({ ...files, app: files.app.replace("type: php:8.3", "type: ruby:3.3") })).toEqual([
+      ".magento.app.yaml:3: type: “ruby:3.3”: this host runs php, nodejs and python applications; choose one of them",
+    ]);
+    const web = `web:\n  locations:\n    "/":\n      passthru: true\n`;
+    expect(errorsOf(withWeb(web, "nodejs:20"))).toEqual([expect.stringMatching(/^\.magento\.app\.yaml:\d+: web: a nodejs application needs web\.commands\.start: /)]);
+    expect(errorsOf(withWeb(`web:\n  commands:\n    start: node a.js\n  upstream:\n    protocol: fastcgi\n  locations:\n    "/":\n      passthru: true\n`, "nodejs:20"))).toEqual([
+      expect.stringMatching(/web\.upstream\.protocol: fastcgi is for php applications; a nodejs application speaks http$/),
+    ]);
+    expect(errorsOf(withWeb(`web:\n  upstream:\n    socket_family: tcp\n    protocol: fastcgi\n  locations:\n    "/":\n      passthru: true\n`))).toEqual([
+      expect.stringMatching(/web\.upstream\.socket_family: fastcgi is spoken over a Unix socket here/),
+    ]);
+    expect(errorsOf(withWeb(`web:\n  upstream:\n    socket_family: udp\n  locations:\n    "/":\n      passthru: true\n`))).toEqual([expect.stringMatching(/web\.upstream\.socket_family: socket_family is tcp or unix$/)]);
+  });
+
+  it("refuses control characters and overlong values that would reach the web server's configuration, at their lines", () => {
+    const errors = errorsOf(
+      withWeb(`web:
+  locations:
+    "/":
+      root: "pub\\u0000"
+      passthru: "/index.php\\nlocation / {"
+      index: ["index.php", "a\\tb"]
+      headers:
+        X-Evil: "a\\r\\nSet-Cookie: x"
+        X-Long: "${"x".repeat(5000)}"
+`),
+    );
+    expect(errors).toEqual([
+      expect.stringMatching(/^\.magento\.app\.yaml:\d+: web\.locations\.\/\.root: the value contains a NUL byte: values written into the web server's configuration are one line of printable text; remove it$/),
+      expect.stringMatching(/^\.magento\.app\.yaml:\d+: web\.locations\.\/\.passthru: the value contains a line break/),
+      expect.stringMatching(/web\.locations\.\/\.index\.1: the value contains a tab/),
+      expect.stringMatching(/web\.locations\.\/\.headers\.X-Evil: the value contains a line break/),
+      expect.stringMatching(/web\.locations\.\/\.headers\.X-Long: the value is 5000 characters long; the limit is 4096$/),
+    ]);
+    const lines = files.app.split("\n").length;
+    expect(errors.every((e) => Number(/:(\d+):/.exec(e)?.[1]) > 0 && Number(/:(\d+):/.exec(e)?.[1]) < lines + 10)).toBe(true);
+  });
+
+  it("refuses locations that are not paths, roots outside the application and malformed passthru, expires and headers", () => {
+    const errors = errorsOf(
+      withWeb(`web:
+  locations:
+    "media":
+      root: "pub/media"
+    "/a":
+      root: "../secrets"
+    "/a/":
+      root: "/etc"
+    "/b/../c":
+      passthru: "index.php"
+    "/d":
+      root: "pub/$x"
+      expires: "1 hour"
+    "/e":
+      expires: 2.5
+      headers:
+        "X Frame": "a"
+        Content-Length: "0"
+    "/f":
+      index: ["../../etc/passwd"]
+`),
+    );
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/web\.locations\.media: the location “media” must be a path starting with “\/”/),
+        expect.stringMatching(/web\.locations\.\/a\.root: root must name a folder inside the application: remove the “\.\.”$/),
+        expect.stringMatching(/web\.locations\.\/a\/: the locations “\/a” and “\/a\/” name the same path: keep one$/),
+        expect.stringMatching(/web\.locations\.\/a\/\.root: root is relative to the application/),
+        expect.stringMatching(/web\.locations\.\/b\/\.\.\/c: the location “\/b\/\.\.\/c” must be a path/),
+        expect.stringMatching(/web\.locations\.\/b\/\.\.\/c\.passthru: passthru is true, false or a path starting with “\/”/),
+        expect.stringMatching(/web\.locations\.\/d\.root: root cannot contain “\$”/),
+        expect.stringMatching(/web\.locations\.\/d\.expires: expires “1 hour” is not a duration/),
+        expect.stringMatching(/web\.locations\.\/e\.expires: expires in seconds is a whole number/),
+        expect.stringMatching(/web\.locations\.\/e\.headers\.X Frame: “X Frame” is not a header name/),
+        expect.stringMatching(/web\.locations\.\/e\.headers\.Content-Length: Content-Length is set by the web server itself/),
+        expect.stringMatching(/web\.locations\.\/f\.index\.0: an index is the name of a file in the folder/),
+      ]),
+    );
+    expect(errors).toHaveLength(12);
+  });
+
+  it("refuses rules that are not regular expressions, PCRE-only syntax, odd group names and keys rules cannot set", () => {
+    const errors = errorsOf(
+      withWeb(`web:
+  locations:
+    "/":
+      passthru: true
+      rules:
+        "(unclosed":
+          allow: true
+        "^/(?P<name>x)$":
+          allow: true
+        "^/(?<a_name_that_is_far_too_long_for_nginx>x)$":
+          allow: true
+        "\\\\.txt$":
+          root: other
+          passthru: "/x/$1"
+`),
+    );
+    expect(errors).toHaveLength(4);
+    expect(errors).toEqual(expect.arrayContaining([
+      expect.stringMatching(/web\.locations\.\/\.rules\.\(unclosed: the rule “\(unclosed” is not a regular expression \(.*\); rules are regular expressions matched against the path$/),
+      expect.stringMatching(/web\.locations\.\/\.rules\.\^\/\(\?P<name>x\)\$: the rule .* is not a regular expression/),
+      expect.stringMatching(/the group name “a_name_that_is_far_too_long_for_nginx” is not usable/),
+      expect.stringMatching(/web\.locations\.\/\.rules\.\\\.txt\$\.root: a rule cannot set root; set it on the location$/),
+    ]));
+  });
+
+  it("refuses workers with odd names, without a start command or with a NUL byte in it", () => {
+    const errors = errorsOf(
+      withWeb(`web:
+  locations:
+    "/":
+      passthru: true
+workers:
+  "Queue!":
+    commands:
+      start: "run"
+  empty:
+    size: S
+  nul:
+    commands:
+      start: "a\\u0000b"
+`),
+    );
+    expect(errors).toHaveLength(3);
+    expect(errors).toEqual(expect.arrayContaining([
+      expect.stringMatching(/workers\.Queue!: the worker name “Queue!” must be lowercase letters, digits, _ and -/),
+      expect.stringMatching(/workers\.empty\.commands: a worker needs commands\.start: the command that runs it$/),
+      expect.stringMatching(/workers\.nul\.commands\.start: the command contains a NUL byte: remove it$/),
+    ]));
+  });
+});
+
+describe("parseExpires and regexGroupNames", () => {
+  it.each([
+    [-1, null],
+    ["-1", null],
+    [0, 0],
+    [300, 300],
+    ["10s", 10],
+    ["5m", 300],
+    ["1h", 3600],
+    ["30d", 2_592_000],
+    ["2w", 1_209_600],
+    ["3M", 7_776_000],
+    ["1y", 31_536_000],
+    ["1500ms", 1],
+  ])("expires %s is %s seconds", (value, seconds) => {
+    expect(parseExpires(value)).toEqual({ seconds });
+  });
+
+  it.each(["1 h", "1hour", "-5", "1.5h", "h", "", "99999999999y"])("refuses expires %j", (value) => {
+    expect(parseExpires(value)).toEqual({ error: expect.any(String) });
+  });
+
+  it("finds named groups, not lookbehinds, escaped parentheses or classes", () => {
+    expect(regexGroupNames("^/(?<a>x)(?<=y)(?<!z)\\(?<no>[(?<no2>)](?<b_2>.*)$")).toEqual(["a", "b_2"]);
   });
 });

@@ -9,32 +9,287 @@ export const CONFIG_FILES = { app: ".magento.app.yaml", services: ".magento/serv
 
 export const KNOWN_SERVICES = ["mysql", "mariadb", "redis", "opensearch", "elasticsearch", "rabbitmq", "varnish", "solr", "memcached"] as const;
 
-/** Files the server writes into every deployment: no mount may take their place. */
-const SERVER_FILES = [".web-root", ".deploy-commit", ".router.json", ".mounts.json", ".build-complete"];
+/** Files the server writes into every deployment: no mount may take their place, and the web server never serves them. */
+export const SERVER_FILES = [".web-root", ".deploy-commit", ".router.json", ".mounts.json", ".build-complete"] as const;
+
+/** The runtime families this host runs (the part of `type` before the colon). */
+export const RUNTIME_FAMILIES = ["php", "nodejs", "python"] as const;
+export type RuntimeFamily = (typeof RUNTIME_FAMILIES)[number];
+
+/** The longest value written into a generated configuration file (nginx, PHP-FPM). */
+export const MAX_CONFIG_TEXT = 4096;
+/** The longest `web.commands` or worker command (a shell script, as hooks are). */
+export const MAX_COMMAND = 65_536;
+/** The longest regular expression of `rules`. */
+export const MAX_RULE_REGEX = 1024;
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const describeControl = (c: string) =>
+  c === "\n" || c === "\r" ? "a line break" : c === "\t" ? "a tab" : c === "\0" ? "a NUL byte" : `the control character U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+
+/** Why `value` cannot be written into a generated configuration file, or null: one line of printable text, at most `max` characters. */
+export function configTextProblem(value: string, max = MAX_CONFIG_TEXT): string | null {
+  if (value.length > max) return `the value is ${value.length} characters long; the limit is ${max}`;
+  const control = CONTROL.exec(value);
+  if (control) return `the value contains ${describeControl(control[0])}: values written into the web server's configuration are one line of printable text; remove it`;
+  return null;
+}
+
+/** For refinements that read only a record's keys: they run even when a value has errors, so that both are reported at once. */
+const KEYS_ONLY = { when: (payload: { value: unknown }) => typeof payload.value === "object" && payload.value !== null };
+
+/** A string that reaches a generated configuration file: bounded, without control characters. */
+const configText = (max = MAX_CONFIG_TEXT) =>
+  z.string().superRefine((value, ctx) => {
+    const problem = configTextProblem(value, max);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+/** A command run by bash (web.commands, workers): multi-line like a hook, but bounded and without NUL bytes, which no process argument can hold. */
+const command = (error?: string) =>
+  z
+    .string(error ? { error } : undefined)
+    .max(MAX_COMMAND, `a command is at most ${MAX_COMMAND} characters; put a longer one in a script file`)
+    .refine((c) => !c.includes("\0"), "the command contains a NUL byte: remove it");
+
+/** `expires` units as the platform (and nginx) write them, in seconds. */
+const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, M: 2_592_000, y: 31_536_000 };
+const MAX_EXPIRES_SECONDS = 2_147_483_647;
+
+/** An `expires` value in whole seconds, null when caching is off (-1), or the sentence saying why it is not a duration. */
+export function parseExpires(value: string | number): { seconds: number | null } | { error: string } {
+  const text = String(value).trim();
+  if (text === "-1") return { seconds: null };
+  const m = /^(\d{1,12})(ms|s|m|h|d|w|M|y)?$/.exec(text);
+  if (!m) return { error: `expires “${text.slice(0, 40)}” is not a duration: write a number with a unit (ms, s, m, h, d, w, M, y) such as 1h or 30d, or -1 for no caching` };
+  const seconds = Math.floor(Number(m[1]) * DURATION_UNITS[m[2] ?? "s"]!);
+  if (seconds > MAX_EXPIRES_SECONDS) return { error: `expires “${text}” is longer than nginx allows (about 68 years): choose a shorter duration` };
+  return { seconds };
+}
+
+const expires = z.union([z.number(), z.string()]).superRefine((value, ctx) => {
+  if (typeof value === "number" && !Number.isInteger(value)) ctx.addIssue({ code: "custom", message: "expires in seconds is a whole number (or use a unit: 500ms, 1h, 30d)" });
+  else {
+    const parsed = parseExpires(value);
+    if ("error" in parsed) ctx.addIssue({ code: "custom", message: parsed.error });
+  }
+});
+
+/** A location's front controller or `true` (to the application); a string is a URL path. */
+const passthru = z.union([
+  z.boolean(),
+  configText()
+    .refine((p) => p.startsWith("/"), "passthru is true, false or a path starting with “/” (such as /index.php)")
+    .refine((p) => !p.split("?")[0]!.split("/").some((part) => part === "." || part === ".."), "passthru names a path inside the site: remove the “.” or “..”"),
+]);
+
+/** Header names (RFC 7230 tokens) that describe the message itself: nginx owns them. */
+const FRAMING_HEADERS = ["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer", "te", "host"];
+const headers = z.record(z.string(), z.union([configText(), z.number().transform(String)])).superRefine((all, ctx) => {
+  for (const name of Object.keys(all)) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/.test(name)) {
+      ctx.addIssue({ code: "custom", path: [name], message: `“${name.slice(0, 60).replace(CONTROL, "?")}” is not a header name: use letters, digits and - (such as X-Frame-Options)` });
+    } else if (FRAMING_HEADERS.includes(name.toLowerCase())) {
+      ctx.addIssue({ code: "custom", path: [name], message: `${name} is set by the web server itself; remove it from headers` });
+    }
+  }
+});
+
+/** `regex` with each named group `(?<name>…)` and back-reference `\k<name>` renamed; escapes and character classes are skipped as PCRE and JavaScript read them. */
+export function renameRegexGroups(regex: string, rename: (name: string, kind: "group" | "reference") => string): string {
+  let out = "";
+  let inClass = false;
+  for (let i = 0; i < regex.length; i++) {
+    const c = regex[i]!;
+    const end = regex.indexOf(">", i + 3);
+    if (c === "\\" && !inClass && regex.startsWith("k<", i + 1) && end > 0) {
+      out += `\\k<${rename(regex.slice(i + 3, end), "reference")}>`;
+      i = end;
+    } else if (c === "\\") {
+      out += regex.slice(i, i + 2);
+      i++;
+    } else if (inClass) {
+      inClass = c !== "]";
+      out += c;
+    } else if (c === "(" && regex.startsWith("?<", i + 1) && !"=!".includes(regex[i + 3] ?? "=") && end > 0) {
+      out += `(?<${rename(regex.slice(i + 3, end), "group")}>`;
+      i = end;
+    } else {
+      inClass = c === "[";
+      out += c;
+    }
+  }
+  return out;
+}
+
+/** The named groups of a rule's regex (PCRE and JavaScript both write them `(?<name>…)`), in order. */
+export function regexGroupNames(regex: string): string[] {
+  const names: string[] = [];
+  renameRegexGroups(regex, (name, kind) => {
+    if (kind === "group") names.push(name);
+    return name;
+  });
+  return names;
+}
+
+/**
+ * Why a rule's key cannot be used, or null. nginx matches rules with PCRE; we check them as a
+ * JavaScript RegExp, which accepts nearly the same syntax (an approximation: PCRE-only syntax
+ * such as `(?P<name>…)` is refused here, and a rare JavaScript-only form would fail `nginx -t`).
+ */
+export function ruleRegexProblem(regex: string): string | null {
+  const text = configTextProblem(regex, MAX_RULE_REGEX);
+  if (text) return text;
+  try {
+    new RegExp(regex);
+  } catch (e) {
+    return `the rule “${regex.slice(0, 80)}” is not a regular expression (${(e as Error).message.replace(/^Invalid regular expression: /, "")}); rules are regular expressions matched against the path`;
+  }
+  const bad = regexGroupNames(regex).find((n) => !/^[A-Za-z_][A-Za-z0-9_]{0,25}$/.test(n));
+  if (bad !== undefined) return `the group name “${bad.slice(0, 40)}” is not usable: name groups with letters, digits and _ (at most 26 characters)`;
+  return null;
+}
+
+const ruleSchema = z
+  .object({ allow: z.boolean().optional(), expires: expires.optional(), passthru: passthru.optional(), scripts: z.boolean().optional(), headers: headers.optional() })
+  .passthrough()
+  .superRefine((rule, ctx) => {
+    for (const key of ["root", "index", "rules", "request_buffering"]) {
+      if (key in rule) ctx.addIssue({ code: "custom", path: [key], message: `a rule cannot set ${key}; set it on the location` });
+    }
+  });
+
+/** A location's root: a folder of the application, relative to it. */
+const root = configText()
+  .refine((r) => !r.startsWith("/"), "root is relative to the application (such as public), not an absolute path")
+  .refine((r) => !r.split("/").includes(".."), "root must name a folder inside the application: remove the “..”")
+  .refine((r) => !r.includes("$"), "root cannot contain “$” (nginx would read it as a variable): rename the folder");
+
+const indexName = configText(255).refine((n) => n.trim() !== "" && n !== "." && n !== ".." && !n.includes("/"), "an index is the name of a file in the folder (such as index.php), without “/”");
+
+const locationSchema = z
+  .object({
+    root: root.nullable().optional(),
+    passthru: passthru.optional(),
+    index: z.union([indexName, z.array(indexName).max(20, "at most 20 index files"), z.null()]).optional(),
+    expires: expires.optional(),
+    allow: z.boolean().optional(),
+    scripts: z.boolean().optional(),
+    headers: headers.optional(),
+    rules: z
+      .record(z.string(), ruleSchema)
+      .superRefine((rules, ctx) => {
+        for (const regex of Object.keys(rules)) {
+          const problem = ruleRegexProblem(regex);
+          if (problem) ctx.addIssue({ code: "custom", path: [regex], message: problem });
+        }
+      }, KEYS_ONLY)
+      .optional(),
+  })
+  .passthrough();
+
+/** A location's key as nginx matches it: "/" or a path without a trailing slash, or null when it is not a path. */
+export function normalLocationPath(key: string): string | null {
+  if (!key.startsWith("/") || configTextProblem(key, 1024) !== null || key.includes("$")) return null;
+  const parts = key.split("/").filter((p) => p !== "");
+  if (parts.some((p) => p === "." || p === "..") || key.includes("//")) return null;
+  return `/${parts.join("/")}`;
+}
+
+const locationsSchema = z.record(z.string(), locationSchema).superRefine((locations, ctx) => {
+  const seen = new Map<string, string>();
+  for (const key of Object.keys(locations)) {
+    const path = normalLocationPath(key);
+    if (path === null) {
+      ctx.addIssue({ code: "custom", path: [key], message: `the location “${key.slice(0, 80).replace(CONTROL, "?")}” must be a path starting with “/”, without “.”, “..”, “//”, “$” or control characters (such as /media)` });
+    } else if (seen.has(path)) {
+      ctx.addIssue({ code: "custom", path: [key], message: `the locations “${seen.get(path)}” and “${key}” name the same path: keep one` });
+    } else seen.set(path, key);
+  }
+}, KEYS_ONLY);
+
+const mountsSchema = z
+  .record(z.string(), z.union([z.string(), z.object({ source: z.string(), source_path: z.string().optional() })]))
+  .superRefine((mounts, ctx) => {
+    const clean = (m: string) => m.split("/").filter((p) => p !== "" && p !== ".");
+    const paths = Object.keys(mounts).map((m) => ({ key: m, parts: clean(m) }));
+    for (const { key, parts } of paths) {
+      if (parts.length === 0 || parts.includes("..")) ctx.addIssue({ code: "custom", path: [key], message: `the mount “${key}” must name a folder inside the application` });
+      else if (parts.length === 1 && (SERVER_FILES as readonly string[]).includes(parts[0]!)) ctx.addIssue({ code: "custom", path: [key], message: `“${key}” is a file the server keeps in every deployment: choose another mount path` });
+      const outer = paths.find((o) => o.key !== key && o.parts.length > 0 && o.parts.length < parts.length && o.parts.every((p, i) => parts[i] === p));
+      if (outer) ctx.addIssue({ code: "custom", path: [key], message: `the mount “${key}” lies inside the mount “${outer.key}”: mounts cannot be nested; put it beside it` });
+    }
+  });
+
+const WORKER_START = "a worker needs commands.start: the command that runs it";
+const workerSchema = z
+  .object({
+    commands: z.object({ start: command(WORKER_START) }, { error: WORKER_START }).passthrough(),
+    variables: z.record(z.string(), z.unknown()).optional(),
+    mounts: mountsSchema.optional(),
+    size: z.string().max(16).optional(),
+    disk: z.number().int().positive().optional(),
+  })
+  .passthrough();
+
+const webSchema = z
+  .object({
+    commands: z.object({ pre_start: command().optional(), start: command().optional(), post_start: command().optional() }).passthrough().optional(),
+    upstream: z
+      .object({
+        socket_family: z.enum(["tcp", "unix"], { error: "socket_family is tcp or unix" }).optional(),
+        protocol: z.enum(["http", "fastcgi"], { error: "protocol is http or fastcgi" }).optional(),
+      })
+      .passthrough()
+      .optional(),
+    locations: locationsSchema,
+  })
+  .passthrough();
+
+/** The family of a `type` ("php:8.3" → "php"), or null when this host does not run it. */
+export function runtimeFamily(type: string): RuntimeFamily | null {
+  const family = type.split(":")[0] ?? "";
+  return (RUNTIME_FAMILIES as readonly string[]).includes(family) ? (family as RuntimeFamily) : null;
+}
+
+/** How the web server reaches the application: the configured upstream, with the platform's defaults (PHP without a start command: FastCGI over a Unix socket; otherwise HTTP over TCP). */
+export function resolveUpstream(app: { type: string; web: WebConfig }): { protocol: "http" | "fastcgi"; socketFamily: "tcp" | "unix" } {
+  const phpFpm = runtimeFamily(app.type) === "php" && !app.web.commands?.start;
+  return { protocol: app.web.upstream?.protocol ?? (phpFpm ? "fastcgi" : "http"), socketFamily: app.web.upstream?.socket_family ?? (phpFpm ? "unix" : "tcp") };
+}
 
 const hook = z.string().optional();
-export const appSchema = z.object({
-  name: z.string().regex(/^[a-z0-9-]+$/, "name must be lowercase letters, digits and dashes"),
-  type: z.string().regex(/^[a-z]+:[0-9.]+$/, "type must look like php:8.3"),
-  disk: z.number().int().positive(),
-  relationships: z.record(z.string(), z.string().regex(/^[a-z0-9_-]+:[a-z0-9_-]+$/, "a relationship must look like service:endpoint")).default({}),
-  mounts: z
-    .record(z.string(), z.union([z.string(), z.object({ source: z.string(), source_path: z.string().optional() })]))
-    .default({})
-    .superRefine((mounts, ctx) => {
-      const clean = (m: string) => m.split("/").filter((p) => p !== "" && p !== ".");
-      const paths = Object.keys(mounts).map((m) => ({ key: m, parts: clean(m) }));
-      for (const { key, parts } of paths) {
-        if (parts.length === 0 || parts.includes("..")) ctx.addIssue({ code: "custom", path: [key], message: `the mount “${key}” must name a folder inside the application` });
-        else if (parts.length === 1 && SERVER_FILES.includes(parts[0]!)) ctx.addIssue({ code: "custom", path: [key], message: `“${key}” is a file the server keeps in every deployment: choose another mount path` });
-        const outer = paths.find((o) => o.key !== key && o.parts.length > 0 && o.parts.length < parts.length && o.parts.every((p, i) => parts[i] === p));
-        if (outer) ctx.addIssue({ code: "custom", path: [key], message: `the mount “${key}” lies inside the mount “${outer.key}”: mounts cannot be nested; put it beside it` });
-      }
+export const appSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9-]+$/, "name must be lowercase letters, digits and dashes"),
+    type: z.string().superRefine((t, ctx) => {
+      if (!/^[a-z]+:[0-9.]+$/.test(t)) ctx.addIssue({ code: "custom", message: "type must look like php:8.3" });
+      else if (!runtimeFamily(t)) ctx.addIssue({ code: "custom", message: `“${t}”: this host runs php, nodejs and python applications; choose one of them` });
     }),
-  web: z.object({ locations: z.record(z.string(), z.object({ root: z.string().optional() }).passthrough()) }).passthrough(),
-  hooks: z.object({ build: hook, deploy: hook, post_deploy: hook }).default({}),
-  crons: z.record(z.string(), z.object({ spec: z.string(), cmd: z.string() })).default({}),
-}).passthrough();
+    disk: z.number().int().positive(),
+    relationships: z.record(z.string(), z.string().regex(/^[a-z0-9_-]+:[a-z0-9_-]+$/, "a relationship must look like service:endpoint")).default({}),
+    mounts: mountsSchema.default({}),
+    web: webSchema,
+    workers: z
+      .record(z.string(), workerSchema)
+      .superRefine((workers, ctx) => {
+        for (const name of Object.keys(workers)) {
+          if (!/^[a-z0-9_-]{1,64}$/.test(name)) ctx.addIssue({ code: "custom", path: [name], message: `the worker name “${name.slice(0, 64).replace(CONTROL, "?")}” must be lowercase letters, digits, _ and - (at most 64)` });
+        }
+      }, KEYS_ONLY)
+      .default({}),
+    hooks: z.object({ build: hook, deploy: hook, post_deploy: hook }).default({}),
+    crons: z.record(z.string(), z.object({ spec: z.string(), cmd: z.string() })).default({}),
+  })
+  .passthrough()
+  .superRefine((app, ctx) => {
+    const family = runtimeFamily(app.type);
+    if (!family) return;
+    const { protocol, socketFamily } = resolveUpstream(app);
+    if (protocol === "fastcgi" && family !== "php") ctx.addIssue({ code: "custom", path: ["web", "upstream", "protocol"], message: `fastcgi is for php applications; a ${family} application speaks http` });
+    else if (protocol === "fastcgi" && socketFamily === "tcp") ctx.addIssue({ code: "custom", path: ["web", "upstream", "socket_family"], message: "fastcgi is spoken over a Unix socket here: set socket_family to unix or leave it out" });
+    if (family !== "php" && !app.web.commands?.start) ctx.addIssue({ code: "custom", path: ["web"], message: `a ${family} application needs web.commands.start: the command that starts the process serving the site` });
+  });
 
 export const servicesSchema = z.record(
   z.string().regex(/^[a-z0-9]+$/, "a service id is lowercase letters and digits"),
@@ -61,6 +316,10 @@ export const routesSchema = z.record(
 export const projectConfigSchema = z.object({ app: appSchema, services: servicesSchema, routes: routesSchema });
 
 export type AppConfig = z.infer<typeof appSchema>;
+export type WebConfig = z.infer<typeof webSchema>;
+export type LocationConfig = z.infer<typeof locationSchema>;
+export type LocationRule = z.infer<typeof ruleSchema>;
+export type WorkerConfig = z.infer<typeof workerSchema>;
 export type ServicesConfig = z.infer<typeof servicesSchema>;
 export type RoutesConfig = z.infer<typeof routesSchema>;
 export type ProjectConfig = z.infer<typeof projectConfigSchema>;

@@ -335,7 +335,9 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
   // The server's own files in the deployment: whatever the build left at their names (a link
   // to /etc/shadow, say) is removed, not written through.
   writeOwnFile(path.join(target, ".deploy-commit"), ctx.commit);
-  writeOwnFile(path.join(target, WEB_ROOT_FILE), config.app.web.locations["/"]?.root ?? "");
+  // (root: null serves no file: a folder name no deployment has.)
+  const webRoot = config.app.web.locations["/"]?.root;
+  writeOwnFile(path.join(target, WEB_ROOT_FILE), webRoot === null ? ".no-web-root" : (webRoot ?? ""));
   // Each mount's place becomes an empty folder (never following what the build left there),
   // and the sandbox binds the mount's own folder onto it: a hook sees its mounts and nothing
   // of the folders around them (the live generation, `current`, other environments).

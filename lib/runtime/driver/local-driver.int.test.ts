@@ -29,7 +29,7 @@ const suite = support.ok && sandboxSupport().ok ? describe : describe.skip;
 
 function config(app: { type?: string; web?: Record<string, unknown>; workers?: Record<string, unknown> }): ProjectConfig {
   return {
-    app: { name: "app", type: app.type ?? "php:8.2", disk: 256, relationships: {}, mounts: { var: "shared:files/var" }, web: { locations: { "/": { root: "public", passthru: "/index.php" } }, ...app.web }, hooks: {}, crons: {}, ...(app.workers ? { workers: app.workers } : {}) },
+    app: { name: "app", type: app.type ?? "php:8.2", disk: 256, relationships: {}, mounts: { var: "shared:files/var" }, web: { locations: { "/": { root: "public", passthru: (app.type ?? "php").startsWith("php") ? "/index.php" : true } }, ...app.web }, hooks: {}, crons: {}, ...(app.workers ? { workers: app.workers } : {}) },
     services: {},
     routes: {},
   } as unknown as ProjectConfig;
@@ -99,7 +99,7 @@ suite("the local sandbox driver", () => {
     projects.push(["drv", "php"]);
     const r = await start("drv", "php", config({ type: "php:8.3" }), PHP_APP);
     expect(r.outcome, r.log.text()).toEqual({ ok: true });
-    expect(r.log.text()).toMatch(/Starting the application: PHP \d+\.\d+ \(PHP-FPM\) behind nginx/);
+    expect(r.log.text()).toMatch(/Starting the application: PHP \d+\.\d+(\.\d+)? \(PHP-FPM\) behind nginx/);
     const socket = localDriver.webSocket("drv", "php", r.releaseId);
     const first = await request(socket, "/");
     expect(first.body).toMatch(/^PHP \d+\.\d+\.\d+ env=php visits=\d+$/); // (the start check asked once)

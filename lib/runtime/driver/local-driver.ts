@@ -61,14 +61,14 @@ export const localDriver: RuntimeDriver = {
   },
 
   async startRelease(spec, log, signal) {
-    const web = webRuntimeOf(spec.config);
+    const web = webRuntimeOf(spec.config, SANDBOX_SOCKETS, APP_PORT);
     const sandbox = sandboxSupport();
     if (!web.ok || !sandbox.ok) return { ok: false, message: `This host cannot run the application: ${web.ok ? (sandbox as { reason: string }).reason : web.reason}.` };
     const seccomp = hasPerl() ? await hookSeccomp() : null;
     const dir = releaseDir(spec.projectId, spec.environmentName, spec.releaseId);
     await prepareReleaseDir(dir);
     const config = appEnv();
-    const files = buildReleaseConfig(spec.config, web, { appDir: SANDBOX_APP_DIR, sockets: SANDBOX_SOCKETS, port: APP_PORT, maxBodyBytes: config.ROUTER_MAX_BODY_MB * MIB, upstreamTimeoutSeconds: config.ROUTER_UPSTREAM_TIMEOUT });
+    const files = buildReleaseConfig(spec.config, web, { appDir: SANDBOX_APP_DIR, sockets: SANDBOX_SOCKETS, maxBodyBytes: config.ROUTER_MAX_BODY_MB * MIB, upstreamTimeoutSeconds: config.ROUTER_UPSTREAM_TIMEOUT });
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(releaseConfDir(dir), name), text, { mode: 0o644 });
     writeSealedRelease(dir, spec);
 

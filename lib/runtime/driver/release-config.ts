@@ -1,6 +1,9 @@
 import "server-only";
 import fs from "node:fs";
-import type { ProjectConfig } from "@/lib/config/parse-config";
+import { resolveUpstream, type ProjectConfig } from "@/lib/config/parse-config";
+import { buildNginxConfig, type NginxUpstream } from "@/lib/runtime/web-server/nginx-config";
+import { buildPhpFpmConfig } from "@/lib/runtime/web-server/php-fpm-config";
+import { hostRuntime } from "@/lib/runtime/web-server/runtime-types";
 
 export type WebRuntime =
   | {
@@ -8,9 +11,9 @@ export type WebRuntime =
       /** Said in the deploy log and on the environment page. */
       runs: string;
       note: string | null;
-      /** "The application" in supervisor lines. */
+      /** Names the web sandbox in supervisor lines. */
       label: string;
-      upstream: { kind: "fastcgi"; socket: string } | { kind: "http"; socket: string } | { kind: "http"; port: number };
+      upstream: NginxUpstream;
       /** PORT or SOCKET, as the platform sets them. */
       env: Record<string, string>;
       /** The web launcher's arguments: kind, PHP-FPM binary, pre_start, start, post_start. */
@@ -18,53 +21,41 @@ export type WebRuntime =
     }
   | { ok: false; reason: string };
 
-interface WebSection {
-  commands?: { pre_start?: string; start?: string; post_start?: string };
-  upstream?: { socket_family?: "tcp" | "unix"; protocol?: "http" | "fastcgi" };
-}
-
-let phpFpm: { binary: string; version: string } | null | undefined;
-/** The host's PHP-FPM (Debian installs /usr/sbin/php-fpm<version>), found once. */
-function hostPhpFpm(): { binary: string; version: string } | null {
-  if (phpFpm !== undefined) return phpFpm;
-  const found = fs.existsSync("/usr/sbin") ? fs.readdirSync("/usr/sbin").filter((n) => /^php-fpm\d+\.\d+$/.test(n)).sort() : [];
-  const name = found.at(-1);
-  return (phpFpm = name ? { binary: `/usr/sbin/${name}`, version: name.slice("php-fpm".length) } : null);
-}
+/** PHP scripts running at once per environment (PHP-FPM starts them on demand and stops idle ones after 10 s). */
+const PHP_MAX_CHILDREN = 4;
 
 /** How this host runs the application of `config` (nginx in front of PHP-FPM or of the start command), or why it cannot. */
 export function webRuntimeOf(config: ProjectConfig, sockets = "/run/app", port = 8888): WebRuntime {
-  if (!fs.existsSync("/usr/sbin/nginx")) return { ok: false, reason: "nginx is not installed (Debian: apt-get install nginx)" };
-  const web = config.app.web as WebSection;
-  const [family, version = ""] = config.app.type.split(":") as [string, string?];
+  const host = hostRuntime(config.app.type);
+  if (!host.ok) return { ok: false, reason: host.reason };
+  const web = config.app.web;
   const commands = web.commands ?? {};
   const pre = commands.pre_start ?? "";
   const post = commands.post_start ?? "";
-  if (commands.start) {
-    const unix = web.upstream?.socket_family === "unix";
-    const socket = `${sockets}/app.sock`;
+  const upstream = resolveUpstream(config.app);
+  if (upstream.protocol === "fastcgi") {
     return {
       ok: true,
-      runs: `web.commands.start behind nginx (${unix ? "Unix socket, $SOCKET" : `port ${port}, $PORT`})`,
-      note: null,
-      label: "The web sandbox (nginx, web.commands.start)",
-      upstream: unix ? { kind: "http", socket } : { kind: "http", port },
-      env: unix ? { SOCKET: socket } : { PORT: String(port) },
-      launcherArgs: ["command", "", pre, commands.start, post],
+      runs: `PHP ${host.version} (PHP-FPM) behind nginx`,
+      note: host.note,
+      label: "The web sandbox (nginx, PHP-FPM)",
+      upstream: { kind: "fastcgi", socket: `${sockets}/php.sock` },
+      env: {},
+      launcherArgs: ["php", host.binaries.runtime, pre, "", post],
     };
   }
-  if (family !== "php") return { ok: false, reason: `a ${family} application needs web.commands.start in .magento.app.yaml (the command that serves it on $PORT or $SOCKET)` };
-  const fpm = hostPhpFpm();
-  if (!fpm) return { ok: false, reason: "PHP-FPM is not installed (Debian: apt-get install php-fpm)" };
-  const note = version && !fpm.version.startsWith(version) && !version.startsWith(fpm.version) ? `php:${version} requested; this host runs PHP ${fpm.version}` : null;
+  if (!commands.start) return { ok: false, reason: "this application needs web.commands.start in .magento.app.yaml (the command that serves it on $PORT or $SOCKET)" };
+  const unix = upstream.socketFamily === "unix";
+  const socket = `${sockets}/app.sock`;
+  const family = config.app.type.split(":")[0];
   return {
     ok: true,
-    runs: `PHP ${fpm.version} (PHP-FPM) behind nginx`,
-    note,
-    label: "The web sandbox (nginx, PHP-FPM)",
-    upstream: { kind: "fastcgi", socket: `${sockets}/php.sock` },
-    env: {},
-    launcherArgs: ["php", fpm.binary, pre, "", post],
+    runs: `${family} ${host.version} (web.commands.start) behind nginx, on ${unix ? "a Unix socket ($SOCKET)" : `port ${port} ($PORT)`}`,
+    note: host.note,
+    label: "The web sandbox (nginx, web.commands.start)",
+    upstream: unix ? { kind: "http", socket } : { kind: "http", port },
+    env: unix ? { SOCKET: socket } : { PORT: String(port) },
+    launcherArgs: ["command", "", pre, commands.start, post],
   };
 }
 
@@ -72,52 +63,20 @@ export function webRuntimeOf(config: ProjectConfig, sockets = "/run/app", port =
 export function buildReleaseConfig(
   config: ProjectConfig,
   web: Extract<WebRuntime, { ok: true }>,
-  options: { appDir: string; sockets: string; port: number; maxBodyBytes: number; upstreamTimeoutSeconds: number },
+  options: { appDir: string; sockets: string; maxBodyBytes: number; upstreamTimeoutSeconds: number },
 ): Record<string, string> {
-  const root = config.app.web.locations["/"]?.root ?? "";
-  const passthru = (config.app.web.locations["/"] as { passthru?: string | boolean } | undefined)?.passthru;
-  const upstream = web.upstream;
-  const pass =
-    upstream.kind === "fastcgi"
-      ? `include /etc/nginx/fastcgi_params; fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name; fastcgi_pass unix:${upstream.socket};`
-      : `proxy_pass http://${"socket" in upstream ? `unix:${upstream.socket}:` : `127.0.0.1:${upstream.port}`};`;
-  const fallback = typeof passthru === "string" ? passthru : "/index.php";
-  const nginx = `worker_processes 1;
-pid /tmp/nginx/nginx.pid;
-error_log stderr;
-events { worker_connections 512; }
-http {
-  include /etc/nginx/mime.types;
-  access_log off;
-  server_tokens off;
-  disable_symlinks on;
-  proxy_max_temp_file_size 0; fastcgi_max_temp_file_size 0;
-  client_body_temp_path /tmp/nginx/body; proxy_temp_path /tmp/nginx/proxy; fastcgi_temp_path /tmp/nginx/fastcgi; uwsgi_temp_path /tmp/nginx/uwsgi; scgi_temp_path /tmp/nginx/scgi;
-  client_max_body_size ${options.maxBodyBytes};
-  server {
-    listen unix:${options.sockets}/web.sock;
-    root ${options.appDir}/${root};
-    index index.php index.html;
-    ${upstream.kind === "fastcgi" ? `location / { try_files $uri $uri/ ${fallback}$is_args$args; }
-    location ~ \\.php$ { try_files $uri =404; ${pass} }` : `location / { try_files $uri @app; }
-    location @app { proxy_set_header Host $http_host; ${pass} }`}
-  }
-}
-`;
-  const files: Record<string, string> = { "nginx.conf": nginx };
-  if (upstream.kind === "fastcgi") {
-    files["php-fpm.conf"] = `[global]
-error_log = /proc/self/fd/2
-daemonize = no
-[app]
-listen = ${upstream.socket}
-pm = ondemand
-pm.max_children = 4
-pm.process_idle_timeout = 10s
-clear_env = no
-catch_workers_output = yes
-decorate_workers_output = no
-`;
-  }
+  const files: Record<string, string> = {
+    "nginx.conf": buildNginxConfig({
+      appDir: options.appDir,
+      listen: `${options.sockets}/web.sock`,
+      tempDir: "/tmp/nginx",
+      mimeTypes: fs.existsSync("/etc/nginx/mime.types") ? "/etc/nginx/mime.types" : null,
+      upstream: web.upstream,
+      locations: config.app.web.locations,
+      maxBodyBytes: options.maxBodyBytes,
+      upstreamTimeoutSeconds: options.upstreamTimeoutSeconds,
+    }),
+  };
+  if (web.upstream.kind === "fastcgi") files["php-fpm.conf"] = buildPhpFpmConfig({ listen: web.upstream.socket, pidFile: "/tmp/php/php-fpm.pid", maxChildren: PHP_MAX_CHILDREN });
   return files;
 }
