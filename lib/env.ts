@@ -116,6 +116,12 @@ const schema = z.object({
   ROUTER_UPSTREAM_TIMEOUT: z.coerce.number().int().min(1).max(3600).default(60),
   /** The largest answer the environment router passes from an application, in MiB (then the answer is cut). */
   ROUTER_MAX_RESPONSE_MB: z.coerce.number().int().min(1).max(100 * 1024).default(512),
+  /**
+   * WORKER_HOSTS_ENVIRONMENTS=1 on an `npm run worker` that runs on the dashboard's machine, with its
+   * DATA_DIR: it also runs deploys, Pause, Resume, Deactivate and Delete, and hosts the processes
+   * they start (the router reaches them by their sockets in DATA_DIR). Other workers never do.
+   */
+  WORKER_HOSTS_ENVIRONMENTS: flag(false),
   /** The key that seals sensitive variables: 32 bytes, base64. Unset: generated once into DATA_DIR/variables-key. */
   VARIABLES_KEY: z
     .string()

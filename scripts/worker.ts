@@ -24,8 +24,10 @@ const killed = sweepHookProcesses(); // hooks a dead process left on this machin
 if (killed > 0) console.log(`[worker] Stopped ${killed} hook(s) left running by a process that stopped unexpectedly.`);
 const sandbox = sandboxSupport();
 if (!sandbox.ok) console.warn(`[worker] ${env().HOOK_SANDBOX === "required" ? `HOOK_SANDBOX=required and ${sandbox.reason}: hooks will be refused.` : unsandboxedWarning(sandbox.reason)}`);
-// Environments' processes run beside the environment router, in the server's process: this worker takes no activity that starts or stops them.
-const worker = startActivityWorker(database.db, { hostsEnvironments: false });
+// Environments' processes run where the environment router is: in the dashboard's process, which takes the
+// activities that start or stop them. This worker takes the others, unless WORKER_HOSTS_ENVIRONMENTS=1 says
+// it runs on the dashboard's machine (its DATA_DIR) and may host them too.
+const worker = startActivityWorker(database.db, { queues: env().WORKER_HOSTS_ENVIRONMENTS ? "all" : "general" });
 console.log(`[worker] ${worker.id} is running activities. Stop it with Ctrl-C.`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

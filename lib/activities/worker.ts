@@ -48,10 +48,11 @@ export interface WorkerOptions {
   /** Every kind the worker runs, and how. */
   registry: ActivityRegistry;
   /**
-   * Whether this process hosts environments' processes (the server's worker, default): it then
-   * also runs the activities that start or stop them (RUNTIME_QUEUE). `npm run worker` says false.
+   * Which activities it takes: "all" (the server's worker, default), "general" (not those that
+   * start or stop environments' processes: `npm run worker` on another machine), or "runtime"
+   * (only those: the dashboard with RUN_WORKER=0). See RUNTIME_QUEUE.
    */
-  hostsEnvironments?: boolean;
+  queues?: "all" | "general" | "runtime";
   /** Scheduled upkeep the domains need (pruning expired snapshots), run by one worker at a time. */
   upkeep?: () => Promise<void>;
   concurrency?: number;
@@ -231,7 +232,7 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
     let boss: PgBoss;
     try {
       boss = await bossReady;
-      const queues = options.hostsEnvironments === false ? [ACTIVITY_QUEUE] : [ACTIVITY_QUEUE, RUNTIME_QUEUE];
+      const queues = { all: [ACTIVITY_QUEUE, RUNTIME_QUEUE], general: [ACTIVITY_QUEUE], runtime: [RUNTIME_QUEUE] }[options.queues ?? "all"];
       for (const queue of queues) {
         for (let i = 0; i < concurrency; i++) {
           workIds.push(await boss.work<ActivityJob>(queue, { batchSize: 1, pollingIntervalSeconds: JOB_POLL_SECONDS }, runJob));

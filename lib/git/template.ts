@@ -94,8 +94,9 @@ if ($path === '/health') {
     exit;
 }
 // A visit counter kept in the var mount (writable, and kept across deploys), under a lock.
+// (A HEAD request, such as the console's check that a new release answers, is no visit.)
 $visits = 0;
-$counter = @fopen(__DIR__ . '/../var/visits', 'c+');
+$counter = $_SERVER['REQUEST_METHOD'] === 'HEAD' ? false : @fopen(__DIR__ . '/../var/visits', 'c+');
 if ($counter && flock($counter, LOCK_EX)) {
     $visits = (int) stream_get_contents($counter) + 1;
     ftruncate($counter, 0);

@@ -118,7 +118,9 @@ export async function startInstance(log: (line: string) => void = console.log): 
     startBackgroundWorker(db, startActivityWorker);
     log(`[startup] Activity worker running in this process.`);
   } else {
-    log("[startup] RUN_WORKER=0: activities run in separate `npm run worker` processes.");
+    // Environments' processes run beside their router: the activities that start or stop them run here.
+    startBackgroundWorker(db, (d) => startActivityWorker(d, { queues: "runtime" }));
+    log("[startup] RUN_WORKER=0: activities run in separate `npm run worker` processes; deploys, Pause, Resume, Deactivate and Delete run here, beside the environment router.");
   }
   startAdminSocket(async () => (await getDatabase()).db, log);
   startEnvironmentRouter(config.ENV_PORT, async () => (await getDatabase()).db, log, {

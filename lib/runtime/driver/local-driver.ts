@@ -9,7 +9,8 @@ import { hookBaseEnv, SANDBOX_APP_DIR, sandboxSupport, type SandboxSpec } from "
 import { hasPerl, sandboxedCommand } from "@/lib/runtime/sandbox-command";
 import { hookSeccomp } from "@/lib/runtime/seccomp";
 import { SupervisedProcess, type ProcessState } from "@/lib/runtime/supervisor/supervised-process";
-import { processesMemory } from "@/lib/runtime/supervisor/process-tree";
+import { descendants, processesMemory } from "@/lib/runtime/supervisor/process-tree";
+import { dataPaths } from "@/lib/paths";
 import { WEB_LAUNCHER } from "@/lib/runtime/supervisor/web-launcher";
 import { appLogTarget } from "./app-log-target";
 import { prepareReleaseDir, readSealedRelease, releaseConfDir, releaseDir, releaseSocketDir, releaseStartedMarker, releaseWebSocket, writeSealedRelease } from "./release-files";
@@ -113,6 +114,8 @@ export const localDriver: RuntimeDriver = {
       );
     }
     const release: Release = { spec, dir, web: webProcess, workers, cgroup, runs: web.runs, note: web.note, stopping: null };
+    // Each change of a process's state is written beside the release: another process on this machine (the dashboard, when a worker hosts it) reads it.
+    for (const p of [webProcess, ...workers.values()]) p.onStateChange = () => writeStatus(release);
     const key = envKey(spec.projectId, spec.environmentName);
     if (!state.environments.has(key)) state.environments.set(key, new Map());
     state.environments.get(key)!.set(spec.releaseId, release);
@@ -153,10 +156,8 @@ export const localDriver: RuntimeDriver = {
   environmentStatus(projectId, environmentName) {
     const releases = [...(state.environments.get(envKey(projectId, environmentName))?.values() ?? [])].filter((r) => !r.stopping);
     const release = releases.at(-1);
-    if (!release) return null;
-    const processes: ProcessStatus[] = [statusOf("web", release.web), ...[...release.workers].map(([name, w]) => statusOf(`worker:${name}`, w))];
-    const worst = processes.map((p) => p.state).sort((a, b) => ORDER.indexOf(b) - ORDER.indexOf(a))[0] ?? "stopped";
-    return { releaseId: release.spec.releaseId, state: worst, runs: release.runs, note: release.note, processes } satisfies EnvironmentRuntimeStatus;
+    if (!release) return statusFromFile(projectId, environmentName);
+    return summarize(release.spec.releaseId, release.runs, release.note, [statusOf("web", release.web), ...[...release.workers].map(([name, w]) => statusOf(`worker:${name}`, w))]);
   },
 
   webSocket(projectId, environmentName, releaseId) {
@@ -164,9 +165,64 @@ export const localDriver: RuntimeDriver = {
   },
 };
 
-function statusOf(name: string, p: SupervisedProcess): ProcessStatus {
-  const pids = p.processes();
-  const memory = processesMemory(pids);
+function summarize(releaseId: string, runs: string, note: string | null, processes: ProcessStatus[]): EnvironmentRuntimeStatus {
+  const worst = processes.map((p) => p.state).sort((a, b) => ORDER.indexOf(b) - ORDER.indexOf(a))[0] ?? "stopped";
+  return { releaseId, state: worst, runs, note, processes };
+}
+
+const STATUS_FILE = "status.json";
+interface StatusFile {
+  host: number;
+  releaseId: string;
+  runs: string;
+  note: string | null;
+  processes: (Omit<ProcessStatus, "rssBytes" | "pssBytes" | "processes"> & { pid: number | null })[];
+}
+
+function writeStatus(release: Release): void {
+  if (release.stopping) return;
+  const file: StatusFile = {
+    host: process.pid,
+    releaseId: release.spec.releaseId,
+    runs: release.runs,
+    note: release.note,
+    processes: [["web", release.web] as const, ...[...release.workers].map(([n, w]) => [`worker:${n}`, w] as const)].map(([name, p]) => {
+      const { rssBytes: _r, pssBytes: _p, processes: _n, ...rest } = statusOf(name, p, false);
+      return { ...rest, pid: p.pid };
+    }),
+  };
+  try {
+    fs.writeFileSync(path.join(release.dir, `${STATUS_FILE}.tmp`), JSON.stringify(file), { mode: 0o600 });
+    fs.renameSync(path.join(release.dir, `${STATUS_FILE}.tmp`), path.join(release.dir, STATUS_FILE));
+  } catch {
+    /* the release's folder is gone: it stopped */
+  }
+}
+
+/** The status another process on this machine wrote for the release the environment serves (null when that process is gone). */
+function statusFromFile(projectId: string, environmentName: string): EnvironmentRuntimeStatus | null {
+  let releaseId: string;
+  try {
+    releaseId = path.basename(fs.realpathSync(path.join(dataPaths.environmentDeploys(projectId, environmentName), "current")));
+  } catch {
+    return null;
+  }
+  let file: StatusFile;
+  try {
+    file = JSON.parse(fs.readFileSync(path.join(releaseDir(projectId, environmentName, releaseId), STATUS_FILE), "utf8")) as StatusFile;
+    process.kill(file.host, 0);
+  } catch {
+    return null;
+  }
+  return summarize(file.releaseId, file.runs, file.note, file.processes.map(({ pid, ...p }) => {
+    const pids = pid ? [pid, ...descendants(pid)] : [];
+    return { ...p, ...processesMemory(pids), processes: pids.length };
+  }));
+}
+
+function statusOf(name: string, p: SupervisedProcess, withMemory = true): ProcessStatus {
+  const pids = withMemory ? p.processes() : [];
+  const memory = withMemory ? processesMemory(pids) : { rssBytes: 0, pssBytes: 0 };
   return {
     name,
     state: runtimeState(p.state),
@@ -187,6 +243,7 @@ function stopRelease(release: Release, reason: string): Promise<void> {
     if (releases?.get(release.spec.releaseId) === release) releases.delete(release.spec.releaseId);
     if (releases?.size === 0) state.environments.delete(envKey(release.spec.projectId, release.spec.environmentName));
     fs.rmSync(releaseSocketDir(release.dir), { recursive: true, force: true });
+    fs.rmSync(path.join(release.dir, STATUS_FILE), { force: true });
   })();
   return release.stopping;
 }
@@ -202,10 +259,10 @@ function workersOf(config: ProjectConfig): Record<string, { start: string; env: 
   return out;
 }
 
-/** Asks the release's web server for "/" through its socket: any answer but 502/504 (nothing behind it) counts. */
+/** Asks the release's web server for "/" (HEAD: no visit counted) through its socket: any answer but 502/504 (nothing behind it) counts. */
 function probe(socketPath: string, host: string): Promise<number | null> {
   return new Promise((resolve) => {
-    const req = http.request({ socketPath, path: "/", method: "GET", headers: { host, "user-agent": "pwi-start-check", connection: "close" }, timeout: 5000 }, (res) => {
+    const req = http.request({ socketPath, path: "/", method: "HEAD", headers: { host, "user-agent": "pwi-start-check", connection: "close" }, timeout: 5000 }, (res) => {
       resolve(res.statusCode ?? null);
       res.destroy(); // the status is all it needs (an answer may never end)
     });

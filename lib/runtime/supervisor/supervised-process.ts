@@ -78,9 +78,13 @@ export class SupervisedProcess {
     this.launch();
   }
 
+  /** Called after every change of state (the driver keeps a status file). */
+  onStateChange: (() => void) | null = null;
+
   private setState(state: ProcessState) {
     this.state = state;
     this.options.onState?.(state);
+    this.onStateChange?.();
   }
 
   private launch() {
