@@ -24,7 +24,11 @@ const { dataPaths } = await import("@/lib/paths");
 
 const support = localDriver.support(config({ type: "php:8.2" }));
 const node = fs.existsSync("/usr/bin/node") || fs.existsSync("/usr/local/bin/node");
-if (!support.ok) console.warn(`\n\n!!! SKIPPED: the local driver cannot run applications here: ${support.reason} !!!\n\n`);
+if (!support.ok) {
+  // CI installs nginx, PHP-FPM and bubblewrap: there a missing one is a failure, not a skip.
+  if (process.env.PWI_REQUIRE_SERVERS === "1") throw new Error(`PWI_REQUIRE_SERVERS=1 and the local driver cannot run applications: ${support.reason}`);
+  console.warn(`\n\n!!! SKIPPED: the local driver cannot run applications here: ${support.reason} !!!\n\n`);
+}
 const suite = support.ok && sandboxSupport().ok ? describe : describe.skip;
 
 function config(app: { type?: string; web?: Record<string, unknown>; workers?: Record<string, unknown> }): ProjectConfig {
