@@ -36,6 +36,8 @@ const CHANGE_QUERIES: Record<ProjectChange, (projectId: string) => QueryKey[]> =
   environment: (id) => [queryKeys.overview(id), queryKeys.hierarchy(id)],
   variables: (id) => [queryKeys.overview(id), queryKeys.hierarchy(id)], // "variables changed: redeploy to apply"
   snapshots: (id) => [queryKeys.snapshots(id)],
+  // An environment's processes started, restarted, stopped or went into a crash loop: its page and topology say so.
+  runtime: (id) => [queryKeys.overview(id), queryKeys.hierarchy(id)],
 };
 
 /**

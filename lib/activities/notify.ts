@@ -15,9 +15,10 @@ export type ActivityEventKind = "lines" | "state";
 /**
  * What changed in a project besides its activities (which announce themselves), so its open
  * pages show it: its title or settings, its members, its invitations, an environment's title,
- * parent or settings, its variables, its snapshots (one deleted), or the project is gone.
+ * parent or settings, its variables, its snapshots (one deleted), or the project is gone; or an
+ * environment's processes changed state (started, restarting, crash loop, stopped: "runtime").
  */
-export const PROJECT_CHANGES = ["project", "members", "invitations", "environment", "variables", "snapshots", "deleted"] as const;
+export const PROJECT_CHANGES = ["project", "members", "invitations", "environment", "variables", "snapshots", "deleted", "runtime"] as const;
 export type ProjectChange = (typeof PROJECT_CHANGES)[number];
 
 type Executor = Pick<Db, "execute">;

@@ -17,6 +17,7 @@ import { startBackgroundWorker } from "@/lib/activities/background-worker";
 import { startActivityWorker } from "@/lib/activity-runners";
 import { startEnvironmentRouter } from "@/lib/runtime/router";
 import { reviveEnvironments } from "@/lib/runtime/deploy";
+import { onRuntimeStatusChange } from "@/lib/environments/runtime-status";
 import { installPushHooks, sweepUnplacedRepositories } from "@/lib/git/repository";
 import { cgroupsAvailable, cpuLimitAvailable } from "@/lib/runtime/hook-cgroup";
 import { sweepHookProcesses } from "@/lib/runtime/run-hook";
@@ -131,7 +132,9 @@ export async function startInstance(log: (line: string) => void = console.log): 
     },
     consoleUrl: config.PUBLIC_URL ?? url,
   });
-  // Environments' applications run in this process (their router is here): what ran before a restart runs again.
+  // Environments' applications run in this process (their router is here): their open pages hear each change of their processes' state.
+  onRuntimeStatusChange(db);
+  // What ran before a restart runs again.
   void reviveEnvironments(log).then((n) => n > 0 && log(`[startup] Started ${n} environment${n === 1 ? "" : "s"}' applications again.`));
   return report;
 }

@@ -38,9 +38,10 @@ interface Release {
 interface DriverState {
   /** "<project>/<environment>" → release id → its processes. */
   environments: Map<string, Map<string, Release>>;
+  listeners: Set<(projectId: string, environmentName: string) => void>;
 }
 const KEY = Symbol.for("pwi.runtime.local-driver");
-const state: DriverState = ((globalThis as typeof globalThis & { [KEY]?: DriverState })[KEY] ??= { environments: new Map() });
+const state: DriverState = ((globalThis as typeof globalThis & { [KEY]?: DriverState })[KEY] ??= { environments: new Map(), listeners: new Set() });
 
 const envKey = (projectId: string, environmentName: string) => `${projectId}/${environmentName}`;
 
@@ -115,7 +116,12 @@ export const localDriver: RuntimeDriver = {
     }
     const release: Release = { spec, dir, web: webProcess, workers, cgroup, runs: web.runs, note: web.note, stopping: null };
     // Each change of a process's state is written beside the release: another process on this machine (the dashboard, when a worker hosts it) reads it.
-    for (const p of [webProcess, ...workers.values()]) p.onStateChange = () => writeStatus(release);
+    for (const p of [webProcess, ...workers.values()]) {
+      p.onStateChange = () => {
+        writeStatus(release);
+        for (const listener of state.listeners) listener(spec.projectId, spec.environmentName);
+      };
+    }
     const key = envKey(spec.projectId, spec.environmentName);
     if (!state.environments.has(key)) state.environments.set(key, new Map());
     state.environments.get(key)!.set(spec.releaseId, release);
@@ -162,6 +168,10 @@ export const localDriver: RuntimeDriver = {
 
   webSocket(projectId, environmentName, releaseId) {
     return releaseWebSocket(releaseDir(projectId, environmentName, releaseId));
+  },
+
+  onStatusChange(listener) {
+    state.listeners.add(listener);
   },
 };
 

@@ -73,4 +73,6 @@ export interface RuntimeDriver {
   environmentStatus(projectId: string, environmentName: string): EnvironmentRuntimeStatus | null;
   /** The socket the environment router connects to for a release. */
   webSocket(projectId: string, environmentName: string, releaseId: string): string;
+  /** Calls `listener` whenever a process of an environment changes state (the console shows it live). */
+  onStatusChange(listener: (projectId: string, environmentName: string) => void): void;
 }
