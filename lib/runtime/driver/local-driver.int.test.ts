@@ -26,7 +26,7 @@ const support = localDriver.support(config({ type: "php:8.2" }));
 const node = fs.existsSync("/usr/bin/node") || fs.existsSync("/usr/local/bin/node");
 if (!support.ok) {
   // CI installs nginx, PHP-FPM and bubblewrap: there a missing one is a failure, not a skip.
-  if (process.env.PWI_REQUIRE_SERVERS === "1") throw new Error(`PWI_REQUIRE_SERVERS=1 and the local driver cannot run applications: ${support.reason}`);
+  if (process.env.CI || process.env.PWI_REQUIRE_SERVERS === "1") throw new Error(`PWI_REQUIRE_SERVERS=1 and the local driver cannot run applications: ${support.reason}`);
   console.warn(`\n\n!!! SKIPPED: the local driver cannot run applications here: ${support.reason} !!!\n\n`);
 }
 const suite = support.ok && sandboxSupport().ok ? describe : describe.skip;
