@@ -220,8 +220,9 @@ suite("the local sandbox driver", () => {
     expect(calm.outcome).toEqual({ ok: true });
     const calmSocket = localDriver.webSocket("drv", "calm", calm.releaseId);
     // A worker that forks without end, and one that eats memory.
-    const bomb = await start("drv", "bomb", config({ workers: { bomb: { commands: { start: "sleep 1; b() { b | b & }; b" } }, eat: { commands: { start: `node -e 'const a=[];for(;;)a.push(Buffer.alloc(1<<20,1))'` } } } }), PHP_APP);
+    const bomb = await start("drv", "bomb", config({ workers: { bomb: { commands: { start: "until [ -e /app/var/go ]; do sleep 0.05; done; b() { b | b & }; b" } }, eat: { commands: { start: `node -e 'const a=[];for(;;)a.push(Buffer.alloc(1<<20,1))'` } } } }), PHP_APP);
     expect(bomb.outcome, bomb.log.text()).toEqual({ ok: true });
+    fs.writeFileSync(path.join(bomb.binds[0]!.source, "go"), ""); // the worker forks without end from now on
     // An application whose answers never end, another that tries the neighbour's socket.
     const endless = `require("http").createServer((q,s)=>{if(q.method==="HEAD")return s.end();const c=Buffer.alloc(65536,120);const w=()=>{while(s.write(c));};s.on("drain",w);w()}).listen(process.env.PORT)`;
     const big = await start("drv", "big", config({ type: "nodejs:20", web: { commands: { start: `node -e '${endless}'` } } }), { "public/.keep": "" });
@@ -264,4 +265,16 @@ suite("the local sandbox driver", () => {
     await localDriver.stopEnvironment("drv", "bomb", "Stopping the bomb.");
     expect(localDriver.environmentStatus("drv", "bomb")).toBeNull();
   }, 60_000);
+
+  it.runIf(node)("an application that answers with headers that are not HTTP gets a 502 page that says so, and a line in error.log", async () => {
+    projects.push(["drv", "garbled"]);
+    const garbled = `require("net").createServer(c=>{c.once("data",d=>String(d).startsWith("HEAD")?c.end("HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n"):c.end("HTTP/1.1 200 OK\\r\\nBad Header Line\\r\\n\\r\\nbody"))}).listen(process.env.PORT)`;
+    const r = await start("drv", "garbled", config({ type: "nodejs:20", web: { commands: { start: `node -e '${garbled}'` } } }), { "public/.keep": "" });
+    expect(r.outcome, r.log.text()).toEqual({ ok: true }); // (HEAD, the start check, it answers properly)
+    const answer = await request(localDriver.webSocket("drv", "garbled", r.releaseId), "/x");
+    expect(answer.status).toBe(502);
+    expect(answer.headers["x-pwi-upstream-error"]).toBe("502");
+    expect(answer.body).toContain("The application is not answering");
+    expect(await waitFor(() => /upstream sent (invalid header|no valid HTTP)/.test(appLog("drv", "garbled", "error")), 3000)).toBe(true);
+  });
 });
