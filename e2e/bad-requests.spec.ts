@@ -11,6 +11,7 @@ const ROUTES = [
   "/projects/{project}/activities/{activity}",
   "/projects/{project}/environments/{environment}",
   "/projects/{project}/environments/{environment}/topology",
+  "/projects/{project}/environments/{environment}/logs",
   "/api/projects/{project}/overview",
   "/api/projects/{project}/activities",
   "/api/projects/{project}/hierarchy",
@@ -18,13 +19,15 @@ const ROUTES = [
   "/api/projects/{project}/events",
   "/api/projects/{project}/activities/{activity}/log",
   "/api/projects/{project}/environments/{environment}/snapshots",
+  "/api/projects/{project}/environments/{environment}/logs",
+  "/api/projects/{project}/environments/{environment}/logs/{log}",
   "/api/auth/{auth}",
   "/invite/{token}",
   "/reset-password/{token}",
   "/git/{project}.git/info/refs",
   "/{anything}",
 ];
-const VALID: Record<string, string> = { project: "no-such-project", activity: "00000000-0000-4000-8000-000000000000", environment: "staging", auth: "session", token: "A".repeat(43), anything: "x" };
+const VALID: Record<string, string> = { project: "no-such-project", activity: "00000000-0000-4000-8000-000000000000", environment: "staging", log: "app", auth: "session", token: "A".repeat(43), anything: "x" };
 const MALFORMED = ["%E0%A4%A", "%ZZ", "%ff", "%"];
 
 test("a malformed %-escape in any part of any address gets a clear 400 or the not-found page, never a 5xx", async ({ request }) => {

@@ -36,6 +36,7 @@ test("every page's JavaScript stays within its budget (200 kB; the project page 
     settings: `/projects/${projectId}/settings`,
     "environment settings": `/projects/${projectId}/environments/staging/settings`,
     mailbox: `/projects/${projectId}/environments/staging/mailbox`,
+    logs: `/projects/${projectId}/environments/staging/logs?log=deploy`,
     account: "/account",
   } as const;
   const sizes: Record<string, number> = {};

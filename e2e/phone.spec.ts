@@ -21,6 +21,7 @@ test("at 390×844 and 360×740 no page is wider than the phone, the header colla
     `/projects/${projectId}/environments/staging/topology`,
     `/projects/${projectId}/environments/staging/settings`,
     `/projects/${projectId}/environments/staging/mailbox`,
+    `/projects/${projectId}/environments/staging/logs?log=deploy`,
     activityHref!,
     `/projects/${projectId}/access`,
     `/projects/${projectId}/settings`,

@@ -56,4 +56,26 @@ describe("line links", () => {
   it("strips colour codes", () => {
     expect(stripAnsi("\u001b[1;31merror\u001b[0m")).toBe("error");
   });
+
+  it("keeps at most maxLines lines: the oldest go, in steps of a tenth, and sections and collapsing follow", () => {
+    const m = new LogModel({ maxLines: 10 });
+    m.append([line(1, "build"), line(2, "build"), line(3, "build"), line(4, "deploy")]);
+    m.toggle(1); // deploy collapsed
+    m.append(Array.from({ length: 7 }, (_, i) => line(5 + i, "deploy")));
+    expect(m.lines).toHaveLength(11); // within a tenth over: nothing forgotten yet
+    m.append([line(12, "deploy")]);
+    expect(m.lines.map((l) => l.n)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(m.sections.map((s) => [s.index, s.name, s.start, s.end])).toEqual([
+      [0, "build", 0, 1],
+      [1, "deploy", 1, 10],
+    ]);
+    expect(m.sections[0]!.startAt).toBe(line(3, null).at);
+    expect([...m.collapsed]).toEqual([1]);
+    expect(m.rows).toEqual([-1, 0, -2]);
+    expect(m.indexOfLine(12)).toBe(9);
+    expect(m.search("line 3")).toEqual([0]);
+    m.append(Array.from({ length: 20 }, (_, i) => line(13 + i, "post-deploy")));
+    expect(m.sections.map((s) => [s.index, s.name, s.start, s.end])).toEqual([[0, "post-deploy", 0, 10]]);
+    expect(m.collapsed.size).toBe(0);
+  });
 });

@@ -33,6 +33,12 @@ export class LogModel {
   sections: LogSection[] = [];
   rows: Row[] = [];
   collapsed = new Set<number>();
+  /** The most lines kept: past it (by a tenth, so forgetting stays amortised O(1) a line), the oldest go. */
+  readonly maxLines: number;
+
+  constructor(options: { maxLines?: number } = {}) {
+    this.maxLines = options.maxLines ?? Number.POSITIVE_INFINITY;
+  }
 
   get lastN(): number {
     return this.lines.at(-1)?.n ?? 0;
@@ -56,7 +62,24 @@ export class LogModel {
       section.endAt = line.at;
       if (!this.collapsed.has(section.index)) this.rows.push(index);
     }
+    if (this.lines.length > this.maxLines + Math.max(1, Math.floor(this.maxLines / 10))) this.forgetOldest(this.lines.length - this.maxLines);
     return added;
+  }
+
+  /** Drops the first `count` lines; sections keep their lines that remain, collapsed or not. */
+  private forgetOldest(count: number) {
+    this.lines.splice(0, count);
+    const sections: LogSection[] = [];
+    const collapsed = new Set<number>();
+    for (const s of this.sections) {
+      if (s.end <= count) continue;
+      const start = Math.max(0, s.start - count);
+      if (this.collapsed.has(s.index)) collapsed.add(sections.length);
+      sections.push({ ...s, index: sections.length, start, end: s.end - count, startAt: s.start < count ? this.lines[start]!.at : s.startAt });
+    }
+    this.sections = sections;
+    this.collapsed = collapsed;
+    this.rebuildRows();
   }
 
   toggle(sectionIndex: number): void {

@@ -13,13 +13,46 @@ export interface Seal {
 
 export type Connection = "connecting" | "live" | "reconnecting" | "polling" | "sealed" | "signed-out" | "gone";
 
+export type LogEvent = { type: "line"; line: LogLine } | { type: "state"; activity: ActivityView } | { type: "seal"; seal: Seal };
+
 /**
- * Follows an activity's log: Server-Sent Events (the browser reconnects by itself and the
- * server resumes after Last-Event-ID), falling back to NDJSON once a second when SSE cannot
- * connect. Lines go into `model` at most once per animation frame, so a fast log never
- * floods React; `version` changes when they do.
+ * Where a log comes from and how its records read: the one thing that differs between an
+ * activity's log and an application log. Keep it stable (useMemo): a new one reconnects.
  */
-export function useLogStream(url: string, model: LogModel, handlers: { onState(a: ActivityView): void; onSeal(s: Seal): void }) {
+export interface LogTransport {
+  /** The EventSource's address, resuming after `lastN`, the model's last line (0: none yet). */
+  eventsUrl(lastN: number): string;
+  /** The address of one NDJSON look (the fallback when SSE cannot connect), after line `after`. */
+  pollUrl(after: number): string;
+  /** An SSE `line` event's data, parsed, as a line. */
+  line(data: unknown): LogLine;
+  /** One parsed NDJSON record as an event (null: not one the viewer uses). */
+  record(data: unknown): LogEvent | null;
+}
+
+/** An activity's log route: `line`/`state`/`seal` events, resumed after a line number. */
+export function activityLogTransport(url: string): LogTransport {
+  return {
+    eventsUrl: (lastN) => `${url}?after=${lastN}`,
+    pollUrl: (after) => `${url}?format=ndjson&follow=0&after=${after}`,
+    line: (data) => data as LogLine,
+    record(data) {
+      const event = data as { type: string } & Record<string, unknown>;
+      if (event.type === "line") return { type: "line", line: event as unknown as LogLine };
+      if (event.type === "state") return { type: "state", activity: event.activity as ActivityView };
+      if (event.type === "seal") return { type: "seal", seal: event as unknown as Seal };
+      return null;
+    },
+  };
+}
+
+/**
+ * Follows a log: Server-Sent Events (the browser reconnects by itself and the server resumes
+ * after Last-Event-ID), falling back to NDJSON once a second when SSE cannot connect. Lines go
+ * into `model` at most once per animation frame, so a fast log never floods React; `version`
+ * changes when they do. `transport` says where from (an activity's log, an application log).
+ */
+export function useLogStream(transport: LogTransport, model: LogModel, handlers: { onState?(a: ActivityView): void; onSeal?(s: Seal): void } = {}) {
   const [version, setVersion] = useState(0);
   const [connection, setConnection] = useState<Connection>("connecting");
   const handlersRef = useRef(handlers);
@@ -50,25 +83,25 @@ export function useLogStream(url: string, model: LogModel, handlers: { onState(a
     const seal = (s: Seal) => {
       flush();
       setConnection("sealed");
-      handlersRef.current.onSeal(s);
+      handlersRef.current.onSeal?.(s);
     };
 
     const pollOnce = async () => {
       if (stopped) return;
       try {
-        const res = await fetch(`${url}?format=ndjson&follow=0&after=${model.lastN + pending.length}`, { cache: "no-store" });
+        const res = await fetch(transport.pollUrl(model.lastN + pending.length), { cache: "no-store" });
         if (res.status === 401) return setConnection("signed-out");
         if (res.status === 404) return setConnection("gone");
         const text = await res.text();
         let sealed = false;
         for (const raw of text.split("\n")) {
           if (!raw) continue;
-          const event = JSON.parse(raw) as { type: string } & Record<string, unknown>;
-          if (event.type === "line") queue(event as unknown as LogLine);
-          else if (event.type === "state") handlersRef.current.onState(event.activity as ActivityView);
-          else if (event.type === "seal") {
+          const event = transport.record(JSON.parse(raw));
+          if (event?.type === "line") queue(event.line);
+          else if (event?.type === "state") handlersRef.current.onState?.(event.activity);
+          else if (event?.type === "seal") {
             sealed = true;
-            seal(event as unknown as Seal);
+            seal(event.seal);
           }
         }
         if (sealed || stopped) return;
@@ -87,14 +120,14 @@ export function useLogStream(url: string, model: LogModel, handlers: { onState(a
 
     if (typeof EventSource === "undefined") startPolling();
     else {
-      es = new EventSource(`${url}?after=${model.lastN}`);
+      es = new EventSource(transport.eventsUrl(model.lastN));
       es.onopen = () => {
         opened = true;
         failures = 0;
         setConnection("live");
       };
-      es.addEventListener("line", (e) => queue(JSON.parse((e as MessageEvent<string>).data) as LogLine));
-      es.addEventListener("state", (e) => handlersRef.current.onState(JSON.parse((e as MessageEvent<string>).data) as ActivityView));
+      es.addEventListener("line", (e) => queue(transport.line(JSON.parse((e as MessageEvent<string>).data))));
+      es.addEventListener("state", (e) => handlersRef.current.onState?.(JSON.parse((e as MessageEvent<string>).data) as ActivityView));
       es.addEventListener("seal", (e) => {
         es?.close();
         seal(JSON.parse((e as MessageEvent<string>).data) as Seal);
@@ -114,7 +147,7 @@ export function useLogStream(url: string, model: LogModel, handlers: { onState(a
       if (poll) clearTimeout(poll);
       if (frame) cancelAnimationFrame(frame);
     };
-  }, [url, model]);
+  }, [transport, model]);
 
   return { version, connection };
 }

@@ -13,7 +13,8 @@ describe("parseProjectConfig", () => {
     expect(result.config.app.name).toBe("mymagento");
     expect(result.config.app.relationships).toEqual({ database: "mysql:mysql", redis: "redis:redis", opensearch: "opensearch:opensearch" });
     expect(Object.keys(result.config.services)).toEqual(["mysql", "redis", "opensearch", "rabbitmq"]);
-    expect(result.config.app.hooks.build).toContain("public/index.html");
+    expect(result.config.app.hooks.build).toContain("built-at.txt");
+    expect(result.config.app.web.locations["/"]).toMatchObject({ root: "public", passthru: "/index.php" });
   });
 
   it("refuses nested mounts, mounts outside the application and mounts at the server's own file names, at their lines", () => {
@@ -304,5 +305,13 @@ describe("parseExpires and regexGroupNames", () => {
 
   it("finds named groups, not lookbehinds, escaped parentheses or classes", () => {
     expect(regexGroupNames("^/(?<a>x)(?<=y)(?<!z)\\(?<no>[(?<no2>)](?<b_2>.*)$")).toEqual(["a", "b_2"]);
+  });
+
+  it("refuses more than 16 workers, with the count", () => {
+    const workers = Array.from({ length: 17 }, (_, i) => `  w${i}:\n    commands:\n      start: sleep 1\n`).join("");
+    const app = projectTemplate("T")[".magento.app.yaml"]!.replace("hooks:\n", `workers:\n${workers}\nhooks:\n`);
+    const result = parseProjectConfig({ app, services: projectTemplate("T")[".magento/services.yaml"]!, routes: projectTemplate("T")[".magento/routes.yaml"]! });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.map((e) => e.message)).toContainEqual(expect.stringContaining("at most 16 workers (this file has 17)"));
   });
 });

@@ -221,6 +221,8 @@ const mountsSchema = z
     }
   });
 
+/** The most workers an application may have. */
+export const MAX_WORKERS = 16;
 const WORKER_START = "a worker needs commands.start: the command that runs it";
 const workerSchema = z
   .object({
@@ -273,6 +275,8 @@ export const appSchema = z
     workers: z
       .record(z.string(), workerSchema)
       .superRefine((workers, ctx) => {
+        // Each worker is a sandbox of its own, started by the server: a bounded number.
+        if (Object.keys(workers).length > MAX_WORKERS) ctx.addIssue({ code: "custom", path: [], message: `at most ${MAX_WORKERS} workers (this file has ${Object.keys(workers).length}): run several jobs in one worker` });
         for (const name of Object.keys(workers)) {
           if (!/^[a-z0-9_-]{1,64}$/.test(name)) ctx.addIssue({ code: "custom", path: [name], message: `the worker name “${name.slice(0, 64).replace(CONTROL, "?")}” must be lowercase letters, digits, _ and - (at most 64)` });
         }

@@ -6,7 +6,7 @@ import type { Tx } from "@/lib/activities/queue";
 import { formatBytes } from "@/lib/format-bytes";
 import { git } from "@/lib/git/git";
 import { branchHead, createBranch, deleteBranch, isAncestor, mergeBranches, rebaseBranch, repositoryPath } from "@/lib/git/repository";
-import { removeEnvironmentDeploys, setPaused } from "@/lib/runtime/deploy";
+import { removeEnvironmentDeploys, removeEnvironmentLogs, setPaused } from "@/lib/runtime/deploy";
 import { copyVolumes, deleteVolumes, removeStaleGenerations } from "@/lib/runtime/volumes";
 import { skippedLines } from "@/lib/tree-tool";
 import { commitsBroughtIn, recordActivityCommits } from "./activity-commits";
@@ -91,6 +91,7 @@ export const environmentActivityRunners: ActivityRunners<EnvironmentActivityKind
       const head = await branchHead(ctx.activity.projectId, ctx.environment.name);
       if (head) await deleteBranch(ctx.activity.projectId, ctx.environment.name, head);
       await removeEnvironmentDeploys(ctx.activity.projectId, ctx.environment.name);
+      await removeEnvironmentLogs(ctx.activity.projectId, ctx.environment.name);
       await deleteVolumes(ctx.activity.projectId, ctx.environment.name);
       await ctx.db.delete(environments).where(eq(environments.id, ctx.environment.id));
       ctx.log.line(`Deleted the environment and its branch ${ctx.environment.name}.`);

@@ -6,6 +6,7 @@ import { canManageProject, type SessionUser } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
 import { notifyProjectChange } from "@/lib/activities/notify";
 import { deleteProjectPaths } from "@/lib/paths";
+import { stopProjectEnvironments } from "@/lib/runtime/deploy";
 import { requireProjectAccess } from "@/lib/auth/project-access";
 
 export async function renameProject(db: Db, user: SessionUser, projectId: string, title: string): Promise<Project> {
@@ -37,6 +38,7 @@ export async function deleteProject(db: Db, user: SessionUser, projectId: string
   await db.delete(projects).where(eq(projects.id, access.project.id));
   await notifyProjectChange(db, access.project.id, "deleted");
   // Files last: a failure above leaves everything; a failure here leaves only orphaned files.
+  await stopProjectEnvironments(access.project.id);
   await deleteProjectPaths(access.project.id);
 }
 

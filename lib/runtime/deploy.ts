@@ -19,6 +19,8 @@ import { effectiveHttpAccess, routerDigestOf } from "./http-access";
 import { openMailEndpoint, openMailRelay, type MailEndpoint } from "./mail-endpoint";
 import { ensureVolumes, mountBinds, prepareMountPlaces } from "./volumes";
 import { getRuntimeDriver } from "./driver/get-driver";
+import { appLogTarget, releaseAppLogTargets } from "./driver/app-log-target";
+import { deleteEnvironmentLogs } from "./app-logs/app-log-writers";
 import type { ReleaseSpec } from "./driver/runtime-driver";
 
 /** In each deploy directory: the web root of `web.locations["/"]`, for the environment router. */
@@ -369,7 +371,19 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
     if (!script) continue;
     log.line(`Executing ${hook.replace("_", " ")} hook for application ${config.app.name}`);
     const disk = { dirs: binds.map((b) => b.source), limitBytes: config.app.disk * MB };
-    const r = await runHook({ script, phase: hook, sandbox, env, log, disk, signal: ctx.signal });
+    // The hook's lines also go to the environment's deploy.log / post-deploy.log (Logs tab).
+    const file = appLogTarget(ctx.projectId, ctx.environment.name, section);
+    file.line(`${ctx.activityId}: ${hook.replace("_", " ")} hook of commit ${ctx.commit.slice(0, 12)}`);
+    const teed: LogSink = {
+      line: (text, stream) => {
+        log.line(text, stream);
+        file.line(text, stream === "stderr" ? "stderr" : "stdout");
+      },
+      setSection: (name) => log.setSection(name),
+      isBackedUp: () => log.isBackedUp(),
+      drained: () => log.drained(),
+    };
+    const r = await runHook({ script, phase: hook, sandbox, env, log: teed, disk, signal: ctx.signal });
     if (r.exitCode !== 0) {
       await removeTree(target);
       log.line(`The previous deployment stays current.${r.cancelled ? " What the deploy hook changed in the environment's mounts before it was stopped stays changed." : ""}`);
@@ -470,5 +484,23 @@ export async function removeDeployLeftovers(projectId: string, environmentName: 
 /** Deactivate: the environment's deployments go away (its branch stays). */
 export async function removeEnvironmentDeploys(projectId: string, environmentName: string): Promise<void> {
   await getRuntimeDriver().stopEnvironment(projectId, environmentName, `${environmentName} is being deactivated or deleted; stopping its processes.`);
+  await releaseAppLogTargets(projectId, environmentName);
   await removeTree(environmentDeployDir(projectId, environmentName));
+}
+
+/** A project is being deleted: every process of its environments stops, and their log files are closed. */
+export async function stopProjectEnvironments(projectId: string): Promise<void> {
+  const dir = dataPaths.deploys(projectId);
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  await Promise.all(
+    names.map(async (name) => {
+      await getRuntimeDriver().stopEnvironment(projectId, name, `The project ${projectId} is being deleted; stopping ${name}'s processes.`);
+      await releaseAppLogTargets(projectId, name);
+    }),
+  );
+}
+
+/** Delete: the environment's application logs go too (Deactivate keeps them, as its branch stays). */
+export async function removeEnvironmentLogs(projectId: string, environmentName: string): Promise<void> {
+  await deleteEnvironmentLogs(projectId, environmentName);
 }

@@ -2,10 +2,11 @@ import "server-only";
 import http from "node:http";
 import { env as appEnv } from "@/lib/env";
 import type { LineTarget } from "./supervisor/supervised-process";
+import { NoFollowUnixAgent } from "./unix-socket";
 
 const MIB = 1024 * 1024;
-/** Connections to environments' web servers are kept open between requests (pooled per socket). */
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32, keepAliveMsecs: 1000 });
+/** Connections to environments' web servers are kept open between requests (pooled per socket), and made without following a link. */
+const agent = new NoFollowUnixAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32, keepAliveMsecs: 1000 });
 
 /** Headers that belong to one connection, not to the request: never passed on. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"]);
@@ -131,7 +132,7 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
         }
       }
       if (err.message === "timeout") return fail(504, `no answer within ${config.ROUTER_UPSTREAM_TIMEOUT} s`);
-      const why = err.code === "ENOENT" || err.code === "ECONNREFUSED" ? "nothing listens on the environment's web server socket (not running, or starting again)" : `${err.code ?? err.message}`;
+      const why = err.code === "ENOENT" || err.code === "ECONNREFUSED" ? "nothing listens on the environment's web server socket (not running, or starting again)" : err.code === "ENOTSOCK" ? "the environment's web server socket was replaced by something that is not a socket; refused" : `${err.code ?? err.message}`;
       fail(502, why);
     });
     res.on("close", () => {

@@ -91,4 +91,20 @@ describe("runHook", () => {
     expect(lines).toEqual([]);
     expect(Date.now() - t0).toBeLessThan(2000);
   });
+
+  it("gives a hook's variables to the sandbox only: PERL5OPT, LD_PRELOAD and BASH_ENV never act on the host processes that set it up", async () => {
+    const { log, lines } = recordingLog();
+    const result = await runHook({
+      script: 'echo "inside: $PERL5OPT $LD_PRELOAD"',
+      phase: "deploy",
+      sandbox: { appDir: os.tmpdir(), appWritable: false, binds: [], network: false },
+      env: { PERL5OPT: "-MPwiNoSuchModule", LD_PRELOAD: "/nonexistent/evil.so", BASH_ENV: "/nonexistent/evil.sh" },
+      log,
+    });
+    const text = lines.map((l) => l.text).join("\n");
+    expect(result.exitCode, text).toBe(0);
+    expect(text).toContain("inside: -MPwiNoSuchModule /nonexistent/evil.so");
+    // (LD_PRELOAD is tried, and refused, by the sandbox's own programs; PERL5OPT would have stopped the host's perl.)
+    expect(text).not.toMatch(/Can't locate|PwiNoSuchModule\.pm/);
+  });
 });

@@ -11,7 +11,7 @@ import { hookSeccomp } from "./seccomp";
 import { hookBaseEnv, SANDBOX_APP_DIR, sandboxSupport, unsandboxedWarning, type SandboxSpec } from "./sandbox";
 import { SANDBOX_FORWARDER } from "./mail-endpoint";
 import { RunnerGone, runFileOrThrow, startProcess, type StartedProcess } from "@/lib/process-runner";
-import { hasPerl, PRELUDE_PIPE_BYTES, sandboxedCommand } from "./sandbox-command";
+import { hasPerl, PRELUDE_PIPE_BYTES, sandboxedCommand, type SandboxedCommand } from "./sandbox-command";
 
 
 /** The hooks of .magento.app.yaml (crons and operations will use the same runner). */
@@ -120,9 +120,9 @@ export async function runHook(options: {
     // stream it used (two pipes are read in whatever order the reads happen to come back).
     out = await openPipe();
     const filter = seccomp?.ok ? seccomp.file : null;
-    const [command, args] = hookCommand(options.script, support.ok ? { bwrap: support.bwrap, seccomp: filter } : null, options.sandbox, limits, cgroup, options.disk?.limitBytes ?? null);
+    const command = hookCommand(options.script, { ...options.env, ...hookBaseEnv(home) }, support.ok ? { bwrap: support.bwrap, seccomp: filter } : null, options.sandbox, limits, cgroup, options.disk?.limitBytes ?? null);
     // Started by the process runner: forking this process would hold its thread for 10-20 ms.
-    child = await startProcess(command, args, { cwd: options.sandbox.appDir, env: { ...options.env, ...hookBaseEnv(home) } as unknown as NodeJS.ProcessEnv, output: out.path });
+    child = await startProcess(command.file, command.args, { cwd: options.sandbox.appDir, env: command.env as unknown as NodeJS.ProcessEnv, output: out.path });
   } catch (e) {
     out?.close();
     await cgroup?.remove();
@@ -317,14 +317,14 @@ async function openPipe(): Promise<HookPipe> {
 }
 
 /** A hook's command line: `bash -c script` (after the e-mail forwarder, where there is one) in the sandbox. */
-function hookCommand(script: string, sandboxed: { bwrap: string; seccomp: string | null } | null, sandbox: SandboxSpec, limits: HookLimits, cgroup: HookCgroup | null, fileSizeBytes: number | null): [string, string[]] {
+function hookCommand(script: string, env: Record<string, string>, sandboxed: { bwrap: string; seccomp: string | null } | null, sandbox: SandboxSpec, limits: HookLimits, cgroup: HookCgroup | null, fileSizeBytes: number | null): SandboxedCommand {
   let inner: string[];
   if (sandboxed && sandbox.smtpSocket) {
     // Start the e-mail forwarder (killed with the hook, as all in its sandbox), wait until it listens or dies, then run the script.
     const launch = `if command -v node >/dev/null 2>&1; then node -e "$1" </dev/null >/dev/null 2>&1 & fwd=$!; i=0; while [ ! -e /tmp/.pwi-smtp-ready ] && kill -0 $fwd 2>/dev/null && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done; fi; exec /bin/bash -c "$2"`;
     inner = ["/bin/bash", "-c", launch, "pwi-hook", SANDBOX_FORWARDER, script];
   } else inner = ["/bin/bash", "-c", script];
-  return sandboxedCommand({ inner, sandboxed, sandbox, limits, cgroup, fileSizeBytes });
+  return sandboxedCommand({ inner, env, sandboxed, sandbox, limits, cgroup, fileSizeBytes });
 }
 
 /** What the hook's pipe holds at most (the prelude sets it). */

@@ -1,6 +1,9 @@
 import "server-only";
 import { spawnSync } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import type { CgroupLimits, HookCgroup } from "./hook-cgroup";
 import { sandboxArgs, type SandboxSpec } from "./sandbox";
 
@@ -24,15 +27,20 @@ export function hasPerl(): boolean {
  * whatever the server's own parent left open without close-on-exec would reach the sandbox;
  * opens the seccomp filter without close-on-exec ($^F) and tells bubblewrap its descriptor
  * (`--seccomp N`, before bubblewrap's other arguments), then becomes the sandbox (exec: same
- * process, same group). Its arguments: the highest descriptor kept, the filter's file ("" for
- * none), the cgroup.procs files, "--", the command.
+ * process, same group). The sandbox's environment variables come to bubblewrap from a file
+ * the prelude opens and removes at once (`--args N`: `--clearenv`, then `--setenv NAME VALUE`
+ * pairs), never through perl's or bubblewrap's own environment (PERL5OPT, LD_PRELOAD… set by
+ * pushed code would run on the host) nor their command line (readable in /proc). Its
+ * arguments: the highest descriptor kept, the filter's file ("" for none), the arguments file
+ * ("" for none), the cgroup.procs files, "--", the command.
  */
 const PRELUDE = [
-  'my $keep = shift @ARGV; my $filter = shift @ARGV; my @cg; while (@ARGV && $ARGV[0] ne "--") { push @cg, shift @ARGV } shift @ARGV;',
+  'my $keep = shift @ARGV; my $filter = shift @ARGV; my $argsfile = shift @ARGV; my @cg; while (@ARGV && $ARGV[0] ne "--") { push @cg, shift @ARGV } shift @ARGV;',
   'for my $f (@cg) { my $h; (open($h, ">", $f) and print($h "$$\n") and close($h)) or die "The sandbox could not join its cgroup ($f): $!\n" }',
   `fcntl(STDOUT, ${F_SETPIPE_SZ}, ${PRELUDE_PIPE_BYTES}); fcntl(STDERR, ${F_SETPIPE_SZ}, ${PRELUDE_PIPE_BYTES});`,
   'my @fds; if (opendir(my $d, "/proc/self/fd")) { @fds = grep { /^\\d+$/ && $_ > $keep } readdir($d); closedir($d) } for my $fd (@fds) { open(my $h, "<&=", $fd) and close($h) }',
   'my $seccomp; if (length $filter) { $^F = 1 << 30; open($seccomp, "<", $filter) or die "The sandbox could not open its seccomp filter ($filter): $!\n"; splice(@ARGV, 1, 0, "--seccomp", fileno($seccomp)) }',
+  'my $argsfh; if (length $argsfile) { $^F = 1 << 30; open($argsfh, "<", $argsfile) or die "The sandbox could not open its arguments ($argsfile): $!\n"; unlink($argsfile); splice(@ARGV, 1, 0, "--args", fileno($argsfh)) }',
   'exec { $ARGV[0] } @ARGV or die "Cannot start $ARGV[0]: $!\n";',
 ].join(" ");
 
@@ -44,6 +52,8 @@ const PRELUDE = [
  */
 export function sandboxedCommand(options: {
   inner: readonly string[];
+  /** The sandbox's environment variables (never the host processes' that set it up). */
+  env: Record<string, string>;
   sandboxed: { bwrap: string; seccomp: string | null } | null;
   sandbox: SandboxSpec;
   limits: CgroupLimits;
@@ -51,14 +61,43 @@ export function sandboxedCommand(options: {
   fileSizeBytes: number | null;
   /** Descriptors above 2 handed to the sandbox (for a web sandbox: 3, its error log). */
   keepFds?: number;
-}): [string, string[]] {
+}): SandboxedCommand {
   const { inner, sandboxed, sandbox, limits, cgroup, fileSizeBytes } = options;
   prlimit ??= ["/usr/bin/prlimit", "/bin/prlimit"].find((p) => fs.existsSync(p)) ?? null;
   const limited: string[] = [];
   if (prlimit) limited.push(prlimit, `--nproc=${limits.maxProcesses}`, ...(cgroup ? [] : [`--as=${limits.memoryBytes}`]), ...(fileSizeBytes ? [`--fsize=${fileSizeBytes}`] : []), "--");
   limited.push(...inner);
-  const command = sandboxed ? [sandboxed.bwrap, ...sandboxArgs(sandbox), "--", ...limited] : limited;
-  if (!hasPerl()) return [command[0]!, command.slice(1)]; // (no cgroup and no filter: the caller made neither)
+  // Unsandboxed (HOOK_SANDBOX=auto without bubblewrap), the command runs on the host with its variables, as the warning says.
+  if (!sandboxed) return hasPerl() ? { file: "perl", args: ["-e", PRELUDE, "--", String(2 + (options.keepFds ?? 0)), "", "", ...(cgroup?.procsFiles ?? []), "--", ...limited], env: options.env } : { file: limited[0]!, args: limited.slice(1), env: options.env };
+  const setenv = ["--clearenv", ...Object.entries(options.env).flatMap(([name, value]) => ["--setenv", name, value])];
+  const command = [sandboxed.bwrap, ...sandboxArgs(sandbox), "--", ...limited];
+  // Without perl there is no prelude (no cgroup, no filter): the variables go on bubblewrap's command line.
+  if (!hasPerl()) return { file: command[0]!, args: [...setenv, ...command.slice(1)], env: HOST_ENV };
+  const argsFile = writeArgsFile(setenv);
   // (perl takes the first "--" as the end of its own options; the prelude reads up to the second.)
-  return ["perl", ["-e", PRELUDE, "--", String(2 + (options.keepFds ?? 0)), sandboxed?.seccomp ?? "", ...(cgroup?.procsFiles ?? []), "--", ...command]];
+  return { file: "perl", args: ["-e", PRELUDE, "--", String(2 + (options.keepFds ?? 0)), sandboxed.seccomp ?? "", argsFile, ...(cgroup?.procsFiles ?? []), "--", ...command], env: HOST_ENV };
+}
+
+/** A command to start: the host's side of it (perl, bubblewrap) gets `env`, which holds nothing pushed code chose. */
+export interface SandboxedCommand {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** The host processes that set a sandbox up see only this. */
+const HOST_ENV: Record<string, string> = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8" };
+
+let argsDir: string | null = null;
+/** Writes bubblewrap's NUL-separated arguments into a file only this account reads (the prelude removes it once open). */
+function writeArgsFile(args: readonly string[]): string {
+  if (!argsDir || !fs.existsSync(argsDir)) {
+    argsDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-sandbox-args-"));
+    fs.chmodSync(argsDir, 0o700);
+    const dir = argsDir;
+    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  const file = path.join(argsDir, crypto.randomBytes(12).toString("hex"));
+  fs.writeFileSync(file, `${args.join("\0")}\0`, { mode: 0o600, flag: "wx" });
+  return file;
 }

@@ -8,9 +8,10 @@ import { createHookCgroup, type HookCgroup } from "@/lib/runtime/hook-cgroup";
 import { hookBaseEnv, SANDBOX_APP_DIR, sandboxSupport, type SandboxSpec } from "@/lib/runtime/sandbox";
 import { hasPerl, sandboxedCommand } from "@/lib/runtime/sandbox-command";
 import { hookSeccomp } from "@/lib/runtime/seccomp";
+import { connectNoFollow } from "@/lib/runtime/unix-socket";
 import { SupervisedProcess, type ProcessState } from "@/lib/runtime/supervisor/supervised-process";
 import { descendants, processesMemory } from "@/lib/runtime/supervisor/process-tree";
-import { dataPaths } from "@/lib/paths";
+import { dataPaths, removeTree } from "@/lib/paths";
 import { WEB_LAUNCHER } from "@/lib/runtime/supervisor/web-launcher";
 import { appLogTarget } from "./app-log-target";
 import { prepareReleaseDir, readSealedRelease, releaseConfDir, releaseDir, releaseSocketDir, releaseStartedMarker, releaseWebSocket, writeSealedRelease } from "./release-files";
@@ -75,6 +76,8 @@ export const localDriver: RuntimeDriver = {
     writeSealedRelease(dir, spec);
 
     const limits = { memoryBytes: config.APP_MEMORY_MB * MIB, maxProcesses: config.APP_MAX_PROCESSES, cpus: config.APP_CPUS };
+    // No file the application writes may be larger than its disk (RLIMIT_FSIZE).
+    const fileSizeBytes = spec.config.app.disk * MIB;
     const cgroup = hasPerl() ? createHookCgroup(limits) : null;
     const sandboxed = { bwrap: sandbox.bwrap, seccomp: seccomp?.ok ? seccomp.file : null };
     const binds = [...spec.binds, { source: releaseSocketDir(dir), dest: SANDBOX_SOCKETS }];
@@ -86,8 +89,8 @@ export const localDriver: RuntimeDriver = {
     const webProcess = new SupervisedProcess({
       label: web.label,
       command: () => {
-        const [file, args] = sandboxedCommand({ inner: ["/bin/bash", "-c", WEB_LAUNCHER, "pwi-web", ...web.launcherArgs], sandboxed, sandbox: box, limits, cgroup, fileSizeBytes: null, keepFds: 1 });
-        return { file, args, env: baseEnv, cwd: spec.deployDir };
+        const command = sandboxedCommand({ inner: ["/bin/bash", "-c", WEB_LAUNCHER, "pwi-web", ...web.launcherArgs], env: baseEnv, sandboxed, sandbox: box, limits, cgroup, fileSizeBytes, keepFds: 1 });
+        return { ...command, cwd: spec.deployDir };
       },
       stdout: appLog,
       stderr: appLog,
@@ -104,8 +107,8 @@ export const localDriver: RuntimeDriver = {
         new SupervisedProcess({
           label: `Worker ${name}`,
           command: () => {
-            const [file, args] = sandboxedCommand({ inner: ["/bin/bash", "-c", worker.start], sandboxed, sandbox: workerBox, limits, cgroup, fileSizeBytes: null });
-            return { file, args, env: { ...spec.env, ...worker.env, ...hookBaseEnv(SANDBOX_APP_DIR) }, cwd: spec.deployDir };
+            const command = sandboxedCommand({ inner: ["/bin/bash", "-c", worker.start], env: { ...spec.env, ...worker.env, ...hookBaseEnv(SANDBOX_APP_DIR) }, sandboxed, sandbox: workerBox, limits, cgroup, fileSizeBytes });
+            return { ...command, cwd: spec.deployDir };
           },
           stdout: workerLog,
           stderr: workerLog,
@@ -252,7 +255,8 @@ function stopRelease(release: Release, reason: string): Promise<void> {
     const releases = state.environments.get(envKey(release.spec.projectId, release.spec.environmentName));
     if (releases?.get(release.spec.releaseId) === release) releases.delete(release.spec.releaseId);
     if (releases?.size === 0) state.environments.delete(envKey(release.spec.projectId, release.spec.environmentName));
-    fs.rmSync(releaseSocketDir(release.dir), { recursive: true, force: true });
+    // (What the sandbox left in its socket folder is removed by the tree tool, never followed, off this thread.)
+    await removeTree(releaseSocketDir(release.dir)).catch(() => undefined);
     fs.rmSync(path.join(release.dir, STATUS_FILE), { force: true });
   })();
   return release.stopping;
@@ -272,7 +276,7 @@ function workersOf(config: ProjectConfig): Record<string, { start: string; env: 
 /** Asks the release's web server for "/" (HEAD: no visit counted) through its socket: any answer but 502/504 (nothing behind it) counts. */
 function probe(socketPath: string, host: string): Promise<number | null> {
   return new Promise((resolve) => {
-    const req = http.request({ socketPath, path: "/", method: "HEAD", headers: { host, "user-agent": "pwi-start-check", connection: "close" }, timeout: 5000 }, (res) => {
+    const req = http.request({ socketPath, createConnection: () => connectNoFollow(socketPath), path: "/", method: "HEAD", headers: { host, "user-agent": "pwi-start-check", connection: "close" }, timeout: 5000 }, (res) => {
       resolve(res.statusCode ?? null);
       res.destroy(); // the status is all it needs (an answer may never end)
     });

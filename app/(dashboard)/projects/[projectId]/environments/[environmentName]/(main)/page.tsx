@@ -126,6 +126,9 @@ export default async function EnvironmentPage({ params }: Props) {
           <Link href={`/projects/${projectId}/environments/${env.name}/mailbox`} className="block rounded-lg border border-border bg-surface p-4 text-sm font-medium text-accent hover:bg-surface-muted">
             Mailbox: e-mail its hooks sent →
           </Link>
+          <Link href={`/projects/${projectId}/environments/${env.name}/logs`} className="block rounded-lg border border-border bg-surface p-4 text-sm font-medium text-accent hover:bg-surface-muted">
+            Logs: requests, errors, the application, workers, deploy hooks →
+          </Link>
           {site ? (
             <section aria-labelledby="env-urls" className="rounded-lg border border-border bg-surface p-4 text-sm">
               <h2 id="env-urls" className="mb-2 font-semibold">

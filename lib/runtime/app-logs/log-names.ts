@@ -1,0 +1,93 @@
+/**
+ * The names of an environment's application logs and of their files. Pure (the console and the
+ * server share it): a log's name reaches a path only after `checkAppLogName` accepted it.
+ *
+ *   access       one line per request, written by the router (which puts its own time first)
+ *   error        nginx's stderr and the router's upstream errors
+ *   app          stdout and stderr of the application (PHP-FPM, or the app's own process)
+ *   worker-<w>   stdout and stderr of worker <w>
+ *   deploy       the deploy hook's output; post-deploy: the post_deploy hook's
+ *
+ * Files: `<name>.log`, and its rotated parts `<name>.log.1.gz` (newest) … `<name>.log.3.gz`;
+ * `<name>.log.1` is a part while it is being compressed.
+ */
+
+export const FIXED_APP_LOGS = ["access", "error", "app", "deploy", "post-deploy"] as const;
+export type FixedAppLogName = (typeof FIXED_APP_LOGS)[number];
+export type AppLogName = FixedAppLogName | `worker-${string}`;
+
+/** A worker's name, as `.magento.app.yaml` may give it. */
+export const WORKER_NAME = /^[a-z0-9_-]{1,64}$/;
+/** Rotated parts kept beside a log (`.1.gz` … `.3.gz`). */
+export const KEPT_PARTS = 3;
+
+const NAME_RULE = "A log is access, error, app, deploy, post-deploy or worker-<name> (a worker's name: 1 to 64 of a-z, 0-9, _ and -).";
+
+export type AppLogNameCheck = { ok: true; name: AppLogName } | { ok: false; error: string };
+
+/** Whether `name` names an application log; refuses everything else (`../x`, `app/../../etc`, `APP`) with a sentence. */
+export function checkAppLogName(name: string): AppLogNameCheck {
+  if ((FIXED_APP_LOGS as readonly string[]).includes(name)) return { ok: true, name: name as FixedAppLogName };
+  if (name.startsWith("worker-") && WORKER_NAME.test(name.slice("worker-".length))) return { ok: true, name: name as AppLogName };
+  return { ok: false, error: NAME_RULE };
+}
+
+export function isAppLogName(name: string): name is AppLogName {
+  return checkAppLogName(name).ok;
+}
+
+/** The log of worker `worker`; throws a RangeError for a name a worker cannot have. */
+export function workerLogName(worker: string): AppLogName {
+  if (!WORKER_NAME.test(worker)) throw new RangeError(`"${worker}" is not a worker's name: 1 to 64 of a-z, 0-9, _ and -.`);
+  return `worker-${worker}`;
+}
+
+/** What the console calls a log. */
+export function appLogLabel(name: AppLogName): string {
+  switch (name) {
+    case "access":
+      return "Access";
+    case "error":
+      return "Error";
+    case "app":
+      return "App";
+    case "deploy":
+      return "Deploy";
+    case "post-deploy":
+      return "Post-deploy";
+    default:
+      return `Worker ${name.slice("worker-".length)}`;
+  }
+}
+
+/** Whether the writer puts the time before each line: every log but access (the router writes its time itself). */
+export function isTimestampedLog(name: AppLogName): boolean {
+  return name !== "access";
+}
+
+/** The order the console lists logs in: access, error, app, the workers by name, deploy, post-deploy. */
+export function compareAppLogNames(a: AppLogName, b: AppLogName): number {
+  const rank = (n: AppLogName) => (n === "access" ? 0 : n === "error" ? 1 : n === "app" ? 2 : n === "deploy" ? 4 : n === "post-deploy" ? 5 : 3);
+  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+export function appLogFileName(name: AppLogName): string {
+  return `${name}.log`;
+}
+
+/** Rotated part `part` (1: the newest), compressed. */
+export function appLogPartName(name: AppLogName, part: number): string {
+  return `${name}.log.${part}.gz`;
+}
+
+export type AppLogFileKind = { name: AppLogName; part: null } | { name: AppLogName; part: number; compressed: boolean };
+
+/** What a file of a logs folder is: a log, one of its rotated parts, or null (anything else). */
+export function parseAppLogFileName(file: string): AppLogFileKind | null {
+  const m = /^(.+)\.log(?:\.([1-9][0-9]{0,2})(\.gz)?)?$/.exec(file);
+  if (!m) return null;
+  const check = checkAppLogName(m[1]!);
+  if (!check.ok) return null;
+  if (m[2] === undefined) return { name: check.name, part: null };
+  return { name: check.name, part: Number(m[2]), compressed: m[3] !== undefined };
+}
