@@ -186,7 +186,8 @@ describeEachDatabase("environment settings the router enforces", ({ db }) => {
       await requestEnvironmentAction(db(), admin, id, "staging", { action: "sync", code: false, data: true, rebase: false });
       await worker.idle();
       const login = { "x-test-client": "192.0.2.1", ...basic("ann", "pw") };
-      expect((await get("staging", "/.deploy-commit", login)).status).toBe(200); // the root really is the deployment
+      expect((await get("staging", "/.magento.app.yaml", login)).status).toBe(200); // the root really is the deployment
+      expect((await get("staging", "/.deploy-commit", login)).status).toBe(404); // but not the server's own files
       for (const p of ["/.router.json", "/leak", "/%2erouter.json"]) {
         const r = await get("staging", p, login);
         expect(r.body, p).not.toContain("passwordHash");
