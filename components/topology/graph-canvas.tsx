@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type PointerEvent, type ReactNode } from "react";
+import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type PointerEvent, type ReactNode } from "react";
 
 /** A box placed by the server's layout, in graph coordinates (absolute, not relative to a group). */
 export interface CanvasNode {
@@ -13,6 +13,8 @@ export interface CanvasNode {
   group?: boolean;
   ariaLabel: string;
   children: ReactNode;
+  /** Drawn over the node's box but outside its button (a link of its own: Tab reaches it after the node). */
+  over?: ReactNode;
 }
 
 export interface CanvasEdge {
@@ -20,6 +22,8 @@ export interface CanvasEdge {
   source: string;
   target: string;
   label?: string;
+  /** Dashed and faint, its label left out (shown elsewhere). */
+  secondary?: boolean;
 }
 
 interface Viewport {
@@ -172,8 +176,14 @@ export function GraphCanvas({
             const bend = Math.max(30, Math.abs(ty - sy) / 2);
             return (
               <g key={e.id} data-testid={`graph-edge-${e.id}`}>
-                <path d={`M ${sx} ${sy} C ${sx} ${sy + bend}, ${tx} ${ty - bend}, ${tx} ${ty}`} fill="none" className="stroke-muted" strokeWidth={1.5} />
-                {e.label ? (
+                <path
+                  d={`M ${sx} ${sy} C ${sx} ${sy + bend}, ${tx} ${ty - bend}, ${tx} ${ty}`}
+                  fill="none"
+                  className={e.secondary ? "stroke-muted/50" : "stroke-muted"}
+                  strokeWidth={e.secondary ? 1 : 1.5}
+                  strokeDasharray={e.secondary ? "4 3" : undefined}
+                />
+                {e.label && !e.secondary ? (
                   <text x={(sx + tx) / 2} y={(sy + ty) / 2} textAnchor="middle" dominantBaseline="middle" className="fill-foreground text-[10px]" paintOrder="stroke" stroke="var(--color-surface, #fff)" strokeWidth={4}>
                     {e.label}
                   </text>
@@ -185,22 +195,28 @@ export function GraphCanvas({
         {nodes
           .filter((n) => !n.group)
           .map((n) => (
-            <div
-              key={n.id}
-              role="button"
-              tabIndex={0}
-              data-testid={`graph-node-${n.id}`}
-              data-graph-node=""
-              aria-label={n.ariaLabel}
-              className="absolute cursor-pointer rounded-lg outline-none focus-visible:ring-2 focus-visible:ring-focus"
-              style={{ left: n.x, top: n.y, width: n.w, height: n.h }}
-              onClick={() => {
-                if (!dragged.current) onSelect(n.id);
-              }}
-              onKeyDown={(event) => open(event, n.id)}
-            >
-              {n.children}
-            </div>
+            <Fragment key={n.id}>
+              <div
+                role="button"
+                tabIndex={0}
+                data-testid={`graph-node-${n.id}`}
+                data-graph-node=""
+                aria-label={n.ariaLabel}
+                className="absolute cursor-pointer rounded-lg outline-none focus-visible:ring-2 focus-visible:ring-focus"
+                style={{ left: n.x, top: n.y, width: n.w, height: n.h }}
+                onClick={() => {
+                  if (!dragged.current) onSelect(n.id);
+                }}
+                onKeyDown={(event) => open(event, n.id)}
+              >
+                {n.children}
+              </div>
+              {n.over ? (
+                <div className="pointer-events-none absolute" style={{ left: n.x, top: n.y, width: n.w, height: n.h }}>
+                  <div className="pointer-events-auto">{n.over}</div>
+                </div>
+              ) : null}
+            </Fragment>
           ))}
       </div>
       <div className="absolute bottom-2 left-2 z-[5] flex flex-col overflow-hidden rounded border border-border bg-surface shadow-sm">

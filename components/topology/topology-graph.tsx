@@ -1,6 +1,9 @@
 "use client";
 
+import Link from "next/link";
 import { useMemo, useState } from "react";
+import { logHref, TONE_DOT, TONE_TEXT } from "@/components/environments/site-status";
+import type { ProcessLine } from "@/lib/environments/site-status";
 import type { SourceExcerpt } from "@/lib/topology/source-excerpt";
 import { formatBytes } from "@/lib/format-bytes";
 import type { EnvironmentTopology, TopologyNode } from "@/lib/topology/environment-graph";
@@ -13,6 +16,7 @@ const KIND_LABEL: Record<TopologyNode["kind"], string> = {
   node: "Node",
   router: "Router",
   app: "Application",
+  worker: "Worker",
   service: "Service",
   filesystem: "File system",
 };
@@ -22,15 +26,30 @@ const KIND_TONE: Record<TopologyNode["kind"], string> = {
   node: "border-border",
   router: "border-focus/60",
   app: "border-accent",
+  worker: "border-accent/50",
   service: "border-success/60",
   filesystem: "border-muted/60",
 };
 
-function TopologyCard({ node: n, selected }: { node: TopologyNode; selected: boolean }) {
+/** A process's state on its node: a dot and a word ("running", "crash loop"). */
+function RuntimeBadge({ runtime }: { runtime: ProcessLine }) {
   return (
-    <div className={`h-full w-full rounded-lg border-2 bg-surface px-3 py-2 text-left text-xs shadow-sm ${KIND_TONE[n.kind]} ${selected ? "ring-2 ring-focus" : ""}`}>
+    <span className={`flex shrink-0 items-center gap-1 text-[10px] font-semibold ${TONE_TEXT[runtime.tone]}`} data-testid="node-runtime">
+      <span aria-hidden className={`inline-block size-1.5 rounded-full ${TONE_DOT[runtime.tone]}`} />
+      {runtime.label}
+    </span>
+  );
+}
+
+function TopologyCard({ node: n, selected }: { node: TopologyNode; selected: boolean }) {
+  const runtime = n.runtime;
+  return (
+    <div
+      className={`h-full w-full rounded-lg border-2 bg-surface px-3 text-left text-xs shadow-sm ${runtime ? "py-1.5" : "py-2"} ${runtime?.tone === "danger" ? "border-danger/70" : KIND_TONE[n.kind]} ${selected ? "ring-2 ring-focus" : ""}`}
+    >
       <div className="flex items-center gap-1">
         <span className="text-[10px] uppercase tracking-wide text-muted">{KIND_LABEL[n.kind]}</span>
+        {runtime ? <RuntimeBadge runtime={runtime} /> : null}
         {n.changed || n.variablesChanged ? (
           <span className="ml-auto flex gap-1">
             {n.changed ? <span className="rounded bg-danger-soft px-1 text-[10px] text-danger">changed</span> : null}
@@ -40,9 +59,14 @@ function TopologyCard({ node: n, selected }: { node: TopologyNode; selected: boo
       </div>
       <div className="truncate font-semibold text-foreground">{n.label}</div>
       <div className="truncate text-muted">{n.facts.slice(0, 2).join(" · ")}</div>
+      {/* (The log link is drawn over this line's right end, outside the node's button.) */}
+      {runtime ? <div className="truncate pr-10 text-muted">{runtime.facts.join(" · ")}</div> : null}
     </div>
   );
 }
+
+/** "running", "crash loop", "paused"… said after a node's name to screen readers. */
+const runtimeWords = (n: TopologyNode) => (n.runtime ? `, ${n.runtime.label}${n.runtime.facts.length ? ` (${n.runtime.facts.join(", ")})` : ""}` : "");
 
 /** Which entry of `used` a node's disk is: its service, or the application's mounts (every node group shares them). */
 const usedKey = (n: TopologyNode) => (n.kind === "service" ? `service:${n.id.split("service:")[1]}` : n.kind === "app" ? "app" : "");
@@ -52,6 +76,8 @@ const diskOf = (n: TopologyNode) => (n.source?.value as { disk?: number } | unde
  * the side panel); a table of the same data below for screen readers and copying.
  */
 export function TopologyGraph({
+  projectId,
+  environmentName,
   topology,
   lastDeploy,
   used,
@@ -59,6 +85,8 @@ export function TopologyGraph({
   layout,
   asParsed = {},
 }: {
+  projectId: string;
+  environmentName: string;
   topology: EnvironmentTopology;
   lastDeploy: { buildMs: number; deployMs: number; buildReused: boolean } | null;
   used: Record<string, number>;
@@ -86,12 +114,21 @@ export function TopologyGraph({
         y: offset.y + p.y,
         w: p.w,
         h: p.h,
-        ariaLabel: `${KIND_LABEL[n.kind]} ${n.label}${n.changed ? ", changed since the deploy" : ""}${n.variablesChanged ? ", variables changed since the deploy" : ""}`,
+        ariaLabel: `${KIND_LABEL[n.kind]} ${n.label}${runtimeWords(n)}${n.changed ? ", changed since the deploy" : ""}${n.variablesChanged ? ", variables changed since the deploy" : ""}`,
         children: <TopologyCard node={n} selected={selected === n.id} />,
+        over: n.runtime ? (
+          <Link
+            href={logHref(projectId, environmentName, n.runtime.log)}
+            className="absolute bottom-1.5 right-2.5 rounded px-0.5 text-[11px] font-medium leading-4 text-accent hover:underline"
+            aria-label={`${n.kind === "app" ? "Application" : "Worker"} ${n.label}: its log (${n.runtime.log})`}
+          >
+            log →
+          </Link>
+        ) : undefined,
       };
     });
-  }, [positions, topology, selected]);
-  const edges: CanvasEdge[] = useMemo(() => topology.edges.map((e) => ({ id: e.id, source: e.source, target: e.target, label: e.label })), [topology]);
+  }, [positions, topology, selected, projectId, environmentName]);
+  const edges: CanvasEdge[] = useMemo(() => topology.edges.map((e) => ({ id: e.id, source: e.source, target: e.target, label: e.label, secondary: e.secondary })), [topology]);
   const current = topology.nodes.find((n) => n.id === selected) ?? null;
   const excerpt = current ? excerpts[current.id] : undefined;
   // A Pro production (three nodes side by side) is wide: the graph takes the page's width so its text can be read,
@@ -139,6 +176,15 @@ export function TopologyGraph({
                 </button>
               </div>
               <h2 className="text-base font-semibold">{current.label}</h2>
+              {current.runtime ? (
+                <p data-testid="selected-runtime">
+                  <span className={`font-semibold ${TONE_TEXT[current.runtime.tone]}`}>{current.runtime.label[0]!.toUpperCase() + current.runtime.label.slice(1)}</span>
+                  {current.runtime.facts.length ? <span className="text-muted"> · {current.runtime.facts.join(" · ")}</span> : null} ·{" "}
+                  <Link href={logHref(projectId, environmentName, current.runtime.log)} className="font-medium text-accent hover:underline">
+                    {current.runtime.log}.log →
+                  </Link>
+                </p>
+              ) : null}
               {current.changed ? <p className="text-danger">Its configuration changed at the branch head: redeploy to apply.</p> : null}
               {current.variablesChanged ? <p className="text-accent">Variables changed — redeploy to apply: the last deploy ran with other variables.</p> : null}
               <ul className="space-y-0.5">
@@ -178,22 +224,36 @@ export function TopologyGraph({
           <table className="w-full text-left text-xs [overflow-wrap:anywhere]">
             <thead className="text-muted">
               <tr>
-                <th className="font-normal">Kind</th>
-                <th className="font-normal">Name</th>
-                <th className="font-normal">Facts</th>
+                <th className="pr-3 font-normal">Kind</th>
+                <th className="pr-3 font-normal">Name</th>
+                <th className="pr-3 font-normal">State</th>
+                <th className="pr-3 font-normal">Facts</th>
                 <th className="font-normal">Connects to</th>
               </tr>
             </thead>
             <tbody>
               {topology.nodes.map((n) => (
                 <tr key={n.id} className="align-top">
-                  <td>{KIND_LABEL[n.kind]}</td>
-                  <td className="font-mono">
+                  <td className="whitespace-nowrap pr-3">{KIND_LABEL[n.kind]}</td>
+                  <td className="pr-3 font-mono">
                     {n.group ? `${n.group} / ` : ""}
                     {n.label}
                     {n.changed ? " (changed)" : ""}
                   </td>
-                  <td>{n.facts.join("; ")}</td>
+                  {/* Words kept whole: "crash loop, restarted 4 times (app.log)" wraps between them. */}
+                  <td className="min-w-28 pr-3 [overflow-wrap:normal]">
+                    {n.runtime ? (
+                      <>
+                        <span className={TONE_TEXT[n.runtime.tone]}>{n.runtime.label}</span>
+                        {n.runtime.facts.length ? `, ${n.runtime.facts.join(", ")}` : ""} (
+                        <Link href={logHref(projectId, environmentName, n.runtime.log)} className="text-accent hover:underline">
+                          {n.runtime.log}.log
+                        </Link>
+                        )
+                      </>
+                    ) : null}
+                  </td>
+                  <td className="pr-3">{n.facts.join("; ")}</td>
                   <td>
                     {topology.edges
                       .filter((e) => e.source === n.id)

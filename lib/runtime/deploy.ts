@@ -34,6 +34,30 @@ export const ROUTER_FILE = ".router.json";
 /** Beside a deployment the router serves as static files, because this host cannot run its application: the sentence why. */
 export const STATIC_SITE_SUFFIX = ".static";
 
+/** Longest reason read back from a `.static` file (it is ours, written beside the deployment, but a page shows it). */
+const MAX_STATIC_REASON = 2_000;
+
+/**
+ * Why the deployment an environment serves is served as static files (the sentence its deploy
+ * wrote beside it), or null when it runs its application or nothing is deployed.
+ */
+export function staticSiteReason(projectId: string, environmentName: string): string | null {
+  try {
+    const deployDir = fs.realpathSync(path.join(dataPaths.environmentDeploys(projectId, environmentName), "current"));
+    const fd = fs.openSync(`${deployDir}${STATIC_SITE_SUFFIX}`, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    try {
+      if (!fs.fstatSync(fd).isFile()) return null;
+      const buffer = Buffer.alloc(MAX_STATIC_REASON);
+      const read = fs.readSync(fd, buffer, 0, MAX_STATIC_REASON, 0);
+      return buffer.subarray(0, read).toString("utf8").trim() || "this host cannot run the application.";
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+}
+
 /** Where the router finds a deployment's settings. */
 export function routerSettingsFile(deployDir: string): string {
   return `${deployDir}${ROUTER_FILE}`;

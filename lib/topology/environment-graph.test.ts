@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CONFIG_FILES, parseProjectConfig, type ProjectConfig } from "@/lib/config/parse-config";
 import { projectTemplate } from "@/lib/git/template";
-import { buildEnvironmentTopology } from "./environment-graph";
+import { buildEnvironmentTopology, withRuntime } from "./environment-graph";
 
 function templateFiles() {
   const files = projectTemplate("Demo");
@@ -64,6 +64,49 @@ describe("environment topology", () => {
     expect(t.nodes.find((n) => n.id === "service:redis")!.changed).toBe(false);
     expect(ids(t)).not.toContain("service:varnish"); // drawn once it is deployed
     expect(buildEnvironmentTopology({ config: deployed, headConfig: templateConfig(), plan: "starter", environmentType: "development", urls }).changed).toBe(false);
+  });
+
+  it("draws each worker beside the application: no route reaches it, the application's relationships do", () => {
+    const config = templateConfig();
+    config.app.workers = { queue: { commands: { start: "php bin/magento queue:consumers:start async.operations.all --single-thread" } } };
+    const t = buildEnvironmentTopology({ config, plan: "starter", environmentType: "development", urls });
+    expect(ids(t)).toEqual(["router", "app", "worker:queue", "service:mysql", "service:redis", "service:opensearch", "service:rabbitmq"]);
+    const worker = t.nodes.find((n) => n.id === "worker:queue")!;
+    expect(worker).toMatchObject({ kind: "worker", label: "queue", facts: ["worker of mymagento", "start: php bin/magento queue:consumers:start as…"] });
+    expect(worker.source).toMatchObject({ file: ".magento.app.yaml", key: "workers" });
+    expect(t.edges.filter((e) => e.target === "worker:queue")).toEqual([]);
+    // Drawn faint and unlabelled: the application's edge carries the name.
+    expect(edge(t, "worker:queue", "service:mysql")).toMatchObject({ label: "database", secondary: true });
+    expect(edge(t, "app", "service:mysql")!.secondary).toBeUndefined();
+    expect(edge(t, "worker:queue", "service:redis")?.label).toBe("redis");
+    expect(edge(t, "worker:queue", "service:rabbitmq")).toBeUndefined();
+    // Pro Production: one per node.
+    const pro = buildEnvironmentTopology({ config, plan: "pro", environmentType: "production", urls });
+    expect(pro.nodes.filter((n) => n.kind === "worker").map((n) => [n.id, n.group])).toEqual([1, 2, 3].map((i) => [`node-${i}:worker:queue`, `node-${i}`]));
+    // A worker changed at the branch head marks the worker, not the application.
+    const head = structuredClone(config);
+    head.app.workers = { queue: { commands: { start: "php other.php" } } };
+    const changed = buildEnvironmentTopology({ config, headConfig: head, plan: "starter", environmentType: "development", urls });
+    expect(changed.changed).toBe(true);
+    expect(changed.nodes.find((n) => n.id === "worker:queue")!.changed).toBe(true);
+    expect(changed.nodes.find((n) => n.id === "app")!.changed).toBe(false);
+    // A worker only the head has changes the graph (it is drawn once deployed).
+    expect(buildEnvironmentTopology({ config: templateConfig(), headConfig: config, plan: "starter", environmentType: "development", urls }).changed).toBe(true);
+  });
+
+  it("lays what runs on the application and worker nodes only, without changing the graph's shape", () => {
+    const config = templateConfig();
+    config.app.workers = { queue: { commands: { start: "sleep infinity" } } };
+    const t = buildEnvironmentTopology({ config, plan: "starter", environmentType: "development", urls });
+    const web = { name: "web", state: "crash-loop" as const, restarts: 5, rssBytes: 0, pssBytes: 0, processes: 0, startedAt: null, lastExit: null };
+    const queue = { ...web, name: "worker:queue", state: "running" as const, restarts: 0, pssBytes: 3 * 1024 * 1024, processes: 2 };
+    const live = withRuntime(t, { kind: "runtime", runtime: { releaseId: "r", state: "crash-loop", runs: "PHP", note: null, processes: [web, queue] } });
+    expect(live.edges).toBe(t.edges);
+    expect(ids(live)).toEqual(ids(t));
+    expect(live.nodes.find((n) => n.id === "app")!.runtime).toMatchObject({ label: "crash loop", tone: "danger", log: "app" });
+    expect(live.nodes.find((n) => n.id === "worker:queue")!.runtime).toMatchObject({ label: "running", facts: ["3.0 MiB", "no restarts"], log: "worker-queue" });
+    expect(live.nodes.find((n) => n.id === "router")!.runtime).toBeUndefined();
+    expect(withRuntime(t, { kind: "paused" }).nodes.filter((n) => n.runtime).map((n) => n.runtime!.label)).toEqual(["paused", "paused"]);
   });
 
   it("reports broken configurations with file, line and message instead of a graph", () => {

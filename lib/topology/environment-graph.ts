@@ -2,12 +2,15 @@
  * An environment's topology from its deployed configuration: router (routes), application,
  * services, and what stands in front of them for its kind (Fastly on Staging and
  * Production; on Pro Production a load balancer and three nodes each running the
- * application and the services, with a shared file system). Pure: configuration in, graph
- * out, so the page, the table view and the tests draw the same thing.
+ * application and the services, with a shared file system). Each `workers:` entry is a node
+ * beside the application (no route reaches it; it uses the application's relationships).
+ * Pure: configuration in, graph out, so the page, the table view and the tests draw the same
+ * thing; what runs now is laid on it by `withRuntime`.
  */
 import type { ProjectConfig } from "@/lib/config/parse-config";
+import { describeNodeRuntime, type EnvironmentSite, type ProcessLine } from "@/lib/environments/site-status";
 
-export type TopologyNodeKind = "fastly" | "load-balancer" | "node" | "router" | "app" | "service" | "filesystem";
+export type TopologyNodeKind = "fastly" | "load-balancer" | "node" | "router" | "app" | "worker" | "service" | "filesystem";
 
 export interface TopologyNode {
   id: string;
@@ -23,6 +26,8 @@ export interface TopologyNode {
   variablesChanged?: boolean;
   /** Where it came from, for the side panel. */
   source?: { file: string; key: string; value: unknown };
+  /** The application's or a worker's process now: state, memory, restarts, its log (see withRuntime). */
+  runtime?: ProcessLine | null;
 }
 
 export interface TopologyEdge {
@@ -30,6 +35,8 @@ export interface TopologyEdge {
   source: string;
   target: string;
   label?: string;
+  /** Drawn faint and unlabelled: a worker's relationship, the application's own (which carries the label). */
+  secondary?: boolean;
 }
 
 export interface EnvironmentTopology {
@@ -64,12 +71,14 @@ export function buildEnvironmentTopology(input: TopologyInput): EnvironmentTopol
   const behindFastly = input.environmentType !== "development";
   const nodes: TopologyNode[] = [];
   const edges: TopologyEdge[] = [];
-  const edge = (source: string, target: string, label?: string) => edges.push({ id: `${source}->${target}${label ? `:${label}` : ""}`, source, target, label });
+  const edge = (source: string, target: string, label?: string, secondary = false) =>
+    edges.push({ id: `${source}->${target}${label ? `:${label}` : ""}`, source, target, label, ...(secondary ? { secondary } : {}) });
 
   const routerChanged = !!headConfig && !same(headConfig.routes, config.routes);
-  const appChanged = !!headConfig && !same({ ...headConfig.app, hooks: undefined }, { ...config.app, hooks: undefined });
+  const appChanged = !!headConfig && !same({ ...headConfig.app, hooks: undefined, workers: undefined }, { ...config.app, hooks: undefined, workers: undefined });
   const hooksChanged = !!headConfig && !same(headConfig.app.hooks, config.app.hooks);
   const serviceChanged = (id: string) => !!headConfig && !same(headConfig.services[id], config.services[id]);
+  const workerChanged = (name: string) => !!headConfig && !same(headConfig.app.workers?.[name], config.app.workers?.[name]);
 
   const app = config.app;
   const appFacts = [app.type, `disk ${app.disk} MB`];
@@ -81,6 +90,9 @@ export function buildEnvironmentTopology(input: TopologyInput): EnvironmentTopol
   if (hooks.length) appFacts.push(`hooks ${hooks.join(", ")}`);
 
   const services = Object.entries(config.services);
+  const workers = Object.entries(app.workers ?? {});
+  // A worker added, removed or changed at the branch head (its node is marked when it exists here).
+  const workersChanged = !!headConfig && !same(headConfig.app.workers ?? {}, app.workers ?? {});
   const relationshipsTo = new Map<string, string[]>();
   for (const [name, target] of Object.entries(app.relationships)) {
     const service = target.split(":")[0]!;
@@ -109,6 +121,17 @@ export function buildEnvironmentTopology(input: TopologyInput): EnvironmentTopol
     });
     const upstreams = Object.entries(config.routes).filter(([, r]) => r.type === "upstream");
     edge(`${prefix}router`, `${prefix}app`, upstreams.length === 1 ? upstreams[0]![0] : `${upstreams.length} routes`);
+    for (const [name, worker] of workers) {
+      nodes.push({
+        id: `${prefix}worker:${name}`,
+        kind: "worker",
+        label: name,
+        facts: [`worker of ${app.name}`, `start: ${firstLine(worker.commands.start)}`],
+        group,
+        changed: workerChanged(name),
+        source: { file: ".magento.app.yaml", key: "workers", value: { [name]: worker } },
+      });
+    }
     for (const [id, service] of services) {
       nodes.push({
         id: `${prefix}service:${id}`,
@@ -120,7 +143,9 @@ export function buildEnvironmentTopology(input: TopologyInput): EnvironmentTopol
         source: { file: ".magento/services.yaml", key: id, value: service },
       });
       const names = relationshipsTo.get(id);
+      // Workers run the application's code with its relationships: the same edges.
       if (names) for (const name of names) edge(`${prefix}app`, `${prefix}service:${id}`, name);
+      if (names) for (const [w] of workers) for (const name of names) edge(`${prefix}worker:${w}`, `${prefix}service:${id}`, name, true);
     }
   };
 
@@ -140,5 +165,28 @@ export function buildEnvironmentTopology(input: TopologyInput): EnvironmentTopol
     stack("");
     if (behindFastly) edge("fastly", "router");
   }
-  return { nodes, edges, changed: routerChanged || appChanged || hooksChanged || services.some(([id]) => serviceChanged(id)) || (!!headConfig && !same(Object.keys(headConfig.services), services.map(([id]) => id))) };
+  return { nodes, edges, changed: workersChanged || routerChanged || appChanged || hooksChanged || services.some(([id]) => serviceChanged(id)) || (!!headConfig && !same(Object.keys(headConfig.services), services.map(([id]) => id))) };
+}
+
+/** A command's first line, cut to 40 characters (the node shows it; the side panel has it whole). */
+function firstLine(command: string): string {
+  const line = command.trim().split("\n")[0] ?? "";
+  return line.length > 40 || command.trim().includes("\n") ? `${line.slice(0, 40)}…` : line;
+}
+
+/**
+ * The graph with what runs now laid on its application and worker nodes (every Pro node group's
+ * copy alike): each process's state, memory, restarts and log, or what the whole site is
+ * (paused, served as static files, not running). Pure; the graph's shape is unchanged, so its
+ * layout is the deployment's.
+ */
+export function withRuntime(topology: EnvironmentTopology, site: EnvironmentSite): EnvironmentTopology {
+  return {
+    ...topology,
+    nodes: topology.nodes.map((n) => {
+      if (n.kind === "app") return { ...n, runtime: describeNodeRuntime(site, "web") };
+      if (n.kind === "worker") return { ...n, runtime: describeNodeRuntime(site, `worker:${n.label}`) };
+      return n;
+    }),
+  };
 }

@@ -7,11 +7,12 @@ import { DEPLOYING_TYPES } from "@/lib/activity-kinds";
 import { loadProjectConfig } from "@/lib/config/load-config";
 import { MAX_CONFIG_FILE_BYTES, type ConfigError, type ProjectConfig } from "@/lib/config/parse-config";
 import { latestDeployment } from "@/lib/environments/queries";
+import { getEnvironmentSite } from "@/lib/environments/runtime-status";
 import { branchHead, readFileAt } from "@/lib/git/repository";
 import { environmentUrls } from "@/lib/runtime/deploy";
 import { storedHttpAccess } from "@/lib/runtime/http-access";
 import { volumeSizes } from "@/lib/runtime/volumes";
-import { buildEnvironmentTopology, type EnvironmentTopology } from "./environment-graph";
+import { buildEnvironmentTopology, withRuntime, type EnvironmentTopology } from "./environment-graph";
 import { environmentsWithChangedVariables } from "@/lib/variables/variables";
 import { sourceExcerpt, type SourceExcerpt } from "./source-excerpt";
 
@@ -30,7 +31,7 @@ export interface EnvironmentTopologyView {
   variablesChanged: boolean;
 }
 
-/** The graph of the environment's deployed configuration, compared with its branch head's. */
+/** The graph of the environment's deployed configuration, compared with its branch head's, with what runs now on its application and workers. */
 export async function getEnvironmentTopology(db: Db, access: ProjectAccess, env: Environment): Promise<EnvironmentTopologyView> {
   const projectId = access.project.id;
   const [deployment, head, changedVariables] = await Promise.all([latestDeployment(db, env.id), branchHead(projectId, env.name), environmentsWithChangedVariables(db, projectId)]);
@@ -44,15 +45,18 @@ export async function getEnvironmentTopology(db: Db, access: ProjectAccess, env:
   }
   if (!deployment) return { topology: null, deployedCommit: null, headCommit: head, headErrors, lastDeploy: null, used: {}, excerpts: {}, variablesChanged: false };
   const config = deployment.config;
-  const topology = buildEnvironmentTopology({
-    config,
-    headConfig,
-    plan: access.project.plan,
-    environmentType: env.type,
-    urls: environmentUrls(config, projectId, env.name).routes.map((r) => r.url),
-  });
+  const topology = withRuntime(
+    buildEnvironmentTopology({
+      config,
+      headConfig,
+      plan: access.project.plan,
+      environmentType: env.type,
+      urls: environmentUrls(config, projectId, env.name).routes.map((r) => r.url),
+    }),
+    getEnvironmentSite(access, env),
+  );
   if (headErrors.length) topology.changed = true;
-  if (variablesChanged) for (const n of topology.nodes) if (n.kind === "app") n.variablesChanged = true;
+  if (variablesChanged) for (const n of topology.nodes) if (n.kind === "app" || n.kind === "worker") n.variablesChanged = true;
   // What the router enforces for this environment (its settings page changes them).
   const guard = storedHttpAccess(env);
   const routerFacts = [
@@ -91,8 +95,8 @@ async function nodeExcerpts(projectId: string, commit: string, topology: Environ
     if (!node.source) continue;
     const text = await read(node.source.file);
     if (text === null || text.length > MAX_CONFIG_FILE_BYTES) continue;
-    // A service is its top-level key in services.yaml; the application and the routes are their whole files.
-    const excerpt = sourceExcerpt(node.source.file, text, node.source.file.endsWith("services.yaml") ? node.source.key : null);
+    // A service is its top-level key in services.yaml, workers the `workers:` block; the application and the routes are their whole files.
+    const excerpt = sourceExcerpt(node.source.file, text, node.source.file.endsWith("services.yaml") || node.kind === "worker" ? node.source.key : null);
     if (excerpt) out[node.id] = excerpt;
   }
   return out;

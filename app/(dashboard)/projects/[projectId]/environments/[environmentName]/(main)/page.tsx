@@ -25,6 +25,9 @@ import { listSnapshots, snapshotLimit } from "@/lib/snapshots/snapshots";
 import { getEnvironmentFromParams } from "@/lib/session/page-access";
 import { environmentUrls } from "@/lib/runtime/deploy";
 import { DataSizes, DataSizesPending } from "@/components/environments/data-sizes";
+import { SiteStatus } from "@/components/environments/site-status";
+import { getEnvironmentSite } from "@/lib/environments/runtime-status";
+import { describeSite } from "@/lib/environments/site-status";
 
 type Props = { params: Promise<{ projectId: string; environmentName: string }> };
 
@@ -53,6 +56,8 @@ export default async function EnvironmentPage({ params }: Props) {
   const config = deployment ? deployment.config : null;
   const site = config && env.status !== "inactive" ? environmentUrls(config, projectId, env.name) : null;
   const limit = await snapshotLimit(db, access, env, snapshotList);
+  // Whether the site is up: read again whenever the project's event stream says a process changed state.
+  const siteLine = describeSite(getEnvironmentSite(access, env));
   const snapshotPanel = { snapshots: snapshotList, replaces: limit.replaces, canManage: hasRole(access.environmentRoles[env.type], "admin") };
 
   return (
@@ -69,6 +74,7 @@ export default async function EnvironmentPage({ params }: Props) {
           </span>
         }
       />
+      {siteLine ? <SiteStatus line={siteLine} projectId={projectId} environmentName={env.name} /> : null}
       <EnvironmentActions projectId={projectId} environmentName={env.name} initial={overview} git={git} />
       <div className="mt-6 grid gap-6 lg:grid-cols-3">
         <section aria-labelledby="env-activity" className="lg:col-span-2">

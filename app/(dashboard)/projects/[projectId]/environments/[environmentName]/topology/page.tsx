@@ -62,7 +62,7 @@ export default async function TopologyPage({ params }: Props) {
         </div>
       ) : null}
       {view.topology ? (
-        <TopologyGraph topology={view.topology} lastDeploy={view.lastDeploy} used={view.used} excerpts={view.excerpts} layout={await layoutTopology(view.topology)} asParsed={parsedConfiguration(view.topology, view.excerpts)} />
+        <TopologyGraph projectId={projectId} environmentName={env.name} topology={view.topology} lastDeploy={view.lastDeploy} used={view.used} excerpts={view.excerpts} layout={await layoutTopology(view.topology)} asParsed={parsedConfiguration(view.topology, view.excerpts)} />
       ) : (
         <p className="text-sm text-muted">The graph appears after the first deploy.</p>
       )}
