@@ -1,8 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test } from "./support/test";
-import { ADMIN_STATE } from "./support/accounts";
-import { createProject, uniqueSuffix } from "./support/pages";
+import { newDeployedProject } from "./support/pages";
 import { AppLogFile } from "../lib/runtime/app-logs/log-file";
 
 /** A writer of the shared server's log `name` of an environment, as the runtime writes it (access lines carry their own time). */
@@ -12,49 +11,47 @@ function appLog(projectId: string, environment: string, name: string): AppLogFil
   return new AppLogFile(path.join(dataDir, "logs", projectId, environment, `${name}.log`), { timestamps: name !== "access" });
 }
 
-test("the Logs tab follows an application log live, switches logs, shows the unwritten ones disabled, and downloads", async ({ browser }) => {
+test("the template runs PHP, and the Logs tab follows its access.log live while the site is reloaded, shows the unwritten logs disabled, and downloads", async ({ browser }) => {
   test.setTimeout(120_000);
-  const projectId = `applogs-${uniqueSuffix()}`;
-  const context = await browser.newContext({ storageState: ADMIN_STATE });
-  const page = await context.newPage();
-  await createProject(page, "App logs", "Starter", projectId);
+  const { projectId, context, page } = await newDeployedProject(browser, "applogs", "App logs");
+  const site = (query: string) => page.request.get(`http://localhost:${process.env.E2E_ENV_PORT}/${projectId}/staging/${query}`);
 
-  const access = appLog(projectId, "staging", "access");
-  const app = appLog(projectId, "staging", "app");
-  access.line("2026-12-06T07:40:00.123Z GET /checkout/cart 200 42ms 5120 203.0.113.7");
-  app.line("Booting the storefront");
-  app.line("PHP Warning: Undefined index: sku", "stderr");
-  await access.flush();
-  await app.flush();
-
-  // From the environment page to its Logs tab; the first log written (Access) is open.
+  // From the environment page to its Logs tab. Nothing visited the site yet: Access is empty, and disabled.
   await page.goto(`/projects/${projectId}/environments/staging`);
   await page.getByRole("link", { name: /^Logs:/ }).click();
-  await expect(page).toHaveURL(new RegExp(`/projects/${projectId}/environments/staging/logs$`));
+  await expect(page).toHaveURL(new RegExp(`/projects/${projectId}/environments/staging/logs`));
   const logs = page.getByRole("navigation", { name: "Logs" });
-  await expect(logs.getByRole("link", { name: "Access", exact: true })).toHaveAttribute("aria-current", "page");
-  await expect(page.getByRole("log", { name: "Access log" })).toContainText("GET /checkout/cart 200 42ms");
-  // The logs not written yet are shown, disabled, with the reason.
-  for (const name of ["Error", "Deploy", "Post-deploy"]) {
-    const button = logs.getByRole("button", { name, exact: true });
-    await expect(button).toHaveAttribute("aria-disabled", "true");
-    await expect(button).toHaveAccessibleDescription("Empty until the application writes it.");
-  }
-
-  // Switch to App: its lines, the time read from each, a stderr line marked.
+  const accessButton = logs.getByRole("button", { name: "Access", exact: true });
+  await expect(accessButton).toHaveAttribute("aria-disabled", "true");
+  await expect(accessButton).toHaveAccessibleDescription("Empty until the application writes it.");
+  // The deploy hooks' output, and the application's start, are there.
+  await logs.getByRole("link", { name: "Deploy", exact: true }).click();
+  await expect(page.getByRole("log", { name: "Deploy log" })).toContainText("Deploying mymagento to staging");
   await logs.getByRole("link", { name: "App", exact: true }).click();
   await expect(page).toHaveURL(/\/logs\?log=app$/);
-  const log = page.getByRole("log", { name: "App log" });
-  await expect(log).toContainText("Booting the storefront");
-  await expect(log.locator("[id^=L]", { hasText: "PHP Warning: Undefined index: sku" })).toHaveClass(/text-\[#f97066\]/);
-  await expect(page.getByRole("status").filter({ hasText: /^Live/ })).toBeVisible();
+  await expect(page.getByRole("log", { name: "App log" })).toContainText("Starting release");
 
-  // A line written now appears without a reload.
+  // The site is PHP's page: its version, and a visit counter that grows.
+  const first = await (await site("")).text();
+  expect(first).toMatch(/Rendered by PHP <strong id="php-version">\d+\.\d+\.\d+<\/strong>/);
+  const visits = Number(/id="visits">(\d+)</.exec(first)![1]);
+  expect(await (await site("")).text()).toContain(`id="visits">${visits + 1}<`);
+
+  // Access now has lines; opened, it follows new requests without a reload.
+  await page.reload();
+  await logs.getByRole("link", { name: "Access", exact: true }).click();
+  const log = page.getByRole("log", { name: "Access log" });
+  await expect(log).toContainText(" GET / 200 ");
+  await expect(page.getByRole("status").filter({ hasText: /^Live/ })).toBeVisible();
   await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+  for (const n of [1, 2, 3]) {
+    expect((await site(`?reload=${n}`)).status()).toBe(200);
+    await expect(log).toContainText(`GET /?reload=${n} 200`, { timeout: 10_000 });
+  }
+  expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+  const app = appLog(projectId, "staging", "app");
   app.line("Order 42 paid");
   await app.flush();
-  await expect(log).toContainText("Order 42 paid", { timeout: 10_000 });
-  expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
 
   // A worker's log appears in the list once it is written (on the next load).
   const worker = appLog(projectId, "staging", "worker-queue");
@@ -70,9 +67,8 @@ test("the Logs tab follows an application log live, switches logs, shows the unw
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("toolbar", { name: "Log tools" }).getByRole("link", { name: "Download" }).click()]);
   expect(download.suggestedFilename()).toBe(`${projectId}-staging-app.log`);
   const text = fs.readFileSync((await download.path())!, "utf8");
-  expect(text).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z Booting the storefront\n/);
-  expect(text).toContain(" [stderr] PHP Warning: Undefined index: sku\n");
-  expect(text).toMatch(/Z Order 42 paid\n$/);
+  expect(text).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z Starting release /);
+  expect(text).toMatch(/Z Order 42 paid\n/);
 
   // A follow of a quiet log answers at once (its headers do not wait for a line), and ends when its client goes.
   const status = await page.evaluate(async (url) => {
@@ -87,7 +83,6 @@ test("the Logs tab follows an application log live, switches logs, shows the unw
   const bad = await page.request.get(`/api/projects/${projectId}/environments/staging/logs/..%2F..%2Fauth-secret`);
   expect(bad.status()).toBe(400);
   expect(((await bad.json()) as { error: string }).error).toContain("A log is access, error, app, deploy, post-deploy or worker-<name>");
-  await access.close();
   await app.close();
   await context.close();
 });
