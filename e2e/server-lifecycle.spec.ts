@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import { expect, test } from "./support/test";
@@ -88,4 +89,39 @@ test("SIGTERM stops the worker, closes the database and releases its lock before
   expect(server.output()).toContain("[shutdown] SIGTERM: stopping the worker and closing the database");
   expect(server.output()).not.toContain("Still stopping after");
   expect(fs.existsSync(lock)).toBe(false);
+});
+
+test("environments' applications stop with the server, nothing of them outlives it, and a restart starts again what ran", async () => {
+  test.setTimeout(180_000);
+  const dataDir = makeDataDir();
+  const env = { SEED_DEMO: "1", ADMIN_EMAIL: "runtime@example.com", ADMIN_PASSWORD: "a long password for the runtime" };
+  const siteOf = async (server: TestServer) => {
+    try {
+      const res = await fetch(`http://localhost:${server.envPort}/demo-store/staging/health`);
+      return res.ok ? ((await res.json()) as { status: string; php: string }) : null;
+    } catch {
+      return null;
+    }
+  };
+  const processesOf = () => {
+    try {
+      return execFileSync("pgrep", ["-f", `${dataDir}/deploys/`], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+  let server = await startServer({ dataDir, env });
+  try {
+    // The demo project's staging runs PHP behind nginx once its first deploy is done.
+    await expect.poll(() => siteOf(server), { timeout: 120_000, intervals: [500] }).toMatchObject({ status: "ok", php: expect.stringMatching(/^\d+\.\d+/) });
+    expect(processesOf().length).toBeGreaterThan(0);
+    await server.stop();
+    expect(processesOf()).toEqual([]);
+    // Started again on the same data: what ran runs again, with no deploy.
+    server = await startServer({ dataDir, env });
+    await expect.poll(() => siteOf(server), { timeout: 30_000, intervals: [200] }).toMatchObject({ status: "ok" });
+    expect(server.output()).toMatch(/Started \d+ environments?' applications again/);
+  } finally {
+    await server.stop();
+  }
 });

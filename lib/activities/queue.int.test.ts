@@ -64,7 +64,8 @@ describeEachDatabase("the activity queue", ({ db }) => {
     const [done] = await db().select().from(activities).where(eq(activities.id, redeploy.id));
     expect(done).toMatchObject({ state: "complete", result: "success" });
     const [job] = await selectRows<{ state: string; name: string }>(db(), sql`select state, name from pgboss.job where id = ${done!.jobId}`);
-    expect(job).toEqual({ state: "completed", name: "activity-run" });
+    // (A redeploy starts the environment's processes: its job is on the queue that only a process hosting environments takes.)
+    expect(job).toEqual({ state: "completed", name: "activity-run-runtime" });
     // Expired snapshots are pruned by a pg-boss schedule.
     const schedules = await selectRows<{ name: string; cron: string }>(db(), sql`select name, cron from pgboss.schedule`);
     expect(schedules).toContainEqual({ name: "snapshots-prune", cron: "*/10 * * * *" });
