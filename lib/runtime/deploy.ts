@@ -19,6 +19,7 @@ import { effectiveHttpAccess, routerDigestOf } from "./http-access";
 import { openMailEndpoint, openMailRelay, type MailEndpoint } from "./mail-endpoint";
 import { ensureVolumes, mountBinds, prepareMountPlaces } from "./volumes";
 import { getRuntimeDriver } from "./driver/get-driver";
+import { forgetRouterTarget, PAUSED_FILE } from "./router-targets";
 import { appLogTarget, releaseAppLogTargets } from "./driver/app-log-target";
 import { deleteEnvironmentLogs } from "./app-logs/app-log-writers";
 import type { ReleaseSpec } from "./driver/runtime-driver";
@@ -62,8 +63,7 @@ export function staticSiteReason(projectId: string, environmentName: string): st
 export function routerSettingsFile(deployDir: string): string {
   return `${deployDir}${ROUTER_FILE}`;
 }
-/** Present in an environment's deploy folder while it is paused (a deploy removes it). */
-export const PAUSED_FILE = "paused";
+export { PAUSED_FILE } from "./router-targets";
 
 export interface RouterSettings {
   httpAccess: HttpAccessSettings;
@@ -90,11 +90,13 @@ export async function setPaused(projectId: string, environmentName: string, paus
   if (paused) {
     await fs.promises.mkdir(dir, { recursive: true });
     await fs.promises.writeFile(path.join(dir, PAUSED_FILE), new Date().toISOString());
+    forgetRouterTarget(projectId, environmentName);
     await getRuntimeDriver().stopEnvironment(projectId, environmentName, `${environmentName} is paused; stopping its processes.`);
     return { ok: true };
   }
   const revived = await reviveEnvironment(projectId, environmentName, log);
   await fs.promises.rm(path.join(dir, PAUSED_FILE), { force: true });
+  forgetRouterTarget(projectId, environmentName);
   return revived;
 }
 
@@ -446,6 +448,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
   fs.rmSync(link, { force: true });
   fs.symlinkSync(target, link);
   fs.renameSync(link, current);
+  forgetRouterTarget(ctx.projectId, ctx.environment.name);
   // The release it replaced finishes the requests it holds, then stops.
   if (previous && previous !== target) await driver.stopRelease(ctx.projectId, ctx.environment.name, path.basename(previous), `Release ${path.basename(previous)} was replaced by ${ctx.activityId}; stopping it.`);
   // Kept: the new deployment and the one before it (requests in flight), with what lies beside them.
@@ -454,6 +457,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
     if (entry === "current" || kept.some((k) => entry === k || entry === `${k}${ROUTER_FILE}` || entry === `${k}${STATIC_SITE_SUFFIX}`)) continue;
     await removeTree(path.join(envDir, entry));
   }
+  forgetRouterTarget(ctx.projectId, ctx.environment.name); // (a paused environment's marker went too)
   const deployMs = Date.now() - deployStarted;
   log.setSection(null);
   log.line(`Environment ${ctx.environment.name} now serves commit ${ctx.commit.slice(0, 12)} (deploy ${(deployMs / 1000).toFixed(1)} s, total ${((Date.now() - started) / 1000).toFixed(1)} s).`);
@@ -510,6 +514,7 @@ export async function removeEnvironmentDeploys(projectId: string, environmentNam
   await getRuntimeDriver().stopEnvironment(projectId, environmentName, `${environmentName} is being deactivated or deleted; stopping its processes.`);
   await releaseAppLogTargets(projectId, environmentName);
   await removeTree(environmentDeployDir(projectId, environmentName));
+  forgetRouterTarget(projectId, environmentName);
 }
 
 /** A project is being deleted: every process of its environments stops, and their log files are closed. */

@@ -7,6 +7,8 @@ import { NoFollowUnixAgent } from "./unix-socket";
 const MIB = 1024 * 1024;
 /** Connections to environments' web servers are kept open between requests (pooled per socket), and made without following a link. */
 const agent = new NoFollowUnixAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32, keepAliveMsecs: 1000 });
+/** A retry goes on a new connection (the pool may hold more connections the web server just closed). */
+const fresh = new NoFollowUnixAgent({ keepAlive: false });
 
 /** Headers that belong to one connection, not to the request: never passed on. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"]);
@@ -81,7 +83,7 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
 
   let socketPath = target.socketPath;
   const attempt = (retry: boolean) => {
-    const upstream = http.request({ socketPath, path: target.path, method: req.method, headers, agent, timeout: config.ROUTER_UPSTREAM_TIMEOUT * 1000 });
+    const upstream = http.request({ socketPath, path: target.path, method: req.method, headers, agent: retry ? fresh : agent, timeout: config.ROUTER_UPSTREAM_TIMEOUT * 1000 });
     let answered = false;
     upstream.on("response", (answer) => {
       answered = true;
@@ -122,7 +124,12 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
     });
     upstream.on("error", (err: NodeJS.ErrnoException) => {
       if (answered) return res.destroy();
-      if (!retry && idempotent && !hasBody && upstream.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE")) return attempt(true);
+      // A kept-open connection the web server had just closed (a release stopping): again, on a new
+      // connection to the release serving now.
+      if (!retry && idempotent && !hasBody && upstream.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE")) {
+        socketPath = target.retarget?.() ?? socketPath;
+        return attempt(true);
+      }
       // The release this request was meant for stopped (a deploy switched meanwhile): the new one answers.
       if (!hasBody && (err.code === "ENOENT" || err.code === "ECONNREFUSED")) {
         const now = target.retarget?.();

@@ -6,7 +6,8 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { environments } from "@/db/schema";
 import { verifyPassword } from "@/lib/auth/password";
-import { environmentDeployDir, PAUSED_FILE, ROUTER_FILE, routerSettingsFile, STATIC_SITE_SUFFIX, WEB_ROOT_FILE, type RouterSettings } from "./deploy";
+import { routerTarget } from "./router-targets";
+import { environmentDeployDir, ROUTER_FILE, routerSettingsFile, STATIC_SITE_SUFFIX, WEB_ROOT_FILE, type RouterSettings } from "./deploy";
 import { getRuntimeDriver } from "./driver/get-driver";
 import { appLogTarget } from "./driver/app-log-target";
 import { proxyRequest } from "./router-proxy";
@@ -130,10 +131,8 @@ export function createEnvironmentRouter(getDb: () => Promise<Db>, options: Route
         return res.end();
       }
       const current = path.join(environmentDeployDir(target.projectId, target.environment), "current");
-      let deployDir: string;
-      try {
-        deployDir = fs.realpathSync(current);
-      } catch {
+      const resolved = routerTarget(target.projectId, target.environment);
+      if (!resolved.deployDir) {
         const db = await getDb();
         const [env] = await db
           .select({ status: environments.status })
@@ -142,8 +141,8 @@ export function createEnvironmentRouter(getDb: () => Promise<Db>, options: Route
         if (env && env.status !== "inactive") return page(res, 503, "Waiting for deployment", `${target.environment} has not been deployed yet. This page reloads by itself.`);
         return page(res, 404, "No such environment", `There is no active environment ${target.environment} in project ${target.projectId}.`);
       }
-      const envDir = path.dirname(deployDir);
-      if (await fs.promises.access(path.join(envDir, PAUSED_FILE)).then(() => true, () => false)) {
+      const deployDir = resolved.deployDir;
+      if (resolved.paused) {
         const where = options.consoleUrl ? ` <a href="${escapeHtml(`${options.consoleUrl}/projects/${target.projectId}/environments/${target.environment}`)}">Resume it from the console</a> (members with the admin role), or push or redeploy.` : " A member can resume it from the console.";
         return page(res, 503, "This environment is paused", `${escapeHtml(target.environment)} is paused: its data is kept, but its site is not served.${where}`, { "x-robots-tag": "noindex, nofollow", "retry-after": "3600" });
       }

@@ -40,9 +40,10 @@ interface DriverState {
   /** "<project>/<environment>" → release id → its processes. */
   environments: Map<string, Map<string, Release>>;
   listeners: Set<(projectId: string, environmentName: string) => void>;
+  sockets: Map<string, string>;
 }
 const KEY = Symbol.for("pwi.runtime.local-driver");
-const state: DriverState = ((globalThis as typeof globalThis & { [KEY]?: DriverState })[KEY] ??= { environments: new Map(), listeners: new Set() });
+const state: DriverState = ((globalThis as typeof globalThis & { [KEY]?: DriverState })[KEY] ??= { environments: new Map(), listeners: new Set(), sockets: new Map() });
 
 const envKey = (projectId: string, environmentName: string) => `${projectId}/${environmentName}`;
 
@@ -170,7 +171,15 @@ export const localDriver: RuntimeDriver = {
   },
 
   webSocket(projectId, environmentName, releaseId) {
-    return releaseWebSocket(releaseDir(projectId, environmentName, releaseId));
+    // Asked at every request: the path (a hash of the three) is kept.
+    const id = `${projectId}/${environmentName}/${releaseId}`;
+    let socket = state.sockets.get(id);
+    if (!socket) {
+      if (state.sockets.size > 10_000) state.sockets.clear();
+      socket = releaseWebSocket(releaseDir(projectId, environmentName, releaseId));
+      state.sockets.set(id, socket);
+    }
+    return socket;
   },
 
   onStatusChange(listener) {

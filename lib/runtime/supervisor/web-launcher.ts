@@ -5,8 +5,10 @@
  * application (PHP-FPM, or `web.commands.start`), then post_start, then marks the release
  * started (`/run/app/.started`). When either nginx or the application exits, it stops the
  * other and exits, and the supervisor starts the sandbox again. SIGTERM stops both
- * gracefully (nginx and PHP-FPM finish the requests they hold: SIGQUIT; an application
- * command gets SIGTERM) and waits for them.
+ * gracefully: nginx first (SIGQUIT: it stops accepting, so the router sends new requests to
+ * the release that replaced this one, and finishes what it accepted), then, once nginx is
+ * gone, the application (PHP-FPM: SIGQUIT, finishing its requests; a start command: SIGTERM):
+ * stopping both at once made PHP-FPM drop the requests nginx still had queued for it.
  *
  * Arguments: kind ("php" or "command"), the PHP-FPM binary, pre_start, start, post_start.
  */
@@ -25,7 +27,7 @@ else /bin/bash -c "$start" </dev/null 3>&- &
 fi
 app=$!
 stopping=
-trap 'stopping=1; kill -QUIT $web 2>/dev/null; if [ "$kind" = php ]; then kill -QUIT $app 2>/dev/null; else kill -TERM $app 2>/dev/null; fi' TERM INT
+trap 'stopping=1; kill -QUIT $web 2>/dev/null' TERM INT
 if [ -n "$post" ]; then
   /bin/bash -c "$post" </dev/null 3>&-; rc=$?
   if [ $rc -ne 0 ]; then echo "post_start exited with code $rc." >&2; fi
@@ -34,7 +36,11 @@ fi
 while :; do
   ended=
   wait -n -p ended $web $app; code=$?
-  if [ -n "$stopping" ]; then wait; exit 0; fi
+  if [ -n "$stopping" ]; then
+    while kill -0 $web 2>/dev/null; do wait $web; done
+    if [ "$kind" = php ]; then kill -QUIT $app 2>/dev/null; else kill -TERM $app 2>/dev/null; fi
+    wait; exit 0
+  fi
   [ -z "$ended" ] && continue
   if [ "$ended" = "$web" ]; then echo "nginx exited with code $code." >&3; else
     if [ "$kind" = php ]; then echo "PHP-FPM exited with code $code." >&2; else echo "The start command exited with code $code." >&2; fi
