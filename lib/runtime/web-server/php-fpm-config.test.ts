@@ -21,6 +21,8 @@ describe("buildPhpFpmConfig", () => {
         "; The application reads its variables (MAGENTO_CLOUD_*, PORT…) with getenv.",
         "clear_env = no",
         "catch_workers_output = yes",
+        "; A script's error_log() goes to the worker's stderr, which FPM passes to app.log (not to nginx as FastCGI stderr).",
+        "php_admin_value[error_log] = /proc/self/fd/2",
         "decorate_workers_output = no",
         "; Only .php files run, whatever nginx is asked for (FPM's default, said again).",
         "security.limit_extensions = .php",
