@@ -177,7 +177,7 @@ export const environmentActivityRunners: ActivityRunners<EnvironmentActivityKind
   },
   "environment.resume": {
     async run(ctx) {
-      const resumed = await setPaused(ctx.activity.projectId, ctx.environment.name, false, ctx.log);
+      const resumed = await setPaused(ctx.activity.projectId, ctx.environment.name, false, ctx.log, ctx.db);
       if (!resumed.ok) return resumed;
       await ctx.db.update(environments).set({ pausedAt: null, updatedAt: new Date() }).where(eq(environments.id, ctx.environment.id));
       ctx.log.line(`${ctx.environment.name} is serving its site again.`);

@@ -135,6 +135,6 @@ export async function startInstance(log: (line: string) => void = console.log): 
   // Environments' applications run in this process (their router is here): their open pages hear each change of their processes' state.
   onRuntimeStatusChange(db);
   // What ran before a restart runs again.
-  void reviveEnvironments(log).then((n) => n > 0 && log(`[startup] Started ${n} environment${n === 1 ? "" : "s"}' applications again.`));
+  void reviveEnvironments(log, db).then((n) => n > 0 && log(`[startup] Started ${n} environment${n === 1 ? "" : "s"}' applications again.`));
   return report;
 }

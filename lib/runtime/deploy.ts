@@ -1,7 +1,7 @@
 import "server-only";
 import fs from "node:fs";
 import path from "node:path";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { deployments, environments, type Environment, type HttpAccessSettings } from "@/db/schema";
 import type { LogSink } from "./log-sink";
@@ -22,7 +22,7 @@ import { getRuntimeDriver } from "./driver/get-driver";
 import { forgetRouterTarget, PAUSED_FILE } from "./router-targets";
 import { appLogTarget, releaseAppLogTargets } from "./driver/app-log-target";
 import { deleteEnvironmentLogs } from "./app-logs/app-log-writers";
-import type { ReleaseSpec } from "./driver/runtime-driver";
+import type { ReleaseServices, ReleaseSpec } from "./driver/runtime-driver";
 
 /** In each deploy directory: the web root of `web.locations["/"]`, for the environment router. */
 export const WEB_ROOT_FILE = ".web-root";
@@ -85,7 +85,7 @@ export async function currentRouterSettings(db: Db, env: Environment): Promise<R
  * Pauses (the router answers 503, every process of the environment stops) or resumes an
  * environment's site (its current release starts again and must answer). Returns what failed.
  */
-export async function setPaused(projectId: string, environmentName: string, paused: boolean, log?: LogSink): Promise<DeployOutcome> {
+export async function setPaused(projectId: string, environmentName: string, paused: boolean, log?: LogSink, db?: Db): Promise<DeployOutcome> {
   const dir = environmentDeployDir(projectId, environmentName);
   if (paused) {
     await fs.promises.mkdir(dir, { recursive: true });
@@ -94,17 +94,40 @@ export async function setPaused(projectId: string, environmentName: string, paus
     await getRuntimeDriver().stopEnvironment(projectId, environmentName, `${environmentName} is paused; stopping its processes.`);
     return { ok: true };
   }
-  const revived = await reviveEnvironment(projectId, environmentName, log);
+  const revived = await reviveEnvironment(projectId, environmentName, log, db);
   await fs.promises.rm(path.join(dir, PAUSED_FILE), { force: true });
   forgetRouterTarget(projectId, environmentName);
   return revived;
+}
+
+/** A LogSink over an application log (lines of the running release's SMTP endpoint go to app.log). */
+function appLogSink(projectId: string, environmentName: string): LogSink {
+  const target = appLogTarget(projectId, environmentName, "app");
+  return { line: (text, stream) => target.line(text, stream === "stderr" ? "stderr" : "stdout"), setSection: () => undefined, isBackedUp: () => false, drained: async () => undefined };
+}
+
+/** The running release's SMTP endpoint: the environment's Mailbox and relay, its messages recorded under the release's deploy. */
+function releaseMail(db: Db, projectId: string, environment: Environment, releaseId: string): ReleaseServices {
+  return {
+    openMail: async () => {
+      const endpoint = await openMailEndpoint({ db, projectId, environment, activityId: releaseId, log: appLogSink(projectId, environment.name), sandboxed: true, relay: openMailRelay(environment) });
+      return { socketPath: endpoint.socketPath, env: endpoint.hookEnv, close: () => endpoint.close() };
+    },
+  };
+}
+
+/** The environment row a revived release's SMTP endpoint needs, or no endpoint. */
+async function revivedMail(db: Db | undefined, projectId: string, environmentName: string, releaseId: string): Promise<ReleaseServices | undefined> {
+  if (!db) return undefined;
+  const [env] = await db.select().from(environments).where(and(eq(environments.projectId, projectId), eq(environments.name, environmentName)));
+  return env ? releaseMail(db, projectId, env, releaseId) : undefined;
 }
 
 /**
  * At the server's start: every environment that served a release when the server stopped (not
  * paused, not static) runs it again, two at a time, in the background. Says each failure.
  */
-export async function reviveEnvironments(log: (line: string) => void): Promise<number> {
+export async function reviveEnvironments(log: (line: string) => void, db?: Db): Promise<number> {
   const root = path.dirname(path.dirname(environmentDeployDir("x", "x")));
   const todo: [string, string][] = [];
   for (const project of fs.existsSync(root) ? fs.readdirSync(root) : []) {
@@ -119,7 +142,7 @@ export async function reviveEnvironments(log: (line: string) => void): Promise<n
     const item = todo.shift();
     if (!item) return;
     const [project, environment] = item;
-    const r = await reviveEnvironment(project, environment).catch((err: Error) => ({ ok: false as const, message: err.message }));
+    const r = await reviveEnvironment(project, environment, undefined, db).catch((err: Error) => ({ ok: false as const, message: err.message }));
     if (r.ok) revived++;
     else log(`[runtime] ${project}/${environment} was not started again: ${r.message}`);
     return next();
@@ -129,7 +152,7 @@ export async function reviveEnvironments(log: (line: string) => void): Promise<n
 }
 
 /** Starts the release an environment serves (after Resume, or when the server starts), unless its site is static. */
-export async function reviveEnvironment(projectId: string, environmentName: string, log?: LogSink): Promise<DeployOutcome> {
+export async function reviveEnvironment(projectId: string, environmentName: string, log?: LogSink, db?: Db): Promise<DeployOutcome> {
   const current = path.join(environmentDeployDir(projectId, environmentName), "current");
   let deployDir: string;
   try {
@@ -139,7 +162,8 @@ export async function reviveEnvironment(projectId: string, environmentName: stri
   }
   if (fs.existsSync(`${deployDir}${STATIC_SITE_SUFFIX}`)) return { ok: true };
   const sink: LogSink = log ?? { line: () => undefined, setSection: () => undefined, isBackedUp: () => false, drained: async () => undefined };
-  const started = await getRuntimeDriver().reviveRelease(projectId, environmentName, path.basename(deployDir), deployDir, sink);
+  const releaseId = path.basename(deployDir);
+  const started = await getRuntimeDriver().reviveRelease(projectId, environmentName, releaseId, deployDir, sink, await revivedMail(db, projectId, environmentName, releaseId));
   if (!started.ok) sink.line(started.message, "stderr");
   return started.ok ? { ok: true } : { ok: false, message: started.message };
 }
@@ -427,7 +451,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
   const support = driver.support(config);
   if (support.ok) {
     const spec: ReleaseSpec = { projectId: ctx.projectId, environmentName: ctx.environment.name, releaseId: ctx.activityId, deployDir: target, config, env: runtimeEnv(env), binds };
-    const started = await driver.startRelease(spec, log, ctx.signal);
+    const started = await driver.startRelease(spec, log, ctx.signal, releaseMail(ctx.db, ctx.projectId, ctx.environment, ctx.activityId));
     if (!started.ok) {
       log.line(started.message, "stderr");
       await removeTree(target);

@@ -2,11 +2,13 @@
 // how it is supervised and stopped, and what hostile applications get.
 import fs from "node:fs";
 import http from "node:http";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ProjectConfig } from "@/lib/config/parse-config";
+import type { ReleaseServices } from "./runtime-driver";
 import { recordingLog } from "@/lib/runtime/testing-hooks";
 
 process.env.APP_STOP_GRACE = "2";
@@ -54,10 +56,10 @@ function deployment(project: string, environment: string, files: Record<string, 
   return { releaseId, dir, binds: [{ source: volume, dest: "/app/var" }], makeCurrent: () => { fs.rmSync(path.join(envDir, "current"), { force: true }); fs.symlinkSync(dir, path.join(envDir, "current")); } };
 }
 
-async function start(project: string, environment: string, cfg: ProjectConfig, files: Record<string, string>, env: Record<string, string> = {}) {
+async function start(project: string, environment: string, cfg: ProjectConfig, files: Record<string, string>, env: Record<string, string> = {}, services?: ReleaseServices) {
   const d = deployment(project, environment, files);
   const log = recordingLog();
-  const outcome = await localDriver.startRelease({ projectId: project, environmentName: environment, releaseId: d.releaseId, deployDir: d.dir, config: cfg, env: { MAGENTO_CLOUD_ENVIRONMENT: environment, ...env }, binds: d.binds }, log.log);
+  const outcome = await localDriver.startRelease({ projectId: project, environmentName: environment, releaseId: d.releaseId, deployDir: d.dir, config: cfg, env: { MAGENTO_CLOUD_ENVIRONMENT: environment, ...env }, binds: d.binds }, log.log, undefined, services);
   if (outcome.ok) d.makeCurrent();
   return { ...d, outcome, log };
 }
@@ -320,5 +322,26 @@ suite("the local sandbox driver", () => {
     } finally {
       router.close();
     }
+  });
+
+  it.runIf(node)("the application and its workers reach the environment's SMTP endpoint at $MAGENTO_CLOUD_SMTP_HOST:$MAGENTO_CLOUD_SMTP_PORT, and nothing else", async () => {
+    projects.push(["drv", "mailer"]);
+    // A stand-in for the endpoint: a Unix socket that records what arrives.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-smtp-"));
+    const socketPath = path.join(dir, "smtp.sock");
+    const received: string[] = [];
+    const server = net.createServer((c) => c.on("data", (d) => received.push(String(d).trim())));
+    await new Promise<void>((r) => server.listen(socketPath, () => r()));
+    let closed = false;
+    const services: ReleaseServices = { openMail: async () => ({ socketPath, env: { MAGENTO_CLOUD_SMTP_HOST: "127.0.0.1", MAGENTO_CLOUD_SMTP_PORT: "1025" }, close: async () => void (closed = true) }) };
+    const send = (who: string) => `require("net").connect(+process.env.MAGENTO_CLOUD_SMTP_PORT,process.env.MAGENTO_CLOUD_SMTP_HOST,function(){this.end("HELO ${who}\\r\\n")}).on("error",e=>console.log("mail failed",e.code))`;
+    const app = `${send("web")};require("http").createServer((q,s)=>s.end("ok")).listen(process.env.PORT)`;
+    const r = await start("drv", "mailer", config({ type: "nodejs:20", web: { commands: { start: `node -e '${app}'` } }, workers: { mail: { commands: { start: `node -e '${send("worker")}'; exec sleep 1000` } } } }), { "public/.keep": "" }, {}, services);
+    expect(r.outcome, r.log.text()).toEqual({ ok: true });
+    expect(await waitFor(() => received.includes("HELO web") && received.includes("HELO worker"), 5000)).toBe(true);
+    await localDriver.stopEnvironment("drv", "mailer", "Stopping the mailer.");
+    expect(closed).toBe(true);
+    server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

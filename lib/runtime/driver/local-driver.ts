@@ -16,7 +16,9 @@ import { WEB_LAUNCHER } from "@/lib/runtime/supervisor/web-launcher";
 import { appLogTarget } from "./app-log-target";
 import { prepareReleaseDir, readSealedRelease, releaseConfDir, releaseDir, releaseSocketDir, releaseStartedMarker, releaseWebSocket, writeSealedRelease } from "./release-files";
 import { buildReleaseConfig, webRuntimeOf } from "./release-config";
-import type { EnvironmentRuntimeStatus, ProcessStatus, ReleaseSpec, RunSupport, RuntimeDriver, RuntimeState, StartOutcome } from "./runtime-driver";
+import type { EnvironmentRuntimeStatus, ProcessStatus, ReleaseMail, ReleaseSpec, RunSupport, RuntimeDriver, RuntimeState, StartOutcome } from "./runtime-driver";
+import { SANDBOX_FORWARDER } from "@/lib/runtime/mail-endpoint";
+import { WITH_MAIL_FORWARDER } from "@/lib/runtime/supervisor/web-launcher";
 
 const MIB = 1024 * 1024;
 /** Where an environment's sockets are inside its sandboxes. */
@@ -31,6 +33,7 @@ interface Release {
   web: SupervisedProcess;
   workers: Map<string, SupervisedProcess>;
   cgroup: HookCgroup | null;
+  mail: ReleaseMail | null;
   runs: string;
   note: string | null;
   stopping: Promise<void> | null;
@@ -64,7 +67,7 @@ export const localDriver: RuntimeDriver = {
     return web.ok ? { ok: true, runs: web.runs, note: web.note } : { ok: false, reason: web.reason };
   },
 
-  async startRelease(spec, log, signal) {
+  async startRelease(spec, log, signal, services) {
     const web = webRuntimeOf(spec.config, SANDBOX_SOCKETS, APP_PORT);
     const sandbox = sandboxSupport();
     if (!web.ok || !sandbox.ok) return { ok: false, message: `This host cannot run the application: ${web.ok ? (sandbox as { reason: string }).reason : web.reason}.` };
@@ -81,16 +84,20 @@ export const localDriver: RuntimeDriver = {
     const fileSizeBytes = spec.config.app.disk * MIB;
     const cgroup = hasPerl() ? createHookCgroup(limits) : null;
     const sandboxed = { bwrap: sandbox.bwrap, seccomp: seccomp?.ok ? seccomp.file : null };
+    // The environment's SMTP endpoint, open while the release runs; a forwarder in each sandbox
+    // listens on 127.0.0.1:1025 ($MAGENTO_CLOUD_SMTP_PORT) and leads to it, and nowhere else.
+    const mail = services?.openMail ? await services.openMail() : null;
+    const forwarder = mail?.socketPath ? SANDBOX_FORWARDER : "";
     const binds = [...spec.binds, { source: releaseSocketDir(dir), dest: SANDBOX_SOCKETS }];
-    const box: SandboxSpec = { appDir: spec.deployDir, appWritable: false, binds, roBinds: [{ source: releaseConfDir(dir), dest: SANDBOX_CONF }], network: false, smtpSocket: null };
-    const baseEnv = { ...spec.env, ...hookBaseEnv(SANDBOX_APP_DIR), ...web.env };
+    const box: SandboxSpec = { appDir: spec.deployDir, appWritable: false, binds, roBinds: [{ source: releaseConfDir(dir), dest: SANDBOX_CONF }], network: false, smtpSocket: mail?.socketPath ?? null };
+    const baseEnv = { ...spec.env, ...(mail?.env ?? {}), ...hookBaseEnv(SANDBOX_APP_DIR), ...web.env };
     const logs = (name: string) => appLogTarget(spec.projectId, spec.environmentName, name);
     const appLog = logs("app");
     const graceMs = config.APP_STOP_GRACE * 1000;
     const webProcess = new SupervisedProcess({
       label: web.label,
       command: () => {
-        const command = sandboxedCommand({ inner: ["/bin/bash", "-c", WEB_LAUNCHER, "pwi-web", ...web.launcherArgs], env: baseEnv, sandboxed, sandbox: box, limits, cgroup, fileSizeBytes, keepFds: 1 });
+        const command = sandboxedCommand({ inner: ["/bin/bash", "-c", WEB_LAUNCHER, "pwi-web", ...web.launcherArgs, forwarder], env: baseEnv, sandboxed, sandbox: box, limits, cgroup, fileSizeBytes, keepFds: 1 });
         return { ...command, cwd: spec.deployDir };
       },
       stdout: appLog,
@@ -108,7 +115,8 @@ export const localDriver: RuntimeDriver = {
         new SupervisedProcess({
           label: `Worker ${name}`,
           command: () => {
-            const command = sandboxedCommand({ inner: ["/bin/bash", "-c", worker.start], env: { ...spec.env, ...worker.env, ...hookBaseEnv(SANDBOX_APP_DIR) }, sandboxed, sandbox: workerBox, limits, cgroup, fileSizeBytes });
+            const inner = forwarder ? ["/bin/bash", "-c", WITH_MAIL_FORWARDER, "pwi-worker", forwarder, worker.start] : ["/bin/bash", "-c", worker.start];
+            const command = sandboxedCommand({ inner, env: { ...spec.env, ...(mail?.env ?? {}), ...worker.env, ...hookBaseEnv(SANDBOX_APP_DIR) }, sandboxed, sandbox: workerBox, limits, cgroup, fileSizeBytes });
             return { ...command, cwd: spec.deployDir };
           },
           stdout: workerLog,
@@ -118,7 +126,7 @@ export const localDriver: RuntimeDriver = {
         }),
       );
     }
-    const release: Release = { spec, dir, web: webProcess, workers, cgroup, runs: web.runs, note: web.note, stopping: null };
+    const release: Release = { spec, dir, web: webProcess, workers, cgroup, mail, runs: web.runs, note: web.note, stopping: null };
     // Each change of a process's state is written beside the release: another process on this machine (the dashboard, when a worker hosts it) reads it.
     for (const p of [webProcess, ...workers.values()]) {
       p.onStateChange = () => {
@@ -155,12 +163,12 @@ export const localDriver: RuntimeDriver = {
     await Promise.all([...releases.values()].map((r) => stopRelease(r, reason)));
   },
 
-  async reviveRelease(projectId, environmentName, releaseId, deployDir, log) {
+  async reviveRelease(projectId, environmentName, releaseId, deployDir, log, services) {
     const existing = state.environments.get(envKey(projectId, environmentName))?.get(releaseId);
     if (existing && !existing.stopping) return { ok: true };
     const spec = readSealedRelease(releaseDir(projectId, environmentName, releaseId)) as ReleaseSpec | null;
     if (!spec || spec.deployDir !== deployDir) return { ok: false, message: "This deployment was made before applications ran, or its runtime description is gone: redeploy the environment." };
-    return localDriver.startRelease(spec, log);
+    return localDriver.startRelease(spec, log, undefined, services);
   },
 
   environmentStatus(projectId, environmentName) {
@@ -261,6 +269,7 @@ function stopRelease(release: Release, reason: string): Promise<void> {
   release.stopping ??= (async () => {
     await Promise.all([release.web.stop(reason), ...[...release.workers.values()].map((w) => w.stop(reason))]);
     await release.cgroup?.remove();
+    await release.mail?.close().catch(() => undefined);
     const releases = state.environments.get(envKey(release.spec.projectId, release.spec.environmentName));
     if (releases?.get(release.spec.releaseId) === release) releases.delete(release.spec.releaseId);
     if (releases?.size === 0) state.environments.delete(envKey(release.spec.projectId, release.spec.environmentName));

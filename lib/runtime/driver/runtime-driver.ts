@@ -45,6 +45,21 @@ export interface EnvironmentRuntimeStatus {
 
 export type StartOutcome = { ok: true } | { ok: false; message: string };
 
+/** An environment's SMTP endpoint for a running release (lib/runtime/mail-endpoint.ts), open while the release runs. */
+export interface ReleaseMail {
+  /** The Unix socket bound into each sandbox at /run/pwi-smtp.sock (null: none can be). */
+  socketPath: string | null;
+  /** MAGENTO_CLOUD_SMTP_HOST and _PORT, as the application gets them. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** What the domain above gives a release besides its spec. */
+export interface ReleaseServices {
+  /** Opens the environment's SMTP endpoint for this release (its Mailbox, its relay). */
+  openMail?: () => Promise<ReleaseMail>;
+}
+
 /** Whether this host can run a configuration's application, and if not the sentence why. */
 export type RunSupport = { ok: true; runs: string; note: string | null } | { ok: false; reason: string };
 
@@ -62,13 +77,13 @@ export interface RuntimeDriver {
    * (post_start done, then a request through its web server answered), or fails with a
    * sentence (its processes stopped, nothing else touched). Progress lines go to `log`.
    */
-  startRelease(spec: ReleaseSpec, log: LogSink, signal?: AbortSignal): Promise<StartOutcome>;
+  startRelease(spec: ReleaseSpec, log: LogSink, signal?: AbortSignal, services?: ReleaseServices): Promise<StartOutcome>;
   /** Stops one release of an environment (the one a deploy replaced), gracefully. */
   stopRelease(projectId: string, environmentName: string, releaseId: string, reason: string): Promise<void>;
   /** Stops every process of an environment (Deactivate, Pause, Delete). */
   stopEnvironment(projectId: string, environmentName: string, reason: string): Promise<void>;
   /** Starts again the release an environment served before the server stopped (or before Pause). */
-  reviveRelease(projectId: string, environmentName: string, releaseId: string, deployDir: string, log: LogSink): Promise<StartOutcome>;
+  reviveRelease(projectId: string, environmentName: string, releaseId: string, deployDir: string, log: LogSink, services?: ReleaseServices): Promise<StartOutcome>;
   /** What runs for an environment now (the release it serves, or the newest starting one), or null. */
   environmentStatus(projectId: string, environmentName: string): EnvironmentRuntimeStatus | null;
   /** The socket the environment router connects to for a release. */

@@ -10,10 +10,17 @@
  * gone, the application (PHP-FPM: SIGQUIT, finishing its requests; a start command: SIGTERM):
  * stopping both at once made PHP-FPM drop the requests nginx still had queued for it.
  *
- * Arguments: kind ("php" or "command"), the PHP-FPM binary, pre_start, start, post_start.
+ * Arguments: kind ("php" or "command"), the PHP-FPM binary, pre_start, start, post_start, and
+ * the e-mail forwarder's script ("" for none): started first, in the background, killed with the
+ * sandbox, it listens on 127.0.0.1:1025 and leads to the environment's SMTP endpoint.
  */
-export const WEB_LAUNCHER = String.raw`kind=$1 fpm=$2 pre=$3 start=$4 post=$5
+export const WEB_LAUNCHER = String.raw`kind=$1 fpm=$2 pre=$3 start=$4 post=$5 fwd=$6 fwdpid=
 rm -f /run/app/.started
+if [ -n "$fwd" ] && command -v node >/dev/null 2>&1; then
+  node -e "$fwd" </dev/null >/dev/null 2>&1 3>&- &
+  fwdpid=$!
+  i=0; while [ ! -e /tmp/.pwi-smtp-ready ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done
+fi
 if [ -n "$pre" ]; then
   /bin/bash -c "$pre" </dev/null 3>&-; rc=$?
   if [ $rc -ne 0 ]; then echo "pre_start exited with code $rc: the application is not started." >&2; exit 3; fi
@@ -39,13 +46,17 @@ while :; do
   if [ -n "$stopping" ]; then
     while kill -0 $web 2>/dev/null; do wait $web; done
     if [ "$kind" = php ]; then kill -QUIT $app 2>/dev/null; else kill -TERM $app 2>/dev/null; fi
-    wait; exit 0
+    wait $app; [ -n "$fwdpid" ] && kill $fwdpid 2>/dev/null; exit 0
   fi
   [ -z "$ended" ] && continue
   if [ "$ended" = "$web" ]; then echo "nginx exited with code $code." >&3; else
     if [ "$kind" = php ]; then echo "PHP-FPM exited with code $code." >&2; else echo "The start command exited with code $code." >&2; fi
   fi
-  kill -TERM $web $app 2>/dev/null; wait
+  kill -TERM $web $app $fwdpid 2>/dev/null; wait
   exit $code
 done
 `;
+
+/** A worker's main process when the release has an SMTP endpoint: the forwarder ($1) in the background, then the worker's command ($2) in its place. */
+export const WITH_MAIL_FORWARDER = String.raw`if command -v node >/dev/null 2>&1; then node -e "$1" </dev/null >/dev/null 2>&1 & i=0; while [ ! -e /tmp/.pwi-smtp-ready ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done; fi
+exec /bin/bash -c "$2"`;
