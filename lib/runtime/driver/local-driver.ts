@@ -9,6 +9,7 @@ import { hookBaseEnv, SANDBOX_APP_DIR, sandboxSupport, type SandboxSpec } from "
 import { hasPerl, sandboxedCommand } from "@/lib/runtime/sandbox-command";
 import { hookSeccomp } from "@/lib/runtime/seccomp";
 import { connectNoFollow } from "@/lib/runtime/unix-socket";
+import { describeDiskVerdict, watchDisk, type DiskWatch } from "@/lib/runtime/disk-watch";
 import { SupervisedProcess, type ProcessState } from "@/lib/runtime/supervisor/supervised-process";
 import { descendants, processesMemory } from "@/lib/runtime/supervisor/process-tree";
 import { dataPaths, removeTree } from "@/lib/paths";
@@ -34,6 +35,7 @@ interface Release {
   workers: Map<string, SupervisedProcess>;
   cgroup: HookCgroup | null;
   mail: ReleaseMail | null;
+  disk: DiskWatch | null;
   runs: string;
   note: string | null;
   stopping: Promise<void> | null;
@@ -126,7 +128,9 @@ export const localDriver: RuntimeDriver = {
         }),
       );
     }
-    const release: Release = { spec, dir, web: webProcess, workers, cgroup, mail, runs: web.runs, note: web.note, stopping: null };
+    const release: Release = { spec, dir, web: webProcess, workers, cgroup, mail, disk: null, runs: web.runs, note: web.note, stopping: null };
+    // No running environment leaves the machine's disk nearly full: past the floor, it is stopped, with a line saying so.
+    release.disk = watchDisk({ dirs: [releaseSocketDir(dir), ...spec.binds.map((b) => b.source)], limitBytes: null, onExceeded: (verdict) => void stopRelease(release, describeDiskVerdict("The application", verdict)) });
     // Each change of a process's state is written beside the release: another process on this machine (the dashboard, when a worker hosts it) reads it.
     for (const p of [webProcess, ...workers.values()]) {
       p.onStateChange = () => {
@@ -268,6 +272,7 @@ function statusOf(name: string, p: SupervisedProcess, withMemory = true): Proces
 function stopRelease(release: Release, reason: string): Promise<void> {
   release.stopping ??= (async () => {
     await Promise.all([release.web.stop(reason), ...[...release.workers.values()].map((w) => w.stop(reason))]);
+    await release.disk?.stop();
     await release.cgroup?.remove();
     await release.mail?.close().catch(() => undefined);
     const releases = state.environments.get(envKey(release.spec.projectId, release.spec.environmentName));
