@@ -66,11 +66,13 @@ async function start(project: string, environment: string, cfg: ProjectConfig, f
 
 function request(socketPath: string, p = "/"): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    http.get({ socketPath, path: p, headers: { host: "x" } }, (res) => {
+    const req = http.get({ socketPath, path: p, headers: { host: "x" }, timeout: 10_000 }, (res) => {
       let body = "";
       res.on("data", (c) => (body += c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    }).on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer from ${socketPath}${p} within 10 s`)));
+    req.on("error", reject);
   });
 }
 

@@ -39,6 +39,8 @@ const QUICK_EXITS = 5;
 const FIRST_DELAY_MS = 100;
 const MAX_DELAY_MS = 5_000;
 const CRASH_LOOP_DELAY_MS = 30_000;
+/** How long a killed sandbox's output may stay open before it is closed from this side. */
+const KILLED_GONE_MS = 3_000;
 /** Lines longer than this are cut (the rest is counted). */
 const MAX_LINE_BYTES = 16 * 1024;
 
@@ -155,7 +157,11 @@ export class SupervisedProcess {
       if (!graceful) {
         this.options.events.line(`${this.options.label} did not stop within ${Math.round(this.options.graceMs / 1000)} s of SIGTERM; killed.`, "stderr");
         for (const pid of [child.pid, ...descendants(child.pid)]) signal(pid, "SIGKILL");
-        await this.exited;
+        // Its output ends when the last process holding it is gone; a stop never waits on that for long.
+        if (!(await Promise.race([this.exited.then(() => true), delay(KILLED_GONE_MS).then(() => false)]))) {
+          for (const stream of child.stdio) stream?.destroy();
+          await this.exited;
+        }
       }
       this.setState("stopped");
     })();
