@@ -113,6 +113,29 @@ withNginx("nginx -t", () => {
   });
 });
 
+withNginx("nginx and links the application's files or processes made", () => {
+  it("follows none: a root that is a link out of the application, a link to a file outside, a link to the server's own files", async () => {
+    const dir = tempDir("l");
+    const app = path.join(dir, "app");
+    const outside = path.join(dir, "outside");
+    writeFiles(outside, { "secret.txt": "OUTSIDE SECRET", "index.html": "OUTSIDE INDEX" });
+    writeFiles(app, { "public/ok.txt": "OK", ".router.json": '{"passwordHash":"x"}' });
+    fs.symlinkSync(outside, path.join(app, "linked-root")); // a location root that is a link
+    fs.symlinkSync(path.join(outside, "secret.txt"), path.join(app, "public", "leak.txt"));
+    fs.symlinkSync("../.router.json", path.join(app, "public", "router.txt"));
+    fs.symlinkSync("../../outside", path.join(app, "public", "up")); // ../ through a link folder
+    const socket = path.join(dir, "web.sock");
+    const locations: Record<string, LocationConfig> = { "/": { root: "public", passthru: false }, "/linked": { root: "linked-root", index: ["index.html"], passthru: false } };
+    await startNginx({ appDir: app, listen: socket, tempDir: dir, mimeTypes: null, upstream: { kind: "http", port: 1 }, locations, maxBodyBytes: 1024, upstreamTimeoutSeconds: 5 });
+    expect(await get(socket, "/ok.txt")).toMatchObject({ status: 200, body: "OK" });
+    for (const p of ["/leak.txt", "/router.txt", "/up/secret.txt", "/linked/secret.txt", "/linked/", "/%2e%2e/outside/secret.txt"]) {
+      const res = await get(socket, p);
+      expect(res.status, p).not.toBe(200);
+      expect(res.body, p).not.toMatch(/OUTSIDE|passwordHash/);
+    }
+  });
+});
+
 withNginx("nginx serving an application's static files", () => {
   let socket: string;
   beforeAll(async () => {
