@@ -6,13 +6,7 @@ import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permission
 import { DomainError } from "@/lib/errors";
 import { staticSiteReason } from "@/lib/runtime/deploy";
 import { getRuntimeDriver } from "@/lib/runtime/driver/get-driver";
-import type { EnvironmentRuntimeStatus } from "@/lib/runtime/driver/runtime-driver";
 import type { EnvironmentSite } from "./site-status";
-
-/** What runs for an environment now, as the console shows it (null: nothing runs). */
-export function getEnvironmentRuntime(projectId: string, environmentName: string): EnvironmentRuntimeStatus | null {
-  return getRuntimeDriver().environmentStatus(projectId, environmentName);
-}
 
 /**
  * What an environment's site is now, for a user who may see the environment: paused, served as
@@ -23,7 +17,7 @@ export function getEnvironmentSite(access: ProjectAccess, env: Environment): Env
   if (env.projectId !== access.project.id || !canSeeEnvironmentType(access, env.type)) throw new DomainError("not_found", "There is no such environment.");
   if (env.status === "inactive") return { kind: "inactive" };
   if (env.pausedAt) return { kind: "paused" };
-  const runtime = getEnvironmentRuntime(access.project.id, env.name);
+  const runtime = getRuntimeDriver().environmentStatus(access.project.id, env.name);
   if (runtime) return { kind: "runtime", runtime };
   const reason = staticSiteReason(access.project.id, env.name);
   if (reason) return { kind: "static", reason };

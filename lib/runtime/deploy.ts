@@ -100,17 +100,28 @@ export async function setPaused(projectId: string, environmentName: string, paus
   return revived;
 }
 
-/** A LogSink over an application log (lines of the running release's SMTP endpoint go to app.log). */
-function appLogSink(projectId: string, environmentName: string): LogSink {
-  const target = appLogTarget(projectId, environmentName, "app");
-  return { line: (text, stream) => target.line(text, stream === "stderr" ? "stderr" : "stdout"), setSection: () => undefined, isBackedUp: () => false, drained: async () => undefined };
+/**
+ * A LogSink whose lines go to `also` (an application log) besides `log` (an activity's), or
+ * to `also` alone: a deploy hook's output reaches deploy.log, a running release's SMTP endpoint
+ * writes app.log.
+ */
+function logTo(also: { line(text: string, stream?: "stdout" | "stderr"): void }, log?: LogSink): LogSink {
+  return {
+    line: (text, stream) => {
+      log?.line(text, stream);
+      also.line(text, stream === "stderr" ? "stderr" : "stdout");
+    },
+    setSection: (name) => log?.setSection(name),
+    isBackedUp: () => log?.isBackedUp() ?? false,
+    drained: () => log?.drained() ?? Promise.resolve(),
+  };
 }
 
 /** The running release's SMTP endpoint: the environment's Mailbox and relay, its messages recorded under the release's deploy. */
 function releaseMail(db: Db, projectId: string, environment: Environment, releaseId: string): ReleaseServices {
   return {
     openMail: async () => {
-      const endpoint = await openMailEndpoint({ db, projectId, environment, activityId: releaseId, log: appLogSink(projectId, environment.name), sandboxed: true, relay: openMailRelay(environment) });
+      const endpoint = await openMailEndpoint({ db, projectId, environment, activityId: releaseId, log: logTo(appLogTarget(projectId, environment.name, "app")), sandboxed: true, relay: openMailRelay(environment) });
       return { socketPath: endpoint.socketPath, env: endpoint.hookEnv, close: () => endpoint.close() };
     },
   };
@@ -424,15 +435,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
     // The hook's lines also go to the environment's deploy.log / post-deploy.log (Logs tab).
     const file = appLogTarget(ctx.projectId, ctx.environment.name, section);
     file.line(`${ctx.activityId}: ${hook.replace("_", " ")} hook of commit ${ctx.commit.slice(0, 12)}`);
-    const teed: LogSink = {
-      line: (text, stream) => {
-        log.line(text, stream);
-        file.line(text, stream === "stderr" ? "stderr" : "stdout");
-      },
-      setSection: (name) => log.setSection(name),
-      isBackedUp: () => log.isBackedUp(),
-      drained: () => log.drained(),
-    };
+    const teed = logTo(file, log);
     const r = await runHook({ script, phase: hook, sandbox, env, log: teed, disk, signal: ctx.signal });
     if (r.exitCode !== 0) {
       await removeTree(target);
@@ -541,13 +544,13 @@ export async function removeEnvironmentDeploys(projectId: string, environmentNam
   forgetRouterTarget(projectId, environmentName);
 }
 
-/** A project is being deleted: every process of its environments stops, and their log files are closed. */
+/** A project is being deleted (in its request): every process of its environments is stopped at once, with no grace, and their log files are closed. */
 export async function stopProjectEnvironments(projectId: string): Promise<void> {
   const dir = dataPaths.deploys(projectId);
   const names = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
   await Promise.all(
     names.map(async (name) => {
-      await getRuntimeDriver().stopEnvironment(projectId, name, `The project ${projectId} is being deleted; stopping ${name}'s processes.`);
+      await getRuntimeDriver().stopEnvironment(projectId, name, `The project ${projectId} is being deleted; stopping ${name}'s processes.`, { now: true });
       await releaseAppLogTargets(projectId, name);
     }),
   );

@@ -161,10 +161,10 @@ export const localDriver: RuntimeDriver = {
     if (release) await stopRelease(release, reason);
   },
 
-  async stopEnvironment(projectId, environmentName, reason) {
+  async stopEnvironment(projectId, environmentName, reason, options) {
     const releases = state.environments.get(envKey(projectId, environmentName));
     if (!releases) return;
-    await Promise.all([...releases.values()].map((r) => stopRelease(r, reason)));
+    await Promise.all([...releases.values()].map((r) => stopRelease(r, reason, options?.now ? 0 : undefined)));
   },
 
   async reviveRelease(projectId, environmentName, releaseId, deployDir, log, services) {
@@ -269,9 +269,9 @@ function statusOf(name: string, p: SupervisedProcess, withMemory = true): Proces
   };
 }
 
-function stopRelease(release: Release, reason: string): Promise<void> {
+function stopRelease(release: Release, reason: string, graceMs?: number): Promise<void> {
   release.stopping ??= (async () => {
-    await Promise.all([release.web.stop(reason), ...[...release.workers.values()].map((w) => w.stop(reason))]);
+    await Promise.all([release.web.stop(reason, graceMs), ...[...release.workers.values()].map((w) => w.stop(reason, graceMs))]);
     await release.disk?.stop();
     await release.cgroup?.remove();
     await release.mail?.close().catch(() => undefined);
@@ -285,15 +285,15 @@ function stopRelease(release: Release, reason: string): Promise<void> {
   return release.stopping;
 }
 
-/** Each worker's start command and own variables. */
+/** Each worker's start command and own `env:` variables (workers.<name>.variables.env). */
 function workersOf(config: ProjectConfig): Record<string, { start: string; env: Record<string, string> }> {
-  const workers = (config.app as { workers?: Record<string, { commands?: { start?: string }; variables?: { env?: Record<string, unknown> } }> }).workers ?? {};
-  const out: Record<string, { start: string; env: Record<string, string> }> = {};
-  for (const [name, w] of Object.entries(workers)) {
-    if (!w.commands?.start) continue;
-    out[name] = { start: w.commands.start, env: Object.fromEntries(Object.entries(w.variables?.env ?? {}).map(([k, v]) => [k, String(v)])) };
-  }
-  return out;
+  return Object.fromEntries(
+    // (A configuration kept from before workers were parsed has none.)
+    Object.entries((config.app.workers as typeof config.app.workers | undefined) ?? {}).map(([name, w]) => {
+      const env = (w.variables as { env?: Record<string, unknown> } | undefined)?.env ?? {};
+      return [name, { start: w.commands.start, env: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])) }];
+    }),
+  );
 }
 
 /** Asks the release's web server for "/" (HEAD: no visit counted) through its socket: any answer but 502/504 (nothing behind it) counts. */

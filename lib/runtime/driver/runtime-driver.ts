@@ -80,8 +80,8 @@ export interface RuntimeDriver {
   startRelease(spec: ReleaseSpec, log: LogSink, signal?: AbortSignal, services?: ReleaseServices): Promise<StartOutcome>;
   /** Stops one release of an environment (the one a deploy replaced), gracefully. */
   stopRelease(projectId: string, environmentName: string, releaseId: string, reason: string): Promise<void>;
-  /** Stops every process of an environment (Deactivate, Pause, Delete). */
-  stopEnvironment(projectId: string, environmentName: string, reason: string): Promise<void>;
+  /** Stops every process of an environment (Deactivate, Pause, Delete); `now`: no grace after SIGTERM (its project is being deleted, in a request). */
+  stopEnvironment(projectId: string, environmentName: string, reason: string, options?: { now?: boolean }): Promise<void>;
   /** Starts again the release an environment served before the server stopped (or before Pause). */
   reviveRelease(projectId: string, environmentName: string, releaseId: string, deployDir: string, log: LogSink, services?: ReleaseServices): Promise<StartOutcome>;
   /** What runs for an environment now (the release it serves, or the newest starting one), or null. */

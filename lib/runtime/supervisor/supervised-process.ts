@@ -1,6 +1,7 @@
 import "server-only";
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Readable } from "node:stream";
+import { LineSplitter } from "@/lib/runtime/line-splitter";
 import { descendants, sandboxMainProcess } from "./process-tree";
 
 /** Where a process's lines go (an application log file). */
@@ -41,8 +42,6 @@ const MAX_DELAY_MS = 5_000;
 const CRASH_LOOP_DELAY_MS = 30_000;
 /** How long a killed sandbox's output may stay open before it is closed from this side. */
 const KILLED_GONE_MS = 3_000;
-/** Lines longer than this are cut (the rest is counted). */
-const MAX_LINE_BYTES = 16 * 1024;
 
 /**
  * One long-lived process of an environment (its web sandbox, a worker), started again when it
@@ -139,8 +138,8 @@ export class SupervisedProcess {
     this.timer.unref?.();
   }
 
-  /** Stops it for good: SIGTERM to the sandbox's main process, then after `graceMs` SIGKILL to the sandbox. */
-  stop(reason?: string): Promise<void> {
+  /** Stops it for good: SIGTERM to the sandbox's main process, then after `graceMs` (the option's, unless given) SIGKILL to the sandbox. */
+  stop(reason?: string, graceMs = this.options.graceMs): Promise<void> {
     this.stopping ??= (async () => {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
@@ -153,9 +152,9 @@ export class SupervisedProcess {
       if (reason) this.options.events.line(reason);
       const main = sandboxMainProcess(child.pid);
       signal(main ?? child.pid, "SIGTERM");
-      const graceful = await Promise.race([this.exited.then(() => true), delay(this.options.graceMs).then(() => false)]);
+      const graceful = await Promise.race([this.exited.then(() => true), delay(graceMs).then(() => false)]);
       if (!graceful) {
-        this.options.events.line(`${this.options.label} did not stop within ${Math.round(this.options.graceMs / 1000)} s of SIGTERM; killed.`, "stderr");
+        if (graceMs > 0) this.options.events.line(`${this.options.label} did not stop within ${Math.round(graceMs / 1000)} s of SIGTERM; killed.`, "stderr");
         for (const pid of [child.pid, ...descendants(child.pid)]) signal(pid, "SIGKILL");
         // Its output ends when the last process holding it is gone; a stop never waits on that for long.
         if (!(await Promise.race([this.exited.then(() => true), delay(KILLED_GONE_MS).then(() => false)]))) {
@@ -183,33 +182,10 @@ function ordinal(n: number): string {
   return `${n}${n % 10 === 1 && n % 100 !== 11 ? "st" : n % 10 === 2 && n % 100 !== 12 ? "nd" : n % 10 === 3 && n % 100 !== 13 ? "rd" : "th"}`;
 }
 
-/** Splits a stream into lines for `target`; memory stays bounded (an over-long line is cut). */
+/** Reads a stream's lines into `target` (the hooks' splitter: an over-long line is cut while it is read). */
 function readLines(stream: Readable, target: LineTarget, kind: "stdout" | "stderr") {
-  const decoder = new TextDecoder("utf-8");
-  let partial = "";
-  let cut = 0;
-  stream.on("data", (chunk: Buffer) => {
-    const text = partial + decoder.decode(chunk, { stream: true });
-    const lines = text.split("\n");
-    partial = lines.pop() ?? "";
-    for (const raw of lines) {
-      emit(raw);
-    }
-    if (partial.length > MAX_LINE_BYTES) {
-      cut += partial.length - MAX_LINE_BYTES;
-      partial = partial.slice(0, MAX_LINE_BYTES);
-    }
-  });
-  const emit = (raw: string) => {
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    const over = line.length > MAX_LINE_BYTES ? line.length - MAX_LINE_BYTES : 0;
-    const total = cut + over;
-    target.line(total > 0 ? `${line.slice(0, MAX_LINE_BYTES)} … [line cut: ${total} more characters]` : line, kind);
-    cut = 0;
-  };
-  stream.on("end", () => {
-    const tail = partial + decoder.decode();
-    if (tail.length > 0) emit(tail);
-  });
+  const splitter = new LineSplitter(target, kind);
+  stream.on("data", (chunk: Buffer) => splitter.push(chunk));
+  stream.on("end", () => splitter.end());
   stream.on("error", () => undefined);
 }
