@@ -272,3 +272,31 @@ export function streamHeaders(format: StreamFormat): HeadersInit {
     "x-accel-buffering": "no",
   };
 }
+
+/**
+ * Follows an activity from its first line to its end, calling `onLine` for each line in order,
+ * and resolves the ended activity (or null when `signal` stopped the following first). Shares
+ * the process's tail of that activity with its other viewers.
+ */
+export async function followActivity(db: Db, activity: Activity, onLine: (line: LogLineView) => void, signal: AbortSignal): Promise<Activity | null> {
+  const tail = await acquireTail(db, activity);
+  const wake = () => tail.refresh(false);
+  signal.addEventListener("abort", wake);
+  try {
+    let after = 0;
+    while (!signal.aborted) {
+      const lines = await tail.linesAfter(after, PAGE_LINES);
+      for (const line of lines) onLine(line);
+      if (lines.length > 0) {
+        after = lines.at(-1)!.n;
+        continue;
+      }
+      if (tail.isSealedAt(after)) return tail.activity;
+      await tail.wait();
+    }
+    return null;
+  } finally {
+    signal.removeEventListener("abort", wake);
+    releaseTail(db, tail);
+  }
+}

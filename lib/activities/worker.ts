@@ -179,6 +179,11 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
     }
     log.setSection(null);
     log.line(outcome.ok ? "Activity completed successfully." : outcome.message, outcome.ok ? "system" : "stderr");
+    if (!outcome.ok && registry.kinds[activity.type]?.deploys && activity.environmentId) {
+      // The last line of a failed deploy says what the environment still serves.
+      const [after] = await db.select({ deployedCommit: environments.deployedCommit }).from(environments).where(eq(environments.id, activity.environmentId));
+      log.line(after?.deployedCommit ? `Still served: ${after.deployedCommit.slice(0, 7)}, the last deployment that succeeded. A deploy that succeeds replaces it.` : "Nothing is served: this environment has no deployment that succeeded.");
+    }
     await log.flush();
     const result = outcome.ok ? "success" : "failure";
     await db.transaction(async (tx) => {

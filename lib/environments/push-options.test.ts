@@ -8,6 +8,8 @@ describe("parsePushOptions", () => {
       values: { parent: "integration", title: "Feature X", status: "active" },
     });
     expect(parsePushOptions([])).toEqual({ ok: true, values: {} });
+    expect(parsePushOptions(["deploy.wait=0"])).toEqual({ ok: true, values: { wait: false } });
+    expect(parsePushOptions(["deploy.wait=1"])).toEqual({ ok: true, values: { wait: true } });
   });
 
   it("refuses unknown options and bad values with a sentence", () => {
@@ -16,5 +18,6 @@ describe("parsePushOptions", () => {
     expect(parsePushOptions(["environment.parent=../etc"])).toMatchObject({ ok: false });
     expect(parsePushOptions(["environment.title=evil\u202Egnp.exe"])).toMatchObject({ ok: false, problem: expect.stringContaining("text-direction") });
     expect(parsePushOptions([`environment.title=${"x".repeat(101)}`])).toMatchObject({ ok: false });
+    expect(parsePushOptions(["deploy.wait=later"])).toMatchObject({ ok: false, problem: expect.stringContaining("0 (return at once) or 1") });
   });
 });

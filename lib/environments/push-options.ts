@@ -3,15 +3,18 @@
  *   -o environment.parent=<name>   the parent of a new branch's environment
  *   -o environment.title=<title>   its title
  *   -o environment.status=active   activate it (a new or an inactive environment) after the push
+ *   -o deploy.wait=0               return at once instead of waiting for the deploys the push started
  * Pure: a refusal sentence for anything else.
  */
 export interface PushOptionValues {
   parent?: string;
   title?: string;
   status?: "active" | "inactive";
+  /** False: the push returns at once; the deploys it started go on (default: it waits and reports how they ended). */
+  wait?: boolean;
 }
 
-const KNOWN = "environment.parent, environment.title or environment.status";
+const KNOWN = "environment.parent, environment.title, environment.status or deploy.wait";
 
 export function parsePushOptions(options: readonly string[]): { ok: true; values: PushOptionValues } | { ok: false; problem: string } {
   const values: PushOptionValues = {};
@@ -30,6 +33,9 @@ export function parsePushOptions(options: readonly string[]): { ok: true; values
     } else if (key === "environment.status") {
       if (value !== "active" && value !== "inactive") return { ok: false, problem: `-o environment.status is active or inactive, not “${value.slice(0, 20)}”.` };
       values.status = value;
+    } else if (key === "deploy.wait") {
+      if (!["0", "1", "false", "true", "no", "yes"].includes(value)) return { ok: false, problem: `-o deploy.wait is 0 (return at once) or 1 (wait for the deploy), not “${value.slice(0, 20)}”.` };
+      values.wait = value === "1" || value === "true" || value === "yes";
     } else {
       return { ok: false, problem: `Unknown push option “${key.slice(0, 40)}”: use ${KNOWN}.` };
     }

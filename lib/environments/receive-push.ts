@@ -4,14 +4,17 @@ import { environments, type Environment, type Project, type User } from "@/db/sc
 import { enqueueActivity, lockProject, recordDoneActivity, type Tx } from "@/lib/activities/queue";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { hasRole, type ProjectAccess } from "@/lib/auth/permissions";
-import { ZERO_SHA, type PushOptions, type RefUpdate } from "@/lib/git/push-gate";
+import { eq } from "drizzle-orm";
+import { activities } from "@/db/schema";
+import { followActivity } from "@/lib/activities/log-stream";
+import { ZERO_SHA, type PushOptions, type PushReport, type RefUpdate } from "@/lib/git/push-gate";
 import { DomainError } from "@/lib/errors";
 import { parsePushOptions } from "./push-options";
 import { commitsBroughtIn, recordActivityCommits } from "./activity-commits";
 import { requestEnvironmentAction } from "./request-action";
 import { branchHead } from "@/lib/git/repository";
 import { environmentActivityKinds } from "./activity-kinds";
-import { listEnvironments } from "./queries";
+import { getEnvironmentByName, listEnvironments } from "./queries";
 import { ENVIRONMENT_NAME_PATTERN, typeLabel } from "./rules";
 import { inheritedSettings } from "./settings";
 
@@ -72,15 +75,17 @@ export function defaultParentFor<E extends Pick<Environment, "name" | "status" |
  * defaultParentFor), inactive unless `-o environment.status=active` asks and the rules
  * allow; a push to an active environment deploys it; a push to an inactive one is
  * recorded. Every push is an activity. Returns what happened, a line per branch, for the
- * pusher's terminal (git shows them as `remote:` lines).
+ * pusher's terminal (git shows them as `remote:` lines), and, unless `-o deploy.wait=0`, a
+ * follower of the deploys it started (their lines, then how each ended).
  */
-export async function recordPush(db: Db, user: User, access: ProjectAccess, updates: RefUpdate[], options: PushOptions, consoleUrl: string): Promise<string[]> {
+export async function recordPush(db: Db, user: User, access: ProjectAccess, updates: RefUpdate[], options: PushOptions, consoleUrl: string): Promise<PushReport> {
   const projectId = access.project.id;
   const parsed = parsePushOptions(options);
   const wanted = parsed.ok ? parsed.values : {};
   const sessionUser = { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin };
   const logUrl = (activityId: string) => `${consoleUrl}/projects/${projectId}/activities/${activityId}`;
   const report: string[] = [];
+  const deploys: Deploy[] = [];
   for (const u of updates) {
     const name = u.ref.slice("refs/heads/".length);
     if (u.newSha === ZERO_SHA || (await branchHead(projectId, name)) !== u.newSha) continue; // deleted, or refused by git
@@ -113,6 +118,7 @@ export async function recordPush(db: Db, user: User, access: ProjectAccess, upda
     await recordActivityCommits(db, outcome.activityId, base ? await commitsBroughtIn(projectId, base, u.newSha) : []);
     if (outcome.kind === "deploying") {
       report.push(`${name}: deploying ${short}. Log: ${logUrl(outcome.activityId)}`);
+      deploys.push({ ref: u.ref, name, activityId: outcome.activityId });
       continue;
     }
     const isNew = outcome.kind === "created";
@@ -121,6 +127,7 @@ export async function recordPush(db: Db, user: User, access: ProjectAccess, upda
       try {
         const activity = await requestEnvironmentAction(db, sessionUser, projectId, name, { action: "activate" });
         report.push(`${what}; activating it (${isNew ? "copies its parent's data, then deploys" : "deploys"} ${short}). Log: ${logUrl(activity.id)}`);
+        deploys.push({ ref: u.ref, name, activityId: activity.id });
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
         report.push(`${what}, inactive: not activated — ${err.message}`);
@@ -132,11 +139,63 @@ export async function recordPush(db: Db, user: User, access: ProjectAccess, upda
     }
   }
   notifyWorkers();
-  if (report.length > 0) report.push(`Console: ${consoleUrl}/projects/${projectId}`);
-  return report;
+  const pushed = updates.filter((u) => u.newSha !== ZERO_SHA).map((u) => u.ref.slice("refs/heads/".length));
+  const environmentUrl = (name: string) => `${consoleUrl}/projects/${projectId}/environments/${name}`;
+  if (report.length > 0) report.push(`Console: ${pushed.length === 1 ? environmentUrl(pushed[0]!) : `${consoleUrl}/projects/${projectId}`}`);
+  if (deploys.length === 0 || wanted.wait === false) {
+    if (deploys.length > 0) report.push("Not waiting for the deploy (-o deploy.wait=0): its log has how it ends.");
+    return { lines: report };
+  }
+  report.push(`Waiting for the deploy${deploys.length > 1 ? "s" : ""} (push with -o deploy.wait=0 to return at once; stopping git here does not stop ${deploys.length > 1 ? "them" : "it"}).`);
+  return { lines: report, follow: (say, signal) => followDeploys(db, projectId, deploys, say, signal, { logUrl, environmentUrl }) };
 
   /** A push that needs no work is still an activity, recorded as done. */
   async function recordDone(tx: Tx, env: { id: string; name: string }, description: string, before: string, after: string) {
     return recordDoneActivity(environmentActivityKinds, tx, { projectId, environmentId: env.id, environmentName: env.name, type: "environment.push", description, parameters: { before, after }, createdBy: user.id }, `${description}.`);
   }
+}
+
+interface Deploy {
+  ref: string;
+  name: string;
+  activityId: string;
+}
+
+/** At most this much of the deploys' log is copied to the pusher's terminal; the rest is in the console. */
+const MAX_FOLLOWED_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Says each line of the push's deploys as they run, then how each ended: what is served, or why
+ * it failed and what is still served. Resolves the branches whose deploy did not succeed, with
+ * the reason git shows beside them. A stopped follower (the pusher went away) ends quietly.
+ */
+async function followDeploys(db: Db, projectId: string, deploys: Deploy[], say: (line: string) => void, signal: AbortSignal, urls: { logUrl: (id: string) => string; environmentUrl: (name: string) => string }): Promise<Map<string, string>> {
+  const refused = new Map<string, string>();
+  let bytes = 0;
+  for (const d of deploys) {
+    const [activity] = await db.select().from(activities).where(eq(activities.id, d.activityId));
+    if (!activity || signal.aborted) break;
+    if (activity.state === "pending") say(`${d.name}: waiting for its turn (an activity already running on it goes first)…`);
+    const ended = await followActivity(
+      db,
+      activity,
+      (line) => {
+        bytes += Buffer.byteLength(line.text) + 1;
+        if (bytes <= MAX_FOLLOWED_BYTES) say(line.text);
+        else if (bytes - Buffer.byteLength(line.text) - 1 <= MAX_FOLLOWED_BYTES) say(`… the rest of the log is in the console: ${urls.logUrl(d.activityId)}`);
+      },
+      signal,
+    );
+    if (!ended) break;
+    const env = await getEnvironmentByName(db, projectId, d.name);
+    const serving = env?.deployedCommit ? `${env.deployedCommit.slice(0, 7)} is served` : "nothing is served";
+    if (ended.result === "success") {
+      say(`${d.name}: deployed; ${serving}. ${urls.environmentUrl(d.name)}`);
+      continue;
+    }
+    const how = ended.state === "cancelled" ? "cancelled" : "failed";
+    say(`${d.name}: the deploy ${how}; ${serving}. The commits are pushed: fix them and push again, or Redeploy. Log: ${urls.logUrl(d.activityId)}`);
+    refused.set(d.ref, `deploy ${how}; the commits are pushed (see above)`);
+  }
+  return refused;
 }

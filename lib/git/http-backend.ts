@@ -1,7 +1,7 @@
 import "server-only";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import path from "node:path";
-import { Readable, Transform, type Writable } from "node:stream";
+import stream, { Readable, Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import zlib from "node:zlib";
@@ -12,7 +12,7 @@ export type GitService = "info/refs" | "git-upload-pack" | "git-receive-pack";
 
 /** What a git request got: git's own answer, or a refusal of its body before git acted on it. */
 export type BackendAnswer =
-  | { kind: "answer"; status: number; headers: Headers; body: ReadableStream<Uint8Array> | Uint8Array }
+  | { kind: "answer"; status: number; headers: Headers; body: ReadableStream<Uint8Array>; exited: Promise<void> }
   | { kind: "too-large"; limitBytes: number }
   | { kind: "bad-body"; message: string };
 
@@ -102,25 +102,30 @@ function readHead(stdout: Readable): Promise<{ status: number; headers: Headers;
   });
 }
 
-/** Everything git writes, up to `limit` bytes (a push's answer). */
-function collect(stdout: Readable, limit: number, child: ChildProcessWithoutNullStreams): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    stdout.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) child.kill("SIGKILL");
-      else chunks.push(chunk);
+/** git's answer after its headers, as a stream; past `limit` bytes git is stopped (a push's answer is small). */
+function answerBody(stdout: Readable, rest: Buffer, limit: number, child: ChildProcessWithoutNullStreams): ReadableStream<Uint8Array> {
+  if (rest.length > 0) stdout.unshift(rest);
+  let size = 0;
+  const counted = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        if (size > limit) {
+          child.kill("SIGKILL");
+          done(null);
+        } else done(null, chunk);
+      },
     });
-    stdout.once("close", () => resolve(Buffer.concat(chunks)));
-  });
+  // A reader that goes away destroys git's output too (git stops at its next write).
+  stream.pipeline(stdout, counted, () => {});
+  return Readable.toWeb(counted) as unknown as ReadableStream<Uint8Array>;
 }
 
 /**
  * Runs `git http-backend` (CGI) for one request against the project's bare repository.
  * Arguments and environment are ours; the path was validated by the caller. The request
- * body is streamed in (capped after decompression); a fetch's answer is streamed out, a
- * push's is read whole once git has finished (so the caller can record what it applied).
+ * body is streamed in (capped after decompression); git's answer is streamed out as it comes
+ * (a push's carries its hooks' lines live: the deploys it waits for), and `exited` resolves
+ * once git has finished (so the caller can record what a push applied if its hook did not).
  * `hiddenRefs` are left out of what git advertises and may not be fetched or pushed by
  * name (transfer.hideRefs); `push` carries the pre-receive hook's socket and ticket.
  */
@@ -142,6 +147,7 @@ export async function runHttpBackend(options: {
     ...options.hiddenRefs.map((ref): [string, string] => ["transfer.hideRefs", ref]),
     ["receive.maxInputSize", String(options.maxBodyBytes)],
     ["receive.advertisePushOptions", "true"],
+    ["receive.procReceiveRefs", "refs/heads/"],
     ["core.hooksPath", path.join(repo, "hooks")],
   ];
   const child = spawn("git", ["http-backend"], {
@@ -171,7 +177,7 @@ export async function runHttpBackend(options: {
   const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
 
   const isPush = options.service === "git-receive-pack";
-  const output = isPush ? collect(child.stdout, MAX_PUSH_ANSWER_BYTES, child) : readHead(child.stdout);
+  const output = readHead(child.stdout);
   const pumped = options.body ? pumpBody(options.body, options.gzip, options.maxBodyBytes, child.stdin) : (child.stdin.end(), Promise.resolve("ok" as const));
   const outcome = await Promise.race([pumped, failed]);
   if (outcome instanceof Error) throw outcome;
@@ -181,20 +187,12 @@ export async function runHttpBackend(options: {
     return outcome === "too-large" ? { kind: "too-large", limitBytes: options.maxBodyBytes } : { kind: "bad-body", message: outcome.message };
   }
 
-  if (isPush) {
-    const raw = (await output) as Buffer;
-    await exited;
-    const head = parseHead(raw);
-    if (!head) throw new Error(`git http-backend answered without headers: ${Buffer.concat(stderr).toString().slice(0, 500)}`);
-    return { kind: "answer", status: head.status, headers: head.headers, body: new Uint8Array(head.rest) };
-  }
-  const head = (await output) as Awaited<ReturnType<typeof readHead>>;
+  const head = await output;
   if (!head) {
     child.kill("SIGKILL");
     await exited;
     throw new Error(`git http-backend answered without headers: ${Buffer.concat(stderr).toString().slice(0, 500)}`);
   }
-  if (head.rest.length > 0) child.stdout.unshift(head.rest);
-  const body = Readable.toWeb(child.stdout) as unknown as ReadableStream<Uint8Array>;
-  return { kind: "answer", status: head.status, headers: head.headers, body };
+  const body = answerBody(child.stdout, head.rest, isPush ? MAX_PUSH_ANSWER_BYTES : Number.POSITIVE_INFINITY, child);
+  return { kind: "answer", status: head.status, headers: head.headers, body, exited };
 }

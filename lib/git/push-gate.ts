@@ -20,8 +20,18 @@ export type PushOptions = ReadonlyArray<string>;
 /** Decides one push from the ref updates git is about to apply: a refusal sentence, or null to accept. */
 export type PushDecision = (updates: RefUpdate[], options: PushOptions) => Promise<string | null>;
 
-/** Records an accepted push once git has applied it, returning lines for the pusher's terminal. */
-export type PushRecorder = (updates: RefUpdate[], options: PushOptions) => Promise<string[]>;
+/**
+ * What recording a push gives the pusher: lines for their terminal, and, when the push started
+ * deploys the pusher waits for, a follower that says each line of them and resolves the branches
+ * (`refs/heads/…`) whose deploy did not succeed, each with a short reason.
+ */
+export interface PushReport {
+  lines: string[];
+  follow?: (say: (line: string) => void, signal: AbortSignal) => Promise<Map<string, string>>;
+}
+
+/** Records an accepted push once git has applied it. */
+export type PushRecorder = (updates: RefUpdate[], options: PushOptions) => Promise<PushReport>;
 
 export interface PushTicket {
   /** Given to git (PWI_PUSH_TICKET) for its hooks. */
@@ -30,10 +40,10 @@ export interface PushTicket {
   accepted: RefUpdate[];
   options: PushOptions;
   /**
-   * Records the accepted updates, once: called by the post-receive hook (so what happened is
+   * Records the accepted updates, once: called by the proc-receive hook (so what happened is
    * printed on the pusher's terminal as `remote:` lines) or, if that never came, by the route.
    */
-  record(): Promise<string[]>;
+  record(): Promise<PushReport>;
   /** Forget the ticket (after the request, whatever happened). */
   close(): void;
 }
@@ -85,22 +95,88 @@ exit($verdict eq "ok" ? 0 : 1);
 `;
 
 /**
- * The post-receive hook: once git has applied the push, it asks the server to record it and
- * prints the answer, which git sends to the pusher's terminal as `remote:` lines (what each
- * branch became, what deploys, where the log is).
+ * The proc-receive hook (git runs it for every pushed branch: `receive.procReceiveRefs`). It
+ * applies each update itself, compare-and-swap as git would, then asks the server to record the
+ * push and, unless the pusher said `-o deploy.wait=0`, to follow the deploys it started. What the
+ * server says (what each branch became, the build and deploy lines, how they ended) reaches the
+ * pusher's terminal as `remote:` lines; a branch whose deploy failed is reported to git as
+ * refused with the reason, so `git push` exits non-zero, although its commits are pushed (the
+ * reason says so). The pusher's connection breaking stops only the following, never the deploy.
  */
-export const POST_RECEIVE_HOOK = `#!/usr/bin/perl
+export const PROC_RECEIVE_HOOK = String.raw`#!/usr/bin/perl
 # Installed by the Project Web Interface; rewritten at every start. Do not edit.
 use strict;
 use warnings;
+use IO::Handle;
 use IO::Socket::UNIX;
+binmode STDIN;
+binmode STDOUT;
+STDOUT->autoflush(1);
+STDERR->autoflush(1);
 
+sub read_pkt {
+  my $head = "";
+  my $n = read(STDIN, $head, 4);
+  die "proc-receive: git closed the protocol\n" if !defined $n || $n < 4;
+  die "proc-receive: not a pkt-line\n" if $head !~ /^[0-9a-f]{4}\z/;
+  my $size = hex($head);
+  return "" if $size == 0;
+  die "proc-receive: not a pkt-line\n" if $size < 5;
+  my $data = "";
+  while (length($data) < $size - 4) {
+    my $r = read(STDIN, $data, $size - 4 - length($data), length($data));
+    die "proc-receive: git closed the protocol\n" if !$r;
+  }
+  $data =~ s/\n\z//;
+  return $data;
+}
+sub write_pkt { my ($line) = @_; $line .= "\n"; printf STDOUT "%04x%s", length($line) + 4, $line; }
+
+my @version;
+while ((my $line = read_pkt()) ne "") { push @version, $line; }
+die "proc-receive: git speaks another version of this protocol\n" if !@version || $version[0] !~ /^version=1(\0|\z)/;
+write_pkt("version=1");
+print STDOUT "0000";
+
+my @commands;
+while ((my $line = read_pkt()) ne "") {
+  die "proc-receive: git sent an update this hook cannot read\n" if $line !~ m{^([0-9a-f]{40}) ([0-9a-f]{40}) (refs/heads/\S+)\z};
+  push @commands, [$1, $2, $3];
+}
+
+# Apply (git's own output goes to the pusher, never into the protocol on stdout).
+my %failed;
+open(my $protocol, ">&", \*STDOUT) or die "proc-receive: $!\n";
+open(STDOUT, ">&", \*STDERR) or die "proc-receive: $!\n";
+for my $c (@commands) {
+  my ($old, $new, $ref) = @$c;
+  my @args = $new =~ /^0{40}\z/ ? ("update-ref", "-d", $ref, $old) : ("update-ref", $ref, $new, $old);
+  $failed{$ref} = "the branch moved while you pushed: fetch and push again" if system("git", @args) != 0;
+}
+open(STDOUT, ">&", $protocol) or die "proc-receive: $!\n";
+binmode STDOUT;
+STDOUT->autoflush(1);
+
+my %refused;
 my ($socket, $ticket) = ($ENV{PWI_PUSH_SOCKET}, $ENV{PWI_PUSH_TICKET});
-exit 0 if !$socket || !$ticket;
-while (<STDIN>) {}
-my $conn = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $socket) or exit 0;
-print $conn "record $ticket\\nend\\n";
-while (my $line = <$conn>) { print STDERR $line; }
+my $conn = $socket && $ticket ? IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $socket) : undef;
+if ($conn) {
+  print $conn "record $ticket\nend\n";
+  while (my $line = <$conn>) {
+    chomp $line;
+    if ($line =~ /^say (.*)\z/s) { print STDERR "$1\n"; }
+    elsif ($line =~ m{^ng (refs/heads/\S+) (.+)\z}) { $refused{$1} = $2; }
+  }
+} else {
+  print STDERR "The push is applied; the server records it when this request ends.\n";
+}
+
+for my $c (@commands) {
+  my $ref = $c->[2];
+  my $why = $failed{$ref} // $refused{$ref};
+  write_pkt(defined $why ? "ng $ref $why" : "ok $ref");
+}
+print STDOUT "0000";
 exit 0;
 `;
 
@@ -115,8 +191,25 @@ interface Pending {
   expires: number;
 }
 
-function answerLines(conn: net.Socket, lines: string[]) {
-  conn.end(lines.map((l) => `${l.replace(/[\r\n]+/g, " ")}\n`).join(""));
+/** A line for the pusher's terminal: one line, without terminal control sequences (a hook's output is hostile). */
+export function terminalLine(text: string): string {
+  return text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/[\r\n]+/g, " ").replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");
+}
+
+/** Tells a proc-receive hook what the record gave: its lines, then (following the deploys) theirs, then the refused branches. */
+async function answerRecord(conn: net.Socket, report: PushReport) {
+  const say = (line: string) => {
+    if (!conn.destroyed) conn.write(`say ${terminalLine(line)}\n`);
+  };
+  report.lines.forEach(say);
+  if (report.follow && !conn.destroyed) {
+    conn.setTimeout(0); // a deploy takes as long as it takes; the pusher's connection decides
+    const stop = new AbortController();
+    conn.once("close", () => stop.abort());
+    const refused = await report.follow(say, stop.signal);
+    for (const [ref, why] of refused) if (!conn.destroyed) conn.write(`ng ${ref} ${terminalLine(why)}\n`);
+  }
+  conn.end();
 }
 
 interface Gate {
@@ -161,13 +254,13 @@ function serve(gate: Gate, conn: net.Socket) {
     const recordId = /^record ([A-Za-z0-9_-]{20,})$/.exec(lines[0] ?? "")?.[1];
     if (recordId) {
       const pending = gate.pending.get(recordId);
-      if (!pending?.used) return answerLines(conn, []);
+      if (!pending?.used) return conn.end();
       pending.ticket
         .record()
-        .then((report) => answerLines(conn, report))
+        .then((report) => answerRecord(conn, report))
         .catch((err: unknown) => {
           console.error("[push-gate]", err);
-          answerLines(conn, ["The push was applied, but recording it failed; see the server log."]);
+          if (!conn.destroyed) conn.end("say The push was applied, but recording or following it failed; see the server log.\n");
         });
       return;
     }
@@ -229,12 +322,12 @@ export async function pushGate(): Promise<{ socketPath: string; issue(decide: Pu
       const now = Date.now();
       for (const [id, p] of gate.pending) if (p.expires < now) gate.pending.delete(id);
       const id = crypto.randomBytes(24).toString("base64url");
-      let recorded: Promise<string[]> | null = null;
+      let recorded: Promise<PushReport> | null = null;
       const ticket: PushTicket = {
         id,
         accepted: [],
         options: [],
-        record: () => (recorded ??= ticket.accepted.length > 0 ? record(ticket.accepted, ticket.options) : Promise.resolve([])),
+        record: () => (recorded ??= ticket.accepted.length > 0 ? record(ticket.accepted, ticket.options) : Promise.resolve({ lines: [] })),
         close: () => gate.pending.delete(id),
       };
       gate.pending.set(id, { decide, ticket, used: false, expires: now + TICKET_TTL_MS });
@@ -243,11 +336,12 @@ export async function pushGate(): Promise<{ socketPath: string; issue(decide: Pu
   };
 }
 
-/** Writes the pre- and post-receive hooks into a bare repository (at creation, and into every repository at start). */
+/** Writes the pre-receive and proc-receive hooks into a bare repository (at creation, and into every repository at start). */
 export function installPushHook(gitDir: string): void {
   const hooks = path.join(gitDir, "hooks");
   fs.mkdirSync(hooks, { recursive: true });
-  for (const [name, text] of [["pre-receive", PRE_RECEIVE_HOOK], ["post-receive", POST_RECEIVE_HOOK]] as const) {
+  fs.rmSync(path.join(hooks, "post-receive"), { force: true }); // what recorded pushes before proc-receive did
+  for (const [name, text] of [["pre-receive", PRE_RECEIVE_HOOK], ["proc-receive", PROC_RECEIVE_HOOK]] as const) {
     const file = path.join(hooks, name);
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, text, { mode: 0o755 });

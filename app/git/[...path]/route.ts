@@ -60,6 +60,7 @@ async function handle(request: Request, { params }: { params: Promise<{ path: st
       (updates, options) => pushProblem(db, access, updates, options),
       (updates, options) => recordPush(db, user, access, updates, options, consoleUrl),
     ) ?? null;
+  let closeTicketLater = false;
   try {
     const answer = await runHttpBackend({
       projectId: access.project.id,
@@ -78,14 +79,22 @@ async function handle(request: Request, { params }: { params: Promise<{ path: st
       return text(413, `This request is larger than ${mib(answer.limitBytes)} once decompressed, the most this server accepts${isPush ? " (GIT_MAX_REQUEST_MB): push fewer or smaller commits at a time" : ""}. Nothing was changed.`);
     }
     if (answer.kind === "bad-body") return text(400, `${answer.message} Nothing was changed.`);
-    // Recorded by the post-receive hook (which printed the outcome on the pusher's terminal); if it never asked, here.
-    if (isPush && answer.status === 200 && ticket && ticket.accepted.length > 0) await ticket.record();
-    return new Response(answer.body as BodyInit, { status: answer.status, headers: answer.headers });
+    if (ticket) {
+      // Recorded by the proc-receive hook (which streams the outcome to the pusher's terminal); if it never asked, here once git is done.
+      closeTicketLater = true;
+      void answer.exited
+        .then(async () => {
+          if (answer.status === 200 && ticket.accepted.length > 0) await ticket.record();
+        })
+        .catch((err: unknown) => console.error("[git] recording a push failed:", err))
+        .finally(() => ticket.close());
+    }
+    return new Response(answer.body, { status: answer.status, headers: answer.headers });
   } catch (err) {
     console.error("[git]", err);
     return text(500, "The git remote failed to answer this request; see the server log. Nothing was changed by it.");
   } finally {
-    ticket?.close();
+    if (!closeTicketLater) ticket?.close();
   }
 }
 
