@@ -65,13 +65,18 @@ test("a branch over the plan's limit says it was created inactive, dialogs follo
   await page.getByRole("toolbar").getByRole("button", { name: "Delete", exact: true }).click();
   await dialog.getByLabel("Type extra to delete it").fill("extra");
   await dialog.getByRole("button", { name: "Delete environment and branch" }).click();
-  await expect(page).toHaveURL(new RegExp(`/projects/${projectId}/environments/staging\\?deleted=extra&activity=[0-9a-f-]{36}$`), { timeout: 30_000 });
-  await expect(page.getByRole("status").filter({ hasText: "extra is being deleted" })).toBeVisible();
+  // The notice follows the Delete to its end; the address keeps no parameter that would show it again.
+  await expect(page).toHaveURL(new RegExp(`/projects/${projectId}/environments/staging$`), { timeout: 30_000 });
+  const deletedNotice = page.getByTestId("deleted-notice");
+  await expect(deletedNotice).toContainText("extra was deleted", { timeout: 30_000 });
+  await expect(deletedNotice.getByRole("link", { name: "Open its log" })).toHaveAttribute("href", new RegExp(`/projects/${projectId}/activities/[0-9a-f-]{36}$`));
   await page.getByRole("button", { name: /^Environment/ }).click();
   await expect(page.getByRole("menu")).toBeVisible();
   await expect(page.getByRole("menu").getByRole("menuitem", { name: /extra/ })).toHaveCount(0);
   await page.keyboard.press("Escape");
   await waitForIdle(page, projectId, "staging");
+  await page.reload();
+  await expect(deletedNotice).toHaveCount(0);
 
   // The hierarchy graph opens with every visible environment in view, the deepest included.
   await page.goto(`/projects/${projectId}`);

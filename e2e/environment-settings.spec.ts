@@ -48,7 +48,8 @@ test("access control turned on in the UI makes the site ask for a login; robots;
   await expect(sitePage.getByRole("heading", { name: "Guarded" })).toBeVisible();
 
   // Pause: the site answers 503 and says so; Resume serves it again.
-  await page.getByRole("button", { name: "Pause" }).click();
+  await page.getByRole("button", { name: "Pause", exact: true }).click();
+  await page.getByRole("button", { name: "Pause staging", exact: true }).click(); // it asks once, saying what happens
   await expect(page.getByRole("region", { name: "Pause" }).getByTestId("activity-notice")).toContainText("Completed: Pause staging", { timeout: 60_000 });
   const paused = await sitePage.goto(siteUrl);
   expect(paused?.status()).toBe(503);
@@ -63,7 +64,8 @@ test("access control turned on in the UI makes the site ask for a login; robots;
   expect((await sitePage.goto(siteUrl))?.status()).toBe(200);
 
   // Paused again, a push resumes it: its deploy serves the site.
-  await page.getByRole("button", { name: "Pause" }).click();
+  await page.getByRole("button", { name: "Pause", exact: true }).click();
+  await page.getByRole("button", { name: "Pause staging", exact: true }).click(); // it asks once, saying what happens
   // The Resume notice is still shown: wait for this Pause's own activity, not for any success.
   await expect(page.getByRole("region", { name: "Pause" }).getByTestId("activity-notice")).toContainText("Completed: Pause staging", { timeout: 60_000 });
   expect((await sitePage.goto(siteUrl))?.status()).toBe(503);

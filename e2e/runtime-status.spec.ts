@@ -82,7 +82,8 @@ test("the environment page and the topology say whether the site is up: Up with 
 
   // Paused: nothing runs, and both pages say why.
   await page.goto(`/projects/${projectId}/environments/crashy/settings`);
-  await page.getByRole("button", { name: "Pause" }).click();
+  await page.getByRole("button", { name: "Pause", exact: true }).click();
+  await page.getByRole("button", { name: "Pause crashy", exact: true }).click(); // it asks once, saying what happens
   await expect(page.getByRole("region", { name: "Pause" }).getByTestId("activity-notice")).toContainText("Completed: Pause crashy", { timeout: 60_000 });
   await page.goto(`/projects/${projectId}/environments/crashy`);
   await expect(site.getByTestId("site-state")).toHaveText("Site: Paused");

@@ -1,28 +1,138 @@
 "use client";
 
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { useParams, useSearchParams } from "next/navigation";
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { useWatchActivity } from "@/components/activities/activity-toasts";
+import { useProjectEventsLive } from "@/components/projects/project-events";
 import { Alert } from "@/components/ui/alert";
+import { Spinner } from "@/components/ui/spinner";
+import type { ActivityStateView } from "@/lib/environments/activity-states";
 
-/** Where Delete lands (the parent's page, `?deleted=<name>`): says what is happening to the environment left behind. */
-export function DeletedNotice() {
-  const search = useSearchParams();
+interface Deleted {
+  name: string;
+  activityId: string;
+}
+
+/** `?deleted=<name>&activity=<id>`, where Delete lands: checked, or null. */
+function readDeleted(search: URLSearchParams): Deleted | null {
   const name = search.get("deleted");
   const activityId = search.get("activity");
+  if (!name || !/^[A-Za-z0-9._-]{1,100}$/.test(name) || !activityId || !/^[0-9a-f-]{36}$/.test(activityId)) return null;
+  return { name, activityId };
+}
+
+async function fetchActivityState(activityId: string): Promise<ActivityStateView | null> {
+  const res = await fetch(`/api/activities/states?ids=${encodeURIComponent(activityId)}`, { cache: "no-store" });
+  if (!res.ok) throw new Error(`Could not read the activity (${res.status})`);
+  return ((await res.json()) as ActivityStateView[])[0] ?? null;
+}
+
+/**
+ * Where Delete lands (the parent's page, or the project's, with `?deleted=<name>&activity=<id>`):
+ * follows the Delete activity to its end, then says what became of the environment, with its
+ * log. The parameters are read once and taken out of the address, so a reload or a shared link
+ * shows no notice about a deletion long over.
+ */
+export function DeletedNotice() {
+  const search = useSearchParams();
   const { projectId } = useParams<{ projectId: string }>();
+  const fromUrl = readDeleted(search);
+  const [deleted, setDeleted] = useState<Deleted | null>(fromUrl);
+  const [dismissed, setDismissed] = useState(false);
+  // A later Delete landing on this same page replaces it.
+  if (fromUrl && fromUrl.activityId !== deleted?.activityId) {
+    setDeleted(fromUrl);
+    setDismissed(false);
+  }
   const watchActivity = useWatchActivity();
-  // The notice when the deletion ends (Delete's dialog closed with the page it was on).
   useEffect(() => {
-    if (activityId && /^[0-9a-f-]{36}$/.test(activityId) && projectId) watchActivity({ projectId, activityId });
-  }, [activityId, projectId, watchActivity]);
-  if (!name || !/^[A-Za-z0-9._-]{1,100}$/.test(name)) return null;
-  return (
-    <div className="mb-4">
+    if (!search.has("deleted") && !search.has("activity")) return;
+    // Once read, out of the address (Next's router follows history.replaceState; the page is not fetched again).
+    const url = new URL(window.location.href);
+    url.searchParams.delete("deleted");
+    url.searchParams.delete("activity");
+    window.history.replaceState(null, "", `${url.pathname}${url.search}${url.hash}`);
+  }, [search]);
+  // A notice (a toast) also when it ends after the user has left this page.
+  useEffect(() => {
+    if (deleted && projectId) watchActivity({ projectId, activityId: deleted.activityId });
+  }, [deleted, projectId, watchActivity]);
+  if (!deleted || dismissed || !projectId) return null;
+  return <DeletionState projectId={projectId} deleted={deleted} onDismiss={() => setDismissed(true)} />;
+}
+
+function DeletionState({ projectId, deleted, onDismiss }: { projectId: string; deleted: Deleted; onDismiss: () => void }) {
+  const live = useProjectEventsLive();
+  const { data, isPending, refetch } = useQuery({
+    queryKey: ["activity-state", deleted.activityId],
+    queryFn: () => fetchActivityState(deleted.activityId),
+    refetchInterval: (query) => (live || isEnded(query.state.data) ? false : 2_000),
+  });
+  useEffect(() => {
+    const onActivity = () => void refetch();
+    window.addEventListener("pwi:project-activity", onActivity);
+    return () => window.removeEventListener("pwi:project-activity", onActivity);
+  }, [refetch]);
+  const name = <span className="font-mono">{deleted.name}</span>;
+  const log = (
+    <Link className="underline" href={`/projects/${projectId}/activities/${deleted.activityId}`}>
+      Open its log
+    </Link>
+  );
+  const dismiss = (
+    <button type="button" className="ml-2 underline" onClick={onDismiss}>
+      Dismiss
+    </button>
+  );
+  let body;
+  if (isPending || (data && !isEnded(data))) {
+    body = (
       <Alert tone="info">
-        <span className="font-mono">{name}</span> is being deleted: its branch, data and deployments are removed. Its activity is in the list below, and a notice
-        says when it is done.
+        <span className="inline-flex items-center gap-2">
+          <Spinner /> <span>{name} is being deleted: its git branch, data and deployments are removed.</span>
+        </span>{" "}
+        {log}
       </Alert>
+    );
+  } else if (!data) {
+    body = (
+      <Alert tone="info">
+        The deletion of {name} cannot be shown here any more. {dismiss}
+      </Alert>
+    );
+  } else if (data.state === "cancelled") {
+    body = (
+      <Alert tone="info">
+        The deletion of {name} was cancelled. {log}. {dismiss}
+      </Alert>
+    );
+  } else if (data.result === "success") {
+    body = (
+      <Alert tone="success">
+        {name} was deleted: the environment, its git branch {name}, its data and its deployments are removed. Its activities stay in the project&apos;s activity list. {log}.{" "}
+        {dismiss}
+      </Alert>
+    );
+  } else {
+    body = (
+      <Alert tone="error">
+        Deleting {name} failed: it is still there (inactive), with what was not yet removed. {log} to see why.{" "}
+        <Link className="underline" href={`/projects/${projectId}/environments/${deleted.name}`}>
+          Open {deleted.name}
+        </Link>
+        . {dismiss}
+      </Alert>
+    );
+  }
+  return (
+    <div className="mb-4" data-testid="deleted-notice" data-state={data?.state ?? "pending"} data-result={data?.result ?? ""}>
+      {body}
     </div>
   );
+}
+
+function isEnded(state: ActivityStateView | null | undefined): boolean {
+  return state?.state === "complete" || state?.state === "cancelled";
 }

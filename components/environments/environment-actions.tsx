@@ -12,7 +12,7 @@ import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { Field, Input, Select, describedBy } from "@/components/ui/field";
 import { editEnvironmentAction, environmentAction } from "@/lib/actions/environment-actions";
 import type { EnvironmentView, ProjectOverview } from "@/lib/environments/overview";
-import { possibleParents, type EnvironmentAction } from "@/lib/environments/rules";
+import { possibleParents, typeLabel, type EnvironmentAction } from "@/lib/environments/rules";
 import { useInactiveEnvironments, useProjectOverview } from "./use-project-overview";
 import { queryKeys } from "@/components/query-keys";
 import { useProjectEventsLive } from "@/components/projects/project-events";
@@ -61,7 +61,7 @@ export function EnvironmentActions({ projectId, environmentName, initial, git }:
             </DisabledButton>
           );
           // An open dialog stays open when its action stops being allowed (its own activity makes the environment busy).
-          return <ActionDialog key={action} action={action} projectId={projectId} env={env} git={git} disabled={disabled} onDone={() => setWhy(null)} />;
+          return <ActionDialog key={action} action={action} projectId={projectId} env={env} git={git} usage={data.usage} disabled={disabled} onDone={() => setWhy(null)} />;
         })}
         {actions.edit.allowed ? (
           <EditEnvironmentDialog projectId={projectId} env={env} shown={data.environments} />
@@ -83,6 +83,7 @@ function ActionDialog({
   projectId,
   env,
   git,
+  usage,
   disabled,
   onDone,
 }: {
@@ -90,6 +91,7 @@ function ActionDialog({
   projectId: string;
   env: EnvironmentView;
   git: EnvironmentGitFacts;
+  usage: ProjectOverview["usage"];
   disabled: ReactNode;
   onDone: () => void;
 }) {
@@ -102,7 +104,7 @@ function ActionDialog({
     arrived.current = true;
     if (!isDisabled && new URLSearchParams(window.location.search).get("action") === action) setOpen(true); // eslint-disable-line react-hooks/set-state-in-effect -- the URL is only readable after mount
   }, [action, isDisabled]);
-  const { title, description } = dialogContent(action, env, git);
+  const { title, description } = dialogContent(action, env, git, usage);
   if (disabled && !open) return disabled;
   return (
     <Dialog
@@ -113,12 +115,12 @@ function ActionDialog({
       description={description}
     >
       {/* The body mounts with each opening, so a reopened dialog starts afresh. */}
-      <ActionDialogBody action={action} projectId={projectId} env={env} git={git} onDone={onDone} />
+      <ActionDialogBody action={action} projectId={projectId} env={env} git={git} usage={usage} onDone={onDone} />
     </Dialog>
   );
 }
 
-function ActionDialogBody({ action, projectId, env, git, onDone }: { action: EnvironmentAction; projectId: string; env: EnvironmentView; git: EnvironmentGitFacts; onDone: () => void }) {
+function ActionDialogBody({ action, projectId, env, git, usage, onDone }: { action: EnvironmentAction; projectId: string; env: EnvironmentView; git: EnvironmentGitFacts; usage: ProjectOverview["usage"]; onDone: () => void }) {
   const [state, formAction] = useActionState(environmentAction, null);
   const queryClient = useQueryClient();
   const live = useProjectEventsLive();
@@ -140,7 +142,7 @@ function ActionDialogBody({ action, projectId, env, git, onDone }: { action: Env
     }
   }, [state, queryClient, projectId, onDone, watchActivity, live]);
 
-  const { fields, submit, danger } = dialogContent(action, env, git, errors, state?.values);
+  const { fields, submit, danger } = dialogContent(action, env, git, usage, errors, state?.values);
   if (state?.ok) return <QueuedNotice projectId={projectId} activityId={state.data.activityId} />;
   return (
     <form action={formAction} className="space-y-4" noValidate>
@@ -154,8 +156,11 @@ function ActionDialogBody({ action, projectId, env, git, onDone }: { action: Env
   );
 }
 
-function dialogContent(action: EnvironmentAction, env: EnvironmentView, git: EnvironmentGitFacts, errors?: Record<string, string[]>, values?: Record<string, string>) {
+function dialogContent(action: EnvironmentAction, env: EnvironmentView, git: EnvironmentGitFacts, usage: ProjectOverview["usage"], errors?: Record<string, string[]>, values?: Record<string, string>) {
   const parent = env.parentName ?? "its parent";
+  // Pro counts its Integration environments only (Production and Staging are outside the limit).
+  const countsIntegrationOnly = usage.label.includes("Integration");
+  const planFull = usage.used >= usage.limit;
   const confirm = (verb: string): ReactNode => (
     <Field id={`${action}-confirmation`} label={`Type ${env.name} to ${verb}`} errors={errors?.confirmation}>
       <Input id={`${action}-confirmation`} name="confirmation" autoComplete="off" spellCheck={false} className="font-mono" {...describedBy(`${action}-confirmation`, errors?.confirmation)} />
@@ -165,10 +170,17 @@ function dialogContent(action: EnvironmentAction, env: EnvironmentView, git: Env
     case "branch":
       return {
         title: `Branch from ${env.title}`,
-        description: `Creates a git branch at ${env.title}'s deployed commit and a child environment with a copy of its data, then deploys it when the plan has room.`,
+        description: `Creates a git branch at ${env.title}'s deployed commit and a child environment with a copy of its data, then deploys it${planFull ? " if the plan has room" : ""}.`,
         submit: "Branch",
         fields: (
           <>
+            {planFull ? (
+              <Alert tone="info">
+                {countsIntegrationOnly
+                  ? `The plan's ${usage.limit} active ${typeLabel("development")} environments are all in use: a new ${typeLabel("development")} environment is created inactive (a ${typeLabel("staging")} one is deployed); deactivate another to activate it.`
+                  : `The plan's ${usage.limit} active environments are all in use: the new environment is created inactive; deactivate another to activate it.`}
+              </Alert>
+            ) : null}
             <Field id="branch-name" label="Name" hint="1–32 characters: lowercase letters, digits and dashes. It is also the git branch." errors={errors?.name}>
               <Input id="branch-name" name="name" required autoComplete="off" spellCheck={false} className="font-mono" defaultValue={values?.name} {...describedBy("branch-name", errors?.name, true)} />
             </Field>
@@ -177,8 +189,8 @@ function dialogContent(action: EnvironmentAction, env: EnvironmentView, git: Env
             </Field>
             <Field id="branch-type" label="Type" errors={errors?.type}>
               <Select id="branch-type" name="type" defaultValue={values?.type ?? "development"}>
-                <option value="development">Integration (development)</option>
-                <option value="staging">Staging</option>
+                <option value="development">{typeLabel("development")}</option>
+                <option value="staging">{typeLabel("staging")}</option>
               </Select>
             </Field>
           </>
@@ -263,10 +275,20 @@ function dialogContent(action: EnvironmentAction, env: EnvironmentView, git: Env
     case "deactivate":
       return {
         title: `Deactivate ${env.title}?`,
-        description: `Destroys ${env.name}'s data and deployment. The git branch stays, so it can be activated again later (with a fresh copy of ${parent}'s data).`,
+        description: `Destroys ${env.name}'s deployment and its data: every service's data (databases, search indexes, queues) and every mount (uploaded files). The git branch ${env.name} stays, so it can be activated again later${env.parentName ? ` (with a fresh copy of ${parent}'s data)` : " (its data then starts empty)"}.`,
         submit: "Deactivate and delete data",
         danger: true,
-        fields: confirm("deactivate it"),
+        fields:
+          env.type === "development" ? (
+            confirm("deactivate it")
+          ) : (
+            <>
+              <Alert tone="error">
+                {env.title} is {typeLabel(env.type) === "Production" ? "the project's Production" : `a ${typeLabel(env.type)} environment`}: its service data and mounts are destroyed, not kept anywhere. Take a snapshot first to keep them.
+              </Alert>
+              {confirm("deactivate it")}
+            </>
+          ),
       };
     case "delete":
       return {

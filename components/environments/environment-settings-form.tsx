@@ -3,6 +3,8 @@
 import { useActionState, useState } from "react";
 import { QueuedNotice } from "@/components/activities/queued-notice";
 import { Alert } from "@/components/ui/alert";
+import { ConfirmSubmit } from "@/components/ui/confirm-submit";
+import { DisabledButton } from "@/components/ui/disabled-button";
 import { Field, Input, Textarea, describedBy } from "@/components/ui/field";
 import { PasswordInput } from "@/components/ui/password-input";
 import { SubmitButton } from "@/components/ui/submit-button";
@@ -55,7 +57,11 @@ export function EnvironmentSettingsForm({
             <p className="text-xs text-muted [overflow-wrap:anywhere]">
               {inherit
                 ? `${settings.inheritedFrom ?? settings.parentTitle}'s settings apply (shown below); a change there reaches ${environment} at its next deploy.`
-                : `${environment} has its own access control. Tick to follow ${settings.parentTitle}'s again.`}
+                : settings.inheritedFrom !== null
+                  ? `Saving gives ${environment} its own access control (below); changes to ${settings.inheritedFrom}'s no longer reach it.`
+                  : !settings.httpAccess.enabled
+                    ? `${environment} has no access control of its own (none was set): its site is open to anyone with its address. Tick to use ${settings.parentTitle}'s.`
+                    : `${environment} has its own access control. Tick to follow ${settings.parentTitle}'s again.`}
             </p>
           </div>
         ) : null}
@@ -170,7 +176,12 @@ export function EnvironmentSettingsForm({
   );
 }
 
-/** Pause (the site answers 503, data kept) or Resume. */
+/** What Pause does, as its question says it (lib/runtime/deploy.ts setPaused: the router's 503, every process stopped; nothing removed). */
+export function pauseConsequences(environment: string): string {
+  return `The site of ${environment} answers 503 until you Resume it (a push or a redeploy resumes it too); its application and workers stop. Nothing is deleted: its data is kept, and it still counts towards the plan.`;
+}
+
+/** Pause (the site answers 503, data kept; asks once, saying so) or Resume. */
 export function PauseForm({ projectId, environment, paused, disabledReason }: { projectId: string; environment: string; paused: boolean; disabledReason?: string }) {
   const [state, action] = useActionState(pauseEnvironmentAction, null);
   return (
@@ -183,12 +194,19 @@ export function PauseForm({ projectId, environment, paused, disabledReason }: { 
           ? `${environment} is paused: its site answers 503 and its data is kept. Resume, a push or a redeploy serves it again.`
           : `Pausing stops serving ${environment}'s site (visitors get 503) and keeps its data; it still counts towards the plan.`}
       </p>
-      {disabledReason ? <p className="text-sm text-muted">{disabledReason}</p> : null}
       {state?.ok ? <QueuedNotice key={state.data.activityId} projectId={projectId} activityId={state.data.activityId} what={paused ? "Resume" : "Pause"} inDialog={false} /> : null}
       {state && !state.ok ? <Alert tone="error">{state.error}</Alert> : null}
-      <SubmitButton variant="secondary" disabled={Boolean(disabledReason)} pendingText={paused ? "Resuming…" : "Pausing…"}>
-        {paused ? "Resume" : "Pause"}
-      </SubmitButton>
+      {disabledReason ? (
+        <DisabledButton reason={disabledReason}>{paused ? "Resume" : "Pause"}</DisabledButton>
+      ) : paused ? (
+        <SubmitButton variant="secondary" pendingText="Resuming…">
+          Resume
+        </SubmitButton>
+      ) : (
+        <ConfirmSubmit question={`Pause ${environment}? ${pauseConsequences(environment)}`} confirm={`Pause ${environment}`} pendingText="Pausing…">
+          Pause
+        </ConfirmSubmit>
+      )}
     </form>
   );
 }

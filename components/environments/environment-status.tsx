@@ -1,3 +1,4 @@
+import Link from "next/link";
 import type { EnvironmentView } from "@/lib/environments/overview";
 
 const TYPE_LABEL = { production: "Production", staging: "Staging", development: "Integration" } as const;
@@ -37,6 +38,23 @@ export function RedeployToApply({ env, what, short = false }: { env: Pick<Enviro
   return (
     <span className="rounded-full bg-accent-soft px-2 py-0.5 text-xs font-medium text-accent" title={CHANGED[what].why} data-testid={`${what}-changed`}>
       {short ? CHANGED[what].label : `${CHANGED[what].label} — redeploy to apply`}
+    </span>
+  );
+}
+
+/**
+ * "Last deploy failed — serving 1a2b3c4 · Open its log": the environment's last finished deploy
+ * failed and none succeeded since (the previous deployment, if any, is still served).
+ */
+export function DeployFailedNote({ projectId, failure }: { projectId: string; failure: NonNullable<EnvironmentView["lastDeployFailure"]> }) {
+  return (
+    <span className="inline-flex flex-wrap items-center gap-x-1.5 rounded-full bg-danger-soft px-2 py-0.5 text-xs font-medium text-danger" title={failure.description} data-testid="deploy-failed">
+      <span>
+        Last deploy failed — {failure.servingCommit ? <>serving <code>{failure.servingCommit.slice(0, 7)}</code></> : "nothing is served"}
+      </span>
+      <Link href={`/projects/${projectId}/activities/${failure.activityId}`} className="underline">
+        Open its log
+      </Link>
     </span>
   );
 }

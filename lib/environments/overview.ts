@@ -7,6 +7,7 @@ import { toActivityView, type ActivityView } from "@/lib/activities/activity-vie
 import { environmentsWithChangedVariables } from "@/lib/variables/variables";
 import { foldedInactiveCounts, lastActivityByEnvironment, listActivities, environmentTypes, inactiveEnvironmentRows, listChildren, listShownEnvironmentsWithLatest } from "./queries";
 import { environmentsWithChangedSettings } from "./settings";
+import { listLastDeployFailures, type LastDeployFailure } from "./deploy-failures";
 import { allowedActions, planUsage, type AllowedActions } from "./rules";
 
 export interface EnvironmentView {
@@ -29,6 +30,8 @@ export interface EnvironmentView {
   paused: boolean;
   /** Its router settings (or those it inherits) differ from what its last deploy kept. */
   settingsChanged: boolean;
+  /** Its last finished deploy failed and none succeeded since: "Last deploy failed — serving <commit>" (deploy-failures.ts). */
+  lastDeployFailure: LastDeployFailure | null;
 }
 
 export interface ProjectOverview {
@@ -68,6 +71,7 @@ export async function getProjectOverview(db: Db, access: ProjectAccess, options:
   const children = pageEnv?.status === "inactive" ? await listChildren(db, projectId, pageEnv.id) : [];
   const changed = await environmentsWithChangedVariables(db, projectId, { environments: all, lastDigests });
   const settingsChanged = environmentsWithChangedSettings(all, lastDigests);
+  const deployFailures = await listLastDeployFailures(db, projectId, all.map((e) => e.id));
   // The rules see the page's environment's children too (Delete counts them, inactive or not).
   const shownIds = new Set(all.map((e) => e.id));
   const ctx = { plan: access.project.plan, environments: [...all, ...children.filter((c) => !shownIds.has(c.id))], busy, roles: access.environmentRoles };
@@ -100,6 +104,7 @@ export async function getProjectOverview(db: Db, access: ProjectAccess, options:
       variablesChanged: changed.has(e.id),
       paused: e.pausedAt !== null && e.status === "active",
       settingsChanged: settingsChanged.has(e.id),
+      lastDeployFailure: deployFailures.get(e.id) ?? null,
     })),
     ...(options.withActivities ? { activities: activities.map(toActivityView) } : {}),
     isBusy: busy.size > 0,
@@ -131,6 +136,7 @@ function foldedCounts(
 export async function listInactiveEnvironments(db: Db, access: ProjectAccess): Promise<EnvironmentView[]> {
   const projectId = access.project.id;
   const [rows, busy, last] = await Promise.all([inactiveEnvironmentRows(db, projectId), busyEnvironments(db, projectId), lastActivityByEnvironment(db, projectId)]);
+  const deployFailures = await listLastDeployFailures(db, projectId, rows.map((e) => e.id));
   return rows
     .filter((e) => canSeeEnvironmentType(access, e.type))
     .map(({ parentType, ...e }) => ({
@@ -145,5 +151,6 @@ export async function listInactiveEnvironments(db: Db, access: ProjectAccess): P
       variablesChanged: false,
       paused: false,
       settingsChanged: false,
+      lastDeployFailure: deployFailures.get(e.id) ?? null,
     }));
 }

@@ -96,7 +96,7 @@ export function describeSite(site: EnvironmentSite): SiteLine | null {
     case "not-deployed":
       return line("Not deployed yet", "muted");
     case "paused":
-      return line("Paused", "muted", "Its processes are stopped and the router answers 503 until Resume (Settings), a push or a redeploy.");
+      return line("Paused", "muted", "Its processes are stopped and the router answers 503 until Resume, a push or a redeploy.");
     case "static":
       return line("Served as static files", "muted", site.reason);
     case "not-running":

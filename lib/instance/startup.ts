@@ -130,7 +130,8 @@ export async function startInstance(log: (line: string) => void = console.log): 
       stampClientHeaders(req, config.TRUST_PROXY);
       return String(req.headers[CLIENT_ADDRESS_HEADER]);
     },
-    consoleUrl: config.PUBLIC_URL ?? url,
+    consoleUrl: config.PUBLIC_URL,
+    consolePort: config.PORT,
   });
   // Environments' applications run in this process (their router is here): their open pages hear each change of their processes' state.
   onRuntimeStatusChange(db);

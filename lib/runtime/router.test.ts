@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resolveTarget } from "./router";
+import { consoleBase, resolveTarget } from "./router";
 
 describe("the environment router", () => {
   it("finds the environment by host name or by path", () => {
@@ -10,6 +10,20 @@ describe("the environment router", () => {
     expect(resolveTarget("localhost:3001", "/")).toBeNull();
     expect(resolveTarget("localhost:3001", "/../etc/passwd")).toBeNull();
     expect(resolveTarget("Evil_Name.x.localhost", "/")).toBeNull();
+  });
+
+  it("links the paused page to the console: PUBLIC_URL, or the host the visitor used at the console's port", () => {
+    const req = (host?: string) => ({ headers: host === undefined ? {} : { host } });
+    expect(consoleBase(req("staging.demo.localhost:3001"), { consoleUrl: "https://console.example.com/" })).toBe("https://console.example.com");
+    expect(consoleBase(req("staging.demo.localhost:3001"), { consolePort: 3800 })).toBe("http://localhost:3800");
+    expect(consoleBase(req("192.0.2.7:3001"), { consolePort: 3800 })).toBe("http://192.0.2.7:3800");
+    expect(consoleBase(req("Build.Example.com:3001"), { consolePort: 3800 })).toBe("http://build.example.com:3800");
+    expect(consoleBase(req("[::1]:3001"), { consolePort: 3800 })).toBe("http://[::1]:3800");
+    // What is not a host name is not written into the page.
+    for (const hostile of ['x"><script>alert(1)</script>', "a b", "evil.com/path", "a@b", "", "-x.com", "%41"]) {
+      expect(consoleBase(req(hostile), { consolePort: 3800 })).toBe("http://localhost:3800");
+    }
+    expect(consoleBase(req(undefined), { consolePort: 3800 })).toBe("http://localhost:3800");
   });
 
 });

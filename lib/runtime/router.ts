@@ -6,6 +6,7 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { environments } from "@/db/schema";
 import { verifyPassword } from "@/lib/auth/password";
+import { env as appEnv } from "@/lib/env";
 import { routerTarget } from "./router-targets";
 import { environmentDeployDir, ROUTER_FILE, routerSettingsFile, STATIC_SITE_SUFFIX, WEB_ROOT_FILE, type RouterSettings } from "./deploy";
 import { getRuntimeDriver } from "./driver/get-driver";
@@ -95,8 +96,23 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", 
 export interface RouterOptions {
   /** The client's address (the server stamps it; with TRUST_PROXY it is the proxy's last X-Forwarded-For entry). */
   clientAddress?: (req: http.IncomingMessage) => string;
-  /** The console's address, for the paused page's hint. */
+  /** The console's address (PUBLIC_URL), for the paused page's link; without it, the request's own host name at `consolePort`. */
   consoleUrl?: string;
+  /** The console's port, when there is no `consoleUrl` (by default the dashboard's PORT). */
+  consolePort?: number;
+}
+
+/**
+ * Where the console is, as a visitor of this site reaches it: `consoleUrl` (PUBLIC_URL), or else
+ * the host name the request came to (`localhost` for `<environment>.<project>.localhost`) at the
+ * console's port. A host name that is not one (a hostile Host header) becomes `localhost`.
+ */
+export function consoleBase(req: Pick<http.IncomingMessage, "headers">, options: Pick<RouterOptions, "consoleUrl" | "consolePort">): string {
+  if (options.consoleUrl) return options.consoleUrl.replace(/\/+$/, "");
+  const host = (req.headers.host ?? "").toLowerCase();
+  const hostname = /^\[[0-9a-f:.]+\]/.exec(host)?.[0] ?? host.replace(/:\d+$/, "");
+  const reachable = /^(\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?)$/.test(hostname) ? (hostname.endsWith(".localhost") ? "localhost" : hostname) : "localhost";
+  return `http://${reachable}:${options.consolePort ?? appEnv().PORT}`;
 }
 
 /**
@@ -143,7 +159,8 @@ export function createEnvironmentRouter(getDb: () => Promise<Db>, options: Route
       }
       const deployDir = resolved.deployDir;
       if (resolved.paused) {
-        const where = options.consoleUrl ? ` <a href="${escapeHtml(`${options.consoleUrl}/projects/${target.projectId}/environments/${target.environment}`)}">Resume it from the console</a> (members with the admin role), or push or redeploy.` : " A member can resume it from the console.";
+        const consolePage = `${consoleBase(req, options)}/projects/${target.projectId}/environments/${target.environment}`;
+        const where = ` <a href="${escapeHtml(consolePage)}">Resume it from the console</a> (members with the admin role), or push or redeploy.`;
         return page(res, 503, "This environment is paused", `${escapeHtml(target.environment)} is paused: its data is kept, but its site is not served.${where}`, { "x-robots-tag": "noindex, nofollow", "retry-after": "3600" });
       }
       if (!settings.has(deployDir)) settings.set(deployDir, routerSettingsOf(deployDir));

@@ -9,8 +9,8 @@ import { Suspense } from "react";
 import { ActivityStream } from "@/components/activities/activity-stream";
 import { EnvironmentActions } from "@/components/environments/environment-actions";
 import { TypeBadge } from "@/components/environments/environment-status";
-import { EnvironmentStatusLine } from "@/components/environments/environment-status-line";
-import { formatDateTime } from "@/components/projects/format";
+import { DeployedRows, EnvironmentStatusLine } from "@/components/environments/environment-status-line";
+import { OpenSite } from "@/components/environments/open-site";
 import { Breadcrumb } from "@/components/ui/breadcrumb";
 import { PageHeader } from "@/components/ui/page-header";
 import { latestDeployment } from "@/lib/environments/queries";
@@ -28,6 +28,7 @@ import { DataSizes, DataSizesPending } from "@/components/environments/data-size
 import { SiteStatus } from "@/components/environments/site-status";
 import { getEnvironmentSite } from "@/lib/environments/runtime-status";
 import { describeSite } from "@/lib/environments/site-status";
+import { getPauseRecord } from "@/lib/environments/pause-record";
 
 type Props = { params: Promise<{ projectId: string; environmentName: string }> };
 
@@ -40,7 +41,7 @@ export default async function EnvironmentPage({ params }: Props) {
   const { access, env, db } = await getEnvironmentFromParams(params);
   const projectId = access.project.id;
   // Everything that does not depend on the overview at once (the git process beside the queries).
-  const [user, baseUrl, overview, stream, head, deployment, snapshotList, vars] = await Promise.all([
+  const [user, baseUrl, overview, stream, head, deployment, snapshotList, vars, pause] = await Promise.all([
     requireSessionUser(),
     publicBaseUrl(),
     getProjectOverview(db, access, { environmentId: env.id }),
@@ -49,6 +50,7 @@ export default async function EnvironmentPage({ params }: Props) {
     latestDeployment(db, env.id),
     listSnapshots(db, access, env),
     listEnvironmentVariables(db, access, env.name),
+    getPauseRecord(db, env),
   ]);
   const parent = overview.environments.find((e) => e.id === env.parentId);
   const [ahead, behind] = parent && head ? await Promise.all([commitsBetween(projectId, parent.name, env.name, 30), countCommitsBetween(projectId, env.name, parent.name)]) : [[], 0];
@@ -58,19 +60,51 @@ export default async function EnvironmentPage({ params }: Props) {
   const limit = await snapshotLimit(db, access, env, snapshotList);
   // Whether the site is up: read again whenever the project's event stream says a process changed state.
   const siteLine = describeSite(getEnvironmentSite(access, env));
-  const snapshotPanel = { snapshots: snapshotList, replaces: limit.replaces, canManage: hasRole(access.environmentRoles[env.type], "admin") };
+  // "Open site": the first route that is not a redirect; the others (and the path address) in its menu.
+  const primary = site?.routes.find((r) => !r.redirect)?.url ?? site?.pathUrl ?? null;
+  const otherAddresses = site
+    ? [
+        ...site.routes.filter((r) => r.url !== primary).map((r) => ({ url: r.url, note: r.redirect ? `redirects to ${r.redirect}` : `from ${r.template}` })),
+        ...(site.pathUrl !== primary ? [{ url: site.pathUrl, note: "the same site, for clients without *.localhost" }] : []),
+      ]
+    : [];
+  const isAdmin = hasRole(access.environmentRoles[env.type], "admin");
+  // The page's environment's ancestors, root first (the overview holds every ancestor of the page's environment).
+  const byId = new Map(overview.environments.map((e) => [e.id, e]));
+  const ancestors: { name: string; title: string }[] = [];
+  for (let id = env.parentId, seen = 0; id && seen < 100; seen++) {
+    const e = byId.get(id);
+    if (!e) break;
+    ancestors.unshift(e);
+    id = e.parentId;
+  }
+  const snapshotPanel = { snapshots: snapshotList, replaces: limit.replaces, canManage: isAdmin };
 
   return (
     <>
       <DeletedNotice />
-      <Breadcrumb items={[{ href: `/projects/${projectId}`, label: access.project.title }, ...(parent ? [{ href: `/projects/${projectId}/environments/${parent.name}`, label: parent.title }] : [])]} />
+      <Breadcrumb
+        items={[
+          { href: `/projects/${projectId}`, label: access.project.title },
+          ...ancestors.map((a) => ({ href: `/projects/${projectId}/environments/${a.name}`, label: a.title })),
+          { href: `/projects/${projectId}/environments/${env.name}`, label: env.title },
+        ]}
+        current
+      />
       <PageHeader
         title={env.title}
+        actions={primary ? <OpenSite projectId={projectId} environmentName={env.name} initial={overview} primary={primary} others={otherAddresses} /> : undefined}
         description={
           <span className="flex flex-wrap items-center gap-2">
             <span className="font-mono">{env.name}</span>
             <TypeBadge type={env.type} isRoot={env.parentId === null} />
-            <EnvironmentStatusLine projectId={projectId} environmentName={env.name} initial={overview} />
+            <EnvironmentStatusLine
+              projectId={projectId}
+              environmentName={env.name}
+              initial={overview}
+              pause={pause}
+              resumeDisabledReason={isAdmin ? undefined : `Only admins of ${env.title}'s environment type can resume it.`}
+            />
           </span>
         }
       />
@@ -99,16 +133,9 @@ export default async function EnvironmentPage({ params }: Props) {
               <dd className="font-mono">{env.name}</dd>
               <dt className="text-muted">Parent</dt>
               <dd>{parent ? parent.name : "—"}</dd>
-              <dt className="text-muted">Deployed</dt>
-              <dd>{env.deployedCommit ? <code>{env.deployedCommit.slice(0, 12)}</code> : "Not deployed"}</dd>
+              <DeployedRows projectId={projectId} environmentName={env.name} initial={overview} />
               <dt className="text-muted">Branch head</dt>
               <dd>{head ? <code>{head.slice(0, 12)}</code> : "—"}</dd>
-              {env.deployedAt ? (
-                <>
-                  <dt className="text-muted">Deployed at</dt>
-                  <dd>{formatDateTime(env.deployedAt)}</dd>
-                </>
-              ) : null}
               {deployment ? (
                 <>
                   <dt className="text-muted">Last deploy</dt>
