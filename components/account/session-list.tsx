@@ -26,7 +26,7 @@ export function SessionList({ sessions }: { sessions: SessionItem[] }) {
         {sessions.map((s) => (
           <li key={s.id} className="flex flex-wrap items-center gap-x-3 gap-y-1 py-2">
             <span className="font-medium">{s.device}</span>
-            {s.isCurrent ? <span className="rounded bg-accent/15 px-1.5 py-0.5 text-xs font-medium text-accent">This browser</span> : null}
+            {s.isCurrent ? <span className="rounded bg-accent-soft px-1.5 py-0.5 text-xs font-medium text-accent">This browser</span> : null}
             <span className="text-xs text-muted">{s.clientAddress || "unknown address"}</span>
             <span className="text-xs text-muted">signed in {s.createdAt}</span>
             <span className="text-xs text-muted">last seen {s.lastSeenAt}</span>

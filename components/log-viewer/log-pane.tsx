@@ -317,12 +317,12 @@ const LogRow = memo(function LogRow({
           e.preventDefault();
           onLineNumber(line.n, e.shiftKey);
         }}
-        className="sticky left-0 w-14 shrink-0 select-none bg-[#0f1115] pr-2 text-right text-[#5b616e] hover:text-[#a2a9b6]"
+        className="sticky left-0 w-14 shrink-0 select-none bg-[#0f1115] pr-2 text-right text-[#7d8593] hover:text-[#a2a9b6]"
         aria-label={`Line ${line.n}`}
       >
         {line.n}
       </a>
-      {timestamps ? <time className="shrink-0 select-none text-[#5b616e]">{line.at.slice(11, 23)}</time> : null}
+      {timestamps ? <time className="shrink-0 select-none text-[#7d8593]">{line.at.slice(11, 23)}</time> : null}
       <span>
         <AnsiText text={line.text} query={query} />
       </span>

@@ -30,7 +30,13 @@ export function BranchParentForm({
       <Field
         id="parent"
         label="Default parent for new branches"
-        hint={disabledReason ?? "A branch pushed with git becomes an environment under this one (its data is copied from it on Activate). `git push -o environment.parent=<name>` chooses another per push."}
+        hint={
+          disabledReason ?? (
+            <>
+              A branch pushed with git becomes an environment under this one (its data is copied from it on Activate). <code className="font-mono">git push -o environment.parent=&lt;name&gt;</code> chooses another per push.
+            </>
+          )
+        }
         errors={errors?.parent}
       >
         <Select id="parent" name="parent" defaultValue={current ?? ""} disabled={Boolean(disabledReason)} aria-describedby="parent-hint">

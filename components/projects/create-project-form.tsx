@@ -6,7 +6,7 @@ import { Field, Input, Select, describedBy } from "@/components/ui/field";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { createProjectAction } from "@/lib/actions/project-actions";
 import { deriveProjectId } from "@/lib/projects/project-id";
-import { PLANS, REGIONS } from "@/lib/projects/regions";
+import { PLANS, REGIONS, regionName } from "@/lib/projects/regions";
 
 export function CreateProjectForm() {
   const [state, action] = useActionState(createProjectAction, null);
@@ -79,7 +79,7 @@ export function CreateProjectForm() {
         <Select id="region" name="region" defaultValue={values?.region ?? REGIONS[0].id} {...describedBy("region", errors?.region)}>
           {REGIONS.map((r) => (
             <option key={r.id} value={r.id}>
-              {r.id} — {r.label}
+              {regionName(r.id)}
             </option>
           ))}
         </Select>

@@ -1,7 +1,7 @@
 import { Badge } from "@/components/ui/badge";
 import { PageHeader } from "@/components/ui/page-header";
 import type { Project } from "@/db/schema";
-import { planLabel } from "@/lib/projects/regions";
+import { planLabel, regionName } from "@/lib/projects/regions";
 import { ProjectNav } from "./project-nav";
 
 export function ProjectHeader({ project }: { project: Project }) {
@@ -13,7 +13,7 @@ export function ProjectHeader({ project }: { project: Project }) {
           <span className="flex flex-wrap items-center gap-2">
             <span className="font-mono">{project.id}</span>
             <Badge tone={project.plan === "pro" ? "accent" : "neutral"}>{planLabel(project.plan)}</Badge>
-            <span>{project.region}</span>
+            <span>{regionName(project.region)}</span>
           </span>
         }
       />

@@ -17,7 +17,7 @@ export function DeployHistory({ projectId, entries }: { projectId: string; entri
       <p className="mb-2 text-xs text-muted">
         Last {entries.length === 1 ? "deploy" : `${entries.length} deploys`}: <span className="text-focus">■</span> build, <span className="text-accent">■</span> deploy hooks, <span className="text-danger">✕</span> failed. Tallest bar {seconds(max)}.
       </p>
-      <svg width={entries.length * W} height={H + 14} role="img" aria-label={`Build and deploy durations of the last ${entries.length} deploys`} className="max-w-full overflow-visible">
+      <svg width={entries.length * W} height={H + 14} role="group" aria-label={`Build and deploy durations of the last ${entries.length} deploys (each bar opens its log)`} className="max-w-full overflow-visible">
         {entries.map((e, i) => {
           const build = e.buildMs ?? 0;
           const deploy = e.deployMs ?? 0;

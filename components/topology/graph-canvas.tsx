@@ -11,7 +11,8 @@ export interface CanvasNode {
   h: number;
   /** A group is drawn behind the edges and cannot be selected (a Pro node holding its containers). */
   group?: boolean;
-  ariaLabel: string;
+  /** A group's name. A node is named by its content (what it shows, plus any words for screen readers only). */
+  ariaLabel?: string;
   children: ReactNode;
   /** Drawn over the node's box but outside its button (a link of its own: Tab reaches it after the node). */
   over?: ReactNode;
@@ -40,7 +41,9 @@ const clamp = (zoom: number) => Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, zoom));
 /**
  * A graph whose layout the server computed, drawn as positioned boxes and SVG edges: drag to
  * pan, the wheel or the − / + buttons to zoom, Fit to see it all. Nodes take the focus (Tab)
- * and open with Enter, Space or a click. No layout engine and no graph library in the browser.
+ * and open with Enter, Space or a click; each is named by what it shows (a name of its own that left
+ * out its visible words would not answer to them: axe's label-content-name-mismatch). No layout
+ * engine and no graph library in the browser.
  */
 export function GraphCanvas({
   nodes,
@@ -201,7 +204,6 @@ export function GraphCanvas({
                 tabIndex={0}
                 data-testid={`graph-node-${n.id}`}
                 data-graph-node=""
-                aria-label={n.ariaLabel}
                 className="absolute cursor-pointer rounded-lg outline-none focus-visible:ring-2 focus-visible:ring-focus"
                 style={{ left: n.x, top: n.y, width: n.w, height: n.h }}
                 onClick={() => {

@@ -10,11 +10,11 @@ import { fetchProjectOverview, useProjectOverview } from "@/components/environme
 import type { ProjectOverview } from "@/lib/environments/overview";
 import type { EnvironmentAction } from "@/lib/environments/rules";
 import { NODE_HEIGHT, NODE_WIDTH, type HierarchyNode } from "@/lib/topology/hierarchy";
+import { nodeKindLabel } from "@/lib/environments/node-kind-label";
 import { activatedNode } from "./graph-keys";
 import { hierarchyQuery } from "./hierarchy-query";
 import { queryKeys } from "@/components/query-keys";
 
-const TYPE = { production: "Production", staging: "Staging", development: "Integration" } as const;
 const STATUS_TONE = { active: "border-success", inactive: "border-border opacity-60", dirty: "border-[#d97706]", deleting: "border-danger" } as const;
 
 type CardData = { node: HierarchyNode; selected: boolean; onMenu: (name: string) => void };
@@ -36,7 +36,7 @@ function EnvironmentCard({ data }: NodeProps<Node<CardData>>) {
       <Handle type="target" position={Position.Top} className="!bg-muted" />
       <div className="flex items-center gap-1">
         <span className="truncate font-semibold text-foreground">{e.title}</span>
-        <span className="ml-auto text-[10px] uppercase text-muted">{TYPE[e.type]}</span>
+        <span className="ml-auto text-[10px] uppercase text-muted">{nodeKindLabel(e)}</span>
         <button
           type="button"
           className="nodrag rounded px-1 leading-none text-muted hover:bg-surface-muted hover:text-foreground"
@@ -58,6 +58,12 @@ function EnvironmentCard({ data }: NodeProps<Node<CardData>>) {
 }
 
 const nodeTypes = { environment: EnvironmentCard };
+/**
+ * How the whole graph is fitted, on open, after a new layout and by the Fit View button: every
+ * node, the "N inactive" groups and the nodes not drawn yet included (only what is in view is
+ * drawn, so the others count with their declared size), never above 100 %.
+ */
+const FIT_ALL = { padding: 0.08, includeHiddenNodes: true, maxZoom: 1 } as const;
 const HANDLES: NodeHandle[] = [
   { type: "target", position: Position.Top, x: NODE_WIDTH / 2 - 3, y: -3, width: 6, height: 6 },
   { type: "source", position: Position.Bottom, x: NODE_WIDTH / 2 - 3, y: NODE_HEIGHT - 3, width: 6, height: 6 },
@@ -98,6 +104,9 @@ export function HierarchyPanel({ projectId, initial }: { projectId: string; init
         // first rendering every new node once to measure it (1,000 at a time when unfolding).
         width: NODE_WIDTH,
         height: NODE_HEIGHT,
+        // …and counted as measured: otherwise React Flow fits only the nodes it has drawn, and a
+        // fit (on open or from the Fit View button) waits for nodes out of view that it never draws.
+        measured: { width: NODE_WIDTH, height: NODE_HEIGHT },
         handles: HANDLES,
         ariaLabel: n.kind === "inactive-group" ? `${n.count} inactive environments` : `${n.environment!.title} (${n.environment!.name}), ${n.environment!.busy ?? n.environment!.status}`,
       })),
@@ -110,7 +119,7 @@ export function HierarchyPanel({ projectId, initial }: { projectId: string; init
   useEffect(() => {
     if (!layout || unfoldedFrom.current || fittedLayout.current === layout) return;
     fittedLayout.current = layout;
-    const frame = requestAnimationFrame(() => void flow.current?.fitView({ padding: 0.08, includeHiddenNodes: true, maxZoom: 1 }));
+    const frame = requestAnimationFrame(() => void flow.current?.fitView(FIT_ALL));
     return () => cancelAnimationFrame(frame);
   }, [layout]);
   useEffect(() => {
@@ -150,7 +159,13 @@ export function HierarchyPanel({ projectId, initial }: { projectId: string; init
           edges={edges}
           nodeTypes={nodeTypes}
           fitView
-          onInit={(instance) => (flow.current = instance)}
+          fitViewOptions={FIT_ALL}
+          onInit={(instance) => {
+            // React Flow's own first fit can come before its viewport exists and be dropped; this one
+            // comes once it does (the effect above may have run before the instance was known).
+            flow.current = instance;
+            void instance.fitView(FIT_ALL);
+          }}
           minZoom={0.05}
           nodesConnectable={false}
           onNodeClick={(_, node) => open(node)}
@@ -168,7 +183,7 @@ export function HierarchyPanel({ projectId, initial }: { projectId: string; init
           onlyRenderVisibleElements
         >
           <Background />
-          <Controls showInteractive={false} />
+          <Controls showInteractive={false} fitViewOptions={FIT_ALL} />
         </ReactFlow>
       </div>
       {selected ? (

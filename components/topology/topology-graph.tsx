@@ -47,26 +47,32 @@ function TopologyCard({ node: n, selected }: { node: TopologyNode; selected: boo
     <div
       className={`h-full w-full rounded-lg border-2 bg-surface px-3 text-left text-xs shadow-sm ${runtime ? "py-1.5" : "py-2"} ${runtime?.tone === "danger" ? "border-danger/70" : KIND_TONE[n.kind]} ${selected ? "ring-2 ring-focus" : ""}`}
     >
+      {/* The node's accessible name is this text: the spaces and the screen-reader words keep it a sentence. */}
       <div className="flex items-center gap-1">
-        <span className="text-[10px] uppercase tracking-wide text-muted">{KIND_LABEL[n.kind]}</span>
-        {runtime ? <RuntimeBadge runtime={runtime} /> : null}
+        <span className="text-[10px] uppercase tracking-wide text-muted">{KIND_LABEL[n.kind]}</span>{" "}
+        {runtime ? <RuntimeBadge runtime={runtime} /> : null}{" "}
         {n.changed || n.variablesChanged ? (
           <span className="ml-auto flex gap-1">
-            {n.changed ? <span className="rounded bg-danger-soft px-1 text-[10px] text-danger">changed</span> : null}
-            {n.variablesChanged ? <span className="rounded bg-accent-soft px-1 text-[10px] text-accent">variables</span> : null}
+            {n.changed ? (
+              <span className="rounded bg-danger-soft px-1 text-[10px] text-danger">
+                changed<span className="sr-only"> since the deploy,</span>
+              </span>
+            ) : null}{" "}
+            {n.variablesChanged ? (
+              <span className="rounded bg-accent-soft px-1 text-[10px] text-accent">
+                variables<span className="sr-only"> changed since the deploy,</span>
+              </span>
+            ) : null}
           </span>
         ) : null}
-      </div>
-      <div className="truncate font-semibold text-foreground">{n.label}</div>
-      <div className="truncate text-muted">{n.facts.slice(0, 2).join(" · ")}</div>
+      </div>{" "}
+      <div className="truncate font-semibold text-foreground">{n.label}</div>{" "}
+      <div className="truncate text-muted">{n.facts.slice(0, 2).join(" · ")}</div>{" "}
       {/* (The log link is drawn over this line's right end, outside the node's button.) */}
       {runtime ? <div className="truncate pr-10 text-muted">{runtime.facts.join(" · ")}</div> : null}
     </div>
   );
 }
-
-/** "running", "crash loop", "paused"… said after a node's name to screen readers. */
-const runtimeWords = (n: TopologyNode) => (n.runtime ? `, ${n.runtime.label}${n.runtime.facts.length ? ` (${n.runtime.facts.join(", ")})` : ""}` : "");
 
 /** Which entry of `used` a node's disk is: its service, or the application's mounts (every node group shares them). */
 const usedKey = (n: TopologyNode) => (n.kind === "service" ? `service:${n.id.split("service:")[1]}` : n.kind === "app" ? "app" : "");
@@ -114,7 +120,6 @@ export function TopologyGraph({
         y: offset.y + p.y,
         w: p.w,
         h: p.h,
-        ariaLabel: `${KIND_LABEL[n.kind]} ${n.label}${runtimeWords(n)}${n.changed ? ", changed since the deploy" : ""}${n.variablesChanged ? ", variables changed since the deploy" : ""}`,
         children: <TopologyCard node={n} selected={selected === n.id} />,
         over: n.runtime ? (
           <Link

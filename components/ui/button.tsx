@@ -8,7 +8,7 @@ const base =
 const variants: Record<Variant, string> = {
   primary: "bg-accent text-accent-foreground hover:brightness-110",
   secondary: "border border-border bg-surface text-foreground hover:bg-surface-muted",
-  danger: "bg-danger text-white hover:brightness-110",
+  danger: "bg-danger text-danger-foreground hover:brightness-110",
   ghost: "text-foreground hover:bg-surface-muted",
 };
 

@@ -13,7 +13,8 @@ export function CopyLink({ link, label, testId = "one-time-link" }: { link: stri
       </code>
       <Button
         variant="secondary"
-        aria-label={`Copy ${label.toLowerCase()}`}
+        // The visible word starts the name (axe's label-content-name-mismatch; speech users say what they see).
+        aria-label={`${copied ? "Copied" : "Copy"} ${label.toLowerCase()}`}
         onClick={() => {
           void navigator.clipboard?.writeText(link).then(() => setCopied(true), () => setCopied(false));
         }}

@@ -14,6 +14,12 @@ export function regionLabel(id: string): string {
   return REGIONS.find((r) => r.id === id)?.label ?? id;
 }
 
+/** How a region is shown everywhere: its id and its place, "us-3 · United States (East)" (the id alone when unknown). */
+export function regionName(id: string): string {
+  const label = REGIONS.find((r) => r.id === id)?.label;
+  return label ? `${id} · ${label}` : id;
+}
+
 export const PLANS = [
   { id: "starter", label: "Starter", summary: "Production, Staging and two Integration environments active; unlimited inactive." },
   { id: "pro", label: "Pro", summary: "Dedicated Production and Staging, plus Integration environments." },

@@ -8,7 +8,7 @@ import { getDb } from "@/db/client";
 import { canCreateProjects } from "@/lib/auth/permissions";
 import { requireSessionUser } from "@/lib/session/session";
 import { listProjectsForUser } from "@/lib/auth/project-access";
-import { planLabel, regionLabel } from "@/lib/projects/regions";
+import { planLabel, regionName } from "@/lib/projects/regions";
 
 export const metadata: Metadata = { title: "Projects" };
 
@@ -57,7 +57,7 @@ export default async function ProjectsPage() {
                 <p className="mt-0.5 truncate font-mono text-xs text-muted">{p.id}</p>
                 <dl className="mt-4 grid grid-cols-2 gap-x-4 gap-y-1 text-sm">
                   <dt className="text-muted">Region</dt>
-                  <dd title={regionLabel(p.region)}>{p.region}</dd>
+                  <dd>{regionName(p.region)}</dd>
                   <dt className="text-muted">Members</dt>
                   <dd>{p.memberCount}</dd>
                   <dt className="text-muted">Created</dt>

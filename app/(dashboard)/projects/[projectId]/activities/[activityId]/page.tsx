@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { LogViewer } from "@/components/log-viewer/log-viewer";
 import { Breadcrumb, environmentCrumbs } from "@/components/ui/breadcrumb";
 import { PageHeader } from "@/components/ui/page-header";
+import { formatDateTime } from "@/components/projects/format";
 import { getDb } from "@/db/client";
 import { getActivityDetails, getEnvironmentByName, getVisibleActivity } from "@/lib/environments/queries";
 import { activityKind } from "@/lib/activity-kinds";
@@ -48,7 +49,7 @@ export default async function ActivityPage({ params }: Props) {
         title={activity.description}
         description={
           <>
-            {kind} on {envName ? <span className="font-mono">{envName}</span> : "the project"} · created {activity.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC
+            {kind} on {envName ? <span className="font-mono">{envName}</span> : "the project"} · created {formatDateTime(activity.createdAt)}
           </>
         }
       />
