@@ -1,12 +1,11 @@
 import Link from "next/link";
 import type { EnvironmentView } from "@/lib/environments/overview";
-
-const TYPE_LABEL = { production: "Production", staging: "Staging", development: "Integration" } as const;
+import { nodeKindLabel } from "@/lib/environments/node-kind-label";
 
 /** The environment's type; a Pro project's root branch (master, of no type of its own) says "Root". */
 export function TypeBadge({ type, isRoot = false }: { type: EnvironmentView["type"]; isRoot?: boolean }) {
   const tone = type === "production" ? "border-accent/40 text-accent" : type === "staging" ? "border-focus/40 text-focus" : "border-border text-muted";
-  return <span className={`rounded-full border px-2 py-0.5 text-xs font-medium ${tone}`}>{isRoot && type === "development" ? "Root" : TYPE_LABEL[type]}</span>;
+  return <span className={`rounded-full border px-2 py-0.5 text-xs font-medium ${tone}`}>{nodeKindLabel({ type, parentId: isRoot ? null : "" })}</span>;
 }
 
 export function StatusDot({ env }: { env: Pick<EnvironmentView, "status" | "busy"> }) {

@@ -24,9 +24,8 @@ export function UserMenu({ name, email, isAdmin }: { name: string | null; email:
         className="inline-flex items-center gap-2 rounded-md px-2 py-1.5 text-sm hover:bg-surface-muted"
         aria-label={`Account menu for ${name || email}`}
       >
-        <span aria-hidden className="grid size-7 place-items-center rounded-full bg-accent-soft font-semibold text-accent">
-          {initials}
-        </span>
+        {/* The initial is drawn by CSS: not text, so the button's name (its visible words) stays the user's name. */}
+        <span aria-hidden data-initial={initials} className="grid size-7 place-items-center rounded-full bg-accent-soft font-semibold text-accent before:content-[attr(data-initial)]" />{" "}
         <span className="hidden max-w-40 truncate sm:inline">{name || email}</span>
         <Chevron />
       </MenuTrigger>
