@@ -11,6 +11,9 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { Field, Input, Select, describedBy } from "@/components/ui/field";
 import { editEnvironmentAction, environmentAction } from "@/lib/actions/environment-actions";
+import { pauseEnvironmentAction } from "@/lib/actions/settings-actions";
+import { ConfirmSubmit } from "@/components/ui/confirm-submit";
+import { pauseConsequences } from "./pause-control";
 import type { EnvironmentView, ProjectOverview } from "@/lib/environments/overview";
 import { possibleParents, typeLabel, type EnvironmentAction } from "@/lib/environments/rules";
 import { useInactiveEnvironments, useProjectOverview } from "./use-project-overview";
@@ -42,7 +45,7 @@ const LABEL: Record<EnvironmentAction, string> = {
 };
 
 /** The environment's buttons. A disabled one stays focusable and says why on hover, focus and press. */
-export function EnvironmentActions({ projectId, environmentName, initial, git }: { projectId: string; environmentName: string; initial: ProjectOverview; git: EnvironmentGitFacts }) {
+export function EnvironmentActions({ projectId, environmentName, initial, git, pauseDisabledReason }: { projectId: string; environmentName: string; initial: ProjectOverview; git: EnvironmentGitFacts; pauseDisabledReason?: string }) {
   const { data } = useProjectOverview(projectId, initial, environmentName);
   const env = data.environments.find((e) => e.name === environmentName);
   const [why, setWhy] = useState<string | null>(null);
@@ -70,6 +73,15 @@ export function EnvironmentActions({ projectId, environmentName, initial, git }:
             Edit
           </DisabledButton>
         )}
+        {env.status === "active" && !env.paused ? (
+          pauseDisabledReason || env.busy ? (
+            <DisabledButton variant="ghost" reason={pauseDisabledReason ?? `${env.title} is busy: ${env.busy!.description}.`} onPress={() => setWhy(`Pause: ${pauseDisabledReason ?? "the environment is busy."}`)}>
+              Pause
+            </DisabledButton>
+          ) : (
+            <PauseButton projectId={projectId} environment={env.name} />
+          )
+        ) : null}
       </div>
       <p role="status" className="min-h-5 text-sm text-muted">
         {why}
@@ -340,5 +352,29 @@ function ParentSelect({ projectId, env, shown, defaultValue, errors }: { project
         </option>
       ))}
     </Select>
+  );
+}
+
+/** Pause from the header: asks once, saying what happens; Resume then sits beside the header's "Paused". */
+function PauseButton({ projectId, environment }: { projectId: string; environment: string }) {
+  const [state, action] = useActionState(pauseEnvironmentAction, null);
+  const watchActivity = useWatchActivity();
+  useEffect(() => {
+    if (state?.ok) watchActivity({ projectId, activityId: state.data.activityId });
+  }, [state, projectId, watchActivity]);
+  return (
+    <form action={action} className="inline-flex items-center gap-2">
+      <input type="hidden" name="projectId" value={projectId} />
+      <input type="hidden" name="environment" value={environment} />
+      <input type="hidden" name="pause" value="1" />
+      <ConfirmSubmit variant="ghost" question={`Pause ${environment}? ${pauseConsequences(environment)}`} confirm={`Pause ${environment}`} pendingText="Pausing…">
+        Pause
+      </ConfirmSubmit>
+      {state && !state.ok ? (
+        <span role="alert" className="text-sm text-danger">
+          {state.error}
+        </span>
+      ) : null}
+    </form>
   );
 }

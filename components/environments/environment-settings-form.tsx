@@ -10,6 +10,7 @@ import { PasswordInput } from "@/components/ui/password-input";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { useResetKey } from "@/components/ui/use-reset-key";
 import { pauseEnvironmentAction, saveEnvironmentSettingsAction } from "@/lib/actions/settings-actions";
+import { pauseConsequences } from "./pause-control";
 import type { EnvironmentSettingsView } from "@/lib/environments/settings";
 
 /**
@@ -176,10 +177,6 @@ export function EnvironmentSettingsForm({
   );
 }
 
-/** What Pause does, as its question says it (lib/runtime/deploy.ts setPaused: the router's 503, every process stopped; nothing removed). */
-export function pauseConsequences(environment: string): string {
-  return `The site of ${environment} answers 503 until you Resume it (a push or a redeploy resumes it too); its application and workers stop. Nothing is deleted: its data is kept, and it still counts towards the plan.`;
-}
 
 /** Pause (the site answers 503, data kept; asks once, saying so) or Resume. */
 export function PauseForm({ projectId, environment, paused, disabledReason }: { projectId: string; environment: string; paused: boolean; disabledReason?: string }) {

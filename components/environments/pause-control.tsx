@@ -7,6 +7,11 @@ import { DisabledButton } from "@/components/ui/disabled-button";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { pauseEnvironmentAction } from "@/lib/actions/settings-actions";
 
+/** What Pause does, as its question says it (lib/runtime/deploy.ts setPaused: the router's 503, every process stopped; nothing removed). */
+export function pauseConsequences(environment: string): string {
+  return `The site of ${environment} answers 503 until you Resume it (a push or a redeploy resumes it too); its application and workers stop. Nothing is deleted: its data is kept, and it still counts towards the plan.`;
+}
+
 /** Who paused an environment and when (the server's PauseRecord, as JSON). */
 export interface PauseFacts {
   at: string;

@@ -109,7 +109,7 @@ export default async function EnvironmentPage({ params }: Props) {
         }
       />
       {siteLine ? <SiteStatus line={siteLine} projectId={projectId} environmentName={env.name} /> : null}
-      <EnvironmentActions projectId={projectId} environmentName={env.name} initial={overview} git={git} />
+      <EnvironmentActions projectId={projectId} environmentName={env.name} initial={overview} git={git} pauseDisabledReason={isAdmin ? undefined : `Only admins of ${env.title}'s environment type can pause it.`} />
       <div className="mt-6 grid gap-6 lg:grid-cols-3">
         <section aria-labelledby="env-activity" className="lg:col-span-2">
           <h2 id="env-activity" className="mb-3 text-lg font-semibold">
