@@ -30,7 +30,7 @@ test("a user who is not a member gets 404 on the project's URLs and never sees i
   const api = await page.request.get("/api/projects");
   expect(await api.json()).toEqual({ projects: [] });
   // Nor its APIs, the folded environments' list included (another project's id is not a key).
-  for (const path of ["/overview", "/hierarchy", "/environments?status=inactive"]) {
+  for (const path of ["/overview", "/hierarchy", "/environments?status=inactive", "/environment-choices"]) {
     expect((await page.request.get(`/api/projects/${projectId}${path}`)).status(), path).toBe(404);
   }
   await context.close();
@@ -56,12 +56,12 @@ test("a project admin grants access; the member sees the project but cannot mana
   await addForm.getByLabel("Email").fill(member.email);
   await addForm.getByLabel("Project role").selectOption("viewer");
   await addForm.getByLabel("Production environments").selectOption("none");
-  await addForm.getByLabel("Development environments").selectOption("contributor");
+  await addForm.getByLabel("Integration environments").selectOption("contributor");
   await addForm.getByRole("button", { name: "Add member" }).click();
   const row = admin.getByRole("listitem", { name: "Mia Member" });
   await expect(row).toBeVisible();
   await expect(row.getByLabel("Production environments")).toHaveValue("none");
-  await expect(row.getByLabel("Development environments")).toHaveValue("contributor");
+  await expect(row.getByLabel("Integration environments")).toHaveValue("contributor");
   await adminContext.close();
 
   const context = await browser.newContext();

@@ -16,6 +16,7 @@ const ROUTES = [
   "/api/projects/{project}/activities",
   "/api/projects/{project}/hierarchy",
   "/api/projects/{project}/environments",
+  "/api/projects/{project}/environment-choices",
   "/api/projects/{project}/events",
   "/api/projects/{project}/activities/{activity}/log",
   "/api/projects/{project}/environments/{environment}/snapshots",

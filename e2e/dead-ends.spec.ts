@@ -37,20 +37,18 @@ test("a branch over the plan's limit says it was created inactive, dialogs follo
   await expect(dialog.getByTestId("activity-notice")).toHaveCount(0);
   await page.keyboard.press("Escape");
 
-  // The project page folds the inactive one on the server: counted, listed when unfolded (with its parent).
+  // A branch made in the last hour is not folded: the project page shows it in the tree, marked "new"
+  // (older inactive ones fold: lib/environments/overview.int.test.ts; e2e/newcomer-findable.spec.ts unfolds them).
   await page.goto(`/projects/${projectId}`);
-  await expect(page.getByRole("link", { name: /^extra \(extra\)/i })).toHaveCount(0);
-  await page.getByRole("button", { name: "Show 1 inactive" }).click();
-  const inactiveList = page.getByRole("list", { name: "Inactive environments" });
-  await expect(inactiveList.getByRole("link", { name: /^extra \(extra\), inactive.*, from staging/i })).toBeVisible();
-  await page.getByRole("button", { name: "Hide 1 inactive" }).click();
-  await expect(inactiveList).toHaveCount(0);
-  // From another page, the switcher counts it and its link opens the project page with it listed.
+  await expect(page.getByRole("link", { name: /^extra \(extra\), inactive, new/i })).toBeVisible();
+  await expect(page.getByRole("button", { name: /^Show \d+ inactive/ })).toHaveCount(0);
+  // From another page, the switcher finds it by name and opens it.
   await page.goto(`/projects/${projectId}/environments/staging`);
   await page.getByRole("button", { name: /^Environment/ }).click();
-  await page.getByRole("menu").getByRole("menuitem", { name: "1 inactive: see the project page" }).click();
-  await expect(page).toHaveURL(new RegExp(`/projects/${projectId}\\?inactive=1$`));
-  await expect(inactiveList.getByRole("link", { name: /^extra \(extra\)/i })).toBeVisible();
+  await page.getByRole("menu").getByLabel("Find an environment by name or title").fill("xtr");
+  await page.getByRole("menu").getByRole("menuitem", { name: /extra/ }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${projectId}/environments/extra$`));
+  await expect(page.getByRole("button", { name: /^Environment/ })).toContainText("extra");
   // Edit offers the folded inactive environment as a parent too (loaded when the dialog opens).
   await page.goto(`/projects/${projectId}/environments/two`);
   await page.getByRole("toolbar").getByRole("button", { name: "Edit", exact: true }).click();

@@ -60,7 +60,7 @@ test("branch from staging, watch the deploy log, merge back; a viewer finds Merg
   await add.getByLabel("Email").fill(viewer.email);
   await add.getByLabel("Project role").selectOption("viewer");
   await add.getByLabel("Staging environments").selectOption("viewer");
-  await add.getByLabel("Development environments").selectOption("viewer");
+  await add.getByLabel("Integration environments").selectOption("viewer");
   await add.getByRole("button", { name: "Add member" }).click();
   await expect(page.getByRole("listitem", { name: "Vera Viewer" })).toBeVisible();
 

@@ -105,7 +105,7 @@ test("a viewer may fetch but gets 403 on push; a non-member gets 403", async ({ 
   const add = admin.getByRole("region", { name: "Add a member" });
   await add.getByLabel("Email").fill(viewer.email);
   await add.getByLabel("Project role").selectOption("viewer");
-  await add.getByLabel("Development environments").selectOption("viewer");
+  await add.getByLabel("Integration environments").selectOption("viewer");
   await add.getByRole("button", { name: "Add member" }).click();
   await expect(admin.getByRole("listitem", { name: viewer.name })).toBeVisible();
   await adminContext.close();

@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { Select } from "@/components/ui/field";
+import { typeLabel } from "@/lib/environments/rules";
 
 export const ENVIRONMENT_ROLE_OPTIONS = [
   { value: "admin", label: "Admin" },
@@ -10,11 +11,8 @@ export const ENVIRONMENT_ROLE_OPTIONS = [
   { value: "none", label: "No access" },
 ] as const;
 
-export const ENVIRONMENT_TYPES = [
-  { key: "production", label: "Production" },
-  { key: "staging", label: "Staging" },
-  { key: "development", label: "Development" },
-] as const;
+/** The environment types, named as everywhere else (typeLabel: the development type is "Integration"). */
+export const ENVIRONMENT_TYPES = (["production", "staging", "development"] as const).map((key) => ({ key, label: typeLabel(key) }));
 
 export interface Roles {
   role: "admin" | "viewer";

@@ -1,11 +1,11 @@
 import Link from "next/link";
 import type { EnvironmentView } from "@/lib/environments/overview";
-import { nodeKindLabel } from "@/lib/environments/node-kind-label";
+import { isGlobalMaster, kindLabel } from "@/lib/environments/rules";
 
-/** The environment's type; a Pro project's root branch (master, of no type of its own) says "Root". */
-export function TypeBadge({ type, isRoot = false }: { type: EnvironmentView["type"]; isRoot?: boolean }) {
-  const tone = type === "production" ? "border-accent/40 text-accent" : type === "staging" ? "border-focus/40 text-focus" : "border-border text-muted";
-  return <span className={`rounded-full border px-2 py-0.5 text-xs font-medium ${tone}`}>{nodeKindLabel({ type, parentId: isRoot ? null : "" })}</span>;
+/** The environment's kind, as the tree and the graph both say it (a Pro project's master: "Global master"). */
+export function TypeBadge({ env }: { env: Pick<EnvironmentView, "name" | "type" | "parentId"> }) {
+  const tone = env.type === "production" ? "border-accent/40 text-accent" : env.type === "staging" ? "border-focus/40 text-focus" : "border-border text-muted";
+  return <span className={`rounded-full border px-2 py-0.5 text-xs font-medium ${tone}`}>{kindLabel(env)}</span>;
 }
 
 export function StatusDot({ env }: { env: Pick<EnvironmentView, "status" | "busy"> }) {
@@ -16,9 +16,11 @@ export function StatusDot({ env }: { env: Pick<EnvironmentView, "status" | "busy
   return <span aria-hidden className={`inline-block size-2.5 rounded-full ${color}`} />;
 }
 
-export function statusText(env: Pick<EnvironmentView, "status" | "busy"> & { paused?: boolean }): string {
+export function statusText(env: Pick<EnvironmentView, "status" | "busy" | "name" | "parentId" | "type"> & { paused?: boolean }): string {
   if (env.busy) return `${env.busy.state === "in_progress" ? "Running" : "Pending"}: ${env.busy.description}`;
   if (env.paused) return "Paused";
+  // A Pro project's master holds the code and never deploys: "code only", not a greyed "Inactive".
+  if (isGlobalMaster(env) && env.status === "inactive") return "Code only, never deploys";
   return { active: "Active", inactive: "Inactive", dirty: "Changing", deleting: "Deleting" }[env.status];
 }
 

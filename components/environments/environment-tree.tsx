@@ -4,13 +4,18 @@ import { useSearchParams } from "next/navigation";
 import dynamic from "next/dynamic";
 import { useState } from "react";
 import type { EnvironmentView, ProjectOverview } from "@/lib/environments/overview";
+import { GLOBAL_MASTER_NOTE, isGlobalMaster } from "@/lib/environments/rules";
 import { EnvironmentRow, InactiveLoading } from "./environment-row";
 import { useProjectOverview } from "./use-project-overview";
 
 /** The folded list's code (the virtualiser) loads when it is unfolded. */
 const InactiveList = dynamic(() => import("./inactive-list").then((m) => m.InactiveList), { loading: () => <InactiveLoading /> });
 
-/** Production → Staging → Integration branches; inactive leaves are folded on the server and listed when unfolded. */
+/**
+ * Production → Staging → Integration branches (on Pro under master, the global master, which
+ * says in one line why it never deploys); inactive leaves are folded on the server and listed
+ * when unfolded, except branches made in the last hour (marked "new").
+ */
 export function EnvironmentTree({ projectId, initial }: { projectId: string; initial: ProjectOverview }) {
   const { data } = useProjectOverview(projectId, initial);
   // ?inactive=1 (the switchers' "N inactive" link) opens the page with them listed.
@@ -29,6 +34,11 @@ export function EnvironmentTree({ projectId, initial }: { projectId: string; ini
         {children.map((env) => (
           <li key={env.id}>
             <EnvironmentRow projectId={projectId} env={env} />
+            {isGlobalMaster(env) ? (
+              <p className="px-2 pb-1 text-xs text-muted" data-testid="global-master-note">
+                {GLOBAL_MASTER_NOTE}
+              </p>
+            ) : null}
             {branch(env.id, depth + 1)}
           </li>
         ))}

@@ -1,9 +1,9 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams } from "next/navigation";
-import { useEffect } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { Menu, MenuContent, MenuItem, MenuLabel, MenuSeparator, MenuTrigger } from "@/components/ui/menu";
 import { queryKeys } from "@/components/query-keys";
 import { fetchProjectOverview } from "@/components/environments/use-project-overview";
@@ -80,15 +80,23 @@ export function useSwitcherEnvironments() {
     enabled: Boolean(projectId),
   });
   const named = useCurrentEnvironment();
+  const currentName = params.environmentName ? decodeURIComponent(params.environmentName) : named;
+  // An inactive environment is folded in the project's overview; its own page's overview holds it (read, never fetched here).
+  const { data: pageData } = useQuery({
+    queryKey: queryKeys.overview(projectId ?? "", currentName ?? null),
+    queryFn: () => fetchProjectOverview(projectId!, currentName),
+    enabled: false,
+  });
   // While hydrating, what the server rendered (nothing yet): the page below may have filled the
   // cache before this header hydrates, and rendering it at once would fail hydration (#418).
   const hydrated = useHydrated();
   const shown = hydrated ? data : undefined;
   // An environment being deleted is gone as far as navigation goes.
   const envs = (shown?.environments ?? []).filter((e) => e.status !== "deleting");
-  const currentName = params.environmentName ? decodeURIComponent(params.environmentName) : named;
-  const current = envs.find((e) => e.name === currentName);
-  // Inactive leaves are folded (counted, not listed): the project page lists them.
+  const found = envs.find((e) => e.name === currentName) ?? (hydrated ? pageData?.environments.find((e) => e.name === currentName && e.status !== "deleting") : undefined);
+  // Named by the address but in neither overview yet: its name, never "Choose".
+  const current: { name: string; title: string } | undefined = found ?? (shown && currentName ? { name: currentName, title: currentName } : undefined);
+  // Inactive leaves are folded (counted, not listed): the switcher searches them when opened.
   const folded = (shown?.folded ?? []).reduce((sum, f) => sum + f.count, 0);
   return { projectId, isPending: isPending || !hydrated, current, ordered: treeOrder(envs), folded };
 }
@@ -96,8 +104,45 @@ export function useSwitcherEnvironments() {
 /** The indentation of an environment at `depth` in a switcher list. */
 export const depthIndent = (depth: number) => ({ paddingLeft: `${0.5 + Math.min(depth, 6) * 0.75}rem` });
 
+interface InactiveChoices {
+  environments: { id: string; name: string; title: string; status: string }[];
+  more: boolean;
+}
+
+/** The inactive environments whose name or title contains `text`, newest first (read when the menu opens, again as the filter changes). */
+function useInactiveChoices(projectId: string | undefined, text: string, enabled: boolean) {
+  const [query, setQuery] = useState(text);
+  useEffect(() => {
+    const timer = setTimeout(() => setQuery(text), text ? 150 : 0); // one request per pause in typing
+    return () => clearTimeout(timer);
+  }, [text]);
+  return useQuery({
+    // Under the overview's key: the project's events refetch it with the rest.
+    queryKey: ["overview", projectId ?? "", { choices: query }] as const,
+    queryFn: async (): Promise<InactiveChoices> => {
+      const res = await fetch(`/api/projects/${encodeURIComponent(projectId!)}/environment-choices?q=${encodeURIComponent(query)}`, { cache: "no-store" });
+      if (!res.ok) throw new Error(`Could not load the inactive environments (${res.status}).`);
+      return res.json();
+    },
+    enabled: enabled && Boolean(projectId),
+    placeholderData: keepPreviousData,
+  });
+}
+
+const matches = (e: { name: string; title: string }, text: string) => !text || e.name.toLowerCase().includes(text.toLowerCase()) || e.title.toLowerCase().includes(text.toLowerCase());
+
 export function EnvironmentSwitcher() {
   const { projectId, isPending, current, ordered, folded } = useSwitcherEnvironments();
+  const [open, setOpen] = useState(false);
+  const [text, setText] = useState("");
+  const filter = useRef<HTMLInputElement>(null);
+  const inactive = useInactiveChoices(projectId, text.trim(), open);
+  useEffect(() => {
+    if (!open) return;
+    // The filter takes the focus once the menu has placed its own: type at once; ↓ goes to the list.
+    const frame = requestAnimationFrame(() => filter.current?.focus());
+    return () => cancelAnimationFrame(frame);
+  }, [open]);
   if (!projectId) return null;
   if (ordered.length === 0) {
     return (
@@ -108,38 +153,95 @@ export function EnvironmentSwitcher() {
       </button>
     );
   }
+  const wanted = text.trim();
+  const listed = wanted ? ordered.filter(({ env }) => matches(env, wanted)).map(({ env }) => ({ env, depth: 0 })) : ordered;
+  const listedIds = new Set(ordered.map(({ env }) => env.id));
+  // (While the next answer is on its way, the last one, narrowed here to what is typed now.)
+  const more = (inactive.data?.environments ?? []).filter((e) => !listedIds.has(e.id) && matches(e, wanted));
+  const link = (e: { id: string; name: string; title: string; status: string }, depth: number, isNew = false) => (
+    <MenuItem key={e.id} asChild>
+      <Link
+        href={`/projects/${projectId}/environments/${e.name}`}
+        aria-current={e.name === current?.name ? "page" : undefined}
+        className={e.status === "inactive" && !isNew ? "opacity-60" : ""}
+        style={depthIndent(depth)}
+      >
+        <span className="truncate">{e.title}</span>
+        {isNew ? <span className="shrink-0 text-xs font-medium text-accent">new</span> : null}
+        <span className="ml-auto font-mono text-xs text-muted">{e.name}</span>
+      </Link>
+    </MenuItem>
+  );
   return (
-    <Menu>
+    <Menu
+      onOpenChange={(isOpen) => {
+        setOpen(isOpen);
+        if (!isOpen) setText("");
+      }}
+    >
       <MenuTrigger className={triggerClass} aria-label={`Environment: ${current ? current.title : "none selected"}. Switch environment`}>
         <span className="text-muted">Environment</span>
         <span className="truncate font-medium">{current ? current.title : "Choose"}</span>
         <Chevron />
       </MenuTrigger>
-      <MenuContent>
+      <MenuContent className="w-72">
         <MenuLabel>Switch environment</MenuLabel>
-        {ordered.map(({ env: e, depth }) => (
-          <MenuItem key={e.id} asChild>
-            <Link
-              href={`/projects/${projectId}/environments/${e.name}`}
-              aria-current={e.name === current?.name ? "page" : undefined}
-              className={e.status === "inactive" ? "opacity-60" : ""}
-              style={depthIndent(depth)}
-            >
-              <span className="truncate">{e.title}</span>
-              <span className="ml-auto font-mono text-xs text-muted">{e.name}</span>
-            </Link>
-          </MenuItem>
-        ))}
-        {folded > 0 ? (
+        <div className="px-1 pb-1">
+          <input
+            ref={filter}
+            type="search"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === "ArrowDown") {
+                e.preventDefault();
+                e.currentTarget.closest("[role=menu]")?.querySelector<HTMLElement>("[role=menuitem]")?.focus();
+              } else if (e.key !== "Escape") {
+                e.stopPropagation(); // the menu's type-to-select would take the letters
+              }
+            }}
+            maxLength={100}
+            placeholder="Find by name or title"
+            aria-label="Find an environment by name or title"
+            className="w-full rounded border border-border bg-surface px-2 py-1 text-sm"
+          />
+        </div>
+        {listed.map(({ env: e, depth }) => link(e, depth, e.isNew))}
+        {open ? <InactiveSection state={inactive} listed={more.map((e) => link(e, 0))} wanted={wanted} nothingListed={listed.length === 0} /> : null}
+        {folded > 0 && !wanted ? (
           <>
             <MenuSeparator />
             <MenuItem asChild>
-              <Link href={`/projects/${projectId}?inactive=1`}>{folded} inactive: see the project page</Link>
+              <Link href={`/projects/${projectId}?inactive=1`}>See all {folded} folded on the project page</Link>
             </MenuItem>
           </>
         ) : null}
       </MenuContent>
     </Menu>
+  );
+}
+
+/** The inactive environments the search found beyond those listed above it: a section only when it has something to say. */
+function InactiveSection({ state, listed, wanted, nothingListed }: { state: ReturnType<typeof useInactiveChoices>; listed: ReactNode[]; wanted: string; nothingListed: boolean }) {
+  const body = state.error ? (
+    <MenuItem disabled>{state.error.message}</MenuItem>
+  ) : state.isPending ? (
+    <MenuItem disabled>Loading the inactive environments…</MenuItem>
+  ) : listed.length > 0 ? (
+    <>
+      {listed}
+      {state.data?.more ? <MenuItem disabled>More match: type to narrow the list</MenuItem> : null}
+    </>
+  ) : wanted && nothingListed ? (
+    <MenuItem disabled>No environment matches “{wanted}”</MenuItem>
+  ) : null;
+  if (!body) return null;
+  return (
+    <>
+      <MenuSeparator />
+      {listed.length > 0 ? <MenuLabel>Inactive{wanted ? ` matching “${wanted}”` : ", newest first"}</MenuLabel> : null}
+      {body}
+    </>
   );
 }
 

@@ -10,7 +10,7 @@ import { fetchProjectOverview, useProjectOverview } from "@/components/environme
 import type { ProjectOverview } from "@/lib/environments/overview";
 import type { EnvironmentAction } from "@/lib/environments/rules";
 import { NODE_HEIGHT, NODE_WIDTH, type HierarchyNode } from "@/lib/topology/hierarchy";
-import { nodeKindLabel } from "@/lib/environments/node-kind-label";
+import { kindLabel } from "@/lib/environments/rules";
 import { activatedNode } from "./graph-keys";
 import { hierarchyQuery } from "./hierarchy-query";
 import { queryKeys } from "@/components/query-keys";
@@ -36,7 +36,7 @@ function EnvironmentCard({ data }: NodeProps<Node<CardData>>) {
       <Handle type="target" position={Position.Top} className="!bg-muted" />
       <div className="flex items-center gap-1">
         <span className="truncate font-semibold text-foreground">{e.title}</span>
-        <span className="ml-auto text-[10px] uppercase text-muted">{nodeKindLabel(e)}</span>
+        <span className="ml-auto text-[10px] uppercase text-muted">{kindLabel(e)}</span>
         <button
           type="button"
           className="nodrag rounded px-1 leading-none text-muted hover:bg-surface-muted hover:text-foreground"

@@ -8,13 +8,16 @@ import { makeUser, starterProject } from "@/lib/testing-fixtures";
 import { getProjectOverview, listInactiveEnvironments } from "./overview";
 
 describeEachDatabase("the overview folds inactive environments on the server", ({ db }) => {
-  /** master ← staging ← 30 inactive leaves, and an inactive "old" with an active "hotfix" under it. */
+  /** Two hours ago: long enough for a branch not to be new any more (shown unfolded, marked "new", for an hour). */
+  const twoHoursAgo = () => new Date(Date.now() - 2 * 60 * 60_000);
+
+  /** master ← staging ← 30 inactive leaves, and an inactive "old" with an active "hotfix" under it (all made hours ago). */
   async function bigProject() {
     const { admin, id, access } = await starterProject(db(), "fold");
     const [staging] = await db().select().from(environments).where(and(eq(environments.name, "staging"), eq(environments.projectId, id)));
-    const leaves = Array.from({ length: 30 }, (_, i) => ({ projectId: id, name: `leaf-${i}`, title: `Leaf ${i}`, parentId: staging!.id, type: "development" as const, status: "inactive" as const }));
+    const leaves = Array.from({ length: 30 }, (_, i) => ({ projectId: id, name: `leaf-${i}`, title: `Leaf ${i}`, parentId: staging!.id, type: "development" as const, status: "inactive" as const, createdAt: twoHoursAgo() }));
     await db().insert(environments).values(leaves);
-    const [old] = await db().insert(environments).values({ projectId: id, name: "old", title: "Old", parentId: staging!.id, type: "development", status: "inactive" }).returning();
+    const [old] = await db().insert(environments).values({ projectId: id, name: "old", title: "Old", parentId: staging!.id, type: "development", status: "inactive", createdAt: twoHoursAgo() }).returning();
     await db().insert(environments).values({ projectId: id, name: "hotfix", title: "Hotfix", parentId: old!.id, type: "development", status: "active" });
     return { admin, id, access, staging: staging!, old: old! };
   }
@@ -35,6 +38,32 @@ describeEachDatabase("the overview folds inactive environments on the server", (
     const inactive = await listInactiveEnvironments(db(), access);
     expect(inactive).toHaveLength(31);
     expect(inactive.find((e) => e.name === "leaf-0")).toMatchObject({ status: "inactive", parentName: "staging", busy: null });
+  });
+
+  it("shows a branch made in the last hour unfolded and marked new, and counts only the older ones", async () => {
+    const { access, staging } = await bigProject();
+    await db().insert(environments).values({ projectId: access.project.id, name: "just-pushed", title: "just-pushed", parentId: staging.id, type: "development", status: "inactive" });
+    const overview = await getProjectOverview(db(), access);
+    expect(overview.environments.map((e) => e.name).sort()).toEqual(["hotfix", "just-pushed", "master", "old", "staging"]);
+    expect(overview.environments.find((e) => e.name === "just-pushed")).toMatchObject({ status: "inactive", isNew: true });
+    expect(overview.environments.filter((e) => e.isNew).map((e) => e.name)).toEqual(["just-pushed"]); // not "old" (hours old), not an active one
+    expect(overview.folded).toEqual([{ parentId: staging.id, count: 30 }]);
+    // Unfolded, the list marks it too (the tree leaves it out: it already shows it).
+    const inactive = await listInactiveEnvironments(db(), access);
+    expect(inactive.find((e) => e.name === "just-pushed")).toMatchObject({ isNew: true });
+    expect(inactive.find((e) => e.name === "leaf-3")).toMatchObject({ isNew: false });
+  });
+
+  it("unfolds at most the 20 newest of a burst of pushed branches, and counts the rest", async () => {
+    const { access, staging } = await bigProject();
+    const at = (seconds: number) => new Date(Date.now() - seconds * 1000);
+    await db().insert(environments).values(Array.from({ length: 25 }, (_, i) => ({ projectId: access.project.id, name: `burst-${i}`, title: `Burst ${i}`, parentId: staging.id, type: "development" as const, status: "inactive" as const, createdAt: at(100 - i) })));
+    const overview = await getProjectOverview(db(), access);
+    const shownNew = overview.environments.filter((e) => e.isNew).map((e) => e.name);
+    expect(shownNew).toHaveLength(20);
+    expect(shownNew).not.toContain("burst-0"); // the oldest five stay folded
+    expect(shownNew).toContain("burst-24");
+    expect(overview.folded).toEqual([{ parentId: staging.id, count: 35 }]);
   });
 
   it("shows every inactive ancestor of an active branch, however deep the chain", async () => {

@@ -32,13 +32,22 @@ export interface EnvironmentView {
   settingsChanged: boolean;
   /** Its last finished deploy failed and none succeeded since: "Last deploy failed — serving <commit>" (deploy-failures.ts). */
   lastDeployFailure: LastDeployFailure | null;
+  /** An inactive branch made in the last hour (a push, a Branch over the plan's limit): shown unfolded, marked "new". */
+  isNew: boolean;
+}
+
+/** How long a branch just made stays unfolded and marked "new" in the tree. */
+export const NEW_FOR_MS = 60 * 60_000;
+
+function isNewEnvironment(e: { status: string; parentId: string | null; createdAt: Date }, since: Date): boolean {
+  return e.status === "inactive" && e.parentId !== null && e.createdAt > since;
 }
 
 export interface ProjectOverview {
   usage: { used: number; limit: number; label: string };
   /**
    * What the tree shows folded: every environment that is not inactive, the inactive ones
-   * above them, and the page's own environment. Inactive leaves are counted in `folded`
+   * above them, those made in the last hour (`isNew`), and the page's own environment. Inactive leaves are counted in `folded`
    * and loaded when the user unfolds them (a project of 1,000 branches stays light).
    */
   environments: EnvironmentView[];
@@ -56,8 +65,9 @@ export interface ProjectOverview {
 export async function getProjectOverview(db: Db, access: ProjectAccess, options: { environmentId?: string; withActivities?: boolean } = {}): Promise<ProjectOverview> {
   const projectId = access.project.id;
   const include = options.environmentId ? [options.environmentId] : [];
+  const newSince = new Date(Date.now() - NEW_FOR_MS);
   const [shown, busy, recent, foldedRows] = await Promise.all([
-    listShownEnvironmentsWithLatest(db, projectId, include),
+    listShownEnvironmentsWithLatest(db, projectId, include, { newSince }),
     busyEnvironments(db, projectId),
     options.withActivities ? listActivities(db, projectId, { environmentId: options.environmentId, limit: 30 }) : [],
     foldedInactiveCounts(db, projectId),
@@ -105,6 +115,7 @@ export async function getProjectOverview(db: Db, access: ProjectAccess, options:
       paused: e.pausedAt !== null && e.status === "active",
       settingsChanged: settingsChanged.has(e.id),
       lastDeployFailure: deployFailures.get(e.id) ?? null,
+      isNew: isNewEnvironment(e, newSince),
     })),
     ...(options.withActivities ? { activities: activities.map(toActivityView) } : {}),
     isBusy: busy.size > 0,
@@ -137,9 +148,10 @@ export async function listInactiveEnvironments(db: Db, access: ProjectAccess): P
   const projectId = access.project.id;
   const [rows, busy, last] = await Promise.all([inactiveEnvironmentRows(db, projectId), busyEnvironments(db, projectId), lastActivityByEnvironment(db, projectId)]);
   const deployFailures = await listLastDeployFailures(db, projectId, rows.map((e) => e.id));
+  const newSince = new Date(Date.now() - NEW_FOR_MS);
   return rows
     .filter((e) => canSeeEnvironmentType(access, e.type))
-    .map(({ parentType, ...e }) => ({
+    .map(({ parentType, createdAt, ...e }) => ({
       ...e,
       // As in the overview: a parent of a type the member may not see is not linked to.
       parentId: parentType && canSeeEnvironmentType(access, parentType) ? e.parentId : null,
@@ -152,5 +164,6 @@ export async function listInactiveEnvironments(db: Db, access: ProjectAccess): P
       paused: false,
       settingsChanged: false,
       lastDeployFailure: deployFailures.get(e.id) ?? null,
+      isNew: isNewEnvironment({ status: "inactive", parentId: e.parentId, createdAt }, newSince),
     }));
 }

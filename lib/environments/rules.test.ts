@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allowedActions, environmentNameProblem, planUsage, possibleParents, type RuleContext, type RuleEnvironment } from "./rules";
+import { allowedActions, environmentNameProblem, isGlobalMaster, kindLabel, planUsage, possibleParents, startingBranch, typeLabel, type RuleContext, type RuleEnvironment } from "./rules";
 
 const admin = { production: "admin", staging: "admin", development: "admin" } as const;
 const env = (id: string, parentId: string | null, type: RuleEnvironment["type"], status: RuleEnvironment["status"] = "active"): RuleEnvironment => ({
@@ -115,6 +115,55 @@ describe("environment rules", () => {
       allowed: false,
       reason: "Pro allows 2 active Integration environments (integration, one): deactivate one first.",
     });
+  });
+
+  it("on Pro, says master is the code-only global master: no Activate, no Redeploy, and Production's Merge and Sync say it is the top", () => {
+    const pro: RuleContext = {
+      plan: "pro",
+      environments: [
+        { ...env("master", null, "development", "inactive"), title: "Master" },
+        env("production", "master", "production"),
+        env("staging", "production", "staging"),
+        env("integration", "staging", "development"),
+        env("stray", "master", "development", "inactive"),
+      ],
+      busy: new Map(),
+      roles: admin,
+    };
+    const master = of(pro, "master");
+    expect(master.activate).toEqual({
+      allowed: false,
+      reason: "master is this Pro project's code-only global master: it never deploys. Work on Integration; Production is deployed by merging Staging into it.",
+    });
+    expect(master.redeploy).toEqual({ allowed: false, reason: "master is the code-only global master: it never deploys." });
+    expect(master.deactivate).toEqual({ allowed: false, reason: "master is the code-only global master: it never deploys, so there is nothing to deactivate." });
+    expect(master.delete.allowed).toBe(false);
+    const production = of(pro, "production");
+    expect(production.merge).toEqual({
+      allowed: false,
+      reason: "Production is the top of the promotion path: master above it is the code-only global master, which never deploys. Merge into Production from Staging.",
+    });
+    expect(production.sync).toEqual({ allowed: false, reason: "Production is the top of the promotion path: master above it is the code-only global master, with no data and nothing newer to sync." });
+    for (const a of [production.merge, production.sync, master.activate]) expect(JSON.stringify(a)).not.toContain("not active");
+    // The promotion path below it works as before.
+    expect(of(pro, "staging").merge).toEqual({ allowed: true });
+    expect(of(pro, "integration").merge).toEqual({ allowed: true });
+    // Something hung under master has no data to start from there.
+    expect(of(pro, "stray").activate).toEqual({ allowed: false, reason: "Its parent master is the code-only global master, which has no data to copy: move Stray under Integration (Edit) first." });
+    // Starter's master is Production, active: unchanged.
+    expect(of(starter(), "master").activate).toEqual({ allowed: false, reason: "Production is already active." });
+    expect(of(starter(), "staging").merge).toEqual({ allowed: true });
+  });
+
+  it("has one name per environment type, and names the Pro root and where work starts", () => {
+    expect([typeLabel("production"), typeLabel("staging"), typeLabel("development")]).toEqual(["Production", "Staging", "Integration"]);
+    expect(kindLabel({ name: "master", parentId: null, type: "development" })).toBe("Global master");
+    expect(kindLabel({ name: "master", parentId: null, type: "production" })).toBe("Production");
+    expect(kindLabel({ name: "feature", parentId: "x", type: "development" })).toBe("Integration");
+    // A member who sees Integration but not Staging sees integration at the top: it is not the global master.
+    expect(isGlobalMaster({ name: "integration", parentId: null, type: "development" })).toBe(false);
+    expect(startingBranch("pro")).toBe("integration");
+    expect(startingBranch("starter")).toBe("master");
   });
 
   it("gives each role its actions", () => {

@@ -63,8 +63,32 @@ const NEEDS: Record<EnvironmentAction, EnvironmentRole> = {
 const ok: Permission = { allowed: true };
 const no = (reason: string): Permission => ({ allowed: false, reason });
 
+/** The one name users see for each environment type (the platform's words): Access, the tree, Branch. */
 export function typeLabel(type: EnvironmentType): string {
   return { production: "Production", staging: "Staging", development: "Integration" }[type];
+}
+
+/**
+ * A Pro project's root branch: `master`, the code-only global master above Production
+ * (Starter's root is Production itself). Holds the code, never deploys; work starts on
+ * Integration. Recognised by its shape (`master` at the root, of no production type), so the
+ * views that do not know the plan agree with the rules.
+ */
+export function isGlobalMaster(env: { name: string; parentId: string | null; type: EnvironmentType }): boolean {
+  return env.name === "master" && env.parentId === null && env.type === "development";
+}
+
+/** What an environment is called where its kind is shown (the tree's badge, the graph's node). */
+export function kindLabel(env: { name: string; parentId: string | null; type: EnvironmentType }): string {
+  return isGlobalMaster(env) ? "Global master" : typeLabel(env.type);
+}
+
+/** The one line that says what a Pro project's master is and why it does not deploy. */
+export const GLOBAL_MASTER_NOTE = "Global master: holds the project's code and never deploys. Work starts on Integration; Production is deployed by merging Staging into it.";
+
+/** The branch where work starts, which `git clone` and the Code panel default to: Pro's `integration`, Starter's `master`. */
+export function startingBranch(plan: Plan): string {
+  return plan === "pro" ? "integration" : "master";
 }
 
 /** Occupies a slot of the plan: active, or being changed by an activity. */
@@ -180,16 +204,20 @@ export function allowedActions(env: RuleEnvironment, ctx: RuleContext): AllowedA
         return busy ? no(busy) : ok;
       }
       case "activate": {
+        if (ctx.plan === "pro" && isRoot(env)) {
+          return no(`${env.name} is this Pro project's code-only global master: it never deploys. Work on Integration; Production is deployed by merging Staging into it.`);
+        }
         if (env.status === "active") return no(`${env.title} is already active.`);
         if (env.status !== "inactive") return busy ? no(busy) : no(`${env.title} is ${env.status}.`);
         if (busy) return no(busy);
+        if (parent && ctx.plan === "pro" && isRoot(parent)) return no(`Its parent ${parent.name} is the code-only global master, which has no data to copy: move ${env.title} under Integration (Edit) first.`);
         if (parent && parent.status !== "active") return no(`Its parent ${parent.title} is not active: activate the parent first.`);
         const limit = planLimitReason(ctx.plan, derived.usage, env);
         return limit ? no(limit) : ok;
       }
       case "deactivate": {
         if (env.type === "production") return no("Production cannot be deactivated.");
-        if (isRoot(env)) return no("master is the project's root branch and cannot be deactivated.");
+        if (isRoot(env)) return no(ctx.plan === "pro" ? `${env.name} is the code-only global master: it never deploys, so there is nothing to deactivate.` : "master is the project's root branch and cannot be deactivated.");
         if (env.status === "inactive") return no(`${env.title} is already inactive.`);
         return busy ? no(busy) : env.status === "active" ? ok : no(`${env.title} is ${env.status}.`);
       }
@@ -207,6 +235,13 @@ export function allowedActions(env: RuleEnvironment, ctx: RuleContext): AllowedA
       case "merge":
       case "sync": {
         if (!parent) return no(`${env.title} has no parent to ${action === "merge" ? "merge into" : "sync from"}.`);
+        if (ctx.plan === "pro" && isRoot(parent)) {
+          return no(
+            action === "merge"
+              ? `${env.title} is the top of the promotion path: ${parent.name} above it is the code-only global master, which never deploys. Merge into ${env.title} from Staging.`
+              : `${env.title} is the top of the promotion path: ${parent.name} above it is the code-only global master, with no data and nothing newer to sync.`,
+          );
+        }
         if (env.status !== "active") return no(`${env.title} is not active.`);
         const parentBusy = busyReason(parent, ctx.busy.get(parent.id));
         if (parent.status !== "active") return no(parentBusy && parent.status === "dirty" ? parentBusy : `Its parent ${parent.title} is not active.`);
@@ -214,6 +249,7 @@ export function allowedActions(env: RuleEnvironment, ctx: RuleContext): AllowedA
         return parentBusy ? no(parentBusy) : ok;
       }
       case "redeploy": {
+        if (ctx.plan === "pro" && isRoot(env)) return no(`${env.name} is the code-only global master: it never deploys.`);
         if (env.status !== "active") return no(`${env.title} is not active: activate it to deploy it.`);
         return busy ? no(busy) : ok;
       }

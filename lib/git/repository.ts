@@ -25,15 +25,17 @@ export interface BuiltRepository {
  * Builds a project's bare repository with the template as the first commit on `master`, plus
  * the given branches at that commit, in a new directory beside the repositories: three git
  * processes (init, config, one fast-import for every file, the commit and the branches).
+ * HEAD names `head` (one of the branches: where work starts, what `git clone` checks out).
  * placeRepository moves it into place; until then nothing is at the project's path.
  */
-export async function buildRepository(title: string, branches: readonly string[]): Promise<BuiltRepository> {
+export async function buildRepository(title: string, branches: readonly string[], head = "master"): Promise<BuiltRepository> {
+  if (head !== "master" && !branches.includes(head)) throw new Error(`HEAD cannot name ${head}: it is not one of the branches made`);
   const root = dataPaths.repositories();
   fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   const bare = path.join(root, `.new-${crypto.randomUUID()}.tmp.git`);
   const discard = () => fs.rmSync(bare, { recursive: true, force: true });
   try {
-    await git(["init", "--quiet", "--bare", "--initial-branch=master", bare]);
+    await git(["init", "--quiet", "--bare", `--initial-branch=${head}`, bare]);
     await git(["config", "http.receivepack", "true"], { gitDir: bare });
     const out = await git(["fast-import", "--quiet", "--done"], { gitDir: bare, input: templateImport(projectTemplate(title), branches, new Date()) });
     const commit = out.trim();

@@ -5,6 +5,7 @@ import { projectMembers, projects, type Project } from "@/db/schema";
 import { canCreateProjects, type SessionUser } from "@/lib/auth/permissions";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { DomainError } from "@/lib/errors";
+import { startingBranch } from "@/lib/environments/rules";
 import { buildRepository, deleteRepository, placeRepository } from "@/lib/git/repository";
 import { createInitialEnvironments, initialEnvironments } from "./initial-environments";
 import { nextFreeProjectId } from "./project-id";
@@ -24,7 +25,8 @@ export async function createProject(db: Db, creator: SessionUser, input: CreateP
   // load: the embedded database runs one transaction at a time and every other query waits),
   // and moved into place inside it.
   const layout = initialEnvironments(input.plan);
-  const built = await buildRepository(input.title, layout.map((e) => e.name));
+  // HEAD names the branch where work starts (Pro: integration, not the code-only master).
+  const built = await buildRepository(input.title, layout.map((e) => e.name), startingBranch(input.plan));
   try {
     created = await db.transaction(async (tx) => {
       const [project] = await tx

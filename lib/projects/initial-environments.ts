@@ -14,8 +14,9 @@ export interface InitialEnvironment {
 }
 
 /**
- * Starter: master (Production) and an active staging branched from it. Pro: master as
- * the PaaS root (code only), then production → staging → integration, all active.
+ * Starter: master (Production) and an active staging branched from it. Pro: master, the
+ * code-only global master (inactive: it never deploys, see rules' GLOBAL_MASTER_NOTE), then
+ * production → staging → integration, all active; work starts on integration (HEAD names it).
  */
 export function initialEnvironments(plan: Plan): InitialEnvironment[] {
   return plan === "starter"

@@ -1,12 +1,11 @@
 import "server-only";
 import { headers } from "next/headers";
 import { env } from "@/lib/env";
-import { clientInfo } from "./client-info";
+import { requestBaseUrl } from "./request-base-url";
 
-/** The dashboard's address for links to copy: PUBLIC_URL, else the address this request used. */
+/** The dashboard's address for links to copy: PUBLIC_URL, else the address the browser used for this request. */
 export async function publicBaseUrl(): Promise<string> {
-  const { PUBLIC_URL } = env();
+  const { PUBLIC_URL, PORT } = env();
   if (PUBLIC_URL) return PUBLIC_URL;
-  const h = await headers();
-  return `${clientInfo(h).isHttps ? "https" : "http"}://${h.get("host") ?? `localhost:${env().PORT}`}`;
+  return requestBaseUrl(await headers(), `localhost:${PORT}`);
 }

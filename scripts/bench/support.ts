@@ -60,6 +60,8 @@ export async function growDemoProject(db: Db): Promise<typeof projects.$inferSel
     parentId: staging!.id,
     type: "development" as const,
     status: (i < 2 ? "active" : "inactive") as "active" | "inactive",
+    // Made hours ago: branches of the last hour are shown unfolded, which would not be the case measured.
+    createdAt: new Date(Date.now() - 2 * 60 * 60_000),
   }));
   for (let i = 0; i < rows.length; i += 200) await db.insert(environments).values(rows.slice(i, i + 200));
   return project!;

@@ -9,7 +9,9 @@ import { formatDate } from "@/components/projects/format";
 import { ProjectHeader } from "@/components/projects/project-header";
 import { getDb } from "@/db/client";
 import { listActivityStream } from "@/lib/environments/activity-stream";
-import { getProjectOverview } from "@/lib/environments/overview";
+import { getProjectOverview, type ProjectOverview } from "@/lib/environments/overview";
+import { isGlobalMaster, startingBranch, typeLabel } from "@/lib/environments/rules";
+import type { Plan } from "@/db/schema";
 import { listProjectMembers } from "@/lib/projects/members";
 import { getProjectForPage } from "@/lib/session/page-access";
 import { planLabel, regionLabel } from "@/lib/projects/regions";
@@ -22,6 +24,13 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 }
 
 const roleLabel = { admin: "Admin", contributor: "Contributor", viewer: "Viewer", none: "No access" } as const;
+
+/** The branch the Code panel clones: where work starts (Pro: integration, never the code-only master), else the first the member may see. */
+function cloneBranch(overview: ProjectOverview, plan: Plan): string {
+  const start = startingBranch(plan);
+  const visible = overview.environments.filter((e) => !isGlobalMaster(e));
+  return (visible.find((e) => e.name === start) ?? visible.find((e) => e.parentId === null) ?? overview.environments[0])?.name ?? start;
+}
 
 export default async function ProjectPage({ params }: Props) {
   const { user, access } = await getProjectForPage((await params).projectId);
@@ -45,7 +54,7 @@ export default async function ProjectPage({ params }: Props) {
           <ActivityStream projectId={project.id} initial={stream} typeLabels={ACTIVITY_TYPE_LABELS} />
         </section>
         <aside className="min-w-0 space-y-6">
-          <CodePanel baseUrl={baseUrl} projectId={project.id} email={user.email} branch={overview.environments.find((e) => e.parentId === null)?.name ?? "master"} />
+          <CodePanel baseUrl={baseUrl} projectId={project.id} email={user.email} branch={cloneBranch(overview, project.plan)} />
           <section aria-labelledby="details-heading" className="rounded-lg border border-border bg-surface p-4">
             <h2 id="details-heading" className="mb-3 font-semibold">
               Details
@@ -79,7 +88,7 @@ export default async function ProjectPage({ params }: Props) {
                   </p>
                   <p className="text-muted">{m.email}</p>
                   <p className="text-xs text-muted">
-                    Production: {roleLabel[m.productionRole]} · Staging: {roleLabel[m.stagingRole]} · Development: {roleLabel[m.developmentRole]}
+                    {typeLabel("production")}: {roleLabel[m.productionRole]} · {typeLabel("staging")}: {roleLabel[m.stagingRole]} · {typeLabel("development")}: {roleLabel[m.developmentRole]}
                   </p>
                 </li>
               ))}

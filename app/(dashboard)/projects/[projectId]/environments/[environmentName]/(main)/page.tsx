@@ -13,6 +13,7 @@ import { DeployedRows, EnvironmentStatusLine } from "@/components/environments/e
 import { OpenSite } from "@/components/environments/open-site";
 import { Breadcrumb } from "@/components/ui/breadcrumb";
 import { PageHeader } from "@/components/ui/page-header";
+import { GLOBAL_MASTER_NOTE, isGlobalMaster } from "@/lib/environments/rules";
 import { latestDeployment } from "@/lib/environments/queries";
 import { listActivityStream } from "@/lib/environments/activity-stream";
 import { getProjectOverview } from "@/lib/environments/overview";
@@ -97,7 +98,7 @@ export default async function EnvironmentPage({ params }: Props) {
         description={
           <span className="flex flex-wrap items-center gap-2">
             <span className="font-mono">{env.name}</span>
-            <TypeBadge type={env.type} isRoot={env.parentId === null} />
+            <TypeBadge env={env} />
             <EnvironmentStatusLine
               projectId={projectId}
               environmentName={env.name}
@@ -109,6 +110,7 @@ export default async function EnvironmentPage({ params }: Props) {
         }
       />
       {siteLine ? <SiteStatus line={siteLine} projectId={projectId} environmentName={env.name} /> : null}
+      {isGlobalMaster(env) && access.project.plan === "pro" ? <p className="mb-3 text-sm text-muted">{GLOBAL_MASTER_NOTE}</p> : null}
       <EnvironmentActions projectId={projectId} environmentName={env.name} initial={overview} git={git} pauseDisabledReason={isAdmin ? undefined : `Only admins of ${env.title}'s environment type can pause it.`} />
       <div className="mt-6 grid gap-6 lg:grid-cols-3">
         <section aria-labelledby="env-activity" className="lg:col-span-2">
