@@ -51,7 +51,10 @@ function EnvironmentCard({ data }: NodeProps<Node<CardData>>) {
         </button>
       </div>
       <div className="truncate font-mono text-muted">{e.name}</div>
-      <div className="truncate text-muted">{e.busy ?? e.status}</div>
+      <div className="truncate text-muted">
+        {e.busy ?? e.status}
+        {e.isNew ? <span className="ml-1 font-semibold text-accent">· new</span> : null}
+      </div>
       <Handle type="source" position={Position.Bottom} className="!bg-muted" />
     </div>
   );

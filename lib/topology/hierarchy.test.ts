@@ -22,6 +22,13 @@ describe("the project hierarchy graph", () => {
     expect(layout.edges.map((e) => e.id)).toContain("staging->inactive:staging");
   });
 
+  it("draws a branch made in the last hour, as the tree shows it, and folds only the others", () => {
+    const fresh = envs.map((e) => (e.status === "inactive" && !layoutHierarchy(envs, { expandInactive: false }).nodes.some((n) => n.id === e.id) ? { ...e, isNew: true } : e));
+    const layout = layoutHierarchy(fresh, { expandInactive: false });
+    expect(layout.nodes.some((n) => n.kind === "inactive-group")).toBe(false);
+    expect(layout.nodes.filter((n) => n.kind === "environment")).toHaveLength(envs.length);
+  });
+
   it("adds inactive environments that come as counts alone (the overview's folded ones) to their parent's group", () => {
     const layout = layoutHierarchy(envs, { expandInactive: false, folded: new Map([["staging", 995], ["master", 2]]) });
     expect(layout.nodes.find((n) => n.id === "inactive:staging")).toMatchObject({ kind: "inactive-group", count: 996 });

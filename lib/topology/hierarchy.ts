@@ -2,12 +2,13 @@
  * The project's environments as a graph: Production ← Staging ← Integration ← children,
  * laid out as a tidy tree in one pass (O(n): 1,000 environments in a few milliseconds, on
  * the server). Inactive environments fold into one "N inactive" node per parent unless
- * `expandInactive` (they may also come as counts alone: `folded`). Pure.
+ * `expandInactive` (they may also come as counts alone: `folded`); a branch made in the last
+ * hour (`isNew`) is drawn, as the tree shows it. Pure.
  */
 import type { EnvironmentView } from "@/lib/environments/overview";
 
 /** An environment as the graph needs it: the overview's, with its running activity in words. */
-export type HierarchyEnvironment = Pick<EnvironmentView, "id" | "name" | "title" | "type" | "status" | "parentId"> & { busy: string | null };
+export type HierarchyEnvironment = Pick<EnvironmentView, "id" | "name" | "title" | "type" | "status" | "parentId"> & { busy: string | null; isNew?: boolean };
 
 export interface HierarchyNode {
   id: string;
@@ -63,7 +64,7 @@ export function layoutHierarchy(
   const place = (e: HierarchyEnvironment, depth: number): number => {
     maxDepth = Math.max(maxDepth, depth);
     const kids = children.get(e.id) ?? [];
-    const shown = options.expandInactive ? kids : kids.filter((k) => k.status !== "inactive" || live(k));
+    const shown = options.expandInactive ? kids : kids.filter((k) => k.status !== "inactive" || k.isNew || live(k));
     const folded = kids.length - shown.length + (options.expandInactive ? 0 : (options.folded?.get(e.id) ?? 0));
     const xs: number[] = [];
     for (const k of shown) {

@@ -20,6 +20,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ proj
     status: e.status,
     parentId: e.parentId,
     busy: e.busy ? `${e.busy.state === "in_progress" ? "Running" : "Pending"}: ${e.busy.description}` : null,
+    isNew: e.isNew,
   }));
   const started = performance.now();
   const layout = layoutHierarchy(input, { expandInactive, folded: new Map(overview.folded.map((f) => [f.parentId, f.count])) });
