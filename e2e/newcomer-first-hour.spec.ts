@@ -19,7 +19,7 @@ async function shoot(page: Page, name: string) {
   fs.mkdirSync(SHOTS, { recursive: true });
   for (const colorScheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme });
-    await page.screenshot({ path: path.join(SHOTS, `${name}-${colorScheme}.png`) });
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${colorScheme}.png`), animations: "disabled" });
   }
   await page.emulateMedia({ colorScheme: "light" });
 }
