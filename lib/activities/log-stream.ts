@@ -274,11 +274,11 @@ export function streamHeaders(format: StreamFormat): HeadersInit {
 }
 
 /**
- * Follows an activity from its first line to its end, calling `onLine` for each line in order,
- * and resolves the ended activity (or null when `signal` stopped the following first). Shares
+ * Follows an activity from its first line to its end, calling `onLine` for each line in order
+ * (waiting for each: the reader sets the pace), and resolves the ended activity (or null when `signal` stopped the following first). Shares
  * the process's tail of that activity with its other viewers.
  */
-export async function followActivity(db: Db, activity: Activity, onLine: (line: LogLineView) => void, signal: AbortSignal): Promise<Activity | null> {
+export async function followActivity(db: Db, activity: Activity, onLine: (line: LogLineView) => void | Promise<void>, signal: AbortSignal): Promise<Activity | null> {
   const tail = await acquireTail(db, activity);
   const wake = () => tail.refresh(false);
   signal.addEventListener("abort", wake);
@@ -286,7 +286,10 @@ export async function followActivity(db: Db, activity: Activity, onLine: (line: 
     let after = 0;
     while (!signal.aborted) {
       const lines = await tail.linesAfter(after, PAGE_LINES);
-      for (const line of lines) onLine(line);
+      for (const line of lines) {
+        if (signal.aborted) return null;
+        await onLine(line);
+      }
       if (lines.length > 0) {
         after = lines.at(-1)!.n;
         continue;

@@ -47,6 +47,8 @@ export async function pushProblem(db: Db, access: ProjectAccess, updates: RefUpd
     if (!u.ref.startsWith("refs/heads/")) return `Only branches can be pushed (not ${u.ref}).`;
     const name = u.ref.slice("refs/heads/".length);
     const env = envs.get(name);
+    // A branch the pusher may not see is refused by git itself (it is hidden): answering about it here would tell them it exists.
+    if (env && !hasRole(access.environmentRoles[env.type], "viewer")) continue;
     const type = env?.type ?? "development";
     if (!hasRole(access.environmentRoles[type], "contributor")) {
       return `Pushing to ${typeLabel(type)} environments needs the contributor role; you are ${access.environmentRoles[type] === "none" ? "without access" : `a ${access.environmentRoles[type]}`}.`;
@@ -161,28 +163,30 @@ interface Deploy {
   activityId: string;
 }
 
-/** At most this much of the deploys' log is copied to the pusher's terminal; the rest is in the console. */
+/** At most this much of the deploys' log is copied to the pusher's terminal (a line counts at least 64 bytes); the rest is in the console. */
 const MAX_FOLLOWED_BYTES = 4 * 1024 * 1024;
+const MIN_LINE_COST = 64;
 
 /**
  * Says each line of the push's deploys as they run, then how each ended: what is served, or why
  * it failed and what is still served. Resolves the branches whose deploy did not succeed, with
  * the reason git shows beside them. A stopped follower (the pusher went away) ends quietly.
  */
-async function followDeploys(db: Db, projectId: string, deploys: Deploy[], say: (line: string) => void, signal: AbortSignal, urls: { logUrl: (id: string) => string; environmentUrl: (name: string) => string }): Promise<Map<string, string>> {
+async function followDeploys(db: Db, projectId: string, deploys: Deploy[], say: (line: string) => Promise<void>, signal: AbortSignal, urls: { logUrl: (id: string) => string; environmentUrl: (name: string) => string }): Promise<Map<string, string>> {
   const refused = new Map<string, string>();
   let bytes = 0;
   for (const d of deploys) {
     const [activity] = await db.select().from(activities).where(eq(activities.id, d.activityId));
     if (!activity || signal.aborted) break;
-    if (activity.state === "pending") say(`${d.name}: waiting for its turn (an activity already running on it goes first)…`);
+    if (activity.state === "pending") await say(`${d.name}: waiting for its turn (an activity already running on it goes first)…`);
     const ended = await followActivity(
       db,
       activity,
-      (line) => {
-        bytes += Buffer.byteLength(line.text) + 1;
-        if (bytes <= MAX_FOLLOWED_BYTES) say(line.text);
-        else if (bytes - Buffer.byteLength(line.text) - 1 <= MAX_FOLLOWED_BYTES) say(`… the rest of the log is in the console: ${urls.logUrl(d.activityId)}`);
+      async (line) => {
+        const before = bytes;
+        bytes += Math.max(MIN_LINE_COST, Buffer.byteLength(line.text) + 1);
+        if (bytes <= MAX_FOLLOWED_BYTES) await say(line.text);
+        else if (before <= MAX_FOLLOWED_BYTES) await say(`… the rest of the log is in the console: ${urls.logUrl(d.activityId)}`);
       },
       signal,
     );
@@ -190,11 +194,11 @@ async function followDeploys(db: Db, projectId: string, deploys: Deploy[], say: 
     const env = await getEnvironmentByName(db, projectId, d.name);
     const serving = env?.deployedCommit ? `${env.deployedCommit.slice(0, 7)} is served` : "nothing is served";
     if (ended.result === "success") {
-      say(`${d.name}: deployed; ${serving}. ${urls.environmentUrl(d.name)}`);
+      await say(`${d.name}: deployed; ${serving}. ${urls.environmentUrl(d.name)}`);
       continue;
     }
     const how = ended.state === "cancelled" ? "cancelled" : "failed";
-    say(`${d.name}: the deploy ${how}; ${serving}. The commits are pushed: fix them and push again, or Redeploy. Log: ${urls.logUrl(d.activityId)}`);
+    await say(`${d.name}: the deploy ${how}; ${serving}. The commits are pushed: fix them and push again, or Redeploy. Log: ${urls.logUrl(d.activityId)}`);
     refused.set(d.ref, `deploy ${how}; the commits are pushed (see above)`);
   }
   return refused;

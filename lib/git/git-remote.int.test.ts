@@ -212,6 +212,12 @@ describe("the git remote", () => {
       await git(["init", "--quiet", work]);
       expect(await failure(git(["fetch", "--quiet", remote(developer), secret], work))).toMatch(/not our ref|couldn't find remote ref|Server does not allow request/);
       expect(await failure(git(["fetch", "--quiet", remote(developer), "master"], work))).toMatch(/couldn't find remote ref master/);
+      // A push to it is refused by git as hidden, with nothing of ours that would tell the branch exists.
+      await git(["fetch", "--quiet", remote(developer), "staging"], work);
+      const probe = await failure(git(["push", remote(developer), "FETCH_HEAD:refs/heads/master"], work));
+      expect(probe).not.toContain("Production");
+      expect(probe).toMatch(/hidden ref|rejected/);
+      expect(await branchHead(projectId, "master")).toBe(secret);
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }

@@ -27,7 +27,7 @@ export type PushDecision = (updates: RefUpdate[], options: PushOptions) => Promi
  */
 export interface PushReport {
   lines: string[];
-  follow?: (say: (line: string) => void, signal: AbortSignal) => Promise<Map<string, string>>;
+  follow?: (say: (line: string) => Promise<void>, signal: AbortSignal) => Promise<Map<string, string>>;
 }
 
 /** Records an accepted push once git has applied it. */
@@ -135,6 +135,7 @@ sub write_pkt { my ($line) = @_; $line .= "\n"; printf STDOUT "%04x%s", length($
 my @version;
 while ((my $line = read_pkt()) ne "") { push @version, $line; }
 die "proc-receive: git speaks another version of this protocol\n" if !@version || $version[0] !~ /^version=1(\0|\z)/;
+my $atomic = $version[0] =~ /\0(?:.* )?atomic(?: |\z)/ ? 1 : 0;
 write_pkt("version=1");
 print STDOUT "0000";
 
@@ -144,24 +145,56 @@ while ((my $line = read_pkt()) ne "") {
   push @commands, [$1, $2, $3];
 }
 
-# Apply (git's own output goes to the pusher, never into the protocol on stdout).
+my ($socket, $ticket) = ($ENV{PWI_PUSH_SOCKET}, $ENV{PWI_PUSH_TICKET});
+sub ask {
+  my ($request) = @_;
+  my $conn = $socket && $ticket ? IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $socket) : undef;
+  print $conn "$request $ticket\nend\n" if $conn;
+  return $conn;
+}
+
+# Only what the server's gate accepted (in pre-receive) is applied, exactly as it was accepted.
+my %accepted;
+if (my $conn = ask("accepted")) {
+  while (my $line = <$conn>) { chomp $line; $accepted{$1} = 1 if $line =~ /^accept (\S+ \S+ \S+)\z/; }
+}
 my %failed;
+for my $c (@commands) {
+  $failed{$c->[2]} = "not accepted by the server's push gate" if !$accepted{join(" ", @$c)};
+}
+
+# Apply (git's own output goes to the pusher, never into the protocol on stdout); an atomic push all or nothing.
 open(my $protocol, ">&", \*STDOUT) or die "proc-receive: $!\n";
 open(STDOUT, ">&", \*STDERR) or die "proc-receive: $!\n";
-for my $c (@commands) {
-  my ($old, $new, $ref) = @$c;
-  my @args = $new =~ /^0{40}\z/ ? ("update-ref", "-d", $ref, $old) : ("update-ref", $ref, $new, $old);
-  $failed{$ref} = "the branch moved while you pushed: fetch and push again" if system("git", @args) != 0;
+my $moved = "the branch moved while you pushed: fetch and push again";
+if ($atomic) {
+  if (%failed) {
+    for my $c (@commands) { $failed{$c->[2]} //= "atomic push: another branch was refused"; }
+  } else {
+    my $ok = open(my $tx, "|-", "git", "update-ref", "--stdin");
+    if ($ok) {
+      for my $c (@commands) {
+        my ($old, $new, $ref) = @$c;
+        print $tx ($new =~ /^0{40}\z/ ? "delete $ref $old\n" : "update $ref $new $old\n");
+      }
+      $ok = close($tx);
+    }
+    if (!$ok) { $failed{$_->[2]} = $moved for @commands; }
+  }
+} else {
+  for my $c (@commands) {
+    my ($old, $new, $ref) = @$c;
+    next if $failed{$ref};
+    my @args = $new =~ /^0{40}\z/ ? ("update-ref", "-d", $ref, $old) : ("update-ref", $ref, $new, $old);
+    $failed{$ref} = $moved if system("git", @args) != 0;
+  }
 }
 open(STDOUT, ">&", $protocol) or die "proc-receive: $!\n";
 binmode STDOUT;
 STDOUT->autoflush(1);
 
 my %refused;
-my ($socket, $ticket) = ($ENV{PWI_PUSH_SOCKET}, $ENV{PWI_PUSH_TICKET});
-my $conn = $socket && $ticket ? IO::Socket::UNIX->new(Type => SOCK_STREAM(), Peer => $socket) : undef;
-if ($conn) {
-  print $conn "record $ticket\nend\n";
+if (my $conn = ask("record")) {
   while (my $line = <$conn>) {
     chomp $line;
     if ($line =~ /^say (.*)\z/s) { print STDERR "$1\n"; }
@@ -191,17 +224,43 @@ interface Pending {
   expires: number;
 }
 
-/** A line for the pusher's terminal: one line, without terminal control sequences (a hook's output is hostile). */
+/**
+ * A line for the pusher's terminal: one line, without control characters (C0, DEL and C1, so
+ * no escape or control sequence in either encoding) or text-direction overrides. A hook's output
+ * is hostile: a build cannot drive the pusher's terminal.
+ */
 export function terminalLine(text: string): string {
-  return text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/[\r\n]+/g, " ").replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");
+  return text
+    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "")
+    .replace(/[\r\n]+/g, " ")
+    .replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "");
 }
 
-/** Tells a proc-receive hook what the record gave: its lines, then (following the deploys) theirs, then the refused branches. */
+/** A pusher whose terminal takes nothing for this long is let go (the deploy goes on). */
+const STALLED_PUSHER_MS = 2 * 60_000;
+
+/**
+ * Tells a proc-receive hook what the record gave: its lines, then (following the deploys) theirs,
+ * then the refused branches. Each line waits until the pusher's side has taken the previous
+ * ones (a stalled pusher holds nothing but the socket), and one that stays stalled is let go.
+ */
 async function answerRecord(conn: net.Socket, report: PushReport) {
-  const say = (line: string) => {
-    if (!conn.destroyed) conn.write(`say ${terminalLine(line)}\n`);
+  const say = async (line: string) => {
+    if (conn.destroyed) return;
+    if (conn.write(`say ${terminalLine(line)}\n`)) return;
+    await new Promise<void>((resolve) => {
+      const stalled = setTimeout(() => conn.destroy(), STALLED_PUSHER_MS);
+      const done = () => {
+        clearTimeout(stalled);
+        conn.off("drain", done);
+        conn.off("close", done);
+        resolve();
+      };
+      conn.once("drain", done);
+      conn.once("close", done);
+    });
   };
-  report.lines.forEach(say);
+  for (const line of report.lines) await say(line);
   if (report.follow && !conn.destroyed) {
     conn.setTimeout(0); // a deploy takes as long as it takes; the pusher's connection decides
     const stop = new AbortController();
@@ -248,9 +307,19 @@ function serve(gate: Gate, conn: net.Socket) {
       conn.removeAllListeners("data");
       return answer(conn, false, "Too many ref updates in one push.");
     }
-    if (!text.endsWith("end\n")) return;
+    // The request ends with a line that is exactly "end" (every other line starts with its verb, so
+    // none can be "end"): a read that stops inside a line ending in "end" is not the whole request.
+    if (!text.endsWith("\nend\n")) return;
     conn.removeAllListeners("data");
     const lines = text.split("\n").filter(Boolean);
+    if (lines.at(-1) !== "end") return answer(conn, false, "git sent a request this server cannot read; nothing was changed.");
+    const acceptedId = /^accepted ([A-Za-z0-9_-]{20,})$/.exec(lines[0] ?? "")?.[1];
+    if (acceptedId) {
+      // What the gate accepted, for the proc-receive hook: it applies only these.
+      const pending = gate.pending.get(acceptedId);
+      const accepted = pending?.used ? pending.ticket.accepted : [];
+      return conn.end(accepted.map((u) => `accept ${u.oldSha} ${u.newSha} ${u.ref}\n`).join(""));
+    }
     const recordId = /^record ([A-Za-z0-9_-]{20,})$/.exec(lines[0] ?? "")?.[1];
     if (recordId) {
       const pending = gate.pending.get(recordId);

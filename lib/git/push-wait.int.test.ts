@@ -118,6 +118,15 @@ describe("git push and its deploy", () => {
     expect(fixed.stderr).toContain("remote: staging: deployed;");
   }, 180_000);
 
+  it("applies an atomic push of several branches all together", async () => {
+    const sha = await commit("atomic.txt", "a", "Atomic");
+    const pushed = await outcome(git(["push", "--atomic", "origin", "HEAD:refs/heads/atomic-a", "HEAD:refs/heads/atomic-b"], work));
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(await branchHead(projectId, "atomic-a")).toBe(sha);
+    expect(await branchHead(projectId, "atomic-b")).toBe(sha);
+    await git(["reset", "--quiet", "--hard", "HEAD~1"], work);
+  }, 60_000);
+
   it("returns at once with -o deploy.wait=0, and a pusher who goes away does not stop the deploy", async () => {
     await worker.stop(); // nothing deploys until the worker is back: a waiting push would hang
     try {
