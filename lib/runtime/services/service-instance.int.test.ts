@@ -1,0 +1,236 @@
+// Real MariaDB, Redis and PostgreSQL instances in the sandbox: started, reached over their
+// sockets from an application-like sandbox as the generated user, stopped, started again,
+// kept apart from each other, and started again by their supervisor after SHUTDOWN.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { ServiceCredentials } from "./service-config";
+import type { ServiceInstance, ServiceInstanceSpec } from "./service-instance";
+
+const { startServiceInstance } = await import("./service-instance");
+const { generateServiceCredentials } = await import("./service-credentials");
+const { hostServiceEngine } = await import("./service-host");
+const { appServiceSocketDir } = await import("./service-relationships");
+const { serviceRuntimeDir } = await import("./service-paths");
+const { sandboxSupport, hookBaseEnv } = await import("@/lib/runtime/sandbox");
+const { sandboxedCommand } = await import("@/lib/runtime/sandbox-command");
+const { hookSeccomp } = await import("@/lib/runtime/seccomp");
+
+const required = Boolean(process.env.CI) || process.env.PWI_REQUIRE_SERVERS === "1";
+const sandbox = sandboxSupport();
+/** Whether an engine runs here; in CI (PWI_REQUIRE_SERVERS=1) a missing one fails the suite instead of skipping it. */
+function available(type: string, client: string): boolean {
+  const engine = hostServiceEngine(type);
+  const why = !sandbox.ok ? sandbox.reason : !engine.ok ? engine.reason : !fs.existsSync(client) ? `${client} is not installed` : null;
+  if (!why) return true;
+  if (required) throw new Error(`PWI_REQUIRE_SERVERS=1 and ${type} cannot run here: ${why}`);
+  console.warn(`\n\n!!! SKIPPED: ${type} cannot run here: ${why} !!!\n\n`);
+  return false;
+}
+const hasMariadb = available("mysql:10.6", "/usr/bin/mariadb");
+const hasRedis = available("redis:7.0", "/usr/bin/redis-cli");
+const hasPostgresql = available("postgresql:15", "/usr/bin/psql");
+
+const started: ServiceInstance[] = [];
+const dataDirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((i) => i.stop("test over", 0)));
+  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function memoryLog() {
+  const lines: string[] = [];
+  return { target: { line: (text: string) => void lines.push(text) }, text: () => lines.join("\n") };
+}
+
+let seq = 0;
+/** A fresh environment's service: its data folder and runtime folder, new credentials. */
+function newService(type: string, options: { disk?: number; persistent?: boolean; credentials?: ServiceCredentials } = {}) {
+  const id = `s${++seq}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-svc-data-"));
+  dataDirs.push(dataDir);
+  const runtimeDir = serviceRuntimeDir("svc-test", `env${process.pid}-${id}`, "db");
+  const engine = hostServiceEngine(type);
+  if (!engine.ok) throw new Error(engine.reason);
+  const log = memoryLog();
+  const spec: ServiceInstanceSpec = {
+    projectId: "svc-test",
+    environmentName: `env-${id}`,
+    serviceId: "db",
+    service: { type, disk: options.disk ?? 512 },
+    dataDir: options.persistent === false ? null : dataDir,
+    runtimeDir,
+    credentials: options.credentials ?? generateServiceCredentials(engine.engine),
+    log: log.target,
+    graceMs: 10_000,
+  };
+  return { spec, log, dataDir, runtimeDir };
+}
+
+async function run(spec: ServiceInstanceSpec, log: { text(): string }): Promise<{ instance: ServiceInstance; ms: number }> {
+  const t0 = Date.now();
+  const outcome = await startServiceInstance(spec);
+  if (!outcome.ok) throw new Error(outcome.message);
+  started.push(outcome.instance);
+  const ready = await outcome.instance.waitUntilReady(60_000);
+  expect(ready, log.text()).toEqual({ ok: true });
+  return { instance: outcome.instance, ms: Date.now() - t0 };
+}
+
+/**
+ * Runs a client in an application-like sandbox (uid 10000, no network, the seccomp filter) that
+ * sees the service's socket folder read-only at /run/services/db, as an application does.
+ */
+async function client(socketDirs: Record<string, string>, command: string[], env: Record<string, string> = {}) {
+  const seccomp = await hookSeccomp();
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-svc-app-"));
+  const c = sandboxedCommand({
+    inner: command,
+    env: { ...hookBaseEnv("/app"), ...env },
+    sandboxed: { bwrap: (sandbox as { bwrap: string }).bwrap, seccomp: seccomp.ok ? seccomp.file : null },
+    sandbox: { appDir: home, appWritable: false, binds: [], roBinds: Object.entries(socketDirs).map(([id, source]) => ({ source, dest: appServiceSocketDir(id) })), network: false },
+    limits: { memoryBytes: 512 * 1024 * 1024, maxProcesses: 64, cpus: 1 },
+    cgroup: null,
+    fileSizeBytes: null,
+  });
+  const r = spawnSync(c.file, c.args, { env: c.env as unknown as NodeJS.ProcessEnv, encoding: "utf8", timeout: 30_000 });
+  return { code: r.status, out: (r.stdout ?? "").trim(), err: (r.stderr ?? "").trim() };
+}
+
+const sock = (runtimeDir: string) => path.join(runtimeDir, "sock");
+
+const mariadb = (runtimeDir: string, credentials: ServiceCredentials, sql: string, user = credentials.username!) =>
+  client({ db: sock(runtimeDir) }, ["/usr/bin/mariadb", "--no-defaults", "-S", `${appServiceSocketDir("db")}/mysql.sock`, "-u", user, "-N", "-B", "main", "-e", sql], { MYSQL_PWD: user === "root" ? credentials.adminPassword : credentials.password });
+const redis = (runtimeDir: string, credentials: ServiceCredentials, ...args: string[]) =>
+  client({ db: sock(runtimeDir) }, ["/usr/bin/redis-cli", "--no-auth-warning", "-s", `${appServiceSocketDir("db")}/redis.sock`, "-a", credentials.password, ...args]);
+const psql = (runtimeDir: string, credentials: ServiceCredentials, sql: string) =>
+  client({ db: sock(runtimeDir) }, ["/usr/bin/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", `host=${appServiceSocketDir("db")} user=${credentials.username} dbname=main`, "-c", sql], { PGPASSWORD: credentials.password });
+
+(hasMariadb ? describe : describe.skip)("a MariaDB service", () => {
+  it("initialises, answers over its socket only to its user, keeps its rows across a restart", async () => {
+    const s = newService("mysql:10.6", { disk: 1024 });
+    const first = await run(s.spec, s.log);
+    console.log(`MariaDB first start (initialising) to ready: ${first.ms} ms`);
+    expect(s.log.text()).toMatch(/Starting MariaDB 10\.\d+ \(service db\) \(mysql:10\.6 requested; this host runs MariaDB 10\.\d+\): memory 128 MB/);
+    const write = await mariadb(s.runtimeDir, s.spec.credentials, "CREATE TABLE visits (n INT); INSERT INTO visits VALUES (41), (1); SELECT SUM(n) FROM visits;");
+    expect(write, write.err).toMatchObject({ code: 0, out: "42" });
+    // A wrong password, and the root account without the admin password, are refused.
+    expect((await client({ db: sock(s.runtimeDir) }, ["/usr/bin/mariadb", "--no-defaults", "-S", "/run/services/db/mysql.sock", "-u", "user", "main", "-e", "SELECT 1"], { MYSQL_PWD: "wrong-password-123" })).err).toMatch(/Access denied/);
+    expect((await client({ db: sock(s.runtimeDir) }, ["/usr/bin/mariadb", "--no-defaults", "-S", "/run/services/db/mysql.sock", "-u", "root", "-e", "SELECT 1"])).err).toMatch(/Access denied/);
+    // The user reaches its database only.
+    expect((await mariadb(s.runtimeDir, s.spec.credentials, "SELECT COUNT(*) FROM mysql.user")).err).toMatch(/denied/);
+    // No TCP port: skip-networking.
+    expect((await mariadb(s.runtimeDir, s.spec.credentials, "SELECT @@skip_networking")).out).toBe("1");
+
+    await first.instance.stop("test: restart");
+    expect(first.instance.state).toBe("stopped");
+    expect(first.instance.lastExit?.signal ?? null, s.log.text()).toBeNull(); // a clean shutdown, not a kill
+    const again = await run(s.spec, s.log);
+    console.log(`MariaDB restart to ready: ${again.ms} ms; memory ${JSON.stringify(again.instance.memory())}`);
+    expect((await mariadb(s.runtimeDir, s.spec.credentials, "SELECT SUM(n) FROM visits")).out).toBe("42");
+    await again.instance.stop("test over");
+  }, 120_000);
+
+  it("applies this environment's credentials to data copied from another (a Branch)", async () => {
+    const parent = newService("mysql:10.6");
+    const p = await run(parent.spec, parent.log);
+    expect((await mariadb(parent.runtimeDir, parent.spec.credentials, "CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('parent')")).code).toBe(0);
+    await p.instance.stop("test: copy");
+    const child = newService("mysql:10.6");
+    fs.cpSync(parent.dataDir, child.dataDir, { recursive: true });
+    await run(child.spec, child.log);
+    expect((await mariadb(child.runtimeDir, child.spec.credentials, "SELECT v FROM t")).out).toBe("parent");
+    expect((await mariadb(child.runtimeDir, parent.spec.credentials, "SELECT v FROM t")).err).toMatch(/Access denied/);
+  }, 120_000);
+
+  it("is started again by its supervisor after a client's SHUTDOWN, and says so", async () => {
+    const s = newService("mysql:10.6");
+    const { instance } = await run(s.spec, s.log);
+    const shutdown = await mariadb(s.runtimeDir, s.spec.credentials, "SHUTDOWN", "root");
+    expect(shutdown.code, shutdown.err).toBe(0);
+    const deadline = Date.now() + 30_000;
+    while (instance.restarts < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(instance.restarts).toBe(1);
+    expect(instance.lastExit).toMatchObject({ code: 0, signal: null });
+    expect(s.log.text()).toMatch(/MariaDB 10\.\d+ \(service db\) exited with code 0 after [\d.]+ s; starting it again/);
+    expect(await instance.waitUntilReady(30_000)).toEqual({ ok: true });
+  }, 120_000);
+});
+
+(hasRedis ? describe : describe.skip)("a Redis service", () => {
+  it("as a cache (redis:): answers with its password only, forgets everything when started again", async () => {
+    const s = newService("redis:7.0", { persistent: false });
+    const first = await run(s.spec, s.log);
+    console.log(`Redis (cache) start to ready: ${first.ms} ms`);
+    expect(await redis(s.runtimeDir, s.spec.credentials, "SET", "greeting", "hello")).toMatchObject({ code: 0, out: "OK" });
+    expect((await redis(s.runtimeDir, s.spec.credentials, "GET", "greeting")).out).toBe("hello");
+    const anonymous = await client({ db: sock(s.runtimeDir) }, ["/usr/bin/redis-cli", "-s", "/run/services/db/redis.sock", "GET", "greeting"]);
+    expect(anonymous.out + anonymous.err).toMatch(/NOAUTH/);
+    expect((await redis(s.runtimeDir, s.spec.credentials, "CONFIG", "GET", "port")).out).toBe("port\n0");
+    // SHUTDOWN SAVE writes its snapshot into the sandbox's own /tmp, gone with it.
+    await redis(s.runtimeDir, s.spec.credentials, "SHUTDOWN", "SAVE");
+    const deadline = Date.now() + 10_000;
+    while (first.instance.restarts < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(first.instance.restarts).toBe(1);
+    expect(await first.instance.waitUntilReady(10_000)).toEqual({ ok: true });
+    expect((await redis(s.runtimeDir, s.spec.credentials, "GET", "greeting")).out).toBe("");
+    expect(fs.readdirSync(s.dataDir)).toEqual([]);
+  }, 60_000);
+
+  it("as redis-persistent: keeps its keys across a stop and start", async () => {
+    const s = newService("redis-persistent:7.0");
+    const first = await run(s.spec, s.log);
+    expect((await redis(s.runtimeDir, s.spec.credentials, "SET", "counter", "7")).out).toBe("OK");
+    await first.instance.stop("test: restart");
+    await run(s.spec, s.log);
+    expect((await redis(s.runtimeDir, s.spec.credentials, "GET", "counter")).out).toBe("7");
+  }, 60_000);
+});
+
+(hasPostgresql ? describe : describe.skip)("a PostgreSQL service", () => {
+  it("initialises, answers over its socket to its user, keeps its rows across a restart", async () => {
+    const s = newService("postgresql:15");
+    const first = await run(s.spec, s.log);
+    console.log(`PostgreSQL first start (initialising) to ready: ${first.ms} ms`);
+    expect(await psql(s.runtimeDir, s.spec.credentials, "CREATE TABLE visits (n int); INSERT INTO visits VALUES (42); SELECT n FROM visits")).toMatchObject({ code: 0, out: "42" });
+    expect((await psql(s.runtimeDir, s.spec.credentials, "SHOW listen_addresses")).out).toBe("");
+    const wrong = await psql(s.runtimeDir, { ...s.spec.credentials, password: "wrong-password-123" }, "SELECT 1");
+    expect(wrong.err).toMatch(/password authentication failed/);
+    await first.instance.stop("test: restart");
+    expect(first.instance.lastExit?.signal ?? null, s.log.text()).toBeNull();
+    const again = await run(s.spec, s.log);
+    console.log(`PostgreSQL restart to ready: ${again.ms} ms`);
+    expect((await psql(s.runtimeDir, s.spec.credentials, "SELECT n FROM visits")).out).toBe("42");
+  }, 120_000);
+});
+
+(hasMariadb && hasRedis ? describe : describe.skip)("two environments' services", () => {
+  it("cannot see each other's sockets or data, and a pair's idle memory is measured", async () => {
+    const a = newService("mysql:10.6");
+    const b = newService("redis-persistent:7.0");
+    const [ia, ib] = [await run(a.spec, a.log), await run(b.spec, b.log)];
+    // From inside B's Redis sandbox's view (what a hostile engine could name): A's socket and data are not there.
+    const pid = ib.instance.processes().at(-1)!;
+    const root = `/proc/${pid}/root`;
+    expect(fs.existsSync(`${root}/run/service/redis.sock`)).toBe(true);
+    expect(fs.existsSync(`${root}/run/service/mysql.sock`)).toBe(false);
+    expect(fs.readdirSync(`${root}/srv/data`)).toEqual(["redis"]);
+    for (const p of [a.dataDir, a.runtimeDir, path.dirname(a.runtimeDir)]) expect(fs.existsSync(`${root}${p}`), p).toBe(false);
+    // An application that has only B's socket folder cannot connect to A's socket by any name.
+    const probe = await client({ db: sock(b.runtimeDir) }, ["/bin/bash", "-c", `ls /run/services/db; test -e ${sock(a.runtimeDir)}/mysql.sock && echo VISIBLE || echo hidden`]);
+    expect(probe.out).toBe("redis.sock\nhidden");
+    // No network in a service's sandbox but loopback.
+    const net = fs.readFileSync(`/proc/${pid}/net/dev`, "utf8");
+    expect(net.split("\n").slice(2).filter(Boolean).map((l) => l.trim().split(":")[0])).toEqual(["lo"]);
+    await new Promise((r) => setTimeout(r, 2000));
+    const [ma, mb] = [ia.instance.memory(), ib.instance.memory()];
+    console.log(`Idle memory (cgroup: ${ia.instance.limitEvents() ? "yes" : "no"}): MariaDB rss ${(ma.rssBytes / 1048576).toFixed(1)} MiB pss ${(ma.pssBytes / 1048576).toFixed(1)} MiB; Redis rss ${(mb.rssBytes / 1048576).toFixed(1)} MiB pss ${(mb.pssBytes / 1048576).toFixed(1)} MiB`);
+    expect(ma.rssBytes).toBeGreaterThan(0);
+    // A link put in place of B's socket (B's engine can write its socket folder) is refused, never followed to A's.
+    fs.renameSync(path.join(sock(b.runtimeDir), "redis.sock"), path.join(sock(b.runtimeDir), "moved.sock"));
+    fs.symlinkSync(path.join(sock(a.runtimeDir), "mysql.sock"), path.join(sock(b.runtimeDir), "redis.sock"));
+    expect(await ib.instance.probe()).toMatchObject({ ready: false, detail: "ENOTSOCK" });
+  }, 120_000);
+});

@@ -1,0 +1,51 @@
+/**
+ * The main process of each engine's sandbox: fixed bash scripts (no value is spliced into them;
+ * the engine's programs come as arguments, chosen by the server from the host's probe). Each
+ * empties the socket folder (what a killed instance left), initialises the data folder the first
+ * time (into `<name>.new`, renamed into place once complete: an interrupted initialisation is
+ * started again, never half used), then runs the engine in the foreground, writing its log to
+ * stderr. The engine keeps its files in a folder of its own beneath /srv/data, so a service
+ * whose type changes (mysql → postgresql) never reads the other engine's files as its own.
+ */
+
+/** MariaDB. Arguments: mariadbd, mariadb-install-db. SIGTERM reaches mariadbd itself (exec): a clean shutdown. */
+export const MARIADB_LAUNCHER = String.raw`server=$1 installdb=$2 data=/srv/data/mariadb
+find /run/service -mindepth 1 -delete 2>/dev/null
+if [ ! -d "$data/mysql" ]; then
+  echo "Initialising a new MariaDB data folder." >&2
+  rm -rf "$data.new" && mkdir -p "$data.new" || exit 1
+  "$installdb" --defaults-file=/run/pwi-conf/my.cnf --datadir="$data.new" --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve >/tmp/install-db.log 2>&1 || { cat /tmp/install-db.log >&2; echo "mariadb-install-db failed: the data folder was not initialised." >&2; exit 1; }
+  rm -rf "$data" && mv "$data.new" "$data" || exit 1
+fi
+exec "$server" --defaults-file=/run/pwi-conf/my.cnf
+`;
+
+/** Redis. Arguments: redis-server, "persistent" or "". SIGTERM reaches redis-server itself (exec). */
+export const REDIS_LAUNCHER = String.raw`server=$1 persistent=$2
+find /run/service -mindepth 1 -delete 2>/dev/null
+if [ "$persistent" = persistent ]; then mkdir -p /srv/data/redis || exit 1; fi
+exec "$server" /run/pwi-conf/redis.conf
+`;
+
+/**
+ * PostgreSQL. Arguments: initdb, postgres. The credentials are applied in single-user mode
+ * before the server listens. SIGTERM becomes SIGINT for postgres (a fast shutdown: PostgreSQL's
+ * SIGTERM would wait for every client to leave).
+ */
+export const POSTGRESQL_LAUNCHER = String.raw`initdb=$1 postgres=$2 data=/srv/data/postgresql conf=config_file=/run/pwi-conf/postgresql.conf
+find /run/service -mindepth 1 -delete 2>/dev/null
+if [ ! -f "$data/PG_VERSION" ]; then
+  echo "Initialising a new PostgreSQL data folder." >&2
+  rm -rf "$data.new" || exit 1
+  "$initdb" -D "$data.new" -U postgres --pwfile=/run/pwi-conf/admin.pw -A scram-sha-256 -E UTF8 --locale=C --no-instructions >/tmp/initdb.log 2>&1 || { cat /tmp/initdb.log >&2; echo "initdb failed: the data folder was not initialised." >&2; exit 1; }
+  echo "CREATE DATABASE main" | "$postgres" --single -D "$data.new" -c "$conf" postgres >/dev/null || { echo "The database main could not be created." >&2; exit 1; }
+  rm -rf "$data" && mv "$data.new" "$data" || exit 1
+fi
+"$postgres" --single -D "$data" -c "$conf" postgres </run/pwi-conf/init.sql >/dev/null || { echo "The credentials could not be applied." >&2; exit 1; }
+"$postgres" -D "$data" -c "$conf" </dev/null &
+pid=$!
+trap 'kill -INT $pid 2>/dev/null' TERM INT
+wait $pid; code=$?
+while kill -0 $pid 2>/dev/null; do wait $pid; code=$?; done
+exit $code
+`;

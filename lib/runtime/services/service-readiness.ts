@@ -1,0 +1,155 @@
+/**
+ * Whether a service instance answers: one client round-trip over its Unix socket, in each
+ * engine's own protocol, as the application's user. The socket folder is writable from the
+ * service's sandbox, so the socket is opened with connectNoFollow (a link put there is refused,
+ * never followed to another environment's socket).
+ * - MariaDB: the server's greeting, then a login as the application's user into `main`
+ *   (mysql_native_password) answered OK: the server accepts connections and the credentials hold.
+ * - Redis: AUTH, then PING answered +PONG (not -LOADING while it reads its files).
+ * - PostgreSQL: a startup message for the application's user and `main` answered with an
+ *   authentication request (as pg_isready does): not "the database system is starting up".
+ */
+import "server-only";
+import crypto from "node:crypto";
+import type net from "node:net";
+import { connectNoFollow } from "@/lib/runtime/unix-socket";
+import { DATABASE_NAME, type ServiceCredentials } from "./service-config";
+import type { ServiceEngineName } from "./service-engines";
+
+export type Readiness = { ready: true } | { ready: false; detail: string };
+
+const PROBE_TIMEOUT_MS = 3000;
+
+/** Runs one exchange: `onData` sees everything read so far and returns a verdict, or null to read more. */
+function exchange(socketPath: string, onConnect: (s: net.Socket) => void, onData: (all: Buffer, s: net.Socket) => Readiness | null): Promise<Readiness> {
+  return new Promise((resolve) => {
+    const socket = connectNoFollow(socketPath);
+    let all = Buffer.alloc(0);
+    let settled = false;
+    const finish = (r: Readiness) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(() => finish({ ready: false, detail: "no answer within 3 s" }), PROBE_TIMEOUT_MS);
+    socket.on("connect", () => onConnect(socket));
+    socket.on("data", (chunk: Buffer) => {
+      all = Buffer.concat([all, chunk]);
+      if (all.length > 65_536) return finish({ ready: false, detail: "an answer too long for a greeting" });
+      const verdict = onData(all, socket);
+      if (verdict) finish(verdict);
+    });
+    socket.on("error", (err: NodeJS.ErrnoException) => finish({ ready: false, detail: err.code ?? err.message }));
+    socket.on("close", () => finish({ ready: false, detail: "the connection was closed" }));
+  });
+}
+
+/** One round-trip with the engine behind `socketPath` (a host path), as the application's user. */
+export function probeService(engine: ServiceEngineName, socketPath: string, credentials: ServiceCredentials): Promise<Readiness> {
+  if (engine === "redis") return probeRedis(socketPath, credentials.password);
+  if (engine === "postgresql") return probePostgresql(socketPath, credentials.username ?? DATABASE_NAME);
+  return probeMariadb(socketPath, credentials.username ?? "user", credentials.password);
+}
+
+function probeRedis(socketPath: string, password: string): Promise<Readiness> {
+  const command = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`;
+  return exchange(
+    socketPath,
+    (s) => s.write(command("AUTH", password) + command("PING")),
+    (all) => {
+      const text = all.toString("latin1");
+      const lines = text.split("\r\n");
+      if (lines.length < 3) return null; // two answers, each ending in \r\n
+      if (lines[1] === "+PONG") return { ready: true };
+      return { ready: false, detail: (lines[0]!.startsWith("-") ? lines[0]! : lines[1]!).slice(1, 200) };
+    },
+  );
+}
+
+function probePostgresql(socketPath: string, user: string): Promise<Readiness> {
+  const params = Buffer.from(`user\0${user}\0database\0${DATABASE_NAME}\0application_name\0pwi-ready\0\0`);
+  const startup = Buffer.alloc(8 + params.length);
+  startup.writeInt32BE(startup.length, 0);
+  startup.writeInt32BE(196608, 4); // protocol 3.0
+  params.copy(startup, 8);
+  return exchange(
+    socketPath,
+    (s) => s.write(startup),
+    (all) => {
+      if (all.length < 5) return null;
+      const type = String.fromCharCode(all[0]!);
+      if (type === "R") return { ready: true };
+      if (type !== "E") return { ready: false, detail: `an unexpected answer (${type})` };
+      const length = all.readInt32BE(1);
+      if (all.length < 1 + length) return null;
+      const fields = all.subarray(5, 1 + length).toString("utf8").split("\0");
+      const message = fields.find((f) => f.startsWith("M"))?.slice(1) ?? "an error";
+      return { ready: false, detail: message };
+    },
+  );
+}
+
+const sha1 = (...parts: Buffer[]) => {
+  const h = crypto.createHash("sha1");
+  for (const p of parts) h.update(p);
+  return h.digest();
+};
+
+/** mysql_native_password's answer to the server's 20-byte scramble. */
+function nativePassword(password: string, scramble: Buffer): Buffer {
+  const stage1 = sha1(Buffer.from(password));
+  const stage2 = sha1(stage1);
+  const mix = sha1(scramble, stage2);
+  return Buffer.from(stage1.map((b, i) => b ^ mix[i]!));
+}
+
+const CLIENT_LONG_PASSWORD = 1;
+const CLIENT_CONNECT_WITH_DB = 8;
+const CLIENT_PROTOCOL_41 = 512;
+const CLIENT_SECURE_CONNECTION = 0x8000;
+const CLIENT_PLUGIN_AUTH = 0x80000;
+
+function probeMariadb(socketPath: string, user: string, password: string): Promise<Readiness> {
+  let sentLogin = false;
+  let offset = 0;
+  const packet = (seq: number, payload: Buffer) => {
+    const header = Buffer.alloc(4);
+    header.writeUIntLE(payload.length, 0, 3);
+    header[3] = seq;
+    return Buffer.concat([header, payload]);
+  };
+  return exchange(
+    socketPath,
+    () => undefined, // the server speaks first
+    (all, s) => {
+      if (all.length < offset + 4) return null;
+      const length = all.readUIntLE(offset, 3);
+      if (all.length < offset + 4 + length) return null;
+      const seq = all[offset + 3]!;
+      const payload = all.subarray(offset + 4, offset + 4 + length);
+      offset += 4 + length;
+      if (payload[0] === 0xff) return { ready: false, detail: payload.subarray(payload[3] === 0x23 ? 9 : 3).toString("utf8").slice(0, 200) };
+      if (!sentLogin) {
+        if (payload[0] !== 0x0a) return { ready: false, detail: `an unexpected greeting (${payload[0]})` };
+        // Greeting: version, thread id, scramble part 1 (8), filler, capabilities, charset, status, capabilities, scramble length, reserved (10), scramble part 2.
+        let i = payload.indexOf(0, 1) + 1 + 4;
+        const part1 = payload.subarray(i, i + 8);
+        i += 8 + 1 + 2 + 1 + 2 + 2 + 1 + 10;
+        const part2 = payload.subarray(i, i + 12);
+        const auth = nativePassword(password, Buffer.concat([part1, part2]));
+        const head = Buffer.alloc(32);
+        head.writeUInt32LE(CLIENT_LONG_PASSWORD | CLIENT_CONNECT_WITH_DB | CLIENT_PROTOCOL_41 | CLIENT_SECURE_CONNECTION | CLIENT_PLUGIN_AUTH, 0);
+        head.writeUInt32LE(16 * 1024 * 1024, 4);
+        head[8] = 45; // utf8mb4_general_ci
+        const login = Buffer.concat([head, Buffer.from(`${user}\0`), Buffer.from([auth.length]), auth, Buffer.from(`${DATABASE_NAME}\0mysql_native_password\0`)]);
+        sentLogin = true;
+        s.write(packet(seq + 1, login));
+        return null;
+      }
+      if (payload[0] === 0x00) return { ready: true };
+      return { ready: false, detail: payload[0] === 0xfe ? "the server asked for another authentication method" : `an unexpected answer (${payload[0]})` };
+    },
+  );
+}
