@@ -40,7 +40,7 @@ test("a branch over the plan's limit says it was created inactive, dialogs follo
   // A branch made in the last hour is not folded: the project page shows it in the tree, marked "new"
   // (older inactive ones fold: lib/environments/overview.int.test.ts; e2e/newcomer-findable.spec.ts unfolds them).
   await page.goto(`/projects/${projectId}`);
-  await expect(page.getByRole("link", { name: /^extra \(extra\), inactive, new/i })).toBeVisible();
+  await expect(page.getByRole("link", { name: /^extra \(extra\), new, Integration, Inactive/ })).toBeVisible();
   await expect(page.getByRole("button", { name: /^Show \d+ inactive/ })).toHaveCount(0);
   // From another page, the switcher finds it by name and opens it.
   await page.goto(`/projects/${projectId}/environments/staging`);

@@ -39,7 +39,7 @@ test("a newcomer on a Pro project: master explained, the clone command names int
   expect(await page.evaluate(() => window.cloneTexts)).toEqual([cloneCommand]);
 
   // The tree says in one line what master is; it is not greyed out as a dead environment.
-  const master = page.getByRole("link", { name: /^Master \(master\), global master, Code only, never deploys/ });
+  const master = page.getByRole("link", { name: /^Master \(master\), Global master, Code only, never deploys/ });
   await expect(master).toBeVisible();
   await expect(page.getByTestId("global-master-note")).toHaveText(
     "Global master: holds the project's code and never deploys. Work starts on Integration; Production is deployed by merging Staging into it.",
@@ -81,7 +81,7 @@ test("a newcomer on a Pro project: master explained, the clone command names int
 
   // The pushed branch is in the tree at once, marked new, not folded behind "Show N inactive".
   await page.goto(`/projects/${projectId}`);
-  await expect(page.getByRole("link", { name: /^findme \(findme\), Inactive, new/ })).toBeVisible();
+  await expect(page.getByRole("link", { name: /^findme \(findme\), new, Integration, Inactive/ })).toBeVisible();
   await expect(page.getByRole("button", { name: /^Show \d+ inactive/ })).toHaveCount(0);
   // Reloaded, the clone command is what it was: the same host from the server's first render on.
   await page.reload();
@@ -100,6 +100,16 @@ test("a newcomer on a Pro project: master explained, the clone command names int
   await expect(switcher).toHaveAccessibleName("Environment: findme. Switch environment");
   await page.reload();
   await expect(page.getByRole("button", { name: /^Environment/ })).toHaveAccessibleName("Environment: findme. Switch environment");
+
+  // On a phone, the Menu's sheet lists and finds it the same way.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`/projects/${projectId}/environments/staging`);
+  await page.getByRole("button", { name: /^Menu/ }).click();
+  const sheetEnvironments = page.getByRole("dialog").getByRole("navigation", { name: /^Environments of/ });
+  await sheetEnvironments.getByLabel("Find an environment by name or title").fill("ndm");
+  await expect(sheetEnvironments.getByRole("link", { name: /Staging/ })).toHaveCount(0);
+  await sheetEnvironments.getByRole("link", { name: /findme/ }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${projectId}/environments/findme$`));
 
   // The switcher's search: the inactive ones matching, newest first; refused when too long; not another's project.
   const found = await page.request.get(`/api/projects/${projectId}/environment-choices?q=FINDM`);

@@ -33,11 +33,11 @@ test("a project variable and an environment override: labels, activities, a writ
 
   // Every active environment says so: in the tree, on its page, on its topology.
   await page.goto(`/projects/${projectId}`);
-  await expect(page.getByRole("link", { name: /^Production \(master\).*variables changed: redeploy to apply/ })).toBeVisible();
-  await expect(page.getByRole("link", { name: /^Staging \(staging\).*variables changed: redeploy to apply/ })).toBeVisible();
+  await expect(page.getByRole("link", { name: /^Production \(master\).*Variables changed: redeploy to apply/ })).toBeVisible();
+  await expect(page.getByRole("link", { name: /^Staging \(staging\).*Variables changed: redeploy to apply/ })).toBeVisible();
   await page.goto(`/projects/${projectId}/environments/master/topology`);
   await expect(page.getByText("Variables changed — redeploy to apply.")).toBeVisible();
-  await expect(page.getByLabel(/^Application .*variables changed since the deploy/).first()).toBeVisible();
+  await expect(page.getByRole("button", { name: /^Application .*variables changed since the deploy/ }).first()).toBeVisible();
 
   // An environment variable redeploys that environment; the badge goes when it is done, without a reload.
   await page.goto(`/projects/${projectId}/environments/staging`);

@@ -1,49 +1,83 @@
 import Link from "next/link";
+import type { ReactNode } from "react";
 import type { EnvironmentView } from "@/lib/environments/overview";
-import { isGlobalMaster, kindLabel } from "@/lib/environments/rules";
+import { Spoken } from "@/components/ui/spoken";
 import { RedeployToApply, StatusDot, TypeBadge, statusText } from "./environment-status";
 
-/** One environment in the tree or in the folded inactive list (`withParent`: one line, its parent named). */
+/**
+ * One environment in the tree or in the folded inactive list (`withParent`: one line, its parent named).
+ * The link is named by what it shows, read as "Staging (staging), Staging, Active, Variables changed:
+ * redeploy to apply, Last: …": each part ends with the comma a screen reader needs (`Spoken`).
+ */
 export function EnvironmentRow({ projectId, env, withParent = false }: { projectId: string; env: EnvironmentView; withParent?: boolean }) {
-  // A Pro project's master holds the code and never deploys: "code only", not a greyed "Inactive".
-  // A branch just made is not greyed either: it is what the user came to find.
-  const globalMaster = isGlobalMaster(env);
+  // A Pro project's master holds the code and never deploys: "code only", not "Inactive".
   const status = statusText(env);
+  const last = env.busy ? null : env.lastActivity;
+  const changed = (["variables", "settings"] as const).filter((what) => env[`${what}Changed`] && !env.busy);
+  // The parts after the names, in order: each but the last ends with a comma for screen readers.
+  const failure = env.lastDeployFailure;
+  const parts = [env.isNew && "new", "kind", "status", failure && "failed", ...changed, last && "last", env.deployedCommit && "commit"].filter(Boolean);
+  const sep = (part: string) => (part === parts.at(-1) ? null : <Spoken>,</Spoken>);
+  // In the inactive list (its heading says inactive) a phone shows the names only; the parent and the status stay in the link's name.
+  const phoneSpoken = withParent ? "max-sm:-ml-3 max-sm:text-[0px]" : "";
   return (
     <Link
       href={`/projects/${projectId}/environments/${env.name}`}
-      className={`flex items-center gap-x-3 gap-y-1 rounded-md px-2 py-1.5 hover:bg-surface-muted ${withParent ? "h-9 flex-nowrap overflow-hidden" : "flex-wrap"} ${env.status === "inactive" && !globalMaster && !env.isNew ? "opacity-60" : ""}`}
-      aria-label={`${env.title} (${env.name}), ${globalMaster ? `${kindLabel(env).toLowerCase()}, ` : ""}${status}${env.isNew ? ", new" : ""}${withParent && env.parentName ? `, from ${env.parentName}` : ""}${env.variablesChanged && !env.busy ? ", variables changed: redeploy to apply" : ""}${env.settingsChanged && !env.busy ? ", settings changed: redeploy to apply" : ""}`}
+      className={`flex items-center gap-x-3 gap-y-1 rounded-md px-2 py-1.5 hover:bg-surface-muted ${withParent ? "h-9 flex-nowrap overflow-hidden" : "flex-wrap"}`}
     >
       <StatusDot env={env} />
       <span className={`truncate font-medium ${withParent ? "max-w-[55%] shrink-0" : ""}`}>{env.title}</span>
-      <span className="min-w-0 truncate font-mono text-xs text-muted">{env.name}</span>
-      {env.isNew ? <NewMark /> : null}
-      {/* In the inactive list (its heading says inactive) a phone keeps the names; the parent and status are in the link's label. */}
+      <span className="min-w-0 truncate font-mono text-xs text-muted">
+        <Spoken>(</Spoken>
+        {env.name}
+        <Spoken>),</Spoken>
+      </span>
+      {env.isNew ? <NewMark after={sep("new")} /> : null}
       {withParent && env.parentName ? (
-        <span className="hidden shrink-0 text-xs text-muted sm:inline">from {env.parentName}</span>
+        <span className={`shrink-0 text-xs text-muted ${phoneSpoken}`}>
+          from {env.parentName}
+          {sep("kind")}
+        </span>
       ) : (
-        <TypeBadge env={env} />
+        <TypeBadge env={env} after={sep("kind")} />
       )}
-      <span className={`shrink-0 text-xs text-muted ${withParent ? "hidden sm:inline" : ""}`}>{status}</span>
-      <RedeployToApply env={env} what="variables" short />
-      <RedeployToApply env={env} what="settings" short />
-      {!env.busy && env.lastActivity ? (
-        <span className={`truncate text-xs ${env.lastActivity.result === "failure" ? "text-danger" : "text-muted"}`}>
-          · Last: {env.lastActivity.description}
-          {env.lastActivity.result === "failure" ? " (failed)" : env.lastActivity.state === "cancelled" ? " (cancelled)" : ""}
+      <span className={`shrink-0 text-xs text-muted ${phoneSpoken}`}>
+        {status}
+        {sep("status")}
+      </span>
+      {failure ? (
+        // The row is a link: the failed deploy's log is one click further, in the environment's header.
+        <span className="shrink-0 rounded-full bg-danger-soft px-2 py-0.5 text-xs font-medium text-danger" data-testid="row-deploy-failed">
+          Last deploy failed — {failure.servingCommit ? `serving ${failure.servingCommit.slice(0, 7)}` : "nothing is served"}
+          {sep("failed")}
         </span>
       ) : null}
-      {env.deployedCommit ? <code className="ml-auto text-xs text-muted">{env.deployedCommit.slice(0, 7)}</code> : null}
+      {changed.map((what) => (
+        <RedeployToApply key={what} env={env} what={what} short after={<Spoken>: redeploy to apply{sep(what) ? "," : ""}</Spoken>} />
+      ))}
+      {last ? (
+        <span className={`truncate text-xs ${last.result === "failure" ? "text-danger" : "text-muted"}`}>
+          <span aria-hidden>· </span>Last: {last.description}
+          {last.result === "failure" ? " (failed)" : last.state === "cancelled" ? " (cancelled)" : ""}
+          {sep("last")}
+        </span>
+      ) : null}
+      {env.deployedCommit ? (
+        <code className="ml-auto text-xs text-muted">
+          <Spoken>deployed </Spoken>
+          {env.deployedCommit.slice(0, 7)}
+        </code>
+      ) : null}
     </Link>
   );
 }
 
 /** "new": a branch made in the last hour (in words, not colour alone). */
-export function NewMark() {
+export function NewMark({ after }: { after?: ReactNode }) {
   return (
     <span className="shrink-0 rounded-full border border-accent/50 bg-accent-soft px-1.5 text-xs font-medium text-accent" title="Made in the last hour">
       new
+      {after}
     </span>
   );
 }

@@ -1,11 +1,17 @@
 import Link from "next/link";
+import type { ReactNode } from "react";
 import type { EnvironmentView } from "@/lib/environments/overview";
 import { isGlobalMaster, kindLabel } from "@/lib/environments/rules";
 
-/** The environment's kind, as the tree and the graph both say it (a Pro project's master: "Global master"). */
-export function TypeBadge({ env }: { env: Pick<EnvironmentView, "name" | "type" | "parentId"> }) {
+/** The environment's kind, as the tree and the graph both say it (a Pro project's master: "Global master"); `after`: what a link's name reads next (`Spoken`). */
+export function TypeBadge({ env, after }: { env: Pick<EnvironmentView, "name" | "type" | "parentId">; after?: ReactNode }) {
   const tone = env.type === "production" ? "border-accent/40 text-accent" : env.type === "staging" ? "border-focus/40 text-focus" : "border-border text-muted";
-  return <span className={`rounded-full border px-2 py-0.5 text-xs font-medium ${tone}`}>{kindLabel(env)}</span>;
+  return (
+    <span className={`rounded-full border px-2 py-0.5 text-xs font-medium ${tone}`}>
+      {kindLabel(env)}
+      {after}
+    </span>
+  );
 }
 
 export function StatusDot({ env }: { env: Pick<EnvironmentView, "status" | "busy"> }) {
@@ -34,11 +40,12 @@ const CHANGED = {
  * differs from what it would get now. Hidden while an activity runs on it (that activity's
  * deploy may apply them).
  */
-export function RedeployToApply({ env, what, short = false }: { env: Pick<EnvironmentView, "variablesChanged" | "settingsChanged" | "busy">; what: keyof typeof CHANGED; short?: boolean }) {
+export function RedeployToApply({ env, what, short = false, after }: { env: Pick<EnvironmentView, "variablesChanged" | "settingsChanged" | "busy">; what: keyof typeof CHANGED; short?: boolean; after?: ReactNode }) {
   if (!env[`${what}Changed`] || env.busy) return null;
   return (
     <span className="rounded-full bg-accent-soft px-2 py-0.5 text-xs font-medium text-accent" title={CHANGED[what].why} data-testid={`${what}-changed`}>
       {short ? CHANGED[what].label : `${CHANGED[what].label} — redeploy to apply`}
+      {after}
     </span>
   );
 }

@@ -30,7 +30,7 @@ export function EnvironmentTree({ projectId, initial }: { projectId: string; ini
     const children = byParent.get(parentId) ?? [];
     if (children.length === 0) return null;
     return (
-      <ul className={depth === 0 ? "space-y-1" : "ml-5 space-y-1 border-l border-border pl-3"} role={depth === 0 ? undefined : "group"}>
+      <ul className={depth === 0 ? "space-y-1" : "ml-5 space-y-1 border-l border-border pl-3"}>
         {children.map((env) => (
           <li key={env.id}>
             <EnvironmentRow projectId={projectId} env={env} />

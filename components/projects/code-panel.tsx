@@ -17,7 +17,7 @@ export function CodePanel({ baseUrl, projectId, email, branch }: { baseUrl: stri
       </h2>
       <p className="mt-1 text-xs text-muted">
         Branch <code className="font-mono">{branch}</code>. git asks for a password: use an{" "}
-        <Link href="/account#tokens-heading" className="text-accent hover:underline">
+        <Link href="/account#tokens-heading" className="text-accent underline">
           API token
         </Link>
         .

@@ -2,9 +2,9 @@
 
 import * as RadixDialog from "@radix-ui/react-dialog";
 import Link from "next/link";
-import { useTransition, type ReactNode, type RefObject } from "react";
+import { useState, useTransition, type ReactNode, type RefObject } from "react";
 import { signOutAction } from "@/lib/actions/auth-actions";
-import { depthIndent, type useSwitcherEnvironments, type useSwitcherProjects } from "./project-switcher";
+import { depthIndent, environmentMatches, useInactiveChoices, type useSwitcherEnvironments, type useSwitcherProjects } from "./project-switcher";
 import { accountLinks } from "./user-menu";
 
 const itemClass =
@@ -73,25 +73,7 @@ export function PhoneMenuSheet({
 
           {projectId ? (
             <Section title={`Environments of ${project?.title ?? projectId}`}>
-              {ordered.length === 0 ? <p className="px-3 py-2 text-sm text-muted">None yet</p> : null}
-              {ordered.map(({ env: e, depth }) => (
-                <Link
-                  key={e.id}
-                  href={`/projects/${projectId}/environments/${e.name}`}
-                  onClick={close}
-                  aria-current={e.name === environment?.name ? "page" : undefined}
-                  className={`${itemClass} ${e.status === "inactive" ? "opacity-60" : ""}`}
-                  style={depthIndent(depth)}
-                >
-                  <span className="truncate">{e.title}</span>
-                  <span className="ml-auto shrink-0 font-mono text-xs text-muted">{e.name}</span>
-                </Link>
-              ))}
-              {folded > 0 ? (
-                <Link href={`/projects/${projectId}?inactive=1`} onClick={close} className={`${itemClass} text-muted`}>
-                  {folded} inactive: see the project page
-                </Link>
-              ) : null}
+              <EnvironmentLinks projectId={projectId} current={environment?.name} ordered={ordered} folded={folded} open={open} close={close} />
             </Section>
           ) : null}
 
@@ -118,6 +100,83 @@ export function PhoneMenuSheet({
         </RadixDialog.Content>
       </RadixDialog.Portal>
     </RadixDialog.Root>
+  );
+}
+
+/**
+ * The project's environments in tree order, a filter, and the inactive ones it finds (newest first,
+ * as the header's switcher lists them): a phone finds a folded environment without the project page.
+ */
+function EnvironmentLinks({
+  projectId,
+  current,
+  ordered,
+  folded,
+  open,
+  close,
+}: {
+  projectId: string;
+  current: string | undefined;
+  ordered: PhonePlaces["ordered"];
+  folded: number;
+  open: boolean;
+  close: () => void;
+}) {
+  const [text, setText] = useState("");
+  const wanted = text.trim();
+  const inactive = useInactiveChoices(projectId, wanted, open);
+  const listed = wanted ? ordered.filter(({ env }) => environmentMatches(env, wanted)).map(({ env }) => ({ env, depth: 0 })) : ordered;
+  const listedIds = new Set(ordered.map(({ env }) => env.id));
+  // (While the next answer is on its way, the last one, narrowed here to what is typed now.)
+  const more = (inactive.data?.environments ?? []).filter((e) => !listedIds.has(e.id) && environmentMatches(e, wanted));
+  const link = (e: { id: string; name: string; title: string; status: string }, depth: number, isNew = false) => (
+    <Link
+      key={e.id}
+      href={`/projects/${projectId}/environments/${e.name}`}
+      onClick={close}
+      aria-current={e.name === current ? "page" : undefined}
+      className={itemClass}
+      style={depthIndent(depth)}
+    >
+      <span className={`truncate ${e.status === "inactive" && !isNew ? "text-muted" : ""}`}>{e.title}</span>
+      {isNew ? <span className="shrink-0 text-xs font-medium text-accent">new</span> : null}
+      <span className="ml-auto shrink-0 font-mono text-xs text-muted">{e.name}</span>
+    </Link>
+  );
+  if (ordered.length === 0 && folded === 0) return <p className="px-3 py-2 text-sm text-muted">None yet</p>;
+  return (
+    <>
+      <div className="px-3 pb-1">
+        <input
+          type="search"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          maxLength={100}
+          placeholder="Find by name or title"
+          aria-label="Find an environment by name or title"
+          className="w-full rounded border border-border bg-surface px-2 py-1.5 text-sm"
+        />
+      </div>
+      {listed.map(({ env: e, depth }) => link(e, depth, e.isNew))}
+      {inactive.error ? (
+        <p className="px-3 py-2 text-sm text-danger">{inactive.error.message}</p>
+      ) : inactive.isPending ? (
+        <p className="px-3 py-2 text-sm text-muted">Loading the inactive environments…</p>
+      ) : more.length > 0 ? (
+        <>
+          <h3 className="px-3 pt-2 pb-1 text-xs font-medium text-muted">Inactive{wanted ? ` matching “${wanted}”` : ", newest first"}</h3>
+          {more.map((e) => link(e, 0))}
+          {inactive.data?.more ? <p className="px-3 py-2 text-sm text-muted">More match: type to narrow the list</p> : null}
+        </>
+      ) : wanted && listed.length === 0 ? (
+        <p className="px-3 py-2 text-sm text-muted">No environment matches “{wanted}”</p>
+      ) : null}
+      {folded > 0 && !wanted ? (
+        <Link href={`/projects/${projectId}?inactive=1`} onClick={close} className={`${itemClass} text-muted`}>
+          See all {folded} folded on the project page
+        </Link>
+      ) : null}
+    </>
   );
 }
 

@@ -45,8 +45,8 @@ export function ProjectSwitcher() {
   const { projects, current, refetch } = useSwitcherProjects();
   return (
     <Menu onOpenChange={(open) => open && void refetch()}>
-      <MenuTrigger className={triggerClass} aria-label={`Project: ${current ? current.title : "none selected"}. Switch project`}>
-        <span className="text-muted">Project</span>
+      <MenuTrigger className={triggerClass} aria-label={`Project: ${current ? current.title : "All projects"}. Switch project`}>
+        <span className="text-muted">Project</span>{" "}
         <span className="truncate font-medium">{current ? current.title : "All projects"}</span>
         <Chevron />
       </MenuTrigger>
@@ -109,8 +109,8 @@ interface InactiveChoices {
   more: boolean;
 }
 
-/** The inactive environments whose name or title contains `text`, newest first (read when the menu opens, again as the filter changes). */
-function useInactiveChoices(projectId: string | undefined, text: string, enabled: boolean) {
+/** The inactive environments whose name or title contains `text`, newest first (read when the menu or the phone's sheet opens, again as the filter changes). */
+export function useInactiveChoices(projectId: string | undefined, text: string, enabled: boolean) {
   const [query, setQuery] = useState(text);
   useEffect(() => {
     const timer = setTimeout(() => setQuery(text), text ? 150 : 0); // one request per pause in typing
@@ -129,7 +129,8 @@ function useInactiveChoices(projectId: string | undefined, text: string, enabled
   });
 }
 
-const matches = (e: { name: string; title: string }, text: string) => !text || e.name.toLowerCase().includes(text.toLowerCase()) || e.title.toLowerCase().includes(text.toLowerCase());
+/** Whether an environment's name or title contains `text` (any case); with nothing typed, every one does. */
+export const environmentMatches = (e: { name: string; title: string }, text: string) => !text || e.name.toLowerCase().includes(text.toLowerCase()) || e.title.toLowerCase().includes(text.toLowerCase());
 
 export function EnvironmentSwitcher() {
   const { projectId, isPending, current, ordered, folded } = useSwitcherEnvironments();
@@ -147,26 +148,25 @@ export function EnvironmentSwitcher() {
   if (ordered.length === 0) {
     return (
       <button type="button" disabled className={triggerClass} title={isPending ? "Loading the environments" : "This project has no environments yet"}>
-        <span className="text-muted">Environment</span>
+        <span className="text-muted">Environment</span>{" "}
         <span className="truncate">{isPending ? "Loading…" : "None yet"}</span>
         <Chevron />
       </button>
     );
   }
   const wanted = text.trim();
-  const listed = wanted ? ordered.filter(({ env }) => matches(env, wanted)).map(({ env }) => ({ env, depth: 0 })) : ordered;
+  const listed = wanted ? ordered.filter(({ env }) => environmentMatches(env, wanted)).map(({ env }) => ({ env, depth: 0 })) : ordered;
   const listedIds = new Set(ordered.map(({ env }) => env.id));
   // (While the next answer is on its way, the last one, narrowed here to what is typed now.)
-  const more = (inactive.data?.environments ?? []).filter((e) => !listedIds.has(e.id) && matches(e, wanted));
+  const more = (inactive.data?.environments ?? []).filter((e) => !listedIds.has(e.id) && environmentMatches(e, wanted));
   const link = (e: { id: string; name: string; title: string; status: string }, depth: number, isNew = false) => (
     <MenuItem key={e.id} asChild>
       <Link
         href={`/projects/${projectId}/environments/${e.name}`}
         aria-current={e.name === current?.name ? "page" : undefined}
-        className={e.status === "inactive" && !isNew ? "opacity-60" : ""}
         style={depthIndent(depth)}
       >
-        <span className="truncate">{e.title}</span>
+        <span className={`truncate ${e.status === "inactive" && !isNew ? "text-muted" : ""}`}>{e.title}</span>
         {isNew ? <span className="shrink-0 text-xs font-medium text-accent">new</span> : null}
         <span className="ml-auto font-mono text-xs text-muted">{e.name}</span>
       </Link>
@@ -179,8 +179,8 @@ export function EnvironmentSwitcher() {
         if (!isOpen) setText("");
       }}
     >
-      <MenuTrigger className={triggerClass} aria-label={`Environment: ${current ? current.title : "none selected"}. Switch environment`}>
-        <span className="text-muted">Environment</span>
+      <MenuTrigger className={triggerClass} aria-label={`Environment: ${current ? current.title : "Choose"}. Switch environment`}>
+        <span className="text-muted">Environment</span>{" "}
         <span className="truncate font-medium">{current ? current.title : "Choose"}</span>
         <Chevron />
       </MenuTrigger>

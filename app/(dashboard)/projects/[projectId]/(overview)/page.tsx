@@ -14,7 +14,7 @@ import { isGlobalMaster, startingBranch, typeLabel } from "@/lib/environments/ru
 import type { Plan } from "@/db/schema";
 import { listProjectMembers } from "@/lib/projects/members";
 import { getProjectForPage } from "@/lib/session/page-access";
-import { planLabel, regionLabel } from "@/lib/projects/regions";
+import { planLabel, regionName } from "@/lib/projects/regions";
 
 type Props = { params: Promise<{ projectId: string }> };
 
@@ -65,9 +65,7 @@ export default async function ProjectPage({ params }: Props) {
               <dt className="text-muted">Plan</dt>
               <dd>{planLabel(project.plan)}</dd>
               <dt className="text-muted">Region</dt>
-              <dd>
-                {project.region} <span className="text-muted">({regionLabel(project.region)})</span>
-              </dd>
+              <dd>{regionName(project.region)}</dd>
               <dt className="text-muted">Created</dt>
               <dd>
                 <time dateTime={project.createdAt.toISOString()}>{formatDate(project.createdAt)}</time>
