@@ -12,11 +12,13 @@ async function nodesOutside(page: Page, frameSelector = '[role="figure"][aria-la
   }, [frameSelector, nodeSelector]);
 }
 
-test("the hierarchy graph (the Root and the \"N inactive\" group included) and the topology open and fit with every node in their frame, at 1440 and 390 px", async ({ browser }) => {
+test("the hierarchy graph (the Global master, new branches and the \"N inactive\" group included) and the topology open and fit with every node in their frame, at 1440 and 390 px", async ({ browser }) => {
   test.setTimeout(180_000);
-  const { projectId, context, page } = await newProProjectWithPushedBranches(browser, "fit", "Graph fit", ["feature-a", "feature-b"]);
-  // Root master → Production → Staging → Integration → "2 inactive": five levels.
-  const expected = 5;
+  // 22 branches pushed at once: the 20 newest are drawn (marked new), the 2 others folded into "2 inactive".
+  const branches = Array.from({ length: 22 }, (_, i) => `feature-${String(i).padStart(2, "0")}`);
+  const { projectId, context, page } = await newProProjectWithPushedBranches(browser, "fit", "Graph fit", branches);
+  // Global master → Production → Staging → Integration → 20 new ones and "2 inactive": five levels, 25 nodes.
+  const expected = 25;
   for (const width of [1440, 390]) {
     await page.setViewportSize({ width, height: 900 });
     await page.goto(`/projects/${projectId}`);
@@ -26,8 +28,9 @@ test("the hierarchy graph (the Root and the \"N inactive\" group included) and t
     // Only nodes in view are drawn: all of them drawn means all of them in view.
     await expect(graph.locator(".react-flow__node")).toHaveCount(expected);
     await expect(graph.locator('.react-flow__node[aria-label="2 inactive environments"]')).toBeVisible();
-    // One name per kind: the parentless master is the Root, as in the tree.
-    await expect(graph.locator(".react-flow__node", { hasText: "master" }).first()).toContainText(/root/i);
+    // One name per kind: Pro's parentless master is the Global master, as in the tree.
+    await expect(graph.locator(".react-flow__node", { hasText: "master" }).first()).toContainText(/global master/i);
+    await expect(graph.locator(".react-flow__node", { hasText: "· new" })).toHaveCount(20);
     await expect.poll(() => nodesOutside(page), { message: `opened at ${width} px` }).toEqual([]);
 
     // Moved away (zoomed in on one corner), Fit View brings every node back.

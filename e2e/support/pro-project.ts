@@ -9,7 +9,8 @@ import { createProject, uniqueSuffix, waitForIdle } from "./pages";
 /**
  * As the administrator: a new Pro project (Root master → Production → Staging → Integration)
  * whose Integration is deployed and idle, with `branches` pushed under Integration through the
- * git remote (each a new inactive environment: the graph folds them into one "N inactive" node).
+ * git remote in one push (each a new inactive environment: the 20 newest are drawn, marked new,
+ * the others folded into one "N inactive" node).
  * Returns the project and a page signed in as the administrator.
  */
 export async function newProProjectWithPushedBranches(browser: Browser, prefix: string, title: string, branches: string[]) {
@@ -33,8 +34,8 @@ export async function newProProjectWithPushedBranches(browser: Browser, prefix: 
       fs.writeFileSync(path.join(work, `${branch}.txt`), `${branch}\n`);
       await git(["add", "."], work);
       await git(["commit", "--quiet", "-m", `Start ${branch}`], work);
-      await git(["push", "--quiet", "origin", branch], work);
     }
+    await git(["push", "--quiet", "origin", ...branches], work); // one push: they arrive together
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
