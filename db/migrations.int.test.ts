@@ -22,6 +22,7 @@ describeEachDatabase("migrations", ({ db, database }) => {
       "mails",
       "project_members",
       "projects",
+      "service_credentials",
       "sessions",
       "sign_in_attempts",
       "snapshots",

@@ -453,6 +453,28 @@ export const variables = pgTable(
   ],
 );
 
+/**
+ * Each running service's credentials per environment (services.yaml, lib/runtime/services):
+ * generated at its first deploy, sealed like a sensitive variable (never shown, never logged),
+ * applied by the instance at every start. A Branch gets its own: copied data answers only to them.
+ */
+export const serviceCredentials = pgTable(
+  "service_credentials",
+  {
+    environmentId: text()
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    /** The service's id in services.yaml. */
+    serviceId: text().notNull(),
+    /** The engine they were made for (mariadb, redis, postgresql): a service whose engine changes gets new ones. */
+    engine: text().notNull(),
+    /** The credentials (JSON), sealed with the secrets key. */
+    sealed: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.environmentId, t.serviceId] })],
+);
+
 /** API tokens for the git remote (and scripts): shown once, stored as a SHA-256 hash. */
 export const apiTokens = pgTable(
   "api_tokens",

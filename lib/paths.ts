@@ -16,6 +16,9 @@ import { runTreeTool } from "@/lib/tree-tool";
  *                                       worker-<name>, deploy, post-deploy), rotated parts beside them
  *   run/rt/<release id>/                a running release's sockets (sock/) and server-written
  *                                       configuration (conf/): lib/runtime/driver
+ *   run/svc/<project>/<env>/<service>/  a service instance's socket (sock/), configuration with its
+ *                                       credentials (conf/) and empty home: lib/runtime/services
+ *                                       (its data is its volume, volumes/…/services/<id>)
  *   auth-secret                         the generated session secret
  *   variables-key                       the generated key that seals sensitive variables
  *   run/                                sockets (git pushes, `npm run admin`) and records of running hooks
@@ -37,6 +40,9 @@ export const dataPaths = {
   logs: (projectId: string) => path.join(root(), "logs", projectId),
   environmentLogs: (projectId: string, environmentName: string) => path.join(root(), "logs", projectId, environmentName),
   runtimes: () => path.join(root(), "run", "rt"),
+  services: () => path.join(root(), "run", "svc"),
+  projectServices: (projectId: string) => path.join(root(), "run", "svc", projectId),
+  environmentServices: (projectId: string, environmentName: string) => path.join(root(), "run", "svc", projectId, environmentName),
   authSecret: () => path.join(root(), "auth-secret"),
   run: () => path.join(root(), "run"),
   hookRecords: () => path.join(root(), "run", "hooks"),
@@ -46,7 +52,7 @@ export const dataPaths = {
 
 /** Every directory that holds something of a project. */
 export function projectPaths(projectId: string): string[] {
-  return [dataPaths.repository(projectId), dataPaths.builds(projectId), dataPaths.deploys(projectId), dataPaths.volumes(projectId), dataPaths.snapshots(projectId), dataPaths.logs(projectId)];
+  return [dataPaths.repository(projectId), dataPaths.builds(projectId), dataPaths.deploys(projectId), dataPaths.volumes(projectId), dataPaths.snapshots(projectId), dataPaths.logs(projectId), dataPaths.projectServices(projectId)];
 }
 
 /**

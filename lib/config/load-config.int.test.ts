@@ -54,7 +54,7 @@ describe("loading a commit's configuration", () => {
     expect(await loadProjectConfig(id, bad)).toEqual({
       ok: false,
       errors: [
-        { file: ".magento/services.yaml", line: 4, message: "redis.type: unknown service type “nosql” (known: mysql, mariadb, redis, opensearch, elasticsearch, rabbitmq, varnish, solr, memcached)" },
+        { file: ".magento/services.yaml", line: 4, message: "redis.type: unknown service type “nosql” (known: mysql, mariadb, redis, redis-persistent, postgresql, opensearch, elasticsearch, rabbitmq, varnish, solr, memcached)" },
       ],
     });
   });

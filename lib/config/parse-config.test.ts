@@ -39,7 +39,36 @@ describe("parseProjectConfig", () => {
     const result = parseProjectConfig({ ...files, services: files.services.replace("redis:7.0", "mongodb:7.0") });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.errors.map(formatConfigError)).toContain(".magento/services.yaml:7: redis.type: unknown service type “mongodb” (known: mysql, mariadb, redis, opensearch, elasticsearch, rabbitmq, varnish, solr, memcached)");
+    expect(result.errors.map(formatConfigError)).toContain(".magento/services.yaml:7: redis.type: unknown service type “mongodb” (known: mysql, mariadb, redis, redis-persistent, postgresql, opensearch, elasticsearch, rabbitmq, varnish, solr, memcached)");
+  });
+
+  it("accepts redis-persistent and postgresql, with a service's size", () => {
+    const services = `${files.services}cache:\n  type: redis-persistent:7.0\npg:\n  type: postgresql:15\n  disk: 512\n  size: S\n`;
+    const result = parseProjectConfig({ ...files, services });
+    expect(result.ok, JSON.stringify(!result.ok && result.errors)).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.services.cache).toMatchObject({ type: "redis-persistent:7.0" });
+    expect(result.config.services.pg).toMatchObject({ type: "postgresql:15", disk: 512, size: "S" });
+  });
+
+  it.each([
+    ["0", "disk must be at least 1 (MB)"],
+    ["-5", "disk must be at least 1 (MB)"],
+    ["1e12", "disk must be at most 1000000 (MB, about 1 TB)"],
+    ["1.5", "disk must be a whole number of MB"],
+    ['"big"', "disk must be a number of MB"],
+  ])("refuses a service's disk of %s at its line", (disk, message) => {
+    const result = parseProjectConfig({ ...files, services: files.services.replace("  disk: 2048", `  disk: ${disk}`) });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map(formatConfigError)).toContain(`.magento/services.yaml:4: mysql.disk: ${message}`);
+  });
+
+  it("refuses a service type that is not a string, at its line", () => {
+    const result = parseProjectConfig({ ...files, services: files.services.replace("type: redis:7.0", "type: [redis, 7]") });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map(formatConfigError).join("\n")).toMatch(/^\.magento\/services\.yaml:7: redis\.type: /m);
   });
 
   it("reports a relationship to a missing service", () => {

@@ -7,7 +7,7 @@ import { parseYamlFile, type ParsedYaml } from "./yaml-stage.mjs";
 
 export const CONFIG_FILES = { app: ".magento.app.yaml", services: ".magento/services.yaml", routes: ".magento/routes.yaml" } as const;
 
-export const KNOWN_SERVICES = ["mysql", "mariadb", "redis", "opensearch", "elasticsearch", "rabbitmq", "varnish", "solr", "memcached"] as const;
+export const KNOWN_SERVICES = ["mysql", "mariadb", "redis", "redis-persistent", "postgresql", "opensearch", "elasticsearch", "rabbitmq", "varnish", "solr", "memcached"] as const;
 
 /** Files the server writes into every deployment: no mount may take their place, and the web server never serves them. */
 export const SERVER_FILES = [".web-root", ".deploy-commit", ".router.json", ".mounts.json", ".build-complete"] as const;
@@ -295,16 +295,19 @@ export const appSchema = z
     if (family !== "php" && !app.web.commands?.start) ctx.addIssue({ code: "custom", path: ["web"], message: `a ${family} application needs web.commands.start: the command that starts the process serving the site` });
   });
 
+/** The largest `disk:` a service may ask for, in MB (a typo like 1e12 is refused, not believed). */
+export const MAX_SERVICE_DISK_MB = 1_000_000;
+
 export const servicesSchema = z.record(
   z.string().regex(/^[a-z0-9]+$/, "a service id is lowercase letters and digits"),
   z.object({
     type: z.string().superRefine((t, ctx) => {
-      if (!/^[a-z]+:[0-9.]+$/.test(t)) ctx.addIssue({ code: "custom", message: "type must look like mysql:10.6" });
+      if (!/^[a-z][a-z-]*:[0-9.]+$/.test(t)) ctx.addIssue({ code: "custom", message: "type must look like mysql:10.6" });
       else if (!(KNOWN_SERVICES as readonly string[]).includes(t.split(":")[0]!)) {
         ctx.addIssue({ code: "custom", message: `unknown service type “${t.split(":")[0]}” (known: ${KNOWN_SERVICES.join(", ")})` });
       }
     }),
-    disk: z.number().int().positive().optional(),
+    disk: z.number({ error: "disk must be a number of MB" }).int("disk must be a whole number of MB").positive("disk must be at least 1 (MB)").max(MAX_SERVICE_DISK_MB, `disk must be at most ${MAX_SERVICE_DISK_MB} (MB, about 1 TB)`).optional(),
   }).passthrough(),
 );
 

@@ -102,7 +102,7 @@ it("answers the newest lines as NDJSON with the offset after each; a bad name or
   for (const name of ["..%2Fx", "app%2F..%2F..%2Fetc", "worker-..", "%2Fetc%2Fpasswd", "APP", "app.log"]) {
     const bad = await log(projectId, "staging", name, "", member);
     expect(bad.status, name).toBe(400);
-    expect(((await bad.json()) as { error: string }).error).toMatch(/^A log is access, error, app, deploy, post-deploy or worker-<name>/);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/^A log is access, error, app, deploy, post-deploy, worker-<name> .* or service-<id>/);
   }
   for (const query of ["?lines=100001", "?lines=-1", "?lines=ten", "?from=x", "?from=-5"]) expect((await log(projectId, "staging", "app", query, member)).status, query).toBe(400);
   // The gate comes first: someone who may not see the environment learns nothing, hostile name or not.

@@ -15,7 +15,8 @@ relationships:
 disk: 5120
 
 # Writable places: the application's files are read-only once built (deploy hooks
-# and the running application included), as on the platform. The visit counter lives in var.
+# and the running application included), as on the platform. (The visit counter lives in
+# the database: see public/index.php.)
 mounts:
   "var": "shared:files/var"
   "pub/media": "shared:files/media"
@@ -43,7 +44,7 @@ hooks:
   deploy: |
     set -e
     echo "Deploying ${"$"}{MAGENTO_CLOUD_APPLICATION_NAME} to ${"$"}{MAGENTO_CLOUD_ENVIRONMENT}"
-    echo "Services: $(echo "${"$"}{MAGENTO_CLOUD_RELATIONSHIPS}" | base64 -d | head -c 160)"
+    echo "Relationships: $(echo "${"$"}{MAGENTO_CLOUD_RELATIONSHIPS}" | base64 -d | php -r 'echo implode(", ", array_keys(json_decode(stream_get_contents(STDIN), true) ?: [])) ?: "none";')"
     mkdir -p var/log
     echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) ${"$"}{MAGENTO_CLOUD_ENVIRONMENT} deployed $(cat .deploy-commit)" >> var/log/deploy.log
     echo "Deploy history in var/log/deploy.log: $(wc -l < var/log/deploy.log) deploy(s) of this environment's data"
@@ -93,19 +94,60 @@ if ($path === '/health') {
     echo json_encode(['status' => 'ok', 'environment' => $environment, 'php' => PHP_VERSION]), "\\n";
     exit;
 }
-// A visit counter kept in the var mount (writable, and kept across deploys), under a lock.
+// The services, as the platform describes them: each relationship's socket, user and password.
+$relationships = json_decode((string) base64_decode((string) getenv('MAGENTO_CLOUD_RELATIONSHIPS')), true) ?: [];
+
+// A visit counter in MariaDB (the "database" relationship), one atomic statement per visit.
 // (A HEAD request, such as the console's check that a new release answers, is no visit.)
 $visits = 0;
-$counter = $_SERVER['REQUEST_METHOD'] === 'HEAD' ? false : @fopen(__DIR__ . '/../var/visits', 'c+');
-if ($counter && flock($counter, LOCK_EX)) {
-    $visits = (int) stream_get_contents($counter) + 1;
-    ftruncate($counter, 0);
-    rewind($counter);
-    fwrite($counter, (string) $visits);
-    fflush($counter);
-    flock($counter, LOCK_UN);
+$visitsNote = 'counted in MariaDB';
+$database = $relationships['database'][0] ?? null;
+if (!$database) {
+    $visitsNote = 'not counted: the database relationship is missing (it does not run on this host)';
+} elseif (!extension_loaded('pdo_mysql')) {
+    $visitsNote = 'not counted: PHP has no pdo_mysql extension here';
+} else {
+    try {
+        $pdo = new PDO("mysql:unix_socket={$database['socket']};dbname={$database['path']};charset=utf8mb4", $database['username'], $database['password'], [PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION, PDO::ATTR_TIMEOUT => 2]);
+        $count = fn () => $pdo->exec('INSERT INTO visits (id, n) VALUES (1, LAST_INSERT_ID(1)) ON DUPLICATE KEY UPDATE n = LAST_INSERT_ID(n + 1)');
+        $read = fn () => (int) $pdo->query($_SERVER['REQUEST_METHOD'] === 'HEAD' ? 'SELECT COALESCE(MAX(n), 0) FROM visits' : 'SELECT LAST_INSERT_ID()')->fetchColumn();
+        try {
+            if ($_SERVER['REQUEST_METHOD'] !== 'HEAD') $count();
+            $visits = $read();
+        } catch (PDOException $e) {
+            if (($e->errorInfo[1] ?? 0) !== 1146) throw $e; // 1146: no such table (the first visit)
+            $pdo->exec('CREATE TABLE IF NOT EXISTS visits (id TINYINT PRIMARY KEY, n BIGINT NOT NULL)');
+            if ($_SERVER['REQUEST_METHOD'] !== 'HEAD') $count();
+            $visits = $read();
+        }
+    } catch (PDOException $e) {
+        $visitsNote = 'not counted: MariaDB did not answer (' . $e->getMessage() . ')';
+    }
 }
-if ($counter) fclose($counter);
+
+// The greeting (the GREETING variable), cached in Redis (the "redis" relationship) for a minute
+// (a HEAD request leaves the cache alone too).
+$greeting = getenv('GREETING') ?: 'Hello';
+$greetingNote = 'stored in Redis for 60 s';
+$cache = $relationships['redis'][0] ?? null;
+if (!$cache) {
+    $greetingNote = 'not cached: the redis relationship is missing (it does not run on this host)';
+} elseif ($_SERVER['REQUEST_METHOD'] === 'HEAD') {
+    $greetingNote = 'not looked up for a HEAD request';
+} elseif (!class_exists('Redis')) {
+    $greetingNote = 'not cached: PHP has no redis extension here';
+} else {
+    try {
+        $redis = new Redis();
+        $redis->connect($cache['socket'], 0, 1.0);
+        $redis->auth($cache['password']);
+        $key = 'greeting:' . md5($greeting);
+        if ($redis->get($key) === $greeting) $greetingNote = 'from the Redis cache';
+        else $redis->setex($key, 60, $greeting);
+    } catch (Throwable $e) {
+        $greetingNote = 'not cached: Redis did not answer (' . $e->getMessage() . ')';
+    }
+}
 error_log("visit {$visits} of {$environment}");
 $h = fn ($s) => htmlspecialchars((string) $s, ENT_QUOTES);
 $commit = trim((string) @file_get_contents(__DIR__ . '/../.deploy-commit'));
@@ -116,10 +158,10 @@ $builtAt = trim((string) @file_get_contents(__DIR__ . '/../built-at.txt'));
 <body>
   <h1>${escapeHtml(projectTitle)}</h1>
   <p>Environment: <strong id="environment"><?= $h($environment) ?></strong> (<?= $h(getenv('MAGENTO_CLOUD_ENVIRONMENT_TYPE')) ?>)</p>
-  <p>Greeting: <strong id="greeting"><?= $h(getenv('GREETING') ?: 'Hello') ?></strong></p>
+  <p>Greeting: <strong id="greeting"><?= $h($greeting) ?></strong> <span id="greeting-cache">(<?= $h($greetingNote) ?>)</span></p>
   <p>Commit: <code id="commit"><?= $h($commit) ?></code>, built at <?= $h($builtAt) ?></p>
   <p>Rendered by PHP <strong id="php-version"><?= $h(PHP_VERSION) ?></strong> at <?= $h(gmdate('c')) ?></p>
-  <p>Visits: <strong id="visits"><?= $visits ?></strong></p>
+  <p>Visits: <strong id="visits"><?= $visits ?></strong> <span id="visits-source">(<?= $h($visitsNote) ?>)</span></p>
 </body>
 </html>
 `;

@@ -22,7 +22,11 @@ import { getRuntimeDriver } from "./driver/get-driver";
 import { forgetRouterTarget, PAUSED_FILE } from "./router-targets";
 import { appLogTarget, releaseAppLogTargets } from "./driver/app-log-target";
 import { deleteEnvironmentLogs } from "./app-logs/app-log-writers";
-import type { ReleaseServices, ReleaseSpec } from "./driver/runtime-driver";
+import type { ReleaseServices, ReleaseSpec, ServiceSpec } from "./driver/runtime-driver";
+import { buildRelationships, type RelationshipEntry, type RelationshipService } from "./services/service-relationships";
+import { serviceKindOf } from "./services/service-engines";
+import { environmentServiceCredentials } from "./services/stored-credentials";
+import { serviceDataDir } from "./volumes";
 
 /** In each deploy directory: the web root of `web.locations["/"]`, for the environment router. */
 export const WEB_ROOT_FILE = ".web-root";
@@ -92,6 +96,8 @@ export async function setPaused(projectId: string, environmentName: string, paus
     await fs.promises.writeFile(path.join(dir, PAUSED_FILE), new Date().toISOString());
     forgetRouterTarget(projectId, environmentName);
     await getRuntimeDriver().stopEnvironment(projectId, environmentName, `${environmentName} is paused; stopping its processes.`);
+    // Its services after the application that uses them (their data is kept; Resume starts them again first).
+    await getRuntimeDriver().stopServices(projectId, environmentName, `${environmentName} is paused; stopping its services.`);
     return { ok: true };
   }
   const revived = await reviveEnvironment(projectId, environmentName, log, db);
@@ -246,22 +252,13 @@ export function environmentUrls(config: ProjectConfig, projectId: string, enviro
   return { routes, pathUrl: `http://localhost:${appEnv().ENV_PORT}/${projectId}/${environmentName}/` };
 }
 
+/**
+ * The platform's variables of a deploy. MAGENTO_CLOUD_RELATIONSHIPS is empty here (the build
+ * reaches no service, and a build is shared by every environment of the same tree: no
+ * environment's credentials may reach it); the deploy hooks and the application get the real
+ * ones (`environmentServices`) once the services answer.
+ */
 function hookEnv(ctx: DeployContext, config: ProjectConfig, treeId: string): Record<string, string> {
-  // Every service of the environment, by relationship name (services no relationship names
-  // are listed under their own id). A service's disk is its own: hooks never see it.
-  const describe = (service: string, endpoint: string) => {
-    const spec = config.services[service];
-    const type = spec?.type ?? "unknown";
-    return { service, rel: endpoint, type, host: `${service}.internal`, scheme: type.split(":")[0], ...(spec?.disk ? { disk: spec.disk } : {}) };
-  };
-  const relationships: Record<string, unknown[]> = Object.fromEntries(
-    Object.entries(config.app.relationships).map(([name, target]) => {
-      const [service, endpoint] = target.split(":") as [string, string];
-      return [name, [describe(service, endpoint)]];
-    }),
-  );
-  const named = new Set(Object.values(config.app.relationships).map((t) => t.split(":")[0]));
-  for (const service of Object.keys(config.services)) if (!named.has(service) && !relationships[service]) relationships[service] = [describe(service, service)];
   return {
     MAGENTO_CLOUD_PROJECT: ctx.projectId,
     MAGENTO_CLOUD_ENVIRONMENT: ctx.environment.name,
@@ -272,7 +269,7 @@ function hookEnv(ctx: DeployContext, config: ProjectConfig, treeId: string): Rec
     MAGENTO_CLOUD_TREE_ID: treeId,
     MAGENTO_CLOUD_APPLICATION_NAME: config.app.name,
     MAGENTO_CLOUD_APPLICATION: b64(config.app),
-    MAGENTO_CLOUD_RELATIONSHIPS: b64(relationships),
+    MAGENTO_CLOUD_RELATIONSHIPS: b64({}),
     MAGENTO_CLOUD_ROUTES: b64(resolveRoutes(config, ctx.projectId, ctx.environment.name)),
     MAGENTO_CLOUD_VARIABLES: NO_VARIABLES,
   };
@@ -335,7 +332,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
   const config = parsed.config;
   const baseEnv = { ...hookEnv(ctx, config, treeId), ...mail.hookEnv };
   const buildEnv = phaseEnv(baseEnv, ctx.variables?.build);
-  const env = phaseEnv(baseEnv, ctx.variables?.runtime);
+  const runtimePhaseEnv = phaseEnv(baseEnv, ctx.variables?.runtime);
   const containment = await describeContainment(config.app.disk);
   if (containment) log.line(containment);
 
@@ -382,6 +379,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
   log.setSection("deploy");
   await ctx.onPhase?.("deploy");
   const deployStarted = Date.now();
+  const driver = getRuntimeDriver();
   const envDir = environmentDeployDir(ctx.projectId, ctx.environment.name);
   const target = path.join(envDir, ctx.activityId);
   fs.mkdirSync(envDir, { recursive: true });
@@ -405,9 +403,11 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
   // and the sandbox binds the mount's own folder onto it: a hook sees its mounts and nothing
   // of the folders around them (the live generation, `current`, other environments).
   let binds: { source: string; dest: string }[];
+  let liveData: string;
   try {
     const mounts = await prepareMountPlaces(target, config);
     const live = await ensureVolumes(ctx.projectId, ctx.environment.name, config);
+    liveData = live;
     binds = mountBinds(live, mounts, SANDBOX_APP_DIR);
     if (!sandboxSupport().ok) {
       // Unsandboxed hooks (HOOK_SANDBOX=auto without bubblewrap) run on the host: the place links to the mount's folder.
@@ -421,12 +421,27 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
     log.line(`The environment's mounts could not be prepared: ${(err as Error).message}`, "stderr");
     return { ok: false, message: `Preparing the mounts failed: ${(err as Error).message}. The previous deployment stays current.` };
   }
+  // The environment's services, started (or kept running) before the hooks and the application, and answering.
+  const services = await environmentServices(ctx, config, liveData);
+  for (const line of services.notHere) log.line(line);
+  const secrets = services.specs.flatMap((spec) => [spec.credentials.password, spec.credentials.adminPassword]);
+  if (services.specs.length > 0) {
+    const servicesStarted = await driver.startServices(ctx.projectId, ctx.environment.name, services.specs, log, ctx.signal);
+    if (!servicesStarted.ok) {
+      await removeTree(target);
+      log.line("The previous deployment stays current.");
+      return { ok: false, message: `${servicesStarted.message} The previous deployment stays current.`, cancelled: ctx.signal?.aborted };
+    }
+  }
+  const serviceIds = services.specs.map((spec) => spec.serviceId);
+  const env = { ...runtimePhaseEnv, MAGENTO_CLOUD_RELATIONSHIPS: b64(services.relationships) };
   const steps: [HookPhase, string, string | undefined][] = [
     ["deploy", "deploy", config.app.hooks.deploy],
     ["post_deploy", "post-deploy", config.app.hooks.post_deploy],
   ];
   // Deploy hooks see the build read-only, and their environment's own mounts writable.
-  const sandbox = { appDir: target, appWritable: false, binds, network: false, smtpSocket: mail.socketPath };
+  // (and their services' socket folders read-only at /run/services/<id>, as the application does).
+  const sandbox = { appDir: target, appWritable: false, binds, roBinds: driver.serviceSocketBinds(ctx.projectId, ctx.environment.name, serviceIds), network: false, smtpSocket: mail.socketPath };
   for (const [hook, section, script] of steps) {
     log.setSection(section);
     if (!script) continue;
@@ -435,7 +450,8 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
     // The hook's lines also go to the environment's deploy.log / post-deploy.log (Logs tab).
     const file = appLogTarget(ctx.projectId, ctx.environment.name, section);
     file.line(`${ctx.activityId}: ${hook.replace("_", " ")} hook of commit ${ctx.commit.slice(0, 12)}`);
-    const teed = logTo(file, log);
+    // (No service's password reaches a log, even when a hook prints MAGENTO_CLOUD_RELATIONSHIPS.)
+    const teed = redacting(logTo(file, log), secrets);
     const r = await runHook({ script, phase: hook, sandbox, env, log: teed, disk, signal: ctx.signal });
     if (r.exitCode !== 0) {
       await removeTree(target);
@@ -450,10 +466,9 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
 
   // Start the new release beside the one serving, and switch only once it answers.
   log.setSection("start");
-  const driver = getRuntimeDriver();
   const support = driver.support(config);
   if (support.ok) {
-    const spec: ReleaseSpec = { projectId: ctx.projectId, environmentName: ctx.environment.name, releaseId: ctx.activityId, deployDir: target, config, env: runtimeEnv(env), binds };
+    const spec: ReleaseSpec = { projectId: ctx.projectId, environmentName: ctx.environment.name, releaseId: ctx.activityId, deployDir: target, config, env: runtimeEnv(env), binds, services: services.specs };
     const started = await driver.startRelease(spec, log, ctx.signal, releaseMail(ctx.db, ctx.projectId, ctx.environment, ctx.activityId));
     if (!started.ok) {
       log.line(started.message, "stderr");
@@ -478,6 +493,8 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
   forgetRouterTarget(ctx.projectId, ctx.environment.name);
   // The release it replaced finishes the requests it holds, then stops.
   if (previous && previous !== target) await driver.stopRelease(ctx.projectId, ctx.environment.name, path.basename(previous), `Release ${path.basename(previous)} was replaced by ${ctx.activityId}; stopping it.`);
+  // Services the new configuration no longer has (or that no longer run here) stop once nothing serving uses them.
+  await driver.stopServices(ctx.projectId, ctx.environment.name, "The service is no longer in .magento/services.yaml; stopping it.", { keep: serviceIds });
   // Kept: the new deployment and the one before it (requests in flight), with what lies beside them.
   const kept = [target, previous].filter((d): d is string => d !== null).map((d) => path.basename(d));
   for (const entry of fs.readdirSync(envDir)) {
@@ -506,6 +523,45 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
     await tx.update(environments).set({ deployedCommit: ctx.commit, deployedAt: new Date(), pausedAt: null, updatedAt: new Date() }).where(eq(environments.id, ctx.environment.id));
   });
   return { ok: true };
+}
+
+/** What a deploy runs of services.yaml: each service that runs here (with its data folder and credentials), the relationships, and a sentence for each that does not. */
+async function environmentServices(ctx: DeployContext, config: ProjectConfig, live: string): Promise<{ specs: ServiceSpec[]; relationships: Record<string, RelationshipEntry[]>; notHere: string[] }> {
+  const driver = getRuntimeDriver();
+  const specs: ServiceSpec[] = [];
+  const notHere: string[] = [];
+  const byId: Record<string, RelationshipService> = {};
+  for (const [serviceId, service] of Object.entries(config.services)) {
+    const support = driver.serviceSupport(service.type);
+    if (!support.ok) {
+      notHere.push(`The service ${serviceId} (${service.type}): ${support.reason}${support.reason.includes("relationships") ? "" : " It is not started, and relationships leave it out."}`);
+      byId[serviceId] = { type: service.type, runs: { reason: support.reason } };
+      continue;
+    }
+    const credentials = await environmentServiceCredentials(ctx.db, ctx.environment.id, serviceId, support.engine);
+    const size = (service as { size?: unknown }).size;
+    const kind = serviceKindOf(service.type);
+    specs.push({
+      serviceId,
+      service: { type: service.type, ...(service.disk ? { disk: service.disk } : {}), ...(typeof size === "string" ? { size } : {}) },
+      // A cache (`redis:`) keeps nothing; every other engine keeps its files in the service's volume.
+      dataDir: kind.runnable && kind.persistent ? serviceDataDir(live, serviceId) : null,
+      credentials,
+    });
+    byId[serviceId] = { type: service.type, runs: { engine: support.engine, credentials } };
+  }
+  return { specs, relationships: buildRelationships(config.app.relationships, byId).relationships, notHere };
+}
+
+/** A LogSink that writes `secrets` as ****** (a hook that prints MAGENTO_CLOUD_RELATIONSHIPS shows no password). */
+function redacting(log: LogSink, secrets: readonly string[]): LogSink {
+  if (secrets.length === 0) return log;
+  return {
+    line: (text, stream) => log.line(secrets.reduce((clean, secret) => (secret ? clean.split(secret).join("******") : clean), text), stream),
+    setSection: (name) => log.setSection(name),
+    isBackedUp: () => log.isBackedUp(),
+    drained: () => log.drained(),
+  };
 }
 
 /** The variables a running application gets: the deploy's runtime ones without the deploy's own e-mail endpoint (which closes with the deploy). */
@@ -539,6 +595,8 @@ export async function removeDeployLeftovers(projectId: string, environmentName: 
 /** Deactivate: the environment's deployments go away (its branch stays). */
 export async function removeEnvironmentDeploys(projectId: string, environmentName: string): Promise<void> {
   await getRuntimeDriver().stopEnvironment(projectId, environmentName, `${environmentName} is being deactivated or deleted; stopping its processes.`);
+  // Then its services, and their runtime folders (their configuration holds the credentials).
+  await getRuntimeDriver().removeServices(projectId, environmentName, `${environmentName} is being deactivated or deleted; stopping its services.`);
   await releaseAppLogTargets(projectId, environmentName);
   await removeTree(environmentDeployDir(projectId, environmentName));
   forgetRouterTarget(projectId, environmentName);
@@ -551,6 +609,7 @@ export async function stopProjectEnvironments(projectId: string): Promise<void> 
   await Promise.all(
     names.map(async (name) => {
       await getRuntimeDriver().stopEnvironment(projectId, name, `The project ${projectId} is being deleted; stopping ${name}'s processes.`, { now: true });
+      await getRuntimeDriver().removeServices(projectId, name, `The project ${projectId} is being deleted; stopping ${name}'s services.`, { now: true });
       await releaseAppLogTargets(projectId, name);
     }),
   );

@@ -5,20 +5,24 @@ import path from "node:path";
 import type { ProjectConfig } from "@/lib/config/parse-config";
 import { dataPaths, removeTree, writeOwnFile } from "@/lib/paths";
 import { runTreeTool } from "@/lib/tree-tool";
+import { serviceKindOf } from "@/lib/runtime/services/service-engines";
 
 /**
  * An environment's persistent data on this machine: DATA_DIR/volumes/<project>/<env>/
  * holds generations (`gen-…`) and `current`, a symlink to the live one. A copy or restore
  * fills a new generation and then renames a new link over `current`: the environment's
  * data is always wholly old or wholly new. Inside a generation: `services/<id>` for every
- * service with a disk, `mounts/<name>` for every mount of .magento.app.yaml, its path with
- * "/" written "%2F" (`pub/media` is `mounts/pub%2Fmedia`), so no mount lies inside another.
+ * service with a disk or that keeps data (mysql, redis-persistent, postgresql: its engine's
+ * files), `mounts/<name>` for every mount of .magento.app.yaml, its path with "/" written
+ * "%2F" (`pub/media` is `mounts/pub%2Fmedia`), so no mount lies inside another.
  *
- * No sandbox ever sees this folder, a generation or `mounts/`: a hook sees each mount folder
- * itself, bound at /app/<mount>, and so can write only inside it. What the server reads here
- * (`current`, the generations) is therefore its own; what lies inside a mount or service
- * folder is hostile, and the server touches it only through the tree tool (lib/tree-tool-child.mjs),
- * beneath a folder it opened itself, never following a link.
+ * No sandbox ever sees this folder, a generation, `mounts/` or `services/`: a hook sees each
+ * mount folder itself, bound at /app/<mount>, and a service's own sandbox sees its service
+ * folder at /srv/data (lib/runtime/services), so each can write only inside its own. What the
+ * server reads here (`current`, the generations) is therefore its own; what lies inside a mount
+ * or service folder is hostile (a service's engine runs the environment's data, and a client can
+ * make it write files), and the server touches it only through the tree tool
+ * (lib/tree-tool-child.mjs), beneath a folder it opened itself, never following a link.
  */
 export function volumesRoot(projectId: string, environmentName: string): string {
   return dataPaths.environmentVolumes(projectId, environmentName);
@@ -71,12 +75,23 @@ export function mountFolderName(clean: string): string {
 
 export function volumeSpecs(config: ProjectConfig): VolumeSpec[] {
   const specs: VolumeSpec[] = [];
-  for (const [id, service] of Object.entries(config.services)) if (service.disk) specs.push({ kind: "service", name: id, relPath: path.join("services", id) });
+  for (const [id, service] of Object.entries(config.services)) if (service.disk || keepsData(service.type)) specs.push({ kind: "service", name: id, relPath: path.join("services", id) });
   for (const mount of Object.keys(config.app.mounts)) {
     const clean = normaliseMount(mount);
     if (clean) specs.push({ kind: "mount", name: clean, relPath: path.join("mounts", mountFolderName(clean)) });
   }
   return specs;
+}
+
+/** Whether a service of `type` that runs here keeps files (a database, `redis-persistent:`), so it has a folder even without `disk`. */
+function keepsData(type: string): boolean {
+  const kind = serviceKindOf(type);
+  return kind.runnable && kind.persistent;
+}
+
+/** The folder of service `serviceId` in generation `live` (its engine's data, shown at /srv/data in its sandbox). */
+export function serviceDataDir(live: string, serviceId: string): string {
+  return path.join(live, "services", serviceId);
 }
 
 /** A fresh generation's path under `root` (not created). */

@@ -9,6 +9,7 @@ import { abandonActivity, settleActivityEnvironment, startActivityWorker } from 
 import { getProjectAccess } from "@/lib/auth/project-access";
 import { addProjectMember } from "@/lib/projects/members";
 import { createProject } from "@/lib/projects/create-project";
+import { getRuntimeDriver } from "@/lib/runtime/driver/get-driver";
 import { currentDataPath } from "@/lib/runtime/volumes";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { deleteSnapshot, listSnapshots, pruneExpiredSnapshots, requestRestore, requestSnapshot, snapshotDir, snapshotTempDir } from "./snapshots";
@@ -40,6 +41,11 @@ describeEachDatabase("snapshots", ({ db }) => {
     const worker = startActivityWorker(db());
     try {
       await worker.idle();
+      // The environment's MariaDB keeps its files in services/mysql/mariadb and rewrites some of them while it runs and
+      // when it starts: it is stopped while the files are read here (a consistent snapshot of a running service is a
+      // later step of issue 35), and its own folder is left out of the comparisons after the restore's redeploy started it.
+      await getRuntimeDriver().stopServices(id, "staging", "The test reads the service's files.");
+      const engineFiles = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).filter(([file]) => !file.startsWith("services/mysql/mariadb/")));
       const data = () => fs.realpathSync(currentDataPath(id, "staging"));
       fs.mkdirSync(path.join(data(), "services", "mysql", "db"), { recursive: true });
       fs.writeFileSync(path.join(data(), "services", "mysql", "db", "orders.ibd"), Buffer.alloc(300_000, 3));
@@ -71,7 +77,8 @@ describeEachDatabase("snapshots", ({ db }) => {
       // The redeploy after the restore appends its line to var/log/deploy.log; everything else is the snapshot's.
       const { "mounts/var/log/deploy.log": logAfter, ...restAfter } = after;
       const { "mounts/var/log/deploy.log": logBefore, ...restBefore } = before;
-      expect(restAfter).toEqual(restBefore);
+      expect(engineFiles(restAfter)).toEqual(engineFiles(restBefore));
+      expect(Object.keys(restAfter).filter((f) => f.startsWith("services/mysql/mariadb/main/"))).toEqual(Object.keys(restBefore).filter((f) => f.startsWith("services/mysql/mariadb/main/")));
       expect(Buffer.from(logAfter!, "base64").toString().startsWith(Buffer.from(logBefore!, "base64").toString())).toBe(true);
 
       // One byte of the archive flips: the restore refuses and the data stays as it was.
@@ -79,12 +86,12 @@ describeEachDatabase("snapshots", ({ db }) => {
       const bytes = fs.readFileSync(archive);
       bytes[2048] = bytes[2048]! ^ 0xff;
       fs.writeFileSync(archive, bytes);
-      const current = tree(data());
+      const current = engineFiles(tree(data()));
       const bad = await requestRestore(db(), admin, id, snapshot.id, "staging");
       await worker.idle();
       expect((await db().select().from(activities).where(eq(activities.id, bad.id)))[0]).toMatchObject({ result: "failure" });
       expect((await getActivityLog(db(), bad.id)).map((l) => l.text).join("\n")).toContain("staging's data stays as it was.");
-      expect(tree(data())).toEqual(current);
+      expect(engineFiles(tree(data()))).toEqual(current);
 
       // A missing archive says so too.
       fs.rmSync(archive);

@@ -643,7 +643,10 @@ try {
   await load.terminate();
   await pinger.terminate();
   await worker.stop().catch(() => undefined);
-  for (const env of ["master", "staging"]) await localDriver.stopEnvironment("bench", env, "The benchmark is over.");
+  for (const env of ["master", "staging"]) {
+    await localDriver.stopEnvironment("bench", env, "The benchmark is over.");
+    await localDriver.removeServices("bench", env, "The benchmark is over.");
+  }
   for (const env of hostileEnvironments) await localDriver.stopEnvironment("hostile", env, "The benchmark is over.");
   router.close();
   health.close();

@@ -6,6 +6,7 @@
  *   error        nginx's stderr and the router's upstream errors
  *   app          stdout and stderr of the application (PHP-FPM, or the app's own process)
  *   worker-<w>   stdout and stderr of worker <w>
+ *   service-<s>  the error log of service <s> of services.yaml (its engine's output) and its starts and stops
  *   deploy       the deploy hook's output; post-deploy: the post_deploy hook's
  *
  * Files: `<name>.log`, and its rotated parts `<name>.log.1.gz` (newest) … `<name>.log.3.gz`;
@@ -14,14 +15,16 @@
 
 export const FIXED_APP_LOGS = ["access", "error", "app", "deploy", "post-deploy"] as const;
 export type FixedAppLogName = (typeof FIXED_APP_LOGS)[number];
-export type AppLogName = FixedAppLogName | `worker-${string}`;
+export type AppLogName = FixedAppLogName | `worker-${string}` | `service-${string}`;
 
 /** A worker's name, as `.magento.app.yaml` may give it. */
 export const WORKER_NAME = /^[a-z0-9_-]{1,64}$/;
+/** A service's id, as `.magento/services.yaml` may give it. */
+export const SERVICE_LOG_ID = /^[a-z0-9]{1,64}$/;
 /** Rotated parts kept beside a log (`.1.gz` … `.3.gz`). */
 export const KEPT_PARTS = 3;
 
-const NAME_RULE = "A log is access, error, app, deploy, post-deploy or worker-<name> (a worker's name: 1 to 64 of a-z, 0-9, _ and -).";
+const NAME_RULE = "A log is access, error, app, deploy, post-deploy, worker-<name> (a worker's name: 1 to 64 of a-z, 0-9, _ and -) or service-<id> (a service's id: 1 to 64 of a-z and 0-9).";
 
 export type AppLogNameCheck = { ok: true; name: AppLogName } | { ok: false; error: string };
 
@@ -29,6 +32,7 @@ export type AppLogNameCheck = { ok: true; name: AppLogName } | { ok: false; erro
 export function checkAppLogName(name: string): AppLogNameCheck {
   if ((FIXED_APP_LOGS as readonly string[]).includes(name)) return { ok: true, name: name as FixedAppLogName };
   if (name.startsWith("worker-") && WORKER_NAME.test(name.slice("worker-".length))) return { ok: true, name: name as AppLogName };
+  if (name.startsWith("service-") && SERVICE_LOG_ID.test(name.slice("service-".length))) return { ok: true, name: name as AppLogName };
   return { ok: false, error: NAME_RULE };
 }
 
@@ -40,6 +44,12 @@ export function isAppLogName(name: string): name is AppLogName {
 export function workerLogName(worker: string): AppLogName {
   if (!WORKER_NAME.test(worker)) throw new RangeError(`"${worker}" is not a worker's name: 1 to 64 of a-z, 0-9, _ and -.`);
   return `worker-${worker}`;
+}
+
+/** The log of service `serviceId`; throws a RangeError for an id a service cannot have. */
+export function serviceLogName(serviceId: string): AppLogName {
+  if (!SERVICE_LOG_ID.test(serviceId)) throw new RangeError(`"${serviceId}" is not a service's id: 1 to 64 of a-z and 0-9.`);
+  return `service-${serviceId}`;
 }
 
 /** What the console calls a log. */
@@ -56,7 +66,7 @@ export function appLogLabel(name: AppLogName): string {
     case "post-deploy":
       return "Post-deploy";
     default:
-      return `Worker ${name.slice("worker-".length)}`;
+      return name.startsWith("service-") ? `Service ${name.slice("service-".length)}` : `Worker ${name.slice("worker-".length)}`;
   }
 }
 
@@ -65,9 +75,9 @@ export function isTimestampedLog(name: AppLogName): boolean {
   return name !== "access";
 }
 
-/** The order the console lists logs in: access, error, app, the workers by name, deploy, post-deploy. */
+/** The order the console lists logs in: access, error, app, the workers by name, the services by id, deploy, post-deploy. */
 export function compareAppLogNames(a: AppLogName, b: AppLogName): number {
-  const rank = (n: AppLogName) => (n === "access" ? 0 : n === "error" ? 1 : n === "app" ? 2 : n === "deploy" ? 4 : n === "post-deploy" ? 5 : 3);
+  const rank = (n: AppLogName) => (n === "access" ? 0 : n === "error" ? 1 : n === "app" ? 2 : n === "deploy" ? 5 : n === "post-deploy" ? 6 : n.startsWith("service-") ? 4 : 3);
   return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 

@@ -19,6 +19,7 @@ import { prepareReleaseDir, readSealedRelease, releaseConfDir, releaseDir, relea
 import { buildReleaseConfig, webRuntimeOf } from "./release-config";
 import type { EnvironmentRuntimeStatus, ProcessStatus, ReleaseMail, ReleaseSpec, RunSupport, RuntimeDriver, RuntimeState, StartOutcome } from "./runtime-driver";
 import { SANDBOX_FORWARDER } from "@/lib/runtime/mail-endpoint";
+import { localServiceSocketBinds, localServiceStatus, localServiceSupport, removeLocalServices, startLocalServices, stopLocalServices } from "./local-services";
 import { WITH_MAIL_FORWARDER } from "@/lib/runtime/supervisor/web-launcher";
 
 const MIB = 1024 * 1024;
@@ -91,7 +92,9 @@ export const localDriver: RuntimeDriver = {
     const mail = services?.openMail ? await services.openMail() : null;
     const forwarder = mail?.socketPath ? SANDBOX_FORWARDER : "";
     const binds = [...spec.binds, { source: releaseSocketDir(dir), dest: SANDBOX_SOCKETS }];
-    const box: SandboxSpec = { appDir: spec.deployDir, appWritable: false, binds, roBinds: [{ source: releaseConfDir(dir), dest: SANDBOX_CONF }], network: false, smtpSocket: mail?.socketPath ?? null };
+    // Its services' socket folders, read-only at /run/services/<id> (MAGENTO_CLOUD_RELATIONSHIPS names the sockets there).
+    const serviceBinds = localServiceSocketBinds(spec.projectId, spec.environmentName, (spec.services ?? []).map((s) => s.serviceId));
+    const box: SandboxSpec = { appDir: spec.deployDir, appWritable: false, binds, roBinds: [{ source: releaseConfDir(dir), dest: SANDBOX_CONF }, ...serviceBinds], network: false, smtpSocket: mail?.socketPath ?? null };
     const baseEnv = { ...spec.env, ...(mail?.env ?? {}), ...hookBaseEnv(SANDBOX_APP_DIR), ...web.env };
     const logs = (name: string) => appLogTarget(spec.projectId, spec.environmentName, name);
     const appLog = logs("app");
@@ -111,7 +114,7 @@ export const localDriver: RuntimeDriver = {
     const workers = new Map<string, SupervisedProcess>();
     for (const [name, worker] of Object.entries(workersOf(spec.config))) {
       const workerLog = logs(`worker-${name}`);
-      const workerBox: SandboxSpec = { ...box, binds: spec.binds, roBinds: [] };
+      const workerBox: SandboxSpec = { ...box, binds: spec.binds, roBinds: serviceBinds };
       workers.set(
         name,
         new SupervisedProcess({
@@ -172,6 +175,11 @@ export const localDriver: RuntimeDriver = {
     if (existing && !existing.stopping) return { ok: true };
     const spec = readSealedRelease(releaseDir(projectId, environmentName, releaseId)) as ReleaseSpec | null;
     if (!spec || spec.deployDir !== deployDir) return { ok: false, message: "This deployment was made before applications ran, or its runtime description is gone: redeploy the environment." };
+    // Its services first: the application expects them to answer.
+    if (spec.services && spec.services.length > 0) {
+      const servicesStarted = await localDriver.startServices(projectId, environmentName, spec.services, log);
+      if (!servicesStarted.ok) return servicesStarted;
+    }
     return localDriver.startRelease(spec, log, undefined, services);
   },
 
@@ -193,6 +201,22 @@ export const localDriver: RuntimeDriver = {
     }
     return socket;
   },
+
+  serviceSupport: (type) => localServiceSupport(type),
+
+  startServices(projectId, environmentName, services, log, signal) {
+    return startLocalServices(projectId, environmentName, services, log, signal, () => {
+      for (const listener of state.listeners) listener(projectId, environmentName);
+    });
+  },
+
+  stopServices: (projectId, environmentName, reason, options) => stopLocalServices(projectId, environmentName, reason, options),
+
+  removeServices: (projectId, environmentName, reason, options) => removeLocalServices(projectId, environmentName, reason, options),
+
+  serviceStatus: (projectId, environmentName) => localServiceStatus(projectId, environmentName),
+
+  serviceSocketBinds: (projectId, environmentName, serviceIds) => localServiceSocketBinds(projectId, environmentName, serviceIds),
 
   onStatusChange(listener) {
     state.listeners.add(listener);

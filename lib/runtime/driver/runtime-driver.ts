@@ -1,6 +1,35 @@
 import "server-only";
 import type { ProjectConfig } from "@/lib/config/parse-config";
 import type { LogSink } from "@/lib/runtime/log-sink";
+import type { ServiceCredentials } from "@/lib/runtime/services/service-config";
+import type { ServiceEngineName } from "@/lib/runtime/services/service-engines";
+
+/** One service of an environment to run (an entry of services.yaml that runs here). */
+export interface ServiceSpec {
+  /** Its id in services.yaml. */
+  serviceId: string;
+  /** Its entry: type, and disk (MB) and size when given. */
+  service: { type: string; disk?: number; size?: string };
+  /** Its data folder on the host (its volume in the live generation); null for a cache (`redis:`), which keeps nothing. */
+  dataDir: string | null;
+  credentials: ServiceCredentials;
+}
+
+/** Whether a service type runs here: its engine and what runs it ("MariaDB 10.11"), or the sentence why not. */
+export type ServiceSupport = { ok: true; engine: ServiceEngineName; runs: string; note: string | null } | { ok: false; reason: string };
+
+export interface ServiceStatus {
+  serviceId: string;
+  type: string;
+  /** "MariaDB 10.11". */
+  runs: string;
+  state: RuntimeState;
+  restarts: number;
+  rssBytes: number;
+  pssBytes: number;
+  startedAt: string | null;
+  lastExit: { code: number | null; signal: string | null; at: string } | null;
+}
 
 /** One deployment to run: the build (read-only at /app), its mounts and its variables. */
 export interface ReleaseSpec {
@@ -15,6 +44,8 @@ export interface ReleaseSpec {
   env: Record<string, string>;
   /** The environment's mounts: each host folder shown writable at its place under /app. */
   binds: { source: string; dest: string }[];
+  /** The services it reaches (their sockets at /run/services/<id>), started before it when it is revived. Absent in releases made before services ran. */
+  services?: ServiceSpec[];
 }
 
 export type RuntimeState = "starting" | "running" | "restarting" | "crash-loop" | "stopping" | "stopped";
@@ -88,6 +119,23 @@ export interface RuntimeDriver {
   environmentStatus(projectId: string, environmentName: string): EnvironmentRuntimeStatus | null;
   /** The socket the environment router connects to for a release. */
   webSocket(projectId: string, environmentName: string, releaseId: string): string;
+  /** Whether a service of `type` runs here, and what runs it. */
+  serviceSupport(type: string): ServiceSupport;
+  /**
+   * Starts each service of an environment (one already running with the same type, size, disk,
+   * data folder and credentials is kept: a redeploy does not restart it) and waits until each
+   * answers, or fails with a sentence (what did not answer is stopped; the others keep running).
+   * Instances of services not in `services` are left alone (stopServices with `keep` ends them).
+   */
+  startServices(projectId: string, environmentName: string, services: ServiceSpec[], log: LogSink, signal?: AbortSignal): Promise<StartOutcome>;
+  /** Stops an environment's services (all, or all but `keep`); `now`: no grace after SIGTERM. Their sockets go with them. */
+  stopServices(projectId: string, environmentName: string, reason: string, options?: { now?: boolean; keep?: readonly string[] }): Promise<void>;
+  /** Stops an environment's services and deletes their runtime folders (their configuration holds the credentials): Deactivate, Delete. */
+  removeServices(projectId: string, environmentName: string, reason: string, options?: { now?: boolean }): Promise<void>;
+  /** What each service of an environment is doing now. */
+  serviceStatus(projectId: string, environmentName: string): ServiceStatus[];
+  /** The running services' socket folders, each bound read-only at /run/services/<id> in the application's, workers' and deploy hooks' sandboxes. */
+  serviceSocketBinds(projectId: string, environmentName: string, serviceIds?: readonly string[]): { source: string; dest: string }[];
   /** Calls `listener` whenever a process of an environment changes state (the console shows it live). */
   onStatusChange(listener: (projectId: string, environmentName: string) => void): void;
 }

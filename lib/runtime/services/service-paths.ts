@@ -1,23 +1,22 @@
 import "server-only";
-import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { dataPaths } from "@/lib/paths";
 
 /**
- * A service instance's runtime folder, the server's alone (0700): DATA_DIR/run/svc/<key>/,
- * where <key> is a hash of project, environment and service id. Inside it `conf/` (this
- * module's files, bound read-only at /run/pwi-conf in the service's sandbox), `home/` (an
- * empty folder shown at /app there) and `sock/` (its socket, bound writable at /run/service;
- * the application's sandboxes get it read-only at /run/services/<service id>).
- *
- * (Proposed for lib/paths.ts: `services: () => path.join(root(), "run", "svc")` in dataPaths, and
- * this function beside the release's in lib/runtime/driver/release-files.ts. Its data folder is
- * the service's volume in the live generation, `<generation>/services/<id>` (lib/runtime/volumes.ts).)
+ * A service instance's runtime folder, the server's alone (0700):
+ * DATA_DIR/run/svc/<project>/<environment>/<service id>/ (dataPaths.environmentServices), so
+ * deleting an environment or a project removes its instances' folders without knowing their ids.
+ * Inside it `conf/` (the instance's configuration, its credentials included, bound read-only at
+ * /run/pwi-conf in the service's sandbox), `home/` (an empty folder shown at /app there) and
+ * `sock/` (its socket, bound writable at /run/service; the application's sandboxes get it
+ * read-only at /run/services/<service id>). No host path of a socket needs to fit a socket
+ * address: the engine binds /run/service/… inside its sandbox, and the server connects through
+ * a descriptor (connectNoFollow). Its data folder is the service's volume in the live
+ * generation, `<generation>/services/<id>` (lib/runtime/volumes.ts).
  */
 export function serviceRuntimeDir(projectId: string, environmentName: string, serviceId: string): string {
-  const key = crypto.createHash("sha256").update(`${projectId}/${environmentName}/${serviceId}`).digest("hex").slice(0, 16);
-  return path.join(dataPaths.run(), "svc", key);
+  return path.join(dataPaths.environmentServices(projectId, environmentName), serviceId);
 }
 
 export const serviceSocketDir = (runtimeDir: string) => path.join(runtimeDir, "sock");

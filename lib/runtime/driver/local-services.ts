@@ -1,0 +1,157 @@
+import "server-only";
+import fs from "node:fs";
+import { env as appEnv } from "@/lib/env";
+import { dataPaths, removeTree } from "@/lib/paths";
+import { sandboxSupport } from "@/lib/runtime/sandbox";
+import type { LogSink } from "@/lib/runtime/log-sink";
+import { serviceLogName } from "@/lib/runtime/app-logs/log-names";
+import { hostServiceEngine } from "@/lib/runtime/services/service-host";
+import { startServiceInstance, type ServiceInstance } from "@/lib/runtime/services/service-instance";
+import { serviceRuntimeDir, serviceSocketDir } from "@/lib/runtime/services/service-paths";
+import { appServiceSocketDir } from "@/lib/runtime/services/service-relationships";
+import type { ProcessState } from "@/lib/runtime/supervisor/supervised-process";
+import { appLogTarget } from "./app-log-target";
+import type { RuntimeState, ServiceSpec, ServiceStatus, ServiceSupport, StartOutcome } from "./runtime-driver";
+
+/**
+ * The local driver's service instances (lib/runtime/services): one per service of an active
+ * environment, in its own sandbox, kept across redeploys while nothing about it changed.
+ */
+interface RunningService {
+  spec: ServiceSpec;
+  /** What it was started with: a redeploy with the same keeps it. */
+  fingerprint: string;
+  instance: ServiceInstance;
+  stopping: Promise<void> | null;
+}
+
+const KEY = Symbol.for("pwi.runtime.local-services");
+type G = typeof globalThis & { [KEY]?: Map<string, Map<string, RunningService>> };
+/** "<project>/<environment>" → service id → its instance. */
+const environments = ((globalThis as G)[KEY] ??= new Map());
+
+const envKey = (projectId: string, environmentName: string) => `${projectId}/${environmentName}`;
+
+const fingerprintOf = (spec: ServiceSpec) => JSON.stringify([spec.service.type, spec.service.size ?? null, spec.service.disk ?? null, spec.dataDir, spec.credentials]);
+
+export function localServiceSupport(type: string): ServiceSupport {
+  const engine = hostServiceEngine(type);
+  if (!engine.ok) return { ok: false, reason: engine.reason };
+  const sandbox = sandboxSupport();
+  if (!sandbox.ok) return { ok: false, reason: `${engine.runs} runs only in the sandbox, and ${sandbox.reason}.` };
+  return { ok: true, engine: engine.engine, runs: engine.runs, note: engine.note };
+}
+
+function stopOne(projectId: string, environmentName: string, running: RunningService, reason: string, graceMs?: number): Promise<void> {
+  running.stopping ??= (async () => {
+    await running.instance.stop(reason, graceMs);
+    const services = environments.get(envKey(projectId, environmentName));
+    if (services?.get(running.spec.serviceId) === running) services.delete(running.spec.serviceId);
+    if (services?.size === 0) environments.delete(envKey(projectId, environmentName));
+    // What the engine left in its socket folder is removed by the tree tool, never followed: no socket is left to connect to.
+    await removeTree(serviceSocketDir(running.instance.spec.runtimeDir)).catch(() => undefined);
+  })();
+  return running.stopping;
+}
+
+export async function startLocalServices(projectId: string, environmentName: string, specs: ServiceSpec[], log: LogSink, signal: AbortSignal | undefined, onChange: () => void): Promise<StartOutcome> {
+  const config = appEnv();
+  const key = envKey(projectId, environmentName);
+  const waiting: { running: RunningService; started: number; kept: boolean }[] = [];
+  const failures: string[] = [];
+  for (const spec of specs) {
+    const current = environments.get(key)?.get(spec.serviceId);
+    const fingerprint = fingerprintOf(spec);
+    if (current && !current.stopping && current.fingerprint === fingerprint && current.instance.state !== "crash-loop" && current.instance.state !== "stopped") {
+      waiting.push({ running: current, started: Date.now(), kept: true });
+      continue;
+    }
+    if (current) await stopOne(projectId, environmentName, current, `The service ${spec.serviceId} changed (its type, size, disk, data or credentials) or stopped; starting it again.`);
+    if (spec.dataDir && !fs.existsSync(spec.dataDir)) {
+      failures.push(`The service ${spec.serviceId}'s data folder is gone (its data was replaced since it was deployed): redeploy the environment.`);
+      continue;
+    }
+    const outcome = await startServiceInstance({
+      projectId,
+      environmentName,
+      serviceId: spec.serviceId,
+      service: spec.service,
+      dataDir: spec.dataDir,
+      runtimeDir: serviceRuntimeDir(projectId, environmentName, spec.serviceId),
+      credentials: spec.credentials,
+      log: appLogTarget(projectId, environmentName, serviceLogName(spec.serviceId)),
+      graceMs: config.APP_STOP_GRACE * 1000,
+    });
+    if (!outcome.ok) {
+      failures.push(`The service ${spec.serviceId} could not start: ${outcome.message}`);
+      continue;
+    }
+    const { instance } = outcome;
+    log.line(`Starting ${instance.engine.runs} for the service ${spec.serviceId}${instance.engine.note ? ` (${instance.engine.note})` : ""}.`);
+    const running: RunningService = { spec, fingerprint, instance, stopping: null };
+    instance.onStateChange = onChange;
+    if (!environments.has(key)) environments.set(key, new Map());
+    environments.get(key)!.set(spec.serviceId, running);
+    waiting.push({ running, started: Date.now(), kept: false });
+  }
+  const timeoutMs = config.APP_START_TIMEOUT * 1000;
+  const answers = await Promise.all(waiting.map((w) => w.running.instance.waitUntilReady(timeoutMs, signal).then((answer) => ({ answer, at: Date.now() }))));
+  for (const [i, { answer, at }] of answers.entries()) {
+    const { running, started, kept } = waiting[i]!;
+    const name = `${running.instance.engine.runs} (${running.spec.serviceId})`;
+    if (answer.ok) {
+      log.line(kept ? `${name} keeps running: nothing about it changed.` : `${name} answers (started in ${((at - started) / 1000).toFixed(1)} s).`);
+      continue;
+    }
+    failures.push(`${answer.message} Its log (service-${running.spec.serviceId}) says more.`);
+    await stopOne(projectId, environmentName, running, `The service ${running.spec.serviceId} did not answer; stopping it.`);
+  }
+  onChange();
+  if (failures.length > 0) {
+    for (const f of failures) log.line(f, "stderr");
+    return { ok: false, message: failures[0]! };
+  }
+  return { ok: true };
+}
+
+export async function stopLocalServices(projectId: string, environmentName: string, reason: string, options: { now?: boolean; keep?: readonly string[] } = {}): Promise<void> {
+  const services = environments.get(envKey(projectId, environmentName));
+  if (!services) return;
+  const keep = new Set(options.keep ?? []);
+  await Promise.all([...services.values()].filter((s) => !keep.has(s.spec.serviceId)).map((s) => stopOne(projectId, environmentName, s, reason, options.now ? 0 : undefined)));
+}
+
+export async function removeLocalServices(projectId: string, environmentName: string, reason: string, options: { now?: boolean } = {}): Promise<void> {
+  await stopLocalServices(projectId, environmentName, reason, options);
+  // Their configuration (the credentials) and what their engines left: the tree tool, never following a link.
+  await removeTree(dataPaths.environmentServices(projectId, environmentName));
+}
+
+const runtimeState = (s: ProcessState): RuntimeState => (s === "backoff" ? "restarting" : s);
+
+export function localServiceStatus(projectId: string, environmentName: string): ServiceStatus[] {
+  return [...(environments.get(envKey(projectId, environmentName))?.values() ?? [])]
+    .filter((s) => !s.stopping)
+    .map(({ spec, instance }) => {
+      const memory = instance.memory();
+      const exit = instance.lastExit;
+      return {
+        serviceId: spec.serviceId,
+        type: spec.service.type,
+        runs: instance.engine.runs,
+        state: runtimeState(instance.state),
+        restarts: instance.restarts,
+        rssBytes: memory.rssBytes,
+        pssBytes: memory.pssBytes,
+        startedAt: instance.startedAt ? new Date(instance.startedAt).toISOString() : null,
+        lastExit: exit ? { code: exit.code, signal: exit.signal, at: new Date(exit.at).toISOString() } : null,
+      };
+    });
+}
+
+export function localServiceSocketBinds(projectId: string, environmentName: string, serviceIds?: readonly string[]): { source: string; dest: string }[] {
+  const only = serviceIds ? new Set(serviceIds) : null;
+  return [...(environments.get(envKey(projectId, environmentName))?.values() ?? [])]
+    .filter((s) => !s.stopping && (!only || only.has(s.spec.serviceId)))
+    .map((s) => ({ source: serviceSocketDir(s.instance.spec.runtimeDir), dest: appServiceSocketDir(s.spec.serviceId) }));
+}
