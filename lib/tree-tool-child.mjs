@@ -9,7 +9,9 @@
 // ENOTDIR); it is never followed. Links inside the tree are copied as links; FIFOs, sockets
 // and device files are skipped with a line; hard links are copied as separate files.
 //
-//   node tree-tool-child.mjs copy   <source root> <new target>     a copy of everything beneath source
+//   node tree-tool-child.mjs copy   <source root> <new target> [--empty <rel>]…
+//                                   a copy of everything beneath source; each <rel> folder is made
+//                                   empty in the copy (what another way copies: a running database)
 //   node tree-tool-child.mjs size   <root>                          bytes of the regular files beneath root
 //   node tree-tool-child.mjs size   <root> <root>…                  the same for each root, in `sizes` (null: not a folder to open)
 //   node tree-tool-child.mjs remove <path>                          removes path and everything beneath it
@@ -66,9 +68,16 @@ function openChildDir(dirFd, name, st) {
   return fd;
 }
 
+/** Relative paths of folders the copy makes empty instead of copying (copy's `--empty`). */
+const leaveEmpty = new Set();
+
 function copyTree(srcFd, dstFd, rel, depth, totals) {
   for (const name of list(srcFd)) {
     const r = show(rel, name);
+    if (leaveEmpty.has(r)) {
+      fs.mkdirSync(at(dstFd, name), { mode: 0o700 });
+      continue;
+    }
     let st;
     try {
       st = fs.lstatSync(at(srcFd, name));
@@ -301,7 +310,8 @@ function adopt(rootFd, rel, name) {
 
 function main([op, ...args]) {
   const totals = { bytes: 0, files: 0, dirs: 0, links: 0 };
-  if (op === "copy" && args.length === 2) {
+  if (op === "copy" && args.length >= 2 && args.length % 2 === 0 && args.slice(2).every((a, i) => i % 2 === 1 || a === "--empty")) {
+    for (let i = 3; i < args.length; i += 2) leaveEmpty.add(args[i].replace(/^\/+|\/+$/g, ""));
     const src = openRoot(args[0]);
     fs.mkdirSync(args[1], { mode: 0o700 });
     const dst = openRoot(args[1]);

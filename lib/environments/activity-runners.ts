@@ -7,7 +7,8 @@ import { formatBytes } from "@/lib/format-bytes";
 import { git } from "@/lib/git/git";
 import { branchHead, createBranch, deleteBranch, isAncestor, mergeBranches, rebaseBranch, repositoryPath } from "@/lib/git/repository";
 import { removeEnvironmentDeploys, removeEnvironmentLogs, setPaused } from "@/lib/runtime/deploy";
-import { copyVolumes, deleteVolumes, removeStaleGenerations } from "@/lib/runtime/volumes";
+import { copyEnvironmentData } from "@/lib/runtime/copy-environment-data";
+import { deleteVolumes, removeStaleGenerations } from "@/lib/runtime/volumes";
 import { skippedLines } from "@/lib/tree-tool";
 import { commitsBroughtIn, recordActivityCommits } from "./activity-commits";
 import { deployWithVariables, redeployCurrentCommit } from "@/lib/variables/deploy-with-variables";
@@ -24,12 +25,12 @@ export async function deployHead(ctx: HandlerContext, envName = ctx.environment.
 async function copyData(ctx: HandlerContext, from: string): Promise<HandlerOutcome | null> {
   ctx.log.line(`Copying ${from}'s data (services and mounts) to ${ctx.environment.name}…`);
   try {
-    const r = await copyVolumes(ctx.activity.projectId, from, ctx.environment.name);
+    const r = await copyEnvironmentData(ctx.db, ctx.activity.projectId, from, ctx.environment, ctx.log, ctx.signal);
     for (const line of skippedLines(r)) ctx.log.line(line, "stderr");
     ctx.log.line(
       r.method === "empty"
         ? `${from} has no data yet: ${ctx.environment.name} starts empty.`
-        : `Copied ${r.bytes < 1024 ? `${r.bytes} bytes` : `${formatBytes(r.bytes)} (${r.bytes.toLocaleString("en-US")} bytes)`} from ${from} (${r.method === "reflink" ? "reflink copy: blocks are shared until written" : "plain copy: this file system has no reflinks"}).`,
+        : `Copied ${r.bytes < 1024 ? `${r.bytes} bytes` : `${formatBytes(r.bytes)} (${r.bytes.toLocaleString("en-US")} bytes)`} of files from ${from} (${r.method === "reflink" ? "reflink copy: blocks are shared until written" : "plain copy: this file system has no reflinks"}).`,
     );
     return null;
   } catch (err) {

@@ -168,6 +168,21 @@ describeEachDatabase("an environment's services", ({ db }) => {
       const childSpec = readSealedRelease(releaseDir(id, "feature", path.basename(fs.realpathSync(path.join(environmentDeployDir(id, "feature"), "current"))))) as ReleaseSpec;
       const childRelationships = JSON.parse(Buffer.from(childSpec.env.MAGENTO_CLOUD_RELATIONSHIPS!, "base64").toString("utf8")) as typeof relationships;
       expect(childRelationships.database![0]!.password).not.toBe(relationships.database![0]!.password);
+      // …copied consistently while the parent served: a dump and load of the running MariaDB, never its files.
+      const [branch] = await db().select().from(activities).where(and(eq(activities.projectId, id), eq(activities.type, "environment.branch")));
+      const branchLog = (await getActivityLog(db(), branch!.id)).map((r) => r.text).join("\n");
+      expect(branchLog).toMatch(/Copied mysql consistently \(mariadb-dump --single-transaction \| mariadb\) in [\d.]+ s; staging was not paused\./);
+      console.log(`Branch (MariaDB copied by dump and load): activity ${(branch!.completedAt!.getTime() - branch!.startedAt!.getTime()) / 1000} s`);
+
+      // Sync data: the child's data becomes the parent's again (its running services stop before the switch, its deploy starts them on the copy).
+      for (let i = 0; i < 3; i++) await site();
+      const parentNow = visitsOf((await site()).body);
+      await requestEnvironmentAction(db(), admin, id, "feature", { action: "sync", code: false, data: true, rebase: false });
+      await worker.idle();
+      const synced = await site("feature");
+      expect(synced.status, synced.body).toBe(200);
+      expect(visitsOf(synced.body)).toBe(parentNow + 1);
+      expect(driver.serviceStatus(id, "feature").map((s) => [s.serviceId, s.state]).sort()).toEqual([["mysql", "running"], ["redis", "running"]]);
 
       // A service that cannot start (a MariaDB whose disk, 1 MB, cannot hold its first files) fails the deploy with a sentence; the previous release keeps serving, its services too.
       const servedCommit = /<code id="commit">([0-9a-f]{40})</.exec((await site()).body)![1];

@@ -92,10 +92,12 @@ export async function runHook(options: {
    */
   disk?: { dirs: readonly string[]; limitBytes: number | null };
   signal?: AbortSignal;
+  /** What the log calls it ("The deploy hook" unless said): the same runner copies a service's data. */
+  name?: string;
 }): Promise<HookResult> {
   const { log, phase } = options;
   const limits = { ...hookLimits(phase), ...options.limits };
-  const name = `The ${phase.replace("_", " ")} hook`;
+  const name = options.name ?? `The ${phase.replace("_", " ")} hook`;
   const refuse = (reason: string): HookResult => {
     const refusal = `${name} was not run: HOOK_SANDBOX=required and ${reason}.`;
     log.line(refusal, "stderr");

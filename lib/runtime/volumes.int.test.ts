@@ -38,7 +38,7 @@ describeEachDatabase("environment data", ({ db }) => {
       expect(childLog[0]).toContain(" staging deployed ");
       expect(childLog[1]).toContain(" child deployed ");
       const lines = (await getActivityLog(db(), branch.id)).map((l) => l.text);
-      expect(lines.find((l) => l.startsWith("Copied "))).toMatch(/^Copied .+ from staging \((reflink copy|plain copy)/);
+      expect(lines.find((l) => /^Copied .+ of files from/.test(l))).toMatch(/^Copied .+ from staging \((reflink copy|plain copy)/);
 
       // The parent's data changes; a code-only sync leaves the child's alone, a data sync replaces it.
       fs.writeFileSync(path.join(currentDataPath(id, "staging"), "mounts", "var", "marker"), "from staging");

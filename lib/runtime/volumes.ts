@@ -165,29 +165,42 @@ export interface CopyResult {
   skipped: number;
 }
 
+/** What a copy does besides copying files (copyVolumes). */
+export interface CopyOptions {
+  /** Folders of the source (relative to a generation: `services/db`) made empty in the copy instead: another way fills them. */
+  empty?: readonly string[];
+  /** Fills the new generation (it is complete but for `empty`) before it is switched in; a throw fails the copy. */
+  fill?: (generation: string) => Promise<void>;
+  /** Runs just before the switch (the target's services stop: their data is about to be replaced). */
+  beforeSwitch?: () => Promise<void>;
+}
+
 /**
  * Replaces the target environment's data with a copy of the source's (reflinks where the
  * file system allows), made by the tree tool beneath the source's live generation: links are
  * copied as links, never followed. The copy goes into a new generation; only a complete copy
  * is switched in, so a failure leaves the target as it was.
  */
-export async function copyVolumes(projectId: string, from: string, to: string): Promise<CopyResult> {
+export async function copyVolumes(projectId: string, from: string, to: string, options: CopyOptions = {}): Promise<CopyResult> {
   const live = liveGeneration(projectId, from);
   const root = volumesRoot(projectId, to);
   const generation = newGeneration(root);
   try {
     if (!live) {
       fs.mkdirSync(generation, { mode: 0o700 });
+      await options.beforeSwitch?.();
       await switchGeneration(root, generation);
       return { bytes: 0, method: "empty", skips: [], skipped: 0 };
     }
-    const r = await runTreeTool("copy", [live, generation]);
+    const r = await runTreeTool("copy", [live, generation, ...(options.empty ?? []).flatMap((rel) => ["--empty", rel])]);
+    await options.fill?.(generation);
+    await options.beforeSwitch?.();
     await switchGeneration(root, generation);
     return { bytes: r.bytes, method: (await supportsReflink(root)) ? "reflink" : "copy", skips: r.skips, skipped: r.skipped };
   } catch (err) {
     if (liveGeneration(projectId, to) === generation) throw err; // switched: the copy is the target's data now
     await removeTree(generation).catch(() => undefined);
-    throw new Error(`Copying ${from}'s data to ${to} failed: ${(err as Error).message}. ${to}'s data is as it was.`);
+    throw new Error(`Copying ${from}'s data to ${to} failed: ${(err as Error).message.replace(/\.$/, "")}. ${to}'s data is as it was.`);
   }
 }
 

@@ -19,7 +19,7 @@ import { prepareReleaseDir, readSealedRelease, releaseConfDir, releaseDir, relea
 import { buildReleaseConfig, webRuntimeOf } from "./release-config";
 import type { EnvironmentRuntimeStatus, ProcessStatus, ReleaseMail, ReleaseSpec, RunSupport, RuntimeDriver, RuntimeState, StartOutcome } from "./runtime-driver";
 import { SANDBOX_FORWARDER } from "@/lib/runtime/mail-endpoint";
-import { localServiceSocketBinds, localServiceStatus, localServiceSupport, removeLocalServices, startLocalServices, stopLocalServices } from "./local-services";
+import { copyLocalRunningService, holdLocalServices, localServiceSocketBinds, localServiceStatus, localServiceSupport, removeLocalServices, startLocalServices, stopLocalServices } from "./local-services";
 import { WITH_MAIL_FORWARDER } from "@/lib/runtime/supervisor/web-launcher";
 
 const MIB = 1024 * 1024;
@@ -213,6 +213,10 @@ export const localDriver: RuntimeDriver = {
   stopServices: (projectId, environmentName, reason, options) => stopLocalServices(projectId, environmentName, reason, options),
 
   removeServices: (projectId, environmentName, reason, options) => removeLocalServices(projectId, environmentName, reason, options),
+
+  copyRunningService: (order) => copyLocalRunningService(order),
+
+  holdServices: (projectId, environmentName, serviceIds, log, during) => holdLocalServices(projectId, environmentName, serviceIds, log, during),
 
   serviceStatus: (projectId, environmentName) => localServiceStatus(projectId, environmentName),
 

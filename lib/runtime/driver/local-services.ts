@@ -1,5 +1,6 @@
 import "server-only";
 import fs from "node:fs";
+import path from "node:path";
 import { env as appEnv } from "@/lib/env";
 import { dataPaths, removeTree } from "@/lib/paths";
 import { sandboxSupport } from "@/lib/runtime/sandbox";
@@ -7,11 +8,13 @@ import type { LogSink } from "@/lib/runtime/log-sink";
 import { serviceLogName } from "@/lib/runtime/app-logs/log-names";
 import { hostServiceEngine } from "@/lib/runtime/services/service-host";
 import { startServiceInstance, type ServiceInstance } from "@/lib/runtime/services/service-instance";
+import { COPY_METHODS, runServiceCopy } from "@/lib/runtime/services/service-copy";
+import { serviceMemory } from "@/lib/runtime/services/service-engines";
 import { serviceRuntimeDir, serviceSocketDir } from "@/lib/runtime/services/service-paths";
 import { appServiceSocketDir } from "@/lib/runtime/services/service-relationships";
 import type { ProcessState } from "@/lib/runtime/supervisor/supervised-process";
 import { appLogTarget } from "./app-log-target";
-import type { RuntimeState, ServiceSpec, ServiceStatus, ServiceSupport, StartOutcome } from "./runtime-driver";
+import type { RuntimeState, ServiceCopyOrder, ServiceCopyOutcome, ServiceSpec, ServiceStatus, ServiceSupport, StartOutcome } from "./runtime-driver";
 
 /**
  * The local driver's service instances (lib/runtime/services): one per service of an active
@@ -154,4 +157,89 @@ export function localServiceSocketBinds(projectId: string, environmentName: stri
   return [...(environments.get(envKey(projectId, environmentName))?.values() ?? [])]
     .filter((s) => !s.stopping && (!only || only.has(s.spec.serviceId)))
     .map((s) => ({ source: serviceSocketDir(s.instance.spec.runtimeDir), dest: appServiceSocketDir(s.spec.serviceId) }));
+}
+
+/** The running instance of a service, when it answers now (not starting, restarting or stopping). */
+function runningInstance(projectId: string, environmentName: string, serviceId: string): RunningService | null {
+  const running = environments.get(envKey(projectId, environmentName))?.get(serviceId);
+  return running && !running.stopping && running.instance.state === "running" ? running : null;
+}
+
+/**
+ * Copies the data of `from`'s running service `serviceId` into `request.targetDataDir` (an empty
+ * folder of the target's new data) while it keeps serving (service-copy.ts): MariaDB and
+ * PostgreSQL through a temporary instance of the target's, started on that folder with the
+ * target's credentials and stopped cleanly once loaded; Redis by its snapshot stream.
+ */
+export async function copyLocalRunningService(request: ServiceCopyOrder): Promise<ServiceCopyOutcome> {
+  const { projectId, from, to, serviceId, log } = request;
+  const source = runningInstance(projectId, from, serviceId);
+  if (!source) return { ok: false, message: `The service ${serviceId} of ${from} is not running: its files are copied instead.` };
+  const { engine } = source.instance;
+  const started = Date.now();
+  const config = appEnv();
+  const memory = serviceMemory(engine.engine, source.spec.service);
+  const copyDir = path.join(dataPaths.environmentServices(projectId, to), `.copy-${serviceId}`);
+  await removeTree(copyDir);
+  const copy = {
+    engine: engine.engine,
+    serverProgram: engine.programs.server ?? engine.programs.postgres ?? "",
+    source: { socketDir: serviceSocketDir(source.instance.spec.runtimeDir), credentials: source.spec.credentials },
+    confDir: path.join(copyDir, "client"),
+    memoryBytes: memory.limitBytes,
+    log,
+    signal: request.signal,
+  };
+  try {
+    if (engine.engine === "redis") {
+      const r = await runServiceCopy({ ...copy, target: { socketDir: null, dataDir: request.targetDataDir, credentials: request.targetCredentials } });
+      return r.ok ? { ok: true, method: COPY_METHODS.redis, ms: Date.now() - started } : r;
+    }
+    // The target's temporary instance, on the new folder, with the target's credentials.
+    const target = await startServiceInstance({
+      projectId,
+      environmentName: to,
+      serviceId,
+      service: source.spec.service,
+      dataDir: request.targetDataDir,
+      runtimeDir: path.join(copyDir, "instance"),
+      credentials: request.targetCredentials,
+      log: appLogTarget(projectId, to, serviceLogName(serviceId)),
+      graceMs: config.APP_STOP_GRACE * 1000,
+    });
+    if (!target.ok) return { ok: false, message: `The service ${serviceId} could not be copied: ${target.message}` };
+    try {
+      const ready = await target.instance.waitUntilReady(config.APP_START_TIMEOUT * 1000, request.signal);
+      if (!ready.ok) return { ok: false, message: `The copy of ${serviceId} could not start its target: ${ready.message}` };
+      const r = await runServiceCopy({ ...copy, target: { socketDir: target.instance.socketPath ? path.dirname(target.instance.socketPath) : null, dataDir: null, credentials: request.targetCredentials } });
+      if (!r.ok) return r;
+    } finally {
+      // A clean shutdown: the target's own instance starts on these files at its deploy.
+      await target.instance.stop(`The copy of ${serviceId} from ${from} is loaded; stopping the instance that loaded it.`);
+    }
+    return { ok: true, method: COPY_METHODS[engine.engine], ms: Date.now() - started };
+  } finally {
+    await removeTree(copyDir).catch(() => undefined);
+  }
+}
+
+/**
+ * Stops each of `serviceIds` that runs now (a clean shutdown; its socket folder stays, so the
+ * application finds it again), runs `during` (a safe snapshot copies the files), then starts
+ * them again and waits until they answer. `pausedMs`: from the first stop until the last answers.
+ */
+export async function holdLocalServices<T>(projectId: string, environmentName: string, serviceIds: readonly string[], log: LogSink, during: (held: string[]) => Promise<T>): Promise<{ value: T; held: string[]; pausedMs: number }> {
+  const held = serviceIds.map((id) => runningInstance(projectId, environmentName, id)).filter((r): r is RunningService => r !== null);
+  const started = Date.now();
+  await Promise.all(held.map((r) => r.instance.suspend(`A safe snapshot of ${environmentName} copies ${r.spec.serviceId}'s files: stopping it cleanly until they are copied.`)));
+  let value: T;
+  try {
+    value = await during(held.map((r) => r.spec.serviceId));
+  } finally {
+    for (const r of held) r.instance.resume(`${r.spec.serviceId}'s files are copied: starting it again.`);
+    const timeoutMs = appEnv().APP_START_TIMEOUT * 1000;
+    const answers = await Promise.all(held.map((r) => r.instance.waitUntilReady(timeoutMs)));
+    for (const [i, answer] of answers.entries()) if (!answer.ok) log.line(`${answer.message} Its supervisor keeps starting it again; its log (service-${held[i]!.spec.serviceId}) says more.`, "stderr");
+  }
+  return { value, held: held.map((r) => r.spec.serviceId), pausedMs: Date.now() - started };
 }

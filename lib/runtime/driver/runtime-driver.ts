@@ -15,6 +15,21 @@ export interface ServiceSpec {
   credentials: ServiceCredentials;
 }
 
+/** A consistent copy of a running service's data into another environment's new data (Branch, Activate, Sync data). */
+export interface ServiceCopyOrder {
+  projectId: string;
+  from: string;
+  to: string;
+  serviceId: string;
+  /** An empty folder in the target's new generation of data: the service's volume there. */
+  targetDataDir: string;
+  /** The target's own credentials (the copy answers to them). */
+  targetCredentials: ServiceCredentials;
+  log: LogSink;
+  signal?: AbortSignal;
+}
+export type ServiceCopyOutcome = { ok: true; method: string; ms: number } | { ok: false; message: string };
+
 /** Whether a service type runs here: its engine and what runs it ("MariaDB 10.11"), or the sentence why not. */
 export type ServiceSupport = { ok: true; engine: ServiceEngineName; runs: string; note: string | null } | { ok: false; reason: string };
 
@@ -132,6 +147,16 @@ export interface RuntimeDriver {
   stopServices(projectId: string, environmentName: string, reason: string, options?: { now?: boolean; keep?: readonly string[] }): Promise<void>;
   /** Stops an environment's services and deletes their runtime folders (their configuration holds the credentials): Deactivate, Delete. */
   removeServices(projectId: string, environmentName: string, reason: string, options?: { now?: boolean }): Promise<void>;
+  /**
+   * Copies a running service's data consistently while it keeps serving (a dump and load, per
+   * engine: lib/runtime/services/service-copy.ts). Fails with a sentence when it does not run now.
+   */
+  copyRunningService(order: ServiceCopyOrder): Promise<ServiceCopyOutcome>;
+  /**
+   * Stops the running ones of `serviceIds` cleanly, runs `during`, starts them again and waits
+   * until they answer (a safe snapshot): `pausedMs` from the first stop until the last answers.
+   */
+  holdServices<T>(projectId: string, environmentName: string, serviceIds: readonly string[], log: LogSink, during: (held: string[]) => Promise<T>): Promise<{ value: T; held: string[]; pausedMs: number }>;
   /** What each service of an environment is doing now. */
   serviceStatus(projectId: string, environmentName: string): ServiceStatus[];
   /** The running services' socket folders, each bound read-only at /run/services/<id> in the application's, workers' and deploy hooks' sandboxes. */

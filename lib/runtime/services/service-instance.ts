@@ -124,6 +124,14 @@ export class ServiceInstance {
     return { ok: false, message: `${name} did not answer within ${Math.round(timeoutMs / 1000)} s (${last.ready ? "" : last.detail}).` };
   }
 
+  /** Stops it cleanly (SIGTERM) until `resume`, keeping its socket folder (the application's sandboxes hold it): a safe snapshot copies its files meanwhile. */
+  suspend(reason: string): Promise<void> {
+    return this.process.suspend(reason);
+  }
+  resume(reason: string): void {
+    this.process.resume(reason);
+  }
+
   /** Stops it for good: SIGTERM (a clean shutdown of the engine), SIGKILL after `graceMs`; its cgroup is removed. */
   stop(reason: string, graceMs?: number): Promise<void> {
     this.stopping ??= (async () => {

@@ -59,6 +59,8 @@ export class SupervisedProcess {
   private timer: NodeJS.Timeout | null = null;
   private quickExits = 0;
   private stopping: Promise<void> | null = null;
+  /** Held stopped by `suspend` until `resume`. */
+  private suspended = false;
   private exited: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: SupervisedOptions) {}
@@ -114,7 +116,7 @@ export class SupervisedProcess {
       const ran = Date.now() - started;
       this.lastExit = { code, signal, at: Date.now() };
       resolveExit();
-      if (this.stopping) return;
+      if (this.stopping || this.suspended) return;
       this.quickExits = ran < QUICK_RUN_MS ? this.quickExits + 1 : 1;
       const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
       const after = ran < 10_000 ? `${(ran / 1000).toFixed(1)} s` : `${Math.round(ran / 1000)} s`;
@@ -140,31 +142,54 @@ export class SupervisedProcess {
 
   /** Stops it for good: SIGTERM to the sandbox's main process, then after `graceMs` (the option's, unless given) SIGKILL to the sandbox. */
   stop(reason?: string, graceMs = this.options.graceMs): Promise<void> {
-    this.stopping ??= (async () => {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = null;
-      const child = this.child;
-      if (!child?.pid) {
-        this.setState("stopped");
-        return;
-      }
-      this.setState("stopping");
-      if (reason) this.options.events.line(reason);
-      const main = sandboxMainProcess(child.pid);
-      signal(main ?? child.pid, "SIGTERM");
-      const graceful = await Promise.race([this.exited.then(() => true), delay(graceMs).then(() => false)]);
-      if (!graceful) {
-        if (graceMs > 0) this.options.events.line(`${this.options.label} did not stop within ${Math.round(graceMs / 1000)} s of SIGTERM; killed.`, "stderr");
-        for (const pid of [child.pid, ...descendants(child.pid)]) signal(pid, "SIGKILL");
-        // Its output ends when the last process holding it is gone; a stop never waits on that for long.
-        if (!(await Promise.race([this.exited.then(() => true), delay(KILLED_GONE_MS).then(() => false)]))) {
-          for (const stream of child.stdio) stream?.destroy();
-          await this.exited;
-        }
-      }
-      this.setState("stopped");
-    })();
+    this.stopping ??= this.terminate(reason, graceMs);
     return this.stopping;
+  }
+
+  /**
+   * Stops it as `stop` does, but only until `resume` (a safe snapshot copies its files
+   * meanwhile): it is not started again on its own, and the stop counts as no crash.
+   */
+  async suspend(reason: string, graceMs = this.options.graceMs): Promise<void> {
+    if (this.stopping) return this.stopping;
+    if (this.suspended) return;
+    this.suspended = true;
+    await this.terminate(reason, graceMs);
+  }
+
+  /** Starts it again after `suspend` (nothing when it was stopped for good meanwhile). */
+  resume(reason?: string): void {
+    if (!this.suspended || this.stopping) return;
+    this.suspended = false;
+    this.quickExits = 0;
+    if (reason) this.options.events.line(reason);
+    this.launch();
+  }
+
+  /** SIGTERM to the sandbox's main process, SIGKILL to the sandbox after `graceMs`; resolves once it is gone. */
+  private async terminate(reason: string | undefined, graceMs: number): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const child = this.child;
+    if (!child?.pid) {
+      this.setState("stopped");
+      return;
+    }
+    this.setState("stopping");
+    if (reason) this.options.events.line(reason);
+    const main = sandboxMainProcess(child.pid);
+    signal(main ?? child.pid, "SIGTERM");
+    const graceful = await Promise.race([this.exited.then(() => true), delay(graceMs).then(() => false)]);
+    if (!graceful) {
+      if (graceMs > 0) this.options.events.line(`${this.options.label} did not stop within ${Math.round(graceMs / 1000)} s of SIGTERM; killed.`, "stderr");
+      for (const pid of [child.pid, ...descendants(child.pid)]) signal(pid, "SIGKILL");
+      // Its output ends when the last process holding it is gone; a stop never waits on that for long.
+      if (!(await Promise.race([this.exited.then(() => true), delay(KILLED_GONE_MS).then(() => false)]))) {
+        for (const stream of child.stdio) stream?.destroy();
+        await this.exited;
+      }
+    }
+    this.setState("stopped");
   }
 }
 

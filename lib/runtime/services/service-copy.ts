@@ -1,0 +1,149 @@
+/**
+ * A consistent copy of a running service's data into another environment's new data folder,
+ * while the source keeps serving. Per engine:
+ * - MariaDB: `mariadb-dump --single-transaction` (one transaction's snapshot: InnoDB tables are
+ *   read as of one moment, writers are not blocked) piped into `mariadb`, connected to a
+ *   temporary instance of the target that runs on the new folder (the caller starts it with the
+ *   target's credentials and stops it cleanly once loaded).
+ * - PostgreSQL: `pg_dump` (one repeatable-read transaction) piped into `psql`, the same way.
+ * - Redis (`redis-persistent:`): `redis-cli --rdb` (the server forks and streams a point-in-time
+ *   snapshot), then a Redis of the copy's own, in the sandbox, loads it and turns its append-only
+ *   file on (`CONFIG SET appendonly yes`, Redis's documented switch from snapshots to the
+ *   append-only file), so the target's instance, which runs with `appendonly yes`, finds its data.
+ * The clients run in a sandbox like a hook's (run-hook.ts: no network, the memory, process and
+ * time limits, nothing of the host): it sees the source's socket folder read-only at
+ * /run/services/source, the temporary instance's at /run/services/target, the new data folder
+ * (Redis only) at /srv/data, and this module's option files at /run/pwi-conf. The scripts are
+ * fixed text; the credentials reach the clients only in those files (never a command line).
+ */
+import "server-only";
+import fs from "node:fs";
+import path from "node:path";
+import type { LogSink } from "@/lib/runtime/log-sink";
+import { runHook } from "@/lib/runtime/run-hook";
+import { DATABASE_NAME, formatConfigFile, quoteConfigValue, SOCKET_NAMES, type ServiceCredentials } from "./service-config";
+import type { ServiceEngineName } from "./service-engines";
+
+/** Where things are in the copy's sandbox. */
+export const COPY_SANDBOX = { source: "/run/services/source", target: "/run/services/target", data: "/srv/data", conf: "/run/pwi-conf" } as const;
+
+/** `$PWI_BIN`: the folder of the engine's client programs. */
+const MARIADB_COPY = String.raw`set -o pipefail
+bin=$PWI_BIN
+"$bin/mariadb-dump" --defaults-file=/run/pwi-conf/source.cnf --single-transaction --quick --routines --triggers --events --hex-blob --databases main | "$bin/mariadb" --defaults-file=/run/pwi-conf/target.cnf
+`;
+
+/** `$PWI_BIN`: the folder of PostgreSQL's programs (pg_dump, psql of the server's version). PGPASSFILE holds both passwords. */
+const POSTGRESQL_COPY = String.raw`set -o pipefail
+bin=$PWI_BIN
+"$bin/pg_dump" -h /run/services/source -U postgres -d main --no-owner --no-privileges | "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h /run/services/target -U main -d main >/dev/null
+`;
+
+/** `$PWI_BIN`: the folder of redis-cli and redis-server. REDISCLI_AUTH comes from /run/pwi-conf/source.auth. */
+const REDIS_COPY = String.raw`set -o pipefail
+bin=$PWI_BIN data=/srv/data/redis
+mkdir -p "$data" || exit 1
+REDISCLI_AUTH=$(cat /run/pwi-conf/source.auth) "$bin/redis-cli" -s /run/services/source/redis.sock --no-auth-warning --rdb "$data/dump.rdb" >/tmp/rdb.log 2>&1 || { cat /tmp/rdb.log >&2; echo "The source's snapshot could not be read." >&2; exit 1; }
+"$bin/redis-server" --port 0 --unixsocket /tmp/copy.sock --unixsocketperm 700 --dir "$data" --dbfilename dump.rdb --appendonly no --save "" --logfile "" </dev/null >/tmp/copy.log 2>&1 &
+pid=$!
+cli() { "$bin/redis-cli" -s /tmp/copy.sock "$@"; }
+until [ "$(cli ping 2>/dev/null)" = PONG ]; do kill -0 $pid 2>/dev/null || { cat /tmp/copy.log >&2; echo "The copy's Redis did not start." >&2; exit 1; }; sleep 0.05; done
+[ "$(cli config set appendonly yes)" = OK ] || exit 1
+until cli info persistence | tr -d '\r' | grep -qx 'aof_rewrite_in_progress:0' && cli info persistence | tr -d '\r' | grep -qx 'aof_rewrite_scheduled:0' && cli info persistence | tr -d '\r' | grep -qx 'aof_enabled:1'; do kill -0 $pid 2>/dev/null || { cat /tmp/copy.log >&2; exit 1; }; sleep 0.05; done
+cli info persistence | tr -d '\r' | grep -qx 'aof_last_bgrewrite_status:ok' || { echo "The copy's append-only file could not be written." >&2; exit 1; }
+cli shutdown >/dev/null 2>&1
+wait $pid
+rm -f "$data/dump.rdb"
+`;
+
+const SCRIPTS: Record<ServiceEngineName, string> = { mariadb: MARIADB_COPY, postgresql: POSTGRESQL_COPY, redis: REDIS_COPY };
+
+/** What each engine's copy is called in the log. */
+export const COPY_METHODS: Record<ServiceEngineName, string> = {
+  mariadb: "mariadb-dump --single-transaction | mariadb",
+  postgresql: "pg_dump | psql",
+  redis: "redis-cli --rdb, loaded into its append-only file",
+};
+
+/** The client programs' folder of an engine whose server is `serverProgram` (PostgreSQL's lie beside it; MariaDB's and Redis's in /usr/bin). */
+export function clientBinDir(engine: ServiceEngineName, serverProgram: string): string {
+  if (engine === "postgresql") return path.dirname(serverProgram);
+  for (const dir of ["/usr/bin", "/usr/local/bin", path.dirname(serverProgram)]) {
+    if (fs.existsSync(path.join(dir, engine === "mariadb" ? "mariadb-dump" : "redis-cli"))) return dir;
+  }
+  return "/usr/bin";
+}
+
+/** The option files the copy's clients read (owner-only, in a folder the server made for this copy). */
+export function copyConfigFiles(engine: ServiceEngineName, source: ServiceCredentials, target: ServiceCredentials): Record<string, string> {
+  if (engine === "mariadb") {
+    const client = (credentials: ServiceCredentials, socketDir: string) =>
+      formatConfigFile(
+        "mariadb",
+        [
+          ["user", "root"],
+          ["password", credentials.adminPassword],
+          ["socket", `${socketDir}/${SOCKET_NAMES.mariadb}`],
+          ["default-character-set", "utf8mb4"],
+        ],
+        ["[client]"],
+      );
+    return { "source.cnf": client(source, COPY_SANDBOX.source), "target.cnf": client(target, COPY_SANDBOX.target) };
+  }
+  if (engine === "postgresql") {
+    // The password file's fields are separated by ":"; ":" and "\" in a value are escaped with "\". Generated passwords have neither.
+    const field = (s: string) => s.replace(/[\\:]/g, (c) => `\\${c}`);
+    return { pgpass: `*:*:*:postgres:${field(source.adminPassword)}\n*:*:*:${field(target.username ?? DATABASE_NAME)}:${field(target.password)}\n` };
+  }
+  // Checked like every configuration value (no control character, so no second line).
+  quoteConfigValue("redis", source.password);
+  return { "source.auth": source.password };
+}
+
+export interface ServiceCopyRequest {
+  engine: ServiceEngineName;
+  /** The engine's server program (its clients are found beside it or in /usr/bin). */
+  serverProgram: string;
+  /** The source instance's socket folder and credentials. */
+  source: { socketDir: string; credentials: ServiceCredentials };
+  /** MariaDB and PostgreSQL: the temporary target instance's socket folder; Redis: its new data folder. */
+  target: { socketDir: string | null; dataDir: string | null; credentials: ServiceCredentials };
+  /** A new folder for this copy's option files (removed after). */
+  confDir: string;
+  memoryBytes: number;
+  log: LogSink;
+  signal?: AbortSignal;
+}
+
+/** Runs one engine's copy in its sandbox; the log gets the clients' errors. */
+export async function runServiceCopy(request: ServiceCopyRequest): Promise<{ ok: true } | { ok: false; message: string }> {
+  const { engine } = request;
+  fs.mkdirSync(request.confDir, { recursive: true, mode: 0o700 });
+  try {
+    for (const [name, text] of Object.entries(copyConfigFiles(engine, request.source.credentials, request.target.credentials))) {
+      fs.writeFileSync(path.join(request.confDir, name), text, { mode: 0o600, flag: "wx" });
+    }
+    const roBinds = [
+      { source: request.confDir, dest: COPY_SANDBOX.conf },
+      { source: request.source.socketDir, dest: COPY_SANDBOX.source },
+      ...(request.target.socketDir ? [{ source: request.target.socketDir, dest: COPY_SANDBOX.target }] : []),
+    ];
+    const binds = request.target.dataDir ? [{ source: request.target.dataDir, dest: COPY_SANDBOX.data }] : [];
+    const bin = clientBinDir(engine, request.serverProgram);
+    const result = await runHook({
+      script: `${SCRIPTS[engine]}`,
+      phase: "deploy",
+      name: `The copy of the ${engine === "mariadb" ? "MariaDB" : engine === "postgresql" ? "PostgreSQL" : "Redis"} data`,
+      sandbox: { appDir: request.confDir, appWritable: false, binds, roBinds, network: false },
+      env: { ...(engine === "postgresql" ? { PGPASSFILE: `${COPY_SANDBOX.conf}/pgpass` } : {}), PWI_BIN: bin },
+      log: request.log,
+      limits: { memoryBytes: Math.max(request.memoryBytes, 256 * 1024 * 1024), maxProcesses: 64, cpus: 1 },
+      signal: request.signal,
+    });
+    if (result.exitCode === 0) return { ok: true };
+    const why = result.refusal ?? (result.cancelled ? "cancelled" : result.limit ? `it reached its ${result.limit} limit` : result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`);
+    return { ok: false, message: `${COPY_METHODS[engine]} failed (${why}); the lines above say why.` };
+  } finally {
+    fs.rmSync(request.confDir, { recursive: true, force: true });
+  }
+}
