@@ -1,20 +1,11 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useEffect } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { DialogClose } from "@/components/ui/dialog";
 import { Spinner } from "@/components/ui/spinner";
-import { useProjectEventsLive } from "@/components/projects/project-events";
-import type { ActivityStateView } from "@/lib/environments/activity-states";
-
-async function fetchActivityState(activityId: string): Promise<ActivityStateView | null> {
-  const res = await fetch(`/api/activities/states?ids=${encodeURIComponent(activityId)}`, { cache: "no-store" });
-  if (!res.ok) throw new Error(`Could not read the activity (${res.status})`);
-  return ((await res.json()) as ActivityStateView[])[0] ?? null;
-}
+import { isActivityEnded, useActivityState } from "./use-activity-state";
 
 /**
  * What an action dialog shows once its activity is queued, following it to the end: queued,
@@ -22,17 +13,7 @@ async function fetchActivityState(activityId: string): Promise<ActivityStateView
  * says when to look again; only while it is down does it look every two seconds until the end.
  */
 export function QueuedNotice({ projectId, activityId, what = "The activity", inDialog = true }: { projectId: string; activityId: string; what?: string; inDialog?: boolean }) {
-  const live = useProjectEventsLive();
-  const { data, refetch } = useQuery({
-    queryKey: ["activity-state", activityId],
-    queryFn: () => fetchActivityState(activityId),
-    refetchInterval: (query) => (live || isEnded(query.state.data) ? false : 2_000),
-  });
-  useEffect(() => {
-    const onActivity = () => void refetch();
-    window.addEventListener("pwi:project-activity", onActivity);
-    return () => window.removeEventListener("pwi:project-activity", onActivity);
-  }, [refetch]);
+  const { data } = useActivityState(activityId);
 
   const log = (
     <Link className="underline" href={`/projects/${projectId}/activities/${activityId}`}>
@@ -41,7 +22,7 @@ export function QueuedNotice({ projectId, activityId, what = "The activity", inD
   );
   return (
     <div className="space-y-4" data-testid="activity-notice" data-state={data?.state ?? "pending"} data-result={data?.result ?? ""}>
-      {!data || !isEnded(data) ? (
+      {!data || !isActivityEnded(data) ? (
         <Alert tone="info">
           <span className="inline-flex items-center gap-2">
             <Spinner /> {what} is {data?.state === "in_progress" ? "running" : "queued"}.
@@ -70,8 +51,4 @@ export function QueuedNotice({ projectId, activityId, what = "The activity", inD
       ) : null}
     </div>
   );
-}
-
-function isEnded(state: ActivityStateView | null | undefined): boolean {
-  return state?.state === "complete" || state?.state === "cancelled";
 }

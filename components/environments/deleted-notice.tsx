@@ -1,14 +1,12 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams, useSearchParams } from "next/navigation";
 import { useEffect, useState } from "react";
 import { useWatchActivity } from "@/components/activities/activity-toasts";
-import { useProjectEventsLive } from "@/components/projects/project-events";
+import { isActivityEnded, useActivityState } from "@/components/activities/use-activity-state";
 import { Alert } from "@/components/ui/alert";
 import { Spinner } from "@/components/ui/spinner";
-import type { ActivityStateView } from "@/lib/environments/activity-states";
 
 interface Deleted {
   name: string;
@@ -21,12 +19,6 @@ function readDeleted(search: URLSearchParams): Deleted | null {
   const activityId = search.get("activity");
   if (!name || !/^[A-Za-z0-9._-]{1,100}$/.test(name) || !activityId || !/^[0-9a-f-]{36}$/.test(activityId)) return null;
   return { name, activityId };
-}
-
-async function fetchActivityState(activityId: string): Promise<ActivityStateView | null> {
-  const res = await fetch(`/api/activities/states?ids=${encodeURIComponent(activityId)}`, { cache: "no-store" });
-  if (!res.ok) throw new Error(`Could not read the activity (${res.status})`);
-  return ((await res.json()) as ActivityStateView[])[0] ?? null;
 }
 
 /**
@@ -64,17 +56,7 @@ export function DeletedNotice() {
 }
 
 function DeletionState({ projectId, deleted, onDismiss }: { projectId: string; deleted: Deleted; onDismiss: () => void }) {
-  const live = useProjectEventsLive();
-  const { data, isPending, refetch } = useQuery({
-    queryKey: ["activity-state", deleted.activityId],
-    queryFn: () => fetchActivityState(deleted.activityId),
-    refetchInterval: (query) => (live || isEnded(query.state.data) ? false : 2_000),
-  });
-  useEffect(() => {
-    const onActivity = () => void refetch();
-    window.addEventListener("pwi:project-activity", onActivity);
-    return () => window.removeEventListener("pwi:project-activity", onActivity);
-  }, [refetch]);
+  const { data, isPending } = useActivityState(deleted.activityId);
   const name = <span className="font-mono">{deleted.name}</span>;
   const log = (
     <Link className="underline" href={`/projects/${projectId}/activities/${deleted.activityId}`}>
@@ -87,7 +69,7 @@ function DeletionState({ projectId, deleted, onDismiss }: { projectId: string; d
     </button>
   );
   let body;
-  if (isPending || (data && !isEnded(data))) {
+  if (isPending || (data && !isActivityEnded(data))) {
     body = (
       <Alert tone="info">
         <span className="inline-flex items-center gap-2">
@@ -131,8 +113,4 @@ function DeletionState({ projectId, deleted, onDismiss }: { projectId: string; d
       {body}
     </div>
   );
-}
-
-function isEnded(state: ActivityStateView | null | undefined): boolean {
-  return state?.state === "complete" || state?.state === "cancelled";
 }

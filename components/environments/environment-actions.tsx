@@ -11,9 +11,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { Field, Input, Select, describedBy } from "@/components/ui/field";
 import { editEnvironmentAction, environmentAction } from "@/lib/actions/environment-actions";
-import { pauseEnvironmentAction } from "@/lib/actions/settings-actions";
-import { ConfirmSubmit } from "@/components/ui/confirm-submit";
-import { pauseConsequences } from "./pause-control";
+import { PauseToggleForm } from "./pause-toggle-form";
 import type { EnvironmentView, ProjectOverview } from "@/lib/environments/overview";
 import { possibleParents, typeLabel, type EnvironmentAction } from "@/lib/environments/rules";
 import { useInactiveEnvironments, useProjectOverview } from "./use-project-overview";
@@ -79,7 +77,7 @@ export function EnvironmentActions({ projectId, environmentName, initial, git, p
               Pause
             </DisabledButton>
           ) : (
-            <PauseButton projectId={projectId} environment={env.name} />
+            <PauseToggleForm projectId={projectId} environment={env.name} pause variant="header" />
           )
         ) : null}
       </div>
@@ -352,29 +350,5 @@ function ParentSelect({ projectId, env, shown, defaultValue, errors }: { project
         </option>
       ))}
     </Select>
-  );
-}
-
-/** Pause from the header: asks once, saying what happens; Resume then sits beside the header's "Paused". */
-function PauseButton({ projectId, environment }: { projectId: string; environment: string }) {
-  const [state, action] = useActionState(pauseEnvironmentAction, null);
-  const watchActivity = useWatchActivity();
-  useEffect(() => {
-    if (state?.ok) watchActivity({ projectId, activityId: state.data.activityId });
-  }, [state, projectId, watchActivity]);
-  return (
-    <form action={action} className="inline-flex items-center gap-2">
-      <input type="hidden" name="projectId" value={projectId} />
-      <input type="hidden" name="environment" value={environment} />
-      <input type="hidden" name="pause" value="1" />
-      <ConfirmSubmit variant="ghost" question={`Pause ${environment}? ${pauseConsequences(environment)}`} confirm={`Pause ${environment}`} pendingText="Pausing…">
-        Pause
-      </ConfirmSubmit>
-      {state && !state.ok ? (
-        <span role="alert" className="text-sm text-danger">
-          {state.error}
-        </span>
-      ) : null}
-    </form>
   );
 }

@@ -3,14 +3,12 @@
 import { useActionState, useState } from "react";
 import { QueuedNotice } from "@/components/activities/queued-notice";
 import { Alert } from "@/components/ui/alert";
-import { ConfirmSubmit } from "@/components/ui/confirm-submit";
-import { DisabledButton } from "@/components/ui/disabled-button";
 import { Field, Input, Textarea, describedBy } from "@/components/ui/field";
 import { PasswordInput } from "@/components/ui/password-input";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { useResetKey } from "@/components/ui/use-reset-key";
-import { pauseEnvironmentAction, saveEnvironmentSettingsAction } from "@/lib/actions/settings-actions";
-import { pauseConsequences } from "./pause-control";
+import { saveEnvironmentSettingsAction } from "@/lib/actions/settings-actions";
+import { PauseToggleForm } from "./pause-toggle-form";
 import type { EnvironmentSettingsView } from "@/lib/environments/settings";
 
 /**
@@ -180,30 +178,13 @@ export function EnvironmentSettingsForm({
 
 /** Pause (the site answers 503, data kept; asks once, saying so) or Resume. */
 export function PauseForm({ projectId, environment, paused, disabledReason }: { projectId: string; environment: string; paused: boolean; disabledReason?: string }) {
-  const [state, action] = useActionState(pauseEnvironmentAction, null);
   return (
-    <form action={action} className="space-y-3">
-      <input type="hidden" name="projectId" value={projectId} />
-      <input type="hidden" name="environment" value={environment} />
-      <input type="hidden" name="pause" value={paused ? "0" : "1"} />
+    <PauseToggleForm projectId={projectId} environment={environment} pause={!paused} variant="settings" disabledReason={disabledReason}>
       <p className="text-sm">
         {paused
           ? `${environment} is paused: its site answers 503 and its data is kept. Resume, a push or a redeploy serves it again.`
           : `Pausing stops serving ${environment}'s site (visitors get 503) and keeps its data; it still counts towards the plan.`}
       </p>
-      {state?.ok ? <QueuedNotice key={state.data.activityId} projectId={projectId} activityId={state.data.activityId} what={paused ? "Resume" : "Pause"} inDialog={false} /> : null}
-      {state && !state.ok ? <Alert tone="error">{state.error}</Alert> : null}
-      {disabledReason ? (
-        <DisabledButton reason={disabledReason}>{paused ? "Resume" : "Pause"}</DisabledButton>
-      ) : paused ? (
-        <SubmitButton variant="secondary" pendingText="Resuming…">
-          Resume
-        </SubmitButton>
-      ) : (
-        <ConfirmSubmit question={`Pause ${environment}? ${pauseConsequences(environment)}`} confirm={`Pause ${environment}`} pendingText="Pausing…">
-          Pause
-        </ConfirmSubmit>
-      )}
-    </form>
+    </PauseToggleForm>
   );
 }

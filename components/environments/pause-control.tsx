@@ -1,16 +1,7 @@
 "use client";
 
-import { useActionState, useEffect } from "react";
-import { useWatchActivity } from "@/components/activities/activity-toasts";
 import { formatDateTime } from "@/components/projects/format";
-import { DisabledButton } from "@/components/ui/disabled-button";
-import { SubmitButton } from "@/components/ui/submit-button";
-import { pauseEnvironmentAction } from "@/lib/actions/settings-actions";
-
-/** What Pause does, as its question says it (lib/runtime/deploy.ts setPaused: the router's 503, every process stopped; nothing removed). */
-export function pauseConsequences(environment: string): string {
-  return `The site of ${environment} answers 503 until you Resume it (a push or a redeploy resumes it too); its application and workers stop. Nothing is deleted: its data is kept, and it still counts towards the plan.`;
-}
+import { PauseToggleForm } from "./pause-toggle-form";
 
 /** Who paused an environment and when (the server's PauseRecord, as JSON). */
 export interface PauseFacts {
@@ -33,31 +24,10 @@ export function pausedWhy(pause: PauseFacts): string {
  * follows it through the project's events.
  */
 export function ResumeControl({ projectId, environment, pause, disabledReason }: { projectId: string; environment: string; pause: PauseFacts | null; disabledReason?: string }) {
-  const [state, action] = useActionState(pauseEnvironmentAction, null);
-  const watchActivity = useWatchActivity();
-  useEffect(() => {
-    if (state?.ok) watchActivity({ projectId, activityId: state.data.activityId });
-  }, [state, projectId, watchActivity]);
   return (
     <span className="inline-flex flex-wrap items-center gap-2" data-testid="paused-control">
       {pause ? <span data-testid="paused-by">{pausedWhy(pause)}: the site answers 503.</span> : <span>The site answers 503.</span>}
-      {disabledReason ? (
-        <DisabledButton reason={disabledReason}>Resume</DisabledButton>
-      ) : state?.ok ? null : (
-        <form action={action} className="inline-flex">
-          <input type="hidden" name="projectId" value={projectId} />
-          <input type="hidden" name="environment" value={environment} />
-          <input type="hidden" name="pause" value="0" />
-          <SubmitButton variant="secondary" pendingText="Resuming…" className="px-2.5 py-1">
-            Resume
-          </SubmitButton>
-        </form>
-      )}
-      {state && !state.ok ? (
-        <span role="alert" className="text-danger">
-          {state.error}
-        </span>
-      ) : null}
+      <PauseToggleForm projectId={projectId} environment={environment} pause={false} variant="header" disabledReason={disabledReason} />
     </span>
   );
 }

@@ -4,11 +4,9 @@ import * as RadixDialog from "@radix-ui/react-dialog";
 import Link from "next/link";
 import { useState, useTransition, type ReactNode, type RefObject } from "react";
 import { signOutAction } from "@/lib/actions/auth-actions";
-import { depthIndent, environmentMatches, useInactiveChoices, type useSwitcherEnvironments, type useSwitcherProjects } from "./project-switcher";
+import { EnvironmentList, sheetItemClass } from "./environment-list";
+import { useInactiveChoices, type useSwitcherEnvironments, type useSwitcherProjects } from "./project-switcher";
 import { accountLinks } from "./user-menu";
-
-const itemClass =
-  "flex min-h-11 items-center gap-2 rounded-md px-3 py-2 text-sm hover:bg-surface-muted aria-[current=page]:bg-accent-soft aria-[current=page]:font-medium";
 
 /**
  * The phone header's sheet (a Radix dialog): switch project, switch environment, account links and
@@ -80,7 +78,7 @@ export function PhoneMenuSheet({
           <Section title="Projects">
             {projects.length === 0 ? <p className="px-3 py-2 text-sm text-muted">No projects yet</p> : null}
             {projects.map((p) => (
-              <Link key={p.id} href={`/projects/${p.id}`} onClick={close} aria-current={p.id === project?.id ? "page" : undefined} className={itemClass}>
+              <Link key={p.id} href={`/projects/${p.id}`} onClick={close} aria-current={p.id === project?.id ? "page" : undefined} className={sheetItemClass}>
                 <span className="truncate">{p.title}</span>
                 <span className="ml-auto shrink-0 font-mono text-xs text-muted">{p.id}</span>
               </Link>
@@ -89,11 +87,11 @@ export function PhoneMenuSheet({
 
           <Section title="Account">
             {accountLinks(isAdmin).map((l) => (
-              <Link key={l.href} href={l.href} onClick={close} className={itemClass}>
+              <Link key={l.href} href={l.href} onClick={close} className={sheetItemClass}>
                 {l.label}
               </Link>
             ))}
-            <button type="button" className={`${itemClass} w-full text-left`} disabled={signingOut} onClick={() => startTransition(() => signOutAction())}>
+            <button type="button" className={`${sheetItemClass} w-full text-left`} disabled={signingOut} onClick={() => startTransition(() => signOutAction())}>
               {signingOut ? "Signing out…" : "Sign out"}
             </button>
           </Section>
@@ -103,10 +101,7 @@ export function PhoneMenuSheet({
   );
 }
 
-/**
- * The project's environments in tree order, a filter, and the inactive ones it finds (newest first,
- * as the header's switcher lists them): a phone finds a folded environment without the project page.
- */
+/** The filter over the project's environments, and the list (the header's switcher lists the same): a phone finds a folded environment without the project page. */
 function EnvironmentLinks({
   projectId,
   current,
@@ -125,24 +120,6 @@ function EnvironmentLinks({
   const [text, setText] = useState("");
   const wanted = text.trim();
   const inactive = useInactiveChoices(projectId, wanted, open);
-  const listed = wanted ? ordered.filter(({ env }) => environmentMatches(env, wanted)).map(({ env }) => ({ env, depth: 0 })) : ordered;
-  const listedIds = new Set(ordered.map(({ env }) => env.id));
-  // (While the next answer is on its way, the last one, narrowed here to what is typed now.)
-  const more = (inactive.data?.environments ?? []).filter((e) => !listedIds.has(e.id) && environmentMatches(e, wanted));
-  const link = (e: { id: string; name: string; title: string; status: string }, depth: number, isNew = false) => (
-    <Link
-      key={e.id}
-      href={`/projects/${projectId}/environments/${e.name}`}
-      onClick={close}
-      aria-current={e.name === current ? "page" : undefined}
-      className={itemClass}
-      style={depthIndent(depth)}
-    >
-      <span className={`truncate ${e.status === "inactive" && !isNew ? "text-muted" : ""}`}>{e.title}</span>
-      {isNew ? <span className="shrink-0 text-xs font-medium text-accent">new</span> : null}
-      <span className="ml-auto shrink-0 font-mono text-xs text-muted">{e.name}</span>
-    </Link>
-  );
   if (ordered.length === 0 && folded === 0) return <p className="px-3 py-2 text-sm text-muted">None yet</p>;
   return (
     <>
@@ -157,25 +134,7 @@ function EnvironmentLinks({
           className="w-full rounded border border-border bg-surface px-2 py-1.5 text-sm"
         />
       </div>
-      {listed.map(({ env: e, depth }) => link(e, depth, e.isNew))}
-      {inactive.error ? (
-        <p className="px-3 py-2 text-sm text-danger">{inactive.error.message}</p>
-      ) : inactive.isPending ? (
-        <p className="px-3 py-2 text-sm text-muted">Loading the inactive environments…</p>
-      ) : more.length > 0 ? (
-        <>
-          <h3 className="px-3 pt-2 pb-1 text-xs font-medium text-muted">Inactive{wanted ? ` matching “${wanted}”` : ", newest first"}</h3>
-          {more.map((e) => link(e, 0))}
-          {inactive.data?.more ? <p className="px-3 py-2 text-sm text-muted">More match: type to narrow the list</p> : null}
-        </>
-      ) : wanted && listed.length === 0 ? (
-        <p className="px-3 py-2 text-sm text-muted">No environment matches “{wanted}”</p>
-      ) : null}
-      {folded > 0 && !wanted ? (
-        <Link href={`/projects/${projectId}?inactive=1`} onClick={close} className={`${itemClass} text-muted`}>
-          See all {folded} folded on the project page
-        </Link>
-      ) : null}
+      <EnvironmentList variant="sheet" projectId={projectId} current={current} ordered={ordered} folded={folded} wanted={wanted} inactive={inactive} open={open} onNavigate={close} />
     </>
   );
 }

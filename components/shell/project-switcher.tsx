@@ -3,12 +3,13 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams } from "next/navigation";
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Menu, MenuContent, MenuItem, MenuLabel, MenuSeparator, MenuTrigger } from "@/components/ui/menu";
 import { queryKeys } from "@/components/query-keys";
 import { fetchProjectOverview } from "@/components/environments/use-project-overview";
 import { treeOrder } from "@/lib/environments/tree-order";
 import { useCurrentEnvironment } from "./current-environment";
+import { EnvironmentList } from "./environment-list";
 import { useHydrated } from "@/components/ui/use-hydrated";
 
 
@@ -101,9 +102,6 @@ export function useSwitcherEnvironments() {
   return { projectId, isPending: isPending || !hydrated, current, ordered: treeOrder(envs), folded };
 }
 
-/** The indentation of an environment at `depth` in a switcher list. */
-export const depthIndent = (depth: number) => ({ paddingLeft: `${0.5 + Math.min(depth, 6) * 0.75}rem` });
-
 interface InactiveChoices {
   environments: { id: string; name: string; title: string; status: string }[];
   more: boolean;
@@ -129,9 +127,6 @@ export function useInactiveChoices(projectId: string | undefined, text: string, 
   });
 }
 
-/** Whether an environment's name or title contains `text` (any case); with nothing typed, every one does. */
-export const environmentMatches = (e: { name: string; title: string }, text: string) => !text || e.name.toLowerCase().includes(text.toLowerCase()) || e.title.toLowerCase().includes(text.toLowerCase());
-
 export function EnvironmentSwitcher() {
   const { projectId, isPending, current, ordered, folded } = useSwitcherEnvironments();
   const [open, setOpen] = useState(false);
@@ -154,24 +149,6 @@ export function EnvironmentSwitcher() {
       </button>
     );
   }
-  const wanted = text.trim();
-  const listed = wanted ? ordered.filter(({ env }) => environmentMatches(env, wanted)).map(({ env }) => ({ env, depth: 0 })) : ordered;
-  const listedIds = new Set(ordered.map(({ env }) => env.id));
-  // (While the next answer is on its way, the last one, narrowed here to what is typed now.)
-  const more = (inactive.data?.environments ?? []).filter((e) => !listedIds.has(e.id) && environmentMatches(e, wanted));
-  const link = (e: { id: string; name: string; title: string; status: string }, depth: number, isNew = false) => (
-    <MenuItem key={e.id} asChild>
-      <Link
-        href={`/projects/${projectId}/environments/${e.name}`}
-        aria-current={e.name === current?.name ? "page" : undefined}
-        style={depthIndent(depth)}
-      >
-        <span className={`truncate ${e.status === "inactive" && !isNew ? "text-muted" : ""}`}>{e.title}</span>
-        {isNew ? <span className="shrink-0 text-xs font-medium text-accent">new</span> : null}
-        <span className="ml-auto font-mono text-xs text-muted">{e.name}</span>
-      </Link>
-    </MenuItem>
-  );
   return (
     <Menu
       onOpenChange={(isOpen) => {
@@ -206,42 +183,9 @@ export function EnvironmentSwitcher() {
             className="w-full rounded border border-border bg-surface px-2 py-1 text-sm"
           />
         </div>
-        {listed.map(({ env: e, depth }) => link(e, depth, e.isNew))}
-        {open ? <InactiveSection state={inactive} listed={more.map((e) => link(e, 0))} wanted={wanted} nothingListed={listed.length === 0} /> : null}
-        {folded > 0 && !wanted ? (
-          <>
-            <MenuSeparator />
-            <MenuItem asChild>
-              <Link href={`/projects/${projectId}?inactive=1`}>See all {folded} folded on the project page</Link>
-            </MenuItem>
-          </>
-        ) : null}
+        <EnvironmentList variant="menu" projectId={projectId} current={current?.name} ordered={ordered} folded={folded} wanted={text.trim()} inactive={inactive} open={open} />
       </MenuContent>
     </Menu>
-  );
-}
-
-/** The inactive environments the search found beyond those listed above it: a section only when it has something to say. */
-function InactiveSection({ state, listed, wanted, nothingListed }: { state: ReturnType<typeof useInactiveChoices>; listed: ReactNode[]; wanted: string; nothingListed: boolean }) {
-  const body = state.error ? (
-    <MenuItem disabled>{state.error.message}</MenuItem>
-  ) : state.isPending ? (
-    <MenuItem disabled>Loading the inactive environments…</MenuItem>
-  ) : listed.length > 0 ? (
-    <>
-      {listed}
-      {state.data?.more ? <MenuItem disabled>More match: type to narrow the list</MenuItem> : null}
-    </>
-  ) : wanted && nothingListed ? (
-    <MenuItem disabled>No environment matches “{wanted}”</MenuItem>
-  ) : null;
-  if (!body) return null;
-  return (
-    <>
-      <MenuSeparator />
-      {listed.length > 0 ? <MenuLabel>Inactive{wanted ? ` matching “${wanted}”` : ", newest first"}</MenuLabel> : null}
-      {body}
-    </>
   );
 }
 

@@ -2,16 +2,12 @@ import { execFile } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDatabase, getDatabase, getDb, type Db } from "@/db/client";
-import { GET, POST } from "@/app/git/[...path]/route";
 import { listActivities, listEnvironments } from "@/lib/environments/queries";
 import { branchHead, fsck, repositoryPath } from "@/lib/git/repository";
 import { addProjectMember } from "@/lib/projects/members";
@@ -20,6 +16,7 @@ import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
 import { createApiToken } from "@/lib/tokens/api-tokens";
 import { ZERO_SHA } from "./push-gate";
+import { gitRemoteUrl, startGitServer, type GitServer } from "./testing-git-server";
 
 // The project's git remote as git clients and hand-made requests meet it: the route handler
 // behind a real HTTP server, on the file's own embedded database.
@@ -29,7 +26,7 @@ const git = (args: string[], cwd?: string) => run("git", args, { cwd, env: gitEn
 const failure = (p: Promise<unknown>) => p.then(() => "succeeded", (e: { stderr?: string }) => String(e.stderr));
 
 let db: Db;
-let server: http.Server;
+let server: GitServer;
 let base: string;
 let projectId: string;
 let admin: { email: string; token: string };
@@ -38,26 +35,8 @@ let developer: { email: string; token: string };
 beforeAll(async () => {
   await (await getDatabase()).migrate();
   db = await getDb();
-  server = http.createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? "/", base);
-      const request = new Request(url, {
-        method: req.method,
-        headers: req.headers as Record<string, string>,
-        ...(req.method === "POST" ? { body: Readable.toWeb(req) as ReadableStream, duplex: "half" } : {}),
-      } as RequestInit);
-      const handler = req.method === "POST" ? POST : GET;
-      const response = await handler(request, { params: Promise.resolve({ path: url.pathname.replace(/^\/git\//, "").split("/") }) });
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      if (response.body) Readable.fromWeb(response.body as WebReadableStream).pipe(res);
-      else res.end();
-    })().catch((err) => {
-      console.error(err);
-      res.destroy();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startGitServer();
+  base = server.base;
 
   const owner = await makeUser(db, { isAdmin: true });
   projectId = uniqueProjectId("remote");
@@ -73,12 +52,7 @@ afterAll(async () => {
   await closeDatabase();
 });
 
-const remote = (who: { email: string; token: string }) => {
-  const url = new URL(`/git/${projectId}.git`, base);
-  url.username = encodeURIComponent(who.email);
-  url.password = who.token;
-  return url.toString();
-};
+const remote = (who: { email: string; token: string }) => gitRemoteUrl(base, projectId, who);
 const auth = (who: { email: string; token: string }) => `Basic ${Buffer.from(`${who.email}:${who.token}`).toString("base64")}`;
 
 function pkt(line: string | Buffer): Buffer {

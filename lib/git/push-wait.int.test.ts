@@ -1,23 +1,19 @@
 import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { promisify } from "node:util";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDatabase, getDatabase, getDb, type Db } from "@/db/client";
 import { activities } from "@/db/schema";
-import { GET, POST } from "@/app/git/[...path]/route";
 import { startActivityWorker, type Worker } from "@/lib/activity-runners";
 import { getEnvironmentByName, listActivities } from "@/lib/environments/queries";
 import { branchHead } from "@/lib/git/repository";
 import { createProject } from "@/lib/projects/create-project";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { createApiToken } from "@/lib/tokens/api-tokens";
+import { gitRemoteUrl, startGitServer, type GitServer } from "./testing-git-server";
 
 // `git push` to an active environment waits for the deploy it started, streams its lines as
 // `remote:` lines and exits non-zero when it fails (the commits stay pushed); `-o deploy.wait=0`
@@ -28,7 +24,7 @@ const git = (args: string[], cwd?: string) => run("git", args, { cwd, env: gitEn
 const outcome = (p: Promise<{ stderr: string }>) => p.then((r) => ({ code: 0, stderr: r.stderr }), (e: { code?: number; stderr?: string }) => ({ code: e.code ?? -1, stderr: String(e.stderr) }));
 
 let db: Db;
-let server: http.Server;
+let server: GitServer;
 let base: string;
 let projectId: string;
 let worker: Worker;
@@ -38,32 +34,12 @@ let work: string;
 beforeAll(async () => {
   await (await getDatabase()).migrate();
   db = await getDb();
-  server = http.createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? "/", base);
-      const request = new Request(url, {
-        method: req.method,
-        headers: req.headers as Record<string, string>,
-        ...(req.method === "POST" ? { body: Readable.toWeb(req) as ReadableStream, duplex: "half" } : {}),
-      } as RequestInit);
-      const response = await (req.method === "POST" ? POST : GET)(request, { params: Promise.resolve({ path: url.pathname.replace(/^\/git\//, "").split("/") }) });
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      if (response.body) Readable.fromWeb(response.body as WebReadableStream).pipe(res);
-      else res.end();
-    })().catch((err) => {
-      console.error(err);
-      res.destroy();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startGitServer();
+  base = server.base;
   const owner = await makeUser(db, { isAdmin: true });
   projectId = uniqueProjectId("wait");
   await createProject(db, owner, { id: projectId, title: "Wait", plan: "starter", region: "us-3" });
-  const url = new URL(`/git/${projectId}.git`, base);
-  url.username = encodeURIComponent(owner.email);
-  url.password = (await createApiToken(db, owner, "test")).token;
-  remote = url.toString();
+  remote = gitRemoteUrl(base, projectId, { email: owner.email, token: (await createApiToken(db, owner, "test")).token });
   worker = startActivityWorker(db, { concurrency: 2 });
   await worker.idle(); // the first deploys
   work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-wait-"));

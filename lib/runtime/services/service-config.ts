@@ -154,6 +154,8 @@ export function buildRedisFiles(memory: ServiceMemory, credentials: ServiceCrede
       ["appendonly", persistent],
       ["appendfsync", "everysec"],
       ["save", persistent ? "3600 1 300 100 60 10000" : ""],
+      // A copy (Branch, Sync data: redis-cli --rdb) gets its snapshot at once, not after Redis's default 5 s wait for other replicas.
+      ["repl-diskless-sync-delay", 0],
       ["enable-protected-configs", false],
       ["enable-debug-command", false],
       ["enable-module-command", false],

@@ -4,9 +4,9 @@
  * under /usr/lib/postgresql/<major>/bin. The decision is pure (service-engines.ts); this is not.
  */
 import "server-only";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { findProgram, printedVersion } from "@/lib/runtime/host-programs";
 import { decideServiceEngine, type ServiceEngine } from "./service-engines";
 
 export interface HostServicePrograms {
@@ -15,29 +15,8 @@ export interface HostServicePrograms {
   postgresql: { initdb: string; postgres: string; version: string }[];
 }
 
-const SEARCH_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
-
-function findProgram(...names: string[]): string | null {
-  for (const name of names) {
-    for (const dir of SEARCH_DIRS) {
-      const file = path.join(dir, name);
-      try {
-        fs.accessSync(file, fs.constants.X_OK);
-        return file;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return null;
-}
-
-/** The first match of `pattern` in what `file args` prints, or null when it does not run. */
-function versionOf(file: string, args: string[], pattern: RegExp): string | null {
-  const run = spawnSync(file, args, { encoding: "utf8", timeout: 10_000, env: { PATH: SEARCH_DIRS.join(":"), LANG: "C" } as unknown as NodeJS.ProcessEnv });
-  const version = pattern.exec(`${run.stdout ?? ""}\n${run.stderr ?? ""}`)?.[1];
-  return run.status === 0 && version ? version : null;
-}
+/** The first match of `pattern` in what `file args` prints (in the C locale), or null when it does not run. */
+const versionOf = (file: string, args: string[], pattern: RegExp) => printedVersion(file, args, pattern, { LANG: "C" });
 
 let probed: HostServicePrograms | undefined;
 

@@ -1,7 +1,6 @@
 // Real MariaDB, Redis and PostgreSQL instances in the sandbox: started, reached over their
 // sockets from an application-like sandbox as the generated user, stopped, started again,
 // kept apart from each other, and started again by their supervisor after SHUTDOWN.
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,11 +11,9 @@ import type { ServiceInstance, ServiceInstanceSpec } from "./service-instance";
 const { startServiceInstance } = await import("./service-instance");
 const { generateServiceCredentials } = await import("./service-credentials");
 const { hostServiceEngine } = await import("./service-host");
-const { appServiceSocketDir } = await import("./service-relationships");
 const { serviceRuntimeDir } = await import("./service-paths");
-const { sandboxSupport, hookBaseEnv } = await import("@/lib/runtime/sandbox");
-const { sandboxedCommand } = await import("@/lib/runtime/sandbox-command");
-const { hookSeccomp } = await import("@/lib/runtime/seccomp");
+const { sandboxSupport } = await import("@/lib/runtime/sandbox");
+const { client, mariadb, psql, redis, sock } = await import("./testing-service-clients");
 
 const required = Boolean(process.env.CI) || process.env.PWI_REQUIRE_SERVERS === "1";
 const sandbox = sandboxSupport();
@@ -78,35 +75,6 @@ async function run(spec: ServiceInstanceSpec, log: { text(): string }): Promise<
   expect(ready, log.text()).toEqual({ ok: true });
   return { instance: outcome.instance, ms: Date.now() - t0 };
 }
-
-/**
- * Runs a client in an application-like sandbox (uid 10000, no network, the seccomp filter) that
- * sees the service's socket folder read-only at /run/services/db, as an application does.
- */
-async function client(socketDirs: Record<string, string>, command: string[], env: Record<string, string> = {}) {
-  const seccomp = await hookSeccomp();
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-svc-app-"));
-  const c = sandboxedCommand({
-    inner: command,
-    env: { ...hookBaseEnv("/app"), ...env },
-    sandboxed: { bwrap: (sandbox as { bwrap: string }).bwrap, seccomp: seccomp.ok ? seccomp.file : null },
-    sandbox: { appDir: home, appWritable: false, binds: [], roBinds: Object.entries(socketDirs).map(([id, source]) => ({ source, dest: appServiceSocketDir(id) })), network: false },
-    limits: { memoryBytes: 512 * 1024 * 1024, maxProcesses: 64, cpus: 1 },
-    cgroup: null,
-    fileSizeBytes: null,
-  });
-  const r = spawnSync(c.file, c.args, { env: c.env as unknown as NodeJS.ProcessEnv, encoding: "utf8", timeout: 30_000 });
-  return { code: r.status, out: (r.stdout ?? "").trim(), err: (r.stderr ?? "").trim() };
-}
-
-const sock = (runtimeDir: string) => path.join(runtimeDir, "sock");
-
-const mariadb = (runtimeDir: string, credentials: ServiceCredentials, sql: string, user = credentials.username!) =>
-  client({ db: sock(runtimeDir) }, ["/usr/bin/mariadb", "--no-defaults", "-S", `${appServiceSocketDir("db")}/mysql.sock`, "-u", user, "-N", "-B", "main", "-e", sql], { MYSQL_PWD: user === "root" ? credentials.adminPassword : credentials.password });
-const redis = (runtimeDir: string, credentials: ServiceCredentials, ...args: string[]) =>
-  client({ db: sock(runtimeDir) }, ["/usr/bin/redis-cli", "--no-auth-warning", "-s", `${appServiceSocketDir("db")}/redis.sock`, "-a", credentials.password, ...args]);
-const psql = (runtimeDir: string, credentials: ServiceCredentials, sql: string) =>
-  client({ db: sock(runtimeDir) }, ["/usr/bin/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", `host=${appServiceSocketDir("db")} user=${credentials.username} dbname=main`, "-c", sql], { PGPASSWORD: credentials.password });
 
 (hasMariadb ? describe : describe.skip)("a MariaDB service", () => {
   it("initialises, answers over its socket only to its user, keeps its rows across a restart", async () => {

@@ -5,9 +5,8 @@
  * (`decideRuntime`), the probe is not.
  */
 import "server-only";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import path from "node:path";
+import { HOST_PROGRAM_DIRS, findProgram, printedVersion } from "@/lib/runtime/host-programs";
 import { RUNTIME_FAMILIES, runtimeFamily, type RuntimeFamily } from "@/lib/config/parse-config";
 
 /** A program found on the host, with the version it reports. */
@@ -37,8 +36,6 @@ export type HostRuntime =
     }
   | { ok: false; reason: string };
 
-/** Where programs are looked for: the system directories the sandbox shows. */
-const SEARCH_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 const NAMES: Record<RuntimeFamily, string> = { php: "PHP", nodejs: "Node.js", python: "Python" };
 const INSTALL: Record<RuntimeFamily | "nginx", string> = {
   php: "php-fpm is not installed (Debian: apt-get install php-fpm)",
@@ -89,26 +86,6 @@ export function decideRuntime(type: string, probe: HostProbe): HostRuntime {
   return { ok: true, family, version: program.version, note: runtimeNote(family, requested, program.version), binaries: { nginx: probe.nginx.path, runtime: program.path } };
 }
 
-/** The first line matching `pattern` in what `file args` prints (stdout or stderr), as a version. */
-function programVersion(file: string, args: string[], pattern: RegExp): HostProgram | null {
-  const run = spawnSync(file, args, { encoding: "utf8", timeout: 10_000, env: { PATH: SEARCH_DIRS.join(":") } as unknown as NodeJS.ProcessEnv });
-  const version = pattern.exec(`${run.stdout ?? ""}\n${run.stderr ?? ""}`)?.[1];
-  return run.status === 0 && version ? { path: file, version } : null;
-}
-
-function findProgram(name: string): string | null {
-  for (const dir of SEARCH_DIRS) {
-    const file = path.join(dir, name);
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
-
 let probed: HostProbe | undefined;
 
 /** The host's programs, probed once per process. */
@@ -116,10 +93,11 @@ export function probeHost(): HostProbe {
   if (probed) return probed;
   const found = (name: string, args: string[], pattern: RegExp) => {
     const file = findProgram(name);
-    return file ? programVersion(file, args, pattern) : null;
+    const version = file ? printedVersion(file, args, pattern) : null;
+    return file && version ? { path: file, version } : null;
   };
   const fpmNames = new Set<string>();
-  for (const dir of SEARCH_DIRS) {
+  for (const dir of HOST_PROGRAM_DIRS) {
     let names: string[] = [];
     try {
       names = fs.readdirSync(dir);
