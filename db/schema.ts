@@ -402,6 +402,8 @@ export const snapshots = pgTable(
     state: snapshotStateEnum().notNull().default("in_progress"),
     /** consistent: the environment takes no other activity meanwhile; live: it may. */
     consistency: text().$type<"consistent" | "live">().notNull(),
+    /** A consistent (safe) snapshot: how long its running services were stopped while their files were copied (null: none ran, or live). */
+    servicePauseMs: integer(),
     deployedCommit: text(),
     sizeBytes: bigint({ mode: "number" }),
     fileCount: integer(),

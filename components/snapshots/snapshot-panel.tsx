@@ -29,6 +29,12 @@ interface PanelData {
 /** In UTC, as every page shows times: the same text on the server and in any browser, so hydration agrees. */
 const when = (iso: string) => formatDateTime(new Date(iso));
 
+/** "Safe · databases paused 1.2 s", "Live · may be inconsistent". */
+function snapshotKind(s: SnapshotView): string {
+  if (s.consistency === "live") return "Live · may be inconsistent";
+  return s.servicePauseMs === null ? "Safe" : `Safe · databases paused ${(s.servicePauseMs / 1000).toFixed(1)} s`;
+}
+
 /** Backups / Snapshots of one environment: create, watch progress, restore, delete. */
 export function SnapshotPanel({ projectId, environment, overview, initial }: { projectId: string; environment: string; overview: ProjectOverview; initial: PanelData }) {
   // Active and deployed, as the project's events say (not as the page was first rendered).
@@ -74,7 +80,7 @@ export function SnapshotPanel({ projectId, environment, overview, initial }: { p
               <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
                 <span className="font-medium">{when(s.createdAt)}</span>
                 <SnapshotState snapshot={s} />
-                <span className="text-xs text-muted">{s.consistency}</span>
+                <span className="text-xs text-muted">{snapshotKind(s)}</span>
               </div>
               <div className="mt-0.5 text-xs text-muted">
                 {s.deployedCommit ? <code>{s.deployedCommit.slice(0, 12)}</code> : "no commit"}
@@ -149,13 +155,13 @@ function CreateSnapshotDialog({ projectId, environment, replaces, queryKey }: { 
             <label className="flex items-start gap-2">
               <input type="radio" name="consistency" value="consistent" defaultChecked className="mt-1" />
               <span>
-                <strong>Consistent</strong>: {environment} takes no other activity while its data is copied.
+                <strong>Safe</strong>: {environment} takes no other activity while its data is copied, and each running database is stopped cleanly while its files are copied (usually a second or two).
               </span>
             </label>
             <label className="flex items-start gap-2">
               <input type="radio" name="consistency" value="live" className="mt-1" />
               <span>
-                <strong>Live</strong>: activities keep running; files changing meanwhile may be caught mid-change.
+                <strong>Live</strong>: nothing is paused; a database writing meanwhile may be copied mid-change (a restore recovers it as after a power cut).
               </span>
             </label>
           </fieldset>

@@ -2,10 +2,21 @@ import "server-only";
 import type { Db } from "@/db/client";
 import type { Environment } from "@/db/schema";
 import { getRuntimeDriver } from "./driver/get-driver";
+import type { ServiceStatus } from "./driver/runtime-driver";
 import type { LogSink } from "./log-sink";
 import { serviceKindOf } from "./services/service-engines";
 import { environmentServiceCredentials } from "./services/stored-credentials";
 import { copyVolumes, serviceDataDir, type CopyResult } from "./volumes";
+
+/** The environment's services that keep data (MariaDB, PostgreSQL, `redis-persistent:`) and answer now. */
+export function runningDataServices(projectId: string, environmentName: string): ServiceStatus[] {
+  return getRuntimeDriver()
+    .serviceStatus(projectId, environmentName)
+    .filter((s) => {
+      const kind = serviceKindOf(s.type);
+      return s.state === "running" && kind.runnable && kind.persistent;
+    });
+}
 
 /**
  * Branch, Activate and Sync data: the target's data becomes a consistent copy of the source's.
@@ -20,10 +31,7 @@ import { copyVolumes, serviceDataDir, type CopyResult } from "./volumes";
  */
 export async function copyEnvironmentData(db: Db, projectId: string, from: string, to: Environment, log: LogSink, signal?: AbortSignal): Promise<CopyResult> {
   const driver = getRuntimeDriver();
-  const live = driver.serviceStatus(projectId, from).filter((s) => {
-    const kind = serviceKindOf(s.type);
-    return s.state === "running" && kind.runnable && kind.persistent;
-  });
+  const live = runningDataServices(projectId, from);
   const atRest = new Set<string>();
   const result = await copyVolumes(projectId, from, to.name, {
     empty: live.map((s) => `services/${s.serviceId}`),

@@ -9,7 +9,9 @@ import { removeTree } from "@/lib/paths";
 import { branchHead } from "@/lib/git/repository";
 import { deployWithVariables } from "@/lib/variables/deploy-with-variables";
 import { extractSnapshotArchive, writeSnapshotArchive } from "@/lib/runtime/snapshot-archive";
-import { liveGeneration, newGeneration, removeStaleGenerations, switchGeneration, volumesRoot } from "@/lib/runtime/volumes";
+import { runningDataServices } from "@/lib/runtime/copy-environment-data";
+import { getRuntimeDriver } from "@/lib/runtime/driver/get-driver";
+import { liveGeneration, newGeneration, removeStaleGenerations, serviceDataDir, switchGeneration, volumesRoot } from "@/lib/runtime/volumes";
 import { runTreeTool, skippedLines } from "@/lib/tree-tool";
 import type { SnapshotActivityKinds } from "./activity-kinds";
 import { removeSnapshotFiles, snapshotDir, snapshotTempDir } from "./snapshots";
@@ -46,18 +48,44 @@ async function createSnapshotArchive(ctx: HandlerContext, { snapshotId, replaces
   };
   const live = liveGeneration(projectId, ctx.environment.name);
   if (!live) return fail(`${ctx.environment.name} has no data to snapshot.`);
-  ctx.log.line(`${snapshot.consistency === "consistent" ? "Consistent snapshot: no other activity runs on" : "Live snapshot: activities may keep running on"} ${ctx.environment.name} while its data is archived.`);
+  const safe = snapshot.consistency === "consistent";
+  const running = runningDataServices(projectId, ctx.environment.name);
+  ctx.log.line(
+    safe
+      ? `Safe snapshot: no other activity runs on ${ctx.environment.name} while its data is copied${running.length > 0 ? `, and ${running.map((s) => s.serviceId).join(", ")} ${running.length === 1 ? "is" : "are"} stopped cleanly while ${running.length === 1 ? "its" : "their"} files are copied, then started again` : ""}.`
+      : `Live snapshot: nothing is paused and activities may keep running on ${ctx.environment.name}${running.length > 0 ? `; ${running.map((s) => s.serviceId).join(", ")} ${running.length === 1 ? "keeps" : "keep"} writing while ${running.length === 1 ? "its" : "their"} files are copied, so the copy may be inconsistent (a restore recovers it as after a power cut)` : ""}.`,
+  );
   const tmp = snapshotTempDir(projectId, snapshotId);
   await removeTree(tmp);
   fs.mkdirSync(tmp, { recursive: true, mode: 0o700 });
   const started = Date.now();
   let manifest;
+  let pausedMs: number | null = null;
   try {
     // First a copy beneath the live data that follows no link (reflinks where the file system
-    // allows), then the archive of that copy, which nothing else can write.
+    // allows), then the archive of that copy, which nothing else can write. A safe snapshot
+    // copies everything else first, then each running service's files while it is stopped.
     const staging = path.join(tmp, "staging");
-    const copied = await runTreeTool("copy", [live, staging]);
+    const held = safe ? running.map((s) => s.serviceId) : [];
+    const copied = await runTreeTool("copy", [live, staging, ...held.flatMap((id) => ["--empty", `services/${id}`])]);
     for (const line of skippedLines(copied)) ctx.log.line(line, "stderr");
+    if (held.length > 0) {
+      const hold = await getRuntimeDriver().holdServices(projectId, ctx.environment.name, held, ctx.log, async (stopped) => {
+        for (const id of stopped) {
+          fs.rmdirSync(path.join(staging, "services", id));
+          const files = await runTreeTool("copy", [serviceDataDir(live, id), path.join(staging, "services", id)]);
+          for (const line of skippedLines(files)) ctx.log.line(line, "stderr");
+        }
+        return stopped;
+      });
+      // One that stopped on its own meanwhile is copied at rest.
+      for (const id of held.filter((id) => !hold.held.includes(id))) {
+        fs.rmdirSync(path.join(staging, "services", id));
+        await runTreeTool("copy", [serviceDataDir(live, id), path.join(staging, "services", id)]);
+      }
+      pausedMs = hold.pausedMs;
+      ctx.log.line(`${hold.held.join(", ")} ${hold.held.length === 1 ? "was" : "were"} stopped for ${(pausedMs / 1000).toFixed(1)} s while ${hold.held.length === 1 ? "its" : "their"} files were copied, and ${hold.held.length === 1 ? "answers" : "answer"} again.`);
+    }
     manifest = await writeSnapshotArchive({
       sourceDir: staging,
       targetDir: tmp,
@@ -82,6 +110,7 @@ async function createSnapshotArchive(ctx: HandlerContext, { snapshotId, replaces
     .set({
       state: "complete",
       completedAt: new Date(),
+      servicePauseMs: pausedMs,
       // The data's own size (its files' bytes), not the archive's, which tar pads to whole records.
       sizeBytes: manifest.files.reduce((sum, f) => sum + (f.type === "file" ? f.size : 0), 0),
       fileCount: manifest.files.filter((f) => f.type === "file").length,
@@ -120,6 +149,8 @@ async function restoreSnapshot(ctx: HandlerContext, { snapshotId }: { snapshotId
     ctx.log.line(message, "stderr");
     return { ok: false, message };
   }
+  // Nothing may run on the data being replaced: the deploy below starts the services again on the snapshot's.
+  await getRuntimeDriver().stopServices(projectId, ctx.environment.name, `${ctx.environment.name}'s data is being replaced by a snapshot's: stopping its services until its deploy starts them on it.`);
   await switchGeneration(root, generation);
   ctx.log.line(`Every checksum matched (${manifest.files.filter((f) => f.type === "file").length} files, ${formatBytes(manifest.totalBytes)}); ${ctx.environment.name}'s data is now the snapshot's. Git is untouched.`);
   const commit = ctx.environment.deployedCommit ?? (await branchHead(projectId, ctx.environment.name));

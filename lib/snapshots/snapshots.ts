@@ -38,6 +38,8 @@ export interface SnapshotView {
   environmentName: string;
   state: Snapshot["state"];
   consistency: Snapshot["consistency"];
+  /** Safe snapshots: how long the running services were stopped while their files were copied. */
+  servicePauseMs: number | null;
   deployedCommit: string | null;
   sizeBytes: number | null;
   fileCount: number | null;
@@ -73,6 +75,7 @@ export async function listSnapshots(db: Db, access: ProjectAccess, env: Environm
       environmentName: s.environmentName,
       state: s.state,
       consistency: s.consistency,
+      servicePauseMs: s.servicePauseMs,
       deployedCommit: s.deployedCommit,
       sizeBytes: s.sizeBytes,
       fileCount: s.fileCount,

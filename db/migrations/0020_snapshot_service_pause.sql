@@ -1,0 +1,1 @@
+ALTER TABLE "snapshots" ADD COLUMN "service_pause_ms" integer;
