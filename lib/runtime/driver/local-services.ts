@@ -205,18 +205,32 @@ export async function copyLocalRunningService(request: ServiceCopyOrder): Promis
       runtimeDir: path.join(copyDir, "instance"),
       credentials: request.targetCredentials,
       log: appLogTarget(projectId, to, serviceLogName(serviceId)),
-      graceMs: config.APP_STOP_GRACE * 1000,
+      // Its clean stop writes everything it loaded: it gets two minutes before a kill (then the engine's recovery makes it whole).
+      graceMs: Math.max(config.APP_STOP_GRACE, 120) * 1000,
+      purpose: "load",
     });
     if (!target.ok) return { ok: false, message: `The service ${serviceId} could not be copied: ${target.message}` };
+    const times: string[] = [];
+    const lap = (() => {
+      let at = Date.now();
+      return (what: string) => {
+        times.push(`${what} in ${((Date.now() - at) / 1000).toFixed(1)} s`);
+        at = Date.now();
+      };
+    })();
     try {
       const ready = await target.instance.waitUntilReady(config.APP_START_TIMEOUT * 1000, request.signal);
       if (!ready.ok) return { ok: false, message: `The copy of ${serviceId} could not start its target: ${ready.message}` };
+      lap("its target started");
       const r = await runServiceCopy({ ...copy, target: { socketDir: target.instance.socketPath ? path.dirname(target.instance.socketPath) : null, dataDir: null, credentials: request.targetCredentials } });
       if (!r.ok) return r;
+      lap("dumped and loaded");
     } finally {
       // A clean shutdown: the target's own instance starts on these files at its deploy.
       await target.instance.stop(`The copy of ${serviceId} from ${from} is loaded; stopping the instance that loaded it.`);
     }
+    lap("stopped cleanly");
+    log.line(`The copy of ${serviceId}: ${times.join(", ")}.`);
     return { ok: true, method: COPY_METHODS[engine.engine], ms: Date.now() - started };
   } finally {
     await removeTree(copyDir).catch(() => undefined);

@@ -89,8 +89,15 @@ export interface ServiceFiles {
   files: Record<string, string>;
 }
 
+/**
+ * How an instance is used: `serve` (the environment's own), or `load` (a temporary one that a
+ * copy fills before it is stopped cleanly and switched in: each commit need not reach the disk
+ * on its own, since a crash discards the whole copy and a clean stop writes everything).
+ */
+export type InstancePurpose = "serve" | "load";
+
 /** MariaDB: the option file (no TCP: skip-networking; its socket in the socket folder) and the SQL run at each start (init-file). */
-export function buildMariadbFiles(memory: ServiceMemory, credentials: ServiceCredentials): ServiceFiles {
+export function buildMariadbFiles(memory: ServiceMemory, credentials: ServiceCredentials, purpose: InstancePurpose = "serve"): ServiceFiles {
   checkCredentials(credentials);
   const user = credentials.username ?? "user";
   const mb = (bytes: number) => Math.floor(bytes / (1024 * 1024));
@@ -117,6 +124,12 @@ export function buildMariadbFiles(memory: ServiceMemory, credentials: ServiceCre
       ["query_cache_size", 0],
       ["local_infile", false],
       ["skip-log-bin", true],
+      ...(purpose === "load"
+        ? ([
+            ["innodb_flush_log_at_trx_commit", 2],
+            ["innodb_doublewrite", false],
+          ] as const)
+        : []),
     ],
     ["# Written by the console for one service instance. Changes are overwritten at its next start.", "[mysqld]"],
   );
@@ -166,7 +179,7 @@ export function buildRedisFiles(memory: ServiceMemory, credentials: ServiceCrede
 }
 
 /** PostgreSQL: no TCP (listen_addresses ''), its socket in the socket folder, passwords required, and the SQL that applies the credentials at each start (single-user mode). */
-export function buildPostgresqlFiles(memory: ServiceMemory, credentials: ServiceCredentials): ServiceFiles {
+export function buildPostgresqlFiles(memory: ServiceMemory, credentials: ServiceCredentials, purpose: InstancePurpose = "serve"): ServiceFiles {
   checkCredentials(credentials);
   const user = credentials.username ?? DATABASE_NAME;
   const mb = (bytes: number) => `${Math.floor(bytes / (1024 * 1024))}MB`;
@@ -190,6 +203,8 @@ export function buildPostgresqlFiles(memory: ServiceMemory, credentials: Service
       ["logging_collector", false],
       ["log_destination", "stderr"],
       ["password_encryption", "scram-sha-256"],
+      // A loading instance's commits wait for no WAL flush (its clean stop flushes it all).
+      ...(purpose === "load" ? ([["synchronous_commit", false]] as const) : []),
     ],
     ["# Written by the console for one service instance. Changes are overwritten at its next start."],
   );

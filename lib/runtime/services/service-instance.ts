@@ -17,7 +17,7 @@ import { hasPerl, sandboxedCommand } from "@/lib/runtime/sandbox-command";
 import { hookSeccomp } from "@/lib/runtime/seccomp";
 import { SupervisedProcess, type LineTarget, type ProcessState } from "@/lib/runtime/supervisor/supervised-process";
 import { processesMemory } from "@/lib/runtime/supervisor/process-tree";
-import { buildMariadbFiles, buildPostgresqlFiles, buildRedisFiles, SERVICE_SANDBOX, SOCKET_NAMES, type ServiceCredentials } from "./service-config";
+import { buildMariadbFiles, buildPostgresqlFiles, buildRedisFiles, SERVICE_SANDBOX, SOCKET_NAMES, type InstancePurpose, type ServiceCredentials } from "./service-config";
 import { serviceFileSizeBytes, serviceMemory, type ServiceEngine } from "./service-engines";
 import { hostServiceEngine } from "./service-host";
 import { MARIADB_LAUNCHER, POSTGRESQL_LAUNCHER, REDIS_LAUNCHER } from "./service-launchers";
@@ -40,6 +40,8 @@ export interface ServiceInstanceSpec {
   log: LineTarget;
   /** SIGTERM → SIGKILL. */
   graceMs: number;
+  /** A temporary instance a copy loads (service-config.ts InstancePurpose); the environment's own serves. */
+  purpose?: InstancePurpose;
 }
 
 export type ServiceStartOutcome = { ok: true; instance: ServiceInstance } | { ok: false; message: string };
@@ -145,7 +147,7 @@ export class ServiceInstance {
 /** The files of the instance's conf/ folder for its engine. */
 function configFiles(spec: ServiceInstanceSpec, engine: Extract<ServiceEngine, { ok: true }>): Record<string, string> {
   const memory = serviceMemory(engine.engine, spec.service);
-  const files = engine.engine === "mariadb" ? buildMariadbFiles(memory, spec.credentials) : engine.engine === "redis" ? buildRedisFiles(memory, spec.credentials, engine.persistent) : buildPostgresqlFiles(memory, spec.credentials);
+  const files = engine.engine === "mariadb" ? buildMariadbFiles(memory, spec.credentials, spec.purpose) : engine.engine === "redis" ? buildRedisFiles(memory, spec.credentials, engine.persistent) : buildPostgresqlFiles(memory, spec.credentials, spec.purpose);
   return { ...files.files, passwd: PASSWD, group: GROUP };
 }
 
