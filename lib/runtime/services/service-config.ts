@@ -161,6 +161,8 @@ export function buildRedisFiles(memory: ServiceMemory, credentials: ServiceCrede
       ["pidfile", "/tmp/redis.pid"],
       ["requirepass", credentials.password],
       ["maxmemory", memory.cacheBytes],
+      // Clients beyond this are refused with an error (Redis's default, 10,000, would need as many descriptors).
+      ["maxclients", 1000],
       ["maxmemory-policy", persistent ? "noeviction" : "allkeys-lru"],
       // A cache keeps nothing on disk (a restart empties it); a persistent one its append-only file and snapshots.
       ["dir", persistent ? `${SERVICE_SANDBOX.data}/redis` : "/tmp"],
