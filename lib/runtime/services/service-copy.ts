@@ -74,27 +74,30 @@ export function clientBinDir(engine: ServiceEngineName, serverProgram: string): 
   return "/usr/bin";
 }
 
+/** The option file of a MariaDB client that logs in as root through the socket in `socketDir` (a path inside the client's sandbox). */
+export function mariadbRootOptionFile(credentials: ServiceCredentials, socketDir: string): string {
+  return formatConfigFile(
+    "mariadb",
+    [
+      ["user", "root"],
+      ["password", credentials.adminPassword],
+      ["socket", `${socketDir}/${SOCKET_NAMES.mariadb}`],
+      ["default-character-set", "utf8mb4"],
+    ],
+    ["[client]"],
+  );
+}
+
+/** One line of a PostgreSQL password file (PGPASSFILE) for `user`: its fields are separated by ":", and ":" and "\" in a value are escaped with "\" (generated passwords have neither). */
+export function pgpassLine(user: string, password: string): string {
+  const field = (s: string) => s.replace(/[\\:]/g, (c) => `\\${c}`);
+  return `*:*:*:${field(user)}:${field(password)}\n`;
+}
+
 /** The option files the copy's clients read (owner-only, in a folder the server made for this copy). */
 export function copyConfigFiles(engine: ServiceEngineName, source: ServiceCredentials, target: ServiceCredentials): Record<string, string> {
-  if (engine === "mariadb") {
-    const client = (credentials: ServiceCredentials, socketDir: string) =>
-      formatConfigFile(
-        "mariadb",
-        [
-          ["user", "root"],
-          ["password", credentials.adminPassword],
-          ["socket", `${socketDir}/${SOCKET_NAMES.mariadb}`],
-          ["default-character-set", "utf8mb4"],
-        ],
-        ["[client]"],
-      );
-    return { "source.cnf": client(source, COPY_SANDBOX.source), "target.cnf": client(target, COPY_SANDBOX.target) };
-  }
-  if (engine === "postgresql") {
-    // The password file's fields are separated by ":"; ":" and "\" in a value are escaped with "\". Generated passwords have neither.
-    const field = (s: string) => s.replace(/[\\:]/g, (c) => `\\${c}`);
-    return { pgpass: `*:*:*:postgres:${field(source.adminPassword)}\n*:*:*:${field(target.username ?? DATABASE_NAME)}:${field(target.password)}\n` };
-  }
+  if (engine === "mariadb") return { "source.cnf": mariadbRootOptionFile(source, COPY_SANDBOX.source), "target.cnf": mariadbRootOptionFile(target, COPY_SANDBOX.target) };
+  if (engine === "postgresql") return { pgpass: pgpassLine("postgres", source.adminPassword) + pgpassLine(target.username ?? DATABASE_NAME, target.password) };
   // Checked like every configuration value (no control character, so no second line).
   quoteConfigValue("redis", source.password);
   return { "source.auth": source.password };

@@ -26,6 +26,8 @@ import { listSnapshots, snapshotLimit } from "@/lib/snapshots/snapshots";
 import { getEnvironmentFromParams } from "@/lib/session/page-access";
 import { environmentUrls } from "@/lib/runtime/deploy";
 import { DataSizes, DataSizesPending } from "@/components/environments/data-sizes";
+import { DownloadDatabase } from "@/components/environments/download-database";
+import { listDatabaseDownloads } from "@/lib/environments/database-download";
 import { SiteStatus } from "@/components/environments/site-status";
 import { getEnvironmentSite } from "@/lib/environments/runtime-status";
 import { describeSite } from "@/lib/environments/site-status";
@@ -193,6 +195,7 @@ export default async function EnvironmentPage({ params }: Props) {
               <DataSizes projectId={projectId} environment={env.name} config={config} />
             </Suspense>
           ) : null}
+          {config ? <DownloadDatabase links={listDatabaseDownloads(access, env, config)} /> : null}
         </aside>
       </div>
     </>
