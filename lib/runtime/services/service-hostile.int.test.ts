@@ -76,6 +76,40 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms: nu
   return last;
 }
 
+describe.skipIf(Boolean(why))("a database filled past its disk", () => {
+  it("says so in its log and its status; its neighbour is unaffected", async () => {
+    const { startServiceInstance } = await import("./service-instance");
+    const neighbour = await start("disk-neighbour", "mysql:10.6");
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-hostile-disk-"));
+    folders.push(dataDir);
+    const log = recordingLog();
+    const runtimeDir = serviceRuntimeDir(project, "disk-flooded", "db");
+    const credentials = generateServiceCredentials("mariadb");
+    // A MariaDB's own files take ~100 MB: a disk of 160 MB leaves it ~60 MB, which two tables of 40 MB pass together (each file alone is within it).
+    const outcome = await startServiceInstance({ projectId: project, environmentName: "disk-flooded", serviceId: "db", service: { type: "mysql:10.6", disk: 160 }, dataDir, runtimeDir, credentials, log: log.log, graceMs: 10_000, diskCheckMs: 300 });
+    if (!outcome.ok) throw new Error(outcome.message);
+    try {
+      expect(await outcome.instance.waitUntilReady(60_000)).toEqual({ ok: true });
+      for (const table of ["a", "b"]) {
+        const r = await mariadb(runtimeDir, credentials, `CREATE TABLE ${table} (payload VARCHAR(1024)) ENGINE=InnoDB; INSERT INTO ${table} SELECT REPEAT(MD5(seq), 30) FROM seq_1_to_40000;`);
+        expect(r.code, r.err).toBe(0);
+      }
+      const said = await eventually(async () => log.text(), (t) => /uses [\d,]+ MB, more than its disk of 160 MB/.test(t), 30_000);
+      expect(said).toMatch(/The service db uses [\d,]+ MB, more than its disk of 160 MB \(disk in \.magento\/services\.yaml\): writes may fail\. Delete data, or raise its disk and redeploy\./);
+      expect(outcome.instance.diskUse).toMatchObject({ over: true, limitBytes: 160 * 1024 * 1024 });
+      // The neighbour writes as before.
+      const other = await mariadb(neighbour.runtimeDir, neighbour.spec.credentials, "CREATE TABLE t (v INT); INSERT INTO t VALUES (1); SELECT COUNT(*) FROM t;");
+      expect(other, other.err).toMatchObject({ code: 0, out: "1" });
+      // Data deleted: back under, and said.
+      expect((await mariadb(runtimeDir, credentials, "DROP TABLE a; DROP TABLE b;")).code).toBe(0);
+      const back = await eventually(async () => log.text(), (t) => /uses [\d,]+ MB of its disk of 160 MB again/.test(t), 30_000);
+      expect(back).toMatch(/of its disk of 160 MB again/);
+    } finally {
+      await outcome.instance.stop("test over", 0);
+    }
+  }, 120_000);
+});
+
 describe.skipIf(Boolean(why))("10,000 connections at once", () => {
   it("to a MariaDB: beyond its 100 it refuses, the neighbour answers, and it answers its application again once they close", async () => {
     const flooded = await start("flooded", "mysql:10.6");

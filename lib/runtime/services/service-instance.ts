@@ -17,6 +17,7 @@ import { hasPerl, sandboxedCommand } from "@/lib/runtime/sandbox-command";
 import { hookSeccomp } from "@/lib/runtime/seccomp";
 import { SupervisedProcess, type LineTarget, type ProcessState } from "@/lib/runtime/supervisor/supervised-process";
 import { processesMemory } from "@/lib/runtime/supervisor/process-tree";
+import { usedBytes } from "@/lib/runtime/disk-watch";
 import { buildMariadbFiles, buildPostgresqlFiles, buildRedisFiles, SERVICE_SANDBOX, SOCKET_NAMES, type InstancePurpose, type ServiceCredentials } from "./service-config";
 import { serviceFileSizeBytes, serviceMemory, type ServiceEngine } from "./service-engines";
 import { hostServiceEngine } from "./service-host";
@@ -42,6 +43,15 @@ export interface ServiceInstanceSpec {
   graceMs: number;
   /** A temporary instance a copy loads (service-config.ts InstancePurpose); the environment's own serves. */
   purpose?: InstancePurpose;
+  /** How often its data is measured against its disk (watchDisk); 30 s unless said. */
+  diskCheckMs?: number;
+}
+
+/** A service's data against its `disk`. */
+export interface DiskUse {
+  usedBytes: number;
+  limitBytes: number;
+  over: boolean;
 }
 
 export type ServiceStartOutcome = { ok: true; instance: ServiceInstance } | { ok: false; message: string };
@@ -78,6 +88,37 @@ export class ServiceInstance {
   get lastExit() {
     return this.process.lastExit;
   }
+  /** What its data used at the last check, against its `disk` (null: it keeps no data, or not checked yet). */
+  get diskUse(): DiskUse | null {
+    return this.disk.use;
+  }
+
+  /**
+   * Checks the blocks its data folder uses every `everyMs` (`du`, following no link) against its
+   * `disk`: the first time it is over, its log says so (and again when it is back under). Each
+   * file is already capped at `disk` (RLIMIT_FSIZE); this says when all of them together pass it.
+   */
+  watchDisk(everyMs: number): void {
+    const dataDir = this.spec.dataDir;
+    if (!dataDir || this.disk.timer) return;
+    const limitBytes = serviceFileSizeBytes(this.spec.service);
+    const check = async () => {
+      if (this.stopping) return;
+      const used = await usedBytes([dataDir]).catch(() => null);
+      if (used === null || this.stopping) return;
+      const over = used > limitBytes;
+      const was = this.disk.use?.over ?? false;
+      this.disk.use = { usedBytes: used, limitBytes, over };
+      const mb = (b: number) => `${Math.round(b / 1024 / 1024).toLocaleString("en-US")} MB`;
+      if (over && !was) this.spec.log.line(`The service ${this.spec.serviceId} uses ${mb(used)}, more than its disk of ${mb(limitBytes)} (disk in .magento/services.yaml): writes may fail. Delete data, or raise its disk and redeploy.`, "stderr");
+      if (!over && was) this.spec.log.line(`The service ${this.spec.serviceId} uses ${mb(used)} of its disk of ${mb(limitBytes)} again.`);
+    };
+    this.disk.timer = setInterval(() => void check(), everyMs);
+    this.disk.timer.unref?.();
+    void check();
+  }
+  private readonly disk: { timer: NodeJS.Timeout | null; use: DiskUse | null } = { timer: null, use: null };
+
   get startedAt() {
     return this.process.startedAt;
   }
@@ -136,6 +177,7 @@ export class ServiceInstance {
 
   /** Stops it for good: SIGTERM (a clean shutdown of the engine), SIGKILL after `graceMs`; its cgroup is removed. */
   stop(reason: string, graceMs?: number): Promise<void> {
+    if (this.disk.timer) clearInterval(this.disk.timer);
     this.stopping ??= (async () => {
       await this.process.stop(reason, graceMs);
       await this.cgroup?.remove();
@@ -213,5 +255,6 @@ export async function startServiceInstance(spec: ServiceInstanceSpec): Promise<S
   const instance = new ServiceInstance(spec, engine, supervised, cgroup);
   spec.log.line(`Starting ${label}${engine.note ? ` (${engine.note})` : ""}: memory ${Math.round(memory.limitBytes / 1024 / 1024)} MB${cgroup ? "" : " (per process: no cgroup can be made here)"}.`);
   supervised.start();
+  if (persistent && spec.purpose !== "load") instance.watchDisk(spec.diskCheckMs ?? 30_000);
   return { ok: true, instance };
 }
