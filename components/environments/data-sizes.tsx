@@ -1,13 +1,27 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
 import { formatBytes } from "@/lib/format-bytes";
 import type { ProjectConfig } from "@/lib/config/parse-config";
 import { volumeSpecs, volumeSizes } from "@/lib/runtime/volumes";
+import { getServiceLines } from "@/lib/topology/get-service-lines";
+import { diskUsedText, type ServiceLine } from "@/lib/topology/service-state";
+import { logHref, TONE_DOT, TONE_TEXT } from "./site-status";
+
+/** One box of the environment page's side column, named by its heading. */
+function Panel({ id, title, children }: { id: string; title: string; children: ReactNode }) {
+  return (
+    <section aria-labelledby={id} className="rounded-lg border border-border bg-surface p-4 text-sm">
+      <h2 id={id} className="mb-2 font-semibold">
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+}
 
 function DataTable({ rows }: { rows: { name: string; kind: string; relPath: string; size: string }[] }) {
   return (
-    <section aria-labelledby="env-data" className="rounded-lg border border-border bg-surface p-4 text-sm">
-      <h2 id="env-data" className="mb-2 font-semibold">
-        Data
-      </h2>
+    <Panel id="env-data" title="Data">
       <table className="w-full text-xs">
         <thead className="text-left text-muted">
           <tr>
@@ -26,18 +40,72 @@ function DataTable({ rows }: { rows: { name: string; kind: string; relPath: stri
           ))}
         </tbody>
       </table>
-    </section>
+    </Panel>
   );
 }
 
 /**
- * Each volume's used size. Sizing walks the files (tens of milliseconds at 10,000 files), so
- * the page renders it in a Suspense boundary: the rest of the page does not wait for it.
+ * Each service of services.yaml: its state in words, what runs it, its memory and its disk used
+ * of its `disk` (the topology's service nodes say the same), or why it does not run here.
+ */
+function ServiceList({ projectId, environment, config, lines, used }: { projectId: string; environment: string; config: ProjectConfig; lines: Record<string, ServiceLine | null>; used: Map<string, number> }) {
+  const services = Object.entries(lines).filter((e): e is [string, ServiceLine] => e[1] !== null);
+  if (services.length === 0) return null;
+  return (
+    <Panel id="env-services" title="Services">
+      <ul className="space-y-2 text-xs">
+        {services.map(([id, line]) => {
+          const bytes = used.get(id);
+          const facts = [line.runs, line.memory && `${line.memory} memory`, bytes !== undefined ? `disk ${diskUsedText(bytes, config.services[id]?.disk)}` : null].filter(Boolean);
+          return (
+            <li key={id} data-testid={`service-${id}`} className="[overflow-wrap:anywhere]">
+              <p>
+                <span aria-hidden className={`mr-1.5 inline-block size-2 rounded-full ${TONE_DOT[line.tone]}`} />
+                <span className="font-mono">{id}</span> <span className={`whitespace-nowrap font-medium ${TONE_TEXT[line.tone]}`}>{line.label}</span>
+                {/* Each fact kept whole: the line wraps between them, a separator at the end of its line. */}
+                {facts.map((fact) => (
+                  <span key={fact} className="text-muted">
+                    {"\u00a0· "}
+                    <span className="whitespace-nowrap">{fact}</span>
+                  </span>
+                ))}
+                {line.log && line.tone !== "success" ? (
+                  <>
+                    {" "}
+                    <Link href={logHref(projectId, environment, line.log)} className="font-medium text-accent hover:underline">
+                      {line.log}.log →
+                    </Link>
+                  </>
+                ) : null}
+              </p>
+              {line.note ? <p className="text-muted">{line.note}</p> : null}
+              {line.detail ? <p className="text-muted">{line.detail}</p> : null}
+            </li>
+          );
+        })}
+      </ul>
+    </Panel>
+  );
+}
+
+/**
+ * Each volume's used size, and each service's state beside its disk. Sizing walks the files
+ * (tens of milliseconds at 10,000 files), so the page renders it in a Suspense boundary: the
+ * rest of the page does not wait for it. A change of a service's state renders it again (the
+ * project's event stream).
  */
 export async function DataSizes({ projectId, environment, config }: { projectId: string; environment: string; config: ProjectConfig }) {
   const volumes = await volumeSizes(projectId, environment, config);
-  if (volumes.length === 0) return null;
-  return <DataTable rows={volumes.map((v) => ({ ...v, size: formatBytes(v.bytes) }))} />;
+  const used = new Map(volumes.filter((v) => v.kind === "service").map((v) => [v.name, v.bytes]));
+  // (The page renders this for an environment the user may see, active: an inactive one runs nothing.)
+  const services = <ServiceList projectId={projectId} environment={environment} config={config} lines={getServiceLines(projectId, environment, config)} used={used} />;
+  if (volumes.length === 0) return services;
+  return (
+    <>
+      <DataTable rows={volumes.map((v) => ({ ...v, size: formatBytes(v.bytes) }))} />
+      {services}
+    </>
+  );
 }
 
 /** What shows while the sizes are measured: the same table, sizes pending. */

@@ -1,12 +1,14 @@
 "use client";
 
 import Link from "next/link";
-import { useMemo, useState } from "react";
+import { useMemo, useState, type ReactNode } from "react";
+import { Spoken } from "@/components/ui/spoken";
 import { logHref, TONE_DOT, TONE_TEXT } from "@/components/environments/site-status";
 import type { ProcessLine } from "@/lib/environments/site-status";
 import type { SourceExcerpt } from "@/lib/topology/source-excerpt";
 import { formatBytes } from "@/lib/format-bytes";
 import type { EnvironmentTopology, TopologyNode } from "@/lib/topology/environment-graph";
+import { diskUsedText, type ServiceLine } from "@/lib/topology/service-state";
 import { TOPOLOGY_NODE_H as NODE_H, TOPOLOGY_NODE_W as NODE_W, type TopologyLayout } from "@/lib/topology/topology-size";
 import { GraphCanvas, type CanvasEdge, type CanvasNode } from "./graph-canvas";
 
@@ -20,6 +22,13 @@ const KIND_LABEL: Record<TopologyNode["kind"], string> = {
   service: "Service",
   filesystem: "File system",
 };
+/** A service node's border follows its state (a service that does not run here is not drawn as a healthy one). */
+const SERVICE_TONE: Record<ServiceLine["tone"], string> = {
+  success: "border-success/60",
+  progress: "border-accent/60",
+  danger: "border-danger/70",
+  muted: "border-muted/50",
+};
 const KIND_TONE: Record<TopologyNode["kind"], string> = {
   fastly: "border-[#e11d48]/50",
   "load-balancer": "border-focus/60",
@@ -31,8 +40,8 @@ const KIND_TONE: Record<TopologyNode["kind"], string> = {
   filesystem: "border-muted/60",
 };
 
-/** A process's state on its node: a dot and a word ("running", "crash loop"). */
-function RuntimeBadge({ runtime }: { runtime: ProcessLine }) {
+/** A process's or a service's state on its node: a dot and words ("running", "crash loop", "Does not run here"). */
+function RuntimeBadge({ runtime }: { runtime: Pick<ProcessLine, "label" | "tone"> }) {
   return (
     <span className={`flex shrink-0 items-center gap-1 text-[10px] font-semibold ${TONE_TEXT[runtime.tone]}`} data-testid="node-runtime">
       <span aria-hidden className={`inline-block size-1.5 rounded-full ${TONE_DOT[runtime.tone]}`} />
@@ -41,11 +50,32 @@ function RuntimeBadge({ runtime }: { runtime: ProcessLine }) {
   );
 }
 
-function TopologyCard({ node: n, selected }: { node: TopologyNode; selected: boolean }) {
-  const runtime = n.runtime;
+/** A service node's last two lines: what runs it and its memory (or its type, when it does not run here), and its disk. */
+function serviceLines(n: TopologyNode, service: ServiceLine, used: number | undefined): [ReactNode, string | null] {
+  const disk = diskOf(n);
+  // (Its memory is bare, as the application's is: the word would not fit beside "PostgreSQL 15"; a screen reader hears it.)
+  const runs = service.runs ? (
+    <>
+      {service.runs}
+      {service.memory ? (
+        <>
+          {` · ${service.memory}`}
+          <Spoken> memory</Spoken>
+        </>
+      ) : null}
+    </>
+  ) : (
+    (n.facts[0] ?? "")
+  );
+  return [runs, used !== undefined ? `disk ${diskUsedText(used, disk)}` : disk ? null : "no disk"];
+}
+
+function TopologyCard({ node: n, selected, used }: { node: TopologyNode; selected: boolean; used: number | undefined }) {
+  const runtime = n.runtime ?? n.service;
+  const [facts, more] = n.service ? serviceLines(n, n.service, used) : [n.facts.slice(0, 2).join(" · "), n.runtime ? n.runtime.facts.join(" · ") : null];
   return (
     <div
-      className={`h-full w-full rounded-lg border-2 bg-surface px-3 text-left text-xs shadow-sm ${runtime ? "py-1.5" : "py-2"} ${runtime?.tone === "danger" ? "border-danger/70" : KIND_TONE[n.kind]} ${selected ? "ring-2 ring-focus" : ""}`}
+      className={`h-full w-full rounded-lg border-2 bg-surface px-3 text-left text-xs shadow-sm ${runtime ? "py-1.5" : "py-2"} ${n.service ? SERVICE_TONE[n.service.tone] : runtime?.tone === "danger" ? "border-danger/70" : KIND_TONE[n.kind]} ${selected ? "ring-2 ring-focus" : ""}`}
     >
       {/* The node's accessible name is this text: the spaces and the screen-reader words keep it a sentence. */}
       <div className="flex items-center gap-1">
@@ -67,9 +97,9 @@ function TopologyCard({ node: n, selected }: { node: TopologyNode; selected: boo
         ) : null}
       </div>{" "}
       <div className="truncate font-semibold text-foreground">{n.label}</div>{" "}
-      <div className="truncate text-muted">{n.facts.slice(0, 2).join(" · ")}</div>{" "}
+      <div className="truncate text-muted">{facts}</div>{" "}
       {/* (The log link is drawn over this line's right end, outside the node's button.) */}
-      {runtime ? <div className="truncate pr-10 text-muted">{runtime.facts.join(" · ")}</div> : null}
+      {more !== null ? <div className={`truncate text-muted ${runtime && "log" in runtime && runtime.log ? "pr-10" : ""}`}>{more}</div> : null}
     </div>
   );
 }
@@ -77,6 +107,11 @@ function TopologyCard({ node: n, selected }: { node: TopologyNode; selected: boo
 /** Which entry of `used` a node's disk is: its service, or the application's mounts (every node group shares them). */
 const usedKey = (n: TopologyNode) => (n.kind === "service" ? `service:${n.id.split("service:")[1]}` : n.kind === "app" ? "app" : "");
 const diskOf = (n: TopologyNode) => (n.source?.value as { disk?: number } | undefined)?.disk;
+/** The Logs tab's log a node links to: its process's, or its service engine's. */
+const logOf = (n: TopologyNode) => n.runtime?.log ?? n.service?.log ?? null;
+/** A state with what stands beside it ("Running · MariaDB 10.11 · 41 MiB · no restarts"), for the side panel and the table. */
+const stateFacts = (n: TopologyNode): string[] =>
+  n.runtime ? n.runtime.facts : n.service ? [n.service.runs, n.service.memory && `${n.service.memory} memory`, n.service.restarts].filter((f): f is string => !!f) : [];
 /**
  * The environment's topology: zoom, pan, fit; nodes reachable by keyboard (Tab, Enter opens
  * the side panel); a table of the same data below for screen readers and copying.
@@ -120,19 +155,19 @@ export function TopologyGraph({
         y: offset.y + p.y,
         w: p.w,
         h: p.h,
-        children: <TopologyCard node={n} selected={selected === n.id} />,
-        over: n.runtime ? (
+        children: <TopologyCard node={n} selected={selected === n.id} used={used[usedKey(n)]} />,
+        over: logOf(n) ? (
           <Link
-            href={logHref(projectId, environmentName, n.runtime.log)}
+            href={logHref(projectId, environmentName, logOf(n)!)}
             className="absolute bottom-1.5 right-2.5 rounded px-0.5 text-[11px] font-medium leading-4 text-accent hover:underline"
-            aria-label={`${n.kind === "app" ? "Application" : "Worker"} ${n.label}: its log (${n.runtime.log})`}
+            aria-label={`${KIND_LABEL[n.kind]} ${n.label}: its log (${logOf(n)})`}
           >
             log →
           </Link>
         ) : undefined,
       };
     });
-  }, [positions, topology, selected, projectId, environmentName]);
+  }, [positions, topology, selected, projectId, environmentName, used]);
   const edges: CanvasEdge[] = useMemo(() => topology.edges.map((e) => ({ id: e.id, source: e.source, target: e.target, label: e.label, secondary: e.secondary })), [topology]);
   const current = topology.nodes.find((n) => n.id === selected) ?? null;
   const excerpt = current ? excerpts[current.id] : undefined;
@@ -181,14 +216,8 @@ export function TopologyGraph({
                 </button>
               </div>
               <h2 className="text-base font-semibold">{current.label}</h2>
-              {current.runtime ? (
-                <p data-testid="selected-runtime">
-                  <span className={`font-semibold ${TONE_TEXT[current.runtime.tone]}`}>{current.runtime.label[0]!.toUpperCase() + current.runtime.label.slice(1)}</span>
-                  {current.runtime.facts.length ? <span className="text-muted"> · {current.runtime.facts.join(" · ")}</span> : null} ·{" "}
-                  <Link href={logHref(projectId, environmentName, current.runtime.log)} className="font-medium text-accent hover:underline">
-                    {current.runtime.log}.log →
-                  </Link>
-                </p>
+              {current.runtime ?? current.service ? (
+                <SelectedState node={current} projectId={projectId} environmentName={environmentName} />
               ) : null}
               {current.changed ? <p className="text-danger">Its configuration changed at the branch head: redeploy to apply.</p> : null}
               {current.variablesChanged ? <p className="text-accent">Variables changed — redeploy to apply: the last deploy ran with other variables.</p> : null}
@@ -226,7 +255,8 @@ export function TopologyGraph({
       <details className="rounded-lg border border-border bg-surface p-4 text-sm" open={positions === null}>
         <summary className="cursor-pointer font-medium">Table view</summary>
         <div className="relative mt-2 overflow-x-auto">
-          <table className="w-full text-left text-xs [overflow-wrap:anywhere]">
+          {/* Wider than a phone: it scrolls sideways there rather than break names letter by letter. */}
+          <table className="w-full min-w-[36rem] text-left text-xs [overflow-wrap:anywhere]">
             <thead className="text-muted">
               <tr>
                 <th className="pr-3 font-normal">Kind</th>
@@ -240,21 +270,28 @@ export function TopologyGraph({
               {topology.nodes.map((n) => (
                 <tr key={n.id} className="align-top">
                   <td className="whitespace-nowrap pr-3">{KIND_LABEL[n.kind]}</td>
-                  <td className="pr-3 font-mono">
+                  <td className="pr-3 font-mono [overflow-wrap:normal]">
                     {n.group ? `${n.group} / ` : ""}
                     {n.label}
                     {n.changed ? " (changed)" : ""}
                   </td>
                   {/* Words kept whole: "crash loop, restarted 4 times (app.log)" wraps between them. */}
                   <td className="min-w-28 pr-3 [overflow-wrap:normal]">
-                    {n.runtime ? (
+                    {n.runtime ?? n.service ? (
                       <>
-                        <span className={TONE_TEXT[n.runtime.tone]}>{n.runtime.label}</span>
-                        {n.runtime.facts.length ? `, ${n.runtime.facts.join(", ")}` : ""} (
-                        <Link href={logHref(projectId, environmentName, n.runtime.log)} className="text-accent hover:underline">
-                          {n.runtime.log}.log
-                        </Link>
-                        )
+                        <span className={TONE_TEXT[(n.runtime ?? n.service)!.tone]}>{(n.runtime ?? n.service)!.label}</span>
+                        {stateFacts(n).length ? `, ${stateFacts(n).join(", ")}` : ""}
+                        {n.service?.detail ? `: ${n.service.detail}` : ""}
+                        {logOf(n) ? (
+                          <>
+                            {" "}
+                            (
+                            <Link href={logHref(projectId, environmentName, logOf(n)!)} className="text-accent hover:underline">
+                              {logOf(n)}.log
+                            </Link>
+                            )
+                          </>
+                        ) : null}
                       </>
                     ) : null}
                   </td>
@@ -272,6 +309,31 @@ export function TopologyGraph({
         </div>
       </details>
     </div>
+  );
+}
+
+/** The selected node's state: its process's (the application, a worker) or its service's, with its log, the version note and why. */
+function SelectedState({ node, projectId, environmentName }: { node: TopologyNode; projectId: string; environmentName: string }) {
+  const state = (node.runtime ?? node.service)!;
+  const facts = stateFacts(node);
+  const log = logOf(node);
+  return (
+    <>
+      <p data-testid="selected-runtime">
+        <span className={`font-semibold ${TONE_TEXT[state.tone]}`}>{state.label[0]!.toUpperCase() + state.label.slice(1)}</span>
+        {facts.length ? <span className="text-muted"> · {facts.join(" · ")}</span> : null}
+        {log ? (
+          <>
+            {" · "}
+            <Link href={logHref(projectId, environmentName, log)} className="font-medium text-accent hover:underline">
+              {log}.log →
+            </Link>
+          </>
+        ) : null}
+      </p>
+      {node.service?.note ? <p className="text-xs text-muted">{node.service.note}</p> : null}
+      {node.service?.detail ? <p>{node.service.detail}</p> : null}
+    </>
   );
 }
 

@@ -13,6 +13,7 @@ import { hookBaseEnv, SANDBOX_APP_DIR, sandboxSupport, unsandboxedWarning, type 
 import { SANDBOX_FORWARDER } from "./mail-endpoint";
 import { RunnerGone, runFileOrThrow, startProcess, type StartedProcess } from "@/lib/process-runner";
 import { hasPerl, PRELUDE_PIPE_BYTES, sandboxedCommand, type SandboxedCommand } from "./sandbox-command";
+import { processStartTime } from "./supervisor/process-tree";
 
 
 /** The hooks of .magento.app.yaml (crons and operations will use the same runner). */
@@ -337,15 +338,6 @@ const PIPE_BYTES = PRELUDE_PIPE_BYTES;
  * Each running hook's outer process, recorded in DATA_DIR/run/hooks as `<pid>-<start time>`,
  * so a server restarted after a crash can kill what a dead one left (sweepHookProcesses).
  */
-function processStartTime(pid: number): string | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
 function recordHookProcess(pid: number): { remove(): void } | null {
   const started = processStartTime(pid);
   if (!started) return null;

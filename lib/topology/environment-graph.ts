@@ -9,6 +9,7 @@
  */
 import type { ProjectConfig } from "@/lib/config/parse-config";
 import { describeNodeRuntime, type EnvironmentSite, type ProcessLine } from "@/lib/environments/site-status";
+import type { ServiceLine } from "./service-state";
 
 export type TopologyNodeKind = "fastly" | "load-balancer" | "node" | "router" | "app" | "worker" | "service" | "filesystem";
 
@@ -28,6 +29,8 @@ export interface TopologyNode {
   source?: { file: string; key: string; value: unknown };
   /** The application's or a worker's process now: state, memory, restarts, its log (see withRuntime). */
   runtime?: ProcessLine | null;
+  /** A service's instance now: running, stopped, or that it does not run here (see withServices). */
+  service?: ServiceLine | null;
 }
 
 export interface TopologyEdge {
@@ -188,5 +191,16 @@ export function withRuntime(topology: EnvironmentTopology, site: EnvironmentSite
       if (n.kind === "worker") return { ...n, runtime: describeNodeRuntime(site, `worker:${n.label}`) };
       return n;
     }),
+  };
+}
+
+/**
+ * The graph with what each service is doing now laid on its nodes (every Pro node group's copy
+ * alike), by service id. Pure; the graph's shape is unchanged.
+ */
+export function withServices(topology: EnvironmentTopology, lines: Record<string, ServiceLine | null>): EnvironmentTopology {
+  return {
+    ...topology,
+    nodes: topology.nodes.map((n) => (n.kind === "service" && n.source && n.source.key in lines ? { ...n, service: lines[n.source.key] ?? null } : n)),
   };
 }

@@ -12,7 +12,8 @@ import { branchHead, readFileAt } from "@/lib/git/repository";
 import { environmentUrls } from "@/lib/runtime/deploy";
 import { storedHttpAccess } from "@/lib/runtime/http-access";
 import { volumeSizes } from "@/lib/runtime/volumes";
-import { buildEnvironmentTopology, withRuntime, type EnvironmentTopology } from "./environment-graph";
+import { buildEnvironmentTopology, withRuntime, withServices, type EnvironmentTopology } from "./environment-graph";
+import { getServiceLines } from "./get-service-lines";
 import { environmentsWithChangedVariables } from "@/lib/variables/variables";
 import { sourceExcerpt, type SourceExcerpt } from "./source-excerpt";
 
@@ -45,15 +46,19 @@ export async function getEnvironmentTopology(db: Db, access: ProjectAccess, env:
   }
   if (!deployment) return { topology: null, deployedCommit: null, headCommit: head, headErrors, lastDeploy: null, used: {}, excerpts: {}, variablesChanged: false };
   const config = deployment.config;
-  const topology = withRuntime(
-    buildEnvironmentTopology({
-      config,
-      headConfig,
-      plan: access.project.plan,
-      environmentType: env.type,
-      urls: environmentUrls(config, projectId, env.name).routes.map((r) => r.url),
-    }),
-    getEnvironmentSite(access, env),
+  const topology = withServices(
+    withRuntime(
+      buildEnvironmentTopology({
+        config,
+        headConfig,
+        plan: access.project.plan,
+        environmentType: env.type,
+        urls: environmentUrls(config, projectId, env.name).routes.map((r) => r.url),
+      }),
+      getEnvironmentSite(access, env),
+    ),
+    // (getEnvironmentSite above has checked that the user may see the environment.)
+    getServiceLines(projectId, env.name, config, env.status === "inactive" ? "inactive" : env.pausedAt ? "paused" : "active"),
   );
   if (headErrors.length) topology.changed = true;
   if (variablesChanged) for (const n of topology.nodes) if (n.kind === "app" || n.kind === "worker") n.variablesChanged = true;

@@ -13,6 +13,7 @@ import { serviceMemory } from "@/lib/runtime/services/service-engines";
 import { serviceRuntimeDir, serviceSocketDir } from "@/lib/runtime/services/service-paths";
 import { appServiceSocketDir } from "@/lib/runtime/services/service-relationships";
 import type { ProcessState } from "@/lib/runtime/supervisor/supervised-process";
+import { descendants, processesMemory, processStartTime } from "@/lib/runtime/supervisor/process-tree";
 import { appLogTarget } from "./app-log-target";
 import type { RuntimeState, ServiceCopyOrder, ServiceCopyOutcome, ServiceSpec, ServiceStatus, ServiceSupport, StartOutcome } from "./runtime-driver";
 
@@ -51,6 +52,7 @@ function stopOne(projectId: string, environmentName: string, running: RunningSer
     const services = environments.get(envKey(projectId, environmentName));
     if (services?.get(running.spec.serviceId) === running) services.delete(running.spec.serviceId);
     if (services?.size === 0) environments.delete(envKey(projectId, environmentName));
+    writeServiceStatusFile(projectId, environmentName);
     // What the engine left in its socket folder is removed by the tree tool, never followed: no socket is left to connect to.
     await removeTree(serviceSocketDir(running.instance.spec.runtimeDir)).catch(() => undefined);
   })();
@@ -92,7 +94,10 @@ export async function startLocalServices(projectId: string, environmentName: str
     const { instance } = outcome;
     log.line(`Starting ${instance.engine.runs} for the service ${spec.serviceId}${instance.engine.note ? ` (${instance.engine.note})` : ""}.`);
     const running: RunningService = { spec, fingerprint, instance, stopping: null };
-    instance.onStateChange = onChange;
+    instance.onStateChange = () => {
+      writeServiceStatusFile(projectId, environmentName);
+      onChange();
+    };
     if (!environments.has(key)) environments.set(key, new Map());
     environments.get(key)!.set(spec.serviceId, running);
     waiting.push({ running, started: Date.now(), kept: false });
@@ -109,6 +114,7 @@ export async function startLocalServices(projectId: string, environmentName: str
     failures.push(`${answer.message} Its log (service-${running.spec.serviceId}) says more.`);
     await stopOne(projectId, environmentName, running, `The service ${running.spec.serviceId} did not answer; stopping it.`);
   }
+  writeServiceStatusFile(projectId, environmentName);
   onChange();
   if (failures.length > 0) {
     for (const f of failures) log.line(f, "stderr");
@@ -133,7 +139,10 @@ export async function removeLocalServices(projectId: string, environmentName: st
 const runtimeState = (s: ProcessState): RuntimeState => (s === "backoff" ? "restarting" : s);
 
 export function localServiceStatus(projectId: string, environmentName: string): ServiceStatus[] {
-  return [...(environments.get(envKey(projectId, environmentName))?.values() ?? [])]
+  const services = environments.get(envKey(projectId, environmentName));
+  // None here: another process on this machine (a worker that hosts environments) may run them.
+  if (!services) return serviceStatusFromFile(projectId, environmentName);
+  return [...services.values()]
     .filter((s) => !s.stopping)
     .map(({ spec, instance }) => {
       const memory = instance.memory();
@@ -256,4 +265,71 @@ export async function holdLocalServices<T>(projectId: string, environmentName: s
     for (const [i, answer] of answers.entries()) if (!answer.ok) log.line(`${answer.message} Its supervisor keeps starting it again; its log (service-${held[i]!.spec.serviceId}) says more.`, "stderr");
   }
   return { value, held: held.map((r) => r.spec.serviceId), pausedMs: Date.now() - started };
+}
+
+/**
+ * The status file of an environment's services: written by the process that runs them at each
+ * change of their state (owner-only, in their runtime folder, renamed into place), read by
+ * another process on this machine that runs none of them (the dashboard, when a worker hosts
+ * environments). It names the writer (pid and start time: a pid used again by another process
+ * does not count) and each service's sandbox, whose memory the reader measures itself.
+ */
+const SERVICE_STATUS_FILE = ".status.json";
+interface ServiceStatusFile {
+  host: number;
+  hostStart: string | null;
+  services: (Omit<ServiceStatus, "rssBytes" | "pssBytes"> & { pid: number | null })[];
+}
+
+const serviceStatusFile = (projectId: string, environmentName: string) => path.join(dataPaths.environmentServices(projectId, environmentName), SERVICE_STATUS_FILE);
+
+/** Writes what this process's instances of the environment are doing (none: the file goes). */
+export function writeServiceStatusFile(projectId: string, environmentName: string): void {
+  const file = serviceStatusFile(projectId, environmentName);
+  const running = environments.get(envKey(projectId, environmentName));
+  try {
+    if (!running) {
+      fs.rmSync(file, { force: true });
+      return;
+    }
+    const body: ServiceStatusFile = {
+      host: process.pid,
+      hostStart: processStartTime(process.pid),
+      services: localServiceStatus(projectId, environmentName).map(({ rssBytes: _r, pssBytes: _p, ...status }) => ({ ...status, pid: running.get(status.serviceId)?.instance.processes()[0] ?? null })),
+    };
+    const temporary = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, JSON.stringify(body), { mode: 0o600 });
+    fs.renameSync(temporary, file);
+  } catch {
+    /* the environment's services folder is gone: its services were removed */
+  }
+}
+
+const STATES: readonly string[] = ["starting", "running", "restarting", "crash-loop", "stopping", "stopped"] satisfies RuntimeState[];
+const isPid = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+const isText = (v: unknown): v is string => typeof v === "string" && v.length <= 200;
+
+/** What another process on this machine wrote about the environment's services, or none when that process is gone or the file is not one it wrote. */
+export function serviceStatusFromFile(projectId: string, environmentName: string): ServiceStatus[] {
+  let file: Partial<ServiceStatusFile>;
+  try {
+    const stat = fs.lstatSync(serviceStatusFile(projectId, environmentName));
+    if (!stat.isFile() || stat.size > 64 * 1024) return [];
+    file = JSON.parse(fs.readFileSync(serviceStatusFile(projectId, environmentName), "utf8")) as Partial<ServiceStatusFile>;
+  } catch {
+    return [];
+  }
+  if (!isPid(file.host) || !Array.isArray(file.services)) return [];
+  try {
+    process.kill(file.host, 0);
+  } catch {
+    return [];
+  }
+  if (file.hostStart !== processStartTime(file.host)) return [];
+  return file.services.flatMap((s): ServiceStatus[] => {
+    if (!s || !isText(s.serviceId) || !isText(s.type) || !isText(s.runs) || !STATES.includes(s.state) || !Number.isSafeInteger(s.restarts)) return [];
+    const pids = isPid(s.pid) ? [s.pid, ...descendants(s.pid)] : [];
+    const lastExit = s.lastExit && isText(s.lastExit.at) ? { code: typeof s.lastExit.code === "number" ? s.lastExit.code : null, signal: isText(s.lastExit.signal) ? s.lastExit.signal : null, at: s.lastExit.at } : null;
+    return [{ serviceId: s.serviceId, type: s.type, runs: s.runs, state: s.state, restarts: s.restarts, ...processesMemory(pids), startedAt: isText(s.startedAt) ? s.startedAt : null, lastExit }];
+  });
 }

@@ -70,3 +70,13 @@ export function processesMemory(pids: readonly number[]): { rssBytes: number; ps
   }
   return { rssBytes: rss, pssBytes: pss };
 }
+
+/** When a process started (clock ticks after boot, /proc/<pid>/stat's 22nd field), or null when it is gone: with its pid, it names one process even when the pid is used again. */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
