@@ -189,6 +189,10 @@ function firstBytes(output: Readable): Promise<Buffer | null> {
   });
 }
 
+/** Dumps running now, per "<project>/<environment>" (this process's). */
+const dumpsRunning = new Map<string, number>();
+const MAX_DUMPS_PER_ENVIRONMENT = 2;
+
 /**
  * Starts the download of relationship `name` of `env` for an admin of its type: a dump streamed as
  * `application/sql` (or gzip-compressed, `gzip`), named `<project>-<environment>-<relationship>-<UTC time>.sql[.gz]`.
@@ -217,6 +221,15 @@ export async function openDatabaseDownload(
   const socketPath = socketPathOf(access, env, database);
   if (!(await listening(socketPath))) throw new DomainError("conflict", notRunning(env, database.serviceId));
 
+  // A dump holds a transaction open and a client's memory: at most two at a time per environment.
+  const key = `${access.project.id}/${env.name}`;
+  if ((dumpsRunning.get(key) ?? 0) >= MAX_DUMPS_PER_ENVIRONMENT) throw new DomainError("conflict", `${MAX_DUMPS_PER_ENVIRONMENT} downloads of ${env.title}'s databases are running: wait until one ends.`);
+  dumpsRunning.set(key, (dumpsRunning.get(key) ?? 0) + 1);
+  const release = () => {
+    const left = (dumpsRunning.get(key) ?? 1) - 1;
+    if (left <= 0) dumpsRunning.delete(key);
+    else dumpsRunning.set(key, left);
+  };
   const started = await startServiceDump({
     engine: database.engine,
     serverProgram: engine.programs.server ?? engine.programs.postgres ?? "",
@@ -225,8 +238,12 @@ export async function openDatabaseDownload(
     workDir: path.join(dataPaths.environmentServices(access.project.id, env.name), `.dump-${crypto.randomUUID()}`),
     timeoutMs: options.timeoutMs ?? DUMP_TIMEOUT_MS,
   });
-  if (!started.ok) throw new DomainError("conflict", started.message);
+  if (!started.ok) {
+    release();
+    throw new DomainError("conflict", started.message);
+  }
   const { dump } = started;
+  void dump.ended.finally(release);
   const client = DUMP_CLIENTS[database.engine];
   const where = `${access.project.id}/${env.name}/${name}`;
   const onAbort = () => dump.stop("its client went away");

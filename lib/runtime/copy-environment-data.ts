@@ -8,13 +8,18 @@ import { serviceKindOf } from "./services/service-engines";
 import { environmentServiceCredentials } from "./services/stored-credentials";
 import { copyVolumes, serviceDataDir, type CopyResult } from "./volumes";
 
-/** The environment's services that keep data (MariaDB, PostgreSQL, `redis-persistent:`) and answer now. */
-export function runningDataServices(projectId: string, environmentName: string): ServiceStatus[] {
+/**
+ * The environment's services that keep data (MariaDB, PostgreSQL, `redis-persistent:`) and answer
+ * now, or with `orRestarting` also those starting or restarting (anything not stopped: a safe
+ * snapshot holds them all, so none starts again under its copy).
+ */
+export function runningDataServices(projectId: string, environmentName: string, orRestarting = false): ServiceStatus[] {
   return getRuntimeDriver()
     .serviceStatus(projectId, environmentName)
     .filter((s) => {
       const kind = serviceKindOf(s.type);
-      return s.state === "running" && kind.runnable && kind.persistent;
+      const live = orRestarting ? s.state !== "stopped" && s.state !== "stopping" : s.state === "running";
+      return live && kind.runnable && kind.persistent;
     });
 }
 

@@ -49,7 +49,7 @@ async function createSnapshotArchive(ctx: HandlerContext, { snapshotId, replaces
   const live = liveGeneration(projectId, ctx.environment.name);
   if (!live) return fail(`${ctx.environment.name} has no data to snapshot.`);
   const safe = snapshot.consistency === "consistent";
-  const running = runningDataServices(projectId, ctx.environment.name);
+  const running = runningDataServices(projectId, ctx.environment.name, safe);
   ctx.log.line(
     safe
       ? `Safe snapshot: no other activity runs on ${ctx.environment.name} while its data is copied${running.length > 0 ? `, and ${running.map((s) => s.serviceId).join(", ")} ${running.length === 1 ? "is" : "are"} stopped cleanly while ${running.length === 1 ? "its" : "their"} files are copied, then started again` : ""}.`

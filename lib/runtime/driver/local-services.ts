@@ -9,7 +9,8 @@ import { serviceLogName } from "@/lib/runtime/app-logs/log-names";
 import { hostServiceEngine } from "@/lib/runtime/services/service-host";
 import { startServiceInstance, type ServiceInstance } from "@/lib/runtime/services/service-instance";
 import { COPY_METHODS, runServiceCopy } from "@/lib/runtime/services/service-copy";
-import { serviceMemory } from "@/lib/runtime/services/service-engines";
+import { serviceFileSizeBytes, serviceMemory } from "@/lib/runtime/services/service-engines";
+import { describeDiskVerdict, watchDisk } from "@/lib/runtime/disk-watch";
 import { serviceRuntimeDir, serviceSocketDir } from "@/lib/runtime/services/service-paths";
 import { appServiceSocketDir } from "@/lib/runtime/services/service-relationships";
 import type { ProcessState } from "@/lib/runtime/supervisor/supervised-process";
@@ -199,10 +200,20 @@ export async function copyLocalRunningService(request: ServiceCopyOrder): Promis
     log,
     signal: request.signal,
   };
+  // The copy's target may take the service's disk and no more, and never the machine's last free space:
+  // past either, the copy is cancelled (a hostile source could stream without end).
+  const limitBytes = serviceFileSizeBytes(source.spec.service);
+  const cancel = new AbortController();
+  const onAbort = () => cancel.abort();
+  request.signal?.addEventListener("abort", onAbort, { once: true });
+  let diskVerdict: string | null = null;
+  const disk = watchDisk({ dirs: [request.targetDataDir], limitBytes, onExceeded: (v) => ((diskVerdict = describeDiskVerdict(`The copy of ${serviceId}`, v)), cancel.abort()) });
+  copy.signal = cancel.signal;
+  const failed = (r: { ok: false; message: string }): ServiceCopyOutcome => ({ ok: false, message: diskVerdict ?? r.message });
   try {
     if (engine.engine === "redis") {
       const r = await runServiceCopy({ ...copy, target: { socketDir: null, dataDir: request.targetDataDir, credentials: request.targetCredentials } });
-      return r.ok ? { ok: true, method: COPY_METHODS.redis, ms: Date.now() - started } : r;
+      return r.ok ? { ok: true, method: COPY_METHODS.redis, ms: Date.now() - started } : failed(r);
     }
     // The target's temporary instance, on the new folder, with the target's credentials.
     const target = await startServiceInstance({
@@ -228,20 +239,25 @@ export async function copyLocalRunningService(request: ServiceCopyOrder): Promis
       };
     })();
     try {
-      const ready = await target.instance.waitUntilReady(config.APP_START_TIMEOUT * 1000, request.signal);
-      if (!ready.ok) return { ok: false, message: `The copy of ${serviceId} could not start its target: ${ready.message}` };
+      const ready = await target.instance.waitUntilReady(config.APP_START_TIMEOUT * 1000, cancel.signal);
+      if (!ready.ok) return failed({ ok: false, message: `The copy of ${serviceId} could not start its target: ${ready.message}` });
       lap("its target started");
       const r = await runServiceCopy({ ...copy, target: { socketDir: target.instance.socketPath ? path.dirname(target.instance.socketPath) : null, dataDir: null, credentials: request.targetCredentials } });
-      if (!r.ok) return r;
+      if (!r.ok) return failed(r);
       lap("dumped and loaded");
     } finally {
       // A clean shutdown: the target's own instance starts on these files at its deploy.
       await target.instance.stop(`The copy of ${serviceId} from ${from} is loaded; stopping the instance that loaded it.`);
     }
+    // Only a clean stop wrote everything it loaded (it loads without doublewrite): anything else fails the copy.
+    const exit = target.instance.lastExit;
+    if (!exit || exit.signal || exit.code !== 0) return { ok: false, message: `The instance that loaded ${serviceId}'s copy did not stop cleanly (${exit?.signal ? `killed by ${exit.signal}` : `exit code ${exit?.code ?? "unknown"}`}); the copy is not used.` };
     lap("stopped cleanly");
     log.line(`The copy of ${serviceId}: ${times.join(", ")}.`);
     return { ok: true, method: COPY_METHODS[engine.engine], ms: Date.now() - started };
   } finally {
+    request.signal?.removeEventListener("abort", onAbort);
+    await disk.stop();
     await removeTree(copyDir).catch(() => undefined);
   }
 }
@@ -252,7 +268,8 @@ export async function copyLocalRunningService(request: ServiceCopyOrder): Promis
  * them again and waits until they answer. `pausedMs`: from the first stop until the last answers.
  */
 export async function holdLocalServices<T>(projectId: string, environmentName: string, serviceIds: readonly string[], log: LogSink, during: (held: string[]) => Promise<T>): Promise<{ value: T; held: string[]; pausedMs: number }> {
-  const held = serviceIds.map((id) => runningInstance(projectId, environmentName, id)).filter((r): r is RunningService => r !== null);
+  // Every instance that is not being stopped for good, a restarting one too (suspend clears its restart timer).
+  const held = serviceIds.map((id) => environments.get(envKey(projectId, environmentName))?.get(id)).filter((r): r is RunningService => r !== undefined && !r.stopping);
   const started = Date.now();
   await Promise.all(held.map((r) => r.instance.suspend(`A safe snapshot of ${environmentName} copies ${r.spec.serviceId}'s files: stopping it cleanly until they are copied.`)));
   let value: T;

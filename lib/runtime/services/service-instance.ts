@@ -102,9 +102,14 @@ export class ServiceInstance {
     const dataDir = this.spec.dataDir;
     if (!dataDir || this.disk.timer) return;
     const limitBytes = serviceFileSizeBytes(this.spec.service);
+    let checking = false;
     const check = async () => {
-      if (this.stopping) return;
-      const used = await usedBytes([dataDir]).catch(() => null);
+      // One measurement at a time: a folder of many files takes a while.
+      if (this.stopping || checking) return;
+      checking = true;
+      const used = await usedBytes([dataDir])
+        .catch(() => null)
+        .finally(() => (checking = false));
       if (used === null || this.stopping) return;
       const over = used > limitBytes;
       const was = this.disk.use?.over ?? false;
