@@ -1,5 +1,5 @@
 import path from "node:path";
-import { expect, test, type Page } from "./support/test";
+import { expect, test, type Browser, type Page } from "./support/test";
 import { ADMIN_STATE } from "./support/accounts";
 import { newProProjectWithPushedBranches } from "./support/pro-project";
 
@@ -19,41 +19,13 @@ async function seriousViolations(page: Page, where: string): Promise<string[]> {
     .flatMap((v) => v.nodes.map((n) => `${where}: ${v.impact} ${v.id} (${v.help}) at ${JSON.stringify(n.target)} ${n.html.slice(0, 200)}: ${(n.failureSummary ?? "").replace(/\s+/g, " ")}`));
 }
 
-test("every page of the console passes axe-core with no serious or critical violation, in light and dark", async ({ browser }) => {
-  test.setTimeout(420_000);
-  const { projectId, context: setup, page: setupPage } = await newProProjectWithPushedBranches(browser, "a11y", "Accessible store", ["feature-a"]);
-  await setupPage.goto(`/projects/${projectId}/environments/integration`);
-  const activityHref = (await setupPage.locator("a[href*='/activities/']").first().getAttribute("href"))!;
-  await setup.close();
+type ConsolePage = { name: string; path: string; signedOut?: boolean; graph?: boolean; ready?: (page: Page) => Promise<void> };
 
+/** Each of `pages` in light and dark, signed out or in as the administrator: axe-core's serious and critical violations. */
+async function violationsOf(browser: Browser, pages: ConsolePage[]): Promise<string[]> {
   // The script axe-core is injected as is inline: the page's Content-Security-Policy would refuse it.
   const signedOut = await browser.newContext({ bypassCSP: true });
   const signedIn = await browser.newContext({ bypassCSP: true, storageState: ADMIN_STATE });
-  const env = `/projects/${projectId}/environments`;
-  const pages: { name: string; path: string; signedOut?: boolean; graph?: boolean; ready?: (page: Page) => Promise<void> }[] = [
-    { name: "sign-in", path: "/sign-in", signedOut: true },
-    { name: "projects", path: "/projects" },
-    { name: "new project", path: "/projects/new" },
-    { name: "project (tree)", path: `/projects/${projectId}` },
-    {
-      name: "project (graph)",
-      path: `/projects/${projectId}`,
-      graph: true,
-      ready: (page) => expect(page.getByRole("figure", { name: "Environment hierarchy graph" }).locator(".react-flow__node").first()).toBeVisible(),
-    },
-    { name: "project settings", path: `/projects/${projectId}/settings` },
-    { name: "access", path: `/projects/${projectId}/access` },
-    { name: "environment (active)", path: `${env}/integration` },
-    { name: "environment (inactive)", path: `${env}/feature-a` },
-    { name: "environment settings", path: `${env}/integration/settings` },
-    { name: "topology", path: `${env}/integration/topology`, ready: (page) => expect(page.locator("[data-graph-node]").first()).toBeVisible() },
-    { name: "logs", path: `${env}/integration/logs?log=deploy` },
-    { name: "mailbox", path: `${env}/integration/mailbox` },
-    { name: "activity log", path: activityHref, ready: (page) => expect(page.getByRole("log", { name: "Activity log" })).toBeVisible() },
-    { name: "account", path: "/account" },
-    { name: "admin users", path: "/admin/users" },
-    { name: "404", path: "/no-such-page" },
-  ];
   const found: string[] = [];
   for (const colorScheme of ["light", "dark"] as const) {
     for (const context of [signedOut, signedIn]) {
@@ -73,5 +45,50 @@ test("every page of the console passes axe-core with no serious or critical viol
   await signedOut.close();
   await signedIn.close();
   console.log(found.join("\n"));
-  expect(found).toEqual([]);
+  return found;
+}
+
+// Every page of the console, in two tests that may run at once, one on each worker.
+test.describe.configure({ mode: "parallel" });
+
+test("the pages outside a project pass axe-core with no serious or critical violation, in light and dark", async ({ browser }) => {
+  test.setTimeout(180_000);
+  const pages: ConsolePage[] = [
+    { name: "sign-in", path: "/sign-in", signedOut: true },
+    { name: "projects", path: "/projects" },
+    { name: "new project", path: "/projects/new" },
+    { name: "account", path: "/account" },
+    { name: "admin users", path: "/admin/users" },
+    { name: "404", path: "/no-such-page" },
+  ];
+  expect(await violationsOf(browser, pages)).toEqual([]);
+});
+
+test("every page of a project passes axe-core with no serious or critical violation, in light and dark", async ({ browser }) => {
+  test.setTimeout(420_000);
+  const { projectId, context: setup, page: setupPage } = await newProProjectWithPushedBranches(browser, "a11y", "Accessible store", ["feature-a"]);
+  await setupPage.goto(`/projects/${projectId}/environments/integration`);
+  const activityHref = (await setupPage.locator("a[href*='/activities/']").first().getAttribute("href"))!;
+  await setup.close();
+
+  const env = `/projects/${projectId}/environments`;
+  const pages: ConsolePage[] = [
+    { name: "project (tree)", path: `/projects/${projectId}` },
+    {
+      name: "project (graph)",
+      path: `/projects/${projectId}`,
+      graph: true,
+      ready: (page) => expect(page.getByRole("figure", { name: "Environment hierarchy graph" }).locator(".react-flow__node").first()).toBeVisible(),
+    },
+    { name: "project settings", path: `/projects/${projectId}/settings` },
+    { name: "access", path: `/projects/${projectId}/access` },
+    { name: "environment (active)", path: `${env}/integration` },
+    { name: "environment (inactive)", path: `${env}/feature-a` },
+    { name: "environment settings", path: `${env}/integration/settings` },
+    { name: "topology", path: `${env}/integration/topology`, ready: (page) => expect(page.locator("[data-graph-node]").first()).toBeVisible() },
+    { name: "logs", path: `${env}/integration/logs?log=deploy` },
+    { name: "mailbox", path: `${env}/integration/mailbox` },
+    { name: "activity log", path: activityHref, ready: (page) => expect(page.getByRole("log", { name: "Activity log" })).toBeVisible() },
+  ];
+  expect(await violationsOf(browser, pages)).toEqual([]);
 });

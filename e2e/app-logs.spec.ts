@@ -1,20 +1,20 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test } from "./support/test";
+import { expect, test } from "./support/services-server";
 import { newDeployedProject } from "./support/pages";
 import { AppLogFile } from "../lib/runtime/app-logs/log-file";
 
-/** A writer of the shared server's log `name` of an environment, as the runtime writes it (access lines carry their own time). */
-function appLog(projectId: string, environment: string, name: string): AppLogFile {
-  const dataDir = process.env.E2E_DATA_DIR;
-  if (!dataDir) throw new Error("E2E_DATA_DIR is not set: run through the Playwright global setup.");
+/** A writer of the log `name` of an environment of the server whose DATA_DIR is `dataDir`, as the runtime writes it (access lines carry their own time). */
+function appLog(dataDir: string, projectId: string, environment: string, name: string): AppLogFile {
   return new AppLogFile(path.join(dataDir, "logs", projectId, environment, `${name}.log`), { timestamps: name !== "access" });
 }
 
-test("the template runs PHP, and the Logs tab follows its access.log live while the site is reloaded, shows the unwritten logs disabled, and downloads", async ({ browser }) => {
+test("the template runs PHP, and the Logs tab follows its access.log live while the site is reloaded, shows the unwritten logs disabled, and downloads", async ({ browser, servicesServer }) => {
   test.setTimeout(120_000);
-  const { projectId, context, page } = await newDeployedProject(browser, "applogs", "App logs");
-  const site = (query: string) => page.request.get(`http://localhost:${process.env.E2E_ENV_PORT}/${projectId}/staging/${query}`);
+  const { projectId, context, page } = await newDeployedProject(browser, "applogs", "App logs", servicesServer);
+  // Each on a connection of its own: one kept open since an earlier request can be closed by the
+  // router (5 s keep-alive) just as it is used again, which Playwright's request does not retry.
+  const site = (query: string) => page.request.get(`http://localhost:${servicesServer.envPort}/${projectId}/staging/${query}`, { headers: { connection: "close" } });
 
   // From the environment page to its Logs tab. Nothing visited the site yet: Access is empty, and disabled.
   await page.goto(`/projects/${projectId}/environments/staging`);
@@ -49,12 +49,12 @@ test("the template runs PHP, and the Logs tab follows its access.log live while 
     await expect(log).toContainText(`GET /?reload=${n} 200`, { timeout: 10_000 });
   }
   expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
-  const app = appLog(projectId, "staging", "app");
+  const app = appLog(servicesServer.dataDir, projectId, "staging", "app");
   app.line("Order 42 paid");
   await app.flush();
 
   // A worker's log appears in the list once it is written (on the next load).
-  const worker = appLog(projectId, "staging", "worker-queue");
+  const worker = appLog(servicesServer.dataDir, projectId, "staging", "worker-queue");
   worker.line("consumer started");
   await worker.close();
   await page.reload();

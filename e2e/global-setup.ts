@@ -1,12 +1,12 @@
 import type { FullConfig } from "@playwright/test";
-import { ADMIN, E2E_SECRET } from "./support/accounts";
+import { SHARED_SERVER_ENV } from "./support/accounts";
 import { chromiumPath } from "./support/chromium";
 import { startServer } from "./support/server";
 
 /** One shared server for most specs: a fresh DATA_DIR, a free port, an administrator from the environment. */
 export default async function globalSetup(_config: FullConfig) {
   chromiumPath(); // fail early, with how to install one
-  const server = await startServer({ env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SEED_DEMO: "1", LOG_REDACT_VALUES: E2E_SECRET } });
+  const server = await startServer({ env: SHARED_SERVER_ENV });
   process.env.E2E_BASE_URL = server.url;
   process.env.E2E_DATA_DIR = server.dataDir;
   process.env.E2E_ENV_PORT = String(server.envPort);

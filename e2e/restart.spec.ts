@@ -16,7 +16,8 @@ for (const backend of ["PGlite", "PostgreSQL"] as const) {
       cluster = await startCluster(binDir!);
       databaseUrl = cluster.url;
     }
-    let server = await startServer({ databaseUrl, env: { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password, SEED_DEMO: "0" } });
+    // (Its project's environments run no services: what survives here is the console's own data.)
+    let server = await startServer({ databaseUrl, env: { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password, SEED_DEMO: "0", PROJECT_TEMPLATE_SERVICES: "none" } });
     const { dataDir, port } = server;
     try {
       expect(server.output()).toContain(backend === "PGlite" ? "embedded PGlite" : "PostgreSQL (DATABASE_URL)");

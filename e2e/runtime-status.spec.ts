@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test } from "./support/test";
+import { expect, test } from "./support/services-server";
 import { commitInRepository } from "./support/git";
 import { branchFrom, newDeployedProject } from "./support/pages";
 
@@ -38,9 +38,9 @@ workers:
   fs.writeFileSync(index, fs.readFileSync(index, "utf8").replace("if ($path === '/health') {", "if (isset($_GET['crash'])) {\n    touch(__DIR__ . '/../var/crash');\n    echo \"crashing\\n\";\n    exit;\n}\nif ($path === '/health') {"));
 }
 
-test("the environment page and the topology say whether the site is up: Up with PHP, a crash loop (live, with its app log), a worker, Paused", async ({ browser }) => {
+test("the environment page and the topology say whether the site is up: Up with PHP, a crash loop (live, with its app log), a worker, Paused", async ({ browser, servicesServer }) => {
   test.setTimeout(240_000);
-  const { projectId, context, page } = await newDeployedProject(browser, "run", "Runtime");
+  const { projectId, context, page } = await newDeployedProject(browser, "run", "Runtime", servicesServer);
 
   // After the first deploy: up, run by PHP-FPM behind nginx, with its memory.
   await page.goto(`/projects/${projectId}/environments/staging`);
@@ -52,7 +52,7 @@ test("the environment page and the topology say whether the site is up: Up with 
 
   // A branch, synced with a commit that crashes on demand and runs a worker.
   await branchFrom(page, projectId, "staging", "crashy");
-  await commitInRepository(projectId, "staging", crashOnDemand, "Crash on demand, and a queue worker");
+  await commitInRepository(projectId, "staging", crashOnDemand, "Crash on demand, and a queue worker", servicesServer.dataDir);
   await page.goto(`/projects/${projectId}/environments/crashy`);
   await page.getByRole("button", { name: "Sync", exact: true }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Sync" }).click();
@@ -62,7 +62,7 @@ test("the environment page and the topology say whether the site is up: Up with 
   await expect(site.getByRole("list", { name: "Workers" }).getByTestId("worker-queue")).toContainText("queue running");
 
   // The page stays open: the application's exits reach it by the project's event stream.
-  const crash = await page.request.get(`http://localhost:${process.env.E2E_ENV_PORT}/${projectId}/crashy/?crash=1`);
+  const crash = await page.request.get(`http://localhost:${servicesServer.envPort}/${projectId}/crashy/?crash=1`);
   expect(await crash.text()).toBe("crashing\n");
   await expect(site.getByTestId("site-state")).toHaveText("Site: Crash loop", { timeout: 30_000 });
   await expect(site).toHaveAttribute("data-tone", "danger");

@@ -10,6 +10,30 @@ import { freePort, launchServer, makeDataDir, serverEnv, startServer, type TestS
 /** Whether anything answers /api/health on `port` with 200. */
 const healthy = (port: number) => fetch(`http://localhost:${port}/api/health`).then((r) => r.ok, () => false);
 
+// First in the file: it starts beside idle.spec.ts's quiet minute (playwright.config.ts).
+test("stop and start again at once, 20 times in a row, then after kill -9", async () => {
+  test.setTimeout(600_000);
+  const dataDir = makeDataDir();
+  let server: TestServer = await startServer({ dataDir, env: { SEED_DEMO: "0" } });
+  const old: TestServer[] = [];
+  try {
+    for (let i = 0; i < 20; i++) {
+      // SIGTERM and, without waiting for it to end, the next start on the same data.
+      process.kill(server.pid, "SIGTERM");
+      old.push(server);
+      server = await startServer({ dataDir, env: { SEED_DEMO: "0" } });
+      expect(await healthy(server.port)).toBe(true);
+    }
+    process.kill(server.pid, "SIGKILL");
+    old.push(server);
+    server = await startServer({ dataDir, env: { SEED_DEMO: "0" } });
+    expect(await healthy(server.port)).toBe(true);
+  } finally {
+    await server.stop();
+    for (const s of old) await s.stop();
+  }
+});
+
 test("a second server on the same DATA_DIR exits non-zero with a sentence; the first keeps serving", async () => {
   test.setTimeout(120_000);
   const first = await startServer({ env: { SEED_DEMO: "0" } });
@@ -51,29 +75,6 @@ test("a taken port and a bad setting: the start exits non-zero with a sentence s
   } finally {
     squatter.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
-  }
-});
-
-test("stop and start again at once, 20 times in a row, then after kill -9", async () => {
-  test.setTimeout(600_000);
-  const dataDir = makeDataDir();
-  let server: TestServer = await startServer({ dataDir, env: { SEED_DEMO: "0" } });
-  const old: TestServer[] = [];
-  try {
-    for (let i = 0; i < 20; i++) {
-      // SIGTERM and, without waiting for it to end, the next start on the same data.
-      process.kill(server.pid, "SIGTERM");
-      old.push(server);
-      server = await startServer({ dataDir, env: { SEED_DEMO: "0" } });
-      expect(await healthy(server.port)).toBe(true);
-    }
-    process.kill(server.pid, "SIGKILL");
-    old.push(server);
-    server = await startServer({ dataDir, env: { SEED_DEMO: "0" } });
-    expect(await healthy(server.port)).toBe(true);
-  } finally {
-    await server.stop();
-    for (const s of old) await s.stop();
   }
 });
 

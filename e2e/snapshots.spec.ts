@@ -1,17 +1,16 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test } from "./support/test";
-import { ADMIN_STATE } from "./support/accounts";
+import { expect, test } from "./support/services-server";
 import { createProject, expectLogLine, uniqueSuffix, waitForIdle } from "./support/pages";
 
-test("take a snapshot, watch it finish, restore it after the data changed, and see the site", async ({ browser }) => {
+test("take a snapshot, watch it finish, restore it after the data changed, and see the site", async ({ browser, servicesServer }) => {
   test.setTimeout(150_000);
   const projectId = `snap-${uniqueSuffix()}`;
-  const context = await browser.newContext({ storageState: ADMIN_STATE });
+  const context = await browser.newContext({ baseURL: servicesServer.url, storageState: servicesServer.adminState });
   const page = await context.newPage();
   await createProject(page, "Snapshot store", "Starter", projectId);
   await waitForIdle(page, projectId, "staging");
-  const data = path.join(process.env.E2E_DATA_DIR!, "volumes", projectId, "staging", "current");
+  const data = path.join(servicesServer.dataDir, "volumes", projectId, "staging", "current");
   fs.mkdirSync(path.join(data, "services", "mysql", "db"), { recursive: true });
   fs.writeFileSync(path.join(data, "services", "mysql", "db", "catalog.ibd"), Buffer.alloc(64 * 1024 * 1024, 1));
 
@@ -53,13 +52,13 @@ test("take a snapshot, watch it finish, restore it after the data changed, and s
   const deployed = (await page.locator("dt", { hasText: "Deployed" }).first().locator("xpath=following-sibling::dd[1]").textContent())!.trim();
   await expect(page.getByRole("region", { name: "Data" })).toContainText("mysql");
   const site = await context.newPage();
-  await site.goto(`http://staging.${projectId}.localhost:${process.env.E2E_ENV_PORT}/`);
+  await site.goto(`http://staging.${projectId}.localhost:${servicesServer.envPort}/`);
   await expect(site.locator("body")).toContainText(deployed);
   await context.close();
 
   // A browser in another timezone and language renders the dates as the server did (in UTC), so
   // the pages that show them hydrate without error: the snapshots, the activity stream, a log.
-  const abroad = await browser.newContext({ storageState: ADMIN_STATE, timezoneId: "Pacific/Kiritimati", locale: "de-DE" });
+  const abroad = await browser.newContext({ baseURL: servicesServer.url, storageState: servicesServer.adminState, timezoneId: "Pacific/Kiritimati", locale: "de-DE" });
   const away = await abroad.newPage();
   const errors: string[] = [];
   away.on("pageerror", (e) => errors.push(`${away.url()}: ${e.message}`));

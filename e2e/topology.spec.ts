@@ -1,14 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test } from "./support/test";
-import { ADMIN_STATE } from "./support/accounts";
+import { expect, test } from "./support/services-server";
 import { commitInRepository } from "./support/git";
 import { branchFrom, createProject, uniqueSuffix, waitForIdle } from "./support/pages";
 
-test("the topology shows the app and its services; a changed services.yaml says 'redeploy to apply' until the deploy adds the service", async ({ browser }) => {
+test("the topology shows the app and its services; a changed services.yaml says 'redeploy to apply' until the deploy adds the service", async ({ browser, servicesServer }) => {
   test.setTimeout(120_000);
   const projectId = `topo-${uniqueSuffix()}`;
-  const context = await browser.newContext({ storageState: ADMIN_STATE });
+  const context = await browser.newContext({ baseURL: servicesServer.url, storageState: servicesServer.adminState });
   const page = await context.newPage();
   await createProject(page, "Topology store", "Starter", projectId);
   await waitForIdle(page, projectId, "staging");
@@ -68,6 +67,7 @@ test("the topology shows the app and its services; a changed services.yaml says 
       fs.writeFileSync(app, fs.readFileSync(app, "utf8").replace("  post_deploy: |\n", "  post_deploy: |\n    sleep 4\n"));
     },
     "Add Varnish",
+    servicesServer.dataDir,
   );
   await page.reload();
   await expect(page.getByText("Configuration changed — redeploy to apply.")).toBeVisible();

@@ -4,9 +4,16 @@ import { newDeployedProject, waitForIdle } from "./support/pages";
 /** A save answers once its activity is committed: under the whole suite's load that can take seconds. */
 const AFTER_SAVE = { timeout: 30_000 };
 
+/**
+ * A request to the environment router on a connection of its own: one kept open since an earlier
+ * request can be closed by the router (5 s keep-alive) just as it is used again, which Playwright's
+ * request does not retry (a browser does).
+ */
+const OWN_CONNECTION = { headers: { connection: "close" } };
+
 /** The greeting the template's deploy hook writes into the environment's page from env:GREETING. */
 async function siteGreeting(page: Page, projectId: string, env: string): Promise<string> {
-  const res = await page.request.get(`http://localhost:${process.env.E2E_ENV_PORT}/${projectId}/${env}/`);
+  const res = await page.request.get(`http://localhost:${process.env.E2E_ENV_PORT}/${projectId}/${env}/`, OWN_CONNECTION);
   return /<strong id="greeting">([^<]*)<\/strong>/.exec(await res.text())?.[1] ?? "";
 }
 
@@ -142,7 +149,7 @@ test("bulk: paste a .env with a preview of what is added or changed, import it a
   const list = section.getByRole("list", { name: "Variables of staging" });
   await expect(list).toContainText("https://api.example.com/v1");
   await expect(list).toContainText("from-dotenv");
-  const res = await page.request.get(`http://localhost:${process.env.E2E_ENV_PORT}/${projectId}/staging/`);
+  const res = await page.request.get(`http://localhost:${process.env.E2E_ENV_PORT}/${projectId}/staging/`, OWN_CONNECTION);
   expect(await res.text()).toContain('<strong id="greeting">from-dotenv</strong>');
 
   // A sensitive one is never copied.

@@ -46,6 +46,20 @@ describe("env", () => {
     resetEnvForTests();
     expect(() => env()).toThrow(/HOOK_CPUS must be at least 0\.01 \(a hundredth of a core\)/);
   });
+  it("reads PROJECT_TEMPLATE_SERVICES as the template's services: all four by default, a list, or none", () => {
+    vi.stubEnv("PROJECT_TEMPLATE_SERVICES", "");
+    resetEnvForTests();
+    expect(env().PROJECT_TEMPLATE_SERVICES).toEqual(["mysql", "redis", "opensearch", "rabbitmq"]);
+    vi.stubEnv("PROJECT_TEMPLATE_SERVICES", " MySQL, redis ");
+    resetEnvForTests();
+    expect(env().PROJECT_TEMPLATE_SERVICES).toEqual(["mysql", "redis"]);
+    vi.stubEnv("PROJECT_TEMPLATE_SERVICES", "none");
+    resetEnvForTests();
+    expect(env().PROJECT_TEMPLATE_SERVICES).toEqual([]);
+    vi.stubEnv("PROJECT_TEMPLATE_SERVICES", "mysql,mariadb,none");
+    resetEnvForTests();
+    expect(() => env()).toThrow("PROJECT_TEMPLATE_SERVICES: “mariadb”, “none” are not one of mysql, redis, opensearch, rabbitmq (comma-separated), or none");
+  });
   it("refuses a short AUTH_SECRET", () => {
     vi.stubEnv("AUTH_SECRET", "short");
     resetEnvForTests();

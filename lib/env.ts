@@ -5,6 +5,10 @@
 import path from "node:path";
 import { z } from "zod";
 
+/** The services the project template can declare (lib/git/template.ts), in services.yaml's order. */
+export const TEMPLATE_SERVICES = ["mysql", "redis", "opensearch", "rabbitmq"] as const;
+export type TemplateService = (typeof TEMPLATE_SERVICES)[number];
+
 const schema = z.object({
   DATABASE_URL: z
     .string()
@@ -129,6 +133,23 @@ const schema = z.object({
     .optional()
     .transform((v) => (v ? v : undefined))
     .refine((v) => v === undefined || Buffer.from(v, "base64").length === 32, { message: "VARIABLES_KEY must be 32 bytes in base64 (openssl rand -base64 32)" }),
+  /**
+   * The services the template of a new project declares in .magento/services.yaml (with the
+   * application's relationships to them): comma-separated, of mysql, redis, opensearch and
+   * rabbitmq, or `none`. Every deployed environment runs each of them that this host can run
+   * (MariaDB and Redis: about 80 MiB each); a project can add or remove them in its repository.
+   */
+  PROJECT_TEMPLATE_SERVICES: z
+    .string()
+    .optional()
+    .transform((v, ctx): TemplateService[] => {
+      if (v === undefined) return [...TEMPLATE_SERVICES];
+      const names = v.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+      if (names.length === 1 && names[0] === "none") return [];
+      const unknown = names.filter((n) => !(TEMPLATE_SERVICES as readonly string[]).includes(n));
+      if (unknown.length > 0) ctx.addIssue({ code: "custom", message: `${unknown.map((n) => `“${n}”`).join(", ")} ${unknown.length > 1 ? "are" : "is"} not one of ${TEMPLATE_SERVICES.join(", ")} (comma-separated), or none` });
+      return names as TemplateService[];
+    }),
   /** How long a sign-in lasts, in hours (default 7 days). */
   SESSION_LIFETIME_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(7 * 24),
 });

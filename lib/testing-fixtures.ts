@@ -1,9 +1,11 @@
 // Test-only helpers for integration tests (never imported by the app).
 import crypto from "node:crypto";
+import { afterAll, beforeAll, vi } from "vitest";
 import type { Db } from "@/db/client";
 import type { SessionUser } from "@/lib/auth/permissions";
 import { startActivityWorker, type Worker } from "@/lib/activity-runners";
 import { getProjectAccess } from "@/lib/auth/project-access";
+import { resetEnvForTests } from "@/lib/env";
 import { createProject } from "@/lib/projects/create-project";
 import type { LogSink } from "@/lib/runtime/log-sink";
 import { createUser } from "@/lib/users/create-user";
@@ -43,4 +45,20 @@ export async function withWorker<T>(db: Db, body: (worker: Worker) => Promise<T>
 export function memoryLog(): LogSink & { lines: string[] } {
   const lines: string[] = [];
   return { lines, line: (text) => void lines.push(text), setSection: () => undefined, isBackedUp: () => false, drained: async () => undefined };
+}
+
+/**
+ * For a test file whose tests are not about services: the projects it creates start from the
+ * template without services (PROJECT_TEMPLATE_SERVICES=none), so their deploys start no MariaDB
+ * or Redis. Call it at the top of the file. Files about services keep the template as it is.
+ */
+export function withoutTemplateServices(): void {
+  beforeAll(() => {
+    vi.stubEnv("PROJECT_TEMPLATE_SERVICES", "none");
+    resetEnvForTests();
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+    resetEnvForTests();
+  });
 }

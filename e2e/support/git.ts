@@ -18,11 +18,11 @@ export const gitEnv = {
 export const git = (args: string[], cwd?: string) => run("git", args, { cwd, env: gitEnv });
 
 /**
- * Commits straight into the shared server's repository (its DATA_DIR), moving the branch
- * head without a push activity: for tests that then Sync or Activate to deploy it.
+ * Commits straight into the repository of the shared server (or of the server whose DATA_DIR
+ * is `dataDir`), moving the branch head without a push activity: for tests that then Sync or
+ * Activate to deploy it.
  */
-export async function commitInRepository(projectId: string, branch: string, edit: (dir: string) => void, message: string): Promise<string> {
-  const dataDir = process.env.E2E_DATA_DIR;
+export async function commitInRepository(projectId: string, branch: string, edit: (dir: string) => void, message: string, dataDir = process.env.E2E_DATA_DIR): Promise<string> {
   if (!dataDir) throw new Error("E2E_DATA_DIR is not set: run through the Playwright global setup.");
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-e2e-commit-"));
   try {

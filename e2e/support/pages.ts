@@ -1,4 +1,4 @@
-import { expect, type Browser, type Page } from "@playwright/test";
+import { expect, type Browser, type BrowserContextOptions, type Page } from "@playwright/test";
 import { ADMIN_STATE } from "./accounts";
 
 export async function signIn(page: Page, email: string, password: string) {
@@ -60,10 +60,10 @@ export async function waitForIdle(page: Page, projectId: string, name: string, t
   }).toPass({ timeout });
 }
 
-/** As the administrator: a new Starter project whose staging is deployed and idle, and the page. */
-export async function newDeployedProject(browser: Browser, prefix: string, title: string) {
+/** As the administrator: a new Starter project whose staging is deployed and idle, and the page; on the shared server unless `server` is given. */
+export async function newDeployedProject(browser: Browser, prefix: string, title: string, server?: { url: string; adminState: BrowserContextOptions["storageState"] }) {
   const projectId = `${prefix}-${uniqueSuffix()}`;
-  const context = await browser.newContext({ storageState: ADMIN_STATE });
+  const context = await browser.newContext(server ? { baseURL: server.url, storageState: server.adminState } : { storageState: ADMIN_STATE });
   const page = await context.newPage();
   await createProject(page, title, "Starter", projectId);
   await waitForIdle(page, projectId, "staging");

@@ -10,9 +10,12 @@ import { listEnvironments } from "@/lib/environments/queries";
 import { requestEnvironmentAction } from "@/lib/environments/request-action";
 import { createProject } from "@/lib/projects/create-project";
 import { environmentDeployDir } from "@/lib/runtime/deploy";
-import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { makeUser, uniqueProjectId, withoutTemplateServices } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
 import { getActivityLog } from "./queue";
+
+// Not about services: this file's projects start from the template without them.
+withoutTemplateServices();
 
 describeEachDatabase("cancel", ({ db }) => {
   it("cancels a pending activity and gives a pending Branch's environment back", async () => {

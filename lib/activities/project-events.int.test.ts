@@ -7,9 +7,12 @@ import { updateEnvironment } from "@/lib/environments/update-environment";
 import { createProject } from "@/lib/projects/create-project";
 import { addProjectMember } from "@/lib/projects/members";
 import { renameProject } from "@/lib/projects/update-project";
-import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { makeUser, uniqueProjectId, withoutTemplateServices } from "@/lib/testing-fixtures";
 import { subscribeToProject, type ProjectActivityEvent, type ProjectEvent } from "./project-events";
 import { enqueueActivity } from "./queue";
+
+// Not about services: this file's projects start from the template without them.
+withoutTemplateServices();
 
 describeEachDatabase("a project's live events", ({ db }) => {
   it("tells each project's listeners when its activities are queued, start and end, and no other project's", async () => {

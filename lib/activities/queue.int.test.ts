@@ -4,11 +4,14 @@ import { selectRows } from "@/db/client";
 import { activities, environments } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
 import { createProject } from "@/lib/projects/create-project";
-import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { makeUser, uniqueProjectId, withoutTemplateServices } from "@/lib/testing-fixtures";
 import { claimDispatchedActivity, dispatchActivities, enqueueActivity, finishActivity, recordProjectActivity } from "./queue";
 import { startActivityWorker } from "@/lib/activity-runners";
 import { ACTIVITY_KINDS, ACTIVITY_TYPES, isProjectLevel, isRunnable, type ActivityParameters, type ActivityType } from "@/lib/activity-kinds";
 import { listEnvironments } from "@/lib/environments/queries";
+
+// Not about services: this file's projects start from the template without them.
+withoutTemplateServices();
 
 describeEachDatabase("the activity queue", ({ db }) => {
   async function idleStarterProject() {

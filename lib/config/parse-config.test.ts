@@ -17,6 +17,17 @@ describe("parseProjectConfig", () => {
     expect(result.config.app.web.locations["/"]).toMatchObject({ root: "public", passthru: "/index.php" });
   });
 
+  it("reads the template with fewer services (PROJECT_TEMPLATE_SERVICES): relationships only to those, and none at all", () => {
+    const read = (t: Record<string, string>) => parseProjectConfig({ app: t[".magento.app.yaml"]!, services: t[".magento/services.yaml"]!, routes: t[".magento/routes.yaml"]! });
+    const some = read(projectTemplate("Shop", ["rabbitmq", "mysql"]));
+    expect(some.ok && some.config.app.relationships).toEqual({ database: "mysql:mysql" });
+    expect(some.ok && Object.keys(some.config.services)).toEqual(["mysql", "rabbitmq"]);
+    const none = read(projectTemplate("Shop", []));
+    expect(none.ok && none.config.app.relationships).toEqual({});
+    expect(none.ok && none.config.services).toEqual({});
+    expect(none.ok && none.config.app.hooks.build).toContain("built-at.txt"); // the rest is the template's
+  });
+
   it("refuses nested mounts, mounts outside the application and mounts at the server's own file names, at their lines", () => {
     const app = files.app.replace('  "var": "shared:files/var"\n', '  "var": "shared:files/var"\n  "var/log": "shared:files/log"\n  "../up": "shared:files/up"\n  ".router.json": "shared:files/r"\n');
     const result = parseProjectConfig({ ...files, app });

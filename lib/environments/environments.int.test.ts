@@ -11,13 +11,16 @@ import { addProjectMember } from "@/lib/projects/members";
 import { createProject } from "@/lib/projects/create-project";
 import { environmentDeployDir } from "@/lib/runtime/deploy";
 import { fetchSite } from "@/lib/runtime/testing-hooks";
-import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { makeUser, uniqueProjectId, withoutTemplateServices } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
 import { getProjectAccess } from "@/lib/auth/project-access";
 import { getProjectOverview } from "./overview";
 import { listActivities, listEnvironments } from "./queries";
 import { requestEnvironmentAction } from "./request-action";
 import { updateEnvironment } from "./update-environment";
+
+// Not about services: this file's projects start from the template without them.
+withoutTemplateServices();
 
 describeEachDatabase("environments on real git", ({ db }) => {
   let worker: Worker;

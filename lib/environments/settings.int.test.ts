@@ -12,13 +12,16 @@ import { addProjectMember } from "@/lib/projects/members";
 import { environmentDeployDir } from "@/lib/runtime/deploy";
 import { createEnvironmentRouter } from "@/lib/runtime/router";
 import { commitOn } from "@/lib/testing-git";
-import { makeUser, starterProject, withWorker } from "@/lib/testing-fixtures";
+import { makeUser, starterProject, withWorker, withoutTemplateServices } from "@/lib/testing-fixtures";
 import { getProjectAccess } from "@/lib/auth/project-access";
 import { getEnvironmentTopology } from "@/lib/topology/get-environment-topology";
 import { requestEnvironmentAction } from "./request-action";
 import { listShownEnvironmentsWithLatest } from "./queries";
 import { environmentsWithChangedSettings, pauseIdleEnvironments, requestPause, settingsInputSchema, updateEnvironmentSettings } from "./settings";
 import { setAutoPauseDays } from "@/lib/projects/update-project";
+
+// Not about services: this file's projects start from the template without them.
+withoutTemplateServices();
 
 const settings = (more: Partial<Record<string, unknown>> = {}) =>
   settingsInputSchema.parse({ enabled: false, newUsername: "", newPassword: "", removeUsernames: [], rules: "", restrictRobots: true, ...more });

@@ -3,6 +3,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { env } from "@/lib/env";
 import { dataPaths } from "@/lib/paths";
 import { git, gitOrNull, GitError } from "./git";
 import { installPushHook } from "./push-gate";
@@ -22,9 +23,10 @@ export interface BuiltRepository {
 }
 
 /**
- * Builds a project's bare repository with the template as the first commit on `master`, plus
- * the given branches at that commit, in a new directory beside the repositories: three git
- * processes (init, config, one fast-import for every file, the commit and the branches).
+ * Builds a project's bare repository with the template (with the services PROJECT_TEMPLATE_SERVICES
+ * names) as the first commit on `master`, plus the given branches at that commit, in a new
+ * directory beside the repositories: three git processes (init, config, one fast-import for
+ * every file, the commit and the branches).
  * HEAD names `head` (one of the branches: where work starts, what `git clone` checks out).
  * placeRepository moves it into place; until then nothing is at the project's path.
  */
@@ -37,7 +39,7 @@ export async function buildRepository(title: string, branches: readonly string[]
   try {
     await git(["init", "--quiet", "--bare", `--initial-branch=${head}`, bare]);
     await git(["config", "http.receivepack", "true"], { gitDir: bare });
-    const out = await git(["fast-import", "--quiet", "--done"], { gitDir: bare, input: templateImport(projectTemplate(title), branches, new Date()) });
+    const out = await git(["fast-import", "--quiet", "--done"], { gitDir: bare, input: templateImport(projectTemplate(title, env().PROJECT_TEMPLATE_SERVICES), branches, new Date()) });
     const commit = out.trim();
     if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new Error(`git fast-import answered “${commit.slice(0, 80)}” instead of the first commit's id`);
     installPushHook(bare);

@@ -1,17 +1,25 @@
+import { TEMPLATE_SERVICES, type TemplateService } from "@/lib/env";
+
+/** Each service's entry in services.yaml, and the application's relationship to it (rabbitmq has none). */
+const SERVICE_ENTRIES: Record<TemplateService, { yaml: string; relationship?: string }> = {
+  mysql: { yaml: "mysql:\n  type: mysql:10.6\n  disk: 2048\n", relationship: 'database: "mysql:mysql"' },
+  redis: { yaml: "redis:\n  type: redis:7.0\n", relationship: 'redis: "redis:redis"' },
+  opensearch: { yaml: "opensearch:\n  type: opensearch:2\n  disk: 1024\n", relationship: 'opensearch: "opensearch:opensearch"' },
+  rabbitmq: { yaml: "rabbitmq:\n  type: rabbitmq:3.9\n  disk: 1024\n" },
+};
+
 /**
  * The first commit of every project: a small PHP application (public/index.php, run by PHP-FPM
- * behind nginx) configured as a Magento one, whose hooks are plain shell. Pure: path → content.
+ * behind nginx) configured as a Magento one, whose hooks are plain shell, with `services` in
+ * .magento/services.yaml (all four unless told) and a relationship to each. Pure: path → content.
  */
-export function projectTemplate(projectTitle: string): Record<string, string> {
+export function projectTemplate(projectTitle: string, services: readonly TemplateService[] = TEMPLATE_SERVICES): Record<string, string> {
+  const chosen = TEMPLATE_SERVICES.filter((s) => services.includes(s));
+  const relationships = chosen.flatMap((s) => SERVICE_ENTRIES[s].relationship ?? []);
   const appYaml = `# The application: how it is built, deployed and connected to its services.
 name: mymagento
 type: php:8.3
-
-relationships:
-  database: "mysql:mysql"
-  redis: "redis:redis"
-  opensearch: "opensearch:opensearch"
-
+${relationships.length > 0 ? `\nrelationships:\n${relationships.map((r) => `  ${r}\n`).join("")}` : ""}
 disk: 5120
 
 # Writable places: the application's files are read-only once built (deploy hooks
@@ -58,22 +66,10 @@ crons:
     cmd: "echo cron"
 `;
 
-  const servicesYaml = `# The services the application's relationships point to.
-mysql:
-  type: mysql:10.6
-  disk: 2048
-
-redis:
-  type: redis:7.0
-
-opensearch:
-  type: opensearch:2
-  disk: 1024
-
-rabbitmq:
-  type: rabbitmq:3.9
-  disk: 1024
-`;
+  const servicesYaml =
+    chosen.length > 0
+      ? `# The services the application's relationships point to.\n${chosen.map((s) => SERVICE_ENTRIES[s].yaml).join("\n")}`
+      : "# The services the application's relationships point to: none yet. A service looks like this:\n# mysql:\n#   type: mysql:10.6\n#   disk: 2048\n";
 
   const routesYaml = `# How requests reach the application.
 "http://{default}/":

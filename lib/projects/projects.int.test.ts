@@ -17,6 +17,32 @@ import { deleteProject, renameProject } from "./update-project";
 const input = (id: string, plan: "starter" | "pro" = "pro") => ({ id, title: `Store ${id}`, plan, region: "eu-5" as const });
 
 describeEachDatabase("projects", ({ db }) => {
+  // First: its worker would also deploy every project the tests before it created (they start no worker).
+  it("deletes everything a project keeps on disk: the same id made again finds nothing of the old one", async () => {
+    const admin = await makeUser(db(), { isAdmin: true });
+    const id = uniqueProjectId("again");
+    await createProject(db(), admin, input(id, "starter"));
+    const worker = startActivityWorker(db());
+    try {
+      await worker.idle(); // deployed: builds, deploys and volumes exist
+      fs.writeFileSync(path.join(currentDataPath(id, "staging"), "mounts", "var", "customers.csv"), "old customers");
+      await requestSnapshot(db(), admin, id, "staging", { consistency: "live", replaceOldest: false });
+      await worker.idle();
+      for (const dir of projectPaths(id)) expect(fs.existsSync(dir), dir).toBe(true);
+      await deleteProject(db(), admin, id, id);
+      for (const dir of projectPaths(id)) expect(fs.existsSync(dir), dir).toBe(false);
+
+      await createProject(db(), admin, input(id, "starter"));
+      await worker.idle();
+      expect(fs.existsSync(path.join(currentDataPath(id, "staging"), "mounts", "var", "customers.csv"))).toBe(false);
+      expect(fs.existsSync(dataPaths.snapshots(id)) ? fs.readdirSync(dataPaths.snapshots(id)) : []).toEqual([]);
+      const staging = (await listEnvironments(db(), id)).find((e) => e.name === "staging")!;
+      expect(await listSnapshots(db(), (await getProjectAccess(db(), admin, id))!, staging)).toEqual([]);
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it("makes the creator project admin with admin on every environment type", async () => {
     const admin = await makeUser(db(), { isAdmin: true });
     const id = uniqueProjectId();
@@ -85,30 +111,5 @@ describeEachDatabase("projects", ({ db }) => {
     await deleteProject(db(), admin, id, ` ${id} `);
     expect(await getProjectAccess(db(), admin, id)).toBeNull();
     expect(await db().select().from(projectMembers).where(eq(projectMembers.projectId, id))).toEqual([]);
-  });
-
-  it("deletes everything a project keeps on disk: the same id made again finds nothing of the old one", async () => {
-    const admin = await makeUser(db(), { isAdmin: true });
-    const id = uniqueProjectId("again");
-    await createProject(db(), admin, input(id, "starter"));
-    const worker = startActivityWorker(db());
-    try {
-      await worker.idle(); // deployed: builds, deploys and volumes exist
-      fs.writeFileSync(path.join(currentDataPath(id, "staging"), "mounts", "var", "customers.csv"), "old customers");
-      await requestSnapshot(db(), admin, id, "staging", { consistency: "live", replaceOldest: false });
-      await worker.idle();
-      for (const dir of projectPaths(id)) expect(fs.existsSync(dir), dir).toBe(true);
-      await deleteProject(db(), admin, id, id);
-      for (const dir of projectPaths(id)) expect(fs.existsSync(dir), dir).toBe(false);
-
-      await createProject(db(), admin, input(id, "starter"));
-      await worker.idle();
-      expect(fs.existsSync(path.join(currentDataPath(id, "staging"), "mounts", "var", "customers.csv"))).toBe(false);
-      expect(fs.existsSync(dataPaths.snapshots(id)) ? fs.readdirSync(dataPaths.snapshots(id)) : []).toEqual([]);
-      const staging = (await listEnvironments(db(), id)).find((e) => e.name === "staging")!;
-      expect(await listSnapshots(db(), (await getProjectAccess(db(), admin, id))!, staging)).toEqual([]);
-    } finally {
-      await worker.stop();
-    }
   });
 });

@@ -6,9 +6,12 @@ import { describeEachDatabase } from "@/db/testing/databases";
 import { getActivityLog } from "@/lib/activities/queue";
 import { startActivityWorker } from "@/lib/activity-runners";
 import { createProject } from "@/lib/projects/create-project";
-import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { makeUser, uniqueProjectId, withoutTemplateServices } from "@/lib/testing-fixtures";
 import type * as ProcessRunner from "@/lib/process-runner";
 import { environmentDeployDir } from "./deploy";
+
+// Not about services: this file's projects start from the template without them.
+withoutTemplateServices();
 
 // The deploy's copy of the build fails as on a full disk: every other command runs for real.
 vi.mock("@/lib/process-runner", async (importOriginal) => {

@@ -9,13 +9,16 @@ import { startActivityWorker } from "@/lib/activity-runners";
 import { requestEnvironmentAction } from "@/lib/environments/request-action";
 import { projectTemplate } from "@/lib/git/template";
 import { createProject } from "@/lib/projects/create-project";
-import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { makeUser, uniqueProjectId, withoutTemplateServices } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
 import { usedBytes, watchDisk, type DiskVerdict } from "./disk-watch";
 import type { LogSink } from "./log-sink";
 import { runHook } from "./run-hook";
 import { sandboxSupport } from "./sandbox";
 import { liveGeneration } from "./volumes";
+
+// Not about services: this file's projects start from the template without them.
+withoutTemplateServices();
 
 // `disk:` of .magento.app.yaml enforced: a hook that writes past it is stopped with a line
 // naming the limit, and no hook may leave the machine's disk (nearly) full.
@@ -73,7 +76,7 @@ deploySuite("a deploy past its disk", ({ db }) => {
     const worker = startActivityWorker(db());
     try {
       await worker.idle();
-      const yaml = projectTemplate("Disk")[".magento.app.yaml"]!.replace("disk: 5120", "disk: 32").replace("  deploy: |\n    set -e\n", "  deploy: |\n    set -e\n    for i in $(seq 1 40); do head -c 2097152 /dev/zero > var/fill-$i; done\n");
+      const yaml = projectTemplate("Disk", [])[".magento.app.yaml"]!.replace("disk: 5120", "disk: 32").replace("  deploy: |\n    set -e\n", "  deploy: |\n    set -e\n    for i in $(seq 1 40); do head -c 2097152 /dev/zero > var/fill-$i; done\n");
       await commitOn(id, "master", { ".magento.app.yaml": yaml }, "Fills its mounts");
       const sync = await requestEnvironmentAction(db(), admin, id, "staging", { action: "sync", code: true, data: false, rebase: false });
       await worker.idle();

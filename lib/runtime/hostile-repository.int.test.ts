@@ -10,9 +10,12 @@ import { startActivityWorker, type Worker } from "@/lib/activity-runners";
 import { requestEnvironmentAction } from "@/lib/environments/request-action";
 import { repositoryPath } from "@/lib/git/repository";
 import { createProject } from "@/lib/projects/create-project";
-import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { makeUser, uniqueProjectId, withoutTemplateServices } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
 import { sandboxSupport } from "./sandbox";
+
+// Not about services: this file's projects start from the template without them.
+withoutTemplateServices();
 
 // A repository written by an attacker: its hooks try every escape from the sandbox through a
 // real deploy. Each attempt prints ESCAPED when it works and BLOCKED when it does not.

@@ -9,11 +9,14 @@ import { environments, mails } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
 import { getActivityLog } from "@/lib/activities/queue";
 import { requestEnvironmentAction } from "@/lib/environments/request-action";
-import { memoryLog, starterProject, withWorker } from "@/lib/testing-fixtures";
+import { memoryLog, starterProject, withWorker, withoutTemplateServices } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
 import { environmentDeployDir } from "./deploy";
 import { getMailRaw } from "@/lib/environments/mailbox";
 import { MAX_MAIL_BYTES, MAX_MAILS_PER_DEPLOY, openMailEndpoint } from "./mail-endpoint";
+
+// Not about services: this file's projects start from the template without them.
+withoutTemplateServices();
 
 /** A deploy hook that speaks SMTP with bash alone (no client inside the sandbox), printing the server's replies. */
 const SEND = [

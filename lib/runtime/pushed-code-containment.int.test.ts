@@ -12,13 +12,16 @@ import { startActivityWorker } from "@/lib/activity-runners";
 import { requestEnvironmentAction } from "@/lib/environments/request-action";
 import { projectTemplate } from "@/lib/git/template";
 import { createProject } from "@/lib/projects/create-project";
-import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { makeUser, uniqueProjectId, withoutTemplateServices } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
 import { requestRestore, requestSnapshot, snapshotDir } from "@/lib/snapshots/snapshots";
 import { createEnvironmentRouter } from "./router";
 import { readManifest } from "./snapshot-archive";
 import { sandboxSupport } from "./sandbox";
 import { liveGeneration, volumesRoot } from "./volumes";
+
+// Not about services: this file's projects start from the template without them.
+withoutTemplateServices();
 
 // The probe's reproduction (issue 31): a Staging contributor's post_deploy hook tries to steer
 // the server's data operations with links — to Production's data, the instance database and
@@ -32,7 +35,7 @@ function hostileApp(projectId: string): string {
   const data = process.env.DATA_DIR!;
   const prod = `${data}/volumes/${projectId}/master`;
   // A mount inside the web root (public/media), where the links are planted for nginx to serve.
-  const yaml = projectTemplate("Hostile")[".magento.app.yaml"]!.replace('  "pub/media": "shared:files/media"\n', '  "pub/media": "shared:files/media"\n  "public/media": "shared:files/pmedia"\n');
+  const yaml = projectTemplate("Hostile", [])[".magento.app.yaml"]!.replace('  "pub/media": "shared:files/media"\n', '  "pub/media": "shared:files/media"\n  "public/media": "shared:files/pmedia"\n');
   return yaml.replace(
     '  post_deploy: |\n',
     `  post_deploy: |
@@ -155,7 +158,7 @@ suite("pushed code that writes links into its environment's data", ({ db }) => {
     });
     try {
       await worker.idle();
-      const yaml = projectTemplate("Names")[".magento.app.yaml"]!.replace("  build: |\n    set -e\n", `  build: |\n    set -e\n${victims.map((v) => `    ln -sfn '${v.file}' /app/${v.name}\n`).join("")}`);
+      const yaml = projectTemplate("Names", [])[".magento.app.yaml"]!.replace("  build: |\n    set -e\n", `  build: |\n    set -e\n${victims.map((v) => `    ln -sfn '${v.file}' /app/${v.name}\n`).join("")}`);
       await commitOn(id, "master", { ".magento.app.yaml": yaml }, "Links at the server's names");
       const deploy = await requestEnvironmentAction(db(), admin, id, "staging", { action: "sync", code: true, data: false, rebase: false });
       await worker.idle();

@@ -10,12 +10,15 @@ import { describeEachDatabase } from "@/db/testing/databases";
 import { startActivityWorker } from "@/lib/activity-runners";
 import { requestEnvironmentAction } from "@/lib/environments/request-action";
 import { createProject } from "@/lib/projects/create-project";
-import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
+import { makeUser, uniqueProjectId, withoutTemplateServices } from "@/lib/testing-fixtures";
 import { branchHead } from "@/lib/git/repository";
 import { projectTemplate } from "@/lib/git/template";
 import { commitOn } from "@/lib/testing-git";
 import { environmentDeployDir } from "./deploy";
 import { createEnvironmentRouter } from "./router";
+
+// Not about services: this file's projects start from the template without them.
+withoutTemplateServices();
 
 /** GET on the router with a Host header (fetch() may not set it), the body whole. */
 function getFrom(port: number) {
@@ -131,7 +134,7 @@ describeEachDatabase("the environment router", ({ db }) => {
         "    printf odd > \"public/$(printf 'a\\001b')\"",
         "    head -c 10485760 /dev/zero > public/big.bin",
       ].join("\n");
-      const app = projectTemplate("Odd")[".magento.app.yaml"]!.replace("    date -u +%Y-%m-%dT%H:%M:%SZ > built-at.txt\n", (line) => `${line}${odd}\n`);
+      const app = projectTemplate("Odd", [])[".magento.app.yaml"]!.replace("    date -u +%Y-%m-%dT%H:%M:%SZ > built-at.txt\n", (line) => `${line}${odd}\n`);
       expect(app).toContain("mkfifo");
       await commitOn(id, "master", { ".magento.app.yaml": app }, "A build that leaves odd files");
       const activity = await requestEnvironmentAction(db(), admin, id, "staging", { action: "sync", code: true, data: false, rebase: false });

@@ -11,9 +11,12 @@ import { requestEnvironmentAction } from "@/lib/environments/request-action";
 import { createProject } from "@/lib/projects/create-project";
 import { addProjectMember } from "@/lib/projects/members";
 import { buildsDir, environmentDeployDir } from "@/lib/runtime/deploy";
-import { makeUser, starterProject, uniqueProjectId, withWorker } from "@/lib/testing-fixtures";
+import { makeUser, starterProject, uniqueProjectId, withWorker, withoutTemplateServices } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
 import { createVariable, deleteVariable, environmentsWithChangedVariables, importVariables, listVariables, resolveEnvironmentVariables, updateVariable, variableInputSchema } from "./variables";
+
+// Not about services: this file's projects start from the template without them.
+withoutTemplateServices();
 
 const input = (name: string, value: string, more: Record<string, unknown> = {}) => variableInputSchema.parse({ name, value, ...more });
 
