@@ -4,7 +4,7 @@ import { CHROMIUM_ARGS, chromiumPath } from "./e2e/support/chromium";
 /** Started first (see projects). */
 const FIRST_SPECS = /\/(server-lifecycle|idle)\.spec\.ts$/;
 /** The specs that use `servicesServer`: a new one goes here too. */
-const SERVICES_SPECS = /\/(app-logs|runtime-status|snapshots|topology)\.spec\.ts$/;
+const SERVICES_SPECS = /\/(app-logs|download-database|runtime-status|service-states|snapshots|topology)\.spec\.ts$/;
 
 export default defineConfig({
   testDir: "e2e",

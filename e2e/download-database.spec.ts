@@ -1,12 +1,12 @@
 import fs from "node:fs";
-import { expect, test } from "./support/test";
+import { expect, test } from "./support/services-server";
 import { newDeployedProject } from "./support/pages";
 
-test("an admin downloads the environment's MariaDB as a dump from its page", async ({ browser }) => {
+test("an admin downloads the environment's MariaDB as a dump from its page", async ({ browser, servicesServer }) => {
   test.setTimeout(120_000);
-  const { projectId, context, page } = await newDeployedProject(browser, "dbdl", "Database download");
+  const { projectId, context, page } = await newDeployedProject(browser, "dbdl", "Database download", servicesServer);
   // A visit: the site counts it in its MariaDB (making its table).
-  expect((await page.request.get(`http://localhost:${process.env.E2E_ENV_PORT}/${projectId}/staging/`)).status()).toBe(200);
+  expect((await page.request.get(`http://localhost:${servicesServer.envPort}/${projectId}/staging/`)).status()).toBe(200);
   await page.goto(`/projects/${projectId}/environments/staging`);
   const control = page.getByRole("region", { name: "Download database" });
   // The template's MariaDB relationship; its Redis cache has no database to dump.

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type Page } from "./support/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./support/services-server";
 import { newDeployedProject } from "./support/pages";
 
 /**
@@ -43,9 +44,9 @@ async function shootBoth(page: Page, name: string) {
   }
 }
 
-test("the topology's service nodes say Running with what runs them, memory and disk, that OpenSearch does not run here, and Stopped after a Pause, live", async ({ browser }) => {
+test("the topology's service nodes say Running with what runs them, memory and disk, that OpenSearch does not run here, and Stopped after a Pause, live", async ({ browser, servicesServer }) => {
   test.setTimeout(240_000);
-  const { projectId, context, page } = await newDeployedProject(browser, "svcstate", "Service states");
+  const { projectId, context, page } = await newDeployedProject(browser, "svcstate", "Service states", servicesServer);
   await page.setViewportSize({ width: 1440, height: 900 });
   // Whether the page hears the project's event stream (a Pause must not happen before it listens).
   await page.addInitScript(() => window.addEventListener("pwi:project-stream", (e) => ((window as unknown as { streamLive: boolean }).streamLive = (e as CustomEvent<{ live: boolean }>).detail.live)));
