@@ -38,7 +38,7 @@ test("branch from staging, watch the deploy log, merge back; a viewer finds Merg
   const urls = page.getByRole("region", { name: "URLs" });
   const envPort = process.env.E2E_ENV_PORT;
   await expect(urls.getByRole("link", { name: `http://fix-cart.${projectId}.localhost:${envPort}/` })).toBeVisible();
-  await expect(page.getByRole("region", { name: "Data" })).toContainText("var");
+  await expect(page.getByRole("region", { name: "Data", exact: true })).toContainText("var");
   const site = await browser.newPage();
   await site.goto(`http://fix-cart.${projectId}.localhost:${envPort}/`);
   await expect(site.locator("body")).toContainText(deployed);

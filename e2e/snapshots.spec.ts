@@ -50,7 +50,7 @@ test("take a snapshot, watch it finish, restore it after the data changed, and s
   // The environment's site, built from its deployed commit.
   await page.goto(`/projects/${projectId}/environments/staging`);
   const deployed = (await page.locator("dt", { hasText: "Deployed" }).first().locator("xpath=following-sibling::dd[1]").textContent())!.trim();
-  await expect(page.getByRole("region", { name: "Data" })).toContainText("mysql");
+  await expect(page.getByRole("region", { name: "Data", exact: true })).toContainText("mysql");
   const site = await context.newPage();
   await site.goto(`http://staging.${projectId}.localhost:${servicesServer.envPort}/`);
   await expect(site.locator("body")).toContainText(deployed);
