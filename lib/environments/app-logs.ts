@@ -104,6 +104,8 @@ export function openAppLogStream(access: ProjectAccess, env: Env, name: AppLogNa
   let controllerRef: ReadableStreamDefaultController<Uint8Array> | null = null;
   const onAbort = () => {
     end();
+    // A follower waiting between chunks ends too (its watch with it), not only at its next line.
+    void follower?.return(undefined);
     try {
       controllerRef?.close();
     } catch {

@@ -19,13 +19,13 @@ import { dataPaths } from "@/lib/paths";
 import { addProjectMember } from "@/lib/projects/members";
 import { getRuntimeDriver } from "@/lib/runtime/driver/get-driver";
 import { removeLocalServices, startLocalServices } from "@/lib/runtime/driver/local-services";
-import { sandboxSupport, setSandboxSupportForTesting } from "@/lib/runtime/sandbox";
+import { setSandboxSupportForTesting } from "@/lib/runtime/sandbox";
 import type { ServiceCredentials } from "@/lib/runtime/services/service-config";
 import { generateServiceCredentials } from "@/lib/runtime/services/service-credentials";
 import { hostServiceEngine } from "@/lib/runtime/services/service-host";
 import { serviceRuntimeDir } from "@/lib/runtime/services/service-paths";
 import { getEnvironmentServiceCredentials } from "@/lib/runtime/services/stored-credentials";
-import { client, mariadb, psql, sock } from "@/lib/runtime/services/testing-service-clients";
+import { client, mariadb, psql, requireServices, sock } from "@/lib/runtime/services/testing-service-clients";
 import { makeUser, memoryLog, starterProject } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
 import { createApiToken } from "@/lib/tokens/api-tokens";
@@ -34,10 +34,7 @@ import { getEnvironmentByName, latestDeployment } from "./queries";
 import { requestPause } from "./settings";
 import { listDatabaseDownloads, openDatabaseDownload } from "./database-download";
 
-const required = Boolean(process.env.CI) || process.env.PWI_REQUIRE_SERVERS === "1";
-const why = [sandboxSupport(), hostServiceEngine("mysql:10.6"), hostServiceEngine("postgresql:15"), hostServiceEngine("redis:7.0")].map((r) => (r.ok ? null : (r as { reason: string }).reason)).find(Boolean);
-if (why && required) throw new Error(`PWI_REQUIRE_SERVERS=1 and services cannot run here: ${why}`);
-if (why) console.warn(`\n\n!!! SKIPPED: services cannot run here: ${why} !!!\n\n`);
+const why = requireServices(["mysql:10.6", "postgresql:15", "redis:7.0"]);
 
 type Who = { email: string; token: string };
 let db: Db;

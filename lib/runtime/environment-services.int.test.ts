@@ -23,15 +23,11 @@ import { getRuntimeDriver } from "./driver/get-driver";
 import { readSealedRelease, releaseDir } from "./driver/release-files";
 import type { ReleaseSpec } from "./driver/runtime-driver";
 import { createEnvironmentRouter } from "./router";
-import { sandboxSupport } from "./sandbox";
-import { hostServiceEngine } from "./services/service-host";
+import { requireServices } from "./services/testing-service-clients";
 import { serviceRuntimeDir } from "./services/service-paths";
 import { environmentDeployDir } from "./deploy";
 
-const required = Boolean(process.env.CI) || process.env.PWI_REQUIRE_SERVERS === "1";
-const why = [sandboxSupport(), hostServiceEngine("mysql:10.6"), hostServiceEngine("redis:7.0")].map((r) => (r.ok ? null : (r as { reason: string }).reason)).find(Boolean);
-if (why && required) throw new Error(`PWI_REQUIRE_SERVERS=1 and services cannot run here: ${why}`);
-if (why) console.warn(`\n\n!!! SKIPPED: services cannot run here: ${why} !!!\n\n`);
+const why = requireServices(["mysql:10.6", "redis:7.0"]);
 
 function getFrom(port: number) {
   return (host: string, p = "/") =>

@@ -11,17 +11,13 @@ import { addProjectMember } from "@/lib/projects/members";
 import { createProject } from "@/lib/projects/create-project";
 import { getRuntimeDriver } from "@/lib/runtime/driver/get-driver";
 import { currentDataPath } from "@/lib/runtime/volumes";
-import { sandboxSupport } from "@/lib/runtime/sandbox";
-import { hostServiceEngine } from "@/lib/runtime/services/service-host";
 import { serviceRuntimeDir } from "@/lib/runtime/services/service-paths";
 import { environmentServiceCredentials } from "@/lib/runtime/services/stored-credentials";
-import { mariadb } from "@/lib/runtime/services/testing-service-clients";
+import { mariadb, requireServices } from "@/lib/runtime/services/testing-service-clients";
 import { makeUser, uniqueProjectId } from "@/lib/testing-fixtures";
 import { deleteSnapshot, listSnapshots, pruneExpiredSnapshots, requestRestore, requestSnapshot, snapshotDir, snapshotTempDir } from "./snapshots";
 
-const servicesRun = sandboxSupport().ok && hostServiceEngine("mysql:10.6").ok;
-if (!servicesRun && (process.env.CI || process.env.PWI_REQUIRE_SERVERS === "1")) throw new Error("PWI_REQUIRE_SERVERS=1 and MariaDB cannot run here.");
-if (!servicesRun) console.warn("\n\n!!! SKIPPED: the safe-snapshot test needs MariaDB and bubblewrap !!!\n\n");
+const servicesRun = requireServices(["mysql:10.6"]) === null;
 
 /** Every file under `dir` with its content, for byte-for-byte comparisons. */
 function tree(dir: string): Record<string, string> {

@@ -30,19 +30,17 @@ const { createProject } = await import("@/lib/projects/create-project");
 const { makeUser } = await import("@/lib/testing-fixtures");
 const { getRuntimeDriver } = await import("@/lib/runtime/driver/get-driver");
 const { createEnvironmentRouter } = await import("@/lib/runtime/router");
-const { sandboxSupport } = await import("@/lib/runtime/sandbox");
-const { hostServiceEngine } = await import("@/lib/runtime/services/service-host");
 const { serviceRuntimeDir } = await import("@/lib/runtime/services/service-paths");
 const { environmentServiceCredentials } = await import("@/lib/runtime/services/stored-credentials");
 const { generateServiceCredentials } = await import("@/lib/runtime/services/service-credentials");
 const { runServiceCopy } = await import("@/lib/runtime/services/service-copy");
 const { startLocalServices, removeLocalServices } = await import("@/lib/runtime/driver/local-services");
 const { requestSnapshot } = await import("@/lib/snapshots/snapshots");
-const { mariadb } = await import("@/lib/runtime/services/testing-service-clients");
+const { mariadb, servicesGap } = await import("@/lib/runtime/services/testing-service-clients");
 const { recordingLog } = await import("@/lib/runtime/testing-hooks");
 
 {
-  const why = [sandboxSupport(), hostServiceEngine("mysql:10.6"), hostServiceEngine("redis:7.0")].map((r) => (r.ok ? null : (r as { reason: string }).reason)).find(Boolean);
+  const why = servicesGap(["mysql:10.6", "redis:7.0"]);
   if (why) {
     console.error(`\n\n!!! bench:services CANNOT RUN: ${why} !!!\n\n`);
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -14,20 +14,10 @@ const { copyLocalRunningService, holdLocalServices, startLocalServices, stopLoca
 const { generateServiceCredentials } = await import("./service-credentials");
 const { hostServiceEngine } = await import("./service-host");
 const { serviceRuntimeDir } = await import("./service-paths");
-const { sandboxSupport } = await import("@/lib/runtime/sandbox");
-const { mariadb, psql, redis } = await import("./testing-service-clients");
+const { mariadb, psql, redis, requireServices } = await import("./testing-service-clients");
 const { recordingLog } = await import("@/lib/runtime/testing-hooks");
 
-const required = Boolean(process.env.CI) || process.env.PWI_REQUIRE_SERVERS === "1";
-function available(type: string, client: string): boolean {
-  const engine = hostServiceEngine(type);
-  const sandbox = sandboxSupport();
-  const why = !sandbox.ok ? sandbox.reason : !engine.ok ? engine.reason : !fs.existsSync(client) ? `${client} is not installed` : null;
-  if (!why) return true;
-  if (required) throw new Error(`PWI_REQUIRE_SERVERS=1 and ${type} cannot run here: ${why}`);
-  console.warn(`\n\n!!! SKIPPED: ${type} cannot run here: ${why} !!!\n\n`);
-  return false;
-}
+const available = (type: string, client: string) => requireServices([type], [client]) === null;
 
 const project = `copy-test-${process.pid}`;
 const folders: string[] = [];

@@ -13,15 +13,11 @@ const { startLocalServices, removeLocalServices, localServiceStatus } = await im
 const { generateServiceCredentials } = await import("./service-credentials");
 const { hostServiceEngine } = await import("./service-host");
 const { serviceRuntimeDir } = await import("./service-paths");
-const { sandboxSupport } = await import("@/lib/runtime/sandbox");
 const { connectNoFollow } = await import("@/lib/runtime/unix-socket");
-const { mariadb, redis } = await import("./testing-service-clients");
+const { mariadb, redis, requireServices } = await import("./testing-service-clients");
 const { recordingLog } = await import("@/lib/runtime/testing-hooks");
 
-const required = Boolean(process.env.CI) || process.env.PWI_REQUIRE_SERVERS === "1";
-const why = [sandboxSupport(), hostServiceEngine("mysql:10.6"), hostServiceEngine("redis:7.0")].map((r) => (r.ok ? null : (r as { reason: string }).reason)).find(Boolean);
-if (why && required) throw new Error(`PWI_REQUIRE_SERVERS=1 and services cannot run here: ${why}`);
-if (why) console.warn(`\n\n!!! SKIPPED: services cannot run here: ${why} !!!\n\n`);
+const why = requireServices(["mysql:10.6", "redis:7.0"]);
 
 const project = `hostile-svc-${process.pid}`;
 const envs = new Set<string>();

@@ -12,20 +12,9 @@ const { startServiceInstance } = await import("./service-instance");
 const { generateServiceCredentials } = await import("./service-credentials");
 const { hostServiceEngine } = await import("./service-host");
 const { serviceRuntimeDir } = await import("./service-paths");
-const { sandboxSupport } = await import("@/lib/runtime/sandbox");
-const { client, mariadb, psql, redis, sock } = await import("./testing-service-clients");
+const { client, mariadb, psql, redis, requireServices, sock } = await import("./testing-service-clients");
 
-const required = Boolean(process.env.CI) || process.env.PWI_REQUIRE_SERVERS === "1";
-const sandbox = sandboxSupport();
-/** Whether an engine runs here; in CI (PWI_REQUIRE_SERVERS=1) a missing one fails the suite instead of skipping it. */
-function available(type: string, client: string): boolean {
-  const engine = hostServiceEngine(type);
-  const why = !sandbox.ok ? sandbox.reason : !engine.ok ? engine.reason : !fs.existsSync(client) ? `${client} is not installed` : null;
-  if (!why) return true;
-  if (required) throw new Error(`PWI_REQUIRE_SERVERS=1 and ${type} cannot run here: ${why}`);
-  console.warn(`\n\n!!! SKIPPED: ${type} cannot run here: ${why} !!!\n\n`);
-  return false;
-}
+const available = (type: string, client: string) => requireServices([type], [client]) === null;
 const hasMariadb = available("mysql:10.6", "/usr/bin/mariadb");
 const hasRedis = available("redis:7.0", "/usr/bin/redis-cli");
 const hasPostgresql = available("postgresql:15", "/usr/bin/psql");

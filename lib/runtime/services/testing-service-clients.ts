@@ -10,6 +10,7 @@ import { sandboxedCommand } from "@/lib/runtime/sandbox-command";
 import { hookSeccomp } from "@/lib/runtime/seccomp";
 import type { ServiceCredentials } from "./service-config";
 import { appServiceSocketDir } from "./service-relationships";
+import { hostServiceEngine } from "./service-host";
 
 /**
  * Runs a client in an application-like sandbox (uid 10000, no network, the seccomp filter) that
@@ -47,3 +48,27 @@ export const redis = (runtimeDir: string, credentials: ServiceCredentials, ...ar
 export const psql = (runtimeDir: string, credentials: ServiceCredentials, sql: string) =>
   client({ db: sock(runtimeDir) }, ["/usr/bin/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", `host=${appServiceSocketDir("db")} user=${credentials.username} dbname=main`, "-c", sql], { PGPASSWORD: credentials.password });
 
+
+/** Why services of `types` cannot run here (no sandbox, an engine missing, a client missing), or null. */
+export function servicesGap(types: readonly string[], clients: readonly string[] = []): string | null {
+  const sandbox = sandboxSupport();
+  if (!sandbox.ok) return sandbox.reason;
+  for (const type of types) {
+    const engine = hostServiceEngine(type);
+    if (!engine.ok) return `${type}: ${engine.reason}`;
+  }
+  const missing = clients.find((c) => !fs.existsSync(c));
+  return missing ? `${missing} is not installed` : null;
+}
+
+/**
+ * The gap for a test file's services (null: they run). In CI (or PWI_REQUIRE_SERVERS=1) a gap
+ * fails the suite; elsewhere the file's tests skip with a loud warning.
+ */
+export function requireServices(types: readonly string[], clients: readonly string[] = []): string | null {
+  const why = servicesGap(types, clients);
+  if (!why) return null;
+  if (process.env.CI || process.env.PWI_REQUIRE_SERVERS === "1") throw new Error(`PWI_REQUIRE_SERVERS=1 and services cannot run here: ${why}`);
+  console.warn(`\n\n!!! SKIPPED: services cannot run here: ${why} !!!\n\n`);
+  return why;
+}
