@@ -48,16 +48,14 @@ const HOSTILE_SECONDS = QUICK ? 3 : 10;
 
 const { resetEnvForTests } = await import("@/lib/env");
 resetEnvForTests();
-const { openDatabase } = await import("@/db/client");
+const { startLocalStack } = await import("./local-stack");
 const { activities } = await import("@/db/schema");
-const { startActivityWorker } = await import("@/lib/activity-runners");
 const { requestEnvironmentAction } = await import("@/lib/environments/request-action");
 const { createProject } = await import("@/lib/projects/create-project");
 const { makeUser } = await import("@/lib/testing-fixtures");
 const { localDriver } = await import("@/lib/runtime/driver/local-driver");
 const { releaseDir } = await import("@/lib/runtime/driver/release-files");
 const { environmentDeployDir } = await import("@/lib/runtime/deploy");
-const { createEnvironmentRouter } = await import("@/lib/runtime/router");
 const { sandboxSupport } = await import("@/lib/runtime/sandbox");
 const { dataPaths } = await import("@/lib/paths");
 const { recordingLog } = await import("@/lib/runtime/testing-hooks");
@@ -290,13 +288,7 @@ let failed = false;
 const verdict = (ok: boolean): Row["verdict"] => (ok ? "met" : "NOT MET");
 
 // ---------------------------------------------------------------------------------------------
-const database = await openDatabase({ dataDir });
-await database.migrate();
-const db = database.db;
-const worker = startActivityWorker(db);
-const router = createEnvironmentRouter(async () => db);
-await new Promise<void>((r) => router.listen(0, "127.0.0.1", () => r()));
-const routerPort = (router.address() as AddressInfo).port;
+const { database, db, worker, router, routerPort } = await startLocalStack(dataDir);
 // The tiny endpoint this process serves, standing for the dashboard's /api/health.
 const health = http.createServer((_req, res) => {
   res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });

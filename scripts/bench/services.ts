@@ -12,7 +12,6 @@ import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import type { AddressInfo } from "node:net";
 import { and, eq } from "drizzle-orm";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-services-"));
@@ -22,14 +21,12 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 210_000);
 
 const { resetEnvForTests } = await import("@/lib/env");
 resetEnvForTests();
-const { openDatabase } = await import("@/db/client");
+const { startLocalStack } = await import("./local-stack");
 const { activities, environments, snapshots } = await import("@/db/schema");
-const { startActivityWorker } = await import("@/lib/activity-runners");
 const { requestEnvironmentAction } = await import("@/lib/environments/request-action");
 const { createProject } = await import("@/lib/projects/create-project");
 const { makeUser } = await import("@/lib/testing-fixtures");
 const { getRuntimeDriver } = await import("@/lib/runtime/driver/get-driver");
-const { createEnvironmentRouter } = await import("@/lib/runtime/router");
 const { serviceRuntimeDir } = await import("@/lib/runtime/services/service-paths");
 const { environmentServiceCredentials } = await import("@/lib/runtime/services/stored-credentials");
 const { generateServiceCredentials } = await import("@/lib/runtime/services/service-credentials");
@@ -59,13 +56,7 @@ const numbers: Record<string, number> = {};
 const verdict = (ok: boolean): Row["verdict"] => (ok ? "met" : "NOT MET");
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-const database = await openDatabase({ dataDir });
-await database.migrate();
-const db = database.db;
-const worker = startActivityWorker(db);
-const router = createEnvironmentRouter(async () => db);
-await new Promise<void>((r) => router.listen(0, "127.0.0.1", () => r()));
-const port = (router.address() as AddressInfo).port;
+const { database, db, worker, router, routerPort: port } = await startLocalStack(dataDir);
 const page = (env: string) =>
   new Promise<string>((resolve, reject) => {
     const req = http.request({ host: "127.0.0.1", port, path: "/", headers: { host: `${env}.bench.localhost:${port}` } }, (res) => {
