@@ -93,23 +93,45 @@ const PGLITE_START_PARAMS = Array.isArray(PGLITE_DEFAULTS) ? [...PGLITE_DEFAULTS
 /**
  * PWI_LOG_QUERIES=1: every query on stderr with when it was sent (seconds since the process
  * started, to line queries up with a request), how long until its answer (queries wait in line:
- * the embedded database answers one at a time) and its rows.
+ * the embedded database answers one at a time) and its rows. Every 5 s, the queries and
+ * transactions still waiting after 5 s are listed with where they were sent from (a hang's cause).
  */
 function logQueries(client: PGlite) {
+  const waiting = new Map<number, { what: string; t0: number; stack: string }>();
+  let next = 0;
+  const track = <T>(what: string, run: () => Promise<T>): Promise<T> => {
+    const id = next++;
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 40; // past drizzle's frames, to the caller's
+    const stack = new Error().stack?.split("\n").slice(3).join("\n") ?? "";
+    Error.stackTraceLimit = limit;
+    waiting.set(id, { what, t0: performance.now(), stack });
+    return run().finally(() => waiting.delete(id));
+  };
+  setInterval(() => {
+    const now = performance.now();
+    for (const w of waiting.values()) {
+      if (now - w.t0 > 5_000) console.error(`[query] still waiting after ${((now - w.t0) / 1000).toFixed(1)} s (sent @${(w.t0 / 1000).toFixed(3)} s): ${w.what}\n${w.stack}`);
+    }
+  }, 5_000).unref();
   const logged = <Q extends PGlite["query"]>(query: Q, where: string): Q =>
     (async (text: string, ...rest: unknown[]) => {
       const t0 = performance.now();
-      const result = await (query as (...a: unknown[]) => Promise<{ rows: unknown[] }>)(text, ...rest);
+      const result = await track(`${where || "query"}: ${text.replace(/\s+/g, " ").slice(0, 240)}`, () => (query as (...a: unknown[]) => Promise<{ rows: unknown[] }>)(text, ...rest));
       console.error(`[query] @${(t0 / 1000).toFixed(3)} s ${(performance.now() - t0).toFixed(1)} ms, ${result.rows.length} rows${where}: ${text.replace(/\s+/g, " ").slice(0, 240)}`);
       return result;
     }) as Q;
   client.query = logged(client.query.bind(client), "");
+  const exec = client.exec.bind(client);
+  client.exec = ((text: string, ...rest: unknown[]) => track(`exec: ${text.replace(/\s+/g, " ").slice(0, 240)}`, () => (exec as (...a: unknown[]) => Promise<Awaited<ReturnType<PGlite["exec"]>>>)(text, ...rest))) as PGlite["exec"];
   const transaction = client.transaction.bind(client);
   client.transaction = ((fn: (tx: Parameters<Parameters<PGlite["transaction"]>[0]>[0]) => Promise<unknown>) =>
-    transaction((tx) => {
-      tx.query = logged(tx.query.bind(tx), " (in a transaction)");
-      return fn(tx);
-    })) as PGlite["transaction"];
+    track("a transaction (from its call to its commit)", () =>
+      transaction((tx) => {
+        tx.query = logged(tx.query.bind(tx), " (in a transaction)");
+        return fn(tx);
+      }),
+    )) as PGlite["transaction"];
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {

@@ -74,8 +74,14 @@ export function launchServer(env: NodeJS.ProcessEnv): { child: ChildProcess; out
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
+  // E2E_SERVER_LOG=<file>: the server's output is also appended to that file (to read after a hang).
+  const logFile = process.env.E2E_SERVER_LOG ? fs.openSync(process.env.E2E_SERVER_LOG, "a") : null;
+  const keep = (d: Buffer) => {
+    output += d;
+    if (logFile !== null) fs.writeSync(logFile, d);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return { child, output: () => output, exited };
 }

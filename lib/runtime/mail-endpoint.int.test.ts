@@ -13,7 +13,8 @@ import { memoryLog, starterProject, withWorker, withoutTemplateServices } from "
 import { commitOn } from "@/lib/testing-git";
 import { environmentDeployDir } from "./deploy";
 import { getMailRaw } from "@/lib/environments/mailbox";
-import { MAX_MAIL_BYTES, MAX_MAILS_PER_DEPLOY, openMailEndpoint } from "./mail-endpoint";
+import net from "node:net";
+import { MAIL_CLOSE_GRACE_MS, MAX_MAIL_BYTES, MAX_MAILS_PER_DEPLOY, openMailEndpoint } from "./mail-endpoint";
 
 // Not about services: this file's projects start from the template without them.
 withoutTemplateServices();
@@ -59,6 +60,27 @@ describeEachDatabase("the SMTP endpoint", ({ db }) => {
       }
     }
     expect(lines.join("\n")).toContain("refused, outgoing e-mail is off for staging");
+  });
+
+  it("closing waits no longer than its grace for a connection left open (a forwarder's): it closes it and says so", async () => {
+    const { id } = await starterProject(db(), "mailclose");
+    const [staging] = await db().select().from(environments).where(and(eq(environments.projectId, id), eq(environments.name, "staging")));
+    const log = memoryLog();
+    const endpoint = await openMailEndpoint({ db: db(), projectId: id, environment: staging!, activityId: "00000000-0000-4000-8000-000000000000", log, sandboxed: true });
+    // A client that connects, reads the greeting and then says nothing, ever.
+    const socket = net.connect(endpoint.socketPath!);
+    socket.on("error", () => undefined);
+    await new Promise<void>((resolve) => socket.once("data", () => resolve()));
+    const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    const started = Date.now();
+    await endpoint.close();
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(MAIL_CLOSE_GRACE_MS - 100);
+    expect(took).toBeLessThan(MAIL_CLOSE_GRACE_MS + 2000);
+    await ended; // closed from the endpoint's side, not after smtp-server's 30 s
+    expect(Date.now() - started).toBeLessThan(MAIL_CLOSE_GRACE_MS + 3000);
+    expect(log.lines.join("\n")).toMatch(/The SMTP endpoint of staging closed 1 connection still open 2 s after it stopped listening\./);
+    expect(fs.existsSync(endpoint.socketPath!)).toBe(false);
   });
 
   it("hostile senders: a subject with control and text-direction characters stays one harmless line; message 101 of a deploy is refused; another environment's message is not found by id", async () => {

@@ -199,7 +199,7 @@ export async function openMailEndpoint(options: {
     return {
       socketPath,
       hookEnv: { MAGENTO_CLOUD_SMTP_HOST: "127.0.0.1", MAGENTO_CLOUD_SMTP_PORT: String(SANDBOX_SMTP_PORT) },
-      close: () => closeServer(server).finally(() => fs.rmSync(socketPath, { force: true })),
+      close: () => closeServer(server, log, environment.name).finally(() => fs.rmSync(socketPath, { force: true })),
     };
   }
   await new Promise<void>((resolve, reject) => {
@@ -207,7 +207,7 @@ export async function openMailEndpoint(options: {
     server.listen(0, "127.0.0.1", () => resolve());
   });
   const port = (server.server.address() as net.AddressInfo).port;
-  return { socketPath: null, hookEnv: { MAGENTO_CLOUD_SMTP_HOST: "127.0.0.1", MAGENTO_CLOUD_SMTP_PORT: String(port) }, close: () => closeServer(server) };
+  return { socketPath: null, hookEnv: { MAGENTO_CLOUD_SMTP_HOST: "127.0.0.1", MAGENTO_CLOUD_SMTP_PORT: String(port) }, close: () => closeServer(server, log, environment.name) };
 }
 
 /** A message's header section, up to and with the blank line that ends it (all of it without one). */
@@ -218,13 +218,38 @@ function headerSection(raw: Buffer): Buffer {
   return raw.subarray(0, end);
 }
 
-function closeServer(server: SMTPServer): Promise<void> {
+/** How long a closing endpoint waits for its open connections to end before it closes them itself. */
+export const MAIL_CLOSE_GRACE_MS = 2000;
+
+/**
+ * Stops listening and resolves once the open connections ended, or after MAIL_CLOSE_GRACE_MS,
+ * when those left (a forwarder's, a hook's that stays open) are closed from this side, said in
+ * `log`: a connection left open never holds a deploy or a stop (Pause), nor the server's 30 s.
+ */
+function closeServer(server: SMTPServer, log: LogSink, name: string): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, 2000); // a connection a hook left open does not hold the deploy
-    server.close(() => {
-      clearTimeout(timer);
+    const timer = setTimeout(() => {
+      const open = [...((server as unknown as { connections?: Set<{ close(): void; _socket?: net.Socket }> }).connections ?? [])];
+      if (open.length > 0) log.line(`The SMTP endpoint of ${name} closed ${open.length} connection${open.length === 1 ? "" : "s"} still open ${MAIL_CLOSE_GRACE_MS / 1000} s after it stopped listening.`, "stderr");
+      for (const connection of open) {
+        try {
+          connection.close();
+        } catch {
+          /* closed meanwhile */
+        }
+        connection._socket?.destroy();
+      }
       resolve();
-    });
+    }, MAIL_CLOSE_GRACE_MS);
+    try {
+      server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    } catch {
+      clearTimeout(timer);
+      resolve(); // not listening (any more): nothing to wait for
+    }
   });
 }
 

@@ -10,7 +10,7 @@ import { hasPerl, sandboxedCommand } from "@/lib/runtime/sandbox-command";
 import { hookSeccomp } from "@/lib/runtime/seccomp";
 import { connectNoFollow } from "@/lib/runtime/unix-socket";
 import { describeDiskVerdict, watchDisk, type DiskWatch } from "@/lib/runtime/disk-watch";
-import { SupervisedProcess, type ProcessState } from "@/lib/runtime/supervisor/supervised-process";
+import { boundedStep, SupervisedProcess, type ProcessState } from "@/lib/runtime/supervisor/supervised-process";
 import { descendants, processesMemory } from "@/lib/runtime/supervisor/process-tree";
 import { dataPaths, removeTree } from "@/lib/paths";
 import { WEB_LAUNCHER } from "@/lib/runtime/supervisor/web-launcher";
@@ -297,17 +297,27 @@ function statusOf(name: string, p: SupervisedProcess, withMemory = true): Proces
   };
 }
 
+/** Beyond their grace, how long a release's processes may take to be killed and reported gone (SupervisedProcess bounds it itself: this is the last guard). */
+const STOP_KILL_MS = 15_000;
+
 function stopRelease(release: Release, reason: string, graceMs?: number): Promise<void> {
   release.stopping ??= (async () => {
-    await Promise.all([release.web.stop(reason, graceMs), ...[...release.workers.values()].map((w) => w.stop(reason, graceMs))]);
-    await release.disk?.stop();
-    await release.cgroup?.remove();
-    await release.mail?.close().catch(() => undefined);
-    const releases = state.environments.get(envKey(release.spec.projectId, release.spec.environmentName));
-    if (releases?.get(release.spec.releaseId) === release) releases.delete(release.spec.releaseId);
-    if (releases?.size === 0) state.environments.delete(envKey(release.spec.projectId, release.spec.environmentName));
+    const { projectId, environmentName, releaseId } = release.spec;
+    const appLog = appLogTarget(projectId, environmentName, "app");
+    const say = (line: string) => {
+      appLog.line(`Stopping release ${releaseId}: ${line}`, "stderr");
+      console.error(`[runtime] ${projectId}/${environmentName}, release ${releaseId}: ${line}`);
+    };
+    const processesMs = (graceMs ?? appEnv().APP_STOP_GRACE * 1000) + STOP_KILL_MS;
+    await boundedStep(() => Promise.all([release.web.stop(reason, graceMs), ...[...release.workers.values()].map((w) => w.stop(reason, graceMs))]), "Stopping its processes", say, processesMs);
+    await boundedStep(() => release.disk?.stop(), "Stopping its disk watch", say);
+    await boundedStep(() => release.cgroup?.remove(), "Removing its cgroup", say);
+    await boundedStep(() => release.mail?.close(), "Closing its SMTP endpoint", say);
+    const releases = state.environments.get(envKey(projectId, environmentName));
+    if (releases?.get(releaseId) === release) releases.delete(releaseId);
+    if (releases?.size === 0) state.environments.delete(envKey(projectId, environmentName));
     // (What the sandbox left in its socket folder is removed by the tree tool, never followed, off this thread.)
-    await removeTree(releaseSocketDir(release.dir)).catch(() => undefined);
+    await boundedStep(() => removeTree(releaseSocketDir(release.dir)), "Removing its socket folder", say);
     fs.rmSync(path.join(release.dir, STATUS_FILE), { force: true });
   })();
   return release.stopping;

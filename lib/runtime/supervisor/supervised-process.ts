@@ -42,6 +42,12 @@ const MAX_DELAY_MS = 5_000;
 const CRASH_LOOP_DELAY_MS = 30_000;
 /** How long a killed sandbox's output may stay open before it is closed from this side. */
 const KILLED_GONE_MS = 3_000;
+/**
+ * How long a stop waits, once the sandbox was killed and its output closed, for its outer
+ * process to be reported gone: past it the stop ends anyway, saying so (a process stuck in the
+ * kernel never holds an activity, as Pause, that waits on the stop).
+ */
+export const KILLED_EXIT_MS = 5_000;
 
 /**
  * One long-lived process of an environment (its web sandbox, a worker), started again when it
@@ -183,13 +189,41 @@ export class SupervisedProcess {
     if (!graceful) {
       if (graceMs > 0) this.options.events.line(`${this.options.label} did not stop within ${Math.round(graceMs / 1000)} s of SIGTERM; killed.`, "stderr");
       for (const pid of [child.pid, ...descendants(child.pid)]) signal(pid, "SIGKILL");
+      signal(-child.pid, "SIGKILL"); // its process group too (spawned detached: the group is its pid)
       // Its output ends when the last process holding it is gone; a stop never waits on that for long.
       if (!(await Promise.race([this.exited.then(() => true), delay(KILLED_GONE_MS).then(() => false)]))) {
         for (const stream of child.stdio) stream?.destroy();
-        await this.exited;
+        // ('close' comes once it exited too: a process that never does is given up on, not waited for.)
+        if (!(await Promise.race([this.exited.then(() => true), delay(KILLED_EXIT_MS).then(() => false)]))) {
+          this.options.events.line(`${this.options.label} (process ${child.pid}) was still not gone ${Math.round((KILLED_GONE_MS + KILLED_EXIT_MS) / 1000)} s after SIGKILL; stopped without waiting for it any longer.`, "stderr");
+        }
       }
     }
     this.setState("stopped");
+  }
+}
+
+/** How long one clean-up step of a stop (its disk watch, cgroup, SMTP endpoint, socket folder) may take before the stop goes on without it. */
+export const STOP_STEP_MS = 10_000;
+/**
+ * Waits for one step of a stop, at most `ms`: past it the stop goes on (the step keeps running
+ * on its own) and `say` is told which step it left behind, so nothing that waits on a stop — an
+ * activity (Pause, a deploy replacing the release) — ever waits without end.
+ */
+export async function boundedStep(step: () => Promise<unknown> | undefined, what: string, say: (line: string) => void, ms = STOP_STEP_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), ms)));
+  const done = Promise.resolve()
+    .then(step)
+    .then(
+      () => false as const,
+      // (A failure was never the stop's: it goes on, as before, the server's log saying why.)
+      (err: unknown) => (console.error(`[runtime] ${what} failed:`, err instanceof Error ? err.message : err), false as const),
+    );
+  try {
+    if (await Promise.race([done, timedOut])) say(`${what} did not finish within ${ms % 1000 === 0 ? ms / 1000 : (ms / 1000).toFixed(1)} s; the stop goes on without waiting for it.`);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
