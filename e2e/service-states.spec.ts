@@ -6,8 +6,8 @@ import { newDeployedProject } from "./support/pages";
 
 /**
  * The topology's service nodes say what each service of services.yaml is doing, in words: a new
- * project's MariaDB and Redis run (what runs them, their memory, their disk used of its size),
- * OpenSearch and RabbitMQ do not run here (the sentence why), and a Pause made in another tab
+ * project's MariaDB, Redis and RabbitMQ run (what runs them, their memory, their disk used of its
+ * size), OpenSearch does not run here (the sentence why), and a Pause made in another tab
  * reaches the open topology without a reload. The environment page says the same. Photographed
  * at a desktop's and a phone's width, light and dark (test-results/service-states/), to be looked at.
  */
@@ -44,7 +44,7 @@ async function shootBoth(page: Page, name: string) {
   }
 }
 
-test("the topology's service nodes say Running with what runs them, memory and disk, that OpenSearch does not run here, and Stopped after a Pause, live", async ({ browser, servicesServer }) => {
+test("the topology's service nodes say Running with what runs them (RabbitMQ too), memory and disk, that OpenSearch does not run here, and Stopped after a Pause, live", async ({ browser, servicesServer }) => {
   test.setTimeout(240_000);
   const { projectId, context, page } = await newDeployedProject(browser, "svcstate", "Service states", servicesServer);
   await page.setViewportSize({ width: 1440, height: 900 });
@@ -61,7 +61,9 @@ test("the topology's service nodes say Running with what runs them, memory and d
   await expect(state("redis")).toHaveText("Running");
   await expect(node("redis")).toContainText(/Redis \d+\.\d+/);
   await expect(node("redis")).toContainText("no disk");
-  for (const id of ["opensearch", "rabbitmq"]) await expect(state(id)).toHaveText("Does not run here");
+  await expect(state("rabbitmq")).toHaveText("Running");
+  await expect(node("rabbitmq")).toContainText(/RabbitMQ \d+\.\d+ · \d+(\.\d)? MiB memory/);
+  await expect(state("opensearch")).toHaveText("Does not run here");
   await expect(node("opensearch")).toContainText(/disk \d+(\.\d)? (B|KiB) of 1024 MB/);
   await expect(graph.getByRole("link", { name: "Service mysql: its log (service-mysql)" })).toHaveAttribute("href", `/projects/${projectId}/environments/staging/logs?log=service-mysql`);
   await expect(graph.getByRole("link", { name: /^Service opensearch/ })).toHaveCount(0); // no engine, no log
@@ -83,6 +85,7 @@ test("the topology's service nodes say Running with what runs them, memory and d
   const services = other.getByRole("region", { name: "Services" });
   await expect(services.getByTestId("service-mysql")).toContainText(new RegExp(`mysql Running\\s·\\sMariaDB ${runs.replace(".", "\\.")}\\s·\\s\\d+(\\.\\d)? MiB memory\\s·\\sdisk \\d+(\\.\\d)? (B|KiB|MiB) of 2048 MB`));
   await expect(services.getByTestId("service-redis")).toContainText("redis Running");
+  await expect(services.getByTestId("service-rabbitmq")).toContainText(/rabbitmq Running\s·\sRabbitMQ \d+\.\d+/);
   await expect(services.getByTestId("service-opensearch")).toContainText("opensearch Does not run here");
   await expect(services.getByTestId("service-opensearch")).toContainText("OpenSearch does not run on this host");
   await shootBoth(other, "2-environment");
@@ -94,6 +97,7 @@ test("the topology's service nodes say Running with what runs them, memory and d
   await other.getByRole("button", { name: "Pause staging", exact: true }).click();
   await expect(state("mysql")).toHaveText("Stopped (paused)", { timeout: 60_000 });
   await expect(state("redis")).toHaveText("Stopped (paused)");
+  await expect(state("rabbitmq")).toHaveText("Stopped (paused)");
   await expect(state("opensearch")).toHaveText("Does not run here");
   await expect(node("mysql")).not.toContainText("memory"); // nothing runs
   expect(await page.evaluate(() => (window as unknown as { stayedOpen?: boolean }).stayedOpen)).toBe(true);

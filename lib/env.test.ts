@@ -46,10 +46,10 @@ describe("env", () => {
     resetEnvForTests();
     expect(() => env()).toThrow(/HOOK_CPUS must be at least 0\.01 \(a hundredth of a core\)/);
   });
-  it("reads PROJECT_TEMPLATE_SERVICES as the template's services: all four by default, a list, or none", () => {
+  it("reads PROJECT_TEMPLATE_SERVICES as the template's services: Magento's three by default, a list, or none", () => {
     vi.stubEnv("PROJECT_TEMPLATE_SERVICES", "");
     resetEnvForTests();
-    expect(env().PROJECT_TEMPLATE_SERVICES).toEqual(["mysql", "redis", "opensearch", "rabbitmq"]);
+    expect(env().PROJECT_TEMPLATE_SERVICES).toEqual(["mysql", "redis", "opensearch"]);
     vi.stubEnv("PROJECT_TEMPLATE_SERVICES", " MySQL, redis ");
     resetEnvForTests();
     expect(env().PROJECT_TEMPLATE_SERVICES).toEqual(["mysql", "redis"]);

@@ -8,6 +8,8 @@ import { z } from "zod";
 /** The services the project template can declare (lib/git/template.ts), in services.yaml's order. */
 export const TEMPLATE_SERVICES = ["mysql", "redis", "opensearch", "rabbitmq"] as const;
 export type TemplateService = (typeof TEMPLATE_SERVICES)[number];
+/** A new project's services unless PROJECT_TEMPLATE_SERVICES says otherwise: Magento's own template's (RabbitMQ is asked for by name: its Erlang VM is about 100 MiB and 5 s to start per environment). */
+export const DEFAULT_TEMPLATE_SERVICES: readonly TemplateService[] = ["mysql", "redis", "opensearch"];
 
 const schema = z.object({
   DATABASE_URL: z
@@ -136,14 +138,15 @@ const schema = z.object({
   /**
    * The services the template of a new project declares in .magento/services.yaml (with the
    * application's relationships to them): comma-separated, of mysql, redis, opensearch and
-   * rabbitmq, or `none`. Every deployed environment runs each of them that this host can run
-   * (MariaDB and Redis: about 80 MiB each); a project can add or remove them in its repository.
+   * rabbitmq, or `none` (default: mysql, redis, opensearch). Every deployed environment runs each
+   * of them that this host can run (MariaDB and Redis: about 80 MiB each, RabbitMQ about 100 MiB);
+   * a project can add or remove them in its repository.
    */
   PROJECT_TEMPLATE_SERVICES: z
     .string()
     .optional()
     .transform((v, ctx): TemplateService[] => {
-      if (v === undefined) return [...TEMPLATE_SERVICES];
+      if (v === undefined) return [...DEFAULT_TEMPLATE_SERVICES];
       const names = v.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
       if (names.length === 1 && names[0] === "none") return [];
       const unknown = names.filter((n) => !(TEMPLATE_SERVICES as readonly string[]).includes(n));

@@ -6,15 +6,15 @@ export const ADMIN_STATE = "e2e/.auth/admin.json";
 export const E2E_SECRET = "e2e-sensitive-value-7f3a";
 
 /**
- * The shared server's settings. Its new projects' template declares only the services this
- * console shows but does not run (OpenSearch, RabbitMQ): the topology still draws services and
- * relationships, and no deploy starts MariaDB or Redis. The specs about running services use
- * `servicesServer` (support/services-server.ts), whose projects start from the whole template.
+ * The shared server's settings. Its new projects' template declares only a service this console
+ * shows but does not run (OpenSearch): the topology still draws a service and its relationship,
+ * and no deploy starts an engine. The specs about running services use `servicesServer`
+ * (support/services-server.ts), whose projects' template has all four: MariaDB, Redis and RabbitMQ run.
  */
 export const SHARED_SERVER_ENV = {
   ADMIN_EMAIL: ADMIN.email,
   ADMIN_PASSWORD: ADMIN.password,
   SEED_DEMO: "1",
   LOG_REDACT_VALUES: E2E_SECRET,
-  PROJECT_TEMPLATE_SERVICES: "opensearch,rabbitmq",
+  PROJECT_TEMPLATE_SERVICES: "opensearch",
 };

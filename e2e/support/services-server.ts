@@ -6,7 +6,7 @@ import { test as base } from "./test";
 
 export { expect } from "./test";
 
-/** A server whose new projects start from the whole template: each deployed environment runs MariaDB and Redis. */
+/** A server whose new projects start from the whole template: each deployed environment runs MariaDB, Redis and RabbitMQ. */
 export interface ServicesServer {
   url: string;
   /** Its environment router's port. */
@@ -19,13 +19,13 @@ export interface ServicesServer {
 /**
  * `test` for the specs about running services (the shared server's projects run none, see
  * SHARED_SERVER_ENV): `servicesServer` is started the first time a worker asks for it, with
- * the shared server's settings and the template as it is, and stopped when the worker ends.
+ * the shared server's settings and the template's four services, and stopped when the worker ends.
  */
 export const test = base.extend<object, { servicesServer: ServicesServer }>({
   servicesServer: [
     async ({ browser }, use) => {
       const { PROJECT_TEMPLATE_SERVICES: _shared, ...env } = SHARED_SERVER_ENV;
-      const server = await startServer({ env: { ...env, SEED_DEMO: "0" } });
+      const server = await startServer({ env: { ...env, SEED_DEMO: "0", PROJECT_TEMPLATE_SERVICES: "mysql,redis,opensearch,rabbitmq" } });
       let adminState: ServicesServer["adminState"];
       try {
         const context = await browser.newContext({ baseURL: server.url });

@@ -12,7 +12,7 @@ describe("parseProjectConfig", () => {
     if (!result.ok) return;
     expect(result.config.app.name).toBe("mymagento");
     expect(result.config.app.relationships).toEqual({ database: "mysql:mysql", redis: "redis:redis", opensearch: "opensearch:opensearch" });
-    expect(Object.keys(result.config.services)).toEqual(["mysql", "redis", "opensearch", "rabbitmq"]);
+    expect(Object.keys(result.config.services)).toEqual(["mysql", "redis", "opensearch"]);
     expect(result.config.app.hooks.build).toContain("built-at.txt");
     expect(result.config.app.web.locations["/"]).toMatchObject({ root: "public", passthru: "/index.php" });
   });
@@ -20,7 +20,7 @@ describe("parseProjectConfig", () => {
   it("reads the template with fewer services (PROJECT_TEMPLATE_SERVICES): relationships only to those, and none at all", () => {
     const read = (t: Record<string, string>) => parseProjectConfig({ app: t[".magento.app.yaml"]!, services: t[".magento/services.yaml"]!, routes: t[".magento/routes.yaml"]! });
     const some = read(projectTemplate("Shop", ["rabbitmq", "mysql"]));
-    expect(some.ok && some.config.app.relationships).toEqual({ database: "mysql:mysql" });
+    expect(some.ok && some.config.app.relationships).toEqual({ database: "mysql:mysql", rabbitmq: "rabbitmq:rabbitmq" });
     expect(some.ok && Object.keys(some.config.services)).toEqual(["mysql", "rabbitmq"]);
     const none = read(projectTemplate("Shop", []));
     expect(none.ok && none.config.app.relationships).toEqual({});

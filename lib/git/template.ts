@@ -1,19 +1,19 @@
-import { TEMPLATE_SERVICES, type TemplateService } from "@/lib/env";
+import { DEFAULT_TEMPLATE_SERVICES, TEMPLATE_SERVICES, type TemplateService } from "@/lib/env";
 
-/** Each service's entry in services.yaml, and the application's relationship to it (rabbitmq has none). */
+/** Each service's entry in services.yaml, and the application's relationship to it. */
 const SERVICE_ENTRIES: Record<TemplateService, { yaml: string; relationship?: string }> = {
   mysql: { yaml: "mysql:\n  type: mysql:10.6\n  disk: 2048\n", relationship: 'database: "mysql:mysql"' },
   redis: { yaml: "redis:\n  type: redis:7.0\n", relationship: 'redis: "redis:redis"' },
   opensearch: { yaml: "opensearch:\n  type: opensearch:2\n  disk: 1024\n", relationship: 'opensearch: "opensearch:opensearch"' },
-  rabbitmq: { yaml: "rabbitmq:\n  type: rabbitmq:3.9\n  disk: 1024\n" },
+  rabbitmq: { yaml: "rabbitmq:\n  type: rabbitmq:3.9\n  disk: 1024\n", relationship: 'rabbitmq: "rabbitmq:rabbitmq"' },
 };
 
 /**
  * The first commit of every project: a small PHP application (public/index.php, run by PHP-FPM
  * behind nginx) configured as a Magento one, whose hooks are plain shell, with `services` in
- * .magento/services.yaml (all four unless told) and a relationship to each. Pure: path → content.
+ * .magento/services.yaml (mysql, redis and opensearch unless told) and a relationship to each. Pure: path → content.
  */
-export function projectTemplate(projectTitle: string, services: readonly TemplateService[] = TEMPLATE_SERVICES): Record<string, string> {
+export function projectTemplate(projectTitle: string, services: readonly TemplateService[] = DEFAULT_TEMPLATE_SERVICES): Record<string, string> {
   const chosen = TEMPLATE_SERVICES.filter((s) => services.includes(s));
   const relationships = chosen.flatMap((s) => SERVICE_ENTRIES[s].relationship ?? []);
   const appYaml = `# The application: how it is built, deployed and connected to its services.

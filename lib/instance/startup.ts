@@ -21,6 +21,7 @@ import { onRuntimeStatusChange } from "@/lib/environments/runtime-status";
 import { installPushHooks, sweepUnplacedRepositories } from "@/lib/git/repository";
 import { cgroupsAvailable, cpuLimitAvailable } from "@/lib/runtime/hook-cgroup";
 import { sweepHookProcesses } from "@/lib/runtime/run-hook";
+import { sweepServiceLeftovers } from "@/lib/runtime/driver/local-services";
 import { sandboxSupport, unsandboxedWarning } from "@/lib/runtime/sandbox";
 import { hookSeccomp } from "@/lib/runtime/seccomp";
 
@@ -97,6 +98,8 @@ export async function startInstance(log: (line: string) => void = console.log): 
   // Hooks a dead server left running are killed before anything else runs.
   const killed = sweepHookProcesses();
   if (killed > 0) log(`[startup] Stopped ${killed} hook(s) left running by a server that stopped unexpectedly.`);
+  const leftovers = await sweepServiceLeftovers();
+  if (leftovers > 0) log(`[startup] Removed ${leftovers} unfinished service cop${leftovers === 1 ? "y or dump" : "ies or dumps"} left by a server that stopped meanwhile.`);
   const sandbox = sandboxSupport();
   if (sandbox.ok) {
     const seccomp = await hookSeccomp();

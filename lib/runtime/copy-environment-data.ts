@@ -30,16 +30,25 @@ export function runningDataServices(projectId: string, environmentName: string, 
  *   paused, and the copy is one transaction's (MariaDB, PostgreSQL) or one fork's (Redis) view.
  * - A service that does not run now (the source paused, or not started here) is at rest, shut
  *   down cleanly: its files are copied as they are.
+ * - A running RabbitMQ is not copied: it has no dump, and its files under a running broker are no
+ *   consistent state. The target's starts empty, and the log says so.
  * - Mounts are copied as files (they have no engine to ask).
  * The target's own services stop just before its data is switched (Sync data); its deploy starts
  * them on the new data with its own credentials. A failure leaves the target's data as it was.
  */
 export async function copyEnvironmentData(db: Db, projectId: string, from: string, to: Environment, log: LogSink, signal?: AbortSignal): Promise<CopyResult> {
   const driver = getRuntimeDriver();
-  const live = runningDataServices(projectId, from);
+  const running = runningDataServices(projectId, from);
+  // A running RabbitMQ is not copied (no dump; its files under a running broker are no consistent state): the target's starts empty.
+  const isBroker = (s: ServiceStatus) => {
+    const kind = serviceKindOf(s.type);
+    return kind.runnable && kind.engine === "rabbitmq";
+  };
+  const live = running.filter((s) => !isBroker(s));
+  for (const s of running.filter(isBroker)) log.line(`${s.serviceId} (${s.runs}) runs on ${from}: its queues and messages are not copied while it runs, so ${to.name}'s starts empty (Pause ${from} first to copy them as files).`);
   const atRest = new Set<string>();
   const result = await copyVolumes(projectId, from, to.name, {
-    empty: live.map((s) => `services/${s.serviceId}`),
+    empty: running.map((s) => `services/${s.serviceId}`),
     fill: async (generation) => {
       const copies = await Promise.all(
         live.map(async (s) => {

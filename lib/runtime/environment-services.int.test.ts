@@ -90,7 +90,6 @@ describeEachDatabase("an environment's services", ({ db }) => {
       // The deploy log: each service that does not run here in one sentence; started services; no password.
       const log = (await getActivityLog(db(), firstDeploy.id)).map((r) => r.text).join("\n");
       expect(log).toMatch(/The service opensearch \(opensearch:2\): OpenSearch does not run on this host: the service is shown but not started, and relationships leave it out\./);
-      expect(log).toMatch(/The service rabbitmq \(rabbitmq:3\.9\): RabbitMQ does not run on this host yet/);
       expect(log).toMatch(/MariaDB [\d.]+ \(mysql\) answers \(started in [\d.]+ s\)/);
       expect(log).toMatch(/Redis [\d.]+ \(redis\) answers/);
       expect(log).toContain("Relationships: database, redis");

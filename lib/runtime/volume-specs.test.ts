@@ -19,6 +19,7 @@ describe("volumeSpecs", () => {
       ["kept", "services/kept"],
       ["pg", "services/pg"],
       ["search", "services/search"],
+      ["queue", "services/queue"],
     ]);
   });
 });

@@ -21,12 +21,11 @@ const edge = (t: ReturnType<typeof buildEnvironmentTopology>, source: string, ta
 describe("environment topology", () => {
   it("draws the Starter template's Production: Fastly, router, app and its services by relationship", () => {
     const t = buildEnvironmentTopology({ config: templateConfig(), plan: "starter", environmentType: "production", urls });
-    expect(ids(t)).toEqual(["fastly", "router", "app", "service:mysql", "service:redis", "service:opensearch", "service:rabbitmq"]);
+    expect(ids(t)).toEqual(["fastly", "router", "app", "service:mysql", "service:redis", "service:opensearch"]);
     expect(edge(t, "fastly", "router")).toBeDefined();
     expect(edge(t, "router", "app")?.label).toBe("http://{default}/");
     expect(edge(t, "app", "service:mysql")?.label).toBe("database");
     expect(edge(t, "app", "service:redis")?.label).toBe("redis");
-    expect(edge(t, "app", "service:rabbitmq")).toBeUndefined(); // no relationship names it
     const app = t.nodes.find((n) => n.id === "app")!;
     expect(app.label).toBe("mymagento");
     expect(app.facts).toEqual(expect.arrayContaining(["php:8.3", expect.stringMatching(/^mounts var, pub\/media/), "hooks build, deploy, post_deploy"]));
@@ -70,7 +69,7 @@ describe("environment topology", () => {
     const config = templateConfig();
     config.app.workers = { queue: { commands: { start: "php bin/magento queue:consumers:start async.operations.all --single-thread" } } };
     const t = buildEnvironmentTopology({ config, plan: "starter", environmentType: "development", urls });
-    expect(ids(t)).toEqual(["router", "app", "worker:queue", "service:mysql", "service:redis", "service:opensearch", "service:rabbitmq"]);
+    expect(ids(t)).toEqual(["router", "app", "worker:queue", "service:mysql", "service:redis", "service:opensearch"]);
     const worker = t.nodes.find((n) => n.id === "worker:queue")!;
     expect(worker).toMatchObject({ kind: "worker", label: "queue", facts: ["worker of mymagento", "start: php bin/magento queue:consumers:start as…"] });
     expect(worker.source).toMatchObject({ file: ".magento.app.yaml", key: "workers" });
@@ -79,7 +78,6 @@ describe("environment topology", () => {
     expect(edge(t, "worker:queue", "service:mysql")).toMatchObject({ label: "database", secondary: true });
     expect(edge(t, "app", "service:mysql")!.secondary).toBeUndefined();
     expect(edge(t, "worker:queue", "service:redis")?.label).toBe("redis");
-    expect(edge(t, "worker:queue", "service:rabbitmq")).toBeUndefined();
     // Pro Production: one per node.
     const pro = buildEnvironmentTopology({ config, plan: "pro", environmentType: "production", urls });
     expect(pro.nodes.filter((n) => n.kind === "worker").map((n) => [n.id, n.group])).toEqual([1, 2, 3].map((i) => [`node-${i}:worker:queue`, `node-${i}`]));

@@ -8,12 +8,12 @@ import type { LogSink } from "@/lib/runtime/log-sink";
 import { serviceLogName } from "@/lib/runtime/app-logs/log-names";
 import { hostServiceEngine } from "@/lib/runtime/services/service-host";
 import { startServiceInstance, type ServiceInstance } from "@/lib/runtime/services/service-instance";
-import { COPY_METHODS, runServiceCopy } from "@/lib/runtime/services/service-copy";
+import { copiesRunning, COPY_METHODS, runServiceCopy } from "@/lib/runtime/services/service-copy";
 import { serviceFileSizeBytes, serviceMemory } from "@/lib/runtime/services/service-engines";
 import { describeDiskVerdict, watchDisk } from "@/lib/runtime/disk-watch";
 import { serviceRuntimeDir, serviceSocketDir } from "@/lib/runtime/services/service-paths";
 import { appServiceSocketDir } from "@/lib/runtime/services/service-relationships";
-import type { ProcessState } from "@/lib/runtime/supervisor/supervised-process";
+import { boundedStep, type ProcessState } from "@/lib/runtime/supervisor/supervised-process";
 import { descendants, processesMemory, processStartTime } from "@/lib/runtime/supervisor/process-tree";
 import { appLogTarget } from "./app-log-target";
 import type { RuntimeState, ServiceCopyOrder, ServiceCopyOutcome, ServiceSpec, ServiceStatus, ServiceSupport, StartOutcome } from "./runtime-driver";
@@ -37,6 +37,9 @@ const environments = ((globalThis as G)[KEY] ??= new Map());
 
 const envKey = (projectId: string, environmentName: string) => `${projectId}/${environmentName}`;
 
+/** Beyond its grace, how long a service's stop (the kill, its cgroup's removal) may take before it goes on without waiting. */
+const STOP_KILL_MS = 15_000;
+
 const fingerprintOf = (spec: ServiceSpec) => JSON.stringify([spec.service.type, spec.service.size ?? null, spec.service.disk ?? null, spec.dataDir, spec.credentials]);
 
 export function localServiceSupport(type: string): ServiceSupport {
@@ -49,13 +52,20 @@ export function localServiceSupport(type: string): ServiceSupport {
 
 function stopOne(projectId: string, environmentName: string, running: RunningService, reason: string, graceMs?: number): Promise<void> {
   running.stopping ??= (async () => {
-    await running.instance.stop(reason, graceMs);
+    const serviceId = running.spec.serviceId;
+    const serviceLog = appLogTarget(projectId, environmentName, serviceLogName(serviceId));
+    const say = (line: string) => {
+      serviceLog.line(`Stopping the service ${serviceId}: ${line}`, "stderr");
+      console.error(`[runtime] ${projectId}/${environmentName}, service ${serviceId}: ${line}`);
+    };
+    // Its grace, then the kill (bounded in SupervisedProcess) and its cgroup's removal: never longer than that, whatever hangs.
+    await boundedStep(() => running.instance.stop(reason, graceMs), "Stopping its processes", say, (graceMs ?? running.instance.spec.graceMs) + STOP_KILL_MS);
     const services = environments.get(envKey(projectId, environmentName));
-    if (services?.get(running.spec.serviceId) === running) services.delete(running.spec.serviceId);
+    if (services?.get(serviceId) === running) services.delete(serviceId);
     if (services?.size === 0) environments.delete(envKey(projectId, environmentName));
     writeServiceStatusFile(projectId, environmentName);
     // What the engine left in its socket folder is removed by the tree tool, never followed: no socket is left to connect to.
-    await removeTree(serviceSocketDir(running.instance.spec.runtimeDir)).catch(() => undefined);
+    await boundedStep(() => removeTree(serviceSocketDir(running.instance.spec.runtimeDir)), "Removing its socket folder", say);
   })();
   return running.stopping;
 }
@@ -137,6 +147,36 @@ export async function removeLocalServices(projectId: string, environmentName: st
   await removeTree(dataPaths.environmentServices(projectId, environmentName));
 }
 
+/**
+ * What a server that stopped mid-copy or mid-dump left under DATA_DIR/run/svc: the copies'
+ * `.copy-<service>` and the downloads' `.dump-<id>` folders, which hold their clients' option
+ * files (passwords). Removed at start, before anything runs, with the tree tool (no link followed).
+ * Returns how many.
+ */
+export async function sweepServiceLeftovers(): Promise<number> {
+  const list = (dir: string) => {
+    try {
+      return fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return [];
+    }
+  };
+  let removed = 0;
+  for (const project of list(dataPaths.services())) {
+    if (!project.isDirectory()) continue;
+    for (const environment of list(path.join(dataPaths.services(), project.name))) {
+      if (!environment.isDirectory()) continue;
+      const dir = path.join(dataPaths.services(), project.name, environment.name);
+      for (const entry of list(dir)) {
+        if (!/^\.(copy|dump)-/.test(entry.name)) continue;
+        await removeTree(path.join(dir, entry.name));
+        removed++;
+      }
+    }
+  }
+  return removed;
+}
+
 const runtimeState = (s: ProcessState): RuntimeState => (s === "backoff" ? "restarting" : s);
 
 export function localServiceStatus(projectId: string, environmentName: string): ServiceStatus[] {
@@ -186,6 +226,7 @@ export async function copyLocalRunningService(request: ServiceCopyOrder): Promis
   const source = runningInstance(projectId, from, serviceId);
   if (!source) return { ok: false, message: `The service ${serviceId} of ${from} is not running: its files are copied instead.` };
   const { engine } = source.instance;
+  if (!copiesRunning(engine.engine)) return { ok: false, message: `${engine.runs} (${serviceId}) is not copied while it runs: the target's starts empty.` };
   const started = Date.now();
   const config = appEnv();
   const memory = serviceMemory(engine.engine, source.spec.service);

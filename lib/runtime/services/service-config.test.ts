@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildMariadbFiles, buildPostgresqlFiles, buildRedisFiles, formatConfigFile, quoteConfigValue, type ConfigSyntax } from "./service-config";
+import crypto from "node:crypto";
+import { buildMariadbFiles, buildPostgresqlFiles, buildRabbitmqFiles, buildRedisFiles, formatConfigFile, quoteConfigValue, type ConfigSyntax } from "./service-config";
 import { serviceMemory } from "./service-engines";
 import { HOSTILE_CONFIG_VALUES } from "./testing-hostile-values";
 
@@ -98,11 +99,31 @@ describe("the engines' files", () => {
     expect(files["pg_hba.conf"]).not.toMatch(/trust|^host/m);
   });
 
+  it("RabbitMQ: 127.0.0.1 inside its own namespace only, no guest/guest, its user declared with RabbitMQ's own password hash", () => {
+    const { files } = buildRabbitmqFiles(serviceMemory("rabbitmq", { disk: 1024 }), { ...credentials, username: "guest" });
+    expect(files["rabbitmq.conf"]).toContain("listeners.tcp.default = 127.0.0.1:5672\n");
+    expect(files["rabbitmq.conf"]).toContain("vm_memory_high_watermark.absolute = 192MB\n");
+    expect(files["rabbitmq.conf"]).toContain(`default_pass = ${credentials.password}\n`);
+    expect(files["rabbitmq.conf"]).toContain("load_definitions = /run/pwi-conf/definitions.json\n");
+    expect(files.enabled_plugins).toBe("[].\n"); // no management listener
+    const definitions = JSON.parse(files["definitions.json"]!) as { users: { name: string; password_hash: string; hashing_algorithm: string }[] };
+    const [user] = definitions.users;
+    expect(user).toMatchObject({ name: "guest", hashing_algorithm: "rabbit_password_hashing_sha256" });
+    // base64(salt ‖ SHA-256(salt ‖ password)): the generated password, and nothing else, matches.
+    const raw = Buffer.from(user!.password_hash, "base64");
+    const matches = (password: string) => crypto.createHash("sha256").update(Buffer.concat([raw.subarray(0, 4), Buffer.from(password)])).digest().equals(raw.subarray(4));
+    expect(matches(credentials.password)).toBe(true);
+    expect(matches("guest")).toBe(false);
+    // Every line is `name = value` with a plain value: a value that could start another line or setting is refused.
+    for (const line of files["rabbitmq.conf"]!.split("\n").filter((l) => l && !l.startsWith("#"))) expect(line).toMatch(/^[a-z][a-z0-9_.]* = [A-Za-z0-9_.:/-]+$/);
+  });
+
   it("refuses credentials that were not generated (they reach SQL and files)", () => {
-    for (const bad of [{ password: "short" }, { password: "x".repeat(20) + "'; DROP USER root; --" }, { adminPassword: "a\nb".repeat(10) }, { username: "user'@'%" }]) {
+    for (const bad of [{ password: "short" }, { password: "x".repeat(20) + "'; DROP USER root; --" }, { adminPassword: "a\nb".repeat(10) }, { username: "user'@'%" }, { password: "x".repeat(20) + "\nloopback_users.guest = false" }, { username: "guest\ndefault_user = x" }]) {
       const c = { ...credentials, ...bad };
       expect(() => buildMariadbFiles(serviceMemory("mariadb", {}), c)).toThrow(/generated|user name/);
       expect(() => buildPostgresqlFiles(serviceMemory("postgresql", {}), c)).toThrow(/generated|user name/);
+      expect(() => buildRabbitmqFiles(serviceMemory("rabbitmq", {}), c)).toThrow(/generated|user name/);
     }
   });
 });

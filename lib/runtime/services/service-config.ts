@@ -6,6 +6,7 @@
  * `;`, `$`, a quote, `[section]` or `!include` inside a value is a literal, never a directive
  * (tested against each syntax's own reader). Names are fixed by this module. Pure.
  */
+import crypto from "node:crypto";
 import type { ServiceMemory } from "./service-engines";
 
 export type ConfigSyntax = "mariadb" | "redis" | "postgresql";
@@ -21,7 +22,7 @@ export const SERVICE_SANDBOX = {
 } as const;
 
 /** Each engine's socket's name in the socket folder. */
-export const SOCKET_NAMES = { mariadb: "mysql.sock", redis: "redis.sock", postgresql: ".s.PGSQL.5432" } as const;
+export const SOCKET_NAMES = { mariadb: "mysql.sock", redis: "redis.sock", postgresql: ".s.PGSQL.5432", rabbitmq: "amqp.sock" } as const;
 
 // Control characters other than tab, newline and carriage return have no escape in every syntax: refused.
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
@@ -97,7 +98,7 @@ export interface ServiceFiles {
 export type InstancePurpose = "serve" | "load";
 
 /** MariaDB: the option file (no TCP: skip-networking; its socket in the socket folder) and the SQL run at each start (init-file). */
-export function buildMariadbFiles(memory: ServiceMemory, credentials: ServiceCredentials, purpose: InstancePurpose = "serve"): ServiceFiles {
+export function buildMariadbFiles(memory: ServiceMemory, credentials: ServiceCredentials, purpose: InstancePurpose = "serve", diskBytes = 1024 * 1024 * 1024): ServiceFiles {
   checkCredentials(credentials);
   const user = credentials.username ?? "user";
   const mb = (bytes: number) => Math.floor(bytes / (1024 * 1024));
@@ -116,7 +117,9 @@ export function buildMariadbFiles(memory: ServiceMemory, credentials: ServiceCre
       ["max_connections", 100],
       ["performance_schema", false],
       ["innodb_buffer_pool_size", mb(memory.cacheBytes) * 1024 * 1024],
-      ["innodb_log_file_size", 48 * 1024 * 1024],
+      // A loading instance's redo log is larger (a quarter of the disk, at most 512 MB): the load rarely waits for a
+      // checkpoint. The environment's own instance resizes it back when it starts on the copy.
+      ["innodb_log_file_size", purpose === "load" ? Math.max(48, Math.min(512, Math.floor(diskBytes / 4 / (1024 * 1024)))) * 1024 * 1024 : 48 * 1024 * 1024],
       // io_uring is refused by the sandbox's seccomp filter: InnoDB's own I/O threads instead.
       ["innodb_use_native_aio", false],
       ["key_buffer_size", 8 * 1024 * 1024],
@@ -126,7 +129,7 @@ export function buildMariadbFiles(memory: ServiceMemory, credentials: ServiceCre
       ["skip-log-bin", true],
       ...(purpose === "load"
         ? ([
-            ["innodb_flush_log_at_trx_commit", 2],
+            ["innodb_flush_log_at_trx_commit", 0],
             ["innodb_doublewrite", false],
           ] as const)
         : []),
@@ -145,6 +148,50 @@ export function buildMariadbFiles(memory: ServiceMemory, credentials: ServiceCre
     "",
   ].join("\n");
   return { files: { "my.cnf": cnf, "init.sql": init } };
+}
+
+/** Where RabbitMQ listens inside its own network namespace (nothing outside it can reach that address); the forwarder leads its socket there. */
+export const RABBITMQ_PORT = 5672;
+
+/**
+ * RabbitMQ's files. It cannot listen on a Unix socket: it listens on 127.0.0.1 inside its own
+ * network namespace, and a forwarder in its sandbox leads `amqp.sock` in the socket folder there
+ * (service-launchers.ts). The application's user (`guest`, as the platform names it, with this
+ * environment's password; never guest/guest) is declared in a definitions file RabbitMQ imports
+ * at every boot, so data copied from another environment or restored answers to this one's
+ * credentials. rabbitmq.conf's syntax has no quoting: each value is checked against a plain
+ * alphabet and anything else is refused; the definitions are JSON.
+ */
+export function buildRabbitmqFiles(memory: ServiceMemory, credentials: ServiceCredentials): ServiceFiles {
+  checkCredentials(credentials);
+  const user = credentials.username ?? "guest";
+  const entries: [string, string | number][] = [
+    ["listeners.tcp.default", `127.0.0.1:${RABBITMQ_PORT}`],
+    ["loopback_users", "none"],
+    ["default_user", user],
+    ["default_pass", credentials.password],
+    ["load_definitions", `${SERVICE_SANDBOX.conf}/definitions.json`],
+    ["vm_memory_high_watermark.absolute", `${Math.floor(memory.cacheBytes / (1024 * 1024))}MB`],
+    ["disk_free_limit.absolute", "50MB"],
+    ["log.console", "true"],
+    ["log.console.level", "info"],
+    ["log.file", "false"],
+  ];
+  const lines = ["# Written by the console for one service instance. Changes are overwritten at its next start."];
+  for (const [name, value] of entries) {
+    const text = String(value);
+    if (!/^[a-z][a-z0-9_.]*$/.test(name) || !/^[A-Za-z0-9_.:/-]+$/.test(text)) throw new Error(`A RabbitMQ setting must be a plain name and value (letters, digits, _ . : / -): ${JSON.stringify(`${name} = ${text}`)}`);
+    lines.push(`${name} = ${text}`);
+  }
+  // RabbitMQ's own password hash (rabbit_password_hashing_sha256): base64 of a 4-byte salt and SHA-256(salt ‖ password).
+  const salt = crypto.randomBytes(4);
+  const hash = Buffer.concat([salt, crypto.createHash("sha256").update(Buffer.concat([salt, Buffer.from(credentials.password, "utf8")])).digest()]).toString("base64");
+  const definitions = {
+    users: [{ name: user, password_hash: hash, hashing_algorithm: "rabbit_password_hashing_sha256", tags: ["administrator"] }],
+    vhosts: [{ name: "/" }],
+    permissions: [{ user, vhost: "/", configure: ".*", write: ".*", read: ".*" }],
+  };
+  return { files: { "rabbitmq.conf": `${lines.join("\n")}\n`, enabled_plugins: "[].\n", "rabbitmq-env.conf": "", "definitions.json": `${JSON.stringify(definitions, null, 2)}\n` } };
 }
 
 /** Redis: Unix socket only (port 0), its password, its memory, and files on its disk only when persistent. */

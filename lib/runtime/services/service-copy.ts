@@ -56,17 +56,21 @@ wait $pid
 rm -f "$data/dump.rdb"
 `;
 
-const SCRIPTS: Record<ServiceEngineName, string> = { mariadb: MARIADB_COPY, postgresql: POSTGRESQL_COPY, redis: REDIS_COPY };
+/** The engines a running instance is copied from: RabbitMQ's queues are not (a copy of a running broker's files is no consistent state, and it has no dump): the target's starts empty. */
+export type CopyEngine = Exclude<ServiceEngineName, "rabbitmq">;
+export const copiesRunning = (engine: ServiceEngineName): engine is CopyEngine => engine !== "rabbitmq";
+
+const SCRIPTS: Record<CopyEngine, string> = { mariadb: MARIADB_COPY, postgresql: POSTGRESQL_COPY, redis: REDIS_COPY };
 
 /** What each engine's copy is called in the log. */
-export const COPY_METHODS: Record<ServiceEngineName, string> = {
+export const COPY_METHODS: Record<CopyEngine, string> = {
   mariadb: "mariadb-dump --single-transaction | mariadb",
   postgresql: "pg_dump | psql",
   redis: "redis-cli --rdb, loaded into its append-only file",
 };
 
 /** The client programs' folder of an engine whose server is `serverProgram` (PostgreSQL's lie beside it; MariaDB's and Redis's in /usr/bin). */
-export function clientBinDir(engine: ServiceEngineName, serverProgram: string): string {
+export function clientBinDir(engine: CopyEngine, serverProgram: string): string {
   if (engine === "postgresql") return path.dirname(serverProgram);
   for (const dir of ["/usr/bin", "/usr/local/bin", path.dirname(serverProgram)]) {
     if (fs.existsSync(path.join(dir, engine === "mariadb" ? "mariadb-dump" : "redis-cli"))) return dir;
@@ -95,7 +99,7 @@ export function pgpassLine(user: string, password: string): string {
 }
 
 /** The option files the copy's clients read (owner-only, in a folder the server made for this copy). */
-export function copyConfigFiles(engine: ServiceEngineName, source: ServiceCredentials, target: ServiceCredentials): Record<string, string> {
+export function copyConfigFiles(engine: CopyEngine, source: ServiceCredentials, target: ServiceCredentials): Record<string, string> {
   if (engine === "mariadb") return { "source.cnf": mariadbRootOptionFile(source, COPY_SANDBOX.source), "target.cnf": mariadbRootOptionFile(target, COPY_SANDBOX.target) };
   if (engine === "postgresql") return { pgpass: pgpassLine("postgres", source.adminPassword) + pgpassLine(target.username ?? DATABASE_NAME, target.password) };
   // Checked like every configuration value (no control character, so no second line).
@@ -104,7 +108,7 @@ export function copyConfigFiles(engine: ServiceEngineName, source: ServiceCreden
 }
 
 export interface ServiceCopyRequest {
-  engine: ServiceEngineName;
+  engine: CopyEngine;
   /** The engine's server program (its clients are found beside it or in /usr/bin). */
   serverProgram: string;
   /** The source instance's socket folder and credentials. */

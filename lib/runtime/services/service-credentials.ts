@@ -2,8 +2,8 @@ import crypto from "node:crypto";
 import type { ServiceEngineName } from "./service-engines";
 import type { ServiceCredentials } from "./service-config";
 
-/** The application's user name per engine, as the platform names it (Redis has none: its default user with a password). */
-const USERS: Record<ServiceEngineName, string | null> = { mariadb: "user", postgresql: "main", redis: null };
+/** The application's user name per engine, as the platform names it (Redis has none: its default user with a password; RabbitMQ's is guest, with this environment's password). */
+const USERS: Record<ServiceEngineName, string | null> = { mariadb: "user", postgresql: "main", redis: null, rabbitmq: "guest" };
 
 /**
  * New credentials for one service of one environment: 32 random characters (192 bits,

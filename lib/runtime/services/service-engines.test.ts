@@ -11,8 +11,9 @@ const host: HostServicePrograms = {
     { initdb: "/usr/lib/postgresql/15/bin/initdb", postgres: "/usr/lib/postgresql/15/bin/postgres", version: "15.14" },
     { initdb: "/usr/lib/postgresql/13/bin/initdb", postgres: "/usr/lib/postgresql/13/bin/postgres", version: "13.20" },
   ],
+  rabbitmq: { server: "/usr/lib/rabbitmq/bin/rabbitmq-server", node: "/usr/bin/node", version: "3.10.8" },
 };
-const none: HostServicePrograms = { mariadb: null, redis: null, postgresql: [] };
+const none: HostServicePrograms = { mariadb: null, redis: null, postgresql: [], rabbitmq: null };
 const MB = 1024 * 1024;
 
 describe("which engine runs a service type", () => {
@@ -34,12 +35,17 @@ describe("which engine runs a service type", () => {
 
   it("says in one sentence what does not run here, and why", () => {
     expect(decideServiceEngine("opensearch:2", host)).toEqual({ ok: false, reason: "OpenSearch does not run on this host: the service is shown but not started, and relationships leave it out." });
-    expect(decideServiceEngine("rabbitmq:3.9", host)).toMatchObject({ ok: false, reason: expect.stringMatching(/^RabbitMQ does not run on this host yet/) });
     expect(decideServiceEngine("elasticsearch:7.17", host)).toMatchObject({ ok: false });
     expect(decideServiceEngine("solr:8", host)).toEqual({ ok: false, reason: "solr services do not run on this host: the service is shown but not started, and relationships leave it out." });
     expect(decideServiceEngine("mysql:10.6", none)).toEqual({ ok: false, reason: "MariaDB is not installed on this host (Debian: apt-get install mariadb-server)." });
     expect(decideServiceEngine("redis:7.0", none)).toMatchObject({ ok: false, reason: expect.stringMatching(/redis-server/) });
     expect(decideServiceEngine("postgresql:15", none)).toMatchObject({ ok: false, reason: expect.stringMatching(/apt-get install postgresql/) });
+    expect(decideServiceEngine("rabbitmq:3.9", none)).toEqual({ ok: false, reason: "RabbitMQ is not installed on this host (Debian: apt-get install rabbitmq-server)." });
+  });
+
+  it("maps rabbitmq to RabbitMQ, with a line when the version differs", () => {
+    expect(decideServiceEngine("rabbitmq:3.9", host)).toEqual({ ok: true, engine: "rabbitmq", runs: "RabbitMQ 3.10", version: "3.10.8", note: "rabbitmq:3.9 requested; this host runs RabbitMQ 3.10", persistent: true, programs: { server: "/usr/lib/rabbitmq/bin/rabbitmq-server", node: "/usr/bin/node" } });
+    expect(decideServiceEngine("rabbitmq:3.10", host)).toMatchObject({ ok: true, note: null });
   });
 
   it("refuses types that are not a string like family:version", () => {
@@ -58,6 +64,11 @@ describe("memory and disk of an instance", () => {
     expect(serviceMemory("postgresql", { size: "xl" })).toEqual({ limitBytes: 1024 * MB, cacheBytes: 256 * MB });
     expect(serviceMemory("redis", {})).toEqual({ limitBytes: 128 * MB, cacheBytes: 96 * MB });
     expect(serviceMemory("redis", { size: "S" })).toEqual({ limitBytes: 128 * MB, cacheBytes: 96 * MB });
+    // RabbitMQ's Erlang VM: at least 256 MB, a quarter of its disk up to 1024 MB; the memory alarm at three quarters.
+    expect(serviceMemory("rabbitmq", { disk: 1024 })).toEqual({ limitBytes: 256 * MB, cacheBytes: 192 * MB });
+    expect(serviceMemory("rabbitmq", { disk: 2048 })).toEqual({ limitBytes: 512 * MB, cacheBytes: 384 * MB });
+    expect(serviceMemory("rabbitmq", { disk: 100_000 })).toEqual({ limitBytes: 1024 * MB, cacheBytes: 768 * MB });
+    expect(serviceMemory("rabbitmq", { size: "S" })).toEqual({ limitBytes: 256 * MB, cacheBytes: 192 * MB });
   });
 
   it("ignores a disk or size that is not a positive number or a known size", () => {

@@ -10,7 +10,8 @@
  * | `redis:*`                         | Redis (`redis-server`), in memory only: a restart empties it |
  * | `redis-persistent:*`              | Redis with its append-only file and snapshots on its disk |
  * | `postgresql:*`                    | PostgreSQL (`/usr/lib/postgresql/<v>/bin`: initdb, postgres) |
- * | `rabbitmq:*`, `opensearch:*`, `elasticsearch:*`, others | not runnable here (one sentence) |
+ * | `rabbitmq:*`                      | RabbitMQ (`/usr/lib/rabbitmq/bin/rabbitmq-server` on Erlang) |
+ * | `opensearch:*`, `elasticsearch:*`, others | not runnable here (one sentence) |
  *
  * **Memory.** Each instance runs in a cgroup of its own whose memory limit comes from the
  * service's `size` when it has one (S 128 MB, M 256, L 512, XL 1024, 2XL 2048, 4XL 4096, as
@@ -24,19 +25,22 @@
  *   persistent (`redis-persistent:`: nothing kept is thrown away silently);
  * - PostgreSQL: `shared_buffers` a quarter of it, `max_connections` 20 (one process each; the
  *   sandbox's process limit is 64), `work_mem` 4 MB.
+ * - RabbitMQ: an Erlang VM needs more than a database's least, so its limit is at least 256 MB
+ *   (`size`, else a quarter of its disk, at most 1024 MB); its memory alarm
+ *   (`vm_memory_high_watermark`: publishers wait until consumers catch up) at three quarters of it.
  * The disk (`disk:`, MB) is the largest file any of the engine's processes may write
  * (RLIMIT_FSIZE); the total is the caller's to watch.
  */
 import type { HostServicePrograms } from "./service-host";
 
-export type ServiceEngineName = "mariadb" | "redis" | "postgresql";
+export type ServiceEngineName = "mariadb" | "redis" | "postgresql" | "rabbitmq";
 
 /** What a services.yaml type needs. Pure. */
 export type ServiceKind =
   | { runnable: true; engine: ServiceEngineName; family: string; requested: string; persistent: boolean }
   | { runnable: false; family: string; requested: string; reason: string };
 
-const ENGINE_NAMES: Record<ServiceEngineName, string> = { mariadb: "MariaDB", redis: "Redis", postgresql: "PostgreSQL" };
+const ENGINE_NAMES: Record<ServiceEngineName, string> = { mariadb: "MariaDB", redis: "Redis", postgresql: "PostgreSQL", rabbitmq: "RabbitMQ" };
 
 /** The families this console runs, by services.yaml type family. */
 const FAMILIES: Record<string, { engine: ServiceEngineName; persistent: boolean }> = {
@@ -45,11 +49,11 @@ const FAMILIES: Record<string, { engine: ServiceEngineName; persistent: boolean 
   redis: { engine: "redis", persistent: false },
   "redis-persistent": { engine: "redis", persistent: true },
   postgresql: { engine: "postgresql", persistent: true },
+  rabbitmq: { engine: "rabbitmq", persistent: true },
 };
 
 /** The sentence for families this console knows but does not run. */
 const NOT_HERE: Record<string, string> = {
-  rabbitmq: "RabbitMQ does not run on this host yet: the service is shown but not started, and relationships leave it out.",
   opensearch: "OpenSearch does not run on this host: the service is shown but not started, and relationships leave it out.",
   elasticsearch: "Elasticsearch does not run on this host: the service is shown but not started, and relationships leave it out.",
 };
@@ -85,6 +89,7 @@ const INSTALL: Record<ServiceEngineName, string> = {
   mariadb: "MariaDB is not installed on this host (Debian: apt-get install mariadb-server)",
   redis: "Redis is not installed on this host (Debian: apt-get install redis-server)",
   postgresql: "PostgreSQL's server is not installed on this host (Debian: apt-get install postgresql)",
+  rabbitmq: "RabbitMQ is not installed on this host (Debian: apt-get install rabbitmq-server)",
 };
 
 const versionParts = (v: string) => v.split(".").map((p) => Number.parseInt(p, 10));
@@ -93,7 +98,7 @@ function sameVersion(requested: string, host: string): boolean {
   const have = versionParts(host);
   return versionParts(requested).slice(0, 2).every((n, i) => n === have[i]);
 }
-/** MariaDB and Redis by major.minor, PostgreSQL (10 and later) by major. */
+/** MariaDB, Redis and RabbitMQ by major.minor, PostgreSQL (10 and later) by major. */
 const shortVersion = (engine: ServiceEngineName, v: string) => v.split(".").slice(0, engine === "postgresql" ? 1 : 2).join(".");
 
 /** What runs a service of `type` on a host with `programs`. Pure. */
@@ -111,6 +116,11 @@ export function decideServiceEngine(type: unknown, programs: HostServicePrograms
     const r = programs.redis;
     if (!r) return { ok: false, reason: `${INSTALL.redis}.` };
     return done(kind, label, r.version, { server: r.server });
+  }
+  if (kind.engine === "rabbitmq") {
+    const q = programs.rabbitmq;
+    if (!q) return { ok: false, reason: `${INSTALL.rabbitmq}.` };
+    return done(kind, label, q.version, { server: q.server, node: q.node });
   }
   const chosen = choosePostgresql(kind.requested, programs.postgresql);
   if (!chosen) return { ok: false, reason: `${INSTALL.postgresql}.` };
@@ -135,7 +145,7 @@ const SIZES: Record<string, number> = { S: 128, M: 256, L: 512, XL: 1024, "2XL":
 export interface ServiceMemory {
   /** The instance's cgroup limit. */
   limitBytes: number;
-  /** MariaDB's innodb_buffer_pool_size, Redis's maxmemory, PostgreSQL's shared_buffers. */
+  /** MariaDB's innodb_buffer_pool_size, Redis's maxmemory, PostgreSQL's shared_buffers, RabbitMQ's memory alarm. */
   cacheBytes: number;
 }
 
@@ -145,9 +155,25 @@ const MB = 1024 * 1024;
 export function serviceMemory(engine: ServiceEngineName, service: { disk?: unknown; size?: unknown }): ServiceMemory {
   const sized = typeof service.size === "string" ? SIZES[service.size.toUpperCase()] : undefined;
   const disk = typeof service.disk === "number" && Number.isFinite(service.disk) && service.disk > 0 ? service.disk : null;
+  if (engine === "rabbitmq") {
+    const limitMb = Math.max(256, sized ?? Math.min(1024, Math.round((disk ?? 1024) / 4)));
+    return { limitBytes: limitMb * MB, cacheBytes: Math.floor((limitMb * 3) / 4) * MB };
+  }
   const limitMb = sized ?? (engine === "redis" ? 128 : Math.min(512, Math.max(128, Math.round((disk ?? 1024) / 8))));
   const cacheMb = engine === "mariadb" ? Math.max(32, Math.floor(limitMb / 2)) : engine === "redis" ? Math.floor((limitMb * 3) / 4) : Math.max(16, Math.floor(limitMb / 4));
   return { limitBytes: limitMb * MB, cacheBytes: cacheMb * MB };
+}
+
+/**
+ * The memory of a temporary instance that loads a copy (Branch, Activate, Sync data): at least
+ * 768 MB, half of it the cache, so a database of a few hundred MB loads without its pages being
+ * written out and read again midway; its clean stop writes them once. It runs for the copy only.
+ * Pure.
+ */
+export function loadingMemory(engine: ServiceEngineName, service: { disk?: unknown; size?: unknown }): ServiceMemory {
+  const serving = serviceMemory(engine, service);
+  const limitBytes = Math.max(serving.limitBytes, 768 * MB);
+  return { limitBytes, cacheBytes: Math.max(serving.cacheBytes, Math.floor(limitBytes / 2 / MB) * MB) };
 }
 
 /** The largest file an instance may write: its `disk:` (MB), or 1 GiB for a service without one. Pure. */

@@ -13,6 +13,8 @@ export interface HostServicePrograms {
   mariadb: { server: string; installDb: string; version: string } | null;
   redis: { server: string; version: string } | null;
   postgresql: { initdb: string; postgres: string; version: string }[];
+  /** RabbitMQ's own start script (not Debian's wrapper, which changes user), and node for the socket's forwarder. */
+  rabbitmq: { server: string; node: string; version: string } | null;
 }
 
 /** The first match of `pattern` in what `file args` prints (in the C locale), or null when it does not run. */
@@ -43,11 +45,26 @@ export function probeServicePrograms(): HostServicePrograms {
     if (version) postgresql.push({ initdb, postgres, version });
   }
   probed = {
+    rabbitmq: probeRabbitmq(),
     mariadb: mariadbd && installDb && mariadbVersion ? { server: mariadbd, installDb, version: mariadbVersion } : null,
     redis: redis && redisVersion ? { server: redis, version: redisVersion } : null,
     postgresql,
   };
   return probed;
+}
+
+/** RabbitMQ as Debian installs it: /usr/lib/rabbitmq/bin/rabbitmq-server, its version the name of its folder in /usr/lib/rabbitmq/lib, and Erlang's erl. */
+function probeRabbitmq(): HostServicePrograms["rabbitmq"] {
+  const server = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+  const node = findProgram("node");
+  if (!fs.existsSync(server) || !findProgram("erl") || !node) return null;
+  let version: string | null = null;
+  try {
+    version = fs.readdirSync("/usr/lib/rabbitmq/lib").map((d) => /^rabbitmq_server-([0-9]+\.[0-9]+\.[0-9]+)$/.exec(d)?.[1]).find(Boolean) ?? null;
+  } catch {
+    // not installed
+  }
+  return version ? { server, node, version } : null;
 }
 
 /** What runs a service of `type` here: its engine, version and programs, or the sentence why it cannot. */

@@ -1,4 +1,4 @@
-// Real MariaDB, Redis and PostgreSQL instances in the sandbox: started, reached over their
+// Real MariaDB, Redis, PostgreSQL and RabbitMQ instances in the sandbox: started, reached over their
 // sockets from an application-like sandbox as the generated user, stopped, started again,
 // kept apart from each other, and started again by their supervisor after SHUTDOWN.
 import fs from "node:fs";
@@ -190,4 +190,60 @@ async function run(spec: ServiceInstanceSpec, log: { text(): string }): Promise<
     fs.symlinkSync(path.join(sock(a.runtimeDir), "mysql.sock"), path.join(sock(b.runtimeDir), "redis.sock"));
     expect(await ib.instance.probe()).toMatchObject({ ready: false, detail: "ENOTSOCK" });
   }, 120_000);
+});
+
+const hasRabbitmq = available("rabbitmq:3.9", "/usr/lib/rabbitmq/bin/rabbitmq-server");
+
+(hasRabbitmq ? describe : describe.skip)("a RabbitMQ service", () => {
+  /** An AMQP client on the instance's socket (amqplib passes `path` on to net.connect). */
+  const amqp = async (runtimeDir: string, credentials: ServiceCredentials) => {
+    const { connect } = await import("amqplib");
+    return connect({ protocol: "amqp", hostname: "localhost", username: credentials.username!, password: credentials.password, vhost: "/" }, { path: path.join(sock(runtimeDir), "amqp.sock") });
+  };
+
+  it("answers AMQP over its socket to its user only, keeps durable messages across a restart, and takes new credentials on data copied from elsewhere", { timeout: 60_000 }, async () => {
+    const s = newService("rabbitmq:3.9", { disk: 1024 });
+    const first = await run(s.spec, s.log);
+    console.log(`RabbitMQ first start to ready: ${first.ms} ms`);
+    expect(s.log.text()).toMatch(/Starting RabbitMQ 3\.\d+ \(service db\) \(rabbitmq:3\.9 requested; this host runs RabbitMQ 3\.\d+\): memory 256 MB/);
+    // A persistent message in a durable queue, through the socket, as the generated user.
+    const connection = await amqp(s.runtimeDir, s.spec.credentials);
+    const channel = await connection.createChannel();
+    await channel.assertQueue("orders", { durable: true });
+    channel.sendToQueue("orders", Buffer.from("order 42"), { persistent: true });
+    await channel.close();
+    await connection.close();
+    // A wrong password, and RabbitMQ's own guest/guest, are refused.
+    const { probeService } = await import("./service-readiness");
+    const socketPath = path.join(sock(s.runtimeDir), "amqp.sock");
+    expect(await probeService("rabbitmq", socketPath, { ...s.spec.credentials, password: "wrong-password-123456" })).toMatchObject({ ready: false, detail: expect.stringMatching(/ACCESS_REFUSED|403/) });
+    expect(await probeService("rabbitmq", socketPath, { ...s.spec.credentials, password: "guest" })).toMatchObject({ ready: false });
+    const { rssBytes, pssBytes } = first.instance.memory();
+    console.log(`RabbitMQ idle: RSS ${Math.round(rssBytes / 1048576)} MB, PSS ${Math.round(pssBytes / 1048576)} MB`);
+
+    // Stopped cleanly (SIGTERM reaches the Erlang VM), then the same data with new credentials: the message is
+    // there, the old password is refused and the new one logs in (the definitions are applied at every boot).
+    await first.instance.stop("test: restart", 30_000);
+    expect(first.instance.lastExit).toMatchObject({ code: 0, signal: null });
+    const again = generateServiceCredentials("rabbitmq");
+    const second = await run({ ...s.spec, credentials: again }, s.log);
+    console.log(`RabbitMQ start on existing data to ready: ${second.ms} ms`);
+    expect(await probeService("rabbitmq", socketPath, s.spec.credentials)).toMatchObject({ ready: false });
+    const reopened = await amqp(s.runtimeDir, again);
+    const readBack = await reopened.createChannel();
+    const message = await readBack.get("orders", { noAck: true });
+    expect(message && message.content.toString()).toBe("order 42");
+    await reopened.close();
+
+    // Killed (as the memory limit would), it is started again by its supervisor and answers.
+    for (const pid of second.instance.processes().slice(1)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
+    await expect.poll(() => second.instance.restarts, { timeout: 30_000 }).toBeGreaterThan(0);
+    expect(await second.instance.waitUntilReady(60_000)).toEqual({ ok: true });
+  });
 });

@@ -1,5 +1,5 @@
 /**
- * One service instance of one environment (its MariaDB, its Redis, its PostgreSQL), run exactly
+ * One service instance of one environment (its MariaDB, Redis, PostgreSQL or RabbitMQ), run exactly
  * like the application's processes: in a bubblewrap sandbox as the unprivileged sandbox user,
  * under the seccomp filter, in a cgroup of its own (memory from services.yaml, service-engines.ts),
  * with no network at all (its own empty network namespace: the engine listens on a Unix socket
@@ -18,10 +18,10 @@ import { hookSeccomp } from "@/lib/runtime/seccomp";
 import { SupervisedProcess, type LineTarget, type ProcessState } from "@/lib/runtime/supervisor/supervised-process";
 import { processesMemory } from "@/lib/runtime/supervisor/process-tree";
 import { usedBytes } from "@/lib/runtime/disk-watch";
-import { buildMariadbFiles, buildPostgresqlFiles, buildRedisFiles, SERVICE_SANDBOX, SOCKET_NAMES, type InstancePurpose, type ServiceCredentials } from "./service-config";
-import { serviceFileSizeBytes, serviceMemory, type ServiceEngine } from "./service-engines";
+import { buildMariadbFiles, buildPostgresqlFiles, buildRabbitmqFiles, buildRedisFiles, SERVICE_SANDBOX, SOCKET_NAMES, type InstancePurpose, type ServiceCredentials } from "./service-config";
+import { loadingMemory, serviceFileSizeBytes, serviceMemory, type ServiceEngine } from "./service-engines";
 import { hostServiceEngine } from "./service-host";
-import { MARIADB_LAUNCHER, POSTGRESQL_LAUNCHER, REDIS_LAUNCHER } from "./service-launchers";
+import { MARIADB_LAUNCHER, POSTGRESQL_LAUNCHER, RABBITMQ_LAUNCHER, REDIS_LAUNCHER } from "./service-launchers";
 import { probeService, type Readiness } from "./service-readiness";
 import { serviceSocketDir } from "./service-paths";
 
@@ -56,8 +56,8 @@ export interface DiskUse {
 
 export type ServiceStartOutcome = { ok: true; instance: ServiceInstance } | { ok: false; message: string };
 
-/** Processes (threads count) an instance may have: MariaDB's 100 connections are threads, PostgreSQL's 20 are processes. */
-const MAX_PROCESSES = { mariadb: 256, redis: 32, postgresql: 64 } as const;
+/** Processes (threads count) an instance may have: MariaDB's 100 connections are threads, PostgreSQL's 20 are processes; RabbitMQ's Erlang VM, epmd and the forwarder take about 40. */
+const MAX_PROCESSES = { mariadb: 256, redis: 32, postgresql: 64, rabbitmq: 128 } as const;
 const GIB = 1024 * 1024 * 1024;
 
 /** The name the sandbox user has inside (initdb and mariadb-install-db look it up). */
@@ -191,16 +191,27 @@ export class ServiceInstance {
   }
 }
 
+/** The environment's own instance's memory, or a loading one's (more for the copy's while). */
+const instanceMemory = (spec: ServiceInstanceSpec, engine: Extract<ServiceEngine, { ok: true }>) => (spec.purpose === "load" ? loadingMemory : serviceMemory)(engine.engine, spec.service);
+
 /** The files of the instance's conf/ folder for its engine. */
 function configFiles(spec: ServiceInstanceSpec, engine: Extract<ServiceEngine, { ok: true }>): Record<string, string> {
-  const memory = serviceMemory(engine.engine, spec.service);
-  const files = engine.engine === "mariadb" ? buildMariadbFiles(memory, spec.credentials, spec.purpose) : engine.engine === "redis" ? buildRedisFiles(memory, spec.credentials, engine.persistent) : buildPostgresqlFiles(memory, spec.credentials, spec.purpose);
+  const memory = instanceMemory(spec, engine);
+  const files =
+    engine.engine === "mariadb"
+      ? buildMariadbFiles(memory, spec.credentials, spec.purpose, serviceFileSizeBytes(spec.service))
+      : engine.engine === "redis"
+        ? buildRedisFiles(memory, spec.credentials, engine.persistent)
+        : engine.engine === "rabbitmq"
+          ? buildRabbitmqFiles(memory, spec.credentials)
+          : buildPostgresqlFiles(memory, spec.credentials, spec.purpose);
   return { ...files.files, passwd: PASSWD, group: GROUP };
 }
 
 function launcherOf(engine: Extract<ServiceEngine, { ok: true }>): string[] {
   if (engine.engine === "mariadb") return [MARIADB_LAUNCHER, "pwi-mariadb", engine.programs.server!, engine.programs.installDb!];
   if (engine.engine === "redis") return [REDIS_LAUNCHER, "pwi-redis", engine.programs.server!, engine.persistent ? "persistent" : ""];
+  if (engine.engine === "rabbitmq") return [RABBITMQ_LAUNCHER, "pwi-rabbitmq", engine.programs.server!, engine.programs.node!];
   return [POSTGRESQL_LAUNCHER, "pwi-postgresql", engine.programs.initdb!, engine.programs.postgres!];
 }
 
@@ -229,7 +240,7 @@ export async function startServiceInstance(spec: ServiceInstanceSpec): Promise<S
     fs.writeFileSync(file, text, { mode: 0o600, flag: "wx" });
   }
 
-  const memory = serviceMemory(engine.engine, spec.service);
+  const memory = instanceMemory(spec, engine);
   const cgroupLimits = { memoryBytes: memory.limitBytes, maxProcesses: MAX_PROCESSES[engine.engine], cpus: 1 };
   const cgroup = hasPerl() ? createHookCgroup(cgroupLimits) : null;
   // Without a cgroup, only an address-space limit per process is left: an engine reserves far more

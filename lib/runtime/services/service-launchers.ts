@@ -49,3 +49,21 @@ wait $pid; code=$?
 while kill -0 $pid 2>/dev/null; do wait $pid; code=$?; done
 exit $code
 `;
+
+/**
+ * RabbitMQ. Arguments: its rabbitmq-server script, node. RabbitMQ listens on TCP only, so it
+ * listens on 127.0.0.1 in the sandbox's own network namespace (nothing else shares it), and a
+ * forwarder (node, started first, ended with the sandbox) leads /run/service/amqp.sock there.
+ * Its node name is rabbit@localhost; its Erlang cookie and database live on its disk. The script
+ * execs erl, so SIGTERM reaches the Erlang VM itself: a clean shutdown.
+ */
+export const RABBITMQ_LAUNCHER = String.raw`server=$1 node=$2 data=/srv/data/rabbitmq
+find /run/service -mindepth 1 -delete 2>/dev/null
+mkdir -p "$data/mnesia" "$data/home" /tmp/rabbitmq || exit 1
+export HOME="$data/home" RABBITMQ_MNESIA_BASE="$data/mnesia" RABBITMQ_LOG_BASE=/tmp/rabbitmq \
+  RABBITMQ_CONFIG_FILE=/run/pwi-conf/rabbitmq RABBITMQ_ENABLED_PLUGINS_FILE=/run/pwi-conf/enabled_plugins \
+  RABBITMQ_CONF_ENV_FILE=/run/pwi-conf/rabbitmq-env.conf RABBITMQ_NODENAME=rabbit@localhost RABBITMQ_USE_LONGNAME=false \
+  RABBITMQ_PID_FILE=/tmp/rabbitmq/pid RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="+S 1:1 +SDcpu 1:1 +SDio 2 +A 2 +P 65536"
+"$node" -e 'const net=require("net");net.createServer((c)=>{const u=net.connect(5672,"127.0.0.1");c.pipe(u);u.pipe(c);c.on("error",()=>u.destroy());u.on("error",()=>c.destroy());c.on("close",()=>u.destroy());u.on("close",()=>c.destroy())}).listen("/run/service/amqp.sock")' </dev/null >/dev/null 2>&1 &
+exec "$server"
+`;

@@ -8,6 +8,8 @@
  * - Redis: AUTH, then PING answered +PONG (not -LOADING while it reads its files).
  * - PostgreSQL: a startup message for the application's user and `main` answered with an
  *   authentication request (as pg_isready does): not "the database system is starting up".
+ * - RabbitMQ: the AMQP 0-9-1 header, Connection.Start, then a PLAIN login as the application's
+ *   user answered with Connection.Tune: the broker accepts connections and the credentials hold.
  */
 import "server-only";
 import crypto from "node:crypto";
@@ -50,6 +52,7 @@ function exchange(socketPath: string, onConnect: (s: net.Socket) => void, onData
 export function probeService(engine: ServiceEngineName, socketPath: string, credentials: ServiceCredentials): Promise<Readiness> {
   if (engine === "redis") return probeRedis(socketPath, credentials.password);
   if (engine === "postgresql") return probePostgresql(socketPath, credentials.username ?? DATABASE_NAME);
+  if (engine === "rabbitmq") return probeRabbitmq(socketPath, credentials.username ?? "guest", credentials.password);
   return probeMariadb(socketPath, credentials.username ?? "user", credentials.password);
 }
 
@@ -87,6 +90,59 @@ function probePostgresql(socketPath: string, user: string): Promise<Readiness> {
       const fields = all.subarray(5, 1 + length).toString("utf8").split("\0");
       const message = fields.find((f) => f.startsWith("M"))?.slice(1) ?? "an error";
       return { ready: false, detail: message };
+    },
+  );
+}
+
+/** One AMQP 0-9-1 method frame on channel 0. */
+function amqpMethod(classId: number, methodId: number, args: Buffer): Buffer {
+  const payload = Buffer.concat([Buffer.from([classId >> 8, classId & 0xff, methodId >> 8, methodId & 0xff]), args]);
+  const head = Buffer.alloc(7);
+  head[0] = 1;
+  head.writeUInt16BE(0, 1);
+  head.writeUInt32BE(payload.length, 3);
+  return Buffer.concat([head, payload, Buffer.from([0xce])]);
+}
+const shortString = (s: string) => Buffer.concat([Buffer.from([Buffer.byteLength(s)]), Buffer.from(s)]);
+const longString = (b: Buffer) => {
+  const n = Buffer.alloc(4);
+  n.writeUInt32BE(b.length);
+  return Buffer.concat([n, b]);
+};
+
+function probeRabbitmq(socketPath: string, user: string, password: string): Promise<Readiness> {
+  let offset = 0;
+  return exchange(
+    socketPath,
+    (s) => s.write(Buffer.from("AMQP\x00\x00\x09\x01", "latin1")),
+    (all, s) => {
+      for (;;) {
+        if (all.length < offset + 7) return null;
+        if (offset === 0 && all.subarray(0, 4).toString("latin1") === "AMQP") return { ready: false, detail: "the broker refused the protocol version" };
+        const start = offset;
+        const size = all.readUInt32BE(start + 3);
+        if (all.length < start + 7 + size + 1) return null;
+        const payload = all.subarray(start + 7, start + 7 + size);
+        offset = start + 7 + size + 1;
+        if (all[start] !== 1 || payload.length < 4) continue; // not a method frame (a heartbeat)
+        const method = `${payload.readUInt16BE(0)}.${payload.readUInt16BE(2)}`;
+        if (method === "10.10") {
+          // Connection.Start → Start-Ok: capabilities {authentication_failure_close: true} (a refused login is a
+          // Connection.Close with its reason, not a silent close), PLAIN, "\0user\0password", en_US.
+          const capabilities = Buffer.concat([shortString("authentication_failure_close"), Buffer.from("t\x01", "latin1")]);
+          const properties = longString(Buffer.concat([shortString("capabilities"), Buffer.from("F", "latin1"), longString(capabilities)]));
+          const args = Buffer.concat([properties, shortString("PLAIN"), longString(Buffer.from(`\0${user}\0${password}`)), shortString("en_US")]);
+          s.write(amqpMethod(10, 11, args));
+          continue;
+        }
+        if (method === "10.30") return { ready: true }; // Connection.Tune: logged in
+        if (method === "10.50") {
+          // Connection.Close: reply code, reply text.
+          const text = payload.length > 7 ? payload.subarray(7, 7 + payload[6]!).toString("utf8") : "";
+          return { ready: false, detail: `${payload.length > 5 ? payload.readUInt16BE(4) : ""} ${text}`.trim().slice(0, 200) };
+        }
+        return { ready: false, detail: `an unexpected AMQP method (${method})` };
+      }
     },
   );
 }

@@ -9,7 +9,8 @@
  * a path as the application sees it inside its sandbox (the service's socket folder bound
  * read-only at /run/services/<service id>), never a host path. For PostgreSQL, libpq's `host`
  * is that socket's folder (`dirname(socket)`). A relationship to a service that does not run
- * here (OpenSearch, RabbitMQ…) is left out, with its sentence in `omitted`.
+ * here (OpenSearch, Elasticsearch…) is left out, with its sentence in `omitted`. RabbitMQ's
+ * socket leads to its AMQP listener through a forwarder in its own sandbox.
  */
 import { DATABASE_NAME, SOCKET_NAMES, type ServiceCredentials } from "./service-config";
 import type { ServiceEngineName } from "./service-engines";
@@ -45,6 +46,7 @@ const SCHEMES: Record<ServiceEngineName, { scheme: string; port: number; path: s
   mariadb: { scheme: "mysql", port: 3306, path: DATABASE_NAME, query: { is_master: true } },
   postgresql: { scheme: "pgsql", port: 5432, path: DATABASE_NAME, query: { is_master: true } },
   redis: { scheme: "redis", port: 6379, path: null, query: {} },
+  rabbitmq: { scheme: "amqp", port: 5672, path: null, query: {} },
 };
 
 /** One relationship's entry. */
