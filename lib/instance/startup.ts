@@ -22,6 +22,7 @@ import { installPushHooks, sweepUnplacedRepositories } from "@/lib/git/repositor
 import { cgroupsAvailable, cpuLimitAvailable } from "@/lib/runtime/hook-cgroup";
 import { sweepHookProcesses } from "@/lib/runtime/run-hook";
 import { sweepServiceLeftovers } from "@/lib/runtime/driver/local-services";
+import { mariadbTemplate } from "@/lib/runtime/services/data-template";
 import { sandboxSupport, unsandboxedWarning } from "@/lib/runtime/sandbox";
 import { hookSeccomp } from "@/lib/runtime/seccomp";
 
@@ -139,6 +140,9 @@ export async function startInstance(log: (line: string) => void = console.log): 
   // Environments' applications run in this process (their router is here): their open pages hear each change of their processes' state.
   onRuntimeStatusChange(db);
   // What ran before a restart runs again.
-  void reviveEnvironments(log, db).then((n) => n > 0 && log(`[startup] Started ${n} environment${n === 1 ? "" : "s"}' applications again.`));
+  void reviveEnvironments(log, db)
+    .then((n) => n > 0 && log(`[startup] Started ${n} environment${n === 1 ? "" : "s"}' applications again.`))
+    // The MariaDB data template copies start from (made once per DATA_DIR and MariaDB version; a second of CPU).
+    .then(() => mariadbTemplate());
   return report;
 }

@@ -4,11 +4,14 @@ import type { AddressInfo } from "node:net";
 import { openDatabase } from "@/db/client";
 import { startActivityWorker } from "@/lib/activity-runners";
 import { createEnvironmentRouter } from "@/lib/runtime/router";
+import { mariadbTemplate } from "@/lib/runtime/services/data-template";
 
 /** Opens and migrates the database in `dataDir`, starts a worker and a router (call after DATA_DIR is set). */
 export async function startLocalStack(dataDir: string) {
   const database = await openDatabase({ dataDir });
   await database.migrate();
+  // As the server does after it starts: the MariaDB data template copies start from.
+  await mariadbTemplate();
   const db = database.db;
   const worker = startActivityWorker(db);
   const router = createEnvironmentRouter(async () => db);

@@ -9,6 +9,7 @@ import { serviceLogName } from "@/lib/runtime/app-logs/log-names";
 import { hostServiceEngine } from "@/lib/runtime/services/service-host";
 import { startServiceInstance, type ServiceInstance } from "@/lib/runtime/services/service-instance";
 import { copiesRunning, COPY_METHODS, runServiceCopy } from "@/lib/runtime/services/service-copy";
+import { startFromMariadbTemplate } from "@/lib/runtime/services/data-template";
 import { serviceFileSizeBytes, serviceMemory } from "@/lib/runtime/services/service-engines";
 import { describeDiskVerdict, watchDisk } from "@/lib/runtime/disk-watch";
 import { serviceRuntimeDir, serviceSocketDir } from "@/lib/runtime/services/service-paths";
@@ -256,7 +257,11 @@ export async function copyLocalRunningService(request: ServiceCopyOrder): Promis
       const r = await runServiceCopy({ ...copy, target: { socketDir: null, dataDir: request.targetDataDir, credentials: request.targetCredentials } });
       return r.ok ? { ok: true, method: COPY_METHODS.redis, ms: Date.now() - started } : failed(r);
     }
-    // The target's temporary instance, on the new folder, with the target's credentials.
+    // The target's temporary instance, on the new folder, with the target's credentials: a MariaDB
+    // starts from the host's initialised data template (data-template.ts) rather than initialising one.
+    if (engine.engine === "mariadb") {
+      await startFromMariadbTemplate(request.targetDataDir).catch((err) => log.line(`The MariaDB data template could not be copied (${err instanceof Error ? err.message : String(err)}); the copy initialises its own.`, "stderr"));
+    }
     const target = await startServiceInstance({
       projectId,
       environmentName: to,

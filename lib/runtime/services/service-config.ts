@@ -98,7 +98,7 @@ export interface ServiceFiles {
 export type InstancePurpose = "serve" | "load";
 
 /** MariaDB: the option file (no TCP: skip-networking; its socket in the socket folder) and the SQL run at each start (init-file). */
-export function buildMariadbFiles(memory: ServiceMemory, credentials: ServiceCredentials, purpose: InstancePurpose = "serve", diskBytes = 1024 * 1024 * 1024): ServiceFiles {
+export function buildMariadbFiles(memory: ServiceMemory, credentials: ServiceCredentials, purpose: InstancePurpose = "serve"): ServiceFiles {
   checkCredentials(credentials);
   const user = credentials.username ?? "user";
   const mb = (bytes: number) => Math.floor(bytes / (1024 * 1024));
@@ -117,9 +117,7 @@ export function buildMariadbFiles(memory: ServiceMemory, credentials: ServiceCre
       ["max_connections", 100],
       ["performance_schema", false],
       ["innodb_buffer_pool_size", mb(memory.cacheBytes) * 1024 * 1024],
-      // A loading instance's redo log is larger (a quarter of the disk, at most 512 MB): the load rarely waits for a
-      // checkpoint. The environment's own instance resizes it back when it starts on the copy.
-      ["innodb_log_file_size", purpose === "load" ? Math.max(48, Math.min(512, Math.floor(diskBytes / 4 / (1024 * 1024)))) * 1024 * 1024 : 48 * 1024 * 1024],
+      ["innodb_log_file_size", 48 * 1024 * 1024],
       // io_uring is refused by the sandbox's seccomp filter: InnoDB's own I/O threads instead.
       ["innodb_use_native_aio", false],
       ["key_buffer_size", 8 * 1024 * 1024],

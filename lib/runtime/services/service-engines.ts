@@ -164,18 +164,6 @@ export function serviceMemory(engine: ServiceEngineName, service: { disk?: unkno
   return { limitBytes: limitMb * MB, cacheBytes: cacheMb * MB };
 }
 
-/**
- * The memory of a temporary instance that loads a copy (Branch, Activate, Sync data): at least
- * 768 MB, half of it the cache, so a database of a few hundred MB loads without its pages being
- * written out and read again midway; its clean stop writes them once. It runs for the copy only.
- * Pure.
- */
-export function loadingMemory(engine: ServiceEngineName, service: { disk?: unknown; size?: unknown }): ServiceMemory {
-  const serving = serviceMemory(engine, service);
-  const limitBytes = Math.max(serving.limitBytes, 768 * MB);
-  return { limitBytes, cacheBytes: Math.max(serving.cacheBytes, Math.floor(limitBytes / 2 / MB) * MB) };
-}
-
 /** The largest file an instance may write: its `disk:` (MB), or 1 GiB for a service without one. Pure. */
 export function serviceFileSizeBytes(service: { disk?: unknown }): number {
   const disk = typeof service.disk === "number" && Number.isFinite(service.disk) && service.disk > 0 ? service.disk : 1024;

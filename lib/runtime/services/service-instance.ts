@@ -19,7 +19,7 @@ import { SupervisedProcess, type LineTarget, type ProcessState } from "@/lib/run
 import { processesMemory } from "@/lib/runtime/supervisor/process-tree";
 import { usedBytes } from "@/lib/runtime/disk-watch";
 import { buildMariadbFiles, buildPostgresqlFiles, buildRabbitmqFiles, buildRedisFiles, SERVICE_SANDBOX, SOCKET_NAMES, type InstancePurpose, type ServiceCredentials } from "./service-config";
-import { loadingMemory, serviceFileSizeBytes, serviceMemory, type ServiceEngine } from "./service-engines";
+import { serviceFileSizeBytes, serviceMemory, type ServiceEngine } from "./service-engines";
 import { hostServiceEngine } from "./service-host";
 import { MARIADB_LAUNCHER, POSTGRESQL_LAUNCHER, RABBITMQ_LAUNCHER, REDIS_LAUNCHER } from "./service-launchers";
 import { probeService, type Readiness } from "./service-readiness";
@@ -191,15 +191,12 @@ export class ServiceInstance {
   }
 }
 
-/** The environment's own instance's memory, or a loading one's (more for the copy's while). */
-const instanceMemory = (spec: ServiceInstanceSpec, engine: Extract<ServiceEngine, { ok: true }>) => (spec.purpose === "load" ? loadingMemory : serviceMemory)(engine.engine, spec.service);
-
 /** The files of the instance's conf/ folder for its engine. */
 function configFiles(spec: ServiceInstanceSpec, engine: Extract<ServiceEngine, { ok: true }>): Record<string, string> {
-  const memory = instanceMemory(spec, engine);
+  const memory = serviceMemory(engine.engine, spec.service);
   const files =
     engine.engine === "mariadb"
-      ? buildMariadbFiles(memory, spec.credentials, spec.purpose, serviceFileSizeBytes(spec.service))
+      ? buildMariadbFiles(memory, spec.credentials, spec.purpose)
       : engine.engine === "redis"
         ? buildRedisFiles(memory, spec.credentials, engine.persistent)
         : engine.engine === "rabbitmq"
@@ -240,7 +237,7 @@ export async function startServiceInstance(spec: ServiceInstanceSpec): Promise<S
     fs.writeFileSync(file, text, { mode: 0o600, flag: "wx" });
   }
 
-  const memory = instanceMemory(spec, engine);
+  const memory = serviceMemory(engine.engine, spec.service);
   const cgroupLimits = { memoryBytes: memory.limitBytes, maxProcesses: MAX_PROCESSES[engine.engine], cpus: 1 };
   const cgroup = hasPerl() ? createHookCgroup(cgroupLimits) : null;
   // Without a cgroup, only an address-space limit per process is left: an engine reserves far more
