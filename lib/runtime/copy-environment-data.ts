@@ -38,6 +38,12 @@ export function runningDataServices(projectId: string, environmentName: string, 
  */
 export async function copyEnvironmentData(db: Db, projectId: string, from: string, to: Environment, log: LogSink, signal?: AbortSignal): Promise<CopyResult> {
   const driver = getRuntimeDriver();
+  // A safe snapshot of the source holding its services: wait until they answer again, then copy them by their engines.
+  const held = driver.servicesHeld(projectId, from);
+  if (held) {
+    log.line(`A safe snapshot of ${from} holds its services: waiting until they answer again…`);
+    await held;
+  }
   const running = runningDataServices(projectId, from);
   // A running RabbitMQ is not copied (no dump; its files under a running broker are no consistent state): the target's starts empty.
   const isBroker = (s: ServiceStatus) => {

@@ -19,7 +19,7 @@ import { prepareReleaseDir, readSealedRelease, releaseConfDir, releaseDir, relea
 import { buildReleaseConfig, webRuntimeOf } from "./release-config";
 import type { EnvironmentRuntimeStatus, ProcessStatus, ReleaseMail, ReleaseSpec, RunSupport, RuntimeDriver, RuntimeState, StartOutcome } from "./runtime-driver";
 import { SANDBOX_FORWARDER } from "@/lib/runtime/mail-endpoint";
-import { copyLocalRunningService, holdLocalServices, localServiceSocketBinds, localServiceStatus, localServiceSupport, removeLocalServices, startLocalServices, stopLocalServices } from "./local-services";
+import { copyLocalRunningService, holdLocalServices, localServicesHeld, localServiceSocketBinds, localServiceStatus, localServiceSupport, removeLocalServices, startLocalServices, stopLocalServices } from "./local-services";
 import { WITH_MAIL_FORWARDER } from "@/lib/runtime/supervisor/web-launcher";
 
 const MIB = 1024 * 1024;
@@ -217,6 +217,7 @@ export const localDriver: RuntimeDriver = {
   copyRunningService: (order) => copyLocalRunningService(order),
 
   holdServices: (projectId, environmentName, serviceIds, log, during) => holdLocalServices(projectId, environmentName, serviceIds, log, during),
+  servicesHeld: (projectId, environmentName) => localServicesHeld(projectId, environmentName),
 
   serviceStatus: (projectId, environmentName) => localServiceStatus(projectId, environmentName),
 

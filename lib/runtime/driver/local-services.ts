@@ -317,17 +317,39 @@ export async function holdLocalServices<T>(projectId: string, environmentName: s
   // Every instance that is not being stopped for good, a restarting one too (suspend clears its restart timer).
   const held = serviceIds.map((id) => environments.get(envKey(projectId, environmentName))?.get(id)).filter((r): r is RunningService => r !== undefined && !r.stopping);
   const started = Date.now();
-  await Promise.all(held.map((r) => r.instance.suspend(`A safe snapshot of ${environmentName} copies ${r.spec.serviceId}'s files: stopping it cleanly until they are copied.`)));
-  let value: T;
+  // A copy from this environment meanwhile waits until its services answer again (localServicesHeld).
+  const key = envKey(projectId, environmentName);
+  let release = () => {};
+  const hold = Promise.all([holds.get(key), new Promise<void>((resolve) => (release = resolve))]).then(() => undefined);
+  holds.set(key, hold);
   try {
-    value = await during(held.map((r) => r.spec.serviceId));
+    await Promise.all(held.map((r) => r.instance.suspend(`A safe snapshot of ${environmentName} copies ${r.spec.serviceId}'s files: stopping it cleanly until they are copied.`)));
+    let value: T;
+    try {
+      value = await during(held.map((r) => r.spec.serviceId));
+    } finally {
+      for (const r of held) r.instance.resume(`${r.spec.serviceId}'s files are copied: starting it again.`);
+      const timeoutMs = appEnv().APP_START_TIMEOUT * 1000;
+      const answers = await Promise.all(held.map((r) => r.instance.waitUntilReady(timeoutMs)));
+      for (const [i, answer] of answers.entries()) if (!answer.ok) log.line(`${answer.message} Its supervisor keeps starting it again; its log (service-${held[i]!.spec.serviceId}) says more.`, "stderr");
+    }
+    return { value, held: held.map((r) => r.spec.serviceId), pausedMs: Date.now() - started };
   } finally {
-    for (const r of held) r.instance.resume(`${r.spec.serviceId}'s files are copied: starting it again.`);
-    const timeoutMs = appEnv().APP_START_TIMEOUT * 1000;
-    const answers = await Promise.all(held.map((r) => r.instance.waitUntilReady(timeoutMs)));
-    for (const [i, answer] of answers.entries()) if (!answer.ok) log.line(`${answer.message} Its supervisor keeps starting it again; its log (service-${held[i]!.spec.serviceId}) says more.`, "stderr");
+    release();
+    if (holds.get(key) === hold) holds.delete(key);
   }
-  return { value, held: held.map((r) => r.spec.serviceId), pausedMs: Date.now() - started };
+}
+
+/** Holds on environments' services (safe snapshots'), by environment: each resolves when its services answer again. */
+const holds = new Map<string, Promise<void>>();
+
+/**
+ * While a safe snapshot holds the environment's services, the end of the hold (they answer
+ * again), else null: a copy from it (Branch, Activate, Sync data) waits for it, then finds them
+ * running and copies them by their engine, never as files of an engine being started again.
+ */
+export function localServicesHeld(projectId: string, environmentName: string): Promise<void> | null {
+  return holds.get(envKey(projectId, environmentName)) ?? null;
 }
 
 /**

@@ -157,6 +157,8 @@ export interface RuntimeDriver {
    * until they answer (a safe snapshot): `pausedMs` from the first stop until the last answers.
    */
   holdServices<T>(projectId: string, environmentName: string, serviceIds: readonly string[], log: LogSink, during: (held: string[]) => Promise<T>): Promise<{ value: T; held: string[]; pausedMs: number }>;
+  /** While a safe snapshot holds the environment's services, a promise of the end of the hold (they answer again); null when none does. A copy from it waits for this. */
+  servicesHeld(projectId: string, environmentName: string): Promise<void> | null;
   /** What each service of an environment is doing now. */
   serviceStatus(projectId: string, environmentName: string): ServiceStatus[];
   /** The running services' socket folders, each bound read-only at /run/services/<id> in the application's, workers' and deploy hooks' sandboxes. */

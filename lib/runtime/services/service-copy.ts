@@ -27,10 +27,10 @@ import type { ServiceEngineName } from "./service-engines";
 /** Where things are in the copy's sandbox. */
 export const COPY_SANDBOX = { source: "/run/services/source", target: "/run/services/target", data: "/srv/data", conf: "/run/pwi-conf" } as const;
 
-/** `$PWI_BIN`: the folder of the engine's client programs. */
+/** `$PWI_BIN`: the folder of the engine's client programs. The loading client runs `--sandbox`: no command of the dump reaches a file or a shell (`\!`, `source`), whatever the source database holds. */
 const MARIADB_COPY = String.raw`set -o pipefail
 bin=$PWI_BIN
-"$bin/mariadb-dump" --defaults-file=/run/pwi-conf/source.cnf --single-transaction --quick --routines --triggers --events --hex-blob --databases main | "$bin/mariadb" --defaults-file=/run/pwi-conf/target.cnf
+"$bin/mariadb-dump" --defaults-file=/run/pwi-conf/source.cnf --single-transaction --quick --routines --triggers --events --hex-blob --databases main | "$bin/mariadb" --defaults-file=/run/pwi-conf/target.cnf --sandbox
 `;
 
 /** `$PWI_BIN`: the folder of PostgreSQL's programs (pg_dump, psql of the server's version). PGPASSFILE holds both passwords. */
