@@ -3,6 +3,7 @@
 // process runs the only worker, since PGlite allows one process at a time.
 import { openDatabase } from "@/db/client";
 import { startActivityWorker } from "@/lib/activity-runners";
+import { onRuntimeStatusChange } from "@/lib/environments/runtime-status";
 import { env } from "@/lib/env";
 import { protectDataDir } from "@/lib/instance/protect-data-dir";
 import { sweepHookProcesses } from "@/lib/runtime/run-hook";
@@ -28,6 +29,8 @@ if (!sandbox.ok) console.warn(`[worker] ${env().HOOK_SANDBOX === "required" ? `H
 // activities that start or stop them. This worker takes the others, unless WORKER_HOSTS_ENVIRONMENTS=1 says
 // it runs on the dashboard's machine (its DATA_DIR) and may host them too.
 const worker = startActivityWorker(database.db, { queues: env().WORKER_HOSTS_ENVIRONMENTS ? "all" : "general" });
+// A worker that hosts environments tells their projects' open pages when a process or service changes state, as the dashboard does.
+if (env().WORKER_HOSTS_ENVIRONMENTS) onRuntimeStatusChange(database.db);
 console.log(`[worker] ${worker.id} is running activities. Stop it with Ctrl-C.`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
