@@ -53,6 +53,15 @@ describe("parseProjectConfig", () => {
     expect(result.errors.map(formatConfigError)).toContain(".magento/services.yaml:7: redis.type: unknown service type “mongodb” (known: mysql, mariadb, redis, redis-persistent, postgresql, opensearch, elasticsearch, rabbitmq, varnish, solr, memcached)");
   });
 
+  it("refuses more than 12 services (each runs in every active environment), and takes 12", () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => `queue${i}:\n  type: rabbitmq:3.9\n`).join("");
+    const result = parseProjectConfig({ ...files, services: many(500) });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map(formatConfigError)).toContain(".magento/services.yaml:1: at most 12 services (this file has 500): each one runs in every active environment");
+    expect(parseProjectConfig({ ...files, app: files.app.replace(/relationships:[\s\S]*?\n\n/, ""), services: many(12) }).ok).toBe(true);
+  });
+
   it("accepts redis-persistent and postgresql, with a service's size", () => {
     const services = `${files.services}cache:\n  type: redis-persistent:7.0\npg:\n  type: postgresql:15\n  disk: 512\n  size: S\n`;
     const result = parseProjectConfig({ ...files, services });

@@ -223,6 +223,8 @@ const mountsSchema = z
 
 /** The most workers an application may have. */
 export const MAX_WORKERS = 16;
+/** The most services a project's services.yaml may declare. */
+export const MAX_SERVICES = 12;
 const WORKER_START = "a worker needs commands.start: the command that runs it";
 const workerSchema = z
   .object({
@@ -309,7 +311,11 @@ export const servicesSchema = z.record(
     }),
     disk: z.number({ error: "disk must be a number of MB" }).int("disk must be a whole number of MB").positive("disk must be at least 1 (MB)").max(MAX_SERVICE_DISK_MB, `disk must be at most ${MAX_SERVICE_DISK_MB} (MB, about 1 TB)`).optional(),
   }).passthrough(),
-);
+).superRefine((services, ctx) => {
+  // Each service that runs here is an engine of its own in every active environment: a bounded number.
+  const count = Object.keys(services).length;
+  if (count > MAX_SERVICES) ctx.addIssue({ code: "custom", path: [], message: `at most ${MAX_SERVICES} services (this file has ${count}): each one runs in every active environment` });
+}, KEYS_ONLY);
 
 export const routesSchema = z.record(
   z.string(),

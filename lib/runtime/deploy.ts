@@ -23,7 +23,7 @@ import { forgetRouterTarget, PAUSED_FILE } from "./router-targets";
 import { appLogTarget, releaseAppLogTargets } from "./driver/app-log-target";
 import { deleteEnvironmentLogs } from "./app-logs/app-log-writers";
 import type { ReleaseServices, ReleaseSpec, ServiceSpec } from "./driver/runtime-driver";
-import { buildRelationships, type RelationshipEntry, type RelationshipService } from "./services/service-relationships";
+import { amqpForwards, buildRelationships, type RelationshipEntry, type RelationshipService } from "./services/service-relationships";
 import { serviceKindOf } from "./services/service-engines";
 import { environmentServiceCredentials } from "./services/stored-credentials";
 import { serviceDataDir } from "./volumes";
@@ -441,7 +441,9 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
   ];
   // Deploy hooks see the build read-only, and their environment's own mounts writable.
   // (and their services' socket folders read-only at /run/services/<id>, as the application does).
-  const sandbox = { appDir: target, appWritable: false, binds, roBinds: driver.serviceSocketBinds(ctx.projectId, ctx.environment.name, serviceIds), network: false, smtpSocket: mail.socketPath };
+  // A RabbitMQ is reached on 127.0.0.1:5672 in the hook's sandbox too (sandbox-forwarder.ts).
+  const forwards = amqpForwards(services.specs.map((s) => ({ serviceId: s.serviceId, type: s.service.type }))).map(({ port, socket }) => ({ port, socket }));
+  const sandbox = { appDir: target, appWritable: false, binds, roBinds: driver.serviceSocketBinds(ctx.projectId, ctx.environment.name, serviceIds), network: false, smtpSocket: mail.socketPath, forwards };
   for (const [hook, section, script] of steps) {
     log.setSection(section);
     if (!script) continue;

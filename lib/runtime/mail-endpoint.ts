@@ -7,6 +7,7 @@ import type { SMTPServer, SMTPServerDataStream } from "smtp-server";
 import type { Db } from "@/db/client";
 import { mailRelaySettingsSchema, parseJsonColumn, type MailRelaySettings } from "@/db/json-columns";
 import { mails, type Environment } from "@/db/schema";
+import type { SandboxForward } from "./sandbox-forwarder";
 import { dataPaths } from "@/lib/paths";
 import { open } from "@/lib/secrets/secret-box";
 import { getSecretsKey } from "@/lib/secrets/secrets-key";
@@ -255,10 +256,11 @@ function closeServer(server: SMTPServer, log: LogSink, name: string): Promise<vo
 
 /**
  * Inside the sandbox: a loopback listener on SANDBOX_SMTP_PORT that pipes each connection to
- * the bound socket, started before the hook's script (and killed with the hook, as everything
- * in its sandbox). Node from the read-only /usr runs it; without Node, hooks get no endpoint.
+ * the bound socket (sandbox-forwarder.ts), started before the hook's script (and killed with the
+ * hook, as everything in its sandbox). Node from the read-only /usr runs it; without Node, hooks
+ * get no endpoint.
  */
-export const SANDBOX_FORWARDER = `const net=require("net"),fs=require("fs");net.createServer(c=>{const u=net.connect(${JSON.stringify(SANDBOX_SMTP_SOCKET)});c.pipe(u);u.pipe(c);c.on("error",()=>u.destroy());u.on("error",()=>c.destroy())}).listen(${SANDBOX_SMTP_PORT},"127.0.0.1",()=>fs.writeFileSync("/tmp/.pwi-smtp-ready",""))`;
+export const SMTP_FORWARD: SandboxForward = { port: SANDBOX_SMTP_PORT, socket: SANDBOX_SMTP_SOCKET };
 
 /** Forwards a kept message as received; a failure is said in the log (the message stays in the Mailbox). */
 async function relay(to: MailRelay, raw: Buffer, from: string, rcptTo: string[], log: LogSink): Promise<void> {

@@ -10,7 +10,8 @@ import { describeDiskVerdict, watchDisk } from "./disk-watch";
 import { createHookCgroup, sweepHookCgroups, type HookCgroup } from "./hook-cgroup";
 import { hookSeccomp } from "./seccomp";
 import { hookBaseEnv, SANDBOX_APP_DIR, sandboxSupport, unsandboxedWarning, type SandboxSpec } from "./sandbox";
-import { SANDBOX_FORWARDER } from "./mail-endpoint";
+import { SMTP_FORWARD } from "./mail-endpoint";
+import { FORWARDS_READY, forwarderScript } from "./sandbox-forwarder";
 import { RunnerGone, runFileOrThrow, startProcess, type StartedProcess } from "@/lib/process-runner";
 import { hasPerl, PRELUDE_PIPE_BYTES, sandboxedCommand, type SandboxedCommand } from "./sandbox-command";
 import { processStartTime } from "./supervisor/process-tree";
@@ -323,10 +324,11 @@ async function openPipe(): Promise<HookPipe> {
 /** A hook's command line: `bash -c script` (after the e-mail forwarder, where there is one) in the sandbox. */
 function hookCommand(script: string, env: Record<string, string>, sandboxed: { bwrap: string; seccomp: string | null } | null, sandbox: SandboxSpec, limits: HookLimits, cgroup: HookCgroup | null, fileSizeBytes: number | null): SandboxedCommand {
   let inner: string[];
-  if (sandboxed && sandbox.smtpSocket) {
-    // Start the e-mail forwarder (killed with the hook, as all in its sandbox), wait until it listens or dies, then run the script.
-    const launch = `if command -v node >/dev/null 2>&1; then node -e "$1" </dev/null >/dev/null 2>&1 & fwd=$!; i=0; while [ ! -e /tmp/.pwi-smtp-ready ] && kill -0 $fwd 2>/dev/null && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done; fi; exec /bin/bash -c "$2"`;
-    inner = ["/bin/bash", "-c", launch, "pwi-hook", SANDBOX_FORWARDER, script];
+  const forwarder = sandboxed ? forwarderScript([...(sandbox.smtpSocket ? [SMTP_FORWARD] : []), ...(sandbox.forwards ?? [])]) : "";
+  if (forwarder) {
+    // Start the forwarder (the e-mail endpoint, a RabbitMQ; killed with the hook, as all in its sandbox), wait until it listens or dies, then run the script.
+    const launch = `if command -v node >/dev/null 2>&1; then node -e "$1" </dev/null >/dev/null 2>&1 & fwd=$!; i=0; while [ ! -e ${FORWARDS_READY} ] && kill -0 $fwd 2>/dev/null && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done; fi; exec /bin/bash -c "$2"`;
+    inner = ["/bin/bash", "-c", launch, "pwi-hook", forwarder, script];
   } else inner = ["/bin/bash", "-c", script];
   return sandboxedCommand({ inner, env, sandboxed, sandbox, limits, cgroup, fileSizeBytes });
 }

@@ -2,6 +2,7 @@ import "server-only";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { env as appEnv } from "@/lib/env";
+import type { SandboxForward } from "./sandbox-forwarder";
 
 /** Where the application's files are inside the sandbox (as on the platform). */
 export const SANDBOX_APP_DIR = "/app";
@@ -29,6 +30,8 @@ export interface SandboxSpec {
   network: boolean;
   /** The environment's SMTP endpoint (a Unix socket), shown at /run/pwi-smtp.sock: the one way out for e-mail. */
   smtpSocket?: string | null;
+  /** TCP ports inside the sandbox that lead to sockets inside it (a RabbitMQ's: sandbox-forwarder.ts); the SMTP endpoint's is added by itself. */
+  forwards?: SandboxForward[];
 }
 
 export type SandboxSupport = { ok: true; bwrap: string; disableUserns?: boolean } | { ok: false; reason: string };

@@ -18,9 +18,11 @@ import { appLogTarget } from "./app-log-target";
 import { prepareReleaseDir, readSealedRelease, releaseConfDir, releaseDir, releaseSocketDir, releaseStartedMarker, releaseWebSocket, writeSealedRelease } from "./release-files";
 import { buildReleaseConfig, webRuntimeOf } from "./release-config";
 import type { EnvironmentRuntimeStatus, ProcessStatus, ReleaseMail, ReleaseSpec, RunSupport, RuntimeDriver, RuntimeState, StartOutcome } from "./runtime-driver";
-import { SANDBOX_FORWARDER } from "@/lib/runtime/mail-endpoint";
+import { SMTP_FORWARD } from "@/lib/runtime/mail-endpoint";
+import { forwarderScript } from "@/lib/runtime/sandbox-forwarder";
+import { amqpForwards } from "@/lib/runtime/services/service-relationships";
 import { copyLocalRunningService, holdLocalServices, localServicesHeld, localServiceSocketBinds, localServiceStatus, localServiceSupport, removeLocalServices, startLocalServices, stopLocalServices } from "./local-services";
-import { WITH_MAIL_FORWARDER } from "@/lib/runtime/supervisor/web-launcher";
+import { WITH_FORWARDER } from "@/lib/runtime/supervisor/web-launcher";
 
 const MIB = 1024 * 1024;
 /** Where an environment's sockets are inside its sandboxes. */
@@ -88,9 +90,11 @@ export const localDriver: RuntimeDriver = {
     const cgroup = hasPerl() ? createHookCgroup(limits) : null;
     const sandboxed = { bwrap: sandbox.bwrap, seccomp: seccomp?.ok ? seccomp.file : null };
     // The environment's SMTP endpoint, open while the release runs; a forwarder in each sandbox
-    // listens on 127.0.0.1:1025 ($MAGENTO_CLOUD_SMTP_PORT) and leads to it, and nowhere else.
+    // listens on 127.0.0.1:1025 ($MAGENTO_CLOUD_SMTP_PORT) and leads to it, and nowhere else; and
+    // on 127.0.0.1:5672 for each RabbitMQ (its relationship's port), leading to its socket.
     const mail = services?.openMail ? await services.openMail() : null;
-    const forwarder = mail?.socketPath ? SANDBOX_FORWARDER : "";
+    const forwards = [...(mail?.socketPath ? [SMTP_FORWARD] : []), ...amqpForwards((spec.services ?? []).map((s) => ({ serviceId: s.serviceId, type: s.service.type })))];
+    const forwarder = forwarderScript(forwards.map(({ port, socket }) => ({ port, socket })));
     const binds = [...spec.binds, { source: releaseSocketDir(dir), dest: SANDBOX_SOCKETS }];
     // Its services' socket folders, read-only at /run/services/<id> (MAGENTO_CLOUD_RELATIONSHIPS names the sockets there).
     const serviceBinds = localServiceSocketBinds(spec.projectId, spec.environmentName, (spec.services ?? []).map((s) => s.serviceId));
@@ -120,7 +124,7 @@ export const localDriver: RuntimeDriver = {
         new SupervisedProcess({
           label: `Worker ${name}`,
           command: () => {
-            const inner = forwarder ? ["/bin/bash", "-c", WITH_MAIL_FORWARDER, "pwi-worker", forwarder, worker.start] : ["/bin/bash", "-c", worker.start];
+            const inner = forwarder ? ["/bin/bash", "-c", WITH_FORWARDER, "pwi-worker", forwarder, worker.start] : ["/bin/bash", "-c", worker.start];
             const command = sandboxedCommand({ inner, env: { ...spec.env, ...(mail?.env ?? {}), ...worker.env, ...hookBaseEnv(SANDBOX_APP_DIR) }, sandboxed, sandbox: workerBox, limits, cgroup, fileSizeBytes });
             return { ...command, cwd: spec.deployDir };
           },

@@ -102,7 +102,7 @@ describe("the engines' files", () => {
   it("RabbitMQ: 127.0.0.1 inside its own namespace only, no guest/guest, its user declared with RabbitMQ's own password hash", () => {
     const { files } = buildRabbitmqFiles(serviceMemory("rabbitmq", { disk: 1024 }), { ...credentials, username: "guest" });
     expect(files["rabbitmq.conf"]).toContain("listeners.tcp.default = 127.0.0.1:5672\n");
-    expect(files["rabbitmq.conf"]).toContain("vm_memory_high_watermark.absolute = 192MB\n");
+    expect(files["rabbitmq.conf"]).toContain("vm_memory_high_watermark.absolute = 128MB\n");
     expect(files["rabbitmq.conf"]).toContain(`default_pass = ${credentials.password}\n`);
     expect(files["rabbitmq.conf"]).toContain("load_definitions = /run/pwi-conf/definitions.json\n");
     expect(files.enabled_plugins).toBe("[].\n"); // no management listener

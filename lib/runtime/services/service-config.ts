@@ -170,7 +170,10 @@ export function buildRabbitmqFiles(memory: ServiceMemory, credentials: ServiceCr
     ["default_pass", credentials.password],
     ["load_definitions", `${SERVICE_SANDBOX.conf}/definitions.json`],
     ["vm_memory_high_watermark.absolute", `${Math.floor(memory.cacheBytes / (1024 * 1024))}MB`],
-    ["disk_free_limit.absolute", "50MB"],
+    // Publishers wait before the machine is down to the 256 MiB floor at which the server stops hooks and releases.
+    ["disk_free_limit.absolute", "300MB"],
+    // Each connection is memory of the Erlang VM: at most this many (a client opening more is refused).
+    ["connection_max", 500],
     ["log.console", "true"],
     ["log.console.level", "info"],
     ["log.file", "false"],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decideServiceEngine, serviceFileSizeBytes, serviceKindOf, serviceMemory } from "./service-engines";
 import type { HostServicePrograms } from "./service-host";
-import { buildRelationships } from "./service-relationships";
+import { amqpForwards, buildRelationships } from "./service-relationships";
 import { generateServiceCredentials } from "./service-credentials";
 
 const host: HostServicePrograms = {
@@ -64,11 +64,11 @@ describe("memory and disk of an instance", () => {
     expect(serviceMemory("postgresql", { size: "xl" })).toEqual({ limitBytes: 1024 * MB, cacheBytes: 256 * MB });
     expect(serviceMemory("redis", {})).toEqual({ limitBytes: 128 * MB, cacheBytes: 96 * MB });
     expect(serviceMemory("redis", { size: "S" })).toEqual({ limitBytes: 128 * MB, cacheBytes: 96 * MB });
-    // RabbitMQ's Erlang VM: at least 256 MB, a quarter of its disk up to 1024 MB; the memory alarm at three quarters.
-    expect(serviceMemory("rabbitmq", { disk: 1024 })).toEqual({ limitBytes: 256 * MB, cacheBytes: 192 * MB });
-    expect(serviceMemory("rabbitmq", { disk: 2048 })).toEqual({ limitBytes: 512 * MB, cacheBytes: 384 * MB });
-    expect(serviceMemory("rabbitmq", { disk: 100_000 })).toEqual({ limitBytes: 1024 * MB, cacheBytes: 768 * MB });
-    expect(serviceMemory("rabbitmq", { size: "S" })).toEqual({ limitBytes: 256 * MB, cacheBytes: 192 * MB });
+    // RabbitMQ's Erlang VM: at least 256 MB, a quarter of its disk up to 1024 MB; the memory alarm at half of it.
+    expect(serviceMemory("rabbitmq", { disk: 1024 })).toEqual({ limitBytes: 256 * MB, cacheBytes: 128 * MB });
+    expect(serviceMemory("rabbitmq", { disk: 2048 })).toEqual({ limitBytes: 512 * MB, cacheBytes: 256 * MB });
+    expect(serviceMemory("rabbitmq", { disk: 100_000 })).toEqual({ limitBytes: 1024 * MB, cacheBytes: 512 * MB });
+    expect(serviceMemory("rabbitmq", { size: "S" })).toEqual({ limitBytes: 256 * MB, cacheBytes: 128 * MB });
   });
 
   it("ignores a disk or size that is not a positive number or a known size", () => {
@@ -120,6 +120,20 @@ describe("relationships", () => {
     expect(omitted).toEqual([{ name: "search", service: "opensearch", reason: expect.stringMatching(/^OpenSearch does not run/) }]);
     expect(JSON.stringify(relationships)).not.toMatch(/\/tmp|\/var|DATA_DIR|run\/svc|adminPassword/);
     expect(JSON.stringify(relationships)).not.toContain(db.adminPassword);
+  });
+
+  it("give each RabbitMQ a TCP port of the application's own 127.0.0.1 (5672, 5673… by service id), which a forwarder leads to its socket", () => {
+    const q = generateServiceCredentials("rabbitmq");
+    const { relationships } = buildRelationships(
+      { rabbitmq: "queue:rabbitmq", events: "bus:rabbitmq" },
+      { queue: { type: "rabbitmq:3.9", runs: { engine: "rabbitmq", credentials: q } }, bus: { type: "rabbitmq:3.9", runs: { engine: "rabbitmq", credentials: q } } },
+    );
+    expect(relationships.rabbitmq?.[0]).toMatchObject({ scheme: "amqp", host: "127.0.0.1", port: 5673, username: "guest", password: q.password, path: null, socket: "/run/services/queue/amqp.sock", url: `amqp://guest:${q.password}@127.0.0.1:5673/` });
+    expect(relationships.events?.[0]).toMatchObject({ port: 5672, socket: "/run/services/bus/amqp.sock" });
+    expect(amqpForwards([{ serviceId: "queue", type: "rabbitmq:3.9" }, { serviceId: "db", type: "mysql:10.6" }, { serviceId: "bus", type: "rabbitmq:3.10" }])).toEqual([
+      { serviceId: "bus", port: 5672, socket: "/run/services/bus/amqp.sock" },
+      { serviceId: "queue", port: 5673, socket: "/run/services/queue/amqp.sock" },
+    ]);
   });
 
   it("leave out a relationship to an undefined service, with a sentence", () => {

@@ -27,7 +27,8 @@
  *   sandbox's process limit is 64), `work_mem` 4 MB.
  * - RabbitMQ: an Erlang VM needs more than a database's least, so its limit is at least 256 MB
  *   (`size`, else a quarter of its disk, at most 1024 MB); its memory alarm
- *   (`vm_memory_high_watermark`: publishers wait until consumers catch up) at three quarters of it.
+ *   (`vm_memory_high_watermark`: publishers wait until consumers catch up) at half of it: the
+ *   forwarder and epmd share the limit, and RabbitMQ looks at its memory every few seconds.
  * The disk (`disk:`, MB) is the largest file any of the engine's processes may write
  * (RLIMIT_FSIZE); the total is the caller's to watch.
  */
@@ -157,7 +158,7 @@ export function serviceMemory(engine: ServiceEngineName, service: { disk?: unkno
   const disk = typeof service.disk === "number" && Number.isFinite(service.disk) && service.disk > 0 ? service.disk : null;
   if (engine === "rabbitmq") {
     const limitMb = Math.max(256, sized ?? Math.min(1024, Math.round((disk ?? 1024) / 4)));
-    return { limitBytes: limitMb * MB, cacheBytes: Math.floor((limitMb * 3) / 4) * MB };
+    return { limitBytes: limitMb * MB, cacheBytes: Math.floor(limitMb / 2) * MB };
   }
   const limitMb = sized ?? (engine === "redis" ? 128 : Math.min(512, Math.max(128, Math.round((disk ?? 1024) / 8))));
   const cacheMb = engine === "mariadb" ? Math.max(32, Math.floor(limitMb / 2)) : engine === "redis" ? Math.floor((limitMb * 3) / 4) : Math.max(16, Math.floor(limitMb / 4));

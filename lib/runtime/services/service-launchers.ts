@@ -53,17 +53,25 @@ exit $code
 /**
  * RabbitMQ. Arguments: its rabbitmq-server script, node. RabbitMQ listens on TCP only, so it
  * listens on 127.0.0.1 in the sandbox's own network namespace (nothing else shares it), and a
- * forwarder (node, started first, ended with the sandbox) leads /run/service/amqp.sock there.
- * Its node name is rabbit@localhost; its Erlang cookie and database live on its disk. The script
- * execs erl, so SIGTERM reaches the Erlang VM itself: a clean shutdown.
+ * forwarder (node) leads /run/service/amqp.sock there. Both are watched: when either ends, the
+ * other is stopped and the launcher exits non-zero, so the supervisor starts the pair again.
+ * SIGTERM reaches the server script, which stops the Erlang VM cleanly (its exit code is the
+ * launcher's). Its node name is rabbit@localhost; its database lives on its disk, its HOME (the
+ * Erlang cookie, `.erlang`) in /tmp: made afresh at every boot, nothing there runs again later or
+ * travels with its data.
  */
 export const RABBITMQ_LAUNCHER = String.raw`server=$1 node=$2 data=/srv/data/rabbitmq
 find /run/service -mindepth 1 -delete 2>/dev/null
-mkdir -p "$data/mnesia" "$data/home" /tmp/rabbitmq || exit 1
-export HOME="$data/home" RABBITMQ_MNESIA_BASE="$data/mnesia" RABBITMQ_LOG_BASE=/tmp/rabbitmq \
-  RABBITMQ_CONFIG_FILE=/run/pwi-conf/rabbitmq RABBITMQ_ENABLED_PLUGINS_FILE=/run/pwi-conf/enabled_plugins \
-  RABBITMQ_CONF_ENV_FILE=/run/pwi-conf/rabbitmq-env.conf RABBITMQ_NODENAME=rabbit@localhost RABBITMQ_USE_LONGNAME=false \
-  RABBITMQ_PID_FILE=/tmp/rabbitmq/pid RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="+S 1:1 +SDcpu 1:1 +SDio 2 +A 2 +P 65536"
-"$node" -e 'const net=require("net");net.createServer((c)=>{const u=net.connect(5672,"127.0.0.1");c.pipe(u);u.pipe(c);c.on("error",()=>u.destroy());u.on("error",()=>c.destroy());c.on("close",()=>u.destroy());u.on("close",()=>c.destroy())}).listen("/run/service/amqp.sock")' </dev/null >/dev/null 2>&1 &
-exec "$server"
+mkdir -p "$data/mnesia" /tmp/rabbitmq/home || exit 1
+export HOME=/tmp/rabbitmq/home RABBITMQ_MNESIA_BASE="$data/mnesia" RABBITMQ_LOG_BASE=/tmp/rabbitmq   RABBITMQ_CONFIG_FILE=/run/pwi-conf/rabbitmq RABBITMQ_ENABLED_PLUGINS_FILE=/run/pwi-conf/enabled_plugins   RABBITMQ_CONF_ENV_FILE=/run/pwi-conf/rabbitmq-env.conf RABBITMQ_NODENAME=rabbit@localhost RABBITMQ_USE_LONGNAME=false   RABBITMQ_PID_FILE=/tmp/rabbitmq/pid RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="+S 1:1 +SDcpu 1:1 +SDio 2 +A 2 +P 65536"
+"$node" -e 'const net=require("net");net.createServer((c)=>{const u=net.connect(5672,"127.0.0.1");c.pipe(u);u.pipe(c);c.on("error",()=>u.destroy());u.on("error",()=>c.destroy());c.on("close",()=>u.destroy());u.on("close",()=>c.destroy())}).on("error",(e)=>{console.error("The AMQP socket forwarder failed: "+e.message);process.exit(1)}).listen("/run/service/amqp.sock")' </dev/null >/dev/null &
+fwd=$!
+"$server" </dev/null &
+broker=$!
+trap 'kill -TERM $broker 2>/dev/null; wait $broker; code=$?; kill $fwd 2>/dev/null; exit $code' TERM INT
+ended=
+wait -n -p ended $fwd $broker; code=$?
+if [ "$ended" = "$fwd" ]; then echo "The AMQP socket forwarder exited with code $code: stopping RabbitMQ to start both again." >&2; kill -TERM $broker 2>/dev/null; wait $broker
+else echo "RabbitMQ exited with code $code." >&2; kill $fwd 2>/dev/null; fi
+exit 70
 `;

@@ -30,6 +30,8 @@ function exchange(socketPath: string, onConnect: (s: net.Socket) => void, onData
     let settled = false;
     const finish = (r: Readiness) => {
       if (settled) return;
+      // What the engine said reaches a deploy log: no control character (a line break, a terminal sequence) of its own.
+      if (!r.ready) r = { ready: false, detail: r.detail.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ") };
       settled = true;
       clearTimeout(timer);
       socket.destroy();

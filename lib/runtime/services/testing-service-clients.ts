@@ -24,7 +24,8 @@ export async function client(socketDirs: Record<string, string>, command: string
     env: { ...hookBaseEnv("/app"), ...env },
     sandboxed: { bwrap: (sandboxSupport() as { bwrap: string }).bwrap, seccomp: seccomp.ok ? seccomp.file : null },
     sandbox: { appDir: home, appWritable: false, binds: [], roBinds: Object.entries(socketDirs).map(([id, source]) => ({ source, dest: appServiceSocketDir(id) })), network: false },
-    limits: { memoryBytes: 512 * 1024 * 1024, maxProcesses: 64, cpus: 1 },
+    // (No cgroup here, so the limit is on address space: enough for node, which reserves gigabytes it never uses.)
+    limits: { memoryBytes: 8 * 1024 * 1024 * 1024, maxProcesses: 64, cpus: 1 },
     cgroup: null,
     fileSizeBytes: null,
   });

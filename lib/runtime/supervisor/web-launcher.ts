@@ -11,15 +11,16 @@
  * stopping both at once made PHP-FPM drop the requests nginx still had queued for it.
  *
  * Arguments: kind ("php" or "command"), the PHP-FPM binary, pre_start, start, post_start, and
- * the e-mail forwarder's script ("" for none): started first, in the background, killed with the
- * sandbox, it listens on 127.0.0.1:1025 and leads to the environment's SMTP endpoint.
+ * the forwarder's script ("" for none, sandbox-forwarder.ts): started first, in the background,
+ * killed with the sandbox, it listens on 127.0.0.1:1025 (the environment's SMTP endpoint) and
+ * 127.0.0.1:5672 (its RabbitMQ), each leading to a socket.
  */
 export const WEB_LAUNCHER = String.raw`kind=$1 fpm=$2 pre=$3 start=$4 post=$5 fwd=$6 fwdpid=
 rm -f /run/app/.started
 if [ -n "$fwd" ] && command -v node >/dev/null 2>&1; then
   node -e "$fwd" </dev/null >/dev/null 2>&1 3>&- &
   fwdpid=$!
-  i=0; while [ ! -e /tmp/.pwi-smtp-ready ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done
+  i=0; while [ ! -e /tmp/.pwi-forwards-ready ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done
 fi
 if [ -n "$pre" ]; then
   /bin/bash -c "$pre" </dev/null 3>&-; rc=$?
@@ -57,6 +58,6 @@ while :; do
 done
 `;
 
-/** A worker's main process when the release has an SMTP endpoint: the forwarder ($1) in the background, then the worker's command ($2) in its place. */
-export const WITH_MAIL_FORWARDER = String.raw`if command -v node >/dev/null 2>&1; then node -e "$1" </dev/null >/dev/null 2>&1 & i=0; while [ ! -e /tmp/.pwi-smtp-ready ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done; fi
+/** A worker's main process when the release forwards ports (its SMTP endpoint, a RabbitMQ): the forwarder ($1) in the background, then the worker's command ($2) in its place. */
+export const WITH_FORWARDER = String.raw`if command -v node >/dev/null 2>&1; then node -e "$1" </dev/null >/dev/null 2>&1 & i=0; while [ ! -e /tmp/.pwi-forwards-ready ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done; fi
 exec /bin/bash -c "$2"`;
