@@ -62,6 +62,62 @@ describe("parseProjectConfig", () => {
     expect(parseProjectConfig({ ...files, app: files.app.replace(/relationships:[\s\S]*?\n\n/, ""), services: many(12) }).ok).toBe(true);
   });
 
+  it("reads crons as the platform writes them (commands or the older cmd, timeouts), timezone and operations", () => {
+    const app = `${files.app.replace(/crons:[\s\S]*$/, "")}timezone: Europe/Paris
+crons:
+  cronrun:
+    spec: "*/5 * * * *"
+    commands:
+      start: php bin/magento cron:run
+      stop: pkill -f cron:run
+    shutdown_timeout: 30
+  legacy:
+    spec: "H * * * *"
+    cmd: echo old
+operations:
+  clear-cache:
+    role: contributor
+    commands:
+      start: php bin/magento cache:flush
+  reindex:
+    commands:
+      start: php bin/magento indexer:reindex
+`;
+    const result = parseProjectConfig({ ...files, app });
+    expect(result.ok, JSON.stringify(!result.ok && result.errors)).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.app.timezone).toBe("Europe/Paris");
+    expect(result.config.app.crons.cronrun).toMatchObject({ spec: "*/5 * * * *", commands: { start: "php bin/magento cron:run", stop: "pkill -f cron:run" }, shutdown_timeout: 30, timeout: 86_400 });
+    expect(result.config.app.crons.legacy).toMatchObject({ cmd: "echo old", shutdown_timeout: 10 });
+    expect(result.config.app.operations).toMatchObject({ "clear-cache": { role: "contributor" }, reindex: { role: "admin", commands: { start: "php bin/magento indexer:reindex" } } });
+    // The template's own cron reads as it is.
+    const template = parseProjectConfig(files);
+    expect(template.ok && template.config.app.crons.cronrun).toMatchObject({ spec: "*/5 * * * *", cmd: "echo cron" });
+  });
+
+  it("reports each bad cron, timezone and operation at its line, with what to change", () => {
+    const base = files.app.replace(/crons:[\s\S]*$/, "");
+    const errors = (extra: string) => {
+      const result = parseProjectConfig({ ...files, app: `${base}${extra}` });
+      return result.ok ? [] : result.errors.map(formatConfigError);
+    };
+    const at = (extra: string) => base.split("\n").length - 1 + extra.split("\n").findIndex((l) => l.includes("spec") || l.includes("timezone") || l.includes("role")) + 1;
+    const six = 'crons:\n  a:\n    spec: "0 */5 * * * *"\n    cmd: x\n';
+    expect(errors(six)).toEqual([`.magento.app.yaml:${at(six)}: crons.a.spec: a spec has 5 fields (minute hour day-of-month month day-of-week); “0 */5 * * * *” has 6: seconds are not supported, remove the first field`]);
+    expect(errors('crons:\n  a:\n    spec: "*/0 * * * *"\n    cmd: x\n')[0]).toMatch(/crons\.a\.spec: minute: a step must be at least 1 \(“\*\/0”\)$/);
+    expect(errors('crons:\n  a:\n    spec: "60 * * * *"\n    cmd: x\n')[0]).toMatch(/minute: 60 is out of range \(0–59\)$/);
+    expect(errors('crons:\n  a:\n    spec: "0 0 30 2 *"\n    cmd: x\n')[0]).toMatch(/it never runs: February has no day 30$/);
+    expect(errors('crons:\n  a:\n    spec: "* * * * *"\n')[0]).toMatch(/crons\.a: a cron needs commands\.start: the command it runs$/);
+    expect(errors('crons:\n  a:\n    spec: "* * * * *"\n    cmd: x\n    timeout: 100000\n')[0]).toMatch(/timeout is at most 86400/);
+    const zone = "timezone: Mars/Olympus_Mons\n";
+    expect(errors(zone)).toEqual([`.magento.app.yaml:${at(zone)}: timezone: timezone must be a time zone this host knows, such as Europe/Paris or UTC`]);
+    const role = "operations:\n  x:\n    role: owner\n    commands:\n      start: x\n";
+    expect(errors(role)[0]).toMatch(/operations\.x\.role: role must be viewer, contributor or admin$/);
+    // 500 crons in one file: capped, saying the limit.
+    const many = `crons:\n${Array.from({ length: 500 }, (_, i) => `  c${i}:\n    spec: "* * * * *"\n    cmd: x\n`).join("")}`;
+    expect(errors(many)).toEqual([expect.stringMatching(/^\.magento\.app\.yaml:\d+: crons: at most 50 crons \(this file has 500\): run several commands from one cron$/)]);
+  });
+
   it("accepts redis-persistent and postgresql, with a service's size", () => {
     const services = `${files.services}cache:\n  type: redis-persistent:7.0\npg:\n  type: postgresql:15\n  disk: 512\n  size: S\n`;
     const result = parseProjectConfig({ ...files, services });

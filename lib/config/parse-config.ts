@@ -2,6 +2,7 @@
  * Reads .magento.app.yaml, .magento/services.yaml and .magento/routes.yaml into typed
  * values, or into errors with file, line and message. Pure.
  */
+import { isTimeZone, parseCronSpec } from "@/lib/crons/cron-spec";
 import { z } from "zod";
 import { parseYamlFile, type ParsedYaml } from "./yaml-stage.mjs";
 
@@ -263,6 +264,43 @@ export function resolveUpstream(app: { type: string; web: WebConfig }): { protoc
 }
 
 const hook = z.string().optional();
+
+/** The most crons and operations an application may declare. */
+export const MAX_CRONS = 50;
+export const MAX_OPERATIONS = 50;
+/** The longest a cron may run (the platform's default and maximum), and the longest grace after its stop. */
+export const MAX_CRON_TIMEOUT = 86_400;
+const NAME_PATTERN = /^[a-z0-9_-]{1,64}$/;
+
+/**
+ * A cron as the platform writes it: `spec`, and `commands.start` (with `commands.stop`, run when it
+ * must end, else SIGTERM), or the deprecated `cmd`; `shutdown_timeout` (seconds between the stop and
+ * SIGKILL, 10 by default) and `timeout` (seconds it may run, 86,400 by default and at most).
+ */
+const cronSchema = z
+  .object({
+    spec: z.string({ error: "a cron needs spec: when it runs, such as “*/5 * * * *”" }).superRefine((spec, ctx) => {
+      const read = parseCronSpec(spec);
+      if (!read.ok) ctx.addIssue({ code: "custom", message: read.error });
+    }),
+    commands: z.object({ start: command("commands.start must be the command the cron runs"), stop: command().optional() }).passthrough().optional(),
+    cmd: command().optional(),
+    shutdown_timeout: z.number({ error: "shutdown_timeout must be a number of seconds" }).int("shutdown_timeout must be a whole number of seconds").min(0).max(3600, "shutdown_timeout is at most 3600 (seconds)").default(10),
+    timeout: z.number({ error: "timeout must be a number of seconds" }).int("timeout must be a whole number of seconds").min(1, "timeout must be at least 1 (second)").max(MAX_CRON_TIMEOUT, `timeout is at most ${MAX_CRON_TIMEOUT} (seconds, a day)`).default(MAX_CRON_TIMEOUT),
+  })
+  .passthrough()
+  .superRefine((cron, ctx) => {
+    if (!cron.commands?.start && !cron.cmd) ctx.addIssue({ code: "custom", path: [], message: "a cron needs commands.start: the command it runs" });
+    else if (cron.commands?.start && cron.cmd) ctx.addIssue({ code: "custom", path: ["cmd"], message: "give either commands.start or the older cmd, not both" });
+  });
+
+/** A runtime operation: a named command members of `role` and above run on demand (admin unless said). */
+const operationSchema = z
+  .object({
+    role: z.enum(["viewer", "contributor", "admin"], { error: "role must be viewer, contributor or admin" }).default("admin"),
+    commands: z.object({ start: command("commands.start must be the command the operation runs") }, { error: "an operation needs commands.start: the command it runs" }).passthrough(),
+  })
+  .passthrough();
 export const appSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9-]+$/, "name must be lowercase letters, digits and dashes"),
@@ -285,7 +323,30 @@ export const appSchema = z
       }, KEYS_ONLY)
       .default({}),
     hooks: z.object({ build: hook, deploy: hook, post_deploy: hook }).default({}),
-    crons: z.record(z.string(), z.object({ spec: z.string(), cmd: z.string() })).default({}),
+    crons: z
+      .record(z.string(), cronSchema)
+      .superRefine((crons, ctx) => {
+        // Each cron is scheduled in every active environment: a bounded number.
+        if (Object.keys(crons).length > MAX_CRONS) ctx.addIssue({ code: "custom", path: [], message: `at most ${MAX_CRONS} crons (this file has ${Object.keys(crons).length}): run several commands from one cron` });
+        for (const name of Object.keys(crons)) {
+          if (!NAME_PATTERN.test(name)) ctx.addIssue({ code: "custom", path: [name], message: `the cron name “${name.slice(0, 64).replace(CONTROL, "?")}” must be lowercase letters, digits, _ and - (at most 64)` });
+        }
+      }, KEYS_ONLY)
+      .default({}),
+    /** The time zone crons' specs are read in (UTC when none). */
+    timezone: z
+      .string()
+      .refine((zone) => isTimeZone(zone), { message: "timezone must be a time zone this host knows, such as Europe/Paris or UTC" })
+      .optional(),
+    operations: z
+      .record(z.string(), operationSchema)
+      .superRefine((operations, ctx) => {
+        if (Object.keys(operations).length > MAX_OPERATIONS) ctx.addIssue({ code: "custom", path: [], message: `at most ${MAX_OPERATIONS} operations (this file has ${Object.keys(operations).length})` });
+        for (const name of Object.keys(operations)) {
+          if (!NAME_PATTERN.test(name)) ctx.addIssue({ code: "custom", path: [name], message: `the operation name “${name.slice(0, 64).replace(CONTROL, "?")}” must be lowercase letters, digits, _ and - (at most 64)` });
+        }
+      }, KEYS_ONLY)
+      .default({}),
   })
   .passthrough()
   .superRefine((app, ctx) => {
