@@ -60,3 +60,11 @@ describe("time zones and next runs", () => {
     expect(nextRuns("*/5 * * * *", from, 3).map((d) => d.toISOString().slice(11, 16))).toEqual(["12:05", "12:10", "12:15"]);
   });
 });
+
+describe("cronViews", () => {
+  it("lists each cron with its spec in words, its next time and its command", async () => {
+    const { cronViews } = await import("./cron-view");
+    const views = cronViews({ crons: { cronrun: { spec: "*/5 * * * *", cmd: "echo cron", shutdown_timeout: 10, timeout: 86_400 } }, timezone: undefined }, "shop/staging", new Date("2026-12-06T12:01:00Z"));
+    expect(views).toEqual([{ name: "cronrun", spec: "*/5 * * * *", words: "every 5 minutes", next: "2026-12-06T12:05:00.000Z", command: "echo cron", timeout: 86_400 }]);
+  });
+});

@@ -26,6 +26,8 @@ import { listSnapshots, snapshotLimit } from "@/lib/snapshots/snapshots";
 import { getEnvironmentFromParams } from "@/lib/session/page-access";
 import { environmentUrls } from "@/lib/runtime/deploy";
 import { DataSizes, DataSizesPending } from "@/components/environments/data-sizes";
+import { CronsPanel } from "@/components/environments/crons-panel";
+import { cronViews } from "@/lib/crons/cron-view";
 import { DownloadDatabase } from "@/components/environments/download-database";
 import { listDatabaseDownloads } from "@/lib/environments/database-download";
 import { SiteStatus } from "@/components/environments/site-status";
@@ -196,6 +198,7 @@ export default async function EnvironmentPage({ params }: Props) {
             </Suspense>
           ) : null}
           {config ? <DownloadDatabase links={listDatabaseDownloads(access, env, config)} /> : null}
+          {config && env.status !== "inactive" ? <CronsPanel crons={cronViews(config.app, `${projectId}/${env.name}`, new Date())} timezone={config.app.timezone} /> : null}
         </aside>
       </div>
     </>
