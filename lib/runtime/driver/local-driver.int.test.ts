@@ -306,20 +306,22 @@ suite("the local sandbox driver", () => {
     projects.push(["drv", "victim"], ["drv", "swapper"]);
     const victim = await start("drv", "victim", config({}), { "public/index.php": "<?php echo 'VICTIM SECRET';" });
     expect(victim.outcome).toEqual({ ok: true });
-    const swap = `const fs=require("fs");require("http").createServer((q,s)=>{if(q.url==="/swap"){fs.symlinkSync(process.env.TARGET,"/run/app/l");fs.renameSync("/run/app/l","/run/app/web.sock");return s.end("swapped")}s.end("mine")}).listen(process.env.PORT)`;
+    // The swapper replaces its own web.sock with a link to the victim's once the test writes var/go (no router connection to it exists before).
+    const swap = `const fs=require("fs");require("http").createServer((q,s)=>s.end("mine")).listen(process.env.PORT);const t=setInterval(()=>{if(!fs.existsSync("/app/var/go"))return;clearInterval(t);fs.symlinkSync(process.env.TARGET,"/run/app/l");fs.renameSync("/run/app/l","/run/app/web.sock");fs.writeFileSync("/app/var/swapped","")},20)`;
     const swapper = await start("drv", "swapper", config({ type: "nodejs:20", web: { commands: { start: `node -e '${swap}'` } } }), { "public/.keep": "" }, { TARGET: localDriver.webSocket("drv", "victim", victim.releaseId) });
     expect(swapper.outcome, swapper.log.text()).toEqual({ ok: true });
+    expect((await request(localDriver.webSocket("drv", "swapper", swapper.releaseId))).body).toBe("mine");
+    fs.writeFileSync(path.join(swapper.binds[0]!.source, "go"), "");
+    expect(await waitFor(() => fs.existsSync(path.join(swapper.binds[0]!.source, "swapped")), 5000)).toBe(true);
     const router = createEnvironmentRouter(async () => { throw new Error("no database here"); });
     await new Promise<void>((r) => router.listen(0, "127.0.0.1", () => r()));
     try {
       const port = (router.address() as AddressInfo).port;
       const get = (p: string) => fetch(`http://127.0.0.1:${port}/drv/swapper${p}`, { headers: { connection: "close" } }).then(async (res) => ({ status: res.status, body: await res.text() }));
-      expect(await get("/")).toEqual({ status: 200, body: "mine" });
-      expect((await get("/swap")).body).toBe("swapped");
-      // Connections kept open before the swap still reach the swapper's own nginx; every new one is refused.
+      // Every connection the router makes now is refused: the link is never followed to the victim.
       const after = await Promise.all(Array.from({ length: 40 }, () => get("/")));
       expect(after.map((a) => a.body).join("")).not.toContain("VICTIM");
-      expect(after.some((a) => a.status === 502)).toBe(true);
+      expect(after.map((a) => a.status)).toEqual(Array.from({ length: 40 }, () => 502));
       expect(await waitFor(() => appLog("drv", "swapper", "error").includes("replaced by something that is not a socket"), 3000)).toBe(true);
     } finally {
       router.close();
