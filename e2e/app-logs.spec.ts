@@ -82,7 +82,7 @@ test("the template runs PHP, and the Logs tab follows its access.log live while 
   // The API refuses a name that is not a log's with a sentence.
   const bad = await page.request.get(`/api/projects/${projectId}/environments/staging/logs/..%2F..%2Fauth-secret`);
   expect(bad.status()).toBe(400);
-  expect(((await bad.json()) as { error: string }).error).toContain("A log is access, error, app, deploy, post-deploy, worker-<name>");
+  expect(((await bad.json()) as { error: string }).error).toContain("A log is access, error, app, deploy, post-deploy, cron, worker-<name>");
   await app.close();
   await context.close();
 });

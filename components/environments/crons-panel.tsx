@@ -1,4 +1,5 @@
 import type { CronView } from "@/lib/crons/cron-view";
+import { RunCronForm } from "./run-cron-form";
 
 /** "12:05 UTC, Dec 6" in the app's time zone (UTC when it names none). */
 function when(iso: string, timezone: string | undefined): string {
@@ -9,10 +10,11 @@ function when(iso: string, timezone: string | undefined): string {
 }
 
 /**
- * The deployed application's crons: each with its spec in words and when it would run next. Said
- * plainly: this console does not run them yet.
+ * The deployed application's crons: each with its spec in words, when it would run next, and Run
+ * now (an activity beside the running release). Said plainly: this console does not run them on
+ * their schedule yet. `runReason`: why this user cannot run them now (their role, a pause).
  */
-export function CronsPanel({ crons, timezone }: { crons: CronView[]; timezone: string | undefined }) {
+export function CronsPanel({ projectId, environment, crons, timezone, runReason }: { projectId: string; environment: string; crons: CronView[]; timezone: string | undefined; runReason?: string }) {
   if (crons.length === 0) return null;
   return (
     <section aria-labelledby="env-crons" className="rounded-lg border border-border bg-surface p-4 text-sm">
@@ -31,10 +33,11 @@ export function CronsPanel({ crons, timezone }: { crons: CronView[]; timezone: s
                 Would run next at <time dateTime={c.next}>{when(c.next, timezone)}</time>
               </p>
             ) : null}
+            <RunCronForm projectId={projectId} environment={environment} cron={c.name} disabledReason={runReason} />
           </li>
         ))}
       </ul>
-      <p className="mt-3 text-xs text-muted">This console does not run crons yet: each is shown with when it would run.</p>
+      <p className="mt-3 text-xs text-muted">This console does not run crons on their schedule yet: each is shown with when it would run, and Run now runs it once, as an activity with its log (and cron.log).</p>
     </section>
   );
 }

@@ -108,6 +108,7 @@ describeEachDatabase("one way to enqueue", ({ db }) => {
       "environment.merge": { source: "staging", target: "master" },
       "environment.synchronize": { source: "master", code: true, data: false, rebase: false },
       "environment.redeploy": {},
+      "environment.cron": { cron: "cronrun" },
       "environment.push": { before: sha, after: sha },
       "environment.backup": { snapshotId, replaces: null },
       "environment.restore": { snapshotId },

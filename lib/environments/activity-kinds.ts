@@ -36,6 +36,8 @@ export const environmentActivityKinds = defineActivityKinds({
   "environment.update.smtp": { label: "Outgoing e-mail", parameters: z.object({ enabled: z.boolean() }).strict(), status: null, deploys: false, runs: false },
   "environment.pause": { label: "Pause", parameters: none, status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false, runtime: true },
   "environment.resume": { label: "Resume", parameters: none, status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false, runtime: true },
+  // A cron of the deployed application, run once beside its release (Run now): its output is the log and cron.log.
+  "environment.cron": { label: "Cron", parameters: z.object({ cron: z.string().regex(/^[a-z0-9_-]{1,64}$/, "a cron's name") }).strict(), status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false, runtime: true },
 });
 
 export type EnvironmentActivityKinds = typeof environmentActivityKinds;

@@ -13,6 +13,7 @@ import { skippedLines } from "@/lib/tree-tool";
 import { commitsBroughtIn, recordActivityCommits } from "./activity-commits";
 import { deployWithVariables, redeployCurrentCommit } from "@/lib/variables/deploy-with-variables";
 import type { EnvironmentActivityKinds } from "./activity-kinds";
+import { runCron } from "./cron-runs";
 
 /** Deploys the head of a branch (this environment's unless said otherwise). */
 export async function deployHead(ctx: HandlerContext, envName = ctx.environment.name, env = ctx.environment): Promise<HandlerOutcome> {
@@ -176,6 +177,8 @@ export const environmentActivityRunners: ActivityRunners<EnvironmentActivityKind
       return { ok: true };
     },
   },
+  "environment.cron": { run: (ctx, { cron }) => runCron(ctx, cron) },
+
   "environment.resume": {
     async run(ctx) {
       const resumed = await setPaused(ctx.activity.projectId, ctx.environment.name, false, ctx.log, ctx.db);

@@ -49,11 +49,20 @@ beforeAll(async () => {
 });
 afterAll(() => closeDatabase());
 
-const request = (path: string, who: Who | null, init: { headers?: Record<string, string>; signal?: AbortSignal } = {}) =>
-  new Request(`http://localhost/api/projects/${path}`, {
+/**
+ * The requests made, kept: a Request's own signal follows the one it was made with only while the
+ * Request is alive (undici holds its controller weakly), and a collected one would never tell
+ * the route that the client went away.
+ */
+const made: Request[] = [];
+const request = (path: string, who: Who | null, init: { headers?: Record<string, string>; signal?: AbortSignal } = {}) => {
+  const r = new Request(`http://localhost/api/projects/${path}`, {
     headers: { ...(who ? { authorization: `Basic ${Buffer.from(`${who.email}:${who.token}`).toString("base64")}` } : {}), ...init.headers },
     signal: init.signal,
   });
+  made.push(r);
+  return r;
+};
 const list = (project: string, env: string, who: Who | null) => listLogs(request(`${project}/environments/${env}/logs`, who), { params: Promise.resolve({ projectId: project, environmentName: env }) });
 const log = (project: string, env: string, name: string, query: string, who: Who | null, init: { headers?: Record<string, string>; signal?: AbortSignal } = {}) =>
   getLog(request(`${project}/environments/${env}/logs/${name}${query}`, who, init), { params: Promise.resolve({ projectId: project, environmentName: env, logName: name }) });
@@ -102,7 +111,7 @@ it("answers the newest lines as NDJSON with the offset after each; a bad name or
   for (const name of ["..%2Fx", "app%2F..%2F..%2Fetc", "worker-..", "%2Fetc%2Fpasswd", "APP", "app.log"]) {
     const bad = await log(projectId, "staging", name, "", member);
     expect(bad.status, name).toBe(400);
-    expect(((await bad.json()) as { error: string }).error).toMatch(/^A log is access, error, app, deploy, post-deploy, worker-<name> .* or service-<id>/);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/^A log is access, error, app, deploy, post-deploy, cron, worker-<name> .* or service-<id>/);
   }
   for (const query of ["?lines=100001", "?lines=-1", "?lines=ten", "?from=x", "?from=-5"]) expect((await log(projectId, "staging", "app", query, member)).status, query).toBe(400);
   // The gate comes first: someone who may not see the environment learns nothing, hostile name or not.
@@ -126,7 +135,7 @@ it("follows as NDJSON: new lines arrive as written; when the client goes away th
   expect(text).toContain("live line");
   expect(activeLogWatches().followers).toBe(1);
   abort.abort(); // the client went away
-  await expect.poll(() => activeLogWatches()).toEqual({ folders: 0, followers: 0 });
+  await expect.poll(() => activeLogWatches(), { timeout: 5_000 }).toEqual({ folders: 0, followers: 0 });
   await writer.close();
 
   // The same when the body is cancelled (the server stopped sending it).
@@ -136,7 +145,7 @@ it("follows as NDJSON: new lines arrive as written; when the client goes away th
   await expect.poll(() => activeLogWatches().followers).toBe(1);
   await r2.cancel();
   await pending;
-  await expect.poll(() => activeLogWatches()).toEqual({ folders: 0, followers: 0 });
+  await expect.poll(() => activeLogWatches(), { timeout: 5_000 }).toEqual({ folders: 0, followers: 0 });
 });
 
 it("follows as Server-Sent Events with the offset as each event's id, and resumes after Last-Event-ID", async () => {
@@ -166,7 +175,7 @@ it("follows as Server-Sent Events with the offset as each event's id, and resume
   resume.abort();
   expect(again.split("\n\n").filter((e) => e.includes("data: ")).map((e) => (JSON.parse(/data: (.*)$/.exec(e)![1]!) as { line: string }).line.slice(25))).toEqual(["done", "after the reconnect"]);
   await hook.close();
-  await expect.poll(() => activeLogWatches()).toEqual({ folders: 0, followers: 0 });
+  await expect.poll(() => activeLogWatches(), { timeout: 5_000 }).toEqual({ folders: 0, followers: 0 });
 });
 
 it("downloads the current file as a text attachment named after the project, environment and log", async () => {

@@ -1,7 +1,7 @@
 import "server-only";
 import { and, asc, desc, eq, exists, gt, ilike, inArray, ne, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import type { Db } from "@/db/client";
+import type { Db, Executor } from "@/db/client";
 import { activityCommitsSchema, parseJsonColumn } from "@/db/json-columns";
 import { activities, activityEnvironments, deployments, environments, users, type Activity, type ActivityCommit, type Deployment, type Environment } from "@/db/schema";
 import type { Tx } from "@/lib/activities/queue";
@@ -286,7 +286,7 @@ export async function getVisibleActivity(db: Db, access: ProjectAccess, activity
 }
 
 /** The environment's newest deployment, its config checked against the configuration's schema (a row that does not match throws, naming the deployment). */
-export async function latestDeployment(db: Db, environmentId: string): Promise<(Omit<Deployment, "config"> & { config: ProjectConfig }) | null> {
+export async function latestDeployment(db: Executor, environmentId: string): Promise<(Omit<Deployment, "config"> & { config: ProjectConfig }) | null> {
   const [row] = await db.select().from(deployments).where(eq(deployments.environmentId, environmentId)).orderBy(desc(deployments.createdAt)).limit(1);
   return row ? { ...row, config: parseJsonColumn(projectConfigSchema, row.config, { record: "Deployment", id: row.id, what: "a config" }) } : null;
 }

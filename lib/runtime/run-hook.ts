@@ -14,7 +14,7 @@ import { SMTP_FORWARD } from "./mail-endpoint";
 import { FORWARDS_READY, forwarderScript } from "./sandbox-forwarder";
 import { RunnerGone, runFileOrThrow, startProcess, type StartedProcess } from "@/lib/process-runner";
 import { hasPerl, PRELUDE_PIPE_BYTES, sandboxedCommand, type SandboxedCommand } from "./sandbox-command";
-import { processStartTime } from "./supervisor/process-tree";
+import { processStartTime, sandboxMainProcess } from "./supervisor/process-tree";
 
 
 /** The hooks of .magento.app.yaml (crons and operations will use the same runner). */
@@ -96,6 +96,13 @@ export async function runHook(options: {
   signal?: AbortSignal;
   /** What the log calls it ("The deploy hook" unless said): the same runner copies a service's data. */
   name?: string;
+  /**
+   * At its time limit or a cancel: SIGTERM to its main process first, SIGKILL to everything after
+   * this long (a cron's shutdown_timeout), each said in the log. Without it, SIGKILL at once.
+   */
+  stopGraceMs?: number;
+  /** What the time limit is called in the log line when it is reached ("HOOK_DEPLOY_TIMEOUT" unless said). */
+  timeoutSetting?: string;
 }): Promise<HookResult> {
   const { log, phase } = options;
   const limits = { ...hookLimits(phase), ...options.limits };
@@ -148,13 +155,30 @@ export async function runHook(options: {
     }
     cgroup?.kill();
   };
+  // With a grace: SIGTERM to the sandbox's main process (the command), SIGKILL to all after the grace.
+  let graceTimer: NodeJS.Timeout | null = null;
+  const stop = (why: string) => {
+    const grace = options.stopGraceMs;
+    const main = grace !== undefined && grace > 0 ? sandboxMainProcess(child.pid) : null;
+    if (main === null || graceTimer) return killAll();
+    log.line(`${name} ${why}: SIGTERM sent; it is killed in ${describeDuration(grace!)} unless it ends.`, "stderr");
+    try {
+      process.kill(main, "SIGTERM");
+    } catch {
+      /* already gone */
+    }
+    graceTimer = setTimeout(() => {
+      log.line(`${name} did not end within ${describeDuration(grace!)} of SIGTERM: SIGKILL.`, "stderr");
+      killAll();
+    }, grace);
+  };
   const timer = setTimeout(() => {
     timedOut = true;
-    killAll();
+    stop(`reached its time limit of ${describeDuration(limits.timeoutMs)}`);
   }, limits.timeoutMs);
   const onAbort = () => {
     cancelled = true;
-    killAll();
+    stop("was cancelled");
   };
   if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -172,6 +196,7 @@ export async function runHook(options: {
     });
   } finally {
     clearTimeout(timer);
+    if (graceTimer) clearTimeout(graceTimer);
     options.signal?.removeEventListener("abort", onAbort);
     await disk?.stop();
     killAll(); // whatever the main process left behind
@@ -194,7 +219,7 @@ export async function runHook(options: {
   };
   if (runnerGone) log.line(`${name} was stopped: the server's process runner, which started it, ended while it ran.`, "stderr");
   else {
-    if (timedOut) reached("time", `${name} ran longer than its limit of ${describeDuration(limits.timeoutMs)} (${phase === "build" ? "HOOK_BUILD_TIMEOUT" : "HOOK_DEPLOY_TIMEOUT"}) and was stopped with every process it started.`);
+    if (timedOut) reached("time", `${name} ran longer than its limit of ${describeDuration(limits.timeoutMs)} (${options.timeoutSetting ?? (phase === "build" ? "HOOK_BUILD_TIMEOUT" : "HOOK_DEPLOY_TIMEOUT")}) and was stopped with every process it started.`);
     if (events.oomKills > 0) reached("memory", `${name} ran out of memory: its processes together may use ${Math.round(limits.memoryBytes / MIB)} MiB (HOOK_MEMORY_MB); the kernel stopped ${events.oomKills === 1 ? "one of them" : `${events.oomKills} of them`}.`);
     const diskVerdict = disk?.verdict();
     if (diskVerdict) reached("disk", describeDiskVerdict(name, diskVerdict));

@@ -3,14 +3,14 @@ import { appLogLabel, checkAppLogName, compareAppLogNames, parseAppLogFileName, 
 
 describe("application log names", () => {
   it("accepts the known logs and worker-<name>", () => {
-    for (const name of ["access", "error", "app", "deploy", "post-deploy", "worker-queue", "worker-a_b-9", `worker-${"a".repeat(64)}`, "service-mysql", "service-db2"]) expect(checkAppLogName(name), name).toEqual({ ok: true, name });
+    for (const name of ["access", "error", "app", "deploy", "post-deploy", "cron", "worker-queue", "worker-a_b-9", `worker-${"a".repeat(64)}`, "service-mysql", "service-db2"]) expect(checkAppLogName(name), name).toEqual({ ok: true, name });
   });
 
   it("refuses hostile and malformed names with a sentence", () => {
     for (const name of ["../x", "app/../../etc", "app/../../etc/passwd", "../../../etc/passwd", "/etc/passwd", "app.log", "APP", "", " app", "app ", "app\0", "worker-", "worker-Queue", "worker-a/b", "worker-..", "worker-a.b", `worker-${"a".repeat(65)}`, "service-", "service-my_sql", "service-../x", "service-MySQL", "worker", "workers-x", "deploy\n"]) {
       const check = checkAppLogName(name);
       expect(check.ok, JSON.stringify(name)).toBe(false);
-      if (!check.ok) expect(check.error).toMatch(/^A log is access, error, app, deploy, post-deploy, worker-<name> .* or service-<id>/);
+      if (!check.ok) expect(check.error).toMatch(/^A log is access, error, app, deploy, post-deploy, cron, worker-<name> .* or service-<id>/);
     }
     expect(() => workerLogName("../x")).toThrow(RangeError);
     expect(workerLogName("queue")).toBe("worker-queue");
@@ -24,8 +24,8 @@ describe("application log names", () => {
   });
 
   it("labels and orders them as the console lists them", () => {
-    const names: AppLogName[] = ["post-deploy", "service-redis", "worker-b", "app", "deploy", "worker-a", "service-mysql", "error", "access"];
-    expect(names.sort(compareAppLogNames)).toEqual(["access", "error", "app", "worker-a", "worker-b", "service-mysql", "service-redis", "deploy", "post-deploy"]);
-    expect(names.map(appLogLabel)).toEqual(["Access", "Error", "App", "Worker a", "Worker b", "Service mysql", "Service redis", "Deploy", "Post-deploy"]);
+    const names: AppLogName[] = ["cron", "post-deploy", "service-redis", "worker-b", "app", "deploy", "worker-a", "service-mysql", "error", "access"];
+    expect(names.sort(compareAppLogNames)).toEqual(["access", "error", "app", "worker-a", "worker-b", "service-mysql", "service-redis", "deploy", "post-deploy", "cron"]);
+    expect(names.map(appLogLabel)).toEqual(["Access", "Error", "App", "Worker a", "Worker b", "Service mysql", "Service redis", "Deploy", "Post-deploy", "Cron"]);
   });
 });

@@ -8,12 +8,13 @@
  *   worker-<w>   stdout and stderr of worker <w>
  *   service-<s>  the error log of service <s> of services.yaml (its engine's output) and its starts and stops
  *   deploy       the deploy hook's output; post-deploy: the post_deploy hook's
+ *   cron         each cron run's output, as its activity's log has it
  *
  * Files: `<name>.log`, and its rotated parts `<name>.log.1.gz` (newest) … `<name>.log.3.gz`;
  * `<name>.log.1` is a part while it is being compressed.
  */
 
-export const FIXED_APP_LOGS = ["access", "error", "app", "deploy", "post-deploy"] as const;
+export const FIXED_APP_LOGS = ["access", "error", "app", "deploy", "post-deploy", "cron"] as const;
 export type FixedAppLogName = (typeof FIXED_APP_LOGS)[number];
 export type AppLogName = FixedAppLogName | `worker-${string}` | `service-${string}`;
 
@@ -24,7 +25,7 @@ export const SERVICE_LOG_ID = /^[a-z0-9]{1,64}$/;
 /** Rotated parts kept beside a log (`.1.gz` … `.3.gz`). */
 export const KEPT_PARTS = 3;
 
-const NAME_RULE = "A log is access, error, app, deploy, post-deploy, worker-<name> (a worker's name: 1 to 64 of a-z, 0-9, _ and -) or service-<id> (a service's id: 1 to 64 of a-z and 0-9).";
+const NAME_RULE = "A log is access, error, app, deploy, post-deploy, cron, worker-<name> (a worker's name: 1 to 64 of a-z, 0-9, _ and -) or service-<id> (a service's id: 1 to 64 of a-z and 0-9).";
 
 export type AppLogNameCheck = { ok: true; name: AppLogName } | { ok: false; error: string };
 
@@ -65,6 +66,8 @@ export function appLogLabel(name: AppLogName): string {
       return "Deploy";
     case "post-deploy":
       return "Post-deploy";
+    case "cron":
+      return "Cron";
     default:
       return name.startsWith("service-") ? `Service ${name.slice("service-".length)}` : `Worker ${name.slice("worker-".length)}`;
   }
@@ -75,9 +78,9 @@ export function isTimestampedLog(name: AppLogName): boolean {
   return name !== "access";
 }
 
-/** The order the console lists logs in: access, error, app, the workers by name, the services by id, deploy, post-deploy. */
+/** The order the console lists logs in: access, error, app, the workers by name, the services by id, deploy, post-deploy, cron. */
 export function compareAppLogNames(a: AppLogName, b: AppLogName): number {
-  const rank = (n: AppLogName) => (n === "access" ? 0 : n === "error" ? 1 : n === "app" ? 2 : n === "deploy" ? 5 : n === "post-deploy" ? 6 : n.startsWith("service-") ? 4 : 3);
+  const rank = (n: AppLogName) => (n === "access" ? 0 : n === "error" ? 1 : n === "app" ? 2 : n === "deploy" ? 5 : n === "post-deploy" ? 6 : n === "cron" ? 7 : n.startsWith("service-") ? 4 : 3);
   return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 

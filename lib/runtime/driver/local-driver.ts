@@ -23,6 +23,7 @@ import { forwarderScript } from "@/lib/runtime/sandbox-forwarder";
 import { amqpForwards } from "@/lib/runtime/services/service-relationships";
 import { copyLocalRunningService, holdLocalServices, localServicesHeld, localServiceSocketBinds, localServiceStatus, localServiceSupport, removeLocalServices, startLocalServices, stopLocalServices } from "./local-services";
 import { WITH_FORWARDER } from "@/lib/runtime/supervisor/web-launcher";
+import { runHook } from "@/lib/runtime/run-hook";
 
 const MIB = 1024 * 1024;
 /** Where an environment's sockets are inside its sandboxes. */
@@ -192,6 +193,36 @@ export const localDriver: RuntimeDriver = {
     const release = releases.at(-1);
     if (!release) return statusFromFile(projectId, environmentName);
     return summarize(release.spec.releaseId, release.runs, release.note, [statusOf("web", release.web), ...[...release.workers].map(([name, w]) => statusOf(`worker:${name}`, w))]);
+  },
+
+  async runInRelease(projectId, environmentName, run) {
+    const release = [...(state.environments.get(envKey(projectId, environmentName))?.values() ?? [])].filter((r) => !r.stopping).at(-1);
+    if (!release) return { ok: false, message: `${environmentName} runs no application here (not deployed, paused, or its host cannot run it): there is nothing to run ${run.name.replace(/^The /, "the ")} beside.` };
+    const { spec } = release;
+    const services = (spec.services ?? []).map((s) => ({ serviceId: s.serviceId, type: s.service.type }));
+    const sandbox: SandboxSpec = {
+      appDir: spec.deployDir,
+      appWritable: false,
+      binds: spec.binds,
+      roBinds: localServiceSocketBinds(projectId, environmentName, services.map((s) => s.serviceId)),
+      network: false,
+      smtpSocket: release.mail?.socketPath ?? null,
+      forwards: amqpForwards(services).map(({ port, socket }) => ({ port, socket })),
+    };
+    const result = await runHook({
+      script: run.command,
+      phase: "deploy",
+      name: run.name,
+      sandbox,
+      env: { ...spec.env, ...(release.mail?.env ?? {}) },
+      log: run.log,
+      limits: { timeoutMs: run.timeoutMs },
+      disk: { dirs: spec.binds.map((b) => b.source), limitBytes: spec.config.app.disk * MIB },
+      signal: run.signal,
+      stopGraceMs: run.stopGraceMs,
+      timeoutSetting: run.timeoutSetting,
+    });
+    return { ok: true, result };
   },
 
   webSocket(projectId, environmentName, releaseId) {

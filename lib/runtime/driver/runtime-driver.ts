@@ -1,6 +1,7 @@
 import "server-only";
 import type { ProjectConfig } from "@/lib/config/parse-config";
 import type { LogSink } from "@/lib/runtime/log-sink";
+import type { HookResult } from "@/lib/runtime/run-hook";
 import type { ServiceCredentials } from "@/lib/runtime/services/service-config";
 import type { ServiceEngineName } from "@/lib/runtime/services/service-engines";
 
@@ -92,6 +93,20 @@ export interface EnvironmentRuntimeStatus {
 export type StartOutcome = { ok: true } | { ok: false; message: string };
 
 /** An environment's SMTP endpoint for a running release (lib/runtime/mail-endpoint.ts), open while the release runs. */
+/** One command run beside a release (runInRelease). */
+export interface ReleaseCommand {
+  command: string;
+  /** What the log calls it ("The cron cronrun"). */
+  name: string;
+  log: LogSink;
+  timeoutMs: number;
+  /** SIGTERM at the time limit or a cancel, SIGKILL this long after. */
+  stopGraceMs: number;
+  /** The setting the time limit comes from, as the log names it ("timeout of crons.cronrun"). */
+  timeoutSetting: string;
+  signal?: AbortSignal;
+}
+
 export interface ReleaseMail {
   /** The Unix socket bound into each sandbox at /run/pwi-smtp.sock (null: none can be). */
   socketPath: string | null;
@@ -132,6 +147,13 @@ export interface RuntimeDriver {
   reviveRelease(projectId: string, environmentName: string, releaseId: string, deployDir: string, log: LogSink, services?: ReleaseServices): Promise<StartOutcome>;
   /** What runs for an environment now (the release it serves, or the newest starting one), or null. */
   environmentStatus(projectId: string, environmentName: string): EnvironmentRuntimeStatus | null;
+  /**
+   * Runs `command` once beside the environment's running release, in a sandbox like its deploy
+   * hooks': its build read-only at /app, its mounts, its services' sockets, its runtime variables
+   * and relationships, its SMTP endpoint (a cron, a runtime operation). Null when no release of
+   * it runs here: the sentence says why.
+   */
+  runInRelease(projectId: string, environmentName: string, run: ReleaseCommand): Promise<{ ok: true; result: HookResult } | { ok: false; message: string }>;
   /** The socket the environment router connects to for a release. */
   webSocket(projectId: string, environmentName: string, releaseId: string): string;
   /** Whether a service of `type` runs here, and what runs it. */

@@ -198,7 +198,15 @@ export default async function EnvironmentPage({ params }: Props) {
             </Suspense>
           ) : null}
           {config ? <DownloadDatabase links={listDatabaseDownloads(access, env, config)} /> : null}
-          {config && env.status !== "inactive" ? <CronsPanel crons={cronViews(config.app, `${projectId}/${env.name}`, new Date())} timezone={config.app.timezone} /> : null}
+          {config && env.status !== "inactive" ? (
+            <CronsPanel
+              projectId={projectId}
+              environment={env.name}
+              crons={cronViews(config.app, `${projectId}/${env.name}`, new Date())}
+              timezone={config.app.timezone}
+              runReason={!hasRole(access.environmentRoles[env.type], "contributor") ? "Running a cron needs the contributor role or above on this environment's type." : env.pausedAt ? `${env.title} is paused: its crons run again after Resume.` : undefined}
+            />
+          ) : null}
         </aside>
       </div>
     </>
