@@ -1,5 +1,5 @@
 import type { CronView } from "@/lib/crons/cron-view";
-import { RunCronForm } from "./run-cron-form";
+import { RunNowForm } from "./run-now-form";
 
 /** "12:05 UTC, Dec 6" in the app's time zone (UTC when it names none). */
 function when(iso: string, timezone: string | undefined): string {
@@ -33,11 +33,38 @@ export function CronsPanel({ projectId, environment, crons, timezone, runReason 
                 Would run next at <time dateTime={c.next}>{when(c.next, timezone)}</time>
               </p>
             ) : null}
-            <RunCronForm projectId={projectId} environment={environment} cron={c.name} disabledReason={runReason} />
+            <RunNowForm projectId={projectId} environment={environment} kind="cron" name={c.name} label="Run now" disabledReason={runReason} />
           </li>
         ))}
       </ul>
       <p className="mt-3 text-xs text-muted">This console does not run crons on their schedule yet: each is shown with when it would run, and Run now runs it once, as an activity with its log (and cron.log).</p>
+    </section>
+  );
+}
+
+/**
+ * The deployed application's runtime operations this member's role allows (`operations.<name>.role`
+ * and above): each its command and Run, an activity beside the running release. The server checks
+ * the role again. `runReason`: why none can run now (a pause).
+ */
+export function OperationsPanel({ projectId, environment, operations, runReason }: { projectId: string; environment: string; operations: { name: string; command: string; role: string }[]; runReason?: string }) {
+  if (operations.length === 0) return null;
+  return (
+    <section aria-labelledby="env-operations" className="rounded-lg border border-border bg-surface p-4 text-sm">
+      <h2 id="env-operations" className="mb-2 font-semibold">
+        Runtime operations
+      </h2>
+      <ul className="space-y-2 text-xs">
+        {operations.map((o) => (
+          <li key={o.name} data-testid={`operation-${o.name}`} className="[overflow-wrap:anywhere]">
+            <p>
+              <span className="font-mono">{o.name}</span> <span className="text-muted">· {o.role} and above</span>
+            </p>
+            <p className="font-mono text-muted">{o.command}</p>
+            <RunNowForm projectId={projectId} environment={environment} kind="operation" name={o.name} label={`Run ${o.name}`} disabledReason={runReason} />
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

@@ -109,6 +109,7 @@ describeEachDatabase("one way to enqueue", ({ db }) => {
       "environment.synchronize": { source: "master", code: true, data: false, rebase: false },
       "environment.redeploy": {},
       "environment.cron": { cron: "cronrun" },
+      "environment.operation": { operation: "clear-cache" },
       "environment.push": { before: sha, after: sha },
       "environment.backup": { snapshotId, replaces: null },
       "environment.restore": { snapshotId },

@@ -38,6 +38,8 @@ export const environmentActivityKinds = defineActivityKinds({
   "environment.resume": { label: "Resume", parameters: none, status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false, runtime: true },
   // A cron of the deployed application, run once beside its release (Run now): its output is the log and cron.log.
   "environment.cron": { label: "Cron", parameters: z.object({ cron: z.string().regex(/^[a-z0-9_-]{1,64}$/, "a cron's name") }).strict(), status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false, runtime: true },
+  // A runtime operation of the deployed application (operations:), run once beside its release by a member its role allows.
+  "environment.operation": { label: "Runtime operation", parameters: z.object({ operation: z.string().regex(/^[a-z0-9_-]{1,64}$/, "an operation's name") }).strict(), status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false, runtime: true },
 });
 
 export type EnvironmentActivityKinds = typeof environmentActivityKinds;

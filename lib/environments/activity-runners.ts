@@ -13,7 +13,7 @@ import { skippedLines } from "@/lib/tree-tool";
 import { commitsBroughtIn, recordActivityCommits } from "./activity-commits";
 import { deployWithVariables, redeployCurrentCommit } from "@/lib/variables/deploy-with-variables";
 import type { EnvironmentActivityKinds } from "./activity-kinds";
-import { runCron } from "./cron-runs";
+import { runCron, runOperation } from "./run-now";
 
 /** Deploys the head of a branch (this environment's unless said otherwise). */
 export async function deployHead(ctx: HandlerContext, envName = ctx.environment.name, env = ctx.environment): Promise<HandlerOutcome> {
@@ -178,6 +178,7 @@ export const environmentActivityRunners: ActivityRunners<EnvironmentActivityKind
     },
   },
   "environment.cron": { run: (ctx, { cron }) => runCron(ctx, cron) },
+  "environment.operation": { run: (ctx, { operation }) => runOperation(ctx, operation) },
 
   "environment.resume": {
     async run(ctx) {

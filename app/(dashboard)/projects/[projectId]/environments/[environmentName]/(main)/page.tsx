@@ -26,7 +26,7 @@ import { listSnapshots, snapshotLimit } from "@/lib/snapshots/snapshots";
 import { getEnvironmentFromParams } from "@/lib/session/page-access";
 import { environmentUrls } from "@/lib/runtime/deploy";
 import { DataSizes, DataSizesPending } from "@/components/environments/data-sizes";
-import { CronsPanel } from "@/components/environments/crons-panel";
+import { CronsPanel, OperationsPanel } from "@/components/environments/crons-panel";
 import { cronViews } from "@/lib/crons/cron-view";
 import { DownloadDatabase } from "@/components/environments/download-database";
 import { listDatabaseDownloads } from "@/lib/environments/database-download";
@@ -205,6 +205,16 @@ export default async function EnvironmentPage({ params }: Props) {
               crons={cronViews(config.app, `${projectId}/${env.name}`, new Date())}
               timezone={config.app.timezone}
               runReason={!hasRole(access.environmentRoles[env.type], "contributor") ? "Running a cron needs the contributor role or above on this environment's type." : env.pausedAt ? `${env.title} is paused: its crons run again after Resume.` : undefined}
+            />
+          ) : null}
+          {config && env.status !== "inactive" ? (
+            <OperationsPanel
+              projectId={projectId}
+              environment={env.name}
+              operations={Object.entries(config.app.operations)
+                .filter(([, o]) => hasRole(access.environmentRoles[env.type], o.role))
+                .map(([name, o]) => ({ name, command: o.commands.start, role: o.role }))}
+              runReason={env.pausedAt ? `${env.title} is paused: nothing of its application runs until Resume.` : undefined}
             />
           ) : null}
         </aside>

@@ -1,5 +1,5 @@
-// Run now: one run of a deployed cron as an `environment.cron` activity, beside the environment's
-// running release, in a sandbox like its deploy hooks'. Its output is the activity's log and
+// Run now: one run of a deployed cron (or a runtime operation) as an activity, beside the
+// environment's running release, in a sandbox like its deploy hooks'. Its output is the activity's log and
 // cron.log; its timeout sends SIGTERM, then SIGKILL after its shutdown_timeout; who may run it and
 // what may be run are checked on the server.
 import fs from "node:fs";
@@ -17,7 +17,7 @@ import { sandboxSupport } from "@/lib/runtime/sandbox";
 import { liveGeneration } from "@/lib/runtime/volumes";
 import { makeUser, starterProject, withoutTemplateServices } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
-import { requestCronRun } from "./cron-runs";
+import { requestCronRun, requestOperationRun } from "./run-now";
 import { requestEnvironmentAction } from "./request-action";
 
 withoutTemplateServices();
@@ -46,7 +46,7 @@ describeEachDatabase("Run now of a cron", ({ db, backend }) => {
       expect(cronLog()).toMatch(/ cron\n/);
 
       // A cron that ignores SIGTERM, past its timeout: SIGTERM, then SIGKILL after its shutdown_timeout; the env and mounts are the release's.
-      const app = projectTemplate("x", [])[".magento.app.yaml"]!.replace(/crons:[\s\S]*$/, `crons:\n  stubborn:\n    spec: "* * * * *"\n    commands:\n      start: 'trap "echo got TERM" TERM; echo "env $MAGENTO_CLOUD_ENVIRONMENT"; touch /app/var/cron-was-here; while :; do sleep 0.1; done'\n    timeout: 1\n    shutdown_timeout: 1\n`);
+      const app = projectTemplate("x", [])[".magento.app.yaml"]!.replace(/crons:[\s\S]*$/, `crons:\n  stubborn:\n    spec: "* * * * *"\n    commands:\n      start: 'trap "echo got TERM" TERM; echo "env $MAGENTO_CLOUD_ENVIRONMENT"; touch /app/var/cron-was-here; while :; do sleep 0.1; done'\n    timeout: 1\n    shutdown_timeout: 1\noperations:\n  clear-cache:\n    role: contributor\n    commands:\n      start: echo "flushed $MAGENTO_CLOUD_ENVIRONMENT"\n  reindex:\n    commands:\n      start: echo reindexed\n`);
       await commitOn(id, "master", { ".magento.app.yaml": app }, "A cron that will not stop");
       const sync = await requestEnvironmentAction(db(), admin, id, "staging", { action: "sync", code: true, data: false, rebase: false });
       await worker.idle();
@@ -72,6 +72,23 @@ describeEachDatabase("Run now of a cron", ({ db, backend }) => {
       await db().insert(projectMembers).values({ projectId: id, userId: viewer.id, role: "viewer", productionRole: "viewer", stagingRole: "viewer", developmentRole: "viewer" });
       await expect(requestCronRun(db(), viewer, id, "staging", "stubborn")).rejects.toThrow(/needs the contributor role or above/);
       await expect(requestCronRun(db(), admin, id, "staging", "../../x")).rejects.toThrow(/has no cron/);
+
+      // Runtime operations: each member's role against the operation's role, on the server.
+      const contributor = await makeUser(db());
+      await db().insert(projectMembers).values({ projectId: id, userId: contributor.id, role: "viewer", productionRole: "viewer", stagingRole: "contributor", developmentRole: "contributor" });
+      await expect(requestOperationRun(db(), viewer, id, "staging", "clear-cache")).rejects.toThrow("The operation clear-cache needs the contributor role or above on Staging's environment type (its role in .magento.app.yaml); yours is viewer.");
+      await expect(requestOperationRun(db(), contributor, id, "staging", "reindex")).rejects.toThrow(/needs the admin role or above/);
+      await expect(requestOperationRun(db(), admin, id, "staging", "nope")).rejects.toThrow("Staging's deployed .magento.app.yaml has no operation “nope”.");
+      for (const [who, name, said] of [[contributor, "clear-cache", "flushed staging"], [admin, "reindex", "reindexed"]] as const) {
+        const run = await requestOperationRun(db(), who, id, "staging", name);
+        expect(run.description).toBe(`Operation ${name} on staging`);
+        await worker.idle();
+        const [ran] = await db().select().from(activities).where(eq(activities.id, run.id));
+        const ranLog = await logOf(run.id);
+        expect(ran!.result, ranLog).toBe("success");
+        expect(ranLog).toContain(said);
+        expect(ranLog).toMatch(new RegExp(`The operation ${name} ended successfully`));
+      }
     } finally {
       await worker.stop();
       for (const env of ["master", "staging"]) await getRuntimeDriver().stopEnvironment(id, env, "test over").catch(() => undefined);

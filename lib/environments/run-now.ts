@@ -1,0 +1,138 @@
+import "server-only";
+import type { Db } from "@/db/client";
+import type { Activity, Environment } from "@/db/schema";
+import { enqueueActivity, lockProject } from "@/lib/activities/queue";
+import type { HandlerContext, HandlerOutcome } from "@/lib/activities/activity-runner";
+import { notifyWorkers } from "@/lib/activities/wake";
+import { canSeeEnvironmentType, hasRole, type SessionUser } from "@/lib/auth/permissions";
+import { requireProjectAccess } from "@/lib/auth/project-access";
+import { DomainError } from "@/lib/errors";
+import { appLogTarget } from "@/lib/runtime/driver/app-log-target";
+import { getRuntimeDriver } from "@/lib/runtime/driver/get-driver";
+import type { LogSink } from "@/lib/runtime/log-sink";
+import { hookLimits, type HookResult } from "@/lib/runtime/run-hook";
+import { environmentActivityKinds } from "./activity-kinds";
+import { getEnvironmentByName, latestDeployment } from "./queries";
+
+/**
+ * Run now: one run of a cron of the environment's deployed application, as an `environment.cron`
+ * activity (queued behind what its environment runs, as every activity of it is). For members
+ * who may change the environment (contributor and above of its type), on an active environment
+ * that is not paused and whose deployment has the cron.
+ */
+export function requestCronRun(db: Db, user: SessionUser, projectId: string, environmentName: string, cron: string): Promise<Activity> {
+  return requestRun(db, user, projectId, environmentName, { kind: "cron", name: cron });
+}
+
+/**
+ * A runtime operation of the deployed application (`operations.<name>`), as an
+ * `environment.operation` activity, for members with at least the operation's `role` on the
+ * environment's type (admin unless it says), on an active environment that is not paused.
+ */
+export function requestOperationRun(db: Db, user: SessionUser, projectId: string, environmentName: string, operation: string): Promise<Activity> {
+  return requestRun(db, user, projectId, environmentName, { kind: "operation", name: operation });
+}
+
+async function requestRun(db: Db, user: SessionUser, projectId: string, environmentName: string, what: { kind: "cron" | "operation"; name: string }): Promise<Activity> {
+  const access = await requireProjectAccess(db, user, projectId);
+  const activity = await db.transaction(async (tx) => {
+    await lockProject(tx, projectId);
+    const env = await getEnvironmentByName(tx, projectId, environmentName);
+    if (!env || !canSeeEnvironmentType(access, env.type)) throw new DomainError("not_found", `There is no environment “${String(environmentName).slice(0, 40)}” in this project.`);
+    const role = access.environmentRoles[env.type];
+    if (what.kind === "cron" && !hasRole(role, "contributor")) throw new DomainError("forbidden", `Running a cron of ${env.title} needs the contributor role or above on its environment type; yours is ${role}.`);
+    if (env.status !== "active" && env.status !== "dirty") throw new DomainError("conflict", `${env.title} is not active: nothing of its application runs. Activate it first.`);
+    if (env.pausedAt) throw new DomainError("conflict", `${env.title} is paused: nothing of its application runs until Resume.`);
+    const deployment = await latestDeployment(tx, env.id);
+    const app = deployment?.config.app;
+    if (what.kind === "cron") {
+      if (!app || !Object.hasOwn(app.crons, what.name)) throw new DomainError("not_found", `${env.title}'s deployed .magento.app.yaml has no cron “${String(what.name).slice(0, 64)}”.`);
+    } else {
+      const operation = app && Object.hasOwn(app.operations, what.name) ? app.operations[what.name] : undefined;
+      if (!operation) throw new DomainError("not_found", `${env.title}'s deployed .magento.app.yaml has no operation “${String(what.name).slice(0, 64)}”.`);
+      if (!hasRole(role, operation.role)) throw new DomainError("forbidden", `The operation ${what.name} needs the ${operation.role} role or above on ${env.title}'s environment type (its role in .magento.app.yaml); yours is ${role}.`);
+    }
+    const base = { projectId, createdBy: user.id, environmentId: env.id, environmentName: env.name, occupies: [env.id], isProduction: env.type === "production" };
+    return what.kind === "cron"
+      ? enqueueActivity(environmentActivityKinds, tx, { ...base, type: "environment.cron", description: `Cron ${what.name} on ${env.name}`, parameters: { cron: what.name } })
+      : enqueueActivity(environmentActivityKinds, tx, { ...base, type: "environment.operation", description: `Operation ${what.name} on ${env.name}`, parameters: { operation: what.name } });
+  });
+  notifyWorkers();
+  return activity;
+}
+
+/** A LogSink whose lines also go to the environment's cron.log. */
+function alsoToCronLog(log: LogSink, environment: Pick<Environment, "projectId" | "name">): LogSink {
+  const cronLog = appLogTarget(environment.projectId, environment.name, "cron");
+  return {
+    line: (text, stream) => {
+      log.line(text, stream);
+      cronLog.line(text, stream === "stderr" ? "stderr" : "stdout");
+    },
+    setSection: (name) => log.setSection(name),
+    isBackedUp: () => log.isBackedUp(),
+    drained: () => log.drained(),
+  };
+}
+
+/**
+ * Runs one cron of the deployed application beside its running release (runInRelease): its
+ * output is the activity's log and cron.log; its `timeout` ends it (SIGTERM, then SIGKILL after
+ * its `shutdown_timeout`), as a cancel does.
+ */
+export async function runCron(ctx: HandlerContext, cron: string): Promise<HandlerOutcome> {
+  const deployment = await latestDeployment(ctx.db, ctx.environment.id);
+  const entry = deployment && Object.hasOwn(deployment.config.app.crons, cron) ? deployment.config.app.crons[cron] : undefined;
+  if (!entry) return { ok: false, message: `${ctx.environment.name}'s deployed .magento.app.yaml has no cron “${cron}” any more: nothing was run.` };
+  const command = entry.commands?.start ?? entry.cmd ?? "";
+  const log = alsoToCronLog(ctx.log, ctx.environment);
+  log.line(`Running cron ${cron} (${entry.spec}) on ${ctx.environment.name}: at most ${entry.timeout} s (timeout), then SIGTERM and ${entry.shutdown_timeout} s (shutdown_timeout) before SIGKILL.`);
+  const started = Date.now();
+  const outcome = await getRuntimeDriver().runInRelease(ctx.activity.projectId, ctx.environment.name, {
+    command,
+    name: `The cron ${cron}`,
+    log,
+    timeoutMs: entry.timeout * 1000,
+    stopGraceMs: entry.shutdown_timeout * 1000,
+    timeoutSetting: `timeout of crons.${cron}`,
+    signal: ctx.signal,
+  });
+  if (!outcome.ok) return { ok: false, message: outcome.message };
+  if (outcome.result.timedOut) return { ok: false, message: `The cron ${cron} ran longer than its timeout of ${entry.timeout} s and was stopped.` };
+  return outcomeOf(outcome.result, `The cron ${cron}`, started, log);
+}
+
+/**
+ * Runs one runtime operation of the deployed application beside its running release, as a deploy
+ * hook runs (HOOK_DEPLOY_TIMEOUT, then SIGTERM and 10 s before SIGKILL): its output is the activity's log.
+ */
+export async function runOperation(ctx: HandlerContext, name: string): Promise<HandlerOutcome> {
+  const deployment = await latestDeployment(ctx.db, ctx.environment.id);
+  const operation = deployment && Object.hasOwn(deployment.config.app.operations, name) ? deployment.config.app.operations[name] : undefined;
+  if (!operation) return { ok: false, message: `${ctx.environment.name}'s deployed .magento.app.yaml has no operation “${name}” any more: nothing was run.` };
+  const timeoutMs = hookLimits("deploy").timeoutMs;
+  ctx.log.line(`Running operation ${name} on ${ctx.environment.name} (role ${operation.role}).`);
+  const started = Date.now();
+  const outcome = await getRuntimeDriver().runInRelease(ctx.activity.projectId, ctx.environment.name, {
+    command: operation.commands.start,
+    name: `The operation ${name}`,
+    log: ctx.log,
+    timeoutMs,
+    stopGraceMs: 10_000,
+    timeoutSetting: "HOOK_DEPLOY_TIMEOUT",
+    signal: ctx.signal,
+  });
+  if (!outcome.ok) return { ok: false, message: outcome.message };
+  return outcomeOf(outcome.result, `The operation ${name}`, started, ctx.log);
+}
+
+/** What a run's result means for its activity, in a sentence. */
+function outcomeOf(r: HookResult, name: string, started: number, log: LogSink): HandlerOutcome {
+  const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  if (r.cancelled) return { ok: false, message: `${name} was cancelled after ${took}.`, cancelled: true };
+  if (r.timedOut) return { ok: false, message: `${name} ran longer than its time limit and was stopped.` };
+  if (r.refused) return { ok: false, message: r.refusal ?? `${name} was not run.` };
+  if (r.exitCode !== 0) return { ok: false, message: `${name} failed after ${took} (${r.signal ? `killed by ${r.signal}` : `exit code ${r.exitCode}`}).` };
+  log.line(`${name} ended successfully in ${took}.`);
+  return { ok: true };
+}
