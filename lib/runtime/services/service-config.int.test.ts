@@ -76,7 +76,14 @@ describe("hostile values as the engines read them", () => {
         const deadline = Date.now() + 5000;
         while (!fs.existsSync(socket) && Date.now() < deadline && server.exitCode === null) await new Promise((r) => setTimeout(r, 20));
         expect(fs.existsSync(socket), output).toBe(true);
-        const answer = await redisCommand(socket, ["CONFIG", "GET", "masterauth"], ["CONFIG", "GET", "maxmemory"]);
+        // The socket file is made when Redis binds it, a moment before it listens: refused until then.
+        let answer: string[] | null = null;
+        while (answer === null) {
+          answer = await redisCommand(socket, ["CONFIG", "GET", "masterauth"], ["CONFIG", "GET", "maxmemory"]).catch((err: NodeJS.ErrnoException) => {
+            if (err.code !== "ECONNREFUSED" || Date.now() > deadline) throw err;
+            return new Promise<null>((r) => setTimeout(() => r(null), 20));
+          });
+        }
         expect(answer, JSON.stringify(value)).toEqual(["masterauth", value, "maxmemory", "12345"]);
       } finally {
         server.kill("SIGKILL");
