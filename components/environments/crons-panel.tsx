@@ -1,5 +1,6 @@
 import type { CronView } from "@/lib/crons/cron-view";
 import { RunNowForm } from "./run-now-form";
+import { SidePanel } from "./side-panel";
 
 /** "12:05 UTC, Dec 6" in the app's time zone (UTC when it names none). */
 function when(iso: string, timezone: string | undefined): string {
@@ -17,10 +18,7 @@ function when(iso: string, timezone: string | undefined): string {
 export function CronsPanel({ projectId, environment, crons, timezone, runReason }: { projectId: string; environment: string; crons: CronView[]; timezone: string | undefined; runReason?: string }) {
   if (crons.length === 0) return null;
   return (
-    <section aria-labelledby="env-crons" className="rounded-lg border border-border bg-surface p-4 text-sm">
-      <h2 id="env-crons" className="mb-2 font-semibold">
-        Crons
-      </h2>
+    <SidePanel id="env-crons" title="Crons">
       <ul className="space-y-2 text-xs">
         {crons.map((c) => (
           <li key={c.name} data-testid={`cron-${c.name}`} className="[overflow-wrap:anywhere]">
@@ -38,7 +36,7 @@ export function CronsPanel({ projectId, environment, crons, timezone, runReason 
         ))}
       </ul>
       <p className="mt-3 text-xs text-muted">This console does not run crons on their schedule yet: each is shown with when it would run, and Run now runs it once, as an activity with its log (and cron.log).</p>
-    </section>
+    </SidePanel>
   );
 }
 
@@ -50,10 +48,7 @@ export function CronsPanel({ projectId, environment, crons, timezone, runReason 
 export function OperationsPanel({ projectId, environment, operations, runReason }: { projectId: string; environment: string; operations: { name: string; command: string; role: string }[]; runReason?: string }) {
   if (operations.length === 0) return null;
   return (
-    <section aria-labelledby="env-operations" className="rounded-lg border border-border bg-surface p-4 text-sm">
-      <h2 id="env-operations" className="mb-2 font-semibold">
-        Runtime operations
-      </h2>
+    <SidePanel id="env-operations" title="Runtime operations">
       <ul className="space-y-2 text-xs">
         {operations.map((o) => (
           <li key={o.name} data-testid={`operation-${o.name}`} className="[overflow-wrap:anywhere]">
@@ -65,6 +60,6 @@ export function OperationsPanel({ projectId, environment, operations, runReason 
           </li>
         ))}
       </ul>
-    </section>
+    </SidePanel>
   );
 }

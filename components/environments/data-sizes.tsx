@@ -1,27 +1,15 @@
 import Link from "next/link";
-import type { ReactNode } from "react";
 import { formatBytes } from "@/lib/format-bytes";
 import type { ProjectConfig } from "@/lib/config/parse-config";
 import { volumeSpecs, volumeSizes } from "@/lib/runtime/volumes";
 import { getServiceLines } from "@/lib/topology/get-service-lines";
 import { diskUsedText, type ServiceLine } from "@/lib/topology/service-state";
 import { logHref, TONE_DOT, TONE_TEXT } from "./site-status";
-
-/** One box of the environment page's side column, named by its heading. */
-function Panel({ id, title, children }: { id: string; title: string; children: ReactNode }) {
-  return (
-    <section aria-labelledby={id} className="rounded-lg border border-border bg-surface p-4 text-sm">
-      <h2 id={id} className="mb-2 font-semibold">
-        {title}
-      </h2>
-      {children}
-    </section>
-  );
-}
+import { SidePanel } from "./side-panel";
 
 function DataTable({ rows }: { rows: { name: string; kind: string; relPath: string; size: string }[] }) {
   return (
-    <Panel id="env-data" title="Data">
+    <SidePanel id="env-data" title="Data">
       <table className="w-full text-xs">
         <thead className="text-left text-muted">
           <tr>
@@ -40,7 +28,7 @@ function DataTable({ rows }: { rows: { name: string; kind: string; relPath: stri
           ))}
         </tbody>
       </table>
-    </Panel>
+    </SidePanel>
   );
 }
 
@@ -52,7 +40,7 @@ function ServiceList({ projectId, environment, config, lines, used }: { projectI
   const services = Object.entries(lines).filter((e): e is [string, ServiceLine] => e[1] !== null);
   if (services.length === 0) return null;
   return (
-    <Panel id="env-services" title="Services">
+    <SidePanel id="env-services" title="Services">
       <ul className="space-y-2 text-xs">
         {services.map(([id, line]) => {
           const bytes = used.get(id);
@@ -84,7 +72,7 @@ function ServiceList({ projectId, environment, config, lines, used }: { projectI
           );
         })}
       </ul>
-    </Panel>
+    </SidePanel>
   );
 }
 

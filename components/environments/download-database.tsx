@@ -1,3 +1,4 @@
+import { SidePanel } from "./side-panel";
 import { buttonClass } from "@/components/ui/button";
 import { DisabledButton } from "@/components/ui/disabled-button";
 import type { DatabaseDownloadLink } from "@/lib/environments/database-download";
@@ -10,10 +11,7 @@ import type { DatabaseDownloadLink } from "@/lib/environments/database-download"
 export function DownloadDatabase({ links }: { links: DatabaseDownloadLink[] }) {
   if (links.length === 0) return null;
   return (
-    <section aria-labelledby="env-databases" className="rounded-lg border border-border bg-surface p-4 text-sm">
-      <h2 id="env-databases" className="mb-1 font-semibold">
-        Download database
-      </h2>
+    <SidePanel id="env-databases" title="Download database">
       <p className="mb-3 text-xs text-muted">A dump of the running database (one transaction&apos;s view: the site keeps serving while it is made).</p>
       <ul className="space-y-3">
         {links.map((l) => (
@@ -37,6 +35,6 @@ export function DownloadDatabase({ links }: { links: DatabaseDownloadLink[] }) {
           </li>
         ))}
       </ul>
-    </section>
+    </SidePanel>
   );
 }

@@ -74,6 +74,15 @@ describeEachDatabase("Run now of a cron", ({ db }) => {
       await db().insert(projectMembers).values({ projectId: id, userId: viewer.id, role: "viewer", productionRole: "viewer", stagingRole: "viewer", developmentRole: "viewer" });
       await expect(requestCronRun(db(), viewer, id, "staging", "stubborn")).rejects.toThrow(/needs the contributor role or above/);
       await expect(requestCronRun(db(), admin, id, "staging", "../../x")).rejects.toThrow(/has no cron/);
+      // Hostile names: 10 MB, a control character; the sentence quotes at most 64 characters of it.
+      for (const name of ["x".repeat(10 * 1024 * 1024), "cronrun\u0000", "cron\nrun"]) {
+        const refused = await requestCronRun(db(), admin, id, "staging", name).then(() => null, (e: Error) => e);
+        expect(refused?.message).toMatch(/has no cron/);
+        expect(refused!.message.length).toBeLessThan(200);
+      }
+      // A member of no project of these: as if the project did not exist.
+      const stranger = await makeUser(db());
+      await expect(requestCronRun(db(), stranger, id, "staging", "stubborn")).rejects.toThrow("This project does not exist or you do not have access to it.");
 
       // Runtime operations: each member's role against the operation's role, on the server.
       const contributor = await makeUser(db());

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "@/db/client";
-import type { Activity, Environment } from "@/db/schema";
+import type { Activity } from "@/db/schema";
 import { enqueueActivity, lockProject } from "@/lib/activities/queue";
 import type { HandlerContext, HandlerOutcome } from "@/lib/activities/activity-runner";
 import { notifyWorkers } from "@/lib/activities/wake";
@@ -8,6 +8,7 @@ import { canSeeEnvironmentType, hasRole, type SessionUser } from "@/lib/auth/per
 import { requireProjectAccess } from "@/lib/auth/project-access";
 import { DomainError } from "@/lib/errors";
 import { appLogTarget } from "@/lib/runtime/driver/app-log-target";
+import { logTo } from "@/lib/runtime/deploy";
 import { getRuntimeDriver } from "@/lib/runtime/driver/get-driver";
 import type { LogSink } from "@/lib/runtime/log-sink";
 import { hookLimits, type HookResult } from "@/lib/runtime/run-hook";
@@ -61,20 +62,6 @@ async function requestRun(db: Db, user: SessionUser, projectId: string, environm
   return activity;
 }
 
-/** A LogSink whose lines also go to the environment's cron.log. */
-function alsoToCronLog(log: LogSink, environment: Pick<Environment, "projectId" | "name">): LogSink {
-  const cronLog = appLogTarget(environment.projectId, environment.name, "cron");
-  return {
-    line: (text, stream) => {
-      log.line(text, stream);
-      cronLog.line(text, stream === "stderr" ? "stderr" : "stdout");
-    },
-    setSection: (name) => log.setSection(name),
-    isBackedUp: () => log.isBackedUp(),
-    drained: () => log.drained(),
-  };
-}
-
 /**
  * Runs one cron of the deployed application beside its running release (runInRelease): its
  * output is the activity's log and cron.log; its `timeout` ends it (SIGTERM, then SIGKILL after
@@ -85,7 +72,8 @@ export async function runCron(ctx: HandlerContext, cron: string): Promise<Handle
   const entry = deployment && Object.hasOwn(deployment.config.app.crons, cron) ? deployment.config.app.crons[cron] : undefined;
   if (!entry) return { ok: false, message: `${ctx.environment.name}'s deployed .magento.app.yaml has no cron “${cron}” any more: nothing was run.` };
   const command = entry.commands?.start ?? entry.cmd ?? "";
-  const log = alsoToCronLog(ctx.log, ctx.environment);
+  // Its lines also go to the environment's cron.log (Logs tab).
+  const log = logTo(appLogTarget(ctx.activity.projectId, ctx.environment.name, "cron"), ctx.log);
   log.line(`Running cron ${cron} (${entry.spec}) on ${ctx.environment.name}: at most ${entry.timeout} s (timeout), then SIGTERM and ${entry.shutdown_timeout} s (shutdown_timeout) before SIGKILL.`);
   const started = Date.now();
   const outcome = await getRuntimeDriver().runInRelease(ctx.activity.projectId, ctx.environment.name, {
@@ -98,8 +86,7 @@ export async function runCron(ctx: HandlerContext, cron: string): Promise<Handle
     signal: ctx.signal,
   });
   if (!outcome.ok) return { ok: false, message: outcome.message };
-  if (outcome.result.timedOut) return { ok: false, message: `The cron ${cron} ran longer than its timeout of ${entry.timeout} s and was stopped.` };
-  return outcomeOf(outcome.result, `The cron ${cron}`, started, log);
+  return outcomeOf(outcome.result, `The cron ${cron}`, `its timeout of ${entry.timeout} s`, started, log);
 }
 
 /**
@@ -123,14 +110,14 @@ export async function runOperation(ctx: HandlerContext, name: string): Promise<H
     signal: ctx.signal,
   });
   if (!outcome.ok) return { ok: false, message: outcome.message };
-  return outcomeOf(outcome.result, `The operation ${name}`, started, ctx.log);
+  return outcomeOf(outcome.result, `The operation ${name}`, `its limit of ${timeoutMs / 1000} s (HOOK_DEPLOY_TIMEOUT)`, started, ctx.log);
 }
 
 /** What a run's result means for its activity, in a sentence. */
-function outcomeOf(r: HookResult, name: string, started: number, log: LogSink): HandlerOutcome {
+function outcomeOf(r: HookResult, name: string, limit: string, started: number, log: LogSink): HandlerOutcome {
   const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
   if (r.cancelled) return { ok: false, message: `${name} was cancelled after ${took}.`, cancelled: true };
-  if (r.timedOut) return { ok: false, message: `${name} ran longer than its time limit and was stopped.` };
+  if (r.timedOut) return { ok: false, message: `${name} ran longer than ${limit} and was stopped.` };
   if (r.refused) return { ok: false, message: r.refusal ?? `${name} was not run.` };
   if (r.exitCode !== 0) return { ok: false, message: `${name} failed after ${took} (${r.signal ? `killed by ${r.signal}` : `exit code ${r.exitCode}`}).` };
   log.line(`${name} ended successfully in ${took}.`);

@@ -5,6 +5,7 @@ import { getRuntimeDriver } from "./driver/get-driver";
 import type { ServiceStatus } from "./driver/runtime-driver";
 import type { LogSink } from "./log-sink";
 import { serviceKindOf } from "./services/service-engines";
+import { copiesRunning } from "./services/service-copy";
 import { environmentServiceCredentials } from "./services/stored-credentials";
 import { copyVolumes, serviceDataDir, type CopyResult } from "./volumes";
 
@@ -46,12 +47,12 @@ export async function copyEnvironmentData(db: Db, projectId: string, from: strin
   }
   const running = runningDataServices(projectId, from);
   // A running RabbitMQ is not copied (no dump; its files under a running broker are no consistent state): the target's starts empty.
-  const isBroker = (s: ServiceStatus) => {
+  const notCopied = (s: ServiceStatus) => {
     const kind = serviceKindOf(s.type);
-    return kind.runnable && kind.engine === "rabbitmq";
+    return kind.runnable && !copiesRunning(kind.engine);
   };
-  const live = running.filter((s) => !isBroker(s));
-  for (const s of running.filter(isBroker)) log.line(`${s.serviceId} (${s.runs}) runs on ${from}: its queues and messages are not copied while it runs, so ${to.name}'s starts empty (Pause ${from} first to copy them as files).`);
+  const live = running.filter((s) => !notCopied(s));
+  for (const s of running.filter(notCopied)) log.line(`${s.serviceId} (${s.runs}) runs on ${from}: its queues and messages are not copied while it runs, so ${to.name}'s starts empty (Pause ${from} first to copy them as files).`);
   const atRest = new Set<string>();
   const result = await copyVolumes(projectId, from, to.name, {
     empty: running.map((s) => `services/${s.serviceId}`),

@@ -111,7 +111,7 @@ export async function setPaused(projectId: string, environmentName: string, paus
  * to `also` alone: a deploy hook's output reaches deploy.log, a running release's SMTP endpoint
  * writes app.log.
  */
-function logTo(also: { line(text: string, stream?: "stdout" | "stderr"): void }, log?: LogSink): LogSink {
+export function logTo(also: { line(text: string, stream?: "stdout" | "stderr"): void }, log?: LogSink): LogSink {
   return {
     line: (text, stream) => {
       log?.line(text, stream);
@@ -442,7 +442,7 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
   // Deploy hooks see the build read-only, and their environment's own mounts writable.
   // (and their services' socket folders read-only at /run/services/<id>, as the application does).
   // A RabbitMQ is reached on 127.0.0.1:5672 in the hook's sandbox too (sandbox-forwarder.ts).
-  const forwards = amqpForwards(services.specs.map((s) => ({ serviceId: s.serviceId, type: s.service.type }))).map(({ port, socket }) => ({ port, socket }));
+  const forwards = amqpForwards(services.specs.map((s) => ({ serviceId: s.serviceId, type: s.service.type })));
   const sandbox = { appDir: target, appWritable: false, binds, roBinds: driver.serviceSocketBinds(ctx.projectId, ctx.environment.name, serviceIds), network: false, smtpSocket: mail.socketPath, forwards };
   for (const [hook, section, script] of steps) {
     log.setSection(section);

@@ -95,7 +95,7 @@ export const localDriver: RuntimeDriver = {
     // on 127.0.0.1:5672 for each RabbitMQ (its relationship's port), leading to its socket.
     const mail = services?.openMail ? await services.openMail() : null;
     const forwards = [...(mail?.socketPath ? [SMTP_FORWARD] : []), ...amqpForwards((spec.services ?? []).map((s) => ({ serviceId: s.serviceId, type: s.service.type })))];
-    const forwarder = forwarderScript(forwards.map(({ port, socket }) => ({ port, socket })));
+    const forwarder = forwarderScript(forwards);
     const binds = [...spec.binds, { source: releaseSocketDir(dir), dest: SANDBOX_SOCKETS }];
     // Its services' socket folders, read-only at /run/services/<id> (MAGENTO_CLOUD_RELATIONSHIPS names the sockets there).
     const serviceBinds = localServiceSocketBinds(spec.projectId, spec.environmentName, (spec.services ?? []).map((s) => s.serviceId));
@@ -207,7 +207,7 @@ export const localDriver: RuntimeDriver = {
       roBinds: localServiceSocketBinds(projectId, environmentName, services.map((s) => s.serviceId)),
       network: false,
       smtpSocket: release.mail?.socketPath ?? null,
-      forwards: amqpForwards(services).map(({ port, socket }) => ({ port, socket })),
+      forwards: amqpForwards(services),
     };
     const result = await runHook({
       script: run.command,

@@ -114,6 +114,7 @@ const longString = (b: Buffer) => {
 
 function probeRabbitmq(socketPath: string, user: string, password: string): Promise<Readiness> {
   let offset = 0;
+  let loggedIn = false;
   return exchange(
     socketPath,
     (s) => s.write(Buffer.from("AMQP\x00\x00\x09\x01", "latin1")),
@@ -135,9 +136,11 @@ function probeRabbitmq(socketPath: string, user: string, password: string): Prom
           const properties = longString(Buffer.concat([shortString("capabilities"), Buffer.from("F", "latin1"), longString(capabilities)]));
           const args = Buffer.concat([properties, shortString("PLAIN"), longString(Buffer.from(`\0${user}\0${password}`)), shortString("en_US")]);
           s.write(amqpMethod(10, 11, args));
+          loggedIn = true;
           continue;
         }
-        if (method === "10.30") return { ready: true }; // Connection.Tune: logged in
+        // Connection.Tune, after our login only: the broker accepted it.
+        if (method === "10.30") return loggedIn ? { ready: true } : { ready: false, detail: "Connection.Tune before any login" };
         if (method === "10.50") {
           // Connection.Close: reply code, reply text.
           const text = payload.length > 7 ? payload.subarray(7, 7 + payload[6]!).toString("utf8") : "";
