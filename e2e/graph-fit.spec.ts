@@ -23,7 +23,11 @@ test("the hierarchy graph (the Global master, new branches and the \"N inactive\
     await page.setViewportSize({ width, height: 900 });
     await page.goto(`/projects/${projectId}`);
     const toggle = page.getByRole("button", { name: "Hierarchy graph" });
-    if ((await toggle.getAttribute("aria-pressed")) !== "true") await toggle.click();
+    // A press before the page is hydrated does nothing: press until the toggle says it is on.
+    await expect(async () => {
+      if ((await toggle.getAttribute("aria-pressed")) !== "true") await toggle.click();
+      await expect(toggle).toHaveAttribute("aria-pressed", "true", { timeout: 1_000 });
+    }).toPass({ timeout: 20_000 });
     const graph = page.getByRole("figure", { name: "Environment hierarchy graph" });
     // Only nodes in view are drawn: all of them drawn means all of them in view.
     await expect(graph.locator(".react-flow__node")).toHaveCount(expected);
