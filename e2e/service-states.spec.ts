@@ -13,6 +13,8 @@ import { newDeployedProject } from "./support/pages";
  */
 const SHOTS = path.join("test-results", "service-states");
 
+test.use({ templateServices: "mysql,redis,opensearch,rabbitmq" });
+
 async function shoot(page: Page, name: string) {
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.evaluate(() => window.scrollTo(0, 0)); // (a full page taken further down draws the sticky header midway)

@@ -37,7 +37,7 @@ test("the topology shows the app and its services; a changed services.yaml says 
   await page.getByRole("link", { name: /^Topology: router/ }).click();
   const graph = page.getByRole("figure", { name: "Topology graph" });
   await expect(graph.getByTestId("graph-node-app")).toContainText("mymagento");
-  for (const service of ["mysql", "redis", "opensearch", "rabbitmq"]) await expect(graph.getByTestId(`graph-node-service:${service}`)).toContainText(service);
+  for (const service of ["mysql", "redis", "opensearch"]) await expect(graph.getByTestId(`graph-node-service:${service}`)).toContainText(service);
   await expect(graph.getByTestId("graph-edge-app->service:mysql:database")).toBeVisible(); // labelled with the relationship
   await expect(graph.getByText("Fastly")).toHaveCount(0); // Integration runs without Fastly
   await graph.getByTestId("graph-node-app").click();

@@ -6,7 +6,7 @@ import { test as base } from "./test";
 
 export { expect } from "./test";
 
-/** A server whose new projects start from the whole template: each deployed environment runs MariaDB, Redis and RabbitMQ. */
+/** A server whose new projects start from the template's services: each deployed environment runs MariaDB and Redis (and RabbitMQ where a spec asks). */
 export interface ServicesServer {
   url: string;
   /** Its environment router's port. */
@@ -19,13 +19,16 @@ export interface ServicesServer {
 /**
  * `test` for the specs about running services (the shared server's projects run none, see
  * SHARED_SERVER_ENV): `servicesServer` is started the first time a worker asks for it, with
- * the shared server's settings and the template's four services, and stopped when the worker ends.
+ * the shared server's settings and the template's services (`templateServices`: MariaDB, Redis and
+ * OpenSearch unless a spec adds RabbitMQ with `test.use`, which takes a worker of its own: RabbitMQ
+ * takes 5 s to start in each deploy), and stopped when the worker ends.
  */
-export const test = base.extend<object, { servicesServer: ServicesServer }>({
+export const test = base.extend<object, { servicesServer: ServicesServer; templateServices: string }>({
+  templateServices: ["mysql,redis,opensearch", { scope: "worker", option: true }],
   servicesServer: [
-    async ({ browser }, use) => {
+    async ({ browser, templateServices }, use) => {
       const { PROJECT_TEMPLATE_SERVICES: _shared, ...env } = SHARED_SERVER_ENV;
-      const server = await startServer({ env: { ...env, SEED_DEMO: "0", PROJECT_TEMPLATE_SERVICES: "mysql,redis,opensearch,rabbitmq" } });
+      const server = await startServer({ env: { ...env, SEED_DEMO: "0", PROJECT_TEMPLATE_SERVICES: templateServices } });
       let adminState: ServicesServer["adminState"];
       try {
         const context = await browser.newContext({ baseURL: server.url });
