@@ -267,6 +267,11 @@ export const environments = pgTable(
     restrictRobots: boolean().notNull().default(true),
     /** Paused: the router answers 503 until Resume, a push or a redeploy. */
     pausedAt: timestamp({ withTimezone: true, mode: "date" }),
+    /** Pause crons: the scheduler starts none of its crons until Resume crons (Run now still works). */
+    cronsPausedAt: timestamp({ withTimezone: true, mode: "date" }),
+    cronsPausedBy: text().references(() => users.id, { onDelete: "set null" }),
+    /** When its crons last became runnable again (Resume crons, Resume): times before it are not counted missed. */
+    cronsSince: timestamp({ withTimezone: true, mode: "date" }),
     /** Outgoing e-mail: kept in the Mailbox when on; refused with an SMTP error when off. */
     outgoingEmail: boolean().notNull().default(false),
     /** Production only: an SMTP server kept messages are also forwarded to (the password sealed like a sensitive variable). */
@@ -378,6 +383,59 @@ export const deployments = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index().on(t.environmentId, t.createdAt), index().on(t.activityId)],
+);
+
+/**
+ * Each time a cron of an environment was due, once (the unique key: two schedulers cannot both
+ * start it): started (its activity), skipped (the previous run still ran or waited) or missed
+ * (the scheduler was not running: one row for a run of them, `missedCount` long, up to
+ * `lastScheduledFor`). Run now adds no row here; its activity is the record.
+ */
+export const cronRuns = pgTable(
+  "cron_runs",
+  {
+    id: text()
+      .primaryKey()
+      .$defaultFn(() => crypto.randomUUID()),
+    environmentId: text()
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    cron: text().notNull(),
+    scheduledFor: timestamp({ withTimezone: true, mode: "date" }).notNull(),
+    /** A missed row's last time (null: one time). */
+    lastScheduledFor: timestamp({ withTimezone: true, mode: "date" }),
+    outcome: text().$type<"started" | "skipped" | "missed">().notNull(),
+    missedCount: integer().notNull().default(1),
+    /** Why it was skipped or missed, in a sentence. */
+    reason: text(),
+    activityId: text().references(() => activities.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex().on(t.environmentId, t.cron, t.scheduledFor), index().on(t.environmentId, t.createdAt)],
+);
+
+/**
+ * Where each cron of an environment stands, for the console to show without reading its history:
+ * its last run (scheduled or Run now), how many failed in a row, and the last miss or skip since
+ * it last succeeded.
+ */
+export const cronStates = pgTable(
+  "cron_states",
+  {
+    environmentId: text()
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    cron: text().notNull(),
+    lastActivityId: text().references(() => activities.id, { onDelete: "set null" }),
+    lastResult: text().$type<"success" | "failure">(),
+    lastStartedAt: timestamp({ withTimezone: true, mode: "date" }),
+    lastDurationMs: integer(),
+    failuresInRow: integer().notNull().default(0),
+    /** The last time it was missed or skipped since it last succeeded (null: none). */
+    missedAt: timestamp({ withTimezone: true, mode: "date" }),
+    missedReason: text(),
+  },
+  (t) => [primaryKey({ columns: [t.environmentId, t.cron] })],
 );
 
 export const snapshotStateEnum = pgEnum("snapshot_state", ["in_progress", "complete", "failed"]);

@@ -4,6 +4,7 @@ import "server-only";
  * domains, and the engine's entry points bound to it. Callers start workers, settle and
  * cancel through here; the engine (lib/activities) itself knows no domain.
  */
+import { startCronScheduler } from "@/lib/crons/scheduler";
 import type { Db } from "@/db/client";
 import type { Activity, Environment } from "@/db/schema";
 import type { ActivityRegistry, ActivityRunners } from "@/lib/activities/activity-runner";
@@ -32,15 +33,19 @@ async function projectSecrets(db: Db, projectId: string): Promise<string[]> {
 
 export const ACTIVITY_REGISTRY: ActivityRegistry = { kinds: ACTIVITY_KINDS, runners: ACTIVITY_RUNNERS, secrets: projectSecrets };
 
-/** A worker for every kind, with the domains' scheduled upkeep (expired snapshots pruned, idle environments paused). */
-export function startActivityWorker(db: Db, options: Omit<WorkerOptions, "registry" | "upkeep"> = {}): Worker {
+/**
+ * A worker for every kind, with the domains' scheduled upkeep (expired snapshots pruned, idle
+ * environments paused); with `crons`, also the scheduler that starts crons on time (the server's
+ * and `npm run worker`'s, unless CRON_SCHEDULER=0; several schedulers never start one time twice).
+ */
+export function startActivityWorker(db: Db, { crons = false, ...options }: Omit<WorkerOptions, "registry" | "upkeep" | "schedule"> & { crons?: boolean } = {}): Worker {
   const upkeep = async () => {
     const n = await pruneExpiredSnapshots(db);
     if (n > 0) console.log(`[worker] deleted ${n} expired snapshot(s)`);
     const paused = await pauseIdleEnvironments(db);
     if (paused > 0) console.log(`[worker] paused ${paused} environment(s) not deployed for their project's idle period`);
   };
-  return startWorker(db, { ...options, registry: ACTIVITY_REGISTRY, upkeep });
+  return startWorker(db, { ...options, registry: ACTIVITY_REGISTRY, upkeep, schedule: crons ? startCronScheduler : undefined });
 }
 
 /** After a dead worker: what the activity's kind left half-made is removed. */

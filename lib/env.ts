@@ -57,6 +57,8 @@ const schema = z.object({
     .string()
     .optional()
     .transform((v) => !(v !== undefined && ["0", "false", "no", "off"].includes(v.trim().toLowerCase()))),
+  /** CRON_SCHEDULER=0: this process's worker starts no crons on their schedule (Run now still works; another worker may schedule them). */
+  CRON_SCHEDULER: flag(true),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   /**
    * Hooks run in a bubblewrap sandbox. `auto` (default): sandboxed when bubblewrap works on

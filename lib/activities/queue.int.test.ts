@@ -110,6 +110,8 @@ describeEachDatabase("one way to enqueue", ({ db }) => {
       "environment.redeploy": {},
       "environment.cron": { cron: "cronrun" },
       "environment.operation": { operation: "clear-cache" },
+      "environment.crons.pause": {},
+      "environment.crons.resume": {},
       "environment.push": { before: sha, after: sha },
       "environment.backup": { snapshotId, replaces: null },
       "environment.restore": { snapshotId },

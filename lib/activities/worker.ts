@@ -53,6 +53,8 @@ export interface WorkerOptions {
    * (only those: the dashboard with RUN_WORKER=0). See RUNTIME_QUEUE.
    */
   queues?: "all" | "general" | "runtime";
+  /** Starts the scheduler of crons beside the dispatcher (stopped with the worker). */
+  schedule?: (db: Db) => { stop(): Promise<void> };
   /** Scheduled upkeep the domains need (pruning expired snapshots), run by one worker at a time. */
   upkeep?: () => Promise<void>;
   concurrency?: number;
@@ -105,6 +107,7 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
   const bossReady = startJobQueue(db);
   const workIds: string[] = [];
   let pruneWorkId: string | null = null;
+  let scheduler: { stop(): Promise<void> } | null = null;
 
   async function runActivity(activity: Activity) {
     const log = new ActivityLog(db, activity.id, await lastLogSeq(db, activity.id), env().LOG_REDACT_VALUES);
@@ -249,6 +252,7 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
       return;
     }
     await recover(boss).catch((err) => console.error("[worker] recovery failed:", err));
+    if (options.schedule && !stopped) scheduler = options.schedule(db);
     while (!stopped) {
       woken = false;
       if (Date.now() - lastRecovery > RECOVERY_EVERY_MS) await recover(boss).catch((err) => console.error("[worker] recovery failed:", err));
@@ -284,6 +288,7 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
       wakeUp?.();
       activityEvents.off("wake", onWake);
       await loop;
+      await scheduler?.stop();
       const boss = await bossReady.catch(() => null);
       if (boss) for (const w of [...workIds, ...(pruneWorkId ? [pruneWorkId] : [])]) await boss.offWork({ id: w });
       await Promise.all(running);

@@ -177,14 +177,14 @@ export const environmentActivityRunners: ActivityRunners<EnvironmentActivityKind
       return { ok: true };
     },
   },
-  "environment.cron": { run: (ctx, { cron }) => runCron(ctx, cron) },
+  "environment.cron": { run: (ctx, { cron, scheduledFor }) => runCron(ctx, cron, scheduledFor) },
   "environment.operation": { run: (ctx, { operation }) => runOperation(ctx, operation) },
 
   "environment.resume": {
     async run(ctx) {
       const resumed = await setPaused(ctx.activity.projectId, ctx.environment.name, false, ctx.log, ctx.db);
       if (!resumed.ok) return resumed;
-      await ctx.db.update(environments).set({ pausedAt: null, updatedAt: new Date() }).where(eq(environments.id, ctx.environment.id));
+      await ctx.db.update(environments).set({ pausedAt: null, cronsSince: new Date(), updatedAt: new Date() }).where(eq(environments.id, ctx.environment.id));
       ctx.log.line(`${ctx.environment.name} is serving its site again.`);
       return { ok: true };
     },

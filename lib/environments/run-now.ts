@@ -1,7 +1,8 @@
 import "server-only";
 import type { Db } from "@/db/client";
-import type { Activity } from "@/db/schema";
-import { enqueueActivity, lockProject } from "@/lib/activities/queue";
+import { eq } from "drizzle-orm";
+import { environments, type Activity } from "@/db/schema";
+import { enqueueActivity, lockProject, recordDoneActivity } from "@/lib/activities/queue";
 import type { HandlerContext, HandlerOutcome } from "@/lib/activities/activity-runner";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { canSeeEnvironmentType, hasRole, type SessionUser } from "@/lib/auth/permissions";
@@ -12,6 +13,7 @@ import { logTo } from "@/lib/runtime/deploy";
 import { getRuntimeDriver } from "@/lib/runtime/driver/get-driver";
 import type { LogSink } from "@/lib/runtime/log-sink";
 import { hookLimits, type HookResult } from "@/lib/runtime/run-hook";
+import { recordCronResult } from "@/lib/crons/scheduler";
 import { environmentActivityKinds } from "./activity-kinds";
 import { getEnvironmentByName, latestDeployment } from "./queries";
 
@@ -63,19 +65,65 @@ async function requestRun(db: Db, user: SessionUser, projectId: string, environm
 }
 
 /**
+ * Pause crons / Resume crons of an environment (contributor and above of its type): the scheduler
+ * starts none of its crons while paused (a running one goes on; Run now still works). Recorded as
+ * a done activity with a line saying what changed; times that pass while paused are not "missed".
+ */
+export async function setCronsPaused(db: Db, user: SessionUser, projectId: string, environmentName: string, paused: boolean): Promise<Activity> {
+  const access = await requireProjectAccess(db, user, projectId);
+  const activity = await db.transaction(async (tx) => {
+    await lockProject(tx, projectId);
+    const env = await getEnvironmentByName(tx, projectId, environmentName);
+    if (!env || !canSeeEnvironmentType(access, env.type)) throw new DomainError("not_found", `There is no environment “${String(environmentName).slice(0, 40)}” in this project.`);
+    const role = access.environmentRoles[env.type];
+    if (!hasRole(role, "contributor")) throw new DomainError("forbidden", `Pausing or resuming the crons of ${env.title} needs the contributor role or above on its environment type; yours is ${role}.`);
+    if (paused === !!env.cronsPausedAt) throw new DomainError("conflict", `${env.title}'s crons are already ${paused ? "paused" : "running on their schedule"}.`);
+    const now = new Date();
+    await tx
+      .update(environments)
+      .set(paused ? { cronsPausedAt: now, cronsPausedBy: user.id } : { cronsPausedAt: null, cronsPausedBy: null, cronsSince: now })
+      .where(eq(environments.id, env.id));
+    return recordDoneActivity(
+      environmentActivityKinds,
+      tx,
+      {
+        projectId,
+        createdBy: user.id,
+        environmentId: env.id,
+        environmentName: env.name,
+        type: paused ? "environment.crons.pause" : "environment.crons.resume",
+        description: `${paused ? "Paused" : "Resumed"} the crons of ${env.name}`,
+        parameters: {},
+      },
+      paused
+        ? `The crons of ${env.name} are paused: none starts on its schedule until Resume crons (a running one goes on; Run now still works).`
+        : `The crons of ${env.name} run on their schedule again, from now on (the times that passed while paused are not run).`,
+    );
+  });
+  return activity;
+}
+
+/**
  * Runs one cron of the deployed application beside its running release (runInRelease): its
  * output is the activity's log and cron.log; its `timeout` ends it (SIGTERM, then SIGKILL after
  * its `shutdown_timeout`), as a cancel does.
  */
-export async function runCron(ctx: HandlerContext, cron: string): Promise<HandlerOutcome> {
+export async function runCron(ctx: HandlerContext, cron: string, scheduledFor?: string): Promise<HandlerOutcome> {
   const deployment = await latestDeployment(ctx.db, ctx.environment.id);
   const entry = deployment && Object.hasOwn(deployment.config.app.crons, cron) ? deployment.config.app.crons[cron] : undefined;
   if (!entry) return { ok: false, message: `${ctx.environment.name}'s deployed .magento.app.yaml has no cron “${cron}” any more: nothing was run.` };
+  // A Pause (or Deactivate) that came first: nothing of the application runs, so neither does this.
+  if (ctx.environment.pausedAt || (ctx.environment.status !== "active" && ctx.environment.status !== "dirty")) {
+    ctx.log.line(`${ctx.environment.name} was ${ctx.environment.pausedAt ? "paused" : "deactivated"} before this run could start: the cron ${cron} was not run.`);
+    return { ok: true };
+  }
   const command = entry.commands?.start ?? entry.cmd ?? "";
   // Its lines also go to the environment's cron.log (Logs tab).
   const log = logTo(appLogTarget(ctx.activity.projectId, ctx.environment.name, "cron"), ctx.log);
+  const startedAt = new Date();
+  if (scheduledFor) log.line(`Scheduled for ${scheduledFor.slice(0, 19).replace("T", " ")} UTC; started ${((startedAt.getTime() - Date.parse(scheduledFor)) / 1000).toFixed(1)} s after.`);
   log.line(`Running cron ${cron} (${entry.spec}) on ${ctx.environment.name}: at most ${entry.timeout} s (timeout), then SIGTERM and ${entry.shutdown_timeout} s (shutdown_timeout) before SIGKILL.`);
-  const started = Date.now();
+  const started = startedAt.getTime();
   const outcome = await getRuntimeDriver().runInRelease(ctx.activity.projectId, ctx.environment.name, {
     command,
     name: `The cron ${cron}`,
@@ -85,8 +133,11 @@ export async function runCron(ctx: HandlerContext, cron: string): Promise<Handle
     timeoutSetting: `timeout of crons.${cron}`,
     signal: ctx.signal,
   });
-  if (!outcome.ok) return { ok: false, message: outcome.message };
-  return outcomeOf(outcome.result, `The cron ${cron}`, `its timeout of ${entry.timeout} s`, started, log);
+  const result: HandlerOutcome = outcome.ok ? outcomeOf(outcome.result, `The cron ${cron}`, `its timeout of ${entry.timeout} s`, started, log) : { ok: false, message: outcome.message };
+  await recordCronResult(ctx.db, ctx.environment.id, cron, { activityId: ctx.activity.id, startedAt, ok: result.ok, cancelled: !result.ok && !!result.cancelled }).catch((err: unknown) =>
+    console.error(`[crons] the result of ${cron} on ${ctx.environment.name} was not recorded:`, err),
+  );
+  return result;
 }
 
 /**

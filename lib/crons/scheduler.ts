@@ -1,0 +1,272 @@
+import "server-only";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { selectRows, type Db } from "@/db/client";
+import { activities, cronRuns, cronStates, type EnvironmentType } from "@/db/schema";
+import { enqueueActivity, lockProject } from "@/lib/activities/queue";
+import { notifyWorkers } from "@/lib/activities/wake";
+import { environmentActivityKinds } from "@/lib/environments/activity-kinds";
+import { latestDeployment } from "@/lib/environments/queries";
+import { CronExpressionParser } from "cron-parser";
+import { isTimeZone, parseCronSpec } from "./cron-spec";
+
+/** A time due longer ago than this (the scheduler was not running then) is recorded missed, not run late. */
+export const LATE_GRACE_MS = 60_000;
+/** The scheduler looks for new deployments, pauses and resumes at least this often. */
+const POLL_MS = 1_000;
+/** At most this many due times are counted in one missed record (a cron every minute, a server down for a week). */
+const MAX_COUNTED = 20_000;
+
+interface Candidate {
+  environmentId: string;
+  projectId: string;
+  name: string;
+  type: EnvironmentType;
+  deploymentId: string;
+  /** The deployment's time, or when its crons last became runnable again, whichever is later. */
+  since: Date;
+}
+
+interface PlannedCron {
+  name: string;
+  expression: string;
+  timezone: string | undefined;
+}
+
+/**
+ * The times `cron` was due after `after` up to `until`: how many, the first and the last two (all
+ * a record needs), and the next one after `until`. Past MAX_COUNTED it stops counting and goes on
+ * from just before the grace period, so a long gap costs a bounded amount of work.
+ */
+function dueBetween(cron: PlannedCron, after: Date, until: Date): { due: Date[]; counted: number; next: Date } {
+  const tz = cron.timezone && isTimeZone(cron.timezone) ? cron.timezone : "UTC";
+  let it = CronExpressionParser.parse(cron.expression, { currentDate: after, tz });
+  const due: Date[] = [];
+  let counted = 0;
+  for (;;) {
+    const next = it.next().toDate();
+    if (next > until) return { due, counted, next };
+    counted++;
+    if (due.length === 3) due.splice(1, 1);
+    due.push(next);
+    if (counted === MAX_COUNTED) {
+      const skipTo = new Date(until.getTime() - 2 * LATE_GRACE_MS);
+      if (skipTo > next) it = CronExpressionParser.parse(cron.expression, { currentDate: skipTo, tz });
+    }
+  }
+}
+
+const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+
+export interface SchedulerTick {
+  started: number;
+  skipped: number;
+  missed: number;
+  /** How long until the next due time (at most the polling period). */
+  nextInMs: number;
+}
+
+/**
+ * Starts the crons of active environments on their schedule, as `environment.cron` activities.
+ * Durable: each due time is a row of cron_runs under a unique key, written in the transaction
+ * that enqueues its activity, so several schedulers (several workers, several machines) never
+ * start one time twice, and a restart finds where each cron stood. A time that passed while no
+ * scheduler ran is recorded missed (one row per gap, with how many) and not run late; a time
+ * due while the cron's previous run still runs or waits is recorded skipped, with which. Paused
+ * environments and paused crons are not scheduled; when they come back, only times after that
+ * count.
+ */
+export class CronScheduler {
+  private readonly plans = new Map<string, PlannedCron[]>();
+  /** The last due time handled per environment and cron. */
+  private readonly handled = new Map<string, Date>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private async candidates(): Promise<Candidate[]> {
+    const rows = await selectRows<{ environment_id: string; project_id: string; name: string; type: EnvironmentType; deployment_id: string; since: Date | string }>(
+      this.db,
+      sql`select e.id as environment_id, e.project_id, e.name, e.type, d.id as deployment_id,
+                 greatest(d.created_at, coalesce(e.crons_since, d.created_at)) as since
+          from environments e
+          join lateral (select id, created_at from deployments where environment_id = e.id order by created_at desc limit 1) d on true
+          where e.status in ('active', 'dirty') and e.paused_at is null and e.crons_paused_at is null`,
+    );
+    return rows.map((r) => ({ environmentId: r.environment_id, projectId: r.project_id, name: r.name, type: r.type, deploymentId: r.deployment_id, since: new Date(r.since) }));
+  }
+
+  private async plan(c: Candidate): Promise<PlannedCron[]> {
+    const known = this.plans.get(c.deploymentId);
+    if (known) return known;
+    const deployment = await latestDeployment(this.db, c.environmentId);
+    const app = deployment?.id === c.deploymentId ? deployment.config.app : null;
+    const planned: PlannedCron[] = [];
+    for (const [name, cron] of Object.entries(app?.crons ?? {})) {
+      const spec = parseCronSpec(cron.spec, `${c.projectId}/${c.name}/${name}`);
+      if (spec.ok) planned.push({ name, expression: spec.expression, timezone: app?.timezone });
+    }
+    if (deployment?.id === c.deploymentId) this.plans.set(c.deploymentId, planned);
+    return planned;
+  }
+
+  /** Where the cron stood: its last recorded time, or when it became runnable. */
+  private async lastHandled(c: Candidate, cron: string): Promise<Date> {
+    const key = `${c.environmentId}/${cron}`;
+    let last = this.handled.get(key);
+    if (!last) {
+      const [row] = await selectRows<{ last: Date | string | null }>(
+        this.db,
+        sql`select max(coalesce(last_scheduled_for, scheduled_for)) as last from cron_runs where environment_id = ${c.environmentId} and cron = ${cron}`,
+      );
+      last = row?.last ? new Date(row.last) : new Date(0);
+    }
+    return last > c.since ? last : c.since;
+  }
+
+  /** One pass: every due time of every scheduled cron is started, skipped or recorded missed. */
+  async tick(): Promise<SchedulerTick> {
+    const now = this.now();
+    const result: SchedulerTick = { started: 0, skipped: 0, missed: 0, nextInMs: POLL_MS };
+    const candidates = await this.candidates();
+    const live = new Set(candidates.map((c) => c.deploymentId));
+    for (const id of this.plans.keys()) if (!live.has(id)) this.plans.delete(id);
+    for (const c of candidates) {
+      for (const cron of await this.plan(c)) {
+        const key = `${c.environmentId}/${cron.name}`;
+        const last = await this.lastHandled(c, cron.name);
+        const { due, counted, next } = dueBetween(cron, last, now);
+        result.nextInMs = Math.min(result.nextInMs, Math.max(0, next.getTime() - now.getTime()));
+        if (counted === 0) {
+          this.handled.set(key, last);
+          continue;
+        }
+        const latest = due[due.length - 1]!;
+        const runLatest = now.getTime() - latest.getTime() <= LATE_GRACE_MS;
+        const missedCount = runLatest ? counted - 1 : counted;
+        const outcome = await this.record(c, cron, { first: due[0]!, lastMissed: runLatest ? due[due.length - 2] : latest, missedCount, latest: runLatest ? latest : null });
+        result.started += outcome.started;
+        result.skipped += outcome.skipped;
+        result.missed += missedCount > 0 ? 1 : 0;
+        this.handled.set(key, latest);
+      }
+    }
+    if (result.started > 0) notifyWorkers();
+    return result;
+  }
+
+  private async record(c: Candidate, cron: PlannedCron, times: { first: Date; lastMissed: Date | undefined; missedCount: number; latest: Date | null }): Promise<{ started: number; skipped: number }> {
+    return this.db.transaction(async (tx) => {
+      if (times.missedCount > 0) {
+        const reason =
+          times.missedCount === 1
+            ? `Not run at ${hhmm(times.first)} UTC: no scheduler was running then (the server was stopped or could not keep up).`
+            : `${times.missedCount} runs not run from ${hhmm(times.first)} to ${hhmm(times.lastMissed!)} UTC: no scheduler was running then (the server was stopped or could not keep up).`;
+        const inserted = await tx
+          .insert(cronRuns)
+          .values({ environmentId: c.environmentId, cron: cron.name, scheduledFor: times.first, lastScheduledFor: times.missedCount > 1 ? times.lastMissed : null, outcome: "missed", missedCount: times.missedCount, reason })
+          .onConflictDoNothing()
+          .returning({ id: cronRuns.id });
+        if (inserted.length > 0) await markMissed(tx, c.environmentId, cron.name, times.lastMissed ?? times.first, reason);
+      }
+      if (!times.latest) return { started: 0, skipped: 0 };
+      const [row] = await tx
+        .insert(cronRuns)
+        .values({ environmentId: c.environmentId, cron: cron.name, scheduledFor: times.latest, outcome: "started" })
+        .onConflictDoNothing()
+        .returning({ id: cronRuns.id });
+      if (!row) return { started: 0, skipped: 0 }; // another scheduler took this time
+      await lockProject(tx, c.projectId);
+      const [previous] = await tx
+        .select({ id: activities.id, state: activities.state, createdAt: activities.createdAt })
+        .from(activities)
+        .where(and(eq(activities.environmentId, c.environmentId), eq(activities.type, "environment.cron"), inArray(activities.state, ["pending", "in_progress"]), sql`${activities.parameters}->>'cron' = ${cron.name}`))
+        .limit(1);
+      if (previous) {
+        const reason = `Skipped at ${hhmm(times.latest)} UTC: the run from ${hhmm(previous.createdAt)} UTC was still ${previous.state === "in_progress" ? "running" : "waiting for the environment"}.`;
+        await tx.update(cronRuns).set({ outcome: "skipped", reason, activityId: previous.id }).where(eq(cronRuns.id, row.id));
+        await markMissed(tx, c.environmentId, cron.name, times.latest, reason);
+        return { started: 0, skipped: 1 };
+      }
+      const activity = await enqueueActivity(environmentActivityKinds, tx, {
+        projectId: c.projectId,
+        createdBy: null,
+        environmentId: c.environmentId,
+        environmentName: c.name,
+        occupies: [c.environmentId],
+        isProduction: c.type === "production",
+        type: "environment.cron",
+        description: `Cron ${cron.name} on ${c.name}`,
+        parameters: { cron: cron.name, scheduledFor: times.latest.toISOString() },
+      });
+      await tx.update(cronRuns).set({ activityId: activity.id }).where(eq(cronRuns.id, row.id));
+      return { started: 1, skipped: 0 };
+    });
+  }
+}
+
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+async function markMissed(tx: Tx, environmentId: string, cron: string, at: Date, reason: string) {
+  await tx
+    .insert(cronStates)
+    .values({ environmentId, cron, missedAt: at, missedReason: reason })
+    .onConflictDoUpdate({ target: [cronStates.environmentId, cronStates.cron], set: { missedAt: at, missedReason: reason } });
+}
+
+/**
+ * A run of a cron ended (scheduled or Run now): its state says so. A success clears the count of
+ * failures and any miss; a cancel leaves the count as it was.
+ */
+export async function recordCronResult(db: Db, environmentId: string, cron: string, run: { activityId: string | null; startedAt: Date; ok: boolean; cancelled: boolean }): Promise<void> {
+  const durationMs = Date.now() - run.startedAt.getTime();
+  const result = run.ok ? "success" : "failure";
+  const failures = run.ok ? sql`0` : run.cancelled ? sql`${cronStates.failuresInRow}` : sql`${cronStates.failuresInRow} + 1`;
+  await db
+    .insert(cronStates)
+    .values({ environmentId, cron, lastActivityId: run.activityId, lastResult: result, lastStartedAt: run.startedAt, lastDurationMs: durationMs, failuresInRow: run.ok || run.cancelled ? 0 : 1 })
+    .onConflictDoUpdate({
+      target: [cronStates.environmentId, cronStates.cron],
+      set: {
+        lastActivityId: run.activityId,
+        lastResult: result,
+        lastStartedAt: run.startedAt,
+        lastDurationMs: durationMs,
+        failuresInRow: failures,
+        ...(run.ok ? { missedAt: null, missedReason: null } : {}),
+      },
+    });
+}
+
+/** Runs the scheduler until stopped: a pass at each due time, and at least every second. */
+export function startCronScheduler(db: Db): { stop(): Promise<void> } {
+  const scheduler = new CronScheduler(db);
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let wake: (() => void) | null = null;
+  const loop = (async () => {
+    while (!stopped) {
+      let delay = POLL_MS;
+      try {
+        delay = (await scheduler.tick()).nextInMs;
+      } catch (err) {
+        if (!stopped) console.error("[crons] the scheduler's pass failed:", err);
+      }
+      if (stopped) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        // A few ms past the due time: cron-parser's next time is strictly after "now".
+        timer = setTimeout(resolve, Math.min(POLL_MS, delay + 5));
+      });
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      wake?.();
+      await loop;
+    },
+  };
+}
