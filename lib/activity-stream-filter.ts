@@ -8,6 +8,7 @@ export const streamFilterSchema = z.object({
   type: z.enum(ACTIVITY_TYPES as [string, ...string[]], { message: `type must be one of ${ACTIVITY_TYPES.join(", ")}.` }).optional(),
   state: z.enum(["in_progress", "pending", "complete", "cancelled"], { message: "state must be in_progress, pending, complete or cancelled." }).optional(),
   result: z.enum(["success", "failure"], { message: "result must be success or failure." }).optional(),
+  crons: z.enum(["1"], { message: "crons must be 1 (ended cron runs listed too) or left out." }).optional(),
   cursor: z
     .string()
     .max(200)

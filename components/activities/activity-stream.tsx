@@ -15,6 +15,8 @@ interface Filters {
   type: string;
   state: string;
   result: string;
+  /** "1": ended cron runs too (folded by default). */
+  crons: string;
 }
 
 function durations(a: StreamActivity): string {
@@ -45,7 +47,7 @@ export function ActivityStream({
 }) {
   // The filters are kept in the address too (?type=&state=&result=), so a reload or a shared link keeps them.
   const searchParams = useSearchParams();
-  const [filters, setFilterState] = useState<Filters>(() => ({ type: searchParams.get("type") ?? "", state: searchParams.get("state") ?? "", result: searchParams.get("result") ?? "" }));
+  const [filters, setFilterState] = useState<Filters>(() => ({ type: searchParams.get("type") ?? "", state: searchParams.get("state") ?? "", result: searchParams.get("result") ?? "", crons: searchParams.get("crons") === "1" ? "1" : "" }));
   const setFilters = (next: Filters) => {
     setFilterState(next);
     const url = new URL(window.location.href);
@@ -56,7 +58,7 @@ export function ActivityStream({
     window.history.replaceState(window.history.state, "", url);
   };
   const live = useProjectEventsLive();
-  const isDefault = !filters.type && !filters.state && !filters.result;
+  const isDefault = !filters.type && !filters.state && !filters.result && !filters.crons;
   const query = useInfiniteQuery({
     queryKey: queryKeys.activityStream(projectId, environment ?? null, filters),
     queryFn: async ({ pageParam }): Promise<ActivityStreamPage> => {
@@ -112,8 +114,12 @@ export function ActivityStream({
           <option value="success">Success</option>
           <option value="failure">Failure</option>
         </select>
+        <label className="flex items-center gap-1.5" title="Cron runs that ended are folded: a cron every few minutes would bury everything else. Running and waiting ones always show.">
+          <input type="checkbox" checked={filters.crons === "1" || filters.type === "environment.cron"} disabled={filters.type === "environment.cron"} onChange={(e) => setFilters({ ...filters, crons: e.target.checked ? "1" : "" })} />
+          Show cron runs
+        </label>
         {!isDefault ? (
-          <button type="button" className="text-accent hover:underline" onClick={() => setFilters({ type: "", state: "", result: "" })}>
+          <button type="button" className="text-accent hover:underline" onClick={() => setFilters({ type: "", state: "", result: "", crons: "" })}>
             Clear filters
           </button>
         ) : null}

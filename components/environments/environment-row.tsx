@@ -16,7 +16,7 @@ export function EnvironmentRow({ projectId, env, withParent = false }: { project
   const changed = (["variables", "settings"] as const).filter((what) => env[`${what}Changed`] && !env.busy);
   // The parts after the names, in order: each but the last ends with a comma for screen readers.
   const failure = env.lastDeployFailure;
-  const parts = [env.isNew && "new", "kind", "status", failure && "failed", ...changed, last && "last", env.deployedCommit && "commit"].filter(Boolean);
+  const parts = [env.isNew && "new", "kind", "status", failure && "failed", env.cronAlert && "cron", ...changed, last && "last", env.deployedCommit && "commit"].filter(Boolean);
   const sep = (part: string) => (part === parts.at(-1) ? null : <Spoken>,</Spoken>);
   // In the inactive list (its heading says inactive) a phone shows the names only; the parent and the status stay in the link's name.
   const phoneSpoken = withParent ? "max-sm:-ml-3 max-sm:text-[0px]" : "";
@@ -50,6 +50,13 @@ export function EnvironmentRow({ projectId, env, withParent = false }: { project
         <span className="shrink-0 rounded-full bg-danger-soft px-2 py-0.5 text-xs font-medium text-danger" data-testid="row-deploy-failed">
           Last deploy failed — {failure.servingCommit ? `serving ${failure.servingCommit.slice(0, 7)}` : "nothing is served"}
           {sep("failed")}
+        </span>
+      ) : null}
+      {env.cronAlert ? (
+        <span className="shrink-0 rounded-full bg-danger-soft px-2 py-0.5 text-xs font-medium text-danger" title={env.cronAlert} data-testid="row-cron-alert">
+          {/failed/.test(env.cronAlert) ? "Cron failing" : "Cron missed a run"}
+          <Spoken>: {env.cronAlert}</Spoken>
+          {sep("cron")}
         </span>
       ) : null}
       {changed.map((what) => (

@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import type { FormState } from "@/lib/errors";
-import { requestCronRun, requestOperationRun } from "@/lib/environments/run-now";
+import { requestCronRun, requestOperationRun, setCronsPaused } from "@/lib/environments/run-now";
 import { runFormAction } from "./run-form-action";
 
 const runSchema = z.object({
@@ -16,6 +16,20 @@ const runSchema = z.object({
 export async function runNowAction(_prev: FormState<{ activityId: string }>, formData: FormData): Promise<FormState<{ activityId: string }>> {
   return runFormAction(formData, ["projectId", "environment", "kind", "name"], runSchema, async (db, user, input) => {
     const activity = await (input.kind === "cron" ? requestCronRun : requestOperationRun)(db, user, input.projectId, input.environment, input.name);
+    return { activityId: activity.id };
+  });
+}
+
+const pauseSchema = z.object({
+  projectId: z.string().min(1),
+  environment: z.string().min(1).max(100),
+  pause: z.enum(["1", "0"]),
+});
+
+/** Pause crons / Resume crons of an environment (who may is checked on the server). */
+export async function cronsPauseAction(_prev: FormState<{ activityId: string }>, formData: FormData): Promise<FormState<{ activityId: string }>> {
+  return runFormAction(formData, ["projectId", "environment", "pause"], pauseSchema, async (db, user, input) => {
+    const activity = await setCronsPaused(db, user, input.projectId, input.environment, input.pause === "1");
     return { activityId: activity.id };
   });
 }

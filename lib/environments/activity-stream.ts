@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, desc, eq, exists, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, exists, inArray, isNull, ne, or, sql, type SQL } from "drizzle-orm";
 import { unionAll } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
 import { activities, activityEnvironments, deployments, environments, users, type Activity, type EnvironmentType } from "@/db/schema";
@@ -33,6 +33,8 @@ export interface StreamFilter {
   type?: string;
   state?: "in_progress" | "pending" | "complete" | "cancelled";
   result?: "success" | "failure";
+  /** "1": ended cron runs are listed too (folded by default, as the platform's CLI leaves `*.cron` out; running and waiting ones always show). */
+  crons?: "1";
   cursor?: string;
 }
 
@@ -96,6 +98,8 @@ export async function listActivityStream(db: Db, access: ProjectAccess, filter: 
   }
   if (filter.type) conditions.push(eq(activities.type, filter.type));
   if (filter.result) conditions.push(eq(activities.result, filter.result));
+  // Ended cron runs are folded unless asked for (a cron every minute would bury everything else).
+  const foldCrons = !filter.crons && filter.type !== "environment.cron";
 
   // The stream's three parts (running, pending, recent) in one query: each part ordered and
   // limited on its own, numbered in that order (`ord`), so the rows are put back in it here.
@@ -126,6 +130,7 @@ export async function listActivityStream(db: Db, access: ProjectAccess, filter: 
   const ended = filter.state === "complete" || filter.state === "cancelled" ? [filter.state] : !filter.state ? ["complete", "cancelled"] : [];
   if (ended.length > 0) {
     const recentConditions = [inArray(activities.state, ended as Activity["state"][])];
+    if (foldCrons) recentConditions.push(ne(activities.type, "environment.cron"));
     if (filter.cursor) {
       const c = decodeCursor(filter.cursor);
       recentConditions.push(sql`(${activities.createdAt}, ${activities.id}) < (${c.createdAt.toISOString()}::timestamptz, ${c.id})`);

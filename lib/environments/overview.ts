@@ -1,4 +1,5 @@
 import "server-only";
+import { cronAlertsOfProject } from "@/lib/crons/cron-status";
 import type { Db } from "@/db/client";
 import type { Activity } from "@/db/schema";
 import { busyEnvironments } from "@/lib/activities/queue";
@@ -32,6 +33,8 @@ export interface EnvironmentView {
   settingsChanged: boolean;
   /** Its last finished deploy failed and none succeeded since: "Last deploy failed — serving <commit>" (deploy-failures.ts). */
   lastDeployFailure: LastDeployFailure | null;
+  /** A cron of it failed several times in a row or missed a run since it last succeeded, in a sentence (cron-status.ts); null when none. */
+  cronAlert: string | null;
   /** An inactive branch made in the last hour (a push, a Branch over the plan's limit): shown unfolded, marked "new". */
   isNew: boolean;
 }
@@ -66,11 +69,12 @@ export async function getProjectOverview(db: Db, access: ProjectAccess, options:
   const projectId = access.project.id;
   const include = options.environmentId ? [options.environmentId] : [];
   const newSince = new Date(Date.now() - NEW_FOR_MS);
-  const [shown, busy, recent, foldedRows] = await Promise.all([
+  const [shown, busy, recent, foldedRows, cronAlerts] = await Promise.all([
     listShownEnvironmentsWithLatest(db, projectId, include, { newSince }),
     busyEnvironments(db, projectId),
     options.withActivities ? listActivities(db, projectId, { environmentId: options.environmentId, limit: 30 }) : [],
     foldedInactiveCounts(db, projectId),
+    cronAlertsOfProject(db, projectId),
   ]);
   const all = shown.map((s) => s.environment);
   const last = new Map(shown.flatMap((s) => (s.lastActivity ? [[s.environment.id, s.lastActivity] as const] : [])));
@@ -113,6 +117,7 @@ export async function getProjectOverview(db: Db, access: ProjectAccess, options:
       lastActivity: lastActivityView(last.get(e.id)),
       variablesChanged: changed.has(e.id),
       paused: e.pausedAt !== null && e.status === "active",
+      cronAlert: cronAlerts.get(e.id) ?? null,
       settingsChanged: settingsChanged.has(e.id),
       lastDeployFailure: deployFailures.get(e.id) ?? null,
       isNew: isNewEnvironment(e, newSince),
@@ -162,6 +167,7 @@ export async function listInactiveEnvironments(db: Db, access: ProjectAccess): P
       lastActivity: lastActivityView(last.get(e.id)),
       variablesChanged: false,
       paused: false,
+      cronAlert: null, // only active environments' crons run
       settingsChanged: false,
       lastDeployFailure: deployFailures.get(e.id) ?? null,
       isNew: isNewEnvironment({ status: "inactive", parentId: e.parentId, createdAt }, newSince),

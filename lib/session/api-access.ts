@@ -4,6 +4,7 @@ import type { Environment } from "@/db/schema";
 import { getEnvironmentByName } from "@/lib/environments/queries";
 import { getProjectAccess } from "@/lib/auth/project-access";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
+import { DomainError } from "@/lib/errors";
 import { getRequestUser, type RequestUser } from "./request-user";
 
 export interface ProjectRequest extends RequestUser {
@@ -45,4 +46,37 @@ export async function environmentRequest(request: Request, projectId: string, en
 export async function visibleEnvironment(r: ProjectRequest, name: string): Promise<Environment | null> {
   const env = await getEnvironmentByName(r.db, r.access.project.id, name);
   return env && canSeeEnvironmentType(r.access, env.type) ? env : null;
+}
+
+/**
+ * For route handlers that change something (POST): as environmentRequest, and a browser session's
+ * request must come from this dashboard's own pages (its Origin's host is the request's Host), so a
+ * page elsewhere cannot post with the user's cookie; a script with an API token (basic auth) sends
+ * no Origin and needs none.
+ */
+export async function environmentChangeRequest(request: Request, projectId: string, environmentSegment: string): Promise<(ProjectRequest & { env: Environment }) | { denied: Response }> {
+  const r = await environmentRequest(request, projectId, environmentSegment);
+  if ("denied" in r) return r;
+  if (r.expiresAt !== null && !isSameOrigin(request)) return { denied: Response.json({ error: "A browser may change things only from this dashboard's own pages; scripts use an API token (HTTP basic auth)." }, { status: 403 }) };
+  return r;
+}
+
+export function isSameOrigin(request: Request): boolean {
+  const origin = request.headers.get("origin");
+  const host = request.headers.get("host");
+  if (!origin || !host) return false;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+/** A DomainError as an API answer: 404, 403, 409 or 400 with its sentence. */
+export function domainErrorResponse(err: unknown): Response {
+  if (err instanceof DomainError) {
+    const status = { not_found: 404, forbidden: 403, conflict: 409, locked: 409, invalid: 400 }[err.code];
+    return Response.json({ error: err.message }, { status });
+  }
+  throw err;
 }

@@ -28,6 +28,7 @@ import { environmentUrls } from "@/lib/runtime/deploy";
 import { DataSizes, DataSizesPending } from "@/components/environments/data-sizes";
 import { CronsPanel, OperationsPanel } from "@/components/environments/crons-panel";
 import { cronViews } from "@/lib/crons/cron-view";
+import { cronAlert, cronsPause, cronsScheduled, cronStatuses } from "@/lib/crons/cron-status";
 import { DownloadDatabase } from "@/components/environments/download-database";
 import { listDatabaseDownloads } from "@/lib/environments/database-download";
 import { SiteStatus } from "@/components/environments/site-status";
@@ -46,7 +47,7 @@ export default async function EnvironmentPage({ params }: Props) {
   const { access, env, db } = await getEnvironmentFromParams(params);
   const projectId = access.project.id;
   // Everything that does not depend on the overview at once (the git process beside the queries).
-  const [user, baseUrl, overview, stream, head, deployment, snapshotList, vars, pause] = await Promise.all([
+  const [user, baseUrl, overview, stream, head, deployment, snapshotList, vars, pause, cronStatusList, cronPause] = await Promise.all([
     requireSessionUser(),
     publicBaseUrl(),
     getProjectOverview(db, access, { environmentId: env.id }),
@@ -56,6 +57,8 @@ export default async function EnvironmentPage({ params }: Props) {
     listSnapshots(db, access, env),
     listEnvironmentVariables(db, access, env.name),
     getPauseRecord(db, env),
+    cronStatuses(db, env.id),
+    cronsPause(db, env),
   ]);
   const parent = overview.environments.find((e) => e.id === env.parentId);
   const [ahead, behind] = parent && head ? await Promise.all([commitsBetween(projectId, parent.name, env.name, 30), countCommitsBetween(projectId, env.name, parent.name)]) : [[], 0];
@@ -84,6 +87,14 @@ export default async function EnvironmentPage({ params }: Props) {
     id = e.parentId;
   }
   const snapshotPanel = { snapshots: snapshotList, replaces: limit.replaces, canManage: isAdmin };
+  // A cron that failed FAILURES_SHOWN times in a row, or missed a run, of this deployment: said at the top until it succeeds.
+  const deployedCrons = config && env.status !== "inactive" ? Object.keys(config.app.crons) : [];
+  const cronAlertLines = deployedCrons.flatMap((name) => {
+    const s = cronStatusList[name];
+    const line = s ? cronAlert(name, s) : null;
+    return line ? [line] : [];
+  });
+  const canRunCrons = hasRole(access.environmentRoles[env.type], "contributor");
 
   return (
     <>
@@ -113,6 +124,18 @@ export default async function EnvironmentPage({ params }: Props) {
           </span>
         }
       />
+      {cronAlertLines.length > 0 ? (
+        <div role="status" data-testid="cron-alerts" className="mb-3 rounded-md border border-danger/40 bg-danger-soft px-3 py-2 text-sm text-danger">
+          {cronAlertLines.map((line) => (
+            <p key={line}>
+              {line}{" "}
+              <a className="underline" href="#env-crons">
+                See its runs in Crons
+              </a>
+            </p>
+          ))}
+        </div>
+      ) : null}
       {siteLine ? <SiteStatus line={siteLine} projectId={projectId} environmentName={env.name} /> : null}
       {isGlobalMaster(env) && access.project.plan === "pro" ? <p className="mb-3 text-sm text-muted">{GLOBAL_MASTER_NOTE}</p> : null}
       <EnvironmentActions projectId={projectId} environmentName={env.name} initial={overview} git={git} pauseDisabledReason={isAdmin ? undefined : `Only admins of ${env.title}'s environment type can pause it.`} />
@@ -203,8 +226,16 @@ export default async function EnvironmentPage({ params }: Props) {
               projectId={projectId}
               environment={env.name}
               crons={cronViews(config.app, `${projectId}/${env.name}`, new Date())}
+              statuses={cronStatusList}
               timezone={config.app.timezone}
-              runReason={!hasRole(access.environmentRoles[env.type], "contributor") ? "Running a cron needs the contributor role or above on this environment's type." : env.pausedAt ? `${env.title} is paused: its crons run again after Resume.` : undefined}
+              runReason={!canRunCrons ? "Running or pausing crons needs the contributor role or above on this environment's type." : env.pausedAt ? `${env.title} is paused: its crons run again after Resume.` : undefined}
+              pause={cronPause}
+              blocked={
+                env.pausedAt
+                  ? `${env.title} is paused${pause?.by ? ` (by ${pause.by})` : pause?.description?.includes(":") ? ` (${pause.description.replace(/^Pause [^:]*: ?/, "")})` : ""}: none of its crons runs until it is resumed — Resume at the top of this page${isAdmin ? "" : " (an admin of its type)"}, a push or a redeploy.`
+                  : undefined
+              }
+              scheduling={cronsScheduled()}
             />
           ) : null}
           {config && env.status !== "inactive" ? (
