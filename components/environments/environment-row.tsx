@@ -55,7 +55,7 @@ export function EnvironmentRow({ projectId, env, withParent = false }: { project
       {env.cronAlert ? (
         <span className="shrink-0 rounded-full bg-danger-soft px-2 py-0.5 text-xs font-medium text-danger" title={env.cronAlert} data-testid="row-cron-alert">
           {/failed/.test(env.cronAlert) ? "Cron failing" : "Cron missed a run"}
-          <Spoken>: {env.cronAlert}</Spoken>
+          <Spoken>: {env.cronAlert.replace(/\.$/, "")}</Spoken>
           {sep("cron")}
         </span>
       ) : null}

@@ -1,0 +1,111 @@
+// Benchmark (crons, many environments): 100 active environments (50 Starter projects, their master
+// and staging, running the template's application) whose cron runs every minute (`* * * * *`,
+// `echo cron`), against the same server with CRON_SCHEDULER=0. Each side: the server started on
+// the same data, 30 s to settle, then 150 s of /api/health every 100 ms and a project page every
+// 250 ms (signed in; the project's own crons write to it): health p99 and page p95 with the
+// scheduler ÷ without (goal: within 1.2×), and how many cron runs started, succeeded and were
+// skipped or missed meanwhile. The crons' own processes are part of the load measured.
+// Run: npm run bench:crons-many   (BENCH_PROJECTS=n, 50; BENCH_SECONDS=s, 150)
+import fs from "node:fs";
+import { performance } from "node:perf_hooks";
+import { startServer, type TestServer } from "../../e2e/support/server";
+import { startSignedIn, cookieOf, waitForQuiet } from "./support";
+
+const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 50);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 150);
+// The projects' template without services (a MariaDB per environment is not what is measured).
+process.env.PROJECT_TEMPLATE_SERVICES = "none";
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! * 10) / 10;
+};
+
+/** Asks `path` every `everyMs` until `until`: the times (ms) and the failures. */
+async function sample(url: string, headers: Record<string, string>, everyMs: number, until: number) {
+  const times: number[] = [];
+  let failures = 0;
+  while (Date.now() < until) {
+    const t0 = performance.now();
+    const res = await fetch(url, { headers }).catch(() => null);
+    await res?.arrayBuffer().catch(() => undefined);
+    if (!res?.ok) failures++;
+    times.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, Math.max(0, everyMs - (performance.now() - t0))));
+  }
+  return { times, failures };
+}
+
+const { server: first, browser, page } = await startSignedIn();
+let server: TestServer = first;
+const { dataDir, port } = server;
+try {
+  const cookie = await cookieOf(page.context());
+  await waitForQuiet(server, cookie);
+  await server.stop();
+
+  // The projects, written while no server runs: each branch's cron every minute, committed
+  // before its first deploy (the server's worker deploys them when it starts).
+  process.env.DATA_DIR = dataDir;
+  const { resetEnvForTests } = await import("@/lib/env");
+  resetEnvForTests();
+  const { openDatabase } = await import("@/db/client");
+  const { users } = await import("@/db/schema");
+  const { createProject } = await import("@/lib/projects/create-project");
+  const { commitOn } = await import("@/lib/testing-git");
+  const { projectTemplate } = await import("@/lib/git/template");
+  const { eq } = await import("drizzle-orm");
+  const database = await openDatabase({ dataDir });
+  const [admin] = await database.db.select().from(users).where(eq(users.email, "bench@example.com"));
+  const app = projectTemplate("x", [])[".magento.app.yaml"]!.replace(/spec: "\*\/5 \* \* \* \*"/, 'spec: "* * * * *"');
+  if (!app.includes('spec: "* * * * *"')) throw new Error("The template's cron was not found: change this benchmark with the template.");
+  const ids: string[] = [];
+  for (let i = 0; i < PROJECTS; i++) {
+    const id = `crons-${String(i).padStart(3, "0")}`;
+    await createProject(database.db, { id: admin!.id, email: admin!.email, name: admin!.name, isAdmin: true }, { id, title: `Crons ${i}`, plan: "starter", region: "us-3" });
+    for (const branch of ["master", "staging"]) await commitOn(id, branch, { ".magento.app.yaml": app }, "A cron every minute");
+    ids.push(id);
+  }
+  await database.close();
+  // Deployed by a server that schedules nothing.
+  server = await startServer({ dataDir, port, env: { CRON_SCHEDULER: "0" } });
+  const deployStarted = Date.now();
+  for (const id of ids) await waitForQuiet(server, cookie, id);
+  console.log(`${PROJECTS * 2} environments deployed in ${Math.round((Date.now() - deployStarted) / 1000)} s`);
+  await server.stop();
+
+  const results: Record<string, unknown> = {};
+  for (const scheduler of ["0", "1"]) {
+    server = await startServer({ dataDir, port, env: { CRON_SCHEDULER: scheduler } });
+    await new Promise((r) => setTimeout(r, 30_000)); // every environment revived, the first pages rendered
+    const since = new Date().toISOString();
+    const until = Date.now() + SECONDS * 1000;
+    const [health, pages] = await Promise.all([
+      sample(`${server.url}/api/health`, {}, 100, until),
+      sample(`${server.url}/projects/${ids[0]}`, { cookie }, 250, until),
+    ]);
+    // What the crons did meanwhile, read through the API of each project.
+    let started = 0;
+    let succeeded = 0;
+    for (const id of ids) {
+      const res = await fetch(`${server.url}/api/projects/${id}/activities?type=environment.cron`, { headers: { cookie } });
+      const body = (await res.json()) as { running: unknown[]; pending: unknown[]; recent: { createdAt: string; result: string | null }[] };
+      const recent = body.recent.filter((a) => a.createdAt >= since);
+      started += recent.length + body.running.length + body.pending.length;
+      succeeded += recent.filter((a) => a.result === "success").length;
+    }
+    const side = { healthP99: pct(health.times, 99), healthFailures: health.failures, pageP95: pct(pages.times, 95), pageFailures: pages.failures, cronRunsStarted: started, cronRunsSucceeded: succeeded };
+    console.log(`CRON_SCHEDULER=${scheduler}: ${JSON.stringify(side)}`);
+    results[scheduler === "1" ? "scheduler" : "none"] = side;
+    await server.stop();
+  }
+  const on = results.scheduler as { healthP99: number; pageP95: number };
+  const off = results.none as { healthP99: number; pageP95: number };
+  const ratios = { health: Math.round((on.healthP99 / off.healthP99) * 100) / 100, page: Math.round((on.pageP95 / off.pageP95) * 100) / 100 };
+  console.log(`with ÷ without the scheduler: /api/health p99 ${ratios.health}×, page p95 ${ratios.page}× (goal ≤ 1.2× each)`);
+  if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify({ ...results, ratios }, null, 2));
+} finally {
+  await server.stop();
+  await browser.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,154 @@
+// Benchmark (crons), in this process: the database, a worker, the scheduler and real releases.
+//   tick      scheduled time → the cron's process running (its first output line's time in the
+//             activity's log), p50/p95/max over BENCH_CRON_RUNS runs (100) of a `* * * * *` cron,
+//             while another environment is redeployed again and again (goal p95 ≤ 1 s). The
+//             scheduler's clock runs 60 times faster (startCronScheduler's `speed`): a minute is a
+//             second, so 100 runs take 100 s; everything after the due time runs at real speed.
+//   run-now   POST …/crons/<name>/runs (the REST API, token auth) → the cron's first output line
+//             read from the activity's live log (the route the console follows, as NDJSON),
+//             20 times one after another (goal ≤ 500 ms)
+// Run: npm run bench:crons   (BENCH_CRON_RUNS=n; BENCH_JSON=<file> also writes the numbers)
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { and, asc, eq, isNotNull } from "drizzle-orm";
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-crons-"));
+process.env.DATA_DIR = dataDir;
+process.env.PROJECT_TEMPLATE_SERVICES = "none";
+const RUNS = Number(process.env.BENCH_CRON_RUNS ?? 100);
+const SPEED = 60;
+
+const { resetEnvForTests } = await import("@/lib/env");
+resetEnvForTests();
+const { startLocalStack } = await import("./local-stack");
+const { activities, cronRuns, environments } = await import("@/db/schema");
+const { createProject } = await import("@/lib/projects/create-project");
+const { makeUser } = await import("@/lib/testing-fixtures");
+const { commitOn } = await import("@/lib/testing-git");
+const { projectTemplate } = await import("@/lib/git/template");
+const { requestEnvironmentAction } = await import("@/lib/environments/request-action");
+const { startCronScheduler } = await import("@/lib/crons/scheduler");
+const { getActivityLog } = await import("@/lib/activities/log-store");
+const { createApiToken } = await import("@/lib/tokens/api-tokens");
+const { sandboxSupport } = await import("@/lib/runtime/sandbox");
+const { POST: runCronRoute } = await import("@/app/api/projects/[projectId]/environments/[environmentName]/crons/[cron]/runs/route");
+const { GET: logRoute } = await import("@/app/api/projects/[projectId]/activities/[activityId]/log/route");
+
+if (!sandboxSupport().ok) {
+  console.error("\n\n!!! bench:crons CANNOT RUN: nothing runs beside a release here (bubblewrap, nginx, php-fpm) !!!\n\n");
+  process.exit(1);
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+const summary = (xs: number[]) => ({ n: xs.length, p50: Math.round(pct(xs, 50)), p95: Math.round(pct(xs, 95)), max: Math.round(Math.max(...xs)) });
+
+const stack = await startLocalStack(dataDir);
+const { db, worker } = stack;
+let scheduler: { stop(): Promise<void> } | null = null;
+let redeploying = true;
+try {
+  const admin = await makeUser(db, { isAdmin: true });
+  const projectId = "bench-crons";
+  await createProject(db, admin, { id: projectId, title: "Crons", plan: "starter", region: "us-3" });
+  await worker.idle();
+  // Staging: a cron every minute that prints one line at once.
+  const app = projectTemplate("x", [])[".magento.app.yaml"]!.replace(/crons:[\s\S]*$/, `crons:\n  tick:\n    spec: "* * * * *"\n    cmd: "echo tick"\n`);
+  await commitOn(projectId, "staging", { ".magento.app.yaml": app }, "A cron every minute");
+  await requestEnvironmentAction(db, admin, projectId, "staging", { action: "redeploy" });
+  await worker.idle();
+
+  // Production redeployed again and again meanwhile.
+  let redeploys = 0;
+  const redeployLoop = (async () => {
+    while (redeploying) {
+      await requestEnvironmentAction(db, admin, projectId, "master", { action: "redeploy" }).catch(() => undefined);
+      const started = Date.now();
+      while (redeploying && Date.now() - started < 60_000) {
+        const [busy] = await db.select({ id: activities.id }).from(activities).where(and(eq(activities.projectId, projectId), eq(activities.environmentName, "master"), eq(activities.state, "in_progress")));
+        const [pending] = await db.select({ id: activities.id }).from(activities).where(and(eq(activities.projectId, projectId), eq(activities.environmentName, "master"), eq(activities.state, "pending")));
+        if (!busy && !pending) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      redeploys++;
+    }
+  })();
+
+  // tick: the scheduler at 60 times the real clock.
+  const realStart = Date.now();
+  scheduler = startCronScheduler(db, { speed: SPEED });
+  const fakeStart = realStart; // its clock starts from the real time at its start
+  const scheduled = () =>
+    db
+      .select()
+      .from(activities)
+      .where(and(eq(activities.projectId, projectId), eq(activities.environmentName, "staging"), eq(activities.type, "environment.cron"), isNotNull(activities.completedAt)))
+      .orderBy(asc(activities.createdAt));
+  for (;;) {
+    const done = await scheduled();
+    if (done.length >= RUNS) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await scheduler.stop();
+  scheduler = null;
+  redeploying = false;
+  await redeployLoop;
+  const lags: number[] = [];
+  let failed = 0;
+  for (const a of (await scheduled()).slice(0, RUNS)) {
+    const due = Date.parse(String((a.parameters as { scheduledFor?: string }).scheduledFor));
+    const realDue = realStart + (due - fakeStart) / SPEED;
+    const first = (await getActivityLog(db, a.id)).find((l) => l.text === "tick");
+    if (!first || a.result !== "success") {
+      failed++;
+      continue;
+    }
+    lags.push(first.at.getTime() - realDue);
+  }
+  const outcomes = await db.select({ outcome: cronRuns.outcome }).from(cronRuns).innerJoin(environments, eq(environments.id, cronRuns.environmentId)).where(and(eq(environments.projectId, projectId), eq(environments.name, "staging")));
+  const count = (o: string) => outcomes.filter((r) => r.outcome === o).length;
+  const tick = { ...summary(lags), failed, skipped: count("skipped"), missed: count("missed"), redeploys };
+  console.log(`tick: scheduled time → process running: ${JSON.stringify(tick)} ms (goal p95 ≤ 1000)`);
+
+  // run-now: through the REST API, read from the live log.
+  await worker.idle();
+  const { token } = await createApiToken(db, admin, "bench");
+  const authorization = `Basic ${Buffer.from(`${admin.email}:${token}`).toString("base64")}`;
+  const firstLines: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const t0 = performance.now();
+    const res = await runCronRoute(new Request(`http://localhost/api/projects/${projectId}/environments/staging/crons/tick/runs`, { method: "POST", headers: { authorization } }), {
+      params: Promise.resolve({ projectId, environmentName: "staging", cron: "tick" }),
+    });
+    const { activity } = (await res.json()) as { activity: { id: string } };
+    const abort = new AbortController();
+    const log = await logRoute(new Request(`http://localhost/api/projects/${projectId}/activities/${activity.id}/log?format=ndjson`, { headers: { authorization }, signal: abort.signal }), {
+      params: Promise.resolve({ projectId, activityId: activity.id }),
+    });
+    const reader = log.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    while (!/"tick"/.test(text)) {
+      const next = await reader.read();
+      if (next.done) break;
+      text += decoder.decode(next.value);
+    }
+    firstLines.push(performance.now() - t0);
+    abort.abort();
+    await reader.cancel().catch(() => undefined);
+    await worker.idle();
+  }
+  const runNow = summary(firstLines);
+  console.log(`run-now: POST → first output line in the live log: ${JSON.stringify(runNow)} ms (goal ≤ 500)`);
+  if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify({ tick, runNow }, null, 2));
+} finally {
+  redeploying = false;
+  await scheduler?.stop();
+  await worker.stop();
+  stack.router.close();
+  await stack.database.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
