@@ -4,7 +4,7 @@ import "server-only";
  * domains, and the engine's entry points bound to it. Callers start workers, settle and
  * cancel through here; the engine (lib/activities) itself knows no domain.
  */
-import { startCronScheduler } from "@/lib/crons/scheduler";
+import { CRON_RUNS_KEPT_DAYS, pruneCronRuns, startCronScheduler } from "@/lib/crons/scheduler";
 import type { Db } from "@/db/client";
 import type { Activity, Environment } from "@/db/schema";
 import type { ActivityRegistry, ActivityRunners } from "@/lib/activities/activity-runner";
@@ -42,6 +42,8 @@ export function startActivityWorker(db: Db, { crons = false, ...options }: Omit<
   const upkeep = async () => {
     const n = await pruneExpiredSnapshots(db);
     if (n > 0) console.log(`[worker] deleted ${n} expired snapshot(s)`);
+    const pruned = await pruneCronRuns(db);
+    if (pruned > 0) console.log(`[worker] deleted ${pruned} cron schedule record(s) older than ${CRON_RUNS_KEPT_DAYS} days`);
     const paused = await pauseIdleEnvironments(db);
     if (paused > 0) console.log(`[worker] paused ${paused} environment(s) not deployed for their project's idle period`);
   };

@@ -111,6 +111,9 @@ operations:
     expect(errors('crons:\n  a:\n    spec: "* * * * *"\n    cmd: x\n    timeout: 100000\n')[0]).toMatch(/timeout is at most 86400/);
     const zone = "timezone: Mars/Olympus_Mons\n";
     expect(errors(zone)).toEqual([`.magento.app.yaml:${at(zone)}: timezone: timezone must be a time zone this host knows, such as Europe/Paris or UTC`]);
+    // A spec cron-parser cannot compute in its zone (Lord Howe Island's half-hour clock change), at its line.
+    const howe = 'timezone: Australia/Lord_Howe\ncrons:\n  a:\n    spec: "* 2 * 4 0"\n    cmd: x\n';
+    expect(errors(howe)).toEqual([expect.stringMatching(/^\.magento\.app\.yaml:\d+: crons\.a\.spec: its next time cannot be computed in Australia\/Lord_Howe \(Invalid expression, loop limit exceeded\): change the spec or the timezone$/)]);
     const role = "operations:\n  x:\n    role: owner\n    commands:\n      start: x\n";
     expect(errors(role)[0]).toMatch(/operations\.x\.role: role must be viewer, contributor or admin$/);
     // 500 crons in one file: capped, saying the limit.

@@ -2,7 +2,7 @@
  * Reads .magento.app.yaml, .magento/services.yaml and .magento/routes.yaml into typed
  * values, or into errors with file, line and message. Pure.
  */
-import { isTimeZone, parseCronSpec } from "@/lib/crons/cron-spec";
+import { isTimeZone, nextRuns, parseCronSpec } from "@/lib/crons/cron-spec";
 import { z } from "zod";
 import { parseYamlFile, type ParsedYaml } from "./yaml-stage.mjs";
 
@@ -445,6 +445,21 @@ export function validateConfig(parsed: ParsedConfigFiles): ConfigResult {
       const service = target.split(":")[0]!;
       if (!(service in services.value)) {
         errors.push({ file: CONFIG_FILES.app, line: app.lineOf(["relationships", name]), message: `relationships.${name}: service “${service}” is not defined in ${CONFIG_FILES.services}` });
+      }
+    }
+  }
+  // A spec whose times cron-parser cannot compute in the app's timezone (it gives up near some zones'
+  // clock changes) is an error when the file is read, not a cron that never runs. Not part of the
+  // schema: a stored deployment is checked again on every read, and this depends on the date.
+  const timezone = app.value?.timezone;
+  if (app.value && timezone && timezone !== "UTC") {
+    for (const [name, cron] of Object.entries(app.value.crons)) {
+      const spec = parseCronSpec(cron.spec, name);
+      if (!spec.ok) continue;
+      try {
+        nextRuns(spec.expression, new Date(), 1, timezone);
+      } catch (err) {
+        errors.push({ file: CONFIG_FILES.app, line: app.lineOf(["crons", name, "spec"]), message: `crons.${name}.spec: its next time cannot be computed in ${timezone} (${err instanceof Error ? err.message : String(err)}): change the spec or the timezone` });
       }
     }
   }

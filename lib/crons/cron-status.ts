@@ -36,7 +36,8 @@ export async function cronStatuses(db: Db, environmentId: string): Promise<Recor
       .from(activities)
       .where(and(eq(activities.environmentId, environmentId), eq(activities.type, "environment.cron"), inArray(activities.state, ["pending", "in_progress"]))),
   ]);
-  const out: Record<string, CronStatus> = {};
+  // No prototype: a cron named "constructor" is a cron like any other.
+  const out: Record<string, CronStatus> = Object.create(null) as Record<string, CronStatus>;
   for (const s of states) {
     out[s.cron] = {
       lastActivityId: s.lastActivityId,
@@ -67,7 +68,15 @@ export async function cronAlertsOfProject(db: Db, projectId: string): Promise<Ma
     .select({ environmentId: cronStates.environmentId, cron: cronStates.cron, failuresInRow: cronStates.failuresInRow, missedAt: cronStates.missedAt, missedReason: cronStates.missedReason })
     .from(cronStates)
     .innerJoin(environments, eq(environments.id, cronStates.environmentId))
-    .where(and(eq(environments.projectId, projectId), inArray(environments.status, ["active", "dirty"]), sql`(${cronStates.failuresInRow} >= ${FAILURES_SHOWN} or ${cronStates.missedAt} is not null)`));
+    .where(
+      and(
+        eq(environments.projectId, projectId),
+        inArray(environments.status, ["active", "dirty"]),
+        sql`(${cronStates.failuresInRow} >= ${FAILURES_SHOWN} or ${cronStates.missedAt} is not null)`,
+        // Only crons the environment's deployment still has (one removed since cannot be run to clear it).
+        sql`jsonb_exists((select d.config from deployments d where d.environment_id = ${environments.id} order by d.created_at desc limit 1)->'app'->'crons', ${cronStates.cron})`,
+      ),
+    );
   const alerts = new Map<string, string>();
   for (const r of rows) {
     const alert = cronAlert(r.cron, { failuresInRow: r.failuresInRow, missedAt: r.missedAt?.toISOString() ?? null, missedReason: r.missedReason });

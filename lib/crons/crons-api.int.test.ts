@@ -112,4 +112,7 @@ it("lets a browser session change things only from the dashboard's own pages", (
   expect(isSameOrigin(at({ host: "localhost:3000" }))).toBe(false);
   expect(isSameOrigin(at({ host: "localhost:3000", origin: "null" }))).toBe(false);
   expect(isSameOrigin(at({ host: "localhost:3000", origin: "http://localhost:3000.evil.example" }))).toBe(false);
+  // Behind a proxy that rewrites Host: PUBLIC_URL's origin is the dashboard's.
+  expect(isSameOrigin(at({ host: "127.0.0.1:3000", origin: "https://console.example.com" }), "https://console.example.com")).toBe(true);
+  expect(isSameOrigin(at({ host: "127.0.0.1:3000", origin: "http://console.example.com" }), "https://console.example.com")).toBe(false);
 });

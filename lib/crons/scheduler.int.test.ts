@@ -4,12 +4,14 @@
 // paused environments are not scheduled, and the time they were paused is not "missed".
 import { and, asc, eq } from "drizzle-orm";
 import { expect, it } from "vitest";
-import { activities, cronRuns, cronStates, environments } from "@/db/schema";
+import { activities, cronRuns, cronStates, deployments, environments } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
 import { latestDeployment } from "@/lib/environments/queries";
 import { setCronsPaused } from "@/lib/environments/run-now";
 import { starterProject, withoutTemplateServices, withWorker } from "@/lib/testing-fixtures";
+import { cronAlertsOfProject, cronStatuses } from "./cron-status";
 import { nextRuns } from "./cron-spec";
+import { cronViews } from "./cron-view";
 import { CronScheduler, LATE_GRACE_MS, recordCronResult } from "./scheduler";
 
 withoutTemplateServices();
@@ -67,7 +69,7 @@ describeEachDatabase("the cron scheduler", ({ db }) => {
     expect(pass).toMatchObject({ started: expect.any(Number), missed: expect.any(Number) });
     const afterGap = (await mine()).slice(2);
     expect(afterGap).toEqual([
-      { outcome: "missed", at: later[0]!.toISOString(), missedCount: 12, reason: expect.stringMatching(/^12 runs not run from \d\d:\d\d to \d\d:\d\d UTC: no scheduler was running then/) },
+      { outcome: "missed", at: later[0]!.toISOString(), missedCount: 12, reason: expect.stringMatching(/^12 runs not run from \d{4}-\d\d-\d\d \d\d:\d\d to \d{4}-\d\d-\d\d \d\d:\d\d UTC: no scheduler was running then/) },
       { outcome: "started", at: later[12]!.toISOString(), missedCount: 1, reason: null },
     ]);
     expect(await crons()).toHaveLength(2);
@@ -108,4 +110,59 @@ describeEachDatabase("the cron scheduler", ({ db }) => {
     await recordCronResult(db(), staging!.id, "cronrun", { ...run, ok: true, cancelled: false });
     expect(await state()).toMatchObject({ lastResult: "success", failuresInRow: 0, missedAt: null, missedReason: null });
   });
+
+  it("goes on past a cron whose times cannot be computed, computes only what is due, bounds a long gap, and keeps hostile names apart", async () => {
+    const { id } = await starterProject(db(), "schedbad");
+    await withWorker(db(), (worker) => worker.idle());
+    const [staging] = await db().select().from(environments).where(and(eq(environments.projectId, id), eq(environments.name, "staging")));
+    const deployment = (await latestDeployment(db(), staging!.id))!;
+    const [row] = await db().select().from(deployments).where(eq(deployments.id, deployment.id));
+    const config = row!.config as { app: { crons: Record<string, unknown>; timezone?: string } };
+    const cron = (spec: string) => ({ spec, cmd: "echo x", timeout: 86400, shutdown_timeout: 10 });
+    // Lord Howe Island's half-hour clock change: cron-parser cannot compute `* 2 * 4 0` there (a pushed file may say so).
+    const leap = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`leap${i}`, cron("59 23 29 2 *")]));
+    config.app.crons = { "a-broken": cron("* 2 * 4 0"), constructor: cron("* * * * *"), ...leap };
+    config.app.timezone = "Australia/Lord_Howe";
+    await db().update(deployments).set({ config: config as Record<string, unknown> }).where(eq(deployments.id, deployment.id));
+
+    // 30 days without a scheduler: one missed record (bounded), the latest time run.
+    const start = new Date(deployment.createdAt.getTime() + 30 * 86_400_000 + 10_000);
+    const scheduler = new CronScheduler(db(), () => start);
+    const t0 = performance.now();
+    await scheduler.tick();
+    const firstPass = performance.now() - t0;
+    const rows = await db().select().from(cronRuns).where(eq(cronRuns.environmentId, staging!.id));
+    const gap = rows.find((r) => r.cron === "constructor" && r.outcome === "missed")!;
+    expect(gap.reason).toMatch(/^More than 1,00\d runs not run from \d{4}-\d\d-\d\d \d\d:\d\d to \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(rows.filter((r) => r.cron === "constructor" && r.outcome === "started")).toHaveLength(1);
+    expect(firstPass).toBeLessThan(5_000);
+    // The broken cron is said on its state, once; the others were scheduled.
+    const states = await db().select().from(cronStates).where(eq(cronStates.environmentId, staging!.id));
+    expect(states.find((s) => s.cron === "a-broken")?.missedReason).toMatch(/^Not scheduled: its times cannot be computed in Australia\/Lord_Howe \(.+\)\. Change its spec or the timezone and deploy\.$/);
+    // The next passes compute nothing that is not due: 42 crons, a few milliseconds.
+    const passes: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      await scheduler.tick();
+      passes.push(Math.round(performance.now() - t));
+    }
+    console.log(`[crons] 42 crons (one broken, 40 on Feb 29 in Australia/Lord_Howe): first pass ${Math.round(firstPass)} ms after 30 days; then ${passes.join(", ")} ms`);
+    expect(Math.max(...passes)).toBeLessThan(100);
+    // A cron named "constructor" is a cron like any other: its status is its own, and Object is untouched.
+    const statuses = await cronStatuses(db(), staging!.id);
+    expect(Object.hasOwn(statuses, "constructor")).toBe(true);
+    expect((statuses as Record<string, unknown>).constructor).not.toBe(Object);
+    expect((Object as unknown as { current?: unknown }).current).toBeUndefined();
+    // The page and the API still answer across Lord Howe's clock change: a next time after now, or none.
+    for (let hour = 0; hour < 8; hour++) {
+      const at = new Date(Date.UTC(2027, 3, 3, 0, 180 * hour));
+      for (const view of cronViews({ crons: { "a-broken": cron("* 2 * 4 0"), hourly: cron("0 * * * *") }, timezone: "Australia/Lord_Howe" } as never, `${id}/staging`, at)) {
+        expect(view.next === null || new Date(view.next) > at, `${view.name} at ${at.toISOString()}: ${view.next}`).toBe(true);
+      }
+    }
+    // An alert of a cron the deployment no longer has is not shown.
+    await db().insert(cronStates).values({ environmentId: staging!.id, cron: "gone", failuresInRow: 5 });
+    const alerts = await cronAlertsOfProject(db(), id);
+    expect(alerts.get(staging!.id)).not.toMatch(/gone/);
+  }, 120_000);
 });

@@ -13,8 +13,8 @@ import { isTimeZone, parseCronSpec } from "./cron-spec";
 export const LATE_GRACE_MS = 60_000;
 /** The scheduler looks for new deployments, pauses and resumes at least this often. */
 const POLL_MS = 1_000;
-/** At most this many due times are counted in one missed record (a cron every minute, a server down for a week). */
-const MAX_COUNTED = 20_000;
+/** At most this many due times are counted in one missed record (a cron every minute, a server down for a week): past it, "more than". */
+const MAX_COUNTED = 1_000;
 
 interface Candidate {
   environmentId: string;
@@ -33,28 +33,39 @@ interface PlannedCron {
 }
 
 /**
- * The times `cron` was due after `after` up to `until`: how many, the first and the last two (all
- * a record needs), and the next one after `until`. Past MAX_COUNTED it stops counting and goes on
- * from just before the grace period, so a long gap costs a bounded amount of work.
+ * The times `cron` was due after `after` up to `until`: how many (`atLeast` past MAX_COUNTED), the
+ * first and the last two (all a record needs), and the next one after `until`. Past MAX_COUNTED it
+ * jumps to just before the grace period, so a long gap costs a bounded amount of work. A time that
+ * does not move forward (cron-parser near some time zones' clock changes) is an error.
  */
-function dueBetween(cron: PlannedCron, after: Date, until: Date): { due: Date[]; counted: number; next: Date } {
+function dueBetween(cron: PlannedCron, after: Date, until: Date): { due: Date[]; counted: number; atLeast: boolean; next: Date } {
   const tz = cron.timezone && isTimeZone(cron.timezone) ? cron.timezone : "UTC";
   let it = CronExpressionParser.parse(cron.expression, { currentDate: after, tz });
   const due: Date[] = [];
   let counted = 0;
+  let atLeast = false;
+  let at = after;
   for (;;) {
     const next = it.next().toDate();
-    if (next > until) return { due, counted, next };
+    if (!(next > at)) throw new Error(`its next time after ${at.toISOString()} went backwards (${next.toISOString()})`);
+    at = next;
+    if (next > until) return { due, counted, atLeast, next };
     counted++;
     if (due.length === 3) due.splice(1, 1);
     due.push(next);
-    if (counted === MAX_COUNTED) {
+    if (counted === MAX_COUNTED && !atLeast) {
+      atLeast = true;
       const skipTo = new Date(until.getTime() - 2 * LATE_GRACE_MS);
-      if (skipTo > next) it = CronExpressionParser.parse(cron.expression, { currentDate: skipTo, tz });
+      if (skipTo > next) {
+        it = CronExpressionParser.parse(cron.expression, { currentDate: skipTo, tz });
+        at = skipTo;
+      }
     }
   }
 }
 
+/** "2026-12-06 12:05". */
+const when = (d: Date) => d.toISOString().slice(0, 16).replace("T", " ");
 const hhmm = (d: Date) => d.toISOString().slice(11, 16);
 
 export interface SchedulerTick {
@@ -79,6 +90,10 @@ export class CronScheduler {
   private readonly plans = new Map<string, PlannedCron[]>();
   /** The last due time handled per environment and cron. */
   private readonly handled = new Map<string, Date>();
+  /** Per environment and cron: its next due time, computed once from where it stood (and from what), so a pass only computes what is due. */
+  private readonly nextDue = new Map<string, { from: number; next: Date }>();
+  /** Crons of a deployment whose times cannot be computed (said once, then left alone until another deployment). */
+  private readonly broken = new Set<string>();
 
   constructor(
     private readonly db: Db,
@@ -116,9 +131,10 @@ export class CronScheduler {
     const key = `${c.environmentId}/${cron}`;
     let last = this.handled.get(key);
     if (!last) {
+      // The newest row by its (unique, indexed) time; rows never overlap, so its end is where the cron stood.
       const [row] = await selectRows<{ last: Date | string | null }>(
         this.db,
-        sql`select max(coalesce(last_scheduled_for, scheduled_for)) as last from cron_runs where environment_id = ${c.environmentId} and cron = ${cron}`,
+        sql`select coalesce(last_scheduled_for, scheduled_for) as last from cron_runs where environment_id = ${c.environmentId} and cron = ${cron} order by scheduled_for desc limit 1`,
       );
       last = row?.last ? new Date(row.last) : new Date(0);
     }
@@ -135,34 +151,69 @@ export class CronScheduler {
     for (const c of candidates) {
       for (const cron of await this.plan(c)) {
         const key = `${c.environmentId}/${cron.name}`;
-        const last = await this.lastHandled(c, cron.name);
-        const { due, counted, next } = dueBetween(cron, last, now);
-        result.nextInMs = Math.min(result.nextInMs, Math.max(0, next.getTime() - now.getTime()));
-        if (counted === 0) {
-          this.handled.set(key, last);
-          continue;
+        if (this.broken.has(`${c.deploymentId}/${cron.name}`)) continue;
+        try {
+          const last = await this.lastHandled(c, cron.name);
+          // Nothing due yet: its next time is known, nothing is computed.
+          const known = this.nextDue.get(key);
+          if (known && known.from === last.getTime() && known.next > now) {
+            this.handled.set(key, last);
+            result.nextInMs = Math.min(result.nextInMs, known.next.getTime() - now.getTime());
+            continue;
+          }
+          const { due, counted, atLeast, next } = dueBetween(cron, last, now);
+          result.nextInMs = Math.min(result.nextInMs, Math.max(0, next.getTime() - now.getTime()));
+          if (counted === 0) {
+            this.handled.set(key, last);
+            this.nextDue.set(key, { from: last.getTime(), next });
+            continue;
+          }
+          const latest = due[due.length - 1]!;
+          const runLatest = now.getTime() - latest.getTime() <= LATE_GRACE_MS;
+          const missedCount = runLatest ? counted - 1 : counted;
+          const outcome = await this.record(c, cron, { first: due[0]!, lastMissed: runLatest ? due[due.length - 2] : latest, missedCount, atLeast, latest: runLatest ? latest : null });
+          result.started += outcome.started;
+          result.skipped += outcome.skipped;
+          result.missed += missedCount > 0 ? 1 : 0;
+          this.handled.set(key, latest);
+          this.nextDue.set(key, { from: latest.getTime(), next });
+        } catch (err) {
+          // Said once on the cron, then left alone until another deployment: the other crons go on.
+          this.broken.add(`${c.deploymentId}/${cron.name}`);
+          const reason = `Not scheduled: its times cannot be computed in ${cron.timezone ?? "UTC"} (${err instanceof Error ? err.message : String(err)}). Change its spec or the timezone and deploy.`;
+          console.error(`[crons] ${c.projectId}/${c.name} ${cron.name}: ${reason}`);
+          await this.db
+            .insert(cronStates)
+            .values({ environmentId: c.environmentId, cron: cron.name, missedAt: now, missedReason: reason })
+            .onConflictDoUpdate({ target: [cronStates.environmentId, cronStates.cron], set: { missedAt: now, missedReason: reason } })
+            .catch(() => undefined);
         }
-        const latest = due[due.length - 1]!;
-        const runLatest = now.getTime() - latest.getTime() <= LATE_GRACE_MS;
-        const missedCount = runLatest ? counted - 1 : counted;
-        const outcome = await this.record(c, cron, { first: due[0]!, lastMissed: runLatest ? due[due.length - 2] : latest, missedCount, latest: runLatest ? latest : null });
-        result.started += outcome.started;
-        result.skipped += outcome.skipped;
-        result.missed += missedCount > 0 ? 1 : 0;
-        this.handled.set(key, latest);
       }
+      // The event loop turns between environments: a pass over thousands of crons never holds it.
+      await new Promise((r) => setImmediate(r));
     }
     if (result.started > 0) notifyWorkers();
     return result;
   }
 
-  private async record(c: Candidate, cron: PlannedCron, times: { first: Date; lastMissed: Date | undefined; missedCount: number; latest: Date | null }): Promise<{ started: number; skipped: number }> {
+  private async record(c: Candidate, cron: PlannedCron, times: { first: Date; lastMissed: Date | undefined; missedCount: number; atLeast: boolean; latest: Date | null }): Promise<{ started: number; skipped: number }> {
     return this.db.transaction(async (tx) => {
+      // Under the project's lock, as Pause crons, Pause and deploys take it: what was read before
+      // the lock is read again, so a pause that came first is never overtaken.
+      await lockProject(tx, c.projectId);
+      const [still] = await selectRows<{ ok: boolean }>(
+        tx,
+        sql`select (e.status in ('active', 'dirty') and e.paused_at is null and e.crons_paused_at is null
+                    and (select id from deployments where environment_id = e.id order by created_at desc limit 1) = ${c.deploymentId}) as ok
+            from environments e where e.id = ${c.environmentId}`,
+      );
+      if (!still?.ok) return { started: 0, skipped: 0 };
       if (times.missedCount > 0) {
+        const why = "no scheduler was running then (the server was stopped or could not keep up).";
         const reason =
           times.missedCount === 1
-            ? `Not run at ${hhmm(times.first)} UTC: no scheduler was running then (the server was stopped or could not keep up).`
-            : `${times.missedCount} runs not run from ${hhmm(times.first)} to ${hhmm(times.lastMissed!)} UTC: no scheduler was running then (the server was stopped or could not keep up).`;
+            ? `Not run at ${when(times.first)} UTC: ${why}`
+            : `${times.atLeast ? `More than ${times.missedCount.toLocaleString("en-US")}` : times.missedCount} runs not run from ${when(times.first)} to ${when(times.lastMissed!)} UTC: ${why}`;
         const inserted = await tx
           .insert(cronRuns)
           .values({ environmentId: c.environmentId, cron: cron.name, scheduledFor: times.first, lastScheduledFor: times.missedCount > 1 ? times.lastMissed : null, outcome: "missed", missedCount: times.missedCount, reason })
@@ -177,7 +228,6 @@ export class CronScheduler {
         .onConflictDoNothing()
         .returning({ id: cronRuns.id });
       if (!row) return { started: 0, skipped: 0 }; // another scheduler took this time
-      await lockProject(tx, c.projectId);
       const [previous] = await tx
         .select({ id: activities.id, state: activities.state, createdAt: activities.createdAt })
         .from(activities)
@@ -276,4 +326,16 @@ export function startCronScheduler(db: Db, options: { speed?: number } = {}): { 
       await loop;
     },
   };
+}
+
+/** How long the schedule's records are kept. */
+export const CRON_RUNS_KEPT_DAYS = 30;
+
+/** Deletes the schedule's records older than CRON_RUNS_KEPT_DAYS (upkeep); returns how many. */
+export async function pruneCronRuns(db: Db, now = new Date()): Promise<number> {
+  const deleted = await db
+    .delete(cronRuns)
+    .where(sql`${cronRuns.createdAt} < ${new Date(now.getTime() - CRON_RUNS_KEPT_DAYS * 86_400_000).toISOString()}::timestamptz`)
+    .returning({ id: cronRuns.id });
+  return deleted.length;
 }

@@ -117,6 +117,11 @@ export async function runCron(ctx: HandlerContext, cron: string, scheduledFor?: 
     ctx.log.line(`${ctx.environment.name} was ${ctx.environment.pausedAt ? "paused" : "deactivated"} before this run could start: the cron ${cron} was not run.`);
     return { ok: true };
   }
+  // A scheduled run whose crons were paused while it waited (Run now still runs).
+  if (scheduledFor && ctx.environment.cronsPausedAt) {
+    ctx.log.line(`The crons of ${ctx.environment.name} were paused before this run could start: the cron ${cron} was not run.`);
+    return { ok: true };
+  }
   const command = entry.commands?.start ?? entry.cmd ?? "";
   // Its lines also go to the environment's cron.log (Logs tab).
   const log = logTo(appLogTarget(ctx.activity.projectId, ctx.environment.name, "cron"), ctx.log);

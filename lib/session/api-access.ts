@@ -4,6 +4,7 @@ import type { Environment } from "@/db/schema";
 import { getEnvironmentByName } from "@/lib/environments/queries";
 import { getProjectAccess } from "@/lib/auth/project-access";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
+import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
 import { getRequestUser, type RequestUser } from "./request-user";
 
@@ -61,12 +62,15 @@ export async function environmentChangeRequest(request: Request, projectId: stri
   return r;
 }
 
-export function isSameOrigin(request: Request): boolean {
+export function isSameOrigin(request: Request, publicUrl = env().PUBLIC_URL): boolean {
   const origin = request.headers.get("origin");
   const host = request.headers.get("host");
-  if (!origin || !host) return false;
+  if (!origin) return false;
   try {
-    return new URL(origin).host === host;
+    const from = new URL(origin);
+    // The dashboard's public address (behind a proxy that rewrites Host), or the host asked.
+    if (publicUrl && from.origin === new URL(publicUrl).origin) return true;
+    return !!host && from.host === host;
   } catch {
     return false;
   }
