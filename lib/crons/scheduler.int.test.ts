@@ -12,7 +12,7 @@ import { starterProject, withoutTemplateServices, withWorker } from "@/lib/testi
 import { cronAlertsOfProject, cronStatuses } from "./cron-status";
 import { nextRuns } from "./cron-spec";
 import { cronViews } from "./cron-view";
-import { CronScheduler, LATE_GRACE_MS, recordCronResult } from "./scheduler";
+import { CronScheduler, LATE_GRACE_MS, pruneCronRuns, recordCronResult } from "./scheduler";
 
 withoutTemplateServices();
 
@@ -109,6 +109,14 @@ describeEachDatabase("the cron scheduler", ({ db }) => {
     expect((await state()).lastDurationMs).toBeGreaterThanOrEqual(1500);
     await recordCronResult(db(), staging!.id, "cronrun", { ...run, ok: true, cancelled: false });
     expect(await state()).toMatchObject({ lastResult: "success", failuresInRow: 0, missedAt: null, missedReason: null });
+    // The schedule's records are kept 30 days.
+    const old = new Date(Date.now() - 31 * 86_400_000);
+    await db().insert(cronRuns).values([
+      { environmentId: staging!.id, cron: "cronrun", scheduledFor: old, outcome: "started", createdAt: old },
+      { environmentId: staging!.id, cron: "cronrun", scheduledFor: new Date(), outcome: "started" },
+    ]);
+    expect(await pruneCronRuns(db())).toBeGreaterThanOrEqual(1);
+    expect((await db().select().from(cronRuns).where(eq(cronRuns.environmentId, staging!.id))).map((r) => r.scheduledFor > old)).toEqual([true]);
   });
 
   it("goes on past a cron whose times cannot be computed, computes only what is due, bounds a long gap, and keeps hostile names apart", async () => {
