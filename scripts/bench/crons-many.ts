@@ -21,6 +21,18 @@ const pct = (xs: number[], p: number) => {
   return Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! * 10) / 10;
 };
 
+/** CPU time (ms) a process has used, from /proc. */
+function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** The machine's CPU counters (all cores), from /proc/stat. */
+function machineCpu(): { idle: number; total: number } {
+  const n = fs.readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { idle: n[3]! + n[4]!, total: n.reduce((a, b) => a + b, 0) };
+}
+
 /** Asks `path` every `everyMs` until `until`: the times (ms) and the failures. */
 async function sample(url: string, headers: Record<string, string>, everyMs: number, until: number) {
   const times: number[] = [];
@@ -76,9 +88,11 @@ try {
 
   const results: Record<string, unknown> = {};
   for (const scheduler of ["0", "1"]) {
-    server = await startServer({ dataDir, port, env: { CRON_SCHEDULER: scheduler } });
+    server = await startServer({ dataDir, port, env: { CRON_SCHEDULER: scheduler, PWI_REPORT_EVENT_LOOP: "5000" } });
     await new Promise((r) => setTimeout(r, 30_000)); // every environment revived, the first pages rendered
     const since = new Date().toISOString();
+    const outputFrom = server.output().length;
+    const [serverCpu0, machine0] = [cpuMs(server.pid), machineCpu()];
     const until = Date.now() + SECONDS * 1000;
     const [health, pages] = await Promise.all([
       sample(`${server.url}/api/health`, {}, 100, until),
@@ -94,7 +108,21 @@ try {
       started += recent.length + body.running.length + body.pending.length;
       succeeded += recent.filter((a) => a.result === "success").length;
     }
-    const side = { healthP99: pct(health.times, 99), healthFailures: health.failures, pageP95: pct(pages.times, 95), pageFailures: pages.failures, cronRunsStarted: started, cronRunsSucceeded: succeeded };
+    const [serverCpu1, machine1] = [cpuMs(server.pid), machineCpu()];
+    const loops = [...server.output().slice(outputFrom).matchAll(/\[event-loop\] p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms/g)].map((m) => ({ p99: Number(m[2]), max: Number(m[3]) }));
+    const side = {
+      healthP99: pct(health.times, 99),
+      healthFailures: health.failures,
+      pageP95: pct(pages.times, 95),
+      pageFailures: pages.failures,
+      cronRunsStarted: started,
+      cronRunsSucceeded: succeeded,
+      // Where the time went: the server's own event loop (worst 5-s report), its CPU, and the whole machine's (of 2 cores' worth).
+      serverLoopP99Worst: Math.max(0, ...loops.map((l) => l.p99)),
+      serverLoopMax: Math.max(0, ...loops.map((l) => l.max)),
+      serverCpuPercent: Math.round(((serverCpu1 - serverCpu0) / (SECONDS * 1000)) * 100),
+      machineBusyPercent: Math.round((1 - (machine1.idle - machine0.idle) / (machine1.total - machine0.total)) * 100),
+    };
     console.log(`CRON_SCHEDULER=${scheduler}: ${JSON.stringify(side)}`);
     results[scheduler === "1" ? "scheduler" : "none"] = side;
     await server.stop();
