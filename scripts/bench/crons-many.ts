@@ -5,7 +5,8 @@
 // 250 ms (signed in; the project's own crons write to it): health p99 and page p95 with the
 // scheduler ÷ without (goal: within 1.2×), and how many cron runs started, succeeded and were
 // skipped or missed meanwhile. The crons' own processes are part of the load measured.
-// Run: npm run bench:crons-many   (BENCH_PROJECTS=n, 50; BENCH_SECONDS=s, 150)
+// Run: npm run bench:crons-many [-- postgres]   (BENCH_PROJECTS=n, 50; BENCH_SECONDS=s, 150; `postgres`:
+// on a throwaway PostgreSQL cluster from the installed binaries instead of the embedded database)
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import { startServer, type TestServer } from "../../e2e/support/server";
@@ -48,7 +49,17 @@ async function sample(url: string, headers: Record<string, string>, everyMs: num
   return { times, failures };
 }
 
-const { server: first, browser, page } = await startSignedIn();
+// `postgres`: a throwaway cluster, and a database on it for the server.
+const cluster = process.argv.includes("postgres") ? await (async () => {
+  const { findPostgresBinDir, startCluster } = await import("@/db/testing/postgres-cluster");
+  const { createPostgresTestDatabase } = await import("@/db/testing/databases");
+  const binDir = findPostgresBinDir();
+  if (!binDir) throw new Error("No PostgreSQL server binaries here: install postgresql, or run without `postgres`.");
+  const c = await startCluster(binDir);
+  return { ...c, databaseUrl: (await createPostgresTestDatabase(c.url)).url };
+})() : null;
+const databaseUrl = cluster?.databaseUrl;
+const { server: first, browser, page } = await startSignedIn({ databaseUrl });
 let server: TestServer = first;
 const { dataDir, port } = server;
 try {
@@ -67,7 +78,7 @@ try {
   const { commitOn } = await import("@/lib/testing-git");
   const { projectTemplate } = await import("@/lib/git/template");
   const { eq } = await import("drizzle-orm");
-  const database = await openDatabase({ dataDir });
+  const database = await openDatabase(databaseUrl ? { databaseUrl } : { dataDir });
   const [admin] = await database.db.select().from(users).where(eq(users.email, "bench@example.com"));
   const app = projectTemplate("x", [])[".magento.app.yaml"]!.replace(/spec: "\*\/5 \* \* \* \*"/, 'spec: "* * * * *"');
   if (!app.includes('spec: "* * * * *"')) throw new Error("The template's cron was not found: change this benchmark with the template.");
@@ -80,7 +91,7 @@ try {
   }
   await database.close();
   // Deployed by a server that schedules nothing.
-  server = await startServer({ dataDir, port, env: { CRON_SCHEDULER: "0" } });
+  server = await startServer({ dataDir, port, databaseUrl, env: { CRON_SCHEDULER: "0" } });
   const deployStarted = Date.now();
   for (const id of ids) await waitForQuiet(server, cookie, id);
   console.log(`${PROJECTS * 2} environments deployed in ${Math.round((Date.now() - deployStarted) / 1000)} s`);
@@ -88,7 +99,7 @@ try {
 
   const results: Record<string, unknown> = {};
   for (const scheduler of ["0", "1"]) {
-    server = await startServer({ dataDir, port, env: { CRON_SCHEDULER: scheduler, PWI_REPORT_EVENT_LOOP: "5000" } });
+    server = await startServer({ dataDir, port, databaseUrl, env: { CRON_SCHEDULER: scheduler, PWI_REPORT_EVENT_LOOP: "5000" } });
     await new Promise((r) => setTimeout(r, 30_000)); // every environment revived, the first pages rendered
     const since = new Date().toISOString();
     const outputFrom = server.output().length;
@@ -135,5 +146,6 @@ try {
 } finally {
   await server.stop();
   await browser.close();
+  await cluster?.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
 }

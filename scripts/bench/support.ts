@@ -10,8 +10,8 @@ import { startServer, type TestServer } from "../../e2e/support/server";
 export const BENCH_ADMIN = { email: "bench@example.com", password: "bench-password" };
 
 /** A production server with the demo project, Chromium, and a page signed in as its administrator. */
-export async function startSignedIn(): Promise<{ server: TestServer; browser: Browser; page: Page }> {
-  const server = await startServer({ env: { ADMIN_EMAIL: BENCH_ADMIN.email, ADMIN_PASSWORD: BENCH_ADMIN.password, SEED_DEMO: "1" } });
+export async function startSignedIn(options: { databaseUrl?: string } = {}): Promise<{ server: TestServer; browser: Browser; page: Page }> {
+  const server = await startServer({ databaseUrl: options.databaseUrl, env: { ADMIN_EMAIL: BENCH_ADMIN.email, ADMIN_PASSWORD: BENCH_ADMIN.password, SEED_DEMO: "1" } });
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   const page = await (await browser.newContext({ baseURL: server.url })).newPage();
   await page.goto("/sign-in");
