@@ -16,6 +16,8 @@ describeEachDatabase("migrations", ({ db, database }) => {
       "activity_environments",
       "activity_log_chunks",
       "api_tokens",
+      "cron_runs",
+      "cron_states",
       "deployments",
       "environments",
       "instance_settings",
