@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { cronAlert, FAILURES_SHOWN, type CronStatus } from "@/lib/crons/cron-status";
+import { cronAlert, type CronStatus } from "@/lib/crons/cron-status";
 import type { CronView } from "@/lib/crons/cron-view";
 import { CronsPauseForm, RunNowForm } from "./run-now-form";
 import { SidePanel } from "./side-panel";
@@ -97,8 +97,7 @@ export function CronsPanel({
               )}
               {alert ? (
                 <p role="status" data-testid="cron-alert" className="mt-1 rounded border border-danger/40 bg-danger-soft px-2 py-1 text-danger">
-                  {alert}
-                  {s && s.failuresInRow > 0 && s.failuresInRow < FAILURES_SHOWN ? null : " It shows here, in the tree and on the project page until a run succeeds."}
+                  {alert} It shows here, in the tree and on the project page until a run succeeds.
                 </p>
               ) : s && s.failuresInRow > 0 ? (
                 <p className="text-danger">Failed {s.failuresInRow === 1 ? "once" : `${s.failuresInRow} times`} in a row.</p>

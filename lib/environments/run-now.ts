@@ -2,10 +2,10 @@ import "server-only";
 import type { Db } from "@/db/client";
 import { eq } from "drizzle-orm";
 import { environments, type Activity } from "@/db/schema";
-import { enqueueActivity, lockProject, recordDoneActivity } from "@/lib/activities/queue";
+import { enqueueActivity, lockProject, recordDoneActivity, type Tx } from "@/lib/activities/queue";
 import type { HandlerContext, HandlerOutcome } from "@/lib/activities/activity-runner";
 import { notifyWorkers } from "@/lib/activities/wake";
-import { canSeeEnvironmentType, hasRole, type SessionUser } from "@/lib/auth/permissions";
+import { canSeeEnvironmentType, hasRole, type ProjectAccess, type SessionUser } from "@/lib/auth/permissions";
 import { requireProjectAccess } from "@/lib/auth/project-access";
 import { DomainError } from "@/lib/errors";
 import { appLogTarget } from "@/lib/runtime/driver/app-log-target";
@@ -36,13 +36,18 @@ export function requestOperationRun(db: Db, user: SessionUser, projectId: string
   return requestRun(db, user, projectId, environmentName, { kind: "operation", name: operation });
 }
 
+/** Under the project's lock: the environment of that name, if the member may see its type (else not found), and the member's role on it. */
+async function lockedEnvironment(tx: Tx, access: ProjectAccess, projectId: string, environmentName: string) {
+  await lockProject(tx, projectId);
+  const env = await getEnvironmentByName(tx, projectId, environmentName);
+  if (!env || !canSeeEnvironmentType(access, env.type)) throw new DomainError("not_found", `There is no environment “${String(environmentName).slice(0, 40)}” in this project.`);
+  return { env, role: access.environmentRoles[env.type] };
+}
+
 async function requestRun(db: Db, user: SessionUser, projectId: string, environmentName: string, what: { kind: "cron" | "operation"; name: string }): Promise<Activity> {
   const access = await requireProjectAccess(db, user, projectId);
   const activity = await db.transaction(async (tx) => {
-    await lockProject(tx, projectId);
-    const env = await getEnvironmentByName(tx, projectId, environmentName);
-    if (!env || !canSeeEnvironmentType(access, env.type)) throw new DomainError("not_found", `There is no environment “${String(environmentName).slice(0, 40)}” in this project.`);
-    const role = access.environmentRoles[env.type];
+    const { env, role } = await lockedEnvironment(tx, access, projectId, environmentName);
     if (what.kind === "cron" && !hasRole(role, "contributor")) throw new DomainError("forbidden", `Running a cron of ${env.title} needs the contributor role or above on its environment type; yours is ${role}.`);
     if (env.status !== "active" && env.status !== "dirty") throw new DomainError("conflict", `${env.title} is not active: nothing of its application runs. Activate it first.`);
     if (env.pausedAt) throw new DomainError("conflict", `${env.title} is paused: nothing of its application runs until Resume.`);
@@ -72,10 +77,7 @@ async function requestRun(db: Db, user: SessionUser, projectId: string, environm
 export async function setCronsPaused(db: Db, user: SessionUser, projectId: string, environmentName: string, paused: boolean): Promise<Activity> {
   const access = await requireProjectAccess(db, user, projectId);
   const activity = await db.transaction(async (tx) => {
-    await lockProject(tx, projectId);
-    const env = await getEnvironmentByName(tx, projectId, environmentName);
-    if (!env || !canSeeEnvironmentType(access, env.type)) throw new DomainError("not_found", `There is no environment “${String(environmentName).slice(0, 40)}” in this project.`);
-    const role = access.environmentRoles[env.type];
+    const { env, role } = await lockedEnvironment(tx, access, projectId, environmentName);
     if (!hasRole(role, "contributor")) throw new DomainError("forbidden", `Pausing or resuming the crons of ${env.title} needs the contributor role or above on its environment type; yours is ${role}.`);
     if (paused === !!env.cronsPausedAt) throw new DomainError("conflict", `${env.title}'s crons are already ${paused ? "paused" : "running on their schedule"}.`);
     const now = new Date();

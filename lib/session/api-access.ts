@@ -1,6 +1,7 @@
 import "server-only";
 import { getDb, type Db } from "@/db/client";
-import type { Environment } from "@/db/schema";
+import type { Activity, Environment } from "@/db/schema";
+import { toActivityView } from "@/lib/activities/activity-view";
 import { getEnvironmentByName } from "@/lib/environments/queries";
 import { getProjectAccess } from "@/lib/auth/project-access";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
@@ -83,4 +84,19 @@ export function domainErrorResponse(err: unknown): Response {
     return Response.json({ error: err.message }, { status });
   }
   throw err;
+}
+
+/**
+ * POST …/crons/<name>/runs and …/operations/<name>/runs: the run requested as the console does,
+ * answered 202 with its activity and where its log is.
+ */
+export async function runNowResponse(request: Request, projectId: string, environmentSegment: string, run: (r: ProjectRequest & { env: Environment }) => Promise<Activity>): Promise<Response> {
+  const r = await environmentChangeRequest(request, projectId, environmentSegment);
+  if ("denied" in r) return r.denied;
+  try {
+    const activity = await run(r);
+    return Response.json({ activity: toActivityView(activity) }, { status: 202, headers: { location: `/api/projects/${encodeURIComponent(projectId)}/activities/${activity.id}/log` } });
+  } catch (err) {
+    return domainErrorResponse(err);
+  }
 }
