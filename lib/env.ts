@@ -122,8 +122,10 @@ const schema = z.object({
   ROUTER_MAX_BODY_MB: z.coerce.number().int().min(1).max(100 * 1024).default(64),
   /** Seconds the environment router waits for an application's answer (then 504). */
   ROUTER_UPSTREAM_TIMEOUT: z.coerce.number().int().min(1).max(3600).default(60),
-  /** The largest answer the environment router passes from an application, in MiB (then the answer is cut). */
+  /** The largest answer the environment router passes from an application, in MiB (then the answer is cut; not on nginx's fast path, which streams). */
   ROUTER_MAX_RESPONSE_MB: z.coerce.number().int().min(1).max(100 * 1024).default(512),
+  /** ROUTER_FRONT=nginx (default): the host's nginx listens on ENV_PORT and passes sites straight to their environments (where the host has nginx); off: the console's router alone. */
+  ROUTER_FRONT: z.enum(["nginx", "off"], { error: "ROUTER_FRONT must be nginx or off" }).default("nginx"),
   /**
    * WORKER_HOSTS_ENVIRONMENTS=1 on an `npm run worker` that runs on the dashboard's machine, with its
    * DATA_DIR: it also runs deploys, Pause, Resume, Deactivate and Delete, and hosts the processes

@@ -1,6 +1,7 @@
 import "server-only";
 import { closeDatabase } from "@/db/client";
 import { stopBackgroundWorker } from "@/lib/activities/background-worker";
+import { stopEnvironmentRouter } from "@/lib/runtime/router";
 
 /** How long a stop waits for running activities before it closes the database anyway. */
 const WORKER_GRACE_MS = 5_000;
@@ -26,7 +27,7 @@ export function handleShutdownSignals(log: (line: string) => void): void {
         process.exit(code);
       }, GRACE_MS).unref();
       void (async () => {
-        await Promise.race([stopBackgroundWorker().catch(() => undefined), new Promise((r) => setTimeout(r, WORKER_GRACE_MS).unref())]);
+        await Promise.race([Promise.all([stopBackgroundWorker().catch(() => undefined), stopEnvironmentRouter().catch(() => undefined)]), new Promise((r) => setTimeout(r, WORKER_GRACE_MS).unref())]);
         await closeDatabase().catch((e: Error) => log(`[shutdown] Closing the database failed: ${e.message}`));
         process.exit(code);
       })();

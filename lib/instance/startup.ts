@@ -128,7 +128,9 @@ export async function startInstance(log: (line: string) => void = console.log): 
     log("[startup] RUN_WORKER=0: activities run in separate `npm run worker` processes; deploys, Pause, Resume, Deactivate and Delete run here, beside the environment router.");
   }
   startAdminSocket(async () => (await getDatabase()).db, log);
-  startEnvironmentRouter(config.ENV_PORT, async () => (await getDatabase()).db, log, {
+  await startEnvironmentRouter(config.ENV_PORT, async () => (await getDatabase()).db, log, {
+    front: config.ROUTER_FRONT,
+    trustProxy: config.TRUST_PROXY,
     // What access rules match: the socket's address, or with TRUST_PROXY the one the proxy saw.
     clientAddress: (req) => {
       stampClientHeaders(req, config.TRUST_PROXY);

@@ -29,6 +29,8 @@ export interface ProxyTarget {
   robots: http.OutgoingHttpHeaders;
   /** The socket of the release the environment serves now: a deploy may have switched since this request began. */
   retarget?: () => string | null;
+  /** The router's nginx front already failed this request (502: no connection, 504: no answer in time): answer so, send nothing. */
+  failed?: 502 | 504;
 }
 
 /**
@@ -65,6 +67,10 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
     } else res.destroy();
     logAccess(status);
   };
+  if (target.failed) {
+    req.resume();
+    return fail(target.failed, target.failed === 504 ? `no answer within ${config.ROUTER_UPSTREAM_TIMEOUT} s` : "the connection to the environment's web server failed (the request is not sent again: it may have reached the application)");
+  }
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > maxBody) {
     req.resume();

@@ -29,6 +29,14 @@ export function routerTarget(projectId: string, environmentName: string): Router
   const now = Date.now();
   const known = cache().get(id);
   if (known && now - known.at < BELIEVED_MS) return known;
+  const target = { ...readRouterTarget(projectId, environmentName), at: now };
+  if (cache().size > 10_000) cache().clear();
+  cache().set(id, target);
+  return target;
+}
+
+/** The environment's target as its files say now (not kept). */
+export function readRouterTarget(projectId: string, environmentName: string): RouterTarget {
   const dir = dataPaths.environmentDeploys(projectId, environmentName);
   let deployDir: string | null = null;
   try {
@@ -37,13 +45,22 @@ export function routerTarget(projectId: string, environmentName: string): Router
     /* not deployed */
   }
   const paused = fs.statSync(path.join(dir, PAUSED_FILE), { throwIfNoEntry: false }) !== undefined;
-  const target = { deployDir, paused, at: now };
-  if (cache().size > 10_000) cache().clear();
-  cache().set(id, target);
-  return target;
+  return { deployDir, paused };
+}
+
+type Listener = (projectId: string, environmentName: string) => void;
+const listenersKey = Symbol.for("pwi.router-target-listeners");
+type L = typeof globalThis & { [listenersKey]?: Set<Listener> };
+const listeners = () => ((globalThis as L)[listenersKey] ??= new Set());
+
+/** Calls `listener` at each forgetRouterTarget of this process (the router's nginx front keeps its links by it); returns the unsubscribe. */
+export function onRouterTargetChange(listener: Listener): () => void {
+  listeners().add(listener);
+  return () => void listeners().delete(listener);
 }
 
 /** A deploy switched, a pause began or ended, or the environment went: the next request resolves its target again. */
 export function forgetRouterTarget(projectId: string, environmentName: string): void {
   cache().delete(`${projectId}/${environmentName}`);
+  for (const listener of listeners()) listener(projectId, environmentName);
 }

@@ -8,11 +8,12 @@ import { environments } from "@/db/schema";
 import { verifyPassword } from "@/lib/auth/password";
 import { env as appEnv } from "@/lib/env";
 import { routerTarget } from "./router-targets";
-import { environmentDeployDir, ROUTER_FILE, routerSettingsFile, STATIC_SITE_SUFFIX, WEB_ROOT_FILE, type RouterSettings } from "./deploy";
+import { environmentDeployDir, ROUTER_FILE, STATIC_SITE_SUFFIX, WEB_ROOT_FILE, type RouterSettings } from "./deploy";
 import { getRuntimeDriver } from "./driver/get-driver";
 import { appLogTarget } from "./driver/app-log-target";
 import { proxyRequest } from "./router-proxy";
-import { decideAccess, NO_HTTP_ACCESS } from "./http-access";
+import { FRONT_CLIENT_HEADER, FRONT_ERROR_HEADER, frontPaths, routerSettingsOf, startRouterFront } from "./router-front";
+import { decideAccess } from "./http-access";
 import { openSiteFile, type Site } from "./site-files";
 import { liveGeneration, MOUNTS_FILE, type DeployedMount } from "./volumes";
 
@@ -79,18 +80,6 @@ function page(res: http.ServerResponse, status: number, title: string, body: str
 <style>body{font:16px system-ui,sans-serif;margin:20vh auto;max-width:36rem;color:#1b1f27}h1{font-size:1.4rem}</style></head><body><h1>${title}</h1><p>${body}</p></body></html>`);
 }
 
-/** The settings a deployment was made with (a deployment from before settings existed: open, visible). */
-async function routerSettingsOf(deployDir: string): Promise<RouterSettings> {
-  const text = (await fs.promises.readFile(routerSettingsFile(deployDir), "utf8").catch(() => null)) ?? (await fs.promises.readFile(path.join(deployDir, ROUTER_FILE), "utf8").catch(() => null));
-  if (text === null) return { httpAccess: NO_HTTP_ACCESS, restrictRobots: false };
-  try {
-    return JSON.parse(text) as RouterSettings;
-  } catch {
-    // Unreadable settings must not open a protected site.
-    return { httpAccess: { enabled: true, logins: [], rules: [] }, restrictRobots: true };
-  }
-}
-
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 export interface RouterOptions {
@@ -100,6 +89,12 @@ export interface RouterOptions {
   consoleUrl?: string;
   /** The console's port, when there is no `consoleUrl` (by default the dashboard's PORT). */
   consolePort?: number;
+  /**
+   * Requests come from the router's nginx front only (router-front.ts): the client's address is in
+   * its header, a request it could not complete on the fast path says so, and each environment
+   * whose request is passed here is told to `onPassed` (it may get a fast link).
+   */
+  behindFront?: { onPassed?: (projectId: string, environmentName: string) => void };
 }
 
 /**
@@ -136,10 +131,24 @@ export function createEnvironmentRouter(getDb: () => Promise<Db>, options: Route
     }
     return logins.get(key)!;
   };
-  const clientAddress = options.clientAddress ?? ((req: http.IncomingMessage) => (req.socket.remoteAddress ?? "").replace(/^::ffff:/, ""));
+  const front = options.behindFront;
+  // Behind the front: the address it saw, taken from its header (which is not passed on) at each request's start.
+  const frontClients = new WeakMap<http.IncomingMessage, string>();
+  const clientAddress = front
+    ? (req: http.IncomingMessage) => frontClients.get(req) ?? ""
+    : (options.clientAddress ?? ((req: http.IncomingMessage) => (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "")));
   // (Slow clients are looked for every 2 s rather than Node's default 30 s.)
   const server = http.createServer({ connectionsCheckingInterval: 2_000 }, (req, res) => {
     void (async () => {
+      // From the front: what it could not complete (and its own headers, never passed on).
+      let frontError: 502 | 504 | null = null;
+      if (front) {
+        const said = req.headers[FRONT_ERROR_HEADER];
+        frontError = said === "504" ? 504 : said === "502" ? 502 : null;
+        frontClients.set(req, String(req.headers[FRONT_CLIENT_HEADER] ?? "").replace(/^::ffff:/, ""));
+        delete req.headers[FRONT_ERROR_HEADER];
+        delete req.headers[FRONT_CLIENT_HEADER];
+      }
       const target = resolveTarget(req.headers.host, req.url ?? "/");
       if (!target) return page(res, 404, "No environment here", "Open <code>http://&lt;environment&gt;.&lt;project&gt;.localhost:PORT/</code> or <code>/&lt;project&gt;/&lt;environment&gt;/</code>.");
       if (target.redirectWww) {
@@ -179,7 +188,11 @@ export function createEnvironmentRouter(getDb: () => Promise<Db>, options: Route
       if (!(await statics.get(deployDir)!)) {
         // The environment's application: its web server in its sandbox answers.
         const query = (req.url ?? "").includes("?") ? (req.url ?? "").slice((req.url ?? "").indexOf("?")) : "";
+        front?.onPassed?.(target.projectId, target.environment);
+        // A request the front could not complete: one that may have reached the application is not sent again.
+        const retry = frontError === 502 && (req.method === "GET" || req.method === "HEAD") && req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined;
         return proxyRequest(req, res, {
+          failed: frontError === null || retry ? undefined : frontError,
           socketPath: getRuntimeDriver().webSocket(target.projectId, target.environment, path.basename(deployDir)),
           path: `${target.sitePath}${query}`,
           client: clientAddress(req),
@@ -246,16 +259,59 @@ export function createEnvironmentRouter(getDb: () => Promise<Db>, options: Route
 }
 
 const key = Symbol.for("pwi.environment-router");
-type G = typeof globalThis & { [key]?: http.Server };
+type G = typeof globalThis & { [key]?: { stop(): Promise<void> } };
 
-/** Starts the router once per process; a port in use is reported, not fatal. */
-export function startEnvironmentRouter(port: number, getDb: () => Promise<Db>, log: (line: string) => void, options: RouterOptions = {}): void {
+export interface RouterStartOptions extends RouterOptions {
+  /** ROUTER_FRONT: "nginx" puts the host's nginx in front where it has one (router-front.ts); "off" serves with this process alone. */
+  front?: "nginx" | "off";
+  trustProxy?: boolean;
+}
+
+/**
+ * Starts the router once per process: with its nginx front on `port` where the host has nginx
+ * (this process's router then listens on a Unix socket behind it), else alone on `port`. A port
+ * in use is reported, not fatal.
+ */
+export async function startEnvironmentRouter(port: number, getDb: () => Promise<Db>, log: (line: string) => void, options: RouterStartOptions = {}): Promise<void> {
   const g = globalThis as G;
   if (g[key] || port === 0) return;
+  g[key] = { stop: async () => undefined };
+  const listening = (line: string) => log(`[startup] Environment router on http://<environment>.<project>.localhost:${port}/ and http://localhost:${port}/<project>/<environment>/${line}`);
+  if (options.front !== "off") {
+    const behindFront: NonNullable<RouterOptions["behindFront"]> = {};
+    const server = createEnvironmentRouter(getDb, { ...options, behindFront });
+    const { nodeSocket } = frontPaths();
+    fs.mkdirSync(path.dirname(nodeSocket), { recursive: true, mode: 0o700 });
+    fs.rmSync(nodeSocket, { force: true });
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once("error", () => resolve(false));
+      server.listen(nodeSocket, () => resolve(true));
+    });
+    const started = bound ? await startRouterFront({ port, trustProxy: options.trustProxy ?? false, maxBodyMb: appEnv().ROUTER_MAX_BODY_MB, upstreamTimeoutS: appEnv().ROUTER_UPSTREAM_TIMEOUT }, log) : ({ ok: false, reason: `its socket ${nodeSocket} could not be bound` } as const);
+    if (started.ok) {
+      behindFront.onPassed = started.front.passedBySlowPath;
+      g[key] = { stop: async () => (await started.front.stop(), await new Promise<void>((r) => server.close(() => r()))) };
+      listening(" (nginx in front)");
+      return;
+    }
+    await new Promise<void>((r) => server.close(() => r()));
+    log(`[startup] The environment router runs without nginx in front: ${started.reason}.`);
+  }
   const server = createEnvironmentRouter(getDb, options);
-  g[key] = server;
-  server.on("error", (err: NodeJS.ErrnoException) => {
-    log(`[startup] The environment router could not listen on port ${port} (${err.code ?? err.message}); environments' sites are not served by this process.`);
+  g[key] = { stop: async () => void (await new Promise<void>((r) => server.close(() => r()))) };
+  await new Promise<void>((resolve) => {
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      log(`[startup] The environment router could not listen on port ${port} (${err.code ?? err.message}); environments' sites are not served by this process.`);
+      resolve();
+    });
+    server.listen(port, () => (listening(""), resolve()));
   });
-  server.listen(port, () => log(`[startup] Environment router on http://<environment>.<project>.localhost:${port}/ and http://localhost:${port}/<project>/<environment>/`));
+}
+
+/** Stops the router this process started (its nginx front with it). */
+export async function stopEnvironmentRouter(): Promise<void> {
+  const g = globalThis as G;
+  const running = g[key];
+  delete g[key];
+  await running?.stop();
 }

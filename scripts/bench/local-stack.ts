@@ -1,10 +1,21 @@
 // What the benchmarks that drive environments in this process share: the app's database in
-// DATA_DIR (migrated), an activity worker, and an environment router on a free port.
-import type { AddressInfo } from "node:net";
+// DATA_DIR (migrated), an activity worker, and the environment router on a free port, as the
+// server starts it (nginx in front where the host has it; ROUTER_FRONT=off: this process alone).
+import net from "node:net";
 import { openDatabase } from "@/db/client";
 import { startActivityWorker } from "@/lib/activity-runners";
-import { createEnvironmentRouter } from "@/lib/runtime/router";
+import { startEnvironmentRouter, stopEnvironmentRouter } from "@/lib/runtime/router";
 import { mariadbTemplate } from "@/lib/runtime/services/data-template";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 /** Opens and migrates the database in `dataDir`, starts a worker and a router (call after DATA_DIR is set). */
 export async function startLocalStack(dataDir: string) {
@@ -14,7 +25,7 @@ export async function startLocalStack(dataDir: string) {
   await mariadbTemplate();
   const db = database.db;
   const worker = startActivityWorker(db);
-  const router = createEnvironmentRouter(async () => db);
-  await new Promise<void>((r) => router.listen(0, "127.0.0.1", () => r()));
-  return { database, db, worker, router, routerPort: (router.address() as AddressInfo).port };
+  const routerPort = await freePort();
+  await startEnvironmentRouter(routerPort, async () => db, (line) => console.log(line), { front: process.env.ROUTER_FRONT === "off" ? "off" : "nginx" });
+  return { database, db, worker, router: { close: () => void stopEnvironmentRouter() }, routerPort };
 }

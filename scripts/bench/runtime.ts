@@ -17,13 +17,15 @@
 //             meanwhile a calm environment's /health through the router every 100 ms.
 // Clients and the pinger run in worker threads, so their own work is not the router's.
 // Run: npm run bench:runtime   (BENCH_REQUESTS=3000 measured requests per mode; BENCH_JSON=<file>
-// also writes the numbers as JSON; BENCH_QUICK=1 [BENCH_REDEPLOYS=n BENCH_KILLS=n]: a short run)
+// also writes the numbers as JSON; BENCH_QUICK=1 [BENCH_REDEPLOYS=n BENCH_KILLS=n]: a short run;
+// BENCH_ONLY=1-2: only the sections whose names start so)
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { performance as nodePerformance } from "node:perf_hooks";
+import { spawn } from "node:child_process";
 import { Worker as Thread } from "node:worker_threads";
 import { eq } from "drizzle-orm";
 import type { ProjectConfig } from "@/lib/config/parse-config";
@@ -58,6 +60,7 @@ const { releaseDir } = await import("@/lib/runtime/driver/release-files");
 const { environmentDeployDir } = await import("@/lib/runtime/deploy");
 const { sandboxSupport } = await import("@/lib/runtime/sandbox");
 const { dataPaths } = await import("@/lib/paths");
+const { findProgram } = await import("@/lib/runtime/host-programs");
 const { recordingLog } = await import("@/lib/runtime/testing-hooks");
 const { descendants, processesMemory, commandName } = await import("@/lib/runtime/supervisor/process-tree");
 
@@ -276,6 +279,8 @@ const details: Record<string, unknown> = {};
 const notes: string[] = [];
 /** Runs one part of the benchmark; a failure is reported in the table and the next part still runs. */
 async function section(name: string, part: () => Promise<void>): Promise<void> {
+  // BENCH_ONLY=1-2 (a prefix of a section's name): only those sections, e.g. while profiling one.
+  if (process.env.BENCH_ONLY && !name.startsWith(process.env.BENCH_ONLY)) return;
   try {
     await part();
   } catch (err) {
@@ -303,6 +308,50 @@ const hostileEnvironments: string[] = [];
 const currentRelease = (env: string) => path.basename(fs.realpathSync(path.join(environmentDeployDir("bench", env), "current")));
 const viaRouter = (env: string, project = "bench"): Target => ({ host: "127.0.0.1", port: routerPort, hostHeader: `${env}.${project}.localhost` });
 const direct = (env: string): Target => ({ socketPath: localDriver.webSocket("bench", env, currentRelease(env)), hostHeader: `${env}.bench.localhost` });
+
+/** The host's nginx as a bare reverse proxy on a free local port, in front of `socketPath` (the bench's reference for what any proxy adds). */
+async function startReferenceProxy(socketPath: string): Promise<{ port: number; stop: () => Promise<void> }> {
+  const nginx = findProgram("nginx");
+  if (!nginx) throw new Error("the reference proxy needs nginx on this host");
+  const dir = fs.mkdtempSync(path.join(dataDir, "reference-proxy-"));
+  const port = await new Promise<number>((resolve) => {
+    const probe = http.createServer().listen(0, "127.0.0.1", () => {
+      const { port: p } = probe.address() as AddressInfo;
+      probe.close(() => resolve(p));
+    });
+  });
+  const conf = [
+    "worker_processes 1;",
+    // Started by root, nginx's workers would become nobody, who cannot open the socket.
+    ...(process.getuid?.() === 0 ? ["user root;"] : []),
+    `pid ${dir}/nginx.pid;`,
+    `error_log ${dir}/error.log;`,
+    "daemon off;",
+    "events { worker_connections 1024; }",
+    "http {",
+    "  access_log off;",
+    `  upstream app { server unix:${socketPath}; keepalive 32; }`,
+    "  server {",
+    `    listen 127.0.0.1:${port};`,
+    "    location / {",
+    "      proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_set_header Host $host;",
+    "      proxy_set_header X-Forwarded-For $remote_addr; proxy_set_header X-Forwarded-Host $host; proxy_set_header X-Forwarded-Proto $scheme;",
+    "    }",
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+  fs.writeFileSync(path.join(dir, "nginx.conf"), conf);
+  const child = spawn(nginx, ["-p", dir, "-c", path.join(dir, "nginx.conf")], { stdio: ["ignore", "ignore", "inherit"] });
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  for (let i = 0; ; i++) {
+    const answer = await getOnce({ host: "127.0.0.1", port, hostHeader: "staging.bench.localhost" }, "/static/site.css", 500);
+    if (answer.status === 200) break;
+    if (i > 100 || child.exitCode !== null) throw new Error(`the reference nginx proxy did not answer: ${fs.readFileSync(path.join(dir, "error.log"), "utf8").slice(-500)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { port, stop: async () => void (child.kill("SIGTERM"), await exited) };
+}
 
 /** One GET in this thread (for checks, not for timing). */
 function getOnce(target: Target, p: string, timeoutMs = 2000): Promise<{ status: number; body: string }> {
@@ -359,33 +408,47 @@ try {
 
   // 1 and 2. Through the router ÷ nginx directly, 20 clients, ABBA rounds ------------------------
   await section("1-2. router ÷ direct", async () => {
+    // The reference: the host's nginx as a bare proxy (one worker, keep-alive to the same socket,
+    // no access log, the same X-Forwarded headers) in front of the same nginx, measured in the same
+    // rounds. What it adds is the least any proxy in front adds on this machine.
+    const reference = await startReferenceProxy(direct("staging").socketPath!);
+    const viaReference: Target = { host: "127.0.0.1", port: reference.port, hostHeader: "staging.bench.localhost" };
+    const targetOf = (via: "direct" | "router" | "nginx") => (via === "router" ? viaRouter("staging") : via === "nginx" ? viaReference : direct("staging"));
+    try {
     for (const [n, label, p, goal, expect] of [
       [1, "Template page (PHP)", "/", 1.3, 'id="visits"'],
       [2, "Static file /static/site.css", "/static/site.css", 1.2, "body {"],
     ] as const) {
-      for (const t of [viaRouter("staging"), direct("staging")]) {
+      for (const t of [viaRouter("staging"), direct("staging"), viaReference]) {
         const check = await getOnce(t, p);
         if (check.status !== 200 || !check.body.includes(expect)) throw new Error(`${p} ${t.socketPath ? "directly" : "through the router"}: ${check.status} ${check.body.slice(0, 200)}`);
       }
-      const all = { direct: [] as number[], router: [] as number[] };
-      const rate = { direct: 0, router: 0 };
+      const all = { direct: [] as number[], router: [] as number[], nginx: [] as number[] };
+      const rate = { direct: 0, router: 0, nginx: 0 };
       const bad: string[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        const order = round % 4 === 0 || round % 4 === 3 ? (["direct", "router"] as const) : (["router", "direct"] as const);
+        const order = round % 4 === 0 || round % 4 === 3 ? (["direct", "router", "nginx"] as const) : (["nginx", "router", "direct"] as const);
         for (const via of order) {
-          const r = await load.run<Fixed>({ op: "fixed", target: via === "router" ? viaRouter("staging") : direct("staging"), path: p, clients: CLIENTS, warmup: WARMUP, requests: Math.round(REQUESTS / ROUNDS) });
+          const r = await load.run<Fixed>({ op: "fixed", target: targetOf(via), path: p, clients: CLIENTS, warmup: WARMUP, requests: Math.round(REQUESTS / ROUNDS) });
           all[via].push(...r.latencies);
           rate[via] += r.latencies.length / r.seconds / ROUNDS;
           const wrong = Object.entries(r.statuses).filter(([s]) => s !== "200");
           if (wrong.length > 0 || Object.keys(r.errors).length > 0) bad.push(`${via} round ${round}: ${counts(Object.fromEntries(wrong))} ${counts(r.errors)}`);
         }
       }
-      const s = (via: "direct" | "router") => ({ p50: pct(all[via], 50), p95: pct(all[via], 95), p99: pct(all[via], 99), reqPerS: rate[via], n: all[via].length });
+      const s = (via: "direct" | "router" | "nginx") => ({ p50: pct(all[via], 50), p95: pct(all[via], 95), p99: pct(all[via], 99), reqPerS: rate[via], n: all[via].length });
       const d = s("direct");
       const r = s("router");
       const ratio50 = r.p50 / d.p50;
       const ratio95 = r.p95 / d.p95;
-      details[n === 1 ? "page" : "static"] = { direct: d, router: r, ratioP50: ratio50, ratioP95: ratio95, failures: bad };
+      const x = s("nginx");
+      details[n === 1 ? "page" : "static"] = { direct: d, router: r, nginxProxy: x, ratioP50: ratio50, ratioP95: ratio95, nginxRatioP50: x.p50 / d.p50, nginxRatioP95: x.p95 / d.p95, failures: bad };
+      rows.push({
+        what: `${n}r. ${label}, reference: a bare nginx proxy ÷ nginx direct, ${CLIENTS} clients`,
+        measured: `p50 ${ms(x.p50)} ÷ ${ms(d.p50)} = ${(x.p50 / d.p50).toFixed(2)}×; p95 ${ms(x.p95)} ÷ ${ms(d.p95)} = ${(x.p95 / d.p95).toFixed(2)}×; ${x.reqPerS.toFixed(0)} req/s`,
+        goal: "(reference)",
+        verdict: "met",
+      });
       rows.push({
         what: `${n}. ${label}: router ÷ nginx direct, ${CLIENTS} clients`,
         measured: `p50 ${ms(r.p50)} ÷ ${ms(d.p50)} = ${ratio50.toFixed(2)}×; p95 ${ms(r.p95)} ÷ ${ms(d.p95)} = ${ratio95.toFixed(2)}×; ${r.reqPerS.toFixed(0)} vs ${d.reqPerS.toFixed(0)} req/s${bad.length ? `; FAILURES ${bad.join("; ")}` : ""}`,
@@ -400,6 +463,9 @@ try {
       }
       (details[n === 1 ? "page" : "static"] as Record<string, unknown>).oneClient = { directP50: pct(alone.direct, 50), routerP50: pct(alone.router, 50), directP95: pct(alone.direct, 95), routerP95: pct(alone.router, 95) };
       notes.push(`${label}, one client at a time: p50 ${ms(pct(alone.router, 50))} via router vs ${ms(pct(alone.direct, 50))} direct (+${ms(pct(alone.router, 50) - pct(alone.direct, 50))}), p95 ${ms(pct(alone.router, 95))} vs ${ms(pct(alone.direct, 95))}`);
+    }
+    } finally {
+      await reference.stop();
     }
   });
 
