@@ -380,6 +380,10 @@ export const deployments = pgTable(
     routerDigest: text(),
     buildMs: integer().notNull(),
     deployMs: integer().notNull(),
+    /** The build folder it was copied from (under the project's builds): what a Roll back to it reuses (null: from before it was kept). */
+    buildKey: text(),
+    /** A Roll back: the earlier deployment whose build it switched to. */
+    rollbackOf: text(),
     createdAt: createdAt(),
   },
   (t) => [index().on(t.environmentId, t.createdAt), index().on(t.activityId)],

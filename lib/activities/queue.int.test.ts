@@ -108,6 +108,7 @@ describeEachDatabase("one way to enqueue", ({ db }) => {
       "environment.merge": { source: "staging", target: "master" },
       "environment.synchronize": { source: "master", code: true, data: false, rebase: false },
       "environment.redeploy": {},
+      "environment.rollback": { deploymentId: snapshotId, commit: sha },
       "environment.cron": { cron: "cronrun" },
       "environment.operation": { operation: "clear-cache" },
       "environment.crons.pause": {},

@@ -28,6 +28,8 @@ export const environmentActivityKinds = defineActivityKinds({
     deploys: true,
   },
   "environment.redeploy": { label: "Redeploy", parameters: none, status: changes("active", "active"), deploys: true },
+  // Switches to an earlier deployment's kept build, without building (its commit, the variables of now).
+  "environment.rollback": { label: "Roll back", parameters: z.object({ deploymentId: z.uuid(), commit: sha }).strict(), status: changes("active", "active"), deploys: true },
   "environment.push": { label: "Push", parameters: z.object({ before: sha, after: sha }).strict(), status: changes("active", "active"), deploys: true },
   // Settings the router enforces: a deploy applies them (an inactive environment's are applied when it is activated).
   "environment.update.http_access": { label: "Access control", parameters: none, status: changes("active", "active"), deploys: true },

@@ -1,6 +1,6 @@
 import "server-only";
-import { eq } from "drizzle-orm";
-import { environments, type Activity } from "@/db/schema";
+import { and, eq } from "drizzle-orm";
+import { deployments, environments, type Activity } from "@/db/schema";
 import type { ActivityRunners, HandlerContext, HandlerOutcome } from "@/lib/activities/activity-runner";
 import type { Tx } from "@/lib/activities/queue";
 import { formatBytes } from "@/lib/format-bytes";
@@ -12,6 +12,7 @@ import { deleteVolumes, removeStaleGenerations } from "@/lib/runtime/volumes";
 import { skippedLines } from "@/lib/tree-tool";
 import { commitsBroughtIn, recordActivityCommits } from "./activity-commits";
 import { deployWithVariables, redeployCurrentCommit } from "@/lib/variables/deploy-with-variables";
+import { latestDeployment } from "./queries";
 import type { EnvironmentActivityKinds } from "./activity-kinds";
 import { runCron, runOperation } from "./run-now";
 
@@ -162,7 +163,26 @@ export const environmentActivityRunners: ActivityRunners<EnvironmentActivityKind
     abandon: removeUnswitchedData,
   },
 
-  "environment.redeploy": { run: (ctx) => redeployCurrentCommit(ctx, `Redeploying ${ctx.environment.name} at its current commit; no new commit is needed.`) },
+  "environment.redeploy": {
+    async run(ctx) {
+      // Rolled back: Redeploy returns to the head of its branch.
+      const current = await latestDeployment(ctx.db, ctx.environment.id);
+      if (current?.rollbackOf) {
+        ctx.log.line(`${ctx.environment.name} runs an earlier deployment (a Roll back to ${current.commit.slice(0, 12)}): Redeploy returns it to the head of its branch.`);
+        return deployHead(ctx);
+      }
+      return redeployCurrentCommit(ctx, `Redeploying ${ctx.environment.name} at its current commit; no new commit is needed.`);
+    },
+  },
+  "environment.rollback": {
+    async run(ctx, p) {
+      const [target] = await ctx.db.select().from(deployments).where(and(eq(deployments.id, p.deploymentId), eq(deployments.environmentId, ctx.environment.id)));
+      if (!target) return { ok: false, message: "That deployment is not one of this environment's any more." };
+      if (!target.buildKey) return { ok: false, message: `The deployment of ${target.commit.slice(0, 12)} is from before builds were kept for Roll back: redeploy its commit from a branch instead.` };
+      ctx.log.line(`Rolling ${ctx.environment.name} back to its deployment of ${target.commit.slice(0, 12)} from ${target.createdAt.toISOString()}.`);
+      return deployWithVariables(ctx, ctx.environment, target.commit, { deploymentId: target.id, buildKey: target.buildKey });
+    },
+  },
 
   "environment.push": { run: (ctx) => deployHead(ctx) },
 

@@ -198,7 +198,12 @@ export interface DeployContext {
   onPhase?: (phase: "build" | "deploy") => Promise<void>;
   /** The project's and environment's variables as the build and runtime hooks get them (lib/variables). */
   variables?: DeployVariables;
+  /** A Roll back: the earlier deployment and the kept build folder it is switched to (no build runs; a build that is gone fails the deploy). */
+  rollback?: { deploymentId: string; buildKey: string };
 }
+
+/** A build folder's name under the project's builds: the tree, and the digest of its build-visible variables if any. */
+export const BUILD_KEY = /^[0-9a-f]{40}(?:-[0-9a-f]{16})?$/;
 
 export interface DeployVariables {
   build: { shell: Record<string, string>; magentoCloudVariables: string };
@@ -343,10 +348,18 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
   // A build is reused for the same tree and the same build-visible variables.
   const buildVars = ctx.variables?.build;
   const hasBuildVars = Boolean(buildVars && (Object.keys(buildVars.shell).length > 0 || buildVars.magentoCloudVariables !== NO_VARIABLES));
-  const buildDir = path.join(buildsDir(ctx.projectId), hasBuildVars ? `${treeId}-${ctx.variables!.buildDigest.slice(0, 16)}` : treeId);
+  const buildDir = path.join(buildsDir(ctx.projectId), ctx.rollback ? ctx.rollback.buildKey : hasBuildVars ? `${treeId}-${ctx.variables!.buildDigest.slice(0, 16)}` : treeId);
   const marker = path.join(buildDir, ".build-complete");
   let buildReused = false;
-  if (fs.existsSync(marker)) {
+  if (ctx.rollback) {
+    if (!BUILD_KEY.test(ctx.rollback.buildKey) || !ctx.rollback.buildKey.startsWith(treeId) || !fs.existsSync(marker)) {
+      const why = `The build of that deployment (tree ${treeId.slice(0, 12)}) is no longer kept, so it cannot be switched to without building: redeploy its commit from a branch instead.`;
+      log.line(why, "stderr");
+      return { ok: false, message: why };
+    }
+    buildReused = true;
+    log.line(`Rolling back to the kept build of tree ${treeId.slice(0, 12)}: no build runs. Data is not rolled back.`);
+  } else if (fs.existsSync(marker)) {
     buildReused = true;
     log.line(`Reusing the build of tree ${treeId.slice(0, 12)}: this tree was already built${hasBuildVars ? " with the same build-visible variables" : ""}.`);
   } else {
@@ -521,6 +534,8 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
       routerDigest: routerDigestOf(routerSettings),
       buildMs,
       deployMs,
+      buildKey: path.basename(buildDir),
+      rollbackOf: ctx.rollback?.deploymentId ?? null,
     });
     await tx.update(environments).set({ deployedCommit: ctx.commit, deployedAt: new Date(), pausedAt: null, updatedAt: new Date() }).where(eq(environments.id, ctx.environment.id));
   });

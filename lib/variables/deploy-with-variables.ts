@@ -3,7 +3,7 @@ import type { Environment } from "@/db/schema";
 import type { HandlerContext, HandlerOutcome } from "@/lib/activities/activity-runner";
 import { DomainError } from "@/lib/errors";
 import { branchHead } from "@/lib/git/repository";
-import { deployCommit } from "@/lib/runtime/deploy";
+import { deployCommit, type DeployContext } from "@/lib/runtime/deploy";
 import { resolveEnvironmentVariables } from "./variables";
 
 /**
@@ -12,7 +12,7 @@ import { resolveEnvironmentVariables } from "./variables";
  * redacted from the activity's log from here on. Every deploy path (push, branch, sync, merge,
  * redeploy, restore) goes through here.
  */
-export async function deployWithVariables(ctx: HandlerContext, env: Environment, commit: string): Promise<HandlerOutcome> {
+export async function deployWithVariables(ctx: HandlerContext, env: Environment, commit: string, rollback?: DeployContext["rollback"]): Promise<HandlerOutcome> {
   let resolved: Awaited<ReturnType<typeof resolveEnvironmentVariables>>;
   try {
     resolved = await resolveEnvironmentVariables(ctx.db, ctx.activity.projectId, env.id);
@@ -23,7 +23,7 @@ export async function deployWithVariables(ctx: HandlerContext, env: Environment,
   }
   ctx.log.redactAlso(resolved.sensitiveValues);
   const variables = { build: resolved.build, runtime: resolved.runtime, buildDigest: resolved.buildDigest, digest: resolved.digest };
-  return deployCommit({ db: ctx.db, log: ctx.log, activityId: ctx.activity.id, projectId: ctx.activity.projectId, environment: env, commit, signal: ctx.signal, onPhase: ctx.onPhase, variables });
+  return deployCommit({ db: ctx.db, log: ctx.log, activityId: ctx.activity.id, projectId: ctx.activity.projectId, environment: env, commit, signal: ctx.signal, onPhase: ctx.onPhase, variables, rollback });
 }
 
 /** Deploys the environment again at the commit it runs (or its branch's head), saying why in the log. */
