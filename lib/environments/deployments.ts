@@ -16,7 +16,6 @@ import { notifyWorkers } from "@/lib/activities/wake";
 import type { ProjectAccess, SessionUser } from "@/lib/auth/permissions";
 import { requireProjectAccess } from "@/lib/auth/project-access";
 import { DomainError } from "@/lib/errors";
-import { ACTIVITY_KINDS } from "@/lib/activity-kinds";
 import { BUILD_KEY, buildsDir } from "@/lib/runtime/deploy";
 import { environmentActivityKinds } from "./activity-kinds";
 import { getEnvironmentByName, listRuleEnvironmentsFor } from "./queries";
@@ -39,6 +38,13 @@ export interface DeploymentView {
   current: boolean;
   /** Whether Roll back to it can switch without building, and why not. */
   rollBack: { allowed: true } | { allowed: false; reason: string };
+}
+
+/** This domain's kinds by their label; a deploy of another domain's kind (a snapshot's restore) by its last word. */
+function kindLabel(type: string): string {
+  const own = (environmentActivityKinds as Record<string, { label: string } | undefined>)[type]?.label;
+  const word = type.split(".").at(-1) ?? type;
+  return own ?? word.charAt(0).toUpperCase() + word.slice(1);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -75,7 +81,7 @@ export async function listDeployments(db: Db, access: ProjectAccess, env: Enviro
       id: d.id,
       commit: d.commit,
       at: d.createdAt.toISOString(),
-      by: type ? { what: (ACTIVITY_KINDS as Record<string, { label: string } | undefined>)[type]?.label ?? type, who: name || email || null } : null,
+      by: type ? { what: kindLabel(type), who: name || email || null } : null,
       buildReused: d.buildReused,
       buildMs: d.buildMs,
       deployMs: d.deployMs,
