@@ -3,6 +3,7 @@
 import { z } from "zod";
 import type { FormState } from "@/lib/errors";
 import { requestCronRun, requestOperationRun, setCronsPaused } from "@/lib/environments/run-now";
+import { requestRollback } from "@/lib/environments/deployments";
 import { runFormAction } from "./run-form-action";
 
 const runSchema = z.object({
@@ -30,6 +31,20 @@ const pauseSchema = z.object({
 export async function cronsPauseAction(_prev: FormState<{ activityId: string }>, formData: FormData): Promise<FormState<{ activityId: string }>> {
   return runFormAction(formData, ["projectId", "environment", "pause"], pauseSchema, async (db, user, input) => {
     const activity = await setCronsPaused(db, user, input.projectId, input.environment, input.pause === "1");
+    return { activityId: activity.id };
+  });
+}
+
+const rollbackSchema = z.object({
+  projectId: z.string().min(1),
+  environment: z.string().min(1).max(100),
+  deploymentId: z.string().min(1).max(64),
+});
+
+/** Roll back to one of the environment's deployments (its kept build, no build): an activity; who may, and whether it can, is checked on the server. */
+export async function rollbackAction(_prev: FormState<{ activityId: string }>, formData: FormData): Promise<FormState<{ activityId: string }>> {
+  return runFormAction(formData, ["projectId", "environment", "deploymentId"], rollbackSchema, async (db, user, input) => {
+    const activity = await requestRollback(db, user, input.projectId, input.environment, input.deploymentId);
     return { activityId: activity.id };
   });
 }

@@ -35,6 +35,8 @@ import { SiteStatus } from "@/components/environments/site-status";
 import { getEnvironmentSite } from "@/lib/environments/runtime-status";
 import { describeSite } from "@/lib/environments/site-status";
 import { getPauseRecord } from "@/lib/environments/pause-record";
+import { DeploymentsPanel } from "@/components/environments/deployments-panel";
+import { listDeployments } from "@/lib/environments/deployments";
 
 type Props = { params: Promise<{ projectId: string; environmentName: string }> };
 
@@ -47,7 +49,7 @@ export default async function EnvironmentPage({ params }: Props) {
   const { access, env, db } = await getEnvironmentFromParams(params);
   const projectId = access.project.id;
   // Everything that does not depend on the overview at once (the git process beside the queries).
-  const [user, baseUrl, overview, stream, head, deployment, snapshotList, vars, pause, cronStatusList, cronPause] = await Promise.all([
+  const [user, baseUrl, overview, stream, head, deployment, snapshotList, vars, pause, cronStatusList, cronPause, deploymentList] = await Promise.all([
     requireSessionUser(),
     publicBaseUrl(),
     getProjectOverview(db, access, { environmentId: env.id }),
@@ -59,6 +61,7 @@ export default async function EnvironmentPage({ params }: Props) {
     getPauseRecord(db, env),
     cronStatuses(db, env.id),
     cronsPause(db, env),
+    listDeployments(db, access, env),
   ]);
   const parent = overview.environments.find((e) => e.id === env.parentId);
   const [ahead, behind] = parent && head ? await Promise.all([commitsBetween(projectId, parent.name, env.name, 30), countCommitsBetween(projectId, env.name, parent.name)]) : [[], 0];
@@ -136,6 +139,19 @@ export default async function EnvironmentPage({ params }: Props) {
           ))}
         </div>
       ) : null}
+      {deployment?.rollbackOf && env.status !== "inactive" ? (
+        <p role="status" data-testid="rolled-back" className="mb-3 rounded-md border border-accent/40 bg-accent-soft px-3 py-2 text-sm">
+          Rolled back to <code>{deployment.commit.slice(0, 7)}</code>
+          {head && head !== deployment.commit ? (
+            <>
+              ; the branch is at <code>{head.slice(0, 7)}</code>: Redeploy to return to it.
+            </>
+          ) : (
+            "."
+          )}{" "}
+          Data was not rolled back.
+        </p>
+      ) : null}
       {siteLine ? <SiteStatus line={siteLine} projectId={projectId} environmentName={env.name} /> : null}
       {isGlobalMaster(env) && access.project.plan === "pro" ? <p className="mb-3 text-sm text-muted">{GLOBAL_MASTER_NOTE}</p> : null}
       <EnvironmentActions projectId={projectId} environmentName={env.name} initial={overview} git={git} pauseDisabledReason={isAdmin ? undefined : `Only admins of ${env.title}'s environment type can pause it.`} />
@@ -174,7 +190,7 @@ export default async function EnvironmentPage({ params }: Props) {
                 </>
               ) : null}
             </dl>
-            {head && env.deployedCommit && head !== env.deployedCommit ? (
+            {head && env.deployedCommit && head !== env.deployedCommit && !deployment?.rollbackOf ? (
               <p className="mt-3 text-xs text-muted">The branch has commits that are not deployed yet: Redeploy deploys the deployed commit again; a push deploys the head.</p>
             ) : null}
           </section>
@@ -214,6 +230,7 @@ export default async function EnvironmentPage({ params }: Props) {
               </ul>
             </section>
           ) : null}
+          {env.status !== "inactive" ? <DeploymentsPanel projectId={projectId} environment={env.name} deployments={deploymentList} /> : null}
           <SnapshotPanel projectId={projectId} environment={env.name} overview={overview} initial={snapshotPanel} />
           {config && env.status !== "inactive" ? (
             <Suspense fallback={<DataSizesPending config={config} />}>
