@@ -116,6 +116,7 @@ describeEachDatabase("one way to enqueue", ({ db }) => {
       "environment.push": { before: sha, after: sha },
       "environment.backup": { snapshotId, replaces: null },
       "environment.restore": { snapshotId },
+      "environment.restore.new": { snapshotId, parent: "staging", code: true },
       "environment.update.http_access": {},
       "environment.update.restrict_robots": {},
       "environment.update.smtp": { enabled: true },

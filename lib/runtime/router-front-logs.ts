@@ -6,8 +6,9 @@
  * stay the same). A spool file is read from where it was left, within a moment of each append
  * (a folder watch, and a look every 250 ms). Past 8 MiB it is renamed away and read to its end
  * 3 s later, after nginx (which checks its open log files every second) has gone on in a new one.
- * Lines over 16 KiB, or not of nginx's format, are skipped; lines of an environment that no
- * longer has a deployment are dropped.
+ * Lines over 16 KiB, or not of nginx's format, are skipped; the file of an environment that no
+ * longer has a deployment is removed with its lines, and so is anything else in the folder. A
+ * restart starts with an empty spool (the lines of the moment before are lost, never doubled).
  */
 import "server-only";
 import fs from "node:fs";
@@ -21,6 +22,7 @@ const READ_AT_MOST = 4 * 1024 * 1024;
 const MAX_LINE = 16 * 1024;
 const RETIRE_AFTER_MS = 3_000;
 const POLL_MS = 250;
+const MAX_FILES = 2_000;
 
 export type AccessWriter = (projectId: string, environmentName: string, line: string) => void;
 
@@ -46,13 +48,12 @@ export function accessLineOf(json: string): string | null {
   return `${at.toISOString()} ${m} ${JSON.stringify(u).slice(1, -1)} ${s} ${(d * 1000).toFixed(1)}ms ${b} ${c.replace(/^::ffff:/, "").slice(0, 64)}`;
 }
 
-const defaultWriter: AccessWriter = (projectId, environmentName, line) => {
-  // An environment that is gone keeps no log.
-  if (!routerTarget(projectId, environmentName).deployDir) return;
-  appLogTarget(projectId, environmentName, "access").line(line);
-};
+const defaultWriter: AccessWriter = (projectId, environmentName, line) => appLogTarget(projectId, environmentName, "access").line(line);
 
-export function startFrontLogSpool(dir: string, write: AccessWriter = defaultWriter): FrontLogSpool {
+/** Whether the environment has a deployment (its access lines are kept). */
+const deployed = (projectId: string, environmentName: string) => routerTarget(projectId, environmentName).deployDir !== null;
+
+export function startFrontLogSpool(dir: string, write: AccessWriter = defaultWriter, isLive: (projectId: string, environmentName: string) => boolean = deployed): FrontLogSpool {
   const offsets = new Map<string, { ino: bigint; offset: number; partial: string; skipping: boolean }>();
   const retiring: { file: string; site: [string, string]; offset: number; partial: string; at: number }[] = [];
   let stopped = false;
@@ -73,11 +74,8 @@ export function startFrontLogSpool(dir: string, write: AccessWriter = defaultWri
         state.offset += bytesRead;
         const lines = (state.partial + buffer.toString("utf8", 0, bytesRead)).split("\n");
         state.partial = lines.pop() ?? "";
-        if (state.partial.length > MAX_LINE) {
-          state.partial = "";
-          state.skipping = true;
-        }
         for (const text of lines) {
+          // (The rest of a line already found too long is skipped with it.)
           if (state.skipping) {
             state.skipping = false;
             continue;
@@ -85,6 +83,10 @@ export function startFrontLogSpool(dir: string, write: AccessWriter = defaultWri
           if (text.length > MAX_LINE) continue;
           const line = accessLineOf(text);
           if (line) write(site[0], site[1], line);
+        }
+        if (state.partial.length > MAX_LINE) {
+          state.partial = "";
+          state.skipping = true;
         }
         // At most one chunk a pass (the next pass reads on), except for a retired file's last read.
         if (!untilEnd) return;
@@ -96,12 +98,27 @@ export function startFrontLogSpool(dir: string, write: AccessWriter = defaultWri
 
   const drainOnce = async () => {
     const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
-    for (const name of names) {
+    const present = new Set(names);
+    for (const name of offsets.keys()) if (!present.has(name)) offsets.delete(name);
+    // A file per linked site (nginx writes only on its fast path); anything else is removed. At most MAX_FILES a pass.
+    for (const name of names.slice(0, MAX_FILES)) {
       const m = SPOOL_FILE.exec(name);
-      if (!m) continue;
       const file = path.join(dir, name);
+      if (!m) {
+        if (!retiring.some((r) => r.file === file)) await fs.promises.rm(file, { force: true, recursive: true });
+        continue;
+      }
       const stat = await fs.promises.lstat(file, { bigint: true }).catch(() => null);
-      if (!stat?.isFile()) continue;
+      if (!stat?.isFile()) {
+        await fs.promises.rm(file, { force: true, recursive: true });
+        continue;
+      }
+      // An environment that is gone: its lines are dropped with the file (a later one of its name starts afresh).
+      if (!isLive(m[1]!, m[2]!)) {
+        await fs.promises.rm(file, { force: true });
+        offsets.delete(name);
+        continue;
+      }
       let state = offsets.get(name);
       if (!state || state.ino !== stat.ino) offsets.set(name, (state = { ino: stat.ino, offset: 0, partial: "", skipping: false }));
       await readFrom(file, [m[1]!, m[2]!], state, false);

@@ -74,6 +74,23 @@ async function deploy(environment: string, settings: { restrictRobots: boolean; 
   return { releaseId, socket: localDriver.webSocket(PROJECT, environment, releaseId) };
 }
 
+/** A "release" of `environment` whose web server is this process's `handler` on the socket where the driver puts the release's. */
+async function fakeRelease(environment: string, handler: http.RequestListener) {
+  const releaseId = `fake${++seq}`;
+  const dir = path.join(environmentDeployDir(PROJECT, environment), releaseId);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(routerSettingsFile(dir), JSON.stringify({ restrictRobots: false, httpAccess: { enabled: false, logins: [], rules: [] } }));
+  const socket = localDriver.webSocket(PROJECT, environment, releaseId);
+  fs.mkdirSync(path.dirname(socket), { recursive: true });
+  const server = http.createServer(handler).listen(socket);
+  await new Promise((r) => server.once("listening", r));
+  const current = path.join(environmentDeployDir(PROJECT, environment), "current");
+  fs.rmSync(current, { force: true });
+  fs.symlinkSync(dir, current);
+  forgetRouterTarget(PROJECT, environment);
+  return { close: () => server.close() };
+}
+
 let port = 0;
 function send(host: string, p = "/", options: { method?: string; body?: Buffer; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
@@ -152,6 +169,35 @@ suite("the environment router with nginx in front", () => {
     const large = await send("open.front.localhost", "/post", { method: "POST", body: Buffer.alloc(2 * 1024 * 1024, 97) });
     expect(large.status).toBe(413);
     expect(large.body).toContain("at most 1 MiB (ROUTER_MAX_BODY_MB)");
+    // Made-up sites leave nothing in the spool (nginx writes only what it passed itself).
+    for (let i = 0; i < 5; i++) await send(`x${i}.nonexistent${i}.localhost`, "/", { method: "POST", body: Buffer.alloc(2 * 1024 * 1024, 97) }).catch(() => undefined);
+    await send("x.nonexistent.localhost", `/${'"'.repeat(4000)}`).catch(() => undefined);
+    expect(fs.readdirSync(frontPaths().spool).filter((f) => f !== "front.open.log")).toEqual([]);
+  });
+
+  it("a release that answers X-Accel-* headers (its own web server replaced) is neither obeyed nor passed on", async () => {
+    const raw = await fakeRelease("raw", (_req, res) => {
+      res.writeHead(200, { "x-accel-redirect": "@console", "x-accel-limit-rate": "1", "content-type": "text/plain" });
+      res.end("raw body");
+    });
+    try {
+      await send("raw.front.localhost", "/"); // (the console's router passes the first and makes the link)
+      expect(await waitFor(() => links().includes("front.raw.open"))).toBe(true);
+      const fast = await send("raw.front.localhost", "/");
+      expect(fast.body).toBe("raw body");
+      expect(fast.headers["x-accel-redirect"]).toBeUndefined();
+      expect(fast.headers["x-accel-limit-rate"]).toBeUndefined();
+    } finally {
+      raw.close();
+    }
+  });
+
+  it("an environment whose link would be too long a socket path is served by the console's router", async () => {
+    const long = `l${"o".repeat(98)}g`;
+    await deploy(long, { restrictRobots: false });
+    for (let i = 0; i < 3; i++) expect(json(await send(`${long}.front.localhost`, "/"))).toMatchObject({ site: long });
+    expect(links().filter((l) => l.includes(long))).toEqual([]);
+    await localDriver.stopEnvironment(PROJECT, long, "test over");
   });
 
   it("answers robots for a hidden site itself, and never passes a protected or paused one", async () => {

@@ -26,7 +26,8 @@
  * again there, where a request meant for a stopped release reaches the new one). Its access lines
  * are written to a spool per environment that router-front-logs.ts moves into the environment's
  * access.log. Answers are streamed with fixed buffers, so ROUTER_MAX_RESPONSE_MB does not apply
- * on the fast path.
+ * on the fast path. An application's X-Accel-* headers are neither obeyed nor passed on; one site
+ * holds at most 1,024 of nginx's connections (then 503), so the others keep theirs.
  */
 import "server-only";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -95,11 +96,17 @@ export function buildFrontConfig(paths: FrontPaths, settings: FrontSettings): st
   ];
   const robotsHeader = 'add_header X-Robots-Tag "noindex, nofollow" always;';
   const nosniff = "add_header X-Content-Type-Options nosniff always;";
+  const accessLog = `access_log ${paths.spool}/$pwi_site.log pwi;`;
+  // An application's X-Accel-* headers are not nginx's to obey (an internal redirect elsewhere, a rate that holds connections).
+  const accel = ["X-Accel-Redirect", "X-Accel-Limit-Rate", "X-Accel-Buffering", "X-Accel-Charset", "X-Accel-Expires"];
+  const hidden = (also: string[] = []) => [...also, ...accel].map((h) => `proxy_hide_header ${h};`);
   const fast = (link: "$pwi_open" | "$pwi_noindex", robots: boolean) => [
     `if (-f ${link}) {`,
     // (break: the location's later rewrite directives, the `return 418` below, are not run.)
     "  break;",
     "  proxy_pass http://unix:$pwi_socket:;",
+    // Only what nginx passes itself is its line to write (the console's router writes its own).
+    `  ${accessLog}`,
     `  ${nosniff}`,
     // (An X-Robots-Tag of the application's own is passed too: search engines follow the stricter.)
     ...(robots ? [`  ${robotsHeader}`] : []),
@@ -108,11 +115,12 @@ export function buildFrontConfig(paths: FrontPaths, settings: FrontSettings): st
   const lines = [
     "# Written by the console at each start: the front of the environment router (router-front.ts).",
     ...(settings.asRoot ? ["user root;"] : []),
-    "worker_processes 1;",
+    "worker_processes auto;",
+    "worker_rlimit_nofile 40000;",
     "daemon off;",
     `pid ${paths.root}/nginx.pid;`,
     `error_log ${paths.root}/nginx-error.log crit;`,
-    "events { worker_connections 4096; }",
+    "events { worker_connections 16384; }",
     "http {",
     "  server_tokens off;",
     "  default_type application/octet-stream;",
@@ -129,6 +137,11 @@ export function buildFrontConfig(paths: FrontPaths, settings: FrontSettings): st
     `  proxy_read_timeout ${settings.upstreamTimeoutS}s;`,
     `  proxy_send_timeout ${settings.upstreamTimeoutS}s;`,
     "  proxy_connect_timeout 5s;",
+    `  proxy_ignore_headers ${accel.join(" ")};`,
+    ...hidden().map((l) => `  ${l}`),
+    // One site may hold this many connections of nginx's on the fast path (then 503): the others keep theirs.
+    "  limit_conn_zone $pwi_site zone=pwi_site:4m;",
+    "  limit_conn_status 503;",
     ...(settings.trustProxy ? ["  set_real_ip_from 0.0.0.0/0;", "  set_real_ip_from ::/0;", "  real_ip_header X-Forwarded-For;"] : []),
     // <environment>.<project>.localhost → "<project>.<environment>"; anything else (www. too) → "".
     "  map $host $pwi_site {",
@@ -160,12 +173,13 @@ export function buildFrontConfig(paths: FrontPaths, settings: FrontSettings): st
     ...forwarded.map((l) => `    ${l}`),
     `    proxy_set_header ${FRONT_CLIENT_HEADER} "";`,
     `    proxy_set_header ${FRONT_ERROR_HEADER} "";`,
-    `    access_log ${paths.spool}/$pwi_site.log pwi;`,
+    "    access_log off;",
     "    location = /robots.txt {",
-    "      proxy_hide_header X-Content-Type-Options;",
+    ...hidden(["X-Content-Type-Options"]).map((l) => `      ${l}`),
     // (For the answer below only: a passed answer keeps its own Content-Type.)
     "      default_type \"text/plain; charset=utf-8\";",
     "      if (-f $pwi_noindex) {",
+    `        ${accessLog}`,
     `        ${robotsHeader}`,
     '        add_header Cache-Control "no-cache" always;',
     "        return 200 \"User-agent: *\\nDisallow: /\\n\";",
@@ -174,7 +188,8 @@ export function buildFrontConfig(paths: FrontPaths, settings: FrontSettings): st
     "      return 418;",
     "    }",
     "    location / {",
-    "      proxy_hide_header X-Content-Type-Options;",
+    ...hidden(["X-Content-Type-Options"]).map((l) => `      ${l}`),
+    "      limit_conn pwi_site 1024;",
     ...fast("$pwi_open", false).map((l) => `      ${l}`),
     ...fast("$pwi_noindex", true).map((l) => `      ${l}`),
     "      return 418;",
@@ -203,7 +218,18 @@ export function buildFrontConfig(paths: FrontPaths, settings: FrontSettings): st
 
 /** The settings a deployment was made with (a deployment from before settings existed: open, visible). */
 export async function routerSettingsOf(deployDir: string): Promise<RouterSettings> {
-  const text = (await fs.promises.readFile(routerSettingsFile(deployDir), "utf8").catch(() => null)) ?? (await fs.promises.readFile(path.join(deployDir, ROUTER_FILE), "utf8").catch(() => null));
+  return parseRouterSettings((await fs.promises.readFile(routerSettingsFile(deployDir), "utf8").catch(() => null)) ?? (await fs.promises.readFile(path.join(deployDir, ROUTER_FILE), "utf8").catch(() => null)));
+}
+
+function readSync(file: string): string | null {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+function parseRouterSettings(text: string | null): RouterSettings {
   if (text === null) return { httpAccess: NO_HTTP_ACCESS, restrictRobots: false };
   try {
     return JSON.parse(text) as RouterSettings;
@@ -213,15 +239,18 @@ export async function routerSettingsOf(deployDir: string): Promise<RouterSetting
   }
 }
 
-/** Whether an environment's site may be passed straight to its release, and how: its deployment's settings decide. */
-async function fastKind(projectId: string, environmentName: string): Promise<{ kind: "open" | "noindex"; release: string } | null> {
+/** Whether an environment's site may be passed straight to its release, and how: its deployment's settings decide. Synchronous. */
+function fastKind(projectId: string, environmentName: string): { kind: "open" | "noindex"; release: string } | null {
   const target = readRouterTarget(projectId, environmentName);
   if (!target.deployDir || target.paused) return null;
   if (fs.existsSync(`${target.deployDir}${STATIC_SITE_SUFFIX}`)) return null;
-  const settings = await routerSettingsOf(target.deployDir);
+  const settings = parseRouterSettings(readSync(routerSettingsFile(target.deployDir)) ?? readSync(path.join(target.deployDir, ROUTER_FILE)));
   if (settings.httpAccess.enabled) return null;
   return { kind: settings.restrictRobots ? "noindex" : "open", release: path.basename(target.deployDir) };
 }
+
+/** The longest path a Unix socket may have (sun_path, with its NUL). */
+const MAX_SOCKET_PATH = 107;
 
 const KINDS = ["open", "noindex"] as const;
 const siteFile = (projectId: string, environmentName: string, ending: "sock" | (typeof KINDS)[number]) => `${projectId}.${environmentName}.${ending}`;
@@ -235,14 +264,17 @@ function removeLinks(links: string, projectId: string, environmentName: string, 
 /**
  * Makes an environment's fast link agree with what it serves now: a link to its current
  * release's socket and the marker of its kind when it may have one, none otherwise. Synchronous
- * from its first look at the files to its last change, so two calls never interleave.
+ * from its first look at the files to its last change, so a change (a Pause, a deploy's switch)
+ * is never overtaken by a look taken before it.
  */
-export async function syncFastLink(links: string, projectId: string, environmentName: string): Promise<void> {
+export function syncFastLink(links: string, projectId: string, environmentName: string): void {
   if (!SITE.test(`${projectId}.${environmentName}`)) return;
-  const wanted = await fastKind(projectId, environmentName);
+  const wanted = fastKind(projectId, environmentName);
   if (!wanted) return removeLinks(links, projectId, environmentName);
   const socket = getRuntimeDriver().webSocket(projectId, environmentName, wanted.release);
   const file = path.join(links, siteFile(projectId, environmentName, "sock"));
+  // (Long names: nginx could not connect to the link; the console's router serves them.)
+  if (Buffer.byteLength(file) > MAX_SOCKET_PATH) return removeLinks(links, projectId, environmentName);
   const marker = path.join(links, siteFile(projectId, environmentName, wanted.kind));
   const now = fs.lstatSync(socket, { throwIfNoEntry: false, bigint: true });
   if (!now?.isSocket()) return removeLinks(links, projectId, environmentName);
@@ -336,8 +368,8 @@ export async function startRouterFront(settings: Omit<FrontSettings, "ipv6" | "a
     // none
   }
   for (const dir of [paths.root, paths.links, paths.spool, path.join(paths.root, "tmp"), path.join(paths.root, "empty"), path.join(paths.root, "pages")]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // Links of an earlier run name sockets that are gone or will be made again.
-  for (const entry of fs.readdirSync(paths.links)) fs.rmSync(path.join(paths.links, entry), { force: true });
+  // Links of an earlier run name sockets that are gone or will be made again; its spool was read up to a place this run does not know.
+  for (const dir of [paths.links, paths.spool]) for (const entry of fs.readdirSync(dir)) fs.rmSync(path.join(dir, entry), { force: true, recursive: true });
   fs.writeFileSync(path.join(paths.root, "nginx.conf"), config, { mode: 0o600 });
   fs.writeFileSync(path.join(paths.root, "pages", ".pwi-413.html"), tooLargePage(settings.maxBodyMb));
   const spool = startFrontLogSpool(paths.spool);
@@ -380,20 +412,15 @@ export async function startRouterFront(settings: Omit<FrontSettings, "ipv6" | "a
     await new Promise((r) => setTimeout(r, 20));
   }
 
-  const pending = new Set<string>();
   const sync = (projectId: string, environmentName: string) => {
-    const id = `${projectId}.${environmentName}`;
-    if (pending.has(id)) return;
-    pending.add(id);
-    void syncFastLink(paths.links, projectId, environmentName)
-      .catch((err) => log(`[router] The fast link of ${projectId}/${environmentName} could not be made: ${(err as Error).message}`))
-      .finally(() => pending.delete(id));
+    try {
+      syncFastLink(paths.links, projectId, environmentName);
+    } catch (err) {
+      log(`[router] The fast link of ${projectId}/${environmentName} could not be made: ${(err as Error).message}`);
+    }
   };
-  const unsubscribe = onRouterTargetChange((projectId, environmentName) => {
-    // At once, before anything else of the change happens (a paused site must not be passed on).
-    removeLinks(paths.links, projectId, environmentName);
-    sync(projectId, environmentName);
-  });
+  // At once, before anything else of the change happens (a paused site must not be passed on).
+  const unsubscribe = onRouterTargetChange(sync);
   const sweep = setInterval(() => {
     try {
       for (const site of linkedSites(paths.links)) sync(site.projectId, site.environmentName);

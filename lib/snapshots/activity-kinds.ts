@@ -14,6 +14,15 @@ export const snapshotActivityKinds = defineActivityKinds({
     status: { dirtyWhileRunning: true, success: "active", failure: "active" },
     deploys: true,
   },
+  // Into a new environment (made by the request, a child of `parent`): its branch at the snapshot's
+  // commit (code and data) or at the parent's head (data only), the snapshot's data, then its deploy.
+  "environment.restore.new": {
+    label: "Restore",
+    parameters: z.object({ snapshotId: id, parent: z.string().min(1).max(100), code: z.boolean() }).strict(),
+    status: { dirtyWhileRunning: true, success: "active", failure: "inactive" },
+    deploys: true,
+    reservesEnvironment: true,
+  },
 });
 
 export type SnapshotActivityKinds = typeof snapshotActivityKinds;

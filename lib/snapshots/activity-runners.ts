@@ -2,11 +2,11 @@ import "server-only";
 import fs from "node:fs";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
-import { snapshots } from "@/db/schema";
+import { snapshots, type Snapshot } from "@/db/schema";
 import type { ActivityRunners, HandlerContext, HandlerOutcome } from "@/lib/activities/activity-runner";
 import { formatBytes } from "@/lib/format-bytes";
 import { removeTree } from "@/lib/paths";
-import { branchHead } from "@/lib/git/repository";
+import { branchHead, createBranch } from "@/lib/git/repository";
 import { deployWithVariables } from "@/lib/variables/deploy-with-variables";
 import { extractSnapshotArchive, writeSnapshotArchive } from "@/lib/runtime/snapshot-archive";
 import { runningDataServices } from "@/lib/runtime/copy-environment-data";
@@ -25,6 +25,12 @@ export const snapshotActivityRunners: ActivityRunners<SnapshotActivityKinds> = {
       const { snapshotId } = parameters;
       await tx.update(snapshots).set({ state: "failed", completedAt: new Date() }).where(and(eq(snapshots.id, snapshotId), eq(snapshots.state, "in_progress")));
       await removeTree(snapshotTempDir(activity.projectId, snapshotId));
+    },
+  },
+  "environment.restore.new": {
+    run: (ctx, p) => restoreIntoNew(ctx, p),
+    abandon: async (_tx, activity) => {
+      if (activity.environmentName) await removeStaleGenerations(activity.projectId, activity.environmentName);
     },
   },
   "environment.restore": {
@@ -129,10 +135,44 @@ async function createSnapshotArchive(ctx: HandlerContext, { snapshotId, replaces
   return { ok: true };
 }
 
+/** Restore into a new environment: its branch, the snapshot's data, its deploy; the snapshot's own environment is not touched. */
+async function restoreIntoNew(ctx: HandlerContext, p: { snapshotId: string; parent: string; code: boolean }): Promise<HandlerOutcome> {
+  const projectId = ctx.activity.projectId;
+  const [snapshot] = await ctx.db.select().from(snapshots).where(eq(snapshots.id, p.snapshotId));
+  if (!snapshot || snapshot.state !== "complete") return { ok: false, message: "The snapshot no longer exists." };
+  const parentHead = await branchHead(projectId, p.parent);
+  const commit = p.code && snapshot.deployedCommit ? snapshot.deployedCommit : parentHead;
+  if (!commit) return { ok: false, message: `${p.parent} has no commit to start from.` };
+  await createBranch(projectId, ctx.environment.name, commit);
+  ctx.log.line(
+    p.code && snapshot.deployedCommit
+      ? `Created branch ${ctx.environment.name} at the snapshot's commit ${commit.slice(0, 12)} (its parent is ${p.parent}).`
+      : `Created branch ${ctx.environment.name} from ${p.parent} at ${commit.slice(0, 12)}${p.code ? " (the snapshot has no deployed commit)" : " (data only: the code is the parent's)"}.`,
+  );
+  const restored = await putSnapshotData(ctx, snapshot);
+  if (!restored.ok) return restored;
+  const outcome = await deployWithVariables(ctx, ctx.environment, commit);
+  ctx.setProgress(100);
+  return outcome;
+}
+
 async function restoreSnapshot(ctx: HandlerContext, { snapshotId }: { snapshotId: string }): Promise<HandlerOutcome> {
   const projectId = ctx.activity.projectId;
   const [snapshot] = await ctx.db.select().from(snapshots).where(eq(snapshots.id, snapshotId));
   if (!snapshot || snapshot.state !== "complete") return { ok: false, message: "The snapshot no longer exists." };
+  const restored = await putSnapshotData(ctx, snapshot);
+  if (!restored.ok) return restored;
+  const commit = ctx.environment.deployedCommit ?? (await branchHead(projectId, ctx.environment.name));
+  if (!commit) return { ok: true };
+  const outcome = await deployWithVariables(ctx, ctx.environment, commit);
+  ctx.setProgress(100);
+  return outcome;
+}
+
+/** Verifies and unpacks the snapshot into a new generation of the environment's data, stops its services, and switches to it. */
+async function putSnapshotData(ctx: HandlerContext, snapshot: Snapshot): Promise<HandlerOutcome> {
+  const projectId = ctx.activity.projectId;
+  const snapshotId = snapshot.id;
   const root = volumesRoot(projectId, ctx.environment.name);
   const generation = newGeneration(root);
   ctx.log.line(`Verifying and unpacking the snapshot of ${snapshot.createdAt.toISOString().slice(0, 16).replace("T", " ")} UTC (commit ${snapshot.deployedCommit?.slice(0, 12) ?? "none"}) into a new place…`);
@@ -152,11 +192,7 @@ async function restoreSnapshot(ctx: HandlerContext, { snapshotId }: { snapshotId
   // Nothing may run on the data being replaced: the deploy below starts the services again on the snapshot's.
   await getRuntimeDriver().stopServices(projectId, ctx.environment.name, `${ctx.environment.name}'s data is being replaced by a snapshot's: stopping its services until its deploy starts them on it.`);
   await switchGeneration(root, generation);
-  ctx.log.line(`Every checksum matched (${manifest.files.filter((f) => f.type === "file").length} files, ${formatBytes(manifest.totalBytes)}); ${ctx.environment.name}'s data is now the snapshot's. Git is untouched.`);
-  const commit = ctx.environment.deployedCommit ?? (await branchHead(projectId, ctx.environment.name));
-  if (!commit) return { ok: true };
-  const outcome = await deployWithVariables(ctx, ctx.environment, commit);
-  ctx.setProgress(100);
-  return outcome;
+  ctx.log.line(`Every checksum matched (${manifest.files.filter((f) => f.type === "file").length} files, ${formatBytes(manifest.totalBytes)}); ${ctx.environment.name}'s data is now the snapshot's.${ctx.activity.type === "environment.restore" ? " Git is untouched." : ""}`);
+  return { ok: true };
 }
 

@@ -4,14 +4,17 @@ import path from "node:path";
 import { and, asc, desc, eq, lt, ne } from "drizzle-orm";
 import type { Db, Executor } from "@/db/client";
 import { activities, environments, snapshots, users, type Activity, type Environment, type Snapshot } from "@/db/schema";
-import { enqueueActivity, lockProject } from "@/lib/activities/queue";
+import { busyEnvironments, enqueueActivity, lockProject } from "@/lib/activities/queue";
 import { notifyProjectChange } from "@/lib/activities/notify";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { snapshotActivityKinds } from "./activity-kinds";
 import { canSeeEnvironmentType, hasRole, type ProjectAccess, type SessionUser } from "@/lib/auth/permissions";
 import { dataPaths, removeTree } from "@/lib/paths";
 import { DomainError } from "@/lib/errors";
-import { getEnvironmentByName } from "@/lib/environments/queries";
+import { getEnvironmentByName, listRuleEnvironmentsFor } from "@/lib/environments/queries";
+import { allowedActions, environmentNameProblem, planUsage } from "@/lib/environments/rules";
+import { inheritedSettings } from "@/lib/environments/settings";
+import { branchHead, isValidBranchName } from "@/lib/git/repository";
 import { requireProjectAccess } from "@/lib/auth/project-access";
 
 export const SNAPSHOT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -188,6 +191,79 @@ export async function requestRestore(db: Db, user: SessionUser, projectId: strin
   });
   notifyWorkers();
   return activity;
+}
+
+export interface RestoreIntoNew {
+  /** The new environment's name (a new git branch). */
+  name: string;
+  title?: string;
+  /** The environment it is a child of (its settings are inherited; Branch's rules apply to it). */
+  parent: string;
+  /** true: the snapshot's commit and data; false: the parent's code, the snapshot's data. */
+  code: boolean;
+}
+
+/**
+ * Records a restore of a complete snapshot into a new environment, a child of `parent`: nothing
+ * of the snapshot's own environment (or any other) is touched. Admin of the snapshot's
+ * environment type, and allowed to Branch from `parent`; a name already taken (an environment or
+ * a git branch), or a plan with no free active environment, is refused with nothing written.
+ */
+export async function requestRestoreInto(db: Db, user: SessionUser, projectId: string, snapshotId: string, input: RestoreIntoNew): Promise<{ activity: Activity; environment: string }> {
+  const access = await requireProjectAccess(db, user, projectId);
+  if (typeof snapshotId !== "string" || !ID.test(snapshotId)) throw new DomainError("not_found", "This snapshot does not exist.");
+  const name = String(input.name ?? "").trim();
+  const problem = environmentNameProblem(name, []);
+  if (problem) throw new DomainError("invalid", problem, { name: [problem] });
+  const [validBranch, existingBranch] = await Promise.all([isValidBranchName(name), branchHead(projectId, name)]);
+  if (!validBranch) throw new DomainError("invalid", `“${name}” is not a valid git branch name.`, { name: [`“${name}” is not a valid git branch name.`] });
+  if (existingBranch) {
+    const msg = `“${name}” is already a git branch of this project. Choose another name, or restore in place.`;
+    throw new DomainError("conflict", msg, { name: [msg] });
+  }
+  const result = await db.transaction(async (tx) => {
+    await lockProject(tx, projectId);
+    const [snapshot] = await tx.select().from(snapshots).where(and(eq(snapshots.id, snapshotId), eq(snapshots.projectId, projectId)));
+    const [source] = snapshot?.environmentId ? await tx.select().from(environments).where(eq(environments.id, snapshot.environmentId)) : [];
+    if (!snapshot || !source || !canSeeEnvironmentType(access, source.type)) throw new DomainError("not_found", "This snapshot does not exist.");
+    requireAdmin(access, source, "Restoring a snapshot");
+    if (snapshot.state !== "complete") throw new DomainError("conflict", "Only complete snapshots can be restored.");
+    if (snapshot.expiresAt.getTime() <= Date.now()) throw new DomainError("conflict", "This snapshot has expired.");
+    const parent = await getEnvironmentByName(tx, projectId, String(input.parent ?? ""));
+    if (!parent || !canSeeEnvironmentType(access, parent.type)) {
+      const msg = "Choose the environment the new one is a child of.";
+      throw new DomainError("invalid", msg, { parent: [msg] });
+    }
+    const all = await listRuleEnvironmentsFor(tx, projectId, parent);
+    const busy = await busyEnvironments(tx, projectId);
+    const permission = allowedActions(parent, { plan: access.project.plan, environments: all, busy, roles: access.environmentRoles }).branch;
+    if (!permission.allowed) throw new DomainError("forbidden", permission.reason.replace(/^Branch/, "Restoring into a new environment"));
+    if (await getEnvironmentByName(tx, projectId, name)) {
+      const msg = `There is already an environment “${name}”: restoring never replaces one by its name. Choose another name, or restore in place from that environment's page.`;
+      throw new DomainError("conflict", msg, { name: [msg] });
+    }
+    const [child] = await tx
+      .insert(environments)
+      .values({ projectId, name, title: input.title?.trim() || name, parentId: parent.id, type: "development", status: "dirty", ...inheritedSettings(parent) })
+      .returning();
+    const usage = planUsage(access.project.plan, [...all, child!]);
+    if (usage.used > usage.limit) {
+      throw new DomainError("conflict", `The ${access.project.plan === "starter" ? "Starter" : "Pro"} plan allows ${usage.limit} active ${access.project.plan === "pro" ? "Integration " : ""}environments (${usage.names.filter((n) => n !== name).join(", ")}): deactivate one first, or restore in place.`);
+    }
+    const activity = await enqueueActivity(snapshotActivityKinds, tx, {
+      projectId,
+      environmentId: child!.id,
+      environmentName: child!.name,
+      occupies: [child!.id],
+      type: "environment.restore.new",
+      description: `Restore the snapshot of ${source.name} from ${snapshot.createdAt.toISOString().slice(0, 16).replace("T", " ")} UTC into a new environment ${name}${input.code ? "" : " (data only)"}`,
+      parameters: { snapshotId: snapshot.id, parent: parent.name, code: input.code },
+      createdBy: user.id,
+    });
+    return { activity, environment: child!.name };
+  });
+  notifyWorkers();
+  return result;
 }
 
 /** Deletes a snapshot (admin), unless an activity is writing or reading it right now. */
