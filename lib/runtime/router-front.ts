@@ -115,7 +115,8 @@ export function buildFrontConfig(paths: FrontPaths, settings: FrontSettings): st
   const lines = [
     "# Written by the console at each start: the front of the environment router (router-front.ts).",
     ...(settings.asRoot ? ["user root;"] : []),
-    "worker_processes auto;",
+    // One worker (16,384 connections): on a small machine a second one costs the sites more CPU than it gives.
+    "worker_processes 1;",
     "worker_rlimit_nofile 40000;",
     "daemon off;",
     `pid ${paths.root}/nginx.pid;`,
