@@ -32,9 +32,27 @@ test("take a snapshot, watch it finish, restore it after the data changed, and s
   // The data changes after the snapshot; Restore brings the snapshot's back and redeploys.
   fs.writeFileSync(path.join(data, "mounts", "var", "after-snapshot.txt"), "written after the snapshot");
   fs.writeFileSync(path.join(data, "services", "mysql", "db", "catalog.ibd"), "changed");
+  // Into a new environment (the dialog's default): staging is not touched.
   await backups.getByRole("button", { name: "Restore" }).click();
-  const restore = page.getByRole("dialog", { name: "Restore staging?" });
-  // Replacing the data needs the environment's name typed: without it, nothing is queued.
+  const intoNew = page.getByRole("dialog", { name: /^Restore the snapshot of / });
+  await expect(intoNew.getByLabel("New environment's name")).toHaveValue("staging-restored");
+  await intoNew.getByLabel("New environment's name").fill("staging");
+  await intoNew.getByRole("button", { name: "Restore into a new environment" }).click();
+  await expect(intoNew.getByText(/There is already an environment “staging”|already a git branch/)).toBeVisible();
+  await intoNew.getByLabel("New environment's name").fill("before-change");
+  await intoNew.getByRole("button", { name: "Restore into a new environment" }).click();
+  await expect(intoNew.getByTestId("activity-notice")).toBeVisible();
+  await page.keyboard.press("Escape");
+  await waitForIdle(page, projectId, "before-change", 60_000);
+  const restored = path.join(servicesServer.dataDir, "volumes", projectId, "before-change", "current");
+  expect(fs.existsSync(path.join(restored, "mounts", "var", "after-snapshot.txt"))).toBe(false);
+  expect(fs.existsSync(path.join(data, "mounts", "var", "after-snapshot.txt"))).toBe(true);
+  await page.reload();
+
+  // In place: replacing the data needs the environment's name typed; without it, nothing is queued.
+  await backups.getByRole("button", { name: "Restore" }).click();
+  const restore = page.getByRole("dialog", { name: /^Restore the snapshot of / });
+  await restore.getByLabel("staging itself (its data is replaced)").check();
   await restore.getByRole("button", { name: "Restore and replace the data" }).click();
   await expect(restore.getByText("Type “staging” to confirm")).toBeVisible();
   await expect(restore.getByTestId("activity-notice")).toHaveCount(0);

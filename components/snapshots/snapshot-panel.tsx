@@ -38,7 +38,10 @@ function snapshotKind(s: SnapshotView): string {
 /** Backups / Snapshots of one environment: create, watch progress, restore, delete. */
 export function SnapshotPanel({ projectId, environment, overview, initial }: { projectId: string; environment: string; overview: ProjectOverview; initial: PanelData }) {
   // Active and deployed, as the project's events say (not as the page was first rendered).
-  const env = useProjectOverview(projectId, overview, environment).data.environments.find((e) => e.name === environment);
+  const environments = useProjectOverview(projectId, overview, environment).data.environments;
+  const env = environments.find((e) => e.name === environment);
+  // Where a restore's new environment may hang: the active ones (Branch's rules decide on the server).
+  const parents = environments.filter((e) => e.status !== "inactive" && e.status !== "deleting").map((e) => e.name);
   const isActive = !!env && (env.status === "active" || env.status === "dirty") && !!env.deployedCommit;
   const key = [...queryKeys.snapshots(projectId, environment)];
   const live = useProjectEventsLive();
@@ -99,7 +102,7 @@ export function SnapshotPanel({ projectId, environment, overview, initial }: { p
                     Log
                   </Link>
                 ) : null}
-                {s.state === "complete" && data.canManage ? <RestoreDialog projectId={projectId} environment={environment} snapshot={s} queryKey={key} /> : null}
+                {s.state === "complete" && data.canManage ? <RestoreDialog projectId={projectId} environment={environment} snapshot={s} queryKey={key} parents={parents} /> : null}
                 {s.state !== "in_progress" && data.canManage ? <DeleteDialog projectId={projectId} snapshot={s} queryKey={key} /> : null}
               </div>
             </li>
@@ -183,11 +186,14 @@ function CreateSnapshotDialog({ projectId, environment, replaces, queryKey }: { 
   );
 }
 
-function RestoreDialog({ projectId, environment, snapshot, queryKey }: { projectId: string; environment: string; snapshot: SnapshotView; queryKey: string[] }) {
+function RestoreDialog({ projectId, environment, snapshot, queryKey, parents }: { projectId: string; environment: string; snapshot: SnapshotView; queryKey: string[]; parents: string[] }) {
   const [state, action] = useActionState(restoreSnapshotAction, null);
   const [open, setOpen] = useState(false);
-  const confirmationErrors = state && !state.ok ? state.fieldErrors?.confirmation : undefined;
+  const [target, setTarget] = useState<"new" | "in-place">("new");
+  const errors = state && !state.ok ? state.fieldErrors : undefined;
   useQueued(state, projectId, queryKey);
+  const id = `restore-${snapshot.id}`;
+  const suggested = `${environment}-restored`.slice(0, 100);
   return (
     <Dialog
       open={open}
@@ -197,8 +203,8 @@ function RestoreDialog({ projectId, environment, snapshot, queryKey }: { project
           Restore
         </button>
       }
-      title={`Restore ${environment}?`}
-      description={`${environment}'s data (every service volume and mount) is replaced by the snapshot of ${when(snapshot.createdAt)}, after every checksum is verified. Git is untouched; ${environment} then redeploys.`}
+      title={`Restore the snapshot of ${when(snapshot.createdAt)}`}
+      description={`Every checksum is verified first. Into a new environment nothing of ${environment} is touched; in place, ${environment}'s data (every service volume and mount) is replaced and it redeploys.`}
     >
       {state?.ok ? (
         <QueuedNotice projectId={projectId} activityId={state.data.activityId} what="The restore" />
@@ -209,14 +215,57 @@ function RestoreDialog({ projectId, environment, snapshot, queryKey }: { project
           snapshotId={snapshot.id}
           error={state && !state.ok && !state.fieldErrors ? state.error : null}
           pendingText="Queuing…"
-          // Replacing data asks for the environment's name, as Deactivate and Delete do.
           fields={
-            <Field id={`restore-${snapshot.id}`} label={`Type ${environment} to replace its data`} errors={confirmationErrors}>
-              <Input id={`restore-${snapshot.id}`} name="confirmation" autoComplete="off" spellCheck={false} className="font-mono" {...describedBy(`restore-${snapshot.id}`, confirmationErrors)} />
-            </Field>
+            <>
+              <fieldset className="space-y-2">
+                <legend className="mb-1 text-sm font-medium">Restore into</legend>
+                <label className="flex items-start gap-2 text-sm">
+                  <input type="radio" name="target" value="new" checked={target === "new"} onChange={() => setTarget("new")} className="mt-1" />
+                  <span>
+                    A new environment <span className="text-muted">(nothing else changes)</span>
+                  </span>
+                </label>
+                <label className="flex items-start gap-2 text-sm">
+                  <input type="radio" name="target" value="in-place" checked={target === "in-place"} onChange={() => setTarget("in-place")} className="mt-1" />
+                  <span>
+                    {environment} itself <span className="text-muted">(its data is replaced)</span>
+                  </span>
+                </label>
+              </fieldset>
+              {target === "new" ? (
+                <>
+                  <Field id={`${id}-name`} label="New environment's name" errors={errors?.name}>
+                    <Input id={`${id}-name`} name="name" defaultValue={suggested} autoComplete="off" spellCheck={false} className="font-mono" {...describedBy(`${id}-name`, errors?.name)} />
+                  </Field>
+                  <Field id={`${id}-parent`} label="Its parent" errors={errors?.parent}>
+                    <select id={`${id}-parent`} name="parent" defaultValue={parents.includes(environment) ? environment : parents[0]} className="w-full rounded-md border border-border bg-surface px-2 py-1.5 text-sm">
+                      {parents.map((p) => (
+                        <option key={p} value={p}>
+                          {p}
+                        </option>
+                      ))}
+                    </select>
+                  </Field>
+                  <fieldset className="space-y-1">
+                    <legend className="mb-1 text-sm font-medium">What it gets</legend>
+                    <label className="flex items-center gap-2 text-sm">
+                      <input type="radio" name="code" value="1" defaultChecked /> The snapshot&apos;s code and data{snapshot.deployedCommit ? ` (${snapshot.deployedCommit.slice(0, 7)})` : ""}
+                    </label>
+                    <label className="flex items-center gap-2 text-sm">
+                      <input type="radio" name="code" value="0" /> The data only, with its parent&apos;s code
+                    </label>
+                  </fieldset>
+                </>
+              ) : (
+                // Replacing data asks for the environment's name, as Deactivate and Delete do.
+                <Field id={id} label={`Type ${environment} to replace its data`} errors={errors?.confirmation}>
+                  <Input id={id} name="confirmation" autoComplete="off" spellCheck={false} className="font-mono" {...describedBy(id, errors?.confirmation)} />
+                </Field>
+              )}
+            </>
           }
         >
-          Restore and replace the data
+          {target === "new" ? "Restore into a new environment" : "Restore and replace the data"}
         </SnapshotForm>
       )}
     </Dialog>

@@ -1,4 +1,5 @@
 import "server-only";
+import type { z } from "zod";
 import { getDb, type Db } from "@/db/client";
 import type { Activity, Environment } from "@/db/schema";
 import { toActivityView } from "@/lib/activities/activity-view";
@@ -91,10 +92,58 @@ export function domainErrorResponse(err: unknown): Response {
  * answered 202 with its activity and where its log is.
  */
 export async function runNowResponse(request: Request, projectId: string, environmentSegment: string, run: (r: ProjectRequest & { env: Environment }) => Promise<Activity>): Promise<Response> {
+  return changeResponse(request, projectId, environmentSegment, null, (r) => run(r));
+}
+
+/** The largest JSON body a POST of the API reads. */
+const MAX_JSON_BODY = 16 * 1024;
+
+/**
+ * A request's JSON body, read up to MAX_JSON_BODY bytes (more: 413, whatever Content-Length
+ * says) and checked by `schema` (a mismatch: 400 with the first problem, its field named).
+ */
+export async function readJsonBody<T>(request: Request, schema: z.ZodType<T>): Promise<{ ok: true; body: T } | { ok: false; response: Response }> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body?.getReader();
+  if (reader) {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_JSON_BODY) {
+        await reader.cancel().catch(() => undefined);
+        return { ok: false, response: Response.json({ error: `The request body may be at most ${MAX_JSON_BODY / 1024} KiB of JSON.` }, { status: 413 }) };
+      }
+      chunks.push(value);
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = size === 0 ? {} : JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    return { ok: false, response: Response.json({ error: "The request body is not JSON." }, { status: 400 }) };
+  }
+  const checked = schema.safeParse(parsed);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    return { ok: false, response: Response.json({ error: `${issue.path.length ? `${issue.path.join(".")}: ` : ""}${issue.message}` }, { status: 400 }) };
+  }
+  return { ok: true, body: checked.data };
+}
+
+/** A POST that changes an environment: who may is checked as in the console; its JSON body (if `schema`) checked; 202 with the activity it recorded. */
+export async function changeResponse<T>(request: Request, projectId: string, environmentSegment: string, schema: z.ZodType<T> | null, run: (r: ProjectRequest & { env: Environment }, body: T) => Promise<Activity>): Promise<Response> {
   const r = await environmentChangeRequest(request, projectId, environmentSegment);
   if ("denied" in r) return r.denied;
+  let body = undefined as T;
+  if (schema) {
+    const read = await readJsonBody(request, schema);
+    if (!read.ok) return read.response;
+    body = read.body;
+  }
   try {
-    const activity = await run(r);
+    const activity = await run(r, body);
     return Response.json({ activity: toActivityView(activity) }, { status: 202, headers: { location: `/api/projects/${encodeURIComponent(projectId)}/activities/${activity.id}/log` } });
   } catch (err) {
     return domainErrorResponse(err);

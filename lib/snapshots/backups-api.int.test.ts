@@ -1,0 +1,117 @@
+// Backups and deployments through the REST API, as an admin, a viewer, a stranger and hostile
+// bodies meet them: create a snapshot, restore it into a new environment or in place, list the
+// deployments and roll back; the console's permission checks and sentences; bodies bounded.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { GET as listDeployments } from "@/app/api/projects/[projectId]/environments/[environmentName]/deployments/route";
+import { POST as rollback } from "@/app/api/projects/[projectId]/environments/[environmentName]/deployments/[deploymentId]/rollback/route";
+import { GET as listSnapshots, POST as createSnapshot } from "@/app/api/projects/[projectId]/environments/[environmentName]/snapshots/route";
+import { POST as restore } from "@/app/api/projects/[projectId]/environments/[environmentName]/snapshots/[snapshotId]/restore/route";
+import { closeDatabase, getDatabase, getDb, type Db } from "@/db/client";
+import { startActivityWorker } from "@/lib/activity-runners";
+import { addProjectMember } from "@/lib/projects/members";
+import { createProject } from "@/lib/projects/create-project";
+import { requestEnvironmentAction } from "@/lib/environments/request-action";
+import { makeUser, uniqueProjectId, withoutTemplateServices } from "@/lib/testing-fixtures";
+import { commitOn } from "@/lib/testing-git";
+import { createApiToken } from "@/lib/tokens/api-tokens";
+
+withoutTemplateServices();
+
+let db: Db;
+let projectId: string;
+type Who = { email: string; token: string };
+let owner: Who;
+let viewer: Who;
+let stranger: Who;
+let worker: ReturnType<typeof startActivityWorker>;
+
+beforeAll(async () => {
+  await (await getDatabase()).migrate();
+  db = await getDb();
+  const admin = await makeUser(db, { isAdmin: true });
+  const who = async (user: Awaited<ReturnType<typeof makeUser>>) => ({ email: user.email, token: (await createApiToken(db, user, "t")).token });
+  owner = await who(admin);
+  projectId = uniqueProjectId("bkapi");
+  await createProject(db, admin, { id: projectId, title: "Backup API", plan: "starter", region: "us-3" });
+  const v = await makeUser(db);
+  await addProjectMember(db, admin, projectId, v.email, { role: "viewer", production: "viewer", staging: "viewer", development: "viewer" });
+  viewer = await who(v);
+  stranger = await who(await makeUser(db));
+  worker = startActivityWorker(db);
+  await worker.idle();
+  await commitOn(projectId, "master", { "templates/second.txt": "2" }, "A second deployment");
+  await requestEnvironmentAction(db, admin, projectId, "staging", { action: "sync", code: true, data: false, rebase: false });
+  await worker.idle();
+}, 120_000);
+afterAll(async () => {
+  await worker.stop();
+  await closeDatabase();
+});
+
+const call = (path: string, who: Who | null, method = "GET", body?: string, headers: Record<string, string> = {}) =>
+  new Request(`http://localhost/api/projects/${projectId}/environments/${path}`, {
+    method,
+    body,
+    headers: { ...(who ? { authorization: `Basic ${Buffer.from(`${who.email}:${who.token}`).toString("base64")}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
+  });
+const params = <T extends Record<string, string>>(p: T) => ({ params: Promise.resolve({ projectId, ...p }) });
+
+it("creates a snapshot, restores it into a new environment and in place; refuses bad bodies and other members' requests", async () => {
+  expect((await createSnapshot(call("staging/snapshots", viewer, "POST", "{}"), params({ environmentName: "staging" }))).status).toBe(403);
+  expect((await createSnapshot(call("staging/snapshots", stranger, "POST", "{}"), params({ environmentName: "staging" }))).status).toBe(404);
+  // Hostile bodies: nothing recorded.
+  const bad = async (body: string, status: number, says: RegExp) => {
+    const r = await createSnapshot(call("staging/snapshots", owner, "POST", body), params({ environmentName: "staging" }));
+    expect(r.status).toBe(status);
+    expect(((await r.json()) as { error: string }).error).toMatch(says);
+  };
+  await bad("not json", 400, /not JSON/);
+  await bad(JSON.stringify({ consistency: "sometimes" }), 400, /^consistency: /);
+  await bad(JSON.stringify({ consistency: "live", extra: 1 }), 400, /extra/);
+  await bad(JSON.stringify({ padding: "x".repeat(20_000) }), 413, /at most 16 KiB/);
+  await bad(`{"__proto__": {"admin": true}}`, 400, /__proto__/);
+  expect(((await (await listSnapshots(call("staging/snapshots", owner), params({ environmentName: "staging" }))).json()) as { snapshots: unknown[] }).snapshots).toEqual([]);
+
+  const created = await createSnapshot(call("staging/snapshots", owner, "POST", JSON.stringify({ consistency: "consistent" })), params({ environmentName: "staging" }));
+  expect(created.status).toBe(202);
+  expect(created.headers.get("location")).toMatch(/\/activities\/[0-9a-f-]+\/log$/);
+  await worker.idle();
+  const [snapshot] = ((await (await listSnapshots(call("staging/snapshots", owner), params({ environmentName: "staging" }))).json()) as { snapshots: { id: string; state: string }[] }).snapshots;
+  expect(snapshot).toMatchObject({ state: "complete" });
+
+  const restoreAs = (who: Who, body: unknown, environmentName = "staging", snapshotId = snapshot!.id) =>
+    restore(call(`${environmentName}/snapshots/${snapshotId}/restore`, who, "POST", JSON.stringify(body)), params({ environmentName, snapshotId }));
+  expect((await restoreAs(viewer, { target: "new", name: "copy", parent: "staging" })).status).toBe(403);
+  expect((await restoreAs(owner, { target: "new", name: "staging", parent: "staging" })).status).toBe(409);
+  expect((await restoreAs(owner, { target: "new", name: "../x", parent: "staging" })).status).toBe(400);
+  expect((await restoreAs(owner, { target: "sideways" })).status).toBe(400);
+  expect((await restoreAs(owner, { target: "new", name: "copy", parent: "staging" }, "master")).status).toBe(404); // (not master's snapshot)
+  expect((await restoreAs(owner, { target: "in-place", confirmation: "master" })).status).toBe(400);
+  const into = await restoreAs(owner, { target: "new", name: "copy", parent: "staging" });
+  expect(into.status).toBe(202);
+  expect(((await into.json()) as { activity: { type: string } }).activity.type).toBe("environment.restore.new");
+  await worker.idle();
+  const inPlace = await restoreAs(owner, { target: "in-place", confirmation: "staging" });
+  expect(inPlace.status).toBe(202);
+  await worker.idle();
+});
+
+it("lists the deployments and rolls back to one; refuses the one serving, another environment's and a viewer", async () => {
+  const listed = await listDeployments(call("staging/deployments", viewer), params({ environmentName: "staging" }));
+  expect(listed.status).toBe(200);
+  const { deployments } = (await listed.json()) as { deployments: { id: string; current: boolean; commit: string; rollBack: { allowed: boolean; reason?: string } }[] };
+  expect(deployments[0]).toMatchObject({ current: true, rollBack: { allowed: false } });
+  // The viewer sees why not.
+  expect(deployments.find((d) => !d.current)!.rollBack).toMatchObject({ allowed: false, reason: expect.stringContaining("contributor") });
+  const older = deployments.find((d) => !d.current && d.commit !== deployments[0]!.commit)!;
+  const back = (who: Who, deploymentId: string, environmentName = "staging") => rollback(call(`${environmentName}/deployments/${deploymentId}/rollback`, who, "POST"), params({ environmentName, deploymentId }));
+  expect((await back(viewer, older.id)).status).toBe(403);
+  expect((await back(owner, deployments[0]!.id)).status).toBe(409);
+  expect((await back(owner, older.id, "master")).status).toBe(404);
+  expect((await back(owner, "../../etc")).status).toBe(404);
+  const done = await back(owner, older.id);
+  expect(done.status).toBe(202);
+  await worker.idle();
+  const after = ((await (await listDeployments(call("staging/deployments", owner), params({ environmentName: "staging" }))).json()) as { deployments: { commit: string; rollbackOf: string | null }[] }).deployments;
+  expect(after[0]).toMatchObject({ commit: older.commit, rollbackOf: older.id });
+});
