@@ -8,10 +8,11 @@ import { ConfirmSubmit } from "@/components/ui/confirm-submit";
 import { DisabledButton } from "@/components/ui/disabled-button";
 import { rollbackAction } from "@/lib/actions/run-now-actions";
 import type { DeploymentView } from "@/lib/environments/deployments";
+import { formatDateTime } from "@/components/projects/format";
 import { SidePanel } from "./side-panel";
 
-/** "Dec 6, 12:05" in the reader's own time zone. */
-const when = (iso: string) => new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false }).format(new Date(iso));
+/** In UTC, as every page shows times: the same text on the server and in any browser, so hydration agrees. */
+const when = (iso: string) => formatDateTime(new Date(iso));
 
 function RollbackForm({ projectId, environment, deployment }: { projectId: string; environment: string; deployment: DeploymentView }) {
   const [state, action] = useActionState(rollbackAction, null);

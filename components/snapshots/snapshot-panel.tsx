@@ -209,6 +209,23 @@ function RestoreDialog({ projectId, environment, snapshot, queryKey, parents }: 
       {state?.ok ? (
         <QueuedNotice projectId={projectId} activityId={state.data.activityId} what="The restore" />
       ) : (
+        <div className="space-y-4">
+          {/* Outside the form: a form's reset after its action would put the radios back to their first state. */}
+              <fieldset className="space-y-2">
+                <legend className="mb-1 text-sm font-medium">Restore into</legend>
+                <label className="flex items-start gap-2 text-sm">
+                  <input type="radio" name={`${id}-target`} checked={target === "new"} onChange={() => setTarget("new")} className="mt-1" />
+                  <span>
+                    A new environment <span className="text-muted">(nothing else changes)</span>
+                  </span>
+                </label>
+                <label className="flex items-start gap-2 text-sm">
+                  <input type="radio" name={`${id}-target`} checked={target === "in-place"} onChange={() => setTarget("in-place")} className="mt-1" />
+                  <span>
+                    {environment} itself <span className="text-muted">(its data is replaced)</span>
+                  </span>
+                </label>
+              </fieldset>
         <SnapshotForm
           action={action}
           projectId={projectId}
@@ -217,21 +234,7 @@ function RestoreDialog({ projectId, environment, snapshot, queryKey, parents }: 
           pendingText="Queuing…"
           fields={
             <>
-              <fieldset className="space-y-2">
-                <legend className="mb-1 text-sm font-medium">Restore into</legend>
-                <label className="flex items-start gap-2 text-sm">
-                  <input type="radio" name="target" value="new" checked={target === "new"} onChange={() => setTarget("new")} className="mt-1" />
-                  <span>
-                    A new environment <span className="text-muted">(nothing else changes)</span>
-                  </span>
-                </label>
-                <label className="flex items-start gap-2 text-sm">
-                  <input type="radio" name="target" value="in-place" checked={target === "in-place"} onChange={() => setTarget("in-place")} className="mt-1" />
-                  <span>
-                    {environment} itself <span className="text-muted">(its data is replaced)</span>
-                  </span>
-                </label>
-              </fieldset>
+              <input type="hidden" name="target" value={target} />
               {target === "new" ? (
                 <>
                   <Field id={`${id}-name`} label="New environment's name" errors={errors?.name}>
@@ -267,6 +270,7 @@ function RestoreDialog({ projectId, environment, snapshot, queryKey, parents }: 
         >
           {target === "new" ? "Restore into a new environment" : "Restore and replace the data"}
         </SnapshotForm>
+        </div>
       )}
     </Dialog>
   );
