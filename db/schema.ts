@@ -197,6 +197,8 @@ export const projects = pgTable(
     defaultBranchParent: text(),
     /** Non-production environments not deployed for this many days are paused (0: never). */
     autoPauseDays: integer().notNull().default(14),
+    /** Automated backups per environment type, and manual snapshots kept (lib/snapshots/backup-schedule.ts); null: the defaults. Read through projectBackupSchedules, which checks it. */
+    backupSchedules: jsonb().$type<Record<string, unknown>>(),
     createdAt: createdAt(),
     updatedAt: createdAt(),
     createdBy: text().references(() => users.id, { onDelete: "set null" }),
@@ -473,8 +475,10 @@ export const snapshots = pgTable(
     createdAt: createdAt(),
     completedAt: timestamp({ withTimezone: true, mode: "date" }),
     expiresAt: timestamp({ withTimezone: true, mode: "date" }).notNull(),
+    /** Taken by the schedule, for this due time (null: asked for by a member). One per environment and time: two workers never take it twice. */
+    scheduledFor: timestamp({ withTimezone: true, mode: "date" }),
   },
-  (t) => [index().on(t.environmentId, t.createdAt), index().on(t.expiresAt)],
+  (t) => [index().on(t.environmentId, t.createdAt), index().on(t.expiresAt), uniqueIndex().on(t.environmentId, t.scheduledFor)],
 );
 
 export type Environment = typeof environments.$inferSelect;

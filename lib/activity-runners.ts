@@ -5,6 +5,7 @@ import "server-only";
  * cancel through here; the engine (lib/activities) itself knows no domain.
  */
 import { CRON_RUNS_KEPT_DAYS, pruneCronRuns, startCronScheduler } from "@/lib/crons/scheduler";
+import { startBackupScheduler } from "@/lib/snapshots/backup-scheduler";
 import type { Db } from "@/db/client";
 import type { Activity, Environment } from "@/db/schema";
 import type { ActivityRegistry, ActivityRunners } from "@/lib/activities/activity-runner";
@@ -38,7 +39,7 @@ export const ACTIVITY_REGISTRY: ActivityRegistry = { kinds: ACTIVITY_KINDS, runn
  * environments paused); with `crons`, also the scheduler that starts crons on time (the server's
  * and `npm run worker`'s, unless CRON_SCHEDULER=0; several schedulers never start one time twice).
  */
-export function startActivityWorker(db: Db, { crons = false, ...options }: Omit<WorkerOptions, "registry" | "upkeep" | "schedule"> & { crons?: boolean } = {}): Worker {
+export function startActivityWorker(db: Db, { crons = false, backups = false, ...options }: Omit<WorkerOptions, "registry" | "upkeep" | "schedule"> & { crons?: boolean; backups?: boolean } = {}): Worker {
   const upkeep = async () => {
     const n = await pruneExpiredSnapshots(db);
     if (n > 0) console.log(`[worker] deleted ${n} expired snapshot(s)`);
@@ -47,7 +48,15 @@ export function startActivityWorker(db: Db, { crons = false, ...options }: Omit<
     const paused = await pauseIdleEnvironments(db);
     if (paused > 0) console.log(`[worker] paused ${paused} environment(s) not deployed for their project's idle period`);
   };
-  return startWorker(db, { ...options, registry: ACTIVITY_REGISTRY, upkeep, schedule: crons ? startCronScheduler : undefined });
+  // The schedulers that run beside the dispatcher: crons', and automated backups'.
+  const schedulers = [...(crons ? [startCronScheduler] : []), ...(backups ? [startBackupScheduler] : [])];
+  const schedule = schedulers.length
+    ? (d: Db) => {
+        const running = schedulers.map((start) => start(d));
+        return { stop: async () => void (await Promise.all(running.map((r) => r.stop()))) };
+      }
+    : undefined;
+  return startWorker(db, { ...options, registry: ACTIVITY_REGISTRY, upkeep, schedule });
 }
 
 /** After a dead worker: what the activity's kind left half-made is removed. */

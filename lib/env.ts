@@ -59,6 +59,8 @@ const schema = z.object({
     .transform((v) => !(v !== undefined && ["0", "false", "no", "off"].includes(v.trim().toLowerCase()))),
   /** CRON_SCHEDULER=0: this process's worker starts no crons on their schedule (Run now still works; another worker may schedule them). */
   CRON_SCHEDULER: flag(true),
+  /** SCHEDULED_BACKUPS=0: this process's worker takes no automated backups (the project's schedules; another worker may). */
+  SCHEDULED_BACKUPS: flag(true),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   /**
    * Hooks run in a bubblewrap sandbox. `auto` (default): sandboxed when bubblewrap works on

@@ -28,7 +28,7 @@ if (!sandbox.ok) console.warn(`[worker] ${env().HOOK_SANDBOX === "required" ? `H
 // Environments' processes run where the environment router is: in the dashboard's process, which takes the
 // activities that start or stop them. This worker takes the others, unless WORKER_HOSTS_ENVIRONMENTS=1 says
 // it runs on the dashboard's machine (its DATA_DIR) and may host them too.
-const worker = startActivityWorker(database.db, { queues: env().WORKER_HOSTS_ENVIRONMENTS ? "all" : "general", crons: env().CRON_SCHEDULER });
+const worker = startActivityWorker(database.db, { queues: env().WORKER_HOSTS_ENVIRONMENTS ? "all" : "general", crons: env().CRON_SCHEDULER, backups: env().SCHEDULED_BACKUPS });
 // A worker that hosts environments tells their projects' open pages when a process or service changes state, as the dashboard does.
 if (env().WORKER_HOSTS_ENVIRONMENTS) onRuntimeStatusChange(database.db);
 console.log(`[worker] ${worker.id} is running activities. Stop it with Ctrl-C.`);

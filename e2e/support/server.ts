@@ -57,7 +57,7 @@ export function makeDataDir(): string {
 /** The environment of a test server, as `npm start` gives it; on its own embedded database unless a test names a server. */
 export function serverEnv(options: { dataDir: string; port: number; envPort: number; env?: Record<string, string>; databaseUrl?: string }): NodeJS.ProcessEnv {
   // Crons are not started on their schedule unless a spec asks (the template's would run every 5 minutes in every environment).
-  const env: NodeJS.ProcessEnv = { ...process.env, CRON_SCHEDULER: "0", ...options.env, DATA_DIR: options.dataDir, PORT: String(options.port), ENV_PORT: String(options.envPort), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...npmStart().env };
+  const env: NodeJS.ProcessEnv = { ...process.env, CRON_SCHEDULER: "0", SCHEDULED_BACKUPS: "0", ...options.env, DATA_DIR: options.dataDir, PORT: String(options.port), ENV_PORT: String(options.envPort), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...npmStart().env };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
   if (!options.env?.AUTH_SECRET) delete env.AUTH_SECRET;

@@ -1,8 +1,8 @@
 import "server-only";
 import fs from "node:fs";
 import path from "node:path";
-import { and, eq } from "drizzle-orm";
-import { snapshots, type Snapshot } from "@/db/schema";
+import { and, eq, isNotNull } from "drizzle-orm";
+import { projects, snapshots, type Snapshot } from "@/db/schema";
 import type { ActivityRunners, HandlerContext, HandlerOutcome } from "@/lib/activities/activity-runner";
 import { formatBytes } from "@/lib/format-bytes";
 import { removeTree } from "@/lib/paths";
@@ -15,6 +15,8 @@ import { liveGeneration, newGeneration, removeStaleGenerations, serviceDataDir, 
 import { runTreeTool, skippedLines } from "@/lib/tree-tool";
 import type { SnapshotActivityKinds } from "./activity-kinds";
 import { removeSnapshotFiles, snapshotDir, snapshotTempDir } from "./snapshots";
+import { backupsToKeep, describeSchedule } from "./backup-schedule";
+import { schedulesOf } from "./backup-settings";
 
 /** How the snapshots domain's kinds run; a dead worker's snapshot is failed and its partial archive removed, so it is never listed as complete. */
 export const snapshotActivityRunners: ActivityRunners<SnapshotActivityKinds> = {
@@ -130,9 +132,30 @@ async function createSnapshotArchive(ctx: HandlerContext, { snapshotId, replaces
   if (replaces) {
     await ctx.db.delete(snapshots).where(eq(snapshots.id, replaces));
     await removeSnapshotFiles(projectId, replaces);
-    ctx.log.line("The oldest snapshot was deleted, as agreed: Starter keeps two per environment.");
+    ctx.log.line("The oldest manual snapshot was deleted, as agreed: the project keeps this many per environment.");
   }
+  if (snapshot.scheduledFor) await applyRetention(ctx, snapshot.id, snapshot.scheduledFor.getTime());
   return { ok: true };
+}
+
+/** After an automated backup (due at `at`): the automated backups of the environment its type's schedule no longer keeps as of then are deleted, each said in the log. */
+async function applyRetention(ctx: HandlerContext, justMade: string, at: number): Promise<void> {
+  const projectId = ctx.activity.projectId;
+  const [project] = await ctx.db.select({ backupSchedules: projects.backupSchedules }).from(projects).where(eq(projects.id, projectId));
+  const entries = schedulesOf(project?.backupSchedules)[ctx.environment.type];
+  const automated = await ctx.db
+    .select({ id: snapshots.id, scheduledFor: snapshots.scheduledFor })
+    .from(snapshots)
+    .where(and(eq(snapshots.environmentId, ctx.environment.id), eq(snapshots.state, "complete"), isNotNull(snapshots.scheduledFor)));
+  const keep = backupsToKeep(entries, automated.map((s) => ({ id: s.id, at: s.scheduledFor!.getTime() })), at);
+  keep.add(justMade);
+  const gone = automated.filter((s) => !keep.has(s.id));
+  for (const s of gone) {
+    await ctx.db.delete(snapshots).where(eq(snapshots.id, s.id));
+    await removeSnapshotFiles(projectId, s.id);
+    ctx.log.line(`Deleted the automated backup of ${s.scheduledFor!.toISOString().slice(0, 16).replace("T", " ")} UTC: the schedule (${describeSchedule(entries)}) no longer keeps it.`);
+  }
+  ctx.log.line(`The schedule keeps ${keep.size} automated backup${keep.size === 1 ? "" : "s"} of ${ctx.environment.name} (${describeSchedule(entries)}).`);
 }
 
 /** Restore into a new environment: its branch, the snapshot's data, its deploy; the snapshot's own environment is not touched. */

@@ -16,10 +16,9 @@ import { allowedActions, environmentNameProblem, planUsage } from "@/lib/environ
 import { inheritedSettings } from "@/lib/environments/settings";
 import { branchHead, isValidBranchName } from "@/lib/git/repository";
 import { requireProjectAccess } from "@/lib/auth/project-access";
+import { manualBackupsKept } from "./backup-settings";
 
 export const SNAPSHOT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-/** Starter keeps this many manual snapshots per environment; a new one replaces the oldest, after asking. */
-export const STARTER_MANUAL_SNAPSHOTS = 2;
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function snapshotsRoot(projectId: string): string {
@@ -53,6 +52,9 @@ export interface SnapshotView {
   activityId: string | null;
   /** Percent done while its activity runs. */
   progress: number | null;
+  /** Taken by the project's schedule (its due time), not asked for by a member. */
+  scheduledFor: string | null;
+  automated: boolean;
 }
 
 function requireAdmin(access: ProjectAccess, env: Environment, what: string) {
@@ -88,14 +90,21 @@ export async function listSnapshots(db: Db, access: ProjectAccess, env: Environm
       expiresAt: s.expiresAt.toISOString(),
       activityId: s.activityId,
       progress: s.state === "in_progress" ? (progress ?? 0) : null,
+      scheduledFor: s.scheduledFor?.toISOString() ?? null,
+      automated: s.scheduledFor !== null,
     }));
 }
 
-/** What creating one more snapshot would do on this plan: nothing special, or replace the oldest (`listed`: what listSnapshots just gave, not read again). */
-export async function snapshotLimit(db: Executor, access: ProjectAccess, env: Environment, listed?: readonly SnapshotView[]): Promise<{ replaces: SnapshotView | null }> {
-  if (access.project.plan !== "starter") return { replaces: null };
-  const kept = (listed ?? (await listSnapshots(db, access, env))).filter((s) => s.state !== "failed");
-  return { replaces: kept.length >= STARTER_MANUAL_SNAPSHOTS ? kept.at(-1)! : null };
+/**
+ * What creating one more manual snapshot would do: nothing special, or replace the oldest manual
+ * one (the project keeps `limit` per environment: Settings, or the plan's); automated ones do not
+ * count (`listed`: what listSnapshots just gave, not read again).
+ */
+export async function snapshotLimit(db: Executor, access: ProjectAccess, env: Environment, listed?: readonly SnapshotView[]): Promise<{ replaces: SnapshotView | null; limit: number | null }> {
+  const limit = manualBackupsKept(access.project);
+  if (limit === null) return { replaces: null, limit };
+  const kept = (listed ?? (await listSnapshots(db, access, env))).filter((s) => s.state !== "failed" && !s.automated);
+  return { replaces: limit > 0 && kept.length >= limit ? kept.at(-1)! : null, limit };
 }
 
 /**
@@ -119,11 +128,12 @@ export async function requestSnapshot(
     requireAdmin(access, env, "Creating a snapshot");
     if (env.status !== "active" && env.status !== "dirty") throw new DomainError("conflict", `${env.title} is ${env.status}: only active environments have data to snapshot.`);
     if (!env.deployedCommit) throw new DomainError("conflict", `${env.title} has not been deployed yet: there is no data to snapshot.`);
-    const { replaces } = await snapshotLimit(tx, access, env);
+    const { replaces, limit } = await snapshotLimit(tx, access, env);
+    if (limit === 0) throw new DomainError("conflict", "This project keeps no manual snapshots (its Settings say 0): automated backups only.");
     if (replaces && !input.replaceOldest) {
       throw new DomainError(
         "conflict",
-        `Starter keeps ${STARTER_MANUAL_SNAPSHOTS} snapshots per environment. Creating this one deletes the oldest (${replaces.createdAt.slice(0, 16).replace("T", " ")} UTC): confirm to go on.`,
+        `This project keeps ${limit} manual snapshots per environment. Creating this one deletes the oldest (${replaces.createdAt.slice(0, 16).replace("T", " ")} UTC): confirm to go on.`,
         { replaceOldest: ["Confirm that the oldest snapshot may be deleted."] },
       );
     }
