@@ -23,6 +23,8 @@ import { formatDateTime } from "@/components/projects/format";
 interface PanelData {
   snapshots: SnapshotView[];
   replaces: SnapshotView | null;
+  /** Manual snapshots kept per environment (null: no limit). */
+  manualLimit: number | null;
   canManage: boolean;
 }
 
@@ -70,12 +72,21 @@ export function SnapshotPanel({ projectId, environment, overview, initial }: { p
             Create snapshot
           </DisabledButton>
         ) : (
-          <CreateSnapshotDialog projectId={projectId} environment={environment} replaces={data.replaces} queryKey={key} />
+          <CreateSnapshotDialog projectId={projectId} environment={environment} replaces={data.replaces} manualLimit={data.manualLimit} queryKey={key} />
         )}
       </div>
       {reason ? <p className="mb-2 text-xs text-muted">{reason}</p> : null}
+      {data.snapshots.some((s) => s.state === "complete") ? (
+        <p className="mb-1 text-xs text-muted" data-testid="backup-storage">
+          {(() => {
+            const done = data.snapshots.filter((s) => s.state === "complete");
+            const automated = done.filter((s) => s.automated).length;
+            return `${done.length} kept (${automated} automated) · ${formatBytes(done.reduce((n, s) => n + (s.sizeBytes ?? 0), 0))} of data`;
+          })()}
+        </p>
+      ) : null}
       {data.snapshots.length === 0 ? (
-        <p className="text-xs text-muted">No snapshots yet. A snapshot holds this environment&apos;s services and mounts; it is kept for 7 days.</p>
+        <p className="text-xs text-muted">No snapshots yet. A snapshot holds this environment&apos;s services and mounts; a manual one is kept for 7 days, automated ones as the project&apos;s schedule says (Settings).</p>
       ) : (
         <ul className="divide-y divide-border" aria-label="Snapshots">
           {data.snapshots.map((s) => (
@@ -84,6 +95,7 @@ export function SnapshotPanel({ projectId, environment, overview, initial }: { p
                 <span className="font-medium">{when(s.createdAt)}</span>
                 <SnapshotState snapshot={s} />
                 <span className="text-xs text-muted">{snapshotKind(s)}</span>
+                {s.automated ? <span className="rounded bg-surface-muted px-1.5 text-xs text-muted">Automated</span> : null}
               </div>
               <div className="mt-0.5 text-xs text-muted">
                 {s.deployedCommit ? <code>{s.deployedCommit.slice(0, 12)}</code> : "no commit"}
@@ -134,7 +146,7 @@ function useQueued(state: { ok: boolean; data?: unknown } | null, projectId: str
   }, [state, queryClient, queryKey, projectId, watch, onDone]);
 }
 
-function CreateSnapshotDialog({ projectId, environment, replaces, queryKey }: { projectId: string; environment: string; replaces: SnapshotView | null; queryKey: string[] }) {
+function CreateSnapshotDialog({ projectId, environment, replaces, manualLimit, queryKey }: { projectId: string; environment: string; replaces: SnapshotView | null; manualLimit: number | null; queryKey: string[] }) {
   const [state, action] = useActionState(createSnapshotAction, null);
   const [open, setOpen] = useState(false);
   useQueued(state, projectId, queryKey);
@@ -171,7 +183,7 @@ function CreateSnapshotDialog({ projectId, environment, replaces, queryKey }: { 
           {replaces ? (
             <div className="space-y-2 rounded-md border border-danger/40 p-3 text-sm">
               <p>
-                Starter keeps two snapshots per environment. This one replaces the oldest, of <strong>{when(replaces.createdAt)}</strong>.
+                This project keeps {manualLimit} manual snapshot{manualLimit === 1 ? "" : "s"} per environment. This one replaces the oldest, of <strong>{when(replaces.createdAt)}</strong>.
               </p>
               <label className="flex items-center gap-2">
                 <input type="checkbox" name="replaceOldest" /> Delete the oldest snapshot when this one is complete

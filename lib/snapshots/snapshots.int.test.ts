@@ -191,7 +191,7 @@ describeEachDatabase("snapshots", ({ db }) => {
       await requestSnapshot(db(), admin, id, "staging", { consistency: "consistent", replaceOldest: false });
       await requestSnapshot(db(), admin, id, "staging", { consistency: "consistent", replaceOldest: false });
       await again.idle();
-      await expect(requestSnapshot(db(), admin, id, "staging", { consistency: "consistent", replaceOldest: false })).rejects.toThrow("Starter keeps 2 snapshots per environment");
+      await expect(requestSnapshot(db(), admin, id, "staging", { consistency: "consistent", replaceOldest: false })).rejects.toThrow("This project keeps 2 manual snapshots per environment");
       const oldest = (await listSnapshots(db(), access, staging!)).filter((s) => s.state === "complete").at(-1)!;
       await requestSnapshot(db(), admin, id, "staging", { consistency: "consistent", replaceOldest: true });
       await again.idle();

@@ -4,6 +4,8 @@ import { ProjectHeader } from "@/components/projects/project-header";
 import { RenameProjectForm } from "@/components/projects/rename-project-form";
 import { BranchParentForm } from "@/components/projects/branch-parent-form";
 import { AutoPauseForm } from "@/components/projects/auto-pause-form";
+import { BackupSchedulesForm } from "@/components/projects/backup-schedules-form";
+import { backupStorage, PLAN_MANUAL_BACKUPS, schedulesOf } from "@/lib/snapshots/backup-settings";
 import { VariablesPanel } from "@/components/variables/variables-panel";
 import { listVariables } from "@/lib/variables/variables";
 import { getDb } from "@/db/client";
@@ -24,7 +26,7 @@ export default async function ProjectSettingsPage({ params }: Props) {
   const { access } = await getProjectForPage((await params).projectId);
   const { project } = access;
   const db = await getDb();
-  const [all, projectVariables] = await Promise.all([listEnvironmentChoices(db, project.id), listVariables(db, access, null)]);
+  const [all, projectVariables, storage] = await Promise.all([listEnvironmentChoices(db, project.id), listVariables(db, access, null), backupStorage(db, project.id)]);
   const planDefault = defaultParentFor({ plan: project.plan, defaultBranchParent: null }, all)?.name ?? "the root";
   const notAdmin = canManageProject(access) ? undefined : "Only a project admin can change these settings.";
 
@@ -55,6 +57,12 @@ export default async function ProjectSettingsPage({ params }: Props) {
             Idle environments
           </h2>
           <AutoPauseForm projectId={project.id} days={project.autoPauseDays} disabledReason={notAdmin} />
+        </section>
+        <section aria-labelledby="backups-heading" className="rounded-lg border border-border bg-surface p-5">
+          <h2 id="backups-heading" className="mb-4 text-lg font-semibold">
+            Backups
+          </h2>
+          <BackupSchedulesForm projectId={project.id} schedules={schedulesOf(project.backupSchedules)} planManual={PLAN_MANUAL_BACKUPS[project.plan]} storage={storage} disabledReason={notAdmin} />
         </section>
         <section aria-labelledby="project-variables-heading" className="rounded-lg border border-border bg-surface p-5">
           <h2 id="project-variables-heading" className="text-lg font-semibold">

@@ -89,7 +89,7 @@ export default async function EnvironmentPage({ params }: Props) {
     ancestors.unshift(e);
     id = e.parentId;
   }
-  const snapshotPanel = { snapshots: snapshotList, replaces: limit.replaces, canManage: isAdmin };
+  const snapshotPanel = { snapshots: snapshotList, replaces: limit.replaces, manualLimit: limit.limit, canManage: isAdmin };
   // A cron that failed FAILURES_SHOWN times in a row, or missed a run, of this deployment: said at the top until it succeeds.
   const deployedCrons = config && env.status !== "inactive" ? Object.keys(config.app.crons) : [];
   const cronAlertLines = deployedCrons.flatMap((name) => {

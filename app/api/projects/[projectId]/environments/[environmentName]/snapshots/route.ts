@@ -11,7 +11,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ proj
   const { db, access, env } = r;
   const [list, limit] = await Promise.all([listSnapshots(db, access, env), snapshotLimit(db, access, env)]);
   return Response.json(
-    { snapshots: list, replaces: limit.replaces, canManage: hasRole(access.environmentRoles[env.type], "admin") },
+    { snapshots: list, replaces: limit.replaces, manualLimit: limit.limit, canManage: hasRole(access.environmentRoles[env.type], "admin") },
     { headers: { "cache-control": "no-store" } },
   );
 }
