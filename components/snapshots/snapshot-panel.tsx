@@ -114,6 +114,11 @@ export function SnapshotPanel({ projectId, environment, overview, initial }: { p
                     Log
                   </Link>
                 ) : null}
+                {s.state === "complete" && data.canManage ? (
+                  <a className="text-xs text-accent hover:underline" href={`/api/projects/${encodeURIComponent(projectId)}/environments/${encodeURIComponent(environment)}/snapshots/${s.id}/download`} download>
+                    Download
+                  </a>
+                ) : null}
                 {s.state === "complete" && data.canManage ? <RestoreDialog projectId={projectId} environment={environment} snapshot={s} queryKey={key} parents={parents} /> : null}
                 {s.state !== "in_progress" && data.canManage ? <DeleteDialog projectId={projectId} snapshot={s} queryKey={key} /> : null}
               </div>

@@ -6,6 +6,11 @@ import { GET as listDeployments } from "@/app/api/projects/[projectId]/environme
 import { POST as rollback } from "@/app/api/projects/[projectId]/environments/[environmentName]/deployments/[deploymentId]/rollback/route";
 import { GET as listSnapshots, POST as createSnapshot } from "@/app/api/projects/[projectId]/environments/[environmentName]/snapshots/route";
 import { POST as restore } from "@/app/api/projects/[projectId]/environments/[environmentName]/snapshots/[snapshotId]/restore/route";
+import { GET as download } from "@/app/api/projects/[projectId]/environments/[environmentName]/snapshots/[snapshotId]/download/route";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { closeDatabase, getDatabase, getDb, type Db } from "@/db/client";
 import { startActivityWorker } from "@/lib/activity-runners";
 import { addProjectMember } from "@/lib/projects/members";
@@ -78,6 +83,18 @@ it("creates a snapshot, restores it into a new environment and in place; refuses
   await worker.idle();
   const [snapshot] = ((await (await listSnapshots(call("staging/snapshots", owner), params({ environmentName: "staging" }))).json()) as { snapshots: { id: string; state: string }[] }).snapshots;
   expect(snapshot).toMatchObject({ state: "complete" });
+
+  // Download: one tar of the manifest and the data archive; admins of the type only; another environment's is not found.
+  const get = (who: Who, environmentName = "staging", snapshotId = snapshot!.id) => download(call(`${environmentName}/snapshots/${snapshotId}/download`, who), params({ environmentName, snapshotId }));
+  expect((await get(viewer)).status).toBe(403);
+  expect((await get(owner, "master")).status).toBe(404);
+  expect((await get(owner, "staging", "../../../etc/passwd")).status).toBe(404);
+  const got = await get(owner);
+  expect(got.status).toBe(200);
+  expect(got.headers.get("content-disposition")).toMatch(/^attachment; filename="[a-z0-9-]+-staging-\d{8}-\d{4}\.backup\.tar"$/);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pwi-dl-")), "b.tar");
+  fs.writeFileSync(file, Buffer.from(await got.arrayBuffer()));
+  expect(execFileSync("tar", ["-tf", file], { encoding: "utf8" }).trim().split("\n")).toEqual(["manifest.json", "data.tar"]);
 
   const restoreAs = (who: Who, body: unknown, environmentName = "staging", snapshotId = snapshot!.id) =>
     restore(call(`${environmentName}/snapshots/${snapshotId}/restore`, who, "POST", JSON.stringify(body)), params({ environmentName, snapshotId }));

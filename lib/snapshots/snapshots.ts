@@ -1,5 +1,7 @@
 import "server-only";
+import { spawn } from "node:child_process";
 import crypto from "node:crypto";
+import { Readable } from "node:stream";
 import path from "node:path";
 import { and, asc, desc, eq, lt, ne } from "drizzle-orm";
 import type { Db, Executor } from "@/db/client";
@@ -11,6 +13,7 @@ import { snapshotActivityKinds } from "./activity-kinds";
 import { canSeeEnvironmentType, hasRole, type ProjectAccess, type SessionUser } from "@/lib/auth/permissions";
 import { dataPaths, removeTree } from "@/lib/paths";
 import { DomainError } from "@/lib/errors";
+import { childProcessEnv } from "@/lib/env";
 import { getEnvironmentByName, listRuleEnvironmentsFor } from "@/lib/environments/queries";
 import { allowedActions, environmentNameProblem, planUsage } from "@/lib/environments/rules";
 import { inheritedSettings } from "@/lib/environments/settings";
@@ -311,4 +314,25 @@ export async function pruneExpiredSnapshots(db: Db, now = new Date()): Promise<n
     await removeSnapshotFiles(s.projectId, s.id);
   }
   return expired.length;
+}
+
+/**
+ * A complete snapshot as one archive to download: a tar of its manifest (every file's size and
+ * sha256) and its data archive, streamed by `tar` as it is read (the server holds a chunk at a
+ * time; the client going away stops it). Admins of the environment's type; a snapshot of another
+ * environment, not complete, or expired is refused with a sentence.
+ */
+export async function openSnapshotDownload(db: Db, access: ProjectAccess, env: Environment, snapshotId: string, signal?: AbortSignal): Promise<{ body: ReadableStream<Uint8Array>; filename: string }> {
+  requireAdmin(access, env, "Downloading a backup");
+  const [snapshot] = ID.test(snapshotId) ? await db.select().from(snapshots).where(and(eq(snapshots.id, snapshotId), eq(snapshots.environmentId, env.id))) : [];
+  if (!snapshot) throw new DomainError("not_found", "This snapshot does not exist.");
+  if (snapshot.state !== "complete") throw new DomainError("conflict", "Only complete snapshots can be downloaded.");
+  if (snapshot.expiresAt.getTime() <= Date.now()) throw new DomainError("conflict", "This snapshot has expired.");
+  const dir = snapshotDir(access.project.id, snapshot.id);
+  const tar = spawn("tar", ["-cf", "-", "--blocking-factor=2048", "-C", dir, "--", "manifest.json", "data.tar"], { env: childProcessEnv({ LC_ALL: "C" }), stdio: ["ignore", "pipe", "ignore"] });
+  const stop = () => tar.kill("SIGKILL");
+  signal?.addEventListener("abort", stop, { once: true });
+  tar.once("close", () => signal?.removeEventListener("abort", stop));
+  const stamp = snapshot.createdAt.toISOString().slice(0, 16).replace(/[-:]/g, "").replace("T", "-");
+  return { body: Readable.toWeb(tar.stdout!) as ReadableStream<Uint8Array>, filename: `${access.project.id}-${env.name}-${stamp}.backup.tar` };
 }
