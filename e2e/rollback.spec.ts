@@ -60,7 +60,7 @@ test("Roll back to an earlier deployment: asked once, the older build serves aga
   await expect(older.getByTestId("activity-notice")).toContainText(`Roll back staging to ${first}`, { timeout: 30_000 });
   await waitForIdle(page, projectId, "staging");
   await page.reload();
-  await expect(page.getByTestId("rolled-back")).toContainText(`Rolled back to ${first}; the branch is at ${second}: Redeploy to return to it. Data was not rolled back.`);
+  await expect(page.getByTestId("rolled-back")).toContainText(`Rolled back to ${first}; the branch is at ${second}: Redeploy to return to it. Data was not rolled back (no backup is older than the deployment it replaced).`);
   await expect(panel.getByTestId("deployments").getByRole("listitem").first()).toContainText(`${first}serving`);
   await expect(panel.getByTestId("deployments").getByRole("listitem").first()).toContainText("Roll back by");
   // The site serves the older commit.

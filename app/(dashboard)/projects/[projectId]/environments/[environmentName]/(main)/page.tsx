@@ -36,6 +36,7 @@ import { getEnvironmentSite } from "@/lib/environments/runtime-status";
 import { describeSite } from "@/lib/environments/site-status";
 import { getPauseRecord } from "@/lib/environments/pause-record";
 import { DeploymentsPanel } from "@/components/environments/deployments-panel";
+import { formatDateTime } from "@/components/projects/format";
 import { listDeployments } from "@/lib/environments/deployments";
 
 type Props = { params: Promise<{ projectId: string; environmentName: string }> };
@@ -98,6 +99,10 @@ export default async function EnvironmentPage({ params }: Props) {
     return line ? [line] : [];
   });
   const canRunCrons = hasRole(access.environmentRoles[env.type], "contributor");
+  // Rolled back: the newest complete backup from before the deployment it replaced went live (its data then).
+  const replaced = deployment?.rollbackOf ? deploymentList[1] : undefined;
+  const closest = replaced ? snapshotList.filter((s) => s.state === "complete" && s.createdAt <= replaced.at).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0] : undefined;
+  const rollbackBackup = replaced && closest ? { createdAt: closest.createdAt, before: replaced.commit.slice(0, 7) } : null;
 
   return (
     <>
@@ -149,7 +154,9 @@ export default async function EnvironmentPage({ params }: Props) {
           ) : (
             "."
           )}{" "}
-          Data was not rolled back.
+          {rollbackBackup
+            ? `Data was not rolled back: the backup of ${formatDateTime(new Date(rollbackBackup.createdAt))}, the newest from before ${rollbackBackup.before} was deployed, can be restored from Backups.`
+            : "Data was not rolled back (no backup is older than the deployment it replaced)."}
         </p>
       ) : null}
       {siteLine ? <SiteStatus line={siteLine} projectId={projectId} environmentName={env.name} /> : null}
