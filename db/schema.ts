@@ -477,6 +477,8 @@ export const snapshots = pgTable(
     expiresAt: timestamp({ withTimezone: true, mode: "date" }).notNull(),
     /** Taken by the schedule, for this due time (null: asked for by a member). One per environment and time: two workers never take it twice. */
     scheduledFor: timestamp({ withTimezone: true, mode: "date" }),
+    /** The build the environment served when it was taken (its deployment's build folder; null: none, or from before builds were recorded). */
+    buildKey: text(),
   },
   (t) => [index().on(t.environmentId, t.createdAt), index().on(t.expiresAt), uniqueIndex().on(t.environmentId, t.scheduledFor)],
 );

@@ -99,6 +99,7 @@ export function SnapshotPanel({ projectId, environment, overview, initial }: { p
               </div>
               <div className="mt-0.5 text-xs text-muted">
                 {s.deployedCommit ? <code>{s.deployedCommit.slice(0, 12)}</code> : "no commit"}
+                {s.buildKey ? ` · build ${s.buildKey.slice(0, 7)}` : ""}
                 {s.sizeBytes !== null ? ` · ${formatBytes(s.sizeBytes)} of data` : ""}
                 {s.fileCount !== null ? ` · ${s.fileCount.toLocaleString("en-US")} file${s.fileCount === 1 ? "" : "s"}` : ""} · expires {when(s.expiresAt)}
                 {s.createdBy ? ` · by ${s.createdBy}` : ""}

@@ -25,7 +25,7 @@ const spawned = new Set<ChildProcess>();
 /** `npm run worker` as its own process group, so kill -9 takes it down at once. */
 function spawnWorker(databaseUrl: string): ChildProcess {
   const child = spawn(path.resolve("node_modules/.bin/tsx"), ["--conditions=react-server", "scripts/worker.ts"], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, WORKER_HOSTS_ENVIRONMENTS: "1" },
+    env: { ...process.env, DATABASE_URL: databaseUrl, WORKER_HOSTS_ENVIRONMENTS: "1", SCHEDULED_BACKUPS: "0" },
     stdio: "ignore",
     detached: true,
   });

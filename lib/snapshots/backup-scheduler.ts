@@ -14,6 +14,7 @@ import type { Db } from "@/db/client";
 import { environments, projects, snapshots } from "@/db/schema";
 import { enqueueActivity, lockProject } from "@/lib/activities/queue";
 import { notifyWorkers } from "@/lib/activities/wake";
+import { latestDeployment } from "@/lib/environments/queries";
 import { snapshotActivityKinds } from "./activity-kinds";
 import { backupFrequencyMs, describeSchedule, dueTime, longestKeepMs } from "./backup-schedule";
 import { schedulesOf } from "./backup-settings";
@@ -68,6 +69,7 @@ export class BackupScheduler {
           environmentName: env.name,
           consistency: "consistent",
           deployedCommit: env.deployedCommit,
+          buildKey: (await latestDeployment(tx, env.id))?.buildKey ?? null,
           scheduledFor: new Date(due),
           expiresAt: new Date(due + keepMs),
         })

@@ -14,7 +14,7 @@ import { canSeeEnvironmentType, hasRole, type ProjectAccess, type SessionUser } 
 import { dataPaths, removeTree } from "@/lib/paths";
 import { DomainError } from "@/lib/errors";
 import { childProcessEnv } from "@/lib/env";
-import { getEnvironmentByName, listRuleEnvironmentsFor } from "@/lib/environments/queries";
+import { getEnvironmentByName, latestDeployment, listRuleEnvironmentsFor } from "@/lib/environments/queries";
 import { allowedActions, environmentNameProblem, planUsage } from "@/lib/environments/rules";
 import { inheritedSettings } from "@/lib/environments/settings";
 import { branchHead, isValidBranchName } from "@/lib/git/repository";
@@ -57,6 +57,8 @@ export interface SnapshotView {
   progress: number | null;
   /** Taken by the project's schedule (its due time), not asked for by a member. */
   scheduledFor: string | null;
+  /** The build the environment served when it was taken. */
+  buildKey: string | null;
   automated: boolean;
 }
 
@@ -94,6 +96,7 @@ export async function listSnapshots(db: Db, access: ProjectAccess, env: Environm
       activityId: s.activityId,
       progress: s.state === "in_progress" ? (progress ?? 0) : null,
       scheduledFor: s.scheduledFor?.toISOString() ?? null,
+      buildKey: s.buildKey,
       automated: s.scheduledFor !== null,
     }));
 }
@@ -162,6 +165,7 @@ export async function requestSnapshot(
         activityId: activity.id,
         consistency: input.consistency,
         deployedCommit: env.deployedCommit,
+        buildKey: (await latestDeployment(tx, env.id))?.buildKey ?? null,
         createdBy: user.id,
         expiresAt: new Date(Date.now() + SNAPSHOT_TTL_MS),
       })
