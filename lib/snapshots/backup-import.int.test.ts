@@ -3,7 +3,6 @@
 // bomb, over the size cap, extra members) are refused with a sentence and leave nothing behind.
 import crypto from "node:crypto";
 import fs from "node:fs";
-import path from "node:path";
 import zlib from "node:zlib";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
