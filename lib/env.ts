@@ -61,8 +61,6 @@ const schema = z.object({
   CRON_SCHEDULER: flag(true),
   /** SCHEDULED_BACKUPS=0: this process's worker takes no automated backups (the project's schedules; another worker may). */
   SCHEDULED_BACKUPS: flag(true),
-  /** The largest backup an upload may import, in MiB (larger: 413, nothing kept). */
-  BACKUP_IMPORT_MAX_MB: z.coerce.number().int().min(1).max(1024 * 1024).default(10 * 1024),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   /**
    * Hooks run in a bubblewrap sandbox. `auto` (default): sandboxed when bubblewrap works on

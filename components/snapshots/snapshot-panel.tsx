@@ -127,7 +127,6 @@ export function SnapshotPanel({ projectId, environment, overview, initial }: { p
           ))}
         </ul>
       )}
-      {data.canManage && isActive ? <ImportBackup projectId={projectId} environment={environment} queryKey={key} /> : null}
     </section>
   );
 }
@@ -202,39 +201,6 @@ function CreateSnapshotDialog({ projectId, environment, replaces, manualLimit, q
         </form>
       )}
     </Dialog>
-  );
-}
-
-/** Import a backup (a .backup.tar that Download gave): checked on the server member by member before it is kept as a snapshot here. */
-function ImportBackup({ projectId, environment, queryKey }: { projectId: string; environment: string; queryKey: string[] }) {
-  const queryClient = useQueryClient();
-  const [busy, setBusy] = useState(false);
-  const [said, setSaid] = useState<{ tone: "success" | "error"; text: string } | null>(null);
-  const input = useRef<HTMLInputElement>(null);
-  const send = async (file: File) => {
-    setBusy(true);
-    setSaid(null);
-    try {
-      const res = await fetch(`/api/projects/${encodeURIComponent(projectId)}/environments/${encodeURIComponent(environment)}/snapshots/import`, { method: "POST", body: file, headers: { "content-type": "application/x-tar" } });
-      const answer = (await res.json().catch(() => ({}))) as { error?: string; note?: string | null };
-      if (!res.ok) setSaid({ tone: "error", text: answer.error ?? `The import failed (${res.status}).` });
-      else {
-        setSaid({ tone: "success", text: `Imported: every file matched its manifest. Restore it from the list.${answer.note ? ` ${answer.note}` : ""}` });
-        void queryClient.invalidateQueries({ queryKey });
-      }
-    } finally {
-      setBusy(false);
-      if (input.current) input.current.value = "";
-    }
-  };
-  return (
-    <div className="mt-2 space-y-1">
-      <label className="text-xs text-accent hover:underline">
-        {busy ? "Checking the upload…" : "Import a backup (.backup.tar)"}
-        <input ref={input} type="file" accept=".tar,application/x-tar" className="sr-only" disabled={busy} onChange={(e) => e.target.files?.[0] && void send(e.target.files[0])} />
-      </label>
-      {said ? <Alert tone={said.tone}>{said.text}</Alert> : null}
-    </div>
   );
 }
 
