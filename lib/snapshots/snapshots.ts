@@ -1,6 +1,7 @@
 import "server-only";
 import { spawn } from "node:child_process";
 import crypto from "node:crypto";
+import fs from "node:fs";
 import { Readable } from "node:stream";
 import path from "node:path";
 import { and, asc, desc, eq, lt, ne } from "drizzle-orm";
@@ -333,6 +334,8 @@ export async function openSnapshotDownload(db: Db, access: ProjectAccess, env: E
   if (snapshot.state !== "complete") throw new DomainError("conflict", "Only complete snapshots can be downloaded.");
   if (snapshot.expiresAt.getTime() <= Date.now()) throw new DomainError("conflict", "This snapshot has expired.");
   const dir = snapshotDir(access.project.id, snapshot.id);
+  // (Deleted or pruned meanwhile: said, rather than a download without its data.)
+  if (!["manifest.json", "data.tar"].every((f) => fs.lstatSync(path.join(dir, f), { throwIfNoEntry: false })?.isFile())) throw new DomainError("conflict", "This snapshot's files are gone (it was deleted meanwhile).");
   const tar = spawn("tar", ["-cf", "-", "--blocking-factor=2048", "-C", dir, "--", "manifest.json", "data.tar"], { env: childProcessEnv({ LC_ALL: "C" }), stdio: ["ignore", "pipe", "ignore"] });
   const stop = () => tar.kill("SIGKILL");
   signal?.addEventListener("abort", stop, { once: true });
