@@ -6,7 +6,7 @@ import { Field, describedBy } from "@/components/ui/field";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { formatBytes } from "@/lib/format-bytes";
 import { setBackupSchedulesAction } from "@/lib/actions/backup-actions";
-import { describeSchedule, scheduleText, type BackupSchedules } from "@/lib/snapshots/backup-schedule";
+import { describeSchedule, scheduleText, type BackupSchedules } from "@/lib/snapshots/schedule-words";
 
 const TYPES = [
   { key: "production", label: "Production" },

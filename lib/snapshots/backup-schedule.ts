@@ -6,10 +6,9 @@
  * keeps is deleted. Pure (the browser shows the words, the server decides).
  */
 import { z } from "zod";
+import { intervalMs, type BackupSchedules, type ScheduleEntry } from "./schedule-words";
 
-export const BACKUP_UNITS = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000, M: 30 * 86_400_000, y: 365 * 86_400_000 } as const;
-export type BackupUnit = keyof typeof BACKUP_UNITS;
-const UNIT_WORDS: Record<BackupUnit, [string, string]> = { h: ["hour", "hours"], d: ["day", "days"], w: ["week", "weeks"], M: ["month", "months"], y: ["year", "years"] };
+export { BACKUP_UNITS, describeSchedule, intervalMs, scheduleText, type BackupSchedules, type BackupUnit, type ScheduleEntry } from "./schedule-words";
 
 /** At most this many entries per environment type. */
 export const MAX_SCHEDULE_ENTRIES = 10;
@@ -17,21 +16,6 @@ export const MAX_SCHEDULE_ENTRIES = 10;
 export const MAX_SCHEDULE_COUNT = 100;
 /** Manual snapshots kept per environment: at most this many may be asked for. */
 export const MAX_MANUAL_BACKUPS = 50;
-/** The longest interval: a year. */
-const MAX_INTERVAL_MS = BACKUP_UNITS.y;
-
-export interface ScheduleEntry {
-  interval: string;
-  count: number;
-}
-
-export interface BackupSchedules {
-  production: ScheduleEntry[];
-  staging: ScheduleEntry[];
-  development: ScheduleEntry[];
-  /** Manual snapshots kept per environment (null: the plan's own). */
-  manualCount: number | null;
-}
 
 /** Adobe's Pro defaults: Production hourly kept 24 hours, then daily kept 7 days; none elsewhere. */
 export const DEFAULT_BACKUP_SCHEDULES: BackupSchedules = {
@@ -43,16 +27,6 @@ export const DEFAULT_BACKUP_SCHEDULES: BackupSchedules = {
   development: [],
   manualCount: null,
 };
-
-const INTERVAL = /^([1-9][0-9]{0,3})(h|d|w|M|y)$/;
-
-/** An interval's length in ms, or null when it is not one. */
-export function intervalMs(interval: string): number | null {
-  const m = INTERVAL.exec(interval);
-  if (!m) return null;
-  const ms = Number(m[1]) * BACKUP_UNITS[m[2] as BackupUnit];
-  return ms <= MAX_INTERVAL_MS ? ms : null;
-}
 
 export const scheduleEntrySchema = z
   .object({
@@ -92,23 +66,6 @@ export function parseScheduleText(text: string): { ok: true; entries: ScheduleEn
     if (entries.length > MAX_SCHEDULE_ENTRIES) return { ok: false, error: `At most ${MAX_SCHEDULE_ENTRIES} entries per environment type.` };
   }
   return { ok: true, entries };
-}
-
-export const scheduleText = (entries: readonly ScheduleEntry[]) => entries.map((e) => `${e.interval} ${e.count}`).join("\n");
-
-/** "every hour, kept 24 hours; every day, kept 7 days", or "none". */
-export function describeSchedule(entries: readonly ScheduleEntry[]): string {
-  if (entries.length === 0) return "none";
-  return entries
-    .map((e) => {
-      const m = INTERVAL.exec(e.interval)!;
-      const n = Number(m[1]);
-      const [one, many] = UNIT_WORDS[m[2] as BackupUnit];
-      const every = n === 1 ? `every ${one}` : `every ${n} ${many}`;
-      const span = n * e.count;
-      return `${every}, kept ${span} ${span === 1 ? one : many}`;
-    })
-    .join("; ");
 }
 
 /** How often backups are taken (the smallest interval), or null for no schedule. */
