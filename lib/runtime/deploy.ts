@@ -199,7 +199,7 @@ export interface DeployContext {
   /** The project's and environment's variables as the build and runtime hooks get them (lib/variables). */
   variables?: DeployVariables;
   /** A Roll back: the earlier deployment and the kept build folder it is switched to (no build runs; a build that is gone fails the deploy). */
-  rollback?: { deploymentId: string; buildKey: string };
+  rollback?: { deploymentId: string | null; buildKey: string };
 }
 
 /** A build folder's name under the project's builds: the tree, and the digest of its build-visible variables if any. */
@@ -358,7 +358,11 @@ async function deployWithMail(ctx: DeployContext, mail: MailEndpoint): Promise<D
       return { ok: false, message: why };
     }
     buildReused = true;
-    log.line(`Rolling back to the kept build of tree ${treeId.slice(0, 12)}: no build runs. Data is not rolled back.`);
+    log.line(
+      ctx.rollback.deploymentId
+        ? `Rolling back to the kept build of tree ${treeId.slice(0, 12)}: no build runs. Data is not rolled back.`
+        : `Deploying the build the backup was taken with (tree ${treeId.slice(0, 12)}, kept): no build runs.`,
+    );
   } else if (fs.existsSync(marker)) {
     buildReused = true;
     log.line(`Reusing the build of tree ${treeId.slice(0, 12)}: this tree was already built${hasBuildVars ? " with the same build-visible variables" : ""}.`);

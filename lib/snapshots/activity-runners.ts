@@ -11,6 +11,7 @@ import { deployWithVariables } from "@/lib/variables/deploy-with-variables";
 import { extractSnapshotArchive, writeSnapshotArchive } from "@/lib/runtime/snapshot-archive";
 import { runningDataServices } from "@/lib/runtime/copy-environment-data";
 import { getRuntimeDriver } from "@/lib/runtime/driver/get-driver";
+import { BUILD_KEY, buildsDir } from "@/lib/runtime/deploy";
 import { liveGeneration, newGeneration, removeStaleGenerations, serviceDataDir, switchGeneration, volumesRoot } from "@/lib/runtime/volumes";
 import { runTreeTool, skippedLines } from "@/lib/tree-tool";
 import type { SnapshotActivityKinds } from "./activity-kinds";
@@ -174,7 +175,9 @@ async function restoreIntoNew(ctx: HandlerContext, p: { snapshotId: string; pare
   );
   const restored = await putSnapshotData(ctx, snapshot);
   if (!restored.ok) return restored;
-  const outcome = await deployWithVariables(ctx, ctx.environment, commit);
+  // Code and data: the very build the backup was taken with, when it is still kept (else built from its commit).
+  const build = p.code && commit === snapshot.deployedCommit && snapshot.buildKey && BUILD_KEY.test(snapshot.buildKey) && fs.existsSync(path.join(buildsDir(projectId), snapshot.buildKey, ".build-complete")) ? { deploymentId: null, buildKey: snapshot.buildKey } : undefined;
+  const outcome = await deployWithVariables(ctx, ctx.environment, commit, build);
   ctx.setProgress(100);
   return outcome;
 }

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { expect, it } from "vitest";
-import { activities, environments, snapshots } from "@/db/schema";
+import { activities, deployments, environments, snapshots } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
 import { startActivityWorker } from "@/lib/activity-runners";
 import { branchHead } from "@/lib/git/repository";
@@ -56,6 +56,11 @@ describeEachDatabase("restore a snapshot into a new environment", ({ db }) => {
       await worker.idle();
       expect((await db().select().from(activities).where(eq(activities.id, activity.id)))[0]).toMatchObject({ state: "complete", result: "success" });
       expect(await envRow("copy")).toMatchObject({ status: "active", deployedCommit: snapshotCommit, type: "development" });
+      // The very build the backup was taken with (kept), not a new one.
+      const [taken] = await db().select().from(snapshots).where(eq(snapshots.id, snapshot.id));
+      const [copyDeployment] = await db().select().from(deployments).where(eq(deployments.environmentId, (await envRow("copy"))!.id));
+      expect(taken!.buildKey).toBeTruthy();
+      expect(copyDeployment).toMatchObject({ buildKey: taken!.buildKey, buildReused: true, rollbackOf: null });
       expect(fs.readFileSync(path.join(data("copy"), "mounts", "var", "before.txt"), "utf8")).toBe("in the snapshot");
       expect(fs.existsSync(path.join(data("copy"), "mounts", "var", "after.txt"))).toBe(false);
       expect(fs.readFileSync(path.join(data("staging"), "mounts", "var", "after.txt"), "utf8")).toBe("not in the snapshot");
