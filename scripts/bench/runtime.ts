@@ -347,7 +347,10 @@ async function startReferenceProxy(socketPath: string): Promise<{ port: number; 
   for (let i = 0; ; i++) {
     const answer = await getOnce({ host: "127.0.0.1", port, hostHeader: "staging.bench.localhost" }, "/static/site.css", 500);
     if (answer.status === 200) break;
-    if (i > 100 || child.exitCode !== null) throw new Error(`the reference nginx proxy did not answer: ${fs.readFileSync(path.join(dir, "error.log"), "utf8").slice(-500)}`);
+    if (i > 100 || child.exitCode !== null) {
+      child.kill("SIGTERM");
+      throw new Error(`the reference nginx proxy did not answer: ${fs.readFileSync(path.join(dir, "error.log"), "utf8").slice(-500)}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return { port, stop: async () => void (child.kill("SIGTERM"), await exited) };
