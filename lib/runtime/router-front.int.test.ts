@@ -285,6 +285,16 @@ suite("the environment router with nginx in front", () => {
     const pid = Number(fs.readFileSync(path.join(frontPaths().root, "nginx.pid"), "utf8"));
     process.kill(pid, "SIGKILL");
     expect(await waitFor(async () => (await send("open.front.localhost", "/").catch(() => ({ status: 0 }))).status === 200, 10_000)).toBe(true);
+    // Started again, not answered by what was left of the killed one: no process of it outlives it.
+    expect(Number(fs.readFileSync(path.join(frontPaths().root, "nginx.pid"), "utf8"))).not.toBe(pid);
+    const orphans = fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").startsWith("nginx: worker") && fs.readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ")[1] === "1";
+      } catch {
+        return false;
+      }
+    });
+    expect(orphans).toEqual([]);
     expect(() => buildFrontConfig({ root: "/tmp/a b", links: "/x", spool: "/y", nodeSocket: "/z" }, { port: 1, trustProxy: false, maxBodyMb: 1, upstreamTimeoutS: 1, ipv6: false, asRoot: false })).toThrow(/quoted/);
     expect(() => buildFrontConfig({ root: "/tmp/a;b", links: "/x", spool: "/y", nodeSocket: "/z" }, { port: 1, trustProxy: false, maxBodyMb: 1, upstreamTimeoutS: 1, ipv6: false, asRoot: false })).toThrow(/quoted/);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-front-t-"));

@@ -115,7 +115,9 @@ export function buildFrontConfig(paths: FrontPaths, settings: FrontSettings): st
   const lines = [
     "# Written by the console at each start: the front of the environment router (router-front.ts).",
     ...(settings.asRoot ? ["user root;"] : []),
-    // One worker (16,384 connections): on a small machine a second one costs the sites more CPU than it gives.
+    // One process, no master: killed in any way (SIGKILL included), nothing of it is left holding the
+    // port, and its parent-death signal reaches all of it. (A master's workers outlive a killed master.)
+    "master_process off;",
     "worker_processes 1;",
     "worker_rlimit_nofile 40000;",
     "daemon off;",
