@@ -41,7 +41,7 @@ import { ROUTER_FILE, routerSettingsFile, STATIC_SITE_SUFFIX, type RouterSetting
 import { getRuntimeDriver } from "./driver/get-driver";
 import { NO_HTTP_ACCESS } from "./http-access";
 import { onRouterTargetChange, readRouterTarget } from "./router-targets";
-import { startFrontLogSpool, type FrontLogSpool } from "./router-front-logs";
+import { startFrontLogSpool } from "./router-front-logs";
 
 /** A project's or environment's name, as the router accepts it. */
 export const ROUTER_NAME = "[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?";
@@ -454,4 +454,3 @@ export async function startRouterFront(settings: Omit<FrontSettings, "ipv6" | "a
   return { ok: true, front };
 }
 
-export type { FrontLogSpool };

@@ -102,7 +102,7 @@ const MAX_JSON_BODY = 16 * 1024;
  * A request's JSON body, read up to MAX_JSON_BODY bytes (more: 413, whatever Content-Length
  * says) and checked by `schema` (a mismatch: 400 with the first problem, its field named).
  */
-export async function readJsonBody<T>(request: Request, schema: z.ZodType<T>): Promise<{ ok: true; body: T } | { ok: false; response: Response }> {
+async function readJsonBody<T>(request: Request, schema: z.ZodType<T>): Promise<{ ok: true; body: T } | { ok: false; response: Response }> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = request.body?.getReader();

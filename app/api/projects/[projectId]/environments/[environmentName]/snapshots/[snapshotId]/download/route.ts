@@ -1,10 +1,7 @@
-import { DomainError } from "@/lib/errors";
-import { environmentRequest } from "@/lib/session/api-access";
+import { domainErrorResponse, environmentRequest } from "@/lib/session/api-access";
 import { openSnapshotDownload } from "@/lib/snapshots/snapshots";
 
 export const dynamic = "force-dynamic";
-
-const STATUS: Record<DomainError["code"], number> = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, locked: 423 };
 
 /** Download a backup: one tar of its manifest (sizes and sha256 of every file) and its data archive, streamed. Admins of the environment's type. */
 export async function GET(request: Request, { params }: { params: Promise<{ projectId: string; environmentName: string; snapshotId: string }> }) {
@@ -23,7 +20,6 @@ export async function GET(request: Request, { params }: { params: Promise<{ proj
       },
     });
   } catch (e) {
-    if (e instanceof DomainError) return Response.json({ error: e.message }, { status: STATUS[e.code] });
-    throw e;
+    return domainErrorResponse(e);
   }
 }
