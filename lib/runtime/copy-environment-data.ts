@@ -62,7 +62,7 @@ export async function copyEnvironmentData(db: Db, projectId: string, from: strin
           const kind = serviceKindOf(s.type);
           if (!kind.runnable) return { ok: true as const, method: "", ms: 0 };
           const targetCredentials = await environmentServiceCredentials(db, to.id, s.serviceId, kind.engine);
-          log.line(`${s.serviceId} (${s.runs}) runs on ${from}: copying it with ${s.runs.startsWith("Redis") ? "its snapshot stream" : "a dump and load"} while ${from} keeps serving…`);
+          log.line(`${s.serviceId} (${s.runs}) runs on ${from}: copying it while ${from} keeps serving…`);
           const copied = await driver.copyRunningService({ projectId, from, to: to.name, serviceId: s.serviceId, targetDataDir: serviceDataDir(generation, s.serviceId), targetCredentials, log, signal });
           if (copied.ok) log.line(`Copied ${s.serviceId} consistently (${copied.method}) in ${(copied.ms / 1000).toFixed(1)} s; ${from} was not paused.`);
           return copied;

@@ -163,11 +163,11 @@ describeEachDatabase("an environment's services", ({ db }) => {
       const childSpec = readSealedRelease(releaseDir(id, "feature", path.basename(fs.realpathSync(path.join(environmentDeployDir(id, "feature"), "current"))))) as ReleaseSpec;
       const childRelationships = JSON.parse(Buffer.from(childSpec.env.MAGENTO_CLOUD_RELATIONSHIPS!, "base64").toString("utf8")) as typeof relationships;
       expect(childRelationships.database![0]!.password).not.toBe(relationships.database![0]!.password);
-      // …copied consistently while the parent served: a dump and load of the running MariaDB, never its files.
+      // …copied consistently while the parent served: a hot physical copy of the running MariaDB where mariadb-backup is installed, else a dump and load.
       const [branch] = await db().select().from(activities).where(and(eq(activities.projectId, id), eq(activities.type, "environment.branch")));
       const branchLog = (await getActivityLog(db(), branch!.id)).map((r) => r.text).join("\n");
-      expect(branchLog).toMatch(/Copied mysql consistently \(mariadb-dump --single-transaction \| mariadb\) in [\d.]+ s; staging was not paused\./);
-      console.log(`Branch (MariaDB copied by dump and load): activity ${(branch!.completedAt!.getTime() - branch!.startedAt!.getTime()) / 1000} s`);
+      expect(branchLog).toMatch(/Copied mysql consistently \((mariadb-backup: a hot physical copy; commits waited once, at its end|mariadb-dump --single-transaction \| mariadb)\) in [\d.]+ s; staging was not paused\./);
+      console.log(`Branch (MariaDB copied while it served): activity ${(branch!.completedAt!.getTime() - branch!.startedAt!.getTime()) / 1000} s`);
 
       // Sync data: the child's data becomes the parent's again (its running services stop before the switch, its deploy starts them on the copy).
       for (let i = 0; i < 3; i++) await site();

@@ -6,9 +6,9 @@ import { dataPaths, removeTree } from "@/lib/paths";
 import { sandboxSupport } from "@/lib/runtime/sandbox";
 import type { LogSink } from "@/lib/runtime/log-sink";
 import { serviceLogName } from "@/lib/runtime/app-logs/log-names";
-import { hostServiceEngine } from "@/lib/runtime/services/service-host";
+import { hostServiceEngine, probeServicePrograms } from "@/lib/runtime/services/service-host";
 import { startServiceInstance, type ServiceInstance } from "@/lib/runtime/services/service-instance";
-import { copiesRunning, COPY_METHODS, runServiceCopy } from "@/lib/runtime/services/service-copy";
+import { copiesRunning, COPY_METHODS, PHYSICAL_MARIADB_COPY, runServiceCopy } from "@/lib/runtime/services/service-copy";
 import { startFromMariadbTemplate } from "@/lib/runtime/services/data-template";
 import { serviceFileSizeBytes, serviceMemory } from "@/lib/runtime/services/service-engines";
 import { describeDiskVerdict, watchDisk } from "@/lib/runtime/disk-watch";
@@ -218,10 +218,18 @@ function runningInstance(projectId: string, environmentName: string, serviceId: 
 
 /**
  * Copies the data of `from`'s running service `serviceId` into `request.targetDataDir` (an empty
- * folder of the target's new data) while it keeps serving (service-copy.ts): MariaDB and
- * PostgreSQL through a temporary instance of the target's, started on that folder with the
- * target's credentials and stopped cleanly once loaded; Redis by its snapshot stream.
+ * folder of the target's new data) while it keeps serving (service-copy.ts): MariaDB by a hot
+ * physical copy where the host has mariadb-backup of its version; otherwise, and when that copy
+ * fails, MariaDB and PostgreSQL through a temporary instance of the target's, started on that
+ * folder with the target's credentials and stopped cleanly once loaded; Redis by its snapshot
+ * stream.
  */
+let mariadbCopyMethod: "physical" | "dump" = "physical";
+/** Tests: copy MariaDB with a dump and load even where mariadb-backup is installed. */
+export function setMariadbCopyMethodForTests(method: "physical" | "dump"): void {
+  mariadbCopyMethod = method;
+}
+
 export async function copyLocalRunningService(request: ServiceCopyOrder): Promise<ServiceCopyOutcome> {
   const { projectId, from, to, serviceId, log } = request;
   const source = runningInstance(projectId, from, serviceId);
@@ -256,6 +264,14 @@ export async function copyLocalRunningService(request: ServiceCopyOrder): Promis
     if (engine.engine === "redis") {
       const r = await runServiceCopy({ ...copy, target: { socketDir: null, dataDir: request.targetDataDir, credentials: request.targetCredentials } });
       return r.ok ? { ok: true, method: COPY_METHODS.redis, ms: Date.now() - started } : failed(r);
+    }
+    const backupProgram = engine.engine === "mariadb" && mariadbCopyMethod === "physical" ? (probeServicePrograms().mariadb?.backup ?? null) : null;
+    if (backupProgram && source.spec.dataDir) {
+      const r = await runServiceCopy({ ...copy, target: { socketDir: null, dataDir: request.targetDataDir, credentials: request.targetCredentials }, physical: { backupProgram, sourceDataDir: source.spec.dataDir } });
+      if (r.ok) return { ok: true, method: PHYSICAL_MARIADB_COPY, ms: Date.now() - started };
+      if (cancel.signal.aborted) return failed(r);
+      log.line(`${r.message} Copying ${serviceId} with a dump and load instead.`, "stderr");
+      for (const name of ["mariadb", "mariadb.copy"]) await removeTree(path.join(request.targetDataDir, name));
     }
     // The target's temporary instance, on the new folder, with the target's credentials: a MariaDB
     // starts from the host's initialised data template (data-template.ts) rather than initialising one.

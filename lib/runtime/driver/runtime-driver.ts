@@ -170,7 +170,7 @@ export interface RuntimeDriver {
   /** Stops an environment's services and deletes their runtime folders (their configuration holds the credentials): Deactivate, Delete. */
   removeServices(projectId: string, environmentName: string, reason: string, options?: { now?: boolean }): Promise<void>;
   /**
-   * Copies a running service's data consistently while it keeps serving (a dump and load, per
+   * Copies a running service's data consistently while it keeps serving (a hot physical copy or a dump and load, per
    * engine: lib/runtime/services/service-copy.ts). Fails with a sentence when it does not run now.
    */
   copyRunningService(order: ServiceCopyOrder): Promise<ServiceCopyOutcome>;

@@ -1,10 +1,17 @@
 /**
  * A consistent copy of a running service's data into another environment's new data folder,
  * while the source keeps serving. Per engine:
- * - MariaDB: `mariadb-dump --single-transaction` (one transaction's snapshot: InnoDB tables are
- *   read as of one moment, writers are not blocked) piped into `mariadb`, connected to a
- *   temporary instance of the target that runs on the new folder (the caller starts it with the
- *   target's credentials and stops it cleanly once loaded).
+ * - MariaDB, where the host has `mariadb-backup` of the server's version: a hot physical copy
+ *   (`mariadb-backup --backup`, then `--prepare`). It copies the source's files while the server
+ *   runs, with the redo log written meanwhile, under MariaDB's BACKUP STAGE locks: writes go on,
+ *   only DDL waits while the non-InnoDB files are copied and commits wait for the final moment
+ *   that fixes the copy's position (milliseconds). The prepared folder is a data folder of the
+ *   same moment; the target's credentials take over at its first start (init.sql sets them at
+ *   each start). About four times the speed of a dump and load.
+ * - MariaDB otherwise, and when the physical copy fails: `mariadb-dump --single-transaction` (one
+ *   transaction's snapshot: InnoDB tables are read as of one moment, writers are not blocked)
+ *   piped into `mariadb`, connected to a temporary instance of the target that runs on the new
+ *   folder (the caller starts it with the target's credentials and stops it cleanly once loaded).
  * - PostgreSQL: `pg_dump` (one repeatable-read transaction) piped into `psql`, the same way.
  * - Redis (`redis-persistent:`): `redis-cli --rdb` (the server forks and streams a point-in-time
  *   snapshot), then a Redis of the copy's own, in the sandbox, loads it and turns its append-only
@@ -13,7 +20,9 @@
  * The clients run in a sandbox like a hook's (run-hook.ts: no network, the memory, process and
  * time limits, nothing of the host): it sees the source's socket folder read-only at
  * /run/services/source, the temporary instance's at /run/services/target, the new data folder
- * (Redis only) at /srv/data, and this module's option files at /run/pwi-conf. The scripts are
+ * (Redis) at /srv/data, and this module's option files at /run/pwi-conf; the physical MariaDB
+ * copy sees the source's data folder read-only at /srv/data (where its server has it) and the
+ * new one at /srv/target. The scripts are
  * fixed text; the credentials reach the clients only in those files (never a command line).
  */
 import "server-only";
@@ -25,12 +34,27 @@ import { DATABASE_NAME, formatConfigFile, quoteConfigValue, SOCKET_NAMES, type S
 import type { ServiceEngineName } from "./service-engines";
 
 /** Where things are in the copy's sandbox. */
-export const COPY_SANDBOX = { source: "/run/services/source", target: "/run/services/target", data: "/srv/data", conf: "/run/pwi-conf" } as const;
+export const COPY_SANDBOX = { source: "/run/services/source", target: "/run/services/target", data: "/srv/data", newData: "/srv/target", conf: "/run/pwi-conf" } as const;
 
 /** `$PWI_BIN`: the folder of the engine's client programs. The loading client runs `--sandbox`: no command of the dump reaches a file or a shell (`\!`, `source`), whatever the source database holds. */
 const MARIADB_COPY = String.raw`set -o pipefail
 bin=$PWI_BIN
 "$bin/mariadb-dump" --defaults-file=/run/pwi-conf/source.cnf --single-transaction --quick --routines --triggers --events --hex-blob --databases main | "$bin/mariadb" --defaults-file=/run/pwi-conf/target.cnf --sandbox
+`;
+
+/**
+ * `$PWI_BACKUP`: mariadb-backup; `$PWI_PREPARE_MEMORY`: the memory its prepare may use. The copy is
+ * made beside its final name and renamed once prepared, so a copy cut short is never a data
+ * folder; mariadb-backup's own files go. Its output is kept in the sandbox's /tmp, the end of it
+ * shown on failure (it names files of the source, never credentials).
+ */
+const MARIADB_PHYSICAL_COPY = String.raw`set -o pipefail
+copy=/srv/target/mariadb.copy
+rm -rf "$copy" /srv/target/mariadb || exit 1
+"$PWI_BACKUP" --defaults-file=/run/pwi-conf/source.cnf --backup --datadir=/srv/data/mariadb --target-dir="$copy" --innodb-use-native-aio=0 --parallel=2 >/tmp/backup.log 2>&1 || { tail -n 12 /tmp/backup.log >&2; echo "mariadb-backup could not copy the running server's files." >&2; exit 1; }
+"$PWI_BACKUP" --prepare --target-dir="$copy" --use-memory="$PWI_PREPARE_MEMORY" --innodb-use-native-aio=0 >/tmp/prepare.log 2>&1 || { tail -n 12 /tmp/prepare.log >&2; echo "mariadb-backup could not prepare the copy." >&2; exit 1; }
+rm -f "$copy"/xtrabackup_* "$copy"/backup-my.cnf "$copy"/mariadb_backup_* || exit 1
+mv "$copy" /srv/target/mariadb
 `;
 
 /** `$PWI_BIN`: the folder of PostgreSQL's programs (pg_dump, psql of the server's version). PGPASSFILE holds both passwords. */
@@ -63,6 +87,7 @@ export const copiesRunning = (engine: ServiceEngineName): engine is CopyEngine =
 const SCRIPTS: Record<CopyEngine, string> = { mariadb: MARIADB_COPY, postgresql: POSTGRESQL_COPY, redis: REDIS_COPY };
 
 /** What each engine's copy is called in the log. */
+export const PHYSICAL_MARIADB_COPY = "mariadb-backup: a hot physical copy; commits waited once, at its end";
 export const COPY_METHODS: Record<CopyEngine, string> = {
   mariadb: "mariadb-dump --single-transaction | mariadb",
   postgresql: "pg_dump | psql",
@@ -113,8 +138,10 @@ export interface ServiceCopyRequest {
   serverProgram: string;
   /** The source instance's socket folder and credentials. */
   source: { socketDir: string; credentials: ServiceCredentials };
-  /** MariaDB and PostgreSQL: the temporary target instance's socket folder; Redis: its new data folder. */
+  /** MariaDB and PostgreSQL: the temporary target instance's socket folder; Redis and a physical MariaDB copy: its new data folder. */
   target: { socketDir: string | null; dataDir: string | null; credentials: ServiceCredentials };
+  /** MariaDB only: a physical copy with this mariadb-backup, reading the source's data folder (`source.dataDir`), instead of a dump and load. */
+  physical?: { backupProgram: string; sourceDataDir: string };
   /** A new folder for this copy's option files (removed after). */
   confDir: string;
   memoryBytes: number;
@@ -130,26 +157,33 @@ export async function runServiceCopy(request: ServiceCopyRequest): Promise<{ ok:
     for (const [name, text] of Object.entries(copyConfigFiles(engine, request.source.credentials, request.target.credentials))) {
       fs.writeFileSync(path.join(request.confDir, name), text, { mode: 0o600, flag: "wx" });
     }
+    const { physical } = request;
+    const memoryBytes = Math.max(request.memoryBytes, 256 * 1024 * 1024);
     const roBinds = [
       { source: request.confDir, dest: COPY_SANDBOX.conf },
       { source: request.source.socketDir, dest: COPY_SANDBOX.source },
       ...(request.target.socketDir ? [{ source: request.target.socketDir, dest: COPY_SANDBOX.target }] : []),
+      ...(physical ? [{ source: physical.sourceDataDir, dest: COPY_SANDBOX.data }] : []),
     ];
-    const binds = request.target.dataDir ? [{ source: request.target.dataDir, dest: COPY_SANDBOX.data }] : [];
+    const binds = request.target.dataDir ? [{ source: request.target.dataDir, dest: physical ? COPY_SANDBOX.newData : COPY_SANDBOX.data }] : [];
     const bin = clientBinDir(engine, request.serverProgram);
     const result = await runHook({
-      script: `${SCRIPTS[engine]}`,
+      script: physical ? MARIADB_PHYSICAL_COPY : SCRIPTS[engine],
       phase: "deploy",
       name: `The copy of the ${engine === "mariadb" ? "MariaDB" : engine === "postgresql" ? "PostgreSQL" : "Redis"} data`,
       sandbox: { appDir: request.confDir, appWritable: false, binds, roBinds, network: false },
-      env: { ...(engine === "postgresql" ? { PGPASSFILE: `${COPY_SANDBOX.conf}/pgpass` } : {}), PWI_BIN: bin },
+      env: {
+        ...(engine === "postgresql" ? { PGPASSFILE: `${COPY_SANDBOX.conf}/pgpass` } : {}),
+        ...(physical ? { PWI_BACKUP: physical.backupProgram, PWI_PREPARE_MEMORY: String(Math.floor(memoryBytes / 2)) } : {}),
+        PWI_BIN: bin,
+      },
       log: request.log,
-      limits: { memoryBytes: Math.max(request.memoryBytes, 256 * 1024 * 1024), maxProcesses: 64, cpus: 1 },
+      limits: { memoryBytes, maxProcesses: 64, cpus: 1 },
       signal: request.signal,
     });
     if (result.exitCode === 0) return { ok: true };
     const why = result.refusal ?? (result.cancelled ? "cancelled" : result.limit ? `it reached its ${result.limit} limit` : result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`);
-    return { ok: false, message: `${COPY_METHODS[engine]} failed (${why}); the lines above say why.` };
+    return { ok: false, message: `${physical ? PHYSICAL_MARIADB_COPY : COPY_METHODS[engine]} failed (${why}); the lines above say why.` };
   } finally {
     fs.rmSync(request.confDir, { recursive: true, force: true });
   }

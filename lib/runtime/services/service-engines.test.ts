@@ -5,7 +5,7 @@ import { amqpForwards, buildRelationships } from "./service-relationships";
 import { generateServiceCredentials } from "./service-credentials";
 
 const host: HostServicePrograms = {
-  mariadb: { server: "/usr/sbin/mariadbd", installDb: "/usr/bin/mariadb-install-db", version: "10.11.19" },
+  mariadb: { server: "/usr/sbin/mariadbd", installDb: "/usr/bin/mariadb-install-db", version: "10.11.19", backup: null },
   redis: { server: "/usr/bin/redis-server", version: "7.0.15" },
   postgresql: [
     { initdb: "/usr/lib/postgresql/15/bin/initdb", postgres: "/usr/lib/postgresql/15/bin/postgres", version: "15.14" },

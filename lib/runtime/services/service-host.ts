@@ -10,7 +10,8 @@ import { findProgram, printedVersion } from "@/lib/runtime/host-programs";
 import { decideServiceEngine, type ServiceEngine } from "./service-engines";
 
 export interface HostServicePrograms {
-  mariadb: { server: string; installDb: string; version: string } | null;
+  /** `backup`: mariadb-backup when it is the server's own version (it copies a running server's files; another version may not read them), else null. */
+  mariadb: { server: string; installDb: string; version: string; backup: string | null } | null;
   redis: { server: string; version: string } | null;
   postgresql: { initdb: string; postgres: string; version: string }[];
   /** RabbitMQ's own start script (not Debian's wrapper, which changes user), and node for the socket's forwarder. */
@@ -28,6 +29,8 @@ export function probeServicePrograms(): HostServicePrograms {
   const mariadbd = findProgram("mariadbd", "mysqld");
   const installDb = findProgram("mariadb-install-db", "mysql_install_db");
   const mariadbVersion = mariadbd ? versionOf(mariadbd, ["--version"], /Ver ([0-9]+\.[0-9]+\.[0-9]+)-MariaDB/) : null;
+  const backup = findProgram("mariadb-backup", "mariabackup");
+  const backupVersion = backup ? versionOf(backup, ["--version"], /MariaDB server ([0-9]+\.[0-9]+\.[0-9]+)-MariaDB/) : null;
   const redis = findProgram("redis-server");
   const redisVersion = redis ? versionOf(redis, ["--version"], /v=([0-9]+\.[0-9]+\.[0-9]+)/) : null;
   const postgresql: HostServicePrograms["postgresql"] = [];
@@ -46,7 +49,7 @@ export function probeServicePrograms(): HostServicePrograms {
   }
   probed = {
     rabbitmq: probeRabbitmq(),
-    mariadb: mariadbd && installDb && mariadbVersion ? { server: mariadbd, installDb, version: mariadbVersion } : null,
+    mariadb: mariadbd && installDb && mariadbVersion ? { server: mariadbd, installDb, version: mariadbVersion, backup: backup && backupVersion === mariadbVersion ? backup : null } : null,
     redis: redis && redisVersion ? { server: redis, version: redisVersion } : null,
     postgresql,
   };
