@@ -136,8 +136,9 @@ export function buildMariadbFiles(memory: ServiceMemory, credentials: ServiceCre
   );
   const init = [
     `CREATE DATABASE IF NOT EXISTS \`${DATABASE_NAME}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;`,
-    // Only the two accounts below log in: no anonymous user, no root by another host name.
-    "DELETE FROM mysql.global_priv WHERE User = '' OR (User = 'root' AND Host <> 'localhost');",
+    // Only the two accounts below log in (and mariadb.sys, the sys schema's definer): data copied
+    // or restored from elsewhere keeps no other account, no anonymous user, no root by another host.
+    `DELETE FROM mysql.global_priv WHERE NOT (Host = 'localhost' AND User IN ('root', 'mariadb.sys', ${sqlString(user)}));`,
     "FLUSH PRIVILEGES;",
     `CREATE USER IF NOT EXISTS ${sqlString(user)}@'localhost';`,
     `ALTER USER ${sqlString(user)}@'localhost' IDENTIFIED BY ${sqlString(credentials.password)};`,

@@ -114,6 +114,18 @@ async function copyAndStart(from: string, type: string) {
     expect(Number(sourceCount.out)).toBe(written + 1);
   }, 180_000);
 
+  it("whose files include a link (a table with DATA DIRECTORY, made by its application) is dumped instead of copied as files, and the copy is whole", async () => {
+    if (!probeServicePrograms().mariadb?.backup) return;
+    const source = await startService("mysql:10.6");
+    // As the application's user: its own database's tables only.
+    const made = await mariadb(source.runtimeDir, source.spec.credentials, "CREATE TABLE elsewhere (v INT) ENGINE=MyISAM DATA DIRECTORY='/srv/data'; INSERT INTO elsewhere VALUES (42);");
+    expect(made.code, made.err).toBe(0);
+    const target = await copyAndStart(source.env, "mysql:10.6");
+    expect(target.method).toMatch(/^mariadb-dump/);
+    expect(lines.join()).toMatch(/include symbolic links .* Copying db with a dump and load instead\./s);
+    expect((await mariadb(target.runtimeDir, target.spec.credentials, "SELECT v FROM elsewhere")).out.trim()).toBe("42");
+  }, 180_000);
+
   it("is held for a safe copy: stopped cleanly, started again on the same socket, the pause measured", async () => {
     const source = await startService("mysql:10.6");
     expect((await mariadb(source.runtimeDir, source.spec.credentials, "CREATE TABLE t (v INT); INSERT INTO t VALUES (5)")).code).toBe(0);

@@ -51,6 +51,9 @@ bin=$PWI_BIN
 const MARIADB_PHYSICAL_COPY = String.raw`set -o pipefail
 copy=/srv/target/mariadb.copy
 rm -rf "$copy" /srv/target/mariadb || exit 1
+# A table made with DATA/INDEX DIRECTORY leaves a link among the files; mariadb-backup would read
+# through it (or skip what it cannot reach and still succeed): such a database is dumped instead.
+if [ -n "$(find /srv/data/mariadb -type l -print -quit)" ]; then echo "The source's files include symbolic links (tables with DATA or INDEX DIRECTORY): they are not copied as files." >&2; exit 1; fi
 "$PWI_BACKUP" --defaults-file=/run/pwi-conf/source.cnf --backup --datadir=/srv/data/mariadb --target-dir="$copy" --innodb-use-native-aio=0 --parallel=2 >/tmp/backup.log 2>&1 || { tail -n 12 /tmp/backup.log >&2; echo "mariadb-backup could not copy the running server's files." >&2; exit 1; }
 "$PWI_BACKUP" --prepare --target-dir="$copy" --use-memory="$PWI_PREPARE_MEMORY" --innodb-use-native-aio=0 >/tmp/prepare.log 2>&1 || { tail -n 12 /tmp/prepare.log >&2; echo "mariadb-backup could not prepare the copy." >&2; exit 1; }
 rm -f "$copy"/xtrabackup_* "$copy"/backup-my.cnf "$copy"/mariadb_backup_* || exit 1
@@ -154,7 +157,9 @@ export async function runServiceCopy(request: ServiceCopyRequest): Promise<{ ok:
   const { engine } = request;
   fs.mkdirSync(request.confDir, { recursive: true, mode: 0o700 });
   try {
-    for (const [name, text] of Object.entries(copyConfigFiles(engine, request.source.credentials, request.target.credentials))) {
+    // A physical copy logs in to the source only: the target's password stays out of its sandbox.
+    const files = Object.entries(copyConfigFiles(engine, request.source.credentials, request.target.credentials)).filter(([name]) => !request.physical || name === "source.cnf");
+    for (const [name, text] of files) {
       fs.writeFileSync(path.join(request.confDir, name), text, { mode: 0o600, flag: "wx" });
     }
     const { physical } = request;

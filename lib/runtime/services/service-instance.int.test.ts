@@ -94,12 +94,18 @@ async function run(spec: ServiceInstanceSpec, log: { text(): string }): Promise<
     const parent = newService("mysql:10.6");
     const p = await run(parent.spec, parent.log);
     expect((await mariadb(parent.runtimeDir, parent.spec.credentials, "CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('parent')")).code).toBe(0);
+    // Accounts of the parent's own (or of an imported backup's) are not the child's: only its root and user log in.
+    const extra = await mariadb(parent.runtimeDir, parent.spec.credentials, "CREATE USER 'extra'@'localhost' IDENTIFIED BY 'extra-pass'; CREATE USER 'user'@'%' IDENTIFIED BY 'other-pass'; GRANT ALL ON *.* TO 'extra'@'localhost'", "root");
+    expect(extra.code, extra.err).toBe(0);
     await p.instance.stop("test: copy");
     const child = newService("mysql:10.6");
     fs.cpSync(parent.dataDir, child.dataDir, { recursive: true });
     await run(child.spec, child.log);
     expect((await mariadb(child.runtimeDir, child.spec.credentials, "SELECT v FROM t")).out).toBe("parent");
     expect((await mariadb(child.runtimeDir, parent.spec.credentials, "SELECT v FROM t")).err).toMatch(/Access denied/);
+    expect((await mariadb(child.runtimeDir, { ...child.spec.credentials, password: "extra-pass" }, "SELECT 1", "extra")).err).toMatch(/Access denied/);
+    const accounts = await mariadb(child.runtimeDir, child.spec.credentials, "SELECT CONCAT(User, '@', Host) FROM mysql.global_priv ORDER BY 1", "root");
+    expect(accounts.out.split("\n")).toEqual(["mariadb.sys@localhost", "root@localhost", `${child.spec.credentials.username}@localhost`]);
   }, 120_000);
 
   it("is started again by its supervisor after a client's SHUTDOWN, and says so", async () => {
