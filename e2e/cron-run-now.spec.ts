@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { Page } from "@playwright/test";
 import { commitInRepository } from "./support/git";
+import { shoot } from "./support/shoot";
 import { expect, test } from "./support/test";
 import { newDeployedProject, waitForIdle } from "./support/pages";
 
@@ -14,23 +14,6 @@ import { newDeployedProject, waitForIdle } from "./support/pages";
  * (The shared server schedules no crons: CRON_SCHEDULER=0; the scheduler has its own tests.)
  * Photographed at a desktop's and a phone's width, light and dark (test-results/crons/).
  */
-const SHOTS = path.join("test-results", "crons");
-
-async function shoot(page: Page, name: string) {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  for (const viewport of [
-    { width: 390, height: 844, name: "phone" },
-    { width: 1440, height: 900, name: "desktop" },
-  ]) {
-    await page.setViewportSize(viewport);
-    for (const colorScheme of ["light", "dark"] as const) {
-      await page.emulateMedia({ colorScheme });
-      await page.screenshot({ path: path.join(SHOTS, `${viewport.name}-${name}-${colorScheme}.png`), animations: "disabled", fullPage: true });
-    }
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-}
-
 test("Run now runs a deployed cron with its log; Pause and Resume crons; three failures in a row show on the page and in the tree", async ({ browser }) => {
   test.setTimeout(180_000);
   const { projectId, context, page } = await newDeployedProject(browser, "cron", "Crons");
@@ -89,11 +72,11 @@ test("Run now runs a deployed cron with its log; Pause and Resume crons; three f
   }
   await expect(page.getByTestId("cron-alerts")).toContainText("The cron broken failed 3 times in a row. See its runs in Crons");
   await expect(broken.getByTestId("cron-alert")).toContainText("The cron broken failed 3 times in a row. It shows here, in the tree and on the project page until a run succeeds.");
-  await shoot(page, "1-failing");
+  await shoot(page, "crons", "1-failing");
   await page.goto(`/projects/${projectId}`);
   const badge = page.getByTestId("row-cron-alert");
   await expect(badge).toHaveText(/^Cron failing: The cron broken failed 3 times in a row,?$/); // (read out in full; shown as "Cron failing")
   await expect(badge).toHaveAttribute("title", "The cron broken failed 3 times in a row.");
-  await shoot(page, "2-tree");
+  await shoot(page, "crons", "2-tree");
   await context.close();
 });

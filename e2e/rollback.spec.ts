@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { Page } from "@playwright/test";
 import { commitInRepository } from "./support/git";
+import { shoot } from "./support/shoot";
 import { expect, test } from "./support/test";
 import { newDeployedProject, waitForIdle } from "./support/pages";
 
@@ -11,24 +11,6 @@ import { newDeployedProject, waitForIdle } from "./support/pages";
  * the site serves it), and Redeploy returns to the branch's head. Photographed at a desktop's
  * and a phone's width, light and dark (test-results/rollback/).
  */
-const SHOTS = path.join("test-results", "rollback");
-
-async function shoot(page: Page, name: string) {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  for (const viewport of [
-    { width: 390, height: 844, name: "phone" },
-    { width: 1440, height: 900, name: "desktop" },
-  ]) {
-    await page.setViewportSize(viewport);
-    for (const colorScheme of ["light", "dark"] as const) {
-      await page.emulateMedia({ colorScheme });
-      await page.screenshot({ path: path.join(SHOTS, `${viewport.name}-${name}-${colorScheme}.png`), animations: "disabled", fullPage: true });
-    }
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-  await page.setViewportSize({ width: 1440, height: 900 });
-}
-
 test("Roll back to an earlier deployment: asked once, the older build serves again, the page says so; Redeploy returns to the branch's head", async ({ browser }) => {
   test.setTimeout(180_000);
   const { projectId, context, page } = await newDeployedProject(browser, "rollback", "Rollback");
@@ -66,7 +48,7 @@ test("Roll back to an earlier deployment: asked once, the older build serves aga
   // The site serves the older commit.
   const site = await page.request.get(`/api/projects/${projectId}/overview`);
   expect(((await site.json()) as { environments: { name: string; deployedCommit: string }[] }).environments.find((e) => e.name === "staging")?.deployedCommit.slice(0, 7)).toBe(first);
-  await shoot(page, "rolled-back");
+  await shoot(page, "rollback", "rolled-back");
 
   // Redeploy returns to the branch's head.
   await page.getByRole("toolbar").getByRole("button", { name: "Redeploy", exact: true }).click();

@@ -6,7 +6,7 @@ export type ActionResult<T = void> =
 /** Expected failures carry a literal code and a sentence a user can act on. */
 export class DomainError extends Error {
   constructor(
-    readonly code: "not_found" | "forbidden" | "conflict" | "invalid" | "locked",
+    readonly code: "not_found" | "forbidden" | "conflict" | "invalid" | "locked" | "too_large",
     message: string,
     readonly fieldErrors?: Record<string, string[]>,
   ) {

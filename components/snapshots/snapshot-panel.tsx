@@ -19,6 +19,7 @@ import { FALLBACK_POLL_MS, useProjectEventsLive } from "@/components/projects/pr
 import { useProjectOverview } from "@/components/environments/use-project-overview";
 import type { ProjectOverview } from "@/lib/environments/overview";
 import { formatDateTime } from "@/components/projects/format";
+import { ImportBackupDialog } from "./import-backup-dialog";
 
 interface PanelData {
   snapshots: SnapshotView[];
@@ -67,13 +68,16 @@ export function SnapshotPanel({ projectId, environment, overview, initial }: { p
         <h2 id="env-backups" className="font-semibold">
           Backups
         </h2>
-        {reason ? (
-          <DisabledButton reason={reason} align="end">
-            Create snapshot
-          </DisabledButton>
-        ) : (
-          <CreateSnapshotDialog projectId={projectId} environment={environment} replaces={data.replaces} manualLimit={data.manualLimit} queryKey={key} />
-        )}
+        <div className="flex flex-wrap justify-end gap-2">
+          {data.canManage ? <ImportBackupDialog projectId={projectId} environment={environment} replaces={data.replaces} manualLimit={data.manualLimit} queryKey={key} /> : null}
+          {reason ? (
+            <DisabledButton reason={reason} align="end">
+              Create snapshot
+            </DisabledButton>
+          ) : (
+            <CreateSnapshotDialog projectId={projectId} environment={environment} replaces={data.replaces} manualLimit={data.manualLimit} queryKey={key} />
+          )}
+        </div>
       </div>
       {reason ? <p className="mb-2 text-xs text-muted">{reason}</p> : null}
       {data.snapshots.some((s) => s.state === "complete") ? (

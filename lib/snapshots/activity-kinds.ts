@@ -7,7 +7,23 @@ const id = z.string().uuid();
 export const snapshotActivityKinds = defineActivityKinds({
   // A live snapshot runs beside other activities and changes no status. A safe one stops and starts
   // the environment's running services, so every snapshot runs where they run (the runtime queue).
-  "environment.backup": { label: "Snapshot", parameters: z.object({ snapshotId: id, replaces: id.nullable() }).strict(), status: null, deploys: false, runtime: true },
+  "environment.backup": {
+    label: "Snapshot",
+    parameters: z
+      .object({
+        snapshotId: id,
+        replaces: id.nullable(),
+        // An uploaded backup (import-backup.ts): its files wait, proved, in the snapshot's staging folder.
+        imported: z
+          .object({ filename: z.string().max(200), files: z.number().int().nonnegative(), bytes: z.number().int().nonnegative(), from: z.string().max(100).nullable(), createdAt: z.string().max(40).nullable(), commitKnown: z.boolean() })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+    status: null,
+    deploys: false,
+    runtime: true,
+  },
   "environment.restore": {
     label: "Restore",
     parameters: z.object({ snapshotId: id }).strict(),

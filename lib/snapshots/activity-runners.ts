@@ -8,7 +8,7 @@ import { formatBytes } from "@/lib/format-bytes";
 import { removeTree } from "@/lib/paths";
 import { branchHead, createBranch } from "@/lib/git/repository";
 import { deployWithVariables } from "@/lib/variables/deploy-with-variables";
-import { extractSnapshotArchive, writeSnapshotArchive } from "@/lib/runtime/snapshot-archive";
+import { extractSnapshotArchive, writeSnapshotArchive, type SnapshotManifest } from "@/lib/runtime/snapshot-archive";
 import { runningDataServices } from "@/lib/runtime/copy-environment-data";
 import { getRuntimeDriver } from "@/lib/runtime/driver/get-driver";
 import { BUILD_KEY, buildsDir } from "@/lib/runtime/deploy";
@@ -45,7 +45,9 @@ export const snapshotActivityRunners: ActivityRunners<SnapshotActivityKinds> = {
   },
 };
 
-async function createSnapshotArchive(ctx: HandlerContext, { snapshotId, replaces }: { snapshotId: string; replaces: string | null }): Promise<HandlerOutcome> {
+type BackupParameters = { snapshotId: string; replaces: string | null; imported?: { filename: string; files: number; bytes: number; from: string | null; createdAt: string | null; commitKnown: boolean } };
+
+async function createSnapshotArchive(ctx: HandlerContext, { snapshotId, replaces, imported }: BackupParameters): Promise<HandlerOutcome> {
   const projectId = ctx.activity.projectId;
   const [snapshot] = await ctx.db.select().from(snapshots).where(eq(snapshots.id, snapshotId));
   if (!snapshot) return { ok: false, message: "The snapshot was deleted before it was made." };
@@ -55,6 +57,7 @@ async function createSnapshotArchive(ctx: HandlerContext, { snapshotId, replaces
     ctx.log.line(message, "stderr");
     return { ok: false, message };
   };
+  if (imported) return archiveImported(ctx, snapshot, imported, replaces, fail);
   const live = liveGeneration(projectId, ctx.environment.name);
   if (!live) return fail(`${ctx.environment.name} has no data to snapshot.`);
   const safe = snapshot.consistency === "consistent";
@@ -114,6 +117,39 @@ async function createSnapshotArchive(ctx: HandlerContext, { snapshotId, replaces
   } catch (err) {
     return fail(`The snapshot failed: ${(err as Error).message}`);
   }
+  return completeSnapshot(ctx, snapshot, manifest, { pausedMs, started, replaces });
+}
+
+/** An uploaded backup: its files, proved against its manifest by the request, archived as this environment's snapshot. */
+async function archiveImported(ctx: HandlerContext, snapshot: Snapshot, imported: NonNullable<BackupParameters["imported"]>, replaces: string | null, fail: (message: string) => Promise<HandlerOutcome>): Promise<HandlerOutcome> {
+  const projectId = ctx.activity.projectId;
+  const tmp = snapshotTempDir(projectId, snapshot.id);
+  const staging = path.join(tmp, "staging");
+  if (!fs.lstatSync(staging, { throwIfNoEntry: false })?.isDirectory()) return fail("The imported files are gone (the server was restarted before they were archived): import the backup again.");
+  ctx.log.line(
+    `Imported ${imported.filename}: ${imported.files} files, ${formatBytes(imported.bytes)}${imported.from ? `, a backup of ${imported.from}` : ""}${imported.createdAt ? ` from ${imported.createdAt.slice(0, 16).replace("T", " ")} UTC` : ""}; every entry, size and sha256 matched its manifest.`,
+  );
+  if (!imported.commitKnown) ctx.log.line("Its deployed commit is not in this project's repository: restoring it into a new environment takes the parent's code (data only).");
+  const started = Date.now();
+  let manifest;
+  try {
+    manifest = await writeSnapshotArchive({
+      sourceDir: staging,
+      targetDir: tmp,
+      meta: { snapshotId: snapshot.id, project: projectId, environment: ctx.environment.name, deployedCommit: snapshot.deployedCommit, consistency: snapshot.consistency, createdAt: snapshot.createdAt.toISOString(), expiresAt: snapshot.expiresAt.toISOString() },
+      onProgress: (done, total) => ctx.setProgress(total > 0 ? Math.min(99, Math.floor((done / total) * 100)) : 0),
+    });
+    await removeTree(staging);
+    fs.renameSync(tmp, snapshotDir(projectId, snapshot.id));
+  } catch (err) {
+    return fail(`The import failed: ${(err as Error).message}`);
+  }
+  return completeSnapshot(ctx, snapshot, manifest, { pausedMs: null, started, replaces });
+}
+
+async function completeSnapshot(ctx: HandlerContext, snapshot: Snapshot, manifest: SnapshotManifest, { pausedMs, started, replaces }: { pausedMs: number | null; started: number; replaces: string | null }): Promise<HandlerOutcome> {
+  const projectId = ctx.activity.projectId;
+  const snapshotId = snapshot.id;
   await ctx.db
     .update(snapshots)
     .set({

@@ -7,6 +7,7 @@ import { POST as rollback } from "@/app/api/projects/[projectId]/environments/[e
 import { GET as listSnapshots, POST as createSnapshot } from "@/app/api/projects/[projectId]/environments/[environmentName]/snapshots/route";
 import { POST as restore } from "@/app/api/projects/[projectId]/environments/[environmentName]/snapshots/[snapshotId]/restore/route";
 import { GET as download } from "@/app/api/projects/[projectId]/environments/[environmentName]/snapshots/[snapshotId]/download/route";
+import { POST as importBackup } from "@/app/api/projects/[projectId]/environments/[environmentName]/snapshots/import/route";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -29,6 +30,8 @@ let owner: Who;
 let viewer: Who;
 let stranger: Who;
 let worker: ReturnType<typeof startActivityWorker>;
+/** The backup downloaded by the first test, imported by a later one. */
+let downloaded = "";
 
 beforeAll(async () => {
   await (await getDatabase()).migrate();
@@ -95,6 +98,7 @@ it("creates a snapshot, restores it into a new environment and in place; refuses
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pwi-dl-")), "b.tar");
   fs.writeFileSync(file, Buffer.from(await got.arrayBuffer()));
   expect(execFileSync("tar", ["-tf", file], { encoding: "utf8" }).trim().split("\n")).toEqual(["manifest.json", "data.tar"]);
+  downloaded = file;
 
   const restoreAs = (who: Who, body: unknown, environmentName = "staging", snapshotId = snapshot!.id) =>
     restore(call(`${environmentName}/snapshots/${snapshotId}/restore`, who, "POST", JSON.stringify(body)), params({ environmentName, snapshotId }));
@@ -132,3 +136,45 @@ it("lists the deployments and rolls back to one; refuses the one serving, anothe
   const after = ((await (await listDeployments(call("staging/deployments", owner), params({ environmentName: "staging" }))).json()) as { deployments: { commit: string; rollbackOf: string | null }[] }).deployments;
   expect(after[0]).toMatchObject({ commit: older.commit, rollbackOf: older.id });
 });
+
+it("imports a downloaded backup as a backup of another environment, restorable; refuses a viewer, a stranger, a damaged archive and one over the limit, listing nothing", async () => {
+  const archive = fs.readFileSync(downloaded);
+  const upload = (who: Who | null, body: Buffer | undefined, environmentName = "master", query = "?filename=store.backup.tar&replaceOldest=1", headers: Record<string, string> = {}) =>
+    importBackup(new Request(`http://localhost/api/projects/${projectId}/environments/${environmentName}/snapshots/import${query}`, { method: "POST", body: body ? new Uint8Array(body) : undefined, headers: { ...(who ? { authorization: `Basic ${Buffer.from(`${who.email}:${who.token}`).toString("base64")}` } : {}), "content-type": "application/x-tar", ...headers } }), params({ environmentName }));
+  const listed = async () => ((await (await listSnapshots(call("master/snapshots", owner), params({ environmentName: "master" }))).json()) as { snapshots: { id: string; state: string; fileCount: number; activityId: string }[] }).snapshots;
+  const leftovers = () => fs.readdirSync(path.join(process.env.DATA_DIR!, "snapshots", projectId)).filter((n) => n.endsWith(".partial"));
+  expect(await listed()).toEqual([]);
+  expect((await upload(viewer, archive)).status).toBe(403);
+  expect((await upload(stranger, archive)).status).toBe(404);
+  for (const [body, status, says] of [
+    [archive.subarray(0, archive.length - 3000), 400, /truncated|ends in the middle|no end marker/],
+    [Buffer.concat([archive.subarray(0, 700), Buffer.from("tampered"), archive.subarray(708)]), 400, /manifest|checksum|JSON|damaged/],
+    [Buffer.from("not a tar at all"), 400, /truncated|checksum/],
+    [undefined, 400, /Send the backup archive/],
+  ] as const) {
+    const r = await upload(owner, body as Buffer | undefined);
+    expect(r.status).toBe(status);
+    expect(((await r.json()) as { error: string }).error).toMatch(says);
+  }
+  const huge = await upload(owner, Buffer.from("x"), "master", "?filename=big", { "content-length": String(20 * 1024 ** 3) });
+  expect(huge.status).toBe(413);
+  expect(((await huge.json()) as { error: string }).error).toMatch(/at most 10 GiB of data/);
+  expect(await listed()).toEqual([]);
+  expect(leftovers()).toEqual([]);
+
+  const ok = await upload(owner, archive);
+  expect(ok.status).toBe(202);
+  const { activity } = (await ok.json()) as { activity: { type: string; description: string } };
+  expect(activity).toMatchObject({ type: "environment.backup", description: "Import of store.backup.tar into the backups of master" });
+  await worker.idle();
+  const [imported] = await listed();
+  expect(imported).toMatchObject({ state: "complete" });
+  expect(imported!.fileCount).toBeGreaterThan(0);
+  expect(leftovers()).toEqual([]);
+  // Restorable like any backup: into a new environment, with the backup's data.
+  const into = await restore(call(`master/snapshots/${imported!.id}/restore`, owner, "POST", JSON.stringify({ target: "new", name: "imported", parent: "master" })), params({ environmentName: "master", snapshotId: imported!.id }));
+  expect(into.status).toBe(202);
+  await worker.idle();
+  const after = ((await (await listSnapshots(call("imported/snapshots", owner), params({ environmentName: "imported" }))).json()) as { snapshots: unknown[] });
+  expect(after.snapshots).toEqual([]);
+}, 120_000);

@@ -1,0 +1,26 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { Page } from "@playwright/test";
+
+/**
+ * Photographs the page at a phone's and a desktop's width, light and dark, into
+ * test-results/<folder>/<width>-<name>-<scheme>.png (a full page), then puts the page back as it
+ * was (its viewport, light).
+ */
+export async function shoot(page: Page, folder: string, name: string): Promise<void> {
+  const dir = path.join("test-results", folder);
+  fs.mkdirSync(dir, { recursive: true });
+  const before = page.viewportSize();
+  for (const viewport of [
+    { width: 390, height: 844, name: "phone" },
+    { width: 1440, height: 900, name: "desktop" },
+  ]) {
+    await page.setViewportSize(viewport);
+    for (const colorScheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme });
+      await page.screenshot({ path: path.join(dir, `${viewport.name}-${name}-${colorScheme}.png`), animations: "disabled", fullPage: true });
+    }
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+  if (before) await page.setViewportSize(before);
+}
