@@ -15,7 +15,7 @@ import { BUILD_KEY, buildsDir } from "@/lib/runtime/deploy";
 import { liveGeneration, newGeneration, removeStaleGenerations, serviceDataDir, switchGeneration, volumesRoot } from "@/lib/runtime/volumes";
 import { runTreeTool, skippedLines } from "@/lib/tree-tool";
 import type { SnapshotActivityKinds } from "./activity-kinds";
-import { removeSnapshotFiles, snapshotDir, snapshotTempDir } from "./snapshots";
+import { deleteSnapshotUnlessRestoring, snapshotDir, snapshotTempDir } from "./snapshots";
 import { backupsToKeep, describeSchedule } from "./backup-schedule";
 import { schedulesOf } from "./backup-settings";
 
@@ -167,9 +167,11 @@ async function completeSnapshot(ctx: HandlerContext, snapshot: Snapshot, manifes
   );
   ctx.log.line(`The snapshot expires ${snapshot.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC.`);
   if (replaces) {
-    await ctx.db.delete(snapshots).where(eq(snapshots.id, replaces));
-    await removeSnapshotFiles(projectId, replaces);
-    ctx.log.line("The oldest manual snapshot was deleted, as agreed: the project keeps this many per environment.");
+    ctx.log.line(
+      (await deleteSnapshotUnlessRestoring(ctx.db, projectId, replaces))
+        ? "The oldest manual snapshot was deleted, as agreed: the project keeps this many per environment."
+        : "The oldest manual snapshot is kept for now: a restore from it is waiting or running. Delete it once that restore has ended.",
+    );
   }
   if (snapshot.scheduledFor) await applyRetention(ctx, snapshot.id, snapshot.scheduledFor.getTime());
   return { ok: true };
@@ -188,9 +190,12 @@ async function applyRetention(ctx: HandlerContext, justMade: string, at: number)
   keep.add(justMade);
   const gone = automated.filter((s) => !keep.has(s.id));
   for (const s of gone) {
-    await ctx.db.delete(snapshots).where(eq(snapshots.id, s.id));
-    await removeSnapshotFiles(projectId, s.id);
-    ctx.log.line(`Deleted the automated backup of ${s.scheduledFor!.toISOString().slice(0, 16).replace("T", " ")} UTC: the schedule (${describeSchedule(entries)}) no longer keeps it.`);
+    const at = s.scheduledFor!.toISOString().slice(0, 16).replace("T", " ");
+    ctx.log.line(
+      (await deleteSnapshotUnlessRestoring(ctx.db, projectId, s.id))
+        ? `Deleted the automated backup of ${at} UTC: the schedule (${describeSchedule(entries)}) no longer keeps it.`
+        : `Kept the automated backup of ${at} UTC for now, though the schedule no longer keeps it: a restore from it is waiting or running. The next backup deletes it.`,
+    );
   }
   ctx.log.line(`The schedule keeps ${keep.size} automated backup${keep.size === 1 ? "" : "s"} of ${ctx.environment.name} (${describeSchedule(entries)}).`);
 }

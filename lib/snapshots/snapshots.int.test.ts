@@ -207,4 +207,25 @@ describeEachDatabase("snapshots", ({ db }) => {
       await again.stop();
     }
   });
+
+  it("keeps a snapshot that a waiting or running restore reads: Delete says why, expiry and retention pass it by until the restore has ended", async () => {
+    const { admin, id } = await project();
+    const [env] = await db().select().from(environments).where(and(eq(environments.projectId, id), eq(environments.name, "staging")));
+    const [snapshot] = await db()
+      .insert(snapshots)
+      .values({ projectId: id, environmentId: env!.id, environmentName: "staging", state: "complete", consistency: "live", expiresAt: new Date(Date.now() - 1000) })
+      .returning();
+    fs.mkdirSync(snapshotDir(id, snapshot!.id), { recursive: true });
+    // A restore from it, waiting for its turn (no worker runs here).
+    const [restore] = await db().insert(activities).values({ projectId: id, environmentId: env!.id, environmentName: "staging", type: "environment.restore", description: "Restore staging", parameters: { snapshotId: snapshot!.id } }).returning();
+    await expect(deleteSnapshot(db(), admin, id, snapshot!.id)).rejects.toThrow("A restore from this snapshot is waiting or running: delete it once that restore has ended.");
+    expect(await pruneExpiredSnapshots(db())).toBe(0);
+    expect(fs.existsSync(snapshotDir(id, snapshot!.id))).toBe(true);
+    expect(await db().select().from(snapshots).where(eq(snapshots.id, snapshot!.id))).toHaveLength(1);
+    // Once the restore has ended, expiry deletes it.
+    await db().update(activities).set({ state: "complete", result: "success" }).where(eq(activities.id, restore!.id));
+    expect(await pruneExpiredSnapshots(db())).toBeGreaterThanOrEqual(1);
+    expect(fs.existsSync(snapshotDir(id, snapshot!.id))).toBe(false);
+    expect(await db().select().from(snapshots).where(eq(snapshots.id, snapshot!.id))).toHaveLength(0);
+  });
 });

@@ -4,7 +4,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import { Readable } from "node:stream";
 import path from "node:path";
-import { and, asc, desc, eq, lt, ne } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, ne } from "drizzle-orm";
 import type { Db, Executor } from "@/db/client";
 import { activities, environments, snapshots, users, type Activity, type Environment, type Snapshot } from "@/db/schema";
 import { busyEnvironments, enqueueActivity, lockProject } from "@/lib/activities/queue";
@@ -296,10 +296,38 @@ export async function deleteSnapshot(db: Db, user: SessionUser, projectId: strin
     if (env) requireAdmin(access, env, "Deleting a snapshot");
     else if (access.role !== "admin") throw new DomainError("forbidden", "Deleting a snapshot needs the project admin role.");
     if (snapshot.state === "in_progress") throw new DomainError("conflict", "This snapshot is still being made: wait for it to finish (or cancel its activity).");
+    if ((await snapshotsBeingRestored(tx, projectId)).has(snapshotId)) throw new DomainError("conflict", "A restore from this snapshot is waiting or running: delete it once that restore has ended.");
     await tx.delete(snapshots).where(eq(snapshots.id, snapshotId));
     await notifyProjectChange(tx, projectId, "snapshots", env?.type ?? null);
   });
   await removeSnapshotFiles(projectId, snapshotId);
+}
+
+/** The snapshots that a restore waiting or running in the project reads: none is deleted under it. */
+export async function snapshotsBeingRestored(tx: Executor, projectId: string): Promise<Set<string>> {
+  const rows = await tx
+    .select({ parameters: activities.parameters })
+    .from(activities)
+    .where(and(eq(activities.projectId, projectId), inArray(activities.type, ["environment.restore", "environment.restore.new"]), inArray(activities.state, ["pending", "in_progress"])));
+  return new Set(rows.map((r) => String(r.parameters.snapshotId ?? "")));
+}
+
+/**
+ * Deletes a snapshot for the workers (expiry, retention, a replaced one), unless a restore waits
+ * for it or reads it now: then it is kept (false), and a later pass deletes it. Under the
+ * project's lock, as restores are queued, so none starts between the check and the deletion.
+ */
+export async function deleteSnapshotUnlessRestoring(db: Db, projectId: string, snapshotId: string): Promise<boolean> {
+  const deleted = await db.transaction(async (tx) => {
+    await lockProject(tx, projectId);
+    if ((await snapshotsBeingRestored(tx, projectId)).has(snapshotId)) return false;
+    const [env] = await tx.delete(snapshots).where(eq(snapshots.id, snapshotId)).returning({ environmentId: snapshots.environmentId });
+    const [of] = env?.environmentId ? await tx.select({ type: environments.type }).from(environments).where(eq(environments.id, env.environmentId)) : [];
+    await notifyProjectChange(tx, projectId, "snapshots", of?.type ?? null);
+    return true;
+  });
+  if (deleted) await removeSnapshotFiles(projectId, snapshotId);
+  return deleted;
 }
 
 export async function removeSnapshotFiles(projectId: string, snapshotId: string): Promise<void> {
@@ -314,11 +342,9 @@ export async function pruneExpiredSnapshots(db: Db, now = new Date()): Promise<n
     .from(snapshots)
     .where(and(lt(snapshots.expiresAt, now), ne(snapshots.state, "in_progress")))
     .orderBy(asc(snapshots.expiresAt));
-  for (const s of expired) {
-    await db.delete(snapshots).where(eq(snapshots.id, s.id));
-    await removeSnapshotFiles(s.projectId, s.id);
-  }
-  return expired.length;
+  let n = 0;
+  for (const s of expired) if (await deleteSnapshotUnlessRestoring(db, s.projectId, s.id)) n++;
+  return n;
 }
 
 /**
