@@ -20,6 +20,7 @@ import { environmentActivityRunners } from "@/lib/environments/activity-runners"
 import { pauseIdleEnvironments, projectRelayPasswords } from "@/lib/environments/settings";
 import { snapshotActivityRunners } from "@/lib/snapshots/activity-runners";
 import { pruneExpiredSnapshots } from "@/lib/snapshots/snapshots";
+import { sweepOrphanImports } from "@/lib/snapshots/import-backup";
 import { variableActivityRunners } from "@/lib/variables/activity-runners";
 import { projectSensitiveValues } from "@/lib/variables/variables";
 import { ACTIVITY_KINDS, activityKind } from "./activity-kinds";
@@ -43,6 +44,8 @@ export function startActivityWorker(db: Db, { crons = false, backups = false, ..
   const upkeep = async () => {
     const n = await pruneExpiredSnapshots(db);
     if (n > 0) console.log(`[worker] deleted ${n} expired snapshot(s)`);
+    const orphans = await sweepOrphanImports(db);
+    if (orphans > 0) console.log(`[worker] removed ${orphans} import folder(s) a stopped server left behind`);
     const pruned = await pruneCronRuns(db);
     if (pruned > 0) console.log(`[worker] deleted ${pruned} cron schedule record(s) older than ${CRON_RUNS_KEPT_DAYS} days`);
     const paused = await pauseIdleEnvironments(db);

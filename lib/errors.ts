@@ -6,7 +6,7 @@ export type ActionResult<T = void> =
 /** Expected failures carry a literal code and a sentence a user can act on. */
 export class DomainError extends Error {
   constructor(
-    readonly code: "not_found" | "forbidden" | "conflict" | "invalid" | "locked" | "too_large",
+    readonly code: "not_found" | "forbidden" | "conflict" | "invalid" | "locked" | "too_large" | "length_required",
     message: string,
     readonly fieldErrors?: Record<string, string[]>,
   ) {

@@ -8,6 +8,7 @@ import { TarHasher, type ArchiveEntry } from "./tar-hasher";
 import { directoryBytes } from "./volumes";
 
 export const ARCHIVE_FILE = "data.tar";
+const NEW_FILE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
 export const MANIFEST_FILE = "manifest.json";
 
 export interface SnapshotManifest {
@@ -71,7 +72,8 @@ export async function writeSnapshotArchive(options: {
   const exited = new Promise<number | null>((resolve) => tar.once("close", (code) => resolve(code)));
   const hasher = new TarHasher();
   // Large buffers: the pipe from tar is drained in big writes, not 16 KiB ones.
-  const out = fs.createWriteStream(path.join(options.targetDir, ARCHIVE_FILE), { highWaterMark: 8 * 1024 * 1024 });
+  // A new file, never through a link (O_EXCL): the target folder is the server's own.
+  const out = fs.createWriteStream("", { fd: fs.openSync(path.join(options.targetDir, ARCHIVE_FILE), NEW_FILE, 0o600), highWaterMark: 8 * 1024 * 1024 });
   let lastReport = 0;
   try {
     await pump(tar.stdout!, out, (chunk) => {
@@ -104,7 +106,12 @@ export async function writeSnapshotArchive(options: {
   };
   try {
     const manifestPath = path.join(options.targetDir, MANIFEST_FILE);
-    fs.writeFileSync(manifestPath, JSON.stringify(manifest));
+    const out = fs.openSync(manifestPath, NEW_FILE, 0o600);
+    try {
+      fs.writeFileSync(out, JSON.stringify(manifest));
+    } finally {
+      fs.closeSync(out);
+    }
     const fd = fs.openSync(manifestPath, "r");
     fs.fsyncSync(fd);
     fs.closeSync(fd);

@@ -81,7 +81,7 @@ export function isSameOrigin(request: Request, publicUrl = env().PUBLIC_URL): bo
 /** A DomainError as an API answer: 404, 403, 409 or 400 with its sentence. */
 export function domainErrorResponse(err: unknown): Response {
   if (err instanceof DomainError) {
-    const status = { not_found: 404, forbidden: 403, conflict: 409, locked: 409, invalid: 400, too_large: 413 }[err.code];
+    const status = { not_found: 404, forbidden: 403, conflict: 409, locked: 409, invalid: 400, too_large: 413, length_required: 411 }[err.code];
     return Response.json({ error: err.message }, { status });
   }
   throw err;

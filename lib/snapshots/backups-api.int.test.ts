@@ -9,6 +9,7 @@ import { POST as restore } from "@/app/api/projects/[projectId]/environments/[en
 import { GET as download } from "@/app/api/projects/[projectId]/environments/[environmentName]/snapshots/[snapshotId]/download/route";
 import { POST as importBackup } from "@/app/api/projects/[projectId]/environments/[environmentName]/snapshots/import/route";
 import { execFileSync } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -20,6 +21,7 @@ import { requestEnvironmentAction } from "@/lib/environments/request-action";
 import { makeUser, uniqueProjectId, withoutTemplateServices } from "@/lib/testing-fixtures";
 import { commitOn } from "@/lib/testing-git";
 import { createApiToken } from "@/lib/tokens/api-tokens";
+import { sweepOrphanImports } from "@/lib/snapshots/import-backup";
 
 withoutTemplateServices();
 
@@ -140,7 +142,7 @@ it("lists the deployments and rolls back to one; refuses the one serving, anothe
 it("imports a downloaded backup as a backup of another environment, restorable; refuses a viewer, a stranger, a damaged archive and one over the limit, listing nothing", async () => {
   const archive = fs.readFileSync(downloaded);
   const upload = (who: Who | null, body: Buffer | undefined, environmentName = "master", query = "?filename=store.backup.tar&replaceOldest=1", headers: Record<string, string> = {}) =>
-    importBackup(new Request(`http://localhost/api/projects/${projectId}/environments/${environmentName}/snapshots/import${query}`, { method: "POST", body: body ? new Uint8Array(body) : undefined, headers: { ...(who ? { authorization: `Basic ${Buffer.from(`${who.email}:${who.token}`).toString("base64")}` } : {}), "content-type": "application/x-tar", ...headers } }), params({ environmentName }));
+    importBackup(new Request(`http://localhost/api/projects/${projectId}/environments/${environmentName}/snapshots/import${query}`, { method: "POST", body: body ? new Uint8Array(body) : undefined, headers: { ...(who ? { authorization: `Basic ${Buffer.from(`${who.email}:${who.token}`).toString("base64")}` } : {}), "content-type": "application/x-tar", ...(body ? { "content-length": String(body.length) } : {}), ...headers } }), params({ environmentName }));
   const listed = async () => ((await (await listSnapshots(call("master/snapshots", owner), params({ environmentName: "master" }))).json()) as { snapshots: { id: string; state: string; fileCount: number; activityId: string }[] }).snapshots;
   const leftovers = () => fs.readdirSync(path.join(process.env.DATA_DIR!, "snapshots", projectId)).filter((n) => n.endsWith(".partial"));
   expect(await listed()).toEqual([]);
@@ -156,6 +158,12 @@ it("imports a downloaded backup as a backup of another environment, restorable; 
     expect(r.status).toBe(status);
     expect(((await r.json()) as { error: string }).error).toMatch(says);
   }
+  // Without a Content-Length (a chunked upload): its disk cannot be reserved first.
+  const chunked = await importBackup(
+    new Request(`http://localhost/api/projects/${projectId}/environments/master/snapshots/import`, { method: "POST", body: new ReadableStream({ start: (c) => (c.enqueue(new Uint8Array(archive.subarray(0, 1024))), c.close()) }), duplex: "half", headers: { authorization: `Basic ${Buffer.from(`${owner.email}:${owner.token}`).toString("base64")}` } } as RequestInit),
+    params({ environmentName: "master" }),
+  );
+  expect(chunked.status).toBe(411);
   const huge = await upload(owner, Buffer.from("x"), "master", "?filename=big", { "content-length": String(20 * 1024 ** 3) });
   expect(huge.status).toBe(413);
   expect(((await huge.json()) as { error: string }).error).toMatch(/at most 10 GiB of data/);
@@ -171,6 +179,13 @@ it("imports a downloaded backup as a backup of another environment, restorable; 
   expect(imported).toMatchObject({ state: "complete" });
   expect(imported!.fileCount).toBeGreaterThan(0);
   expect(leftovers()).toEqual([]);
+  // A folder a server left behind (it died during an upload): swept once its heartbeat is ten minutes old; a live one is not.
+  const orphan = path.join(process.env.DATA_DIR!, "snapshots", projectId, `${crypto.randomUUID()}.partial`);
+  fs.mkdirSync(path.join(orphan, "staging"), { recursive: true });
+  fs.writeFileSync(path.join(orphan, ".importing"), "");
+  expect(await sweepOrphanImports(db)).toBe(0);
+  expect(await sweepOrphanImports(db, Date.now() + 11 * 60_000)).toBeGreaterThanOrEqual(1);
+  expect(fs.existsSync(orphan)).toBe(false);
   // Restorable like any backup: into a new environment, with the backup's data.
   const into = await restore(call(`master/snapshots/${imported!.id}/restore`, owner, "POST", JSON.stringify({ target: "new", name: "imported", parent: "master" })), params({ environmentName: "master", snapshotId: imported!.id }));
   expect(into.status).toBe(202);

@@ -7,6 +7,7 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { Db } from "@/db/client";
+import { eq } from "drizzle-orm";
 import { snapshots, type Activity, type Snapshot } from "@/db/schema";
 import { enqueueActivity, lockProject } from "@/lib/activities/queue";
 import { notifyProjectChange } from "@/lib/activities/notify";
@@ -24,11 +25,18 @@ import { SNAPSHOT_TTL_MS, snapshotLimit, snapshotsRoot, snapshotTempDir } from "
 
 /** The most data one imported backup may hold, and the most entries (files, folders, links). */
 export const IMPORT_MAX_BYTES = 10 * 1024 ** 3;
-export const IMPORT_MAX_ENTRIES = 1_000_000;
-/** The archive around the data: its manifest (≤ 32 MiB), tar headers (≤ 1.5 KiB per entry with long names) and padding. */
-const ARCHIVE_OVERHEAD = 32 * 1024 ** 2 + IMPORT_MAX_ENTRIES * 2048;
+/** (A manifest of 64 MiB, import-child.mjs's limit, lists about 400,000.) */
+export const IMPORT_MAX_ENTRIES = 250_000;
+/** The archive around the data: its manifest (≤ 64 MiB), tar headers (≤ 1.5 KiB per entry with long names) and padding. */
+const ARCHIVE_OVERHEAD = 64 * 1024 ** 2 + IMPORT_MAX_ENTRIES * 2048;
 /** The disk an import leaves free: it writes the files, then their archive. */
 const DISK_RESERVE = 1024 ** 3;
+/** In the import's folder while its upload runs, touched every minute: the sweep (sweepOrphanImports) leaves such a folder alone. */
+const HEARTBEAT = ".importing";
+const HEARTBEAT_MS = 60_000;
+
+/** This process's imports in flight: one per project at a time, each holding its disk until it ends. */
+const inFlight = new Map<string, number>();
 
 const CHILD = path.join(process.cwd(), "lib", "snapshots", "import-child.mjs");
 
@@ -80,22 +88,30 @@ export async function importBackup(
   };
   await checkLimit(db);
   if (!body) throw new DomainError("invalid", "Send the backup archive (a .backup.tar downloaded from this console) as the request's body.");
+  if (input.contentLength === null) throw new DomainError("length_required", "Send the archive with its Content-Length (as browsers and `curl -T` do): the server reserves its disk before reading it.");
   const maxUpload = IMPORT_MAX_BYTES + ARCHIVE_OVERHEAD;
-  if (input.contentLength !== null && input.contentLength > maxUpload) throw new DomainError("too_large", `This archive is ${formatBytes(input.contentLength)}: an imported backup holds at most ${formatBytes(IMPORT_MAX_BYTES)} of data.`);
+  if (input.contentLength > maxUpload) throw new DomainError("too_large", `This archive is ${formatBytes(input.contentLength)}: an imported backup holds at most ${formatBytes(IMPORT_MAX_BYTES)} of data.`);
+  if (inFlight.has(projectId)) throw new DomainError("conflict", "Another backup is being imported into this project: wait until it has arrived, then import this one.");
   const root = snapshotsRoot(projectId);
   fs.mkdirSync(root, { recursive: true, mode: 0o700 });
-  const need = (input.contentLength ?? 0) * 2 + DISK_RESERVE;
+  // Its files, then their archive, beside what the other imports here hold, and a reserve.
+  const need = input.contentLength * 2;
+  const held = [...inFlight.values()].reduce((a, b) => a + b, 0);
   const free = (() => {
     const s = fs.statfsSync(root);
     return s.bavail * s.bsize;
   })();
-  if (free < need) throw new DomainError("conflict", `The server's disk has ${formatBytes(free)} free: importing this archive needs ${formatBytes(need)} (its files, then their archive, and ${formatBytes(DISK_RESERVE)} to spare).`);
+  if (free < need + held + DISK_RESERVE) throw new DomainError("conflict", `The server's disk has ${formatBytes(free)} free: importing this archive needs ${formatBytes(need)} (its files, then their archive)${held ? `, other imports hold ${formatBytes(held)}` : ""}, and ${formatBytes(DISK_RESERVE)} stays spare.`);
 
   const snapshotId = crypto.randomUUID();
   const staging = importStagingDir(projectId, snapshotId);
   fs.mkdirSync(staging, { recursive: true, mode: 0o700 });
+  const heartbeat = path.join(snapshotTempDir(projectId, snapshotId), HEARTBEAT);
+  fs.writeFileSync(heartbeat, "");
+  const beat = setInterval(() => fs.promises.utimes(heartbeat, new Date(), new Date()).catch(() => undefined), HEARTBEAT_MS);
+  inFlight.set(projectId, need);
   try {
-    const report = await runImportChild(staging, body, maxUpload, input.signal);
+    const report = await runImportChild(staging, body, Math.min(maxUpload, input.contentLength), input.signal);
     const filename = displayName(input.filename);
     const commit = report.meta.deployedCommit && (await treeOf(projectId, report.meta.deployedCommit).then(() => true, () => false)) ? report.meta.deployedCommit : null;
     const result = await db.transaction(async (tx) => {
@@ -121,12 +137,51 @@ export async function importBackup(
       await notifyProjectChange(tx, projectId, "snapshots", env.type);
       return { activity, snapshot: snapshot! };
     });
+    fs.rmSync(heartbeat, { force: true });
     notifyWorkers();
     return result;
   } catch (err) {
     await removeTree(snapshotTempDir(projectId, snapshotId)).catch(() => undefined);
     throw err;
+  } finally {
+    clearInterval(beat);
+    inFlight.delete(projectId);
   }
+}
+
+/**
+ * Removes import folders a server left behind (it died during an upload, before the backup was
+ * recorded): a snapshot's `.partial` folder with no snapshot row being made, whose upload has not
+ * touched its heartbeat for ten minutes. Run with the workers' upkeep.
+ */
+export async function sweepOrphanImports(db: Db, now = Date.now()): Promise<number> {
+  const top = path.dirname(snapshotsRoot("x"));
+  let removed = 0;
+  let projects: string[] = [];
+  try {
+    projects = fs.readdirSync(top);
+  } catch {
+    return 0;
+  }
+  for (const project of projects) {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(path.join(top, project)).filter((n) => /^[0-9a-f-]{36}\.partial$/.test(n));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const id = name.slice(0, 36);
+      const dir = path.join(top, project, name);
+      const beat = fs.lstatSync(path.join(dir, HEARTBEAT), { throwIfNoEntry: false }) ?? fs.lstatSync(dir, { throwIfNoEntry: false });
+      if (!beat || now - beat.mtimeMs < 10 * 60_000) continue;
+      const [row] = await db.select({ state: snapshots.state }).from(snapshots).where(eq(snapshots.id, id));
+      if (row?.state === "in_progress") continue;
+      await removeTree(dir).catch(() => undefined);
+      removed++;
+    }
+  }
+  return removed;
 }
 
 /** Streams `body` into the import process; its sentence when it refuses. */

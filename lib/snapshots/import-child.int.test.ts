@@ -133,12 +133,17 @@ describe("a hostile or damaged archive is refused with a sentence", () => {
     await refused(backupOf(data(file("../escape.txt", "x"))), /leads out of the backup's folder/);
     await refused(backupOf(data(file("mounts/../../escape.txt", "x"))), /leads out/);
     await refused(backupOf(data(file(`${outside}/abs.txt`, "x"))), /absolute path/);
-    // A link to a folder outside, then a file beneath the link's name: links are made last, so the file lands beneath the import, and the link then collides.
-    await refused(backupOf(data(member("mounts/l", { type: "2", linkName: outside }), file("mounts/l/through.txt", "x"))), /overlap/);
+    // A link to a folder outside, then a file beneath the link's name: refused before anything is made beneath it.
+    await refused(backupOf(data(member("mounts/l", { type: "2", linkName: outside }), file("mounts/l/through.txt", "x"))), /lies beneath mounts\/l, which is a link/);
     await refused(backupOf(data(member("mounts/h", { type: "1", linkName: "/etc/passwd" }))), /absolute path/);
     await refused(backupOf(data(member("mounts/h", { type: "1", linkName: "../../etc/passwd" }))), /leads out/);
     await refused(backupOf(data(member("mounts/h", { type: "1", linkName: "mounts/later.txt" }), file("mounts/later.txt", "x"))), /not a file earlier in the archive/);
     await refused(backupOf(data(file("mounts//a.txt", "x"))), /not a plain path/);
+    // Links beneath a link (made last, they would pass through the first): refused in either order.
+    await refused(backupOf(data(member("a", { type: "2", linkName: outside }), member("a/x/y/planted", { type: "2", linkName: "/etc/passwd" }))), /lies beneath a, which is a link/);
+    await refused(backupOf(data(member("a/x/y/planted", { type: "2", linkName: "/etc/passwd" }), member("a", { type: "2", linkName: outside }))), /a is a link, and other entries lie beneath it/);
+    await refused(backupOf(data(member("a", { type: "2", linkName: ".." }), member("a/data.tar", { type: "2", linkName: "victim" }))), /lies beneath a, which is a link/);
+    await refused(backupOf(data(member("a", { type: "2", linkName: ".." }), member("a/", { type: "5" }))), /comes twice|lies beneath/);
     expect(fs.existsSync(outside)).toBe(false);
     expect(fs.existsSync(path.join(work, "escape.txt"))).toBe(false);
   });

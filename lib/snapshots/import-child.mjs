@@ -8,12 +8,13 @@
 //   node import-child.mjs <new empty folder> <max data bytes> <max entries>
 //
 // What it refuses (exit 1, one sentence on stderr, the folder left for the caller to delete):
-// - an outer archive other than exactly manifest.json (≤ 32 MiB) then data.tar, then its end;
+// - an outer archive other than exactly manifest.json (≤ 64 MiB) then data.tar, then its end;
 // - a header whose checksum is wrong, an unknown magic, a member type other than file, folder,
-//   symbolic link, hard link (to a file written earlier from the same archive), GNU long name or
+//   symbolic link, hard link (to a file written earlier from the same archive; not to a link), GNU long name or
 //   long link (≤ 4096 bytes), or FIFO/device (listed in the manifest as "other", never made);
 // - a path that is absolute, holds "..", ".", an empty part or NUL, is over 4096 bytes or 1024
-//   parts deep, or comes twice; a hard link to anything but an earlier file;
+//   parts deep, or comes twice; an entry beneath a link's path, or a link with entries beneath
+//   it (in either order); a hard link to anything but an earlier file;
 // - any entry whose path, type, size or sha256 differs from the manifest's entry at its place,
 //   an entry count other than the manifest's, a data archive of another size than it says;
 // - data over <max data bytes> or <max entries> (checked against the manifest before anything is
@@ -32,7 +33,7 @@ if (!root || !Number.isSafeInteger(MAX_BYTES) || !Number.isSafeInteger(MAX_ENTRI
   process.stderr.write("usage: import-child.mjs <new empty folder> <max data bytes> <max entries>\n");
   process.exit(2);
 }
-const MANIFEST_MAX = 32 * 1024 * 1024;
+const MANIFEST_MAX = 64 * 1024 * 1024;
 const NAME_MAX = 4096;
 const DEPTH_MAX = 1024;
 const C = fs.constants;
@@ -198,6 +199,9 @@ let expectedIndex = 0;
 const seen = new Set();
 const filesWritten = new Set();
 const symlinks = [];
+/** Every link entry's path, and every folder some entry lies beneath: no entry may lie beneath a link, and no link where entries lie beneath. */
+const linkPaths = new Set();
+const ancestorsSeen = new Set();
 let dataBytes = 0;
 let fileCount = 0;
 let current = null; // { fd, hash, expected, path, written }
@@ -228,6 +232,17 @@ const inner = new StrictTar("The data archive (data.tar)", {
     if (type !== "file" && h.size !== 0) refuse(`${rel.slice(0, 200)} is a ${type} with content: the archive is damaged.`);
     if (seen.has(rel)) refuse(`${rel.slice(0, 200)} comes twice in the data archive.`);
     seen.add(rel);
+    // Nothing is ever made through a link: an entry beneath a link's path, or a link where other
+    // entries lie beneath, is refused (whichever comes first in the archive).
+    for (let i = rel.indexOf("/"); i !== -1; i = rel.indexOf("/", i + 1)) {
+      const ancestor = rel.slice(0, i);
+      if (linkPaths.has(ancestor)) refuse(`${rel.slice(0, 200)} lies beneath ${ancestor.slice(0, 200)}, which is a link: it is refused.`);
+      ancestorsSeen.add(ancestor);
+    }
+    if (type === "symlink") {
+      if (ancestorsSeen.has(rel)) refuse(`${rel.slice(0, 200)} is a link, and other entries lie beneath it: it is refused.`);
+      linkPaths.add(rel);
+    }
     if (expectedIndex > MAX_ENTRIES) refuse(`The data archive holds more than ${MAX_ENTRIES} entries.`);
     const target = path.join(root, rel);
     current = null;
@@ -335,6 +350,7 @@ try {
   if (!manifest) refuse("The backup archive holds no manifest.json.");
   if (outerIndex < 2) refuse("The backup archive holds no data.tar.");
   if (expectedIndex !== manifest.files.length) refuse(`The data archive holds ${expectedIndex} entries where its manifest lists ${manifest.files.length}: it is truncated or altered.`);
+  // No entry lies beneath a link (checked above), so every folder on a link's way is one this process made.
   for (const { rel, to } of symlinks) {
     makeParents(rel);
     fs.symlinkSync(to, path.join(root, rel));

@@ -6,6 +6,8 @@
 //   download  the backup downloaded as the console streams it (manifest and data archive in one
 //             tar) ÷ `cat` of the data archive to /dev/null, and this process's RSS meanwhile
 //             (goal ≥ 0.8×, memory flat)
+//   import    the downloaded backup imported into another environment's list: the request's part
+//             (every entry proved and written) and the whole (then archived by its activity)
 // Run: npm run bench:backup-restore   (BENCH_ROUNDS=n, 2)
 import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
@@ -31,6 +33,7 @@ const { getProjectAccess } = await import("@/lib/auth/project-access");
 const { requestEnvironmentAction } = await import("@/lib/environments/request-action");
 const { openSnapshotDownload, requestRestore, requestRestoreInto, requestSnapshot, snapshotDir } = await import("@/lib/snapshots/snapshots");
 const { currentDataPath } = await import("@/lib/runtime/volumes");
+const { importBackup } = await import("@/lib/snapshots/import-backup");
 
 const database = await openDatabase({ dataDir });
 await database.migrate();
@@ -95,12 +98,31 @@ try {
     downloadMs.push(performance.now() - t);
     if (got < bytes) throw new Error(`the download gave ${got} bytes, less than the archive's ${bytes}`);
   }
+  // Import: the downloaded backup uploaded into integration's list (the request proves and writes it; the activity archives it).
+  const downloaded = path.join(dataDir, "downloaded.backup.tar");
+  {
+    const { body } = await openSnapshotDownload(db, access, env!, snapshot.id);
+    const { Writable } = await import("node:stream");
+    await (body as ReadableStream<Uint8Array>).pipeTo(Writable.toWeb(fs.createWriteStream(downloaded)));
+  }
+  const importMs: number[] = [];
+  const importTotalMs: number[] = [];
+  for (let round = 0; round < 2; round++) {
+    const t = performance.now();
+    const { Readable } = await import("node:stream");
+    const { activity } = await importBackup(db, admin, projectId, "integration", Readable.toWeb(fs.createReadStream(downloaded, { highWaterMark: 1024 * 1024 })) as ReadableStream<Uint8Array>, { filename: "bench.backup.tar", replaceOldest: true, contentLength: fs.statSync(downloaded).size });
+    importMs.push(performance.now() - t);
+    await worker.idle();
+    importTotalMs.push(performance.now() - t);
+    await activityMs(activity.id);
+  }
   const restoreRatio = median(intoNew) / median(inPlace);
   const speed = (ms: number) => (bytes / MIB / (ms / 1000)).toFixed(0);
   const downloadRatio = median(catMs) / median(downloadMs);
   console.log(`\nbench:backup-restore (1 GiB in 100 files; ${ROUNDS} rounds)`);
   console.log(`| Restore into a new environment ÷ in place | ${(median(intoNew) / 1000).toFixed(2)} s ÷ ${(median(inPlace) / 1000).toFixed(2)} s = ${restoreRatio.toFixed(2)}× | ≤ 1.3× | ${restoreRatio <= 1.3 ? "met" : "NOT MET"} |`);
   console.log(`| Download ÷ cat of the archive | ${speed(median(downloadMs))} ÷ ${speed(median(catMs))} MiB/s = ${downloadRatio.toFixed(2)}×; RSS ${((peakRss - rssBefore) / MIB).toFixed(0)} MiB above before | ≥ 0.8×, memory flat | ${downloadRatio >= 0.8 ? "met" : "NOT MET"} |`);
+  console.log(`| Import of the 1 GiB backup: upload proved and written ÷ then archived (the backup complete) | ${importMs.map((ms) => (ms / 1000).toFixed(2)).join(", ")} s; ${importTotalMs.map((ms) => (ms / 1000).toFixed(2)).join(", ")} s (${speed(median(importMs))} MiB/s proved and written) | reported | reported |`);
 } finally {
   await worker.stop();
   await database.close();

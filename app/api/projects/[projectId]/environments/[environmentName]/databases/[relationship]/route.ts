@@ -4,7 +4,7 @@ import { environmentRequest } from "@/lib/session/api-access";
 
 export const dynamic = "force-dynamic";
 
-const STATUS: Record<DomainError["code"], number> = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, locked: 423, too_large: 413 };
+const STATUS: Record<DomainError["code"], number> = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, locked: 423, too_large: 413, length_required: 411 };
 
 /**
  * Download database: a dump of one relationship's database (`mariadb-dump` / `pg_dump`), streamed
