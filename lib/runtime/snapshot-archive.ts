@@ -2,7 +2,6 @@ import "server-only";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import type { Readable, Writable } from "node:stream";
 import { childProcessEnv } from "@/lib/env";
 import { TarHasher, type ArchiveEntry } from "./tar-hasher";
 import { directoryBytes } from "./volumes";
@@ -28,24 +27,6 @@ export interface SnapshotManifest {
 
 type Progress = (done: number, total: number) => void;
 
-/** Copies `from` into `to` chunk by chunk, handing every chunk to `see` first; honours backpressure. */
-function pump(from: Readable, to: Writable, see: (chunk: Buffer) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    from.on("data", (chunk: Buffer) => {
-      see(chunk);
-      if (!to.write(chunk)) {
-        from.pause();
-        to.once("drain", () => from.resume());
-      }
-    });
-    from.once("error", reject);
-    to.once("error", reject);
-    from.once("end", () => to.end());
-    to.once("finish", resolve);
-    to.once("close", resolve);
-  });
-}
-
 function reason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (e.code === "ENOSPC") return "the disk is full (No space left on device)";
@@ -53,9 +34,38 @@ function reason(err: unknown): string {
 }
 
 /**
- * Archives `sourceDir` into `targetDir`/data.tar with `tar` and, in the same pass, hashes
- * the archive and every file in it for the manifest. Progress is bytes archived of the
- * data's size.
+ * Reads `file` from the start as another process writes it, handing each chunk to `see`, until
+ * `ended` settles and everything written has been read. The writer only appends (tar), and the
+ * kernel grows a file's size only past bytes already in it, so every byte read is final.
+ */
+async function followFile(file: string, ended: Promise<unknown>, see: (chunk: Buffer) => void): Promise<void> {
+  const fd = await fs.promises.open(file, "r");
+  let done = false;
+  void ended.finally(() => (done = true));
+  try {
+    let position = 0;
+    for (;;) {
+      const wasDone = done;
+      const buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
+      const { bytesRead } = await fd.read(buffer, 0, buffer.length, position);
+      if (bytesRead > 0) {
+        position += bytesRead;
+        see(buffer.subarray(0, bytesRead));
+        continue;
+      }
+      if (wasDone) return; // the writer had ended before this read found nothing more
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  } finally {
+    await fd.close();
+  }
+}
+
+/**
+ * Archives `sourceDir` into `targetDir`/data.tar with `tar` and, while tar writes it, hashes
+ * the archive and every file in it for the manifest (reading it behind tar, from the page cache,
+ * on another core: the archive costs about what `tar -cf` does). Progress is bytes archived of
+ * the data's size.
  */
 export async function writeSnapshotArchive(options: {
   sourceDir: string;
@@ -65,18 +75,21 @@ export async function writeSnapshotArchive(options: {
 }): Promise<SnapshotManifest> {
   fs.mkdirSync(options.targetDir, { recursive: true });
   const total = await directoryBytes(options.sourceDir);
-  // 1 MiB records: tar writes the pipe in large blocks (fewer wake-ups than 10 KiB ones).
-  const tar = spawn("tar", ["-cf", "-", "--format=gnu", "--blocking-factor=2048", "-C", options.sourceDir, "."], { env: childProcessEnv({ LC_ALL: "C" }), stdio: ["ignore", "pipe", "pipe"] });
+  const archive = path.join(options.targetDir, ARCHIVE_FILE);
+  // A new file, never through a link (O_EXCL): the target folder is the server's own, and tar writes into this very file.
+  fs.closeSync(fs.openSync(archive, NEW_FILE, 0o600));
+  // 1 MiB records: tar writes the archive in large blocks.
+  const tar = spawn("tar", ["-cf", archive, "--format=gnu", "--blocking-factor=2048", "-C", options.sourceDir, "."], { env: childProcessEnv({ LC_ALL: "C" }), stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   tar.stderr!.on("data", (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => tar.once("close", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => {
+    tar.once("close", (code) => resolve(code));
+    tar.once("error", () => resolve(null));
+  });
   const hasher = new TarHasher();
-  // Large buffers: the pipe from tar is drained in big writes, not 16 KiB ones.
-  // A new file, never through a link (O_EXCL): the target folder is the server's own.
-  const out = fs.createWriteStream("", { fd: fs.openSync(path.join(options.targetDir, ARCHIVE_FILE), NEW_FILE, 0o600), highWaterMark: 8 * 1024 * 1024 });
   let lastReport = 0;
   try {
-    await pump(tar.stdout!, out, (chunk) => {
+    await followFile(archive, exited, (chunk) => {
       hasher.push(chunk);
       if (options.onProgress && Date.now() - lastReport > 500) {
         lastReport = Date.now();
@@ -88,6 +101,8 @@ export async function writeSnapshotArchive(options: {
     throw new Error(`Writing the archive failed: ${reason(err)}.`);
   }
   const code = await exited;
+  // tar writes the archive itself: a full disk is its write failing.
+  if (code !== 0 && /No space left on device/.test(stderr)) throw new Error("Writing the archive failed: the disk is full (No space left on device).");
   if (code !== 0) throw new Error(`tar could not read the data (exit ${code}): ${stderr.trim() || "no message"}.`);
   hasher.end();
   try {
@@ -154,21 +169,26 @@ export async function extractSnapshotArchive(options: { snapshotDir: string; tar
     throw new CorruptSnapshotError(`The snapshot's archive is ${stat.size} bytes where its manifest says ${manifest.archive.size}: it is damaged and cannot be restored.`);
   }
   fs.mkdirSync(options.targetDir, { recursive: true });
-  const tar = spawn("tar", ["-xf", "-", "--blocking-factor=2048", "-C", options.targetDir], { env: childProcessEnv({ LC_ALL: "C" }), stdio: ["pipe", "ignore", "pipe"] });
+  // tar reads the archive itself while this process reads it beside tar (the page cache serves
+  // both) and proves every member; the extracted folder is used only once both agree.
+  const tar = spawn("tar", ["-xf", archivePath, "--blocking-factor=2048", "-C", options.targetDir], { env: childProcessEnv({ LC_ALL: "C" }), stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   tar.stderr!.on("data", (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => tar.once("close", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => {
+    tar.once("close", (code) => resolve(code));
+    tar.once("error", () => resolve(null));
+  });
   const hasher = new TarHasher();
   let lastReport = 0;
   let pumpError: unknown = null;
   try {
-    await pump(fs.createReadStream(archivePath, { highWaterMark: 1024 * 1024 }), tar.stdin!, (chunk) => {
+    for await (const chunk of fs.createReadStream(archivePath, { highWaterMark: 4 * 1024 * 1024 }) as AsyncIterable<Buffer>) {
       hasher.push(chunk);
       if (options.onProgress && Date.now() - lastReport > 500) {
         lastReport = Date.now();
         options.onProgress(hasher.bytes, stat.size);
       }
-    });
+    }
   } catch (err) {
     pumpError = err;
     tar.kill("SIGKILL");
