@@ -1,8 +1,6 @@
 import "server-only";
-import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import { Readable } from "node:stream";
 import path from "node:path";
 import { and, asc, desc, eq, inArray, lt, ne } from "drizzle-orm";
 import type { Db, Executor } from "@/db/client";
@@ -14,13 +12,13 @@ import { snapshotActivityKinds } from "./activity-kinds";
 import { canSeeEnvironmentType, hasRole, type ProjectAccess, type SessionUser } from "@/lib/auth/permissions";
 import { dataPaths, removeTree } from "@/lib/paths";
 import { DomainError } from "@/lib/errors";
-import { childProcessEnv } from "@/lib/env";
 import { getEnvironmentByName, latestDeployment, listRuleEnvironmentsFor } from "@/lib/environments/queries";
 import { allowedActions, environmentNameProblem, planUsage } from "@/lib/environments/rules";
 import { inheritedSettings } from "@/lib/environments/settings";
 import { branchHead, isValidBranchName } from "@/lib/git/repository";
 import { requireProjectAccess } from "@/lib/auth/project-access";
 import { manualBackupsKept } from "./backup-settings";
+import { tarOfFiles } from "@/lib/runtime/tar-stream";
 
 export const SNAPSHOT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -349,11 +347,11 @@ export async function pruneExpiredSnapshots(db: Db, now = new Date()): Promise<n
 
 /**
  * A complete snapshot as one archive to download: a tar of its manifest (every file's size and
- * sha256) and its data archive, streamed by `tar` as it is read (the server holds a chunk at a
- * time; the client going away stops it). Admins of the environment's type; a snapshot of another
+ * sha256) and its data archive, streamed from the files as it is read (tar-stream.ts: the server
+ * holds 4 MiB of it at a time; the client going away cancels it and closes the file). Admins of the environment's type; a snapshot of another
  * environment, not complete, or expired is refused with a sentence.
  */
-export async function openSnapshotDownload(db: Db, access: ProjectAccess, env: Environment, snapshotId: string, signal?: AbortSignal): Promise<{ body: ReadableStream<Uint8Array>; filename: string }> {
+export async function openSnapshotDownload(db: Db, access: ProjectAccess, env: Environment, snapshotId: string): Promise<{ body: ReadableStream<Uint8Array>; filename: string }> {
   requireAdmin(access, env, "Downloading a backup");
   const [snapshot] = ID.test(snapshotId) ? await db.select().from(snapshots).where(and(eq(snapshots.id, snapshotId), eq(snapshots.environmentId, env.id))) : [];
   if (!snapshot) throw new DomainError("not_found", "This snapshot does not exist.");
@@ -362,10 +360,6 @@ export async function openSnapshotDownload(db: Db, access: ProjectAccess, env: E
   const dir = snapshotDir(access.project.id, snapshot.id);
   // (Deleted or pruned meanwhile: said, rather than a download without its data.)
   if (!["manifest.json", "data.tar"].every((f) => fs.lstatSync(path.join(dir, f), { throwIfNoEntry: false })?.isFile())) throw new DomainError("conflict", "This snapshot's files are gone (it was deleted meanwhile).");
-  const tar = spawn("tar", ["-cf", "-", "--blocking-factor=2048", "-C", dir, "--", "manifest.json", "data.tar"], { env: childProcessEnv({ LC_ALL: "C" }), stdio: ["ignore", "pipe", "ignore"] });
-  const stop = () => tar.kill("SIGKILL");
-  signal?.addEventListener("abort", stop, { once: true });
-  tar.once("close", () => signal?.removeEventListener("abort", stop));
   const stamp = snapshot.createdAt.toISOString().slice(0, 16).replace(/[-:]/g, "").replace("T", "-");
-  return { body: Readable.toWeb(tar.stdout!) as ReadableStream<Uint8Array>, filename: `${access.project.id}-${env.name}-${stamp}.backup.tar` };
+  return { body: tarOfFiles(dir, ["manifest.json", "data.tar"]), filename: `${access.project.id}-${env.name}-${stamp}.backup.tar` };
 }

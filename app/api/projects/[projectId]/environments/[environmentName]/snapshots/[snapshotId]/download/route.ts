@@ -9,7 +9,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ proj
   const r = await environmentRequest(request, projectId, environmentName);
   if ("denied" in r) return r.denied;
   try {
-    const download = await openSnapshotDownload(r.db, r.access, r.env, snapshotId, request.signal);
+    const download = await openSnapshotDownload(r.db, r.access, r.env, snapshotId);
     return new Response(download.body, {
       headers: {
         "content-type": "application/x-tar",
