@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, lint, Vitest unit + integration (PGlite and PostgreSQL), then
-// Playwright end-to-end tests against a production build. Stops at the first failing
-// step and ends with one plain line: "tests: N passed, N failed, N skipped".
-import { spawnSync } from "node:child_process";
+// `npm test`: typecheck, lint and the production build side by side, Vitest unit + integration
+// (PGlite and PostgreSQL), then Playwright end-to-end tests against that build. Stops at the
+// first failing step and ends with one plain line: "tests: N passed, N failed, N skipped".
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -37,8 +37,32 @@ function readJson(file) {
   }
 }
 
-if (!step("typecheck", [bin("typescript/bin/tsc"), "--noEmit"])) finish(false);
-if (!step("lint", [bin("eslint/bin/eslint.js"), "--max-warnings=0", "."])) finish(false);
+/** As `step`, beside others: its output is kept and printed whole when it ends. */
+function stepBeside(name, args) {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: process.env });
+    const out = [];
+    child.stdout.on("data", (d) => out.push(d));
+    child.stderr.on("data", (d) => out.push(d));
+    child.on("close", (code) => {
+      console.log(`\n=== ${name} ===`);
+      process.stdout.write(Buffer.concat(out));
+      console.log(`=== ${name}: ${code === 0 ? "ok" : "FAILED"} in ${((Date.now() - t0) / 1000).toFixed(1)} s ===`);
+      resolve(code === 0);
+    });
+  });
+}
+
+// The typecheck, the lint and the end-to-end tests' production build side by side (each mostly
+// one core). The typecheck reads tsconfig.check.json: the sources without .next, which the build
+// writes meanwhile.
+const prelude = await Promise.all([
+  stepBeside("typecheck", [bin("typescript/bin/tsc"), "--noEmit", "-p", "tsconfig.check.json"]),
+  stepBeside("lint", [bin("eslint/bin/eslint.js"), "--max-warnings=0", "."]),
+  stepBeside("production build (for the end-to-end tests)", ["--input-type=module", "-e", "import { buildIfNeeded } from './scripts/build-if-needed.mjs'; await buildIfNeeded();"]),
+]);
+if (prelude.includes(false)) finish(false);
 
 const vitestJson = path.join(reports, "vitest.json");
 const vitestOk = step("unit and integration tests (Vitest)", [bin("vitest/vitest.mjs"), "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`]);

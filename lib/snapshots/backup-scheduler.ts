@@ -8,16 +8,15 @@
  * After each automated backup, the ones the schedule no longer keeps are deleted (runners.ts).
  */
 import "server-only";
-import crypto from "node:crypto";
 import { and, eq, inArray, isNotNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { environments, projects, snapshots } from "@/db/schema";
-import { enqueueActivity, lockProject } from "@/lib/activities/queue";
+import { environments, projects } from "@/db/schema";
+import { lockProject } from "@/lib/activities/queue";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { latestDeployment } from "@/lib/environments/queries";
-import { snapshotActivityKinds } from "./activity-kinds";
 import { backupFrequencyMs, describeSchedule, dueTime, longestKeepMs } from "./backup-schedule";
 import { schedulesOf } from "./backup-settings";
+import { recordBackup } from "./snapshots";
 
 /** How often the scheduler looks (a due time's backup starts within this and the worker's pickup). */
 export const BACKUP_POLL_MS = 2_000;
@@ -59,35 +58,17 @@ export class BackupScheduler {
       await lockProject(tx, projectId);
       const [env] = await tx.select().from(environments).where(eq(environments.id, environmentId));
       if (!env || (env.status !== "active" && env.status !== "dirty") || !env.deployedCommit) return false;
-      const snapshotId = crypto.randomUUID();
-      const [row] = await tx
-        .insert(snapshots)
-        .values({
-          id: snapshotId,
-          projectId,
-          environmentId: env.id,
-          environmentName: env.name,
-          consistency: "consistent",
-          deployedCommit: env.deployedCommit,
-          buildKey: (await latestDeployment(tx, env.id))?.buildKey ?? null,
-          scheduledFor: new Date(due),
-          expiresAt: new Date(due + keepMs),
-        })
-        .onConflictDoNothing()
-        .returning({ id: snapshots.id });
-      if (!row) return false;
-      const activity = await enqueueActivity(snapshotActivityKinds, tx, {
-        projectId,
-        environmentId: env.id,
-        environmentName: env.name,
-        occupies: [env.id],
-        type: "environment.backup",
+      const recorded = await recordBackup(tx, env, {
+        consistency: "consistent",
         description: `Automated backup of ${env.name} (${schedule})`,
-        parameters: { snapshotId, replaces: null },
+        deployedCommit: env.deployedCommit,
+        buildKey: (await latestDeployment(tx, env.id))?.buildKey ?? null,
         createdBy: null,
-        isProduction: env.type === "production",
+        expiresAt: new Date(due + keepMs),
+        replaces: null,
+        scheduledFor: new Date(due),
       });
-      await tx.update(snapshots).set({ activityId: activity.id }).where(eq(snapshots.id, snapshotId));
+      if (!recorded) return false;
       return true;
     });
   }

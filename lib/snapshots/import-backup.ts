@@ -9,7 +9,7 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { Db } from "@/db/client";
 import { eq } from "drizzle-orm";
 import { snapshots, type Activity, type Snapshot } from "@/db/schema";
-import { enqueueActivity, lockProject } from "@/lib/activities/queue";
+import { lockProject } from "@/lib/activities/queue";
 import { notifyProjectChange } from "@/lib/activities/notify";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { hasRole, type SessionUser } from "@/lib/auth/permissions";
@@ -20,8 +20,7 @@ import { getEnvironmentByName } from "@/lib/environments/queries";
 import { formatBytes } from "@/lib/format-bytes";
 import { treeOf } from "@/lib/git/repository";
 import { removeTree } from "@/lib/paths";
-import { snapshotActivityKinds } from "./activity-kinds";
-import { SNAPSHOT_TTL_MS, snapshotLimit, snapshotsRoot, snapshotTempDir } from "./snapshots";
+import { recordBackup, SNAPSHOT_TTL_MS, snapshotLimit, snapshotsRoot, snapshotTempDir } from "./snapshots";
 
 /** The most data one imported backup may hold, and the most entries (files, folders, links). */
 export const IMPORT_MAX_BYTES = 10 * 1024 ** 3;
@@ -119,23 +118,19 @@ export async function importBackup(
       const current = await getEnvironmentByName(tx, projectId, environmentName);
       if (!current || current.id !== env.id) throw new DomainError("not_found", "This environment was deleted meanwhile.");
       const replaces = await checkLimit(tx);
-      const activity = await enqueueActivity(snapshotActivityKinds, tx, {
-        projectId,
-        environmentId: env.id,
-        environmentName: env.name,
-        occupies: [],
-        type: "environment.backup",
+      const recorded = await recordBackup(tx, current, {
+        snapshotId,
+        consistency: report.meta.consistency,
         description: `Import of ${filename} into the backups of ${env.name}`,
-        parameters: { snapshotId, replaces: replaces?.id ?? null, imported: { filename, files: report.files, bytes: report.bytes, from: report.meta.environment, createdAt: report.meta.createdAt, commitKnown: commit !== null } },
+        deployedCommit: commit,
+        buildKey: null,
         createdBy: user.id,
-        isProduction: env.type === "production",
+        expiresAt: new Date(Date.now() + SNAPSHOT_TTL_MS),
+        replaces: replaces?.id ?? null,
+        imported: { filename, files: report.files, bytes: report.bytes, from: report.meta.environment, createdAt: report.meta.createdAt, commitKnown: commit !== null },
       });
-      const [snapshot] = await tx
-        .insert(snapshots)
-        .values({ id: snapshotId, projectId, environmentId: env.id, environmentName: env.name, activityId: activity.id, consistency: report.meta.consistency, deployedCommit: commit, buildKey: null, createdBy: user.id, expiresAt: new Date(Date.now() + SNAPSHOT_TTL_MS) })
-        .returning();
       await notifyProjectChange(tx, projectId, "snapshots", env.type);
-      return { activity, snapshot: snapshot! };
+      return recorded!;
     });
     fs.rmSync(heartbeat, { force: true });
     notifyWorkers();

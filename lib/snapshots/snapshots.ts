@@ -142,40 +142,79 @@ export async function requestSnapshot(
         { replaceOldest: ["Confirm that the oldest snapshot may be deleted."] },
       );
     }
-    const snapshotId = crypto.randomUUID();
-    const activity = await enqueueActivity(snapshotActivityKinds, tx, {
-      projectId,
-      environmentId: env.id,
-      environmentName: env.name,
-      occupies: input.consistency === "consistent" ? [env.id] : [],
-      type: "environment.backup",
+    const recorded = await recordBackup(tx, env, {
+      consistency: input.consistency,
       description: `${input.consistency === "consistent" ? "Snapshot" : "Live snapshot"} of ${env.name}`,
-      parameters: { snapshotId, replaces: replaces?.id ?? null },
+      deployedCommit: env.deployedCommit,
+      buildKey: (await latestDeployment(tx, env.id))?.buildKey ?? null,
       createdBy: user.id,
-      isProduction: env.type === "production",
+      expiresAt: new Date(Date.now() + SNAPSHOT_TTL_MS),
+      replaces: replaces?.id ?? null,
     });
-    const [snapshot] = await tx
-      .insert(snapshots)
-      .values({
-        id: snapshotId,
-        projectId,
-        environmentId: env.id,
-        environmentName: env.name,
-        activityId: activity.id,
-        consistency: input.consistency,
-        deployedCommit: env.deployedCommit,
-        buildKey: (await latestDeployment(tx, env.id))?.buildKey ?? null,
-        createdBy: user.id,
-        expiresAt: new Date(Date.now() + SNAPSHOT_TTL_MS),
-      })
-      .returning();
-    return { activity, snapshot: snapshot! };
+    return recorded!;
   });
   notifyWorkers();
   return result;
 }
 
-/** Records a restore of a complete snapshot into its environment (admin; the environment must be active). */
+export interface BackupToRecord {
+  consistency: "consistent" | "live";
+  description: string;
+  deployedCommit: string | null;
+  buildKey: string | null;
+  /** null: taken by the schedule. */
+  createdBy: string | null;
+  expiresAt: Date;
+  /** A manual backup that replaces the oldest one, deleted once this one is complete. */
+  replaces: string | null;
+  /** Taken by the schedule for this due time: one per environment and time (null when it was taken already). */
+  scheduledFor?: Date;
+  /** An uploaded backup (import-backup.ts), whose files wait in its staging folder. */
+  imported?: { filename: string; files: number; bytes: number; from: string | null; createdAt: string | null; commitKnown: boolean };
+  /** Its id, when files were put in its place before it is recorded (an import). */
+  snapshotId?: string;
+}
+
+/**
+ * Records a backup of `env` and the activity that makes it, in the caller's transaction (under
+ * the project's lock): the snapshot row, its `environment.backup` activity, and the link between
+ * them. A safe backup made from the environment's data occupies it (no other activity runs
+ * meanwhile); a live or imported one does not. null when a scheduled one's due time was taken.
+ */
+export async function recordBackup(tx: Executor, env: Environment, backup: BackupToRecord): Promise<{ activity: Activity; snapshot: Snapshot } | null> {
+  const snapshotId = backup.snapshotId ?? crypto.randomUUID();
+  const [row] = await tx
+    .insert(snapshots)
+    .values({
+      id: snapshotId,
+      projectId: env.projectId,
+      environmentId: env.id,
+      environmentName: env.name,
+      consistency: backup.consistency,
+      deployedCommit: backup.deployedCommit,
+      buildKey: backup.buildKey,
+      createdBy: backup.createdBy,
+      expiresAt: backup.expiresAt,
+      scheduledFor: backup.scheduledFor ?? null,
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) return null;
+  const activity = await enqueueActivity(snapshotActivityKinds, tx, {
+    projectId: env.projectId,
+    environmentId: env.id,
+    environmentName: env.name,
+    occupies: backup.consistency === "consistent" && !backup.imported ? [env.id] : [],
+    type: "environment.backup",
+    description: backup.description,
+    parameters: { snapshotId, replaces: backup.replaces, ...(backup.imported ? { imported: backup.imported } : {}) },
+    createdBy: backup.createdBy,
+    isProduction: env.type === "production",
+  });
+  const [snapshot] = await tx.update(snapshots).set({ activityId: activity.id }).where(eq(snapshots.id, snapshotId)).returning();
+  return { activity, snapshot: snapshot! };
+}
+
 /** Restores a snapshot; `confirmation` must be the environment's name (its data is replaced). */
 export async function requestRestore(db: Db, user: SessionUser, projectId: string, snapshotId: string, confirmation: string): Promise<Activity> {
   const access = await requireProjectAccess(db, user, projectId);
