@@ -18,6 +18,7 @@ import { requireProjectAccess } from "@/lib/auth/project-access";
 import { DomainError } from "@/lib/errors";
 import { BUILD_KEY, buildsDir } from "@/lib/runtime/deploy";
 import { environmentActivityKinds } from "./activity-kinds";
+import { snapshotActivityKinds } from "@/lib/snapshots/activity-kinds";
 import { getEnvironmentByName, listRuleEnvironmentsFor } from "./queries";
 import { allowedActions } from "./rules";
 
@@ -40,11 +41,10 @@ export interface DeploymentView {
   rollBack: { allowed: true } | { allowed: false; reason: string };
 }
 
-/** This domain's kinds by their label; a deploy of another domain's kind (a snapshot's restore) by its last word. */
+/** What made a deployment, by its activity kind's label: this domain's, or a snapshot's restore (the only other kind that deploys). */
 function kindLabel(type: string): string {
-  const own = (environmentActivityKinds as Record<string, { label: string } | undefined>)[type]?.label;
-  const word = type.split(".").at(-1) ?? type;
-  return own ?? word.charAt(0).toUpperCase() + word.slice(1);
+  const kinds: Record<string, { label: string } | undefined> = { ...environmentActivityKinds, ...snapshotActivityKinds };
+  return kinds[type]?.label ?? type;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
