@@ -247,12 +247,14 @@ export async function copyLocalRunningService(request: ServiceCopyOrder): Promis
     source: { socketDir: serviceSocketDir(source.instance.spec.runtimeDir), credentials: source.spec.credentials },
     confDir: path.join(copyDir, "client"),
     memoryBytes: memory.limitBytes,
+    maxFileBytes: null as number | null,
     log,
     signal: request.signal,
   };
   // The copy's target may take the service's disk and no more, and never the machine's last free space:
   // past either, the copy is cancelled (a hostile source could stream without end).
   const limitBytes = serviceFileSizeBytes(source.spec.service);
+  copy.maxFileBytes = limitBytes;
   const cancel = new AbortController();
   const onAbort = () => cancel.abort();
   request.signal?.addEventListener("abort", onAbort, { once: true });

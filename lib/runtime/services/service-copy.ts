@@ -148,6 +148,8 @@ export interface ServiceCopyRequest {
   /** A new folder for this copy's option files (removed after). */
   confDir: string;
   memoryBytes: number;
+  /** No file the copy's clients write may be larger (RLIMIT_FSIZE): the service's disk. */
+  maxFileBytes?: number | null;
   log: LogSink;
   signal?: AbortSignal;
 }
@@ -184,6 +186,8 @@ export async function runServiceCopy(request: ServiceCopyRequest): Promise<{ ok:
       },
       log: request.log,
       limits: { memoryBytes, maxProcesses: 64, cpus: 1 },
+      // (The folder itself is watched by the caller, against the same disk.)
+      ...(request.maxFileBytes ? { disk: { dirs: [], limitBytes: request.maxFileBytes } } : {}),
       signal: request.signal,
     });
     if (result.exitCode === 0) return { ok: true };
