@@ -1,5 +1,4 @@
-import fs from "node:fs";
-import path from "node:path";
+import { shoot } from "./support/shoot";
 import { expect, test } from "./support/test";
 import { newDeployedProject } from "./support/pages";
 
@@ -26,22 +25,9 @@ test("backup schedules in the project's Settings: the defaults in words, a bad l
   await page.reload();
   await expect(section).toContainText("Now: every 6 hours, kept 24 hours.");
   await expect(section.getByLabel("Manual snapshots kept per environment")).toHaveValue("5");
-  const shots = path.join("test-results", "backups");
-  fs.mkdirSync(shots, { recursive: true });
-  for (const viewport of [
-    { width: 390, height: 844, name: "phone" },
-    { width: 1440, height: 900, name: "desktop" },
-  ]) {
-    await page.setViewportSize(viewport);
-    for (const colorScheme of ["light", "dark"] as const) {
-      await page.emulateMedia({ colorScheme });
-      await section.screenshot({ path: path.join(shots, `${viewport.name}-schedules-${colorScheme}.png`), animations: "disabled" });
-    }
-  }
+  await shoot(page, "backups", "schedules", section);
 
   // A snapshot downloads as one tar of its manifest and data archive.
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.emulateMedia({ colorScheme: "light" });
   await page.goto(`/projects/${projectId}/environments/staging`);
   const backups = page.getByRole("region", { name: "Backups" });
   await backups.getByRole("button", { name: "Create snapshot" }).click();

@@ -247,19 +247,18 @@ export async function copyLocalRunningService(request: ServiceCopyOrder): Promis
     source: { socketDir: serviceSocketDir(source.instance.spec.runtimeDir), credentials: source.spec.credentials },
     confDir: path.join(copyDir, "client"),
     memoryBytes: memory.limitBytes,
-    maxFileBytes: null as number | null,
+    // No file larger than the service's disk (its folder is watched against the same, below).
+    maxFileBytes: serviceFileSizeBytes(source.spec.service),
     log,
     signal: request.signal,
   };
   // The copy's target may take the service's disk and no more, and never the machine's last free space:
   // past either, the copy is cancelled (a hostile source could stream without end).
-  const limitBytes = serviceFileSizeBytes(source.spec.service);
-  copy.maxFileBytes = limitBytes;
   const cancel = new AbortController();
   const onAbort = () => cancel.abort();
   request.signal?.addEventListener("abort", onAbort, { once: true });
   let diskVerdict: string | null = null;
-  const disk = watchDisk({ dirs: [request.targetDataDir], limitBytes, onExceeded: (v) => ((diskVerdict = describeDiskVerdict(`The copy of ${serviceId}`, v)), cancel.abort()) });
+  const disk = watchDisk({ dirs: [request.targetDataDir], limitBytes: copy.maxFileBytes, onExceeded: (v) => ((diskVerdict = describeDiskVerdict(`The copy of ${serviceId}`, v)), cancel.abort()) });
   copy.signal = cancel.signal;
   const failed = (r: { ok: false; message: string }): ServiceCopyOutcome => ({ ok: false, message: diskVerdict ?? r.message });
   try {
