@@ -17,6 +17,7 @@ import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { childProcessEnv, env } from "@/lib/env";
 import { restrictTreeToOwner } from "@/lib/owner-only-files";
+import { PGliteThread } from "./pglite-thread";
 import * as schema from "./schema";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -96,7 +97,7 @@ const PGLITE_START_PARAMS = Array.isArray(PGLITE_DEFAULTS) ? [...PGLITE_DEFAULTS
  * the embedded database answers one at a time) and its rows. Every 5 s, the queries and
  * transactions still waiting after 5 s are listed with where they were sent from (a hang's cause).
  */
-function logQueries(client: PGlite) {
+function logQueries(client: PGliteThread) {
   const waiting = new Map<number, { what: string; t0: number; stack: string }>();
   let next = 0;
   const track = <T>(what: string, run: () => Promise<T>): Promise<T> => {
@@ -114,7 +115,7 @@ function logQueries(client: PGlite) {
       if (now - w.t0 > 5_000) console.error(`[query] still waiting after ${((now - w.t0) / 1000).toFixed(1)} s (sent @${(w.t0 / 1000).toFixed(3)} s): ${w.what}\n${w.stack}`);
     }
   }, 5_000).unref();
-  const logged = <Q extends PGlite["query"]>(query: Q, where: string): Q =>
+  const logged = <Q extends PGliteThread["query"]>(query: Q, where: string): Q =>
     (async (text: string, ...rest: unknown[]) => {
       const t0 = performance.now();
       const result = await track(`${where || "query"}: ${text.replace(/\s+/g, " ").slice(0, 240)}`, () => (query as (...a: unknown[]) => Promise<{ rows: unknown[] }>)(text, ...rest));
@@ -123,15 +124,15 @@ function logQueries(client: PGlite) {
     }) as Q;
   client.query = logged(client.query.bind(client), "");
   const exec = client.exec.bind(client);
-  client.exec = ((text: string, ...rest: unknown[]) => track(`exec: ${text.replace(/\s+/g, " ").slice(0, 240)}`, () => (exec as (...a: unknown[]) => Promise<Awaited<ReturnType<PGlite["exec"]>>>)(text, ...rest))) as PGlite["exec"];
+  client.exec = ((text: string, tx?: number) => track(`exec: ${text.replace(/\s+/g, " ").slice(0, 240)}`, () => exec(text, tx))) as PGliteThread["exec"];
   const transaction = client.transaction.bind(client);
-  client.transaction = ((fn: (tx: Parameters<Parameters<PGlite["transaction"]>[0]>[0]) => Promise<unknown>) =>
+  client.transaction = (<T>(fn: (tx: Parameters<Parameters<PGliteThread["transaction"]>[0]>[0]) => Promise<T>) =>
     track("a transaction (from its call to its commit)", () =>
       transaction((tx) => {
         tx.query = logged(tx.query.bind(tx), " (in a transaction)");
         return fn(tx);
       }),
-    )) as PGlite["transaction"];
+    )) as PGliteThread["transaction"];
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {
@@ -149,22 +150,24 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     }
   }
   v8.setFlagsFromString("--liftoff-only");
-  let client: PGlite;
+  let client: PGliteThread;
   try {
-    client = await PGlite.create(dir, { startParams: PGLITE_START_PARAMS });
+    client = await PGliteThread.create(dir, { startParams: PGLITE_START_PARAMS });
   } catch (err) {
     releaseLock();
     throw err;
   }
   if (dir) restrictDatabaseFiles(dir);
   if (process.env.PWI_LOG_QUERIES === "1") logQueries(client);
-  const db = drizzlePglite(client, { schema, casing: "snake_case" }) as unknown as Db;
+  // Drizzle's PGlite driver on the thread: it uses only what PGliteThread answers.
+  const asPglite = client as unknown as PGlite;
+  const db = drizzlePglite({ client: asPglite, schema, casing: "snake_case" }) as unknown as Db;
   return {
     db,
     async migrate() {
       const read = (q: string) => client.query<Record<string, unknown>>(q).then((r) => r.rows);
       const before = await countApplied(read);
-      await migratePglite(drizzlePglite(client, { schema, casing: "snake_case" }), { migrationsFolder });
+      await migratePglite(drizzlePglite({ client: asPglite, schema, casing: "snake_case" }), { migrationsFolder });
       return (await countApplied(read)) - before;
     },
     async close() {
@@ -318,8 +321,8 @@ export async function selectRows<T>(db: Executor, query: SQL): Promise<T[]> {
  * Whether a database's client is PGlite (else a pg.Pool). By shape, not by class: the server's
  * front door (server.ts) and Next.js's bundles load this module separately and share one database.
  */
-function isPglite(client: PGlite | pg.Pool): client is PGlite {
-  return typeof (client as Partial<PGlite>).listen === "function";
+function isPglite(client: PGliteThread | pg.Pool): client is PGliteThread {
+  return typeof (client as Partial<PGliteThread>).listen === "function";
 }
 
 /** Raw SQL for libraries that bring their own statements (pg-boss), on whichever driver `db` uses. */
@@ -328,21 +331,14 @@ export interface SqlExecutor {
 }
 
 export function sqlExecutor(db: Db): SqlExecutor {
-  const client = (db as unknown as { $client: PGlite | pg.Pool }).$client;
+  const client = (db as unknown as { $client: PGliteThread | pg.Pool }).$client;
   if (isPglite(client)) {
     return {
       async executeSql(text, values) {
         if (values && values.length > 0) return client.query(text, values);
         // Without parameters the text may hold several statements (pg-boss's schema and
-        // its BEGIN … COMMIT blocks): PGlite runs those with exec. A failure inside such a
-        // block must not leave the shared session in an aborted transaction.
-        try {
-          const results = await client.exec(text);
-          return { rows: results.at(-1)?.rows ?? [] };
-        } catch (err) {
-          if (client.isInTransaction()) await client.exec("ROLLBACK").catch(() => undefined);
-          throw err;
-        }
+        // its BEGIN … COMMIT blocks): PGlite runs those with exec, and rolls back a block that failed.
+        return client.script(text);
       },
     };
   }
@@ -362,7 +358,7 @@ export async function listenToChannel(
   onMessage: (payload: string) => void,
   gaps: { onConnect?: () => void; onDisconnect?: () => void } = {},
 ): Promise<() => Promise<void>> {
-  const client = (db as unknown as { $client: PGlite | pg.Pool }).$client;
+  const client = (db as unknown as { $client: PGliteThread | pg.Pool }).$client;
   if (isPglite(client)) return client.listen(channel, onMessage);
   const options = (client as unknown as { options: pg.ClientConfig }).options;
   let stopped = false;

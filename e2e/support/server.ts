@@ -70,7 +70,9 @@ export function serverEnv(options: { dataDir: string; port: number; envPort: num
 export function launchServer(env: NodeJS.ProcessEnv): { child: ChildProcess; output(): string; exited: Promise<number | null> } {
   let output = "";
   const { nodeArgs, script } = npmStart();
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, script], {
+  // E2E_SERVER_NODE_ARGS: more of node's flags for the server (a benchmark's `--cpu-prof`, which NODE_OPTIONS refuses).
+  const extra = (env.E2E_SERVER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...extra, script], {
     cwd: root,
     env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -121,36 +121,69 @@ export interface DispatchedActivity {
  * running, dispatched or earlier pending activity (first in, first out per environment);
  * fewer than two are running or dispatched in its project. One dispatcher at a time
  * across all workers (an advisory lock), so the limits hold with many workers.
+ *
+ * A lock, a read and a write whatever the number waiting (a hundred crons due in one second are one
+ * read and one write, not a hundred of each): what waits and what occupies their environments
+ * and projects is read once, then taken greedily in order. A pick only ever blocks later ones
+ * (its environments become busy, its project's count grows), so one pass in order picks what
+ * picking the first eligible one again and again would.
  */
 export async function dispatchActivities(db: Db, now = new Date()): Promise<DispatchedActivity[]> {
   return db.transaction(async (tx) => {
     await lockClaims(tx);
-    const picked: DispatchedActivity[] = [];
-    for (;;) {
-      const rows = await selectRows<{ id: string; type: string; priority: number }>(
-        tx,
-        sql`
-          select a.id, a.type, a.priority from activities a
-          where a.state = 'pending' and a.job_id is null
-            and not exists (
-              select 1 from activity_environments mine
-              join activity_environments theirs on theirs.environment_id = mine.environment_id and theirs.activity_id <> mine.activity_id
-              join activities b on b.id = theirs.activity_id
-              where mine.activity_id = a.id
-                and (b.state = 'in_progress'
-                  or (b.state = 'pending' and (b.job_id is not null or (b.created_at, b.id) < (a.created_at, a.id))))
-            )
-            and (select count(*) from activities r
-                 where r.project_id = a.project_id and (r.state = 'in_progress' or (r.state = 'pending' and r.job_id is not null))) < ${MAX_RUNNING_PER_PROJECT}
-          order by a.priority desc, a.created_at, a.id
-          limit 1`,
-      );
-      const next = rows[0];
-      if (!next) return picked;
-      const jobId = crypto.randomUUID();
-      await tx.update(activities).set({ jobId, dispatchedAt: now }).where(eq(activities.id, next.id));
-      picked.push({ activityId: next.id, type: next.type, jobId, priority: next.priority });
+    // Every pending activity (dispatched or not) and every running one of the projects where
+    // something waits, with the environments each occupies and its place in order of arrival.
+    const rows = await selectRows<{ id: string; type: string; priority: number; project_id: string; state: string; job_id: string | null; arrival: number; environment_id: string | null }>(
+      tx,
+      sql`
+        select a.id, a.type, a.priority, a.project_id, a.state, a.job_id, a.arrival, ae.environment_id
+        from (select *, row_number() over (order by created_at, id)::int as arrival from activities
+              where state in ('pending', 'in_progress')
+                and project_id in (select project_id from activities where state = 'pending' and job_id is null)) a
+        left join activity_environments ae on ae.activity_id = a.id
+        order by a.priority desc, a.created_at, a.id`,
+    );
+    const byId = new Map<string, { id: string; type: string; priority: number; projectId: string; waiting: boolean; arrival: number; environments: string[] }>();
+    const busyEnvironments = new Set<string>();
+    const occupiedPerProject = new Map<string, number>();
+    for (const r of rows) {
+      let a = byId.get(r.id);
+      if (!a) {
+        const waiting = r.state === "pending" && r.job_id === null;
+        a = { id: r.id, type: r.type, priority: r.priority, projectId: r.project_id, waiting, arrival: r.arrival, environments: [] };
+        byId.set(r.id, a);
+        if (!waiting) occupiedPerProject.set(r.project_id, (occupiedPerProject.get(r.project_id) ?? 0) + 1);
+      }
+      if (r.environment_id) {
+        a.environments.push(r.environment_id);
+        if (!a.waiting) busyEnvironments.add(r.environment_id);
+      }
     }
+    const waiting = [...byId.values()].filter((a) => a.waiting);
+    // First in, first out per environment: one waiting behind an earlier waiting one on any of its environments waits.
+    const behind = new Set<string>();
+    const reached = new Set<string>();
+    for (const a of [...waiting].sort((x, y) => x.arrival - y.arrival)) {
+      if (a.environments.some((e) => reached.has(e))) behind.add(a.id);
+      for (const e of a.environments) reached.add(e);
+    }
+    const picked: DispatchedActivity[] = [];
+    for (const a of waiting) {
+      if (behind.has(a.id) || a.environments.some((e) => busyEnvironments.has(e))) continue;
+      const occupied = occupiedPerProject.get(a.projectId) ?? 0;
+      if (occupied >= MAX_RUNNING_PER_PROJECT) continue;
+      occupiedPerProject.set(a.projectId, occupied + 1);
+      for (const e of a.environments) busyEnvironments.add(e);
+      picked.push({ activityId: a.id, type: a.type, jobId: crypto.randomUUID(), priority: a.priority });
+    }
+    if (picked.length > 0) {
+      const jobs = JSON.stringify(picked.map((p) => [p.activityId, p.jobId]));
+      await tx.execute(sql`
+        update activities set job_id = d.value->>1, dispatched_at = ${now.toISOString()}::timestamptz
+        from jsonb_array_elements(${jobs}::jsonb) d
+        where activities.id = d.value->>0`);
+    }
+    return picked;
   });
 }
 

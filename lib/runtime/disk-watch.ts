@@ -39,6 +39,67 @@ export async function usedBytes(dirs: readonly string[]): Promise<number> {
   return total ? Number(total[1]) : 0;
 }
 
+/**
+ * Everyone watching one file system's free space hears one reading every FREE_CHECK_MS: a
+ * hundred running environments cost one statfs each time, not a hundred. Keyed by the device
+ * of the first of `dirs` that exists when watching starts (read again, with a watcher whose
+ * folders all appeared later, at each turn until one exists).
+ */
+const freeSpaceWatches = new Map<string, { dir: string; listeners: Map<(free: number) => void, readonly string[]>; timer: NodeJS.Timeout }>();
+
+function watchFreeSpace(dirs: readonly string[], listener: (free: number) => void): () => void {
+  let joined: string | null = null;
+  const join = (): boolean => {
+    for (const dir of dirs) {
+      let dev: number;
+      try {
+        dev = fs.statSync(dir).dev;
+      } catch {
+        continue;
+      }
+      const key = String(dev);
+      let watch = freeSpaceWatches.get(key);
+      if (!watch) {
+        const listeners = new Map<(free: number) => void, readonly string[]>();
+        const timer = setInterval(() => {
+          const w = freeSpaceWatches.get(key);
+          if (!w) return;
+          fs.statfs(w.dir, (err, st) => {
+            // Its folder is gone (that environment stopped): read another watcher's next time.
+            if (err) w.dir = [...w.listeners.values()].flat().find((d) => fs.existsSync(d)) ?? w.dir;
+            else for (const l of [...w.listeners.keys()]) l(st.bavail * st.bsize);
+          });
+        }, FREE_CHECK_MS);
+        timer.unref();
+        watch = { dir, listeners, timer };
+        freeSpaceWatches.set(key, watch);
+      }
+      watch.listeners.set(listener, dirs);
+      joined = key;
+      return true;
+    }
+    return false;
+  };
+  let retry: NodeJS.Timeout | null = null;
+  if (!join()) {
+    retry = setInterval(() => {
+      if (join()) clearInterval(retry!);
+    }, FREE_CHECK_MS);
+    retry.unref();
+  }
+  return () => {
+    if (retry) clearInterval(retry);
+    if (joined === null) return;
+    const watch = freeSpaceWatches.get(joined);
+    if (!watch) return;
+    watch.listeners.delete(listener);
+    if (watch.listeners.size === 0) {
+      clearInterval(watch.timer);
+      freeSpaceWatches.delete(joined);
+    }
+  };
+}
+
 export function watchDisk(options: { dirs: readonly string[]; limitBytes: number | null; onExceeded: (verdict: DiskVerdict) => void; freeFloorBytes?: number }): DiskWatch {
   const floor = options.freeFloorBytes ?? FREE_FLOOR_BYTES;
   let verdict: DiskVerdict | null = null;
@@ -56,20 +117,13 @@ export function watchDisk(options: { dirs: readonly string[]; limitBytes: number
   let lastUsed = 0;
   let freeAtLast: number | null = null;
   let running = false;
-  const freeTimer = setInterval(() => {
-    const dir = options.dirs.find((d) => fs.existsSync(d));
-    if (!dir) return;
-    fs.statfs(dir, (err, s) => {
-      if (err) return;
-      const free = s.bavail * s.bsize;
-      if (free < floor) exceed({ reason: "machine", freeBytes: free });
-      else if (options.limitBytes !== null && freeAtLast !== null && freeAtLast - free > options.limitBytes - lastUsed && !running) {
-        if (sizeTimer) clearTimeout(sizeTimer);
-        measure();
-      }
-    });
-  }, FREE_CHECK_MS);
-  freeTimer.unref();
+  const unwatchFree = watchFreeSpace(options.dirs, (free) => {
+    if (free < floor) exceed({ reason: "machine", freeBytes: free });
+    else if (options.limitBytes !== null && freeAtLast !== null && freeAtLast - free > options.limitBytes - lastUsed && !running) {
+      if (sizeTimer) clearTimeout(sizeTimer);
+      measure();
+    }
+  });
   const measure = () => {
     if (stopped || verdict || options.limitBytes === null) return;
     const started = Date.now();
@@ -94,7 +148,7 @@ export function watchDisk(options: { dirs: readonly string[]; limitBytes: number
   return {
     async stop() {
       stopped = true;
-      clearInterval(freeTimer);
+      unwatchFree();
       if (sizeTimer) clearTimeout(sizeTimer);
       await measuring;
       // A last measurement: a hook that ended past its limit between two measurements fails too.

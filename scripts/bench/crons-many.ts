@@ -5,7 +5,7 @@
 // 250 ms (signed in; the project's own crons write to it): health p99 and page p95 with the
 // scheduler ÷ without (goal: within 1.2×), and how many cron runs started, succeeded and were
 // skipped or missed meanwhile. The crons' own processes are part of the load measured.
-// Run: npm run bench:crons-many [-- postgres]   (BENCH_PROJECTS=n, 50; BENCH_SECONDS=s, 150; `postgres`:
+// Run: npm run bench:crons-many [-- postgres]   (BENCH_PROJECTS=n, 50; BENCH_SECONDS=s, 150; BENCH_SIDES=1, the scheduler's side alone; `postgres`:
 // on a throwaway PostgreSQL cluster from the installed binaries instead of the embedded database)
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -98,8 +98,10 @@ try {
   await server.stop();
 
   const results: Record<string, unknown> = {};
-  for (const scheduler of ["0", "1"]) {
-    server = await startServer({ dataDir, port, databaseUrl, env: { CRON_SCHEDULER: scheduler, PWI_REPORT_EVENT_LOOP: "5000" } });
+  for (const scheduler of (process.env.BENCH_SIDES ?? "0,1").split(",")) {
+    // BENCH_PROFILE=<dir>: the server's CPU profile (node --cpu-prof) of each side is written there.
+    const profile: Record<string, string> = process.env.BENCH_PROFILE ? { E2E_SERVER_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {};
+    server = await startServer({ dataDir, port, databaseUrl, env: { CRON_SCHEDULER: scheduler, PWI_REPORT_EVENT_LOOP: "5000", ...profile } });
     await new Promise((r) => setTimeout(r, 30_000)); // every environment revived, the first pages rendered
     const since = new Date().toISOString();
     const outputFrom = server.output().length;
@@ -138,10 +140,10 @@ try {
     results[scheduler === "1" ? "scheduler" : "none"] = side;
     await server.stop();
   }
-  const on = results.scheduler as { healthP99: number; pageP95: number };
-  const off = results.none as { healthP99: number; pageP95: number };
-  const ratios = { health: Math.round((on.healthP99 / off.healthP99) * 100) / 100, page: Math.round((on.pageP95 / off.pageP95) * 100) / 100 };
-  console.log(`with ÷ without the scheduler: /api/health p99 ${ratios.health}×, page p95 ${ratios.page}× (goal ≤ 1.2× each)`);
+  const on = results.scheduler as { healthP99: number; pageP95: number } | undefined;
+  const off = results.none as { healthP99: number; pageP95: number } | undefined;
+  const ratios = on && off ? { health: Math.round((on.healthP99 / off.healthP99) * 100) / 100, page: Math.round((on.pageP95 / off.pageP95) * 100) / 100 } : null;
+  if (ratios) console.log(`with ÷ without the scheduler: /api/health p99 ${ratios.health}×, page p95 ${ratios.page}× (goal ≤ 1.2× each)`);
   if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify({ ...results, ratios }, null, 2));
 } finally {
   await server.stop();
