@@ -3,7 +3,13 @@
 // { id, result } or { id, error }, and { sub, payload } for each NOTIFY a subscription hears.
 // One PGlite, one session: statements outside a transaction wait for a running one, as PGlite
 // does in one thread; a transaction's statements name it.
-import { parentPort, workerData } from "node:worker_threads";
+//
+// Who goes first: what waits for the session (a statement or script outside a transaction, or
+// a transaction's BEGIN) is taken one at a time, the requests' before the workers' (marked
+// `background`), each kind in order of arrival; a worker's statement waits at most
+// BACKGROUND_WAIT_MS while requests keep coming. A page or /api/health then waits for at most
+// the one statement or transaction running, not for every statement a hundred crons queued.
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
 
 const { dataDir, startParams } = workerData;
@@ -17,6 +23,49 @@ let nextTx = 1;
 const transactions = new Map();
 /** Open LISTEN subscriptions: how to stop each. */
 const subscriptions = new Map();
+
+/** Work waiting for the session, and whether some holds it (a statement, or a transaction until it ends). */
+const waiting = { requests: [], background: [] };
+let busy = false;
+const BACKGROUND_WAIT_MS = 250;
+
+function take() {
+  // Everything sent meanwhile is read first: the port's own events wait while this thread is busy.
+  for (let m = receiveMessageOnPort(parentPort); m; m = receiveMessageOnPort(parentPort)) receive(m.message);
+  if (busy) return;
+  const oldest = waiting.background[0];
+  const job = oldest && (waiting.requests.length === 0 || performance.now() - oldest.since > BACKGROUND_WAIT_MS) ? waiting.background.shift() : waiting.requests.shift();
+  if (!job) return;
+  busy = true;
+  Promise.resolve()
+    .then(() => job.run())
+    .catch(() => undefined)
+    .finally(() => {
+    busy = false;
+    take();
+  });
+}
+
+/** Runs `run` when the session is this caller's turn; `run` resolves when the session is free again. */
+function queue(message, run) {
+  (message.background ? waiting.background : waiting.requests).push({ run, since: performance.now() });
+  soon();
+}
+
+/**
+ * The next turn is taken after this thread's event loop has turned: PGlite answers synchronously,
+ * so taking it at once would run each statement as its message arrives, in the order they were
+ * sent, and a request's statement would wait behind every one sent before it.
+ */
+let scheduled = false;
+function soon() {
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(() => {
+    scheduled = false;
+    take();
+  });
+}
 
 const reply = (id, result) => parentPort.postMessage({ id, result });
 const fail = (id, err) => {
@@ -32,6 +81,18 @@ const on = (tx) => {
   return open.handle;
 };
 
+/** A transaction's statement runs at once (the session is its); any other waits for its turn. */
+function inTurn(message, run) {
+  if (message.tx !== undefined) return run();
+  return new Promise((resolve, reject) =>
+    queue(message, () => {
+      const p = run();
+      p.then(resolve, reject);
+      return p.catch(() => undefined);
+    }),
+  );
+}
+
 async function handle(message) {
   const { id, op } = message;
   switch (op) {
@@ -41,39 +102,48 @@ async function handle(message) {
     }
     case "query": {
       const { rowMode, keep } = message.options ?? {};
-      const result = await on(message.tx).query(message.text, message.params, { ...(rowMode ? { rowMode } : {}), ...(keep ? { parsers: keepText(keep) } : {}) });
+      const result = await inTurn(message, () => on(message.tx).query(message.text, message.params, { ...(rowMode ? { rowMode } : {}), ...(keep ? { parsers: keepText(keep) } : {}) }));
       return reply(id, { rows: result.rows, fields: result.fields, affectedRows: result.affectedRows });
     }
     case "exec": {
-      const results = await on(message.tx).exec(message.text);
+      const results = await inTurn(message, () => on(message.tx).exec(message.text));
       return reply(id, results.map((r) => ({ rows: r.rows, fields: r.fields, affectedRows: r.affectedRows })));
     }
     case "script": {
       // Several statements (pg-boss's schema and its BEGIN … COMMIT blocks): a failure inside
       // such a block must not leave the shared session in an aborted transaction.
-      try {
-        const results = await pg.exec(message.text);
-        return reply(id, { rows: results.at(-1)?.rows ?? [] });
-      } catch (err) {
-        if (pg.isInTransaction()) await pg.exec("ROLLBACK").catch(() => undefined);
-        throw err;
-      }
+      const results = await inTurn(message, async () => {
+        try {
+          return await pg.exec(message.text);
+        } catch (err) {
+          if (pg.isInTransaction()) await pg.exec("ROLLBACK").catch(() => undefined);
+          throw err;
+        }
+      });
+      return reply(id, { rows: results.at(-1)?.rows ?? [] });
     }
     case "begin": {
+      // The session is the transaction's until it ends.
       const tx = nextTx++;
       let started = false;
-      const ended = pg
-        .transaction(async (handle) => {
-          const decision = new Promise((resolve) => transactions.set(tx, { handle, decide: resolve }));
-          started = true;
-          reply(id, { tx });
-          if (!(await decision)) throw ROLLBACK;
-        })
-        .then(
-          () => null,
-          (err) => (err === ROLLBACK ? null : err),
-        )
-        .finally(() => transactions.delete(tx));
+      const ended = new Promise((settled) =>
+        queue(message, () => {
+          const run = pg
+            .transaction(async (handle) => {
+              const decision = new Promise((resolve) => transactions.set(tx, { handle, decide: resolve }));
+              started = true;
+              reply(id, { tx });
+              if (!(await decision)) throw ROLLBACK;
+            })
+            .then(
+              () => null,
+              (err) => (err === ROLLBACK ? null : err),
+            )
+            .finally(() => transactions.delete(tx));
+          settled(run);
+          return run;
+        }),
+      );
       // BEGIN itself failed: the caller hears it.
       void ended.then((err) => {
         if (!started && err) fail(id, err);
@@ -113,6 +183,8 @@ async function handle(message) {
   }
 }
 
-parentPort.on("message", (message) => {
+function receive(message) {
   handle(message).catch((err) => fail(message.id, err));
-});
+}
+
+parentPort.on("message", receive);

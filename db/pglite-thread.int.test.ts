@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { PGliteThread } from "./pglite-thread";
+import { inBackground, PGliteThread } from "./pglite-thread";
 
 let db: PGliteThread;
 beforeAll(async () => {
@@ -98,6 +98,32 @@ describe("the embedded database in its own thread", () => {
     await db.query("select count(*) from generate_series(1, 3000000) a, lateral (select md5(a::text)) b");
     delay.disable();
     expect(delay.max / 1e6).toBeLessThan(200);
+  });
+
+  it("answers a request's statement before the workers' queued ones, and still runs theirs", async () => {
+    // A second of the workers' statements queued (5 ms each), then one of a request.
+    const finished: number[] = [];
+    const t0 = performance.now();
+    const background = inBackground(() => Array.from({ length: 200 }, () => db.query("select pg_sleep(0.005)").then(() => finished.push(performance.now() - t0))));
+    await new Promise((r) => setTimeout(r, 20));
+    const asked = performance.now();
+    await db.query("select 1");
+    const waited = performance.now() - asked;
+    const before = finished.length;
+    await Promise.all(background);
+    expect(waited).toBeLessThan(150);
+    expect(before).toBeLessThan(100);
+    // A transaction of a request also goes first, and the workers' go on after it.
+    const order: string[] = [];
+    const more = inBackground(() => Array.from({ length: 50 }, () => db.query("select pg_sleep(0.005)").then(() => order.push("background"))));
+    await new Promise((r) => setTimeout(r, 10));
+    await db.transaction(async (t) => {
+      await t.query("select 1");
+      order.push("request");
+    });
+    await Promise.all(more);
+    expect(order.indexOf("request")).toBeLessThan(25);
+    expect(order.filter((o) => o === "background")).toHaveLength(50);
   });
 
   it("rejects what was waiting when its thread ends, and every later call", async () => {

@@ -8,6 +8,7 @@
  * PGlite: `query`, `exec`, `transaction`, `listen`, `close`. Query options: `rowMode`, and
  * `parsers` that keep a type's text as it is (all Drizzle passes); any other parser is refused.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 
@@ -25,6 +26,19 @@ interface QueryOptions {
 export interface ThreadTransaction {
   query<T = Record<string, unknown>>(text: string, params?: unknown[], options?: QueryOptions): Promise<ThreadResults<T>>;
   exec(text: string): Promise<ThreadResults[]>;
+}
+
+/**
+ * What runs inside `inBackground` (the activity worker, its schedulers) is the workers' work: its
+ * statements wait while requests' statements wait (db/pglite-thread-worker.mjs). One store per
+ * process, on globalThis: the server's front door and Next.js's bundles each load this module.
+ */
+const backgroundKey = Symbol.for("pwi.backgroundWork");
+const backgroundWork: AsyncLocalStorage<true> = ((globalThis as Record<symbol, unknown>)[backgroundKey] ??= new AsyncLocalStorage<true>()) as AsyncLocalStorage<true>;
+
+/** Runs `fn` (and everything it starts, timers and callbacks included) as the workers' work. */
+export function inBackground<T>(fn: () => T): T {
+  return backgroundWork.run(true, fn);
 }
 
 const WORKER = path.join(process.cwd(), "db", "pglite-thread-worker.mjs");
@@ -94,7 +108,7 @@ export class PGliteThread implements ThreadTransaction {
       // The thread keeps the process alive while it owes an answer, and only then (as PGlite in this thread did).
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ ...message, id });
+      this.worker.postMessage({ ...message, id, background: backgroundWork.getStore() === true });
     });
   }
 
