@@ -170,10 +170,12 @@ it("imports a downloaded backup as a backup of another environment, restorable; 
   expect(await listed()).toEqual([]);
   expect(leftovers()).toEqual([]);
 
-  const ok = await upload(owner, archive);
+  // A hostile name (10 KB, terminal escapes, a newline, a NUL): the log and the list get at most 120 printable characters of it.
+  const hostileName = `\u001b[31mstore\nbackup\u0000${"x".repeat(10_000)}`;
+  const ok = await upload(owner, archive, "master", `?filename=${encodeURIComponent(hostileName)}&replaceOldest=1`);
   expect(ok.status).toBe(202);
   const { activity } = (await ok.json()) as { activity: { type: string; description: string } };
-  expect(activity).toMatchObject({ type: "environment.backup", description: "Import of store.backup.tar into the backups of master" });
+  expect(activity).toMatchObject({ type: "environment.backup", description: `Import of ${`[31mstorebackup${"x".repeat(10_000)}`.slice(0, 120)} into the backups of master` });
   await worker.idle();
   const [imported] = await listed();
   expect(imported).toMatchObject({ state: "complete" });
