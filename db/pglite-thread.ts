@@ -63,7 +63,9 @@ export class PGliteThread implements ThreadTransaction {
   closed = false;
 
   private constructor(dataDir: string | undefined, startParams: string[] | undefined) {
-    this.worker = new Worker(/* turbopackIgnore: true */ WORKER, { workerData: { dataDir, startParams } });
+    // Its young generation capped as the server's own is (package.json's start): a thread that
+    // only passes statements and rows keeps little, and would otherwise hold 16 MiB per half.
+    this.worker = new Worker(/* turbopackIgnore: true */ WORKER, { workerData: { dataDir, startParams }, resourceLimits: { maxYoungGenerationSizeMb: 6 } });
     this.worker.on("message", (m: { id?: number; result?: unknown; error?: Record<string, unknown> & { message: string }; sub?: number; payload?: string }) => {
       if (m.sub !== undefined) {
         this.listeners.get(m.sub)?.(m.payload ?? "");
