@@ -19,7 +19,7 @@ const keepText = (oids) => (oids && oids.length > 0 ? Object.fromEntries(oids.ma
 
 let pg;
 let nextTx = 1;
-/** Open transactions: their PGlite handle, and how to end them. */
+/** Transactions from BEGIN until they end: PGlite's handle (once begun), how to end it, and its end. */
 const transactions = new Map();
 /** Open LISTEN subscriptions: how to stop each. */
 const subscriptions = new Map();
@@ -41,9 +41,9 @@ function take() {
     .then(() => job.run())
     .catch(() => undefined)
     .finally(() => {
-    busy = false;
-    take();
-  });
+      busy = false;
+      soon();
+    });
 }
 
 /** Runs `run` when the session is this caller's turn; `run` resolves when the session is free again. */
@@ -77,7 +77,7 @@ const fail = (id, err) => {
 const on = (tx) => {
   if (tx === undefined) return pg;
   const open = transactions.get(tx);
-  if (!open) throw new Error(`The transaction ${tx} has already ended.`);
+  if (!open?.handle) throw new Error(`The transaction ${tx} has already ended.`);
   return open.handle;
 };
 
@@ -123,41 +123,34 @@ async function handle(message) {
       return reply(id, { rows: results.at(-1)?.rows ?? [] });
     }
     case "begin": {
-      // The session is the transaction's until it ends.
+      // The session is the transaction's from its turn until it ends.
       const tx = nextTx++;
-      let started = false;
-      const ended = new Promise((settled) =>
-        queue(message, () => {
-          const run = pg
-            .transaction(async (handle) => {
-              const decision = new Promise((resolve) => transactions.set(tx, { handle, decide: resolve }));
-              started = true;
-              reply(id, { tx });
-              if (!(await decision)) throw ROLLBACK;
-            })
-            .then(
-              () => null,
-              (err) => (err === ROLLBACK ? null : err),
-            )
-            .finally(() => transactions.delete(tx));
-          settled(run);
-          return run;
+      const open = { handle: null, decide: null, ended: null };
+      transactions.set(tx, open);
+      open.ended = inTurn(message, () =>
+        pg.transaction(async (handle) => {
+          open.handle = handle;
+          const decision = new Promise((resolve) => (open.decide = resolve));
+          reply(id, { tx });
+          if (!(await decision)) throw ROLLBACK;
         }),
-      );
+      )
+        .then(
+          () => null,
+          (err) => (err === ROLLBACK ? null : err),
+        )
+        .finally(() => transactions.delete(tx));
       // BEGIN itself failed: the caller hears it.
-      void ended.then((err) => {
-        if (!started && err) fail(id, err);
+      void open.ended.then((err) => {
+        if (err && !open.decide) fail(id, err);
       });
-      transactions.set(`ended:${tx}`, ended);
       return;
     }
     case "end": {
       const open = transactions.get(message.tx);
-      const ended = transactions.get(`ended:${message.tx}`);
-      transactions.delete(`ended:${message.tx}`);
-      if (!open || !ended) throw new Error(`The transaction ${message.tx} has already ended.`);
+      if (!open?.decide) throw new Error(`The transaction ${message.tx} has already ended.`);
       open.decide(message.commit);
-      const err = await ended;
+      const err = await open.ended;
       if (err) throw err;
       return reply(id, null);
     }

@@ -41,45 +41,38 @@ export async function usedBytes(dirs: readonly string[]): Promise<number> {
 
 /**
  * Everyone watching one file system's free space hears one reading every FREE_CHECK_MS: a
- * hundred running environments cost one statfs each time, not a hundred. Keyed by the device
- * of the first of `dirs` that exists when watching starts (read again, with a watcher whose
- * folders all appeared later, at each turn until one exists).
+ * hundred running environments cost one statfs each time, not a hundred. A watcher joins with
+ * the first of its folders that is a folder (lstat: a link is not followed to another file
+ * system), keyed by that folder's device; until one exists it tries again at each turn. The
+ * reading moves to another member's folder of the same device when its own one is gone.
  */
-const freeSpaceWatches = new Map<string, { dir: string; listeners: Map<(free: number) => void, readonly string[]>; timer: NodeJS.Timeout }>();
+const freeSpaceWatches = new Map<number, { dir: string; listeners: Map<(free: number) => void, string>; timer: NodeJS.Timeout }>();
 
 function watchFreeSpace(dirs: readonly string[], listener: (free: number) => void): () => void {
-  let joined: string | null = null;
+  let joined: number | null = null;
   const join = (): boolean => {
     for (const dir of dirs) {
-      let dev: number;
-      try {
-        dev = fs.statSync(dir).dev;
-      } catch {
-        continue;
-      }
-      const key = String(dev);
-      let watch = freeSpaceWatches.get(key);
+      const st = fs.lstatSync(dir, { throwIfNoEntry: false });
+      if (!st?.isDirectory()) continue;
+      const dev = st.dev;
+      let watch = freeSpaceWatches.get(dev);
       if (!watch) {
-        const listeners = new Map<(free: number) => void, readonly string[]>();
-        const timer = setInterval(() => {
-          const w = freeSpaceWatches.get(key);
-          if (!w) return;
-          fs.statfs(w.dir, (err, st) => {
-            // Its folder is gone (that environment stopped): read another watcher's next time.
-            if (err) w.dir = [...w.listeners.values()].flat().find((d) => fs.existsSync(d)) ?? w.dir;
-            else for (const l of [...w.listeners.keys()]) l(st.bavail * st.bsize);
-          });
-        }, FREE_CHECK_MS);
-        timer.unref();
-        watch = { dir, listeners, timer };
-        freeSpaceWatches.set(key, watch);
+        const w = { dir, listeners: new Map<(free: number) => void, string>(), timer: setInterval(() => read(w), FREE_CHECK_MS) };
+        w.timer.unref();
+        freeSpaceWatches.set(dev, w);
+        watch = w;
       }
-      watch.listeners.set(listener, dirs);
-      joined = key;
+      watch.listeners.set(listener, dir);
+      joined = dev;
       return true;
     }
     return false;
   };
+  const read = (w: { dir: string; listeners: Map<(free: number) => void, string> }) =>
+    fs.statfs(w.dir, (err, st) => {
+      if (err) w.dir = [...w.listeners.values()].find((d) => fs.lstatSync(d, { throwIfNoEntry: false })?.isDirectory()) ?? w.dir;
+      else for (const l of [...w.listeners.keys()]) l(st.bavail * st.bsize);
+    });
   let retry: NodeJS.Timeout | null = null;
   if (!join()) {
     retry = setInterval(() => {
@@ -89,13 +82,12 @@ function watchFreeSpace(dirs: readonly string[], listener: (free: number) => voi
   }
   return () => {
     if (retry) clearInterval(retry);
-    if (joined === null) return;
-    const watch = freeSpaceWatches.get(joined);
+    const watch = joined === null ? undefined : freeSpaceWatches.get(joined);
     if (!watch) return;
     watch.listeners.delete(listener);
     if (watch.listeners.size === 0) {
       clearInterval(watch.timer);
-      freeSpaceWatches.delete(joined);
+      freeSpaceWatches.delete(joined!);
     }
   };
 }
