@@ -28,6 +28,13 @@ export async function notifyActivity(db: Executor, activityId: string, kind: Act
   await db.execute(sql`select pg_notify(${ACTIVITY_CHANNEL}, ${`${activityId}:${kind}`})`);
 }
 
+/** notifyActivity for several activities, in one statement. */
+export async function notifyActivities(db: Executor, activityIds: string[], kind: ActivityEventKind): Promise<void> {
+  if (activityIds.length === 1) return notifyActivity(db, activityIds[0]!, kind);
+  if (activityIds.length === 0) return;
+  await db.execute(sql`select pg_notify(${ACTIVITY_CHANNEL}, p) from jsonb_array_elements_text(${JSON.stringify(activityIds.map((id) => `${id}:${kind}`))}::jsonb) as n(p)`);
+}
+
 export function parseActivityEvent(payload: string): { activityId: string; kind: ActivityEventKind } | null {
   const [activityId, kind] = payload.split(":");
   if (!activityId || (kind !== "lines" && kind !== "state")) return null;

@@ -6,7 +6,7 @@ import { activities, activityEnvironments, type Activity } from "@/db/schema";
 import type { z } from "zod";
 import type { ActivityKindSpecs } from "./activity-kind";
 import { appendLogLine } from "./log-store";
-import { notifyActivity } from "./notify";
+import { notifyActivities, notifyActivity } from "./notify";
 
 /** A transaction or the database: queue writes join the caller's transaction. */
 export type Tx = Executor;
@@ -59,15 +59,28 @@ function activityRow(kinds: ActivityKindSpecs, input: Omit<NewActivity, "occupie
 
 /** Records a pending activity; a worker picks it up when its environments and project allow. */
 export async function enqueueActivity<K extends ActivityKindSpecs, T extends keyof K & string>(kinds: K, tx: Tx, input: NewActivityOf<K, T>): Promise<Activity> {
-  if (kinds[input.type]?.runs === false) throw new Error(`${input.type} does not run: record it done (recordDoneActivity, or recordProjectActivity for the project's).`);
-  const [activity] = await tx
-    .insert(activities)
-    .values({ ...activityRow(kinds, input), priority: input.isProduction ? 1 : 0 })
-    .returning();
-  const occupies = [...new Set(input.occupies)];
-  if (occupies.length > 0) await tx.insert(activityEnvironments).values(occupies.map((environmentId) => ({ activityId: activity!.id, environmentId })));
-  await notifyActivity(tx, activity!.id, "state");
+  const [activity] = await enqueueActivities(kinds, tx, [input]);
   return activity!;
+}
+
+/**
+ * Queues several activities in the caller's transaction with three statements whatever their
+ * number (the cron scheduler's due crons): their rows, the environments they occupy, and one
+ * notice each. Every kind and its parameters are checked before anything is written. Returns
+ * them in the order given.
+ */
+export async function enqueueActivities<K extends ActivityKindSpecs, T extends keyof K & string>(kinds: K, tx: Tx, inputs: NewActivityOf<K, T>[]): Promise<Activity[]> {
+  if (inputs.length === 0) return [];
+  const rows = inputs.map((input) => {
+    if (kinds[input.type]?.runs === false) throw new Error(`${input.type} does not run: record it done (recordDoneActivity, or recordProjectActivity for the project's).`);
+    return { id: crypto.randomUUID(), ...activityRow(kinds, input), priority: input.isProduction ? 1 : 0 };
+  });
+  const inserted = await tx.insert(activities).values(rows).returning();
+  const byId = new Map(inserted.map((a) => [a.id, a]));
+  const occupied = rows.flatMap((row, i) => [...new Set(inputs[i]!.occupies)].map((environmentId) => ({ activityId: row.id, environmentId })));
+  if (occupied.length > 0) await tx.insert(activityEnvironments).values(occupied);
+  await notifyActivities(tx, rows.map((r) => r.id), "state");
+  return rows.map((r) => byId.get(r.id)!);
 }
 
 /**

@@ -2,9 +2,9 @@
 // schedulers run; a time while the previous run still runs or waits is skipped, with a record; a gap
 // while no scheduler ran is recorded missed (one row, how many), never run late; paused crons and
 // paused environments are not scheduled, and the time they were paused is not "missed".
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import { expect, it } from "vitest";
-import { activities, cronRuns, cronStates, deployments, environments } from "@/db/schema";
+import { activities, activityEnvironments, cronRuns, cronStates, deployments, environments } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
 import { latestDeployment } from "@/lib/environments/queries";
 import { setCronsPaused } from "@/lib/environments/run-now";
@@ -94,6 +94,45 @@ describeEachDatabase("the cron scheduler", ({ db }) => {
     expect(await crons()).toHaveLength(3);
     const kinds = await db().select({ type: activities.type, state: activities.state }).from(activities).where(and(eq(activities.projectId, id), eq(activities.type, "environment.crons.pause")));
     expect(kinds).toEqual([{ type: "environment.crons.pause", state: "complete" }]);
+  }, 120_000);
+
+  it("records a pass's due crons of several projects together: each its run and activity, one skipped, one paused meanwhile left alone", async () => {
+    const [a, b] = [await starterProject(db(), "batcha"), await starterProject(db(), "batchb")];
+    await withWorker(db(), (worker) => worker.idle());
+    const envs = await db().select().from(environments).where(inArray(environments.projectId, [a.id, b.id]));
+    const env = (project: string, name: string) => envs.find((e) => e.projectId === project && e.name === name)!;
+    const deployed = await Promise.all(envs.map((e) => latestDeployment(db(), e.id)));
+    const [at] = nextRuns("*/5 * * * *", new Date(Math.max(...deployed.map((d) => d!.createdAt.getTime()))), 1);
+    // b's staging: its previous run still waits.
+    const [waiting] = await db()
+      .insert(activities)
+      .values({ projectId: b.id, environmentId: env(b.id, "staging").id, environmentName: "staging", type: "environment.cron", description: "Cron cronrun on staging", parameters: { cron: "cronrun", scheduledFor: new Date(at!.getTime() - 300_000).toISOString() } })
+      .returning();
+    const scheduler = new CronScheduler(db(), () => new Date(at!.getTime() + 300));
+    // a's staging: its crons are paused after the pass read the environments, before it records.
+    const internals = scheduler as unknown as { candidates: () => Promise<unknown[]> };
+    const read = internals.candidates.bind(scheduler);
+    internals.candidates = async () => {
+      const found = await read();
+      await db().update(environments).set({ cronsPausedAt: new Date() }).where(eq(environments.id, env(a.id, "staging").id));
+      return found;
+    };
+    await scheduler.tick();
+    const ids = envs.map((e) => e.id);
+    const runs = await db().select().from(cronRuns).where(inArray(cronRuns.environmentId, ids));
+    const run = (e: { id: string }) => runs.filter((r) => r.environmentId === e.id).map((r) => ({ outcome: r.outcome, at: r.scheduledFor.getTime(), activityId: r.activityId }));
+    const crons = await db().select().from(activities).where(and(inArray(activities.environmentId, ids), eq(activities.type, "environment.cron")));
+    const started = (e: { id: string }) => crons.filter((c) => c.environmentId === e.id && c.id !== waiting!.id);
+    for (const e of [env(a.id, "master"), env(b.id, "master")]) {
+      const [activity] = started(e);
+      expect(activity).toMatchObject({ state: "pending", parameters: { cron: "cronrun", scheduledFor: at!.toISOString() }, priority: 1 });
+      expect(run(e)).toEqual([{ outcome: "started", at: at!.getTime(), activityId: activity!.id }]);
+      expect(await db().select().from(activityEnvironments).where(eq(activityEnvironments.activityId, activity!.id))).toEqual([{ activityId: activity!.id, environmentId: e.id }]);
+    }
+    expect(run(env(a.id, "staging"))).toEqual([]);
+    expect(started(env(a.id, "staging"))).toEqual([]);
+    expect(run(env(b.id, "staging"))).toEqual([{ outcome: "skipped", at: at!.getTime(), activityId: waiting!.id }]);
+    expect(started(env(b.id, "staging"))).toEqual([]);
   }, 120_000);
 
   it("counts failures in a row until one succeeds, which also clears a miss; a cancel does not count", async () => {

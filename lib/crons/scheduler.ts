@@ -1,8 +1,9 @@
 import "server-only";
+import crypto from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { selectRows, type Db } from "@/db/client";
 import { activities, cronRuns, cronStates, type EnvironmentType } from "@/db/schema";
-import { enqueueActivity, lockProject } from "@/lib/activities/queue";
+import { enqueueActivities } from "@/lib/activities/queue";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { environmentActivityKinds } from "@/lib/environments/activity-kinds";
 import { latestDeployment } from "@/lib/environments/queries";
@@ -148,6 +149,7 @@ export class CronScheduler {
     const candidates = await this.candidates();
     const live = new Set(candidates.map((c) => c.deploymentId));
     for (const id of this.plans.keys()) if (!live.has(id)) this.plans.delete(id);
+    const due: DueCron[] = [];
     for (const c of candidates) {
       for (const cron of await this.plan(c)) {
         const key = `${c.environmentId}/${cron.name}`;
@@ -161,22 +163,28 @@ export class CronScheduler {
             result.nextInMs = Math.min(result.nextInMs, known.next.getTime() - now.getTime());
             continue;
           }
-          const { due, counted, atLeast, next } = dueBetween(cron, last, now);
-          result.nextInMs = Math.min(result.nextInMs, Math.max(0, next.getTime() - now.getTime()));
-          if (counted === 0) {
+          const times = dueBetween(cron, last, now);
+          result.nextInMs = Math.min(result.nextInMs, Math.max(0, times.next.getTime() - now.getTime()));
+          if (times.counted === 0) {
             this.handled.set(key, last);
-            this.nextDue.set(key, { from: last.getTime(), next });
+            this.nextDue.set(key, { from: last.getTime(), next: times.next });
             continue;
           }
-          const latest = due[due.length - 1]!;
+          const latest = times.due[times.due.length - 1]!;
           const runLatest = now.getTime() - latest.getTime() <= LATE_GRACE_MS;
-          const missedCount = runLatest ? counted - 1 : counted;
-          const outcome = await this.record(c, cron, { first: due[0]!, lastMissed: runLatest ? due[due.length - 2] : latest, missedCount, atLeast, latest: runLatest ? latest : null });
-          result.started += outcome.started;
-          result.skipped += outcome.skipped;
-          result.missed += missedCount > 0 ? 1 : 0;
-          this.handled.set(key, latest);
-          this.nextDue.set(key, { from: latest.getTime(), next });
+          const missedCount = runLatest ? times.counted - 1 : times.counted;
+          due.push({
+            c,
+            cron,
+            key,
+            handledTo: latest,
+            next: times.next,
+            first: times.due[0]!,
+            lastMissed: runLatest ? times.due[times.due.length - 2] : latest,
+            missedCount,
+            atLeast: times.atLeast,
+            latest: runLatest ? latest : null,
+          });
         } catch (err) {
           // Said once on the cron, then left alone until another deployment: the other crons go on.
           this.broken.add(`${c.deploymentId}/${cron.name}`);
@@ -192,69 +200,135 @@ export class CronScheduler {
       // The event loop turns between environments: a pass over thousands of crons never holds it.
       await new Promise((r) => setImmediate(r));
     }
-    if (result.started > 0) notifyWorkers();
+    // The due crons are recorded a batch at a time, each batch one short transaction of a few
+    // statements whatever its size (a hundred crons due in one minute are not a thousand
+    // statements); the event loop turns between batches. A batch that fails is tried again at
+    // the next pass, as nothing of it was kept.
+    for (let i = 0; i < due.length; i += RECORD_BATCH) {
+      const batch = due.slice(i, i + RECORD_BATCH);
+      const outcome = await this.record(batch);
+      result.started += outcome.started;
+      result.skipped += outcome.skipped;
+      for (const d of batch) {
+        if (d.missedCount > 0) result.missed++;
+        this.handled.set(d.key, d.handledTo);
+        this.nextDue.set(d.key, { from: d.handledTo.getTime(), next: d.next });
+      }
+      if (outcome.started > 0) notifyWorkers();
+      await new Promise((r) => setImmediate(r));
+    }
     return result;
   }
 
-  private async record(c: Candidate, cron: PlannedCron, times: { first: Date; lastMissed: Date | undefined; missedCount: number; atLeast: boolean; latest: Date | null }): Promise<{ started: number; skipped: number }> {
+  /**
+   * Records a batch of due crons in one transaction: under their projects' locks (as Pause
+   * crons, Pause and deploys take them, so a pause that came first is never overtaken), each
+   * environment is checked again, its gap recorded missed, its due time started, or skipped when
+   * the previous run still runs or waits.
+   */
+  private async record(batch: DueCron[]): Promise<{ started: number; skipped: number }> {
     return this.db.transaction(async (tx) => {
-      // Under the project's lock, as Pause crons, Pause and deploys take it: what was read before
-      // the lock is read again, so a pause that came first is never overtaken.
-      await lockProject(tx, c.projectId);
-      const [still] = await selectRows<{ ok: boolean }>(
+      const projectKeys = [...new Set(batch.map((d) => `project:${d.c.projectId}`))].sort();
+      // One statement for every lock, taken in a fixed order (lockProject's key).
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(k)) from jsonb_array_elements_text(${JSON.stringify(projectKeys)}::jsonb) with ordinality as l(k, i) order by i`);
+      const wanted = [...new Map(batch.map((d) => [d.c.environmentId, { environment_id: d.c.environmentId, deployment_id: d.c.deploymentId }])).values()];
+      const stillRows = await selectRows<{ id: string; ok: boolean }>(
         tx,
-        sql`select (e.status in ('active', 'dirty') and e.paused_at is null and e.crons_paused_at is null
-                    and (select id from deployments where environment_id = e.id order by created_at desc limit 1) = ${c.deploymentId}) as ok
-            from environments e where e.id = ${c.environmentId}`,
+        sql`select e.id, (e.status in ('active', 'dirty') and e.paused_at is null and e.crons_paused_at is null
+                    and (select id from deployments where environment_id = e.id order by created_at desc limit 1) = w.deployment_id) as ok
+            from jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) as w(environment_id text, deployment_id text)
+            join environments e on e.id = w.environment_id`,
       );
-      if (!still?.ok) return { started: 0, skipped: 0 };
-      if (times.missedCount > 0) {
+      const still = new Set(stillRows.filter((r) => r.ok).map((r) => r.id));
+      const live = batch.filter((d) => still.has(d.c.environmentId));
+      for (const d of live) {
+        if (d.missedCount === 0) continue;
         const why = "no scheduler was running then (the server was stopped or could not keep up).";
         const reason =
-          times.missedCount === 1
-            ? `Not run at ${when(times.first)} UTC: ${why}`
-            : `${times.atLeast ? `More than ${times.missedCount.toLocaleString("en-US")}` : times.missedCount} runs not run from ${when(times.first)} to ${when(times.lastMissed!)} UTC: ${why}`;
+          d.missedCount === 1
+            ? `Not run at ${when(d.first)} UTC: ${why}`
+            : `${d.atLeast ? `More than ${d.missedCount.toLocaleString("en-US")}` : d.missedCount} runs not run from ${when(d.first)} to ${when(d.lastMissed!)} UTC: ${why}`;
         const inserted = await tx
           .insert(cronRuns)
-          .values({ environmentId: c.environmentId, cron: cron.name, scheduledFor: times.first, lastScheduledFor: times.missedCount > 1 ? times.lastMissed : null, outcome: "missed", missedCount: times.missedCount, reason })
+          .values({ environmentId: d.c.environmentId, cron: d.cron.name, scheduledFor: d.first, lastScheduledFor: d.missedCount > 1 ? d.lastMissed : null, outcome: "missed", missedCount: d.missedCount, reason })
           .onConflictDoNothing()
           .returning({ id: cronRuns.id });
-        if (inserted.length > 0) await markMissed(tx, c.environmentId, cron.name, times.lastMissed ?? times.first, reason);
+        if (inserted.length > 0) await markMissed(tx, d.c.environmentId, d.cron.name, d.lastMissed ?? d.first, reason);
       }
-      if (!times.latest) return { started: 0, skipped: 0 };
-      const [row] = await tx
+      const toRun = live.filter((d): d is DueCron & { latest: Date } => d.latest !== null);
+      if (toRun.length === 0) return { started: 0, skipped: 0 };
+      // Another scheduler that took a time first keeps it (its row is there): those are left out.
+      const runIds = new Map(toRun.map((d) => [d.key, crypto.randomUUID()]));
+      const taken = await tx
         .insert(cronRuns)
-        .values({ environmentId: c.environmentId, cron: cron.name, scheduledFor: times.latest, outcome: "started" })
+        .values(toRun.map((d) => ({ id: runIds.get(d.key)!, environmentId: d.c.environmentId, cron: d.cron.name, scheduledFor: d.latest, outcome: "started" as const })))
         .onConflictDoNothing()
         .returning({ id: cronRuns.id });
-      if (!row) return { started: 0, skipped: 0 }; // another scheduler took this time
-      const [previous] = await tx
-        .select({ id: activities.id, state: activities.state, createdAt: activities.createdAt })
+      const ours = new Set(taken.map((r) => r.id));
+      const mine = toRun.filter((d) => ours.has(runIds.get(d.key)!));
+      if (mine.length === 0) return { started: 0, skipped: 0 };
+      const waiting = await tx
+        .select({ id: activities.id, state: activities.state, createdAt: activities.createdAt, environmentId: activities.environmentId, cron: sql<string>`${activities.parameters}->>'cron'` })
         .from(activities)
-        .where(and(eq(activities.environmentId, c.environmentId), eq(activities.type, "environment.cron"), inArray(activities.state, ["pending", "in_progress"]), sql`${activities.parameters}->>'cron' = ${cron.name}`))
-        .limit(1);
-      if (previous) {
-        const reason = `Skipped at ${hhmm(times.latest)} UTC: the run from ${hhmm(previous.createdAt)} UTC was still ${previous.state === "in_progress" ? "running" : "waiting for the environment"}.`;
-        await tx.update(cronRuns).set({ outcome: "skipped", reason, activityId: previous.id }).where(eq(cronRuns.id, row.id));
-        await markMissed(tx, c.environmentId, cron.name, times.latest, reason);
-        return { started: 0, skipped: 1 };
+        .where(and(inArray(activities.environmentId, [...new Set(mine.map((d) => d.c.environmentId))]), eq(activities.type, "environment.cron"), inArray(activities.state, ["pending", "in_progress"])));
+      const previous = new Map(waiting.map((a) => [`${a.environmentId}/${a.cron}`, a]));
+      let skipped = 0;
+      const starting: (DueCron & { latest: Date })[] = [];
+      for (const d of mine) {
+        const prev = previous.get(d.key);
+        if (!prev) {
+          starting.push(d);
+          continue;
+        }
+        const reason = `Skipped at ${hhmm(d.latest)} UTC: the run from ${hhmm(prev.createdAt)} UTC was still ${prev.state === "in_progress" ? "running" : "waiting for the environment"}.`;
+        await tx.update(cronRuns).set({ outcome: "skipped", reason, activityId: prev.id }).where(eq(cronRuns.id, runIds.get(d.key)!));
+        await markMissed(tx, d.c.environmentId, d.cron.name, d.latest, reason);
+        skipped++;
       }
-      const activity = await enqueueActivity(environmentActivityKinds, tx, {
-        projectId: c.projectId,
-        createdBy: null,
-        environmentId: c.environmentId,
-        environmentName: c.name,
-        occupies: [c.environmentId],
-        isProduction: c.type === "production",
-        type: "environment.cron",
-        description: `Cron ${cron.name} on ${c.name}`,
-        parameters: { cron: cron.name, scheduledFor: times.latest.toISOString() },
-      });
-      await tx.update(cronRuns).set({ activityId: activity.id }).where(eq(cronRuns.id, row.id));
-      return { started: 1, skipped: 0 };
+      const started = await enqueueActivities(
+        environmentActivityKinds,
+        tx,
+        starting.map((d) => ({
+          projectId: d.c.projectId,
+          createdBy: null,
+          environmentId: d.c.environmentId,
+          environmentName: d.c.name,
+          occupies: [d.c.environmentId],
+          isProduction: d.c.type === "production",
+          type: "environment.cron" as const,
+          description: `Cron ${d.cron.name} on ${d.c.name}`,
+          parameters: { cron: d.cron.name, scheduledFor: d.latest.toISOString() },
+        })),
+      );
+      if (started.length > 0) {
+        const links = started.map((a, i) => [runIds.get(starting[i]!.key)!, a.id]);
+        await tx.execute(sql`update cron_runs set activity_id = l.value->>1 from jsonb_array_elements(${JSON.stringify(links)}::jsonb) as l where cron_runs.id = l.value->>0`);
+      }
+      return { started: started.length, skipped };
     });
   }
 }
+
+/** A cron with times due, found by a pass and recorded with others in a batch. */
+interface DueCron {
+  c: Candidate;
+  cron: PlannedCron;
+  /** `${environmentId}/${cron}`. */
+  key: string;
+  /** The last due time this record accounts for. */
+  handledTo: Date;
+  /** Its next due time after the pass. */
+  next: Date;
+  first: Date;
+  lastMissed: Date | undefined;
+  missedCount: number;
+  atLeast: boolean;
+  /** The time to run now, or null when even the latest is past the grace period (all missed). */
+  latest: Date | null;
+}
+
+/** How many due crons one transaction records at most (its time holds the embedded database's other callers). */
+const RECORD_BATCH = 50;
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
