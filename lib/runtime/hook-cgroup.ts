@@ -2,6 +2,7 @@ import "server-only";
 import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
+import fsp from "node:fs/promises";
 import path from "node:path";
 import { env as appEnv } from "@/lib/env";
 
@@ -123,7 +124,7 @@ function detect(): Layout | null {
         const missing = wanted.filter((c) => !new RegExp(`\\b${c}\\b`).test(enabled));
         if (missing.length > 0) fs.writeFileSync(control, missing.map((c) => `+${c}`).join(" "));
       }
-      const probe = create(candidate, { memoryBytes: 64 * 1024 * 1024, maxProcesses: 16, cpus: 1 }, `${process.pid}-probe`);
+      const probe = createSync(candidate, { memoryBytes: 64 * 1024 * 1024, maxProcesses: 16, cpus: 1 }, `${process.pid}-probe`);
       const joined = spawnSync("/bin/sh", ["-c", 'for f in "$@"; do echo $$ > "$f" || exit 1; done', "sh", ...probe.procsFiles], { stdio: "ignore", timeout: 5000 });
       removeDirSync(probe.dirs);
       if (joined.status === 0) return candidate;
@@ -225,81 +226,143 @@ function quota(cpus: number): number {
 
 type Made = HookCgroup & { dirs: string[] };
 
-function create(l: Layout, limits: CgroupLimits, name: string): Made {
-  // The parent again: another server sweeping empty parents may have just removed it.
-  for (const parent of Object.values(l.dirs)) fs.mkdirSync(parent, { recursive: true });
-  const made: string[] = [];
+/** A control file a new cgroup is given: skipped where the kernel has no such file (`ifPresent`), a refusal ignored where another limit holds (`mayRefuse`). */
+interface Setting {
+  file: string;
+  value: string;
+  ifPresent?: boolean;
+  mayRefuse?: boolean;
+}
+
+/** What making a hook's cgroup takes: its directories, its settings, and the cgroup once they are written. */
+function plan(l: Layout, limits: CgroupLimits, name: string): { parents: string[]; dirs: string[]; settings: Setting[]; made: Made } {
+  const parents = Object.values(l.dirs);
+  const dirs = parents.map((parent) => path.join(parent, name));
+  return l.version === 2 ? { parents, dirs, ...planV2(dirs[0]!, l.cpu, limits) } : { parents, dirs, ...planV1(l, name, dirs, limits) };
+}
+
+/** For the probe (detect), before anything else runs: on this thread. */
+function createSync(l: Layout, limits: CgroupLimits, name: string): Made {
+  const { parents, dirs, settings, made } = plan(l, limits, name);
+  for (const parent of parents) fs.mkdirSync(parent, { recursive: true });
+  const done: string[] = [];
   try {
-    for (const parent of Object.values(l.dirs)) {
-      fs.mkdirSync(path.join(parent, name));
-      made.push(path.join(parent, name));
+    for (const dir of dirs) {
+      fs.mkdirSync(dir);
+      done.push(dir);
     }
-    return l.version === 2 ? createV2(made[0]!, l.cpu, limits) : createV1(l, name, made, limits);
+    for (const s of settings) {
+      if (s.ifPresent && !fs.existsSync(s.file)) continue;
+      try {
+        fs.writeFileSync(s.file, s.value);
+      } catch (e) {
+        if (!s.mayRefuse) throw e;
+      }
+    }
+    return made;
   } catch (e) {
-    removeDirSync(made);
+    removeDirSync(done);
     throw e;
   }
 }
 
-function createV2(dir: string, cpu: boolean, limits: CgroupLimits): Made {
-  write(path.join(dir, "memory.max"), String(limits.memoryBytes));
-  if (fs.existsSync(path.join(dir, "memory.swap.max"))) write(path.join(dir, "memory.swap.max"), "0");
-  write(path.join(dir, "pids.max"), String(limits.maxProcesses));
-  if (cpu) write(path.join(dir, "cpu.max"), `${quota(limits.cpus)} ${PERIOD_US}`);
+/**
+ * For each hook, cron and service: off the server's thread (writing a v1 CPU quota waits in the
+ * kernel for milliseconds, which a hundred crons in one minute would take from every request).
+ */
+async function create(l: Layout, limits: CgroupLimits, name: string): Promise<Made> {
+  const { parents, dirs, settings, made } = plan(l, limits, name);
+  // The parent again: another server sweeping empty parents may have just removed it.
+  for (const parent of parents) await fsp.mkdir(parent, { recursive: true });
+  const done: string[] = [];
+  try {
+    for (const dir of dirs) {
+      await fsp.mkdir(dir);
+      done.push(dir);
+    }
+    for (const s of settings) {
+      try {
+        await fsp.writeFile(s.file, s.value);
+      } catch (e) {
+        if (s.mayRefuse || (s.ifPresent && (e as NodeJS.ErrnoException).code === "ENOENT")) continue;
+        throw e;
+      }
+    }
+    return made;
+  } catch (e) {
+    await removeDirs(done);
+    throw e;
+  }
+}
+
+function planV2(dir: string, cpu: boolean, limits: CgroupLimits): { settings: Setting[]; made: Made } {
+  const settings: Setting[] = [
+    { file: path.join(dir, "memory.max"), value: String(limits.memoryBytes) },
+    { file: path.join(dir, "memory.swap.max"), value: "0", ifPresent: true },
+    { file: path.join(dir, "pids.max"), value: String(limits.maxProcesses) },
+    ...(cpu ? [{ file: path.join(dir, "cpu.max"), value: `${quota(limits.cpus)} ${PERIOD_US}` }] : []),
+  ];
   const stat = path.join(dir, "cpu.stat");
   return {
-    dirs: [dir],
-    procsFiles: [path.join(dir, "cgroup.procs")],
-    events: () => ({
-      oomKills: readCounter(path.join(dir, "memory.events"), "oom_kill") ?? 0,
-      pidsRefused: readCounter(path.join(dir, "pids.events"), "max") ?? 0,
-      cpuMicros: readCounter(stat, "usage_usec"),
-      throttledPeriods: readCounter(stat, "nr_throttled") ?? 0,
-    }),
-    kill: () => {
-      signalAll([dir]);
-      if (cpu) liftCpuLimit(path.join(dir, "cpu.max"), "max");
+    settings,
+    made: {
+      dirs: [dir],
+      procsFiles: [path.join(dir, "cgroup.procs")],
+      events: () => ({
+        oomKills: readCounter(path.join(dir, "memory.events"), "oom_kill") ?? 0,
+        pidsRefused: readCounter(path.join(dir, "pids.events"), "max") ?? 0,
+        cpuMicros: readCounter(stat, "usage_usec"),
+        throttledPeriods: readCounter(stat, "nr_throttled") ?? 0,
+      }),
+      kill: () => {
+        signalAll([dir]);
+        if (cpu) liftCpuLimitLater(path.join(dir, "cpu.max"), "max");
+      },
+      remove: () => removeDirs([dir]),
     },
-    remove: () => removeDirs([dir]),
   };
 }
 
-function createV1(l: Extract<Layout, { version: 1 }>, name: string, dirs: string[], limits: CgroupLimits): Made {
+function planV1(l: Extract<Layout, { version: 1 }>, name: string, dirs: string[], limits: CgroupLimits): { settings: Setting[]; made: Made } {
   const at = (parent: string | undefined) => (parent === undefined ? undefined : path.join(parent, name));
   const memory = at(l.dirs.memory)!;
   const pids = at(l.dirs.pids)!;
   const cpu = at(l.dirs.cpu);
   const cpuacct = at(l.dirs.cpuacct);
-  write(path.join(memory, "memory.limit_in_bytes"), String(limits.memoryBytes));
-  if (fs.existsSync(path.join(memory, "memory.memsw.limit_in_bytes"))) write(path.join(memory, "memory.memsw.limit_in_bytes"), String(limits.memoryBytes));
-  write(path.join(pids, "pids.max"), String(limits.maxProcesses));
-  if (cpu) {
-    write(path.join(cpu, "cpu.cfs_period_us"), String(PERIOD_US));
-    try {
-      write(path.join(cpu, "cpu.cfs_quota_us"), String(quota(limits.cpus)));
-    } catch {
-      /* more than the server's own cgroup may use (v1 refuses it): that smaller quota holds the hook instead */
-    }
-  }
+  const settings: Setting[] = [
+    { file: path.join(memory, "memory.limit_in_bytes"), value: String(limits.memoryBytes) },
+    { file: path.join(memory, "memory.memsw.limit_in_bytes"), value: String(limits.memoryBytes), ifPresent: true },
+    { file: path.join(pids, "pids.max"), value: String(limits.maxProcesses) },
+    ...(cpu
+      ? [
+          { file: path.join(cpu, "cpu.cfs_period_us"), value: String(PERIOD_US) },
+          // More than the server's own cgroup may use (v1 refuses it): that smaller quota holds the hook instead.
+          { file: path.join(cpu, "cpu.cfs_quota_us"), value: String(quota(limits.cpus)), mayRefuse: true },
+        ]
+      : []),
+  ];
   const usage = cpuacct ?? cpu; // (cpuacct.usage, in ns: in its own hierarchy, or in cpu's where the two are mounted together)
   const usageMicros = () => {
     const ns = usage ? readNumber(path.join(usage, "cpuacct.usage")) : null;
     return ns === null ? null : Math.round(ns / 1000);
   };
   return {
-    dirs,
-    procsFiles: dirs.map((d) => path.join(d, "cgroup.procs")),
-    events: () => ({
-      oomKills: readCounter(path.join(memory, "memory.oom_control"), "oom_kill") ?? 0,
-      pidsRefused: readCounter(path.join(pids, "pids.events"), "max") ?? 0,
-      cpuMicros: usageMicros(),
-      throttledPeriods: cpu ? (readCounter(path.join(cpu, "cpu.stat"), "nr_throttled") ?? 0) : 0,
-    }),
-    kill: () => {
-      signalAll(dirs);
-      if (cpu) liftCpuLimit(path.join(cpu, "cpu.cfs_quota_us"), "-1");
+    settings,
+    made: {
+      dirs,
+      procsFiles: dirs.map((d) => path.join(d, "cgroup.procs")),
+      events: () => ({
+        oomKills: readCounter(path.join(memory, "memory.oom_control"), "oom_kill") ?? 0,
+        pidsRefused: readCounter(path.join(pids, "pids.events"), "max") ?? 0,
+        cpuMicros: usageMicros(),
+        throttledPeriods: cpu ? (readCounter(path.join(cpu, "cpu.stat"), "nr_throttled") ?? 0) : 0,
+      }),
+      kill: () => {
+        signalAll(dirs);
+        if (cpu) liftCpuLimitLater(path.join(cpu, "cpu.cfs_quota_us"), "-1");
+      },
+      remove: () => removeDirs(dirs),
     },
-    remove: () => removeDirs(dirs),
   };
 }
 
@@ -309,6 +372,11 @@ function liftCpuLimit(file: string, unlimited: string) {
   } catch {
     /* removed already */
   }
+}
+
+/** As liftCpuLimit, off the server's thread (the kernel takes milliseconds to change a quota). */
+function liftCpuLimitLater(file: string, unlimited: string) {
+  fsp.writeFile(file, unlimited).catch(() => undefined /* removed already */);
 }
 
 /** Tests only: use no cgroups (per-process rlimits), as on a machine where none is writable; false detects again. */
@@ -328,10 +396,10 @@ export function cpuLimitAvailable(): boolean {
 }
 
 /** A fresh cgroup for one hook, or null where cgroups cannot be used. */
-export function createHookCgroup(limits: CgroupLimits): HookCgroup | null {
+export async function createHookCgroup(limits: CgroupLimits): Promise<HookCgroup | null> {
   if (!cgroupsAvailable()) return null;
   try {
-    return create(layout!, limits, `${process.pid}-${++seq}`);
+    return await create(layout!, limits, `${process.pid}-${++seq}`);
   } catch {
     return null;
   }

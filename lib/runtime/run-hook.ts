@@ -123,7 +123,7 @@ export async function runHook(options: {
     log.line(`Warning: this hook runs without its system-call filter (seccomp): ${seccomp.reason}. Set HOOK_SANDBOX=required to refuse hooks instead.`, "stderr");
   }
   // (Joining the cgroup is the prelude's first step: without perl there is none.)
-  const cgroup = hasPerl() ? createHookCgroup(limits) : null;
+  const cgroup = hasPerl() ? await createHookCgroup(limits) : null;
   const home = support.ok ? SANDBOX_APP_DIR : options.sandbox.appDir;
   let out: HookPipe | undefined;
   let child: StartedProcess;

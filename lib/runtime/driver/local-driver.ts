@@ -88,7 +88,7 @@ export const localDriver: RuntimeDriver = {
     const limits = { memoryBytes: config.APP_MEMORY_MB * MIB, maxProcesses: config.APP_MAX_PROCESSES, cpus: config.APP_CPUS };
     // No file the application writes may be larger than its disk (RLIMIT_FSIZE).
     const fileSizeBytes = spec.config.app.disk * MIB;
-    const cgroup = hasPerl() ? createHookCgroup(limits) : null;
+    const cgroup = hasPerl() ? await createHookCgroup(limits) : null;
     const sandboxed = { bwrap: sandbox.bwrap, seccomp: seccomp?.ok ? seccomp.file : null };
     // The environment's SMTP endpoint, open while the release runs; a forwarder in each sandbox
     // listens on 127.0.0.1:1025 ($MAGENTO_CLOUD_SMTP_PORT) and leads to it, and nowhere else; and

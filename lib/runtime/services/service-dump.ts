@@ -118,11 +118,11 @@ export async function startServiceDump(request: ServiceDumpRequest): Promise<{ o
   fs.mkdirSync(path.dirname(request.workDir), { recursive: true, mode: 0o700 });
   fs.mkdirSync(request.workDir, { mode: 0o700 });
   const removeWorkDir = () => fs.promises.rm(request.workDir, { recursive: true, force: true }).catch(() => undefined);
-  let cgroup: ReturnType<typeof createHookCgroup> = null;
+  let cgroup: Awaited<ReturnType<typeof createHookCgroup>> = null;
   try {
     fs.writeFileSync(path.join(request.workDir, OPTION_FILES[engine]), optionFile(engine, request.credentials), { mode: 0o600, flag: "wx" });
     const limits = { memoryBytes: DUMP_MEMORY_BYTES, maxProcesses: DUMP_MAX_PROCESSES, cpus: 1 };
-    cgroup = hasPerl() ? createHookCgroup(limits) : null;
+    cgroup = hasPerl() ? await createHookCgroup(limits) : null;
     const box: SandboxSpec = {
       appDir: request.workDir,
       appWritable: false,

@@ -239,7 +239,7 @@ export async function startServiceInstance(spec: ServiceInstanceSpec): Promise<S
 
   const memory = serviceMemory(engine.engine, spec.service);
   const cgroupLimits = { memoryBytes: memory.limitBytes, maxProcesses: MAX_PROCESSES[engine.engine], cpus: 1 };
-  const cgroup = hasPerl() ? createHookCgroup(cgroupLimits) : null;
+  const cgroup = hasPerl() ? await createHookCgroup(cgroupLimits) : null;
   // Without a cgroup, only an address-space limit per process is left: an engine reserves far more
   // address space than it uses (thread stacks, the buffer pool), so it gets four times its memory and a GiB.
   const limits = cgroup ? cgroupLimits : { ...cgroupLimits, memoryBytes: memory.limitBytes * 4 + GIB };
