@@ -1,7 +1,9 @@
 // The whole instance's memory as a user runs it: `npm start` on a new data directory (the
 // demo project seeded, its first deploys finished), four pages visited in Chromium, then 30 s
-// and 60 s of quiet. Every
-// process of the instance is counted: npm, the server, and the server's process runner.
+// and 60 s of quiet. The console's processes are counted against its budget: npm, the server
+// and the server's process runner. What the demo's environments run (each sandbox: nginx,
+// PHP-FPM, MariaDB, Redis …, whatever their configuration asks) is counted apart, as what the
+// hosted sites cost.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -10,13 +12,15 @@ import { freePort, makeDataDir, type TestServer } from "../../e2e/support/server
 import { cookieOf, waitForQuiet } from "./support";
 
 interface Sample {
-  /** Resident memory summed over the processes: pages shared between them counted in each. */
+  /** Resident memory summed over the console's processes: pages shared between them counted in each. */
   rss: number;
-  /** Proportional memory summed: each shared page counted once, split between its processes (what the instance costs the machine). */
+  /** Proportional memory summed: each shared page counted once, split between its processes (what the console costs the machine). */
   pss: number;
   processes: string[];
   /** For a process over 400 MiB resident: its largest mappings, to see what grew (live large allocations, the database's memory, V8's pages). */
   largest: string[];
+  /** The environments' processes (every sandbox and what runs in it), summed apart. */
+  environments: { rss: number; pss: number; count: number };
 }
 
 const SUSPICIOUS_MIB = 400;
@@ -34,28 +38,44 @@ export function largestMappings(pid: number): string[] {
 
 const ADMIN = { email: "memory@example.com", password: "memory-password" };
 
-function descendants(pid: number): number[] {
+/** Every process under `pid`, and whether it is an environment's (a sandbox, or in one). */
+function descendants(pid: number): { pid: number; sandboxed: boolean }[] {
   const children = (p: number): number[] => {
     const file = `/proc/${p}/task/${p}/children`;
     if (!fs.existsSync(file)) return [];
     return fs.readFileSync(file, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
   };
-  const all = [pid];
-  for (let i = 0; i < all.length; i++) all.push(...children(all[i]!));
+  const isSandbox = (p: number) => {
+    try {
+      return path.basename(fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0")[0] ?? "") === "bwrap";
+    } catch {
+      return false;
+    }
+  };
+  const all = [{ pid, sandboxed: false }];
+  for (let i = 0; i < all.length; i++) {
+    const parent = all[i]!;
+    for (const child of children(parent.pid)) all.push({ pid: child, sandboxed: parent.sandboxed || isSandbox(child) });
+  }
   return all;
 }
 
 function sample(root: number): Sample {
-  let rss = 0;
-  let pss = 0;
+  const own = { rss: 0, pss: 0 };
+  const environments = { rss: 0, pss: 0, count: 0 };
   const processes: string[] = [];
   const largest: string[] = [];
-  for (const pid of descendants(root)) {
+  for (const { pid, sandboxed } of descendants(root)) {
     try {
       const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
       const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(rollup)?.[1] ?? 0);
-      rss += kb("Rss");
-      pss += kb("Pss");
+      const into = sandboxed ? environments : own;
+      into.rss += kb("Rss");
+      into.pss += kb("Pss");
+      if (sandboxed) {
+        environments.count++;
+        continue;
+      }
       const name = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).map((a) => path.basename(a)).slice(0, 2).join(" ");
       processes.push(`${name} ${Math.round(kb("Rss") / 1024)}/${Math.round(kb("Pss") / 1024)}`);
       if (kb("Rss") / 1024 > SUSPICIOUS_MIB) largest.push(`${name}: ${largestMappings(pid).join(", ")}`);
@@ -63,7 +83,8 @@ function sample(root: number): Sample {
       /* ended meanwhile */
     }
   }
-  return { rss: Math.round(rss / 1024), pss: Math.round(pss / 1024), processes, largest };
+  const mib = (kb: number) => Math.round(kb / 1024);
+  return { rss: mib(own.rss), pss: mib(own.pss), processes, largest, environments: { rss: mib(environments.rss), pss: mib(environments.pss), count: environments.count } };
 }
 
 export async function instanceMemory(browser: Browser): Promise<{ after30: Sample; after60: Sample }> {
