@@ -1,5 +1,5 @@
 import "server-only";
-import { eq } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import { environments, type Activity, type Environment } from "@/db/schema";
 import type { ActivityKindSpec } from "./activity-kind";
 import type { Tx } from "./queue";
@@ -10,5 +10,10 @@ export async function settleEnvironment(kind: ActivityKindSpec | null, tx: Tx, a
   const rule = kind?.status;
   if (!rule) return;
   const status = statusAfter ?? rule[outcome];
-  await tx.update(environments).set({ status, updatedAt: new Date() }).where(eq(environments.id, activity.environmentId));
+  // Only a change is written: a cron or an operation leaves an active environment active, and a
+  // write that changes nothing would still tell every open page of the project to render again.
+  await tx
+    .update(environments)
+    .set({ status, updatedAt: new Date() })
+    .where(and(eq(environments.id, activity.environmentId), ne(environments.status, status)));
 }

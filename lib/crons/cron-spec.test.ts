@@ -22,6 +22,22 @@ describe("parseCronSpec", () => {
     expect(ranged.ok && Number(ranged.expression.split(" ")[1])).toBeGreaterThanOrEqual(1);
   });
 
+  it("never lets H choose a day the month lacks, whichever cron or environment it is for", () => {
+    // Checked at push with one seed, scheduled with another: every seed must run.
+    const days = new Set<number>();
+    for (let i = 0; i < 500; i++) {
+      const r = parseCronSpec("0 0 H 2 *", `shop/env${i}/c${i}`);
+      expect(r.ok, `seed ${i}`).toBe(true);
+      if (r.ok) days.add(Number(r.expression.split(" ")[2]));
+    }
+    expect(Math.max(...days)).toBeLessThanOrEqual(28);
+    expect(days.size).toBeGreaterThan(20);
+    for (const seed of ["", "a", "shop/main/j", "shop/main/l"]) {
+      expect(parseCronSpec("0 0 H(1-31) 2 *", seed)).toEqual({ ok: false, error: "day of the month: H(1-31) may choose day 31, which February does not have: give a range they all have, such as H(1-29)" });
+      expect(parseCronSpec("0 0 H(1-31) 2,3 *", seed)).toMatchObject({ ok: true }); // March has every day it may choose
+    }
+  });
+
   it("says what to change for a spec that is wrong", () => {
     const error = (spec: unknown) => {
       const r = parseCronSpec(spec);

@@ -57,7 +57,10 @@ export type CronSpec =
 function hashed(seed: string, field: number, range: number): number {
   let h = 2166136261;
   for (const c of `${seed}\u0000${field}`) h = Math.imul(h ^ c.codePointAt(0)!, 16777619) >>> 0;
-  return h % range;
+  // FNV's low bits follow the last characters closely (env1…env9 would share a day): mixed first (MurmurHash3's finalizer).
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) % range;
 }
 
 class SpecError extends Error {}
@@ -72,11 +75,12 @@ function number(text: string, f: Field): number {
   return n;
 }
 
-/** One field's atoms in plain numbers, and the set of values it takes. */
-function expandField(text: string, index: number, seed: string): { text: string; values: Set<number> } {
+/** One field's atoms in plain numbers, the set of values it takes, and the range of each `H` alone (any value of which another seed may choose). */
+function expandField(text: string, index: number, seed: string): { text: string; values: Set<number>; hashedRanges: [number, number][] } {
   const f = FIELDS[index]!;
   const values = new Set<number>();
   const parts: string[] = [];
+  const hashedRanges: [number, number][] = [];
   for (const atom of text.split(",")) {
     if (atom === "") throw new SpecError(`${f.name}: an empty item in “${text}”`);
     const m = /^(\*|H(?:\((\w+)-(\w+)\))?|(\w+)(?:-(\w+))?)(?:\/(\d+))?$/.exec(atom);
@@ -89,13 +93,15 @@ function expandField(text: string, index: number, seed: string): { text: string;
     if (head === "*") [low, high] = [f.min, f.max];
     else if (head!.startsWith("H")) {
       const rangeLow = hFrom === undefined ? f.min : number(hFrom, f);
-      const rangeHigh = hTo === undefined ? (index === 4 ? 6 : f.max) : number(hTo, f);
+      // (A day of the month chosen from 1-28, as Jenkins does: every month has it.)
+      const rangeHigh = hTo === undefined ? (index === 4 ? 6 : index === 2 ? 28 : f.max) : number(hTo, f);
       if (rangeLow > rangeHigh) throw new SpecError(`${f.name}: the range of “${atom}” goes backwards`);
       if (step === undefined) {
         // H alone: one value of the range.
         const v = rangeLow + hashed(seed, index, rangeHigh - rangeLow + 1);
         values.add(v);
         parts.push(String(v));
+        hashedRanges.push([rangeLow, rangeHigh]);
         continue;
       }
       // H/n: every n from a start chosen within the first n.
@@ -112,7 +118,7 @@ function expandField(text: string, index: number, seed: string): { text: string;
     if (head === "*") parts.push(step === undefined ? "*" : `*/${step}`);
     else parts.push(low === high && step === undefined ? String(low) : `${low}-${high}${step !== undefined ? `/${step}` : ""}`);
   }
-  return { text: parts.join(","), values };
+  return { text: parts.join(","), values, hashedRanges };
 }
 
 /**
@@ -135,6 +141,14 @@ export function parseCronSpec(spec: unknown, seed = ""): CronSpec {
     // A day of the month no month it names has (Feb 30), while the day of the week does not widen it: it never runs.
     const [, , days, months, weekdays] = expanded;
     if (fields[4] === "*" && fields[2] !== "*") {
+      // H chooses another day for another environment or cron: each day it may choose must be one of these months'.
+      for (const [low, high] of days!.hashedRanges) {
+        const beyond = [...months!.values].filter((m) => high > MONTH_DAYS[m - 1]!);
+        if (beyond.length === months!.values.size) {
+          const shortest = Math.min(...[...months!.values].map((m) => MONTH_DAYS[m - 1]!));
+          throw new SpecError(`day of the month: H(${low}-${high}) may choose day ${high}, which ${beyond.map((m) => MONTH_NAMES[m - 1]).join(", ")} ${beyond.length === 1 ? "does" : "do"} not have: give a range they all have, such as H(${low <= shortest ? low : 1}-${shortest})`);
+        }
+      }
       const possible = [...months!.values].some((m) => [...days!.values].some((d) => d <= MONTH_DAYS[m - 1]!));
       if (!possible) {
         const names = [...months!.values].map((m) => MONTH_NAMES[m - 1]).join(", ");

@@ -1,12 +1,16 @@
 // The crons and runtime operations through the REST API, as an admin, a viewer, a stranger and
 // hostile names meet them: GET lists the crons with their state; POST runs one (202 with the
 // activity), with the console's permission checks and sentences.
+import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { GET as listCrons } from "@/app/api/projects/[projectId]/environments/[environmentName]/crons/route";
 import { POST as runCron } from "@/app/api/projects/[projectId]/environments/[environmentName]/crons/[cron]/runs/route";
 import { POST as runOperation } from "@/app/api/projects/[projectId]/environments/[environmentName]/operations/[operation]/runs/route";
 import { closeDatabase, getDatabase, getDb, type Db } from "@/db/client";
+import { activities, deployments, environments } from "@/db/schema";
+import { getActivityLog } from "@/lib/activities/log-store";
 import { startActivityWorker } from "@/lib/activity-runners";
+import { latestDeployment } from "@/lib/environments/queries";
 import { projectTemplate } from "@/lib/git/template";
 import { addProjectMember } from "@/lib/projects/members";
 import { createProject } from "@/lib/projects/create-project";
@@ -28,6 +32,7 @@ type Who = { email: string; token: string };
 let owner: Who;
 let viewer: Who;
 let stranger: Who;
+let contributor: Who;
 
 beforeAll(async () => {
   await (await getDatabase()).migrate();
@@ -41,6 +46,9 @@ beforeAll(async () => {
   await addProjectMember(db, admin, projectId, v.email, { role: "viewer", production: "viewer", staging: "viewer", development: "viewer" });
   viewer = await who(v);
   stranger = await who(await makeUser(db));
+  const c = await makeUser(db);
+  await addProjectMember(db, admin, projectId, c.email, { role: "viewer", production: "viewer", staging: "contributor", development: "contributor" });
+  contributor = await who(c);
   // An operation any contributor may run, and one for admins.
   const app = projectTemplate("x", [])[".magento.app.yaml"]!.concat(`operations:\n  clear-cache:\n    role: contributor\n    commands:\n      start: echo flushed\n  reindex:\n    commands:\n      start: echo reindexed\n`);
   await commitOn(projectId, "master", { ".magento.app.yaml": app }, "Operations");
@@ -103,6 +111,28 @@ it.skipIf(!sandbox.ok)("lists the crons, runs one now (202 with its activity) an
   expect(below.status).toBe(403);
   expect(((await below.json()) as { error: string }).error).toMatch(/^The operation clear-cache needs the contributor role or above/);
   expect((await operate("staging", "nope", owner)).status).toBe(404);
+
+  // A deploy that raises the operation's role while a contributor's run waits: it is not run
+  // (the role of who asked is checked again); an admin's waiting run still is.
+  const asked = await Promise.all([operate("staging", "clear-cache", contributor), operate("staging", "clear-cache", owner)]);
+  expect(asked.map((r) => r.status)).toEqual([202, 202]);
+  const [byContributor, byAdmin] = (await Promise.all(asked.map((r) => r.json()))) as { activity: { id: string } }[];
+  const [staging] = await db.select().from(environments).where(and(eq(environments.projectId, projectId), eq(environments.name, "staging")));
+  const deployment = (await latestDeployment(db, staging!.id))!;
+  const config = structuredClone(deployment.config) as unknown as { app: { operations: Record<string, { role: string }> } };
+  config.app.operations["clear-cache"]!.role = "admin";
+  await db.update(deployments).set({ config: config as Record<string, unknown> }).where(eq(deployments.id, deployment.id));
+  const runner = startActivityWorker(db);
+  try {
+    await runner.idle();
+  } finally {
+    await runner.stop();
+  }
+  const results = await db.select({ id: activities.id, result: activities.result }).from(activities).where(inArray(activities.id, [byContributor!.activity.id, byAdmin!.activity.id]));
+  expect(Object.fromEntries(results.map((r) => [r.id, r.result]))).toEqual({ [byContributor!.activity.id]: "failure", [byAdmin!.activity.id]: "success" });
+  const lines = (await getActivityLog(db, byContributor!.activity.id)).map((l) => l.text);
+  expect(lines).toContain("The operation clear-cache now needs the admin role (a deploy changed .magento.app.yaml after it was asked for by a member whose role is contributor): nothing was run.");
+  expect(lines.some((l) => l.includes("flushed"))).toBe(false);
 }, 120_000);
 
 it("lets a browser session change things only from the dashboard's own pages", () => {

@@ -3,7 +3,7 @@
 // while no scheduler ran is recorded missed (one row, how many), never run late; paused crons and
 // paused environments are not scheduled, and the time they were paused is not "missed".
 import { and, asc, eq, inArray } from "drizzle-orm";
-import { expect, it } from "vitest";
+import { expect, it, vi } from "vitest";
 import { activities, activityEnvironments, cronRuns, cronStates, deployments, environments } from "@/db/schema";
 import { describeEachDatabase } from "@/db/testing/databases";
 import { latestDeployment } from "@/lib/environments/queries";
@@ -108,7 +108,8 @@ describeEachDatabase("the cron scheduler", ({ db }) => {
       .insert(activities)
       .values({ projectId: b.id, environmentId: env(b.id, "staging").id, environmentName: "staging", type: "environment.cron", description: "Cron cronrun on staging", parameters: { cron: "cronrun", scheduledFor: new Date(at!.getTime() - 300_000).toISOString() } })
       .returning();
-    const scheduler = new CronScheduler(db(), () => new Date(at!.getTime() + 300));
+    let clock = new Date(at!.getTime() + 300);
+    const scheduler = new CronScheduler(db(), () => clock);
     // a's staging: its crons are paused after the pass read the environments, before it records.
     const internals = scheduler as unknown as { candidates: () => Promise<unknown[]> };
     const read = internals.candidates.bind(scheduler);
@@ -133,6 +134,43 @@ describeEachDatabase("the cron scheduler", ({ db }) => {
     expect(started(env(a.id, "staging"))).toEqual([]);
     expect(run(env(b.id, "staging"))).toEqual([{ outcome: "skipped", at: at!.getTime(), activityId: waiting!.id }]);
     expect(started(env(b.id, "staging"))).toEqual([]);
+
+    // One cron whose record fails (as a refused statement would) holds none of its batch: the
+    // others are recorded alone; it is tried again a minute later, its time then recorded missed.
+    await db().update(activities).set({ state: "complete", result: "success", completedAt: new Date() }).where(and(inArray(activities.environmentId, ids), eq(activities.type, "environment.cron")));
+    const [next] = nextRuns("*/5 * * * *", at!, 1);
+    clock = new Date(next!.getTime() + 300);
+    const failing = `${env(a.id, "master").id}/cronrun`;
+    const inner = scheduler as unknown as { record: (batch: { key: string }[]) => Promise<unknown> };
+    const record = inner.record.bind(scheduler);
+    let refused = 0;
+    inner.record = async (batch) => {
+      if (batch.some((d) => d.key === failing)) {
+        refused++;
+        throw new Error("refused");
+      }
+      return record(batch);
+    };
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      await scheduler.tick();
+      const attempts = refused;
+      expect(attempts).toBeGreaterThanOrEqual(1);
+      clock = new Date(next!.getTime() + 30_000);
+      await scheduler.tick();
+      expect(refused).toBe(attempts);
+      expect(errors.mock.calls.some((c) => String(c[0]).includes("cronrun: its run at") && String(c[0]).includes("tried again in a minute"))).toBe(true);
+    } finally {
+      errors.mockRestore();
+    }
+    const after = await db().select().from(cronRuns).where(inArray(cronRuns.environmentId, ids));
+    const at2 = (e: { id: string }) => after.filter((r) => r.environmentId === e.id && r.scheduledFor.getTime() === next!.getTime()).map((r) => r.outcome);
+    expect([at2(env(b.id, "master")), at2(env(b.id, "staging")), at2(env(a.id, "master"))]).toEqual([["started"], ["started"], []]);
+    inner.record = record;
+    clock = new Date(next!.getTime() + 61_000);
+    await scheduler.tick();
+    const [missed] = (await db().select().from(cronRuns).where(eq(cronRuns.environmentId, env(a.id, "master").id))).filter((r) => r.scheduledFor.getTime() === next!.getTime());
+    expect(missed).toMatchObject({ outcome: "missed", reason: expect.stringMatching(/^Not run at \d{4}-\d\d-\d\d \d\d:\d\d UTC/) });
   }, 120_000);
 
   it("counts failures in a row until one succeeds, which also clears a miss; a cancel does not count", async () => {

@@ -95,6 +95,10 @@ export class CronScheduler {
   private readonly nextDue = new Map<string, { from: number; next: Date }>();
   /** Crons of a deployment whose times cannot be computed (said once, then left alone until another deployment). */
   private readonly broken = new Set<string>();
+  /** Deployments whose crons could not be read (said once). */
+  private readonly unreadable = new Set<string>();
+  /** Per environment and cron whose record failed: when it is tried again. */
+  private readonly retryAt = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -108,7 +112,8 @@ export class CronScheduler {
                  greatest(d.created_at, coalesce(e.crons_since, d.created_at)) as since
           from environments e
           join lateral (select id, created_at from deployments where environment_id = e.id order by created_at desc limit 1) d on true
-          where e.status in ('active', 'dirty') and e.paused_at is null and e.crons_paused_at is null`,
+          where e.status in ('active', 'dirty') and e.paused_at is null and e.crons_paused_at is null
+          order by e.id`,
     );
     return rows.map((r) => ({ environmentId: r.environment_id, projectId: r.project_id, name: r.name, type: r.type, deploymentId: r.deployment_id, since: new Date(r.since) }));
   }
@@ -122,9 +127,21 @@ export class CronScheduler {
     for (const [name, cron] of Object.entries(app?.crons ?? {})) {
       const spec = parseCronSpec(cron.spec, `${c.projectId}/${c.name}/${name}`);
       if (spec.ok) planned.push({ name, expression: spec.expression, timezone: app?.timezone });
+      else await this.notScheduled(c, name, `Not scheduled: its spec cannot be read here (${spec.error}). Change it and deploy.`);
     }
     if (deployment?.id === c.deploymentId) this.plans.set(c.deploymentId, planned);
     return planned;
+  }
+
+  /** Says on the cron's state, and in the server's log, why it is not scheduled (once per deployment: it is left alone until another). */
+  private async notScheduled(c: Candidate, cron: string, reason: string): Promise<void> {
+    console.error(`[crons] ${c.projectId}/${c.name} ${cron}: ${reason}`);
+    const at = this.now();
+    await this.db
+      .insert(cronStates)
+      .values({ environmentId: c.environmentId, cron, missedAt: at, missedReason: reason })
+      .onConflictDoUpdate({ target: [cronStates.environmentId, cronStates.cron], set: { missedAt: at, missedReason: reason } })
+      .catch(() => undefined);
   }
 
   /** Where the cron stood: its last recorded time, or when it became runnable. */
@@ -150,10 +167,24 @@ export class CronScheduler {
     const live = new Set(candidates.map((c) => c.deploymentId));
     for (const id of this.plans.keys()) if (!live.has(id)) this.plans.delete(id);
     const due: DueCron[] = [];
+    // What no candidate has any more (a deployment replaced, an environment paused or gone) is forgotten.
+    const liveEnvironments = new Set(candidates.map((c) => c.environmentId));
+    for (const map of [this.handled, this.nextDue, this.retryAt]) for (const key of map.keys()) if (!liveEnvironments.has(key.split("/")[0]!)) map.delete(key);
+    for (const key of this.broken) if (!live.has(key.split("/")[0]!)) this.broken.delete(key);
+    for (const id of this.unreadable) if (!live.has(id)) this.unreadable.delete(id);
     for (const c of candidates) {
-      for (const cron of await this.plan(c)) {
+      let planned: PlannedCron[];
+      try {
+        planned = await this.plan(c);
+      } catch (err) {
+        // One environment's deployment that cannot be read holds no other's crons (it is tried again at the next pass).
+        if (!this.unreadable.has(c.deploymentId)) console.error(`[crons] ${c.projectId}/${c.name}: its deployment's crons could not be read:`, err);
+        this.unreadable.add(c.deploymentId);
+        continue;
+      }
+      for (const cron of planned) {
         const key = `${c.environmentId}/${cron.name}`;
-        if (this.broken.has(`${c.deploymentId}/${cron.name}`)) continue;
+        if (this.broken.has(`${c.deploymentId}/${cron.name}`) || (this.retryAt.get(key) ?? 0) > now.getTime()) continue;
         try {
           const last = await this.lastHandled(c, cron.name);
           // Nothing due yet: its next time is known, nothing is computed.
@@ -188,13 +219,7 @@ export class CronScheduler {
         } catch (err) {
           // Said once on the cron, then left alone until another deployment: the other crons go on.
           this.broken.add(`${c.deploymentId}/${cron.name}`);
-          const reason = `Not scheduled: its times cannot be computed in ${cron.timezone ?? "UTC"} (${err instanceof Error ? err.message : String(err)}). Change its spec or the timezone and deploy.`;
-          console.error(`[crons] ${c.projectId}/${c.name} ${cron.name}: ${reason}`);
-          await this.db
-            .insert(cronStates)
-            .values({ environmentId: c.environmentId, cron: cron.name, missedAt: now, missedReason: reason })
-            .onConflictDoUpdate({ target: [cronStates.environmentId, cronStates.cron], set: { missedAt: now, missedReason: reason } })
-            .catch(() => undefined);
+          await this.notScheduled(c, cron.name, `Not scheduled: its times cannot be computed in ${cron.timezone ?? "UTC"} (${err instanceof Error ? err.message : String(err)}). Change its spec or the timezone and deploy.`);
         }
       }
       // The event loop turns between environments: a pass over thousands of crons never holds it.
@@ -206,18 +231,39 @@ export class CronScheduler {
     // the next pass, as nothing of it was kept.
     for (let i = 0; i < due.length; i += RECORD_BATCH) {
       const batch = due.slice(i, i + RECORD_BATCH);
-      const outcome = await this.record(batch);
-      result.started += outcome.started;
-      result.skipped += outcome.skipped;
-      for (const d of batch) {
-        if (d.missedCount > 0) result.missed++;
-        this.handled.set(d.key, d.handledTo);
-        this.nextDue.set(d.key, { from: d.handledTo.getTime(), next: d.next });
+      let started = 0;
+      try {
+        started += this.recorded(batch, await this.record(batch), result);
+      } catch (err) {
+        // One cron whose record fails never holds the others of its batch (other projects'):
+        // each is recorded alone, and one that still fails is tried again a minute later (the
+        // times it could not start are then recorded missed).
+        for (const d of batch) {
+          try {
+            started += this.recorded([d], await this.record([d]), result);
+          } catch (alone) {
+            this.retryAt.set(d.key, now.getTime() + RETRY_AFTER_MS);
+            console.error(`[crons] ${d.c.projectId}/${d.c.name} ${d.cron.name}: its run at ${(d.latest ?? d.first).toISOString()} could not be recorded; tried again in a minute:`, batch.length > 1 ? alone : err);
+          }
+        }
       }
-      if (outcome.started > 0) notifyWorkers();
+      if (started > 0) notifyWorkers();
       await new Promise((r) => setImmediate(r));
     }
     return result;
+  }
+
+  /** Counts a recorded batch in the pass's result and remembers where its crons stand; returns how many runs it started. */
+  private recorded(batch: DueCron[], outcome: { started: number; skipped: number }, result: SchedulerTick): number {
+    result.started += outcome.started;
+    result.skipped += outcome.skipped;
+    for (const d of batch) {
+      if (d.missedCount > 0) result.missed++;
+      this.handled.set(d.key, d.handledTo);
+      this.nextDue.set(d.key, { from: d.handledTo.getTime(), next: d.next });
+      this.retryAt.delete(d.key);
+    }
+    return outcome.started;
   }
 
   /**
@@ -326,6 +372,9 @@ interface DueCron {
   /** The time to run now, or null when even the latest is past the grace period (all missed). */
   latest: Date | null;
 }
+
+/** How long a cron whose record failed waits before it is tried again. */
+const RETRY_AFTER_MS = 60_000;
 
 /** How many due crons one transaction records at most (its time holds the embedded database's other callers). */
 const RECORD_BATCH = 50;

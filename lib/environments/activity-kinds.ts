@@ -44,7 +44,7 @@ export const environmentActivityKinds = defineActivityKinds({
   // Pause crons / Resume crons: the scheduler starts none of the environment's crons meanwhile (nothing to run: recorded done).
   "environment.crons.pause": { label: "Pause crons", parameters: none, status: null, deploys: false, runs: false },
   "environment.crons.resume": { label: "Resume crons", parameters: none, status: null, deploys: false, runs: false },
-  "environment.operation": { label: "Runtime operation", parameters: z.object({ operation: z.string().regex(/^[a-z0-9_-]{1,64}$/, "an operation's name") }).strict(), status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false, runtime: true },
+  "environment.operation": { label: "Runtime operation", parameters: z.object({ operation: z.string().regex(/^[a-z0-9_-]{1,64}$/, "an operation's name"), role: z.enum(["viewer", "contributor", "admin"]).optional() }).strict(), status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false, runtime: true },
 });
 
 export type EnvironmentActivityKinds = typeof environmentActivityKinds;

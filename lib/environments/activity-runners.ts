@@ -198,7 +198,7 @@ export const environmentActivityRunners: ActivityRunners<EnvironmentActivityKind
     },
   },
   "environment.cron": { run: (ctx, { cron, scheduledFor }) => runCron(ctx, cron, scheduledFor) },
-  "environment.operation": { run: (ctx, { operation }) => runOperation(ctx, operation) },
+  "environment.operation": { run: (ctx, { operation, role }) => runOperation(ctx, operation, role) },
 
   "environment.resume": {
     async run(ctx) {

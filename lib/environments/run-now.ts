@@ -6,6 +6,7 @@ import { enqueueActivity, lockProject, recordDoneActivity, type Tx } from "@/lib
 import type { HandlerContext, HandlerOutcome } from "@/lib/activities/activity-runner";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { canSeeEnvironmentType, hasRole, type ProjectAccess, type SessionUser } from "@/lib/auth/permissions";
+import type { EnvironmentRole } from "@/db/schema";
 import { requireProjectAccess } from "@/lib/auth/project-access";
 import { DomainError } from "@/lib/errors";
 import { appLogTarget } from "@/lib/runtime/driver/app-log-target";
@@ -63,7 +64,7 @@ async function requestRun(db: Db, user: SessionUser, projectId: string, environm
     const base = { projectId, createdBy: user.id, environmentId: env.id, environmentName: env.name, occupies: [env.id], isProduction: env.type === "production" };
     return what.kind === "cron"
       ? enqueueActivity(environmentActivityKinds, tx, { ...base, type: "environment.cron", description: `Cron ${what.name} on ${env.name}`, parameters: { cron: what.name } })
-      : enqueueActivity(environmentActivityKinds, tx, { ...base, type: "environment.operation", description: `Operation ${what.name} on ${env.name}`, parameters: { operation: what.name } });
+      : enqueueActivity(environmentActivityKinds, tx, { ...base, type: "environment.operation", description: `Operation ${what.name} on ${env.name}`, parameters: { operation: what.name, role: role as Exclude<EnvironmentRole, "none"> } });
   });
   notifyWorkers();
   return activity;
@@ -151,10 +152,14 @@ export async function runCron(ctx: HandlerContext, cron: string, scheduledFor?: 
  * Runs one runtime operation of the deployed application beside its running release, as a deploy
  * hook runs (HOOK_DEPLOY_TIMEOUT, then SIGTERM and 10 s before SIGKILL): its output is the activity's log.
  */
-export async function runOperation(ctx: HandlerContext, name: string): Promise<HandlerOutcome> {
+export async function runOperation(ctx: HandlerContext, name: string, allowedRole?: Exclude<EnvironmentRole, "none">): Promise<HandlerOutcome> {
   const deployment = await latestDeployment(ctx.db, ctx.environment.id);
   const operation = deployment && Object.hasOwn(deployment.config.app.operations, name) ? deployment.config.app.operations[name] : undefined;
   if (!operation) return { ok: false, message: `${ctx.environment.name}'s deployed .magento.app.yaml has no operation “${name}” any more: nothing was run.` };
+  // A deploy while it waited may have raised the operation's role above the role of the member who asked.
+  if (allowedRole && !hasRole(allowedRole, operation.role)) {
+    return { ok: false, message: `The operation ${name} now needs the ${operation.role} role (a deploy changed .magento.app.yaml after it was asked for by a member whose role is ${allowedRole}): nothing was run.` };
+  }
   const timeoutMs = hookLimits("deploy").timeoutMs;
   ctx.log.line(`Running operation ${name} on ${ctx.environment.name} (role ${operation.role}).`);
   const started = Date.now();

@@ -272,12 +272,19 @@ function createSync(l: Layout, limits: CgroupLimits, name: string): Made {
  */
 async function create(l: Layout, limits: CgroupLimits, name: string): Promise<Made> {
   const { parents, dirs, settings, made } = plan(l, limits, name);
-  // The parent again: another server sweeping empty parents may have just removed it.
-  for (const parent of parents) await fsp.mkdir(parent, { recursive: true });
   const done: string[] = [];
   try {
-    for (const dir of dirs) {
-      await fsp.mkdir(dir);
+    for (const [i, dir] of dirs.entries()) {
+      // The parent again: another server sweeping empty parents may remove it meanwhile (then once more).
+      for (let attempt = 0; ; attempt++) {
+        await fsp.mkdir(parents[i]!, { recursive: true });
+        try {
+          await fsp.mkdir(dir);
+          break;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "ENOENT" || attempt === 2) throw e;
+        }
+      }
       done.push(dir);
     }
     for (const s of settings) {
@@ -400,7 +407,9 @@ export async function createHookCgroup(limits: CgroupLimits): Promise<HookCgroup
   if (!cgroupsAvailable()) return null;
   try {
     return await create(layout!, limits, `${process.pid}-${++seq}`);
-  } catch {
+  } catch (e) {
+    // Its processes are then limited one by one (rlimits): said, as it holds less.
+    console.error(`[hooks] a cgroup could not be made (${e instanceof Error ? e.message : String(e)}): this run's processes are limited one by one instead.`);
     return null;
   }
 }

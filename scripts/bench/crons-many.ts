@@ -35,19 +35,21 @@ function machineCpu(): { idle: number; total: number } {
   return { idle: n[3]! + n[4]!, total: n.reduce((a, b) => a + b, 0) };
 }
 
-/** Asks `path` every `everyMs` until `until`: the times (ms) and the failures. */
+/** Asks `path` every `everyMs` until `until`: the times (ms), the failures, and how many answers were rendered rather than kept (x-page-cache: miss). */
 async function sample(url: string, headers: Record<string, string>, everyMs: number, until: number) {
   const times: number[] = [];
   let failures = 0;
+  let rendered = 0;
   while (Date.now() < until) {
     const t0 = performance.now();
     const res = await fetch(url, { headers }).catch(() => null);
     await res?.arrayBuffer().catch(() => undefined);
     if (!res?.ok) failures++;
+    if (res?.headers.get("x-page-cache") === "miss") rendered++;
     times.push(performance.now() - t0);
     await new Promise((r) => setTimeout(r, Math.max(0, everyMs - (performance.now() - t0))));
   }
-  return { times, failures };
+  return { times, failures, rendered };
 }
 
 // `postgres`: a throwaway cluster, and a database on it for the server.
@@ -133,6 +135,8 @@ try {
       pageP95: pct(pages.times, 95),
       pageP50: pct(pages.times, 50),
       pageP99: pct(pages.times, 99),
+      // The page's own crons change what it shows: the share of its answers rendered again.
+      pageRenderedPercent: Math.round((pages.rendered / pages.times.length) * 1000) / 10,
       pageFailures: pages.failures,
       cronRunsStarted: started,
       cronRunsSucceeded: succeeded,
