@@ -140,6 +140,7 @@ export async function runCron(ctx: HandlerContext, cron: string, scheduledFor?: 
     stopGraceMs: entry.shutdown_timeout * 1000,
     timeoutSetting: `timeout of crons.${cron}`,
     signal: ctx.signal,
+    background: true,
   });
   const result: HandlerOutcome = outcome.ok ? outcomeOf(outcome.result, `The cron ${cron}`, `its timeout of ${entry.timeout} s`, started, log) : { ok: false, message: outcome.message };
   await recordCronResult(ctx.db, ctx.environment.id, cron, { activityId: ctx.activity.id, startedAt, ok: result.ok, cancelled: !result.ok && !!result.cancelled }).catch((err: unknown) =>

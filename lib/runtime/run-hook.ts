@@ -101,6 +101,11 @@ export async function runHook(options: {
    * this long (a cron's shutdown_timeout), each said in the log. Without it, SIGKILL at once.
    */
   stopGraceMs?: number;
+  /**
+   * Background work (a cron): its processes run at this niceness (`nice`), so they take the CPU
+   * only when the sites and the console leave it (a hundred crons a minute on two cores).
+   */
+  niceness?: number;
   /** What the time limit is called in the log line when it is reached ("HOOK_DEPLOY_TIMEOUT" unless said). */
   timeoutSetting?: string;
 }): Promise<HookResult> {
@@ -134,7 +139,8 @@ export async function runHook(options: {
     const filter = seccomp?.ok ? seccomp.file : null;
     const command = hookCommand(options.script, { ...options.env, ...hookBaseEnv(home) }, support.ok ? { bwrap: support.bwrap, seccomp: filter } : null, options.sandbox, limits, cgroup, options.disk?.limitBytes ?? null);
     // Started by the process runner: forking this process would hold its thread for 10-20 ms.
-    child = await startProcess(command.file, command.args, { cwd: options.sandbox.appDir, env: command.env as unknown as NodeJS.ProcessEnv, output: out.path });
+    const [file, args] = options.niceness ? ["nice", ["-n", String(options.niceness), command.file, ...command.args]] : [command.file, command.args];
+    child = await startProcess(file, args, { cwd: options.sandbox.appDir, env: command.env as unknown as NodeJS.ProcessEnv, output: out.path });
   } catch (e) {
     out?.close();
     await cgroup?.remove();

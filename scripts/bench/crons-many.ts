@@ -38,6 +38,8 @@ function machineCpu(): { idle: number; total: number } {
 /** Asks `path` every `everyMs` until `until`: the times (ms), the failures, and how many answers were rendered rather than kept (x-page-cache: miss). */
 async function sample(url: string, headers: Record<string, string>, everyMs: number, until: number) {
   const times: number[] = [];
+  /** The slow answers (over 20 ms): when (seconds past the minute) and whether rendered. */
+  const slow: string[] = [];
   let failures = 0;
   let rendered = 0;
   while (Date.now() < until) {
@@ -45,11 +47,14 @@ async function sample(url: string, headers: Record<string, string>, everyMs: num
     const res = await fetch(url, { headers }).catch(() => null);
     await res?.arrayBuffer().catch(() => undefined);
     if (!res?.ok) failures++;
-    if (res?.headers.get("x-page-cache") === "miss") rendered++;
-    times.push(performance.now() - t0);
+    const miss = res?.headers.get("x-page-cache") === "miss";
+    if (miss) rendered++;
+    const ms = performance.now() - t0;
+    if (ms > 20) slow.push(`${Math.round(ms)}@${((Date.now() % 60_000) / 1000).toFixed(1)}${miss ? "m" : ""}`);
+    times.push(ms);
     await new Promise((r) => setTimeout(r, Math.max(0, everyMs - (performance.now() - t0))));
   }
-  return { times, failures, rendered };
+  return { times, failures, rendered, slow };
 }
 
 // `postgres`: a throwaway cluster, and a database on it for the server.
@@ -147,6 +152,8 @@ try {
       machineBusyPercent: Math.round((1 - (machine1.idle - machine0.idle) / (machine1.total - machine0.total)) * 100),
     };
     console.log(`CRON_SCHEDULER=${scheduler}: ${JSON.stringify(side)}`);
+    // BENCH_SLOW=1: the answers over 20 ms, as ms@seconds-past-the-minute (m: the page was rendered).
+    if (process.env.BENCH_SLOW === "1") console.log(`  slow health: ${health.slow.join(" ")}\n  slow pages: ${pages.slow.join(" ")}`);
     results[scheduler === "1" ? "scheduler" : "none"] = side;
     await server.stop();
   }

@@ -25,6 +25,8 @@ import { copyLocalRunningService, holdLocalServices, localServicesHeld, localSer
 import { WITH_FORWARDER } from "@/lib/runtime/supervisor/web-launcher";
 import { runHook } from "@/lib/runtime/run-hook";
 
+/** Crons run at this niceness: background work takes the CPU the sites and the console leave. */
+const CRON_NICENESS = 10;
 const MIB = 1024 * 1024;
 /** Where an environment's sockets are inside its sandboxes. */
 const SANDBOX_SOCKETS = "/run/app";
@@ -221,6 +223,7 @@ export const localDriver: RuntimeDriver = {
       signal: run.signal,
       stopGraceMs: run.stopGraceMs,
       timeoutSetting: run.timeoutSetting,
+      ...(run.background ? { niceness: CRON_NICENESS } : {}),
     });
     return { ok: true, result };
   },

@@ -105,6 +105,8 @@ export interface ReleaseCommand {
   /** The setting the time limit comes from, as the log names it ("timeout of crons.cronrun"). */
   timeoutSetting: string;
   signal?: AbortSignal;
+  /** Background work (a cron): its processes yield the CPU to the sites and the console (run-hook's `niceness`). */
+  background?: boolean;
 }
 
 export interface ReleaseMail {
