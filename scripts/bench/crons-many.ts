@@ -50,7 +50,8 @@ async function sample(url: string, headers: Record<string, string>, everyMs: num
     const miss = res?.headers.get("x-page-cache") === "miss";
     if (miss) rendered++;
     const ms = performance.now() - t0;
-    if (ms > 20) slow.push(`${Math.round(ms)}@${((Date.now() % 60_000) / 1000).toFixed(1)}${miss ? "m" : ""}`);
+    const db = /db;dur=([\d.]+)/.exec(res?.headers.get("server-timing") ?? "")?.[1];
+    if (ms > 20) slow.push(`${Math.round(ms)}${db ? `(db ${Math.round(Number(db))})` : ""}@${((Date.now() % 60_000) / 1000).toFixed(1)}${miss ? "m" : ""}`);
     times.push(ms);
     await new Promise((r) => setTimeout(r, Math.max(0, everyMs - (performance.now() - t0))));
   }
@@ -152,7 +153,7 @@ try {
       machineBusyPercent: Math.round((1 - (machine1.idle - machine0.idle) / (machine1.total - machine0.total)) * 100),
     };
     console.log(`CRON_SCHEDULER=${scheduler}: ${JSON.stringify(side)}`);
-    // BENCH_SLOW=1: the answers over 20 ms, as ms@seconds-past-the-minute (m: the page was rendered).
+    // BENCH_SLOW=1: the answers over 20 ms, as ms(the database's part, /api/health's Server-Timing)@seconds-past-the-minute (m: the page was rendered).
     if (process.env.BENCH_SLOW === "1") console.log(`  slow health: ${health.slow.join(" ")}\n  slow pages: ${pages.slow.join(" ")}`);
     results[scheduler === "1" ? "scheduler" : "none"] = side;
     await server.stop();
