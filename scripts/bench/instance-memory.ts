@@ -21,6 +21,8 @@ interface Sample {
   largest: string[];
   /** The environments' processes (every sandbox and what runs in it), summed apart. */
   environments: { rss: number; pss: number; count: number };
+  /** npm and the server alone (what the budget is for), resident. */
+  npmAndServer: number;
 }
 
 const SUSPICIOUS_MIB = 400;
@@ -63,6 +65,7 @@ function descendants(pid: number): { pid: number; sandboxed: boolean }[] {
 function sample(root: number): Sample {
   const own = { rss: 0, pss: 0 };
   const environments = { rss: 0, pss: 0, count: 0 };
+  let npmAndServer = 0;
   const processes: string[] = [];
   const largest: string[] = [];
   for (const { pid, sandboxed } of descendants(root)) {
@@ -76,7 +79,9 @@ function sample(root: number): Sample {
         environments.count++;
         continue;
       }
-      const name = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).map((a) => path.basename(a)).slice(0, 2).join(" ");
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+      const name = argv.map((a) => path.basename(a)).slice(0, 2).join(" ");
+      if (pid === root || argv.some((a) => a.endsWith("scripts/start.mjs"))) npmAndServer += kb("Rss");
       processes.push(`${name} ${Math.round(kb("Rss") / 1024)}/${Math.round(kb("Pss") / 1024)}`);
       if (kb("Rss") / 1024 > SUSPICIOUS_MIB) largest.push(`${name}: ${largestMappings(pid).join(", ")}`);
     } catch {
@@ -84,7 +89,7 @@ function sample(root: number): Sample {
     }
   }
   const mib = (kb: number) => Math.round(kb / 1024);
-  return { rss: mib(own.rss), pss: mib(own.pss), processes, largest, environments: { rss: mib(environments.rss), pss: mib(environments.pss), count: environments.count } };
+  return { rss: mib(own.rss), pss: mib(own.pss), processes, largest, environments: { rss: mib(environments.rss), pss: mib(environments.pss), count: environments.count }, npmAndServer: mib(npmAndServer) };
 }
 
 export async function instanceMemory(browser: Browser): Promise<{ after30: Sample; after60: Sample }> {
