@@ -43,8 +43,16 @@ function checkedParameters(kinds: ActivityKindSpecs, type: string, parameters: u
 
 /** Serializes every change to one project's environments (rules are checked under it). */
 export async function lockProject(tx: Tx, projectId: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`project:${projectId}`}))`);
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${projectLockKey(projectId)}))`);
 }
+
+/** lockProject for several projects in one statement, in a fixed order (no two callers wait on each other in a circle). */
+export async function lockProjects(tx: Tx, projectIds: string[]): Promise<void> {
+  const keys = [...new Set(projectIds)].map(projectLockKey).sort();
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(k)) from jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb) with ordinality as l(k, i) order by i`);
+}
+
+const projectLockKey = (projectId: string) => `project:${projectId}`;
 
 /** Serializes claims across all workers (and cancels, which must not race a claim). */
 export async function lockClaims(tx: Tx): Promise<void> {

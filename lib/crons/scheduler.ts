@@ -3,7 +3,7 @@ import crypto from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { selectRows, type Db } from "@/db/client";
 import { activities, cronRuns, cronStates, type EnvironmentType } from "@/db/schema";
-import { enqueueActivities } from "@/lib/activities/queue";
+import { enqueueActivities, lockProjects } from "@/lib/activities/queue";
 import { notifyWorkers } from "@/lib/activities/wake";
 import { environmentActivityKinds } from "@/lib/environments/activity-kinds";
 import { latestDeployment } from "@/lib/environments/queries";
@@ -227,8 +227,7 @@ export class CronScheduler {
     }
     // The due crons are recorded a batch at a time, each batch one short transaction of a few
     // statements whatever its size (a hundred crons due in one minute are not a thousand
-    // statements); the event loop turns between batches. A batch that fails is tried again at
-    // the next pass, as nothing of it was kept.
+    // statements); the event loop turns between batches.
     for (let i = 0; i < due.length; i += RECORD_BATCH) {
       const batch = due.slice(i, i + RECORD_BATCH);
       let started = 0;
@@ -274,9 +273,7 @@ export class CronScheduler {
    */
   private async record(batch: DueCron[]): Promise<{ started: number; skipped: number }> {
     return this.db.transaction(async (tx) => {
-      const projectKeys = [...new Set(batch.map((d) => `project:${d.c.projectId}`))].sort();
-      // One statement for every lock, taken in a fixed order (lockProject's key).
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(k)) from jsonb_array_elements_text(${JSON.stringify(projectKeys)}::jsonb) with ordinality as l(k, i) order by i`);
+      await lockProjects(tx, batch.map((d) => d.c.projectId));
       const wanted = [...new Map(batch.map((d) => [d.c.environmentId, { environment_id: d.c.environmentId, deployment_id: d.c.deploymentId }])).values()];
       const stillRows = await selectRows<{ id: string; ok: boolean }>(
         tx,

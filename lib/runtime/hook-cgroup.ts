@@ -288,11 +288,12 @@ async function create(l: Layout, limits: CgroupLimits, name: string): Promise<Ma
       done.push(dir);
     }
     for (const s of settings) {
+      // (Checked first: cgroupfs answers a write to a file it lacks with EACCES, not ENOENT.)
+      if (s.ifPresent && !(await fsp.access(s.file).then(() => true, () => false))) continue;
       try {
         await fsp.writeFile(s.file, s.value);
       } catch (e) {
-        if (s.mayRefuse || (s.ifPresent && (e as NodeJS.ErrnoException).code === "ENOENT")) continue;
-        throw e;
+        if (!s.mayRefuse) throw e;
       }
     }
     return made;
