@@ -325,6 +325,11 @@ function isPglite(client: PGliteThread | pg.Pool): client is PGliteThread {
   return typeof (client as Partial<PGliteThread>).listen === "function";
 }
 
+/** Whether `db` is the embedded database, which no other process can open (every job is this process's own). */
+export function isEmbeddedDatabase(db: Db): boolean {
+  return isPglite((db as unknown as { $client: PGliteThread | pg.Pool }).$client);
+}
+
 /** Raw SQL for libraries that bring their own statements (pg-boss), on whichever driver `db` uses. */
 export interface SqlExecutor {
   executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;

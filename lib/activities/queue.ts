@@ -1,12 +1,12 @@
 import "server-only";
 import crypto from "node:crypto";
-import { and, asc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import { selectRows, type Db, type Executor } from "@/db/client";
-import { activities, activityEnvironments, type Activity } from "@/db/schema";
+import { activities, activityEnvironments, activityLogChunks, type Activity } from "@/db/schema";
 import type { z } from "zod";
 import type { ActivityKindSpecs } from "./activity-kind";
 import { appendLogLine } from "./log-store";
-import { notifyActivities, notifyActivity } from "./notify";
+import { ACTIVITY_CHANNEL, notifyActivities, notifyActivity } from "./notify";
 
 /** A transaction or the database: queue writes join the caller's transaction. */
 export type Tx = Executor;
@@ -150,6 +150,11 @@ export interface DispatchedActivity {
  * picking the first eligible one again and again would.
  */
 export async function dispatchActivities(db: Db, now = new Date()): Promise<DispatchedActivity[]> {
+  // Most passes find nothing waiting (every activity that ends wakes the dispatcher): one probe
+  // of the state index then, not a transaction, a lock and a read. One that arrives after the
+  // probe wakes the dispatcher again itself (notifyWorkers), or is seen at the next idle pass.
+  const [waits] = await selectRows<{ waiting: boolean }>(db, sql`select exists (select 1 from activities where state = 'pending' and job_id is null) as waiting`);
+  if (!waits?.waiting) return [];
   return db.transaction(async (tx) => {
     await lockClaims(tx);
     // Every pending activity (dispatched or not) and every running one of the projects where
@@ -208,15 +213,24 @@ export async function dispatchActivities(db: Db, now = new Date()): Promise<Disp
   });
 }
 
-/** Starts a dispatched activity for the worker holding its job; null when the job is stale (cancelled, or re-dispatched). */
-export async function claimDispatchedActivity(db: Db, activityId: string, jobId: string, workerId: string): Promise<Activity | null> {
+/**
+ * Starts a dispatched activity for the worker holding its job; null when the job is stale
+ * (cancelled, or re-dispatched). One statement (every cron run is claimed): the row, the last
+ * line number of its log (where the worker's lines go on), and its announcement.
+ */
+export async function claimDispatchedActivity(db: Db, activityId: string, jobId: string, workerId: string): Promise<(Activity & { lastLogSeq: number }) | null> {
   const [claimed] = await db
     .update(activities)
     .set({ state: "in_progress", startedAt: new Date(), workerId, heartbeatAt: new Date() })
     .where(and(eq(activities.id, activityId), eq(activities.state, "pending"), eq(activities.jobId, jobId)))
-    .returning();
-  if (claimed) await notifyActivity(db, activityId, "state");
-  return claimed ?? null;
+    .returning({
+      ...getTableColumns(activities),
+      lastLogSeq: sql<number>`(select coalesce(max(${activityLogChunks.lastSeq}), 0) from ${activityLogChunks} where ${activityLogChunks.activityId} = ${activities.id})`.mapWith(Number),
+      announced: sql`pg_notify(${ACTIVITY_CHANNEL}, ${activities.id} || ':state')`,
+    });
+  if (!claimed) return null;
+  const { announced: _announced, ...activity } = claimed;
+  return activity;
 }
 
 /** Pending activities dispatched before `before`: the caller checks that their jobs still exist. */
@@ -241,11 +255,12 @@ export async function heartbeat(db: Db, activityId: string, workerId: string): P
 }
 
 export async function finishActivity(db: Db, activityId: string, outcome: { state: "complete" | "cancelled"; result: "success" | "failure" }): Promise<void> {
-  await db
-    .update(activities)
-    .set({ state: outcome.state, result: outcome.result, completedAt: new Date(), heartbeatAt: null })
-    .where(eq(activities.id, activityId));
-  await notifyActivity(db, activityId, "state");
+  // The end and its announcement in one statement (an activity ends for every cron run).
+  await db.execute(sql`
+    with ended as (
+      update activities set state = ${outcome.state}, result = ${outcome.result}, completed_at = ${new Date().toISOString()}::timestamptz, heartbeat_at = null
+      where id = ${activityId} returning id)
+    select pg_notify(${ACTIVITY_CHANNEL}, id || ':state') from ended`);
 }
 
 /**

@@ -3,7 +3,7 @@ import crypto from "node:crypto";
 import os from "node:os";
 import { eq, sql } from "drizzle-orm";
 import type PgBoss from "pg-boss";
-import { selectRows, type Db } from "@/db/client";
+import { isEmbeddedDatabase, selectRows, type Db } from "@/db/client";
 import { parseJsonColumn, StoredValueError } from "@/db/json-columns";
 import { activities, environments, type Activity } from "@/db/schema";
 import { removeDeployLeftovers } from "@/lib/runtime/deploy";
@@ -21,7 +21,6 @@ import {
   undispatchActivity,
   type Tx,
 } from "./queue";
-import { lastLogSeq } from "./log-store";
 import { notifyActivity } from "./notify";
 import { activityEvents, notifyWorkers } from "./wake";
 import { settleEnvironment } from "./settle";
@@ -31,8 +30,13 @@ export const HEARTBEAT_MS = 10_000;
 const IDLE_POLL_MS = 1_000;
 /** While something was just dispatched, or a test waits for idleness, look again sooner. */
 const IDLE_CHECK_MS = 100;
-/** How often a pg-boss worker asks for jobs another process dispatched (in-process ones are notified at once). */
-const JOB_POLL_SECONDS = 1;
+/**
+ * How often a pg-boss worker asks for jobs another process dispatched (in-process ones are
+ * notified at once, and a worker that ran a job asks again at once). On the embedded database
+ * no other process exists: its poll is only a safety net, and each poll is a statement the
+ * database's one session runs (four workers polling every second were a fifth of its idle work).
+ */
+const JOB_POLL_SECONDS = { shared: 1, embedded: 10 };
 const RECOVERY_EVERY_MS = 15_000;
 /** A dispatched activity not started after this long is checked: was its job lost with a dead worker? */
 const LOST_JOB_AFTER_MS = 60_000;
@@ -106,11 +110,13 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
   const idleWaiters: (() => void)[] = [];
   const bossReady = startJobQueue(db);
   const workIds: string[] = [];
+  /** The pg-boss workers of each queue: a dispatch wakes only those of the queues it sent jobs to. */
+  const workersOf = new Map<string, string[]>();
   let pruneWorkId: string | null = null;
   let scheduler: { stop(): Promise<void> } | null = null;
 
-  async function runActivity(activity: Activity) {
-    const log = new ActivityLog(db, activity.id, await lastLogSeq(db, activity.id), env().LOG_REDACT_VALUES);
+  async function runActivity({ lastLogSeq, ...activity }: Activity & { lastLogSeq: number }) {
+    const log = new ActivityLog(db, activity.id, lastLogSeq, env().LOG_REDACT_VALUES);
     log.redactAlso((await registry.secrets?.(db, activity.projectId).catch(() => [])) ?? []);
     const abort = new AbortController();
     const beat = setInterval(() => void heartbeat(db, activity.id, id).catch(() => undefined), HEARTBEAT_MS);
@@ -189,15 +195,18 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
     }
     await log.flush();
     const result = outcome.ok ? "success" : "failure";
-    await db.transaction(async (tx) => {
-      await settleEnvironment(registry.kinds[activity.type] ?? null, tx, activity, result, outcome.ok ? outcome.statusAfter : undefined);
-    });
+    // A kind that changes no status (a cron, an operation) writes nothing here.
+    if (activity.environmentId && registry.kinds[activity.type]?.status) {
+      await db.transaction(async (tx) => {
+        await settleEnvironment(registry.kinds[activity.type] ?? null, tx, activity, result, outcome.ok ? outcome.statusAfter : undefined);
+      });
+    }
     await finishActivity(db, activity.id, { state: !outcome.ok && outcome.cancelled ? "cancelled" : "complete", result });
     notifyWorkers();
   }
 
   /** A pg-boss job: start its activity unless the job is stale, and run it to the end. */
-  async function runJob(jobs: PgBoss.Job<ActivityJob>[]) {
+  async function runJob(jobs: PgBoss.Job<ActivityJob>[], self: () => string | undefined) {
     for (const job of jobs) {
       if (stopped) {
         await undispatchActivity(db, job.data.activityId, job.id); // another worker takes it at once
@@ -213,6 +222,10 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
         running.delete(p);
       }
     }
+    // More jobs may wait in its queue (a hundred crons due at once): pg-boss's worker would
+    // otherwise wait out its polling interval before asking again.
+    const me = self();
+    if (!stopped && me) void bossReady.then((boss) => boss.notifyWorker(me)).catch(() => undefined);
   }
 
   async function recover(boss: PgBoss) {
@@ -241,10 +254,16 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
     try {
       boss = await bossReady;
       const queues = { all: [ACTIVITY_QUEUE, RUNTIME_QUEUE], general: [ACTIVITY_QUEUE], runtime: [RUNTIME_QUEUE] }[options.queues ?? "all"];
+      const pollingIntervalSeconds = isEmbeddedDatabase(db) ? JOB_POLL_SECONDS.embedded : JOB_POLL_SECONDS.shared;
       for (const queue of queues) {
+        const ids: string[] = [];
         for (let i = 0; i < concurrency; i++) {
-          workIds.push(await boss.work<ActivityJob>(queue, { batchSize: 1, pollingIntervalSeconds: JOB_POLL_SECONDS }, runJob));
+          const me: { id?: string } = {};
+          me.id = await boss.work<ActivityJob>(queue, { batchSize: 1, pollingIntervalSeconds }, (jobs) => runJob(jobs, () => me.id));
+          ids.push(me.id);
         }
+        workIds.push(...ids);
+        workersOf.set(queue, ids);
       }
       if (options.upkeep) pruneWorkId = await schedulePruning(boss, options.upkeep);
     } catch (err) {
@@ -259,12 +278,13 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
       let dispatched = 0;
       try {
         const jobs = await dispatchActivities(db);
-        await sendActivityJobs(boss, jobs, (type) => {
+        const queueOf = (type: string) => {
           const kind = registry.kinds[type];
           return kind && (kind.deploys || kind.runtime) ? RUNTIME_QUEUE : ACTIVITY_QUEUE;
-        });
+        };
+        await sendActivityJobs(boss, jobs, queueOf);
         dispatched = jobs.length;
-        if (dispatched > 0) for (const w of workIds) boss.notifyWorker(w);
+        for (const queue of new Set(jobs.map((j) => queueOf(j.type)))) for (const w of workersOf.get(queue) ?? []) boss.notifyWorker(w);
       } catch (err) {
         if (!stopped) console.error("[worker] dispatch failed:", err);
       }

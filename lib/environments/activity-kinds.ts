@@ -39,12 +39,13 @@ export const environmentActivityKinds = defineActivityKinds({
   "environment.pause": { label: "Pause", parameters: none, status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false, runtime: true },
   "environment.resume": { label: "Resume", parameters: none, status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false, runtime: true },
   // A cron of the deployed application, run once beside its release (on its schedule, or Run now): its output is the log and cron.log.
-  "environment.cron": { label: "Cron", parameters: z.object({ cron: z.string().regex(/^[a-z0-9_-]{1,64}$/, "a cron's name"), scheduledFor: z.iso.datetime().optional() }).strict(), status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false, runtime: true },
+  // Crons and operations change no status: the environment stays as it was, and nothing is written for it when they end.
+  "environment.cron": { label: "Cron", parameters: z.object({ cron: z.string().regex(/^[a-z0-9_-]{1,64}$/, "a cron's name"), scheduledFor: z.iso.datetime().optional() }).strict(), status: null, deploys: false, runtime: true },
   // A runtime operation of the deployed application (operations:), run once beside its release by a member its role allows.
   // Pause crons / Resume crons: the scheduler starts none of the environment's crons meanwhile (nothing to run: recorded done).
   "environment.crons.pause": { label: "Pause crons", parameters: none, status: null, deploys: false, runs: false },
   "environment.crons.resume": { label: "Resume crons", parameters: none, status: null, deploys: false, runs: false },
-  "environment.operation": { label: "Runtime operation", parameters: z.object({ operation: z.string().regex(/^[a-z0-9_-]{1,64}$/, "an operation's name"), role: z.enum(["viewer", "contributor", "admin"]).optional() }).strict(), status: { dirtyWhileRunning: false, success: "active", failure: "active" }, deploys: false, runtime: true },
+  "environment.operation": { label: "Runtime operation", parameters: z.object({ operation: z.string().regex(/^[a-z0-9_-]{1,64}$/, "an operation's name"), role: z.enum(["viewer", "contributor", "admin"]).optional() }).strict(), status: null, deploys: false, runtime: true },
 });
 
 export type EnvironmentActivityKinds = typeof environmentActivityKinds;
