@@ -380,8 +380,12 @@ interface DueCron {
 /** How long a cron whose record failed waits before it is tried again. */
 const RETRY_AFTER_MS = 60_000;
 
-/** How many due crons one transaction records at most (its time holds the embedded database's other callers). */
-const RECORD_BATCH = 50;
+/**
+ * How many due crons one transaction records at most: its time holds the embedded database's
+ * other callers (a page's statements wait for it). With 50, a hundred crons due at one minute
+ * boundary held `/api/health` 40–80 ms; a batch's statements are as many whatever its size.
+ */
+const RECORD_BATCH = 20;
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
