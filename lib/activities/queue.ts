@@ -225,8 +225,9 @@ export async function claimDispatchedActivity(db: Db, activityId: string, jobId:
     .where(and(eq(activities.id, activityId), eq(activities.state, "pending"), eq(activities.jobId, jobId)))
     .returning({
       ...getTableColumns(activities),
-      lastLogSeq: sql<number>`(select coalesce(max(${activityLogChunks.lastSeq}), 0) from ${activityLogChunks} where ${activityLogChunks.activityId} = ${activities.id})`.mapWith(Number),
-      announced: sql`pg_notify(${ACTIVITY_CHANNEL}, ${activities.id} || ':state')`,
+      // The updated row named by its table: Drizzle writes RETURNING's own columns unqualified.
+      lastLogSeq: sql<number>`(select coalesce(max(c.last_seq), 0) from ${activityLogChunks} c where c.activity_id = ${sql.raw('"activities"."id"')})`.mapWith(Number),
+      announced: sql`pg_notify(${ACTIVITY_CHANNEL}, ${sql.raw('"activities"."id"')} || ':state')`,
     });
   if (!claimed) return null;
   const { announced: _announced, ...activity } = claimed;

@@ -207,6 +207,17 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
 
   /** A pg-boss job: start its activity unless the job is stale, and run it to the end. */
   async function runJob(jobs: PgBoss.Job<ActivityJob>[], self: () => string | undefined) {
+    try {
+      await runJobs(jobs);
+    } finally {
+      // More jobs may wait in its queue (a hundred crons due at once): pg-boss's worker would
+      // otherwise wait out its polling interval before asking again.
+      const me = self();
+      if (!stopped && me) void bossReady.then((boss) => boss.notifyWorker(me)).catch(() => undefined);
+    }
+  }
+
+  async function runJobs(jobs: PgBoss.Job<ActivityJob>[]) {
     for (const job of jobs) {
       if (stopped) {
         await undispatchActivity(db, job.data.activityId, job.id); // another worker takes it at once
@@ -222,10 +233,6 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
         running.delete(p);
       }
     }
-    // More jobs may wait in its queue (a hundred crons due at once): pg-boss's worker would
-    // otherwise wait out its polling interval before asking again.
-    const me = self();
-    if (!stopped && me) void bossReady.then((boss) => boss.notifyWorker(me)).catch(() => undefined);
   }
 
   async function recover(boss: PgBoss) {

@@ -15,9 +15,10 @@ export const LATE_GRACE_MS = 60_000;
 /**
  * The scheduler looks for new deployments, pauses and resumes at least this often, and at every
  * minute boundary: a cron's times (five fields, minute resolution, in any time zone) all fall on
- * one, so a deployment or a Resume between two passes is seen before its first time is due. A
- * pass reads every scheduled environment: with a hundred, one a second was most of the
- * scheduler's work while nothing was due.
+ * one, so a deployment or a Resume committed before a boundary is seen by that boundary's pass
+ * (one committed in the few milliseconds after it starts its first run at the next pass, at most
+ * POLL_MS late, well within LATE_GRACE_MS). A pass reads every scheduled environment: with a
+ * hundred, one a second was most of the scheduler's work while nothing was due.
  */
 const POLL_MS = 10_000;
 const MINUTE_MS = 60_000;
