@@ -23,6 +23,7 @@ function step(name, args, env = {}) {
 }
 
 function finish(ok) {
+  fs.rmSync(reports, { recursive: true, force: true });
   for (const note of notes) console.log(note);
   console.log(`\nnpm test ${ok ? "passed" : "FAILED"} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   console.log(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

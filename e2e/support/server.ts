@@ -50,8 +50,11 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A fresh DATA_DIR, removed when this process (the test runner's or a worker's) exits: by then its servers have stopped. */
 export function makeDataDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "pwi-e2e-"));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-e2e-"));
+  process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /** The environment of a test server, as `npm start` gives it; on its own embedded database unless a test names a server. */

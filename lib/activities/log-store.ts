@@ -1,10 +1,10 @@
 import "server-only";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
-import { and, asc, eq, gt, max, sql } from "drizzle-orm";
+import { and, asc, eq, gt, sql, type SQL } from "drizzle-orm";
 import { selectRows, type Db } from "@/db/client";
 import { activityLogChunks } from "@/db/schema";
-import { ACTIVITY_CHANNEL } from "./notify";
+import { notifyActivitySql } from "./notify";
 
 export type LogStream = "stdout" | "stderr" | "system";
 
@@ -39,7 +39,7 @@ export async function insertLogChunk(db: Executor, activityId: string, rows: rea
       insert into activity_log_chunks (activity_id, first_seq, last_seq, packed)
       values (${activityId}, ${rows[0]!.seq}, ${rows.at(-1)!.seq}, ${packed})
       returning activity_id)
-    select pg_notify(${ACTIVITY_CHANNEL}, activity_id || ':lines') from stored`);
+    select ${notifyActivitySql(sql`activity_id`, "lines")} from stored`);
 }
 
 /** Appends one line after the last (for notices outside a running hook). Joins the caller's transaction. */
@@ -47,11 +47,16 @@ export async function appendLogLine(db: Executor, activityId: string, text: stri
   await db.execute(sql`
     insert into activity_log_chunks (activity_id, first_seq, last_seq, lines)
     select ${activityId}, n, n, json_build_array(json_build_array(n, ${Date.now()}::bigint, ${PACK[stream]}::text, null, ${text}::text))::text
-    from (select coalesce(max(last_seq), 0) + 1 as n from activity_log_chunks where activity_id = ${activityId}) as next`);
+    from (select ${lastLogSeqSql(sql`${activityId}`)} + 1 as n) as next`);
+}
+
+/** The SQL subquery that gives the last line number of the log of the activity `activityId` gives (a column or a value), 0 for none. */
+export function lastLogSeqSql(activityId: SQL): SQL {
+  return sql`(select coalesce(max(last_seq), 0) from activity_log_chunks where activity_id = ${activityId})`;
 }
 
 export async function lastLogSeq(db: Db, activityId: string): Promise<number> {
-  const [row] = await db.select({ last: max(activityLogChunks.lastSeq) }).from(activityLogChunks).where(eq(activityLogChunks.activityId, activityId));
+  const [row] = await selectRows<{ last: number }>(db, sql`select ${lastLogSeqSql(sql`${activityId}`)}::int as last`);
   return row?.last ?? 0;
 }
 

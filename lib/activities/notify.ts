@@ -1,5 +1,5 @@
 import "server-only";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { environmentTypeEnum, type EnvironmentType } from "@/db/schema";
@@ -23,16 +23,25 @@ export type ProjectChange = (typeof PROJECT_CHANGES)[number];
 
 type Executor = Pick<Db, "execute">;
 
+/**
+ * The SQL expression that announces a change of the activity whose id `activityId` gives (a
+ * column of the statement it is part of, or a value): `<id>:<kind>` on ACTIVITY_CHANNEL, the
+ * payload parseActivityEvent reads. For statements that change an activity and announce it at once.
+ */
+export function notifyActivitySql(activityId: SQL, kind: ActivityEventKind): SQL {
+  return sql`pg_notify(${ACTIVITY_CHANNEL}, ${activityId} || ${`:${kind}`})`;
+}
+
 /** NOTIFY every listening process (PGlite: this process) that an activity changed. Joins the caller's transaction. */
 export async function notifyActivity(db: Executor, activityId: string, kind: ActivityEventKind): Promise<void> {
-  await db.execute(sql`select pg_notify(${ACTIVITY_CHANNEL}, ${`${activityId}:${kind}`})`);
+  await db.execute(sql`select ${notifyActivitySql(sql`${activityId}::text`, kind)}`);
 }
 
 /** notifyActivity for several activities, in one statement. */
 export async function notifyActivities(db: Executor, activityIds: string[], kind: ActivityEventKind): Promise<void> {
   if (activityIds.length === 1) return notifyActivity(db, activityIds[0]!, kind);
   if (activityIds.length === 0) return;
-  await db.execute(sql`select pg_notify(${ACTIVITY_CHANNEL}, p) from jsonb_array_elements_text(${JSON.stringify(activityIds.map((id) => `${id}:${kind}`))}::jsonb) as n(p)`);
+  await db.execute(sql`select ${notifyActivitySql(sql`n.id`, kind)} from jsonb_array_elements_text(${JSON.stringify(activityIds)}::jsonb) as n(id)`);
 }
 
 export function parseActivityEvent(payload: string): { activityId: string; kind: ActivityEventKind } | null {

@@ -2,11 +2,11 @@ import "server-only";
 import crypto from "node:crypto";
 import { and, asc, eq, getTableColumns, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import { selectRows, type Db, type Executor } from "@/db/client";
-import { activities, activityEnvironments, activityLogChunks, type Activity } from "@/db/schema";
+import { activities, activityEnvironments, type Activity } from "@/db/schema";
 import type { z } from "zod";
 import type { ActivityKindSpecs } from "./activity-kind";
-import { appendLogLine } from "./log-store";
-import { ACTIVITY_CHANNEL, notifyActivities, notifyActivity } from "./notify";
+import { appendLogLine, lastLogSeqSql } from "./log-store";
+import { notifyActivities, notifyActivity, notifyActivitySql } from "./notify";
 
 /** A transaction or the database: queue writes join the caller's transaction. */
 export type Tx = Executor;
@@ -226,8 +226,8 @@ export async function claimDispatchedActivity(db: Db, activityId: string, jobId:
     .returning({
       ...getTableColumns(activities),
       // The updated row named by its table: Drizzle writes RETURNING's own columns unqualified.
-      lastLogSeq: sql<number>`(select coalesce(max(c.last_seq), 0) from ${activityLogChunks} c where c.activity_id = ${sql.raw('"activities"."id"')})`.mapWith(Number),
-      announced: sql`pg_notify(${ACTIVITY_CHANNEL}, ${sql.raw('"activities"."id"')} || ':state')`,
+      lastLogSeq: sql<number>`${lastLogSeqSql(sql.raw('"activities"."id"'))}`.mapWith(Number),
+      announced: notifyActivitySql(sql.raw('"activities"."id"'), "state"),
     });
   if (!claimed) return null;
   const { announced: _announced, ...activity } = claimed;
@@ -261,7 +261,7 @@ export async function finishActivity(db: Db, activityId: string, outcome: { stat
     with ended as (
       update activities set state = ${outcome.state}, result = ${outcome.result}, completed_at = ${new Date().toISOString()}::timestamptz, heartbeat_at = null
       where id = ${activityId} returning id)
-    select pg_notify(${ACTIVITY_CHANNEL}, id || ':state') from ended`);
+    select ${notifyActivitySql(sql`id`, "state")} from ended`);
 }
 
 /**

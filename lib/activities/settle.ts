@@ -4,7 +4,11 @@ import { environments, type Activity, type Environment } from "@/db/schema";
 import type { ActivityKindSpec } from "./activity-kind";
 import type { Tx } from "./queue";
 
-/** Puts an environment back in the state its activity's outcome implies (by its kind's statuses). */
+/**
+ * Puts an environment back in the state its activity's outcome implies (by its kind's statuses),
+ * in one statement (`tx`: a transaction or the database). A kind that changes no status (a
+ * cron, an operation) writes nothing.
+ */
 export async function settleEnvironment(kind: ActivityKindSpec | null, tx: Tx, activity: Activity, outcome: "success" | "failure", statusAfter?: Environment["status"]) {
   if (!activity.environmentId) return;
   const rule = kind?.status;

@@ -109,7 +109,6 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
   let lastRecovery = 0;
   const idleWaiters: (() => void)[] = [];
   const bossReady = startJobQueue(db);
-  const workIds: string[] = [];
   /** The pg-boss workers of each queue: a dispatch wakes only those of the queues it sent jobs to. */
   const workersOf = new Map<string, string[]>();
   let pruneWorkId: string | null = null;
@@ -195,12 +194,7 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
     }
     await log.flush();
     const result = outcome.ok ? "success" : "failure";
-    // A kind that changes no status (a cron, an operation) writes nothing here.
-    if (activity.environmentId && registry.kinds[activity.type]?.status) {
-      await db.transaction(async (tx) => {
-        await settleEnvironment(registry.kinds[activity.type] ?? null, tx, activity, result, outcome.ok ? outcome.statusAfter : undefined);
-      });
-    }
+    await settleEnvironment(registry.kinds[activity.type] ?? null, db, activity, result, outcome.ok ? outcome.statusAfter : undefined);
     await finishActivity(db, activity.id, { state: !outcome.ok && outcome.cancelled ? "cancelled" : "complete", result });
     notifyWorkers();
   }
@@ -269,7 +263,6 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
           me.id = await boss.work<ActivityJob>(queue, { batchSize: 1, pollingIntervalSeconds }, (jobs) => runJob(jobs, () => me.id));
           ids.push(me.id);
         }
-        workIds.push(...ids);
         workersOf.set(queue, ids);
       }
       if (options.upkeep) pruneWorkId = await schedulePruning(boss, options.upkeep);
@@ -317,7 +310,7 @@ export function startWorker(db: Db, options: WorkerOptions): Worker {
       await loop;
       await scheduler?.stop();
       const boss = await bossReady.catch(() => null);
-      if (boss) for (const w of [...workIds, ...(pruneWorkId ? [pruneWorkId] : [])]) await boss.offWork({ id: w });
+      if (boss) for (const w of [...[...workersOf.values()].flat(), ...(pruneWorkId ? [pruneWorkId] : [])]) await boss.offWork({ id: w });
       await Promise.all(running);
       await boss?.stop({ close: false, graceful: true, wait: true, timeout: 5_000 });
     },

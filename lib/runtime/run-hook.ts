@@ -1,6 +1,5 @@
 import "server-only";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { childProcessEnv, env as appEnv } from "@/lib/env";
 import { dataPaths } from "@/lib/paths";
@@ -9,6 +8,7 @@ import { LineSplitter } from "./line-splitter";
 import { describeDiskVerdict, watchDisk } from "./disk-watch";
 import { createHookCgroup, sweepHookCgroups, type HookCgroup } from "./hook-cgroup";
 import { hookSeccomp } from "./seccomp";
+import { privateTempDir } from "./private-temp";
 import { hookBaseEnv, SANDBOX_APP_DIR, sandboxSupport, unsandboxedWarning, type SandboxSpec } from "./sandbox";
 import { SMTP_FORWARD } from "./mail-endpoint";
 import { FORWARDS_READY, forwarderScript } from "./sandbox-forwarder";
@@ -303,21 +303,17 @@ interface HookPipe {
 }
 
 /**
- * FIFOs for hooks' output, made once per process in a private directory and reused: each
+ * FIFOs for hooks' output, made in the process's private temporary folder (private-temp.ts) and reused: each
  * open of a FIFO whose ends were all closed is a new pipe. Node's own stdio "pipes" are
  * socket pairs, into which a hook printing line by line runs measurably slower than into a
  * pipe; and each `mkfifo` is a process of its own, so they are made four at a time.
  */
-const fifos = { dir: null as Promise<string> | null, free: [] as string[], made: 0 };
+const fifos = { free: [] as string[], made: 0 };
 
 async function takeFifo(): Promise<string> {
   const free = fifos.free.pop();
   if (free) return free;
-  fifos.dir ??= fs.promises.mkdtemp(path.join(os.tmpdir(), "pwi-hooks-")).then((dir) => {
-    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
-    return dir;
-  });
-  const dir = await fifos.dir;
+  const dir = privateTempDir("hooks");
   const fresh = Array.from({ length: 4 }, () => path.join(dir, `pipe-${++fifos.made}`));
   await runFileOrThrow("mkfifo", ["-m", "600", ...fresh], { env: childProcessEnv({}) });
   fifos.free.push(...fresh.slice(1));
@@ -331,7 +327,6 @@ async function openPipe(): Promise<HookPipe> {
     readFd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch {
     // The directory was cleaned away under us: start a new one.
-    fifos.dir = null;
     fifos.free = [];
     fifo = await takeFifo();
     readFd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);

@@ -2,9 +2,9 @@ import "server-only";
 import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { CgroupLimits, HookCgroup } from "./hook-cgroup";
+import { privateTempDir } from "./private-temp";
 import { sandboxArgs, type SandboxSpec } from "./sandbox";
 
 /** Linux's F_SETPIPE_SZ, and the size a user may give a pipe by default (/proc/sys/fs/pipe-max-size). */
@@ -88,16 +88,9 @@ export interface SandboxedCommand {
 /** The host processes that set a sandbox up see only this. */
 const HOST_ENV: Record<string, string> = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8" };
 
-let argsDir: string | null = null;
 /** Writes bubblewrap's NUL-separated arguments into a file only this account reads (the prelude removes it once open). */
 function writeArgsFile(args: readonly string[]): string {
-  if (!argsDir || !fs.existsSync(argsDir)) {
-    argsDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-sandbox-args-"));
-    fs.chmodSync(argsDir, 0o700);
-    const dir = argsDir;
-    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
-  }
-  const file = path.join(argsDir, crypto.randomBytes(12).toString("hex"));
+  const file = path.join(privateTempDir("sandbox-args"), crypto.randomBytes(12).toString("hex"));
   fs.writeFileSync(file, `${args.join("\0")}\0`, { mode: 0o600, flag: "wx" });
   return file;
 }

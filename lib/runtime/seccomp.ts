@@ -1,15 +1,15 @@
 import "server-only";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { childProcessEnv } from "@/lib/env";
 import { runFile } from "@/lib/process-runner";
+import { privateTempDir } from "./private-temp";
 
 /**
  * The seccomp filter every sandboxed hook runs under (bubblewrap loads it: `--seccomp FD`).
  * libseccomp compiles it (seccomp-filter.py says which system calls it refuses, and why),
  * through Debian's python3-seccomp, once per server process; the program is kept in a private
- * file (0600, in a 0700 directory of the system's temporary folder) that each hook's prelude
+ * file (0600, in the process's private temporary folder: private-temp.ts) that each hook's prelude
  * opens and hands to bubblewrap.
  */
 export type HookSeccomp = { ok: true; file: string } | { ok: false; reason: string };
@@ -41,9 +41,8 @@ export async function hookSeccomp(): Promise<HookSeccomp> {
   const made = await program;
   if (!made.ok) return made;
   if (written && fs.existsSync(written)) return { ok: true, file: written };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-seccomp-"));
-  process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, "hooks.bpf");
+  const file = path.join(privateTempDir("seccomp"), "hooks.bpf");
+  fs.rmSync(file, { force: true });
   fs.writeFileSync(file, made.bytes, { mode: 0o600, flag: "wx" });
   written = file;
   return { ok: true, file };

@@ -11,7 +11,6 @@ import { POST as importBackup } from "@/app/api/projects/[projectId]/environment
 import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { closeDatabase, getDatabase, getDb, type Db } from "@/db/client";
 import { startActivityWorker } from "@/lib/activity-runners";
@@ -97,7 +96,7 @@ it("creates a snapshot, restores it into a new environment and in place; refuses
   const got = await get(owner);
   expect(got.status).toBe(200);
   expect(got.headers.get("content-disposition")).toMatch(/^attachment; filename="[a-z0-9-]+-staging-\d{8}-\d{4}\.backup\.tar"$/);
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pwi-dl-")), "b.tar");
+  const file = path.join(fs.mkdtempSync(path.join(process.env.DATA_DIR!, "test-dl-")), "b.tar");
   fs.writeFileSync(file, Buffer.from(await got.arrayBuffer()));
   expect(execFileSync("tar", ["-tf", file], { encoding: "utf8" }).trim().split("\n")).toEqual(["manifest.json", "data.tar"]);
   downloaded = file;

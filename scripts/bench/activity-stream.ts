@@ -2,8 +2,6 @@
 // (embedded database): the first page (running, pending and 20 recent), a page 2,500 pages
 // deep by cursor, and a filtered first page. Run: npm run bench:activity-stream
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { openDatabase } from "@/db/client";
 import { environments } from "@/db/schema";
@@ -12,9 +10,10 @@ import { resetEnvForTests } from "@/lib/env";
 import { getProjectAccess } from "@/lib/auth/project-access";
 import { createProject } from "@/lib/projects/create-project";
 import { makeUser } from "@/lib/testing-fixtures";
+import { benchTempDir } from "./temp-dir";
 
 const COUNT = 100_000;
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-stream-"));
+const dataDir = benchTempDir("pwi-bench-stream-");
 process.env.DATA_DIR = dataDir;
 resetEnvForTests();
 const database = await openDatabase({ dataDir });

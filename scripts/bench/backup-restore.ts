@@ -12,11 +12,11 @@
 import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
+import { benchTempDir } from "./temp-dir";
 
-const dataDir = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), "pwi-bench-backup-restore-"));
+const dataDir = benchTempDir("pwi-bench-backup-restore-");
 process.env.DATA_DIR = dataDir;
 process.env.PROJECT_TEMPLATE_SERVICES = "none";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);

@@ -5,12 +5,10 @@
 //              is moved so that each due time comes a few seconds after the round starts; what
 //              follows it runs at real speed (goal ≤ 5 s)
 // Run: npm run bench:backups   (BENCH_ROUNDS=n)
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { and, eq } from "drizzle-orm";
+import { benchTempDir } from "./temp-dir";
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-backups-"));
+const dataDir = benchTempDir("pwi-bench-backups-");
 process.env.DATA_DIR = dataDir;
 process.env.PROJECT_TEMPLATE_SERVICES = "none";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -10,15 +10,15 @@
 // Run: npm run bench:containment [deploy|health|forkbomb]
 import fs from "node:fs";
 import http from "node:http";
-import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
 import { eq } from "drizzle-orm";
 import { git } from "../../e2e/support/git";
 import { BENCH_ADMIN, demoRemote, startSignedIn } from "./support";
+import { benchTempDir } from "./temp-dir";
 
 const which = process.argv[2] ?? "all";
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-contain-"));
+const dataDir = benchTempDir("pwi-bench-contain-");
 process.env.DATA_DIR = dataDir;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -27,7 +27,7 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 /** Runs `bench` against a production server with a signed-in page and a scratch folder; prints the server's output if it fails. */
 async function withSignedInServer(bench: (ctx: Awaited<ReturnType<typeof startSignedIn>> & { work: string }) => Promise<void>): Promise<void> {
   const signedIn = await startSignedIn();
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-clone-"));
+  const work = benchTempDir("pwi-bench-clone-");
   try {
     await bench({ ...signedIn, work });
   } catch (err) {

@@ -9,11 +9,10 @@
 //             stream the console follows, as NDJSON), 20 times one after another (goal ≤ 500 ms)
 // Run: npm run bench:crons   (BENCH_CRON_RUNS=n; BENCH_JSON=<file> also writes the numbers)
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { and, asc, eq, isNotNull } from "drizzle-orm";
+import { benchTempDir } from "./temp-dir";
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-crons-"));
+const dataDir = benchTempDir("pwi-bench-crons-");
 process.env.DATA_DIR = dataDir;
 process.env.PROJECT_TEMPLATE_SERVICES = "none";
 const RUNS = Number(process.env.BENCH_CRON_RUNS ?? 100);

@@ -8,11 +8,11 @@
 //   idle      requests the project page makes while it sits idle for 60 s.
 // Run: npm run bench:live-page
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { Page } from "@playwright/test";
 import { git } from "../../e2e/support/git";
 import { demoRemote, startSignedIn } from "./support";
+import { benchTempDir } from "./temp-dir";
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const summary = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(0)} ms, p95 ${pct(xs, 95).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms (${xs.length} runs)`;
@@ -31,7 +31,7 @@ async function idleStaging(page: Page) {
 }
 
 const { server, browser, page } = await startSignedIn();
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-live-"));
+const work = benchTempDir("pwi-bench-live-");
 try {
   await idleStaging(page);
 

@@ -4,8 +4,6 @@
 // Run: npm run bench:log-ingestion [-- postgres]   (PGlite; or a throwaway PostgreSQL, or BENCH_DATABASE_URL)
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { eq } from "drizzle-orm";
 import { openDatabase } from "@/db/client";
 import { findPostgresBinDir, startCluster } from "@/db/testing/postgres-cluster";
@@ -17,11 +15,12 @@ import { createProject } from "@/lib/projects/create-project";
 import { makeUser } from "@/lib/testing-fixtures";
 import { runHook } from "@/lib/runtime/run-hook";
 import { ACTIVITY_KINDS } from "@/lib/activity-kinds";
+import { benchTempDir } from "./temp-dir";
 
 const LINES = 100_000;
 const SCRIPT = `for i in $(seq 1 ${LINES}); do echo "[build] compiling module $i of ${LINES}: app/code/Vendor/Module$i/etc/di.xml ok"; done`;
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-ingest-"));
+const dataDir = benchTempDir("pwi-bench-ingest-");
 process.env.DATA_DIR = dataDir;
 resetEnvForTests();
 // `-- postgres`: a throwaway PostgreSQL cluster from the installed binaries.

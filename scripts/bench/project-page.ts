@@ -12,13 +12,13 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import os from "node:os";
 import path from "node:path";
 import type { Page } from "@playwright/test";
 import { startServer, type TestServer } from "../../e2e/support/server";
 import { instanceMemory } from "./instance-memory";
 import { pageUnderChurn } from "./page-churn";
 import { demoRemote, seededServer, waitForQuiet } from "./support";
+import { benchTempDir } from "./temp-dir";
 
 const REQUESTS = 200;
 const CONCURRENCY = 10;
@@ -454,7 +454,7 @@ try {
     // A deploy whose build prints 100,000 lines (pushed through the git remote): health and the
     // event loop meanwhile, and the server's memory after it.
     const { remote } = await demoRemote(page, server);
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-"));
+    const work = benchTempDir("pwi-bench-");
     const gitIn = (...args: string[]) => execFileSync("git", ["-c", "user.name=Bench", "-c", "user.email=bench@example.com", ...args], { cwd: work, stdio: "pipe" });
     gitIn("clone", "--quiet", "--branch", "staging", remote, ".");
     const appYaml = path.join(work, ".magento.app.yaml");

@@ -8,11 +8,10 @@
 // Run: npm run bench:rollback   (BENCH_ROUNDS=n; BENCH_JSON=<file> also writes the numbers)
 import fs from "node:fs";
 import http from "node:http";
-import os from "node:os";
-import path from "node:path";
 import { and, desc, eq } from "drizzle-orm";
+import { benchTempDir } from "./temp-dir";
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-rollback-"));
+const dataDir = benchTempDir("pwi-bench-rollback-");
 process.env.DATA_DIR = dataDir;
 process.env.PROJECT_TEMPLATE_SERVICES = "none";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

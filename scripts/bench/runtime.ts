@@ -21,7 +21,6 @@
 // BENCH_ONLY=1-2: only the sections whose names start so)
 import fs from "node:fs";
 import http from "node:http";
-import os from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { performance as nodePerformance } from "node:perf_hooks";
@@ -29,8 +28,9 @@ import { spawn } from "node:child_process";
 import { Worker as Thread } from "node:worker_threads";
 import { eq } from "drizzle-orm";
 import type { ProjectConfig } from "@/lib/config/parse-config";
+import { benchTempDir } from "./temp-dir";
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-runtime-"));
+const dataDir = benchTempDir("pwi-bench-runtime-");
 process.env.DATA_DIR = dataDir;
 // Limits small enough for the hostile applications to meet them within seconds (lib/env.ts reads these).
 process.env.APP_MEMORY_MB = "128";

@@ -10,11 +10,11 @@
 // Run: npm run bench:services   (BENCH_ROWS=210000 rows of ~1 kB; BENCH_JSON=<file> also writes the numbers)
 import fs from "node:fs";
 import http from "node:http";
-import os from "node:os";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
+import { benchTempDir } from "./temp-dir";
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-services-"));
+const dataDir = benchTempDir("pwi-bench-services-");
 process.env.DATA_DIR = dataDir;
 process.env.APP_START_TIMEOUT = "120";
 const ROWS = Number(process.env.BENCH_ROWS ?? 210_000);

@@ -3,19 +3,18 @@
 // (getSessionOwner) against the read it replaced (the user by id), then the same requests
 // through a production server (GET /api/projects with a session cookie).
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { eq } from "drizzle-orm";
 import { openDatabase } from "@/db/client";
 import { users } from "@/db/schema";
 import { createUserSession, getSessionOwner } from "@/lib/auth/user-sessions";
 import { startSignedIn } from "./support";
+import { benchTempDir } from "./temp-dir";
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const fmt = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(3)} ms, p99 ${percentile(xs, 99).toFixed(3)} ms`;
 
 async function databaseCheck() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-bench-sessions-"));
+  const dir = benchTempDir("pwi-bench-sessions-");
   const database = await openDatabase({ dataDir: dir });
   await database.migrate();
   const db = database.db;

@@ -4,15 +4,15 @@
 import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { resetEnvForTests } from "@/lib/env";
 import { extractSnapshotArchive, writeSnapshotArchive } from "@/lib/runtime/snapshot-archive";
 import { copyVolumes, currentDataPath, newGeneration, switchGeneration, volumesRoot } from "@/lib/runtime/volumes";
+import { benchTempDir } from "./temp-dir";
 
 const FILES = 10_000;
 const TOTAL = 1024 * 1024 * 1024;
-const dataDir = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), "pwi-bench-snap-"));
+const dataDir = benchTempDir("pwi-bench-snap-");
 process.env.DATA_DIR = dataDir;
 resetEnvForTests();
 

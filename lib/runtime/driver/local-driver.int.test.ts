@@ -52,7 +52,7 @@ function deployment(project: string, environment: string, files: Record<string, 
     fs.writeFileSync(path.join(dir, name), content);
   }
   fs.mkdirSync(path.join(dir, "var"), { recursive: true });
-  const volume = fs.mkdtempSync(path.join(os.tmpdir(), "pwi-var-"));
+  const volume = fs.mkdtempSync(path.join(process.env.DATA_DIR!, "test-var-"));
   return { releaseId, dir, binds: [{ source: volume, dest: "/app/var" }], makeCurrent: () => { fs.rmSync(path.join(envDir, "current"), { force: true }); fs.symlinkSync(dir, path.join(envDir, "current")); } };
 }
 

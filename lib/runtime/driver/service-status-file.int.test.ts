@@ -5,7 +5,6 @@
 // (a link, garbage) gives none either.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { recordingLog } from "@/lib/runtime/testing-hooks";
@@ -102,7 +101,7 @@ afterAll(async () => {
     expect(read().map((s) => s.serviceId)).toEqual(["redis"]);
     write("{ not json");
     expect(read()).toEqual([]);
-    const elsewhere = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pwi-status-")), "status.json");
+    const elsewhere = path.join(fs.mkdtempSync(path.join(process.env.DATA_DIR!, "test-status-")), "status.json");
     fs.writeFileSync(elsewhere, JSON.stringify({ host: process.pid, hostStart: start(process.pid), services: [service] }));
     fs.rmSync(statusFile);
     fs.symlinkSync(elsewhere, statusFile);
