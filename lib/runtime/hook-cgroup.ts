@@ -393,6 +393,11 @@ export function disableCgroupsForTesting(disabled: boolean): void {
 }
 
 /** Whether hooks' memory and processes are limited together (a cgroup) rather than per process. */
+/** Tests only: this data directory's hook parents (one per hierarchy), once cgroups are available. */
+export function hookCgroupParentsForTests(): string[] {
+  return cgroupsAvailable() ? Object.values(layout!.dirs) : [];
+}
+
 export function cgroupsAvailable(): boolean {
   if (layout === undefined) layout = detect(); // (null: detected, none works; `??=` would probe again at every hook)
   return layout !== null;
@@ -424,34 +429,45 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** At start: kills the processes of hooks whose server died (cgroups named after a pid that is gone) and removes the cgroups. */
+/**
+ * At start: kills the processes of hooks whose server died (cgroups named after a pid that is
+ * gone) and removes their cgroups, under this data directory's parent and under the parents of
+ * other data directories (a test run's, a server's moved elsewhere); those parents are removed
+ * once empty (they are made again when needed).
+ */
 export function sweepHookCgroups(): number {
   if (!cgroupsAvailable()) return 0;
   const swept = new Set<string>(); // one hook has a cgroup in each hierarchy
-  for (const parent of Object.values(layout!.dirs)) {
-    let entries: fs.Dirent[];
+  for (const own of Object.values(layout!.dirs)) {
+    const root = path.dirname(own);
+    let parents: string[];
     try {
-      entries = fs.readdirSync(parent, { withFileTypes: true });
+      parents = fs.readdirSync(root).filter((name) => name.startsWith("pwi-hooks-"));
     } catch {
       continue;
     }
-    for (const entry of entries) {
-      if (!entry.isDirectory()) continue;
-      const owner = Number(entry.name.split("-")[0]);
-      if (!Number.isInteger(owner) || owner === process.pid || isAlive(owner)) continue;
-      const dir = path.join(parent, entry.name);
-      for (const file of ["cpu.max", "cpu.cfs_quota_us"]) if (fs.existsSync(path.join(/* turbopackIgnore: true */ dir, file))) liftCpuLimit(path.join(/* turbopackIgnore: true */ dir, file), file === "cpu.max" ? "max" : "-1");
-      removeDirSync([dir]);
-      swept.add(entry.name);
-    }
-    // Parents of other data directories that hold no hook now (they are made again when needed).
-    for (const sibling of fs.readdirSync(path.dirname(parent))) {
-      if (sibling.startsWith("pwi-hooks-") && sibling !== path.basename(parent)) {
-        try {
-          fs.rmdirSync(path.join(path.dirname(parent), sibling));
-        } catch {
-          /* in use */
-        }
+    for (const name of parents) {
+      const parent = path.join(root, name);
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(parent, { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      for (const entry of entries) {
+        if (!entry.isDirectory()) continue;
+        const owner = Number(entry.name.split("-")[0]);
+        if (!Number.isInteger(owner) || owner === process.pid || isAlive(owner)) continue;
+        const dir = path.join(parent, entry.name);
+        for (const file of ["cpu.max", "cpu.cfs_quota_us"]) if (fs.existsSync(path.join(/* turbopackIgnore: true */ dir, file))) liftCpuLimit(path.join(/* turbopackIgnore: true */ dir, file), file === "cpu.max" ? "max" : "-1");
+        removeDirSync([dir]);
+        swept.add(`${name}/${entry.name}`);
+      }
+      if (parent === own) continue;
+      try {
+        fs.rmdirSync(parent);
+      } catch {
+        /* in use */
       }
     }
   }

@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cgroupsAvailable, disableCgroupsForTesting } from "./hook-cgroup";
+import { cgroupsAvailable, disableCgroupsForTesting, hookCgroupParentsForTests } from "./hook-cgroup";
 import { attempt, processesMatching, recordingLog, until } from "./testing-hooks";
 import { runHook, sweepHookProcesses, type HookLimits, type HookPhase } from "./run-hook";
 import { resetEnvForTests } from "@/lib/env";
@@ -204,6 +204,17 @@ sandboxed("after the server dies mid-hook", () => {
     expect(await until(() => processesMatching(marker).length === 0)).toBe(true);
     expect(fs.readdirSync(path.join(dataDir(), "run", "hooks"))).toEqual([]);
   }, 60_000);
+});
+
+describe.runIf(cgroupsAvailable())("the cgroups of hooks whose server is gone", () => {
+  it("are removed at start under every data directory's parent, and the other parents with them once empty", () => {
+    const dead = Number(spawnSync("/bin/sh", ["-c", "echo $$"], { encoding: "utf8" }).stdout.trim());
+    // Another data directory's parent (a test run's), holding the cgroup of a hook whose server died.
+    const others = hookCgroupParentsForTests().map((own) => path.join(path.dirname(own), `pwi-hooks-t${process.pid}`));
+    for (const parent of others) fs.mkdirSync(path.join(parent, `${dead}-1`), { recursive: true });
+    sweepHookProcesses();
+    for (const parent of others) expect(fs.existsSync(parent)).toBe(false);
+  });
 });
 
 sandboxed("after the process runner (which starts hooks) dies mid-hook", () => {
