@@ -11,7 +11,7 @@ import { hookSeccomp } from "./seccomp";
 import { privateTempDir } from "./private-temp";
 import { hookBaseEnv, SANDBOX_APP_DIR, sandboxSupport, unsandboxedWarning, type SandboxSpec } from "./sandbox";
 import { SMTP_FORWARD } from "./mail-endpoint";
-import { FORWARDS_READY, forwarderScript } from "./sandbox-forwarder";
+import { forwarderScript, WITH_FORWARDER } from "./sandbox-forwarder";
 import { RunnerGone, runFileOrThrow, startProcess, type StartedProcess } from "@/lib/process-runner";
 import { hasPerl, PRELUDE_PIPE_BYTES, sandboxedCommand, type SandboxedCommand } from "./sandbox-command";
 import { processStartTime, sandboxMainProcess } from "./supervisor/process-tree";
@@ -352,9 +352,8 @@ function hookCommand(script: string, env: Record<string, string>, sandboxed: { b
   let inner: string[];
   const forwarder = sandboxed ? forwarderScript([...(sandbox.smtpSocket ? [SMTP_FORWARD] : []), ...(sandbox.forwards ?? [])]) : "";
   if (forwarder) {
-    // Start the forwarder (the e-mail endpoint, a RabbitMQ; killed with the hook, as all in its sandbox), wait until it listens or dies, then run the script.
-    const launch = `if command -v node >/dev/null 2>&1; then node -e "$1" </dev/null >/dev/null 2>&1 & fwd=$!; i=0; while [ ! -e ${FORWARDS_READY} ] && kill -0 $fwd 2>/dev/null && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done; fi; exec /bin/bash -c "$2"`;
-    inner = ["/bin/bash", "-c", launch, "pwi-hook", forwarder, script];
+    // The forwarder (the e-mail endpoint, a RabbitMQ; killed with the hook, as all in its sandbox) listening, then the script.
+    inner = ["/bin/bash", "-c", WITH_FORWARDER, "pwi-hook", forwarder, script];
   } else inner = ["/bin/bash", "-c", script];
   return sandboxedCommand({ inner, env, sandboxed, sandbox, limits, cgroup, fileSizeBytes });
 }

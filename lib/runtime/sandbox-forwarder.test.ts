@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { FORWARDS_READY, forwarderScript } from "./sandbox-forwarder";
+import { forwarderScript } from "./sandbox-forwarder";
 
 describe("forwarderScript", () => {
-  it("holds the forwards as JSON and marks when all listen; nothing to forward is no script", () => {
+  it("holds the checked forwards in single quotes; nothing to forward is no script", () => {
     const script = forwarderScript([
       { port: 1025, socket: "/run/pwi-smtp.sock" },
       { port: 5672, socket: "/run/services/queue/amqp.sock" },
     ]);
-    expect(script).toContain('const f=[[1025,"/run/pwi-smtp.sock"],[5672,"/run/services/queue/amqp.sock"]]');
-    expect(script).toContain(JSON.stringify(FORWARDS_READY));
+    expect(script).toContain("for my $f ([1025,'/run/pwi-smtp.sock'],[5672,'/run/services/queue/amqp.sock'])");
     expect(forwarderScript([])).toBe("");
   });
 
@@ -20,6 +19,8 @@ describe("forwarderScript", () => {
       { port: 5672, socket: "/etc/passwd" },
       { port: 5672, socket: "/run/../etc/x" },
       { port: 5672, socket: '/run/x");process.exit(1);("' },
+      { port: 5672, socket: "/run/x'];system('id');['" },
+      { port: 5672, socket: "/run/x\\" },
       { port: 5672, socket: "/run/x\nsock" },
     ]) {
       expect(() => forwarderScript([bad])).toThrow(/forwarded (port|socket)/);

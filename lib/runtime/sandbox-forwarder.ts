@@ -2,10 +2,13 @@
  * TCP ports inside a sandbox that lead to Unix sockets inside the same sandbox: the environment's
  * SMTP endpoint on 127.0.0.1:1025, and each RabbitMQ on 127.0.0.1:5672 (AMQP clients, PHP's
  * included, speak TCP only). The sandbox has its own network namespace, so these ports are its
- * alone. One node process serves them all, started in the background by the sandbox's launcher,
- * which waits (at most 5 s) until `FORWARDS_READY` says every port listens. The forwards are
- * chosen by the server (ports and in-sandbox paths it checks): no value of the repository's reaches
- * the script, which holds them as JSON. Pure.
+ * alone. One perl process serves them all (perl-base is part of every Debian system; the sandbox's
+ * prelude is perl too): it listens on every port, then forks, and its first process prints the
+ * serving one's id and exits, so a launcher that runs it in the foreground goes on once every port
+ * listens (startForwarder), with no marker to wait for. Each connection is a process of its own
+ * that copies both ways until both sides have closed. It starts in a few milliseconds: a cron or
+ * a hook starts one each time. The forwards are chosen by the server (ports and in-sandbox paths
+ * it checks): no value of the repository's reaches the script. Pure.
  */
 
 /** One port: 127.0.0.1:`port` inside the sandbox leads to `socket`, a path inside it. */
@@ -14,10 +17,7 @@ export interface SandboxForward {
   socket: string;
 }
 
-/** Written by the forwarder once every port listens. */
-export const FORWARDS_READY = "/tmp/.pwi-forwards-ready";
-
-/** The forwarder's script (`node -e`), or "" when there is nothing to forward. */
+/** The forwarder's script (`perl -e`), or "" when there is nothing to forward. */
 export function forwarderScript(forwards: readonly SandboxForward[]): string {
   if (forwards.length === 0) return "";
   const ports = new Set<number>();
@@ -26,6 +26,56 @@ export function forwarderScript(forwards: readonly SandboxForward[]): string {
     if (!/^\/run\/[A-Za-z0-9/._-]{1,200}$/.test(f.socket) || f.socket.split("/").includes("..")) throw new Error(`A forwarded socket must be a plain path under /run: ${JSON.stringify(f.socket)}`);
     ports.add(f.port);
   }
-  const list = JSON.stringify(forwards.map((f) => [f.port, f.socket]));
-  return `const net=require("net"),fs=require("fs");const f=${list};let n=0;for(const [p,s] of f)net.createServer(c=>{const u=net.connect(s);c.pipe(u);u.pipe(c);c.on("error",()=>u.destroy());u.on("error",()=>c.destroy())}).listen(p,"127.0.0.1",()=>{if(++n===f.length)fs.writeFileSync(${JSON.stringify(FORWARDS_READY)},"")})`;
+  // The checked values in single quotes (no quote, backslash or space can be in them).
+  const list = forwards.map((f) => `[${f.port},'${f.socket}']`).join(",");
+  return String.raw`use strict; use IO::Socket::INET; use IO::Socket::UNIX; use IO::Select;
+$SIG{PIPE} = 'IGNORE';
+my @listen;
+for my $f (${list}) {
+  my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $f->[0], Listen => 128, ReuseAddr => 1) or exit 1;
+  push @listen, [$s, $f->[1]];
 }
+my $pid = fork; exit 1 unless defined $pid;
+if ($pid) { print "$pid
+"; exit 0 }
+open STDOUT, '>', '/dev/null';
+$SIG{CHLD} = 'IGNORE';
+my $ready = IO::Select->new(map { $_->[0] } @listen);
+while (1) {
+  for my $r ($ready->can_read) {
+    my ($to) = map { $_->[1] } grep { $_->[0] == $r } @listen;
+    my $c = $r->accept or next;
+    my $child = fork;
+    if (!defined $child || $child) { close $c; next }
+    close $_->[0] for @listen;
+    my $u = IO::Socket::UNIX->new(Peer => $to) or exit 0;
+    pump($c, $u);
+    exit 0;
+  }
+}
+sub pump {
+  my ($a, $b) = @_;
+  my %other = (fileno($a) => $b, fileno($b) => $a);
+  my $open = IO::Select->new($a, $b);
+  my $buf;
+  while ($open->count) {
+    for my $h ($open->can_read) {
+      my $o = $other{fileno $h};
+      my $n = sysread($h, $buf, 65536);
+      if (!$n) { $open->remove($h); shutdown($o, 1); next }
+      for (my $off = 0; $off < $n;) { my $w = syswrite($o, $buf, $n - $off, $off); return unless $w; $off += $w }
+    }
+  }
+}`;
+}
+
+/**
+ * Bash that starts the forwarder whose script is in `script` (a quoted variable, as "$1") and
+ * returns once it listens, or has failed (the command then runs without its ports, as where
+ * perl is missing); its output is the serving process's id.
+ */
+export const startForwarder = (script: "$1" | "$fwd") => `command -v perl >/dev/null 2>&1 && perl -e "${script}" </dev/null 2>/dev/null 3>&-`;
+
+/** A sandbox's main process when it forwards ports (a hook, a cron, a worker): the forwarder ($1), then the command ($2) in its place. */
+export const WITH_FORWARDER = `${startForwarder("$1")} >/dev/null
+exec /bin/bash -c "$2"`;

@@ -19,10 +19,9 @@ import { prepareReleaseDir, readSealedRelease, releaseConfDir, releaseDir, relea
 import { buildReleaseConfig, webRuntimeOf } from "./release-config";
 import type { EnvironmentRuntimeStatus, ProcessStatus, ReleaseMail, ReleaseSpec, RunSupport, RuntimeDriver, RuntimeState, StartOutcome } from "./runtime-driver";
 import { SMTP_FORWARD } from "@/lib/runtime/mail-endpoint";
-import { forwarderScript } from "@/lib/runtime/sandbox-forwarder";
+import { forwarderScript, WITH_FORWARDER } from "@/lib/runtime/sandbox-forwarder";
 import { amqpForwards } from "@/lib/runtime/services/service-relationships";
 import { copyLocalRunningService, holdLocalServices, localServicesHeld, localServiceSocketBinds, localServiceStatus, localServiceSupport, removeLocalServices, startLocalServices, stopLocalServices } from "./local-services";
-import { WITH_FORWARDER } from "@/lib/runtime/supervisor/web-launcher";
 import { runHook } from "@/lib/runtime/run-hook";
 
 /** Crons run at this niceness: background work takes the CPU the sites and the console leave. */

@@ -225,11 +225,11 @@ const hasRabbitmq = available("rabbitmq:3.9", "/usr/lib/rabbitmq/bin/rabbitmq-se
     expect(await probeService("rabbitmq", socketPath, { ...s.spec.credentials, password: "wrong-password-123456" })).toMatchObject({ ready: false, detail: expect.stringMatching(/ACCESS_REFUSED|403/) });
     expect(await probeService("rabbitmq", socketPath, { ...s.spec.credentials, password: "guest" })).toMatchObject({ ready: false });
     // From an application's sandbox: AMQP over TCP on its own 127.0.0.1:5672, as the relationship says (PHP's clients speak TCP only).
-    const { forwarderScript } = await import("@/lib/runtime/sandbox-forwarder");
+    const { forwarderScript, WITH_FORWARDER } = await import("@/lib/runtime/sandbox-forwarder");
     const { amqpForwards } = await import("./service-relationships");
     const [forward] = amqpForwards([{ serviceId: "queue", type: "rabbitmq:3.9" }]);
     expect(forward).toMatchObject({ port: 5672, socket: "/run/services/queue/amqp.sock" });
-    const tcp = await client({ queue: sock(s.runtimeDir) }, ["/bin/bash", "-c", 'node -e "$1" & for i in $(seq 250); do [ -e /tmp/.pwi-forwards-ready ] && break; sleep 0.02; done; exec 3<>/dev/tcp/127.0.0.1/5672 || exit 9; printf "AMQP\\0\\0\\x09\\x01" >&3; head -c 11 <&3 | od -An -tu1', "pwi-test", forwarderScript([forward!])]);
+    const tcp = await client({ queue: sock(s.runtimeDir) }, ["/bin/bash", "-c", WITH_FORWARDER, "pwi-test", forwarderScript([forward!]), 'exec 3<>/dev/tcp/127.0.0.1/5672 || exit 9; printf "AMQP\\0\\0\\x09\\x01" >&3; head -c 11 <&3 | od -An -tu1']);
     // A method frame (1) on channel 0 whose method is Connection.Start (class 10, method 10).
     expect(tcp.out.trim().split(/\s+/).map(Number), tcp.err).toEqual([1, 0, 0, expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number), 0, 10, 0, 10]);
     const { rssBytes, pssBytes } = first.instance.memory();

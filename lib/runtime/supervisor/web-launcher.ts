@@ -1,3 +1,5 @@
+import { startForwarder } from "../sandbox-forwarder";
+
 /**
  * The main process of an environment's web sandbox: a fixed bash script (no user value is
  * ever spliced into it; the commands come as arguments and run through `bash -c`). It runs
@@ -11,17 +13,13 @@
  * stopping both at once made PHP-FPM drop the requests nginx still had queued for it.
  *
  * Arguments: kind ("php" or "command"), the PHP-FPM binary, pre_start, start, post_start, and
- * the forwarder's script ("" for none, sandbox-forwarder.ts): started first, in the background,
- * killed with the sandbox, it listens on 127.0.0.1:1025 (the environment's SMTP endpoint) and
+ * the forwarder's script ("" for none, sandbox-forwarder.ts): started first (the launcher goes on
+ * once it listens), killed with the sandbox, it listens on 127.0.0.1:1025 (the environment's SMTP endpoint) and
  * 127.0.0.1:5672 (its RabbitMQ), each leading to a socket.
  */
 export const WEB_LAUNCHER = String.raw`kind=$1 fpm=$2 pre=$3 start=$4 post=$5 fwd=$6 fwdpid=
 rm -f /run/app/.started
-if [ -n "$fwd" ] && command -v node >/dev/null 2>&1; then
-  node -e "$fwd" </dev/null >/dev/null 2>&1 3>&- &
-  fwdpid=$!
-  i=0; while [ ! -e /tmp/.pwi-forwards-ready ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done
-fi
+[ -n "$fwd" ] && fwdpid=$(${startForwarder("$fwd")})
 if [ -n "$pre" ]; then
   /bin/bash -c "$pre" </dev/null 3>&-; rc=$?
   if [ $rc -ne 0 ]; then echo "pre_start exited with code $rc: the application is not started." >&2; exit 3; fi
@@ -57,7 +55,3 @@ while :; do
   exit $code
 done
 `;
-
-/** A worker's main process when the release forwards ports (its SMTP endpoint, a RabbitMQ): the forwarder ($1) in the background, then the worker's command ($2) in its place. */
-export const WITH_FORWARDER = String.raw`if command -v node >/dev/null 2>&1; then node -e "$1" </dev/null >/dev/null 2>&1 & i=0; while [ ! -e /tmp/.pwi-forwards-ready ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done; fi
-exec /bin/bash -c "$2"`;
