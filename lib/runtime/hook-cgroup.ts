@@ -105,6 +105,16 @@ function candidates(own: Map<string, string>): Layout[] {
   return list;
 }
 
+/** cgroup v2: the controllers the hooks' cgroups need, enabled for the children of `parent` (v1: nothing to do). */
+function enableControllers(l: Layout, parent: string) {
+  if (l.version !== 2) return;
+  const control = path.join(parent, "cgroup.subtree_control");
+  const wanted = l.cpu ? ["memory", "pids", "cpu"] : ["memory", "pids"];
+  const enabled = fs.readFileSync(control, "utf8");
+  const missing = wanted.filter((c) => !new RegExp(`\\b${c}\\b`).test(enabled));
+  if (missing.length > 0) fs.writeFileSync(control, missing.map((c) => `+${c}`).join(" "));
+}
+
 /** Tries to make the parent cgroup(s) and move a throwaway process into a child: only then are cgroups used. */
 function detect(): Layout | null {
   if (process.platform !== "linux") return null;
@@ -117,13 +127,7 @@ function detect(): Layout | null {
   for (const candidate of candidates(own)) {
     try {
       for (const dir of Object.values(candidate.dirs)) fs.mkdirSync(dir, { recursive: true });
-      if (candidate.version === 2) {
-        const control = path.join(candidate.dirs.all, "cgroup.subtree_control");
-        const wanted = candidate.cpu ? ["memory", "pids", "cpu"] : ["memory", "pids"];
-        const enabled = fs.readFileSync(control, "utf8");
-        const missing = wanted.filter((c) => !new RegExp(`\\b${c}\\b`).test(enabled));
-        if (missing.length > 0) fs.writeFileSync(control, missing.map((c) => `+${c}`).join(" "));
-      }
+      if (candidate.version === 2) enableControllers(candidate, candidate.dirs.all);
       const probe = createSync(candidate, { memoryBytes: 64 * 1024 * 1024, maxProcesses: 16, cpus: 1 }, `${process.pid}-probe`);
       const joined = spawnSync("/bin/sh", ["-c", 'for f in "$@"; do echo $$ > "$f" || exit 1; done', "sh", ...probe.procsFiles], { stdio: "ignore", timeout: 5000 });
       removeDirSync(probe.dirs);
@@ -277,7 +281,8 @@ async function create(l: Layout, limits: CgroupLimits, name: string): Promise<Ma
     for (const [i, dir] of dirs.entries()) {
       // The parent again: another server sweeping empty parents may remove it meanwhile (then once more).
       for (let attempt = 0; ; attempt++) {
-        await fsp.mkdir(parents[i]!, { recursive: true });
+        // Made again (after a sweep removed it while empty): its children's controllers with it.
+        if ((await fsp.mkdir(parents[i]!, { recursive: true })) !== undefined) enableControllers(l, parents[i]!);
         try {
           await fsp.mkdir(dir);
           break;

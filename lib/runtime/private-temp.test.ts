@@ -25,6 +25,15 @@ describe("the process's private temporary folder", () => {
     fs.rmSync(path.dirname(a), { recursive: true });
     const again = privateTempDir("one");
     expect(fs.existsSync(again)).toBe(true);
+    // A folder of that name that is not its own 0700 one (made by someone else after a cleaner) is not used.
+    fs.rmSync(path.dirname(again), { recursive: true });
+    const planted = path.dirname(again);
+    fs.mkdirSync(planted);
+    fs.chmodSync(planted, 0o755);
+    const fresh = privateTempDir("one");
+    expect(path.dirname(fresh)).not.toBe(planted);
+    expect(fs.statSync(path.dirname(fresh)).mode & 0o777).toBe(0o700);
+    fs.rmSync(planted, { recursive: true });
   });
 
   it("sweeps the folders of processes that are gone, keeps live ones', follows no link", () => {

@@ -48,19 +48,32 @@ export function sweepPrivateTemp(dir = os.tmpdir()): number {
   return removed;
 }
 
+/** Whether `dir` is a real folder (not a link) of this account that only it may enter. */
+function ours(dir: string): boolean {
+  const st = fs.lstatSync(dir, { throwIfNoEntry: false });
+  return !!st && st.isDirectory() && st.uid === process.getuid?.() && (st.mode & 0o777) === 0o700;
+}
+
 /**
- * The folder `sub` of this process's private temporary folder, made (0700) if it is not there
- * (also when a cleaner removed it meanwhile).
+ * The folder `sub` of this process's private temporary folder, made (0700) if it is not there.
+ * The folder is used again only while it is still this account's own 0700 folder: one that a
+ * cleaner removed is never trusted by its name (another account could have made a folder of that
+ * name meanwhile); a new one is made instead.
  */
 export function privateTempDir(sub: string): string {
-  if (!root || !fs.existsSync(root)) {
+  if (!root || !ours(root)) {
     if (!root) sweepPrivateTemp();
     const made = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${process.pid}-${processStartTime(process.pid) ?? "0"}-`));
     fs.chmodSync(made, 0o700);
-    if (!root) process.once("exit", () => root && fs.rmSync(root, { recursive: true, force: true }));
+    if (!root) process.once("exit", () => root && ours(root) && fs.rmSync(root, { recursive: true, force: true }));
     root = made;
   }
+  // Inside a folder only this account may enter: nothing else can have made `sub`.
   const dir = path.join(root, sub);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    fs.mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
   return dir;
 }

@@ -350,7 +350,8 @@ async function openPipe(): Promise<HookPipe> {
 /** A hook's command line: `bash -c script` (after the e-mail forwarder, where there is one) in the sandbox. */
 function hookCommand(script: string, env: Record<string, string>, sandboxed: { bwrap: string; seccomp: string | null } | null, sandbox: SandboxSpec, limits: HookLimits, cgroup: HookCgroup | null, fileSizeBytes: number | null): SandboxedCommand {
   let inner: string[];
-  const forwarder = sandboxed ? forwarderScript([...(sandbox.smtpSocket ? [SMTP_FORWARD] : []), ...(sandbox.forwards ?? [])]) : "";
+  // Not where the sandbox shares the host's network (a build with HOOK_BUILD_NETWORK): its ports would be the host's.
+  const forwarder = sandboxed && !sandbox.network ? forwarderScript([...(sandbox.smtpSocket ? [SMTP_FORWARD] : []), ...(sandbox.forwards ?? [])]) : "";
   if (forwarder) {
     // The forwarder (the e-mail endpoint, a RabbitMQ; killed with the hook, as all in its sandbox) listening, then the script.
     inner = ["/bin/bash", "-c", WITH_FORWARDER, "pwi-hook", forwarder, script];

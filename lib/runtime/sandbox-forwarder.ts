@@ -5,8 +5,9 @@
  * alone. One perl process serves them all (perl-base is part of every Debian system; the sandbox's
  * prelude is perl too): it listens on every port, then forks, and its first process prints the
  * serving one's id and exits, so a launcher that runs it in the foreground goes on once every port
- * listens (startForwarder), with no marker to wait for. Each connection is a process of its own
- * that copies both ways until both sides have closed. It starts in a few milliseconds: a cron or
+ * listens (startForwarder), with no marker to wait for. Each connection is two processes, one
+ * per direction, each copying until its side closes (0.5 MB each; they count against the
+ * sandbox's process limit). It starts in a few milliseconds: a cron or
  * a hook starts one each time. The forwards are chosen by the server (ports and in-sandbox paths
  * it checks): no value of the repository's reaches the script. Pure.
  */
@@ -16,6 +17,9 @@ export interface SandboxForward {
   port: number;
   socket: string;
 }
+
+/** The forwarder's processes' name (their `comm`): not the sandbox's main process (process-tree.ts). */
+export const FORWARDER_NAME = "pwi-forwarder";
 
 /** The forwarder's script (`perl -e`), or "" when there is nothing to forward. */
 export function forwarderScript(forwards: readonly SandboxForward[]): string {
@@ -29,6 +33,7 @@ export function forwarderScript(forwards: readonly SandboxForward[]): string {
   // The checked values in single quotes (no quote, backslash or space can be in them).
   const list = forwards.map((f) => `[${f.port},'${f.socket}']`).join(",");
   return String.raw`use strict; use IO::Socket::INET; use IO::Socket::UNIX; use IO::Select;
+$0 = '${FORWARDER_NAME}';
 $SIG{PIPE} = 'IGNORE';
 my @listen;
 for my $f (${list}) {
@@ -36,8 +41,7 @@ for my $f (${list}) {
   push @listen, [$s, $f->[1]];
 }
 my $pid = fork; exit 1 unless defined $pid;
-if ($pid) { print "$pid
-"; exit 0 }
+if ($pid) { print "$pid\n"; exit 0 }
 open STDOUT, '>', '/dev/null';
 $SIG{CHLD} = 'IGNORE';
 my $ready = IO::Select->new(map { $_->[0] } @listen);
@@ -49,33 +53,33 @@ while (1) {
     if (!defined $child || $child) { close $c; next }
     close $_->[0] for @listen;
     my $u = IO::Socket::UNIX->new(Peer => $to) or exit 0;
-    pump($c, $u);
+    # Each direction its own process: a side that writes before it reads never waits on the other.
+    my $back = fork;
+    exit 0 unless defined $back;
+    if ($back) { copy($c, $u) } else { copy($u, $c) }
     exit 0;
   }
 }
-sub pump {
-  my ($a, $b) = @_;
-  my %other = (fileno($a) => $b, fileno($b) => $a);
-  my $open = IO::Select->new($a, $b);
+sub copy {
+  my ($from, $to) = @_;
   my $buf;
-  while ($open->count) {
-    for my $h ($open->can_read) {
-      my $o = $other{fileno $h};
-      my $n = sysread($h, $buf, 65536);
-      if (!$n) { $open->remove($h); shutdown($o, 1); next }
-      for (my $off = 0; $off < $n;) { my $w = syswrite($o, $buf, $n - $off, $off); return unless $w; $off += $w }
-    }
+  while (1) {
+    my $n = sysread($from, $buf, 65536);
+    last unless $n;
+    for (my $off = 0; $off < $n;) { my $w = syswrite($to, $buf, $n - $off, $off); return unless $w; $off += $w }
   }
+  shutdown($to, 1);
 }`;
 }
 
 /**
  * Bash that starts the forwarder whose script is in `script` (a quoted variable, as "$1") and
- * returns once it listens, or has failed (the command then runs without its ports, as where
- * perl is missing); its output is the serving process's id.
+ * returns once it listens; its output is the serving process's id. When it cannot (perl missing,
+ * a port taken) a line on standard error says so and the command runs without those ports.
  */
-export const startForwarder = (script: "$1" | "$fwd") => `command -v perl >/dev/null 2>&1 && perl -e "${script}" </dev/null 2>/dev/null 3>&-`;
+export const startForwarder = (script: "$1" | "$fwd") =>
+  `{ command -v perl >/dev/null 2>&1 && perl -e "${script}" </dev/null 2>/dev/null 3>&-; } || echo "The ports that lead to the environment's e-mail endpoint and RabbitMQ (127.0.0.1:1025, :5672) could not be opened: perl is missing or a port is taken. Nothing uses them here." >&2`;
 
 /** A sandbox's main process when it forwards ports (a hook, a cron, a worker): the forwarder ($1), then the command ($2) in its place. */
-export const WITH_FORWARDER = `${startForwarder("$1")} >/dev/null
+export const WITH_FORWARDER = `{ ${startForwarder("$1")}; } >/dev/null
 exec /bin/bash -c "$2"`;

@@ -1,5 +1,6 @@
 import "server-only";
 import fs from "node:fs";
+import { FORWARDER_NAME } from "../sandbox-forwarder";
 
 /** Each process's parent, from /proc (pid → ppid). */
 function parents(): Map<number, number> {
@@ -48,12 +49,14 @@ export function commandName(pid: number): string | null {
 }
 
 /**
- * The first process of a sandbox that is not bubblewrap's own (bwrap's outer process, then its
- * init in the new PID namespace, then the sandbox's main process): the one to send SIGTERM to.
+ * The first process of a sandbox that is neither bubblewrap's own (bwrap's outer process, then its
+ * init in the new PID namespace, then the sandbox's main process) nor its port forwarder (which
+ * bwrap's init adopts beside the main process): the one to send SIGTERM to.
  */
 export function sandboxMainProcess(outerPid: number): number | null {
-  return descendants(outerPid).find((pid) => commandName(pid) !== "bwrap") ?? null;
+  return descendants(outerPid).find((pid) => !NOT_MAIN.has(commandName(pid) ?? "")) ?? null;
 }
+const NOT_MAIN = new Set(["bwrap", FORWARDER_NAME]);
 
 /** Memory of a set of processes: resident bytes, and proportional (shared pages divided among their users). */
 export function processesMemory(pids: readonly number[]): { rssBytes: number; pssBytes: number } {
