@@ -6,7 +6,7 @@ import { encode } from "next-auth/jwt";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { listenToChannel, selectRows } from "@/db/client";
 import { describeEachDatabase } from "@/db/testing/databases";
-import { activities, environments, users } from "@/db/schema";
+import { activities, cronStates, environments, users } from "@/db/schema";
 import { createUserSession, revokeSession } from "@/lib/auth/user-sessions";
 import { makeUser, starterProject } from "@/lib/testing-fixtures";
 import { CLIENT_HTTPS_HEADER } from "./client-info";
@@ -246,10 +246,23 @@ describeEachDatabase("page cache", ({ db }) => {
       await db().update(activities).set({ priority: 1 }).where(eq(activities.projectId, id));
       await until(() => heard.includes(`p:${id}`), "the activities' change");
       await db().update(environments).set({ title: "None" }).where(eq(environments.projectId, "no-such-project"));
+      // What no kept page shows is not announced: an activity's dispatch and heartbeat, a cron's last run (its alert is).
+      const [staging] = await db().select().from(environments).where(eq(environments.projectId, id)).limit(1);
       heard.length = 0;
+      await db().insert(cronStates).values({ environmentId: staging!.id, cron: "tick", failuresInRow: 0 });
+      await until(() => heard.includes(`p:${id}`), "the cron state's insert");
+      heard.length = 0;
+      await db().update(activities).set({ heartbeatAt: new Date(), jobId: "j", dispatchedAt: new Date(), workerId: "w" }).where(eq(activities.projectId, id));
+      await db().update(cronStates).set({ lastResult: "success", lastStartedAt: new Date(), lastDurationMs: 5 }).where(eq(cronStates.environmentId, staging!.id));
       await db().update(users).set({ name: "x" }).where(sql`false`);
       await until(() => heard.length > 0, "the users' statement");
       expect(heard).toEqual([""]);
+      heard.length = 0;
+      await db().update(cronStates).set({ failuresInRow: 3 }).where(eq(cronStates.environmentId, staging!.id));
+      await until(() => heard.includes(`p:${id}`), "the cron's alert");
+      heard.length = 0;
+      await db().update(activities).set({ heartbeatAt: new Date(), state: "cancelled" }).where(eq(activities.projectId, id));
+      await until(() => heard.includes(`p:${id}`), "the activities' state");
     } finally {
       await unlisten();
     }
