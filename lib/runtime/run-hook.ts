@@ -308,12 +308,15 @@ interface HookPipe {
  * socket pairs, into which a hook printing line by line runs measurably slower than into a
  * pipe; and each `mkfifo` is a process of its own, so they are made four at a time.
  */
-const fifos = { free: [] as string[], made: 0 };
+const fifos = { dir: "", free: [] as string[], made: 0 };
 
 async function takeFifo(): Promise<string> {
+  // FIFOs of a private folder that was made again (a cleaner removed it) are never used: their path may be someone else's now.
+  const dir = privateTempDir("hooks");
+  if (dir !== fifos.dir) fifos.free = [];
+  fifos.dir = dir;
   const free = fifos.free.pop();
   if (free) return free;
-  const dir = privateTempDir("hooks");
   const fresh = Array.from({ length: 4 }, () => path.join(dir, `pipe-${++fifos.made}`));
   await runFileOrThrow("mkfifo", ["-m", "600", ...fresh], { env: childProcessEnv({}) });
   fifos.free.push(...fresh.slice(1));
