@@ -94,6 +94,32 @@ sandboxed("a sandboxed hook's seccomp filter", () => {
   });
 });
 
+  it("is written again, and hooks' FIFOs made anew, when a cleaner removed the private folder: nothing is taken from a folder of the old path", async () => {
+    const first = await hookSeccomp();
+    if (!first.ok) throw new Error(first.reason);
+    const bytes = fs.readFileSync(first.file);
+    const warm = hook("echo warm");
+    expect((await warm.result).exitCode, warm.text()).toBe(0); // the FIFO pool now holds pipes of the old folder
+    // A cleaner removes the process's folder; someone else makes one of that name, with a filter
+    // that allows everything and plain files where the FIFOs were.
+    const root = path.dirname(path.dirname(first.file));
+    fs.rmSync(root, { recursive: true });
+    for (const sub of ["seccomp", "hooks"]) fs.mkdirSync(path.join(root, sub), { recursive: true, mode: 0o755 });
+    fs.chmodSync(root, 0o755);
+    fs.writeFileSync(first.file, "planted!");
+    for (let i = 1; i <= 16; i++) fs.writeFileSync(path.join(root, "hooks", `pipe-${i}`), "PLANTED\n");
+    const again = await hookSeccomp();
+    if (!again.ok) throw new Error(again.reason);
+    expect(again.file).not.toBe(first.file);
+    expect(fs.readFileSync(again.file)).toEqual(bytes);
+    // A hook still runs under the real filter, and its output comes through a FIFO of the new folder.
+    const { result, lines, text } = hook("unshare -Ur id && echo escaped || echo refused");
+    const code = (await result).exitCode;
+    expect(lines.map((l) => l.text).filter((t) => !t.startsWith("unshare")), `${code}: ${text()}`).toEqual(["refused"]);
+    expect(fs.readdirSync(path.join(root, "hooks")).length).toBe(16);
+    fs.rmSync(root, { recursive: true });
+  });
+
 describe("a hook's descriptors", () => {
   it.runIf(support.ok)("are stdin, stdout and stderr only: nothing the server inherited without close-on-exec reaches it", async () => {
     // The hook's shell's descriptors, listed while it waits for ls (no pipeline: its pipes would be listed too).

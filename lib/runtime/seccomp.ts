@@ -34,14 +34,19 @@ async function generate(): Promise<{ ok: true; bytes: Buffer } | { ok: false; re
   return { ok: true, bytes };
 }
 
-/** The filter's file, made on first use (and again if the temporary folder was cleaned), or why there is none. */
+/**
+ * The filter's file, made on first use, or why there is none. It is written again whenever the
+ * process's private folder is not the one it was written in (a cleaner removed it): a file at the
+ * old path may be someone else's by then (private-temp.ts).
+ */
 export async function hookSeccomp(): Promise<HookSeccomp> {
   if (forced) return forced;
   program ??= generate();
   const made = await program;
   if (!made.ok) return made;
-  if (written && fs.existsSync(written)) return { ok: true, file: written };
-  const file = path.join(privateTempDir("seccomp"), "hooks.bpf");
+  const dir = privateTempDir("seccomp");
+  if (written && path.dirname(written) === dir && fs.existsSync(written)) return { ok: true, file: written };
+  const file = path.join(dir, "hooks.bpf");
   fs.rmSync(file, { force: true });
   fs.writeFileSync(file, made.bytes, { mode: 0o600, flag: "wx" });
   written = file;
