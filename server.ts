@@ -21,6 +21,7 @@ import next from "next";
 import { getDatabase } from "@/db/client";
 import { env } from "@/lib/env";
 import { stampClientHeaders } from "@/lib/instance/client-headers";
+import { noteRequest } from "@/lib/instance/idle-memory";
 import { startInstance } from "@/lib/instance/startup";
 import { StaticFiles } from "@/lib/instance/static-files";
 import { PageCache } from "@/lib/session/page-cache";
@@ -48,6 +49,7 @@ export async function serve(options: { root: string; dev: boolean }): Promise<ht
   }
 
   const server = http.createServer((req, res) => {
+    noteRequest();
     stampClientHeaders(req, config.TRUST_PROXY);
     if (staticFiles?.takes(req)) return void staticFiles.serve(req, res, () => void nextjs(req, res));
     if (pageCache.takes(req)) return void pageCache.handle(req, res, () => void nextjs(req, res));

@@ -29,6 +29,27 @@ const waiting = { requests: [], background: [] };
 let busy = false;
 const BACKGROUND_WAIT_MS = 250;
 
+/**
+ * PWI_LOG_TURNS_MS=n: each turn (a statement, or a transaction from BEGIN to its end) that held
+ * the session n ms or longer, on stderr: when it began (seconds past the minute), how long it
+ * held the session and how much of that its statements executed (the rest the transaction
+ * waited for its caller), whose it was, and its first statement. Who kept /api/health waiting.
+ */
+const LOG_TURNS_MS = Number(process.env.PWI_LOG_TURNS_MS ?? 0);
+/** The turn holding the session: its statements count and time, when logged. */
+let turn = null;
+async function timed(message, run) {
+  if (!LOG_TURNS_MS || !turn) return run();
+  const t0 = performance.now();
+  try {
+    return await run();
+  } finally {
+    turn.n++;
+    turn.busy += performance.now() - t0;
+    turn.label ||= message.text ?? "";
+  }
+}
+
 function take() {
   // Everything sent meanwhile is read first: the port's own events wait while this thread is busy.
   for (let m = receiveMessageOnPort(parentPort); m; m = receiveMessageOnPort(parentPort)) receive(m.message);
@@ -37,18 +58,26 @@ function take() {
   const job = oldest && (waiting.requests.length === 0 || performance.now() - oldest.since > BACKGROUND_WAIT_MS) ? waiting.background.shift() : waiting.requests.shift();
   if (!job) return;
   busy = true;
+  const t0 = performance.now();
+  if (LOG_TURNS_MS) turn = { n: 0, busy: 0, label: "" };
   Promise.resolve()
     .then(() => job.run())
     .catch(() => undefined)
     .finally(() => {
       busy = false;
+      const held = performance.now() - t0;
+      if (LOG_TURNS_MS && held >= LOG_TURNS_MS) {
+        const at = ((Date.now() - held) % 60_000) / 1000;
+        console.error(`[turn] @${at.toFixed(2)} held ${held.toFixed(1)} ms, executing ${turn.busy.toFixed(1)} ms in ${turn.n} statement(s), ${job.background ? "background" : "request"}: ${turn.label.replace(/\s+/g, " ").slice(0, 120)}`);
+      }
+      turn = null;
       soon();
     });
 }
 
 /** Runs `run` when the session is this caller's turn; `run` resolves when the session is free again. */
 function queue(message, run) {
-  (message.background ? waiting.background : waiting.requests).push({ run, since: performance.now() });
+  (message.background ? waiting.background : waiting.requests).push({ run, since: performance.now(), background: Boolean(message.background) });
   soon();
 }
 
@@ -102,24 +131,24 @@ async function handle(message) {
     }
     case "query": {
       const { rowMode, keep } = message.options ?? {};
-      const result = await inTurn(message, () => on(message.tx).query(message.text, message.params, { ...(rowMode ? { rowMode } : {}), ...(keep ? { parsers: keepText(keep) } : {}) }));
+      const result = await inTurn(message, () => timed(message, () => on(message.tx).query(message.text, message.params, { ...(rowMode ? { rowMode } : {}), ...(keep ? { parsers: keepText(keep) } : {}) })));
       return reply(id, { rows: result.rows, fields: result.fields, affectedRows: result.affectedRows });
     }
     case "exec": {
-      const results = await inTurn(message, () => on(message.tx).exec(message.text));
+      const results = await inTurn(message, () => timed(message, () => on(message.tx).exec(message.text)));
       return reply(id, results.map((r) => ({ rows: r.rows, fields: r.fields, affectedRows: r.affectedRows })));
     }
     case "script": {
       // Several statements (pg-boss's schema and its BEGIN … COMMIT blocks): a failure inside
       // such a block must not leave the shared session in an aborted transaction.
-      const results = await inTurn(message, async () => {
+      const results = await inTurn(message, () => timed(message, async () => {
         try {
           return await pg.exec(message.text);
         } catch (err) {
           if (pg.isInTransaction()) await pg.exec("ROLLBACK").catch(() => undefined);
           throw err;
         }
-      });
+      }));
       return reply(id, { rows: results.at(-1)?.rows ?? [] });
     }
     case "begin": {

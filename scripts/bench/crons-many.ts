@@ -8,7 +8,8 @@
 // The measured window opens 15 s past a minute on each side (two minute boundaries in 150 s).
 // The sides alternate over BENCH_ROUNDS rounds (2: without, with, with, without) and each side's
 // answers are pooled before its percentiles are taken.
-// Run: npm run bench:crons-many [-- postgres]   (BENCH_PROJECTS=n, 50; BENCH_SECONDS=s, 150; BENCH_ROUNDS=n, 2; BENCH_SIDES=1, the scheduler's side alone; `postgres`:
+// Run: npm run bench:crons-many [-- postgres]   (BENCH_PROJECTS=n, 50; BENCH_SECONDS=s, 150; BENCH_ROUNDS=n, 2; BENCH_SIDES=1, the scheduler's side alone;
+// BENCH_SLOW=1, the slow answers; PWI_LOG_TURNS_MS=n, the database's long turns; `postgres`:
 // on a throwaway PostgreSQL cluster from the installed binaries instead of the embedded database)
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -166,6 +167,8 @@ try {
     pool.pages.push(...pages.times);
     // BENCH_SLOW=1: the answers over 20 ms, as ms(the database's part, /api/health's Server-Timing)@seconds-past-the-minute (m: the page was rendered).
     if (process.env.BENCH_SLOW === "1") console.log(`  slow health: ${health.slow.join(" ")}\n  slow pages: ${pages.slow.join(" ")}`);
+    // PWI_LOG_TURNS_MS=n: the database's turns that held it n ms or longer meanwhile (db/pglite-thread-worker.mjs).
+    if (process.env.PWI_LOG_TURNS_MS) console.log(server.output().slice(outputFrom).split("\n").filter((l) => l.startsWith("[turn]")).join("\n"));
     const name = scheduler === "1" ? "scheduler" : "none";
     results[name] = [...((results[name] as unknown[] | undefined) ?? []), side];
     await server.stop();
