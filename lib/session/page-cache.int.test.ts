@@ -268,6 +268,16 @@ describeEachDatabase("page cache", ({ db }) => {
     }
   });
 
+  it("one rule decides what a change announces: its projects, everything when one is unknown or more than 50 changed, nothing when no row did", async () => {
+    const payload = async (ids: (string | null)[]) =>
+      (await selectRows<{ p: string | null }>(db(), sql`select project_change_payload(array(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))) as p`))[0]!.p;
+    expect(await payload(["b", "a", "b"])).toMatch(/^p:(a,b|b,a)$/);
+    expect(await payload(["a", null])).toBe("");
+    expect(await payload(Array.from({ length: 51 }, (_, i) => `p${i}`))).toBe("");
+    expect(await payload(Array.from({ length: 50 }, (_, i) => `p${i}`))).toMatch(/^p:/);
+    expect(await payload([])).toBeNull();
+  });
+
   it("every table a page reads announces its changes (a new table must be added to the trigger or to the list of exceptions)", async () => {
     const tables = await selectRows<{ tablename: string; announced: boolean }>(
       db(),
