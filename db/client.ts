@@ -26,13 +26,21 @@ export type Executor = Db | Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 export interface Database {
   db: Db;
+  /**
+   * The workers' own connections (the activity worker, its dispatcher, scheduler and pg-boss):
+   * on PostgreSQL a pool apart from the requests' when `workerPoolSize` is given, so a request
+   * never waits for a connection behind them (a hundred crons due at once held health answers
+   * 20-50 ms waiting); otherwise `db` (the embedded database's thread puts requests' statements
+   * first itself).
+   */
+  workerDb: Db;
   /** Applies db/migrations that have not been applied yet; returns how many it applied. */
   migrate(): Promise<number>;
   close(): Promise<void>;
 }
 
 export type DatabaseOptions =
-  | { databaseUrl: string; poolSize?: number }
+  | { databaseUrl: string; poolSize?: number; workerPoolSize?: number }
   | { dataDir: string }
   | { inMemory: true };
 
@@ -40,17 +48,31 @@ export const migrationsFolder = path.join(process.cwd(), "db", "migrations");
 const MIGRATION_LOCK = 727_001; // pg_advisory_lock key: one migrator at a time across servers
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if ("databaseUrl" in options) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  if ("databaseUrl" in options) return openPostgres(options.databaseUrl, options.poolSize ?? 10, options.workerPoolSize);
   if ("dataDir" in options) return openPglite(options.dataDir);
   return openPglite(undefined);
 }
 
-async function openPostgres(connectionString: string, max: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString, max });
+/**
+ * How long a pool's connection is kept unused before it is closed (node-postgres's default is
+ * 10 s). A burst (a page's parallel queries, a hundred crons due at a minute boundary) needs more
+ * connections than the steady traffic between them; opened again at each burst, a connection cost
+ * its first statements 20-100 ms (a new server process, its caches empty) while the machine was
+ * busiest. Kept two minutes, the connections a burst opened are there for the next one.
+ */
+const IDLE_CONNECTION_MS = 120_000;
+
+async function openPostgres(connectionString: string, max: number, workerMax: number | undefined): Promise<Database> {
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: IDLE_CONNECTION_MS });
   pool.on("error", (err) => console.error("[db] idle client error:", err.message));
   const db = drizzlePg(pool, { schema, casing: "snake_case" }) as unknown as Db;
+  // Connections are opened when first asked for: a pool no worker uses costs nothing.
+  const workerPool = workerMax ? new pg.Pool({ connectionString, max: workerMax, idleTimeoutMillis: IDLE_CONNECTION_MS }) : null;
+  workerPool?.on("error", (err) => console.error("[db] idle client error (workers' pool):", err.message));
+  const workerDb = workerPool ? (drizzlePg(workerPool, { schema, casing: "snake_case" }) as unknown as Db) : db;
   return {
     db,
+    workerDb,
     async migrate() {
       const client = await pool.connect();
       try {
@@ -65,7 +87,7 @@ async function openPostgres(connectionString: string, max: number): Promise<Data
         client.release();
       }
     },
-    close: () => pool.end(),
+    close: () => Promise.all([pool.end(), workerPool?.end()]).then(() => undefined),
   };
 }
 
@@ -164,6 +186,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   const db = drizzlePglite({ client: asPglite, schema, casing: "snake_case" }) as unknown as Db;
   return {
     db,
+    workerDb: db,
     async migrate() {
       const read = (q: string) => client.query<Record<string, unknown>>(q).then((r) => r.rows);
       const before = await countApplied(read);
@@ -285,13 +308,15 @@ function isAlive(pid: number): boolean {
 // ---------------------------------------------------------------------------
 
 const globalKey = Symbol.for("pwi.database");
+/** The dashboard's worker's connections on PostgreSQL, beside the requests' 10 (as many as an `npm run worker` has). */
+const WORKER_POOL_SIZE = 5;
 type GlobalWithDb = typeof globalThis & { [globalKey]?: Promise<Database> };
 
 export function getDatabase(): Promise<Database> {
   const g = globalThis as GlobalWithDb;
   if (!g[globalKey]) {
     const { DATABASE_URL, dataDir } = env();
-    const opening = openDatabase(DATABASE_URL ? { databaseUrl: DATABASE_URL } : { dataDir });
+    const opening = openDatabase(DATABASE_URL ? { databaseUrl: DATABASE_URL, workerPoolSize: WORKER_POOL_SIZE } : { dataDir });
     opening.catch(() => {
       if (g[globalKey] === opening) delete g[globalKey];
     });

@@ -28,7 +28,11 @@ describeEachDatabase("jsonb read back from the database is checked against its s
     const { staging } = await project("cfg");
     const config = templateConfig();
     await db().insert(deployments).values(deployment(staging.id, config));
-    expect((await latestDeployment(db(), staging.id))?.config).toEqual(config);
+    const first = await latestDeployment(db(), staging.id);
+    expect(first?.config).toEqual(config);
+    // Checked once: a deployment's row never changes, so every reader shares its config, frozen.
+    expect((await latestDeployment(db(), staging.id))?.config).toBe(first!.config);
+    expect(Object.isFrozen(first!.config.app.crons)).toBe(true);
 
     const [bad] = await db().insert(deployments).values({ ...deployment(staging.id, { ...config, app: { ...config.app, name: 42 } }), createdAt: new Date(Date.now() + 60_000) }).returning();
     await expect(latestDeployment(db(), staging.id)).rejects.toThrow(`Deployment ${bad!.id} has a config that does not match its schema: app.name: `);

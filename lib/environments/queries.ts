@@ -285,10 +285,41 @@ export async function getVisibleActivity(db: Db, access: ProjectAccess, activity
   return row.activity;
 }
 
-/** The environment's newest deployment, its config checked against the configuration's schema (a row that does not match throws, naming the deployment). */
+/**
+ * Deployments' configs as checked, by deployment: a deployment's row is written once and never
+ * changed (a deploy adds a row), and checking a config against the schema (its crons' specs
+ * parsed, its routes read) cost about 1 ms of the main thread for every cron run. The newest
+ * CHECKED_CONFIGS are kept (more than the scheduler reads in a pass with a hundred
+ * environments); each is frozen, as every caller shares it.
+ */
+const checkedConfigs = new Map<string, ProjectConfig>();
+const CHECKED_CONFIGS = 256;
+
+function checkedConfig(row: Deployment): ProjectConfig {
+  const known = checkedConfigs.get(row.id);
+  if (known) {
+    checkedConfigs.delete(row.id);
+    checkedConfigs.set(row.id, known); // the most recently used is the last to go
+    return known;
+  }
+  const config = deepFreeze(parseJsonColumn(projectConfigSchema, row.config, { record: "Deployment", id: row.id, what: "a config" }));
+  checkedConfigs.set(row.id, config);
+  if (checkedConfigs.size > CHECKED_CONFIGS) checkedConfigs.delete(checkedConfigs.keys().next().value!);
+  return config;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** The environment's newest deployment, its config checked against the configuration's schema (a row that does not match throws, naming the deployment). The config is shared and frozen. */
 export async function latestDeployment(db: Executor, environmentId: string): Promise<(Omit<Deployment, "config"> & { config: ProjectConfig }) | null> {
   const [row] = await db.select().from(deployments).where(eq(deployments.environmentId, environmentId)).orderBy(desc(deployments.createdAt)).limit(1);
-  return row ? { ...row, config: parseJsonColumn(projectConfigSchema, row.config, { record: "Deployment", id: row.id, what: "a config" }) } : null;
+  return row ? { ...row, config: checkedConfig(row) } : null;
 }
 
 /** Each environment's most recent activity (one row per environment). */

@@ -120,11 +120,11 @@ export async function startInstance(log: (line: string) => void = console.log): 
   if (report.needsFirstAdministrator) log(`[startup] No user yet: open ${url}/setup to create the first administrator.`);
   if (config.RUN_WORKER || !config.DATABASE_URL) {
     if (!config.RUN_WORKER) log("[startup] RUN_WORKER=0 needs DATABASE_URL (the embedded database allows no other process); running the worker here anyway.");
-    startBackgroundWorker(db, (d) => startActivityWorker(d, { crons: config.CRON_SCHEDULER, backups: config.SCHEDULED_BACKUPS }));
+    startBackgroundWorker(database.workerDb, (d) => startActivityWorker(d, { crons: config.CRON_SCHEDULER, backups: config.SCHEDULED_BACKUPS }));
     log(`[startup] Activity worker running in this process.`);
   } else {
     // Environments' processes run beside their router: the activities that start or stop them run here.
-    startBackgroundWorker(db, (d) => startActivityWorker(d, { queues: "runtime", crons: config.CRON_SCHEDULER, backups: config.SCHEDULED_BACKUPS }));
+    startBackgroundWorker(database.workerDb, (d) => startActivityWorker(d, { queues: "runtime", crons: config.CRON_SCHEDULER, backups: config.SCHEDULED_BACKUPS }));
     log("[startup] RUN_WORKER=0: activities run in separate `npm run worker` processes; deploys, Pause, Resume, Deactivate and Delete run here, beside the environment router.");
   }
   startAdminSocket(async () => (await getDatabase()).db, log);

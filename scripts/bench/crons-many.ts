@@ -9,7 +9,7 @@
 // The sides alternate over BENCH_ROUNDS rounds (2: without, with, with, without) and each side's
 // answers are pooled before its percentiles are taken.
 // Run: npm run bench:crons-many [-- postgres]   (BENCH_PROJECTS=n, 50; BENCH_SECONDS=s, 150; BENCH_ROUNDS=n, 2; BENCH_SIDES=1, the scheduler's side alone;
-// BENCH_SLOW=1, the slow answers; PWI_LOG_TURNS_MS=n, the database's long turns; `postgres`:
+// BENCH_SLOW=1, the slow answers; PWI_LOG_TURNS_MS=n, the database's long turns; BENCH_SERVER_LOG=<prefix>, each side's server output; `postgres`:
 // on a throwaway PostgreSQL cluster from the installed binaries instead of the embedded database)
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -170,6 +170,8 @@ try {
     // PWI_LOG_TURNS_MS=n: the database's turns that held it n ms or longer meanwhile (db/pglite-thread-worker.mjs).
     if (process.env.PWI_LOG_TURNS_MS) console.log(server.output().slice(outputFrom).split("\n").filter((l) => l.startsWith("[turn]")).join("\n"));
     const name = scheduler === "1" ? "scheduler" : "none";
+    // BENCH_SERVER_LOG=<prefix>: each side's server output over its window, to <prefix>.<side>.<round> (with E2E_SERVER_NODE_ARGS=--trace-gc, its collections).
+    if (process.env.BENCH_SERVER_LOG) fs.writeFileSync(`${process.env.BENCH_SERVER_LOG}.${name}.${((results[name] as unknown[] | undefined) ?? []).length}`, server.output().slice(outputFrom));
     results[name] = [...((results[name] as unknown[] | undefined) ?? []), side];
     await server.stop();
   }
