@@ -121,7 +121,9 @@ it.skipIf(!sandbox.ok)("lists the crons, runs one now (202 with its activity) an
   const deployment = (await latestDeployment(db, staging!.id))!;
   const config = structuredClone(deployment.config) as unknown as { app: { operations: Record<string, { role: string }> } };
   config.app.operations["clear-cache"]!.role = "admin";
-  await db.update(deployments).set({ config: config as Record<string, unknown> }).where(eq(deployments.id, deployment.id));
+  // A deploy adds a deployment (rows are never changed: their checked configs are kept by id).
+  const { id: _replaced, ...deployed } = (await db.select().from(deployments).where(eq(deployments.id, deployment.id)))[0]!;
+  await db.insert(deployments).values({ ...deployed, config: config as Record<string, unknown>, createdAt: new Date(deployed.createdAt.getTime() + 1) });
   const runner = startActivityWorker(db);
   try {
     await runner.idle();

@@ -208,7 +208,9 @@ describeEachDatabase("the cron scheduler", ({ db }) => {
     const leap = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`leap${i}`, cron("59 23 29 2 *")]));
     config.app.crons = { "a-broken": cron("* 2 * 4 0"), constructor: cron("* * * * *"), ...leap };
     config.app.timezone = "Australia/Lord_Howe";
-    await db().update(deployments).set({ config: config as Record<string, unknown> }).where(eq(deployments.id, deployment.id));
+    // As a deploy would: a deployment of its own (rows are never changed: their checked configs are kept by id).
+    const { id: _replaced, ...deployed } = row!;
+    await db().insert(deployments).values({ ...deployed, config: config as Record<string, unknown>, createdAt: new Date(deployed.createdAt.getTime() + 1) });
 
     // 30 days without a scheduler: one missed record (bounded), the latest time run.
     const start = new Date(deployment.createdAt.getTime() + 30 * 86_400_000 + 10_000);
