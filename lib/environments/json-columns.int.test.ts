@@ -6,7 +6,7 @@ import { CONFIG_FILES, parseProjectConfig } from "@/lib/config/parse-config";
 import { projectTemplate } from "@/lib/git/template";
 import { starterProject } from "@/lib/testing-fixtures";
 import { listMails } from "./mailbox";
-import { getActivityDetails, latestDeployment, listEnvironments } from "./queries";
+import { checkedConfigsKept, getActivityDetails, latestDeployment, listEnvironments } from "./queries";
 import { projectRelayPasswords, settingsView } from "./settings";
 
 function templateConfig() {
@@ -33,6 +33,14 @@ describeEachDatabase("jsonb read back from the database is checked against its s
     // Checked once: a deployment's row never changes, so every reader shares its config, frozen.
     expect((await latestDeployment(db(), staging.id))?.config).toBe(first!.config);
     expect(Object.isFrozen(first!.config.app.crons)).toBe(true);
+    // A large configuration (a pushed file may be a few MiB) is checked at each read, not kept.
+    const large = { ...config, app: { ...config.app, variables: { env: Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`V${i}`, "x".repeat(4000)])) } } };
+    const before = checkedConfigsKept();
+    await db().insert(deployments).values({ ...deployment(staging.id, large), createdAt: new Date(Date.now() + 30_000) });
+    const read = await latestDeployment(db(), staging.id);
+    expect(read?.config.app.variables).toEqual(large.app.variables);
+    expect((await latestDeployment(db(), staging.id))?.config).not.toBe(read!.config);
+    expect(checkedConfigsKept()).toEqual(before);
 
     const [bad] = await db().insert(deployments).values({ ...deployment(staging.id, { ...config, app: { ...config.app, name: 42 } }), createdAt: new Date(Date.now() + 60_000) }).returning();
     await expect(latestDeployment(db(), staging.id)).rejects.toThrow(`Deployment ${bad!.id} has a config that does not match its schema: app.name: `);

@@ -288,24 +288,39 @@ export async function getVisibleActivity(db: Db, access: ProjectAccess, activity
 /**
  * Deployments' configs as checked, by deployment: a deployment's row is written once and never
  * changed (a deploy adds a row), and checking a config against the schema (its crons' specs
- * parsed, its routes read) cost about 1 ms of the main thread for every cron run. The newest
- * CHECKED_CONFIGS are kept (more than the scheduler reads in a pass with a hundred
- * environments); each is frozen, as every caller shares it.
+ * parsed, its routes read) cost about 1 ms of the main thread for every cron run. The most
+ * recently read are kept, within CHECKED_CONFIGS and CHECKED_CONFIG_BYTES of their stored text
+ * (a pushed configuration may be a few MiB: one over CHECKED_CONFIG_MAX_BYTES is checked at each
+ * read instead). Each is frozen, as every caller shares it.
  */
-const checkedConfigs = new Map<string, ProjectConfig>();
+const checkedConfigs = new Map<string, { config: ProjectConfig; bytes: number }>();
+let checkedConfigBytes = 0;
 const CHECKED_CONFIGS = 256;
+const CHECKED_CONFIG_BYTES = 4 * 1024 * 1024;
+const CHECKED_CONFIG_MAX_BYTES = 256 * 1024;
 
-function checkedConfig(row: Deployment): ProjectConfig {
+function checkedConfig(row: Deployment, bytes: number): ProjectConfig {
   const known = checkedConfigs.get(row.id);
   if (known) {
     checkedConfigs.delete(row.id);
-    checkedConfigs.set(row.id, known); // the most recently used is the last to go
-    return known;
+    checkedConfigs.set(row.id, known); // the most recently read is the last to go
+    return known.config;
   }
   const config = deepFreeze(parseJsonColumn(projectConfigSchema, row.config, { record: "Deployment", id: row.id, what: "a config" }));
-  checkedConfigs.set(row.id, config);
-  if (checkedConfigs.size > CHECKED_CONFIGS) checkedConfigs.delete(checkedConfigs.keys().next().value!);
+  if (bytes > CHECKED_CONFIG_MAX_BYTES) return config;
+  checkedConfigs.set(row.id, { config, bytes });
+  checkedConfigBytes += bytes;
+  for (const [id, kept] of checkedConfigs) {
+    if (checkedConfigs.size <= CHECKED_CONFIGS && checkedConfigBytes <= CHECKED_CONFIG_BYTES) break;
+    checkedConfigs.delete(id);
+    checkedConfigBytes -= kept.bytes;
+  }
   return config;
+}
+
+/** How many deployments' checked configs are kept, and their stored text's size (for tests). */
+export function checkedConfigsKept(): { count: number; bytes: number } {
+  return { count: checkedConfigs.size, bytes: checkedConfigBytes };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -318,8 +333,13 @@ function deepFreeze<T>(value: T): T {
 
 /** The environment's newest deployment, its config checked against the configuration's schema (a row that does not match throws, naming the deployment). The config is shared and frozen. */
 export async function latestDeployment(db: Executor, environmentId: string): Promise<(Omit<Deployment, "config"> & { config: ProjectConfig }) | null> {
-  const [row] = await db.select().from(deployments).where(eq(deployments.environmentId, environmentId)).orderBy(desc(deployments.createdAt)).limit(1);
-  return row ? { ...row, config: checkedConfig(row) } : null;
+  const [found] = await db
+    .select({ row: deployments, bytes: sql<number>`octet_length(${deployments.config}::text)`.mapWith(Number) })
+    .from(deployments)
+    .where(eq(deployments.environmentId, environmentId))
+    .orderBy(desc(deployments.createdAt))
+    .limit(1);
+  return found ? { ...found.row, config: checkedConfig(found.row, found.bytes) } : null;
 }
 
 /** Each environment's most recent activity (one row per environment). */
