@@ -41,6 +41,14 @@ describeEachDatabase("jsonb read back from the database is checked against its s
     expect(read?.config.app.variables).toEqual(large.app.variables);
     expect((await latestDeployment(db(), staging.id))?.config).not.toBe(read!.config);
     expect(checkedConfigsKept()).toEqual(before);
+    // Nested variables are frozen to the bottom.
+    let deep: unknown = "bottom";
+    for (let i = 0; i < 200; i++) deep = { d: deep };
+    await db().insert(deployments).values({ ...deployment(staging.id, { ...config, app: { ...config.app, variables: { deep } } }), createdAt: new Date(Date.now() + 40_000) });
+    const nested = (await latestDeployment(db(), staging.id))!.config.app.variables as { deep: unknown };
+    let inner = nested.deep as { d?: unknown };
+    for (let i = 0; i < 199; i++) inner = inner.d as { d?: unknown };
+    expect(Object.isFrozen(inner)).toBe(true);
 
     const [bad] = await db().insert(deployments).values({ ...deployment(staging.id, { ...config, app: { ...config.app, name: 42 } }), createdAt: new Date(Date.now() + 60_000) }).returning();
     await expect(latestDeployment(db(), staging.id)).rejects.toThrow(`Deployment ${bad!.id} has a config that does not match its schema: app.name: `);

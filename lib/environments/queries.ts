@@ -323,10 +323,15 @@ export function checkedConfigsKept(): { count: number; bytes: number } {
   return { count: checkedConfigs.size, bytes: checkedConfigBytes };
 }
 
+/** Freezes `value` and everything in it, with a list of its own rather than recursion, whatever a stored config's depth. */
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
+  const left: unknown[] = [value];
+  while (left.length > 0) {
+    const v = left.pop();
+    if (v && typeof v === "object" && !Object.isFrozen(v)) {
+      Object.freeze(v);
+      for (const inner of Object.values(v)) left.push(inner);
+    }
   }
   return value;
 }
