@@ -308,8 +308,8 @@ function isAlive(pid: number): boolean {
 // ---------------------------------------------------------------------------
 
 const globalKey = Symbol.for("pwi.database");
-/** The dashboard's worker's connections on PostgreSQL, beside the requests' 10 (as many as an `npm run worker` has). */
-const WORKER_POOL_SIZE = 5;
+/** A worker's connections on PostgreSQL: the dashboard's worker's, beside the requests' 10, and an `npm run worker`'s. */
+export const WORKER_POOL_SIZE = 5;
 type GlobalWithDb = typeof globalThis & { [globalKey]?: Promise<Database> };
 
 export function getDatabase(): Promise<Database> {

@@ -1,7 +1,7 @@
 // `npm run worker`: a separate activity worker. Several may run, on several machines,
 // against one PostgreSQL server (DATABASE_URL). With the embedded database the dashboard
 // process runs the only worker, since PGlite allows one process at a time.
-import { openDatabase } from "@/db/client";
+import { openDatabase, WORKER_POOL_SIZE } from "@/db/client";
 import { startActivityWorker } from "@/lib/activity-runners";
 import { onRuntimeStatusChange } from "@/lib/environments/runtime-status";
 import { env } from "@/lib/env";
@@ -19,7 +19,7 @@ if (!DATABASE_URL) {
 }
 // Builds, deployments, environments' data and hook records of this machine: the worker's account's alone.
 protectDataDir(dataDir, (line) => console.log(`[worker] ${line}`));
-const database = await openDatabase({ databaseUrl: DATABASE_URL, poolSize: 5 });
+const database = await openDatabase({ databaseUrl: DATABASE_URL, poolSize: WORKER_POOL_SIZE });
 await database.migrate();
 const killed = sweepHookProcesses(); // hooks a dead process left on this machine
 if (killed > 0) console.log(`[worker] Stopped ${killed} hook(s) left running by a process that stopped unexpectedly.`);
