@@ -8,4 +8,5 @@ export type ParsedYaml =
   | { kind: "errors"; errors: YamlError[] }
   | { kind: "ok"; value: unknown; lines: [string, number][] };
 export const MAX_ALIASES: number;
+export const MAX_NESTING: number;
 export function parseYamlFile(file: string, text: string | null): ParsedYaml;

@@ -9,6 +9,14 @@ export const MAX_ALIASES = 100;
 const MAX_ERRORS = 20;
 /** Lines remembered for schema errors: paths of nodes this deep at most. */
 const MAX_DEPTH = 8;
+/**
+ * How deep maps and lists may nest. A configuration needs a handful of levels; the bound keeps
+ * every value stored from it (jsonb) and every walk over it shallow.
+ */
+export const MAX_NESTING = 64;
+/** The parser's own error for a document nested past the stack: said as what to change. */
+const TOO_DEEP = /maximum call stack size exceeded/i;
+const TOO_DEEP_MESSAGE = `maps and lists are nested too deeply (more than ${MAX_NESTING} levels): flatten them`;
 
 /**
  * @param {string} file
@@ -24,17 +32,21 @@ export function parseYamlFile(file, text) {
       errors: doc.errors.slice(0, MAX_ERRORS).map((e) => ({
         file,
         line: e.linePos?.[0]?.line ?? null,
-        message: e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, ""),
+        message: TOO_DEEP.test(e.message) ? TOO_DEEP_MESSAGE : e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, ""),
       })),
     };
   }
+  const deep = deeperThan(doc.contents, MAX_NESTING);
+  if (deep) return { kind: "errors", errors: [{ file, line: deep.range ? lineCounter.linePos(deep.range[0]).line : null, message: TOO_DEEP_MESSAGE }] };
   let value;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIASES }) ?? {};
   } catch (e) {
-    const message = /alias count/i.test(String(e?.message)) ? `too many aliases are expanded (more than ${MAX_ALIASES}): write the values out` : String(e?.message ?? e);
+    const message = /alias count/i.test(String(e?.message)) ? `too many aliases are expanded (more than ${MAX_ALIASES}): write the values out` : TOO_DEEP.test(String(e?.message)) ? TOO_DEEP_MESSAGE : String(e?.message ?? e);
     return { kind: "errors", errors: [{ file, line: null, message }] };
   }
+  // Aliases nest what they name where they stand: the value itself is checked too.
+  if (valueDeeperThan(value, MAX_NESTING)) return { kind: "errors", errors: [{ file, line: null, message: TOO_DEEP_MESSAGE }] };
   /** @type {[string, number][]} path (JSON) → line, for the schema's errors */
   const lines = [];
   const walk = (node, path) => {
@@ -54,4 +66,40 @@ export function parseYamlFile(file, text) {
   };
   walk(doc.contents, []);
   return { kind: "ok", value, lines };
+}
+
+/**
+ * The first map or list nested deeper than `limit` levels under `root`, or null. A list of
+ * nodes to visit, not recursion: the document may be as deep as the parser allowed.
+ */
+function deeperThan(root, limit) {
+  /** @type {[unknown, number][]} */
+  const todo = [[root, 0]];
+  while (todo.length > 0) {
+    const [node, depth] = todo.pop();
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth >= limit) return node;
+    for (const item of node.items) todo.push([isMap(node) ? item.value : item, depth + 1]);
+  }
+  return null;
+}
+
+/**
+ * Whether the plain value `root` nests objects and arrays deeper than `limit` levels. Aliases
+ * may share objects: each is walked again only when reached deeper than before, so the walk
+ * stays bounded by `limit` visits of each.
+ */
+function valueDeeperThan(root, limit) {
+  const seen = new Map();
+  /** @type {[unknown, number][]} */
+  const todo = [[root, 0]];
+  while (todo.length > 0) {
+    const [value, depth] = todo.pop();
+    if (value === null || typeof value !== "object") continue;
+    if (depth >= limit) return true;
+    if ((seen.get(value) ?? -1) >= depth) continue;
+    seen.set(value, depth);
+    for (const item of Object.values(value)) todo.push([item, depth + 1]);
+  }
+  return false;
 }

@@ -9,7 +9,7 @@
 // The sides alternate over BENCH_ROUNDS rounds (2: without, with, with, without) and each side's
 // answers are pooled before its percentiles are taken.
 // Run: npm run bench:crons-many [-- postgres]   (BENCH_PROJECTS=n, 50; BENCH_SECONDS=s, 150; BENCH_ROUNDS=n, 2; BENCH_SIDES=1, the scheduler's side alone;
-// BENCH_SLOW=1, the slow answers; PWI_LOG_TURNS_MS=n, the database's long turns; BENCH_SERVER_LOG=<prefix>, each side's server output; `postgres`:
+// BENCH_SLOW=1, the slow answers (BENCH_SLOW_MS=n, over 20 ms); PWI_LOG_TURNS_MS=n, the database's long turns; BENCH_SERVER_LOG=<prefix>, each side's server output; `postgres`:
 // on a throwaway PostgreSQL cluster from the installed binaries instead of the embedded database)
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -19,6 +19,8 @@ import { startSignedIn, cookieOf, waitForQuiet } from "./support";
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 150);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/** BENCH_SLOW=1 lists the answers slower than this (BENCH_SLOW_MS, 20 ms). */
+const SLOW_MS = Number(process.env.BENCH_SLOW_MS ?? 20);
 // The projects' template without services (a MariaDB per environment is not what is measured).
 process.env.PROJECT_TEMPLATE_SERVICES = "none";
 
@@ -42,7 +44,7 @@ function machineCpu(): { idle: number; total: number } {
 /** Asks `path` every `everyMs` until `until`: the times (ms), the failures, and how many answers were rendered rather than kept (x-page-cache: miss). */
 async function sample(url: string, headers: Record<string, string>, everyMs: number, until: number) {
   const times: number[] = [];
-  /** The slow answers (over 20 ms): when (seconds past the minute) and whether rendered. */
+  /** The slow answers (over SLOW_MS): when (seconds past the minute) and whether rendered. */
   const slow: string[] = [];
   let failures = 0;
   let rendered = 0;
@@ -55,7 +57,7 @@ async function sample(url: string, headers: Record<string, string>, everyMs: num
     if (miss) rendered++;
     const ms = performance.now() - t0;
     const db = /db;dur=([\d.]+)/.exec(res?.headers.get("server-timing") ?? "")?.[1];
-    if (ms > 20) slow.push(`${Math.round(ms)}${db ? `(db ${Math.round(Number(db))})` : ""}@${((Date.now() % 60_000) / 1000).toFixed(1)}${miss ? "m" : ""}`);
+    if (ms > SLOW_MS) slow.push(`${Math.round(ms)}${db ? `(db ${Math.round(Number(db))})` : ""}@${((Date.now() % 60_000) / 1000).toFixed(1)}${miss ? "m" : ""}`);
     times.push(ms);
     await new Promise((r) => setTimeout(r, Math.max(0, everyMs - (performance.now() - t0))));
   }
@@ -165,7 +167,7 @@ try {
     const pool = (pooled[scheduler] ??= { health: [], pages: [] });
     pool.health.push(...health.times);
     pool.pages.push(...pages.times);
-    // BENCH_SLOW=1: the answers over 20 ms, as ms(the database's part, /api/health's Server-Timing)@seconds-past-the-minute (m: the page was rendered).
+    // BENCH_SLOW=1: the answers over SLOW_MS, as ms(the database's part, /api/health's Server-Timing)@seconds-past-the-minute (m: the page was rendered).
     if (process.env.BENCH_SLOW === "1") console.log(`  slow health: ${health.slow.join(" ")}\n  slow pages: ${pages.slow.join(" ")}`);
     // PWI_LOG_TURNS_MS=n: the database's turns that held it n ms or longer meanwhile (db/pglite-thread-worker.mjs).
     if (process.env.PWI_LOG_TURNS_MS) console.log(server.output().slice(outputFrom).split("\n").filter((l) => l.startsWith("[turn]")).join("\n"));
