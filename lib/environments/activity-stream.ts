@@ -1,8 +1,8 @@
 import "server-only";
-import { and, asc, desc, eq, exists, inArray, isNull, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, exists, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
 import { unionAll } from "drizzle-orm/pg-core";
 import type { Db } from "@/db/client";
-import { activities, activityEnvironments, deployments, environments, users, type Activity, type EnvironmentType } from "@/db/schema";
+import { activities, activityEnvironments, deployments, environments, NOT_A_CRON_RUN, users, type Activity, type EnvironmentType } from "@/db/schema";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
 import { DomainError } from "@/lib/errors";
 import { toActivityView, type ActivityView } from "@/lib/activities/activity-view";
@@ -130,7 +130,7 @@ export async function listActivityStream(db: Db, access: ProjectAccess, filter: 
   const ended = filter.state === "complete" || filter.state === "cancelled" ? [filter.state] : !filter.state ? ["complete", "cancelled"] : [];
   if (ended.length > 0) {
     const recentConditions = [inArray(activities.state, ended as Activity["state"][])];
-    if (foldCrons) recentConditions.push(ne(activities.type, "environment.cron"));
+    if (foldCrons) recentConditions.push(NOT_A_CRON_RUN);
     if (filter.cursor) {
       const c = decodeCursor(filter.cursor);
       recentConditions.push(sql`(${activities.createdAt}, ${activities.id}) < (${c.createdAt.toISOString()}::timestamptz, ${c.id})`);

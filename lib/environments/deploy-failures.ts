@@ -1,7 +1,7 @@
 import "server-only";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { activities, environments } from "@/db/schema";
+import { activities, environments, NOT_A_CRON_RUN } from "@/db/schema";
 import type { Tx } from "@/lib/activities/queue";
 import { snapshotActivityKinds } from "@/lib/snapshots/activity-kinds";
 import { variableActivityKinds } from "@/lib/variables/activity-kinds";
@@ -32,19 +32,39 @@ export const DEPLOYING_KINDS: readonly string[] = Object.entries({ ...environmen
  */
 export async function listLastDeployFailures(db: Db | Tx, projectId: string, environmentIds: readonly string[]): Promise<Map<string, LastDeployFailure>> {
   if (environmentIds.length === 0) return new Map();
-  const last = db
-    .select({ id: activities.id, result: activities.result, description: activities.description, createdAt: activities.createdAt, completedAt: activities.completedAt })
-    .from(activities)
-    .where(and(eq(activities.environmentId, environments.id), eq(activities.state, "complete"), inArray(activities.type, [...DEPLOYING_KINDS])))
-    .orderBy(desc(activities.createdAt))
-    .limit(1)
-    .as("last_deploy_activity");
+  const last = lastFinishedDeploy(db);
   const rows = await db
-    .select({ environmentId: environments.id, deployedCommit: environments.deployedCommit, id: last.id, description: last.description, createdAt: last.createdAt, completedAt: last.completedAt })
+    .select({ environmentId: environments.id, deployedCommit: environments.deployedCommit, last: { id: last.id, result: last.result, description: last.description, createdAt: last.createdAt, completedAt: last.completedAt } })
     .from(environments)
     .innerJoinLateral(last, sql`true`)
     .where(and(eq(environments.projectId, projectId), inArray(environments.id, [...environmentIds]), eq(last.result, "failure")));
-  return new Map(
-    rows.map((r) => [r.environmentId, { activityId: r.id, description: r.description, at: (r.completedAt ?? r.createdAt).toISOString(), servingCommit: r.deployedCommit }] as const),
-  );
+  return new Map(rows.flatMap((r) => {
+    const failure = deployFailureOf(r.deployedCommit, r.last);
+    return failure ? [[r.environmentId, failure] as const] : [];
+  }));
+}
+
+/**
+ * The most recent finished deploy activity of the outer query's environment (`environments`), as
+ * a lateral subquery: joined to a read of environments, it answers "did the last deploy fail"
+ * in the same query (the project overview's, listLastDeployFailures').
+ */
+export function lastFinishedDeploy(db: Db | Tx) {
+  return db
+    .select({ id: activities.id, result: activities.result, description: activities.description, createdAt: activities.createdAt, completedAt: activities.completedAt })
+    .from(activities)
+    // NOT_A_CRON_RUN: the index without cron runs, so a month of a cron every minute is not walked past.
+    .where(and(eq(activities.environmentId, environments.id), NOT_A_CRON_RUN, eq(activities.state, "complete"), inArray(activities.type, [...DEPLOYING_KINDS])))
+    .orderBy(desc(activities.createdAt))
+    .limit(1)
+    .as("last_deploy_activity");
+}
+
+/** The failure an environment shows, from its last finished deploy (lastFinishedDeploy's row; null: none or not failed) and the commit it serves. */
+export function deployFailureOf(
+  servingCommit: string | null,
+  last: { id: string; result: string | null; description: string; createdAt: Date; completedAt: Date | null } | null,
+): LastDeployFailure | null {
+  if (!last || last.result !== "failure") return null;
+  return { activityId: last.id, description: last.description, at: (last.completedAt ?? last.createdAt).toISOString(), servingCommit };
 }

@@ -5,7 +5,7 @@ import type { Activity } from "@/db/schema";
 import { busyEnvironments } from "@/lib/activities/queue";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
 import { toActivityView, type ActivityView } from "@/lib/activities/activity-view";
-import { environmentsWithChangedVariables } from "@/lib/variables/variables";
+import { changedVariablesOf, projectVariableRows } from "@/lib/variables/variables";
 import { foldedInactiveCounts, lastActivityByEnvironment, listActivities, environmentTypes, inactiveEnvironmentRows, listChildren, listShownEnvironmentsWithLatest } from "./queries";
 import { environmentsWithChangedSettings } from "./settings";
 import { listLastDeployFailures, type LastDeployFailure } from "./deploy-failures";
@@ -69,12 +69,15 @@ export async function getProjectOverview(db: Db, access: ProjectAccess, options:
   const projectId = access.project.id;
   const include = options.environmentId ? [options.environmentId] : [];
   const newSince = new Date(Date.now() - NEW_FOR_MS);
-  const [shown, busy, recent, foldedRows, cronAlerts] = await Promise.all([
+  // One round of queries (each answers from indexes): what a render waits for the database,
+  // while crons and deploys keep it busy, is one round's wait.
+  const [shown, busy, recent, foldedRows, cronAlerts, variableRows] = await Promise.all([
     listShownEnvironmentsWithLatest(db, projectId, include, { newSince }),
     busyEnvironments(db, projectId),
     options.withActivities ? listActivities(db, projectId, { environmentId: options.environmentId, limit: 30 }) : [],
     foldedInactiveCounts(db, projectId),
     cronAlertsOfProject(db, projectId),
+    projectVariableRows(db, projectId),
   ]);
   const all = shown.map((s) => s.environment);
   const last = new Map(shown.flatMap((s) => (s.lastActivity ? [[s.environment.id, s.lastActivity] as const] : [])));
@@ -83,9 +86,9 @@ export async function getProjectOverview(db: Db, access: ProjectAccess, options:
   // with 1,000 children does not read them.
   const pageEnv = options.environmentId ? all.find((e) => e.id === options.environmentId) : undefined;
   const children = pageEnv?.status === "inactive" ? await listChildren(db, projectId, pageEnv.id) : [];
-  const changed = await environmentsWithChangedVariables(db, projectId, { environments: all, lastDigests });
+  const changed = changedVariablesOf(all, lastDigests, variableRows);
   const settingsChanged = environmentsWithChangedSettings(all, lastDigests);
-  const deployFailures = await listLastDeployFailures(db, projectId, all.map((e) => e.id));
+  const deployFailures = new Map(shown.flatMap((s) => (s.lastDeployFailure ? [[s.environment.id, s.lastDeployFailure] as const] : [])));
   // The rules see the page's environment's children too (Delete counts them, inactive or not).
   const shownIds = new Set(all.map((e) => e.id));
   const ctx = { plan: access.project.plan, environments: [...all, ...children.filter((c) => !shownIds.has(c.id))], busy, roles: access.environmentRoles };

@@ -7,6 +7,7 @@ import { activities, activityEnvironments, deployments, environments, users, typ
 import type { Tx } from "@/lib/activities/queue";
 import { canSeeEnvironmentType, type ProjectAccess } from "@/lib/auth/permissions";
 import { projectConfigSchema, type ProjectConfig } from "@/lib/config/parse-config";
+import { deployFailureOf, lastFinishedDeploy, type LastDeployFailure } from "./deploy-failures";
 
 export async function listEnvironments(db: Tx, projectId: string): Promise<Environment[]> {
   return db.select().from(environments).where(eq(environments.projectId, projectId)).orderBy(asc(environments.createdAt), asc(environments.name));
@@ -76,12 +77,14 @@ export interface ShownEnvironment {
   lastActivity: { description: string; state: Activity["state"]; result: Activity["result"]; createdAt: Date } | null;
   /** Its last deploy's fingerprints of its variables and router settings (null: never deployed; a field null: a deploy from before fingerprints). */
   lastDeploy: { variables: string | null; router: string | null } | null;
+  /** Its last finished deploy activity failed, and none succeeded since (deploy-failures.ts); null: it did not. */
+  lastDeployFailure: LastDeployFailure | null;
 }
 
 /**
- * listShownEnvironments, each with its most recent activity and its last deploy's fingerprints,
- * in the same query (one index probe each per environment, however long the project's history):
- * what the project overview shows.
+ * listShownEnvironments, each with its most recent activity, its last deploy's fingerprints and
+ * whether its last finished deploy failed, in the same query (an index probe each per
+ * environment, however long the project's history): what the project overview shows.
  */
 export async function listShownEnvironmentsWithLatest(db: Tx, projectId: string, include: readonly string[] = [], options: ShownOptions = {}): Promise<ShownEnvironment[]> {
   const last = db
@@ -98,6 +101,7 @@ export async function listShownEnvironmentsWithLatest(db: Tx, projectId: string,
     .orderBy(desc(deployments.createdAt))
     .limit(1)
     .as("last_deploy");
+  const finished = lastFinishedDeploy(db);
   const rows = await readShown(
     db,
     projectId,
@@ -110,15 +114,22 @@ export async function listShownEnvironmentsWithLatest(db: Tx, projectId: string,
           lastActivity: { description: last.description, state: last.state, result: last.result, createdAt: last.createdAt },
           // The id makes a deploy from before fingerprints (both null) a deploy, not none.
           lastDeploy: { id: deploy.id, variables: deploy.variables, router: deploy.router },
+          lastFinishedDeploy: { id: finished.id, result: finished.result, description: finished.description, createdAt: finished.createdAt, completedAt: finished.completedAt },
         })
         .from(environments)
         .leftJoinLateral(last, sql`true`)
         .leftJoinLateral(deploy, sql`true`)
+        .leftJoinLateral(finished, sql`true`)
         .where(where)
         .orderBy(...TREE_ORDER),
     (r) => r.environment,
   );
-  return rows.map((r) => ({ environment: r.environment, lastActivity: r.lastActivity, lastDeploy: r.lastDeploy ? { variables: r.lastDeploy.variables, router: r.lastDeploy.router } : null }));
+  return rows.map((r) => ({
+    environment: r.environment,
+    lastActivity: r.lastActivity,
+    lastDeploy: r.lastDeploy ? { variables: r.lastDeploy.variables, router: r.lastDeploy.router } : null,
+    lastDeployFailure: deployFailureOf(r.environment.deployedCommit, r.lastFinishedDeploy),
+  }));
 }
 
 /** The shown rows as `read` reads them (given the condition, in TREE_ORDER), the ancestors it lacks added in the same order. */

@@ -388,36 +388,46 @@ export async function resolveEnvironmentVariables(db: Executor, projectId: strin
 
 /**
  * The environments (ids) of a project whose variables differ from what their last deploy got:
- * "Variables changed — redeploy to apply". Nothing is opened; a constant number of queries.
+ * "Variables changed — redeploy to apply". Nothing is opened; three queries side by side.
  */
-export async function environmentsWithChangedVariables(
-  db: Executor,
-  projectId: string,
-  /** What the caller already read (the project overview): the environments and each one's last deploy's digest. */
-  known?: { environments: readonly (EnvironmentNode & { status: Environment["status"] })[]; lastDigests: ReadonlyMap<string, { variables: string | null }> },
-): Promise<Set<string>> {
+export async function environmentsWithChangedVariables(db: Executor, projectId: string): Promise<Set<string>> {
   const [all, rows, deployed] = await Promise.all([
-    known?.environments ?? db.select({ id: environments.id, name: environments.name, parentId: environments.parentId, status: environments.status }).from(environments).where(eq(environments.projectId, projectId)),
-    db.select().from(variables).where(eq(variables.projectId, projectId)),
-    known
-      ? [...known.lastDigests].map(([environmentId, d]) => ({ environmentId, digest: d.variables }))
-      : db
-          .selectDistinctOn([deployments.environmentId], { environmentId: deployments.environmentId, digest: deployments.variablesDigest })
-          .from(deployments)
-          .innerJoin(environments, eq(environments.id, deployments.environmentId))
-          .where(eq(environments.projectId, projectId))
-          .orderBy(deployments.environmentId, desc(deployments.createdAt)),
+    db.select({ id: environments.id, name: environments.name, parentId: environments.parentId, status: environments.status }).from(environments).where(eq(environments.projectId, projectId)),
+    projectVariableRows(db, projectId),
+    db
+      .selectDistinctOn([deployments.environmentId], { environmentId: deployments.environmentId, variables: deployments.variablesDigest })
+      .from(deployments)
+      .innerJoin(environments, eq(environments.id, deployments.environmentId))
+      .where(eq(environments.projectId, projectId))
+      .orderBy(deployments.environmentId, desc(deployments.createdAt)),
   ]);
-  const lastDigest = new Map(deployed.map((d) => [d.environmentId, d.digest ?? EMPTY_STAMP]));
+  return changedVariablesOf(all, new Map(deployed.map((d) => [d.environmentId, d])), rows);
+}
+
+/** Every variable row of a project (values sealed, as stored): what changedVariablesOf compares. */
+export function projectVariableRows(db: Executor, projectId: string): Promise<Variable[]> {
+  return db.select().from(variables).where(eq(variables.projectId, projectId));
+}
+
+/**
+ * environmentsWithChangedVariables from what a caller already read (the project overview, in
+ * its one round of queries): the environments (with their ancestors), each one's last deploy's
+ * digest, and the project's variable rows.
+ */
+export function changedVariablesOf(
+  all: readonly (EnvironmentNode & { status: Environment["status"] })[],
+  lastDigests: ReadonlyMap<string, { variables: string | null }>,
+  rows: readonly Variable[],
+): Set<string> {
   const byId = new Map(all.map((e) => [e.id, e]));
   const stored = storedDefinitions(rows, new Map(all.map((e) => [e.id, e.name])));
   const changed = new Set<string>();
   for (const e of all) {
-    const last = lastDigest.get(e.id);
+    const last = lastDigests.get(e.id);
     // Only what runs can be out of date: an inactive environment gets its variables when activated.
     if (last === undefined || (e.status !== "active" && e.status !== "dirty")) continue;
     const now = rows.length === 0 ? EMPTY_STAMP : variablesStamp(effectiveVariables(chainOf(byId, e.id).map((c) => c.name), stored.byEnvironment, stored.project), sha256);
-    if (now !== last) changed.add(e.id);
+    if (now !== (last.variables ?? EMPTY_STAMP)) changed.add(e.id);
   }
   return changed;
 }

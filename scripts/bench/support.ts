@@ -11,15 +11,22 @@ export const BENCH_ADMIN = { email: "bench@example.com", password: "bench-passwo
 
 /** A production server with the demo project, Chromium, and a page signed in as its administrator. */
 export async function startSignedIn(options: { databaseUrl?: string } = {}): Promise<{ server: TestServer; browser: Browser; page: Page }> {
+  // No Chromium: said before a server starts (a server started first would outlive the error).
+  const executablePath = chromiumPath();
   const server = await startServer({ databaseUrl: options.databaseUrl, env: { ADMIN_EMAIL: BENCH_ADMIN.email, ADMIN_PASSWORD: BENCH_ADMIN.password, SEED_DEMO: "1" } });
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
-  const page = await (await browser.newContext({ baseURL: server.url })).newPage();
-  await page.goto("/sign-in");
-  await page.getByLabel("Email").fill(BENCH_ADMIN.email);
-  await page.getByLabel("Password").fill(BENCH_ADMIN.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/projects$/);
-  return { server, browser, page };
+  try {
+    const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+    const page = await (await browser.newContext({ baseURL: server.url })).newPage();
+    await page.goto("/sign-in");
+    await page.getByLabel("Email").fill(BENCH_ADMIN.email);
+    await page.getByLabel("Password").fill(BENCH_ADMIN.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/projects$/);
+    return { server, browser, page };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
 }
 
 /**

@@ -1,0 +1,2 @@
+CREATE INDEX "activities_project_id_created_at_not_cron_index" ON "activities" USING btree ("project_id","created_at") WHERE "activities"."type" <> 'environment.cron';--> statement-breakpoint
+CREATE INDEX "activities_environment_id_created_at_not_cron_index" ON "activities" USING btree ("environment_id","created_at") WHERE "activities"."type" <> 'environment.cron';
