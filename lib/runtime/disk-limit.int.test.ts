@@ -53,7 +53,14 @@ sandboxed("a hook's disk", () => {
     expect(many.lines.join("\n")).toMatch(/The build hook wrote more than its disk allows: \d+ MiB used of 64 MiB \(disk: 64 in \.magento\.app\.yaml\), and was stopped with every process it started\./);
     expect(used).toBeGreaterThan(limitBytes);
     expect(used).toBeLessThan(limitBytes + 1024 * MiB); // the watchdog's precision: what it can write between two measurements
-  }, 60_000);
+
+    // Background work (a cron, niceness 10) is measured at its niceness, and stopped the same way.
+    for (const f of fs.readdirSync(appDir)) fs.rmSync(path.join(appDir, f));
+    const niced = recordingLog();
+    const r3 = await runHook({ script: "i=0; while :; do i=$((i+1)); head -c 4194304 /dev/zero > /app/f$i || exit 1; done", phase: "deploy", sandbox: { appDir, appWritable: true, binds: [], network: false }, env: {}, log: niced.log, disk: { dirs: [appDir], limitBytes }, niceness: 10 });
+    expect(r3).toMatchObject({ limit: "disk", exitCode: null });
+    expect(await usedBytes([appDir], 10)).toBe(await usedBytes([appDir]));
+  }, 90_000);
 
   it("stops a hook when the machine's disk would be left with less than the floor", async () => {
     const dir = fs.mkdtempSync(path.join(process.env.DATA_DIR!, "floor-"));

@@ -31,10 +31,12 @@ const MIN_INTERVAL_MS = 1000;
 const FREE_CHECK_MS = 100;
 
 /** Blocks used beneath `dirs` (du -s -B1 -x: allocated blocks, not the sizes of sparse files), 0 for a folder that is gone. */
-export async function usedBytes(dirs: readonly string[]): Promise<number> {
+export async function usedBytes(dirs: readonly string[], niceness?: number): Promise<number> {
   const present = dirs.filter((d) => fs.existsSync(d));
   if (present.length === 0) return 0;
-  const r = await runFile("du", ["-s", "-B1", "-x", "-c", "--", ...present], { env: childProcessEnv({ LC_ALL: "C" }) });
+  const du = ["du", "-s", "-B1", "-x", "-c", "--", ...present];
+  const [file, ...args] = niceness ? ["nice", "-n", String(niceness), ...du] : du;
+  const r = await runFile(file!, args, { env: childProcessEnv({ LC_ALL: "C" }) });
   const total = /^(\d+)\s+total$/m.exec(r.stdout);
   return total ? Number(total[1]) : 0;
 }
@@ -92,7 +94,14 @@ function watchFreeSpace(dirs: readonly string[], listener: (free: number) => voi
   };
 }
 
-export function watchDisk(options: { dirs: readonly string[]; limitBytes: number | null; onExceeded: (verdict: DiskVerdict) => void; freeFloorBytes?: number }): DiskWatch {
+export function watchDisk(options: {
+  dirs: readonly string[];
+  limitBytes: number | null;
+  onExceeded: (verdict: DiskVerdict) => void;
+  freeFloorBytes?: number;
+  /** Background work's (a cron's): its measurements run at its niceness too. */
+  niceness?: number;
+}): DiskWatch {
   const floor = options.freeFloorBytes ?? FREE_FLOOR_BYTES;
   let verdict: DiskVerdict | null = null;
   let stopped = false;
@@ -122,7 +131,7 @@ export function watchDisk(options: { dirs: readonly string[]; limitBytes: number
     running = true;
     const dir = options.dirs.find((d) => fs.existsSync(d));
     const freeBefore = dir ? fs.promises.statfs(dir).then((s) => s.bavail * s.bsize).catch(() => null) : Promise.resolve(null);
-    measuring = Promise.all([usedBytes(options.dirs), freeBefore])
+    measuring = Promise.all([usedBytes(options.dirs, options.niceness), freeBefore])
       .then(([used, free]) => {
         lastUsed = used;
         freeAtLast = free;
@@ -145,7 +154,7 @@ export function watchDisk(options: { dirs: readonly string[]; limitBytes: number
       await measuring;
       // A last measurement: a hook that ended past its limit between two measurements fails too.
       if (!verdict && options.limitBytes !== null) {
-        const used = await usedBytes(options.dirs).catch(() => 0);
+        const used = await usedBytes(options.dirs, options.niceness).catch(() => 0);
         if (used > options.limitBytes) verdict = { reason: "limit", usedBytes: used, limitBytes: options.limitBytes };
       }
     },

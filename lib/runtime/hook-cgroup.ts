@@ -218,10 +218,29 @@ function removeDirSync(dirs: readonly string[]) {
   for (let i = 0; i < 50 && !tryRemove(left); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
 }
 
-/** Kills what is left and removes the cgroups, waiting (on timers) while killed processes leave: at most about 2 s. */
+/**
+ * Kills what is left and removes the cgroups, waiting (on timers) while killed processes leave:
+ * at most about 2 s. The removal is tried first, off the server's thread (the kernel takes about
+ * a millisecond to remove a cgroup, a hundred times at each minute boundary of a hundred crons):
+ * a hook's cgroup is empty by then (runHook killed it), and one that is not is killed and tried again.
+ */
 async function removeDirs(dirs: readonly string[]) {
   const left = [...dirs];
-  for (let i = 0; i < 200 && !tryRemove(left); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 200; i++) {
+    if (i > 0) {
+      await new Promise((r) => setTimeout(r, 10));
+      signalAll(left);
+    }
+    for (const dir of [...left]) {
+      try {
+        await fsp.rmdir(dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "EBUSY") continue;
+      }
+      left.splice(left.indexOf(dir), 1);
+    }
+    if (left.length === 0) return;
+  }
 }
 
 function quota(cpus: number): number {

@@ -103,7 +103,8 @@ export async function runHook(options: {
   stopGraceMs?: number;
   /**
    * Background work (a cron): its processes run at this niceness (`nice`), so they take the CPU
-   * only when the sites and the console leave it (a hundred crons a minute on two cores).
+   * only when the sites and the console leave it (a hundred crons a minute on two cores); so do
+   * the measurements of its disk (`du`).
    */
   niceness?: number;
   /** What the time limit is called in the log line when it is reached ("HOOK_DEPLOY_TIMEOUT" unless said). */
@@ -190,7 +191,7 @@ export async function runHook(options: {
   else options.signal?.addEventListener("abort", onAbort, { once: true });
 
   const started = Date.now();
-  const disk = options.disk ? watchDisk({ dirs: options.disk.dirs, limitBytes: options.disk.limitBytes, onExceeded: killAll }) : null;
+  const disk = options.disk ? watchDisk({ dirs: options.disk.dirs, limitBytes: options.disk.limitBytes, onExceeded: killAll, niceness: options.niceness }) : null;
   const reader = readPipe(out.readFd, new LineSplitter(log, "stdout"), log);
   let runnerGone = false;
   let ended: Awaited<StartedProcess["exited"]>;

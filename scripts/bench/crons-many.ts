@@ -137,12 +137,15 @@ try {
     // What the crons did meanwhile, read through the API of each project.
     let started = 0;
     let succeeded = 0;
+    /** Each ended run's wait between its activity (made at its time) and its start: the queue behind the other crons of that minute. */
+    const waits: number[] = [];
     for (const id of ids) {
       const res = await fetch(`${server.url}/api/projects/${id}/activities?type=environment.cron`, { headers: { cookie } });
-      const body = (await res.json()) as { running: unknown[]; pending: unknown[]; recent: { createdAt: string; result: string | null }[] };
+      const body = (await res.json()) as { running: unknown[]; pending: unknown[]; recent: { createdAt: string; result: string | null; waitMs: number | null }[] };
       const recent = body.recent.filter((a) => a.createdAt >= since);
       started += recent.length + body.running.length + body.pending.length;
       succeeded += recent.filter((a) => a.result === "success").length;
+      waits.push(...recent.flatMap((a) => (a.waitMs === null ? [] : [a.waitMs])));
     }
     const [serverCpu1, machine1] = [cpuMs(server.pid), machineCpu()];
     const loops = [...server.output().slice(outputFrom).matchAll(/\[event-loop\] p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms/g)].map((m) => ({ p99: Number(m[2]), max: Number(m[3]) }));
@@ -157,6 +160,7 @@ try {
       pageFailures: pages.failures,
       cronRunsStarted: started,
       cronRunsSucceeded: succeeded,
+      cronStartWaitMs: waits.length ? { p50: pct(waits, 50), p95: pct(waits, 95), max: pct(waits, 100) } : null,
       // Where the time went: the server's own event loop (worst 5-s report), its CPU, and the whole machine's (of 2 cores' worth).
       serverLoopP99Worst: Math.max(0, ...loops.map((l) => l.p99)),
       serverLoopMax: Math.max(0, ...loops.map((l) => l.max)),
