@@ -3,24 +3,13 @@
 // deep by cursor, and a filtered first page. Run: npm run bench:activity-stream
 import fs from "node:fs";
 import { eq, sql } from "drizzle-orm";
-import { openDatabase } from "@/db/client";
 import { environments } from "@/db/schema";
 import { listActivityStream } from "@/lib/environments/activity-stream";
-import { resetEnvForTests } from "@/lib/env";
 import { getProjectAccess } from "@/lib/auth/project-access";
-import { createProject } from "@/lib/projects/create-project";
-import { makeUser } from "@/lib/testing-fixtures";
-import { benchTempDir } from "./temp-dir";
+import { benchProject } from "./bench-project";
 
 const COUNT = 100_000;
-const dataDir = benchTempDir("pwi-bench-stream-");
-process.env.DATA_DIR = dataDir;
-resetEnvForTests();
-const database = await openDatabase({ dataDir });
-await database.migrate();
-const db = database.db;
-const admin = await makeUser(db, { isAdmin: true });
-await createProject(db, admin, { id: "stream", title: "Stream", plan: "starter", region: "us-3" });
+const { dataDir, database, db, admin } = await benchProject("pwi-bench-stream-", "stream", "Stream");
 const [staging] = await db.select().from(environments).where(eq(environments.name, "staging"));
 const t0 = performance.now();
 await db.execute(sql`

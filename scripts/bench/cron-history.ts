@@ -7,25 +7,14 @@
 // Run: npm run bench:cron-history
 import fs from "node:fs";
 import { eq, sql } from "drizzle-orm";
-import { openDatabase } from "@/db/client";
 import { environments } from "@/db/schema";
 import { getProjectAccess } from "@/lib/auth/project-access";
-import { resetEnvForTests } from "@/lib/env";
 import { listActivityStream } from "@/lib/environments/activity-stream";
 import { getProjectOverview } from "@/lib/environments/overview";
-import { createProject } from "@/lib/projects/create-project";
-import { makeUser } from "@/lib/testing-fixtures";
-import { benchTempDir } from "./temp-dir";
+import { benchProject } from "./bench-project";
 
 const RUNS_PER_ENVIRONMENT = 30 * 24 * 60;
-const dataDir = benchTempDir("pwi-bench-cron-history-");
-process.env.DATA_DIR = dataDir;
-resetEnvForTests();
-const database = await openDatabase({ dataDir });
-await database.migrate();
-const db = database.db;
-const admin = await makeUser(db, { isAdmin: true });
-await createProject(db, admin, { id: "crons", title: "Crons", plan: "starter", region: "us-3" });
+const { dataDir, database, db, admin } = await benchProject("pwi-bench-cron-history-", "crons", "Crons");
 const access = (await getProjectAccess(db, admin, "crons"))!;
 const envs = await db.select().from(environments).where(eq(environments.projectId, "crons"));
 
