@@ -6,6 +6,7 @@
  * issues) references projects.id with ON DELETE CASCADE, so deleting a project is one row.
  */
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   customType,
@@ -284,6 +285,11 @@ export const environments = pgTable(
   (t) => [uniqueIndex().on(t.projectId, t.name), index().on(t.projectId, t.parentId)],
 );
 
+/** An activity's `type` is not a cron run's: the predicate of the activities' partial indexes, and NOT_A_CRON_RUN. */
+function notACronRun(type: AnyPgColumn) {
+  return sql`${type} <> 'environment.cron'`;
+}
+
 /** The record of every action: queued, run by a worker, logged. */
 export const activities = pgTable(
   "activities",
@@ -329,8 +335,8 @@ export const activities = pgTable(
     // The same two orders without cron runs: a cron every minute adds 1,440 rows a day to each
     // environment, which the stream (crons folded) and "did the last deploy fail" would walk
     // past on every read. A query uses these when it says NOT_A_CRON_RUN, word for word.
-    index("activities_project_id_created_at_not_cron_index").on(t.projectId, t.createdAt).where(sql`${t.type} <> 'environment.cron'`),
-    index("activities_environment_id_created_at_not_cron_index").on(t.environmentId, t.createdAt).where(sql`${t.type} <> 'environment.cron'`),
+    index("activities_project_id_created_at_not_cron_index").on(t.projectId, t.createdAt).where(notACronRun(t.type)),
+    index("activities_environment_id_created_at_not_cron_index").on(t.environmentId, t.createdAt).where(notACronRun(t.type)),
   ],
 );
 
@@ -338,7 +344,7 @@ export const activities = pgTable(
  * "Not a cron run", as the activities' partial indexes above say it: PostgreSQL uses those
  * indexes only for a query whose condition implies their predicate, so it is written the same.
  */
-export const NOT_A_CRON_RUN = sql`${activities.type} <> 'environment.cron'`;
+export const NOT_A_CRON_RUN = notACronRun(activities.type);
 
 /** Every environment an activity occupies (a merge occupies the child and the parent). */
 export const activityEnvironments = pgTable(

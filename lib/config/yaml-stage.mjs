@@ -27,14 +27,14 @@ export function parseYamlFile(file, text) {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    return {
-      kind: "errors",
-      errors: doc.errors.slice(0, MAX_ERRORS).map((e) => ({
-        file,
-        line: e.linePos?.[0]?.line ?? null,
-        message: TOO_DEEP.test(e.message) ? TOO_DEEP_MESSAGE : e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, ""),
-      })),
-    };
+    const errors = doc.errors.map((e) => ({
+      file,
+      line: e.linePos?.[0]?.line ?? null,
+      message: TOO_DEEP.test(e.message) ? TOO_DEEP_MESSAGE : e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, ""),
+    }));
+    // The same sentence at the same line once (a parser past its stack reports it at each level it unwinds).
+    const said = new Set();
+    return { kind: "errors", errors: errors.filter((e) => !said.has(`${e.line}:${e.message}`) && said.add(`${e.line}:${e.message}`)).slice(0, MAX_ERRORS) };
   }
   const deep = deeperThan(doc.contents, MAX_NESTING);
   if (deep) return { kind: "errors", errors: [{ file, line: deep.range ? lineCounter.linePos(deep.range[0]).line : null, message: TOO_DEEP_MESSAGE }] };
